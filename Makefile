@@ -1,0 +1,92 @@
+# fetchtrace - build, test, install.  `make`, `make demo`, `make test`.
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+DESTDIR  ?=
+
+CC       ?= cc
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wno-format-nonliteral
+CFLAGS   ?= -O2 -g
+ifeq ($(CI),true)
+WARN     += -Werror
+endif
+
+PCAP_CFLAGS := $(shell pkg-config --cflags libpcap 2>/dev/null)
+PCAP_LIBS   := $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
+ifeq ($(PCAP_LIBS),)
+PCAP_LIBS   := -lpcap
+endif
+
+VERSION  := 0.1.0
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DFT_VERSION='"$(VERSION)"' -Iinclude \
+             $(WARN) $(PCAP_CFLAGS) $(CFLAGS)
+
+SRCS     := $(wildcard src/*.c)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+OBJS     := $(SRCS:src/%.c=build/%.o)
+HDRS     := $(wildcard include/*.h)
+
+# The sanitizer build the tests run (ASan + UBSan, every UB report fatal).
+SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_OBJS := $(SRCS:src/%.c=build/san/%.o)
+SAN_LIB_OBJS := $(LIB_SRCS:src/%.c=build/san/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/san/%)
+
+.PHONY: all deps demo test unit golden public badinput live install uninstall clean regen
+
+all: fetchtrace
+
+# Missing libpcap headers: install them (apt-get as root or via sudo), or say how.
+deps:
+	@sh tests/deps.sh
+
+build/%.o: src/%.c $(HDRS) | build/.dir
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+fetchtrace: $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $(OBJS) $(PCAP_LIBS) $(LDFLAGS)
+
+build/san/%.o: src/%.c $(HDRS) | build/.dir
+	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
+
+build/san/fetchtrace: $(SAN_OBJS)
+	$(CC) $(SAN) -o $@ $(SAN_OBJS) $(PCAP_LIBS)
+
+build/san/test_%: tests/unit/test_%.c tests/unit/t.h $(SAN_LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -Itests/unit -o $@ $< $(SAN_LIB_OBJS) $(PCAP_LIBS)
+
+build/.dir:
+	@mkdir -p build/san && touch $@
+
+demo: deps
+	@$(MAKE) --no-print-directory fetchtrace
+	./fetchtrace -r captures/cold-fetch.pcap
+
+# Every test, under ASan + UBSan.
+test: deps
+	@$(MAKE) --no-print-directory build/san/fetchtrace $(UNIT_BINS) fetchtrace
+	@sh tests/run-all.sh
+
+unit: $(UNIT_BINS)
+	@sh tests/run-all.sh unit
+
+golden: build/san/fetchtrace
+	@sh tests/run-all.sh golden
+
+# Regenerate one golden file: make regen NAME=cold-fetch
+regen: fetchtrace
+	@sh tests/regen.sh $(NAME)
+
+install: fetchtrace
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 fetchtrace $(DESTDIR)$(BINDIR)/fetchtrace
+	install -m 0644 fetchtrace.1 $(DESTDIR)$(MANDIR)/man1/fetchtrace.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/fetchtrace $(DESTDIR)$(MANDIR)/man1/fetchtrace.1
+
+clean:
+	rm -rf build fetchtrace

@@ -1,0 +1,61 @@
+/* capture.h - the capture engine: the only module that talks to libpcap. */
+#ifndef FT_CAPTURE_H
+#define FT_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CAP_ERRBUF_SIZE 256  /* as PCAP_ERRBUF_SIZE */
+
+struct cap; /* opaque handle */
+
+/* Called once per packet; data is valid only during the call. */
+typedef void (*cap_handler)(void *ctx, const uint8_t *data, uint32_t cap_len, uint32_t wire_len,
+			    int64_t ts_us);
+
+/* Open a saved capture (pcap or pcapng; "-" = standard input).  NULL and
+ * errbuf filled on failure. */
+struct cap *cap_open_file(const char *path, char *errbuf);
+
+/*
+ * Open a live capture: snaplen, kernel buffer (KiB, 0 = default),
+ * immediate mode.  NULL on failure with errbuf filled and *perm set when
+ * the cause is missing permission.
+ */
+struct cap *cap_open_live(const char *iface, int snaplen, int buffer_kib, char *errbuf,
+			  bool *perm);
+
+/* The first up, non-loopback device, into buf; false with errbuf filled. */
+bool cap_default_device(char *buf, size_t len, char *errbuf);
+
+/* Print the devices as "N.name (description) [Up, Running, Loopback]". */
+int cap_list_devices(FILE *f, char *errbuf);
+
+/* Compile and set a BPF filter; false with errbuf filled. */
+bool cap_set_filter(struct cap *c, const char *expr, char *errbuf);
+
+/* Also write every packet read to path ("-" = stdout); false with errbuf. */
+bool cap_dump_open(struct cap *c, const char *path, char *errbuf);
+
+int cap_datalink(const struct cap *c);
+const char *cap_datalink_name(int dlt);  /* "EN10MB", or NULL */
+const char *cap_datalink_desc(int dlt);  /* "Ethernet", or NULL */
+int cap_snaplen(const struct cap *c);
+
+/*
+ * Read packets until the end of the file, count packets (0 = no limit),
+ * or cap_break.  Returns 0 at the end, 1 when broken, -1 on error (the
+ * message in errbuf, e.g. a file cut off mid-record).
+ */
+int cap_run(struct cap *c, long count, cap_handler fn, void *ctx, char *errbuf);
+
+/* Make cap_run return; safe in a signal handler. */
+void cap_break(struct cap *c);
+
+/* Statistics of a live capture; false when not available. */
+bool cap_stats(struct cap *c, uint64_t *recv, uint64_t *drop, uint64_t *ifdrop);
+
+void cap_close(struct cap *c);
+
+#endif

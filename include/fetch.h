@@ -1,0 +1,51 @@
+/* fetch.h - the fetch linker: DNS queries to answers, answers to connections. */
+#ifndef FT_FETCH_H
+#define FT_FETCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dns.h"
+#include "pkt.h"
+
+#define FETCH_MAX_PENDING 1024  /* DNS queries awaiting an answer */
+#define FETCH_MAX_ADDRS 2048    /* addresses learnt from answers */
+#define FETCH_MAX_FETCHES 4096  /* fetch records kept for the summary */
+
+struct fetch_linker;
+
+/* What fetch_connect tells about a new connection. */
+struct fetch_link {
+	uint32_t fetch_id;      /* fetch number, from 1 */
+	bool new_fetch;         /* this connection starts the fetch */
+	bool via_dns;           /* an earlier DNS answer gave the server address */
+	const struct dns_name *name;  /* the name asked for (valid until the next call); NULL without DNS */
+	const struct dns_name *cname; /* the canonical name at the end of a CNAME chain, or NULL */
+	uint16_t dns_id;        /* id of the answer that gave the address */
+	int64_t answer_ts;      /* when that answer arrived */
+};
+
+struct fetch_linker *fetch_open(void);
+void fetch_close(struct fetch_linker *fl);
+
+/* A DNS query (QR = 0) from p->src to p->dst. */
+void fetch_dns_query(struct fetch_linker *fl, const struct pkt *p, const struct dns_msg *m);
+
+/*
+ * A DNS response: match it to its query (id and both endpoints) and learn
+ * the addresses it gives, through CNAME chains.  Returns the response time
+ * in microseconds, or -1 when the query was not seen.
+ */
+int64_t fetch_dns_response(struct fetch_linker *fl, const struct pkt *p, const struct dns_msg *m);
+
+/* A new TCP connection from cli to srv at time ts: tie it to a fetch. */
+void fetch_connect(struct fetch_linker *fl, uint8_t ip_ver, const uint8_t srv[16], int64_t ts,
+		   struct fetch_link *out);
+
+/* The name of a fetch for the summary, or NULL (no DNS, or forgotten). */
+const struct dns_name *fetch_name(const struct fetch_linker *fl, uint32_t fetch_id);
+
+/* Queries never answered (for the summary). */
+uint64_t fetch_unanswered(const struct fetch_linker *fl);
+
+#endif

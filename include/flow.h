@@ -1,0 +1,155 @@
+/* flow.h - the TCP connection table: who is client, relative numbers, state, notes. */
+#ifndef FT_FLOW_H
+#define FT_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pkt.h"
+
+#define FLOW_HISTORY_MAX 24   /* Zeek history letters kept per connection */
+#define FLOW_MAX_HOLES 4      /* sequence gaps remembered per direction */
+#define FLOW_DNS_BUF_MAX (65535 + 2) /* one length-prefixed DNS message */
+
+/* Per-endpoint state, Zeek style (one per direction of sending). */
+enum ep_state {
+	EP_INACTIVE = 0, /* sent nothing yet */
+	EP_SYN_SENT,     /* sent a SYN (or SYN-ACK) */
+	EP_ESTABLISHED,  /* handshake done, or seen mid-stream with data */
+	EP_PARTIAL,      /* seen mid-stream, no handshake */
+	EP_FIN_SENT,     /* sent a FIN, not yet acknowledged */
+	EP_CLOSED,       /* its FIN was acknowledged */
+	EP_RESET,        /* sent a RST */
+};
+
+/* Notes a segment can carry; several at once. */
+enum {
+	NOTE_MIDSTREAM     = 1u << 0,  /* first packet of a connection seen without its SYN */
+	NOTE_RETRANS       = 1u << 1,  /* the bytes (or SYN/FIN) were sent before */
+	NOTE_OUT_OF_ORDER  = 1u << 2,  /* fills a gap left earlier */
+	NOTE_PREV_LOST     = 1u << 3,  /* starts beyond the highest byte seen: a segment is missing */
+	NOTE_DUP_ACK       = 1u << 4,  /* same ACK again while data is outstanding */
+	NOTE_ZERO_WINDOW   = 1u << 5,  /* advertises a zero receive window */
+	NOTE_WIN_UPDATE    = 1u << 6,  /* pure ACK that only changes the window */
+	NOTE_KEEPALIVE     = 1u << 7,  /* keep-alive probe (seq = next - 1) */
+	NOTE_WIN_PROBE     = 1u << 8,  /* one byte sent into a zero window */
+	NOTE_ESTABLISHED   = 1u << 9,  /* this ACK completes the three-way handshake */
+	NOTE_CLOSES_FIRST  = 1u << 10, /* the first FIN of the connection */
+	NOTE_CLOSED        = 1u << 11, /* the connection is now fully closed */
+	NOTE_SYN_RETRANS   = 1u << 12, /* a repeated SYN (no answer yet) */
+	NOTE_PORT_REUSE    = 1u << 13, /* a new SYN on a finished connection's tuple */
+	NOTE_ACK_UNSEEN    = 1u << 14, /* acknowledges data the capture never saw */
+	NOTE_BAD_OPTS      = 1u << 15, /* TCP options with an impossible length */
+};
+
+/* One direction of a connection: what one endpoint sent. */
+struct flow_dir {
+	enum ep_state state;   /* endpoint state */
+	bool isn_known;        /* isn holds the first sequence number */
+	uint32_t isn;          /* initial sequence number (SYN's, or first seen minus 1) */
+	uint64_t max_end;      /* highest relative sequence end seen (64-bit, unwrapped) */
+	uint64_t holes[FLOW_MAX_HOLES][2]; /* gaps [start, end) not yet filled */
+	uint8_t n_holes;       /* gaps recorded */
+	bool fin_seen;         /* this side sent a FIN */
+	uint64_t fin_seq;      /* relative sequence number of that FIN */
+	bool ack_seen;         /* last_ack is valid */
+	uint32_t last_ack;     /* last ACK number this side sent (absolute) */
+	uint64_t acked;        /* highest relative ACK this side sent (peer's sequence space) */
+	uint32_t last_win;     /* last window field this side sent */
+	uint32_t n_dup_ack;    /* duplicate ACKs in a row */
+	uint8_t ws;            /* window scale it announced */
+	bool ws_ok;            /* window scaling agreed */
+	uint64_t bytes;        /* payload bytes sent, retransmissions excluded */
+	uint64_t pkts;         /* segments sent */
+	uint32_t hist_mask;    /* history letters already recorded */
+};
+
+/* Per-direction DNS-over-TCP accumulator (allocated only for port 53). */
+struct flow_dnsbuf {
+	uint8_t *buf;          /* message bytes gathered so far */
+	uint32_t len;          /* bytes in buf */
+	uint32_t cap;          /* bytes allocated */
+	uint64_t next;         /* relative sequence of the next byte expected */
+	bool lost;             /* a gap broke the framing: no more decoding */
+};
+
+struct conn {
+	uint32_t id;           /* connection number, from 1, in order of first packet */
+	uint32_t fetch_id;     /* fetch it belongs to, 0 while unknown */
+	uint8_t ip_ver;        /* 4 or 6 */
+	uint8_t cli[16], srv[16]; /* client and server addresses */
+	uint16_t cport, sport; /* client and server ports */
+	struct flow_dir d[2];  /* 0: client -> server, 1: server -> client */
+	int64_t ts_first, ts_last;      /* first and last packet */
+	int64_t ts_syn, ts_synack;      /* SYN and SYN-ACK (0 when not seen) */
+	int64_t ts_established;         /* handshake completed */
+	int64_t ts_fin;                 /* first FIN */
+	bool midstream;        /* seen without its handshake */
+	bool handshake_done;   /* the client's ACK of the SYN-ACK was seen */
+	bool finished;         /* closed or reset: retired, slot reused first */
+	bool dns;              /* a DNS-over-TCP connection (server port 53) */
+	bool partial;          /* a cap was hit (DNS buffer), decoding stopped */
+	int8_t first_fin;      /* direction of the first FIN, -1 none */
+	int8_t rst_dir;        /* direction of the first RST, -1 none */
+	uint8_t steps_seen;    /* bit per enum step seen on this connection */
+	uint8_t n_hist;        /* letters in history */
+	char history[FLOW_HISTORY_MAX + 1]; /* Zeek history string */
+	struct flow_dnsbuf dnsb[2]; /* DNS-over-TCP framing per direction */
+
+	/* table links (indices; UINT32_MAX = none) */
+	uint32_t hnext;        /* next in hash chain */
+	uint32_t lprev, lnext; /* LRU list: head = most recently used */
+	bool in_use;
+};
+
+/* What flow_track says about one segment. */
+struct flow_seg {
+	struct conn *c;        /* the connection */
+	int dir;               /* 0 client -> server, 1 server -> client */
+	bool is_new;           /* this segment created the connection */
+	uint64_t rel_seq;      /* relative sequence number */
+	uint64_t rel_ack;      /* relative ACK number (of the other direction) */
+	bool ack_valid;        /* the ACK flag was set and the peer's ISN is known */
+	uint32_t notes;        /* NOTE_* */
+	uint32_t n_dup_ack;    /* with NOTE_DUP_ACK: how many in a row */
+	bool completes_handshake; /* for the step classifier */
+	bool after_fin;        /* a FIN was seen before this segment */
+	int8_t acks_dir;       /* newly acknowledged data: 0 client's, 1 server's, -1 none */
+	int64_t rtt_us;        /* SYN-ACK: time since SYN; handshake ACK: since SYN-ACK; else -1 */
+	uint32_t new_bytes;    /* payload bytes not seen before on this direction */
+};
+
+struct flow_table;
+
+/* Called for each connection leaving the table (finished, evicted, or at the end). */
+typedef void (*flow_retire_fn)(void *ctx, const struct conn *c, const char *why);
+
+/* max_conns: table cap; 0 on allocation failure. */
+struct flow_table *flow_open(uint32_t max_conns, uint64_t dns_buf_cap, flow_retire_fn retire,
+			     void *ctx);
+void flow_close(struct flow_table *ft);   /* retires every connection still in it */
+
+/* Track one TCP segment (p->proto == 6, layer LAYER_DONE). */
+void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out);
+
+/* After the segment was classified: record its step on the connection and
+ * retire the connection when this segment finished it (NOTE_CLOSED). */
+void flow_after(struct flow_table *ft, const struct flow_seg *seg, int step);
+
+/* Append a TCP payload to the DNS accumulator of one direction: bytes
+ * already there are skipped, a gap loses the framing for good.  False when
+ * the stream lost sync or a cap was hit (the connection is then marked
+ * partial).  The bytes buffered across all connections are capped. */
+bool flow_dns_append(struct flow_table *ft, struct conn *c, int dir, uint64_t rel_seq,
+		     const uint8_t *data, uint32_t cap_len, uint32_t wire_len);
+void flow_dns_consume(struct flow_table *ft, struct conn *c, int dir, uint32_t n);
+
+/* Counters. */
+uint32_t flow_count(const struct flow_table *ft);
+uint64_t flow_evicted(const struct flow_table *ft);
+
+/* Zeek's conn_state from the two endpoint states and what was seen (pure). */
+const char *flow_conn_state(const struct conn *c);
+
+#endif

@@ -1,0 +1,66 @@
+/* out.h - the output layer: the only writer to stdout. */
+#ifndef FT_OUT_H
+#define FT_OUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dns.h"
+#include "fetch.h"
+#include "flow.h"
+#include "pkt.h"
+#include "step.h"
+
+#define EV_MAX_DNS 4 /* DNS messages shown for one TCP segment; the rest are counted */
+
+enum ts_mode { TS_RELATIVE = 0, TS_ABSOLUTE, TS_DELTA };
+
+struct out_opts {
+	enum ts_mode ts_mode;  /* -tt absolute, -ttt delta, default relative to first packet */
+	bool color;            /* ANSI colour by step */
+	bool all;              /* print packets of no fetch ("other") too */
+};
+
+/* One packet, decoded and classified: everything a line shows. */
+struct ev {
+	const struct pkt *p;           /* the packet */
+	enum step step;                /* its step */
+	const struct flow_seg *seg;    /* TCP: what the flow table said; NULL otherwise */
+	const struct fetch_link *link; /* first packet of a connection: its fetch; else NULL */
+	uint8_t n_dns;                 /* DNS messages decoded from this packet */
+	uint8_t n_dns_more;            /* further DNS messages not shown */
+	const struct dns_msg *dns[EV_MAX_DNS]; /* those messages */
+	int64_t dns_rt[EV_MAX_DNS];    /* response time of each (-1 unknown / a query) */
+	uint32_t dns_awaiting;         /* DNS over TCP: bytes of a message still to come */
+	bool dns_tcp_lost;             /* DNS over TCP: framing lost (gap or cap) */
+};
+
+/* Counts for the end-of-run summary. */
+struct out_counts {
+	uint64_t packets;       /* every packet read */
+	uint64_t decoded;       /* belonged to a fetch step and decoded fully */
+	uint64_t other;         /* belonged to no fetch */
+	uint64_t truncated;     /* cut by the snap length */
+	uint64_t malformed;     /* wrong bytes */
+	uint64_t unsupported;   /* link or network protocol we do not decode */
+	uint64_t dns_queries, dns_responses, dns_unanswered;
+	uint64_t conns, conns_evicted, conns_not_listed;
+};
+
+struct out;
+
+struct out *out_open(FILE *f, const struct out_opts *o);
+void out_close(struct out *o);   /* flushes */
+void out_flush(struct out *o);
+
+void out_packet(struct out *o, const struct ev *e);
+
+/* One connection leaves the table: remember its summary line. */
+void out_conn_done(struct out *o, const struct conn *c, const char *why,
+		   const struct dns_name *name);
+
+/* The end-of-run summary. */
+void out_summary(struct out *o, const struct out_counts *n);
+
+#endif

@@ -1,0 +1,105 @@
+/* pkt.h - one packet decoded from the link layer up to UDP/TCP. */
+#ifndef FT_PKT_H
+#define FT_PKT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+#define PKT_MAX_VLAN 4   /* tags recorded; deeper stacks are still walked (bounded) */
+#define PKT_MAX_SACK 4   /* SACK blocks an option can hold (RFC 2018: at most 4) */
+#define PKT_MAX_V6_EXT 8 /* IPv6 extension headers walked before giving up */
+
+/* TCP flag bits as on the wire (RFC 9293 section 3.1). */
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_PSH 0x08
+#define TCP_ACK 0x10
+#define TCP_URG 0x20
+#define TCP_ECE 0x40
+#define TCP_CWR 0x80
+
+/* Which layer a decode stopped at, for the "[|tcp]" / "(malformed ip: ...)" marks. */
+enum pkt_layer {
+	LAYER_LINK = 0,
+	LAYER_IP,
+	LAYER_TCP,
+	LAYER_UDP,
+	LAYER_DONE, /* decoded up to the transport payload */
+};
+
+/* TCP options seen on one segment (RFC 9293 3.2, RFC 7323, RFC 2018). */
+struct tcp_opts {
+	bool has_mss;                      /* MSS option present */
+	bool has_ws;                       /* window scale option present */
+	bool sack_ok;                      /* SACK-permitted present */
+	bool has_ts;                       /* timestamps present */
+	bool bad;                          /* an option had an impossible length; walk stopped */
+	uint16_t mss;                      /* maximum segment size */
+	uint8_t ws;                        /* window scale shift count */
+	uint8_t n_sack;                    /* SACK blocks recorded in sack[] */
+	uint32_t tsval, tsecr;             /* timestamp value and echo reply */
+	uint32_t sack[PKT_MAX_SACK][2];    /* SACK blocks: left edge, right edge (absolute) */
+};
+
+struct pkt {
+	/* --- capture --- */
+	int64_t ts_us;       /* time stamp, microseconds since the epoch */
+	uint32_t cap_len;    /* bytes captured */
+	uint32_t wire_len;   /* bytes the packet had on the wire */
+
+	/* --- decode outcome --- */
+	enum ft_status status;  /* FT_OK, or TRUNCATED / MALFORMED / UNSUPPORTED at `layer` */
+	enum pkt_layer layer;   /* layer reached (LAYER_DONE when all headers decoded) */
+	const char *why;        /* static text naming the problem, NULL when status is FT_OK */
+
+	/* --- link --- */
+	uint8_t n_vlan;                  /* 802.1Q/802.1ad tags seen (may exceed PKT_MAX_VLAN) */
+	uint16_t vlan[PKT_MAX_VLAN];     /* VLAN ids, outermost first */
+	uint16_t ethertype;              /* network protocol after the link header */
+
+	/* --- IP --- */
+	uint8_t ip_ver;       /* 4 or 6; 0 when not IP */
+	uint8_t src[16];      /* source address; IPv4 uses the first 4 bytes */
+	uint8_t dst[16];      /* destination address */
+	uint8_t proto;        /* transport protocol number (after IPv6 extension headers) */
+	uint8_t ttl;          /* TTL or hop limit */
+	bool frag;            /* part of a fragmented datagram */
+	bool frag_later;      /* a non-first fragment: no transport header in it */
+	uint32_t ip_len;      /* IP datagram length from the header (payload for v6 + 40) */
+
+	/* --- transport --- */
+	uint16_t sport, dport;   /* ports (TCP and UDP) */
+	uint32_t seq, ack;       /* TCP sequence and acknowledgement numbers (absolute) */
+	uint8_t tcp_flags;       /* TCP_* bits */
+	uint16_t win;            /* TCP window field, unscaled */
+	struct tcp_opts opt;     /* TCP options */
+
+	/* --- payload --- */
+	const uint8_t *pl;   /* transport payload, valid until the next packet */
+	uint32_t pl_cap;     /* payload bytes captured (<= pl_len) */
+	uint32_t pl_len;     /* payload length according to the headers */
+};
+
+/*
+ * Decode one captured frame of link type `dlt` (a DLT_* number).
+ * Always fills p->status/layer/why; never reads past cap_len.
+ * Returns p->status.
+ */
+enum ft_status pkt_decode(int dlt, const uint8_t *data, uint32_t cap_len,
+			  uint32_t wire_len, int64_t ts_us, struct pkt *p);
+
+/* True when pkt_decode understands this link type. */
+bool pkt_link_supported(int dlt);
+
+/* Per-layer pieces, for the unit tests.  Each reads b[0..cap_len). */
+enum ft_status link_decode(int dlt, const uint8_t *b, size_t cap_len, struct pkt *p,
+			   size_t *l3_off);
+enum ft_status ip_decode(const uint8_t *b, size_t cap_len, struct pkt *p, size_t *l4_off);
+enum ft_status tcp_decode(const uint8_t *b, size_t cap_len, size_t l4_len, struct pkt *p);
+enum ft_status udp_decode(const uint8_t *b, size_t cap_len, size_t l4_len, struct pkt *p);
+
+#endif

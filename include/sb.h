@@ -1,0 +1,40 @@
+/* sb.h - a fixed-capacity line builder with escaping for wire bytes. */
+#ifndef FT_SB_H
+#define FT_SB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Appends never overflow: past the capacity the line is cut and `cut`
+ * is set, so a hostile packet cannot make a line without bound.
+ */
+struct sb {
+	char *buf;     /* caller's storage */
+	size_t cap;    /* its size; one byte is kept for the NUL */
+	size_t len;    /* bytes used */
+	bool cut;      /* something did not fit */
+};
+
+void sb_init(struct sb *s, char *buf, size_t cap);
+void sb_reset(struct sb *s);
+void sb_putc(struct sb *s, char c);
+void sb_puts(struct sb *s, const char *str);            /* trusted text only */
+void sb_printf(struct sb *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_pad(struct sb *s, size_t col);                  /* spaces up to column col */
+void sb_u64(struct sb *s, uint64_t v);
+
+/* Wire bytes, escaped: 0x20-0x7e as themselves, '\\' as "\\\\", the rest "\\xNN". */
+void sb_esc(struct sb *s, const void *bytes, size_t n);
+
+/* An IP address: dotted quad, or RFC 5952 text for IPv6. */
+void sb_ip(struct sb *s, uint8_t ver, const uint8_t *addr);
+/* An endpoint: "192.0.2.1:80" or "[2001:db8::1]:80". */
+void sb_endpoint(struct sb *s, uint8_t ver, const uint8_t *addr, uint16_t port);
+/* Seconds with microsecond precision from a count of microseconds ("-0.000010" allowed). */
+void sb_secs(struct sb *s, int64_t us);
+/* A duration for humans: "0.42 ms", "12.3 ms", "1.204 s". */
+void sb_dur(struct sb *s, int64_t us);
+
+#endif

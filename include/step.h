@@ -1,0 +1,43 @@
+/* step.h - which step of the socket story a packet belongs to (pure). */
+#ifndef FT_STEP_H
+#define FT_STEP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum step {
+	STEP_RESOLVE = 0, /* DNS: getaddrinfo() */
+	STEP_CONNECT,     /* TCP handshake (and, later, the TLS handshake): connect() */
+	STEP_WRITE,       /* client -> server data and the server's ACKs of it: write() */
+	STEP_READ,        /* server -> client data and the client's ACKs of it: read() */
+	STEP_CLOSE,       /* FIN, RST, and data-less segments after the first FIN: close() */
+	STEP_OTHER,       /* belongs to no fetch */
+	STEP_COUNT
+};
+
+/*
+ * Everything the classifier looks at, taken from the packet and the
+ * flow state before this packet updated it.  Filling this is the
+ * caller's job; step_classify only reads it.
+ */
+struct step_in {
+	bool is_dns;          /* a DNS message, or the TCP segments of a DNS-over-TCP connection */
+	bool is_tcp;          /* a TCP segment of a tracked connection */
+	bool from_client;     /* sent by the side that sent the SYN (or the guessed client) */
+	uint8_t flags;        /* TCP flags (TCP_* from pkt.h) */
+	uint32_t pl_len;      /* payload length per the headers */
+	bool completes_handshake; /* the client's first ACK after the SYN-ACK */
+	bool after_fin;       /* a FIN was seen earlier on this connection, either way */
+	int8_t acks_dir;      /* pure ACK: which direction's data it newly acknowledges:
+	                         0 client data, 1 server data, -1 nothing new */
+};
+
+enum step step_classify(const struct step_in *in);
+
+/* "resolve", "connect", ... ; never NULL. */
+const char *step_name(enum step s);
+
+/* The socket call behind the step: "getaddrinfo()", "connect()", ... */
+const char *step_call(enum step s);
+
+#endif

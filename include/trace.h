@@ -1,0 +1,28 @@
+/* trace.h - the pipeline: decode, track, classify, link, hand to the output. */
+#ifndef FT_TRACE_H
+#define FT_TRACE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "out.h"
+
+#define TRACE_DEFAULT_MAX_CONNS 16384          /* flow table cap */
+#define TRACE_DNS_BUF_CAP (16u * 1024 * 1024)  /* bytes for DNS-over-TCP framing, all flows */
+
+struct tracer;
+
+/* NULL when memory cannot be had. */
+struct tracer *trace_open(FILE *f, const struct out_opts *o, uint32_t max_conns);
+
+/* One captured frame of link type dlt. */
+void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_len,
+		  uint32_t wire_len, int64_t ts_us);
+
+/* Retire what is left, print the summary, free everything. */
+void trace_finish(struct tracer *t);
+
+/* Flush buffered lines (live capture on a signal). */
+void trace_flush(struct tracer *t);
+
+#endif

@@ -1,0 +1,218 @@
+/* capture.c - the capture engine over libpcap: files, live devices, filters, -w. */
+#include "capture.h"
+
+#include <pcap.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cap {
+	pcap_t *p;             /* the libpcap handle */
+	pcap_dumper_t *dump;   /* -w output, or NULL */
+	cap_handler fn;        /* per-packet callback during cap_run */
+	void *ctx;
+	bool live;             /* a device, not a file */
+};
+
+static void errcpy(char *errbuf, const char *msg)
+{
+	snprintf(errbuf, CAP_ERRBUF_SIZE, "%s", msg);
+}
+
+struct cap *cap_open_file(const char *path, char *errbuf)
+{
+	char eb[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p = pcap_open_offline(path, eb);
+	if (!p) {
+		errcpy(errbuf, eb);
+		return NULL;
+	}
+	struct cap *c = calloc(1, sizeof(*c));
+	if (!c) {
+		pcap_close(p);
+		errcpy(errbuf, "out of memory");
+		return NULL;
+	}
+	c->p = p;
+	return c;
+}
+
+struct cap *cap_open_live(const char *iface, int snaplen, int buffer_kib, char *errbuf,
+			  bool *perm)
+{
+	char eb[PCAP_ERRBUF_SIZE] = "";
+	*perm = false;
+	pcap_t *p = pcap_create(iface, eb);
+	if (!p) {
+		errcpy(errbuf, eb);
+		return NULL;
+	}
+	pcap_set_snaplen(p, snaplen);
+	pcap_set_promisc(p, 0); /* a fetch on this host needs no promiscuous mode */
+	pcap_set_timeout(p, 100);
+	pcap_set_immediate_mode(p, 1);
+	if (buffer_kib > 0)
+		pcap_set_buffer_size(p, buffer_kib * 1024);
+	int st = pcap_activate(p);
+	if (st < 0) {
+		const char *why = pcap_geterr(p);
+		switch (st) {
+		case PCAP_ERROR_PERM_DENIED:
+			*perm = true;
+			snprintf(errbuf, CAP_ERRBUF_SIZE, "%s: no permission to capture (%s)", iface, why);
+			break;
+		case PCAP_ERROR_NO_SUCH_DEVICE:
+			snprintf(errbuf, CAP_ERRBUF_SIZE, "%s: no such device (fetchtrace -D lists them)",
+				 iface);
+			break;
+		case PCAP_ERROR_IFACE_NOT_UP:
+			snprintf(errbuf, CAP_ERRBUF_SIZE, "%s: interface is down", iface);
+			break;
+		default:
+			snprintf(errbuf, CAP_ERRBUF_SIZE, "%s: %s", iface,
+				 why && *why ? why : pcap_statustostr(st));
+			break;
+		}
+		pcap_close(p);
+		return NULL;
+	}
+	if (st > 0) /* a warning: say it and go on, as tcpdump does */
+		fprintf(stderr, "fetchtrace: warning: %s: %s\n", iface, pcap_statustostr(st));
+	struct cap *c = calloc(1, sizeof(*c));
+	if (!c) {
+		pcap_close(p);
+		errcpy(errbuf, "out of memory");
+		return NULL;
+	}
+	c->p = p;
+	c->live = true;
+	return c;
+}
+
+bool cap_default_device(char *buf, size_t len, char *errbuf)
+{
+	char eb[PCAP_ERRBUF_SIZE] = "";
+	pcap_if_t *all = NULL;
+	if (pcap_findalldevs(&all, eb) < 0) {
+		errcpy(errbuf, eb);
+		return false;
+	}
+	bool ok = false;
+	for (pcap_if_t *d = all; d; d = d->next) {
+		if (d->flags & PCAP_IF_LOOPBACK || !(d->flags & PCAP_IF_UP) ||
+		    !strcmp(d->name, "any"))
+			continue;
+		snprintf(buf, len, "%s", d->name);
+		ok = true;
+		break;
+	}
+	pcap_freealldevs(all);
+	if (!ok)
+		errcpy(errbuf, "no up, non-loopback interface found (name one with -i)");
+	return ok;
+}
+
+int cap_list_devices(FILE *f, char *errbuf)
+{
+	char eb[PCAP_ERRBUF_SIZE] = "";
+	pcap_if_t *all = NULL;
+	if (pcap_findalldevs(&all, eb) < 0) {
+		errcpy(errbuf, eb);
+		return -1;
+	}
+	int i = 0;
+	for (pcap_if_t *d = all; d; d = d->next) {
+		fprintf(f, "%d.%s", ++i, d->name);
+		if (d->description)
+			fprintf(f, " (%s)", d->description);
+		fprintf(f, " [%s%s%s]\n", d->flags & PCAP_IF_UP ? "Up" : "Down",
+			d->flags & PCAP_IF_RUNNING ? ", Running" : "",
+			d->flags & PCAP_IF_LOOPBACK ? ", Loopback" : "");
+	}
+	pcap_freealldevs(all);
+	return i;
+}
+
+bool cap_set_filter(struct cap *c, const char *expr, char *errbuf)
+{
+	struct bpf_program prog;
+	if (pcap_compile(c->p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(errbuf, CAP_ERRBUF_SIZE, "filter '%s': %s", expr, pcap_geterr(c->p));
+		return false;
+	}
+	int st = pcap_setfilter(c->p, &prog);
+	pcap_freecode(&prog);
+	if (st < 0) {
+		snprintf(errbuf, CAP_ERRBUF_SIZE, "filter '%s': %s", expr, pcap_geterr(c->p));
+		return false;
+	}
+	return true;
+}
+
+bool cap_dump_open(struct cap *c, const char *path, char *errbuf)
+{
+	c->dump = pcap_dump_open(c->p, path);
+	if (!c->dump) {
+		snprintf(errbuf, CAP_ERRBUF_SIZE, "%s", pcap_geterr(c->p));
+		return false;
+	}
+	return true;
+}
+
+int cap_datalink(const struct cap *c) { return pcap_datalink(c->p); }
+
+const char *cap_datalink_name(int dlt) { return pcap_datalink_val_to_name(dlt); }
+
+const char *cap_datalink_desc(int dlt) { return pcap_datalink_val_to_description(dlt); }
+
+int cap_snaplen(const struct cap *c) { return pcap_snapshot(c->p); }
+
+static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct cap *c = (struct cap *)user;
+	if (c->dump)
+		pcap_dump((u_char *)c->dump, h, data);
+	int64_t ts = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+	c->fn(c->ctx, data, h->caplen, h->len, ts);
+}
+
+int cap_run(struct cap *c, long count, cap_handler fn, void *ctx, char *errbuf)
+{
+	c->fn = fn;
+	c->ctx = ctx;
+	int cnt = count > 0 && count < 0x7fffffff ? (int)count : (count > 0 ? 0x7fffffff : -1);
+	int st = pcap_loop(c->p, cnt, on_packet, (u_char *)c);
+	if (c->dump)
+		pcap_dump_flush(c->dump);
+	if (st == PCAP_ERROR) {
+		errcpy(errbuf, pcap_geterr(c->p));
+		return -1;
+	}
+	return st == PCAP_ERROR_BREAK ? 1 : 0;
+}
+
+void cap_break(struct cap *c)
+{
+	if (c)
+		pcap_breakloop(c->p);
+}
+
+bool cap_stats(struct cap *c, uint64_t *recv, uint64_t *drop, uint64_t *ifdrop)
+{
+	struct pcap_stat st;
+	if (!c->live || pcap_stats(c->p, &st) < 0)
+		return false;
+	*recv = st.ps_recv;
+	*drop = st.ps_drop;
+	*ifdrop = st.ps_ifdrop;
+	return true;
+}
+
+void cap_close(struct cap *c)
+{
+	if (!c)
+		return;
+	if (c->dump)
+		pcap_dump_close(c->dump);
+	pcap_close(c->p);
+	free(c);
+}

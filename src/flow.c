@@ -1,0 +1,649 @@
+/* flow.c - TCP connection table: lookup, state per direction, notes, eviction. */
+#include "flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NIL UINT32_MAX
+
+struct flow_table {
+	struct conn *conns;      /* max_conns slots, allocated once */
+	uint32_t max_conns;      /* table cap */
+	uint32_t *buckets;       /* hash heads (indices into conns) */
+	uint32_t n_buckets;      /* power of two */
+	uint32_t free_head;      /* free slots, chained through hnext */
+	uint32_t lru_head;       /* most recently used */
+	uint32_t lru_tail;       /* least recently used: evicted first */
+	uint32_t n_live;         /* slots in use */
+	uint32_t next_id;        /* next connection number */
+	uint64_t n_evicted;      /* unfinished connections pushed out by the cap */
+	uint64_t dns_bytes;      /* bytes allocated for DNS-over-TCP buffers */
+	uint64_t dns_cap;        /* cap on dns_bytes */
+	flow_retire_fn retire;   /* told about each connection that leaves */
+	void *retire_ctx;
+};
+
+/* ------------------------------------------------------------------ */
+/* hashing and the LRU list                                            */
+/* ------------------------------------------------------------------ */
+
+/* FNV-1a over both endpoints, in an order that does not depend on direction. */
+static uint32_t flow_hash(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb)
+{
+	int swap = memcmp(a, b, 16);
+	if (swap > 0 || (swap == 0 && pa > pb)) {
+		const uint8_t *t = a;
+		uint16_t tp = pa;
+		a = b, pa = pb, b = t, pb = tp;
+	}
+	uint32_t h = 2166136261u;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ a[i]) * 16777619u;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ b[i]) * 16777619u;
+	h = (h ^ (pa >> 8)) * 16777619u;
+	h = (h ^ (pa & 0xff)) * 16777619u;
+	h = (h ^ (pb >> 8)) * 16777619u;
+	h = (h ^ (pb & 0xff)) * 16777619u;
+	return h;
+}
+
+static uint32_t conn_hash(const struct flow_table *ft, const struct conn *c)
+{
+	return flow_hash(c->cli, c->cport, c->srv, c->sport) & (ft->n_buckets - 1);
+}
+
+static void lru_unlink(struct flow_table *ft, uint32_t i)
+{
+	struct conn *c = &ft->conns[i];
+	if (c->lprev != NIL)
+		ft->conns[c->lprev].lnext = c->lnext;
+	else
+		ft->lru_head = c->lnext;
+	if (c->lnext != NIL)
+		ft->conns[c->lnext].lprev = c->lprev;
+	else
+		ft->lru_tail = c->lprev;
+	c->lprev = c->lnext = NIL;
+}
+
+static void lru_push_head(struct flow_table *ft, uint32_t i)
+{
+	struct conn *c = &ft->conns[i];
+	c->lprev = NIL;
+	c->lnext = ft->lru_head;
+	if (ft->lru_head != NIL)
+		ft->conns[ft->lru_head].lprev = i;
+	ft->lru_head = i;
+	if (ft->lru_tail == NIL)
+		ft->lru_tail = i;
+}
+
+static void lru_push_tail(struct flow_table *ft, uint32_t i)
+{
+	struct conn *c = &ft->conns[i];
+	c->lnext = NIL;
+	c->lprev = ft->lru_tail;
+	if (ft->lru_tail != NIL)
+		ft->conns[ft->lru_tail].lnext = i;
+	ft->lru_tail = i;
+	if (ft->lru_head == NIL)
+		ft->lru_head = i;
+}
+
+/* ------------------------------------------------------------------ */
+/* table                                                               */
+/* ------------------------------------------------------------------ */
+
+struct flow_table *flow_open(uint32_t max_conns, uint64_t dns_buf_cap, flow_retire_fn retire,
+			     void *ctx)
+{
+	if (max_conns == 0 || max_conns > (1u << 24))
+		return NULL;
+	struct flow_table *ft = calloc(1, sizeof(*ft));
+	if (!ft)
+		return NULL;
+	ft->n_buckets = 1;
+	while (ft->n_buckets < max_conns * 2u)
+		ft->n_buckets <<= 1;
+	ft->conns = calloc(max_conns, sizeof(*ft->conns));
+	ft->buckets = malloc(ft->n_buckets * sizeof(*ft->buckets));
+	if (!ft->conns || !ft->buckets) {
+		free(ft->conns);
+		free(ft->buckets);
+		free(ft);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < ft->n_buckets; i++)
+		ft->buckets[i] = NIL;
+	/* Free list in index order so slots are used from the front. */
+	for (uint32_t i = 0; i < max_conns; i++)
+		ft->conns[i].hnext = i + 1 < max_conns ? i + 1 : NIL;
+	ft->free_head = 0;
+	ft->max_conns = max_conns;
+	ft->lru_head = ft->lru_tail = NIL;
+	ft->next_id = 1;
+	ft->dns_cap = dns_buf_cap;
+	ft->retire = retire;
+	ft->retire_ctx = ctx;
+	return ft;
+}
+
+static void dnsbuf_free(struct flow_table *ft, struct flow_dnsbuf *b)
+{
+	ft->dns_bytes -= b->cap;
+	free(b->buf);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Take slot i out of the hash chain and the LRU list, back on the free list. */
+static void slot_release(struct flow_table *ft, uint32_t i)
+{
+	struct conn *c = &ft->conns[i];
+	uint32_t *pp = &ft->buckets[conn_hash(ft, c)];
+	/* The chain holds at most n_live entries, so this walk ends. */
+	while (*pp != NIL && *pp != i)
+		pp = &ft->conns[*pp].hnext;
+	if (*pp == i)
+		*pp = c->hnext;
+	lru_unlink(ft, i);
+	dnsbuf_free(ft, &c->dnsb[0]);
+	dnsbuf_free(ft, &c->dnsb[1]);
+	c->in_use = false;
+	c->hnext = ft->free_head;
+	ft->free_head = i;
+	ft->n_live--;
+}
+
+void flow_close(struct flow_table *ft)
+{
+	if (!ft)
+		return;
+	/* Retire what is left in order of connection number, oldest first:
+	 * walking the LRU list from the tail would order them by last use. */
+	for (uint32_t i = 0; i < ft->max_conns; i++) {
+		struct conn *c = &ft->conns[i];
+		if (c->in_use && !c->finished && ft->retire)
+			ft->retire(ft->retire_ctx, c, "end of capture");
+	}
+	for (uint32_t i = 0; i < ft->max_conns; i++) {
+		free(ft->conns[i].dnsb[0].buf);
+		free(ft->conns[i].dnsb[1].buf);
+	}
+	free(ft->conns);
+	free(ft->buckets);
+	free(ft);
+}
+
+uint32_t flow_count(const struct flow_table *ft) { return ft->n_live; }
+
+uint64_t flow_evicted(const struct flow_table *ft) { return ft->n_evicted; }
+
+/* Find the connection of p; *dir tells which way p goes. */
+static uint32_t flow_find(const struct flow_table *ft, const struct pkt *p, uint32_t h, int *dir)
+{
+	for (uint32_t i = ft->buckets[h]; i != NIL; i = ft->conns[i].hnext) {
+		const struct conn *c = &ft->conns[i];
+		if (c->ip_ver != p->ip_ver)
+			continue;
+		if (c->cport == p->sport && c->sport == p->dport && !memcmp(c->cli, p->src, 16) &&
+		    !memcmp(c->srv, p->dst, 16)) {
+			*dir = 0;
+			return i;
+		}
+		if (c->sport == p->sport && c->cport == p->dport && !memcmp(c->srv, p->src, 16) &&
+		    !memcmp(c->cli, p->dst, 16)) {
+			*dir = 1;
+			return i;
+		}
+	}
+	return NIL;
+}
+
+/* A free slot, evicting the least recently used connection when full. */
+static uint32_t slot_get(struct flow_table *ft)
+{
+	if (ft->free_head == NIL) {
+		uint32_t victim = ft->lru_tail;
+		struct conn *v = &ft->conns[victim];
+		if (!v->finished) {
+			ft->n_evicted++;
+			if (ft->retire)
+				ft->retire(ft->retire_ctx, v, "evicted (table full)");
+		}
+		slot_release(ft, victim);
+	}
+	uint32_t i = ft->free_head;
+	ft->free_head = ft->conns[i].hnext;
+	return i;
+}
+
+/* Ports that name a server when a connection is seen without its SYN. */
+static bool port_is_service(uint16_t port)
+{
+	static const uint16_t known[] = { 53, 80, 443, 8000, 8080, 8443 };
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (port == known[i])
+			return true;
+	return false;
+}
+
+/* Does the sender of p look like the client?  (Mid-stream guess.) */
+static bool guess_sender_is_client(const struct pkt *p)
+{
+	bool s_srv = port_is_service(p->sport), d_srv = port_is_service(p->dport);
+	if (s_srv != d_srv)
+		return d_srv;
+	bool s_low = p->sport < 1024, d_low = p->dport < 1024;
+	if (s_low != d_low)
+		return d_low;
+	return p->dport <= p->sport;
+}
+
+static uint32_t slot_new(struct flow_table *ft, const struct pkt *p, uint32_t h, bool sender_client)
+{
+	uint32_t i = slot_get(ft);
+	struct conn *c = &ft->conns[i];
+	memset(c, 0, sizeof(*c));
+	c->id = ft->next_id++;
+	c->ip_ver = p->ip_ver;
+	if (sender_client) {
+		memcpy(c->cli, p->src, 16), memcpy(c->srv, p->dst, 16);
+		c->cport = p->sport, c->sport = p->dport;
+	} else {
+		memcpy(c->cli, p->dst, 16), memcpy(c->srv, p->src, 16);
+		c->cport = p->dport, c->sport = p->sport;
+	}
+	c->dns = c->sport == 53;
+	c->first_fin = c->rst_dir = -1;
+	c->ts_first = p->ts_us;
+	c->in_use = true;
+	(void)h;
+	uint32_t hb = conn_hash(ft, c);
+	c->hnext = ft->buckets[hb];
+	ft->buckets[hb] = i;
+	c->lprev = c->lnext = NIL;
+	lru_push_head(ft, i);
+	ft->n_live++;
+	return i;
+}
+
+/* ------------------------------------------------------------------ */
+/* sequence space                                                      */
+/* ------------------------------------------------------------------ */
+
+/* The 64-bit relative number nearest to ref whose low 32 bits are rel32
+ * (RFC 9293 3.4: sequence numbers wrap; we keep an unwrapped count). */
+static uint64_t seq_unwrap(uint64_t ref, uint32_t rel32)
+{
+	uint64_t cand = (ref & ~(uint64_t)0xffffffffu) | rel32;
+	if (cand + 0x80000000u < ref)
+		cand += (uint64_t)1 << 32;
+	else if (cand > ref + 0x80000000u && cand >= ((uint64_t)1 << 32))
+		cand -= (uint64_t)1 << 32;
+	return cand;
+}
+
+/* Does [s, e) touch a recorded hole?  Shrinks or removes what it fills. */
+static bool holes_fill(struct flow_dir *d, uint64_t s, uint64_t e)
+{
+	bool hit = false;
+	for (uint8_t k = 0; k < d->n_holes;) {
+		uint64_t hs = d->holes[k][0], he = d->holes[k][1];
+		if (e <= hs || s >= he) {
+			k++;
+			continue;
+		}
+		hit = true;
+		if (s <= hs && e >= he) { /* filled whole: drop it */
+			d->holes[k][0] = d->holes[d->n_holes - 1][0];
+			d->holes[k][1] = d->holes[d->n_holes - 1][1];
+			d->n_holes--;
+			continue;
+		}
+		if (s <= hs)
+			d->holes[k][0] = e;
+		else if (e >= he)
+			d->holes[k][1] = s;
+		else if (d->n_holes < FLOW_MAX_HOLES) { /* split in two */
+			d->holes[d->n_holes][0] = e;
+			d->holes[d->n_holes][1] = he;
+			d->holes[k][1] = s;
+			d->n_holes++;
+		} else {
+			d->holes[k][1] = s; /* forget the upper part */
+		}
+		k++;
+	}
+	return hit;
+}
+
+static void hole_add(struct flow_dir *d, uint64_t s, uint64_t e)
+{
+	if (d->n_holes == FLOW_MAX_HOLES) { /* forget the oldest */
+		memmove(d->holes[0], d->holes[1], sizeof(d->holes[0]) * (FLOW_MAX_HOLES - 1));
+		d->n_holes--;
+	}
+	d->holes[d->n_holes][0] = s;
+	d->holes[d->n_holes][1] = e;
+	d->n_holes++;
+}
+
+/* Zeek's history: a letter once per direction, upper case for the client. */
+static void hist_add(struct conn *c, int dir, char letter, int bit)
+{
+	struct flow_dir *d = &c->d[dir];
+	if (d->hist_mask & (1u << bit) || c->n_hist >= FLOW_HISTORY_MAX)
+		return;
+	d->hist_mask |= 1u << bit;
+	c->history[c->n_hist++] = dir == 0 ? letter : (char)(letter - 'A' + 'a');
+	c->history[c->n_hist] = '\0';
+}
+
+enum { H_S, H_H, H_A, H_D, H_F, H_R, H_T, H_W };
+
+/* ------------------------------------------------------------------ */
+/* tracking one segment                                                */
+/* ------------------------------------------------------------------ */
+
+void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->acks_dir = -1;
+	out->rtt_us = -1;
+	uint8_t fl = p->tcp_flags;
+	bool syn = fl & TCP_SYN, ack = fl & TCP_ACK, fin = fl & TCP_FIN, rst = fl & TCP_RST;
+
+	uint32_t h = flow_hash(p->src, p->sport, p->dst, p->dport) & (ft->n_buckets - 1);
+	int dir = 0;
+	uint32_t i = flow_find(ft, p, h, &dir);
+	if (i != NIL && ft->conns[i].finished && syn && !ack) {
+		/* A new connection on a finished one's four-tuple. */
+		slot_release(ft, i);
+		i = NIL;
+		out->notes |= NOTE_PORT_REUSE;
+	}
+	if (i == NIL) {
+		bool sender_client = syn ? !ack : guess_sender_is_client(p);
+		i = slot_new(ft, p, h, sender_client);
+		dir = sender_client ? 0 : 1;
+		out->is_new = true;
+		if (!syn) {
+			ft->conns[i].midstream = true;
+			out->notes |= NOTE_MIDSTREAM;
+		}
+	} else if (!ft->conns[i].finished) {
+		lru_unlink(ft, i);
+		lru_push_head(ft, i);
+	}
+
+	struct conn *c = &ft->conns[i];
+	struct flow_dir *d = &c->d[dir], *o = &c->d[1 - dir];
+	out->c = c;
+	out->dir = dir;
+	out->after_fin = c->d[0].fin_seen || c->d[1].fin_seen;
+	c->ts_last = p->ts_us;
+	d->pkts++;
+
+	/* --- the sender's sequence space --- */
+	if (syn) {
+		if (d->isn_known && p->seq == d->isn)
+			out->notes |= ack ? NOTE_RETRANS : NOTE_SYN_RETRANS;
+		d->isn = p->seq;
+		d->isn_known = true;
+		if (d->state == EP_INACTIVE)
+			d->state = EP_SYN_SENT;
+		if (!ack && !c->ts_syn)
+			c->ts_syn = p->ts_us;
+		if (ack && !c->ts_synack) {
+			c->ts_synack = p->ts_us;
+			if (c->ts_syn)
+				out->rtt_us = p->ts_us - c->ts_syn;
+		}
+		hist_add(c, dir, ack ? 'H' : 'S', ack ? H_H : H_S);
+	} else if (!d->isn_known) {
+		/* Seen without its SYN: number from the first byte seen, as 1. */
+		d->isn = p->seq - 1;
+		d->isn_known = true;
+		d->max_end = 1;
+		if (d->state == EP_INACTIVE)
+			d->state = EP_PARTIAL;
+	}
+
+	uint64_t rel = syn ? 0 : seq_unwrap(d->max_end, p->seq - d->isn);
+	uint64_t end = rel + p->pl_len + (syn ? 1 : 0) + (fin ? 1 : 0);
+	out->rel_seq = rel;
+	if (end > rel && !syn) {
+		if (rel > d->max_end) {
+			out->notes |= NOTE_PREV_LOST;
+			hole_add(d, d->max_end, rel);
+			out->new_bytes = p->pl_len;
+			d->max_end = end;
+		} else if (end <= d->max_end) {
+			if (holes_fill(d, rel, end)) {
+				out->notes |= NOTE_OUT_OF_ORDER;
+				out->new_bytes = p->pl_len;
+			} else if (p->pl_len == 1 && o->last_win == 0 && o->ack_seen &&
+				   rel + 1 == d->max_end) {
+				out->notes |= NOTE_WIN_PROBE;
+			} else if (p->pl_len <= 1 && !fin && rel + 1 == d->max_end) {
+				out->notes |= NOTE_KEEPALIVE;
+			} else {
+				out->notes |= NOTE_RETRANS;
+				hist_add(c, dir, 'T', H_T);
+			}
+		} else {
+			if (rel < d->max_end && !holes_fill(d, rel, d->max_end)) {
+				out->notes |= NOTE_RETRANS;
+				hist_add(c, dir, 'T', H_T);
+			}
+			uint64_t fresh = end - (rel > d->max_end ? rel : d->max_end) - (fin ? 1 : 0);
+			out->new_bytes = (uint32_t)(fresh < p->pl_len ? fresh : p->pl_len);
+			d->max_end = end;
+		}
+	} else if (syn) {
+		if (end > d->max_end)
+			d->max_end = end;
+		out->new_bytes = p->pl_len;
+	}
+	d->bytes += out->new_bytes;
+	if (p->pl_len > 0)
+		hist_add(c, dir, 'D', H_D);
+
+	/* --- what the sender acknowledges --- */
+	if (ack && o->isn_known) {
+		uint64_t rack = seq_unwrap(o->max_end, p->ack - o->isn);
+		out->rel_ack = rack;
+		out->ack_valid = true;
+		if (rack > o->max_end && !c->midstream)
+			out->notes |= NOTE_ACK_UNSEEN;
+		bool pure = p->pl_len == 0 && !(fl & (TCP_SYN | TCP_FIN | TCP_RST));
+		if (rack > d->acked) {
+			if (pure && d->acked != 0)
+				out->acks_dir = (int8_t)(1 - dir);
+			d->acked = rack;
+			d->n_dup_ack = 0;
+		} else if (pure && d->ack_seen && p->ack == d->last_ack) {
+			if (p->win != d->last_win)
+				out->notes |= NOTE_WIN_UPDATE;
+			else if (o->max_end > rack && !out->after_fin) {
+				d->n_dup_ack++;
+				out->notes |= NOTE_DUP_ACK;
+				out->n_dup_ack = d->n_dup_ack;
+			}
+		}
+		if (pure && !(out->notes & NOTE_DUP_ACK))
+			hist_add(c, dir, 'A', H_A);
+		if (o->fin_seen && rack > o->fin_seq && o->state == EP_FIN_SENT)
+			o->state = EP_CLOSED;
+		d->last_ack = p->ack;
+		d->ack_seen = true;
+		/* The client's first ACK after the SYN-ACK completes the handshake. */
+		if (dir == 0 && !syn && !c->handshake_done && c->ts_synack) {
+			c->handshake_done = true;
+			c->ts_established = p->ts_us;
+			out->completes_handshake = true;
+			out->rtt_us = p->ts_us - c->ts_synack;
+			if (p->pl_len == 0)
+				out->notes |= NOTE_ESTABLISHED;
+			c->d[0].state = c->d[1].state = EP_ESTABLISHED;
+		}
+	}
+	if (!rst)
+		d->last_win = p->win;
+	if (p->win == 0 && !rst && !syn) {
+		out->notes |= NOTE_ZERO_WINDOW;
+		hist_add(c, dir, 'W', H_W);
+	}
+	if (syn) {
+		if (p->opt.has_ws) {
+			d->ws = p->opt.ws;
+			if (ack && o->ws_ok == false && c->d[1 - dir].isn_known)
+				d->ws_ok = o->ws_ok = true;
+		}
+	}
+	if (p->opt.bad)
+		out->notes |= NOTE_BAD_OPTS;
+	if (d->state == EP_PARTIAL && p->pl_len > 0)
+		d->state = EP_ESTABLISHED;
+
+	/* --- teardown --- */
+	if (fin) {
+		if (!d->fin_seen) {
+			d->fin_seen = true;
+			d->fin_seq = rel + p->pl_len;
+			d->state = EP_FIN_SENT;
+		}
+		if (c->first_fin < 0) {
+			c->first_fin = (int8_t)dir;
+			c->ts_fin = p->ts_us;
+			out->notes |= NOTE_CLOSES_FIRST;
+		}
+		hist_add(c, dir, 'F', H_F);
+	}
+	if (rst) {
+		d->state = EP_RESET;
+		if (c->rst_dir < 0)
+			c->rst_dir = (int8_t)dir;
+		hist_add(c, dir, 'R', H_R);
+	}
+	if (!c->finished && (rst || (c->d[0].state == EP_CLOSED && c->d[1].state == EP_CLOSED))) {
+		c->finished = true;
+		out->notes |= NOTE_CLOSED;
+	}
+}
+
+void flow_after(struct flow_table *ft, const struct flow_seg *seg, int step)
+{
+	struct conn *c = seg->c;
+	if (step >= 0 && step < 8)
+		c->steps_seen |= (uint8_t)(1u << step);
+	if (seg->notes & NOTE_CLOSED) {
+		if (ft->retire)
+			ft->retire(ft->retire_ctx, c, c->rst_dir >= 0 ? "reset" : "closed");
+		/* Keep the slot for late packets, but reuse it first. */
+		uint32_t i = (uint32_t)(c - ft->conns);
+		lru_unlink(ft, i);
+		lru_push_tail(ft, i);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* DNS over TCP framing buffers                                        */
+/* ------------------------------------------------------------------ */
+
+bool flow_dns_append(struct flow_table *ft, struct conn *c, int dir, uint64_t rel_seq,
+		     const uint8_t *data, uint32_t cap_len, uint32_t wire_len)
+{
+	struct flow_dnsbuf *b = &c->dnsb[dir];
+	if (b->lost)
+		return false;
+	if (b->next == 0 && b->len == 0 && b->cap == 0)
+		b->next = rel_seq;
+	if (rel_seq + wire_len <= b->next)
+		return true; /* nothing new: a retransmission */
+	if (rel_seq > b->next || cap_len < wire_len)
+		goto lost; /* a gap, or the snap length cut the bytes */
+	uint64_t skip = b->next - rel_seq;
+	data += skip;
+	uint32_t n = (uint32_t)(cap_len - skip);
+	uint64_t need = (uint64_t)b->len + n;
+	if (need > FLOW_DNS_BUF_MAX)
+		goto lost;
+	if (need > b->cap) {
+		uint32_t ncap = b->cap ? b->cap : 512;
+		while (ncap < need)
+			ncap *= 2;
+		if (ncap > FLOW_DNS_BUF_MAX)
+			ncap = FLOW_DNS_BUF_MAX;
+		if (ft->dns_bytes + (ncap - b->cap) > ft->dns_cap)
+			goto lost;
+		uint8_t *nb = realloc(b->buf, ncap);
+		if (!nb)
+			goto lost;
+		ft->dns_bytes += ncap - b->cap;
+		b->buf = nb;
+		b->cap = ncap;
+	}
+	memcpy(b->buf + b->len, data, n);
+	b->len += n;
+	b->next += n;
+	return true;
+lost:
+	dnsbuf_free(ft, b);
+	b->lost = true;
+	c->partial = true;
+	return false;
+}
+
+void flow_dns_consume(struct flow_table *ft, struct conn *c, int dir, uint32_t n)
+{
+	struct flow_dnsbuf *b = &c->dnsb[dir];
+	(void)ft;
+	if (n >= b->len) {
+		b->len = 0;
+		return;
+	}
+	memmove(b->buf, b->buf + n, b->len - n);
+	b->len -= n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Zeek conn_state                                                     */
+/* ------------------------------------------------------------------ */
+
+const char *flow_conn_state(const struct conn *c)
+{
+	bool syn = c->ts_syn != 0, synack = c->ts_synack != 0;
+	bool fin0 = c->d[0].fin_seen, fin1 = c->d[1].fin_seen;
+	bool rst0 = c->d[0].state == EP_RESET, rst1 = c->d[1].state == EP_RESET;
+	if (syn && synack) {
+		if (rst0)
+			return "RSTO";
+		if (rst1)
+			return "RSTR";
+		if (fin0 && fin1)
+			return "SF";
+		if (fin0)
+			return "S2";
+		if (fin1)
+			return "S3";
+		return "S1";
+	}
+	if (syn) {
+		if (rst1)
+			return "REJ";
+		if (rst0)
+			return "RSTOS0";
+		if (fin0)
+			return "SH";
+		return "S0";
+	}
+	if (synack) {
+		if (rst1)
+			return "RSTRH";
+		if (fin1)
+			return "SHR";
+	}
+	return "OTH";
+}

@@ -1,0 +1,733 @@
+/* out_text.c - the annotated text output: one line per packet, then a summary. */
+#include "out.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sb.h"
+
+#define LINE_CAP (256 * 1024)   /* one line; a DNS message of 32 long names fits */
+#define SUMMARY_MAX 10000       /* connections listed in the summary */
+#define SUMMARY_NAME_MAX 256    /* bytes of a fetch name kept for the summary */
+
+/* Column where each field starts, so lines of one capture line up. */
+enum { COL_STEP = 11, COL_CALL = 20, COL_TAG = 35, COL_ADDR = 45, COL_DESC = 92 };
+
+/* What the summary keeps of a connection that left the table. */
+struct conn_sum {
+	uint32_t id, fetch_id;
+	uint8_t ip_ver;
+	uint8_t cli[16], srv[16];
+	uint16_t cport, sport;
+	uint8_t steps_seen;
+	bool midstream, partial;
+	int8_t first_fin, rst_dir;
+	uint64_t bytes[2];
+	int64_t ts_first, ts_last;
+	char history[FLOW_HISTORY_MAX + 1];
+	const char *state;             /* Zeek conn_state (static) */
+	const char *why;               /* why it left (static) */
+	uint16_t name_len;             /* bytes in name, 0 when unknown */
+	char name[SUMMARY_NAME_MAX];   /* fetch name, raw bytes (cut at SUMMARY_NAME_MAX) */
+};
+
+struct out {
+	FILE *f;
+	struct out_opts opt;
+	char line[LINE_CAP];
+	struct sb sb;
+	bool have_first;
+	int64_t first_ts, prev_ts;
+	struct conn_sum *sums;    /* grows to SUMMARY_MAX */
+	uint32_t n_sums, cap_sums;
+	uint64_t n_sums_dropped;
+};
+
+static const char *const step_color[STEP_COUNT] = {
+	[STEP_RESOLVE] = "\033[36m", [STEP_CONNECT] = "\033[33m", [STEP_WRITE] = "\033[32m",
+	[STEP_READ] = "\033[35m",    [STEP_CLOSE] = "\033[31m",   [STEP_OTHER] = "\033[2m",
+};
+#define COLOR_OFF "\033[0m"
+
+struct out *out_open(FILE *f, const struct out_opts *opt)
+{
+	struct out *o = calloc(1, sizeof(*o));
+	if (!o)
+		return NULL;
+	o->f = f;
+	o->opt = *opt;
+	sb_init(&o->sb, o->line, sizeof(o->line));
+	return o;
+}
+
+void out_flush(struct out *o) { fflush(o->f); }
+
+void out_close(struct out *o)
+{
+	if (!o)
+		return;
+	fflush(o->f);
+	free(o->sums);
+	free(o);
+}
+
+static void emit(struct out *o)
+{
+	struct sb *s = &o->sb;
+	if (s->cut) {
+		/* Leave room for the mark: the line was cut, say so. */
+		static const char mark[] = " [line cut]";
+		size_t at = s->cap - sizeof(mark) - 1;
+		if (s->len > at)
+			s->len = at;
+		memcpy(s->buf + s->len, mark, sizeof(mark));
+		s->len += sizeof(mark) - 1;
+	}
+	s->buf[s->len++] = '\n';
+	fwrite(s->buf, 1, s->len, o->f);
+	sb_reset(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* DNS                                                                 */
+/* ------------------------------------------------------------------ */
+
+static void put_num_name(struct sb *s, const char *name, const char *prefix, unsigned v)
+{
+	if (name)
+		sb_puts(s, name);
+	else
+		sb_printf(s, "%s%u", prefix, v);
+}
+
+static void put_name(struct sb *s, const struct dns_name *n)
+{
+	sb_esc(s, n->text, n->len);
+}
+
+/* SVCB/HTTPS SvcParams (RFC 9460 2.2): key, length, value; the decoder
+ * checked that they fill the RDATA exactly. */
+static void put_svc_params(struct sb *s, const struct dns_rr *rr)
+{
+	const uint8_t *b = rr->rdata;
+	size_t len = rr->rdlen, off = 2;
+	/* skip priority and the (uncompressed) target name */
+	for (unsigned hops = 0; off < len && hops < 128; hops++) {
+		uint8_t l = b[off];
+		off += 1u + l;
+		if (l == 0)
+			break;
+	}
+	for (unsigned k = 0; k < 64 && len - off >= 4 && off <= len; k++) {
+		unsigned key = (unsigned)b[off] << 8 | b[off + 1];
+		size_t vl = (size_t)b[off + 2] << 8 | b[off + 3];
+		off += 4;
+		if (len - off < vl)
+			break;
+		const uint8_t *v = b + off;
+		off += vl;
+		if (key == 1) { /* alpn: length-prefixed ids */
+			sb_puts(s, " alpn=");
+			for (size_t i = 0; i < vl;) {
+				size_t il = v[i++];
+				if (vl - i < il)
+					break;
+				if (i > 1)
+					sb_putc(s, ',');
+				sb_esc(s, v + i, il);
+				i += il;
+			}
+		} else if (key == 3 && vl == 2) {
+			sb_printf(s, " port=%u", (unsigned)v[0] << 8 | v[1]);
+		} else if (key == 4 && vl % 4 == 0) {
+			sb_puts(s, " ipv4hint=");
+			for (size_t i = 0; i < vl; i += 4) {
+				if (i)
+					sb_putc(s, ',');
+				sb_ip(s, 4, v + i);
+			}
+		} else if (key == 6 && vl % 16 == 0) {
+			sb_puts(s, " ipv6hint=");
+			for (size_t i = 0; i < vl; i += 16) {
+				if (i)
+					sb_putc(s, ',');
+				sb_ip(s, 6, v + i);
+			}
+		} else {
+			sb_printf(s, " key%u(%zu B)", key, vl);
+		}
+	}
+}
+
+static void put_rdata(struct sb *s, const struct dns_rr *rr)
+{
+	if (rr->rd_status == FT_TRUNCATED) {
+		sb_puts(s, "[|rdata]");
+		return;
+	}
+	if (rr->rd_status != FT_OK) {
+		sb_printf(s, "(malformed rdata, %u B)", rr->rdlen);
+		return;
+	}
+	switch (rr->type) {
+	case DNS_T_A:
+		sb_ip(s, 4, rr->addr);
+		break;
+	case DNS_T_AAAA:
+		sb_ip(s, 6, rr->addr);
+		break;
+	case DNS_T_CNAME:
+	case DNS_T_NS:
+	case DNS_T_PTR:
+		put_name(s, &rr->target);
+		break;
+	case DNS_T_MX:
+		sb_printf(s, "%u ", rr->prio);
+		put_name(s, &rr->target);
+		break;
+	case DNS_T_SOA:
+		put_name(s, &rr->target);
+		sb_putc(s, ' ');
+		put_name(s, &rr->rname);
+		sb_printf(s, " %u %u %u %u %u", rr->serial, rr->refresh, rr->retry, rr->expire,
+			  rr->minimum);
+		break;
+	case DNS_T_SRV:
+		sb_printf(s, "%u %u %u ", rr->prio, rr->weight, rr->port);
+		put_name(s, &rr->target);
+		break;
+	case DNS_T_TXT:
+		/* character-strings; the decoder checked they fill the RDATA */
+		for (size_t i = 0; i < rr->rdlen;) {
+			size_t l = rr->rdata[i++];
+			if (rr->rdlen - i < l)
+				break;
+			if (i > 1)
+				sb_putc(s, ' ');
+			sb_putc(s, '"');
+			sb_esc(s, rr->rdata + i, l);
+			sb_putc(s, '"');
+			i += l;
+		}
+		break;
+	case DNS_T_SVCB:
+	case DNS_T_HTTPS:
+		sb_printf(s, "%u ", rr->prio);
+		put_name(s, &rr->target);
+		put_svc_params(s, rr);
+		break;
+	default:
+		sb_printf(s, "(%u B)", rr->rdlen);
+		break;
+	}
+}
+
+static void put_rr(struct sb *s, const struct dns_msg *m, const struct dns_rr *rr)
+{
+	/* The owner is left out when it is the name asked for. */
+	if (!m->has_question || !dns_name_equal(&rr->name, &m->qname)) {
+		put_name(s, &rr->name);
+		sb_putc(s, ' ');
+	}
+	put_num_name(s, dns_type_name(rr->type), "TYPE", rr->type);
+	if (rr->cls != DNS_C_IN) {
+		sb_putc(s, ' ');
+		put_num_name(s, dns_class_name(rr->cls), "CLASS", rr->cls);
+	}
+	sb_putc(s, ' ');
+	put_rdata(s, rr);
+	sb_printf(s, " ttl %u", rr->ttl);
+}
+
+static void put_dns_flags(struct sb *s, const struct dns_msg *m)
+{
+	const struct {
+		bool on;
+		const char *name;
+	} bits[] = {
+		{ m->aa, "aa" }, { m->tc, "tc" }, { m->rd, "rd" },
+		{ m->ra, "ra" }, { m->ad, "ad" }, { m->cd, "cd" },
+	};
+	bool any = false;
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+		if (!bits[i].on)
+			continue;
+		sb_puts(s, any ? " " : " [");
+		sb_puts(s, bits[i].name);
+		any = true;
+	}
+	if (m->edns) {
+		sb_printf(s, "%sedns %u%s", any ? " " : " [", m->edns_size, m->edns_do ? " do" : "");
+		if (m->edns_version)
+			sb_printf(s, " v%u", m->edns_version);
+		any = true;
+	}
+	if (any)
+		sb_putc(s, ']');
+}
+
+static void put_dns(struct sb *s, const struct dns_msg *m, int64_t rt)
+{
+	if (m->opcode != 0) {
+		put_num_name(s, dns_opcode_name(m->opcode), "OPCODE", m->opcode);
+		sb_putc(s, ' ');
+	}
+	sb_puts(s, m->qr ? "answer" : "query");
+	sb_printf(s, " #%04x", m->id);
+	if (m->has_question) {
+		sb_putc(s, ' ');
+		put_name(s, &m->qname);
+		sb_putc(s, ' ');
+		put_num_name(s, dns_class_name(m->qclass), "CLASS", m->qclass);
+		sb_putc(s, ' ');
+		put_num_name(s, dns_type_name(m->qtype), "TYPE", m->qtype);
+	}
+	if (m->qr) {
+		if (m->rcode != 0) {
+			sb_putc(s, ' ');
+			put_num_name(s, dns_rcode_name(m->rcode), "RCODE", m->rcode);
+		}
+		unsigned n_ans = 0, n_auth = 0;
+		for (unsigned i = 0; i < m->n_rr; i++) {
+			const struct dns_rr *rr = &m->rr[i];
+			if (rr->type == DNS_T_OPT)
+				continue;
+			if (rr->section == DNS_SEC_ANSWER) {
+				sb_puts(s, n_ans++ ? ", " : ": ");
+			} else {
+				const char *sec = rr->section == DNS_SEC_AUTHORITY ? "auth" : "add";
+				if (rr->section == DNS_SEC_AUTHORITY && n_auth++ == 0)
+					sb_printf(s, " | %s ", sec);
+				else if (rr->section == DNS_SEC_ADDITIONAL &&
+					 (i == 0 || m->rr[i - 1].section != DNS_SEC_ADDITIONAL ||
+					  m->rr[i - 1].type == DNS_T_OPT))
+					sb_printf(s, " | %s ", sec);
+				else
+					sb_puts(s, ", ");
+			}
+			put_rr(s, m, rr);
+		}
+		if (m->rcode == 0 && m->ancount == 0)
+			sb_puts(s, m->nscount ? " (no answer: referral or no data)" : " (no data)");
+		if (m->n_rr_dropped)
+			sb_printf(s, " (+%u records not shown)", m->n_rr_dropped);
+	}
+	put_dns_flags(s, m);
+	if (m->status == FT_TRUNCATED)
+		sb_puts(s, " [|dns]");
+	else if (m->status != FT_OK)
+		sb_printf(s, " (malformed dns: %s)", m->why ? m->why : "?");
+	if (m->qr && rt >= 0) {
+		sb_puts(s, " (");
+		sb_dur(s, rt);
+		sb_putc(s, ')');
+	} else if (m->qr) {
+		sb_puts(s, " (query not seen)");
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* TCP                                                                 */
+/* ------------------------------------------------------------------ */
+
+static void put_flags(struct sb *s, uint8_t fl)
+{
+	static const struct {
+		uint8_t bit;
+		const char *name;
+	} names[] = {
+		{ TCP_SYN, "SYN" }, { TCP_FIN, "FIN" }, { TCP_RST, "RST" }, { TCP_PSH, "PSH" },
+		{ TCP_URG, "URG" }, { TCP_ACK, "ACK" }, { TCP_ECE, "ECE" }, { TCP_CWR, "CWR" },
+	};
+	bool any = false;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(fl & names[i].bit))
+			continue;
+		if (any)
+			sb_putc(s, '-');
+		sb_puts(s, names[i].name);
+		any = true;
+	}
+	if (!any)
+		sb_puts(s, "none");
+}
+
+static void put_opts(struct sb *s, const struct tcp_opts *op)
+{
+	if (op->has_mss)
+		sb_printf(s, " mss %u", op->mss);
+	if (op->sack_ok)
+		sb_puts(s, " sackOK");
+	if (op->has_ts)
+		sb_printf(s, " ts %u %u", op->tsval, op->tsecr);
+	if (op->has_ws)
+		sb_printf(s, " ws %u", op->ws);
+}
+
+static const char *const side[2] = { "client", "server" };
+
+static void put_notes(struct sb *s, const struct ev *e)
+{
+	const struct flow_seg *g = e->seg;
+	const struct conn *c = g->c;
+	const struct pkt *p = e->p;
+	static const struct {
+		uint32_t bit;
+		const char *text;
+	} plain[] = {
+		{ NOTE_RETRANS, "retransmission" },
+		{ NOTE_SYN_RETRANS, "SYN retransmitted" },
+		{ NOTE_OUT_OF_ORDER, "out-of-order" },
+		{ NOTE_PREV_LOST, "previous segment not captured" },
+		{ NOTE_ZERO_WINDOW, "zero window" },
+		{ NOTE_WIN_UPDATE, "window update" },
+		{ NOTE_KEEPALIVE, "keep-alive" },
+		{ NOTE_WIN_PROBE, "zero-window probe" },
+		{ NOTE_ACK_UNSEEN, "acks data not captured" },
+		{ NOTE_BAD_OPTS, "bad TCP option length" },
+		{ NOTE_PORT_REUSE, "port reused" },
+	};
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+		if (g->notes & plain[i].bit)
+			sb_printf(s, " [%s]", plain[i].text);
+	if (g->notes & NOTE_DUP_ACK)
+		sb_printf(s, " [dup ack #%u]", g->n_dup_ack);
+	if (g->notes & NOTE_MIDSTREAM) {
+		sb_puts(s, " [mid-stream: handshake not captured; client ");
+		sb_endpoint(s, c->ip_ver, c->cli, c->cport);
+		sb_puts(s, " guessed from the ports]");
+	}
+	if (g->notes & NOTE_ESTABLISHED) {
+		sb_puts(s, ", connection established");
+		if (g->rtt_us >= 0) {
+			sb_puts(s, " (");
+			sb_dur(s, g->rtt_us);
+			sb_putc(s, ')');
+		}
+	}
+	if (p->tcp_flags & TCP_SYN && p->tcp_flags & TCP_ACK && g->rtt_us >= 0) {
+		sb_puts(s, " (rtt ");
+		sb_dur(s, g->rtt_us);
+		sb_putc(s, ')');
+	}
+	if (g->notes & NOTE_CLOSES_FIRST)
+		sb_printf(s, ", %s closes first", side[g->dir]);
+	if (p->tcp_flags & TCP_RST) {
+		if (!c->ts_synack && c->ts_syn && g->dir == 1)
+			sb_puts(s, ", connection refused");
+		else
+			sb_printf(s, ", connection reset by %s", side[g->dir]);
+	} else if (g->notes & NOTE_CLOSED) {
+		sb_puts(s, ", connection closed");
+	}
+	if (c->partial && c->dns)
+		sb_puts(s, " [partial: DNS stream not followed]");
+}
+
+static void put_tcp(struct sb *s, const struct ev *e)
+{
+	const struct pkt *p = e->p;
+	const struct flow_seg *g = e->seg;
+	put_flags(s, p->tcp_flags);
+	sb_puts(s, " seq ");
+	sb_u64(s, g->rel_seq);
+	if (p->pl_len) {
+		sb_putc(s, ':');
+		sb_u64(s, g->rel_seq + p->pl_len);
+	}
+	if (g->ack_valid) {
+		sb_puts(s, " ack ");
+		sb_u64(s, g->rel_ack);
+	}
+	sb_printf(s, " win %u", p->win);
+	put_opts(s, &p->opt);
+	if (p->pl_len) {
+		sb_printf(s, ", %u B %s", p->pl_len, g->dir == 0 ? "to server" : "from server");
+		if (p->pl_cap < p->pl_len)
+			sb_printf(s, " [|only %u B captured]", p->pl_cap);
+	}
+	put_notes(s, e);
+}
+
+/* ------------------------------------------------------------------ */
+/* the packet line                                                     */
+/* ------------------------------------------------------------------ */
+
+static void put_time(struct out *o, int64_t ts)
+{
+	if (!o->have_first) {
+		o->have_first = true;
+		o->first_ts = o->prev_ts = ts;
+	}
+	struct sb *s = &o->sb;
+	int64_t v = ts;
+	if (o->opt.ts_mode == TS_RELATIVE)
+		v = ts - o->first_ts;
+	else if (o->opt.ts_mode == TS_DELTA)
+		v = ts - o->prev_ts;
+	o->prev_ts = ts;
+	/* Right-aligned in 10 columns: "  0.004512", " 12.000100". */
+	size_t start = s->len;
+	sb_secs(s, v);
+	size_t w = s->len - start;
+	if (w < 10 && !s->cut) {
+		memmove(s->buf + start + (10 - w), s->buf + start, w + 1);
+		memset(s->buf + start, ' ', 10 - w);
+		s->len += 10 - w;
+	}
+}
+
+static void put_fetch_header(struct out *o, const struct ev *e)
+{
+	const struct fetch_link *l = e->link;
+	const struct conn *c = e->seg->c;
+	struct sb *s = &o->sb;
+	sb_printf(s, "fetch %u  ", l->fetch_id);
+	if (l->via_dns) {
+		put_name(s, l->name);
+		if (l->cname) {
+			sb_puts(s, " (CNAME ");
+			put_name(s, l->cname);
+			sb_putc(s, ')');
+		}
+		sb_puts(s, " -> ");
+		sb_ip(s, c->ip_ver, c->srv);
+		sb_printf(s, " port %u, from DNS answer #%04x", c->sport, l->dns_id);
+	} else {
+		sb_ip(s, c->ip_ver, c->srv);
+		sb_printf(s, " port %u, no DNS answer for this address in the capture "
+			     "(cached by the OS or browser, /etc/hosts, or DNS over HTTPS)", c->sport);
+	}
+	emit(o);
+}
+
+void out_packet(struct out *o, const struct ev *e)
+{
+	const struct pkt *p = e->p;
+	struct sb *s = &o->sb;
+	/* Packets of no fetch are shown with --all; damaged ones always are. */
+	if (e->step == STEP_OTHER && !o->opt.all && p->status != FT_TRUNCATED &&
+	    p->status != FT_MALFORMED) {
+		/* still advance the clock so -ttt deltas stay right */
+		put_time(o, p->ts_us);
+		sb_reset(s);
+		return;
+	}
+	if (e->link && e->link->new_fetch)
+		put_fetch_header(o, e);
+
+	put_time(o, p->ts_us);
+	sb_pad(s, COL_STEP);
+	bool col = o->opt.color;
+	if (col)
+		sb_puts(s, step_color[e->step]);
+	sb_puts(s, step_name(e->step));
+	if (col)
+		sb_puts(s, COLOR_OFF);
+	sb_pad(s, COL_CALL + (col ? 9 : 0));
+	sb_puts(s, step_call(e->step));
+	sb_pad(s, COL_TAG + (col ? 9 : 0));
+	if (e->seg) {
+		const struct conn *c = e->seg->c;
+		if (c->fetch_id)
+			sb_printf(s, "f%u ", c->fetch_id);
+		sb_printf(s, "c%u", c->id);
+	}
+	sb_pad(s, COL_ADDR + (col ? 9 : 0));
+	size_t addr_start = s->len;
+	if (p->ip_ver) {
+		if (p->layer == LAYER_DONE) {
+			sb_endpoint(s, p->ip_ver, p->src, p->sport);
+			sb_puts(s, " > ");
+			sb_endpoint(s, p->ip_ver, p->dst, p->dport);
+		} else {
+			sb_ip(s, p->ip_ver, p->src);
+			sb_puts(s, " > ");
+			sb_ip(s, p->ip_ver, p->dst);
+		}
+	}
+	sb_pad(s, addr_start + (COL_DESC - COL_ADDR));
+	sb_putc(s, ' ');
+
+	if (p->status != FT_OK && p->layer != LAYER_DONE) {
+		static const char *const lname[] = { "link", "ip", "tcp", "udp", "" };
+		if (p->status == FT_TRUNCATED)
+			sb_printf(s, "[|%s]", lname[p->layer]);
+		else if (p->status == FT_UNSUPPORTED)
+			sb_printf(s, "(%s)", p->why ? p->why : "unsupported");
+		else
+			sb_printf(s, "(malformed %s: %s)", lname[p->layer], p->why ? p->why : "?");
+		emit(o);
+		return;
+	}
+	if (e->seg) {
+		put_tcp(s, e);
+		if (e->seg->c->dns && p->pl_len) {
+			for (unsigned i = 0; i < e->n_dns; i++) {
+				sb_puts(s, i ? "; " : " | ");
+				put_dns(s, e->dns[i], e->dns_rt[i]);
+			}
+			if (e->n_dns_more)
+				sb_printf(s, "; +%u more DNS messages", e->n_dns_more);
+			if (e->dns_awaiting)
+				sb_printf(s, " | DNS message continues (%u B to come)", e->dns_awaiting);
+		}
+	} else if (e->n_dns) {
+		put_dns(s, e->dns[0], e->dns_rt[0]);
+	} else if (p->layer == LAYER_DONE && p->proto == 17) {
+		sb_printf(s, "UDP %u B", p->pl_len);
+	} else if (p->ip_ver) {
+		if (p->frag_later)
+			sb_printf(s, "IP fragment, proto %u", p->proto);
+		else
+			sb_printf(s, "IP proto %u", p->proto);
+	} else {
+		sb_printf(s, "ethertype 0x%04x", p->ethertype);
+	}
+	if (p->frag && !p->frag_later)
+		sb_puts(s, " [fragmented]");
+	emit(o);
+}
+
+/* ------------------------------------------------------------------ */
+/* the summary                                                         */
+/* ------------------------------------------------------------------ */
+
+void out_conn_done(struct out *o, const struct conn *c, const char *why,
+		   const struct dns_name *name)
+{
+	if (o->n_sums == SUMMARY_MAX) {
+		o->n_sums_dropped++;
+		return;
+	}
+	if (o->n_sums == o->cap_sums) {
+		uint32_t ncap = o->cap_sums ? o->cap_sums * 2 : 64;
+		if (ncap > SUMMARY_MAX)
+			ncap = SUMMARY_MAX;
+		struct conn_sum *n = realloc(o->sums, ncap * sizeof(*n));
+		if (!n) {
+			o->n_sums_dropped++;
+			return;
+		}
+		o->sums = n;
+		o->cap_sums = ncap;
+	}
+	struct conn_sum *m = &o->sums[o->n_sums++];
+	m->id = c->id;
+	m->fetch_id = c->fetch_id;
+	m->ip_ver = c->ip_ver;
+	memcpy(m->cli, c->cli, 16);
+	memcpy(m->srv, c->srv, 16);
+	m->cport = c->cport;
+	m->sport = c->sport;
+	m->steps_seen = c->steps_seen;
+	m->midstream = c->midstream;
+	m->partial = c->partial;
+	m->first_fin = c->first_fin;
+	m->rst_dir = c->rst_dir;
+	m->bytes[0] = c->d[0].bytes;
+	m->bytes[1] = c->d[1].bytes;
+	m->ts_first = c->ts_first;
+	m->ts_last = c->ts_last;
+	memcpy(m->history, c->history, sizeof(m->history));
+	m->state = flow_conn_state(c);
+	m->why = why;
+	size_t nl = name ? name->len : 0;
+	if (nl > sizeof(m->name))
+		nl = sizeof(m->name);
+	if (nl)
+		memcpy(m->name, name->text, nl);
+	m->name_len = (uint16_t)nl;
+}
+
+static int sum_cmp(const void *a, const void *b)
+{
+	const struct conn_sum *x = a, *y = b;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void put_close_how(struct sb *s, const struct conn_sum *m)
+{
+	if (m->rst_dir >= 0 && m->steps_seen == ((1u << STEP_CONNECT) | (1u << STEP_CLOSE)) &&
+	    m->rst_dir == 1 && strcmp(m->state, "REJ") == 0)
+		sb_puts(s, "refused (RST)");
+	else if (m->rst_dir >= 0)
+		sb_printf(s, "reset by %s", side[m->rst_dir]);
+	else if (m->first_fin >= 0)
+		sb_printf(s, "closed by %s first", side[m->first_fin]);
+	else
+		sb_puts(s, "still open");
+	if (strcmp(m->why, "closed") && strcmp(m->why, "reset"))
+		sb_printf(s, ", %s", m->why);
+}
+
+void out_summary(struct out *o, const struct out_counts *n)
+{
+	struct sb *s = &o->sb;
+	if (o->n_sums)
+		qsort(o->sums, o->n_sums, sizeof(*o->sums), sum_cmp);
+	if (o->n_sums || n->conns) {
+		sb_puts(s, "connections");
+		emit(o);
+	}
+	for (uint32_t i = 0; i < o->n_sums; i++) {
+		const struct conn_sum *m = &o->sums[i];
+		sb_printf(s, "  c%u", m->id);
+		if (m->fetch_id)
+			sb_printf(s, " f%u", m->fetch_id);
+		sb_putc(s, ' ');
+		if (m->name_len)
+			sb_esc(s, m->name, m->name_len);
+		else
+			sb_puts(s, m->sport == 53 ? "(DNS over TCP)" : "(no DNS)");
+		sb_puts(s, "  ");
+		sb_endpoint(s, m->ip_ver, m->cli, m->cport);
+		sb_puts(s, " > ");
+		sb_endpoint(s, m->ip_ver, m->srv, m->sport);
+		sb_puts(s, "  steps ");
+		bool any = false;
+		for (int st = 0; st < STEP_OTHER; st++) {
+			if (!(m->steps_seen & (1u << st)))
+				continue;
+			if (any)
+				sb_putc(s, ',');
+			sb_puts(s, step_name((enum step)st));
+			any = true;
+		}
+		if (!any)
+			sb_putc(s, '-');
+		sb_puts(s, "  sent ");
+		sb_u64(s, m->bytes[0]);
+		sb_puts(s, " B, received ");
+		sb_u64(s, m->bytes[1]);
+		sb_puts(s, " B, ");
+		sb_dur(s, m->ts_last - m->ts_first);
+		sb_puts(s, ", ");
+		put_close_how(s, m);
+		sb_printf(s, " (%s %s)", m->state, m->history[0] ? m->history : "-");
+		if (m->midstream)
+			sb_puts(s, " [mid-stream]");
+		if (m->partial)
+			sb_puts(s, " [partial]");
+		emit(o);
+	}
+	if (o->n_sums_dropped) {
+		sb_printf(s, "  ... %llu more connections not listed",
+			  (unsigned long long)o->n_sums_dropped);
+		emit(o);
+	}
+	sb_printf(s,
+		  "packets: %llu read, %llu decoded, %llu other, %llu truncated, %llu malformed, "
+		  "%llu unsupported",
+		  (unsigned long long)n->packets, (unsigned long long)n->decoded,
+		  (unsigned long long)n->other, (unsigned long long)n->truncated,
+		  (unsigned long long)n->malformed, (unsigned long long)n->unsupported);
+	emit(o);
+	sb_printf(s, "dns: %llu queries, %llu responses, %llu unanswered; tcp: %llu connections",
+		  (unsigned long long)n->dns_queries, (unsigned long long)n->dns_responses,
+		  (unsigned long long)n->dns_unanswered, (unsigned long long)n->conns);
+	if (n->conns_evicted)
+		sb_printf(s, " (%llu evicted by the table cap)", (unsigned long long)n->conns_evicted);
+	emit(o);
+	fflush(o->f);
+}

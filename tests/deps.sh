@@ -1,0 +1,28 @@
+#!/bin/sh
+# deps.sh - make sure the build dependencies are here; install them when we can.
+# Needs: a C compiler, make, pkg-config, libpcap headers.  Tests also use
+# tcpdump/tshark (oracle, recording) when present.
+set -u
+need=""
+command -v cc >/dev/null 2>&1 || need="$need gcc"
+command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
+if ! printf '#include <pcap.h>\nint main(void){return 0;}\n' |
+	cc -x c -o /dev/null - $(pkg-config --cflags libpcap 2>/dev/null) >/dev/null 2>&1; then
+	need="$need libpcap-dev"
+fi
+[ -z "$need" ] && exit 0
+
+cmd="apt-get install -y$need"
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "deps: installing$need" >&2
+	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive $cmd -qq; } >&2 || {
+		echo "deps: '$cmd' failed; run it by hand" >&2; exit 1; }
+elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 &&
+	sudo -n true 2>/dev/null; then
+	echo "deps: installing$need through sudo" >&2
+	{ sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive $cmd -qq; } >&2 || {
+		echo "deps: 'sudo $cmd' failed; run it by hand" >&2; exit 1; }
+else
+	echo "deps: missing$need; run: sudo apt-get update && sudo $cmd" >&2
+	exit 1
+fi

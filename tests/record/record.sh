@@ -1,0 +1,480 @@
+#!/bin/bash
+# record.sh - build a tiny web/DNS lab in network namespaces and record the
+# reference captures in captures/ (fetchtrace's test inputs).
+#
+# Run as root:   bash tests/record/record.sh [OUTDIR]
+# OUTDIR defaults to <repo>/captures.  Re-runnable: leftovers of an earlier run
+# are torn down first, and everything is torn down again at exit (trap).
+# No packet leaves the two namespaces: the lab uses only the documentation
+# ranges 192.0.2.0/24 (RFC 5737) and 2001:db8::/32 (RFC 3849), and neither
+# namespace has a route or link to the host's network.
+#
+# Lab:
+#   netns ftlab-cli  veth ftv-cli  192.0.2.10/24   2001:db8::10/64   (client)
+#   netns ftlab-srv  veth ftv-srv  192.0.2.53, 192.0.2.80 /24
+#                                  2001:db8::53, 2001:db8::80 /64    (servers)
+#   named (BIND 9; tests/record/named.conf.in + lab.test.zone) on
+#     192.0.2.53 / 2001:db8::53 port 53 (UDP and TCP), authoritative-only for
+#     lab.test, no recursion:
+#       www.lab.test     A 192.0.2.80, AAAA 2001:db8::80
+#       alias.lab.test   CNAME cdn.lab.test;  cdn.lab.test CNAME www.lab.test
+#       v6only.lab.test  AAAA 2001:db8::80 only
+#       ns.lab.test      A 192.0.2.53, AAAA 2001:db8::53
+#       anything else in lab.test: NXDOMAIN with the lab.test SOA
+#   nginx (tests/record/nginx.conf) on 192.0.2.80:80 and [2001:db8::80]:80,
+#     keepalive on; files: / (index.html), /style.css, /data.bin (16 KiB),
+#     /big.bin (200 KiB), /slow/mid.bin (32 KiB, sent at 8 KiB/s).
+#   The client's /etc/resolv.conf is /etc/netns/ftlab-cli/resolv.conf
+#   (nameserver 192.0.2.53), its /etc/hosts has only localhost lines, and its
+#   /etc/gai.conf makes getaddrinfo sort IPv4 first, so a plain curl asks for
+#   A and AAAA (glibc sends both in parallel) but connects over IPv4.
+#   Static neighbour entries on both sides: no ARP/NDP in the captures.
+#   Every capture is taken in the client namespace with a filter keeping
+#   only packets to/from the server addresses (no MLD/RS noise).
+#
+# Captures (see also the README.md written into OUTDIR):
+#   cold-fetch.pcap     curl http://www.lab.test/ : A+AAAA queries/answers,
+#                       TCP handshake, GET, 200, FIN exchange.
+#   cold-fetch.pcapng   the same fetch, recorded by dumpcap in pcapng.
+#   nxdomain.pcap       curl http://nope.lab.test/ : A+AAAA -> NXDOMAIN (SOA in
+#                       authority), no TCP at all.
+#   cname.pcap          curl http://alias.lab.test/ : answers carry the CNAME
+#                       chain alias -> cdn -> www, then A/AAAA; TCP to .80.
+#   dns-tcp.pcap        dig +tcp (one query on one TCP connection), then dig
+#                       +tcp +keepopen (two queries, A and AAAA, on one TCP
+#                       connection).
+#   refused.pcap        curl http://www.lab.test:81/ : DNS, then SYN -> RST
+#                       over IPv4, and curl's fallback SYN -> RST over IPv6.
+#   keepalive.pcap      one curl fetching /, /style.css, /data.bin over a
+#                       single kept-alive connection.
+#   ipv6.pcap           curl -6 http://www.lab.test/ : TCP over v6 (curl 7.88
+#                       still asks A and AAAA; it uses only the AAAA).
+#   any-sll2.pcap       a cold fetch captured with tcpdump -i any -y LINUX_SLL2.
+#   snap96.pcap         a cold fetch captured with -s 96 (payloads cut).
+#   midstream.pcap      capture started ~1 s into a throttled download
+#                       (/slow/mid.bin): no SYN, no DNS; data, then FIN.
+set -eu
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+OUT=${1:-$REPO/captures}
+
+CLI=ftlab-cli
+SRV=ftlab-srv
+CLI_IF=ftv-cli
+SRV_IF=ftv-srv
+CLI4=192.0.2.10
+DNS4=192.0.2.53
+WEB4=192.0.2.80
+CLI6=2001:db8::10
+DNS6=2001:db8::53
+WEB6=2001:db8::80
+# Only packets to/from the lab servers (this also keeps out the MLD reports
+# the kernel sends when addresses come up).
+FILTER="(ip or ip6) and (host $DNS4 or host $WEB4 or host $DNS6 or host $WEB6)"
+
+LAB=""          # temp dir: nginx prefix, logs, capture logs
+PIDS=""         # pids this script started (long-running servers)
+CAP_PID=""      # the running capture, if any
+
+log() { printf 'record: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces)"
+
+# ---------------------------------------------------------------- packages
+need_pkgs() {
+	local need=""
+	command -v ip       >/dev/null 2>&1 || need="$need iproute2"
+	command -v ethtool  >/dev/null 2>&1 || need="$need ethtool"
+	[ -x /usr/sbin/named ] || need="$need bind9"
+	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need="$need nginx-light"
+	command -v curl     >/dev/null 2>&1 || need="$need curl"
+	command -v tcpdump  >/dev/null 2>&1 || need="$need tcpdump"
+	command -v dig      >/dev/null 2>&1 || need="$need bind9-dnsutils"
+	command -v dumpcap  >/dev/null 2>&1 || need="$need wireshark-common"
+	command -v tshark   >/dev/null 2>&1 || need="$need tshark"
+	command -v capinfos >/dev/null 2>&1 || need="$need wireshark-common"
+	echo "$need"
+}
+missing=$(need_pkgs)
+if [ -n "$missing" ]; then
+	log "installing:$missing"
+	# Don't let wireshark-common's debconf question block, and don't let
+	# package scripts start the system named/nginx services on the host:
+	# a policy-rc.d that says "no" (only if there is none already).
+	echo "wireshark-common wireshark-common/install-setuid boolean false" |
+		debconf-set-selections 2>/dev/null || true
+	policy=""
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		policy=1
+	fi
+	rc=0
+	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install \
+		-y -qq --no-install-recommends $missing >/dev/null; } || rc=$?
+	[ -z "$policy" ] || rm -f /usr/sbin/policy-rc.d
+	[ "$rc" -eq 0 ] || die "apt-get install$missing failed"
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+# ---------------------------------------------------------------- teardown
+# Kill the processes still living in one of our namespaces (by pid, from
+# `ip netns pids`; those can only be lab processes), then delete it.
+kill_ns() {
+	local ns=$1 p
+	ip netns list 2>/dev/null | grep -qw "^$ns" || return 0
+	for p in $(ip netns pids "$ns" 2>/dev/null); do
+		kill "$p" 2>/dev/null || true
+	done
+	sleep 0.3
+	for p in $(ip netns pids "$ns" 2>/dev/null); do
+		kill -9 "$p" 2>/dev/null || true
+	done
+	ip netns del "$ns" 2>/dev/null || true
+}
+
+teardown() {
+	local p
+	if [ -n "$CAP_PID" ]; then kill -INT "$CAP_PID" 2>/dev/null || true; fi
+	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+	kill_ns "$CLI"
+	kill_ns "$SRV"
+	ip link del "$CLI_IF" 2>/dev/null || true   # in case one leaked to the host
+	ip link del "$SRV_IF" 2>/dev/null || true
+	rm -rf "/etc/netns/$CLI" "/etc/netns/$SRV"
+	rmdir /etc/netns 2>/dev/null || true
+	if [ -n "$LAB" ]; then rm -rf "$LAB"; fi
+}
+
+teardown                    # leftovers of an earlier run
+trap 'teardown' EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- network
+log "building namespaces $CLI <-> $SRV"
+ip netns add "$CLI"
+ip netns add "$SRV"
+ip link add "$CLI_IF" netns "$CLI" type veth peer name "$SRV_IF" netns "$SRV"
+
+in_cli() { ip netns exec "$CLI" "$@"; }
+in_srv() { ip netns exec "$SRV" "$@"; }
+
+for ns in "$CLI" "$SRV"; do
+	# No router solicitations, no RA processing, no DAD delays.
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_ra=0 \
+		net.ipv6.conf.default.accept_ra=0 \
+		net.ipv6.conf.all.router_solicitations=0 \
+		net.ipv6.conf.default.router_solicitations=0 \
+		net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+	ip netns exec "$ns" ip link set lo up
+done
+
+in_cli ip addr add "$CLI4/24" dev "$CLI_IF"
+in_cli ip addr add "$CLI6/64" dev "$CLI_IF" nodad
+in_srv ip addr add "$DNS4/24" dev "$SRV_IF"
+in_srv ip addr add "$WEB4/24" dev "$SRV_IF"
+in_srv ip addr add "$DNS6/64" dev "$SRV_IF" nodad
+in_srv ip addr add "$WEB6/64" dev "$SRV_IF" nodad
+in_cli ip link set "$CLI_IF" up
+in_srv ip link set "$SRV_IF" up
+
+# No segmentation offloads: the capture shows wire-sized (MSS) segments,
+# not 16 KiB GSO/GRO super-packets.
+in_cli ethtool -K "$CLI_IF" tso off gso off gro off >/dev/null 2>&1 || true
+in_srv ethtool -K "$SRV_IF" tso off gso off gro off >/dev/null 2>&1 || true
+
+# Static neighbours, so no ARP / neighbour discovery shows up mid-capture.
+CLI_MAC=$(in_cli cat "/sys/class/net/$CLI_IF/address")
+SRV_MAC=$(in_srv cat "/sys/class/net/$SRV_IF/address")
+for a in "$DNS4" "$WEB4" "$DNS6" "$WEB6"; do
+	in_cli ip neigh replace "$a" lladdr "$SRV_MAC" dev "$CLI_IF" nud permanent
+done
+for a in "$CLI4" "$CLI6"; do
+	in_srv ip neigh replace "$a" lladdr "$CLI_MAC" dev "$SRV_IF" nud permanent
+done
+
+# Files that `ip netns exec ftlab-cli` bind-mounts over /etc/*.
+mkdir -p "/etc/netns/$CLI"
+printf 'nameserver %s\n' "$DNS4" >"/etc/netns/$CLI/resolv.conf"
+printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' \
+	>"/etc/netns/$CLI/hosts"
+# Default RFC 6724 table, but IPv4-mapped first: connect over IPv4 when
+# both families resolve (the AAAA query is still sent).
+cat >"/etc/netns/$CLI/gai.conf" <<'EOF'
+precedence  ::1/128       50
+precedence  ::/0          40
+precedence  2002::/16     30
+precedence  ::/96         20
+precedence  ::ffff:0:0/96 100
+EOF
+
+# ---------------------------------------------------------------- servers
+LAB=$(mktemp -d /tmp/ftlab.XXXXXX)
+chmod 755 "$LAB"
+mkdir -p "$LAB/html/slow" "$LAB/tmp" "$LAB/named"
+cat >"$LAB/html/index.html" <<'EOF'
+<!DOCTYPE html>
+<html><head><title>lab</title><link rel="stylesheet" href="/style.css"></head>
+<body><h1>fetchtrace lab</h1><p>Hello from www.lab.test.</p></body></html>
+EOF
+printf 'body { font-family: sans-serif; color: #222; }\nh1 { color: #036; }\n' \
+	>"$LAB/html/style.css"
+# Deterministic filler content.
+yes 'fetchtrace lab filler line 0123456789abcdefghijklmnopqrstuvwxyz' |
+	head -c 16384 >"$LAB/html/data.bin"
+yes 'fetchtrace lab filler line 0123456789abcdefghijklmnopqrstuvwxyz' |
+	head -c 204800 >"$LAB/html/big.bin"
+yes 'fetchtrace lab filler line 0123456789abcdefghijklmnopqrstuvwxyz' |
+	head -c 32768 >"$LAB/html/slow/mid.bin"
+chmod -R a+rX "$LAB"
+
+log "starting named and nginx in $SRV"
+sed -e "s|@LAB@|$LAB|g" -e "s|@HERE@|$HERE|g" "$HERE/named.conf.in" \
+	>"$LAB/named.conf"
+# Background servers are started with `ip netns exec` directly (it execs the
+# command), so $! is the server's own pid.
+ip netns exec "$SRV" /usr/sbin/named -g -c "$LAB/named.conf" \
+	>"$LAB/named.log" 2>&1 &
+PIDS="$PIDS $!"
+ip netns exec "$SRV" "$NGINX" -p "$LAB/" -c "$HERE/nginx.conf" -e "$LAB/error.log" \
+	>/dev/null 2>&1 &
+PIDS="$PIDS $!"
+
+# Wait until both answer (each probe is one DNS query or one HTTP GET inside
+# the lab; nothing is being captured yet).
+ok=""
+for _ in $(seq 50); do
+	if in_cli dig +short +time=1 +tries=1 "@$DNS4" www.lab.test A 2>/dev/null |
+		grep -q "^$WEB4\$" &&
+		in_cli curl -s -o /dev/null --max-time 1 "http://$WEB4/"; then
+		ok=1; break
+	fi
+	sleep 0.2
+done
+[ -n "$ok" ] || { cat "$LAB/named.log" "$LAB/error.log" >&2 2>/dev/null || true
+	die "lab servers did not come up"; }
+sleep 1          # let the probe connections finish closing
+
+# ---------------------------------------------------------------- capture helpers
+mkdir -p "$OUT"
+
+# cap_start FILE [extra tcpdump options...]  - tcpdump on the client's veth
+cap_start() {
+	local file=$1; shift
+	rm -f "$file"
+	: >"$LAB/cap.log"
+	ip netns exec "$CLI" tcpdump --immediate-mode -Z root -U -n -i "$CLI_IF" "$@" -w "$file" "$FILTER" \
+		2>"$LAB/cap.log" &
+	CAP_PID=$!
+	wait_for 'listening on'
+}
+
+# cap_start_pcapng FILE  - dumpcap (writes pcapng) on the client's veth
+cap_start_pcapng() {
+	local file=$1
+	rm -f "$file"
+	: >"$LAB/cap.log"
+	ip netns exec "$CLI" dumpcap -i "$CLI_IF" -f "$FILTER" -w "$file" 2>"$LAB/cap.log" &
+	CAP_PID=$!
+	wait_for 'Capturing on'
+}
+
+wait_for() {
+	for _ in $(seq 100); do
+		grep -q "$1" "$LAB/cap.log" && { sleep 0.3; return 0; }
+		kill -0 "$CAP_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$LAB/cap.log" >&2
+	die "capture did not start"
+}
+
+# cap_stop - give the last FIN/ACKs time to arrive, then stop with SIGINT.
+cap_stop() {
+	sleep 1
+	kill -INT "$CAP_PID"
+	wait "$CAP_PID" || true
+	CAP_PID=""
+}
+
+CURL="curl -sS -o /dev/null --max-time 20"
+
+# ---------------------------------------------------------------- captures
+log "cold-fetch.pcap"
+cap_start "$OUT/cold-fetch.pcap"
+in_cli $CURL http://www.lab.test/
+cap_stop
+
+log "cold-fetch.pcapng"
+cap_start_pcapng "$OUT/cold-fetch.pcapng"
+in_cli $CURL http://www.lab.test/
+cap_stop
+
+log "nxdomain.pcap"
+cap_start "$OUT/nxdomain.pcap"
+in_cli $CURL http://nope.lab.test/ 2>/dev/null && die "nope.lab.test resolved?"
+cap_stop
+
+log "cname.pcap"
+cap_start "$OUT/cname.pcap"
+in_cli $CURL http://alias.lab.test/
+cap_stop
+
+log "dns-tcp.pcap"
+cap_start "$OUT/dns-tcp.pcap"
+in_cli dig +tcp "@$DNS4" www.lab.test A >"$LAB/dig1.txt"
+sleep 0.5
+in_cli dig +tcp +keepopen "@$DNS4" www.lab.test A www.lab.test AAAA >"$LAB/dig2.txt"
+cap_stop
+
+log "refused.pcap"
+cap_start "$OUT/refused.pcap"
+in_cli $CURL http://www.lab.test:81/ 2>/dev/null && die "port 81 answered?"
+cap_stop
+
+log "keepalive.pcap"
+cap_start "$OUT/keepalive.pcap"
+in_cli curl -sS --max-time 20 -o /dev/null -o /dev/null -o /dev/null \
+	http://www.lab.test/ http://www.lab.test/style.css http://www.lab.test/data.bin
+cap_stop
+
+log "ipv6.pcap"
+cap_start "$OUT/ipv6.pcap"
+in_cli $CURL -6 http://www.lab.test/
+cap_stop
+
+log "any-sll2.pcap"
+rm -f "$OUT/any-sll2.pcap"
+: >"$LAB/cap.log"
+ip netns exec "$CLI" tcpdump --immediate-mode -Z root -U -n -i any -y LINUX_SLL2 -w "$OUT/any-sll2.pcap" "$FILTER" \
+	2>"$LAB/cap.log" &
+CAP_PID=$!
+wait_for 'listening on'
+in_cli $CURL http://www.lab.test/
+cap_stop
+
+log "snap96.pcap"
+cap_start "$OUT/snap96.pcap" -s 96
+in_cli $CURL http://www.lab.test/
+cap_stop
+
+log "midstream.pcap"
+# The server throttles /slow/ to 8 KiB/s, so the 32 KiB download lasts ~4 s.
+# (A client-side --limit-rate alone would not do: the kernel would take the
+# whole file into the socket buffer in the first milliseconds.)
+ip netns exec "$CLI" $CURL http://www.lab.test/slow/mid.bin &
+dl=$!
+sleep 1
+cap_start "$OUT/midstream.pcap"
+wait "$dl"
+cap_stop
+
+# ---------------------------------------------------------------- checks + README
+chmod 644 "$OUT"/*.pcap "$OUT"/*.pcapng   # dumpcap creates its file 0600
+count() { capinfos -c -M "$1" 2>/dev/null | awk -F: '/Number of packets/ {gsub(/ /,"",$2); print $2}'; }
+size()  { stat -c %s "$1"; }
+# tshark field list for a display filter, to sanity-check a capture.
+has() { [ -n "$(tshark -r "$1" -Y "$2" 2>/dev/null | head -1)" ]; }
+
+fail=0
+check() {  # check FILE FILTER WHAT   (FILTER must match at least one packet)
+	if ! has "$OUT/$1" "$2"; then log "CHECK FAILED: $1: $3 ($2)"; fail=1; fi
+}
+checknot() {
+	if has "$OUT/$1" "$2"; then log "CHECK FAILED: $1: $3 ($2)"; fail=1; fi
+}
+for f in cold-fetch.pcap cold-fetch.pcapng any-sll2.pcap snap96.pcap; do
+	check "$f" 'dns.flags.response==0 && dns.qry.type==1' "A query"
+	check "$f" 'dns.flags.response==0 && dns.qry.type==28' "AAAA query"
+	check "$f" "tcp.flags.syn==1 && tcp.flags.ack==0 && ip.dst==$WEB4" "SYN to $WEB4"
+	check "$f" 'tcp.flags.fin==1' "FIN"
+done
+check cold-fetch.pcap 'http.response.code==200' "200 response"
+check nxdomain.pcap 'dns.flags.rcode==3 && dns.count.auth_rr>=1' "NXDOMAIN with SOA"
+checknot nxdomain.pcap 'tcp' "no TCP"
+check cname.pcap 'dns.resp.type==5 && dns.cname=="cdn.lab.test"' "CNAME alias->cdn"
+check cname.pcap 'dns.resp.type==5 && dns.cname=="www.lab.test"' "CNAME cdn->www"
+check cname.pcap "tcp.flags.syn==1 && ip.dst==$WEB4" "connect to $WEB4"
+check dns-tcp.pcap 'tcp.port==53 && dns.qry.type==28' "AAAA over TCP"
+check refused.pcap 'tcp.flags.reset==1' "RST"
+check keepalive.pcap 'http.request.uri=="/data.bin"' "third request"
+check ipv6.pcap "tcp.flags.syn==1 && ipv6.dst==$WEB6" "SYN over IPv6"
+checknot midstream.pcap 'tcp.flags.syn==1' "no SYN"
+check midstream.pcap 'tcp.flags.fin==1' "FIN"
+[ "$(capinfos -E "$OUT/any-sll2.pcap" | awk -F': *' '/encapsulation/ {print $2}')" = \
+	"Linux cooked-mode capture v2" ] || { log "CHECK FAILED: any-sll2 link type"; fail=1; }
+[ "$(capinfos -t "$OUT/cold-fetch.pcapng" | awk -F': *' '/File type/ {print $2}' | cut -c1-6)" = \
+	"Wiresh" ] || { log "CHECK FAILED: cold-fetch.pcapng is not pcapng"; fail=1; }
+
+# One README row per capture: file, command, what it shows.
+row() {  # row FILE COMMAND TEXT
+	printf '| `%s` | %s | %s | %s | %s |\n' "$1" "$(size "$OUT/$1")" \
+		"$(count "$OUT/$1")" "$2" "$3"
+}
+{
+cat <<EOF
+# Reference captures
+
+Recorded by \`tests/record/record.sh\` (run it as root to re-record; it
+builds the lab, records every file below, and tears everything down).
+All traffic is between two network namespaces joined by a veth pair,
+in documentation address ranges only:
+
+| host | addresses | role |
+| --- | --- | --- |
+| client (netns \`ftlab-cli\`, veth \`ftv-cli\`) | $CLI4, $CLI6 | runs curl / dig / the capture |
+| DNS (netns \`ftlab-srv\`) | $DNS4, $DNS6 port 53 | named (BIND 9), authoritative-only for \`lab.test\` |
+| web (netns \`ftlab-srv\`) | $WEB4, [$WEB6] port 80 | nginx, keepalive on |
+
+Names: \`www.lab.test\` A $WEB4 / AAAA $WEB6; \`alias.lab.test\` CNAME
+\`cdn.lab.test\` CNAME \`www.lab.test\`; \`v6only.lab.test\` AAAA only;
+other names in \`lab.test\` get NXDOMAIN with the zone SOA.  The client's
+resolv.conf is \`nameserver $DNS4\`, its gai.conf sorts IPv4 first (so a
+plain curl asks A and AAAA, then connects over IPv4).  Captures are taken
+in the client namespace with the filter \`$FILTER\`; neighbour entries are
+static, so there is no ARP/NDP.  Unless noted, the capture is
+\`tcpdump -i ftv-cli -w FILE\` (Ethernet link type, full snap length).
+\`curl\` below stands for \`curl -sS -o /dev/null\`.
+
+| file | bytes | packets | command | what it shows |
+| --- | --- | --- | --- | --- |
+EOF
+row cold-fetch.pcap 'curl http://www.lab.test/' \
+	'resolve: A and AAAA queries + answers; connect: SYN/SYN-ACK/ACK to 192.0.2.80:80; write: GET /; read: 200 + index.html; close: FIN exchange'
+row cold-fetch.pcapng 'dumpcap -i ftv-cli -w FILE; curl http://www.lab.test/' \
+	'the same cold fetch, recorded directly in pcapng'
+row nxdomain.pcap 'curl http://nope.lab.test/' \
+	'A and AAAA queries answered NXDOMAIN (AA, lab.test SOA in authority); no TCP'
+row cname.pcap 'curl http://alias.lab.test/' \
+	'answers carry the chain alias.lab.test CNAME cdn.lab.test CNAME www.lab.test, then A (resp. AAAA); connection to 192.0.2.80'
+row dns-tcp.pcap 'dig +tcp @192.0.2.53 www.lab.test A; dig +tcp +keepopen @192.0.2.53 www.lab.test A www.lab.test AAAA' \
+	'DNS over TCP: one connection with one query, then one connection carrying two queries (A, AAAA) and their answers'
+row refused.pcap 'curl http://www.lab.test:81/' \
+	'A/AAAA resolution, then SYN to 192.0.2.80:81 answered by RST (nothing listening); curl then tries [2001:db8::80]:81, also RST'
+row keepalive.pcap 'curl http://www.lab.test/ http://www.lab.test/style.css http://www.lab.test/data.bin' \
+	'one TCP connection, three request/response pairs (data.bin is 16 KiB), then FIN'
+row ipv6.pcap 'curl -6 http://www.lab.test/' \
+	'A and AAAA queries (curl -6 still asks both; it uses the AAAA answer); connection, GET, 200 and FIN over IPv6 to [2001:db8::80]'
+row any-sll2.pcap 'tcpdump -i any -y LINUX_SLL2 -w FILE; curl http://www.lab.test/' \
+	'a cold fetch with link type LINUX_SLL2 (Linux cooked v2)'
+row snap96.pcap 'tcpdump -i ftv-cli -s 96 -w FILE; curl http://www.lab.test/' \
+	'a cold fetch with snap length 96: headers kept, DNS and HTTP payloads cut'
+row midstream.pcap 'curl http://www.lab.test/slow/mid.bin & sleep 1; then tcpdump -i ftv-cli -w FILE' \
+	'starts in the middle of a server-throttled (8 KiB/s) 32 KiB download: no DNS, no SYN; data segments and ACKs, then the FIN exchange'
+} >"$OUT/README.md"
+
+# ---------------------------------------------------------------- summary
+echo
+echo "captures in $OUT:"
+for f in cold-fetch.pcap cold-fetch.pcapng nxdomain.pcap cname.pcap dns-tcp.pcap \
+	refused.pcap keepalive.pcap ipv6.pcap any-sll2.pcap snap96.pcap midstream.pcap; do
+	printf '  %-18s %7s bytes %4s packets\n' "$f" "$(size "$OUT/$f")" "$(count "$OUT/$f")"
+done
+if [ "$fail" -ne 0 ]; then
+	echo "some checks failed (see above)"
+	exit 1
+fi
+echo "all checks passed"
