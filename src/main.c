@@ -275,11 +275,12 @@ int main(int argc, char **argv)
 		bool perm;
 		cap = cap_open_live(o.iface, o.snaplen, o.buffer_kib, errbuf, &perm);
 		if (!cap) {
-			fprintf(stderr, "fetchtrace: %s\n", errbuf);
 			if (perm)
-				fprintf(stderr, "fetchtrace: run it with sudo, or let it capture: "
+				fprintf(stderr, "fetchtrace: %s; run it with sudo, or allow capture once: "
 						"sudo setcap cap_net_raw,cap_net_admin+eip %s\n",
-					argv[0]);
+					errbuf, argv[0]);
+			else
+				fprintf(stderr, "fetchtrace: %s\n", errbuf);
 			return 1;
 		}
 		if (drop_privileges(o.user) != 0) {

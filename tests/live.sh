@@ -49,10 +49,16 @@ ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" "$bin" -i lo -Z nobody -w "$tmp/
 	'port 53 or port 80' >"$tmp/out" 2>"$tmp/err" &
 ft=$!
 pids="$pids $ft"
+# a second capture on "any" (Linux cooked), dropping to the sudo user as `sudo fetchtrace` would
+SUDO_UID=65534 SUDO_GID=65534 ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" "$bin" -i any \
+	'port 53 or port 80' >"$tmp/out-any" 2>"$tmp/err-any" &
+ft2=$!
+pids="$pids $ft2"
 
 # wait for the capture and the servers to be ready (without connecting: that would be traffic)
 for _ in $(seq 1 100); do
 	grep -q 'listening on lo' "$tmp/err" 2>/dev/null &&
+		grep -q 'listening on any' "$tmp/err-any" 2>/dev/null &&
 		ip netns exec "$ns" ss -ltnH 'sport = :80' | grep -q . &&
 		ip netns exec "$ns" ss -lunH 'sport = :53' | grep -q . && break
 	sleep 0.1
@@ -62,8 +68,10 @@ ip netns exec "$ns" curl -s -o "$tmp/page" --max-time 10 http://live.lab.test/
 curl_rc=$?
 sleep 0.5
 kill -INT "$ft"
+kill -TERM "$ft2"
 wait "$ft"; ft_rc=$?
-pids=$(echo "$pids" | sed "s/ $ft//")
+wait "$ft2"; ft2_rc=$?
+pids=$(echo "$pids" | sed "s/ $ft//; s/ $ft2//")
 
 p=0 f=0
 check() { # check DESCRIPTION COMMAND...
@@ -74,17 +82,28 @@ check "curl fetched the page" [ "$curl_rc" -eq 0 ]
 check "fetchtrace exited 0 after SIGINT" [ "$ft_rc" -eq 0 ]
 check "capture statistics on stderr" grep -q 'packets dropped by kernel' "$tmp/err"
 check "fetch linked to its name" grep -q '^fetch 1  live.lab.test -> 127.0.0.1 port 80, from DNS answer' "$tmp/out"
-# the first line of each step for connection c1 of fetch 1, and the DNS answer before it
-order=$(awk '
+# line numbers of the DNS answer and of the first connect/write/read/close of f1 c1
+order_of() {
+	awk '
 	/^ *[0-9]+\.[0-9]+ +resolve .*answer #.* live\.lab\.test IN A/ && !r { r = NR }
-	/ f1 c1 / { for (s = 1; s <= 5; s++) if ($2 == name[s] && !at[s]) at[s] = NR }
-	BEGIN { name[1] = "resolve"; name[2] = "connect"; name[3] = "write"; name[4] = "read"; name[5] = "close" }
-	END { at[1] = r; for (s = 1; s <= 5; s++) printf "%d ", at[s] }' "$tmp/out")
+	/ f1 c1 / { for (s = 2; s <= 5; s++) if ($2 == name[s] && !at[s]) at[s] = NR }
+	BEGIN { name[2] = "connect"; name[3] = "write"; name[4] = "read"; name[5] = "close" }
+	END { at[1] = r; for (s = 1; s <= 5; s++) printf "%d ", at[s] }' "$1"
+}
 in_order() { # five non-zero line numbers, increasing
-	set -- $order
+	set -- $1
 	[ $# -eq 5 ] && [ "$1" -gt 0 ] && [ "$1" -lt "$2" ] && [ "$2" -lt "$3" ] && [ "$3" -lt "$4" ] && [ "$4" -lt "$5" ]
 }
-check "resolve, connect, write, read, close in order (lines $order)" in_order
+order=$(order_of "$tmp/out")
+check "resolve, connect, write, read, close in order (lines $order)" in_order "$order"
+order2=$(order_of "$tmp/out-any")
+check "-i any: the same five steps in order (lines $order2)" in_order "$order2"
+check "-i any: Linux cooked link type" grep -q -E 'listening on any, link type LINUX_SLL2?,' "$tmp/err-any"
+check "-i any: SIGTERM stops it cleanly" [ "$ft2_rc" -eq 0 ]
+check "-i any: linked to its name" grep -q '^fetch 1  live.lab.test -> 127.0.0.1 port 80' "$tmp/out-any"
+ip netns exec "$ns" "$bin" >"$tmp/o3" 2>"$tmp/e3"; rc=$?
+check "no -i and no usable interface: one line, exit 1" sh -c \
+	"[ $rc -eq 1 ] && [ \$(wc -l <'$tmp/e3') -eq 1 ] && grep -q 'no up, non-loopback interface' '$tmp/e3'"
 check "-w file written by the dropped user" [ "$(stat -c %U "$tmp/w/live.pcap" 2>/dev/null)" = nobody ]
 n_live=$(grep -c -E '^ *[0-9]+\.[0-9]+ ' "$tmp/out")
 n_file=$("$bin" -r "$tmp/w/live.pcap" 2>/dev/null | grep -c -E '^ *[0-9]+\.[0-9]+ ')

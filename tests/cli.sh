@@ -1,0 +1,66 @@
+#!/bin/sh
+# cli.sh - the command line outside decoding: --help, --version, -D, colour and NO_COLOR,
+# -w while reading a file, -c, and the one-line permission error for an unprivileged user.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+bin=${FETCHTRACE:-build/san/fetchtrace}
+case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
+export TZ=UTC LC_ALL=C
+p=0 f=0 s=0
+tmp=$(mktemp -d) || exit 1
+chmod 755 "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+check() { # check DESCRIPTION COMMAND...
+	d=$1; shift
+	if "$@"; then echo "ok cli $d"; p=$((p + 1)); else echo "FAIL cli $d"; f=$((f + 1)); fi
+}
+skip() { echo "skip cli $1"; s=$((s + 1)); }
+
+"$bin" --help >"$tmp/help" 2>&1; rc=$?
+check "--help exits 0" [ $rc -eq 0 ]
+for opt in -r -i -D -w -c -s -B -Z -tt -ttt --all --color --max-conns; do
+	check "--help names $opt" grep -q -- "$opt" "$tmp/help"
+done
+check "--version" sh -c "'$bin' --version | grep -q -E '^fetchtrace [0-9]+\.[0-9]+\.[0-9]+$'"
+"$bin" -D >"$tmp/devs" 2>&1
+check "-D lists the loopback device" grep -q -E '^[0-9]+\.lo .*Loopback' "$tmp/devs"
+
+# colour: always gives ANSI codes, never and a pipe do not; NO_COLOR beats auto on a terminal
+esc=$(printf '\033')
+"$bin" -r captures/cold-fetch.pcap --color=always >"$tmp/c1"
+check "--color=always colours the steps" grep -q "${esc}\[36mresolve${esc}\[0m" "$tmp/c1"
+"$bin" -r captures/cold-fetch.pcap >"$tmp/c2"
+check "no colour into a pipe" sh -c "! grep -q '$esc' '$tmp/c2'"
+if command -v script >/dev/null 2>&1; then
+	TERM=xterm script -qec "'$bin' -r captures/cold-fetch.pcap" /dev/null >"$tmp/tty1" </dev/null
+	check "auto colours a terminal" grep -q "${esc}\[" "$tmp/tty1"
+	TERM=xterm NO_COLOR=1 script -qec "'$bin' -r captures/cold-fetch.pcap" /dev/null >"$tmp/tty2" </dev/null
+	check "NO_COLOR turns auto colour off" sh -c "! grep -q '${esc}\[3' '$tmp/tty2'"
+else
+	skip "terminal colour: script(1) not installed"
+fi
+
+# -w while reading: the saved file decodes to the same lines
+"$bin" -r captures/keepalive.pcap -w "$tmp/copy.pcap" >"$tmp/w1"
+"$bin" -r "$tmp/copy.pcap" >"$tmp/w2"
+check "-w copy decodes the same" cmp -s "$tmp/w1" "$tmp/w2"
+check "-w copy is a real capture of 38 packets" grep -q '^packets: 38 read' "$tmp/w2"
+"$bin" -r captures/keepalive.pcap -c 5 -w "$tmp/c5.pcap" >/dev/null
+"$bin" -r "$tmp/c5.pcap" >"$tmp/c5"
+check "-c 5 stops after 5 packets (and -w saved 5)" grep -q '^packets: 5 read' "$tmp/c5"
+
+# an unprivileged user gets one line saying what to do
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" -i lo >"$tmp/o" 2>"$tmp/e"; rc=$?
+	check "no permission: exit 1" [ $rc -eq 1 ]
+	check "no permission: one line suggesting sudo and setcap" sh -c \
+		"[ \$(wc -l <'$tmp/e') -eq 1 ] && grep -q 'no permission to capture.*sudo.*setcap cap_net_raw,cap_net_admin+eip' '$tmp/e'"
+	# through sudo, reading a file drops to SUDO_UID before opening it
+	mkdir "$tmp/pub" && chmod 1777 "$tmp/pub"
+	SUDO_UID=65534 SUDO_GID=65534 "$bin" -r captures/cold-fetch.pcap -w "$tmp/pub/sudo.pcap" >/dev/null 2>"$tmp/e2"
+	check "SUDO_UID: -w file belongs to the invoking user" [ "$(stat -c %u "$tmp/pub/sudo.pcap" 2>/dev/null)" = 65534 ]
+else
+	skip "permission tests: need root and setpriv"
+fi
+echo "cli: $p passed, $f failed, $s skipped"
+[ $f -eq 0 ]
