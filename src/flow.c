@@ -240,7 +240,7 @@ static bool guess_sender_is_client(const struct pkt *p)
 	return p->dport <= p->sport;
 }
 
-static uint32_t slot_new(struct flow_table *ft, const struct pkt *p, uint32_t h, bool sender_client)
+static uint32_t slot_new(struct flow_table *ft, const struct pkt *p, bool sender_client)
 {
 	uint32_t i = slot_get(ft);
 	struct conn *c = &ft->conns[i];
@@ -258,7 +258,6 @@ static uint32_t slot_new(struct flow_table *ft, const struct pkt *p, uint32_t h,
 	c->first_fin = c->rst_dir = -1;
 	c->ts_first = p->ts_us;
 	c->in_use = true;
-	(void)h;
 	uint32_t hb = conn_hash(ft, c);
 	c->hnext = ft->buckets[hb];
 	ft->buckets[hb] = i;
@@ -365,7 +364,7 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 	}
 	if (i == NIL) {
 		bool sender_client = syn ? !ack : guess_sender_is_client(p);
-		i = slot_new(ft, p, h, sender_client);
+		i = slot_new(ft, p, sender_client);
 		dir = sender_client ? 0 : 1;
 		out->is_new = true;
 		if (!syn) {
@@ -433,6 +432,10 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 				hist_add(c, dir, 'T', H_T);
 			}
 		} else {
+			/* One new byte sent into the peer's zero window: a probe
+			 * (RFC 9293 3.8.6.1). */
+			if (p->pl_len == 1 && rel == d->max_end && o->ack_seen && o->last_win == 0)
+				out->notes |= NOTE_WIN_PROBE;
 			if (rel < d->max_end && !holes_fill(d, rel, d->max_end)) {
 				out->notes |= NOTE_RETRANS;
 				hist_add(c, dir, 'T', H_T);
@@ -441,6 +444,10 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 			out->new_bytes = (uint32_t)(fresh < p->pl_len ? fresh : p->pl_len);
 			d->max_end = end;
 		}
+	} else if (!syn && !fin && !rst && p->pl_len == 0 && rel + 1 == d->max_end) {
+		/* A zero-length keep-alive (seq = next - 1) occupies no sequence
+		 * space, so the branch above never sees it. */
+		out->notes |= NOTE_KEEPALIVE;
 	} else if (syn) {
 		if (end > d->max_end)
 			d->max_end = end;
@@ -464,9 +471,10 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 			d->acked = rack;
 			d->n_dup_ack = 0;
 		} else if (pure && d->ack_seen && p->ack == d->last_ack) {
-			if (p->win != d->last_win)
+			if (p->win != d->last_win && p->win != 0)
 				out->notes |= NOTE_WIN_UPDATE;
-			else if (o->max_end > rack && !out->after_fin) {
+			else if (o->max_end > rack && !out->after_fin &&
+				 !(out->notes & NOTE_KEEPALIVE)) {
 				d->n_dup_ack++;
 				out->notes |= NOTE_DUP_ACK;
 				out->n_dup_ack = d->n_dup_ack;

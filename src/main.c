@@ -36,6 +36,7 @@ struct opts {
 	int snaplen;             /* -s */
 	int buffer_kib;          /* -B */
 	bool list;               /* -D */
+	bool line_buf;           /* -l: flush stdout after every line */
 	int n_t;                 /* how many -t */
 	char filter[4096];       /* trailing arguments joined */
 	struct out_opts out;
@@ -53,7 +54,7 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: fetchtrace [-Dn] [-r file] [-i interface] [-w file] [-c count] [-s snaplen]\n"
+		"usage: fetchtrace [-Dln] [-r file] [-i interface] [-w file] [-c count] [-s snaplen]\n"
 		"                  [-B KiB] [-Z user] [-t|-tt|-ttt] [--all] [--color=WHEN]\n"
 		"                  [--max-conns N] [expression]\n"
 		"\n"
@@ -63,6 +64,7 @@ static void usage(FILE *f)
 		"  -r FILE       read a pcap or pcapng file ('-' = standard input)\n"
 		"  -i IFACE      capture live on IFACE ('any' for all); default: first up non-loopback\n"
 		"  -D            list the interfaces that can be captured on\n"
+		"  -l            flush every line (the default for live capture and terminals)\n"
 		"  -w FILE       also save the raw packets to FILE (pcap)\n"
 		"  -c N          stop after N packets\n"
 		"  -s SNAPLEN    bytes to capture per packet (default %d)\n"
@@ -119,7 +121,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	o->max_conns = TRACE_DEFAULT_MAX_CONNS;
 	opterr = 0;
 	/* '+': stop at the first non-option, so the filter may use any words */
-	while ((ch = getopt_long(argc, argv, "+r:i:w:c:s:B:DnZ:t", longs, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+r:i:w:c:s:B:DlnZ:t", longs, NULL)) != -1) {
 		switch (ch) {
 		case 'r': o->read_file = optarg; break;
 		case 'i': o->iface = optarg; break;
@@ -132,6 +134,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		}
 		case 'B': o->buffer_kib = (int)parse_num(optarg, "buffer size", 1, 4 * 1024 * 1024); break;
 		case 'D': o->list = true; break;
+		case 'l': o->line_buf = true; break;
 		case 'n': break;
 		case 'Z': o->user = optarg; break;
 		case 't': o->n_t++; break;
@@ -325,9 +328,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	/* A terminal sees each line at once; a pipe or file gets big writes. */
+	/* A terminal, a live capture and -l see each line at once; reading a
+	 * file into a pipe or file gets big writes. */
 	static char outbuf[1 << 16];
-	setvbuf(stdout, outbuf, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, sizeof(outbuf));
+	bool lines = o.line_buf || live || isatty(STDOUT_FILENO);
+	setvbuf(stdout, outbuf, lines ? _IOLBF : _IOFBF, sizeof(outbuf));
 
 	struct tracer *t = trace_open(stdout, &o.out, o.max_conns);
 	if (!t) {

@@ -1,0 +1,1026 @@
+/* test_flow.c - the TCP connection table driven by scripted segment sequences. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "flow.h"
+#include "pkt.h"
+#include "t.h"
+
+/* ------------------------------------------------------------------ */
+/* helpers: a conversation, a segment, the retire log                  */
+/* ------------------------------------------------------------------ */
+
+/* Two endpoints; dir 0 sends from a (the client) to b. */
+struct tconv {
+	uint8_t ip_ver;
+	uint8_t a[16], b[16];
+	uint16_t pa, pb;
+};
+
+static uint8_t payload[2048]; /* bytes every test segment points at */
+
+static struct tconv conv4(uint8_t last_a, uint16_t pa, uint8_t last_b, uint16_t pb)
+{
+	struct tconv cv;
+	memset(&cv, 0, sizeof(cv));
+	cv.ip_ver = 4;
+	cv.a[0] = 10, cv.a[3] = last_a;
+	cv.b[0] = 10, cv.b[3] = last_b;
+	cv.pa = pa, cv.pb = pb;
+	return cv;
+}
+
+static struct pkt seg_pkt(const struct tconv *cv, int dir, uint32_t seq, uint32_t ack,
+			  uint8_t flags, uint32_t len, int64_t ts)
+{
+	struct pkt p;
+	memset(&p, 0, sizeof(p));
+	p.ts_us = ts;
+	p.layer = LAYER_DONE;
+	p.ip_ver = cv->ip_ver;
+	p.proto = 6;
+	memcpy(p.src, dir == 0 ? cv->a : cv->b, 16);
+	memcpy(p.dst, dir == 0 ? cv->b : cv->a, 16);
+	p.sport = dir == 0 ? cv->pa : cv->pb;
+	p.dport = dir == 0 ? cv->pb : cv->pa;
+	p.seq = seq;
+	p.ack = ack;
+	p.tcp_flags = flags;
+	p.win = 65535;
+	p.pl_len = len;
+	p.pl_cap = len <= sizeof(payload) ? len : 0;
+	p.pl = payload;
+	return p;
+}
+
+/* Track one packet and run flow_after on it, as the main loop does. */
+static struct flow_seg run_pkt(struct flow_table *ft, const struct pkt *p)
+{
+	struct flow_seg s;
+	flow_track(ft, p, &s);
+	flow_after(ft, &s, 0);
+	return s;
+}
+
+static struct flow_seg run(struct flow_table *ft, const struct tconv *cv, int dir, uint32_t seq,
+			   uint32_t ack, uint8_t flags, uint32_t len, int64_t ts)
+{
+	struct pkt p = seg_pkt(cv, dir, seq, ack, flags, len, ts);
+	return run_pkt(ft, &p);
+}
+
+/* What the retire callback saw. */
+static struct {
+	int n;                 /* calls */
+	int n_closed, n_reset, n_evicted, n_end, n_other;
+	uint32_t last_id;
+	char why[40];
+	char state[8];         /* flow_conn_state at retire time */
+	char hist[FLOW_HISTORY_MAX + 1];
+	uint32_t evict_last_id; /* ids of evicted conns must keep increasing here */
+	int evict_order_bad;
+} rl;
+
+static void rl_reset(void) { memset(&rl, 0, sizeof(rl)); }
+
+static void on_retire(void *ctx, const struct conn *c, const char *why)
+{
+	(void)ctx;
+	rl.n++;
+	rl.last_id = c->id;
+	snprintf(rl.why, sizeof(rl.why), "%s", why);
+	snprintf(rl.state, sizeof(rl.state), "%s", flow_conn_state(c));
+	snprintf(rl.hist, sizeof(rl.hist), "%s", c->history);
+	if (!strcmp(why, "closed"))
+		rl.n_closed++;
+	else if (!strcmp(why, "reset"))
+		rl.n_reset++;
+	else if (!strcmp(why, "evicted (table full)")) {
+		rl.n_evicted++;
+		if (c->id <= rl.evict_last_id)
+			rl.evict_order_bad++;
+		rl.evict_last_id = c->id;
+	} else if (!strcmp(why, "end of capture"))
+		rl.n_end++;
+	else
+		rl.n_other++;
+}
+
+/* SYN, SYN-ACK, ACK: client ISN ci, server ISN si, from time ts. */
+static struct conn *handshake(struct flow_table *ft, const struct tconv *cv, uint32_t ci,
+			      uint32_t si, int64_t ts)
+{
+	run(ft, cv, 0, ci, 0, TCP_SYN, 0, ts);
+	run(ft, cv, 1, si, ci + 1, TCP_SYN | TCP_ACK, 0, ts + 10);
+	struct flow_seg s = run(ft, cv, 0, ci + 1, si + 1, TCP_ACK, 0, ts + 20);
+	return s.c;
+}
+
+/* ------------------------------------------------------------------ */
+/* a normal connection, segment by segment                             */
+/* ------------------------------------------------------------------ */
+
+static void test_normal(void)
+{
+	rl_reset();
+	struct flow_table *ft = flow_open(64, 1 << 20, on_retire, NULL);
+	CHECK(ft != NULL);
+	struct tconv cv = conv4(1, 40000, 2, 80);
+	const uint32_t ci = 1000, si = 5000;
+	const int64_t t = 1700000000000000;
+	struct flow_seg s;
+
+	/* SYN */
+	s = run(ft, &cv, 0, ci, 0, TCP_SYN, 0, t);
+	struct conn *c = s.c;
+	CHECK(c != NULL);
+	CHECK(s.is_new);
+	CHECK_EQ_INT(s.dir, 0);
+	CHECK_EQ_INT(c->id, 1);
+	CHECK_EQ_INT(s.rel_seq, 0);
+	CHECK_EQ_INT(s.notes, 0);
+	CHECK_EQ_INT(s.rtt_us, -1);
+	CHECK(!s.ack_valid);
+	CHECK_EQ_INT(c->cport, 40000);
+	CHECK_EQ_INT(c->sport, 80);
+	CHECK_EQ_INT(c->d[0].state, EP_SYN_SENT);
+	CHECK_EQ_INT(flow_count(ft), 1);
+
+	/* SYN-ACK: RTT since the SYN */
+	s = run(ft, &cv, 1, si, ci + 1, TCP_SYN | TCP_ACK, 0, t + 300);
+	CHECK(s.c == c);
+	CHECK(!s.is_new);
+	CHECK_EQ_INT(s.dir, 1);
+	CHECK_EQ_INT(s.rtt_us, 300);
+	CHECK_EQ_INT(s.rel_seq, 0);
+	CHECK(s.ack_valid);
+	CHECK_EQ_INT(s.rel_ack, 1);
+	CHECK_EQ_INT(s.notes, 0);
+	CHECK(!s.completes_handshake);
+
+	/* ACK: completes the handshake, RTT since the SYN-ACK */
+	s = run(ft, &cv, 0, ci + 1, si + 1, TCP_ACK, 0, t + 400);
+	CHECK(s.completes_handshake);
+	CHECK_EQ_INT(s.notes, NOTE_ESTABLISHED);
+	CHECK_EQ_INT(s.rtt_us, 100);
+	CHECK_EQ_INT(s.rel_seq, 1);
+	CHECK_EQ_INT(s.rel_ack, 1);
+	CHECK_EQ_INT(s.acks_dir, -1);
+	CHECK(c->handshake_done);
+	CHECK_EQ_INT(c->d[0].state, EP_ESTABLISHED);
+	CHECK_EQ_INT(c->d[1].state, EP_ESTABLISHED);
+
+	/* request */
+	s = run(ft, &cv, 0, ci + 1, si + 1, TCP_ACK | TCP_PSH, 100, t + 500);
+	CHECK_EQ_INT(s.rel_seq, 1);
+	CHECK_EQ_INT(s.new_bytes, 100);
+	CHECK_EQ_INT(s.notes, 0);
+	CHECK(!s.completes_handshake);
+	CHECK_EQ_INT(s.rtt_us, -1);
+
+	/* server ACKs the request */
+	s = run(ft, &cv, 1, si + 1, ci + 101, TCP_ACK, 0, t + 600);
+	CHECK_EQ_INT(s.dir, 1);
+	CHECK_EQ_INT(s.acks_dir, 0);
+	CHECK_EQ_INT(s.rel_ack, 101);
+	CHECK_EQ_INT(s.notes, 0);
+
+	/* response */
+	s = run(ft, &cv, 1, si + 1, ci + 101, TCP_ACK | TCP_PSH, 1000, t + 700);
+	CHECK_EQ_INT(s.rel_seq, 1);
+	CHECK_EQ_INT(s.new_bytes, 1000);
+	CHECK_EQ_INT(s.notes, 0);
+	CHECK_EQ_INT(s.acks_dir, -1);
+
+	/* client ACKs the response */
+	s = run(ft, &cv, 0, ci + 101, si + 1001, TCP_ACK, 0, t + 800);
+	CHECK_EQ_INT(s.acks_dir, 1);
+	CHECK_EQ_INT(s.rel_ack, 1001);
+	CHECK_EQ_INT(s.notes, 0);
+
+	/* client FIN: the first */
+	s = run(ft, &cv, 0, ci + 101, si + 1001, TCP_FIN | TCP_ACK, 0, t + 900);
+	CHECK(s.notes & NOTE_CLOSES_FIRST);
+	CHECK(!(s.notes & NOTE_CLOSED));
+	CHECK(!s.after_fin);
+	CHECK_EQ_INT(s.rel_seq, 101);
+	CHECK_EQ_INT(c->first_fin, 0);
+	CHECK_EQ_INT(c->ts_fin, t + 900);
+	CHECK_EQ_INT(c->d[0].state, EP_FIN_SENT);
+	CHECK_EQ_INT(c->d[0].fin_seq, 101);
+
+	/* server FIN, acknowledging the client's */
+	s = run(ft, &cv, 1, si + 1001, ci + 102, TCP_FIN | TCP_ACK, 0, t + 1000);
+	CHECK(!(s.notes & NOTE_CLOSES_FIRST));
+	CHECK(!(s.notes & NOTE_CLOSED));
+	CHECK(s.after_fin);
+	CHECK_EQ_INT(c->first_fin, 0);
+	CHECK_EQ_INT(c->d[0].state, EP_CLOSED);
+	CHECK_EQ_INT(c->d[1].state, EP_FIN_SENT);
+	CHECK(!c->finished);
+	CHECK_EQ_INT(rl.n, 0);
+
+	/* final ACK */
+	s = run(ft, &cv, 0, ci + 102, si + 1002, TCP_ACK, 0, t + 1100);
+	CHECK(s.notes & NOTE_CLOSED);
+	CHECK(s.after_fin);
+	CHECK(c->finished);
+	CHECK_EQ_INT(c->d[1].state, EP_CLOSED);
+	CHECK_EQ_STR(c->history, "ShADadFf");
+	CHECK_EQ_STR(flow_conn_state(c), "SF");
+	CHECK_EQ_INT(c->d[0].bytes, 100);
+	CHECK_EQ_INT(c->d[1].bytes, 1000);
+	CHECK_EQ_INT(c->d[0].pkts, 6);
+	CHECK_EQ_INT(c->d[1].pkts, 4);
+	CHECK_EQ_INT(c->ts_first, t);
+	CHECK_EQ_INT(c->ts_last, t + 1100);
+	CHECK_EQ_INT(c->ts_established, t + 400);
+	CHECK_EQ_INT(rl.n, 1);
+	CHECK_EQ_STR(rl.why, "closed");
+	CHECK_EQ_STR(rl.state, "SF");
+	CHECK_EQ_INT(rl.last_id, 1);
+
+	/* a late duplicate of the last ACK: no second retire, still the same conn */
+	s = run(ft, &cv, 0, ci + 102, si + 1002, TCP_ACK, 0, t + 1200);
+	CHECK(s.c == c);
+	CHECK(!s.is_new);
+	CHECK(!(s.notes & NOTE_CLOSED));
+	CHECK_EQ_INT(rl.n, 1);
+
+	flow_close(ft);
+	CHECK_EQ_INT(rl.n, 1); /* finished connections are not retired again */
+	CHECK_EQ_INT(rl.n_closed, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* relative sequence numbers: wrap-around and 64-bit growth             */
+/* ------------------------------------------------------------------ */
+
+static void test_seq_wrap(void)
+{
+	rl_reset();
+	struct flow_table *ft = flow_open(8, 1 << 20, on_retire, NULL);
+	struct tconv cv = conv4(1, 40001, 2, 80);
+	const uint32_t ci = 0xFFFFFF00u, si = 0xFFFFFFFFu;
+	struct conn *c = handshake(ft, &cv, ci, si, 1000);
+	CHECK(c->handshake_done);
+	CHECK_EQ_INT(c->d[0].isn, ci);
+	CHECK_EQ_INT(c->d[1].isn, si);
+
+	/* 1000-byte segments across the wrap of the absolute numbers */
+	uint64_t rel = 1;
+	struct flow_seg s;
+	for (int k = 0; k < 5; k++) {
+		s = run(ft, &cv, 0, (uint32_t)(ci + rel), si + 1, TCP_ACK, 1000, 2000 + k);
+		CHECK_EQ_INT(s.rel_seq, rel);
+		CHECK_EQ_INT(s.new_bytes, 1000);
+		CHECK_EQ_INT(s.notes, 0);
+		rel += 1000;
+	}
+	CHECK(s.rel_seq > 0x100000000ull - ci); /* the last one is past the wrap */
+	CHECK_EQ_INT(c->d[0].max_end, 5001);
+	/* the ACK of all of it, absolute number wrapped too */
+	s = run(ft, &cv, 1, si + 1, (uint32_t)(ci + 5001), TCP_ACK, 0, 3000);
+	CHECK_EQ_INT(s.rel_ack, 5001);
+	CHECK_EQ_INT(s.acks_dir, 0);
+	CHECK(!(s.notes & NOTE_ACK_UNSEEN));
+	/* the server's ISN 0xffffffff: its first byte has absolute number 0 */
+	s = run(ft, &cv, 1, 0, (uint32_t)(ci + 5001), TCP_ACK, 10, 3001);
+	CHECK_EQ_INT(s.rel_seq, 1);
+	CHECK_EQ_INT(s.new_bytes, 10);
+	/* a retransmission right after the wrap is still recognised */
+	s = run(ft, &cv, 0, (uint32_t)(ci + 4001), si + 11, TCP_ACK, 1000, 3002);
+	CHECK_EQ_INT(s.rel_seq, 4001);
+	CHECK(s.notes & NOTE_RETRANS);
+	CHECK_EQ_INT(s.new_bytes, 0);
+	CHECK_EQ_INT(c->d[0].bytes, 5000);
+	flow_close(ft);
+
+	/* 64-bit growth: more than 4 GiB in one direction */
+	ft = flow_open(8, 1 << 20, on_retire, NULL);
+	cv = conv4(1, 40002, 2, 80);
+	const uint32_t ci2 = 123456789u;
+	c = handshake(ft, &cv, ci2, 42, 1000);
+	const uint32_t gib = 1u << 30;
+	rel = 1;
+	for (int k = 0; k < 5; k++) {
+		s = run(ft, &cv, 0, (uint32_t)(ci2 + rel), 43, TCP_ACK, gib, 2000 + k);
+		CHECK_EQ_INT(s.rel_seq, rel);
+		CHECK_EQ_INT(s.new_bytes, gib);
+		CHECK_EQ_INT(s.notes, 0);
+		rel += gib;
+		/* the server keeps up so each ACK stays within 2^31 of the last */
+		s = run(ft, &cv, 1, 43, (uint32_t)(ci2 + rel), TCP_ACK, 0, 2100 + k);
+		CHECK_EQ_INT(s.rel_ack, rel);
+	}
+	CHECK(c->d[0].max_end > 0x100000000ull);
+	CHECK_EQ_INT(c->d[0].max_end, 1 + 5ull * gib);
+	CHECK_EQ_INT(c->d[0].bytes, 5ull * gib);
+	CHECK_EQ_INT(c->d[1].acked, 1 + 5ull * gib);
+	/* small segments after 4 GiB: rel_seq keeps its high bits */
+	s = run(ft, &cv, 0, (uint32_t)(ci2 + rel), 43, TCP_ACK, 100, 3000);
+	CHECK_EQ_INT(s.rel_seq, rel);
+	CHECK_EQ_INT(s.new_bytes, 100);
+	s = run(ft, &cv, 0, (uint32_t)(ci2 + rel), 43, TCP_ACK, 100, 3001);
+	CHECK_EQ_INT(s.rel_seq, rel);
+	CHECK(s.notes & NOTE_RETRANS);
+	CHECK_EQ_INT(s.new_bytes, 0);
+	CHECK_EQ_INT(c->d[0].bytes, 5ull * gib + 100);
+	flow_close(ft);
+}
+
+/* ------------------------------------------------------------------ */
+/* retransmission, gaps, duplicate ACKs, windows, keep-alives           */
+/* ------------------------------------------------------------------ */
+
+static void test_anomalies(void)
+{
+	rl_reset();
+	struct flow_table *ft = flow_open(8, 1 << 20, on_retire, NULL);
+	struct tconv cv = conv4(1, 40003, 2, 80);
+	const uint32_t ci = 7000, si = 90000;
+	struct conn *c = handshake(ft, &cv, ci, si, 1000);
+	struct flow_seg s;
+
+	/* [1, 101) then the same segment again */
+	s = run(ft, &cv, 0, ci + 1, si + 1, TCP_ACK, 100, 2000);
+	CHECK_EQ_INT(s.notes, 0);
+	CHECK_EQ_INT(s.new_bytes, 100);
+	CHECK(strchr(c->history, 'T') == NULL);
+	s = run(ft, &cv, 0, ci + 1, si + 1, TCP_ACK, 100, 2001);
+	CHECK_EQ_INT(s.notes, NOTE_RETRANS);
+	CHECK_EQ_INT(s.new_bytes, 0);
+	CHECK_EQ_INT(s.rel_seq, 1);
+	CHECK_EQ_INT(c->d[0].bytes, 100);
+	CHECK(strchr(c->history, 'T') != NULL);
+
+	/* [201, 301): [101, 201) is missing */
+	s = run(ft, &cv, 0, ci + 201, si + 1, TCP_ACK, 100, 2002);
+	CHECK(s.notes & NOTE_PREV_LOST);
+	CHECK(!(s.notes & NOTE_RETRANS));
+	CHECK_EQ_INT(s.new_bytes, 100);
+	CHECK_EQ_INT(c->d[0].n_holes, 1);
+	CHECK_EQ_INT(c->d[0].holes[0][0], 101);
+	CHECK_EQ_INT(c->d[0].holes[0][1], 201);
+	CHECK_EQ_INT(c->d[0].max_end, 301);
+
+	/* the server ACKs 101, then three duplicate ACKs */
+	s = run(ft, &cv, 1, si + 1, ci + 101, TCP_ACK, 0, 2003);
+	CHECK_EQ_INT(s.acks_dir, 0);
+	CHECK(!(s.notes & NOTE_DUP_ACK));
+	for (uint32_t k = 1; k <= 3; k++) {
+		s = run(ft, &cv, 1, si + 1, ci + 101, TCP_ACK, 0, 2003 + k);
+		CHECK_EQ_INT(s.notes, NOTE_DUP_ACK);
+		CHECK_EQ_INT(s.n_dup_ack, k);
+		CHECK_EQ_INT(s.acks_dir, -1);
+	}
+	CHECK(strchr(c->history, 'a') != NULL);
+
+	/* the missing segment arrives: out of order, not a retransmission */
+	s = run(ft, &cv, 0, ci + 101, si + 1, TCP_ACK, 100, 2010);
+	CHECK(s.notes & NOTE_OUT_OF_ORDER);
+	CHECK(!(s.notes & NOTE_RETRANS));
+	CHECK(!(s.notes & NOTE_PREV_LOST));
+	CHECK_EQ_INT(s.new_bytes, 100);
+	CHECK_EQ_INT(c->d[0].n_holes, 0);
+	CHECK_EQ_INT(c->d[0].bytes, 300);
+	/* ... and once filled, the same bytes again are a retransmission */
+	s = run(ft, &cv, 0, ci + 101, si + 1, TCP_ACK, 100, 2011);
+	CHECK(s.notes & NOTE_RETRANS);
+	CHECK(!(s.notes & NOTE_OUT_OF_ORDER));
+	CHECK_EQ_INT(c->d[0].bytes, 300);
+
+	/* the cumulative ACK: new data acknowledged, the dup count restarts */
+	s = run(ft, &cv, 1, si + 1, ci + 301, TCP_ACK, 0, 2012);
+	CHECK_EQ_INT(s.acks_dir, 0);
+	CHECK_EQ_INT(s.notes, 0);
+	CHECK_EQ_INT(c->d[1].n_dup_ack, 0);
+	/* the same ACK with nothing outstanding: not a duplicate ACK */
+	s = run(ft, &cv, 1, si + 1, ci + 301, TCP_ACK, 0, 2013);
+	CHECK(!(s.notes & NOTE_DUP_ACK));
+
+	/* server data, the client answers with a zero window */
+	s = run(ft, &cv, 1, si + 1, ci + 301, TCP_ACK, 1000, 2020);
+	CHECK_EQ_INT(s.new_bytes, 1000);
+	CHECK(strchr(c->history, 'W') == NULL);
+	struct pkt p = seg_pkt(&cv, 0, ci + 301, si + 1001, TCP_ACK, 0, 2021);
+	p.win = 0;
+	s = run_pkt(ft, &p);
+	CHECK(s.notes & NOTE_ZERO_WINDOW);
+	CHECK_EQ_INT(s.acks_dir, 1);
+	CHECK(strchr(c->history, 'W') != NULL);
+	CHECK_EQ_INT(c->d[0].last_win, 0);
+	/* still zero: zero window again, not a window update */
+	s = run_pkt(ft, &p);
+	CHECK(s.notes & NOTE_ZERO_WINDOW);
+	CHECK(!(s.notes & NOTE_WIN_UPDATE));
+	/* the window opens: a window update, neither zero window nor dup ACK */
+	p = seg_pkt(&cv, 0, ci + 301, si + 1001, TCP_ACK, 0, 2022);
+	p.win = 8192;
+	s = run_pkt(ft, &p);
+	CHECK(s.notes & NOTE_WIN_UPDATE);
+	CHECK(!(s.notes & NOTE_ZERO_WINDOW));
+	CHECK(!(s.notes & NOTE_DUP_ACK));
+	CHECK_EQ_INT(s.acks_dir, -1);
+	CHECK_EQ_INT(c->d[0].last_win, 8192);
+
+	/* keep-alives: seq = next - 1, no data or one byte */
+	s = run(ft, &cv, 0, ci + 300, si + 1001, TCP_ACK, 0, 2030);
+	CHECK(s.notes & NOTE_KEEPALIVE);
+	CHECK(!(s.notes & NOTE_RETRANS));
+	CHECK_EQ_INT(s.new_bytes, 0);
+	s = run(ft, &cv, 0, ci + 300, si + 1001, TCP_ACK, 1, 2031);
+	CHECK(s.notes & NOTE_KEEPALIVE);
+	CHECK(!(s.notes & NOTE_RETRANS));
+	CHECK_EQ_INT(s.new_bytes, 0);
+	CHECK_EQ_INT(c->d[0].bytes, 300);
+	CHECK_EQ_INT(c->d[0].max_end, 301);
+	/* the answer to a keep-alive is an ordinary ACK */
+	s = run(ft, &cv, 1, si + 1001, ci + 301, TCP_ACK, 0, 2032);
+	CHECK(!(s.notes & (NOTE_DUP_ACK | NOTE_KEEPALIVE)));
+	/* an ordinary pure ACK at seq = next is no keep-alive */
+	s = run(ft, &cv, 0, ci + 301, si + 1001, TCP_ACK, 0, 2033);
+	CHECK(!(s.notes & NOTE_KEEPALIVE));
+	/* with server data outstanding, a keep-alive repeating the ACK is no dup ACK */
+	s = run(ft, &cv, 1, si + 1001, ci + 301, TCP_ACK, 500, 2034);
+	CHECK_EQ_INT(s.new_bytes, 500);
+	s = run(ft, &cv, 0, ci + 300, si + 1001, TCP_ACK, 0, 2035);
+	CHECK(s.notes & NOTE_KEEPALIVE);
+	CHECK(!(s.notes & NOTE_DUP_ACK));
+	CHECK_EQ_INT(c->d[0].n_dup_ack, 0);
+	/* while the same ACK at seq = next is one */
+	s = run(ft, &cv, 0, ci + 301, si + 1001, TCP_ACK, 0, 2036);
+	CHECK_EQ_INT(s.notes, NOTE_DUP_ACK);
+	CHECK_EQ_INT(s.n_dup_ack, 1);
+
+	/* a repeated SYN on the unanswered connection next door */
+	struct tconv cv2 = conv4(1, 40004, 2, 80);
+	s = run(ft, &cv2, 0, 555, 0, TCP_SYN, 0, 3000);
+	CHECK(s.is_new);
+	uint32_t id2 = s.c->id;
+	s = run(ft, &cv2, 0, 555, 0, TCP_SYN, 0, 4000000);
+	CHECK(!s.is_new);
+	CHECK_EQ_INT(s.c->id, id2);
+	CHECK(s.notes & NOTE_SYN_RETRANS);
+	CHECK(!(s.notes & NOTE_PORT_REUSE));
+	flow_close(ft);
+}
+
+/* A zero window, the probe that tests it, and the window opening again. */
+static void test_win_probe(void)
+{
+	struct flow_table *ft = flow_open(8, 4096, on_retire, NULL);
+	struct tconv cv = conv4(1, 40100, 2, 80);
+	uint32_t ci = 1000, si = 5000;
+	handshake(ft, &cv, ci, si, 100);
+	run(ft, &cv, 1, si + 1, ci + 1, TCP_ACK, 100, 200);
+	struct pkt p = seg_pkt(&cv, 0, ci + 1, si + 101, TCP_ACK, 0, 210);
+	p.win = 0;
+	struct flow_seg s = run_pkt(ft, &p);
+	CHECK(s.notes & NOTE_ZERO_WINDOW);
+	/* one new byte into the zero window: a probe, not a retransmission */
+	s = run(ft, &cv, 1, si + 101, ci + 1, TCP_ACK, 1, 220);
+	CHECK(s.notes & NOTE_WIN_PROBE);
+	CHECK(!(s.notes & (NOTE_RETRANS | NOTE_KEEPALIVE)));
+	CHECK_EQ_INT(s.new_bytes, 1);
+	/* the receiver takes the byte and keeps the window shut: zero window only */
+	p = seg_pkt(&cv, 0, ci + 1, si + 102, TCP_ACK, 0, 230);
+	p.win = 0;
+	s = run_pkt(ft, &p);
+	CHECK(s.notes & NOTE_ZERO_WINDOW);
+	CHECK(!(s.notes & NOTE_WIN_UPDATE));
+	/* same ACK, window from nonzero to zero: still no window update */
+	p = seg_pkt(&cv, 0, ci + 1, si + 102, TCP_ACK, 0, 240);
+	p.win = 512;
+	run_pkt(ft, &p);
+	p.win = 0;
+	p.ts_us = 250;
+	s = run_pkt(ft, &p);
+	CHECK(s.notes & NOTE_ZERO_WINDOW);
+	CHECK(!(s.notes & NOTE_WIN_UPDATE));
+	flow_close(ft);
+}
+
+/* More gaps than FLOW_MAX_HOLES: the oldest is forgotten, nothing overflows. */
+static void test_many_holes(void)
+{
+	struct flow_table *ft = flow_open(8, 1 << 20, NULL, NULL);
+	struct tconv cv = conv4(1, 40005, 2, 80);
+	const uint32_t ci = 100;
+	struct conn *c = handshake(ft, &cv, ci, 200, 1000);
+	struct flow_seg s;
+	/* segments at 1, 21, 41, ...: each leaves a 10-byte gap */
+	for (uint32_t k = 0; k < 7; k++) {
+		s = run(ft, &cv, 0, ci + 1 + 20 * k, 201, TCP_ACK, 10, 2000 + k);
+		if (k > 0)
+			CHECK(s.notes & NOTE_PREV_LOST);
+	}
+	CHECK_EQ_INT(c->d[0].n_holes, FLOW_MAX_HOLES);
+	/* six gaps, four kept: the oldest [11, 21) is forgotten, the newest [111, 121) kept */
+	CHECK_EQ_INT(c->d[0].holes[0][0], 51);
+	s = run(ft, &cv, 0, ci + 111, 201, TCP_ACK, 10, 3000);
+	CHECK(s.notes & NOTE_OUT_OF_ORDER);
+	CHECK_EQ_INT(c->d[0].n_holes, FLOW_MAX_HOLES - 1);
+	/* a filler inside a hole splits it */
+	s = run(ft, &cv, 0, ci + 93, 201, TCP_ACK, 4, 3001);
+	CHECK(s.notes & NOTE_OUT_OF_ORDER);
+	CHECK_EQ_INT(c->d[0].n_holes, FLOW_MAX_HOLES);
+	/* a forgotten hole filled late reads as a retransmission */
+	s = run(ft, &cv, 0, ci + 11, 201, TCP_ACK, 10, 3002);
+	CHECK(s.notes & NOTE_RETRANS);
+	CHECK(!(s.notes & NOTE_OUT_OF_ORDER));
+	flow_close(ft);
+}
+
+/* ------------------------------------------------------------------ */
+/* mid-stream, rejected, unanswered, port reuse                        */
+/* ------------------------------------------------------------------ */
+
+static void test_midstream(void)
+{
+	rl_reset();
+	struct flow_table *ft = flow_open(8, 1 << 20, on_retire, NULL);
+	/* a is 10.0.0.1:50000, b is the server 10.0.0.2:80; first packet from b */
+	struct tconv cv = conv4(1, 50000, 2, 80);
+	struct flow_seg s = run(ft, &cv, 1, 3000000000u, 777777, TCP_ACK | TCP_PSH, 500, 1000);
+	struct conn *c = s.c;
+	CHECK(s.is_new);
+	CHECK(s.notes & NOTE_MIDSTREAM);
+	CHECK_EQ_INT(s.dir, 1);
+	CHECK(c->midstream);
+	CHECK_EQ_INT(c->cport, 50000);
+	CHECK_EQ_INT(c->sport, 80);
+	CHECK(!memcmp(c->cli, cv.a, 16));
+	CHECK(!memcmp(c->srv, cv.b, 16));
+	CHECK_EQ_INT(s.rel_seq, 1);
+	CHECK_EQ_INT(s.new_bytes, 500);
+	CHECK(!s.ack_valid); /* the client's ISN is unknown yet */
+	CHECK_EQ_INT(c->d[1].state, EP_ESTABLISHED);
+	CHECK_EQ_STR(flow_conn_state(c), "OTH");
+	/* the client's ACK: same connection, direction 0 */
+	s = run(ft, &cv, 0, 777777, 3000000500u, TCP_ACK, 0, 1100);
+	CHECK(s.c == c);
+	CHECK(!s.is_new);
+	CHECK_EQ_INT(s.dir, 0);
+	CHECK(!(s.notes & NOTE_MIDSTREAM));
+	CHECK(!(s.notes & NOTE_ACK_UNSEEN));
+	CHECK_EQ_INT(s.rel_ack, 501);
+	CHECK_EQ_INT(flow_count(ft), 1);
+	flow_close(ft);
+	CHECK_EQ_INT(rl.n, 1);
+	CHECK_EQ_STR(rl.why, "end of capture");
+	CHECK_EQ_STR(rl.state, "OTH");
+
+	/* no port hint at all: the lower port is taken as the server */
+	ft = flow_open(8, 1 << 20, NULL, NULL);
+	cv = conv4(1, 61000, 2, 5000);
+	s = run(ft, &cv, 0, 1, 1, TCP_ACK, 10, 1000);
+	CHECK_EQ_INT(s.dir, 0);
+	CHECK_EQ_INT(s.c->sport, 5000);
+	flow_close(ft);
+}
+
+static void test_rej_s0(void)
+{
+	rl_reset();
+	struct flow_table *ft = flow_open(8, 1 << 20, on_retire, NULL);
+	struct tconv cv = conv4(1, 40010, 2, 81);
+	struct flow_seg s = run(ft, &cv, 0, 4242, 0, TCP_SYN, 0, 1000);
+	struct conn *c = s.c;
+	s = run(ft, &cv, 1, 0, 4243, TCP_RST | TCP_ACK, 0, 1100);
+	CHECK(s.c == c);
+	CHECK_EQ_INT(s.dir, 1);
+	CHECK(s.notes & NOTE_CLOSED);
+	CHECK(c->finished);
+	CHECK_EQ_INT(c->rst_dir, 1);
+	CHECK_EQ_INT(c->d[1].state, EP_RESET);
+	CHECK_EQ_STR(flow_conn_state(c), "REJ");
+	CHECK_EQ_STR(c->history, "Sr");
+	CHECK_EQ_INT(rl.n, 1);
+	CHECK_EQ_STR(rl.why, "reset");
+	CHECK_EQ_STR(rl.state, "REJ");
+
+	/* SYN and nothing else: S0, retired at the end of the capture */
+	struct tconv cv2 = conv4(1, 40011, 2, 81);
+	s = run(ft, &cv2, 0, 99, 0, TCP_SYN, 0, 2000);
+	uint32_t id = s.c->id;
+	CHECK_EQ_STR(flow_conn_state(s.c), "S0");
+	CHECK_EQ_INT(rl.n, 1);
+	flow_close(ft);
+	CHECK_EQ_INT(rl.n, 2); /* only the S0 one: the REJ one was retired already */
+	CHECK_EQ_INT(rl.n_end, 1);
+	CHECK_EQ_STR(rl.why, "end of capture");
+	CHECK_EQ_STR(rl.state, "S0");
+	CHECK_EQ_INT(rl.last_id, id);
+}
+
+/* A whole connection on cv (client ISN ci), ending finished. */
+static struct conn *full_conn(struct flow_table *ft, const struct tconv *cv, uint32_t ci,
+			      int64_t ts)
+{
+	const uint32_t si = 1;
+	handshake(ft, cv, ci, si, ts);
+	run(ft, cv, 0, ci + 1, si + 1, TCP_FIN | TCP_ACK, 0, ts + 30);
+	run(ft, cv, 1, si + 1, ci + 2, TCP_FIN | TCP_ACK, 0, ts + 40);
+	struct flow_seg s = run(ft, cv, 0, ci + 2, si + 2, TCP_ACK, 0, ts + 50);
+	CHECK(s.notes & NOTE_CLOSED);
+	return s.c;
+}
+
+static void test_port_reuse(void)
+{
+	rl_reset();
+	struct flow_table *ft = flow_open(8, 1 << 20, on_retire, NULL);
+	struct tconv cv = conv4(1, 40020, 2, 80);
+	struct conn *c = full_conn(ft, &cv, 1000, 1000);
+	uint32_t old_id = c->id;
+	CHECK(c->finished);
+	CHECK_EQ_INT(rl.n_closed, 1);
+	struct flow_seg s = run(ft, &cv, 0, 900000, 0, TCP_SYN, 0, 5000);
+	CHECK(s.is_new);
+	CHECK(s.notes & NOTE_PORT_REUSE);
+	CHECK(!(s.notes & NOTE_SYN_RETRANS));
+	CHECK_EQ_INT(s.c->id, old_id + 1);
+	CHECK(!s.c->finished);
+	CHECK_EQ_INT(s.c->d[0].isn, 900000);
+	CHECK_EQ_STR(s.c->history, "S");
+	CHECK_EQ_INT(flow_count(ft), 1);
+	CHECK_EQ_INT(flow_evicted(ft), 0);
+	CHECK_EQ_INT(rl.n, 1); /* the old one is not retired twice */
+	/* the new connection carries on normally */
+	s = run(ft, &cv, 1, 5, 900001, TCP_SYN | TCP_ACK, 0, 5100);
+	CHECK_EQ_INT(s.c->id, old_id + 1);
+	CHECK_EQ_INT(s.rtt_us, 100);
+	flow_close(ft);
+	CHECK_EQ_INT(rl.n, 2);
+	CHECK_EQ_STR(rl.why, "end of capture");
+}
+
+/* ------------------------------------------------------------------ */
+/* the cap                                                             */
+/* ------------------------------------------------------------------ */
+
+static void test_cap(void)
+{
+	rl_reset();
+	struct flow_table *ft = flow_open(16, 1 << 20, on_retire, NULL);
+	uint32_t last_id = 0;
+	int ids_bad = 0, count_bad = 0;
+	for (uint32_t k = 0; k < 100; k++) {
+		struct tconv cv = conv4(1, (uint16_t)(20000 + k), 2, 80);
+		struct flow_seg s = run(ft, &cv, 0, 1000 + k, 0, TCP_SYN, 0, 1000 + k);
+		if (!s.is_new || s.c->id != last_id + 1)
+			ids_bad++;
+		last_id = s.c->id;
+		if (flow_count(ft) > 16)
+			count_bad++;
+	}
+	CHECK_EQ_INT(ids_bad, 0);
+	CHECK_EQ_INT(count_bad, 0);
+	CHECK_EQ_INT(last_id, 100);
+	CHECK_EQ_INT(flow_count(ft), 16);
+	CHECK_EQ_INT(flow_evicted(ft), 84);
+	CHECK_EQ_INT(rl.n_evicted, 84);
+	CHECK_EQ_INT(rl.evict_order_bad, 0); /* least recently used first: oldest first */
+	CHECK_EQ_INT(rl.evict_last_id, 84);
+	CHECK_EQ_INT(rl.n, 84);
+	/* the survivors are the last 16, still found */
+	struct tconv cv = conv4(1, 20000 + 99, 2, 80);
+	struct flow_seg s = run(ft, &cv, 1, 7, 1000 + 99 + 1, TCP_SYN | TCP_ACK, 0, 5000);
+	CHECK(!s.is_new);
+	CHECK_EQ_INT(s.c->id, 100);
+	cv = conv4(1, 20000 + 84, 2, 80);
+	s = run(ft, &cv, 1, 7, 1000 + 84 + 1, TCP_SYN | TCP_ACK, 0, 5001);
+	CHECK(!s.is_new);
+	CHECK_EQ_INT(s.c->id, 85);
+	/* an evicted one comes back as a new (mid-stream) connection */
+	cv = conv4(1, 20000 + 3, 2, 80);
+	s = run(ft, &cv, 0, 1004, 8, TCP_ACK, 0, 5002);
+	CHECK(s.is_new);
+	CHECK(s.notes & NOTE_MIDSTREAM);
+	CHECK_EQ_INT(s.c->id, 101);
+	CHECK_EQ_INT(flow_evicted(ft), 85);
+	flow_close(ft);
+	CHECK_EQ_INT(rl.n_end, 16);
+	CHECK_EQ_INT(rl.n, 85 + 16);
+
+	/* finished connections are reused before unfinished ones */
+	rl_reset();
+	ft = flow_open(4, 1 << 20, on_retire, NULL);
+	struct tconv cvs[6];
+	uint32_t ids[6];
+	for (int k = 0; k < 4; k++) {
+		cvs[k] = conv4(1, (uint16_t)(30000 + k), 2, 80);
+		s = run(ft, &cvs[k], 0, 100, 0, TCP_SYN, 0, 1000 + k);
+		ids[k] = s.c->id;
+	}
+	/* conn 1 is refused: finished, retired */
+	s = run(ft, &cvs[1], 1, 0, 101, TCP_RST | TCP_ACK, 0, 2000);
+	CHECK(s.notes & NOTE_CLOSED);
+	CHECK_EQ_INT(rl.n_reset, 1);
+	/* conn 0 is the least recently used, but the finished one goes first */
+	cvs[4] = conv4(1, 30004, 2, 80);
+	s = run(ft, &cvs[4], 0, 100, 0, TCP_SYN, 0, 2100);
+	CHECK(s.is_new);
+	ids[4] = s.c->id;
+	CHECK_EQ_INT(flow_evicted(ft), 0);
+	CHECK_EQ_INT(rl.n_evicted, 0);
+	CHECK_EQ_INT(rl.n, 1);
+	CHECK_EQ_INT(flow_count(ft), 4);
+	/* the unfinished ones survived (touching 0, 2, 3 makes 4 the oldest) */
+	const int keep[3] = { 0, 2, 3 };
+	for (int j = 0; j < 3; j++) {
+		int k = keep[j];
+		s = run(ft, &cvs[k], 1, 50, 101, TCP_SYN | TCP_ACK, 0, 3000 + k);
+		CHECK(!s.is_new);
+		CHECK_EQ_INT(s.c->id, ids[k]);
+	}
+	/* full of unfinished ones now: the least recently used (4) goes */
+	cvs[5] = conv4(1, 30005, 2, 80);
+	s = run(ft, &cvs[5], 0, 100, 0, TCP_SYN, 0, 4000);
+	ids[5] = s.c->id;
+	CHECK_EQ_INT(ids[5], ids[4] + 1);
+	CHECK_EQ_INT(flow_evicted(ft), 1);
+	CHECK_EQ_INT(rl.n_evicted, 1);
+	CHECK_EQ_INT(rl.last_id, ids[4]);
+	CHECK_EQ_STR(rl.why, "evicted (table full)");
+	CHECK_EQ_STR(rl.state, "S0");
+	flow_close(ft);
+	CHECK_EQ_INT(rl.n_end, 4);
+
+	/* flow_open refuses a zero cap */
+	CHECK(flow_open(0, 1024, NULL, NULL) == NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* IPv6 and IPv4 with the same bytes and ports                          */
+/* ------------------------------------------------------------------ */
+
+static void test_ipv6(void)
+{
+	struct flow_table *ft = flow_open(8, 1 << 20, NULL, NULL);
+	struct tconv v4 = conv4(1, 40030, 2, 443);
+	struct tconv v6 = v4; /* identical 16-byte addresses and ports: same hash */
+	v6.ip_ver = 6;
+	struct flow_seg s4 = run(ft, &v4, 0, 1000, 0, TCP_SYN, 0, 1000);
+	struct flow_seg s6 = run(ft, &v6, 0, 2000, 0, TCP_SYN, 0, 1001);
+	CHECK(s4.is_new);
+	CHECK(s6.is_new);
+	CHECK(s4.c != s6.c);
+	CHECK_EQ_INT(s6.c->id, s4.c->id + 1);
+	CHECK_EQ_INT(s4.c->ip_ver, 4);
+	CHECK_EQ_INT(s6.c->ip_ver, 6);
+	CHECK_EQ_INT(flow_count(ft), 2);
+	/* the v6 SYN-ACK lands on the v6 connection only */
+	struct flow_seg s = run(ft, &v6, 1, 5, 2001, TCP_SYN | TCP_ACK, 0, 1100);
+	CHECK(s.c == s6.c);
+	CHECK(!s.is_new);
+	CHECK_EQ_INT(s.dir, 1);
+	CHECK_EQ_INT(s.rtt_us, 99);
+	CHECK(s6.c->d[1].isn_known);
+	CHECK(!s4.c->d[1].isn_known);
+	CHECK(!(s.notes & NOTE_SYN_RETRANS));
+	/* and a real-looking v6 pair, not a v4 in disguise */
+	struct tconv r6;
+	memset(&r6, 0, sizeof(r6));
+	r6.ip_ver = 6;
+	r6.a[0] = 0x20, r6.a[1] = 0x01, r6.a[15] = 1;
+	r6.b[0] = 0x20, r6.b[1] = 0x01, r6.b[15] = 2;
+	r6.pa = 40030, r6.pb = 443;
+	s = run(ft, &r6, 0, 1, 0, TCP_SYN, 0, 1200);
+	CHECK(s.is_new);
+	CHECK_EQ_INT(flow_count(ft), 3);
+	s = run(ft, &r6, 1, 1, 2, TCP_SYN | TCP_ACK, 0, 1300);
+	CHECK(!s.is_new);
+	CHECK_EQ_INT(s.dir, 1);
+	flow_close(ft);
+}
+
+/* ------------------------------------------------------------------ */
+/* DNS over TCP accumulation                                           */
+/* ------------------------------------------------------------------ */
+
+static void test_dns(void)
+{
+	uint8_t msg[2000];
+	for (size_t i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)(i * 7 + 3);
+
+	struct flow_table *ft = flow_open(8, 1 << 20, NULL, NULL);
+	struct tconv cv = conv4(1, 40040, 3, 53);
+	struct conn *c = handshake(ft, &cv, 1000, 2000, 1000);
+	CHECK(c->dns);
+	CHECK(!c->partial);
+
+	/* in order: [1, 11) then [11, 31) */
+	CHECK(flow_dns_append(ft, c, 0, 1, msg, 10, 10));
+	CHECK_EQ_INT(c->dnsb[0].len, 10);
+	CHECK_EQ_INT(c->dnsb[0].next, 11);
+	CHECK(flow_dns_append(ft, c, 0, 11, msg + 10, 20, 20));
+	CHECK_EQ_INT(c->dnsb[0].len, 30);
+	CHECK(!memcmp(c->dnsb[0].buf, msg, 30));
+	/* an exact retransmission: accepted, nothing added */
+	CHECK(flow_dns_append(ft, c, 0, 11, msg + 10, 20, 20));
+	CHECK_EQ_INT(c->dnsb[0].len, 30);
+	/* overlapping: [21, 41) adds only [31, 41) */
+	CHECK(flow_dns_append(ft, c, 0, 21, msg + 20, 20, 20));
+	CHECK_EQ_INT(c->dnsb[0].len, 40);
+	CHECK_EQ_INT(c->dnsb[0].next, 41);
+	CHECK(!memcmp(c->dnsb[0].buf, msg, 40));
+	CHECK(!c->partial);
+
+	/* consume part, then the rest */
+	flow_dns_consume(ft, c, 0, 15);
+	CHECK_EQ_INT(c->dnsb[0].len, 25);
+	CHECK(!memcmp(c->dnsb[0].buf, msg + 15, 25));
+	CHECK(flow_dns_append(ft, c, 0, 41, msg + 40, 5, 5));
+	CHECK_EQ_INT(c->dnsb[0].len, 30);
+	CHECK(!memcmp(c->dnsb[0].buf, msg + 15, 30));
+	flow_dns_consume(ft, c, 0, 30);
+	CHECK_EQ_INT(c->dnsb[0].len, 0);
+	flow_dns_consume(ft, c, 0, 5); /* more than there is: stays empty */
+	CHECK_EQ_INT(c->dnsb[0].len, 0);
+	/* an empty buffer keeps its place in the stream */
+	CHECK(flow_dns_append(ft, c, 0, 46, msg + 45, 4, 4));
+	CHECK_EQ_INT(c->dnsb[0].len, 4);
+	CHECK(!memcmp(c->dnsb[0].buf, msg + 45, 4));
+	CHECK(flow_dns_append(ft, c, 0, 40, msg + 39, 5, 5)); /* old bytes only */
+	CHECK_EQ_INT(c->dnsb[0].len, 4);
+
+	/* a gap: lost for good, connection partial */
+	CHECK(!flow_dns_append(ft, c, 0, 60, msg + 59, 10, 10));
+	CHECK(c->partial);
+	CHECK(c->dnsb[0].lost);
+	CHECK_EQ_INT(c->dnsb[0].len, 0);
+	CHECK(!flow_dns_append(ft, c, 0, 50, msg + 49, 10, 10)); /* even in order now */
+	CHECK(c->dnsb[0].lost);
+	CHECK_EQ_INT(c->dnsb[0].len, 0);
+
+	/* the other direction is independent; a snapped payload loses it */
+	CHECK(flow_dns_append(ft, c, 1, 1, msg, 8, 8));
+	CHECK_EQ_INT(c->dnsb[1].len, 8);
+	CHECK(!c->dnsb[1].lost);
+	CHECK(!flow_dns_append(ft, c, 1, 9, msg + 8, 30, 100));
+	CHECK(c->dnsb[1].lost);
+	CHECK_EQ_INT(c->dnsb[1].len, 0);
+	flow_close(ft);
+
+	/* pl_cap < pl_len on the first segment of a fresh connection */
+	ft = flow_open(8, 1 << 20, NULL, NULL);
+	cv = conv4(1, 40041, 3, 53);
+	c = handshake(ft, &cv, 1, 2, 1000);
+	CHECK(!flow_dns_append(ft, c, 0, 1, msg, 0, 40));
+	CHECK(c->partial);
+	CHECK(c->dnsb[0].lost);
+	flow_close(ft);
+
+	/* the total cap across connections: 1024 bytes */
+	ft = flow_open(8, 1024, NULL, NULL);
+	cv = conv4(1, 40042, 3, 53);
+	c = handshake(ft, &cv, 1, 2, 1000);
+	CHECK(flow_dns_append(ft, c, 0, 1, msg, 600, 600));
+	CHECK_EQ_INT(c->dnsb[0].len, 600);
+	CHECK(!c->partial);
+	CHECK(!flow_dns_append(ft, c, 0, 601, msg + 600, 500, 500)); /* 1100 > 1024 */
+	CHECK(c->partial);
+	CHECK(c->dnsb[0].lost);
+	/* the lost buffer gave its bytes back: another connection may use them */
+	struct tconv cv2 = conv4(1, 40043, 3, 53);
+	struct conn *c2 = handshake(ft, &cv2, 1, 2, 2000);
+	CHECK(c2 != c);
+	CHECK(flow_dns_append(ft, c2, 0, 1, msg, 1000, 1000));
+	CHECK_EQ_INT(c2->dnsb[0].len, 1000);
+	CHECK(!c2->partial);
+	/* ... and while c2 holds them, a third cannot */
+	struct tconv cv3 = conv4(1, 40044, 3, 53);
+	struct conn *c3 = handshake(ft, &cv3, 1, 2, 3000);
+	CHECK(!flow_dns_append(ft, c3, 0, 1, msg, 10, 10));
+	CHECK(c3->partial);
+	/* a message bigger than one DNS message can be, under a large cap */
+	flow_close(ft);
+	ft = flow_open(8, 1 << 20, NULL, NULL);
+	cv = conv4(1, 40045, 3, 53);
+	c = handshake(ft, &cv, 1, 2, 1000);
+	bool ok = true;
+	uint64_t rel = 1;
+	for (int k = 0; k < 40 && ok; k++) { /* 40 * 2000 > 65537 */
+		ok = flow_dns_append(ft, c, 0, rel, msg, sizeof(msg), sizeof(msg));
+		rel += sizeof(msg);
+	}
+	CHECK(!ok);
+	CHECK(c->partial);
+	CHECK(rel - 1 > FLOW_DNS_BUF_MAX);
+	CHECK(rel - 1 <= FLOW_DNS_BUF_MAX + sizeof(msg));
+	/* a connection evicted while it holds a buffer frees it (ASan checks) */
+	flow_close(ft);
+	ft = flow_open(1, 1 << 20, NULL, NULL);
+	cv = conv4(1, 40046, 3, 53);
+	c = handshake(ft, &cv, 1, 2, 1000);
+	CHECK(flow_dns_append(ft, c, 0, 1, msg, 100, 100));
+	cv2 = conv4(1, 40047, 3, 53);
+	c2 = handshake(ft, &cv2, 1, 2, 2000);
+	CHECK_EQ_INT(flow_evicted(ft), 1);
+	CHECK_EQ_INT(c2->dnsb[0].len, 0);
+	CHECK(flow_dns_append(ft, c2, 0, 1, msg, 100, 100));
+	flow_close(ft);
+}
+
+/* ------------------------------------------------------------------ */
+/* 10000 pseudo-random segments over a few connections                 */
+/* ------------------------------------------------------------------ */
+
+static uint32_t lcg_state = 12345;
+
+static uint32_t lcg(void)
+{
+	lcg_state = lcg_state * 1103515245u + 12345u;
+	return lcg_state >> 8;
+}
+
+static void test_random(void)
+{
+	rl_reset();
+	const uint32_t cap = 4;
+	struct flow_table *ft = flow_open(cap, 4096, on_retire, NULL);
+	struct tconv cvs[7];
+	uint32_t base[7][2];
+	for (int k = 0; k < 7; k++) {
+		cvs[k] = conv4((uint8_t)(1 + k % 2), (uint16_t)(45000 + k), 9,
+			       k < 3 ? 53 : (k == 6 ? 9999 : 80));
+		if (k == 5)
+			cvs[k].ip_ver = 6;
+		base[k][0] = lcg();
+		base[k][1] = lcg();
+	}
+	static const uint8_t flag_set[] = {
+		TCP_SYN, TCP_SYN | TCP_ACK, TCP_ACK, TCP_ACK | TCP_PSH, TCP_ACK,
+		TCP_FIN | TCP_ACK, TCP_RST, TCP_RST | TCP_ACK, TCP_ACK, 0xff, 0,
+	};
+	int bad_count = 0, bad_hist = 0, bad_holes = 0, bad_dir = 0;
+	for (int n = 0; n < 10000; n++) {
+		uint32_t r = lcg();
+		int k = (int)(r % 7);
+		int dir = (int)((r >> 3) & 1);
+		uint8_t fl = flag_set[(r >> 4) % sizeof(flag_set)];
+		uint32_t len = (r >> 8) % 4 == 0 ? 0 : lcg() % 1600;
+		uint32_t jump = lcg();
+		uint32_t seq;
+		switch (jump % 8) {
+		case 0: seq = lcg(); break;                      /* anywhere */
+		case 1: seq = base[k][dir] - jump % 3000; break; /* old data */
+		default: seq = base[k][dir]; break;              /* in order */
+		}
+		uint32_t ack = (jump >> 4) % 5 == 0 ? lcg() : base[k][1 - dir];
+		struct pkt p = seg_pkt(&cvs[k], dir, seq, ack, fl, len, 1000 + n);
+		p.win = (jump >> 8) % 6 == 0 ? 0 : (uint16_t)lcg();
+		if ((jump >> 12) % 9 == 0 && len > 0)
+			p.pl_cap = len / 2; /* snapped */
+		struct flow_seg s;
+		flow_track(ft, &p, &s);
+		if (s.dir != 0 && s.dir != 1)
+			bad_dir++;
+		if (s.c->dns && len > 0 && !(fl & TCP_SYN))
+			(void)flow_dns_append(ft, s.c, s.dir, s.rel_seq, p.pl, p.pl_cap,
+					      p.pl_len);
+		if (s.c->dns && (jump >> 16) % 3 == 0)
+			flow_dns_consume(ft, s.c, s.dir, lcg() % 200);
+		flow_after(ft, &s, (int)(lcg() % 10) - 1);
+		if (seq == base[k][dir])
+			base[k][dir] += len + ((fl & (TCP_SYN | TCP_FIN)) ? 1 : 0);
+		if (flow_count(ft) > cap || flow_count(ft) == 0)
+			bad_count++;
+		if (strlen(s.c->history) > FLOW_HISTORY_MAX || s.c->n_hist > FLOW_HISTORY_MAX)
+			bad_hist++;
+		if (s.c->d[0].n_holes > FLOW_MAX_HOLES || s.c->d[1].n_holes > FLOW_MAX_HOLES)
+			bad_holes++;
+	}
+	CHECK_EQ_INT(bad_count, 0);
+	CHECK_EQ_INT(bad_hist, 0);
+	CHECK_EQ_INT(bad_holes, 0);
+	CHECK_EQ_INT(bad_dir, 0);
+	CHECK(flow_evicted(ft) > 0); /* seven conns in four slots did churn */
+	CHECK_EQ_INT(rl.n_other, 0);
+	CHECK_EQ_INT((uint64_t)rl.n_evicted, flow_evicted(ft));
+	uint32_t live = flow_count(ft);
+	int before = rl.n;
+	flow_close(ft);
+	CHECK(rl.n - before <= (int)live);
+}
+
+int main(void)
+{
+	test_normal();
+	test_seq_wrap();
+	test_anomalies();
+	test_win_probe();
+	test_many_holes();
+	test_midstream();
+	test_rej_s0();
+	test_port_reuse();
+	test_cap();
+	test_ipv6();
+	test_dns();
+	test_random();
+	return t_done("test_flow");
+}
