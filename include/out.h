@@ -36,14 +36,15 @@ struct ev {
 	bool dns_tcp_lost;             /* DNS over TCP: framing lost (gap or cap) */
 };
 
-/* Counts for the end-of-run summary. */
+/* Counts for the end-of-run summary.  Each packet read is in exactly one
+ * of decoded, other, truncated, malformed, unsupported. */
 struct out_counts {
 	uint64_t packets;       /* every packet read */
 	uint64_t decoded;       /* belonged to a fetch step and decoded fully */
-	uint64_t other;         /* belonged to no fetch */
-	uint64_t truncated;     /* cut by the snap length */
-	uint64_t malformed;     /* wrong bytes */
-	uint64_t unsupported;   /* link or network protocol we do not decode */
+	uint64_t other;         /* decoded, but belonged to no fetch */
+	uint64_t truncated;     /* cut by the snap length (headers, payload or a DNS message) */
+	uint64_t malformed;     /* wrong bytes in some layer, DNS included */
+	uint64_t unsupported;   /* a protocol or form we do not decode (ARP, 802.3, ...) */
 	uint64_t dns_queries, dns_responses, dns_unanswered;
 	uint64_t conns, conns_evicted, conns_not_listed;
 };

@@ -27,6 +27,8 @@ void sb_u64(struct sb *s, uint64_t v);
 
 /* Wire bytes, escaped: 0x20-0x7e as themselves, '\\' as "\\\\", the rest "\\xNN". */
 void sb_esc(struct sb *s, const void *bytes, size_t n);
+/* The same, and '"' as "\\x22", for bytes printed between quotes. */
+void sb_esc_quote(struct sb *s, const void *bytes, size_t n);
 
 /* An IP address: dotted quad, or RFC 5952 text for IPv6. */
 void sb_ip(struct sb *s, uint8_t ver, const uint8_t *addr);

@@ -153,8 +153,9 @@ static enum ft_status ip_decode_v6(const uint8_t *b, size_t cap_len, struct pkt 
 		    nh != IP6_AH && nh != IP6_DSTOPTS)
 			break;
 		if (n_ext >= PKT_MAX_V6_EXT) {
+			/* Legal but longer than we walk: our limit, not bad bytes. */
 			p->why = "IPv6 extension header chain too long";
-			return FT_MALFORMED;
+			return FT_UNSUPPORTED;
 		}
 		/* start <= end: the previous pass checked its header ended inside the payload. */
 		if (end - start < 8) {

@@ -100,10 +100,24 @@ static void put_num_name(struct sb *s, const char *name, const char *prefix, uns
 		sb_printf(s, "%s%u", prefix, v);
 }
 
-static void put_name(struct sb *s, const struct dns_name *n)
+/* A name is stored with "\\." and "\\\\" for a dot or backslash inside a
+ * label (dns.h); those pairs are already escaped, everything else goes
+ * through sb_esc. */
+static void put_name_text(struct sb *s, const char *text, size_t len)
 {
-	sb_esc(s, n->text, n->len);
+	size_t start = 0;
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (text[i] != '\\' || (text[i + 1] != '.' && text[i + 1] != '\\'))
+			continue;
+		sb_esc(s, text + start, i - start);
+		sb_putc(s, '\\');
+		sb_putc(s, text[i + 1]);
+		start = ++i + 1;
+	}
+	sb_esc(s, text + start, len - start);
 }
+
+static void put_name(struct sb *s, const struct dns_name *n) { put_name_text(s, n->text, n->len); }
 
 /* SVCB/HTTPS SvcParams (RFC 9460 2.2): key, length, value; the decoder
  * checked that they fill the RDATA exactly. */
@@ -205,7 +219,7 @@ static void put_rdata(struct sb *s, const struct dns_rr *rr)
 			if (i > 1)
 				sb_putc(s, ' ');
 			sb_putc(s, '"');
-			sb_esc(s, rr->rdata + i, l);
+			sb_esc_quote(s, rr->rdata + i, l);
 			sb_putc(s, '"');
 			i += l;
 		}
@@ -307,7 +321,7 @@ static void put_dns(struct sb *s, const struct dns_msg *m, int64_t rt)
 			}
 			put_rr(s, m, rr);
 		}
-		if (m->rcode == 0 && m->ancount == 0)
+		if (m->rcode == 0 && m->ancount == 0 && m->status == FT_OK)
 			sb_puts(s, m->nscount ? " (no answer: referral or no data)" : " (no data)");
 		if (m->n_rr_dropped)
 			sb_printf(s, " (+%u records not shown)", m->n_rr_dropped);
@@ -561,6 +575,9 @@ void out_packet(struct out *o, const struct ev *e)
 		static const char *const lname[] = { "link", "ip", "tcp", "udp", "" };
 		if (p->status == FT_TRUNCATED)
 			sb_printf(s, "[|%s]", lname[p->layer]);
+		else if (p->status == FT_UNSUPPORTED && p->layer == LAYER_IP && !p->ip_ver)
+			sb_printf(s, "(%s: ethertype 0x%04x)", p->why ? p->why : "unsupported",
+				  p->ethertype);
 		else if (p->status == FT_UNSUPPORTED)
 			sb_printf(s, "(%s)", p->why ? p->why : "unsupported");
 		else
@@ -685,7 +702,7 @@ void out_summary(struct out *o, const struct out_counts *n)
 			sb_printf(s, " f%u", m->fetch_id);
 		sb_putc(s, ' ');
 		if (m->name_len)
-			sb_esc(s, m->name, m->name_len);
+			put_name_text(s, m->name, m->name_len);
 		else
 			sb_puts(s, m->sport == 53 ? "(DNS over TCP)" : "(no DNS)");
 		sb_puts(s, "  ");

@@ -80,14 +80,13 @@ void sb_u64(struct sb *s, uint64_t v)
 
 static const char hexdig[] = "0123456789abcdef";
 
-void sb_esc(struct sb *s, const void *bytes, size_t n)
+static void esc_bytes(struct sb *s, const unsigned char *b, size_t n, bool quote)
 {
-	const unsigned char *b = bytes;
 	for (size_t i = 0; i < n && !s->cut; i++) {
 		unsigned char c = b[i];
 		if (c == '\\') {
 			sb_putn(s, "\\\\", 2);
-		} else if (c >= 0x20 && c <= 0x7e) {
+		} else if (c >= 0x20 && c <= 0x7e && !(quote && c == '"')) {
 			sb_putc(s, (char)c);
 		} else {
 			char e[4] = { '\\', 'x', hexdig[c >> 4], hexdig[c & 15] };
@@ -95,6 +94,10 @@ void sb_esc(struct sb *s, const void *bytes, size_t n)
 		}
 	}
 }
+
+void sb_esc(struct sb *s, const void *bytes, size_t n) { esc_bytes(s, bytes, n, false); }
+
+void sb_esc_quote(struct sb *s, const void *bytes, size_t n) { esc_bytes(s, bytes, n, true); }
 
 
 /* RFC 5952: lower case, leading zeros dropped, the longest run (>= 2) of

@@ -19,6 +19,7 @@ struct tracer {
 	struct fetch_linker *fetch;
 	struct out_counts n;
 	struct pkt pkt;                       /* the packet being handled */
+	bool dns_malformed, dns_truncated;    /* a DNS message of this packet was */
 	struct dns_msg dns[EV_MAX_DNS + 1];   /* decoded messages; the last is scratch */
 };
 
@@ -46,10 +47,23 @@ struct tracer *trace_open(FILE *f, const struct out_opts *o, uint32_t max_conns)
 	return t;
 }
 
-/* Match a decoded DNS message to the linker; returns its response time. */
-static int64_t dns_seen(struct tracer *t, const struct pkt *p, const struct dns_msg *m)
+/*
+ * A decoded DNS message.  `whole` says the message's bytes were all
+ * captured (a UDP payload the snap length did not cut, a length-prefixed
+ * TCP message): then running out of bytes means the message lies about
+ * its own size, which is malformed, not truncated.  Feeds the linker and
+ * returns the response time.
+ */
+static int64_t dns_seen(struct tracer *t, const struct pkt *p, struct dns_msg *m, size_t len,
+			bool whole)
 {
-	if (m->status == FT_TRUNCATED && m->qdcount == 0 && m->id == 0 && !m->has_question)
+	if (m->status == FT_TRUNCATED && whole)
+		m->status = FT_MALFORMED;
+	if (m->status == FT_MALFORMED)
+		t->dns_malformed = true;
+	else if (m->status == FT_TRUNCATED)
+		t->dns_truncated = true;
+	if (len < 12) /* not even a header (RFC 1035 4.1.1): nothing to match */
 		return -1;
 	if (!m->qr) {
 		t->n.dns_queries++;
@@ -79,7 +93,7 @@ static void dns_tcp(struct tracer *t, const struct pkt *p, struct flow_seg *g, s
 		}
 		struct dns_msg *m = &t->dns[e->n_dns < EV_MAX_DNS ? e->n_dns : EV_MAX_DNS];
 		dns_decode(b->buf + 2, mlen, m);
-		int64_t rt = dns_seen(t, p, m);
+		int64_t rt = dns_seen(t, p, m, mlen, true);
 		if (e->n_dns < EV_MAX_DNS) {
 			e->dns[e->n_dns] = m;
 			e->dns_rt[e->n_dns++] = rt;
@@ -134,33 +148,33 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 	t->n.packets++;
 
 	pkt_decode(dlt, data, cap_len, wire_len, ts_us, p);
-	if (p->status == FT_TRUNCATED)
-		t->n.truncated++;
-	else if (p->status == FT_MALFORMED)
-		t->n.malformed++;
-	else if (p->status == FT_UNSUPPORTED)
-		t->n.unsupported++;
+	t->dns_malformed = t->dns_truncated = false;
 
 	if (p->layer == LAYER_DONE && p->proto == 17 &&
 	    (p->sport == DNS_PORT || p->dport == DNS_PORT)) {
 		struct dns_msg *m = &t->dns[0];
 		dns_decode(p->pl, p->pl_cap, m);
-		if (m->status == FT_TRUNCATED && p->pl_cap < p->pl_len)
-			t->n.truncated++;
 		e.dns[0] = m;
-		e.dns_rt[0] = dns_seen(t, p, m);
+		/* A first fragment holds only part of the datagram: cut, not bad. */
+		e.dns_rt[0] = dns_seen(t, p, m, p->pl_cap, p->pl_cap == p->pl_len && !p->frag);
 		e.n_dns = 1;
 		e.step = STEP_RESOLVE;
 	} else if (p->layer == LAYER_DONE && p->proto == 6) {
 		do_tcp(t, p, &e, &g, &link);
 	}
-	/* A header decoded whole but a payload cut by the snap length is
-	 * truncated too (a DNS message cut that way was counted above). */
-	if (p->status == FT_OK && p->layer == LAYER_DONE && p->pl_cap < p->pl_len && !e.n_dns)
+	/* One count per packet, the worst thing about it first: bad bytes in
+	 * any layer, then a cut (headers, a payload, a DNS message), then a
+	 * protocol we do not decode. */
+	if (p->status == FT_MALFORMED || t->dns_malformed)
+		t->n.malformed++;
+	else if (p->status == FT_TRUNCATED || t->dns_truncated ||
+		 (p->layer == LAYER_DONE && p->pl_cap < p->pl_len))
 		t->n.truncated++;
-	if (e.step == STEP_OTHER)
+	else if (p->status == FT_UNSUPPORTED)
+		t->n.unsupported++;
+	else if (e.step == STEP_OTHER)
 		t->n.other++;
-	else if (p->status == FT_OK)
+	else
 		t->n.decoded++;
 	out_packet(t->out, &e);
 }

@@ -761,7 +761,7 @@ static void test_ipv6_ext(void)
 	CHECK_EQ_INT(p.dport, 2);
 	CHECK_EQ_INT(p.pl_len, 0);
 
-	CHECK_EQ_INT(dec(T_IPV6, v6_ext9, sizeof v6_ext9, &p), FT_MALFORMED);
+	CHECK_EQ_INT(dec(T_IPV6, v6_ext9, sizeof v6_ext9, &p), FT_UNSUPPORTED);
 	CHECK_EQ_INT(p.layer, LAYER_IP);
 	CHECK_EQ_STR(p.why, "IPv6 extension header chain too long");
 

@@ -25,6 +25,12 @@ int main(void)
 	CHECK_EQ_STR(esc("a\0b", 3), "a\\x00b");
 	CHECK_EQ_STR(esc("\x7f\x80\xff\n\r\t", 6), "\\x7f\\x80\\xff\\x0a\\x0d\\x09");
 
+	/* between quotes a quote is escaped too, so strings cannot seem to end early */
+	sb_init(&s, buf, sizeof(buf));
+	sb_esc_quote(&s, "say \"hi\"\\", 9);
+	CHECK_EQ_STR(buf, "say \\x22hi\\x22\\\\");
+	CHECK_EQ_STR(esc("say \"hi\"", 8), "say \"hi\"");
+
 	/* a small buffer cuts, never overflows, and says so */
 	char small[8];
 	struct sb t;

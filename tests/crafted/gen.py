@@ -1,0 +1,546 @@
+#!/usr/bin/env python3
+"""gen.py - write the hand-made captures captures/crafted-*.pcap (malformed/hostile input).
+
+Each capture shows one topic.  The packets are built like real ones (Ethernet + IPv4
+192.0.2.10 <-> 192.0.2.53 / 192.0.2.80, correct IP/UDP/TCP checksums, real-looking DNS and
+TCP), then the one thing under test is broken; every capture ends with good packets to show
+the run goes on.  Classic pcap (magic 0xa1b2c3d4, v2.4, snaplen 262144, DLT_EN10MB), fixed
+and increasing time stamps, so the output is the same on every run.
+
+Run from anywhere: python3 tests/crafted/gen.py   (stdlib only)
+"""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "captures"))
+
+CLIENT = bytes([192, 0, 2, 10])
+RESOLVER = bytes([192, 0, 2, 53])
+SERVER = bytes([192, 0, 2, 80])
+CLIENT6 = bytes.fromhex("20010db8000000000000000000000010")
+RESOLVER6 = bytes.fromhex("20010db8000000000000000000000053")
+MAC_CLIENT = bytes.fromhex("020000000010")
+MAC_GW = bytes.fromhex("020000000001")
+
+# ---------------------------------------------------------------------------
+# pcap writer
+# ---------------------------------------------------------------------------
+
+T0 = 1700000000  # 2023-11-14 22:13:20 UTC, first packet of every capture
+
+
+class Pcap:
+    """Collects records; times are T0 + n * step microseconds unless given."""
+
+    def __init__(self, name, linktype=1):
+        self.name = name
+        self.linktype = linktype
+        self.recs = []
+        self.t_us = 0
+
+    def add(self, frame, gap_us=100, caplen=None):
+        """Append a frame gap_us after the previous one; caplen < len(frame) cuts it
+        as a snap length would (orig_len stays the frame's length)."""
+        self.t_us += gap_us if self.recs else 0
+        data = frame if caplen is None else frame[:caplen]
+        self.recs.append((T0 + self.t_us // 1000000, self.t_us % 1000000, data, len(frame)))
+
+    def write(self):
+        path = os.path.join(OUT_DIR, self.name)
+        with open(path, "wb") as f:
+            f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, self.linktype))
+            for sec, usec, data, orig in self.recs:
+                f.write(struct.pack("<IIII", sec, usec, len(data), orig))
+                f.write(data)
+        print("wrote %s (%d packets)" % (os.path.relpath(path), len(self.recs)))
+
+
+# ---------------------------------------------------------------------------
+# layer builders
+# ---------------------------------------------------------------------------
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def eth(payload, ethertype=0x0800, src=MAC_CLIENT, dst=MAC_GW):
+    return dst + src + struct.pack("!H", ethertype) + payload
+
+
+def eth_for(src_ip, payload, ethertype=0x0800):
+    """Ethernet with the MACs the right way round for the sender."""
+    if src_ip in (CLIENT, CLIENT6):
+        return eth(payload, ethertype, MAC_CLIENT, MAC_GW)
+    return eth(payload, ethertype, MAC_GW, MAC_CLIENT)
+
+
+IP_ID = [0x4000]
+
+
+def ipv4(src, dst, proto, payload, ihl=5, total_len=None, frag_off=0, df=True, mf=False,
+         ttl=64, ident=None, options=b""):
+    """IPv4 header (RFC 791 3.1).  ihl/total_len override the true values for the
+    malformed cases; the checksum is always computed over what is written."""
+    if ident is None:
+        IP_ID[0] += 1
+        ident = IP_ID[0]
+    hlen = 20 + len(options)
+    if total_len is None:
+        total_len = hlen + len(payload)
+    flags = (0x4000 if df else 0) | (0x2000 if mf else 0) | (frag_off & 0x1FFF)
+    h = struct.pack("!BBHHHBBH4s4s", 0x40 | (ihl & 0xF), 0, total_len, ident, flags, ttl,
+                    proto, 0, src, dst) + options
+    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    return h + payload
+
+
+def pseudo4(src, dst, proto, length):
+    return src + dst + struct.pack("!BBH", 0, proto, length)
+
+
+def udp(src, dst, sport, dport, payload, v6=False):
+    length = 8 + len(payload)
+    h = struct.pack("!HHHH", sport, dport, length, 0)
+    if v6:
+        ph = src + dst + struct.pack("!IxxxB", length, 17)
+    else:
+        ph = pseudo4(src, dst, 17, length)
+    c = csum(ph + h + payload) or 0xFFFF
+    return h[:6] + struct.pack("!H", c) + payload
+
+
+def tcp(src, dst, sport, dport, seq, ack, flags, win, payload=b"", options=b"", doff=None):
+    """TCP header (RFC 9293 3.1).  flags is a string of S A F R P; doff overrides the
+    data offset for the malformed cases."""
+    bits = 0
+    for ch, b in (("F", 1), ("S", 2), ("R", 4), ("P", 8), ("A", 16)):
+        if ch in flags:
+            bits |= b
+    if doff is None:
+        assert len(options) % 4 == 0
+        doff = 5 + len(options) // 4
+    h = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF,
+                    doff << 4, bits, win, 0, 0) + options
+    c = csum(pseudo4(src, dst, 6, len(h) + len(payload)) + h + payload)
+    return h[:16] + struct.pack("!H", c) + h[18:] + payload
+
+
+def udp4_frame(src, dst, sport, dport, payload):
+    return eth_for(src, ipv4(src, dst, 17, udp(src, dst, sport, dport, payload), df=False))
+
+
+def tcp4_frame(src, dst, sport, dport, seq, ack, flags, win, payload=b"", options=b"",
+               doff=None):
+    return eth_for(src, ipv4(src, dst, 6, tcp(src, dst, sport, dport, seq, ack, flags, win,
+                                              payload, options, doff)))
+
+
+# TCP options (RFC 9293 3.2, RFC 7323, RFC 2018)
+def opt_mss(v=1460):
+    return struct.pack("!BBH", 2, 4, v)
+
+
+OPT_SACKOK = b"\x04\x02"
+OPT_NOP = b"\x01"
+
+
+def opt_ws(v=7):
+    return struct.pack("!BBB", 3, 3, v)
+
+
+def opt_ts(val, ecr):
+    return struct.pack("!BBII", 8, 10, val, ecr)
+
+
+def opt_sack(blocks):
+    return OPT_NOP + OPT_NOP + struct.pack("!BB", 5, 2 + 8 * len(blocks)) + b"".join(
+        struct.pack("!II", l & 0xFFFFFFFF, r & 0xFFFFFFFF) for l, r in blocks)
+
+
+SYN_OPTS = opt_mss() + OPT_NOP + OPT_NOP + OPT_SACKOK + OPT_NOP + opt_ws(7)  # 12 bytes
+
+
+# ---------------------------------------------------------------------------
+# DNS (RFC 1035 4.1)
+# ---------------------------------------------------------------------------
+
+def dname(*labels):
+    """Uncompressed wire name from raw byte labels (str is encoded as latin-1)."""
+    out = b""
+    for l in labels:
+        if isinstance(l, str):
+            l = l.encode("latin-1")
+        assert len(l) < 64
+        out += bytes([len(l)]) + l
+    return out + b"\0"
+
+
+WWW = dname("www", "lab", "test")
+
+
+def dns_hdr(ident, qr, qd=1, an=0, ns=0, ar=0, rd=True, aa=False, ra=False, rcode=0):
+    flags = (0x8000 if qr else 0) | (0x0400 if aa else 0) | (0x0100 if rd else 0) | \
+            (0x0080 if ra else 0) | rcode
+    return struct.pack("!HHHHHH", ident, flags, qd, an, ns, ar)
+
+
+def question(name, qtype=1, qclass=1):
+    return name + struct.pack("!HH", qtype, qclass)
+
+
+def rr(name, rtype, rdata, ttl=300, rclass=1, rdlen=None):
+    if rdlen is None:
+        rdlen = len(rdata)
+    return name + struct.pack("!HHIH", rtype, rclass, ttl, rdlen) + rdata
+
+
+def txt_rdata(*strings):
+    return b"".join(bytes([len(s)]) + s for s in strings)
+
+
+PTR_Q = b"\xc0\x0c"  # compression pointer to the question name at offset 12
+
+
+def dns_query(ident, name, qtype=1):
+    return dns_hdr(ident, False) + question(name, qtype)
+
+
+# ---------------------------------------------------------------------------
+# 1. crafted-dns-hostile: terminal escapes and odd bytes in names and TXT
+# ---------------------------------------------------------------------------
+
+def gen_dns_hostile():
+    p = Pcap("crafted-dns-hostile.pcap")
+    cport = 41000
+
+    def q(ident, name, qtype=1):
+        p.add(udp4_frame(CLIENT, RESOLVER, cport, 53, dns_query(ident, name, qtype)))
+
+    def a(ident, name, answers, qtype=1):
+        msg = dns_hdr(ident, True, an=len(answers), aa=True) + question(name, qtype) + \
+            b"".join(answers)
+        p.add(udp4_frame(RESOLVER, CLIENT, 53, cport, msg), gap_us=150)
+
+    # 1-2: query and answer for a name whose first label holds a bare ESC (0x1b):
+    #      "a<ESC>b.lab.test" A -> 192.0.2.66
+    n = dname(b"a\x1bb", "lab", "test")
+    q(0x1001, n)
+    a(0x1001, n, [rr(PTR_Q, 1, bytes([192, 0, 2, 66]))])
+    # 3-4: a CSI colour sequence in a label: "<ESC>[31mred<ESC>[0m.lab.test" A; the answer's
+    #      owner is written out again (not compressed) so the printer shows it too.
+    n = dname(b"\x1b[31mred\x1b[0m", "lab", "test")
+    q(0x1002, n)
+    a(0x1002, n, [rr(dname(b"\x1b[31mred\x1b[0m", "lab", "test"), 1, bytes([192, 0, 2, 67]))])
+    # 5-6: an OSC "set window title" sequence: "<ESC>]0;pwned<BEL>.lab.test" A
+    n = dname(b"\x1b]0;pwned\x07", "lab", "test")
+    q(0x1003, n)
+    a(0x1003, n, [rr(PTR_Q, 1, bytes([192, 0, 2, 68]))])
+    # 7-8: U+202E RIGHT-TO-LEFT OVERRIDE (UTF-8 e2 80 ae), a NUL, a backslash and a dot
+    #      inside labels: "evil<U+202E>gnp.nul<NUL>byte.back\slash.dot.inside.lab.test" A
+    n = dname(b"evil\xe2\x80\xaegnp", b"nul\x00byte", b"back\\slash", b"dot.inside", "lab", "test")
+    q(0x1004, n)
+    a(0x1004, n, [rr(PTR_Q, 1, bytes([192, 0, 2, 69]))])
+    # 9-10: TXT query for txt.lab.test; the answer's strings carry the same bytes:
+    #       CSI, OSC, U+202E, NUL, backslash, a double quote, DEL and a high byte.
+    n = dname("txt", "lab", "test")
+    q(0x1005, n, qtype=16)
+    a(0x1005, n, [rr(PTR_Q, 16, txt_rdata(b"\x1b[31mred\x1b[0m \x1b]0;pwned\x07",
+                                          b"rlo\xe2\x80\xaeevil nul\x00 back\\slash",
+                                          b"quote\" del\x7f high\xff"))], qtype=16)
+    # 11-12: CNAME whose target carries the bytes: www2.lab.test A ->
+    #        CNAME "<ESC>[2J<ESC>]0;x<BEL>\.<U+202E>.lab.test", then that name A 192.0.2.70
+    n = dname("www2", "lab", "test")
+    tgt = dname(b"\x1b[2J\x1b]0;x\x07\\.\xe2\x80\xae", "lab", "test")
+    q(0x1006, n)
+    a(0x1006, n, [rr(PTR_Q, 5, tgt), rr(tgt, 1, bytes([192, 0, 2, 70]))])
+    # 13-14: a connection to the address that answer gave (SYN, SYN-ACK), so the fetch
+    #        header and the connection summary print the hostile names too
+    p.add(tcp4_frame(CLIENT, bytes([192, 0, 2, 70]), 41001, 80, 0x12345678, 0, "S", 64240,
+                     options=SYN_OPTS), gap_us=300)
+    p.add(tcp4_frame(bytes([192, 0, 2, 70]), CLIENT, 80, 41001, 0x9ABCDEF0, 0x12345679, "SA",
+                     65160, options=SYN_OPTS))
+    # 15-16: a normal query and answer: www.lab.test A -> 192.0.2.80
+    q(0x1007, WWW)
+    a(0x1007, WWW, [rr(PTR_Q, 1, SERVER)])
+    p.write()
+
+
+# ---------------------------------------------------------------------------
+# 2. crafted-dns-malformed: broken compression, lengths and counts
+# ---------------------------------------------------------------------------
+
+def gen_dns_malformed():
+    p = Pcap("crafted-dns-malformed.pcap")
+    cport = 42000
+
+    def resp(msg):
+        p.add(udp4_frame(RESOLVER, CLIENT, 53, cport, msg))
+
+    # 1: the question name is a pointer to itself (offset 12 -> 12)
+    resp(dns_hdr(0x2001, True, aa=True) + b"\xc0\x0c" + struct.pack("!HH", 1, 1))
+    # 2: two pointers pointing at each other: offset 12 -> 14, offset 14 -> 12
+    #    (the second pointer's bytes are also read as the question's type)
+    resp(dns_hdr(0x2002, True, aa=True) + b"\xc0\x0e\xc0\x0c" + struct.pack("!H", 1))
+    # 3: a loop through a label using only backward pointers: the answer's name at offset
+    #    30 is label "a" then a pointer back to offset 30 (each jump is strictly backwards
+    #    from where the pointer sits, yet the name never ends)
+    body = dns_hdr(0x2003, True, an=1, aa=True) + question(WWW)      # 12 + 18 = 30 bytes
+    assert len(body) == 30
+    resp(body + b"\x01a\xc0\x1e" + struct.pack("!HHIH", 1, 1, 300, 4) + SERVER)
+    # 4: a forward pointer: the question name points at offset 30, where the answer's
+    #    CNAME RDATA holds a valid name "www.lab.test"
+    body = dns_hdr(0x2004, True, an=1, aa=True) + b"\xc0\x1e" + struct.pack("!HH", 1, 1)
+    body += b"\xc0\x0c" + struct.pack("!HHIH", 5, 1, 300, len(WWW))  # offsets 18..29
+    assert len(body) == 30
+    resp(body + WWW)
+    # 5: a name longer than 255 bytes: five 63-byte labels (5 * 64 + 1 = 321 bytes)
+    longname = dname(*(bytes([0x61 + i]) * 63 for i in range(5)))
+    resp(dns_hdr(0x2005, True, aa=True) + question(longname))
+    # 6: a name longer than 255 bytes built with backward pointers: four additional
+    #    records each add a 63-byte label in front of the previous owner name, so the
+    #    last owner expands to 4 * 64 + len("www.lab.test") = 270 bytes
+    body = dns_hdr(0x2006, True, an=0, ar=4, aa=True) + question(WWW)
+    prev = 12
+    for i in range(4):
+        at = len(body)
+        body += bytes([63]) + bytes([0x70 + i]) * 63 + struct.pack("!H", 0xC000 | prev)
+        body += struct.pack("!HHIH", 1, 1, 300, 4) + SERVER
+        prev = at
+    resp(body)
+    # 7: label type 0x40 (RFC 6891 "extended label", obsolete) as the question's first byte
+    resp(dns_hdr(0x2007, True, aa=True) + b"\x41\x03www" + WWW[4:] + struct.pack("!HH", 1, 1))
+    # 8: an A record with rdlength 5 (an A RDATA is exactly 4 bytes)
+    resp(dns_hdr(0x2008, True, an=1, aa=True) + question(WWW) + rr(PTR_Q, 1, SERVER + b"\x00"))
+    # 9: ancount says 3 but only 1 record follows; the UDP length agrees with the bytes
+    resp(dns_hdr(0x2009, True, an=3, aa=True) + question(WWW) + rr(PTR_Q, 1, SERVER))
+    # 10: a response cut short inside the question ("\x03www\x03la"): the UDP and IP
+    #     lengths say so, and the frame is captured whole (not a snap length cut)
+    resp(dns_hdr(0x200A, True, an=1, aa=True) + b"\x03www\x03la")
+    # 11: a DNS payload of 5 bytes (shorter than the 12-byte header), client to resolver
+    p.add(udp4_frame(CLIENT, RESOLVER, cport, 53, b"\x20\x0b\x01\x00\x00"))
+    # 12-13: a good query and answer: www.lab.test A -> 192.0.2.80
+    p.add(udp4_frame(CLIENT, RESOLVER, cport, 53, dns_query(0x200C, WWW)))
+    p.add(udp4_frame(RESOLVER, CLIENT, 53, cport,
+                     dns_hdr(0x200C, True, an=1, aa=True) + question(WWW) +
+                     rr(PTR_Q, 1, SERVER)), gap_us=150)
+    p.write()
+
+
+# ---------------------------------------------------------------------------
+# 3. crafted-ip-malformed: IPv4/IPv6 headers and link types that do not hold up
+# ---------------------------------------------------------------------------
+
+def gen_ip_malformed():
+    p = Pcap("crafted-ip-malformed.pcap")
+    q = udp(CLIENT, RESOLVER, 43000, 53, dns_query(0x3001, WWW))
+    # 1: IPv4 with IHL 4 (16 bytes, less than the 20-byte minimum); a DNS query follows
+    p.add(eth_for(CLIENT, ipv4(CLIENT, RESOLVER, 17, q, ihl=4)))
+    # 2: IPv4 total length 16, less than its own 20-byte header
+    p.add(eth_for(CLIENT, ipv4(CLIENT, RESOLVER, 17, q, total_len=16)))
+    # 3: IPv4 total length 1500, but the frame (captured whole) carries 58 bytes of IP
+    p.add(eth_for(CLIENT, ipv4(CLIENT, RESOLVER, 17, q, total_len=1500)))
+    # 4: IPv6 UDP DNS query behind 10 extension headers: hop-by-hop, then 9 destination
+    #    options headers, each 8 bytes of PadN (RFC 8200 4.2), the last pointing at UDP
+    q6 = udp(CLIENT6, RESOLVER6, 43001, 53, dns_query(0x3004, WWW, 28), v6=True)
+    ext = b""
+    nexts = [60] * 9 + [17]
+    for nh in nexts:
+        ext += bytes([nh, 0, 1, 4, 0, 0, 0, 0])
+    ip6 = struct.pack("!IHBB", 0x60000000, len(ext) + len(q6), 0, 64) + CLIENT6 + RESOLVER6
+    p.add(eth_for(CLIENT6, ip6 + ext + q6, 0x86DD))
+    # 5-6: a DNS response to the resolver's client fragmented in two: first fragment
+    #      (offset 0, MF) with the UDP header claiming the whole datagram, then the
+    #      non-first fragment (offset 24 * 8 = 192, no MF) holding only the rest
+    big = dns_hdr(0x3005, True, an=1, ar=1, aa=True) + question(dname("txt", "lab", "test"), 16)
+    big += rr(PTR_Q, 16, txt_rdata(b"v=" + b"x" * 200)) + \
+        b"\x00" + struct.pack("!HHIH", 41, 1232, 0, 0)
+    dgram = udp(RESOLVER, CLIENT, 53, 43000, big)
+    first, rest = dgram[:192], dgram[192:]
+    p.add(eth_for(RESOLVER, ipv4(RESOLVER, CLIENT, 17, first, df=False, mf=True, ident=0x7777)))
+    p.add(eth_for(RESOLVER, ipv4(RESOLVER, CLIENT, 17, rest, df=False, frag_off=192 // 8,
+                                 ident=0x7777)))
+    # 7: ARP request (ethertype 0x0806): who has 192.0.2.80, tell 192.0.2.10
+    arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + MAC_CLIENT + CLIENT + b"\0" * 6 + SERVER
+    p.add(eth(arp + b"\0" * 18, 0x0806, MAC_CLIENT, b"\xff" * 6))
+    # 8: an IEEE 802.3 frame (type field 38 = a length) carrying an LLC STP BPDU
+    #    (LLC 42 42 03; protocol 0, version 0, config BPDU, flags 0; root = bridge
+    #    8000.02:00:00:00:00:01, cost 0, port 0x8001, ages/timers 0/20/2/15 s)
+    bpdu = b"\x42\x42\x03" + b"\x00\x00\x00\x00\x00" + b"\x80\x00" + MAC_GW + b"\0" * 4 + \
+        b"\x80\x00" + MAC_GW + b"\x80\x01" + b"\x00\x00\x14\x00\x02\x00\x0f\x00"
+    assert len(bpdu) == 38
+    p.add(eth(bpdu + b"\0" * (46 - len(bpdu)), len(bpdu), MAC_GW,
+              bytes.fromhex("0180c2000000")))
+    # 9: a good TCP SYN 192.0.2.10:43002 > 192.0.2.80:80
+    p.add(tcp4_frame(CLIENT, SERVER, 43002, 80, 0x1000, 0, "S", 64240, options=SYN_OPTS))
+    p.write()
+
+
+# ---------------------------------------------------------------------------
+# 4. crafted-tcp-malformed: data offsets, option lengths, SACK, a snap-cut header
+# ---------------------------------------------------------------------------
+
+def gen_tcp_malformed():
+    p = Pcap("crafted-tcp-malformed.pcap")
+    # 1: SYN with data offset 4 (16 bytes, less than the 20-byte header)
+    p.add(tcp4_frame(CLIENT, SERVER, 44001, 80, 0x11111111, 0, "S", 64240, doff=4))
+    # 2: SYN with data offset 15 (60 bytes) in a 20-byte segment
+    p.add(tcp4_frame(CLIENT, SERVER, 44002, 80, 0x22222222, 0, "S", 64240, doff=15))
+    # 3: SYN whose options are mss 1460, sackOK, then window scale with length 0
+    #    (kind 3, len 0) and padding; the segment is otherwise a valid SYN
+    p.add(tcp4_frame(CLIENT, SERVER, 44003, 80, 0x33333333, 0, "S", 64240,
+                     options=opt_mss() + OPT_SACKOK + b"\x03\x00" + b"\x01\x01\x01\x00"))
+    # 4: SYN with mss 1460 then a timestamps option (len 10) that has only 4 of its bytes
+    #    left in the 8-byte option area: it runs past the header
+    p.add(tcp4_frame(CLIENT, SERVER, 44004, 80, 0x44444444, 0, "S", 64240,
+                     options=opt_mss() + b"\x08\x0a\x00\x00"))
+    # 5-13: a connection with SACK: SYN and SYN-ACK offer sackOK; the server's second
+    #       1000-byte segment is lost, so the client ACKs 1001 with SACK 2001:3001, the
+    #       server resends it, and the client ACKs everything.
+    c, s, cp = 0x50000000, 0x60000000, 44005
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c, 0, "S", 64240, options=SYN_OPTS))
+    p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s, c + 1, "SA", 65160, options=SYN_OPTS))
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + 1, s + 1, "A", 502))
+    req = b"GET /big HTTP/1.1\r\nHost: www.lab.test\r\nUser-Agent: curl/8.10.1\r\nAccept: */*\r\n\r\n"
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + 1, s + 1, "PA", 502, req))
+    body = (b"HTTP/1.1 200 OK\r\nContent-Length: 2924\r\n\r\n" + b"z" * 3000)[:3000]
+    p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s + 1, c + 1 + len(req), "A", 509, body[:1000]))
+    # (s + 1001 .. s + 2001 is not in the capture)
+    p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s + 2001, c + 1 + len(req), "PA", 509,
+                     body[2000:]))
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + 1 + len(req), s + 1001, "A", 502,
+                     options=opt_sack([(s + 2001, s + 3001)])))
+    p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s + 1001, c + 1 + len(req), "A", 509,
+                     body[1000:2000]))
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + 1 + len(req), s + 3001, "A", 502))
+    # 14: a SYN (with mss/sackOK/ws options, 74 bytes on the wire) whose record keeps only
+    #     44 bytes: 14 Ethernet + 20 IP + 10 of the TCP header (the snap length cut it)
+    p.add(tcp4_frame(CLIENT, SERVER, 44006, 80, 0x70000000, 0, "S", 64240,
+                     options=SYN_OPTS + opt_ts(1000, 0) + b"\x01\x01"), caplen=44)
+    # 15-17: a good handshake 192.0.2.10:44007 > 192.0.2.80:80
+    c, s, cp = 0x80000000, 0x90000000, 44007
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c, 0, "S", 64240, options=SYN_OPTS))
+    p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s, c + 1, "SA", 65160, options=SYN_OPTS))
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + 1, s + 1, "A", 502))
+    p.write()
+
+
+# ---------------------------------------------------------------------------
+# 5. crafted-tcp-seqwrap: a whole fetch whose sequence numbers wrap past 2^32
+# ---------------------------------------------------------------------------
+
+def gen_tcp_seqwrap():
+    p = Pcap("crafted-tcp-seqwrap.pcap")
+    dport = 45000
+    # 1-2: DNS: www.lab.test A -> 192.0.2.80
+    p.add(udp4_frame(CLIENT, RESOLVER, dport, 53, dns_query(0x5001, WWW)))
+    p.add(udp4_frame(RESOLVER, CLIENT, 53, dport, dns_hdr(0x5001, True, an=1, aa=True) +
+                     question(WWW) + rr(PTR_Q, 1, SERVER)), gap_us=150)
+    # 3-5: handshake; client ISN 0xfffffff0, server ISN 0xffffff00
+    c, s, cp = 0xFFFFFFF0, 0xFFFFFF00, 45001
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c, 0, "S", 64240, options=SYN_OPTS), gap_us=300)
+    p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s, c + 1, "SA", 65160, options=SYN_OPTS))
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + 1, s + 1, "A", 502))
+    # 6: the 76-byte request: absolute seq 0xfffffff1, it crosses 2^32 after 15 bytes
+    req = b"GET / HTTP/1.1\r\nHost: www.lab.test\r\nUser-Agent: curl/8.10.1\r\nAccept: */*\r\n\r\n"
+    assert len(req) == 76
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + 1, s + 1, "PA", 502, req))
+    # 7: the server ACKs it (ack 0x0000003d, i.e. relative 77)
+    p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s + 1, c + 77, "A", 509))
+    # 8, 9, 11: 600 bytes of response in three 200-byte segments (relative 1:201, 201:401,
+    #           401:601); the second one (absolute 0xffffffc9 .. 0x00000091) crosses 2^32
+    head = b"HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/plain\r\nContent-Length: 515\r\n\r\n"
+    resp = (head + b"w" * 600)[:600]
+    for i in range(3):
+        p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s + 1 + 200 * i, c + 77,
+                         "PA" if i == 2 else "A", 509, resp[200 * i:200 * (i + 1)]))
+        if i == 1:
+            # 10: the client ACKs the first 400 bytes (absolute ack 0x00000091)
+            p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + 77, s + 401, "A", 501))
+    # 12: the client ACKs all 600
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + 77, s + 601, "A", 500))
+    # 13-15: FIN exchange, client first
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + 77, s + 601, "FA", 500), gap_us=400)
+    p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s + 601, c + 78, "FA", 509))
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + 78, s + 602, "A", 500))
+    p.write()
+
+
+# ---------------------------------------------------------------------------
+# 6. crafted-tcp-notes: retransmission, loss + out-of-order fill, dup ACKs,
+#    zero window + update, keep-alive, in one connection
+# ---------------------------------------------------------------------------
+
+def gen_tcp_notes():
+    p = Pcap("crafted-tcp-notes.pcap")
+    dport = 46000
+    # 1-2: DNS: www.lab.test A -> 192.0.2.80
+    p.add(udp4_frame(CLIENT, RESOLVER, dport, 53, dns_query(0x6001, WWW)))
+    p.add(udp4_frame(RESOLVER, CLIENT, 53, dport, dns_hdr(0x6001, True, an=1, aa=True) +
+                     question(WWW) + rr(PTR_Q, 1, SERVER)), gap_us=150)
+    c, s, cp = 0x0A000000, 0x0B000000, 46001
+    C2S = lambda seq, ack, fl, win, data=b"", gap=100: p.add(   # noqa: E731
+        tcp4_frame(CLIENT, SERVER, cp, 80, c + seq, s + ack, fl, win, data), gap_us=gap)
+    S2C = lambda seq, ack, fl, win, data=b"", gap=100: p.add(   # noqa: E731
+        tcp4_frame(SERVER, CLIENT, 80, cp, s + seq, c + ack, fl, win, data), gap_us=gap)
+    # 3-5: handshake (relative numbers below; no timestamps, so windows are plain)
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c, 0, "S", 64240, options=SYN_OPTS), gap_us=300)
+    p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s, c + 1, "SA", 65160, options=SYN_OPTS))
+    C2S(1, 1, "A", 502)
+    # 6-7: request 1:77, server ACK
+    req = b"GET / HTTP/1.1\r\nHost: www.lab.test\r\nUser-Agent: curl/8.10.1\r\nAccept: */*\r\n\r\n"
+    C2S(1, 1, "PA", 502, req)
+    S2C(1, 77, "A", 509)
+    data = (b"HTTP/1.1 200 OK\r\nContent-Length: 5957\r\n\r\n" + b"n" * 6000)[:6000]
+    seg = lambda i: data[1000 * i:1000 * (i + 1)]  # noqa: E731
+    # 8: server 1:1001
+    S2C(1, 77, "A", 509, seg(0))
+    # 9: server 1:1001 again after 200 ms, not yet ACKed: [retransmission]
+    S2C(1, 77, "A", 509, seg(0), gap=200000)
+    # 10: client ACK 1001
+    C2S(77, 1001, "A", 502)
+    # (server 1001:2001 is sent now but not in the capture)
+    # 11: server 2001:3001: [previous segment not captured]
+    S2C(2001, 77, "A", 509, seg(2))
+    # 12: client ACK 1001 again: [dup ack #1]
+    C2S(77, 1001, "A", 502)
+    # 13-14: server 3001:4001, client ACK 1001: [dup ack #2]
+    S2C(3001, 77, "A", 509, seg(3))
+    C2S(77, 1001, "A", 502)
+    # 15-16: server 4001:5001, client ACK 1001: [dup ack #3]
+    S2C(4001, 77, "A", 509, seg(4))
+    C2S(77, 1001, "A", 502)
+    # 17: server sends 1001:2001 (fast retransmit of the segment the capture missed):
+    #     it fills the gap: [out-of-order] (the capture never saw it, so not a retransmission)
+    S2C(1001, 77, "A", 509, seg(1))
+    # 18: client ACK 5001
+    C2S(77, 5001, "A", 502)
+    # 19: server 5001:6001
+    S2C(5001, 77, "PA", 509, seg(5))
+    # 20: client ACK 6001 with window 0: [zero window]
+    C2S(77, 6001, "A", 0)
+    # 21: client opens the window again 50 ms later: [window update]
+    C2S(77, 6001, "A", 502, gap=50000)
+    # 22-23: 45 s idle, the client sends a keep-alive (seq = next - 1, no data):
+    #        [keep-alive]; the server answers with an ACK
+    C2S(76, 6001, "A", 502, gap=45000000)
+    S2C(6001, 77, "A", 509)
+    # 24-26: FIN exchange, client first
+    C2S(77, 6001, "FA", 502, gap=1000)
+    S2C(6001, 78, "FA", 509)
+    C2S(78, 6002, "A", 502)
+    p.write()
+
+
+if __name__ == "__main__":
+    gen_dns_hostile()
+    gen_dns_malformed()
+    gen_ip_malformed()
+    gen_tcp_malformed()
+    gen_tcp_seqwrap()
+    gen_tcp_notes()
