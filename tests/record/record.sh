@@ -464,6 +464,23 @@ row snap96.pcap 'tcpdump -i ftv-cli -s 96 -w FILE; curl http://www.lab.test/' \
 	'a cold fetch with snap length 96: headers kept, DNS and HTTP payloads cut'
 row midstream.pcap 'curl http://www.lab.test/slow/mid.bin & sleep 1; then tcpdump -i ftv-cli -w FILE' \
 	'starts in the middle of a server-throttled (8 KiB/s) 32 KiB download: no DNS, no SYN; data segments and ACKs, then the FIN exchange'
+cat <<'CRAFTED'
+
+## Crafted captures
+
+`crafted-*.pcap` are not recordings: `tests/crafted/gen.py` builds them, small and by hand,
+to test malformed and hostile input (every packet is explained in that script). Each one
+ends with good packets, to show that a bad packet never stops the run.
+
+| file | what it holds |
+| --- | --- |
+| `crafted-dns-hostile.pcap` | DNS names, a TXT record and a CNAME target carrying ESC, CSI and OSC sequences, a bidi override, NUL, backslash and a dot inside a label: all printed escaped |
+| `crafted-dns-malformed.pcap` | compression loops and forward pointers, names over 255 bytes, label type 0x40, an A record of 5 bytes, counts larger than the message, a 5-byte message |
+| `crafted-ip-malformed.pcap` | IPv4 header length below 20, bad total lengths, a chain of 10 IPv6 extension headers, IPv4 fragments, ARP and an 802.3 frame |
+| `crafted-tcp-malformed.pcap` | TCP data offsets below 5 and past the segment, a zero-length and an overlong option, SACK blocks, a header cut by the snap length |
+| `crafted-tcp-seqwrap.pcap` | a whole fetch whose sequence numbers wrap past 2^32 |
+| `crafted-tcp-notes.pcap` | a retransmission, a lost segment and its out-of-order fill, three duplicate ACKs, a zero window, a window update and a keep-alive |
+CRAFTED
 } >"$OUT/README.md"
 
 # ---------------------------------------------------------------- summary
