@@ -132,7 +132,7 @@ static void put_svc_params(struct sb *s, const struct dns_rr *rr)
 		if (l == 0)
 			break;
 	}
-	for (unsigned k = 0; k < 64 && len - off >= 4 && off <= len; k++) {
+	for (unsigned k = 0; k < 64 && off <= len && len - off >= 4; k++) {
 		unsigned key = (unsigned)b[off] << 8 | b[off + 1];
 		size_t vl = (size_t)b[off + 2] << 8 | b[off + 3];
 		off += 4;
@@ -673,8 +673,7 @@ static int sum_cmp(const void *a, const void *b)
 
 static void put_close_how(struct sb *s, const struct conn_sum *m)
 {
-	if (m->rst_dir >= 0 && m->steps_seen == ((1u << STEP_CONNECT) | (1u << STEP_CLOSE)) &&
-	    m->rst_dir == 1 && strcmp(m->state, "REJ") == 0)
+	if (strcmp(m->state, "REJ") == 0)
 		sb_puts(s, "refused (RST)");
 	else if (m->rst_dir >= 0)
 		sb_printf(s, "reset by %s", side[m->rst_dir]);
