@@ -340,18 +340,18 @@ int main(int argc, char **argv)
 		cap_close(cap);
 		return 1;
 	}
-	if (live) {
+	if (live)
 		fprintf(stderr, "fetchtrace: listening on %s, link type %s, snapshot length %d bytes\n",
 			o.iface, cap_datalink_name(dlt) ? cap_datalink_name(dlt) : "?",
 			cap_snaplen(cap));
-		g_cap = cap;
-		struct sigaction sa;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_signal;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-	}
+	/* SIGINT/SIGTERM end the loop; the summary still prints (and, live, the statistics). */
+	g_cap = cap;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 
 	struct run_ctx rc = { t, dlt };
 	int st = cap_run(cap, o.count, on_packet, &rc, errbuf);

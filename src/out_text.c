@@ -499,6 +499,15 @@ static void put_time(struct out *o, int64_t ts)
 	}
 }
 
+/* Spaces up to column col, and at least one: fields never run together. */
+static void pad_sep(struct sb *s, size_t col)
+{
+	if (s->len >= col)
+		sb_putc(s, ' ');
+	else
+		sb_pad(s, col);
+}
+
 static void put_fetch_header(struct out *o, const struct ev *e)
 {
 	const struct fetch_link *l = e->link;
@@ -539,23 +548,28 @@ void out_packet(struct out *o, const struct ev *e)
 		put_fetch_header(o, e);
 
 	put_time(o, p->ts_us);
-	sb_pad(s, COL_STEP);
+	/* Columns are counted from the end of the time stamp, which is wider
+	 * with -tt; the colour codes take bytes but no columns. */
+	size_t shift = s->len > COL_STEP - 1 ? s->len - (COL_STEP - 1) : 0;
+	pad_sep(s, COL_STEP + shift);
 	bool col = o->opt.color;
 	if (col)
 		sb_puts(s, step_color[e->step]);
 	sb_puts(s, step_name(e->step));
-	if (col)
+	if (col) {
 		sb_puts(s, COLOR_OFF);
-	sb_pad(s, COL_CALL + (col ? 9 : 0));
+		shift += strlen(step_color[e->step]) + strlen(COLOR_OFF);
+	}
+	pad_sep(s, COL_CALL + shift);
 	sb_puts(s, step_call(e->step));
-	sb_pad(s, COL_TAG + (col ? 9 : 0));
+	pad_sep(s, COL_TAG + shift);
 	if (e->seg) {
 		const struct conn *c = e->seg->c;
 		if (c->fetch_id)
 			sb_printf(s, "f%u ", c->fetch_id);
 		sb_printf(s, "c%u", c->id);
 	}
-	sb_pad(s, COL_ADDR + (col ? 9 : 0));
+	pad_sep(s, COL_ADDR + shift);
 	size_t addr_start = s->len;
 	if (p->ip_ver) {
 		if (p->layer == LAYER_DONE) {
@@ -568,8 +582,7 @@ void out_packet(struct out *o, const struct ev *e)
 			sb_ip(s, p->ip_ver, p->dst);
 		}
 	}
-	sb_pad(s, addr_start + (COL_DESC - COL_ADDR));
-	sb_putc(s, ' ');
+	pad_sep(s, addr_start + (COL_DESC - COL_ADDR));
 
 	if (p->status != FT_OK && p->layer != LAYER_DONE) {
 		static const char *const lname[] = { "link", "ip", "tcp", "udp", "" };
