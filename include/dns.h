@@ -15,7 +15,7 @@
 enum {
 	DNS_T_A = 1, DNS_T_NS = 2, DNS_T_CNAME = 5, DNS_T_SOA = 6, DNS_T_PTR = 12,
 	DNS_T_MX = 15, DNS_T_TXT = 16, DNS_T_AAAA = 28, DNS_T_SRV = 33,
-	DNS_T_OPT = 41, DNS_T_SVCB = 64, DNS_T_HTTPS = 65,
+	DNS_T_OPT = 41, DNS_T_SVCB = 64, DNS_T_HTTPS = 65, DNS_T_CAA = 257,
 };
 
 enum { DNS_C_IN = 1 };

@@ -224,6 +224,21 @@ static void put_rdata(struct sb *s, const struct dns_rr *rr)
 			i += l;
 		}
 		break;
+	case DNS_T_CAA: {
+		/* RFC 8659 4.1: flags, tag length, tag, value (the rest). */
+		const uint8_t *b = rr->rdata;
+		size_t len = rr->rdlen;
+		if (len < 2 || b[1] == 0 || (size_t)b[1] > len - 2) {
+			sb_printf(s, "(malformed rdata, %u B)", rr->rdlen);
+			break;
+		}
+		sb_printf(s, "%u ", b[0]);
+		sb_esc(s, b + 2, b[1]);
+		sb_puts(s, " \"");
+		sb_esc_quote(s, b + 2 + b[1], len - 2 - b[1]);
+		sb_putc(s, '"');
+		break;
+	}
 	case DNS_T_SVCB:
 	case DNS_T_HTTPS:
 		sb_printf(s, "%u ", rr->prio);

@@ -2,9 +2,13 @@
 # record.sh - build a tiny web/DNS lab in network namespaces and record the
 # reference captures in captures/ (fetchtrace's test inputs).
 #
-# Run as root:   bash tests/record/record.sh [OUTDIR]
+# Run as root:   bash tests/record/record.sh [--only NAME[,NAME...]] [OUTDIR]
 # OUTDIR defaults to <repo>/captures.  Re-runnable: leftovers of an earlier run
 # are torn down first, and everything is torn down again at exit (trap).
+# --only records just the named captures (NAME is a file name below, the
+# ".pcap" may be left off: --only dns-records,cname) and leaves the other
+# files in OUTDIR untouched; the lab is built the same way, and README.md is
+# still written complete, so the other captures must already be in OUTDIR.
 # No packet leaves the two namespaces: the lab uses only the documentation
 # ranges 192.0.2.0/24 (RFC 5737) and 2001:db8::/32 (RFC 3849), and neither
 # namespace has a route or link to the host's network.
@@ -13,13 +17,20 @@
 #   netns ftlab-cli  veth ftv-cli  192.0.2.10/24   2001:db8::10/64   (client)
 #   netns ftlab-srv  veth ftv-srv  192.0.2.53, 192.0.2.80 /24
 #                                  2001:db8::53, 2001:db8::80 /64    (servers)
-#   named (BIND 9; tests/record/named.conf.in + lab.test.zone) on
-#     192.0.2.53 / 2001:db8::53 port 53 (UDP and TCP), authoritative-only for
-#     lab.test, no recursion:
-#       www.lab.test     A 192.0.2.80, AAAA 2001:db8::80
+#   named (BIND 9; tests/record/named.conf.in + lab.test.zone +
+#     2.0.192.in-addr.arpa.zone) on 192.0.2.53 / 2001:db8::53 port 53 (UDP
+#     and TCP), authoritative-only for lab.test and 2.0.192.in-addr.arpa, no
+#     recursion:
+#       www.lab.test     A 192.0.2.80, AAAA 2001:db8::80,
+#                        HTTPS 1 . alpn=h2,http/1.1 ipv4hint ipv6hint
 #       alias.lab.test   CNAME cdn.lab.test;  cdn.lab.test CNAME www.lab.test
 #       v6only.lab.test  AAAA 2001:db8::80 only
 #       ns.lab.test      A 192.0.2.53, AAAA 2001:db8::53
+#       lab.test         SOA, NS ns, MX 10 mail, CAA 0 issue "ca.example"
+#       mail.lab.test    A 192.0.2.25
+#       txt.lab.test     TXT "v=spf1 -all" "second string"
+#       _http._tcp.lab.test  SRV 10 5 80 www.lab.test
+#       80.2.0.192.in-addr.arpa  PTR www.lab.test
 #       anything else in lab.test: NXDOMAIN with the lab.test SOA
 #   nginx (tests/record/nginx.conf) on 192.0.2.80:80 and [2001:db8::80]:80,
 #     keepalive on; files: / (index.html), /style.css, /data.bin (16 KiB),
@@ -43,6 +54,9 @@
 #   dns-tcp.pcap        dig +tcp (one query on one TCP connection), then dig
 #                       +tcp +keepopen (two queries, A and AAAA, on one TCP
 #                       connection).
+#   dns-records.pcap    one dig (UDP) per record type: MX, TXT, SRV, HTTPS,
+#                       NS, SOA, PTR (dig -x), CAA, then an A query with
+#                       +dnssec (EDNS DO bit).
 #   refused.pcap        curl http://www.lab.test:81/ : DNS, then SYN -> RST
 #                       over IPv4, and curl's fallback SYN -> RST over IPv6.
 #   keepalive.pcap      one curl fetching /, /style.css, /data.bin over a
@@ -55,9 +69,48 @@
 #                       (/slow/mid.bin): no SYN, no DNS; data, then FIN.
 set -eu
 
+log() { printf 'record: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+usage() { echo "usage: bash tests/record/record.sh [--only NAME[,NAME...]] [OUTDIR]"; }
+
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
+
+# Every recorded capture, in recording order.
+ALL="cold-fetch.pcap cold-fetch.pcapng nxdomain.pcap cname.pcap dns-tcp.pcap
+dns-records.pcap refused.pcap keepalive.pcap ipv6.pcap any-sll2.pcap
+snap96.pcap midstream.pcap"
+
+ONLY=""         # --only list as given
+WANT=""         # the files to record (all of them without --only)
+while [ $# -gt 0 ]; do
+	case $1 in
+	--only)   [ $# -ge 2 ] || { usage >&2; exit 2; }; ONLY=$2; shift 2 ;;
+	--only=*) ONLY=${1#--only=}; shift ;;
+	-h|--help) usage; exit 0 ;;
+	--) shift; break ;;
+	-*) usage >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+[ $# -le 1 ] || { usage >&2; exit 2; }
 OUT=${1:-$REPO/captures}
+if [ -n "$ONLY" ]; then
+	for n in $(echo "$ONLY" | tr ',' ' '); do
+		case $n in *.pcap|*.pcapng) ;; *) n=$n.pcap ;; esac
+		case " $(echo $ALL) " in *" $n "*) ;; *) die "--only: no capture $n (one of: $(echo $ALL))" ;; esac
+		WANT="$WANT $n"
+	done
+	[ -n "$WANT" ] || die "--only: empty list"
+	# README.md lists every capture with its size and packet count.
+	for f in $ALL; do
+		case " $WANT " in *" $f "*) continue ;; esac
+		[ -f "$OUT/$f" ] || die "--only: $OUT/$f is missing (README.md needs it); record it too"
+	done
+else
+	WANT=$(echo $ALL)
+fi
+want() { case " $WANT " in *" $1 "*) return 0 ;; esac; return 1; }
 
 CLI=ftlab-cli
 SRV=ftlab-srv
@@ -76,9 +129,6 @@ FILTER="(ip or ip6) and (host $DNS4 or host $WEB4 or host $DNS6 or host $WEB6)"
 LAB=""          # temp dir: nginx prefix, logs, capture logs
 PIDS=""         # pids this script started (long-running servers)
 CAP_PID=""      # the running capture, if any
-
-log() { printf 'record: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces)"
 
@@ -303,87 +353,126 @@ cap_stop() {
 CURL="curl -sS -o /dev/null --max-time 20"
 
 # ---------------------------------------------------------------- captures
-log "cold-fetch.pcap"
-cap_start "$OUT/cold-fetch.pcap"
-in_cli $CURL http://www.lab.test/
-cap_stop
+if want cold-fetch.pcap; then
+	log "cold-fetch.pcap"
+	cap_start "$OUT/cold-fetch.pcap"
+	in_cli $CURL http://www.lab.test/
+	cap_stop
+fi
 
-log "cold-fetch.pcapng"
-cap_start_pcapng "$OUT/cold-fetch.pcapng"
-in_cli $CURL http://www.lab.test/
-cap_stop
+if want cold-fetch.pcapng; then
+	log "cold-fetch.pcapng"
+	cap_start_pcapng "$OUT/cold-fetch.pcapng"
+	in_cli $CURL http://www.lab.test/
+	cap_stop
+fi
 
-log "nxdomain.pcap"
-cap_start "$OUT/nxdomain.pcap"
-in_cli $CURL http://nope.lab.test/ 2>/dev/null && die "nope.lab.test resolved?"
-cap_stop
+if want nxdomain.pcap; then
+	log "nxdomain.pcap"
+	cap_start "$OUT/nxdomain.pcap"
+	in_cli $CURL http://nope.lab.test/ 2>/dev/null && die "nope.lab.test resolved?"
+	cap_stop
+fi
 
-log "cname.pcap"
-cap_start "$OUT/cname.pcap"
-in_cli $CURL http://alias.lab.test/
-cap_stop
+if want cname.pcap; then
+	log "cname.pcap"
+	cap_start "$OUT/cname.pcap"
+	in_cli $CURL http://alias.lab.test/
+	cap_stop
+fi
 
-log "dns-tcp.pcap"
-cap_start "$OUT/dns-tcp.pcap"
-in_cli dig +tcp "@$DNS4" www.lab.test A >"$LAB/dig1.txt"
-sleep 0.5
-in_cli dig +tcp +keepopen "@$DNS4" www.lab.test A www.lab.test AAAA >"$LAB/dig2.txt"
-cap_stop
+if want dns-tcp.pcap; then
+	log "dns-tcp.pcap"
+	cap_start "$OUT/dns-tcp.pcap"
+	in_cli dig +tcp "@$DNS4" www.lab.test A >"$LAB/dig1.txt"
+	sleep 0.5
+	in_cli dig +tcp +keepopen "@$DNS4" www.lab.test A www.lab.test AAAA >"$LAB/dig2.txt"
+	cap_stop
+fi
 
-log "refused.pcap"
-cap_start "$OUT/refused.pcap"
-in_cli $CURL http://www.lab.test:81/ 2>/dev/null && die "port 81 answered?"
-cap_stop
+if want dns-records.pcap; then
+	log "dns-records.pcap"
+	cap_start "$OUT/dns-records.pcap"
+	# One dig (one UDP query, one answer) per record type, the PTR by dig -x,
+	# and last an A query with +dnssec: the EDNS DO bit (the zone is not
+	# signed, so no RRSIG comes back, but the OPT record echoes DO).
+	for q in "lab.test MX" "txt.lab.test TXT" "_http._tcp.lab.test SRV" \
+		"www.lab.test HTTPS" "lab.test NS" "lab.test SOA" "-x $WEB4" \
+		"lab.test CAA" "+dnssec www.lab.test A"; do
+		in_cli dig +tries=1 +time=2 "@$DNS4" $q >>"$LAB/dig3.txt"
+	done
+	cap_stop
+fi
 
-log "keepalive.pcap"
-cap_start "$OUT/keepalive.pcap"
-in_cli curl -sS --max-time 20 -o /dev/null -o /dev/null -o /dev/null \
-	http://www.lab.test/ http://www.lab.test/style.css http://www.lab.test/data.bin
-cap_stop
+if want refused.pcap; then
+	log "refused.pcap"
+	cap_start "$OUT/refused.pcap"
+	in_cli $CURL http://www.lab.test:81/ 2>/dev/null && die "port 81 answered?"
+	cap_stop
+fi
 
-log "ipv6.pcap"
-cap_start "$OUT/ipv6.pcap"
-in_cli $CURL -6 http://www.lab.test/
-cap_stop
+if want keepalive.pcap; then
+	log "keepalive.pcap"
+	cap_start "$OUT/keepalive.pcap"
+	in_cli curl -sS --max-time 20 -o /dev/null -o /dev/null -o /dev/null \
+		http://www.lab.test/ http://www.lab.test/style.css http://www.lab.test/data.bin
+	cap_stop
+fi
 
-log "any-sll2.pcap"
-rm -f "$OUT/any-sll2.pcap"
-: >"$LAB/cap.log"
-ip netns exec "$CLI" tcpdump --immediate-mode -Z root -U -n -i any -y LINUX_SLL2 -w "$OUT/any-sll2.pcap" "$FILTER" \
-	2>"$LAB/cap.log" &
-CAP_PID=$!
-wait_for 'listening on'
-in_cli $CURL http://www.lab.test/
-cap_stop
+if want ipv6.pcap; then
+	log "ipv6.pcap"
+	cap_start "$OUT/ipv6.pcap"
+	in_cli $CURL -6 http://www.lab.test/
+	cap_stop
+fi
 
-log "snap96.pcap"
-cap_start "$OUT/snap96.pcap" -s 96
-in_cli $CURL http://www.lab.test/
-cap_stop
+if want any-sll2.pcap; then
+	log "any-sll2.pcap"
+	rm -f "$OUT/any-sll2.pcap"
+	: >"$LAB/cap.log"
+	ip netns exec "$CLI" tcpdump --immediate-mode -Z root -U -n -i any -y LINUX_SLL2 -w "$OUT/any-sll2.pcap" "$FILTER" \
+		2>"$LAB/cap.log" &
+	CAP_PID=$!
+	wait_for 'listening on'
+	in_cli $CURL http://www.lab.test/
+	cap_stop
+fi
 
-log "midstream.pcap"
-# The server throttles /slow/ to 8 KiB/s, so the 32 KiB download lasts ~4 s.
-# (A client-side --limit-rate alone would not do: the kernel would take the
-# whole file into the socket buffer in the first milliseconds.)
-ip netns exec "$CLI" $CURL http://www.lab.test/slow/mid.bin &
-dl=$!
-sleep 1
-cap_start "$OUT/midstream.pcap"
-wait "$dl"
-cap_stop
+if want snap96.pcap; then
+	log "snap96.pcap"
+	cap_start "$OUT/snap96.pcap" -s 96
+	in_cli $CURL http://www.lab.test/
+	cap_stop
+fi
+
+if want midstream.pcap; then
+	log "midstream.pcap"
+	# The server throttles /slow/ to 8 KiB/s, so the 32 KiB download lasts ~4 s.
+	# (A client-side --limit-rate alone would not do: the kernel would take the
+	# whole file into the socket buffer in the first milliseconds.)
+	ip netns exec "$CLI" $CURL http://www.lab.test/slow/mid.bin &
+	dl=$!
+	sleep 1
+	cap_start "$OUT/midstream.pcap"
+	wait "$dl"
+	cap_stop
+fi
 
 # ---------------------------------------------------------------- checks + README
-chmod 644 "$OUT"/*.pcap "$OUT"/*.pcapng   # dumpcap creates its file 0600
+for f in $WANT; do chmod 644 "$OUT/$f"; done   # dumpcap creates its file 0600
 count() { capinfos -c -M "$1" 2>/dev/null | awk -F: '/Number of packets/ {gsub(/ /,"",$2); print $2}'; }
 size()  { stat -c %s "$1"; }
 # tshark field list for a display filter, to sanity-check a capture.
 has() { [ -n "$(tshark -r "$1" -Y "$2" 2>/dev/null | head -1)" ]; }
 
 fail=0
+# (only the captures recorded in this run are checked)
 check() {  # check FILE FILTER WHAT   (FILTER must match at least one packet)
+	want "$1" || return 0
 	if ! has "$OUT/$1" "$2"; then log "CHECK FAILED: $1: $3 ($2)"; fail=1; fi
 }
 checknot() {
+	want "$1" || return 0
 	if has "$OUT/$1" "$2"; then log "CHECK FAILED: $1: $3 ($2)"; fail=1; fi
 }
 for f in cold-fetch.pcap cold-fetch.pcapng any-sll2.pcap snap96.pcap; do
@@ -399,13 +488,24 @@ check cname.pcap 'dns.resp.type==5 && dns.cname=="cdn.lab.test"' "CNAME alias->c
 check cname.pcap 'dns.resp.type==5 && dns.cname=="www.lab.test"' "CNAME cdn->www"
 check cname.pcap "tcp.flags.syn==1 && ip.dst==$WEB4" "connect to $WEB4"
 check dns-tcp.pcap 'tcp.port==53 && dns.qry.type==28' "AAAA over TCP"
+check dns-records.pcap 'dns.resp.type==15 && dns.mx.mail_exchange=="mail.lab.test"' "MX answer"
+check dns-records.pcap 'dns.resp.type==16 && dns.txt=="second string"' "TXT answer, 2nd string"
+check dns-records.pcap 'dns.resp.type==33 && dns.srv.port==80' "SRV answer"
+check dns-records.pcap 'dns.resp.type==65' "HTTPS answer"
+check dns-records.pcap 'dns.resp.type==2 && dns.ns=="ns.lab.test"' "NS answer"
+check dns-records.pcap 'dns.resp.type==6 && dns.count.answers==1' "SOA answer"
+check dns-records.pcap 'dns.resp.type==12 && dns.ptr.domain_name=="www.lab.test"' "PTR answer"
+check dns-records.pcap 'dns.resp.type==257 && dns.caa.value=="ca.example"' "CAA answer"
+check dns-records.pcap 'dns.flags.response==1 && dns.qry.type==1 && dns.resp.z.do==1' "DO bit echoed"
 check refused.pcap 'tcp.flags.reset==1' "RST"
 check keepalive.pcap 'http.request.uri=="/data.bin"' "third request"
 check ipv6.pcap "tcp.flags.syn==1 && ipv6.dst==$WEB6" "SYN over IPv6"
 checknot midstream.pcap 'tcp.flags.syn==1' "no SYN"
 check midstream.pcap 'tcp.flags.fin==1' "FIN"
+! want any-sll2.pcap ||
 [ "$(capinfos -E "$OUT/any-sll2.pcap" | awk -F': *' '/encapsulation/ {print $2}')" = \
 	"Linux cooked-mode capture v2" ] || { log "CHECK FAILED: any-sll2 link type"; fail=1; }
+! want cold-fetch.pcapng ||
 [ "$(capinfos -t "$OUT/cold-fetch.pcapng" | awk -F': *' '/File type/ {print $2}' | cut -c1-6)" = \
 	"Wiresh" ] || { log "CHECK FAILED: cold-fetch.pcapng is not pcapng"; fail=1; }
 
@@ -452,6 +552,8 @@ row cname.pcap 'curl http://alias.lab.test/' \
 	'answers carry the chain alias.lab.test CNAME cdn.lab.test CNAME www.lab.test, then A (resp. AAAA); connection to 192.0.2.80'
 row dns-tcp.pcap 'dig +tcp @192.0.2.53 www.lab.test A; dig +tcp +keepopen @192.0.2.53 www.lab.test A www.lab.test AAAA' \
 	'DNS over TCP: one connection with one query, then one connection carrying two queries (A, AAAA) and their answers'
+row dns-records.pcap 'dig +tries=1 +time=2 @192.0.2.53 Q, once for each Q of: lab.test MX; txt.lab.test TXT; _http._tcp.lab.test SRV; www.lab.test HTTPS; lab.test NS; lab.test SOA; -x 192.0.2.80; lab.test CAA; +dnssec www.lab.test A' \
+	'one UDP query and answer per record type: MX 10 mail.lab.test; TXT with two strings; SRV 10 5 80 www.lab.test; HTTPS 1 . with alpn h2,http/1.1, ipv4hint and ipv6hint; NS; SOA; PTR www.lab.test (reverse zone 2.0.192.in-addr.arpa); CAA 0 issue "ca.example"; then an A query with the EDNS DO bit set, echoed in the answer'
 row refused.pcap 'curl http://www.lab.test:81/' \
 	'A/AAAA resolution, then SYN to 192.0.2.80:81 answered by RST (nothing listening); curl then tries [2001:db8::80]:81, also RST'
 row keepalive.pcap 'curl http://www.lab.test/ http://www.lab.test/style.css http://www.lab.test/data.bin' \
@@ -486,9 +588,9 @@ CRAFTED
 # ---------------------------------------------------------------- summary
 echo
 echo "captures in $OUT:"
-for f in cold-fetch.pcap cold-fetch.pcapng nxdomain.pcap cname.pcap dns-tcp.pcap \
-	refused.pcap keepalive.pcap ipv6.pcap any-sll2.pcap snap96.pcap midstream.pcap; do
-	printf '  %-18s %7s bytes %4s packets\n' "$f" "$(size "$OUT/$f")" "$(count "$OUT/$f")"
+for f in $ALL; do
+	if want "$f"; then r=recorded; else r=kept; fi
+	printf '  %-18s %7s bytes %4s packets  (%s)\n' "$f" "$(size "$OUT/$f")" "$(count "$OUT/$f")" "$r"
 done
 if [ "$fail" -ne 0 ]; then
 	echo "some checks failed (see above)"
