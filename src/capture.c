@@ -18,6 +18,20 @@ static void errcpy(char *errbuf, const char *msg)
 	snprintf(errbuf, CAP_ERRBUF_SIZE, "%s", msg);
 }
 
+/* Our handle around an opened pcap_t; closes it when memory runs out. */
+static struct cap *cap_wrap(pcap_t *p, bool live, char *errbuf)
+{
+	struct cap *c = calloc(1, sizeof(*c));
+	if (!c) {
+		pcap_close(p);
+		errcpy(errbuf, "out of memory");
+		return NULL;
+	}
+	c->p = p;
+	c->live = live;
+	return c;
+}
+
 struct cap *cap_open_file(const char *path, char *errbuf)
 {
 	char eb[PCAP_ERRBUF_SIZE] = "";
@@ -26,14 +40,7 @@ struct cap *cap_open_file(const char *path, char *errbuf)
 		errcpy(errbuf, eb);
 		return NULL;
 	}
-	struct cap *c = calloc(1, sizeof(*c));
-	if (!c) {
-		pcap_close(p);
-		errcpy(errbuf, "out of memory");
-		return NULL;
-	}
-	c->p = p;
-	return c;
+	return cap_wrap(p, false, errbuf);
 }
 
 struct cap *cap_open_live(const char *iface, int snaplen, int buffer_kib, char *errbuf,
@@ -77,15 +84,7 @@ struct cap *cap_open_live(const char *iface, int snaplen, int buffer_kib, char *
 	}
 	if (st > 0) /* a warning: say it and go on, as tcpdump does */
 		fprintf(stderr, "fetchtrace: warning: %s: %s\n", iface, pcap_statustostr(st));
-	struct cap *c = calloc(1, sizeof(*c));
-	if (!c) {
-		pcap_close(p);
-		errcpy(errbuf, "out of memory");
-		return NULL;
-	}
-	c->p = p;
-	c->live = true;
-	return c;
+	return cap_wrap(p, true, errbuf);
 }
 
 bool cap_default_device(char *buf, size_t len, char *errbuf)
