@@ -449,7 +449,7 @@ static void put_notes(struct sb *s, const struct ev *e)
 	} else if (g->notes & NOTE_CLOSED) {
 		sb_puts(s, ", connection closed");
 	}
-	if (c->partial && c->dns)
+	if (e->dns_tcp_lost)
 		sb_puts(s, " [partial: DNS stream not followed]");
 }
 

@@ -537,6 +537,64 @@ def gen_tcp_notes():
     p.write()
 
 
+# ---------------------------------------------------------------------------
+# 7. crafted-dns-tcp-split: DNS over TCP framing at its edges (RFC 7766 8):
+#    a length prefix alone in a segment, a message over three segments, two
+#    messages in one segment, a retransmitted segment, a segment lost
+# ---------------------------------------------------------------------------
+
+def gen_dns_tcp_split():
+    p = Pcap("crafted-dns-tcp-split.pcap")
+    cp = 47000
+    c, s = 1000, 9000
+
+    def C2S(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(CLIENT, RESOLVER, cp, 53, c + seq, s + ack, flags, 502, data),
+              gap_us=gap)
+
+    def S2C(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(RESOLVER, CLIENT, 53, cp, s + seq, c + ack, flags, 509, data),
+              gap_us=gap)
+
+    def framed(msg):
+        return struct.pack(">H", len(msg)) + msg
+
+    q1 = framed(dns_query(0x7001, WWW))
+    q2 = framed(dns_query(0x7002, WWW, qtype=28))
+    q3 = framed(dns_query(0x7003, dname("mail", "lab", "test")))
+    a1 = framed(dns_hdr(0x7001, True, an=1, aa=True) + question(WWW) + rr(PTR_Q, 1, SERVER))
+    a2 = framed(dns_hdr(0x7002, True, an=1, aa=True) + question(WWW, 28) +
+                rr(PTR_Q, 28, bytes.fromhex("20010db8000000000000000000000080")))
+    # 1-3: handshake
+    p.add(tcp4_frame(CLIENT, RESOLVER, cp, 53, c, 0, "S", 64240, options=SYN_OPTS))
+    p.add(tcp4_frame(RESOLVER, CLIENT, 53, cp, s, c + 1, "SA", 65160, options=SYN_OPTS))
+    C2S(1, 1, "A")
+    # 4: the two-byte length of q1 alone; 5: the rest of q1 (the message completes here)
+    C2S(1, 1, "PA", q1[:2])
+    C2S(3, 1, "PA", q1[2:])
+    n1 = 1 + len(q1)
+    # 6: q2 and q3 in one segment: two messages, two queries
+    C2S(n1, 1, "PA", q2 + q3)
+    n2 = n1 + len(q2) + len(q3)
+    # 7-9: answer a1 over three segments (length + 5 bytes, 10 bytes, the rest)
+    S2C(1, n2, "A", a1[:7])
+    S2C(8, n2, "A", a1[7:17])
+    S2C(18, n2, "PA", a1[17:])
+    m1 = 1 + len(a1)
+    # 10: the last piece again: a retransmission, nothing decoded twice
+    S2C(18, n2, "PA", a1[17:], gap=200000)
+    # 11: the client ACKs
+    C2S(n2, m1, "A")
+    # a2 is lost on the way to the capture; 12: what follows it starts beyond the
+    #     gap: the framing is lost, the segment shows no DNS
+    S2C(m1 + len(a2), n2, "PA", a2)
+    # 13-15: FIN exchange, client first
+    C2S(n2, m1, "FA", gap=1000)
+    S2C(m1 + 2 * len(a2), n2 + 1, "FA")
+    C2S(n2 + 1, m1 + 2 * len(a2) + 1, "A")
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -544,3 +602,4 @@ if __name__ == "__main__":
     gen_tcp_malformed()
     gen_tcp_seqwrap()
     gen_tcp_notes()
+    gen_dns_tcp_split()
