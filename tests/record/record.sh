@@ -582,6 +582,7 @@ ends with good packets, to show that a bad packet never stops the run.
 | `crafted-tcp-malformed.pcap` | TCP data offsets below 5 and past the segment, a zero-length and an overlong option, SACK blocks, a header cut by the snap length |
 | `crafted-tcp-seqwrap.pcap` | a whole fetch whose sequence numbers wrap past 2^32 |
 | `crafted-tcp-notes.pcap` | a retransmission, a lost segment and its out-of-order fill, three duplicate ACKs, a zero window, a window update and a keep-alive |
+| `crafted-dns-tcp-split.pcap` | DNS over TCP: a length prefix alone in a segment, a message over three segments, two messages in one segment, a retransmission, then a lost segment that ends the framing |
 CRAFTED
 } >"$OUT/README.md"
 
