@@ -49,9 +49,10 @@ ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" "$bin" -i lo -Z nobody -w "$tmp/
 	'port 53 or port 80' >"$tmp/out" 2>"$tmp/err" &
 ft=$!
 pids="$pids $ft"
-# a second capture on "any" (Linux cooked), dropping to the sudo user as `sudo fetchtrace` would
+# a second capture on "any" (Linux cooked) with the default live filter, dropping to the
+# sudo user as `sudo fetchtrace` would
 SUDO_UID=65534 SUDO_GID=65534 ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" "$bin" -i any \
-	'port 53 or port 80' >"$tmp/out-any" 2>"$tmp/err-any" &
+	>"$tmp/out-any" 2>"$tmp/err-any" &
 ft2=$!
 pids="$pids $ft2"
 
