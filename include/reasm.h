@@ -95,6 +95,11 @@ struct reasm_res {
 	uint64_t gap;          /* bytes skipped as a gap during this call */
 };
 
+/* Say where the stream starts (relative sequence of its first byte), as a
+ * SYN does; no effect once the stream has started.  Without it the first
+ * push sets the start. */
+void reasm_start(struct reasm_dir *d, uint64_t seq);
+
 /*
  * Take one segment: `wire_len` payload bytes from relative sequence
  * `seq`, of which the first `cap_len` were captured (the rest, cut by the

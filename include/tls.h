@@ -98,6 +98,8 @@ struct tls_half {
 	bool ccs_seen;              /* this side sent ChangeCipherSpec: what follows is encrypted */
 	bool opaque;                /* gave up on this direction */
 	uint32_t n_records;         /* records seen */
+	uint32_t hs_left;           /* bytes of a handshake message that continue in the next
+	                               handshake record(s): skipped, already reported */
 };
 
 struct tls_conn {
@@ -107,6 +109,8 @@ struct tls_conn {
 	bool server_hello_seen;
 	bool appdata_seen[2];       /* application data seen from each side */
 	uint16_t version;           /* negotiated version, 0 until the ServerHello */
+	bool client_fin_seen;       /* TLS 1.3: the client's first encrypted record (taken as its
+	                               Finished) passed; later type-23 records are application data */
 };
 
 void tls_init(struct tls_conn *t);
