@@ -42,6 +42,13 @@ int64_t fetch_dns_response(struct fetch_linker *fl, const struct pkt *p, const s
 void fetch_connect(struct fetch_linker *fl, uint8_t ip_ver, const uint8_t srv[16], int64_t ts,
 		   struct fetch_link *out);
 
+/*
+ * A TLS ClientHello on a connection of this fetch named `sni`.  Without a
+ * DNS name the fetch takes the SNI as its name.  Returns false when the
+ * fetch has a different (DNS) name.
+ */
+bool fetch_sni(struct fetch_linker *fl, uint32_t fetch_id, const char *sni, size_t len);
+
 /* The name of a fetch for the summary, or NULL (no DNS, or forgotten). */
 const struct dns_name *fetch_name(const struct fetch_linker *fl, uint32_t fetch_id);
 

@@ -6,11 +6,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http.h"
 #include "pkt.h"
+#include "reasm.h"
+#include "tls.h"
 
 #define FLOW_HISTORY_MAX 24   /* Zeek history letters kept per connection */
 #define FLOW_MAX_HOLES 4      /* sequence gaps remembered per direction */
-#define FLOW_DNS_BUF_MAX (65535 + 2) /* one length-prefixed DNS message */
+#define FLOW_TIMING_RING 8      /* HTTP exchanges whose times a connection remembers */
 
 /* Per-endpoint state, Zeek style (one per direction of sending). */
 enum ep_state {
@@ -65,13 +68,21 @@ struct flow_dir {
 	uint32_t hist_mask;    /* history letters already recorded */
 };
 
-/* Per-direction DNS-over-TCP accumulator (allocated only for port 53). */
-struct flow_dnsbuf {
-	uint8_t *buf;          /* message bytes gathered so far */
-	uint32_t len;          /* bytes in buf */
-	uint32_t cap;          /* bytes allocated */
-	uint64_t next;         /* relative sequence of the next byte expected */
-	bool lost;             /* a gap broke the framing: no more decoding */
+/* What a connection's byte streams carry, decided from their first bytes. */
+enum app_proto {
+	APP_UNKNOWN = 0,  /* no payload yet, or too little to tell */
+	APP_DNS,          /* DNS over TCP (server port 53) */
+	APP_HTTP,         /* HTTP/1.x */
+	APP_TLS,          /* TLS */
+	APP_OPAQUE,       /* something else: bytes are counted, not decoded */
+};
+
+/* When the steps of one HTTP exchange happened (0 = not yet). */
+struct flow_timing {
+	uint32_t exchange;     /* exchange number this slot holds */
+	int64_t req_first;     /* first byte of the request */
+	int64_t req_done;      /* request complete */
+	int64_t resp_first;    /* first byte of the response */
 };
 
 struct conn {
@@ -89,13 +100,21 @@ struct conn {
 	bool handshake_done;   /* the client's ACK of the SYN-ACK was seen */
 	bool finished;         /* closed or reset: retired, slot reused first */
 	bool dns;              /* a DNS-over-TCP connection (server port 53) */
-	bool partial;          /* a cap was hit (DNS buffer), decoding stopped */
+	bool partial;          /* bytes were lost (capture gap or a cap): streams have holes */
 	int8_t first_fin;      /* direction of the first FIN, -1 none */
 	int8_t rst_dir;        /* direction of the first RST, -1 none */
 	uint8_t steps_seen;    /* bit per enum step seen on this connection */
 	uint8_t n_hist;        /* letters in history */
 	char history[FLOW_HISTORY_MAX + 1]; /* Zeek history string */
-	struct flow_dnsbuf dnsb[2]; /* DNS-over-TCP framing per direction */
+	uint8_t app;           /* enum app_proto */
+	uint8_t lost_dirs;     /* bit per direction whose framing a gap broke (DNS over TCP) */
+	bool tls_sni_linked;   /* the ClientHello's SNI was compared with the fetch name */
+	struct reasm_dir rs[2]; /* stream reassembly per direction */
+	union {
+		struct http_conn http;
+		struct tls_conn tls;
+	} ap;                  /* the application decoder's state, by app */
+	struct flow_timing tm[FLOW_TIMING_RING]; /* HTTP exchange times, by exchange % ring */
 
 	/* table links (indices; UINT32_MAX = none) */
 	uint32_t hnext;        /* next in hash chain */
@@ -126,7 +145,8 @@ struct flow_table;
 typedef void (*flow_retire_fn)(void *ctx, const struct conn *c, const char *why);
 
 /* max_conns: table cap; 0 on allocation failure. */
-struct flow_table *flow_open(uint32_t max_conns, uint64_t dns_buf_cap, flow_retire_fn retire,
+/* reasm_cap: bytes the reassemblers of all connections may hold together. */
+struct flow_table *flow_open(uint32_t max_conns, uint64_t reasm_cap, flow_retire_fn retire,
 			     void *ctx);
 void flow_close(struct flow_table *ft);   /* retires every connection still in it */
 
@@ -137,13 +157,8 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
  * retire the connection when this segment finished it (NOTE_CLOSED). */
 void flow_after(struct flow_table *ft, const struct flow_seg *seg, int step);
 
-/* Append a TCP payload to the DNS accumulator of one direction: bytes
- * already there are skipped, a gap loses the framing for good.  False when
- * the stream lost sync or a cap was hit (the connection is then marked
- * partial).  The bytes buffered across all connections are capped. */
-bool flow_dns_append(struct flow_table *ft, struct conn *c, int dir, uint64_t rel_seq,
-		     const uint8_t *data, uint32_t cap_len, uint32_t wire_len);
-void flow_dns_consume(struct flow_table *ft, struct conn *c, int dir, uint32_t n);
+/* The reassembly memory pool every connection of the table draws on. */
+struct reasm_pool *flow_reasm_pool(struct flow_table *ft);
 
 /* Counters. */
 uint32_t flow_count(const struct flow_table *ft);

@@ -9,8 +9,12 @@
 #include "dns.h"
 #include "fetch.h"
 #include "flow.h"
+#include "http.h"
 #include "pkt.h"
+#include "quic.h"
+#include "reasm.h"
 #include "step.h"
+#include "tls.h"
 
 #define EV_MAX_DNS 4 /* DNS messages shown for one TCP segment; the rest are counted */
 
@@ -34,6 +38,18 @@ struct ev {
 	int64_t dns_rt[EV_MAX_DNS];    /* response time of each (-1 unknown / a query) */
 	uint32_t dns_awaiting;         /* DNS over TCP: bytes of a message still to come */
 	bool dns_tcp_lost;             /* DNS over TCP: framing lost (gap or cap) */
+	bool secure;                   /* connect step of TLS or QUIC: the secure channel */
+	struct reasm_res rres;         /* what reassembly made of this segment's payload */
+	uint64_t gap;                  /* stream bytes given up as lost during this packet */
+	uint32_t held;                 /* this segment's data went to a message still incomplete:
+	                                  bytes of it held so far (HTTP head, TLS record) */
+	const struct http_events *http; /* HTTP events of this packet, or NULL */
+	int64_t http_dur[HTTP_MAX_EVENTS]; /* per HTTP event: time to first byte (response head)
+	                                      or download time (response end); -1 none */
+	const struct tls_events *tls;  /* TLS events of this packet, or NULL */
+	bool sni_name_differs;         /* the ClientHello's SNI is not the fetch's DNS name */
+	const struct quic_info *quic;  /* QUIC headers of this datagram, or NULL */
+	uint32_t quic_fetch;           /* QUIC from the client: its fetch */
 };
 
 /* Counts for the end-of-run summary.  Each packet read is in exactly one
@@ -47,6 +63,8 @@ struct out_counts {
 	uint64_t unsupported;   /* a protocol or form we do not decode (ARP, 802.3, ...) */
 	uint64_t dns_queries, dns_responses, dns_unanswered;
 	uint64_t conns, conns_evicted, conns_not_listed;
+	uint64_t reasm_peak;    /* most bytes the reassemblers held at once */
+	uint64_t reasm_overflows; /* times a reassembly cap gave bytes up */
 };
 
 struct out;

@@ -7,7 +7,7 @@
 
 enum step {
 	STEP_RESOLVE = 0, /* DNS: getaddrinfo() */
-	STEP_CONNECT,     /* TCP handshake (and, later, the TLS handshake): connect() */
+	STEP_CONNECT,     /* TCP handshake, and the TLS handshake (secure channel): connect() */
 	STEP_WRITE,       /* client -> server data and the server's ACKs of it: write() */
 	STEP_READ,        /* server -> client data and the client's ACKs of it: read() */
 	STEP_CLOSE,       /* FIN, RST, and data-less segments after the first FIN: close() */
@@ -30,6 +30,7 @@ struct step_in {
 	bool after_fin;       /* a FIN was seen earlier on this connection, either way */
 	int8_t acks_dir;      /* pure ACK: which direction's data it newly acknowledges:
 	                         0 client data, 1 server data, -1 nothing new */
+	bool tls_handshake;   /* TLS handshake records (or a bare ACK) before application data */
 };
 
 enum step step_classify(const struct step_in *in);

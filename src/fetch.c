@@ -227,6 +227,22 @@ void fetch_connect(struct fetch_linker *fl, uint8_t ip_ver, const uint8_t srv[16
 	out->answer_ts = hit->ts;
 }
 
+bool fetch_sni(struct fetch_linker *fl, uint32_t fetch_id, const char *sni, size_t len)
+{
+	struct fetch_rec *f = &fl->fetches[fetch_id % FETCH_MAX_FETCHES];
+	if (f->id != fetch_id || len == 0 || len >= sizeof(f->name.text))
+		return true;
+	struct dns_name n;
+	memcpy(n.text, sni, len);
+	n.text[len] = '\0';
+	n.len = (uint16_t)len;
+	if (f->name.len == 0) {
+		name_copy(&f->name, &n);
+		return true;
+	}
+	return dns_name_equal(&f->name, &n);
+}
+
 const struct dns_name *fetch_name(const struct fetch_linker *fl, uint32_t fetch_id)
 {
 	const struct fetch_rec *f = &fl->fetches[fetch_id % FETCH_MAX_FETCHES];

@@ -17,8 +17,7 @@ struct flow_table {
 	uint32_t n_live;         /* slots in use */
 	uint32_t next_id;        /* next connection number */
 	uint64_t n_evicted;      /* unfinished connections pushed out by the cap */
-	uint64_t dns_bytes;      /* bytes allocated for DNS-over-TCP buffers */
-	uint64_t dns_cap;        /* cap on dns_bytes */
+	struct reasm_pool pool;  /* reassembly memory of every connection */
 	flow_retire_fn retire;   /* told about each connection that leaves */
 	void *retire_ctx;
 };
@@ -95,7 +94,7 @@ static void lru_push_tail(struct flow_table *ft, uint32_t i)
 /* table                                                               */
 /* ------------------------------------------------------------------ */
 
-struct flow_table *flow_open(uint32_t max_conns, uint64_t dns_buf_cap, flow_retire_fn retire,
+struct flow_table *flow_open(uint32_t max_conns, uint64_t reasm_cap, flow_retire_fn retire,
 			     void *ctx)
 {
 	if (max_conns == 0 || max_conns > (1u << 24))
@@ -123,17 +122,10 @@ struct flow_table *flow_open(uint32_t max_conns, uint64_t dns_buf_cap, flow_reti
 	ft->max_conns = max_conns;
 	ft->lru_head = ft->lru_tail = NIL;
 	ft->next_id = 1;
-	ft->dns_cap = dns_buf_cap;
+	ft->pool.cap = reasm_cap;
 	ft->retire = retire;
 	ft->retire_ctx = ctx;
 	return ft;
-}
-
-static void dnsbuf_free(struct flow_table *ft, struct flow_dnsbuf *b)
-{
-	ft->dns_bytes -= b->cap;
-	free(b->buf);
-	memset(b, 0, sizeof(*b));
 }
 
 /* Take slot i out of the hash chain and the LRU list, back on the free list. */
@@ -147,8 +139,8 @@ static void slot_release(struct flow_table *ft, uint32_t i)
 	if (*pp == i)
 		*pp = c->hnext;
 	lru_unlink(ft, i);
-	dnsbuf_free(ft, &c->dnsb[0]);
-	dnsbuf_free(ft, &c->dnsb[1]);
+	reasm_free(&ft->pool, &c->rs[0]);
+	reasm_free(&ft->pool, &c->rs[1]);
 	c->in_use = false;
 	c->hnext = ft->free_head;
 	ft->free_head = i;
@@ -167,8 +159,8 @@ void flow_close(struct flow_table *ft)
 			ft->retire(ft->retire_ctx, c, "end of capture");
 	}
 	for (uint32_t i = 0; i < ft->max_conns; i++) {
-		free(ft->conns[i].dnsb[0].buf);
-		free(ft->conns[i].dnsb[1].buf);
+		reasm_free(&ft->pool, &ft->conns[i].rs[0]);
+		reasm_free(&ft->pool, &ft->conns[i].rs[1]);
 	}
 	free(ft->conns);
 	free(ft->buckets);
@@ -556,65 +548,7 @@ void flow_after(struct flow_table *ft, const struct flow_seg *seg, int step)
 	}
 }
 
-/* ------------------------------------------------------------------ */
-/* DNS over TCP framing buffers                                        */
-/* ------------------------------------------------------------------ */
-
-bool flow_dns_append(struct flow_table *ft, struct conn *c, int dir, uint64_t rel_seq,
-		     const uint8_t *data, uint32_t cap_len, uint32_t wire_len)
-{
-	struct flow_dnsbuf *b = &c->dnsb[dir];
-	if (b->lost)
-		return false;
-	if (b->next == 0 && b->len == 0 && b->cap == 0)
-		b->next = rel_seq;
-	if (rel_seq + wire_len <= b->next)
-		return true; /* nothing new: a retransmission */
-	if (rel_seq > b->next || cap_len < wire_len)
-		goto lost; /* a gap, or the snap length cut the bytes */
-	uint64_t skip = b->next - rel_seq;
-	data += skip;
-	uint32_t n = (uint32_t)(cap_len - skip);
-	uint64_t need = (uint64_t)b->len + n;
-	if (need > FLOW_DNS_BUF_MAX)
-		goto lost;
-	if (need > b->cap) {
-		uint32_t ncap = b->cap ? b->cap : 512;
-		while (ncap < need)
-			ncap *= 2;
-		if (ncap > FLOW_DNS_BUF_MAX)
-			ncap = FLOW_DNS_BUF_MAX;
-		if (ft->dns_bytes + (ncap - b->cap) > ft->dns_cap)
-			goto lost;
-		uint8_t *nb = realloc(b->buf, ncap);
-		if (!nb)
-			goto lost;
-		ft->dns_bytes += ncap - b->cap;
-		b->buf = nb;
-		b->cap = ncap;
-	}
-	memcpy(b->buf + b->len, data, n);
-	b->len += n;
-	b->next += n;
-	return true;
-lost:
-	dnsbuf_free(ft, b);
-	b->lost = true;
-	c->partial = true;
-	return false;
-}
-
-void flow_dns_consume(struct flow_table *ft, struct conn *c, int dir, uint32_t n)
-{
-	struct flow_dnsbuf *b = &c->dnsb[dir];
-	(void)ft;
-	if (n >= b->len) {
-		b->len = 0;
-		return;
-	}
-	memmove(b->buf, b->buf + n, b->len - n);
-	b->len -= n;
-}
+struct reasm_pool *flow_reasm_pool(struct flow_table *ft) { return &ft->pool; }
 
 /* ------------------------------------------------------------------ */
 /* Zeek conn_state                                                     */

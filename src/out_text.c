@@ -20,6 +20,7 @@ struct conn_sum {
 	uint8_t cli[16], srv[16];
 	uint16_t cport, sport;
 	uint8_t steps_seen;
+	uint8_t app;                   /* enum app_proto */
 	bool midstream, partial;
 	int8_t first_fin, rst_dir;
 	uint64_t bytes[2];
@@ -487,6 +488,294 @@ static void put_tcp(struct sb *s, const struct ev *e)
 }
 
 /* ------------------------------------------------------------------ */
+/* HTTP, TLS and QUIC                                                  */
+/* ------------------------------------------------------------------ */
+
+/* " Name: value" for a header that was there; a value longer than we keep
+ * ends in "[cut]". */
+static void put_hdr(struct sb *s, const char *name, const struct http_str *v)
+{
+	if (!v->present)
+		return;
+	sb_printf(s, " %s: ", name);
+	sb_esc(s, v->b, v->len);
+	if (v->cut)
+		sb_puts(s, "[cut]");
+}
+
+static void put_http_head(struct sb *s, const struct http_head *h, int64_t ttfb)
+{
+	if (h->is_request) {
+		sb_esc(s, h->method.b, h->method.len);
+		sb_putc(s, ' ');
+		sb_esc(s, h->target.b, h->target.len);
+		if (h->target.cut)
+			sb_puts(s, "[cut]");
+		sb_printf(s, " HTTP/%u.%u", h->v_major, h->v_minor);
+		put_hdr(s, "Host", &h->host);
+		put_hdr(s, "User-Agent", &h->user_agent);
+		put_hdr(s, "Accept", &h->accept);
+		put_hdr(s, "Range", &h->range);
+		put_hdr(s, "If-None-Match", &h->if_none_match);
+		put_hdr(s, "If-Modified-Since", &h->if_modified_since);
+		put_hdr(s, "Content-Length", &h->content_length);
+		put_hdr(s, "Transfer-Encoding", &h->transfer_encoding);
+		put_hdr(s, "Connection", &h->connection);
+	} else {
+		sb_printf(s, "HTTP/%u.%u %u", h->v_major, h->v_minor, h->status);
+		if (h->reason.len) {
+			sb_putc(s, ' ');
+			sb_esc(s, h->reason.b, h->reason.len);
+		}
+		put_hdr(s, "Content-Type", &h->content_type);
+		put_hdr(s, "Content-Length", &h->content_length);
+		put_hdr(s, "Transfer-Encoding", &h->transfer_encoding);
+		put_hdr(s, "Content-Encoding", &h->content_encoding);
+		put_hdr(s, "Location", &h->location);
+		put_hdr(s, "ETag", &h->etag);
+		put_hdr(s, "Connection", &h->connection);
+		if (ttfb >= 0) {
+			sb_puts(s, " (first byte ");
+			sb_dur(s, ttfb);
+			sb_puts(s, " after the request)");
+		}
+	}
+}
+
+static void put_http(struct sb *s, const struct ev *e)
+{
+	const struct http_events *hv = e->http;
+	unsigned shown = 0;
+	for (unsigned i = 0; i < hv->n; i++) {
+		const struct http_ev *h = &hv->ev[i];
+		int64_t dur = e->http_dur[i];
+		/* A message without a body ends where its head is: say nothing more. */
+		if (h->kind == HTTP_EV_END && h->body_done == 0 && h->dir == 0)
+			continue;
+		sb_puts(s, shown++ ? "; " : " | ");
+		if (h->exchange)
+			sb_printf(s, "#%u ", h->exchange);
+		switch (h->kind) {
+		case HTTP_EV_HEAD:
+			put_http_head(s, h->head, dur);
+			break;
+		case HTTP_EV_BODY:
+			if (h->body_total != UINT64_MAX)
+				sb_printf(s, "body %llu/%llu B", (unsigned long long)h->body_done,
+					  (unsigned long long)h->body_total);
+			else
+				sb_printf(s, "body %llu B so far", (unsigned long long)h->body_done);
+			break;
+		case HTTP_EV_END:
+			if (h->body_done == 0) {
+				sb_puts(s, "response complete (no body)");
+				break;
+			}
+			sb_printf(s, "%s complete, body %llu B", h->dir ? "response" : "request",
+				  (unsigned long long)h->body_done);
+			if (dur > 0) {
+				sb_puts(s, " (last byte ");
+				sb_dur(s, dur);
+				sb_puts(s, " after the first)");
+			}
+			break;
+		case HTTP_EV_GAP:
+			sb_printf(s, "%llu B lost", (unsigned long long)h->bytes);
+			break;
+		case HTTP_EV_OPAQUE:
+			if (h->status == FT_MALFORMED)
+				sb_printf(s, "(malformed http: %s)", h->why ? h->why : "?");
+			else if (h->status == FT_TRUNCATED)
+				sb_printf(s, "(cut short: %s)", h->why ? h->why : "?");
+			else
+				sb_printf(s, "(not HTTP from here: %s)", h->why ? h->why : "?");
+			break;
+		}
+	}
+	if (hv->n_dropped)
+		sb_printf(s, "; +%u more HTTP events", hv->n_dropped);
+}
+
+static void put_tls_version(struct sb *s, uint16_t v)
+{
+	const char *n = tls_version_name(v);
+	if (n)
+		sb_puts(s, n);
+	else
+		sb_printf(s, "0x%04x", v);
+}
+
+static void put_tls(struct sb *s, const struct ev *e)
+{
+	const struct tls_events *tv = e->tls;
+	for (unsigned i = 0; i < tv->n; i++) {
+		const struct tls_ev *v = &tv->ev[i];
+		sb_puts(s, i ? "; " : " | ");
+		switch (v->kind) {
+		case TLS_EV_CLIENT_HELLO: {
+			const struct tls_client_hello *ch = v->ch;
+			sb_puts(s, "TLS ClientHello");
+			if (v->status != FT_OK || !ch) {
+				sb_printf(s, " (malformed tls: %s)", v->why ? v->why : "?");
+				break;
+			}
+			if (ch->has_sni) {
+				sb_puts(s, " SNI ");
+				sb_esc(s, ch->sni, ch->sni_len);
+				if (ch->sni_cut)
+					sb_puts(s, "[cut]");
+			}
+			for (unsigned k = 0; k < ch->n_alpn && k < TLS_MAX_ALPN; k++) {
+				sb_puts(s, k ? "," : " ALPN ");
+				sb_esc(s, ch->alpn[k], ch->alpn_len[k]);
+			}
+			bool any = false;
+			for (unsigned k = 0; k < ch->n_versions && k < TLS_MAX_VERSIONS; k++) {
+				const char *vn = tls_version_name(ch->versions[k]);
+				if (vn && !strcmp(vn, "GREASE"))
+					continue;
+				sb_puts(s, any ? "," : " versions ");
+				put_tls_version(s, ch->versions[k]);
+				any = true;
+			}
+			sb_printf(s, ", %u cipher suites", ch->n_ciphers);
+			break;
+		}
+		case TLS_EV_SERVER_HELLO: {
+			const struct tls_server_hello *sh = v->sh;
+			if (v->status != FT_OK || !sh) {
+				sb_printf(s, "TLS ServerHello (malformed tls: %s)", v->why ? v->why : "?");
+				break;
+			}
+			sb_puts(s, sh->hello_retry ? "TLS HelloRetryRequest " : "TLS ServerHello ");
+			put_tls_version(s, sh->version);
+			const char *cn = tls_cipher_name(sh->cipher);
+			if (cn)
+				sb_printf(s, " %s", cn);
+			else
+				sb_printf(s, " cipher 0x%04x", sh->cipher);
+			if (sh->has_alpn) {
+				sb_puts(s, " ALPN ");
+				sb_esc(s, sh->alpn, sh->alpn_len);
+			}
+			break;
+		}
+		case TLS_EV_HANDSHAKE: {
+			const char *hn = tls_hs_name(v->hs_type);
+			if (hn)
+				sb_printf(s, "TLS %s", hn);
+			else
+				sb_printf(s, "TLS handshake type %u", v->hs_type);
+			break;
+		}
+		case TLS_EV_ENCRYPTED_HS:
+			sb_printf(s, "TLS encrypted handshake %u B", v->rec_len);
+			break;
+		case TLS_EV_CCS:
+			sb_puts(s, "TLS ChangeCipherSpec");
+			break;
+		case TLS_EV_ALERT:
+			if (v->encrypted) {
+				sb_puts(s, "TLS encrypted alert");
+			} else {
+				const char *an = tls_alert_name(v->alert_desc);
+				sb_printf(s, "TLS alert %s ", v->alert_level == 2 ? "fatal" : "warning");
+				if (an)
+					sb_puts(s, an);
+				else
+					sb_printf(s, "%u", v->alert_desc);
+			}
+			break;
+		case TLS_EV_APPDATA:
+			sb_printf(s, "TLS application data %u B (encrypted HTTP)", v->rec_len);
+			break;
+		case TLS_EV_OTHER_RECORD:
+			sb_printf(s, "TLS record type %u, %u B", v->content_type, v->rec_len);
+			break;
+		case TLS_EV_OPAQUE:
+			sb_printf(s, "(not TLS from here: %s)", v->why ? v->why : "?");
+			break;
+		}
+	}
+	if (tv->n_dropped)
+		sb_printf(s, "; +%u more TLS records", tv->n_dropped);
+	if (e->sni_name_differs)
+		sb_puts(s, " [SNI differs from the DNS name]");
+}
+
+static bool stream_said_gap(const struct ev *e)
+{
+	for (unsigned i = 0; e->http && i < e->http->n; i++)
+		if (e->http->ev[i].kind == HTTP_EV_GAP)
+			return true;
+	for (unsigned i = 0; e->tls && i < e->tls->n; i++)
+		if (e->tls->ev[i].kind == TLS_EV_OPAQUE)
+			return true;
+	return false;
+}
+
+/* What the reassembled streams said about this segment. */
+static void put_streams(struct sb *s, const struct ev *e)
+{
+	if (e->rres.differs)
+		sb_puts(s, " [retransmitted bytes differ]");
+	if (e->http)
+		put_http(s, e);
+	if (e->tls)
+		put_tls(s, e);
+	if (e->held)
+		sb_printf(s, " | %s continues (%u B so far)",
+			  e->seg->c->app == APP_TLS ? "TLS record"
+			  : e->seg->dir == 0        ? "request head"
+						    : "response head",
+			  e->held);
+	/* A decoder that took the gap says so itself (HTTP "N B lost", TLS
+	 * "not TLS from here"); otherwise say it here. */
+	if (e->gap && !stream_said_gap(e))
+		sb_printf(s, " [%llu B of the stream not captured]", (unsigned long long)e->gap);
+}
+
+static void put_cid(struct sb *s, const char *label, const uint8_t *cid, uint8_t len)
+{
+	sb_printf(s, " %s ", label);
+	if (!len)
+		sb_puts(s, "(empty)");
+	for (unsigned i = 0; i < len && i < QUIC_CID_MAX; i++)
+		sb_printf(s, "%02x", cid[i]);
+}
+
+static void put_quic(struct sb *s, const struct quic_info *q)
+{
+	static const char *const tname[] = {
+		[QUIC_SHORT] = "1-RTT (short header)", [QUIC_INITIAL] = "Initial",
+		[QUIC_0RTT] = "0-RTT",                 [QUIC_HANDSHAKE] = "Handshake",
+		[QUIC_RETRY] = "Retry",                [QUIC_VERSION_NEG] = "Version Negotiation",
+	};
+	for (unsigned i = 0; i < q->n_pkts && i < QUIC_MAX_PACKETS; i++) {
+		const struct quic_pkt *k = &q->pkt[i];
+		sb_puts(s, i ? "; " : "QUIC ");
+		sb_puts(s, (unsigned)k->type < sizeof(tname) / sizeof(tname[0]) ? tname[k->type] : "?");
+		if (k->type == QUIC_SHORT)
+			continue;
+		if (k->type != QUIC_VERSION_NEG) {
+			const char *vn = quic_version_name(k->version);
+			if (vn)
+				sb_printf(s, " v%s", vn);
+			else
+				sb_printf(s, " version 0x%08x", k->version);
+		}
+		put_cid(s, "DCID", k->dcid, k->dcid_len);
+		put_cid(s, "SCID", k->scid, k->scid_len);
+	}
+	if (q->n_more)
+		sb_printf(s, "; +%u more coalesced packets", q->n_more);
+	if (q->status == FT_TRUNCATED)
+		sb_puts(s, " [|quic]");
+	else if (q->status == FT_MALFORMED)
+		sb_printf(s, " (malformed quic: %s)", q->why ? q->why : "?");
+}
+
+/* ------------------------------------------------------------------ */
 /* the packet line                                                     */
 /* ------------------------------------------------------------------ */
 
@@ -526,7 +815,12 @@ static void pad_sep(struct sb *s, size_t col)
 static void put_fetch_header(struct out *o, const struct ev *e)
 {
 	const struct fetch_link *l = e->link;
-	const struct conn *c = e->seg->c;
+	const struct pkt *p = e->p;
+	/* TCP: the connection's server (its first packet may come from either
+	 * side); QUIC: the destination of the client's datagram. */
+	uint8_t ver = e->seg ? e->seg->c->ip_ver : p->ip_ver;
+	const uint8_t *srv = e->seg ? e->seg->c->srv : p->dst;
+	uint16_t port = e->seg ? e->seg->c->sport : p->dport;
 	struct sb *s = &o->sb;
 	sb_printf(s, "fetch %u  ", l->fetch_id);
 	if (l->via_dns) {
@@ -537,12 +831,14 @@ static void put_fetch_header(struct out *o, const struct ev *e)
 			sb_putc(s, ')');
 		}
 		sb_puts(s, " -> ");
-		sb_ip(s, c->ip_ver, c->srv);
-		sb_printf(s, " port %u, from DNS answer #%04x", c->sport, l->dns_id);
+		sb_ip(s, ver, srv);
+		sb_printf(s, " port %u%s, from DNS answer #%04x", port, e->quic ? "/udp" : "",
+			  l->dns_id);
 	} else {
-		sb_ip(s, c->ip_ver, c->srv);
-		sb_printf(s, " port %u, no DNS answer for this address in the capture "
-			     "(cached by the OS or browser, /etc/hosts, or DNS over HTTPS)", c->sport);
+		sb_ip(s, ver, srv);
+		sb_printf(s, " port %u%s, no DNS answer for this address in the capture "
+			     "(cached by the OS or browser, /etc/hosts, or DNS over HTTPS)", port,
+			  e->quic ? "/udp" : "");
 	}
 	emit(o);
 }
@@ -576,7 +872,7 @@ void out_packet(struct out *o, const struct ev *e)
 		shift += strlen(step_color[e->step]) + strlen(COLOR_OFF);
 	}
 	pad_sep(s, COL_CALL + shift);
-	sb_puts(s, step_call(e->step));
+	sb_puts(s, e->secure ? (e->quic ? "QUIC handshake" : "TLS handshake") : step_call(e->step));
 	pad_sep(s, COL_TAG + shift);
 	if (e->seg) {
 		const struct conn *c = e->seg->c;
@@ -615,7 +911,8 @@ void out_packet(struct out *o, const struct ev *e)
 	}
 	if (e->seg) {
 		put_tcp(s, e);
-		if (e->seg->c->dns && p->pl_len) {
+		put_streams(s, e);
+		if (e->seg->c->dns && (p->pl_len || e->n_dns)) {
 			for (unsigned i = 0; i < e->n_dns; i++) {
 				sb_puts(s, i ? "; " : " | ");
 				put_dns(s, e->dns[i], e->dns_rt[i]);
@@ -627,6 +924,8 @@ void out_packet(struct out *o, const struct ev *e)
 		}
 	} else if (e->n_dns) {
 		put_dns(s, e->dns[0], e->dns_rt[0]);
+	} else if (e->quic) {
+		put_quic(s, e->quic);
 	} else if (p->layer == LAYER_DONE && p->proto == 17) {
 		sb_printf(s, "UDP %u B", p->pl_len);
 	} else if (p->ip_ver) {
@@ -674,6 +973,7 @@ void out_conn_done(struct out *o, const struct conn *c, const char *why,
 	m->cport = c->cport;
 	m->sport = c->sport;
 	m->steps_seen = c->steps_seen;
+	m->app = c->app;
 	m->midstream = c->midstream;
 	m->partial = c->partial;
 	m->first_fin = c->first_fin;
@@ -736,6 +1036,12 @@ void out_summary(struct out *o, const struct out_counts *n)
 		sb_endpoint(s, m->ip_ver, m->cli, m->cport);
 		sb_puts(s, " > ");
 		sb_endpoint(s, m->ip_ver, m->srv, m->sport);
+		static const char *const app_name[] = {
+			[APP_UNKNOWN] = "", [APP_DNS] = "dns", [APP_HTTP] = "http",
+			[APP_TLS] = "tls",  [APP_OPAQUE] = "other data",
+		};
+		if (m->app != APP_UNKNOWN && m->app < sizeof(app_name) / sizeof(app_name[0]))
+			sb_printf(s, "  %s", app_name[m->app]);
 		sb_puts(s, "  steps ");
 		bool any = false;
 		for (int st = 0; st < STEP_OTHER; st++) {
@@ -781,5 +1087,10 @@ void out_summary(struct out *o, const struct out_counts *n)
 	if (n->conns_evicted)
 		sb_printf(s, " (%llu evicted by the table cap)", (unsigned long long)n->conns_evicted);
 	emit(o);
+	if (n->reasm_overflows) {
+		sb_printf(s, "reassembly: a memory cap gave up held bytes %llu times",
+			  (unsigned long long)n->reasm_overflows);
+		emit(o);
+	}
 	fflush(o->f);
 }

@@ -10,6 +10,8 @@
  *   not a tracked TCP segment ....................... other
  *   SYN or SYN-ACK .................................. connect
  *   RST, FIN ........................................ close
+ *   TLS handshake records, or a bare ACK, before any
+ *   application data (the secure channel) ........... connect
  *   the ACK that completes the handshake (no data) .. connect
  *   no payload after a FIN was seen ................. close
  *   payload from the client ......................... write
@@ -34,6 +36,10 @@ enum step step_classify(const struct step_in *in)
 		return STEP_CONNECT;
 	if (in->flags & (TCP_RST | TCP_FIN))
 		return STEP_CLOSE;
+	/* The application cannot use the connection until the TLS handshake
+	 * is done: that is still connect(), its secure-channel part. */
+	if (in->tls_handshake)
+		return STEP_CONNECT;
 	if (in->pl_len == 0) {
 		if (in->completes_handshake)
 			return STEP_CONNECT;

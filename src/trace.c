@@ -1,4 +1,5 @@
-/* trace.c - the pipeline for one packet: decode, track, classify, link, output. */
+/* trace.c - the pipeline for one packet: decode, track, reassemble, decode the streams,
+ * classify, link, output. */
 #include "trace.h"
 
 #include <stdlib.h>
@@ -7,11 +8,16 @@
 #include "dns.h"
 #include "fetch.h"
 #include "flow.h"
+#include "http.h"
 #include "pkt.h"
+#include "quic.h"
+#include "reasm.h"
 #include "step.h"
+#include "tls.h"
 
 #define DNS_PORT 53
-#define DNS_TCP_MAX_MSGS 64 /* messages taken from one segment; each uses >= 2 bytes */
+#define QUIC_PORT 443
+#define DNS_TCP_MAX_MSGS 64 /* messages taken from one delivery; each uses >= 2 bytes */
 
 struct tracer {
 	struct out *out;
@@ -21,31 +27,19 @@ struct tracer {
 	struct pkt pkt;                       /* the packet being handled */
 	bool dns_malformed, dns_truncated;    /* a DNS message of this packet was */
 	struct dns_msg dns[EV_MAX_DNS + 1];   /* decoded messages; the last is scratch */
+	struct http_events hev;               /* HTTP events of this packet */
+	struct tls_events tev;                /* TLS events of this packet */
+	struct quic_info quic;                /* QUIC headers of this packet */
+	/* the stream consumers' context: which connection and direction, which event */
+	struct conn *cur;
+	int cur_dir;
+	struct ev *cur_ev;
+	int64_t now;                          /* time of the packet being handled */
 };
 
-static void on_retire(void *ctx, const struct conn *c, const char *why)
-{
-	struct tracer *t = ctx;
-	out_conn_done(t->out, c, why, c->fetch_id ? fetch_name(t->fetch, c->fetch_id) : NULL);
-}
-
-struct tracer *trace_open(FILE *f, const struct out_opts *o, uint32_t max_conns)
-{
-	struct tracer *t = calloc(1, sizeof(*t));
-	if (!t)
-		return NULL;
-	t->out = out_open(f, o);
-	t->flows = flow_open(max_conns, TRACE_DNS_BUF_CAP, on_retire, t);
-	t->fetch = fetch_open();
-	if (!t->out || !t->flows || !t->fetch) {
-		out_close(t->out);
-		flow_close(t->flows);
-		fetch_close(t->fetch);
-		free(t);
-		return NULL;
-	}
-	return t;
-}
+/* ------------------------------------------------------------------ */
+/* the stream consumers                                                */
+/* ------------------------------------------------------------------ */
 
 /*
  * A decoded DNS message.  `whole` says the message's bytes were all
@@ -75,24 +69,31 @@ static int64_t dns_seen(struct tracer *t, const struct pkt *p, struct dns_msg *m
 }
 
 /* DNS over TCP (RFC 1035 4.2.2, RFC 7766 8): each message has a two-byte
- * length in front; a segment may hold several or part of one. */
-static void dns_tcp(struct tracer *t, const struct pkt *p, struct flow_seg *g, struct ev *e)
+ * length in front; a delivery may hold several or part of one.  The
+ * messages are matched with the packet's endpoints: a delivery comes from
+ * the packet that completed it, in its own direction, except when an ACK
+ * released held bytes, and then the endpoints are swapped. */
+static size_t dns_tcp_consume(struct tracer *t, const uint8_t *data, size_t len)
 {
-	struct conn *c = g->c;
-	int dir = g->dir;
-	if (!flow_dns_append(t->flows, c, dir, g->rel_seq, p->pl, p->pl_cap, p->pl_len)) {
-		e->dns_tcp_lost = true;
-		return;
+	struct ev *e = t->cur_ev;
+	const struct pkt *p = &t->pkt;
+	struct pkt swapped;
+	if (e->seg && e->seg->dir != t->cur_dir) {
+		swapped = *p;
+		memcpy(swapped.src, p->dst, 16), memcpy(swapped.dst, p->src, 16);
+		swapped.sport = p->dport, swapped.dport = p->sport;
+		p = &swapped;
 	}
-	const struct flow_dnsbuf *b = &c->dnsb[dir];
-	for (unsigned k = 0; k < DNS_TCP_MAX_MSGS && b->len >= 2; k++) {
-		uint32_t mlen = (uint32_t)b->buf[0] << 8 | b->buf[1];
-		if (b->len - 2 < mlen) {
-			e->dns_awaiting = mlen - (b->len - 2);
-			return;
+	size_t off = 0;
+	e->dns_awaiting = 0;
+	for (unsigned k = 0; k < DNS_TCP_MAX_MSGS && len - off >= 2; k++) {
+		size_t mlen = (size_t)data[off] << 8 | data[off + 1];
+		if (len - off - 2 < mlen) {
+			e->dns_awaiting = (uint32_t)(mlen - (len - off - 2));
+			break;
 		}
 		struct dns_msg *m = &t->dns[e->n_dns < EV_MAX_DNS ? e->n_dns : EV_MAX_DNS];
-		dns_decode(b->buf + 2, mlen, m);
+		dns_decode(data + off + 2, mlen, m);
 		int64_t rt = dns_seen(t, p, m, mlen, true);
 		if (e->n_dns < EV_MAX_DNS) {
 			e->dns[e->n_dns] = m;
@@ -100,8 +101,192 @@ static void dns_tcp(struct tracer *t, const struct pkt *p, struct flow_seg *g, s
 		} else {
 			e->n_dns_more++;
 		}
-		flow_dns_consume(t->flows, c, dir, 2 + mlen);
+		off += 2 + mlen;
 	}
+	if (len - off == 1)
+		e->dns_awaiting = 1; /* half a length prefix */
+	return off;
+}
+
+/* Decide what a stream carries from its first bytes (either direction). */
+static void app_sniff(struct conn *c, int dir, const uint8_t *data, size_t len, bool *wait)
+{
+	*wait = false;
+	if (c->dns) {
+		c->app = APP_DNS;
+		return;
+	}
+	enum ft_status h = http_sniff(dir, data, len);
+	enum ft_status s = dir == 0 ? tls_sniff(data, len) : FT_UNSUPPORTED;
+	if (h == FT_OK) {
+		c->app = APP_HTTP;
+		http_init(&c->ap.http);
+	} else if (s == FT_OK) {
+		c->app = APP_TLS;
+		tls_init(&c->ap.tls);
+	} else if (h == FT_NEED_MORE || s == FT_NEED_MORE) {
+		*wait = true;
+	} else {
+		c->app = APP_OPAQUE;
+	}
+}
+
+static size_t on_stream_data(void *ctx, const uint8_t *data, size_t len, uint64_t seq)
+{
+	struct tracer *t = ctx;
+	struct conn *c = t->cur;
+	int dir = t->cur_dir;
+	(void)seq;
+	if (c->app == APP_UNKNOWN) {
+		bool wait;
+		app_sniff(c, dir, data, len, &wait);
+		if (wait)
+			return 0;
+	}
+	switch (c->app) {
+	case APP_DNS:
+		if (c->lost_dirs & (1u << dir))
+			return len; /* framing lost: the bytes cannot be split into messages */
+		return dns_tcp_consume(t, data, len);
+	case APP_HTTP:
+		return http_feed(&c->ap.http, dir, data, len, &t->hev);
+	case APP_TLS:
+		return tls_feed(&c->ap.tls, dir, data, len, &t->tev);
+	default:
+		return len;
+	}
+}
+
+static void on_stream_gap(void *ctx, uint64_t seq, uint64_t len)
+{
+	struct tracer *t = ctx;
+	struct conn *c = t->cur;
+	(void)seq;
+	t->cur_ev->gap += len;
+	c->partial = true;
+	switch (c->app) {
+	case APP_HTTP:
+		http_gap(&c->ap.http, t->cur_dir, len, &t->hev);
+		break;
+	case APP_TLS:
+		tls_gap(&c->ap.tls, t->cur_dir, len, &t->tev);
+		break;
+	case APP_DNS:
+		t->cur_ev->dns_tcp_lost = true;
+		c->lost_dirs |= (uint8_t)(1u << t->cur_dir); /* the framing is lost for good */
+		break;
+	case APP_UNKNOWN:
+		c->app = APP_OPAQUE; /* the stream's start is gone: cannot tell */
+		break;
+	default:
+		break;
+	}
+}
+
+static struct reasm_sink stream_sink(struct tracer *t, struct conn *c, int dir)
+{
+	t->cur = c;
+	t->cur_dir = dir;
+	struct reasm_sink s = { on_stream_data, on_stream_gap, t };
+	return s;
+}
+
+/* One direction ended: hand over what is held, tell the decoder. */
+static void stream_end(struct tracer *t, struct conn *c, int dir)
+{
+	struct reasm_sink sink = stream_sink(t, c, dir);
+	reasm_flush(flow_reasm_pool(t->flows), &c->rs[dir], &sink);
+	if (c->app == APP_HTTP)
+		http_end(&c->ap.http, dir, &t->hev);
+}
+
+/* ------------------------------------------------------------------ */
+/* HTTP exchange times and the TLS name link                           */
+/* ------------------------------------------------------------------ */
+
+static struct flow_timing *timing(struct conn *c, uint32_t exchange)
+{
+	struct flow_timing *tm = &c->tm[exchange % FLOW_TIMING_RING];
+	if (tm->exchange != exchange) {
+		memset(tm, 0, sizeof(*tm));
+		tm->exchange = exchange;
+	}
+	return tm;
+}
+
+/* Record this packet's HTTP events in the exchange times; give the output
+ * the time to first byte and the download time where they are known. */
+static void http_times(struct tracer *t, struct conn *c, struct ev *e)
+{
+	for (unsigned i = 0; i < t->hev.n; i++) {
+		const struct http_ev *h = &t->hev.ev[i];
+		e->http_dur[i] = -1;
+		if (!h->exchange)
+			continue;
+		struct flow_timing *tm = timing(c, h->exchange);
+		if (h->dir == 0 && h->kind == HTTP_EV_HEAD && !tm->req_first)
+			tm->req_first = t->now;
+		else if (h->dir == 0 && h->kind == HTTP_EV_END)
+			tm->req_done = t->now;
+		else if (h->dir == 1 && h->kind == HTTP_EV_HEAD) {
+			if (!tm->resp_first)
+				tm->resp_first = t->now;
+			if (tm->req_done)
+				e->http_dur[i] = t->now - tm->req_done;
+		} else if (h->dir == 1 && h->kind == HTTP_EV_END && tm->resp_first) {
+			e->http_dur[i] = t->now - tm->resp_first;
+		}
+	}
+}
+
+static void tls_link(struct tracer *t, struct conn *c, struct ev *e)
+{
+	for (unsigned i = 0; i < t->tev.n; i++) {
+		const struct tls_ev *v = &t->tev.ev[i];
+		if (v->kind != TLS_EV_CLIENT_HELLO || !v->ch || !v->ch->has_sni || c->tls_sni_linked)
+			continue;
+		c->tls_sni_linked = true;
+		e->sni_name_differs = c->fetch_id &&
+				      !fetch_sni(t->fetch, c->fetch_id, v->ch->sni, v->ch->sni_len);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* TCP                                                                 */
+/* ------------------------------------------------------------------ */
+
+static void on_retire(void *ctx, const struct conn *c, const char *why)
+{
+	struct tracer *t = ctx;
+	out_conn_done(t->out, c, why, c->fetch_id ? fetch_name(t->fetch, c->fetch_id) : NULL);
+}
+
+/* Did the decoders say anything about direction dir during this packet? */
+static bool stream_events(const struct tracer *t, int dir)
+{
+	for (unsigned i = 0; i < t->hev.n; i++)
+		if (t->hev.ev[i].dir == dir)
+			return true;
+	for (unsigned i = 0; i < t->tev.n; i++)
+		if (t->tev.ev[i].dir == dir)
+			return true;
+	return false;
+}
+
+/* Is this segment part of a TLS handshake (before application data)?
+ * Its records are handshake ones, or it is a bare ACK while neither side
+ * has sent application data yet. */
+static bool tls_handshaking(const struct tracer *t, const struct conn *c, const struct pkt *p)
+{
+	if (c->app != APP_TLS)
+		return false;
+	for (unsigned i = 0; i < t->tev.n; i++)
+		if (t->tev.ev[i].kind == TLS_EV_APPDATA)
+			return false;
+	if (p->pl_len == 0)
+		return !c->ap.tls.appdata_seen[0] && !c->ap.tls.appdata_seen[1];
+	int dir = p->sport == c->cport && !memcmp(p->src, c->cli, 16) ? 0 : 1;
+	return !c->ap.tls.appdata_seen[dir];
 }
 
 static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct flow_seg *g,
@@ -109,6 +294,7 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 {
 	flow_track(t->flows, p, g);
 	struct conn *c = g->c;
+	struct reasm_pool *pool = flow_reasm_pool(t->flows);
 	e->seg = g;
 	if (g->is_new) {
 		t->n.conns++;
@@ -118,9 +304,46 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 			e->link = link;
 		}
 	}
-	if (c->dns && p->pl_len)
-		dns_tcp(t, p, g, e);
+	int dir = g->dir;
+	struct reasm_sink sink = stream_sink(t, c, dir);
+	static const uint8_t none[1];
+	/* The data of a connection seen from its SYN starts at relative 1, so
+	 * a lost first segment is a gap, not the start. */
+	if (p->tcp_flags & TCP_SYN)
+		reasm_start(&c->rs[dir], 1);
+	if (p->pl_len) {
+		uint64_t seq = g->rel_seq + ((p->tcp_flags & TCP_SYN) ? 1 : 0);
+		reasm_push(pool, &c->rs[dir], seq, p->pl ? p->pl : none, p->pl_cap, p->pl_len, &sink,
+			   &e->rres);
+	}
+	/* The peer's ACK tells what it received: data it acknowledges that the
+	 * capture never saw is lost, not late.  A FIN's sequence number is not
+	 * data. */
+	if (g->ack_valid && c->rs[1 - dir].started) {
+		const struct flow_dir *o = &c->d[1 - dir];
+		uint64_t ack = g->rel_ack;
+		if (o->fin_seen && ack > o->fin_seq)
+			ack = o->fin_seq;
+		struct reasm_sink osink = stream_sink(t, c, 1 - dir);
+		reasm_ack(pool, &c->rs[1 - dir], ack, &osink);
+	}
+	if (p->tcp_flags & (TCP_FIN | TCP_RST))
+		stream_end(t, c, dir);
+	if (p->tcp_flags & TCP_RST)
+		stream_end(t, c, 1 - dir);
 
+	/* Bytes waiting for the rest of their message: say how far it got. */
+	if (p->pl_len && c->rs[dir].tail_len && (c->app == APP_HTTP || c->app == APP_TLS) &&
+	    !stream_events(t, dir))
+		e->held = c->rs[dir].tail_len;
+	if (c->app == APP_HTTP)
+		http_times(t, c, e);
+	if (c->app == APP_TLS)
+		tls_link(t, c, e);
+	e->http = t->hev.n || t->hev.n_dropped ? &t->hev : NULL;
+	e->tls = t->tev.n || t->tev.n_dropped ? &t->tev : NULL;
+
+	bool tls_hs = tls_handshaking(t, c, p);
 	struct step_in in = {
 		.is_dns = c->dns,
 		.is_tcp = true,
@@ -130,9 +353,60 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		.completes_handshake = g->completes_handshake,
 		.after_fin = g->after_fin,
 		.acks_dir = g->acks_dir,
+		.tls_handshake = tls_hs,
 	};
 	e->step = step_classify(&in);
+	e->secure = e->step == STEP_CONNECT && tls_hs;
 	flow_after(t->flows, g, (int)e->step);
+}
+
+/* ------------------------------------------------------------------ */
+/* QUIC                                                                */
+/* ------------------------------------------------------------------ */
+
+/* UDP port 443 carrying QUIC: the browser took HTTP/3, and the socket
+ * story happens inside QUIC.  Long headers are the handshake (connect);
+ * short headers carry the request and the response. */
+static void do_quic(struct tracer *t, const struct pkt *p, struct ev *e, struct fetch_link *link)
+{
+	struct quic_info *q = &t->quic;
+	if (quic_decode(p->pl, p->pl_cap, q) == FT_UNSUPPORTED || q->n_pkts == 0)
+		return;
+	e->quic = q;
+	bool from_client = p->dport == QUIC_PORT && p->sport != QUIC_PORT;
+	if (q->pkt[0].type == QUIC_SHORT) {
+		e->step = from_client ? STEP_WRITE : STEP_READ;
+	} else {
+		e->step = STEP_CONNECT;
+		e->secure = true;
+	}
+	if (from_client) {
+		fetch_connect(t->fetch, p->ip_ver, p->dst, p->ts_us, link);
+		e->link = link;
+		e->quic_fetch = link->fetch_id;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* one packet                                                          */
+/* ------------------------------------------------------------------ */
+
+struct tracer *trace_open(FILE *f, const struct out_opts *o, uint32_t max_conns)
+{
+	struct tracer *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->out = out_open(f, o);
+	t->flows = flow_open(max_conns, TRACE_REASM_CAP, on_retire, t);
+	t->fetch = fetch_open();
+	if (!t->out || !t->flows || !t->fetch) {
+		out_close(t->out);
+		flow_close(t->flows);
+		fetch_close(t->fetch);
+		free(t);
+		return NULL;
+	}
+	return t;
 }
 
 void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_len,
@@ -146,6 +420,10 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 	e.p = p;
 	e.step = STEP_OTHER;
 	t->n.packets++;
+	t->now = ts_us;
+	t->cur_ev = &e;
+	t->hev.n = t->hev.n_dropped = t->hev.n_heads = 0;
+	t->tev.n = t->tev.n_dropped = 0;
 
 	pkt_decode(dlt, data, cap_len, wire_len, ts_us, p);
 	t->dns_malformed = t->dns_truncated = false;
@@ -159,6 +437,9 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 		e.dns_rt[0] = dns_seen(t, p, m, p->pl_cap, p->pl_cap == p->pl_len && !p->frag);
 		e.n_dns = 1;
 		e.step = STEP_RESOLVE;
+	} else if (p->layer == LAYER_DONE && p->proto == 17 &&
+		   (p->sport == QUIC_PORT || p->dport == QUIC_PORT)) {
+		do_quic(t, p, &e, &link);
 	} else if (p->layer == LAYER_DONE && p->proto == 6) {
 		do_tcp(t, p, &e, &g, &link);
 	}
@@ -177,6 +458,7 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 	else
 		t->n.decoded++;
 	out_packet(t->out, &e);
+	t->cur_ev = NULL;
 }
 
 void trace_flush(struct tracer *t) { out_flush(t->out); }
@@ -186,6 +468,9 @@ void trace_finish(struct tracer *t)
 	if (!t)
 		return;
 	t->n.conns_evicted = flow_evicted(t->flows);
+	const struct reasm_pool *pool = flow_reasm_pool(t->flows);
+	t->n.reasm_peak = pool->peak;
+	t->n.reasm_overflows = pool->n_overflows;
 	flow_close(t->flows); /* retires the connections still open */
 	t->n.dns_unanswered = fetch_unanswered(t->fetch);
 	out_summary(t->out, &t->n);

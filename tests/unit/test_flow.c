@@ -798,137 +798,20 @@ static void test_ipv6(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* DNS over TCP accumulation                                           */
+/* DNS over TCP: a connection to port 53 is marked as such              */
 /* ------------------------------------------------------------------ */
 
 static void test_dns(void)
 {
-	uint8_t msg[2000];
-	for (size_t i = 0; i < sizeof(msg); i++)
-		msg[i] = (uint8_t)(i * 7 + 3);
-
 	struct flow_table *ft = flow_open(8, 1 << 20, NULL, NULL);
 	struct tconv cv = conv4(1, 40040, 3, 53);
 	struct conn *c = handshake(ft, &cv, 1000, 2000, 1000);
 	CHECK(c->dns);
-	CHECK(!c->partial);
-
-	/* in order: [1, 11) then [11, 31) */
-	CHECK(flow_dns_append(ft, c, 0, 1, msg, 10, 10));
-	CHECK_EQ_INT(c->dnsb[0].len, 10);
-	CHECK_EQ_INT(c->dnsb[0].next, 11);
-	CHECK(flow_dns_append(ft, c, 0, 11, msg + 10, 20, 20));
-	CHECK_EQ_INT(c->dnsb[0].len, 30);
-	CHECK(!memcmp(c->dnsb[0].buf, msg, 30));
-	/* an exact retransmission: accepted, nothing added */
-	CHECK(flow_dns_append(ft, c, 0, 11, msg + 10, 20, 20));
-	CHECK_EQ_INT(c->dnsb[0].len, 30);
-	/* overlapping: [21, 41) adds only [31, 41) */
-	CHECK(flow_dns_append(ft, c, 0, 21, msg + 20, 20, 20));
-	CHECK_EQ_INT(c->dnsb[0].len, 40);
-	CHECK_EQ_INT(c->dnsb[0].next, 41);
-	CHECK(!memcmp(c->dnsb[0].buf, msg, 40));
-	CHECK(!c->partial);
-
-	/* consume part, then the rest */
-	flow_dns_consume(ft, c, 0, 15);
-	CHECK_EQ_INT(c->dnsb[0].len, 25);
-	CHECK(!memcmp(c->dnsb[0].buf, msg + 15, 25));
-	CHECK(flow_dns_append(ft, c, 0, 41, msg + 40, 5, 5));
-	CHECK_EQ_INT(c->dnsb[0].len, 30);
-	CHECK(!memcmp(c->dnsb[0].buf, msg + 15, 30));
-	flow_dns_consume(ft, c, 0, 30);
-	CHECK_EQ_INT(c->dnsb[0].len, 0);
-	flow_dns_consume(ft, c, 0, 5); /* more than there is: stays empty */
-	CHECK_EQ_INT(c->dnsb[0].len, 0);
-	/* an empty buffer keeps its place in the stream */
-	CHECK(flow_dns_append(ft, c, 0, 46, msg + 45, 4, 4));
-	CHECK_EQ_INT(c->dnsb[0].len, 4);
-	CHECK(!memcmp(c->dnsb[0].buf, msg + 45, 4));
-	CHECK(flow_dns_append(ft, c, 0, 40, msg + 39, 5, 5)); /* old bytes only */
-	CHECK_EQ_INT(c->dnsb[0].len, 4);
-
-	/* a gap: lost for good, connection partial */
-	CHECK(!flow_dns_append(ft, c, 0, 60, msg + 59, 10, 10));
-	CHECK(c->partial);
-	CHECK(c->dnsb[0].lost);
-	CHECK_EQ_INT(c->dnsb[0].len, 0);
-	CHECK(!flow_dns_append(ft, c, 0, 50, msg + 49, 10, 10)); /* even in order now */
-	CHECK(c->dnsb[0].lost);
-	CHECK_EQ_INT(c->dnsb[0].len, 0);
-
-	/* the other direction is independent; a snapped payload loses it */
-	CHECK(flow_dns_append(ft, c, 1, 1, msg, 8, 8));
-	CHECK_EQ_INT(c->dnsb[1].len, 8);
-	CHECK(!c->dnsb[1].lost);
-	CHECK(!flow_dns_append(ft, c, 1, 9, msg + 8, 30, 100));
-	CHECK(c->dnsb[1].lost);
-	CHECK_EQ_INT(c->dnsb[1].len, 0);
-	flow_close(ft);
-
-	/* pl_cap < pl_len on the first segment of a fresh connection */
-	ft = flow_open(8, 1 << 20, NULL, NULL);
-	cv = conv4(1, 40041, 3, 53);
-	c = handshake(ft, &cv, 1, 2, 1000);
-	CHECK(!flow_dns_append(ft, c, 0, 1, msg, 0, 40));
-	CHECK(c->partial);
-	CHECK(c->dnsb[0].lost);
-	flow_close(ft);
-
-	/* the total cap across connections: 1024 bytes */
-	ft = flow_open(8, 1024, NULL, NULL);
-	cv = conv4(1, 40042, 3, 53);
-	c = handshake(ft, &cv, 1, 2, 1000);
-	CHECK(flow_dns_append(ft, c, 0, 1, msg, 600, 600));
-	CHECK_EQ_INT(c->dnsb[0].len, 600);
-	CHECK(!c->partial);
-	CHECK(!flow_dns_append(ft, c, 0, 601, msg + 600, 500, 500)); /* 1100 > 1024 */
-	CHECK(c->partial);
-	CHECK(c->dnsb[0].lost);
-	/* the lost buffer gave its bytes back: another connection may use them */
-	struct tconv cv2 = conv4(1, 40043, 3, 53);
-	struct conn *c2 = handshake(ft, &cv2, 1, 2, 2000);
-	CHECK(c2 != c);
-	CHECK(flow_dns_append(ft, c2, 0, 1, msg, 1000, 1000));
-	CHECK_EQ_INT(c2->dnsb[0].len, 1000);
-	CHECK(!c2->partial);
-	/* ... and while c2 holds them, a third cannot */
-	struct tconv cv3 = conv4(1, 40044, 3, 53);
-	struct conn *c3 = handshake(ft, &cv3, 1, 2, 3000);
-	CHECK(!flow_dns_append(ft, c3, 0, 1, msg, 10, 10));
-	CHECK(c3->partial);
-	/* a message bigger than one DNS message can be, under a large cap */
-	flow_close(ft);
-	ft = flow_open(8, 1 << 20, NULL, NULL);
-	cv = conv4(1, 40045, 3, 53);
-	c = handshake(ft, &cv, 1, 2, 1000);
-	bool ok = true;
-	uint64_t rel = 1;
-	for (int k = 0; k < 40 && ok; k++) { /* 40 * 2000 > 65537 */
-		ok = flow_dns_append(ft, c, 0, rel, msg, sizeof(msg), sizeof(msg));
-		rel += sizeof(msg);
-	}
-	CHECK(!ok);
-	CHECK(c->partial);
-	CHECK(rel - 1 > FLOW_DNS_BUF_MAX);
-	CHECK(rel - 1 <= FLOW_DNS_BUF_MAX + sizeof(msg));
-	/* a connection evicted while it holds a buffer frees it (ASan checks) */
-	flow_close(ft);
-	ft = flow_open(1, 1 << 20, NULL, NULL);
-	cv = conv4(1, 40046, 3, 53);
-	c = handshake(ft, &cv, 1, 2, 1000);
-	CHECK(flow_dns_append(ft, c, 0, 1, msg, 100, 100));
-	cv2 = conv4(1, 40047, 3, 53);
-	c2 = handshake(ft, &cv2, 1, 2, 2000);
-	CHECK_EQ_INT(flow_evicted(ft), 1);
-	CHECK_EQ_INT(c2->dnsb[0].len, 0);
-	CHECK(flow_dns_append(ft, c2, 0, 1, msg, 100, 100));
+	struct tconv cv2 = conv4(1, 40041, 3, 80);
+	c = handshake(ft, &cv2, 1000, 2000, 2000);
+	CHECK(!c->dns);
 	flow_close(ft);
 }
-
-/* ------------------------------------------------------------------ */
-/* 10000 pseudo-random segments over a few connections                 */
-/* ------------------------------------------------------------------ */
 
 static uint32_t lcg_state = 12345;
 
@@ -980,11 +863,6 @@ static void test_random(void)
 		flow_track(ft, &p, &s);
 		if (s.dir != 0 && s.dir != 1)
 			bad_dir++;
-		if (s.c->dns && len > 0 && !(fl & TCP_SYN))
-			(void)flow_dns_append(ft, s.c, s.dir, s.rel_seq, p.pl, p.pl_cap,
-					      p.pl_len);
-		if (s.c->dns && (jump >> 16) % 3 == 0)
-			flow_dns_consume(ft, s.c, s.dir, lcg() % 200);
 		flow_after(ft, &s, (int)(lcg() % 10) - 1);
 		if (seq == base[k][dir])
 			base[k][dir] += len + ((fl & (TCP_SYN | TCP_FIN)) ? 1 : 0);

@@ -5,15 +5,21 @@
 #include "step.h"
 #include "t.h"
 
-static enum step cls(bool dns, bool tcp, bool from_client, uint8_t flags, uint32_t len,
-		     bool hs, bool after_fin, int acks)
+static enum step cls_tls(bool dns, bool tcp, bool from_client, uint8_t flags, uint32_t len,
+			 bool hs, bool after_fin, int acks, bool tls)
 {
 	struct step_in in = {
 		.is_dns = dns, .is_tcp = tcp, .from_client = from_client, .flags = flags,
 		.pl_len = len, .completes_handshake = hs, .after_fin = after_fin,
-		.acks_dir = (int8_t)acks,
+		.acks_dir = (int8_t)acks, .tls_handshake = tls,
 	};
 	return step_classify(&in);
+}
+
+static enum step cls(bool dns, bool tcp, bool from_client, uint8_t flags, uint32_t len,
+		     bool hs, bool after_fin, int acks)
+{
+	return cls_tls(dns, tcp, from_client, flags, len, hs, after_fin, acks, false);
 }
 
 int main(void)
@@ -50,6 +56,19 @@ int main(void)
 	CHECK_EQ_INT(cls(false, true, true, TCP_ACK, 0, false, true, 1), STEP_CLOSE);
 	/* SYN wins over RST/FIN in the same segment (a SYN-FIN scan is a connect attempt) */
 	CHECK_EQ_INT(cls(false, true, true, TCP_SYN | TCP_FIN, 0, false, false, -1), STEP_CONNECT);
+
+	/* TLS handshake records (and bare ACKs before application data) are the
+	 * secure-channel part of connect(); FIN/RST still close, SYN connects */
+	CHECK_EQ_INT(cls_tls(false, true, true, TCP_ACK | TCP_PSH, 517, false, false, -1, true),
+		     STEP_CONNECT);
+	CHECK_EQ_INT(cls_tls(false, true, false, TCP_ACK, 1448, false, false, -1, true), STEP_CONNECT);
+	CHECK_EQ_INT(cls_tls(false, true, false, TCP_ACK, 0, false, false, 0, true), STEP_CONNECT);
+	CHECK_EQ_INT(cls_tls(false, true, true, TCP_FIN | TCP_ACK, 0, false, false, -1, true),
+		     STEP_CLOSE);
+	CHECK_EQ_INT(cls_tls(false, true, false, TCP_RST, 0, false, false, -1, true), STEP_CLOSE);
+	/* after the handshake, application data is write/read again */
+	CHECK_EQ_INT(cls_tls(false, true, true, TCP_ACK | TCP_PSH, 100, false, false, -1, false),
+		     STEP_WRITE);
 
 	CHECK_EQ_STR(step_name(STEP_RESOLVE), "resolve");
 	CHECK_EQ_STR(step_name(STEP_CLOSE), "close");
