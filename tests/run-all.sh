@@ -40,6 +40,7 @@ unit_all() { # each binary prints its own count line; a crash fails the suite
 suite unit unit_all
 suite golden sh tests/golden.sh
 suite public sh tests/public.sh
+suite oracle sh tests/oracle.sh
 suite cli sh tests/cli.sh
 suite badinput sh tests/badinput.sh
 suite live sh tests/live.sh

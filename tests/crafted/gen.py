@@ -207,6 +207,16 @@ def txt_rdata(*strings):
 PTR_Q = b"\xc0\x0c"  # compression pointer to the question name at offset 12
 
 
+def http_response(total, fill, headers=b""):
+    """A 200 response of exactly `total` bytes whose Content-Length is right."""
+    for digits in range(1, 8):
+        head = b"HTTP/1.1 200 OK\r\n" + headers + b"Content-Length: %d\r\n\r\n"
+        body_len = total - len(head % (10 ** (digits - 1)))
+        if len(str(body_len)) == digits:
+            return (head % body_len) + fill * body_len
+    raise ValueError("no Content-Length fits %d bytes" % total)
+
+
 def dns_query(ident, name, qtype=1):
     return dns_hdr(ident, False) + question(name, qtype)
 
@@ -408,7 +418,7 @@ def gen_tcp_malformed():
     p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + 1, s + 1, "A", 502))
     req = b"GET /big HTTP/1.1\r\nHost: www.lab.test\r\nUser-Agent: curl/8.10.1\r\nAccept: */*\r\n\r\n"
     p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + 1, s + 1, "PA", 502, req))
-    body = (b"HTTP/1.1 200 OK\r\nContent-Length: 2924\r\n\r\n" + b"z" * 3000)[:3000]
+    body = http_response(3000, b"z")
     p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s + 1, c + 1 + len(req), "A", 509, body[:1000]))
     # (s + 1001 .. s + 2001 is not in the capture)
     p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s + 2001, c + 1 + len(req), "PA", 509,
@@ -454,8 +464,7 @@ def gen_tcp_seqwrap():
     p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s + 1, c + 77, "A", 509))
     # 8, 9, 11: 600 bytes of response in three 200-byte segments (relative 1:201, 201:401,
     #           401:601); the second one (absolute 0xffffffc9 .. 0x00000091) crosses 2^32
-    head = b"HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/plain\r\nContent-Length: 515\r\n\r\n"
-    resp = (head + b"w" * 600)[:600]
+    resp = http_response(600, b"w", b"Server: nginx\r\nContent-Type: text/plain\r\n")
     for i in range(3):
         p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s + 1 + 200 * i, c + 77,
                          "PA" if i == 2 else "A", 509, resp[200 * i:200 * (i + 1)]))
@@ -496,7 +505,7 @@ def gen_tcp_notes():
     req = b"GET / HTTP/1.1\r\nHost: www.lab.test\r\nUser-Agent: curl/8.10.1\r\nAccept: */*\r\n\r\n"
     C2S(1, 1, "PA", 502, req)
     S2C(1, 77, "A", 509)
-    data = (b"HTTP/1.1 200 OK\r\nContent-Length: 5957\r\n\r\n" + b"n" * 6000)[:6000]
+    data = http_response(6000, b"n")
     seg = lambda i: data[1000 * i:1000 * (i + 1)]  # noqa: E731
     # 8: server 1:1001
     S2C(1, 77, "A", 509, seg(0))

@@ -34,7 +34,14 @@
 #       anything else in lab.test: NXDOMAIN with the lab.test SOA
 #   nginx (tests/record/nginx.conf) on 192.0.2.80:80 and [2001:db8::80]:80,
 #     keepalive on; files: / (index.html), /style.css, /data.bin (16 KiB),
-#     /big.bin (200 KiB), /slow/mid.bin (32 KiB, sent at 8 KiB/s).
+#     /big.bin (200 KiB), /slow/mid.bin (32 KiB, sent at 8 KiB/s),
+#     /gz/lines.txt (4 KiB of text, gzip-compressed on request);
+#     /post answers 200 "ok" to any method (the body is read and dropped).
+#     Also HTTPS on port 443 (HTTP/1.1, TLS 1.2 and 1.3) with a self-signed
+#     certificate for www.lab.test that this script makes with openssl in
+#     its temp dir.  No QUIC: UDP 443 is closed.
+#   tests/record/http10_server.py on 192.0.2.80:8080: HTTP/1.0 answers with
+#     no Content-Length, the body ended by closing the connection.
 #   The client's /etc/resolv.conf is /etc/netns/ftlab-cli/resolv.conf
 #   (nameserver 192.0.2.53), its /etc/hosts has only localhost lines, and its
 #   /etc/gai.conf makes getaddrinfo sort IPv4 first, so a plain curl asks for
@@ -67,6 +74,26 @@
 #   snap96.pcap         a cold fetch captured with -s 96 (payloads cut).
 #   midstream.pcap      capture started ~1 s into a throttled download
 #                       (/slow/mid.bin): no SYN, no DNS; data, then FIN.
+#   lab-chunked-gzip.pcap   curl --compressed /gz/lines.txt: a response with
+#                       Transfer-Encoding: chunked and Content-Encoding: gzip.
+#   lab-large.pcap      curl /big.bin: 200 KiB over ~140 MSS-sized segments.
+#   lab-head-304-404.pcap   one curl, one connection: HEAD /, a conditional
+#                       GET / (If-None-Match: nginx's ETag) -> 304, GET /nope
+#                       -> 404.
+#   lab-post.pcap       curl --data-binary @FILE (400 bytes) POST /post -> 200.
+#   lab-http10-close.pcap   curl http://www.lab.test:8080/ : HTTP/1.0 200
+#                       without Content-Length; the server's FIN ends the body.
+#   lab-https-tls13.pcap, lab-https-tls12.pcap   curl -k --http1.1 https://
+#                       www.lab.test/ with TLS 1.3, resp. TLS 1.2 only: DNS,
+#                       handshake (SNI, ALPN), application data, close_notify,
+#                       FIN.
+#   lab-pipelined.pcap  tests/record/pipeline_client.py: GET / and GET
+#                       /style.css pipelined in one segment.
+#   lab-slow-writer.pcap    tests/record/slow_client.py: the request written
+#                       7 bytes at a time (TCP_NODELAY, 20 ms apart).
+#   lab-quic.pcap       headless Chromium forced to QUIC for www.lab.test:443:
+#                       QUIC Initial packets over UDP answered by ICMP port
+#                       unreachable (nginx has no QUIC).
 set -eu
 
 log() { printf 'record: %s\n' "$*" >&2; }
@@ -79,7 +106,9 @@ REPO=$(cd "$HERE/../.." && pwd)
 # Every recorded capture, in recording order.
 ALL="cold-fetch.pcap cold-fetch.pcapng nxdomain.pcap cname.pcap dns-tcp.pcap
 dns-records.pcap refused.pcap keepalive.pcap ipv6.pcap any-sll2.pcap
-snap96.pcap midstream.pcap"
+snap96.pcap midstream.pcap lab-chunked-gzip.pcap lab-large.pcap
+lab-head-304-404.pcap lab-post.pcap lab-http10-close.pcap lab-https-tls13.pcap
+lab-https-tls12.pcap lab-pipelined.pcap lab-slow-writer.pcap lab-quic.pcap"
 
 ONLY=""         # --only list as given
 WANT=""         # the files to record (all of them without --only)
@@ -145,6 +174,12 @@ need_pkgs() {
 	command -v dumpcap  >/dev/null 2>&1 || need="$need wireshark-common"
 	command -v tshark   >/dev/null 2>&1 || need="$need tshark"
 	command -v capinfos >/dev/null 2>&1 || need="$need wireshark-common"
+	command -v openssl  >/dev/null 2>&1 || need="$need openssl"
+	command -v python3  >/dev/null 2>&1 || need="$need python3"
+	# Chromium is big: only when the QUIC capture is to be recorded.
+	if want lab-quic.pcap; then
+		command -v chromium >/dev/null 2>&1 || need="$need chromium"
+	fi
 	echo "$need"
 }
 missing=$(need_pkgs)
@@ -264,7 +299,7 @@ EOF
 # ---------------------------------------------------------------- servers
 LAB=$(mktemp -d /tmp/ftlab.XXXXXX)
 chmod 755 "$LAB"
-mkdir -p "$LAB/html/slow" "$LAB/tmp" "$LAB/named"
+mkdir -p "$LAB/html/slow" "$LAB/html/gz" "$LAB/tmp" "$LAB/named" "$LAB/tls"
 cat >"$LAB/html/index.html" <<'EOF'
 <!DOCTYPE html>
 <html><head><title>lab</title><link rel="stylesheet" href="/style.css"></head>
@@ -279,6 +314,18 @@ yes 'fetchtrace lab filler line 0123456789abcdefghijklmnopqrstuvwxyz' |
 	head -c 204800 >"$LAB/html/big.bin"
 yes 'fetchtrace lab filler line 0123456789abcdefghijklmnopqrstuvwxyz' |
 	head -c 32768 >"$LAB/html/slow/mid.bin"
+# Text that nginx gzips for /gz/ (lab-chunked-gzip.pcap).
+for i in $(seq 1 64); do
+	printf 'line %02d: fetchtrace lab text, compressed by nginx gzip on request\n' "$i"
+done | head -c 4096 >"$LAB/html/gz/lines.txt"
+# The POST body (lab-post.pcap): 400 bytes.
+yes 'name=fetchtrace&lab=post&filler=0123456789abcdefghij' | tr '\n' '&' |
+	head -c 400 >"$LAB/post.txt"
+# Self-signed certificate for www.lab.test (HTTPS server; never in the repo).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	-days 30 -subj /CN=www.lab.test -addext subjectAltName=DNS:www.lab.test \
+	-keyout "$LAB/tls/www.lab.test.key" -out "$LAB/tls/www.lab.test.crt" \
+	>/dev/null 2>&1 || die "openssl could not make the lab certificate"
 chmod -R a+rX "$LAB"
 
 log "starting named and nginx in $SRV"
@@ -289,8 +336,12 @@ sed -e "s|@LAB@|$LAB|g" -e "s|@HERE@|$HERE|g" "$HERE/named.conf.in" \
 ip netns exec "$SRV" /usr/sbin/named -g -c "$LAB/named.conf" \
 	>"$LAB/named.log" 2>&1 &
 PIDS="$PIDS $!"
-ip netns exec "$SRV" "$NGINX" -p "$LAB/" -c "$HERE/nginx.conf" -e "$LAB/error.log" \
+sed -e "s|@LAB@|$LAB|g" "$HERE/nginx.conf" >"$LAB/nginx.conf"
+ip netns exec "$SRV" "$NGINX" -p "$LAB/" -c "$LAB/nginx.conf" -e "$LAB/error.log" \
 	>/dev/null 2>&1 &
+PIDS="$PIDS $!"
+ip netns exec "$SRV" python3 "$HERE/http10_server.py" "$WEB4" 8080 \
+	>"$LAB/http10.log" 2>&1 &
 PIDS="$PIDS $!"
 
 # Wait until both answer (each probe is one DNS query or one HTTP GET inside
@@ -299,12 +350,14 @@ ok=""
 for _ in $(seq 50); do
 	if in_cli dig +short +time=1 +tries=1 "@$DNS4" www.lab.test A 2>/dev/null |
 		grep -q "^$WEB4\$" &&
-		in_cli curl -s -o /dev/null --max-time 1 "http://$WEB4/"; then
+		in_cli curl -s -o /dev/null --max-time 1 "http://$WEB4/" &&
+		in_cli curl -s -k -o /dev/null --max-time 1 "https://$WEB4/" &&
+		in_cli curl -s -o /dev/null --max-time 1 "http://$WEB4:8080/"; then
 		ok=1; break
 	fi
 	sleep 0.2
 done
-[ -n "$ok" ] || { cat "$LAB/named.log" "$LAB/error.log" >&2 2>/dev/null || true
+[ -n "$ok" ] || { cat "$LAB/named.log" "$LAB/error.log" "$LAB/http10.log" >&2 2>/dev/null || true
 	die "lab servers did not come up"; }
 sleep 1          # let the probe connections finish closing
 
@@ -312,11 +365,15 @@ sleep 1          # let the probe connections finish closing
 mkdir -p "$OUT"
 
 # cap_start FILE [extra tcpdump options...]  - tcpdump on the client's veth
+# (filter: $FILTER, or "$FILTER and ($CAP_AND)" while CAP_AND is set)
+CAP_AND=""
 cap_start() {
 	local file=$1; shift
+	local filter=$FILTER
+	[ -z "$CAP_AND" ] || filter="$FILTER and ($CAP_AND)"
 	rm -f "$file"
 	: >"$LAB/cap.log"
-	ip netns exec "$CLI" tcpdump --immediate-mode -Z root -U -n -i "$CLI_IF" "$@" -w "$file" "$FILTER" \
+	ip netns exec "$CLI" tcpdump --immediate-mode -Z root -U -n -i "$CLI_IF" "$@" -w "$file" "$filter" \
 		2>"$LAB/cap.log" &
 	CAP_PID=$!
 	wait_for 'listening on'
@@ -458,6 +515,106 @@ if want midstream.pcap; then
 	cap_stop
 fi
 
+if want lab-chunked-gzip.pcap; then
+	log "lab-chunked-gzip.pcap"
+	cap_start "$OUT/lab-chunked-gzip.pcap"
+	in_cli $CURL --compressed http://www.lab.test/gz/lines.txt
+	cap_stop
+fi
+
+if want lab-large.pcap; then
+	log "lab-large.pcap"
+	cap_start "$OUT/lab-large.pcap"
+	in_cli $CURL http://www.lab.test/big.bin
+	cap_stop
+fi
+
+if want lab-head-304-404.pcap; then
+	log "lab-head-304-404.pcap"
+	# nginx's ETag for / (from the file's mtime and size), asked before the
+	# capture starts.
+	etag=$(in_cli curl -sS -I --max-time 5 http://www.lab.test/ |
+		tr -d '\r' | awk 'tolower($1) == "etag:" { print $2 }')
+	[ -n "$etag" ] || die "no ETag for /"
+	sleep 1
+	cap_start "$OUT/lab-head-304-404.pcap"
+	# One curl, three transfers (--next), one kept-alive connection.
+	o="-sS -o /dev/null --max-time 20"
+	in_cli curl $o -I http://www.lab.test/ \
+		--next $o -H "If-None-Match: $etag" http://www.lab.test/ \
+		--next $o http://www.lab.test/nope
+	cap_stop
+fi
+
+if want lab-post.pcap; then
+	log "lab-post.pcap"
+	cap_start "$OUT/lab-post.pcap"
+	# 400 bytes: far below curl 7.88's Expect: 100-continue threshold, so
+	# headers and body go out at once, without a 100 Continue.
+	in_cli $CURL --data-binary @"$LAB/post.txt" http://www.lab.test/post
+	cap_stop
+fi
+
+if want lab-http10-close.pcap; then
+	log "lab-http10-close.pcap"
+	cap_start "$OUT/lab-http10-close.pcap"
+	in_cli $CURL http://www.lab.test:8080/
+	cap_stop
+fi
+
+if want lab-https-tls13.pcap; then
+	log "lab-https-tls13.pcap"
+	cap_start "$OUT/lab-https-tls13.pcap"
+	# The session keys go to the lab dir only: the checks below use them to
+	# see the (encrypted) TLS 1.3 close_notify.
+	in_cli env SSLKEYLOGFILE="$LAB/tls13.keys" \
+		$CURL -k --http1.1 --tlsv1.3 https://www.lab.test/
+	cap_stop
+fi
+
+if want lab-https-tls12.pcap; then
+	log "lab-https-tls12.pcap"
+	cap_start "$OUT/lab-https-tls12.pcap"
+	in_cli env SSLKEYLOGFILE="$LAB/tls12.keys" \
+		$CURL -k --http1.1 --tlsv1.2 --tls-max 1.2 https://www.lab.test/
+	cap_stop
+fi
+
+if want lab-pipelined.pcap; then
+	log "lab-pipelined.pcap"
+	cap_start "$OUT/lab-pipelined.pcap"
+	in_cli python3 "$HERE/pipeline_client.py" www.lab.test 80
+	cap_stop
+fi
+
+if want lab-slow-writer.pcap; then
+	log "lab-slow-writer.pcap"
+	cap_start "$OUT/lab-slow-writer.pcap"
+	in_cli python3 "$HERE/slow_client.py" www.lab.test 80 /
+	cap_stop
+fi
+
+if want lab-quic.pcap; then
+	log "lab-quic.pcap"
+	# Headless Chromium in the client namespace (which has no route but the
+	# lab), forced to QUIC for www.lab.test:443.  nginx has no QUIC, so the
+	# server's kernel answers the Initial packets with ICMP port unreachable.
+	mkdir -p "$LAB/chromium/home" "$LAB/chromium/profile"
+	CAP_AND="udp port 443 or icmp or icmp6 or tcp port 443 or port 53"
+	cap_start "$OUT/lab-quic.pcap"
+	CAP_AND=""
+	in_cli env HOME="$LAB/chromium/home" timeout 30 chromium --headless \
+		--no-sandbox --disable-gpu --no-first-run \
+		--disable-background-networking --disable-component-update \
+		--disable-sync --user-data-dir="$LAB/chromium/profile" \
+		--host-resolver-rules="MAP * ~NOTFOUND, EXCLUDE www.lab.test" \
+		--enable-quic --origin-to-force-quic-on=www.lab.test:443 \
+		--ignore-certificate-errors --dump-dom https://www.lab.test/ \
+		>"$LAB/chromium/dom.html" 2>"$LAB/chromium/stderr.log" || true
+	sleep 2
+	cap_stop
+fi
+
 # ---------------------------------------------------------------- checks + README
 for f in $WANT; do chmod 644 "$OUT/$f"; done   # dumpcap creates its file 0600
 count() { capinfos -c -M "$1" 2>/dev/null | awk -F: '/Number of packets/ {gsub(/ /,"",$2); print $2}'; }
@@ -502,6 +659,70 @@ check keepalive.pcap 'http.request.uri=="/data.bin"' "third request"
 check ipv6.pcap "tcp.flags.syn==1 && ipv6.dst==$WEB6" "SYN over IPv6"
 checknot midstream.pcap 'tcp.flags.syn==1' "no SYN"
 check midstream.pcap 'tcp.flags.fin==1' "FIN"
+# lab-*: the newer captures.
+# atleast FILE FILTER N WHAT   (FILTER must match at least N packets)
+atleast() {
+	want "$1" || return 0
+	local n
+	n=$(tshark -r "$OUT/$1" -Y "$2" 2>/dev/null | wc -l)
+	[ "$n" -ge "$3" ] || { log "CHECK FAILED: $1: $4 ($2: $n < $3)"; fail=1; }
+}
+# exactly FILE FILTER N WHAT
+exactly() {
+	want "$1" || return 0
+	local n
+	n=$(tshark -r "$OUT/$1" -Y "$2" 2>/dev/null | wc -l)
+	[ "$n" -eq "$3" ] || { log "CHECK FAILED: $1: $4 ($2: $n != $3)"; fail=1; }
+}
+# checkkeys FILE KEYLOG FILTER WHAT   (decrypting TLS with the session keys)
+checkkeys() {
+	want "$1" || return 0
+	[ -n "$(tshark -r "$OUT/$1" -o "tls.keylog_file:$2" -Y "$3" 2>/dev/null | head -1)" ] ||
+		{ log "CHECK FAILED: $1: $4 ($3)"; fail=1; }
+}
+for f in lab-chunked-gzip.pcap lab-large.pcap lab-head-304-404.pcap \
+	lab-post.pcap lab-http10-close.pcap lab-https-tls13.pcap \
+	lab-https-tls12.pcap lab-pipelined.pcap lab-slow-writer.pcap; do
+	check "$f" 'dns.flags.response==1 && dns.qry.name=="www.lab.test" && dns.a' "A answer"
+	exactly "$f" "tcp.flags.syn==1 && tcp.flags.ack==0 && ip.dst==$WEB4" 1 "one connection"
+	check "$f" "tcp.flags.fin==1 && ip.src==$WEB4" "FIN from the server"
+	check "$f" "tcp.flags.fin==1 && ip.dst==$WEB4" "FIN from the client"
+done
+check lab-chunked-gzip.pcap 'http.accept_encoding contains "gzip"' "Accept-Encoding: gzip"
+check lab-chunked-gzip.pcap 'http.response.code==200 && http.transfer_encoding=="chunked" && http.content_encoding=="gzip"' "chunked + gzip response"
+checknot lab-chunked-gzip.pcap 'http.content_length' "no Content-Length"
+atleast lab-large.pcap "ip.src==$WEB4 && tcp.len==1448" 130 "full-sized segments"
+check lab-large.pcap 'http.response.code==200 && http.content_length==204800' "200, 204800 bytes"
+check lab-head-304-404.pcap 'http.request.method=="HEAD" && http.request.uri=="/"' "HEAD /"
+check lab-head-304-404.pcap 'http.request.method=="GET" && http.request.line contains "If-None-Match: "' "conditional GET"
+check lab-head-304-404.pcap 'http.response.code==304' "304"
+check lab-head-304-404.pcap 'http.request.uri=="/nope"' "GET /nope"
+check lab-head-304-404.pcap 'http.response.code==404' "404"
+check lab-post.pcap 'http.request.method=="POST" && http.request.uri=="/post" && http.content_length==400' "POST of 400 bytes"
+check lab-post.pcap 'http.response.code==200' "200"
+check lab-http10-close.pcap 'http.response.version=="HTTP/1.0" && http.response.code==200' "HTTP/1.0 200"
+checknot lab-http10-close.pcap 'http.content_length' "no Content-Length"
+check lab-http10-close.pcap 'tcp.flags.fin==1 && tcp.srcport==8080' "server closes"
+for f in lab-https-tls13.pcap lab-https-tls12.pcap; do
+	check "$f" 'tls.handshake.type==1 && tls.handshake.extensions_server_name=="www.lab.test" && tls.handshake.extensions_alpn_str=="http/1.1"' "ClientHello with SNI and ALPN"
+	check "$f" 'tls.handshake.type==2' "ServerHello"
+	check "$f" 'tls.app_data' "application data"
+done
+check lab-https-tls13.pcap 'tls.handshake.type==2 && tls.handshake.extensions.supported_version==0x0304' "TLS 1.3 ServerHello"
+check lab-https-tls12.pcap 'tls.handshake.type==2 && tls.handshake.version==0x0303' "TLS 1.2 ServerHello"
+checknot lab-https-tls12.pcap 'tls.handshake.extensions.supported_version==0x0304' "no TLS 1.3"
+check lab-https-tls12.pcap 'tls.record.content_type==21' "(encrypted) alert record"
+checkkeys lab-https-tls13.pcap "$LAB/tls13.keys" 'tls.alert_message.desc==0' "close_notify"
+checkkeys lab-https-tls12.pcap "$LAB/tls12.keys" 'tls.alert_message.desc==0' "close_notify"
+checkkeys lab-https-tls13.pcap "$LAB/tls13.keys" 'http.response.code==200' "200 inside TLS"
+check lab-pipelined.pcap 'count(http.request.method)==2' "two requests in one segment"
+exactly lab-pipelined.pcap 'http.response.code==200' 2 "two responses"
+atleast lab-slow-writer.pcap "ip.dst==$WEB4 && tcp.dstport==80 && tcp.len>0 && tcp.len<=7" 10 "request in pieces"
+check lab-slow-writer.pcap 'http.request.method=="GET"' "reassembled GET"
+check lab-slow-writer.pcap 'http.response.code==200' "200"
+check lab-quic.pcap 'quic.long.packet_type==0 && ip.dst==192.0.2.80 && udp.dstport==443' "QUIC Initial to 192.0.2.80"
+check lab-quic.pcap 'quic.long.packet_type==0 && quic.frame_type==6' "CRYPTO frames in the Initial"
+check lab-quic.pcap 'icmp.type==3 && icmp.code==3' "ICMP port unreachable"
 ! want any-sll2.pcap ||
 [ "$(capinfos -E "$OUT/any-sll2.pcap" | awk -F': *' '/encapsulation/ {print $2}')" = \
 	"Linux cooked-mode capture v2" ] || { log "CHECK FAILED: any-sll2 link type"; fail=1; }
@@ -528,6 +749,8 @@ in documentation address ranges only:
 | client (netns \`ftlab-cli\`, veth \`ftv-cli\`) | $CLI4, $CLI6 | runs curl / dig / the capture |
 | DNS (netns \`ftlab-srv\`) | $DNS4, $DNS6 port 53 | named (BIND 9), authoritative-only for \`lab.test\` |
 | web (netns \`ftlab-srv\`) | $WEB4, [$WEB6] port 80 | nginx, keepalive on |
+| web (netns \`ftlab-srv\`) | $WEB4, [$WEB6] port 443 | the same nginx over HTTPS (HTTP/1.1; TLS 1.2 and 1.3; self-signed certificate for \`www.lab.test\` made per run; no QUIC, UDP 443 closed) |
+| web (netns \`ftlab-srv\`) | $WEB4 port 8080 | \`tests/record/http10_server.py\`: HTTP/1.0, no Content-Length, closes to end the body |
 
 Names: \`www.lab.test\` A $WEB4 / AAAA $WEB6; \`alias.lab.test\` CNAME
 \`cdn.lab.test\` CNAME \`www.lab.test\`; \`v6only.lab.test\` AAAA only;
@@ -566,6 +789,26 @@ row snap96.pcap 'tcpdump -i ftv-cli -s 96 -w FILE; curl http://www.lab.test/' \
 	'a cold fetch with snap length 96: headers kept, DNS and HTTP payloads cut'
 row midstream.pcap 'curl http://www.lab.test/slow/mid.bin & sleep 1; then tcpdump -i ftv-cli -w FILE' \
 	'starts in the middle of a server-throttled (8 KiB/s) 32 KiB download: no DNS, no SYN; data segments and ACKs, then the FIN exchange'
+row lab-chunked-gzip.pcap 'curl --compressed http://www.lab.test/gz/lines.txt' \
+	'DNS, connection, GET with Accept-Encoding: deflate, gzip, br, zstd; 200 with Transfer-Encoding: chunked and Content-Encoding: gzip (4 KiB of text, no Content-Length); FIN exchange'
+row lab-large.pcap 'curl http://www.lab.test/big.bin' \
+	'DNS, connection, GET; 200 with a 200 KiB (204800-byte) body in ~140 full-sized (1448-byte) segments and the client ACKs; FIN exchange'
+row lab-head-304-404.pcap 'curl -I http://www.lab.test/ --next -sS -o /dev/null -H "If-None-Match: ETAG" http://www.lab.test/ --next -sS -o /dev/null http://www.lab.test/nope (ETAG: the ETag nginx gives for /, asked before the capture)' \
+	'one kept-alive connection, three exchanges: HEAD / -> 200 (headers only); conditional GET / -> 304 Not Modified (no body); GET /nope -> 404 with nginx error page; then FIN'
+row lab-post.pcap 'curl --data-binary @FILE http://www.lab.test/post (FILE: 400 bytes)' \
+	'POST /post with Content-Length 400 (form content type; headers and body written at once, no Expect: 100-continue); nginx reads the body and answers 200 "ok"'
+row lab-http10-close.pcap 'curl http://www.lab.test:8080/' \
+	'DNS, connection to port 8080; HTTP/1.1 GET answered HTTP/1.0 200 with no Content-Length: the body ends when the server closes (server FIN first)'
+row lab-https-tls13.pcap 'curl -k --http1.1 --tlsv1.3 https://www.lab.test/' \
+	'DNS, connection to 443; TLS 1.3: ClientHello (SNI www.lab.test, ALPN http/1.1), ServerHello, then only encrypted records (the GET, 200, session tickets and the close_notify alert all look like application data); FIN exchange'
+row lab-https-tls12.pcap 'curl -k --http1.1 --tlsv1.2 --tls-max 1.2 https://www.lab.test/' \
+	'DNS, connection to 443; TLS 1.2: ClientHello (SNI, ALPN http/1.1), ServerHello, Certificate, ServerKeyExchange, ServerHelloDone, ClientKeyExchange, ChangeCipherSpec, Finished; application data (GET, 200); encrypted close_notify alert (record type 21); FIN exchange'
+row lab-pipelined.pcap 'python3 tests/record/pipeline_client.py www.lab.test 80' \
+	'getaddrinfo (A and AAAA), connection; GET / and GET /style.css (Connection: close) pipelined in one segment; the two responses in order; server FIN'
+row lab-slow-writer.pcap 'python3 tests/record/slow_client.py www.lab.test 80 /' \
+	'getaddrinfo (A and AAAA), connection; the request (Connection: close) written 7 bytes per segment, 20 ms apart (TCP_NODELAY); 200 + index.html; server FIN'
+row lab-quic.pcap 'chromium --headless --enable-quic --origin-to-force-quic-on=www.lab.test:443 --dump-dom https://www.lab.test/ (tcpdump filter: the one above and (udp port 443 or icmp or icmp6 or tcp port 443 or port 53))' \
+	'DNS: HTTPS and A queries for www.lab.test (Chromium asks no AAAA: the namespace has no IPv6 default route); then a few QUIC v1 Initial packets (each a new connection: new DCID, packet number 1, 1250-byte UDP payload holding the first part of a ClientHello too big for one packet, in scrambled CRYPTO frames among PING and PADDING), each answered by ICMP port unreachable; Chromium then gives up (the origin is forced to QUIC, so no TCP fallback)'
 cat <<'CRAFTED'
 
 ## Crafted captures
@@ -591,7 +834,7 @@ echo
 echo "captures in $OUT:"
 for f in $ALL; do
 	if want "$f"; then r=recorded; else r=kept; fi
-	printf '  %-18s %7s bytes %4s packets  (%s)\n' "$f" "$(size "$OUT/$f")" "$(count "$OUT/$f")" "$r"
+	printf '  %-22s %7s bytes %4s packets  (%s)\n' "$f" "$(size "$OUT/$f")" "$(count "$OUT/$f")" "$r"
 done
 if [ "$fail" -ne 0 ]; then
 	echo "some checks failed (see above)"

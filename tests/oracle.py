@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""oracle.py - check fetchtrace's decoding against tshark's on the same captures.
+
+For each capture: the DNS messages (id, name asked, query or answer), the HTTP
+requests (method, target, Host) and responses (status), the TLS SNI names, and
+every TCP segment's relative sequence and acknowledgement numbers must be the
+same in both.  Prints one line per check and "oracle: N passed, N failed".
+"""
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+BIN = os.environ.get("FETCHTRACE", os.path.join(ROOT, "build/san/fetchtrace"))
+if not os.path.isabs(BIN):
+    BIN = os.path.join(ROOT, BIN)
+
+CAPTURES = [
+    "cold-fetch.pcap", "cname.pcap", "nxdomain.pcap", "dns-tcp.pcap", "dns-records.pcap",
+    "keepalive.pcap", "ipv6.pcap", "refused.pcap", "lab-head-304-404.pcap", "lab-post.pcap",
+    "lab-pipelined.pcap", "lab-slow-writer.pcap", "lab-chunked-gzip.pcap", "lab-large.pcap",
+    "lab-http10-close.pcap", "lab-https-tls13.pcap", "lab-https-tls12.pcap",
+]
+
+passed = failed = 0
+
+
+def check(name, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print("ok oracle %s" % name)
+    else:
+        failed += 1
+        print("FAIL oracle %s %s" % (name, detail))
+
+
+def tshark(path, display_filter, fields):
+    cmd = ["tshark", "-n", "-r", path, "-Y", display_filter, "-T", "fields", "-E", "separator=|"]
+    for f in fields:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return [line.split("|") for line in out.splitlines() if line.strip()]
+
+
+def fetchtrace(path):
+    env = dict(os.environ, TZ="UTC", LC_ALL="C", ASAN_OPTIONS="detect_leaks=1")
+    out = subprocess.run([BIN, "-r", path], capture_output=True, text=True, env=env, check=True)
+    return out.stdout.splitlines()
+
+
+PKT = re.compile(r"^ *\d+\.\d+ +(resolve|connect|write|read|close) ")
+
+
+def main():
+    if subprocess.run(["sh", "-c", "command -v tshark"], capture_output=True).returncode:
+        print("skip oracle: tshark not installed")
+        print("oracle: 0 passed, 0 failed, 1 skipped")
+        return 0
+    for cap in CAPTURES:
+        path = os.path.join(ROOT, "captures", cap)
+        lines = fetchtrace(path)
+        pkts = [l for l in lines if PKT.match(l)]
+
+        # DNS: (id, name, query/answer) in packet order
+        want = [(int(i, 16), n.lower(), "answer" if r == "1" else "query")
+                for i, n, r in tshark(path, "dns", ["dns.id", "dns.qry.name", "dns.flags.response"])]
+        got = [(int(m.group(2), 16), m.group(3).lower(), m.group(1))
+               for l in pkts for m in re.finditer(r"\b(query|answer) #([0-9a-f]{4}) (\S+) ", l)]
+        check("%s dns" % cap, want == got, "tshark %s\n  fetchtrace %s" % (want, got))
+
+        # HTTP requests and responses, in order
+        # several requests in one segment come as comma-separated values
+        want = [t for m, u, h in tshark(
+            path, "http.request", ["http.request.method", "http.request.uri", "http.host"])
+            for t in zip(m.split(","), u.split(","), h.split(","))]
+        got = [(m.group(1), m.group(2), m.group(3) or "")
+               for l in pkts for m in re.finditer(
+                   r"#\d+ ([A-Z]+) (\S+) HTTP/1\.\d(?: Host: ([^\s;]+))?", l)]
+        check("%s http requests" % cap, want == got, "tshark %s\n  fetchtrace %s" % (want, got))
+        want = [int(c) for (cs,) in tshark(path, "http.response", ["http.response.code"])
+                for c in cs.split(",")]
+        got = [int(m.group(1)) for l in pkts for m in re.finditer(r"#\d+ HTTP/1\.\d (\d{3})", l)]
+        check("%s http responses" % cap, want == got, "tshark %s\n  fetchtrace %s" % (want, got))
+
+        # TLS SNI
+        want = [s for (s,) in tshark(path, "tls.handshake.type == 1",
+                                     ["tls.handshake.extensions_server_name"])]
+        got = [m.group(1) for l in pkts for m in re.finditer(r"TLS ClientHello SNI (\S+)", l)]
+        check("%s tls sni" % cap, want == got, "tshark %s\n  fetchtrace %s" % (want, got))
+
+        # TCP relative sequence and acknowledgement numbers, segment by segment
+        want = []
+        for seq, ack, flags in tshark(path, "tcp", ["tcp.seq", "tcp.ack", "tcp.flags.ack"]):
+            want.append((int(seq), int(ack) if flags in ("1", "True") and ack else None))
+        got = []
+        for l in pkts:
+            m = re.search(r" (?:[A-Z]+-)*[A-Z]+ seq (\d+)(?::\d+)?(?: ack (\d+))? win ", l)
+            if m:
+                got.append((int(m.group(1)), int(m.group(2)) if m.group(2) else None))
+        check("%s tcp seq/ack" % cap, want == got,
+              "first difference at segment %s" % next(
+                  (i for i, (a, b) in enumerate(zip(want, got)) if a != b), min(len(want), len(got))))
+    print("oracle: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

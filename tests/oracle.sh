@@ -1,0 +1,7 @@
+#!/bin/sh
+# oracle.sh - fetchtrace's decoding against tshark's on the same captures (tests/oracle.py).
+cd "$(dirname "$0")/.." || exit 1
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "skip oracle: python3 not installed"; echo "oracle: 0 passed, 0 failed, 1 skipped"; exit 0
+fi
+exec python3 tests/oracle.py
