@@ -10,10 +10,10 @@
  *   not a tracked TCP segment ....................... other
  *   SYN or SYN-ACK .................................. connect
  *   RST, FIN ........................................ close
- *   TLS handshake records, or a bare ACK, before any
- *   application data (the secure channel) ........... connect
  *   the ACK that completes the handshake (no data) .. connect
  *   no payload after a FIN was seen ................. close
+ *   TLS handshake records, or a bare ACK, before any
+ *   application data (the secure channel) ........... connect
  *   payload from the client ......................... write
  *   payload from the server ......................... read
  *   pure ACK of client data ......................... write
@@ -36,15 +36,15 @@ enum step step_classify(const struct step_in *in)
 		return STEP_CONNECT;
 	if (in->flags & (TCP_RST | TCP_FIN))
 		return STEP_CLOSE;
+	if (in->pl_len == 0 && in->completes_handshake)
+		return STEP_CONNECT;
+	if (in->pl_len == 0 && in->after_fin)
+		return STEP_CLOSE;
 	/* The application cannot use the connection until the TLS handshake
 	 * is done: that is still connect(), its secure-channel part. */
 	if (in->tls_handshake)
 		return STEP_CONNECT;
 	if (in->pl_len == 0) {
-		if (in->completes_handshake)
-			return STEP_CONNECT;
-		if (in->after_fin)
-			return STEP_CLOSE;
 		if (in->acks_dir == 0)
 			return STEP_WRITE;
 		if (in->acks_dir == 1)

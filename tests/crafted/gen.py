@@ -604,6 +604,66 @@ def gen_dns_tcp_split():
     p.write()
 
 
+# ---------------------------------------------------------------------------
+# 8. crafted-http-tls-hostile: terminal escapes through an HTTP request target,
+#    header values, a reason phrase, and a TLS SNI and ALPN
+# ---------------------------------------------------------------------------
+
+def client_hello(sni, alpn):
+    """A minimal TLS 1.3 ClientHello record (RFC 8446 4.1.2) naming sni and alpn."""
+    def ext(kind, body):
+        return struct.pack(">HH", kind, len(body)) + body
+    name = struct.pack(">BH", 0, len(sni)) + sni
+    sni_ext = ext(0x0000, struct.pack(">H", len(name)) + name)
+    protos = b"".join(struct.pack(">B", len(x)) + x for x in alpn)
+    alpn_ext = ext(0x0010, struct.pack(">H", len(protos)) + protos)
+    vers_ext = ext(0x002B, b"\x02\x03\x04")
+    exts = sni_ext + alpn_ext + vers_ext
+    body = (b"\x03\x03" + bytes(range(32)) + b"\x00" + b"\x00\x02\x13\x01" + b"\x01\x00" +
+            struct.pack(">H", len(exts)) + exts)
+    hs = b"\x01" + struct.pack(">I", len(body))[1:] + body
+    return b"\x16\x03\x01" + struct.pack(">H", len(hs)) + hs
+
+
+def gen_http_tls_hostile():
+    p = Pcap("crafted-http-tls-hostile.pcap")
+
+    def conn(cp, sport, c, s):
+        def C2S(seq, ack, flags, data=b""):
+            p.add(tcp4_frame(CLIENT, SERVER, cp, sport, c + seq, s + ack, flags, 502, data))
+
+        def S2C(seq, ack, flags, data=b""):
+            p.add(tcp4_frame(SERVER, CLIENT, sport, cp, s + seq, c + ack, flags, 509, data))
+        p.add(tcp4_frame(CLIENT, SERVER, cp, sport, c, 0, "S", 64240, options=SYN_OPTS))
+        p.add(tcp4_frame(SERVER, CLIENT, sport, cp, s, c + 1, "SA", 65160, options=SYN_OPTS))
+        C2S(1, 1, "A")
+        return C2S, S2C
+
+    # 1-7: HTTP: the target carries CSI, OSC and a bidi override (a target may hold
+    #      any byte but NUL and CR); the User-Agent carries the 8-bit CSI (0x9b); the
+    #      reason phrase carries UTF-8 bytes and a backslash; all must print escaped
+    C2S, S2C = conn(48000, 80, 1000, 5000)
+    req = (b"GET /\x1b[2J\x1b]0;pwned\x07/\xe2\x80\xaeevil HTTP/1.1\r\n"
+           b"Host: www.lab.test\r\nUser-Agent: x\x9b31mred\\y\r\n\r\n")
+    C2S(1, 1, "PA", req)
+    resp = b"HTTP/1.1 200 O\xc2\x9bK\\\r\nContent-Length: 2\r\n\r\nok"
+    S2C(1, 1 + len(req), "PA", resp)
+    C2S(1 + len(req), 1 + len(resp), "A")
+    # 8-11: a header value with a raw ESC is not a valid field value (RFC 9110 5.5):
+    #       the stream is marked malformed, the ESC still printed escaped
+    req2 = b"GET / HTTP/1.1\r\nHost: evil\x1b[31m.test\r\n\r\n"
+    C2S(1 + len(req), 1 + len(resp), "PA", req2)
+    # 12-17: TLS: a ClientHello whose SNI carries OSC and a bidi override, ALPN an ESC
+    C2S, S2C = conn(48001, 443, 7000, 9000)
+    ch = client_hello(b"\x1b]0;x\x07evil\xe2\x80\xae.test", [b"h2\x1b[1m", b"http/1.1"])
+    C2S(1, 1, "PA", ch)
+    S2C(1, 1 + len(ch), "A")
+    C2S(1 + len(ch), 1, "FA")
+    S2C(1, 2 + len(ch), "FA")
+    C2S(2 + len(ch), 2, "A")
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -612,3 +672,4 @@ if __name__ == "__main__":
     gen_tcp_seqwrap()
     gen_tcp_notes()
     gen_dns_tcp_split()
+    gen_http_tls_hostile()

@@ -826,6 +826,7 @@ ends with good packets, to show that a bad packet never stops the run.
 | `crafted-tcp-seqwrap.pcap` | a whole fetch whose sequence numbers wrap past 2^32 |
 | `crafted-tcp-notes.pcap` | a retransmission, a lost segment and its out-of-order fill, three duplicate ACKs, a zero window, a window update and a keep-alive |
 | `crafted-dns-tcp-split.pcap` | DNS over TCP: a length prefix alone in a segment, a message over three segments, two messages in one segment, a retransmission, then a lost segment that ends the framing |
+| `crafted-http-tls-hostile.pcap` | terminal escapes (CSI, OSC, bidi override, 8-bit CSI) in an HTTP request target, a header value and a reason phrase, and in a TLS SNI and ALPN; a header with a raw ESC is malformed |
 CRAFTED
 } >"$OUT/README.md"
 

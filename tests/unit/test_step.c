@@ -66,6 +66,8 @@ int main(void)
 	CHECK_EQ_INT(cls_tls(false, true, true, TCP_FIN | TCP_ACK, 0, false, false, -1, true),
 		     STEP_CLOSE);
 	CHECK_EQ_INT(cls_tls(false, true, false, TCP_RST, 0, false, false, -1, true), STEP_CLOSE);
+	/* the last ACK of the FIN exchange closes, handshake finished or not */
+	CHECK_EQ_INT(cls_tls(false, true, true, TCP_ACK, 0, false, true, 1, true), STEP_CLOSE);
 	/* after the handshake, application data is write/read again */
 	CHECK_EQ_INT(cls_tls(false, true, true, TCP_ACK | TCP_PSH, 100, false, false, -1, false),
 		     STEP_WRITE);
