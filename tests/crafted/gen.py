@@ -664,6 +664,48 @@ def gen_http_tls_hostile():
     p.write()
 
 
+# ---------------------------------------------------------------------------
+# 9. crafted-tcp-overlap: reassembly at its edges in one HTTP response: a
+#    segment held out of order, then retransmitted with different bytes; a
+#    segment overlapping the one before it; the hole filled last
+# ---------------------------------------------------------------------------
+
+def gen_tcp_overlap():
+    p = Pcap("crafted-tcp-overlap.pcap")
+    cp, c, s = 49000, 3000, 8000
+
+    def C2S(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + seq, s + ack, flags, 502, data), gap_us=gap)
+
+    def S2C(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s + seq, c + ack, flags, 509, data), gap_us=gap)
+
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c, 0, "S", 64240, options=SYN_OPTS))
+    p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s, c + 1, "SA", 65160, options=SYN_OPTS))
+    C2S(1, 1, "A")
+    req = b"GET /o HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"
+    C2S(1, 1, "PA", req)
+    n = 1 + len(req)
+    resp = http_response(1200, b"o")
+    # 5: the response's second 400 bytes arrive first: held out of order
+    S2C(401, n, "A", resp[400:800])
+    # 6: the same bytes again, but different: a retransmission that differs
+    bad = bytearray(resp[400:800])
+    bad[10] ^= 0xFF
+    S2C(401, n, "A", bytes(bad))
+    # 7: the first 400 bytes fill the hole: 800 bytes reach the decoder
+    S2C(1, n, "A", resp[0:400])
+    # 8: the last 400 bytes, sent as 300 that overlap 100 already seen, then the rest
+    S2C(701, n, "A", resp[700:1000])
+    S2C(1001, n, "PA", resp[1000:1200])
+    C2S(n, 1201, "A")
+    # FIN exchange, client first
+    C2S(n, 1201, "FA", gap=1000)
+    S2C(1201, n + 1, "FA")
+    C2S(n + 1, 1202, "A")
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -673,3 +715,4 @@ if __name__ == "__main__":
     gen_tcp_notes()
     gen_dns_tcp_split()
     gen_http_tls_hostile()
+    gen_tcp_overlap()

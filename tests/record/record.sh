@@ -827,6 +827,7 @@ ends with good packets, to show that a bad packet never stops the run.
 | `crafted-tcp-notes.pcap` | a retransmission, a lost segment and its out-of-order fill, three duplicate ACKs, a zero window, a window update and a keep-alive |
 | `crafted-dns-tcp-split.pcap` | DNS over TCP: a length prefix alone in a segment, a message over three segments, two messages in one segment, a retransmission, then a lost segment that ends the framing |
 | `crafted-http-tls-hostile.pcap` | terminal escapes (CSI, OSC, bidi override, 8-bit CSI) in an HTTP request target, a header value and a reason phrase, and in a TLS SNI and ALPN; a header with a raw ESC is malformed |
+| `crafted-tcp-overlap.pcap` | reassembly edges in one HTTP response: a segment held out of order and then retransmitted with different bytes, an overlapping segment, the hole filled last |
 CRAFTED
 } >"$OUT/README.md"
 
