@@ -49,7 +49,8 @@ struct ev {
 	const struct tls_events *tls;  /* TLS events of this packet, or NULL */
 	bool sni_name_differs;         /* the ClientHello's SNI is not the fetch's DNS name */
 	const struct quic_info *quic;  /* QUIC headers of this datagram, or NULL */
-	uint32_t quic_fetch;           /* QUIC from the client: its fetch */
+	uint32_t quic_fetch;           /* QUIC: the fetch of the server's address */
+	bool quic_from_client;         /* QUIC: sent by the client (to port 443) */
 };
 
 /* Counts for the end-of-run summary.  Each packet read is in exactly one

@@ -819,8 +819,8 @@ static void put_fetch_header(struct out *o, const struct ev *e)
 	/* TCP: the connection's server (its first packet may come from either
 	 * side); QUIC: the destination of the client's datagram. */
 	uint8_t ver = e->seg ? e->seg->c->ip_ver : p->ip_ver;
-	const uint8_t *srv = e->seg ? e->seg->c->srv : p->dst;
-	uint16_t port = e->seg ? e->seg->c->sport : p->dport;
+	const uint8_t *srv = e->seg ? e->seg->c->srv : e->quic_from_client ? p->dst : p->src;
+	uint16_t port = e->seg ? e->seg->c->sport : e->quic_from_client ? p->dport : p->sport;
 	struct sb *s = &o->sb;
 	sb_printf(s, "fetch %u  ", l->fetch_id);
 	if (l->via_dns) {
@@ -879,6 +879,8 @@ void out_packet(struct out *o, const struct ev *e)
 		if (c->fetch_id)
 			sb_printf(s, "f%u ", c->fetch_id);
 		sb_printf(s, "c%u", c->id);
+	} else if (e->quic && e->quic_fetch) {
+		sb_printf(s, "f%u", e->quic_fetch);
 	}
 	pad_sep(s, COL_ADDR + shift);
 	size_t addr_start = s->len;

@@ -380,11 +380,11 @@ static void do_quic(struct tracer *t, const struct pkt *p, struct ev *e, struct 
 		e->step = STEP_CONNECT;
 		e->secure = true;
 	}
-	if (from_client) {
-		fetch_connect(t->fetch, p->ip_ver, p->dst, p->ts_us, link);
-		e->link = link;
-		e->quic_fetch = link->fetch_id;
-	}
+	/* Either side's datagrams belong to the fetch of the server's address. */
+	fetch_connect(t->fetch, p->ip_ver, from_client ? p->dst : p->src, p->ts_us, link);
+	e->link = link;
+	e->quic_fetch = link->fetch_id;
+	e->quic_from_client = from_client;
 }
 
 /* ------------------------------------------------------------------ */
