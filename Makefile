@@ -35,7 +35,7 @@ SAN_LIB_OBJS := $(LIB_SRCS:src/%.c=build/san/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/san/%)
 
-.PHONY: all deps demo test unit golden public badinput live install uninstall clean regen
+.PHONY: all deps demo test unit golden public badinput live install uninstall clean regen bench
 
 all: fetchtrace
 
@@ -75,6 +75,17 @@ unit: $(UNIT_BINS)
 
 golden: build/san/fetchtrace
 	@sh tests/run-all.sh golden
+
+# Benchmark against tcpdump, tshark and a bare pcap_next_ex loop (slow; not part of `test`).
+bench: deps
+	@$(MAKE) --no-print-directory fetchtrace build/bench-gen build/bench-loop
+	@sh tests/bench/run.sh
+
+build/bench-gen: tests/bench/gen.c | build/.dir
+	$(CC) $(ALL_CFLAGS) -o $@ $<
+
+build/bench-loop: tests/bench/loop.c | build/.dir
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(PCAP_LIBS) $(LDFLAGS)
 
 # Regenerate one golden file: make regen NAME=cold-fetch
 regen: fetchtrace

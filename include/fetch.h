@@ -38,9 +38,10 @@ void fetch_dns_query(struct fetch_linker *fl, const struct pkt *p, const struct 
  */
 int64_t fetch_dns_response(struct fetch_linker *fl, const struct pkt *p, const struct dns_msg *m);
 
-/* A new TCP connection from cli to srv at time ts: tie it to a fetch. */
-void fetch_connect(struct fetch_linker *fl, uint8_t ip_ver, const uint8_t srv[16], int64_t ts,
-		   struct fetch_link *out);
+/* A new connection from cli to srv: tie it to a fetch.  An answer that
+ * the same host asked for wins over one another host asked for. */
+void fetch_connect(struct fetch_linker *fl, uint8_t ip_ver, const uint8_t cli[16],
+		   const uint8_t srv[16], struct fetch_link *out);
 
 /*
  * A TLS ClientHello on a connection of this fetch named `sni`.  Without a

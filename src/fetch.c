@@ -181,23 +181,31 @@ static uint32_t fetch_new(struct fetch_linker *fl, const struct dns_name *name)
 	return id;
 }
 
-void fetch_connect(struct fetch_linker *fl, uint8_t ip_ver, const uint8_t srv[16], int64_t ts,
-		   struct fetch_link *out)
+/* The newest entry for address srv; with cli, only one that host asked for. */
+static struct addr_ent *addr_find(struct fetch_linker *fl, uint8_t ip_ver, const uint8_t *cli,
+				  const uint8_t *srv)
 {
-	memset(out, 0, sizeof(*out));
-	(void)ts;
-	/* The newest answer that gave this address wins. */
-	struct addr_ent *hit = NULL;
 	for (uint32_t k = 0; k < FETCH_MAX_ADDRS; k++) {
 		uint32_t i = (fl->addr_next + FETCH_MAX_ADDRS - 1 - k) % FETCH_MAX_ADDRS;
 		struct addr_ent *a = &fl->addrs[i];
 		if (!a->used)
 			break;
-		if (a->ip_ver == ip_ver && !memcmp(a->addr, srv, 16)) {
-			hit = a;
-			break;
-		}
+		if (a->ip_ver == ip_ver && !memcmp(a->addr, srv, 16) &&
+		    (!cli || !memcmp(a->querier, cli, 16)))
+			return a;
 	}
+	return NULL;
+}
+
+void fetch_connect(struct fetch_linker *fl, uint8_t ip_ver, const uint8_t cli[16],
+		   const uint8_t srv[16], struct fetch_link *out)
+{
+	memset(out, 0, sizeof(*out));
+	/* The answer this client asked for; else (a capture on a resolver's far
+	 * side, a client with several addresses) the newest answer for srv. */
+	struct addr_ent *hit = addr_find(fl, ip_ver, cli, srv);
+	if (!hit)
+		hit = addr_find(fl, ip_ver, NULL, srv);
 	if (!hit) {
 		/* No answer gave it: remember the address so the next connection
 		 * to it joins the same fetch. */
@@ -207,6 +215,7 @@ void fetch_connect(struct fetch_linker *fl, uint8_t ip_ver, const uint8_t srv[16
 		hit->used = true;
 		hit->ip_ver = ip_ver;
 		memcpy(hit->addr, srv, 16);
+		memcpy(hit->querier, cli, 16);
 		hit->res = fl->next_res++;
 		hit->name.len = 0, hit->name.text[0] = '\0';
 		hit->cname.len = 0, hit->cname.text[0] = '\0';

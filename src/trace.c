@@ -299,7 +299,7 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 	if (g->is_new) {
 		t->n.conns++;
 		if (!c->dns) {
-			fetch_connect(t->fetch, c->ip_ver, c->srv, p->ts_us, link);
+			fetch_connect(t->fetch, c->ip_ver, c->cli, c->srv, link);
 			c->fetch_id = link->fetch_id;
 			e->link = link;
 		}
@@ -381,7 +381,8 @@ static void do_quic(struct tracer *t, const struct pkt *p, struct ev *e, struct 
 		e->secure = true;
 	}
 	/* Either side's datagrams belong to the fetch of the server's address. */
-	fetch_connect(t->fetch, p->ip_ver, from_client ? p->dst : p->src, p->ts_us, link);
+	fetch_connect(t->fetch, p->ip_ver, from_client ? p->src : p->dst,
+		      from_client ? p->dst : p->src, link);
 	e->link = link;
 	e->quic_fetch = link->fetch_id;
 	e->quic_from_client = from_client;
