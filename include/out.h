@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "dns.h"
+#include "dnsnote.h"
 #include "fetch.h"
 #include "flow.h"
 #include "http.h"
@@ -36,6 +37,7 @@ struct ev {
 	uint8_t n_dns_more;            /* further DNS messages not shown */
 	const struct dns_msg *dns[EV_MAX_DNS]; /* those messages */
 	int64_t dns_rt[EV_MAX_DNS];    /* response time of each (-1 unknown / a query) */
+	struct dns_note dns_note[EV_MAX_DNS]; /* what each means in a resolver's walk */
 	uint32_t dns_awaiting;         /* DNS over TCP: bytes of a message still to come */
 	bool dns_tcp_lost;             /* DNS over TCP: framing lost (gap or cap) */
 	bool secure;                   /* connect step of TLS or QUIC: the secure channel */

@@ -296,6 +296,52 @@ static void put_dns_flags(struct sb *s, const struct dns_msg *m)
 		sb_putc(s, ']');
 }
 
+/* Where the message stands in a resolver's walk (dnsnote.h). */
+static void put_dns_note(struct sb *s, const struct dns_note *n)
+{
+	switch (n->kind) {
+	case DNS_NOTE_NONE:
+		return;
+	case DNS_NOTE_PRIMING:
+		sb_puts(s, " [priming: the resolver asks who the root servers are]");
+		return;
+	case DNS_NOTE_ROOT_SERVERS:
+		sb_printf(s, " [the root servers: %u NS, %u addresses]", n->n_ns, n->n_glue);
+		return;
+	case DNS_NOTE_REFERRAL:
+		sb_puts(s, " [referral: ");
+		if (!n->from_known)
+			sb_puts(s, "a server");
+		else if (n->from_zone.len == 1 && n->from_zone.text[0] == '.')
+			sb_puts(s, "the root");
+		else {
+			sb_puts(s, "the ");
+			put_name(s, &n->from_zone);
+			sb_puts(s, " server");
+		}
+		sb_puts(s, " refers to the ");
+		put_name(s, &n->to_zone);
+		sb_printf(s, " servers (%u NS, %u glue addresses)]", n->n_ns, n->n_glue);
+		return;
+	case DNS_NOTE_AUTHORITATIVE:
+		sb_puts(s, " [authoritative answer");
+		if (n->from_known) {
+			sb_puts(s, " from the ");
+			put_name(s, &n->from_zone);
+			sb_puts(s, " server");
+		}
+		sb_putc(s, ']');
+		return;
+	case DNS_NOTE_NEGATIVE:
+		sb_printf(s, " [negative answer: may be cached for %u s (SOA)]", n->neg_ttl);
+		return;
+	case DNS_NOTE_CACHED:
+		sb_printf(s, " [answered from the resolver's cache: TTL %u, first seen %u]", n->ttl,
+			  n->ttl_first);
+		return;
+	}
+}
+
 static void put_dns(struct sb *s, const struct dns_msg *m, int64_t rt)
 {
 	if (m->opcode != 0) {
@@ -918,6 +964,7 @@ void out_packet(struct out *o, const struct ev *e)
 			for (unsigned i = 0; i < e->n_dns; i++) {
 				sb_puts(s, i ? "; " : " | ");
 				put_dns(s, e->dns[i], e->dns_rt[i]);
+				put_dns_note(s, &e->dns_note[i]);
 			}
 			if (e->n_dns_more)
 				sb_printf(s, "; +%u more DNS messages", e->n_dns_more);
@@ -926,6 +973,7 @@ void out_packet(struct out *o, const struct ev *e)
 		}
 	} else if (e->n_dns) {
 		put_dns(s, e->dns[0], e->dns_rt[0]);
+		put_dns_note(s, &e->dns_note[0]);
 	} else if (e->quic) {
 		put_quic(s, e->quic);
 	} else if (p->layer == LAYER_DONE && p->proto == 17) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dns.h"
+#include "dnsnote.h"
 #include "fetch.h"
 #include "flow.h"
 #include "http.h"
@@ -23,6 +24,7 @@ struct tracer {
 	struct out *out;
 	struct flow_table *flows;
 	struct fetch_linker *fetch;
+	struct dns_noter *noter;
 	struct out_counts n;
 	struct pkt pkt;                       /* the packet being handled */
 	bool dns_malformed, dns_truncated;    /* a DNS message of this packet was */
@@ -49,8 +51,9 @@ struct tracer {
  * returns the response time.
  */
 static int64_t dns_seen(struct tracer *t, const struct pkt *p, struct dns_msg *m, size_t len,
-			bool whole)
+			bool whole, struct dns_note *note)
 {
+	note->kind = DNS_NOTE_NONE;
 	if (m->status == FT_TRUNCATED && whole)
 		m->status = FT_MALFORMED;
 	if (m->status == FT_MALFORMED)
@@ -59,6 +62,7 @@ static int64_t dns_seen(struct tracer *t, const struct pkt *p, struct dns_msg *m
 		t->dns_truncated = true;
 	if (len < 12) /* not even a header (RFC 1035 4.1.1): nothing to match */
 		return -1;
+	dnsnote_message(t->noter, p, m, note);
 	if (!m->qr) {
 		t->n.dns_queries++;
 		fetch_dns_query(t->fetch, p, m);
@@ -94,7 +98,9 @@ static size_t dns_tcp_consume(struct tracer *t, const uint8_t *data, size_t len)
 		}
 		struct dns_msg *m = &t->dns[e->n_dns < EV_MAX_DNS ? e->n_dns : EV_MAX_DNS];
 		dns_decode(data + off + 2, mlen, m);
-		int64_t rt = dns_seen(t, p, m, mlen, true);
+		struct dns_note scratch;
+		struct dns_note *note = e->n_dns < EV_MAX_DNS ? &e->dns_note[e->n_dns] : &scratch;
+		int64_t rt = dns_seen(t, p, m, mlen, true, note);
 		if (e->n_dns < EV_MAX_DNS) {
 			e->dns[e->n_dns] = m;
 			e->dns_rt[e->n_dns++] = rt;
@@ -400,10 +406,12 @@ struct tracer *trace_open(FILE *f, const struct out_opts *o, uint32_t max_conns)
 	t->out = out_open(f, o);
 	t->flows = flow_open(max_conns, TRACE_REASM_CAP, on_retire, t);
 	t->fetch = fetch_open();
-	if (!t->out || !t->flows || !t->fetch) {
+	t->noter = dnsnote_open();
+	if (!t->out || !t->flows || !t->fetch || !t->noter) {
 		out_close(t->out);
 		flow_close(t->flows);
 		fetch_close(t->fetch);
+		dnsnote_close(t->noter);
 		free(t);
 		return NULL;
 	}
@@ -435,7 +443,8 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 		dns_decode(p->pl, p->pl_cap, m);
 		e.dns[0] = m;
 		/* A first fragment holds only part of the datagram: cut, not bad. */
-		e.dns_rt[0] = dns_seen(t, p, m, p->pl_cap, p->pl_cap == p->pl_len && !p->frag);
+		e.dns_rt[0] = dns_seen(t, p, m, p->pl_cap, p->pl_cap == p->pl_len && !p->frag,
+				       &e.dns_note[0]);
 		e.n_dns = 1;
 		e.step = STEP_RESOLVE;
 	} else if (p->layer == LAYER_DONE && p->proto == 17 &&
@@ -477,5 +486,6 @@ void trace_finish(struct tracer *t)
 	out_summary(t->out, &t->n);
 	out_close(t->out);
 	fetch_close(t->fetch);
+	dnsnote_close(t->noter);
 	free(t);
 }
