@@ -21,7 +21,13 @@
 
 enum ts_mode { TS_RELATIVE = 0, TS_ABSOLUTE, TS_DELTA };
 
+enum out_format {
+	OUT_TEXT = 0,   /* annotated lines (out_text.c) */
+	OUT_JSON,       /* JSON lines (out_json.c) */
+};
+
 struct out_opts {
+	enum out_format format; /* --json */
 	enum ts_mode ts_mode;  /* -tt absolute, -ttt delta, default relative to first packet */
 	bool color;            /* ANSI colour by step */
 	bool all;              /* print packets of no fetch ("other") too */

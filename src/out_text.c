@@ -1,5 +1,6 @@
 /* out_text.c - the annotated text output: one line per packet, then a summary. */
 #include "out.h"
+#include "out_impl.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,7 @@ struct conn_sum {
 	char name[SUMMARY_NAME_MAX];   /* fetch name, raw bytes (cut at SUMMARY_NAME_MAX) */
 };
 
-struct out {
+struct text_out {
 	FILE *f;
 	struct out_opts opt;
 	char line[LINE_CAP];
@@ -50,9 +51,9 @@ static const char *const step_color[STEP_COUNT] = {
 };
 #define COLOR_OFF "\033[0m"
 
-struct out *out_open(FILE *f, const struct out_opts *opt)
+static void *text_open(FILE *f, const struct out_opts *opt)
 {
-	struct out *o = calloc(1, sizeof(*o));
+	struct text_out *o = calloc(1, sizeof(*o));
 	if (!o)
 		return NULL;
 	o->f = f;
@@ -61,10 +62,15 @@ struct out *out_open(FILE *f, const struct out_opts *opt)
 	return o;
 }
 
-void out_flush(struct out *o) { fflush(o->f); }
-
-void out_close(struct out *o)
+static void text_flush(void *impl)
 {
+	struct text_out *o = impl;
+	fflush(o->f);
+}
+
+static void text_close(void *impl)
+{
+	struct text_out *o = impl;
 	if (!o)
 		return;
 	fflush(o->f);
@@ -72,7 +78,7 @@ void out_close(struct out *o)
 	free(o);
 }
 
-static void emit(struct out *o)
+static void emit(struct text_out *o)
 {
 	struct sb *s = &o->sb;
 	if (s->cut) {
@@ -825,7 +831,7 @@ static void put_quic(struct sb *s, const struct quic_info *q)
 /* the packet line                                                     */
 /* ------------------------------------------------------------------ */
 
-static void put_time(struct out *o, int64_t ts)
+static void put_time(struct text_out *o, int64_t ts)
 {
 	if (!o->have_first) {
 		o->have_first = true;
@@ -858,7 +864,7 @@ static void pad_sep(struct sb *s, size_t col)
 		sb_pad(s, col);
 }
 
-static void put_fetch_header(struct out *o, const struct ev *e)
+static void put_fetch_header(struct text_out *o, const struct ev *e)
 {
 	const struct fetch_link *l = e->link;
 	const struct pkt *p = e->p;
@@ -889,8 +895,9 @@ static void put_fetch_header(struct out *o, const struct ev *e)
 	emit(o);
 }
 
-void out_packet(struct out *o, const struct ev *e)
+static void text_packet(void *impl, const struct ev *e)
 {
+	struct text_out *o = impl;
 	const struct pkt *p = e->p;
 	struct sb *s = &o->sb;
 	/* Packets of no fetch are shown with --all; damaged ones always are. */
@@ -995,9 +1002,10 @@ void out_packet(struct out *o, const struct ev *e)
 /* the summary                                                         */
 /* ------------------------------------------------------------------ */
 
-void out_conn_done(struct out *o, const struct conn *c, const char *why,
-		   const struct dns_name *name)
+static void text_conn_done(void *impl, const struct conn *c, const char *why,
+			   const struct dns_name *name)
 {
+	struct text_out *o = impl;
 	if (o->n_sums == SUMMARY_MAX) {
 		o->n_sums_dropped++;
 		return;
@@ -1063,8 +1071,9 @@ static void put_close_how(struct sb *s, const struct conn_sum *m)
 		sb_printf(s, ", %s", m->why);
 }
 
-void out_summary(struct out *o, const struct out_counts *n)
+static void text_summary(void *impl, const struct out_counts *n)
 {
+	struct text_out *o = impl;
 	struct sb *s = &o->sb;
 	if (o->n_sums)
 		qsort(o->sums, o->n_sums, sizeof(*o->sums), sum_cmp);
@@ -1144,3 +1153,12 @@ void out_summary(struct out *o, const struct out_counts *n)
 	}
 	fflush(o->f);
 }
+
+const struct out_ops out_text_ops = {
+	.open = text_open,
+	.packet = text_packet,
+	.conn_done = text_conn_done,
+	.summary = text_summary,
+	.flush = text_flush,
+	.close = text_close,
+};

@@ -1,0 +1,20 @@
+/* out_impl.h - what an output format provides; out.c picks one and calls it. */
+#ifndef FT_OUT_IMPL_H
+#define FT_OUT_IMPL_H
+
+#include "out.h"
+
+struct out_ops {
+	void *(*open)(FILE *f, const struct out_opts *o);  /* NULL when memory cannot be had */
+	void (*packet)(void *impl, const struct ev *e);
+	void (*conn_done)(void *impl, const struct conn *c, const char *why,
+			  const struct dns_name *name);
+	void (*summary)(void *impl, const struct out_counts *n);
+	void (*flush)(void *impl);
+	void (*close)(void *impl);  /* flushes and frees */
+};
+
+extern const struct out_ops out_text_ops;  /* out_text.c: annotated lines */
+extern const struct out_ops out_json_ops;  /* out_json.c: JSON lines */
+
+#endif

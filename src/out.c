@@ -1,0 +1,45 @@
+/* out.c - the output layer's front: one format chosen at open, every call passed on. */
+#include "out.h"
+
+#include <stdlib.h>
+
+#include "out_impl.h"
+
+struct out {
+	const struct out_ops *ops;  /* the format */
+	void *impl;                 /* its state */
+};
+
+struct out *out_open(FILE *f, const struct out_opts *opt)
+{
+	struct out *o = calloc(1, sizeof(*o));
+	if (!o)
+		return NULL;
+	o->ops = opt->format == OUT_JSON ? &out_json_ops : &out_text_ops;
+	o->impl = o->ops->open(f, opt);
+	if (!o->impl) {
+		free(o);
+		return NULL;
+	}
+	return o;
+}
+
+void out_packet(struct out *o, const struct ev *e) { o->ops->packet(o->impl, e); }
+
+void out_conn_done(struct out *o, const struct conn *c, const char *why,
+		   const struct dns_name *name)
+{
+	o->ops->conn_done(o->impl, c, why, name);
+}
+
+void out_summary(struct out *o, const struct out_counts *n) { o->ops->summary(o->impl, n); }
+
+void out_flush(struct out *o) { o->ops->flush(o->impl); }
+
+void out_close(struct out *o)
+{
+	if (!o)
+		return;
+	o->ops->close(o->impl);
+	free(o);
+}
