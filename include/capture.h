@@ -50,6 +50,13 @@ int cap_snaplen(const struct cap *c);
  */
 int cap_run(struct cap *c, long count, cap_handler fn, void *ctx, char *errbuf);
 
+/*
+ * Wait up to timeout_ms for packets of a live capture and hand over those
+ * that are there (the loop of a caller that also watches something else).
+ * Returns the packets handled, -1 on error (errbuf), -2 after cap_break.
+ */
+int cap_poll(struct cap *c, int timeout_ms, cap_handler fn, void *ctx, char *errbuf);
+
 /* Make cap_run return; safe in a signal handler. */
 void cap_break(struct cap *c);
 

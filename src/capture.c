@@ -2,6 +2,7 @@
 #include "capture.h"
 
 #include <pcap.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@ struct cap {
 	cap_handler fn;        /* per-packet callback during cap_run */
 	void *ctx;
 	bool live;             /* a device, not a file */
+	bool nonblock;         /* cap_poll switched the handle to non-blocking */
 };
 
 static void errcpy(char *errbuf, const char *msg)
@@ -174,12 +176,28 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	c->fn(c->ctx, data, h->caplen, h->len, ts);
 }
 
+/* Stopped by a signal: hand over what the kernel already captured, so
+ * the packets of the last moments (a FIN exchange) are not lost. */
+static void cap_drain(struct cap *c)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	if (!c->nonblock && pcap_setnonblock(c->p, 1, eb) < 0)
+		return;
+	c->nonblock = true;
+	/* Bounded: each round takes what is buffered; a busy link cannot keep us. */
+	for (int i = 0; i < 16; i++)
+		if (pcap_dispatch(c->p, -1, on_packet, (u_char *)c) <= 0)
+			break;
+}
+
 int cap_run(struct cap *c, long count, cap_handler fn, void *ctx, char *errbuf)
 {
 	c->fn = fn;
 	c->ctx = ctx;
 	int cnt = count > 0 && count < 0x7fffffff ? (int)count : (count > 0 ? 0x7fffffff : -1);
 	int st = pcap_loop(c->p, cnt, on_packet, (u_char *)c);
+	if (st == PCAP_ERROR_BREAK && c->live)
+		cap_drain(c);
 	if (c->dump)
 		pcap_dump_flush(c->dump);
 	if (st == PCAP_ERROR) {
@@ -187,6 +205,35 @@ int cap_run(struct cap *c, long count, cap_handler fn, void *ctx, char *errbuf)
 		return -1;
 	}
 	return st == PCAP_ERROR_BREAK ? 1 : 0;
+}
+
+int cap_poll(struct cap *c, int timeout_ms, cap_handler fn, void *ctx, char *errbuf)
+{
+	char eb[PCAP_ERRBUF_SIZE] = "";
+	c->fn = fn;
+	c->ctx = ctx;
+	if (!c->nonblock) {
+		if (pcap_setnonblock(c->p, 1, eb) < 0) {
+			errcpy(errbuf, eb);
+			return -1;
+		}
+		c->nonblock = true;
+	}
+	int fd = pcap_get_selectable_fd(c->p);
+	if (fd >= 0) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		(void)poll(&pfd, 1, timeout_ms); /* EINTR: a signal; the dispatch below tells */
+	}
+	int st = pcap_dispatch(c->p, -1, on_packet, (u_char *)c);
+	if (st == PCAP_ERROR_BREAK)
+		cap_drain(c);
+	if (c->dump)
+		pcap_dump_flush(c->dump);
+	if (st == PCAP_ERROR) {
+		errcpy(errbuf, pcap_geterr(c->p));
+		return -1;
+	}
+	return st == PCAP_ERROR_BREAK ? -2 : st;
 }
 
 void cap_break(struct cap *c)

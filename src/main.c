@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -26,6 +28,7 @@
 	"or tcp port 8000 or tcp port 8443 or udp port 443"
 
 #define DEFAULT_SNAPLEN 262144
+#define CMD_GRACE_MS 500  /* capture this long after a traced command exits (its last ACKs) */
 
 struct opts {
 	const char *read_file;   /* -r */
@@ -39,6 +42,7 @@ struct opts {
 	bool line_buf;           /* -l: flush stdout after every line */
 	int n_t;                 /* how many -t */
 	char filter[4096];       /* trailing arguments joined */
+	char **cmd;              /* after "--": a command to run and trace, or NULL */
 	struct out_opts out;
 	uint32_t max_conns;      /* --max-conns */
 };
@@ -56,7 +60,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: fetchtrace [-Dln] [-r file] [-i interface] [-w file] [-c count] [-s snaplen]\n"
 		"                  [-B KiB] [-Z user] [-t|-tt|-ttt] [--all] [--color=WHEN]\n"
-		"                  [--max-conns N] [expression]\n"
+		"                  [--max-conns N] [expression] [-- command args...]\n"
 		"\n"
 		"Print every packet of a web fetch with the step it belongs to:\n"
 		"resolve (DNS), connect (handshake), write (request), read (response), close (FIN/RST).\n"
@@ -76,7 +80,9 @@ static void usage(FILE *f)
 		"  --color=WHEN  auto (default), always, never; NO_COLOR is honoured\n"
 		"  --max-conns N connections tracked at once (default %d)\n"
 		"  --help, --version\n"
-		"  expression    a BPF filter; live default: DNS and TCP 80/443/8000/8080/8443, UDP 443\n",
+		"  expression    a BPF filter; live default: DNS and TCP 80/443/8000/8080/8443, UDP 443\n"
+		"  -- CMD ARGS   run CMD (as the user behind sudo), trace its fetches (on 'any' unless\n"
+		"                -i), stop shortly after it exits, and exit with its status\n",
 		DEFAULT_SNAPLEN, TRACE_DEFAULT_MAX_CONNS);
 }
 
@@ -117,6 +123,17 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	const char *color = "auto";
 	int ch;
 	memset(o, 0, sizeof(*o));
+	/* "fetchtrace [options] [expression] -- COMMAND ARGS...": what follows
+	 * the first "--" is the command, whatever it looks like. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") != 0)
+			continue;
+		if (i + 1 >= argc)
+			die_usage("'--' must be followed by a command to trace%s", "");
+		o->cmd = argv + i + 1;
+		argc = i;
+		break;
+	}
 	o->snaplen = DEFAULT_SNAPLEN;
 	o->max_conns = TRACE_DEFAULT_MAX_CONNS;
 	opterr = 0;
@@ -164,6 +181,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		o->out.ts_mode = TS_ABSOLUTE;
 	if (o->read_file && o->iface)
 		die_usage("-r and -i cannot be used together%s", "");
+	if (o->read_file && o->cmd)
+		die_usage("a command is traced live: it cannot be used with -r%s", "");
 
 	if (!strcmp(color, "always")) {
 		o->out.color = true;
@@ -250,6 +269,64 @@ static void on_packet(void *ctx, const uint8_t *data, uint32_t cap_len, uint32_t
 	trace_packet(r->t, r->dlt, data, cap_len, wire_len, ts_us);
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Run cmd (privileges are already dropped: it runs as the user behind
+ * sudo, or -Z USER) while the capture runs; stop CMD_GRACE_MS after it
+ * exits.  *status gets its exit status (128 + signal when killed, 127 when
+ * it could not be run).  Returns as cap_run does.
+ */
+static int run_command(struct cap *cap, char **cmd, struct run_ctx *rc, char *errbuf,
+		       int *status)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(errbuf, CAP_ERRBUF_SIZE, "cannot start %s: %s", cmd[0], strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		struct sigaction dfl;
+		memset(&dfl, 0, sizeof(dfl));
+		dfl.sa_handler = SIG_DFL;
+		sigaction(SIGINT, &dfl, NULL);
+		sigaction(SIGTERM, &dfl, NULL);
+		execvp(cmd[0], cmd);
+		fprintf(stderr, "fetchtrace: cannot run %s: %s\n", cmd[0], strerror(errno));
+		_exit(127);
+	}
+	int st = 0, ws;
+	bool exited = false;
+	int64_t stop_at = 0;
+	/* Bounded by the command: it exits (or is stopped with ^C), then the grace time. */
+	for (;;) {
+		int n = cap_poll(cap, 100, on_packet, rc, errbuf);
+		if (n == -1) {
+			st = -1;
+			break;
+		}
+		if (!exited && waitpid(pid, &ws, WNOHANG) == pid) {
+			exited = true;
+			stop_at = now_ms() + CMD_GRACE_MS;
+		}
+		if (n == -2 || (exited && now_ms() >= stop_at))
+			break;
+	}
+	if (!exited) {
+		kill(pid, SIGTERM); /* we were stopped first: so is the command */
+		exited = waitpid(pid, &ws, 0) == pid;
+	}
+	if (exited)
+		*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : 1;
+	return st;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -268,6 +345,11 @@ int main(int argc, char **argv)
 	char devbuf[256];
 	bool live = !o.read_file;
 	if (live) {
+		if (!o.iface && o.cmd) {
+			/* a command may fetch over loopback or any interface */
+			snprintf(devbuf, sizeof(devbuf), "any");
+			o.iface = devbuf;
+		}
 		if (!o.iface) {
 			if (!cap_default_device(devbuf, sizeof(devbuf), errbuf)) {
 				fprintf(stderr, "fetchtrace: %s\n", errbuf);
@@ -354,7 +436,9 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	struct run_ctx rc = { t, dlt };
-	int st = cap_run(cap, o.count, on_packet, &rc, errbuf);
+	int cmd_status = -1;
+	int st = o.cmd ? run_command(cap, o.cmd, &rc, errbuf, &cmd_status)
+		       : cap_run(cap, o.count, on_packet, &rc, errbuf);
 	trace_finish(t);
 	int rv = 0;
 	if (st < 0) {
@@ -376,5 +460,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fetchtrace: writing output: %s\n", strerror(errno));
 		rv = 1;
 	}
+	/* A traced command's status is ours: the shell sees what it would have. */
+	if (o.cmd && cmd_status >= 0)
+		return cmd_status;
 	return rv;
 }

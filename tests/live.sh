@@ -109,8 +109,22 @@ check "-w file written by the dropped user" [ "$(stat -c %U "$tmp/w/live.pcap" 2
 n_live=$(grep -c -E '^ *[0-9]+\.[0-9]+ ' "$tmp/out")
 n_file=$("$bin" -r "$tmp/w/live.pcap" 2>/dev/null | grep -c -E '^ *[0-9]+\.[0-9]+ ')
 check "-w file holds the packets shown ($n_live live, $n_file from the file)" [ "$n_live" -gt 0 ] && [ "$n_live" -eq "$n_file" ]
+# trace a command: run it as the user behind sudo, trace its fetch, pass its status on
+SUDO_UID=65534 SUDO_GID=65534 ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" "$bin" -i lo -- \
+	sh -c 'echo "uid $(id -u)"; curl -s -o /dev/null --max-time 10 http://live.lab.test/; exit 3' \
+	>"$tmp/out-cmd" 2>"$tmp/err-cmd"
+cmd_rc=$?
+check "trace a command: its exit status (3) is passed on" [ "$cmd_rc" -eq 3 ]
+check "trace a command: it ran as the invoking user" grep -q '^uid 65534$' "$tmp/out-cmd"
+order3=$(order_of "$tmp/out-cmd")
+check "trace a command: its fetch shows the five steps in order (lines $order3)" in_order "$order3"
+ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" "$bin" -i lo -- /nonexistent/cmd >/dev/null 2>"$tmp/err-nx"
+check "trace a command that cannot run: status 127 and a message" sh -c \
+	"[ $? -eq 127 ] && grep -q 'cannot run /nonexistent/cmd' '$tmp/err-nx'"
 if [ $f -ne 0 ]; then
 	echo "--- fetchtrace stdout"; cat "$tmp/out"; echo "--- stderr"; cat "$tmp/err"
+	echo "--- traced command"; cat "$tmp/out-cmd" "$tmp/err-cmd"
+	echo "--- -i any"; cat "$tmp/out-any" "$tmp/err-any"
 fi
 echo "live: $p passed, $f failed"
 [ $f -eq 0 ]
