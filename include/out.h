@@ -31,6 +31,7 @@ struct out_opts {
 	enum ts_mode ts_mode;  /* -tt absolute, -ttt delta, default relative to first packet */
 	bool color;            /* ANSI colour by step */
 	bool all;              /* print packets of no fetch ("other") too */
+	bool quiet;            /* -q: no packet lines, only the summary */
 };
 
 /* One packet, decoded and classified: everything a line shows. */
@@ -43,7 +44,8 @@ struct ev {
 	uint8_t n_dns_more;            /* further DNS messages not shown */
 	const struct dns_msg *dns[EV_MAX_DNS]; /* those messages */
 	int64_t dns_rt[EV_MAX_DNS];    /* response time of each (-1 unknown / a query) */
-	struct dns_note dns_note[EV_MAX_DNS]; /* what each means in a resolver's walk */
+	const struct dns_note *dns_note; /* [n_dns]: what each means in a resolver's walk (the
+	                                    tracer's storage: the event stays small to clear) */
 	uint32_t dns_awaiting;         /* DNS over TCP: bytes of a message still to come */
 	bool dns_tcp_lost;             /* DNS over TCP: framing lost (gap or cap) */
 	bool secure;                   /* connect step of TLS or QUIC: the secure channel */

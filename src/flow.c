@@ -26,25 +26,25 @@ struct flow_table {
 /* hashing and the LRU list                                            */
 /* ------------------------------------------------------------------ */
 
-/* FNV-1a over both endpoints, in an order that does not depend on direction. */
+/* One endpoint's hash: its 16 address bytes and port, mixed (splitmix64). */
+static uint64_t endpoint_hash(const uint8_t *a, uint16_t port)
+{
+	uint64_t w0, w1;
+	memcpy(&w0, a, 8);
+	memcpy(&w1, a + 8, 8);
+	uint64_t h = w0 ^ (w1 * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)port << 48);
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebull;
+	return h ^ (h >> 31);
+}
+
+/* Both endpoints, added so that the hash does not depend on direction. */
 static uint32_t flow_hash(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb)
 {
-	int swap = memcmp(a, b, 16);
-	if (swap > 0 || (swap == 0 && pa > pb)) {
-		const uint8_t *t = a;
-		uint16_t tp = pa;
-		a = b, pa = pb, b = t, pb = tp;
-	}
-	uint32_t h = 2166136261u;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ a[i]) * 16777619u;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ b[i]) * 16777619u;
-	h = (h ^ (pa >> 8)) * 16777619u;
-	h = (h ^ (pa & 0xff)) * 16777619u;
-	h = (h ^ (pb >> 8)) * 16777619u;
-	h = (h ^ (pb & 0xff)) * 16777619u;
-	return h;
+	uint64_t h = endpoint_hash(a, pa) + endpoint_hash(b, pb);
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 static uint32_t conn_hash(const struct flow_table *ft, const struct conn *c)

@@ -58,7 +58,7 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: fetchtrace [-Dln] [-r file] [-i interface] [-w file] [-c count] [-s snaplen]\n"
+		"usage: fetchtrace [-Dlnq] [-r file] [-i interface] [-w file] [-c count] [-s snaplen]\n"
 		"                  [-B KiB] [-Z user] [-t|-tt|-ttt] [--all] [--color=WHEN]\n"
 		"                  [--max-conns N] [expression] [-- command args...]\n"
 		"\n"
@@ -69,6 +69,7 @@ static void usage(FILE *f)
 		"  -i IFACE      capture live on IFACE ('any' for all); default: first up non-loopback\n"
 		"  -D            list the interfaces that can be captured on\n"
 		"  -l            flush every line (the default for live capture and terminals)\n"
+		"  -q            quiet: no packet lines, only the end-of-run summary\n"
 		"  -w FILE       also save the raw packets to FILE (pcap)\n"
 		"  -c N          stop after N packets\n"
 		"  -s SNAPLEN    bytes to capture per packet (default %d)\n"
@@ -138,7 +139,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	o->max_conns = TRACE_DEFAULT_MAX_CONNS;
 	opterr = 0;
 	/* '+': stop at the first non-option, so the filter may use any words */
-	while ((ch = getopt_long(argc, argv, "+r:i:w:c:s:B:DlnZ:t", longs, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+r:i:w:c:s:B:DlnqZ:t", longs, NULL)) != -1) {
 		switch (ch) {
 		case 'r': o->read_file = optarg; break;
 		case 'i': o->iface = optarg; break;
@@ -152,6 +153,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'B': o->buffer_kib = (int)parse_num(optarg, "buffer size", 1, 4 * 1024 * 1024); break;
 		case 'D': o->list = true; break;
 		case 'l': o->line_buf = true; break;
+		case 'q': o->out.quiet = true; break;
 		case 'n': break;
 		case 'Z': o->user = optarg; break;
 		case 't': o->n_t++; break;

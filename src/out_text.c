@@ -898,6 +898,8 @@ static void put_fetch_header(struct text_out *o, const struct ev *e)
 static void text_packet(void *impl, const struct ev *e)
 {
 	struct text_out *o = impl;
+	if (o->opt.quiet)
+		return;
 	const struct pkt *p = e->p;
 	struct sb *s = &o->sb;
 	/* Packets of no fetch are shown with --all; damaged ones always are. */

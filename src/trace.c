@@ -29,6 +29,7 @@ struct tracer {
 	struct pkt pkt;                       /* the packet being handled */
 	bool dns_malformed, dns_truncated;    /* a DNS message of this packet was */
 	struct dns_msg dns[EV_MAX_DNS + 1];   /* decoded messages; the last is scratch */
+	struct dns_note note[EV_MAX_DNS + 1]; /* what each means; the last is scratch */
 	struct http_events hev;               /* HTTP events of this packet */
 	struct tls_events tev;                /* TLS events of this packet */
 	struct quic_info quic;                /* QUIC headers of this packet */
@@ -98,8 +99,7 @@ static size_t dns_tcp_consume(struct tracer *t, const uint8_t *data, size_t len)
 		}
 		struct dns_msg *m = &t->dns[e->n_dns < EV_MAX_DNS ? e->n_dns : EV_MAX_DNS];
 		dns_decode(data + off + 2, mlen, m);
-		struct dns_note scratch;
-		struct dns_note *note = e->n_dns < EV_MAX_DNS ? &e->dns_note[e->n_dns] : &scratch;
+		struct dns_note *note = &t->note[e->n_dns < EV_MAX_DNS ? e->n_dns : EV_MAX_DNS];
 		int64_t rt = dns_seen(t, p, m, mlen, true, note);
 		if (e->n_dns < EV_MAX_DNS) {
 			e->dns[e->n_dns] = m;
@@ -427,6 +427,7 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 	struct fetch_link link;
 	memset(&e, 0, sizeof(e));
 	e.p = p;
+	e.dns_note = t->note;
 	e.step = STEP_OTHER;
 	t->n.packets++;
 	t->now = ts_us;
@@ -444,7 +445,7 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 		e.dns[0] = m;
 		/* A first fragment holds only part of the datagram: cut, not bad. */
 		e.dns_rt[0] = dns_seen(t, p, m, p->pl_cap, p->pl_cap == p->pl_len && !p->frag,
-				       &e.dns_note[0]);
+				       &t->note[0]);
 		e.n_dns = 1;
 		e.step = STEP_RESOLVE;
 	} else if (p->layer == LAYER_DONE && p->proto == 17 &&
