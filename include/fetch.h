@@ -23,6 +23,7 @@ struct fetch_link {
 	const struct dns_name *cname; /* the canonical name at the end of a CNAME chain, or NULL */
 	uint16_t dns_id;        /* id of the answer that gave the address */
 	int64_t answer_ts;      /* when that answer arrived */
+	int64_t query_ts;       /* when its query left (0 when the query was not seen) */
 };
 
 struct fetch_linker *fetch_open(void);

@@ -96,6 +96,7 @@ struct conn {
 	int64_t ts_syn, ts_synack;      /* SYN and SYN-ACK (0 when not seen) */
 	int64_t ts_established;         /* handshake completed */
 	int64_t ts_fin;                 /* first FIN */
+	int64_t ts_tls_hello;           /* the TLS ClientHello (0 none) */
 	bool midstream;        /* seen without its handshake */
 	bool handshake_done;   /* the client's ACK of the SYN-ACK was seen */
 	bool finished;         /* closed or reset: retired, slot reused first */

@@ -15,6 +15,7 @@
 #include "quic.h"
 #include "reasm.h"
 #include "step.h"
+#include "timeline.h"
 #include "tls.h"
 
 #define EV_MAX_DNS 4 /* DNS messages shown for one TCP segment; the rest are counted */
@@ -32,6 +33,7 @@ struct out_opts {
 	bool color;            /* ANSI colour by step */
 	bool all;              /* print packets of no fetch ("other") too */
 	bool quiet;            /* -q: no packet lines, only the summary */
+	bool timeline;         /* --timeline: draw the waterfall too */
 };
 
 /* One packet, decoded and classified: everything a line shows. */
@@ -89,6 +91,9 @@ void out_packet(struct out *o, const struct ev *e);
 /* One connection leaves the table: remember its summary line. */
 void out_conn_done(struct out *o, const struct conn *c, const char *why,
 		   const struct dns_name *name);
+
+/* Where each exchange's time went (before the summary). */
+void out_timeline(struct out *o, const struct timeline *tl);
 
 /* The end-of-run summary. */
 void out_summary(struct out *o, const struct out_counts *n);

@@ -9,6 +9,7 @@ struct out_ops {
 	void (*packet)(void *impl, const struct ev *e);
 	void (*conn_done)(void *impl, const struct conn *c, const char *why,
 			  const struct dns_name *name);
+	void (*timeline)(void *impl, const struct timeline *tl); /* may be NULL */
 	void (*summary)(void *impl, const struct out_counts *n);
 	void (*flush)(void *impl);
 	void (*close)(void *impl);  /* flushes and frees */

@@ -24,6 +24,7 @@ struct addr_ent {
 	uint8_t querier[16];    /* who asked (the response's destination) */
 	uint16_t dns_id;        /* id of that response */
 	int64_t ts;             /* when it arrived */
+	int64_t query_ts;       /* when its query left, 0 unknown */
 	uint32_t fetch_id;      /* fetch made of this resolution, 0 until a connection uses it */
 	struct dns_name name;   /* the name asked for; len 0 when the address came without DNS */
 	struct dns_name cname;  /* end of the CNAME chain, len 0 when none */
@@ -160,6 +161,7 @@ int64_t fetch_dns_response(struct fetch_linker *fl, const struct pkt *p, const s
 		memcpy(a->querier, p->dst, 16);
 		a->dns_id = m->id;
 		a->ts = p->ts_us;
+		a->query_ts = rt >= 0 ? p->ts_us - rt : 0;
 		name_copy(&a->name, &m->qname);
 		if (n > 1)
 			name_copy(&a->cname, &fl->chain[n - 1]);
@@ -234,6 +236,7 @@ void fetch_connect(struct fetch_linker *fl, uint8_t ip_ver, const uint8_t cli[16
 	out->cname = hit->cname.len ? &hit->cname : NULL;
 	out->dns_id = hit->dns_id;
 	out->answer_ts = hit->ts;
+	out->query_ts = hit->query_ts;
 }
 
 bool fetch_sni(struct fetch_linker *fl, uint32_t fetch_id, const char *sni, size_t len)

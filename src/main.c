@@ -78,6 +78,7 @@ static void usage(FILE *f)
 		"  -n            accepted for tcpdump habits: fetchtrace never resolves addresses\n"
 		"  -tt / -ttt    absolute time stamps / time since the previous packet\n"
 		"  --all         also print packets that belong to no fetch (step 'other')\n"
+		"  --timeline    draw each exchange's timings as a waterfall at the end\n"
 		"  --color=WHEN  auto (default), always, never; NO_COLOR is honoured\n"
 		"  --max-conns N connections tracked at once (default %d)\n"
 		"  --help, --version\n"
@@ -108,7 +109,7 @@ static long parse_num(const char *s, const char *what, long lo, long hi)
 	return v;
 }
 
-enum { OPT_ALL = 256, OPT_COLOR, OPT_HELP, OPT_VERSION, OPT_MAXCONNS };
+enum { OPT_ALL = 256, OPT_COLOR, OPT_HELP, OPT_VERSION, OPT_MAXCONNS, OPT_JSON, OPT_TIMELINE };
 
 static void parse_args(int argc, char **argv, struct opts *o)
 {
@@ -119,6 +120,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "max-conns", required_argument, NULL, OPT_MAXCONNS },
+		{ "timeline", no_argument, NULL, OPT_TIMELINE },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *color = "auto";
@@ -161,6 +163,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case OPT_COLOR: color = optarg ? optarg : "always"; break;
 		case OPT_HELP: usage(stdout); exit(0);
 		case OPT_VERSION: printf("fetchtrace %s\n", FT_VERSION); exit(0);
+		case OPT_TIMELINE: o->out.timeline = true; break;
 		case OPT_MAXCONNS:
 			o->max_conns = (uint32_t)parse_num(optarg, "connection cap", 16, 1 << 24);
 			break;

@@ -32,6 +32,12 @@ void out_conn_done(struct out *o, const struct conn *c, const char *why,
 	o->ops->conn_done(o->impl, c, why, name);
 }
 
+void out_timeline(struct out *o, const struct timeline *tl)
+{
+	if (o->ops->timeline)
+		o->ops->timeline(o->impl, tl);
+}
+
 void out_summary(struct out *o, const struct out_counts *n) { o->ops->summary(o->impl, n); }
 
 void out_flush(struct out *o) { o->ops->flush(o->impl); }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "out_timeline.h"
 #include "sb.h"
 
 #define LINE_CAP (256 * 1024)   /* one line; a DNS message of 32 long names fits */
@@ -1156,10 +1157,17 @@ static void text_summary(void *impl, const struct out_counts *n)
 	fflush(o->f);
 }
 
+static void text_timeline(void *impl, const struct timeline *tl)
+{
+	struct text_out *o = impl;
+	out_timeline_text(o->f, tl, o->opt.timeline, o->opt.color);
+}
+
 const struct out_ops out_text_ops = {
 	.open = text_open,
 	.packet = text_packet,
 	.conn_done = text_conn_done,
+	.timeline = text_timeline,
 	.summary = text_summary,
 	.flush = text_flush,
 	.close = text_close,

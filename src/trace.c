@@ -14,6 +14,7 @@
 #include "quic.h"
 #include "reasm.h"
 #include "step.h"
+#include "timeline.h"
 #include "tls.h"
 
 #define DNS_PORT 53
@@ -25,6 +26,7 @@ struct tracer {
 	struct flow_table *flows;
 	struct fetch_linker *fetch;
 	struct dns_noter *noter;
+	struct timeline *tl;
 	struct out_counts n;
 	struct pkt pkt;                       /* the packet being handled */
 	bool dns_malformed, dns_truncated;    /* a DNS message of this packet was */
@@ -264,6 +266,7 @@ static void tls_link(struct tracer *t, struct conn *c, struct ev *e)
 static void on_retire(void *ctx, const struct conn *c, const char *why)
 {
 	struct tracer *t = ctx;
+	timeline_conn_done(t->tl, c);
 	out_conn_done(t->out, c, why, c->fetch_id ? fetch_name(t->fetch, c->fetch_id) : NULL);
 }
 
@@ -308,6 +311,8 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 			fetch_connect(t->fetch, c->ip_ver, c->cli, c->srv, link);
 			c->fetch_id = link->fetch_id;
 			e->link = link;
+			if (link->new_fetch)
+				timeline_fetch(t->tl, link);
 		}
 	}
 	int dir = g->dir;
@@ -344,6 +349,13 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		e->held = c->rs[dir].tail_len;
 	if (c->app == APP_HTTP)
 		http_times(t, c, e);
+	for (unsigned i = 0; i < t->hev.n; i++)
+		timeline_http(t->tl, t->now, c, &t->hev.ev[i]);
+	for (unsigned i = 0; i < t->tev.n; i++) {
+		if (t->tev.ev[i].kind == TLS_EV_CLIENT_HELLO && !c->ts_tls_hello)
+			c->ts_tls_hello = t->now;
+		timeline_tls(t->tl, t->now, c, &t->tev.ev[i]);
+	}
 	if (c->app == APP_TLS)
 		tls_link(t, c, e);
 	e->http = t->hev.n || t->hev.n_dropped ? &t->hev : NULL;
@@ -407,7 +419,9 @@ struct tracer *trace_open(FILE *f, const struct out_opts *o, uint32_t max_conns)
 	t->flows = flow_open(max_conns, TRACE_REASM_CAP, on_retire, t);
 	t->fetch = fetch_open();
 	t->noter = dnsnote_open();
-	if (!t->out || !t->flows || !t->fetch || !t->noter) {
+	t->tl = timeline_open();
+	if (!t->out || !t->flows || !t->fetch || !t->noter || !t->tl) {
+		timeline_close(t->tl);
 		out_close(t->out);
 		flow_close(t->flows);
 		fetch_close(t->fetch);
@@ -484,9 +498,11 @@ void trace_finish(struct tracer *t)
 	t->n.reasm_overflows = pool->n_overflows;
 	flow_close(t->flows); /* retires the connections still open */
 	t->n.dns_unanswered = fetch_unanswered(t->fetch);
+	out_timeline(t->out, t->tl);
 	out_summary(t->out, &t->n);
 	out_close(t->out);
 	fetch_close(t->fetch);
 	dnsnote_close(t->noter);
+	timeline_close(t->tl);
 	free(t);
 }

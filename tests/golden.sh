@@ -4,7 +4,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 bin=${FETCHTRACE:-build/san/fetchtrace}
-export TZ=UTC LC_ALL=C
+export TZ=UTC LC_ALL=C COLUMNS=120
 p=0 f=0
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT

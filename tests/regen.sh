@@ -4,7 +4,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 bin=${FETCHTRACE:-./fetchtrace}
-export TZ=UTC LC_ALL=C
+export TZ=UTC LC_ALL=C COLUMNS=120
 while read -r name cap opts; do
 	case $name in ''|'#'*) continue ;; esac
 	if [ $# -gt 0 ]; then
