@@ -25,6 +25,8 @@ enum ts_mode { TS_RELATIVE = 0, TS_ABSOLUTE, TS_DELTA };
 enum out_format {
 	OUT_TEXT = 0,   /* annotated lines (out_text.c) */
 	OUT_JSON,       /* JSON lines (out_json.c) */
+	OUT_LADDER,     /* a ladder diagram in the terminal (out_ladder.c) */
+	OUT_LADDER_MERMAID, /* the same as a Mermaid sequenceDiagram */
 };
 
 struct out_opts {

@@ -17,5 +17,6 @@ struct out_ops {
 
 extern const struct out_ops out_text_ops;  /* out_text.c: annotated lines */
 extern const struct out_ops out_json_ops;  /* out_json.c: JSON lines */
+extern const struct out_ops out_ladder_ops; /* out_ladder.c: ladder diagram, text or Mermaid */
 
 #endif

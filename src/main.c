@@ -79,6 +79,7 @@ static void usage(FILE *f)
 		"  -tt / -ttt    absolute time stamps / time since the previous packet\n"
 		"  --all         also print packets that belong to no fetch (step 'other')\n"
 		"  --timeline    draw each exchange's timings as a waterfall at the end\n"
+		"  --ladder[=mermaid]  a sequence diagram of the packets (text, or Mermaid)\n"
 		"  --color=WHEN  auto (default), always, never; NO_COLOR is honoured\n"
 		"  --max-conns N connections tracked at once (default %d)\n"
 		"  --help, --version\n"
@@ -109,7 +110,10 @@ static long parse_num(const char *s, const char *what, long lo, long hi)
 	return v;
 }
 
-enum { OPT_ALL = 256, OPT_COLOR, OPT_HELP, OPT_VERSION, OPT_MAXCONNS, OPT_JSON, OPT_TIMELINE };
+enum {
+	OPT_ALL = 256, OPT_COLOR, OPT_HELP, OPT_VERSION, OPT_MAXCONNS, OPT_JSON, OPT_TIMELINE,
+	OPT_LADDER,
+};
 
 static void parse_args(int argc, char **argv, struct opts *o)
 {
@@ -121,6 +125,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "max-conns", required_argument, NULL, OPT_MAXCONNS },
 		{ "timeline", no_argument, NULL, OPT_TIMELINE },
+		{ "ladder", optional_argument, NULL, OPT_LADDER },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *color = "auto";
@@ -164,6 +169,14 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case OPT_HELP: usage(stdout); exit(0);
 		case OPT_VERSION: printf("fetchtrace %s\n", FT_VERSION); exit(0);
 		case OPT_TIMELINE: o->out.timeline = true; break;
+		case OPT_LADDER:
+			if (!optarg || !strcmp(optarg, "text"))
+				o->out.format = OUT_LADDER;
+			else if (!strcmp(optarg, "mermaid"))
+				o->out.format = OUT_LADDER_MERMAID;
+			else
+				die_usage("bad --ladder value '%s' (text or mermaid)", optarg);
+			break;
 		case OPT_MAXCONNS:
 			o->max_conns = (uint32_t)parse_num(optarg, "connection cap", 16, 1 << 24);
 			break;

@@ -15,7 +15,9 @@ struct out *out_open(FILE *f, const struct out_opts *opt)
 	struct out *o = calloc(1, sizeof(*o));
 	if (!o)
 		return NULL;
-	o->ops = opt->format == OUT_JSON ? &out_json_ops : &out_text_ops;
+	o->ops = opt->format == OUT_JSON     ? &out_json_ops
+		 : opt->format == OUT_TEXT   ? &out_text_ops
+					     : &out_ladder_ops;
 	o->impl = o->ops->open(f, opt);
 	if (!o->impl) {
 		free(o);

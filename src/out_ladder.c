@@ -1,0 +1,332 @@
+/* out_ladder.c - the ladder diagram: hosts as columns, one arrow per packet, drawn in the
+ * terminal at the end of the run, or written as a Mermaid sequenceDiagram. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "out.h"
+#include "out_impl.h"
+#include "sb.h"
+
+#define LAD_MAX_HOSTS 8       /* columns; further hosts share the last one ("others") */
+#define LAD_MAX_ARROWS 20000  /* arrows kept; more are counted */
+#define LAD_LABEL 40          /* bytes of an arrow's label */
+#define LAD_COL 26            /* columns between two hosts in the terminal */
+#define LAD_LINE 4096
+
+struct lad_host {
+	uint8_t ver;
+	uint8_t addr[16];
+	uint32_t fetch;             /* a fetch that names it (0 none) */
+	uint16_t port;              /* a server's port (53, 80, 443 ...), 0 for a client */
+};
+
+struct lad_arrow {
+	int64_t ts;
+	uint8_t from, to;           /* host indices */
+	uint8_t step;               /* enum step */
+	bool secure;                /* TLS/QUIC handshake */
+	uint8_t label_len;
+	char label[LAD_LABEL];      /* raw bytes from the wire may be in it: escaped on output */
+};
+
+struct ladder {
+	FILE *f;
+	struct out_opts opt;
+	struct lad_host hosts[LAD_MAX_HOSTS];
+	uint8_t n_hosts;
+	struct lad_arrow *arrows;   /* grows to LAD_MAX_ARROWS */
+	size_t n, cap;
+	uint64_t dropped;
+	char names[LAD_MAX_HOSTS][64]; /* a fetch name per host, raw */
+	uint8_t name_len[LAD_MAX_HOSTS];
+	char line[LAD_LINE];
+};
+
+static void *lad_open(FILE *f, const struct out_opts *o)
+{
+	struct ladder *l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	l->f = f;
+	l->opt = *o;
+	return l;
+}
+
+static uint8_t host_index(struct ladder *l, uint8_t ver, const uint8_t *addr)
+{
+	for (uint8_t i = 0; i < l->n_hosts; i++)
+		if (l->hosts[i].ver == ver && !memcmp(l->hosts[i].addr, addr, 16))
+			return i;
+	if (l->n_hosts == LAD_MAX_HOSTS)
+		return LAD_MAX_HOSTS - 1; /* the last column stands for the rest */
+	struct lad_host *h = &l->hosts[l->n_hosts];
+	h->ver = ver;
+	memcpy(h->addr, addr, 16);
+	return l->n_hosts++;
+}
+
+/* The short label of an arrow: what a reader of a flow graph wants. */
+static void label_of(const struct ev *e, struct sb *s)
+{
+	const struct pkt *p = e->p;
+	if (e->n_dns) {
+		const struct dns_msg *m = e->dns[0];
+		sb_puts(s, m->qr ? "answer " : "query ");
+		if (m->has_question) {
+			const char *t = dns_type_name(m->qtype);
+			if (t)
+				sb_printf(s, "%s ", t);
+			sb_esc(s, m->qname.text, m->qname.len);
+		}
+		if (m->qr && m->rcode == 3)
+			sb_puts(s, " NXDOMAIN");
+		return;
+	}
+	if (e->quic) {
+		sb_puts(s, e->quic->pkt[0].type == QUIC_SHORT ? "QUIC 1-RTT" : "QUIC handshake");
+		return;
+	}
+	if (e->http) {
+		for (unsigned i = 0; i < e->http->n; i++) {
+			const struct http_ev *h = &e->http->ev[i];
+			if (h->kind != HTTP_EV_HEAD)
+				continue;
+			if (h->head->is_request) {
+				sb_esc(s, h->head->method.b, h->head->method.len);
+				sb_putc(s, ' ');
+				sb_esc(s, h->head->target.b, h->head->target.len);
+			} else {
+				sb_printf(s, "%u ", h->head->status);
+				sb_esc(s, h->head->reason.b, h->head->reason.len);
+			}
+			return;
+		}
+	}
+	if (e->tls && e->tls->n) {
+		const struct tls_ev *v = &e->tls->ev[0];
+		static const char *const names[] = {
+			[TLS_EV_CLIENT_HELLO] = "ClientHello", [TLS_EV_SERVER_HELLO] = "ServerHello",
+			[TLS_EV_HANDSHAKE] = "TLS handshake", [TLS_EV_ENCRYPTED_HS] = "TLS encrypted hs",
+			[TLS_EV_CCS] = "ChangeCipherSpec", [TLS_EV_ALERT] = "TLS alert",
+			[TLS_EV_APPDATA] = "TLS data",        [TLS_EV_OTHER_RECORD] = "TLS record",
+			[TLS_EV_OPAQUE] = "TLS ?",
+		};
+		sb_puts(s, (unsigned)v->kind < sizeof(names) / sizeof(names[0]) && names[v->kind]
+				   ? names[v->kind]
+				   : "TLS");
+		return;
+	}
+	uint8_t fl = p->tcp_flags;
+	if (fl & TCP_SYN)
+		sb_puts(s, fl & TCP_ACK ? "SYN-ACK" : "SYN");
+	else if (fl & TCP_RST)
+		sb_puts(s, "RST");
+	else if (fl & TCP_FIN)
+		sb_puts(s, "FIN");
+	else if (p->pl_len)
+		sb_printf(s, "%u B", p->pl_len);
+	else
+		sb_puts(s, "ACK");
+}
+
+static void lad_packet(void *impl, const struct ev *e)
+{
+	struct ladder *l = impl;
+	const struct pkt *p = e->p;
+	if (!p->ip_ver || (e->step == STEP_OTHER && !l->opt.all))
+		return;
+	uint8_t a = host_index(l, p->ip_ver, p->src), b = host_index(l, p->ip_ver, p->dst);
+	/* remember what the server side is, for the column heads */
+	struct lad_host *srv = e->seg ? &l->hosts[e->seg->dir == 0 ? b : a]
+				      : &l->hosts[p->dport == 53 || p->dport == 443 ? b : a];
+	if (!srv->port)
+		srv->port = e->seg ? e->seg->c->sport : (p->dport == 53 || p->dport == 443 ? p->dport
+											    : p->sport);
+	if (e->link && e->link->via_dns) {
+		uint8_t k = (uint8_t)(srv - l->hosts);
+		if (!l->name_len[k]) {
+			size_t n = e->link->name->len < 64 ? e->link->name->len : 64;
+			memcpy(l->names[k], e->link->name->text, n);
+			l->name_len[k] = (uint8_t)n;
+		}
+	}
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 512;
+		if (ncap > LAD_MAX_ARROWS)
+			ncap = LAD_MAX_ARROWS;
+		struct lad_arrow *na = l->n < ncap ? realloc(l->arrows, ncap * sizeof(*na)) : NULL;
+		if (!na) {
+			l->dropped++;
+			return;
+		}
+		l->arrows = na;
+		l->cap = ncap;
+	}
+	struct lad_arrow *w = &l->arrows[l->n++];
+	w->ts = p->ts_us;
+	w->from = a;
+	w->to = b;
+	w->step = (uint8_t)e->step;
+	w->secure = e->secure;
+	/* the label: built escaped, cut to its field */
+	char tmp[256];
+	struct sb s;
+	sb_init(&s, tmp, sizeof(tmp));
+	label_of(e, &s);
+	size_t n = s.len < LAD_LABEL ? s.len : LAD_LABEL;
+	memcpy(w->label, tmp, n);
+	w->label_len = (uint8_t)n;
+}
+
+static void lad_conn_done(void *impl, const struct conn *c, const char *why,
+			  const struct dns_name *name)
+{
+	(void)impl, (void)c, (void)why, (void)name;
+}
+
+static void emit(struct ladder *l, struct sb *s)
+{
+	sb_putc(s, '\n');
+	fwrite(s->buf, 1, s->len, l->f);
+	sb_reset(s);
+}
+
+static void host_title(const struct ladder *l, uint8_t i, struct sb *s, bool brief)
+{
+	const struct lad_host *h = &l->hosts[i];
+	if (i == LAD_MAX_HOSTS - 1 && l->n_hosts == LAD_MAX_HOSTS) {
+		sb_puts(s, "others");
+		return;
+	}
+	if (l->name_len[i]) {
+		sb_esc(s, l->names[i], l->name_len[i]);
+		if (brief)
+			return;
+		sb_putc(s, ' ');
+	} else if (h->port == 53) {
+		sb_puts(s, "DNS ");
+	} else if (!h->port) {
+		sb_puts(s, "client ");
+	}
+	sb_ip(s, h->ver, h->addr);
+}
+
+static void lad_mermaid(struct ladder *l, struct sb *s)
+{
+	sb_puts(s, "sequenceDiagram");
+	emit(l, s);
+	for (uint8_t i = 0; i < l->n_hosts; i++) {
+		sb_printf(s, "    participant H%u as ", i);
+		host_title(l, i, s, false);
+		emit(l, s);
+	}
+	int64_t t0 = l->n ? l->arrows[0].ts : 0;
+	for (size_t k = 0; k < l->n; k++) {
+		const struct lad_arrow *w = &l->arrows[k];
+		sb_printf(s, "    H%u->>H%u: ", w->from, w->to);
+		sb_secs(s, w->ts - t0);
+		sb_printf(s, " %s ", step_name((enum step)w->step));
+		/* Mermaid's message text ends at the line; ';' and '#' have meanings
+		 * there: write them as entity codes */
+		for (size_t i = 0; i < w->label_len; i++) {
+			char c = w->label[i];
+			if (c == ';')
+				sb_puts(s, "#59;");
+			else if (c == '#')
+				sb_puts(s, "#35;");
+			else
+				sb_putc(s, c);
+		}
+		emit(l, s);
+	}
+}
+
+static void put_label(struct sb *s, const struct lad_arrow *w)
+{
+	for (size_t i = 0; i < w->label_len; i++)
+		sb_putc(s, w->label[i]);
+}
+
+static void lad_text(struct ladder *l, struct sb *s)
+{
+	enum { COL0 = 12 }; /* after the time column */
+	size_t width = COL0 + (size_t)(l->n_hosts ? l->n_hosts - 1 : 0) * LAD_COL + 1;
+	/* heads: each host's name where its line will run */
+	for (uint8_t i = 0; i < l->n_hosts; i++) {
+		sb_pad(s, COL0 + (size_t)i * LAD_COL);
+		size_t start = s->len;
+		host_title(l, i, s, true);
+		if (s->len - start > LAD_COL - 2) {
+			s->len = start + LAD_COL - 2;
+			s->buf[s->len] = '\0';
+		}
+	}
+	emit(l, s);
+	int64_t t0 = l->n ? l->arrows[0].ts : 0;
+	char row[COL0 + LAD_MAX_HOSTS * LAD_COL + 1];
+	for (size_t k = 0; k < l->n; k++) {
+		const struct lad_arrow *w = &l->arrows[k];
+		memset(row, ' ', width);
+		for (uint8_t i = 0; i < l->n_hosts; i++)
+			row[COL0 + (size_t)i * LAD_COL] = '|';
+		size_t from = COL0 + (size_t)w->from * LAD_COL, to = COL0 + (size_t)w->to * LAD_COL;
+		size_t lo = from < to ? from : to, hi = from < to ? to : from;
+		for (size_t c = lo + 1; c < hi; c++)
+			row[c] = '-';
+		if (from < to)
+			row[to - 1] = '>';
+		else if (from > to)
+			row[to + 1] = '<';
+		size_t start = s->len;
+		sb_secs(s, w->ts - t0);
+		for (size_t c = s->len - start; c < width; c++)
+			sb_putc(s, row[c]);
+		sb_printf(s, "  %s ", w->secure ? "connect(tls)" : step_name((enum step)w->step));
+		put_label(s, w);
+		emit(l, s);
+	}
+}
+
+static void lad_summary(void *impl, const struct out_counts *n)
+{
+	struct ladder *l = impl;
+	struct sb s;
+	(void)n;
+	sb_init(&s, l->line, sizeof(l->line));
+	if (l->opt.format == OUT_LADDER_MERMAID)
+		lad_mermaid(l, &s);
+	else
+		lad_text(l, &s);
+	if (l->dropped) {
+		sb_printf(&s, "%s... %llu more packets not drawn",
+			  l->opt.format == OUT_LADDER_MERMAID ? "    %% " : "",
+			  (unsigned long long)l->dropped);
+		emit(l, &s);
+	}
+	fflush(l->f);
+}
+
+static void lad_flush(void *impl)
+{
+	struct ladder *l = impl;
+	fflush(l->f);
+}
+
+static void lad_close(void *impl)
+{
+	struct ladder *l = impl;
+	if (!l)
+		return;
+	fflush(l->f);
+	free(l->arrows);
+	free(l);
+}
+
+const struct out_ops out_ladder_ops = {
+	.open = lad_open,
+	.packet = lad_packet,
+	.conn_done = lad_conn_done,
+	.summary = lad_summary,
+	.flush = lad_flush,
+	.close = lad_close,
+};
