@@ -35,7 +35,7 @@ SAN_LIB_OBJS := $(LIB_SRCS:src/%.c=build/san/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/san/%)
 
-.PHONY: all deps demo test unit golden public badinput live install uninstall clean regen bench
+.PHONY: all deps demo test unit golden public badinput live install uninstall clean regen bench lab-up lab-down
 
 all: fetchtrace
 
@@ -86,6 +86,13 @@ build/bench-gen: tests/bench/gen.c | build/.dir
 
 build/bench-loop: tests/bench/loop.c | build/.dir
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(PCAP_LIBS) $(LDFLAGS)
+
+# The mini-internet of tests/lab (root; see tests/lab/README.md): build it, remove it.
+lab-up:
+	@bash tests/lab/lab.sh up
+
+lab-down:
+	@bash tests/lab/lab.sh down
 
 # Regenerate one golden file: make regen NAME=cold-fetch
 regen: fetchtrace

@@ -30,6 +30,18 @@ void sb_esc(struct sb *s, const void *bytes, size_t n);
 /* The same, and '"' as "\\x22", for bytes printed between quotes. */
 void sb_esc_quote(struct sb *s, const void *bytes, size_t n);
 
+/*
+ * Wire bytes as the inside of a JSON string (RFC 8259 7), no quotes:
+ * '"' and '\\' escaped, control characters (U+0000-U+001F, U+007F and
+ * the C1 range U+0080-U+009F) as \b \f \n \r \t or \u00XX; well-formed
+ * UTF-8 passes through except U+2028, U+2029 and the bidi controls
+ * (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069), written as
+ * \uXXXX; a byte that is not part of well-formed UTF-8 becomes \u00XX
+ * of its own value (read as Latin-1).  The output is pure printable text.
+ */
+void sb_json_esc(struct sb *s, const void *bytes, size_t n);
+/* The same between double quotes: a complete JSON string. */
+void sb_json_str(struct sb *s, const void *bytes, size_t n);
 /* An IP address: dotted quad, or RFC 5952 text for IPv6. */
 void sb_ip(struct sb *s, uint8_t ver, const uint8_t *addr);
 /* An endpoint: "192.0.2.1:80" or "[2001:db8::1]:80". */

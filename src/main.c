@@ -81,6 +81,7 @@ static void usage(FILE *f)
 		"  --timeline    draw each exchange's timings as a waterfall at the end\n"
 		"  --ladder[=mermaid]  a sequence diagram of the packets (text, or Mermaid)\n"
 		"  --color=WHEN  auto (default), always, never; NO_COLOR is honoured\n"
+		"  --json        JSON lines: one object per packet, fetch start, connection, summary\n"
 		"  --max-conns N connections tracked at once (default %d)\n"
 		"  --help, --version\n"
 		"  expression    a BPF filter; live default: DNS and TCP 80/443/8000/8080/8443, UDP 443\n"
@@ -126,6 +127,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "max-conns", required_argument, NULL, OPT_MAXCONNS },
 		{ "timeline", no_argument, NULL, OPT_TIMELINE },
 		{ "ladder", optional_argument, NULL, OPT_LADDER },
+		{ "json", no_argument, NULL, OPT_JSON },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *color = "auto";
@@ -165,6 +167,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'Z': o->user = optarg; break;
 		case 't': o->n_t++; break;
 		case OPT_ALL: o->out.all = true; break;
+		case OPT_JSON: o->out.format = OUT_JSON; break;
 		case OPT_COLOR: color = optarg ? optarg : "always"; break;
 		case OPT_HELP: usage(stdout); exit(0);
 		case OPT_VERSION: printf("fetchtrace %s\n", FT_VERSION); exit(0);

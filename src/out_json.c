@@ -1,34 +1,1270 @@
-/* out_json.c - JSON lines: one object per packet, per connection, and the summary. */
-#include <stdlib.h>
-
+/* out_json.c - JSON lines (RFC 8259): one object per packet, per fetch start, per
+ * connection at its end, and the summary.  Field names are stable: they are listed in
+ * tests/json/fetchtrace.schema.json and in fetchtrace(1), JSON OUTPUT. */
 #include "out.h"
 #include "out_impl.h"
 
-/* Placeholder until the JSON writer lands: --json is refused in main.c. */
-static void *json_open(FILE *f, const struct out_opts *o)
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sb.h"
+
+/*
+ * One line must never be cut (a cut line is not JSON).  The largest packet
+ * object: EV_MAX_DNS messages of at most 64 KiB each, every wire byte
+ * escaped to at most 6 bytes (\u00XX), names of DNS_NAME_TEXT_MAX bytes
+ * repeated by compression pointers in DNS_MAX_RR records (three names
+ * each), plus HTTP and TLS strings: well under 4 MiB.  Should a line be
+ * cut all the same, a short object with "cut": true replaces it.
+ */
+#define LINE_CAP (4u * 1024 * 1024)
+#define PEND_CAP (64u * 1024)   /* connection objects waiting for their packet's line */
+
+struct json_out {
+	FILE *f;
+	struct out_opts opt;
+	struct sb sb;
+	char *line;              /* LINE_CAP bytes */
+	bool have_first;
+	int64_t first_ts;        /* first packet read: "rel" counts from it */
+	/* Connections leave the table while their last packet is being
+	 * processed, before that packet is written: their objects wait here
+	 * and follow the packet's line. */
+	char pend[PEND_CAP];
+	size_t pend_len;
+	uint64_t exch_dropped;   /* exchanges the timeline could not keep */
+};
+
+static const char *const side_name[2] = { "client", "server" };
+
+/* ------------------------------------------------------------------ */
+/* building blocks: a comma goes before every member but the first     */
+/* ------------------------------------------------------------------ */
+
+static void sep(struct sb *s)
 {
-	(void)f, (void)o;
+	if (s->len && s->buf[s->len - 1] != '{' && s->buf[s->len - 1] != '[')
+		sb_putc(s, ',');
+}
+
+static void key(struct sb *s, const char *k)
+{
+	sep(s);
+	sb_putc(s, '"');
+	sb_puts(s, k);
+	sb_puts(s, "\":");
+}
+
+static void kv_u(struct sb *s, const char *k, uint64_t v)
+{
+	key(s, k);
+	sb_u64(s, v);
+}
+
+/* A number that 0 means "none" for: null then. */
+static void kv_u_or_null(struct sb *s, const char *k, uint64_t v)
+{
+	key(s, k);
+	if (v)
+		sb_u64(s, v);
+	else
+		sb_puts(s, "null");
+}
+
+static void kv_bool(struct sb *s, const char *k, bool v)
+{
+	key(s, k);
+	sb_puts(s, v ? "true" : "false");
+}
+
+static void kv_null(struct sb *s, const char *k)
+{
+	key(s, k);
+	sb_puts(s, "null");
+}
+
+/* Text of ours (trusted) or NULL for null. */
+static void kv_str(struct sb *s, const char *k, const char *v)
+{
+	key(s, k);
+	if (v)
+		sb_json_str(s, v, strlen(v));
+	else
+		sb_puts(s, "null");
+}
+
+static void kv_bytes(struct sb *s, const char *k, const void *b, size_t n)
+{
+	key(s, k);
+	sb_json_str(s, b, n);
+}
+
+/* Seconds with six decimals from microseconds; null when negative (unknown). */
+static void kv_secs(struct sb *s, const char *k, int64_t us)
+{
+	key(s, k);
+	if (us < 0)
+		sb_puts(s, "null");
+	else
+		sb_secs(s, us);
+}
+
+static void put_str(struct sb *s, const char *v)
+{
+	sep(s);
+	sb_json_str(s, v, strlen(v));
+}
+
+static void kv_ip(struct sb *s, const char *k, uint8_t ver, const uint8_t *addr)
+{
+	key(s, k);
+	sb_putc(s, '"');
+	sb_ip(s, ver, addr);
+	sb_putc(s, '"');
+}
+
+static void put_ip(struct sb *s, uint8_t ver, const uint8_t *addr)
+{
+	sep(s);
+	sb_putc(s, '"');
+	sb_ip(s, ver, addr);
+	sb_putc(s, '"');
+}
+
+/* A name in presentation form (dns.h): '.' and '\\' inside a label are
+ * already "\\." and "\\\\"; the JSON string carries them as they are. */
+static void kv_name(struct sb *s, const char *k, const struct dns_name *n)
+{
+	key(s, k);
+	if (n)
+		sb_json_str(s, n->text, n->len < DNS_NAME_TEXT_MAX ? n->len : DNS_NAME_TEXT_MAX);
+	else
+		sb_puts(s, "null");
+}
+
+/* "A" / "TYPE65280": the name, or the number spelt as the text output does. */
+static void kv_numname(struct sb *s, const char *k, const char *name, const char *prefix,
+		       unsigned v)
+{
+	key(s, k);
+	if (name)
+		sb_json_str(s, name, strlen(name));
+	else
+		sb_printf(s, "\"%s%u\"", prefix, v);
+}
+
+static const char *status_name(enum ft_status st)
+{
+	switch (st) {
+	case FT_OK: return "ok";
+	case FT_NEED_MORE: return "need_more";
+	case FT_TRUNCATED: return "truncated";
+	case FT_MALFORMED: return "malformed";
+	case FT_UNSUPPORTED: return "unsupported";
+	}
+	return "unknown";
+}
+
+static void kv_hex(struct sb *s, const char *k, const uint8_t *b, size_t n)
+{
+	static const char hexdig[] = "0123456789abcdef";
+	key(s, k);
+	sb_putc(s, '"');
+	for (size_t i = 0; i < n && !s->cut; i++) {
+		sb_putc(s, hexdig[b[i] >> 4]);
+		sb_putc(s, hexdig[b[i] & 15]);
+	}
+	sb_putc(s, '"');
+}
+
+/* ------------------------------------------------------------------ */
+/* open, emit, close                                                   */
+/* ------------------------------------------------------------------ */
+
+static void *json_open(FILE *f, const struct out_opts *opt)
+{
+	struct json_out *o = calloc(1, sizeof(*o));
+	if (!o)
+		return NULL;
+	o->line = malloc(LINE_CAP);
+	if (!o->line) {
+		free(o);
+		return NULL;
+	}
+	o->f = f;
+	o->opt = *opt;
+	sb_init(&o->sb, o->line, LINE_CAP);
+	return o;
+}
+
+static void pend_flush(struct json_out *o)
+{
+	if (o->pend_len)
+		fwrite(o->pend, 1, o->pend_len, o->f);
+	o->pend_len = 0;
+}
+
+static void json_flush(void *impl)
+{
+	struct json_out *o = impl;
+	pend_flush(o);
+	fflush(o->f);
+}
+
+static void json_close(void *impl)
+{
+	struct json_out *o = impl;
+	if (!o)
+		return;
+	pend_flush(o);
+	fflush(o->f);
+	free(o->line);
+	free(o);
+}
+
+/* Write the line built in sb (the caller checked it was not cut). */
+static void emit(struct json_out *o)
+{
+	struct sb *s = &o->sb;
+	fwrite(s->buf, 1, s->len, o->f);
+	fputc('\n', o->f);
+	sb_reset(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* DNS                                                                 */
+/* ------------------------------------------------------------------ */
+
+/* SVCB/HTTPS SvcParams (RFC 9460 2.2), as out_text.c walks them. */
+static void put_svc_params(struct sb *s, const struct dns_rr *rr)
+{
+	const uint8_t *b = rr->rdata;
+	size_t len = rr->rdlen, off = 2;
+	for (unsigned hops = 0; off < len && hops < 128; hops++) {
+		uint8_t l = b[off];
+		off += 1u + l;
+		if (l == 0)
+			break;
+	}
+	key(s, "params");
+	sb_putc(s, '[');
+	for (unsigned k = 0; k < 64 && off <= len && len - off >= 4; k++) {
+		unsigned pk = (unsigned)b[off] << 8 | b[off + 1];
+		size_t vl = (size_t)b[off + 2] << 8 | b[off + 3];
+		off += 4;
+		if (len - off < vl)
+			break;
+		const uint8_t *v = b + off;
+		off += vl;
+		sep(s);
+		sb_putc(s, '{');
+		static const char *const pname[] = { "mandatory", "alpn", "no-default-alpn",
+						     "port", "ipv4hint", "ech", "ipv6hint" };
+		kv_numname(s, "key", pk < 7 ? pname[pk] : NULL, "key", pk);
+		kv_u(s, "key_num", pk);
+		kv_u(s, "len", vl);
+		key(s, "value");
+		if (pk == 1) {
+			sb_putc(s, '[');
+			for (size_t i = 0; i < vl;) {
+				size_t il = v[i++];
+				if (vl - i < il)
+					break;
+				sep(s);
+				sb_json_str(s, v + i, il);
+				i += il;
+			}
+			sb_putc(s, ']');
+		} else if (pk == 3 && vl == 2) {
+			sb_u64(s, (unsigned)v[0] << 8 | v[1]);
+		} else if ((pk == 4 && vl % 4 == 0) || (pk == 6 && vl % 16 == 0)) {
+			size_t w = pk == 4 ? 4 : 16;
+			sb_putc(s, '[');
+			for (size_t i = 0; i < vl; i += w)
+				put_ip(s, pk == 4 ? 4 : 6, v + i);
+			sb_putc(s, ']');
+		} else {
+			sb_puts(s, "null");
+		}
+		sb_putc(s, '}');
+	}
+	sb_putc(s, ']');
+}
+
+/* "status" and "data" of one record. */
+static void put_rdata(struct sb *s, const struct dns_rr *rr)
+{
+	enum ft_status st = rr->rd_status;
+	const uint8_t *b = rr->rdata;
+	if (st == FT_OK && rr->type == DNS_T_CAA &&
+	    (rr->rdlen < 2 || b[1] == 0 || (size_t)b[1] > (size_t)rr->rdlen - 2))
+		st = FT_MALFORMED;
+	kv_str(s, "status", status_name(st));
+	if (st != FT_OK) {
+		kv_null(s, "data");
+		return;
+	}
+	key(s, "data");
+	sb_putc(s, '{');
+	switch (rr->type) {
+	case DNS_T_A:
+	case DNS_T_AAAA:
+		kv_ip(s, "address", rr->type == DNS_T_A ? 4 : 6, rr->addr);
+		break;
+	case DNS_T_CNAME:
+	case DNS_T_NS:
+	case DNS_T_PTR:
+		kv_name(s, "target", &rr->target);
+		break;
+	case DNS_T_MX:
+		kv_u(s, "preference", rr->prio);
+		kv_name(s, "exchange", &rr->target);
+		break;
+	case DNS_T_SOA:
+		kv_name(s, "mname", &rr->target);
+		kv_name(s, "rname", &rr->rname);
+		kv_u(s, "serial", rr->serial);
+		kv_u(s, "refresh", rr->refresh);
+		kv_u(s, "retry", rr->retry);
+		kv_u(s, "expire", rr->expire);
+		kv_u(s, "minimum", rr->minimum);
+		break;
+	case DNS_T_SRV:
+		kv_u(s, "priority", rr->prio);
+		kv_u(s, "weight", rr->weight);
+		kv_u(s, "port", rr->port);
+		kv_name(s, "target", &rr->target);
+		break;
+	case DNS_T_TXT:
+		key(s, "strings");
+		sb_putc(s, '[');
+		for (size_t i = 0; i < rr->rdlen;) {
+			size_t l = b[i++];
+			if (rr->rdlen - i < l)
+				break;
+			sep(s);
+			sb_json_str(s, b + i, l);
+			i += l;
+		}
+		sb_putc(s, ']');
+		break;
+	case DNS_T_CAA:
+		kv_u(s, "flags", b[0]);
+		kv_bytes(s, "tag", b + 2, b[1]);
+		kv_bytes(s, "value", b + 2 + b[1], (size_t)rr->rdlen - 2 - b[1]);
+		break;
+	case DNS_T_SVCB:
+	case DNS_T_HTTPS:
+		kv_u(s, "priority", rr->prio);
+		kv_name(s, "target", &rr->target);
+		put_svc_params(s, rr);
+		break;
+	default:
+		kv_hex(s, "hex", b, rr->rdlen);
+		break;
+	}
+	sb_putc(s, '}');
+}
+
+static void put_rr(struct sb *s, const struct dns_rr *rr)
+{
+	sep(s);
+	sb_putc(s, '{');
+	kv_name(s, "name", &rr->name);
+	kv_numname(s, "type", dns_type_name(rr->type), "TYPE", rr->type);
+	kv_u(s, "type_num", rr->type);
+	kv_numname(s, "class", dns_class_name(rr->cls), "CLASS", rr->cls);
+	kv_u(s, "class_num", rr->cls);
+	kv_u(s, "ttl", rr->ttl);
+	kv_u(s, "rdlen", rr->rdlen);
+	put_rdata(s, rr);
+	sb_putc(s, '}');
+}
+
+static void put_section(struct sb *s, const char *k, const struct dns_msg *m,
+			enum dns_section sec)
+{
+	key(s, k);
+	sb_putc(s, '[');
+	for (unsigned i = 0; i < m->n_rr && i < DNS_MAX_RR; i++)
+		if (m->rr[i].section == sec && m->rr[i].type != DNS_T_OPT)
+			put_rr(s, &m->rr[i]);
+	sb_putc(s, ']');
+}
+
+static void put_dns_note(struct sb *s, const struct dns_note *n)
+{
+	key(s, "note");
+	if (n->kind == DNS_NOTE_NONE) {
+		sb_puts(s, "null");
+		return;
+	}
+	sb_putc(s, '{');
+	switch (n->kind) {
+	case DNS_NOTE_NONE:
+		break;
+	case DNS_NOTE_PRIMING:
+		kv_str(s, "kind", "priming");
+		break;
+	case DNS_NOTE_ROOT_SERVERS:
+		kv_str(s, "kind", "root_servers");
+		kv_u(s, "ns", n->n_ns);
+		kv_u(s, "glue", n->n_glue);
+		break;
+	case DNS_NOTE_REFERRAL:
+		kv_str(s, "kind", "referral");
+		kv_name(s, "from_zone", n->from_known ? &n->from_zone : NULL);
+		kv_name(s, "to_zone", &n->to_zone);
+		kv_u(s, "ns", n->n_ns);
+		kv_u(s, "glue", n->n_glue);
+		break;
+	case DNS_NOTE_AUTHORITATIVE:
+		kv_str(s, "kind", "authoritative");
+		kv_name(s, "from_zone", n->from_known ? &n->from_zone : NULL);
+		break;
+	case DNS_NOTE_NEGATIVE:
+		kv_str(s, "kind", "negative");
+		kv_u(s, "neg_ttl", n->neg_ttl);
+		break;
+	case DNS_NOTE_CACHED:
+		kv_str(s, "kind", "cached");
+		kv_u(s, "ttl", n->ttl);
+		kv_u(s, "ttl_first", n->ttl_first);
+		break;
+	}
+	sb_putc(s, '}');
+}
+
+static void put_dns(struct sb *s, const struct dns_msg *m, int64_t rt, const struct dns_note *n)
+{
+	sep(s);
+	sb_putc(s, '{');
+	kv_u(s, "id", m->id);
+	kv_bool(s, "qr", m->qr);
+	kv_numname(s, "opcode", dns_opcode_name(m->opcode), "OPCODE", m->opcode);
+	kv_u(s, "opcode_num", m->opcode);
+	kv_numname(s, "rcode", dns_rcode_name(m->rcode), "RCODE", m->rcode);
+	kv_u(s, "rcode_num", m->rcode);
+	key(s, "flags");
+	sb_putc(s, '{');
+	kv_bool(s, "aa", m->aa);
+	kv_bool(s, "tc", m->tc);
+	kv_bool(s, "rd", m->rd);
+	kv_bool(s, "ra", m->ra);
+	kv_bool(s, "ad", m->ad);
+	kv_bool(s, "cd", m->cd);
+	sb_putc(s, '}');
+	key(s, "edns");
+	if (m->edns) {
+		sb_putc(s, '{');
+		kv_u(s, "udp_size", m->edns_size);
+		kv_u(s, "version", m->edns_version);
+		kv_bool(s, "do", m->edns_do);
+		sb_putc(s, '}');
+	} else {
+		sb_puts(s, "null");
+	}
+	key(s, "counts");
+	sb_putc(s, '{');
+	kv_u(s, "qd", m->qdcount);
+	kv_u(s, "an", m->ancount);
+	kv_u(s, "ns", m->nscount);
+	kv_u(s, "ar", m->arcount);
+	sb_putc(s, '}');
+	key(s, "question");
+	if (m->has_question) {
+		sb_putc(s, '{');
+		kv_name(s, "name", &m->qname);
+		kv_numname(s, "type", dns_type_name(m->qtype), "TYPE", m->qtype);
+		kv_u(s, "type_num", m->qtype);
+		kv_numname(s, "class", dns_class_name(m->qclass), "CLASS", m->qclass);
+		kv_u(s, "class_num", m->qclass);
+		sb_putc(s, '}');
+	} else {
+		sb_puts(s, "null");
+	}
+	put_section(s, "answers", m, DNS_SEC_ANSWER);
+	put_section(s, "authority", m, DNS_SEC_AUTHORITY);
+	put_section(s, "additional", m, DNS_SEC_ADDITIONAL);
+	kv_u(s, "rr_dropped", m->n_rr_dropped);
+	kv_secs(s, "response_time", m->qr ? rt : -1);
+	put_dns_note(s, n);
+	kv_str(s, "status", status_name(m->status));
+	kv_str(s, "why", m->status != FT_OK ? (m->why ? m->why : "?") : NULL);
+	sb_putc(s, '}');
+}
+
+/* ------------------------------------------------------------------ */
+/* TCP                                                                 */
+/* ------------------------------------------------------------------ */
+
+static void put_flags(struct sb *s, uint8_t fl)
+{
+	static const struct {
+		uint8_t bit;
+		const char *name;
+	} names[] = {
+		{ TCP_SYN, "SYN" }, { TCP_FIN, "FIN" }, { TCP_RST, "RST" }, { TCP_PSH, "PSH" },
+		{ TCP_URG, "URG" }, { TCP_ACK, "ACK" }, { TCP_ECE, "ECE" }, { TCP_CWR, "CWR" },
+	};
+	key(s, "flags");
+	sb_putc(s, '[');
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (fl & names[i].bit)
+			put_str(s, names[i].name);
+	sb_putc(s, ']');
+}
+
+static void put_notes(struct sb *s, const struct ev *e)
+{
+	const struct flow_seg *g = e->seg;
+	const struct conn *c = g->c;
+	const struct pkt *p = e->p;
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} plain[] = {
+		{ NOTE_MIDSTREAM, "midstream" },
+		{ NOTE_RETRANS, "retransmission" },
+		{ NOTE_SYN_RETRANS, "syn_retransmission" },
+		{ NOTE_OUT_OF_ORDER, "out_of_order" },
+		{ NOTE_PREV_LOST, "previous_segment_not_captured" },
+		{ NOTE_ZERO_WINDOW, "zero_window" },
+		{ NOTE_WIN_UPDATE, "window_update" },
+		{ NOTE_KEEPALIVE, "keepalive" },
+		{ NOTE_WIN_PROBE, "zero_window_probe" },
+		{ NOTE_ACK_UNSEEN, "ack_unseen" },
+		{ NOTE_BAD_OPTS, "bad_options" },
+		{ NOTE_PORT_REUSE, "port_reuse" },
+		{ NOTE_DUP_ACK, "dup_ack" },
+		{ NOTE_ESTABLISHED, "established" },
+		{ NOTE_CLOSES_FIRST, "closes_first" },
+	};
+	key(s, "notes");
+	sb_putc(s, '[');
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+		if (g->notes & plain[i].bit)
+			put_str(s, plain[i].name);
+	if (p->tcp_flags & TCP_RST)
+		put_str(s, !c->ts_synack && c->ts_syn && g->dir == 1 ? "refused" : "reset");
+	else if (g->notes & NOTE_CLOSED)
+		put_str(s, "closed");
+	if (e->rres.differs)
+		put_str(s, "retransmitted_bytes_differ");
+	if (e->dns_tcp_lost)
+		put_str(s, "dns_stream_lost");
+	sb_putc(s, ']');
+}
+
+static void put_tcp(struct sb *s, const struct ev *e)
+{
+	const struct pkt *p = e->p;
+	const struct flow_seg *g = e->seg;
+	key(s, "tcp");
+	sb_putc(s, '{');
+	kv_str(s, "dir", g->dir == 0 ? "to_server" : "from_server");
+	put_flags(s, p->tcp_flags);
+	kv_u(s, "seq", g->rel_seq);
+	key(s, "ack");
+	if (g->ack_valid)
+		sb_u64(s, g->rel_ack);
+	else
+		sb_puts(s, "null");
+	kv_u(s, "win", p->win);
+	kv_u(s, "len", p->pl_len);
+	kv_u(s, "captured", p->pl_cap);
+	key(s, "options");
+	sb_putc(s, '{');
+	const struct tcp_opts *op = &p->opt;
+	if (op->has_mss)
+		kv_u(s, "mss", op->mss);
+	if (op->has_ws)
+		kv_u(s, "ws", op->ws);
+	kv_bool(s, "sack_ok", op->sack_ok);
+	if (op->has_ts) {
+		key(s, "ts");
+		sb_printf(s, "[%u,%u]", op->tsval, op->tsecr);
+	}
+	/* SACK blocks name bytes of the peer's stream: relative to its ISN. */
+	const struct flow_dir *peer = &g->c->d[1 - g->dir];
+	key(s, "sack");
+	sb_putc(s, '[');
+	for (unsigned i = 0; i < op->n_sack && i < PKT_MAX_SACK; i++) {
+		uint32_t l = op->sack[i][0], r = op->sack[i][1];
+		if (peer->isn_known)
+			l -= peer->isn, r -= peer->isn;
+		sep(s);
+		sb_printf(s, "[%u,%u]", l, r);
+	}
+	sb_puts(s, "]}");
+	put_notes(s, e);
+	key(s, "dup_ack");
+	if (g->notes & NOTE_DUP_ACK)
+		sb_u64(s, g->n_dup_ack);
+	else
+		sb_puts(s, "null");
+	kv_secs(s, "rtt", g->rtt_us);
+	kv_u(s, "held", e->held);
+	kv_u(s, "gap", e->gap);
+	sb_putc(s, '}');
+}
+
+/* ------------------------------------------------------------------ */
+/* HTTP, TLS, QUIC                                                     */
+/* ------------------------------------------------------------------ */
+
+static void put_http_head(struct sb *s, const struct http_head *h, int64_t ttfb)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} hdrs[] = {
+#define H(n, f) { n, offsetof(struct http_head, f) }
+		H("host", host), H("user-agent", user_agent), H("accept", accept),
+		H("connection", connection), H("content-type", content_type),
+		H("content-length", content_length), H("transfer-encoding", transfer_encoding),
+		H("content-encoding", content_encoding), H("location", location),
+		H("etag", etag), H("range", range), H("if-none-match", if_none_match),
+		H("if-modified-since", if_modified_since),
+#undef H
+	};
+	key(s, "head");
+	sb_putc(s, '{');
+	kv_bool(s, "request", h->is_request);
+	key(s, "version");
+	sb_printf(s, "\"%u.%u\"", h->v_major, h->v_minor);
+	if (h->is_request) {
+		kv_bytes(s, "method", h->method.b, h->method.len);
+		kv_bytes(s, "target", h->target.b, h->target.len);
+	} else {
+		kv_u(s, "status", h->status);
+		kv_bytes(s, "reason", h->reason.b, h->reason.len);
+	}
+	key(s, "headers");
+	sb_putc(s, '{');
+	for (size_t i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++) {
+		const struct http_str *v = (const struct http_str *)((const char *)h + hdrs[i].off);
+		if (v->present)
+			kv_bytes(s, hdrs[i].name, v->b, v->len);
+	}
+	sb_putc(s, '}');
+	/* strings longer than the decoder keeps (HTTP_STR_MAX) */
+	key(s, "cut");
+	sb_putc(s, '[');
+	if (h->is_request && h->method.cut)
+		put_str(s, "method");
+	if (h->is_request && h->target.cut)
+		put_str(s, "target");
+	if (!h->is_request && h->reason.cut)
+		put_str(s, "reason");
+	for (size_t i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++) {
+		const struct http_str *v = (const struct http_str *)((const char *)h + hdrs[i].off);
+		if (v->present && v->cut)
+			put_str(s, hdrs[i].name);
+	}
+	sb_putc(s, ']');
+	kv_u(s, "n_headers", h->n_headers);
+	kv_u(s, "head_len", h->head_len);
+	static const char *const body_name[] = {
+		[HTTP_BODY_NONE] = "none", [HTTP_BODY_LENGTH] = "length",
+		[HTTP_BODY_CHUNKED] = "chunked", [HTTP_BODY_CLOSE] = "close",
+	};
+	kv_str(s, "body", (unsigned)h->body < 4 ? body_name[h->body] : "?");
+	key(s, "body_len");
+	if (h->body == HTTP_BODY_LENGTH)
+		sb_u64(s, h->body_len);
+	else
+		sb_puts(s, "null");
+	sb_putc(s, '}');
+	if (!h->is_request)
+		kv_secs(s, "ttfb", ttfb);
+}
+
+static void put_http(struct sb *s, const struct ev *e)
+{
+	const struct http_events *hv = e->http;
+	static const char *const kind_name[] = {
+		[HTTP_EV_HEAD] = "head", [HTTP_EV_BODY] = "body", [HTTP_EV_END] = "end",
+		[HTTP_EV_GAP] = "gap",   [HTTP_EV_OPAQUE] = "opaque",
+	};
+	key(s, "http");
+	sb_putc(s, '[');
+	for (unsigned i = 0; i < hv->n && i < HTTP_MAX_EVENTS; i++) {
+		const struct http_ev *h = &hv->ev[i];
+		sep(s);
+		sb_putc(s, '{');
+		kv_str(s, "kind", (unsigned)h->kind <= HTTP_EV_OPAQUE && h->kind ? kind_name[h->kind]
+									      : "?");
+		kv_str(s, "dir", h->dir ? "response" : "request");
+		kv_u_or_null(s, "exchange", h->exchange);
+		switch (h->kind) {
+		case HTTP_EV_HEAD:
+			if (h->head)
+				put_http_head(s, h->head, e->http_dur[i]);
+			break;
+		case HTTP_EV_BODY:
+			kv_u(s, "bytes", h->bytes);
+			kv_u(s, "body_done", h->body_done);
+			key(s, "body_total");
+			if (h->body_total != UINT64_MAX)
+				sb_u64(s, h->body_total);
+			else
+				sb_puts(s, "null");
+			break;
+		case HTTP_EV_END:
+			kv_u(s, "body_done", h->body_done);
+			kv_secs(s, "download", e->http_dur[i] > 0 ? e->http_dur[i] : -1);
+			break;
+		case HTTP_EV_GAP:
+			kv_u(s, "bytes", h->bytes);
+			break;
+		case HTTP_EV_OPAQUE:
+			kv_str(s, "status", status_name(h->status));
+			kv_str(s, "why", h->why ? h->why : "?");
+			break;
+		}
+		sb_putc(s, '}');
+	}
+	sb_putc(s, ']');
+	kv_u(s, "http_more", hv->n_dropped);
+}
+
+static void kv_tls_version(struct sb *s, const char *k, uint16_t v)
+{
+	const char *n = tls_version_name(v);
+	key(s, k);
+	if (n)
+		sb_json_str(s, n, strlen(n));
+	else
+		sb_printf(s, "\"0x%04x\"", v);
+}
+
+static void put_tls(struct sb *s, const struct ev *e)
+{
+	const struct tls_events *tv = e->tls;
+	static const char *const kind_name[] = {
+		[TLS_EV_CLIENT_HELLO] = "client_hello", [TLS_EV_SERVER_HELLO] = "server_hello",
+		[TLS_EV_HANDSHAKE] = "handshake",       [TLS_EV_ENCRYPTED_HS] = "encrypted_handshake",
+		[TLS_EV_CCS] = "change_cipher_spec",    [TLS_EV_ALERT] = "alert",
+		[TLS_EV_APPDATA] = "application_data",  [TLS_EV_OTHER_RECORD] = "other_record",
+		[TLS_EV_OPAQUE] = "opaque",
+	};
+	key(s, "tls");
+	sb_putc(s, '[');
+	for (unsigned i = 0; i < tv->n && i < TLS_MAX_EVENTS; i++) {
+		const struct tls_ev *v = &tv->ev[i];
+		sep(s);
+		sb_putc(s, '{');
+		kv_str(s, "kind", (unsigned)v->kind <= TLS_EV_OPAQUE && v->kind ? kind_name[v->kind]
+									       : "?");
+		kv_str(s, "dir", side_name[v->dir ? 1 : 0]);
+		kv_u(s, "content_type", v->content_type);
+		kv_u(s, "record_version", v->rec_version);
+		kv_u(s, "record_len", v->rec_len);
+		kv_str(s, "status", status_name(v->status));
+		kv_str(s, "why", v->status != FT_OK || v->kind == TLS_EV_OPAQUE
+					 ? (v->why ? v->why : "?")
+					 : NULL);
+		switch (v->kind) {
+		case TLS_EV_CLIENT_HELLO: {
+			const struct tls_client_hello *ch = v->ch;
+			if (v->status != FT_OK || !ch)
+				break;
+			kv_tls_version(s, "legacy_version", ch->legacy_version);
+			key(s, "sni");
+			if (ch->has_sni)
+				sb_json_str(s, ch->sni, ch->sni_len < TLS_NAME_MAX ? ch->sni_len
+										   : TLS_NAME_MAX);
+			else
+				sb_puts(s, "null");
+			kv_bool(s, "sni_cut", ch->sni_cut);
+			key(s, "alpn");
+			sb_putc(s, '[');
+			for (unsigned k = 0; k < ch->n_alpn && k < TLS_MAX_ALPN; k++) {
+				sep(s);
+				sb_json_str(s, ch->alpn[k], ch->alpn_len[k] < TLS_ALPN_MAX
+								    ? ch->alpn_len[k]
+								    : TLS_ALPN_MAX);
+			}
+			sb_putc(s, ']');
+			key(s, "versions");
+			sb_putc(s, '[');
+			for (unsigned k = 0; k < ch->n_versions && k < TLS_MAX_VERSIONS; k++) {
+				const char *vn = tls_version_name(ch->versions[k]);
+				sep(s);
+				if (vn)
+					sb_json_str(s, vn, strlen(vn));
+				else
+					sb_printf(s, "\"0x%04x\"", ch->versions[k]);
+			}
+			sb_putc(s, ']');
+			kv_u(s, "cipher_suites", ch->n_ciphers);
+			break;
+		}
+		case TLS_EV_SERVER_HELLO: {
+			const struct tls_server_hello *sh = v->sh;
+			if (v->status != FT_OK || !sh)
+				break;
+			kv_tls_version(s, "version", sh->version);
+			kv_tls_version(s, "legacy_version", sh->legacy_version);
+			const char *cn = tls_cipher_name(sh->cipher);
+			key(s, "cipher");
+			if (cn)
+				sb_json_str(s, cn, strlen(cn));
+			else
+				sb_printf(s, "\"0x%04x\"", sh->cipher);
+			kv_u(s, "cipher_num", sh->cipher);
+			kv_bool(s, "hello_retry", sh->hello_retry);
+			key(s, "alpn");
+			if (sh->has_alpn)
+				sb_json_str(s, sh->alpn,
+					    sh->alpn_len < TLS_ALPN_MAX ? sh->alpn_len : TLS_ALPN_MAX);
+			else
+				sb_puts(s, "null");
+			break;
+		}
+		case TLS_EV_HANDSHAKE:
+			kv_u(s, "handshake_type", v->hs_type);
+			kv_str(s, "handshake", tls_hs_name(v->hs_type));
+			break;
+		case TLS_EV_ALERT:
+			kv_bool(s, "encrypted", v->encrypted);
+			if (v->encrypted) {
+				kv_null(s, "level");
+				kv_null(s, "description");
+				kv_null(s, "description_num");
+			} else {
+				kv_str(s, "level", v->alert_level == 2 ? "fatal" : "warning");
+				kv_str(s, "description", tls_alert_name(v->alert_desc));
+				kv_u(s, "description_num", v->alert_desc);
+			}
+			break;
+		default:
+			break;
+		}
+		sb_putc(s, '}');
+	}
+	sb_putc(s, ']');
+	kv_u(s, "tls_more", tv->n_dropped);
+	kv_bool(s, "sni_differs", e->sni_name_differs);
+}
+
+static void put_quic(struct sb *s, const struct ev *e)
+{
+	const struct quic_info *q = e->quic;
+	static const char *const tname[] = {
+		[QUIC_SHORT] = "short",         [QUIC_INITIAL] = "initial",
+		[QUIC_0RTT] = "0rtt",           [QUIC_HANDSHAKE] = "handshake",
+		[QUIC_RETRY] = "retry",         [QUIC_VERSION_NEG] = "version_negotiation",
+	};
+	key(s, "quic");
+	sb_putc(s, '{');
+	kv_bool(s, "from_client", e->quic_from_client);
+	key(s, "packets");
+	sb_putc(s, '[');
+	for (unsigned i = 0; i < q->n_pkts && i < QUIC_MAX_PACKETS; i++) {
+		const struct quic_pkt *k = &q->pkt[i];
+		sep(s);
+		sb_putc(s, '{');
+		kv_str(s, "type", (unsigned)k->type <= QUIC_VERSION_NEG ? tname[k->type] : "?");
+		if (k->type == QUIC_SHORT) {
+			kv_null(s, "version");
+			kv_null(s, "version_num");
+			kv_null(s, "dcid");
+			kv_null(s, "scid");
+		} else {
+			key(s, "version");
+			const char *vn = quic_version_name(k->version);
+			if (k->type == QUIC_VERSION_NEG)
+				sb_puts(s, "null");
+			else if (vn)
+				sb_json_str(s, vn, strlen(vn));
+			else
+				sb_printf(s, "\"0x%08x\"", k->version);
+			kv_u(s, "version_num", k->version);
+			kv_hex(s, "dcid", k->dcid, k->dcid_len < QUIC_CID_MAX ? k->dcid_len : QUIC_CID_MAX);
+			kv_hex(s, "scid", k->scid, k->scid_len < QUIC_CID_MAX ? k->scid_len : QUIC_CID_MAX);
+		}
+		if (k->type == QUIC_INITIAL)
+			kv_u(s, "token_len", k->token_len);
+		if (k->type == QUIC_INITIAL || k->type == QUIC_0RTT || k->type == QUIC_HANDSHAKE)
+			kv_u(s, "length", k->length);
+		sb_putc(s, '}');
+	}
+	sb_putc(s, ']');
+	kv_u(s, "more", q->n_more);
+	kv_str(s, "status", status_name(q->status));
+	kv_str(s, "why", q->status != FT_OK ? (q->why ? q->why : "?") : NULL);
+	sb_putc(s, '}');
+}
+
+/* ------------------------------------------------------------------ */
+/* the packet object                                                   */
+/* ------------------------------------------------------------------ */
+
+static const char *proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case 1: return "icmp";
+	case 6: return "tcp";
+	case 17: return "udp";
+	case 58: return "icmpv6";
+	}
 	return NULL;
 }
 
-static void json_packet(void *impl, const struct ev *e) { (void)impl, (void)e; }
+/* The fields every packet object has; the line cut fallback uses them alone. */
+static void put_common(struct json_out *o, const struct ev *e)
+{
+	struct sb *s = &o->sb;
+	const struct pkt *p = e->p;
+	sb_puts(s, "{\"type\":\"packet\"");
+	key(s, "ts");
+	sb_secs(s, p->ts_us);
+	key(s, "rel");
+	sb_secs(s, p->ts_us - o->first_ts);
+	kv_str(s, "step", step_name(e->step));
+	kv_str(s, "call",
+	       e->secure ? (e->quic ? "QUIC handshake" : "TLS handshake") : step_call(e->step));
+	if (e->seg) {
+		kv_u_or_null(s, "fetch", e->seg->c->fetch_id);
+		kv_u(s, "conn", e->seg->c->id);
+	} else {
+		kv_u_or_null(s, "fetch", e->quic ? e->quic_fetch : 0);
+		kv_null(s, "conn");
+	}
+	kv_u(s, "len", p->wire_len);
+	kv_u(s, "cap_len", p->cap_len);
+	kv_u(s, "ethertype", p->ethertype);
+	key(s, "vlan");
+	sb_putc(s, '[');
+	for (unsigned i = 0; i < p->n_vlan && i < PKT_MAX_VLAN; i++) {
+		sep(s);
+		sb_u64(s, p->vlan[i]);
+	}
+	sb_putc(s, ']');
+	if (p->ip_ver) {
+		kv_u(s, "ip_ver", p->ip_ver);
+		kv_ip(s, "src", p->ip_ver, p->src);
+		kv_ip(s, "dst", p->ip_ver, p->dst);
+		kv_u(s, "ttl", p->ttl);
+		kv_u(s, "ip_proto", p->proto);
+		kv_str(s, "proto", proto_name(p->proto));
+		kv_str(s, "fragment", !p->frag ? NULL : p->frag_later ? "later" : "first");
+	} else {
+		kv_null(s, "ip_ver");
+		kv_null(s, "src");
+		kv_null(s, "dst");
+		kv_null(s, "ttl");
+		kv_null(s, "ip_proto");
+		kv_null(s, "proto");
+		kv_null(s, "fragment");
+	}
+	bool l4 = p->layer == LAYER_DONE;
+	if (l4) {
+		kv_u(s, "sport", p->sport);
+		kv_u(s, "dport", p->dport);
+		kv_u(s, "payload_len", p->pl_len);
+		kv_u(s, "payload_captured", p->pl_cap);
+	} else {
+		kv_null(s, "sport");
+		kv_null(s, "dport");
+		kv_null(s, "payload_len");
+		kv_null(s, "payload_captured");
+	}
+	static const char *const lname[] = { "link", "ip", "tcp", "udp", "done" };
+	kv_str(s, "status", status_name(p->status));
+	kv_str(s, "layer", (unsigned)p->layer <= LAYER_DONE ? lname[p->layer] : "?");
+	kv_str(s, "why", p->status != FT_OK ? (p->why ? p->why : "?") : NULL);
+}
+
+static void put_fetch_start(struct json_out *o, const struct ev *e)
+{
+	const struct fetch_link *l = e->link;
+	const struct pkt *p = e->p;
+	struct sb *s = &o->sb;
+	/* as out_text.c: the connection's server, or the QUIC client's destination */
+	uint8_t ver = e->seg ? e->seg->c->ip_ver : p->ip_ver;
+	const uint8_t *srv = e->seg ? e->seg->c->srv : e->quic_from_client ? p->dst : p->src;
+	uint16_t port = e->seg ? e->seg->c->sport : e->quic_from_client ? p->dport : p->sport;
+	sb_puts(s, "{\"type\":\"fetch_start\"");
+	kv_u(s, "fetch", l->fetch_id);
+	key(s, "ts");
+	sb_secs(s, p->ts_us);
+	key(s, "rel");
+	sb_secs(s, p->ts_us - o->first_ts);
+	if (e->seg)
+		kv_u(s, "conn", e->seg->c->id);
+	else
+		kv_null(s, "conn");
+	kv_bool(s, "via_dns", l->via_dns);
+	kv_name(s, "name", l->via_dns ? l->name : NULL);
+	kv_name(s, "cname", l->via_dns ? l->cname : NULL);
+	kv_ip(s, "server", ver, srv);
+	kv_u(s, "port", port);
+	kv_str(s, "transport", e->quic ? "udp" : "tcp");
+	key(s, "dns_id");
+	if (l->via_dns)
+		sb_u64(s, l->dns_id);
+	else
+		sb_puts(s, "null");
+	kv_secs(s, "dns_answer_ts", l->via_dns && l->answer_ts > 0 ? l->answer_ts : -1);
+	sb_putc(s, '}');
+	if (s->cut) { /* a name cannot make it this long; stay valid regardless */
+		sb_reset(s);
+		sb_printf(s, "{\"type\":\"fetch_start\",\"fetch\":%u,\"cut\":true}", l->fetch_id);
+	}
+	emit(o);
+}
+
+static void json_packet(void *impl, const struct ev *e)
+{
+	struct json_out *o = impl;
+	const struct pkt *p = e->p;
+	struct sb *s = &o->sb;
+	if (!o->have_first) {
+		o->have_first = true;
+		o->first_ts = p->ts_us;
+	}
+	/* The packets the text output shows, no more: none with -q, "other"
+	 * only with --all or when damaged. */
+	if (o->opt.quiet || (e->step == STEP_OTHER && !o->opt.all &&
+			       p->status != FT_TRUNCATED && p->status != FT_MALFORMED)) {
+		pend_flush(o);
+		return;
+	}
+	if (e->link && e->link->new_fetch)
+		put_fetch_start(o, e);
+
+	put_common(o, e);
+	bool l4 = p->layer == LAYER_DONE;
+	if (e->seg) {
+		put_tcp(s, e);
+		if (e->http)
+			put_http(s, e);
+		if (e->tls)
+			put_tls(s, e);
+	} else if (l4 && e->quic) {
+		put_quic(s, e);
+	}
+	if (e->n_dns) {
+		key(s, "dns");
+		sb_putc(s, '[');
+		for (unsigned i = 0; i < e->n_dns && i < EV_MAX_DNS; i++)
+			put_dns(s, e->dns[i], e->dns_rt[i], &e->dns_note[i]);
+		sb_putc(s, ']');
+		kv_u(s, "dns_more", e->n_dns_more);
+		kv_u(s, "dns_awaiting", e->dns_awaiting);
+	} else if (e->seg && e->seg->c->dns && e->dns_awaiting) {
+		key(s, "dns");
+		sb_puts(s, "[]");
+		kv_u(s, "dns_more", e->n_dns_more);
+		kv_u(s, "dns_awaiting", e->dns_awaiting);
+	}
+	sb_putc(s, '}');
+	if (s->cut) {
+		sb_reset(s);
+		put_common(o, e);
+		kv_bool(s, "cut", true);
+		sb_putc(s, '}');
+	}
+	emit(o);
+	pend_flush(o);
+}
+
+/* ------------------------------------------------------------------ */
+/* connections and the summary                                         */
+/* ------------------------------------------------------------------ */
+
+static const char *conn_end_name(const char *why)
+{
+	if (!strcmp(why, "closed"))
+		return "closed";
+	if (!strcmp(why, "reset"))
+		return "reset";
+	if (!strncmp(why, "evicted", 7))
+		return "evicted";
+	if (!strcmp(why, "end of capture"))
+		return "end_of_capture";
+	return "other";
+}
 
 static void json_conn_done(void *impl, const struct conn *c, const char *why,
 			   const struct dns_name *name)
 {
-	(void)impl, (void)c, (void)why, (void)name;
+	struct json_out *o = impl;
+	struct sb *s = &o->sb;
+	static const char *const app_name[] = {
+		[APP_UNKNOWN] = NULL, [APP_DNS] = "dns", [APP_HTTP] = "http",
+		[APP_TLS] = "tls",    [APP_OPAQUE] = "other",
+	};
+	const char *state = flow_conn_state(c);
+	sb_reset(s);
+	sb_puts(s, "{\"type\":\"conn\"");
+	kv_u(s, "conn", c->id);
+	kv_u_or_null(s, "fetch", c->fetch_id);
+	kv_name(s, "name", name);
+	kv_ip(s, "client", c->ip_ver, c->cli);
+	kv_u(s, "client_port", c->cport);
+	kv_ip(s, "server", c->ip_ver, c->srv);
+	kv_u(s, "server_port", c->sport);
+	kv_str(s, "app", c->app < sizeof(app_name) / sizeof(app_name[0]) ? app_name[c->app] : NULL);
+	key(s, "steps");
+	sb_putc(s, '[');
+	for (int st = 0; st < STEP_OTHER; st++)
+		if (c->steps_seen & (1u << st))
+			put_str(s, step_name((enum step)st));
+	sb_putc(s, ']');
+	kv_u(s, "bytes_sent", c->d[0].bytes);
+	kv_u(s, "bytes_received", c->d[1].bytes);
+	kv_u(s, "packets_sent", c->d[0].pkts);
+	kv_u(s, "packets_received", c->d[1].pkts);
+	key(s, "start");
+	sb_secs(s, c->ts_first);
+	key(s, "end");
+	sb_secs(s, c->ts_last);
+	kv_secs(s, "duration", c->ts_last - c->ts_first < 0 ? 0 : c->ts_last - c->ts_first);
+	kv_secs(s, "handshake_rtt",
+		c->ts_syn && c->ts_established ? c->ts_established - c->ts_syn : -1);
+	kv_str(s, "ended", conn_end_name(why));
+	kv_bool(s, "refused", !strcmp(state, "REJ"));
+	kv_str(s, "reset_by", c->rst_dir >= 0 ? side_name[c->rst_dir ? 1 : 0] : NULL);
+	kv_str(s, "closed_first_by", c->first_fin >= 0 ? side_name[c->first_fin ? 1 : 0] : NULL);
+	kv_str(s, "conn_state", state);
+	kv_bytes(s, "history", c->history, strnlen(c->history, FLOW_HISTORY_MAX));
+	kv_bool(s, "midstream", c->midstream);
+	kv_bool(s, "partial", c->partial);
+	sb_putc(s, '}');
+	if (s->cut) {
+		sb_reset(s);
+		sb_printf(s, "{\"type\":\"conn\",\"conn\":%u,\"cut\":true}", c->id);
+	}
+	if (s->len + 1 > PEND_CAP - o->pend_len)
+		pend_flush(o);
+	if (s->len + 1 <= PEND_CAP - o->pend_len) {
+		memcpy(o->pend + o->pend_len, s->buf, s->len);
+		o->pend_len += s->len;
+		o->pend[o->pend_len++] = '\n';
+	} else {
+		emit(o);
+	}
+	sb_reset(s);
 }
 
-static void json_summary(void *impl, const struct out_counts *n) { (void)impl, (void)n; }
+/* Where each exchange's time went (timeline.h): one object per exchange,
+ * the phases as out_timeline.c derives them. */
+static void json_timeline(void *impl, const struct timeline *tl)
+{
+	struct json_out *o = impl;
+	struct sb *s = &o->sb;
+	pend_flush(o);
+	o->exch_dropped = timeline_dropped(tl);
+	size_t n = timeline_count(tl);
+	for (size_t i = 0; i < n; i++) {
+		const struct tl_exch *x = timeline_get(tl, i);
+		sb_reset(s);
+		sb_puts(s, "{\"type\":\"exchange\"");
+		kv_u_or_null(s, "fetch", x->fetch);
+		kv_u(s, "conn", x->conn);
+		kv_u_or_null(s, "exchange", x->exchange);
+		kv_bool(s, "first_on_conn", x->first_on_conn);
+		kv_bool(s, "tls", x->tls);
+		key(s, "name");
+		if (x->name_len)
+			sb_json_str(s, x->name, x->name_len < TL_STR ? x->name_len : TL_STR);
+		else
+			sb_puts(s, "null");
+		key(s, "method");
+		if (x->method_len)
+			sb_json_str(s, x->method, x->method_len < TL_STR ? x->method_len : TL_STR);
+		else
+			sb_puts(s, "null");
+		key(s, "target");
+		if (x->target_len)
+			sb_json_str(s, x->target, x->target_len < TL_STR ? x->target_len : TL_STR);
+		else
+			sb_puts(s, "null");
+		kv_u_or_null(s, "status", x->status);
+		kv_u(s, "up", x->up);
+		kv_u(s, "down", x->down);
+		static const char *const how[] = { NULL, "client_first", "server_first", "reset" };
+		kv_str(s, "close", x->close_how < 4 ? how[x->close_how] : NULL);
+		/* the moments (0 = not seen: null) */
+		static const struct {
+			const char *name;
+			size_t off;
+		} at[] = {
+#define M(f) { #f, offsetof(struct tl_exch, f) }
+			M(dns_start), M(dns_end), M(syn), M(synack), M(est), M(tls_start),
+			M(tls_end), M(req_start), M(req_end), M(resp_start), M(resp_end), M(fin),
+			M(closed),
+#undef M
+		};
+		key(s, "times");
+		sb_putc(s, '{');
+		for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+			int64_t v;
+			memcpy(&v, (const char *)x + at[k].off, sizeof(v));
+			kv_secs(s, at[k].name, v ? v : -1);
+		}
+		sb_putc(s, '}');
+		/* the phases' durations, as out_timeline.c: null when a phase was not seen */
+		int64_t c_end = x->est ? x->est : x->synack;
+		key(s, "phases");
+		sb_putc(s, '{');
+		kv_secs(s, "dns", x->dns_start && x->dns_end >= x->dns_start
+					  ? x->dns_end - x->dns_start : -1);
+		kv_secs(s, "connect", x->syn && c_end >= x->syn ? c_end - x->syn : -1);
+		kv_secs(s, "tls", x->tls_start && x->tls_end >= x->tls_start
+					  ? x->tls_end - x->tls_start : -1);
+		kv_secs(s, "send", x->req_start && x->req_end >= x->req_start
+					   ? x->req_end - x->req_start : -1);
+		kv_secs(s, "wait", x->req_end && x->resp_start >= x->req_end
+					   ? x->resp_start - x->req_end : -1);
+		kv_secs(s, "download", x->resp_start && x->resp_end >= x->resp_start
+					       ? x->resp_end - x->resp_start : -1);
+		kv_secs(s, "close", x->fin && x->closed >= x->fin ? x->closed - x->fin : -1);
+		sb_puts(s, "}}");
+		if (s->cut) {
+			sb_reset(s);
+			sb_printf(s, "{\"type\":\"exchange\",\"conn\":%u,\"cut\":true}", x->conn);
+		}
+		emit(o);
+	}
+}
 
-static void json_flush(void *impl) { (void)impl; }
-
-static void json_close(void *impl) { (void)impl; }
+static void json_summary(void *impl, const struct out_counts *n)
+{
+	struct json_out *o = impl;
+	struct sb *s = &o->sb;
+	pend_flush(o);
+	sb_reset(s);
+	sb_puts(s, "{\"type\":\"summary\"");
+	kv_u(s, "packets", n->packets);
+	kv_u(s, "decoded", n->decoded);
+	kv_u(s, "other", n->other);
+	kv_u(s, "truncated", n->truncated);
+	kv_u(s, "malformed", n->malformed);
+	kv_u(s, "unsupported", n->unsupported);
+	kv_u(s, "dns_queries", n->dns_queries);
+	kv_u(s, "dns_responses", n->dns_responses);
+	kv_u(s, "dns_unanswered", n->dns_unanswered);
+	kv_u(s, "conns", n->conns);
+	kv_u(s, "conns_evicted", n->conns_evicted);
+	kv_u(s, "reasm_peak", n->reasm_peak);
+	kv_u(s, "reasm_overflows", n->reasm_overflows);
+	kv_u(s, "exchanges_dropped", o->exch_dropped);
+	sb_putc(s, '}');
+	emit(o);
+	fflush(o->f);
+}
 
 const struct out_ops out_json_ops = {
 	.open = json_open,
 	.packet = json_packet,
 	.conn_done = json_conn_done,
+	.timeline = json_timeline,
 	.summary = json_summary,
 	.flush = json_flush,
 	.close = json_close,

@@ -178,3 +178,94 @@ void sb_dur(struct sb *s, int64_t us)
 	else
 		sb_printf(s, "%.3f s", (double)us / 1e6);
 }
+
+/* ------------------------------------------------------------------ */
+/* JSON strings (RFC 8259 7; UTF-8 per RFC 3629 4)                     */
+/* ------------------------------------------------------------------ */
+
+static void json_u(struct sb *s, unsigned cp)
+{
+	char e[6] = { '\\', 'u', hexdig[cp >> 12 & 15], hexdig[cp >> 8 & 15],
+		      hexdig[cp >> 4 & 15], hexdig[cp & 15] };
+	sb_putn(s, e, 6);
+}
+
+/* Length of the well-formed UTF-8 sequence at b[0..n) (2-4), with its code
+ * point in *cp; 0 when b[0] does not start one (RFC 3629 4: no overlong
+ * forms, no surrogates, nothing above U+10FFFF). */
+static size_t utf8_seq(const unsigned char *b, size_t n, unsigned *cp)
+{
+	unsigned char c = b[0];
+	size_t len;
+	unsigned lo = 0x80, hi = 0xbf;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+	else
+		return 0;
+	if (n < len || b[1] < lo || b[1] > hi)
+		return 0;
+	for (size_t k = 2; k < len; k++)
+		if (b[k] < 0x80 || b[k] > 0xbf)
+			return 0;
+	unsigned v = c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
+	for (size_t k = 1; k < len; k++)
+		v = v << 6 | (b[k] & 0x3f);
+	*cp = v;
+	return len;
+}
+
+/* Code points that are well-formed but that a terminal may act on. */
+static bool json_risky(unsigned cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void sb_json_esc(struct sb *s, const void *bytes, size_t n)
+{
+	const unsigned char *b = bytes;
+	for (size_t i = 0; i < n && !s->cut;) {
+		unsigned char c = b[i];
+		if (c < 0x80) {
+			i++;
+			switch (c) {
+			case '"': sb_putn(s, "\\\"", 2); break;
+			case '\\': sb_putn(s, "\\\\", 2); break;
+			case '\b': sb_putn(s, "\\b", 2); break;
+			case '\f': sb_putn(s, "\\f", 2); break;
+			case '\n': sb_putn(s, "\\n", 2); break;
+			case '\r': sb_putn(s, "\\r", 2); break;
+			case '\t': sb_putn(s, "\\t", 2); break;
+			default:
+				if (c < 0x20 || c == 0x7f)
+					json_u(s, c);
+				else
+					sb_putc(s, (char)c);
+			}
+			continue;
+		}
+		unsigned cp;
+		size_t len = utf8_seq(b + i, n - i, &cp);
+		if (len == 0) {
+			json_u(s, c); /* not UTF-8: the byte's value as a code point */
+			i++;
+		} else if (json_risky(cp)) {
+			json_u(s, cp);
+			i += len;
+		} else {
+			sb_putn(s, (const char *)b + i, len);
+			i += len;
+		}
+	}
+}
+
+void sb_json_str(struct sb *s, const void *bytes, size_t n)
+{
+	sb_putc(s, '"');
+	sb_json_esc(s, bytes, n);
+	sb_putc(s, '"');
+}

@@ -43,6 +43,8 @@ suite public sh tests/public.sh
 suite oracle sh tests/oracle.sh
 suite cli sh tests/cli.sh
 suite badinput sh tests/badinput.sh
+suite lab sh tests/lab/test.sh
+suite json sh tests/json/test.sh
 suite live sh tests/live.sh
 
 echo "all: $passed passed, $failed failed, $skipped skipped"
