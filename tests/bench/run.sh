@@ -102,11 +102,11 @@ echo
 echo "timing: $RUNS runs each (tshark: 1), rounds interleaved, median wall time"
 for r in $(seq 1 "$RUNS"); do
 	printf '  round %s/%s:' "$r" "$RUNS"
-	# One line per tool or mode (--json joins when it exists:
-	#   measure "fetchtrace --json" "$NPKT" ./fetchtrace --json -r "$FILE")
+	# One line per tool or mode
 	measure "pcap_next_ex loop" "$NPKT" build/bench-loop "$FILE"; printf ' loop'
 	measure "fetchtrace" "$NPKT" ./fetchtrace -r "$FILE"; printf ' fetchtrace'
 	measure "fetchtrace -q" "$NPKT" ./fetchtrace -q -r "$FILE"; printf ' fetchtrace-q'
+	measure "fetchtrace --json" "$NPKT" ./fetchtrace --json -r "$FILE"; printf ' fetchtrace-json'
 	measure "tcpdump -n -r" "$NPKT" tcpdump -n -r "$FILE"; printf ' tcpdump'
 	if [ -n "$TSHARK" ] && [ "$r" = 1 ]; then
 		measure "tshark -r" "$TNPKT" tshark -r "$TFILE"; printf ' tshark'
@@ -153,6 +153,5 @@ awk -F'|' -v nprefix="${TNPKT:-0}" -v nall="$NPKT" '
 		}
 	}' "$TMP/runs" | tee "$TMP/table"
 
-echo "not measured yet: fetchtrace --json (not implemented yet)"
 echo "bench: done in $(( $(date +%s) - T0 )) s"
 exit 0
