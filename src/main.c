@@ -28,6 +28,11 @@
 	"or tcp port 8000 or tcp port 8443 or udp port 443"
 
 #define DEFAULT_SNAPLEN 262144
+/* Kernel buffer for live capture.  Immediate mode gives each packet a
+ * slot as large as the snap length (on "any", which has no MTU, 256 KiB),
+ * so libpcap's 2 MiB default holds only a few packets and a burst such as
+ * a FIN exchange is dropped by the kernel. */
+#define DEFAULT_BUFFER_KIB 16384
 #define CMD_GRACE_MS 500  /* capture this long after a traced command exits (its last ACKs) */
 
 struct opts {
@@ -73,7 +78,7 @@ static void usage(FILE *f)
 		"  -w FILE       also save the raw packets to FILE (pcap)\n"
 		"  -c N          stop after N packets\n"
 		"  -s SNAPLEN    bytes to capture per packet (default %d)\n"
-		"  -B KiB        kernel capture buffer size\n"
+		"  -B KiB        kernel capture buffer size (default %d)\n"
 		"  -Z USER       drop privileges to USER after opening the capture\n"
 		"  -n            accepted for tcpdump habits: fetchtrace never resolves addresses\n"
 		"  -tt / -ttt    absolute time stamps / time since the previous packet\n"
@@ -87,7 +92,7 @@ static void usage(FILE *f)
 		"  expression    a BPF filter; live default: DNS and TCP 80/443/8000/8080/8443, UDP 443\n"
 		"  -- CMD ARGS   run CMD (as the user behind sudo), trace its fetches (on 'any' unless\n"
 		"                -i), stop shortly after it exits, and exit with its status\n",
-		DEFAULT_SNAPLEN, TRACE_DEFAULT_MAX_CONNS);
+		DEFAULT_SNAPLEN, DEFAULT_BUFFER_KIB, TRACE_DEFAULT_MAX_CONNS);
 }
 
 static void die_usage(const char *fmt, const char *arg)
@@ -145,6 +150,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		break;
 	}
 	o->snaplen = DEFAULT_SNAPLEN;
+	o->buffer_kib = DEFAULT_BUFFER_KIB;
 	o->max_conns = TRACE_DEFAULT_MAX_CONNS;
 	opterr = 0;
 	/* '+': stop at the first non-option, so the filter may use any words */
