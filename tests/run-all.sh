@@ -39,6 +39,7 @@ unit_all() { # each binary prints its own count line; a crash fails the suite
 
 suite unit unit_all
 suite golden sh tests/golden.sh
+suite exercises sh tests/lab/exercises.sh
 suite public sh tests/public.sh
 suite oracle sh tests/oracle.sh
 suite cli sh tests/cli.sh

@@ -828,6 +828,131 @@ ends with good packets, to show that a bad packet never stops the run.
 | `crafted-dns-tcp-split.pcap` | DNS over TCP: a length prefix alone in a segment, a message over three segments, two messages in one segment, a retransmission, then a lost segment that ends the framing |
 | `crafted-http-tls-hostile.pcap` | terminal escapes (CSI, OSC, bidi override, 8-bit CSI) in an HTTP request target, a header value and a reason phrase, and in a TLS SNI and ALPN; a header with a raw ESC is malformed |
 | `crafted-tcp-overlap.pcap` | reassembly edges in one HTTP response: a segment held out of order and then retransmitted with different bytes, an overlapping segment, the hole filled last |
+
+## The lab's captures (tests/lab/record.sh)
+
+`lab-net-*.pcap` are recorded in the mini-internet of `tests/lab` (see `tests/lab/README.md`:
+root, `com` and `example.com` name servers, an Unbound resolver, nginx, a client, all in
+network namespaces, documentation addresses only) by `tests/lab/record.sh` (root; about 25 s;
+re-running it re-records them all, with new time stamps, ports and ids). Each is
+`fetchtrace -l -i IFACE -w FILE` (Ethernet, full snap length, fetchtrace's live default
+filter) on the client's interface `ftn-cli0` (203.0.113.10, 2001:db8:1::10), or, for
+`*-resolver.pcap`, on the resolver's upstream interface `ftn-res-up` (198.51.100.53,
+2001:db8:2::53), where only Unbound's own queries pass. The client asks the resolver at
+203.0.113.53; `www.example.com` is A 198.51.100.80 and AAAA 2001:db8:2::80 (TTL 300), and
+the client prefers IPv6 (no gai.conf), so a plain curl connects to `[2001:db8:2::80]`.
+`curl` below stands for `curl -sS -o /dev/null`. "Fresh lab" means the lab was torn down
+and built again just before, so Unbound's cache was empty and the resolver capture started
+before its first query: the priming query is in it.
+
+| file | bytes | packets | what made it | what it shows |
+| --- | --- | --- | --- | --- |
+| `lab-net-cold-client.pcap` | 2302 | 16 | fresh lab; `tests/lab/fetch.sh --resolver -- curl http://www.example.com/`, client side | the cold fetch: A and AAAA queries answered after 5.6 ms (the resolver walked the hierarchy meanwhile), connection to [2001:db8:2::80]:80, GET /, 200 + 320-byte page, curl's FIN first |
+| `lab-net-cold-resolver.pcap` | 2059 | 14 | the same run, resolver upstream side | the walk: priming (`. IN NS` to a.root-servers.net, answered with the root servers), then the full name, A and AAAA, to the root (referral to `com`), to a.gtld-servers.net (referral to `example.com`), to ns1.example.com (authoritative answer, AA bit); over IPv4 and IPv6 as Unbound picks |
+| `lab-net-warm.pcap` | 4580 | 32 | fresh lab; client side over two `curl http://www.example.com/` 2 s apart | the cold fetch (DNS 5.70 ms, TTL 300), then the warm one: answers in 0.28 ms with TTL 297, labelled `[answered from the resolver's cache: TTL 297, first seen 300]` |
+| `lab-net-warm-resolver.pcap` | 24 | 0 | the same run, resolver upstream side, during the second fetch only | nothing: a valid pcap with no packet, because the resolver answered from its cache |
+| `lab-net-nxdomain.pcap` | 494 | 4 | after the warm run (the resolver knows the `example.com` servers); `curl http://nope.example.com/` (curl exits 6), client side | A and AAAA queries answered NXDOMAIN with the `example.com` SOA in authority: a negative answer that may be cached 300 s; no TCP |
+| `lab-net-nxdomain-resolver.pcap` | 538 | 4 | the same run, resolver upstream side | the resolver asks only ns1.example.com (its cache holds the delegation), which answers NXDOMAIN, AA, with the SOA |
+| `lab-net-cname.pcap` | 2348 | 16 | `curl http://alias.example.com/` | answers carry `alias.example.com CNAME www.example.com` then the address; fetch 1 is named `alias.example.com (CNAME www.example.com)`; Host: alias.example.com |
+| `lab-net-page.pcap` | 4354 | 24 | `curl http://www.example.com/ http://www.example.com/style.css http://www.example.com/img/dot.png` | one keep-alive connection, three exchanges (page 320 B, stylesheet 67 B, PNG 532 B), then curl's FIN |
+| `lab-net-large.pcap` | 1131167 | 806 | `curl http://www.example.com/big.bin` | a 1 MiB body in 1428-byte segments (IPv6, MSS 1440, timestamps) and the client's ACKs, downloaded in about 8 ms |
+| `lab-net-chunked.pcap` | 2447 | 14 | `curl --compressed http://www.example.com/lines.txt` | 200 with Transfer-Encoding: chunked and Content-Encoding: gzip (13 KiB of text sent as 593 bytes of chunks) |
+| `lab-net-https.pcap` | 4178 | 19 | `curl --cacert /run/fetchtrace-lab/tls/ca.crt https://www.example.com/` | connection to port 443, ClientHello (SNI www.example.com, ALPN h2,http/1.1), ServerHello TLS 1.3, then only encrypted records |
+| `lab-net-ipv6.pcap` | 2302 | 16 | `curl -6 http://www.example.com/` | A and AAAA queries, the fetch over IPv6 to [2001:db8:2::80]:80 |
+| `lab-net-ipv4.pcap` | 1852 | 14 | `curl -4 http://www.example.com/` | an A query only, the fetch over IPv4 to 198.51.100.80:80 |
+| `lab-net-chromium.pcap` | 12019 | 56 | fresh lab; `chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking --disable-component-update --disable-sync --disable-quic --disable-features=DnsOverHttps --user-data-dir=NEW --host-resolver-rules="MAP * ~NOTFOUND, EXCLUDE www.example.com" --dump-dom http://www.example.com/` | HTTPS, AAAA and A queries (the HTTPS record does not exist: a negative answer); two connections to port 80 and one to 443 (an HTTPS upgrade try, abandoned: the lab CA is not in Chromium's store); GET / and /style.css on one, /img/dot.png and /favicon.ico on the other |
+
+## Exercises
+
+In the spirit of the classic Wireshark labs, for this chapter. Each names the fetchtrace
+command that answers it (run from the top of the repository; no root needed), and the answer
+these captures give. `tests/lab/exercises.sh` (suite `exercises` of `make test`) checks every
+answer below against fetchtrace's output, and checks that each check fails on a wrong capture.
+
+1. **Which three pieces of information does a DNS query carry?**
+   `fetchtrace -r captures/lab-net-cold-client.pcap` — the first line,
+   `query #7dba www.example.com IN A [rd]`: the **name** (`www.example.com`), the **class**
+   (`IN`, Internet) and the **type** (`A`, an IPv4 address). The next query asks the same name
+   and class with type `AAAA`: `getaddrinfo()` wants both address families. (`#7dba` is the id
+   that pairs the answer with the query, `rd` asks the resolver to recurse.)
+
+2. **Which servers did the resolver ask, in order?**
+   `fetchtrace -r captures/lab-net-cold-resolver.pcap` — first the root server
+   a.root-servers.net (198.51.100.11) with `. IN NS`, labelled `[priming: ...]`: it learns the
+   root servers (`[the root servers: 1 NS, 2 addresses]`). Then, for A and for AAAA of the full
+   name `www.example.com`: the root (198.51.100.11 / 2001:db8:2::11), `[referral: the root
+   refers to the com servers (1 NS, 2 glue addresses)]`; a.gtld-servers.net (198.51.100.12 /
+   2001:db8:2::12), `[referral: the com server refers to the example.com servers ...]`;
+   ns1.example.com (198.51.100.13 / 2001:db8:2::13), `[authoritative answer from the
+   example.com server]` with the `aa` flag and `A 198.51.100.80`. Seven queries, seven answers,
+   in about 5 ms.
+
+3. **How long did each step take?**
+   `fetchtrace -q --timeline -r captures/lab-net-cold-client.pcap` — `dns 5.56 ms  connect
+   0.09 ms  send 0.00 ms  wait 0.10 ms  download 0.06 ms  close 0.12 ms`: the cold lookup is by
+   far the longest step. `fetchtrace -q --timeline -r captures/lab-net-warm.pcap` shows the
+   same fetch twice: `dns 5.70 ms`, then `dns 0.28 ms` when the answer came from the cache.
+
+4. **How many connections did the browser open, and why?**
+   `fetchtrace -q -r captures/lab-net-chromium.pcap` (add `--timeline` for the exchanges) —
+   three (`tcp: 3 connections`). c3 goes to port 443: Chromium first tries the page over
+   HTTPS (HTTPS upgrade); the lab CA is not in its store, so after the TLS handshake it gives
+   up (`steps connect,close`, closed by the server first) and falls back to `http://`. c1 and c2
+   go to port 80: HTTP/1.1 carries one request at a time on a connection, so to load the
+   page's resources in parallel Chromium keeps several connections to the same server (up to
+   six): c1 carries `GET /` and then `GET /style.css`, c2 `GET /img/dot.png` (sent at the same
+   time as the stylesheet) and `GET /favicon.ico`. curl, fetching the same three objects one
+   after the other, used one connection (`lab-net-page.pcap`, exercise 9).
+
+5. **Who sent the first FIN?**
+   `fetchtrace -r captures/lab-net-cold-client.pcap` — the client: the first `close` line is
+   `[2001:db8:1::10]:... > [2001:db8:2::80]:80 FIN-ACK ..., client closes first`, and the
+   summary says `closed by client first`. curl has what it asked for and closes; nginx would
+   have kept the connection open for 30 s (keep-alive). In
+   `fetchtrace -r captures/lab-net-chromium.pcap` the first FIN comes from the server
+   (`[2001:db8:2::80]:443 > ... FIN-ACK ..., server closes first`): the abandoned HTTPS try,
+   which nginx closes after Chromium rejected its certificate.
+
+6. **Why does the warm fetch have no upstream queries?**
+   `fetchtrace -r captures/lab-net-warm.pcap` and
+   `fetchtrace -r captures/lab-net-warm-resolver.pcap` — the second fetch's answers carry
+   `ttl 297` and the note `[answered from the resolver's cache: TTL 297, first seen 300]`: the
+   resolver kept the records it had learnt 2.3 s earlier and counts their TTL down, so it
+   answers at once (0.28 ms) without asking anyone. The resolver-side capture of that fetch is
+   empty: `packets: 0 read`, `dns: 0 queries`. (The client still asks: it has no cache of its
+   own.)
+
+7. **What does the NXDOMAIN answer carry?**
+   `fetchtrace -r captures/lab-net-nxdomain.pcap` — `answer ... nope.example.com IN A NXDOMAIN
+   | auth example.com SOA ns1.example.com hostmaster.example.com 2024010101 3600 900 604800 300
+   ttl 300 ... [negative answer: may be cached for 300 s (SOA)]`: the response code NXDOMAIN
+   (the name does not exist), no answer record, and in the authority section the SOA of the
+   zone that says so, whose TTL and minimum (300) give how long the "no" may be cached
+   (RFC 2308). The same for AAAA; curl gives up (exit 6), no TCP. Upstream
+   (`fetchtrace -r captures/lab-net-nxdomain-resolver.pcap`) the resolver asked only
+   ns1.example.com, which answered with the `aa` flag.
+
+8. **The alias: what did curl ask, and where did it connect?**
+   `fetchtrace -r captures/lab-net-cname.pcap` — it asked `alias.example.com`; the answer is
+   `CNAME www.example.com ttl 3600, www.example.com A 198.51.100.80`, and fetch 1 is
+   `alias.example.com (CNAME www.example.com) -> 2001:db8:2::80 port 80`.
+
+9. **A page, its stylesheet and its image with curl: how many connections?**
+   `fetchtrace -q --timeline -r captures/lab-net-page.pcap` — one: exchanges `#1 GET /`,
+   `#2 GET /style.css` and `#3 GET /img/dot.png` on `f1 c1`, the last two marked
+   `(reused connection)` (no connect step: keep-alive).
+
+10. **What of an HTTPS fetch can an observer still read?**
+    `fetchtrace -r captures/lab-net-https.pcap` — the DNS question, the server's address, the
+    name in the ClientHello (`SNI www.example.com`, ALPN h2,http/1.1), the TLS version and
+    cipher (`ServerHello TLS 1.3 TLS_AES_256_GCM_SHA384`) and the sizes of the encrypted
+    records (`TLS application data 96 B (encrypted HTTP)` up, 568 B down); not the request or
+    the response.
+
+11. **IPv4 or IPv6?**
+    `fetchtrace -r captures/lab-net-ipv6.pcap` and `fetchtrace -r captures/lab-net-ipv4.pcap` —
+    `curl -6` asked A and AAAA and connected to `[2001:db8:2::80]:80`; `curl -4` asked A only
+    and connected to `198.51.100.80:80`.
 CRAFTED
 } >"$OUT/README.md"
 
