@@ -35,7 +35,7 @@ SAN_LIB_OBJS := $(LIB_SRCS:src/%.c=build/san/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/san/%)
 
-.PHONY: all deps demo test unit golden public badinput live install uninstall clean regen bench lab-up lab-down
+.PHONY: all deps demo test unit golden public badinput live install uninstall clean regen bench lab-up lab-down fuzz
 
 all: fetchtrace
 
@@ -86,6 +86,31 @@ build/bench-gen: tests/bench/gen.c | build/.dir
 
 build/bench-loop: tests/bench/loop.c | build/.dir
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(PCAP_LIBS) $(LDFLAGS)
+
+# libFuzzer targets (clang, ASan + UBSan), seeded from captures/:  make fuzz FUZZ_SECONDS=60
+# (each target runs that long; a crash stops with a non-zero status and the input's path).
+FUZZ_SECONDS ?= 30
+comma        := ,
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer
+FUZZ_OBJ_FLAGS := $(subst -fsanitize=fuzzer$(comma),-fsanitize=fuzzer-no-link$(comma),$(FUZZ_FLAGS))
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS    := $(FUZZ_TARGETS:%=build/fuzz/%)
+FUZZ_OBJS    := $(LIB_SRCS:src/%.c=build/fuzz/obj/%.o)
+.SECONDARY: $(FUZZ_OBJS)
+
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_CC=$(FUZZ_CC) MAKE="$(MAKE)" sh tests/fuzz/run.sh $(FUZZ_TARGETS)
+
+build/fuzz/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p build/fuzz/obj
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -DFT_VERSION='"$(VERSION)"' -Iinclude $(PCAP_CFLAGS) \
+		$(FUZZ_OBJ_FLAGS) -c -o $@ $<
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/stream.h $(FUZZ_OBJS) $(HDRS)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -Iinclude -Itests/fuzz $(PCAP_CFLAGS) $(FUZZ_FLAGS) \
+		-o $@ $< $(FUZZ_OBJS) $(PCAP_LIBS)
 
 # The mini-internet of tests/lab (root; see tests/lab/README.md): build it, remove it.
 lab-up:

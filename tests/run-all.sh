@@ -45,6 +45,8 @@ suite oracle sh tests/oracle.sh
 suite cli sh tests/cli.sh
 suite badinput sh tests/badinput.sh
 suite lab sh tests/lab/test.sh
+suite mutate sh tests/mutate.sh
+suite privs sh tests/privs.sh
 suite json sh tests/json/test.sh
 suite live sh tests/live.sh
 

@@ -1,0 +1,28 @@
+/* fuzz_pkt.c - libFuzzer target: link, IP, TCP/UDP headers and options (pkt_decode). */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pkt.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Every link type pkt_decode claims to understand, plus one it does not. */
+static const int dlts[] = { 0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 147 };
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	int dlt = dlts[data[0] % (sizeof dlts / sizeof dlts[0])];
+	const uint8_t *frame = data + 1;
+	uint32_t cap_len = (uint32_t)(size - 1);
+	struct pkt p;
+	/* As captured (wire = cap), and as if the snap length had cut it. */
+	pkt_decode(dlt, frame, cap_len, cap_len, 0, &p);
+	if (p.layer == LAYER_DONE && (p.pl_cap > p.pl_len || p.pl_cap > cap_len ||
+				      (p.pl_cap && (p.pl < frame || (size_t)(p.pl - frame) > cap_len - p.pl_cap))))
+		__builtin_trap(); /* the payload slice must lie inside the frame */
+	pkt_decode(dlt, frame, cap_len, cap_len + 1000, 0, &p);
+	(void)pkt_link_supported(dlt);
+	return 0;
+}

@@ -1,0 +1,98 @@
+#!/bin/sh
+# privs.sh - after a live capture starts, fetchtrace runs as the invoking user (SUDO_UID/
+# SUDO_GID) or the -Z user: real, effective, saved and file-system uid and gid, no root
+# group, no capabilities left, and its -w file belongs to that user.  As root only, in a
+# private network namespace (capturing on its loopback); skipped otherwise.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+bin=${FETCHTRACE:-build/san/fetchtrace}
+skip() { echo "skip privs: $1"; echo "privs: 0 passed, 0 failed, 1 skipped"; exit 0; }
+[ "$(id -u)" -eq 0 ] || skip "needs root (live capture, network namespace)"
+command -v ip >/dev/null 2>&1 || skip "ip (iproute2) not installed"
+[ -x "$bin" ] || { echo "FAIL privs: $bin not built"; echo "privs: 0 passed, 1 failed"; exit 1; }
+uid=65534 gid=65534            # nobody / nogroup on Debian
+p=0 f=0 pid=
+ns=ft-privs-$$
+tmp=$(mktemp -d) || exit 1
+chmod 0777 "$tmp"               # the dropped process must be able to create its -w file
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	ip netns del "$ns" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+ip netns add "$ns" 2>/dev/null || skip "cannot create a network namespace"
+ip -n "$ns" link set lo up || skip "cannot bring up lo in the namespace"
+# The groups initgroups() gives the user, plus its own gid: nothing else is allowed.
+allowed=" $gid $(id -G "$(getent passwd "$uid" | cut -d: -f1)" 2>/dev/null) "
+
+ok() { echo "ok privs $1"; p=$((p + 1)); }
+bad() { echo "FAIL privs $1"; f=$((f + 1)); }
+
+# field NAME FILE: the values of one /proc/PID/status line
+field() { sed -n "s/^$1:[[:space:]]*//p" "$2" | tr -s ' \t' '  '; }
+
+# run LABEL ARGS...: start a capture (environment already set), check the process, stop it
+run() {
+	label=$1; shift
+	rm -f "$tmp/p.pcap" "$tmp/err"
+	ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" "$@" >/dev/null 2>"$tmp/err" &
+	pid=$!
+	i=0
+	while ! grep -q 'listening on' "$tmp/err" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$pid" 2>/dev/null; then
+			bad "$label: no 'listening on' within 10 s"; sed 's/^/  /' "$tmp/err"
+			kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=; return
+		fi
+		sleep 0.1
+	done
+	# `ip netns exec` execs the command, so $! is fetchtrace itself; make sure
+	exe=$(readlink "/proc/$pid/exe")
+	case $exe in
+	*/fetchtrace) ;;
+	*) bad "$label: pid $pid is $exe, not fetchtrace"; kill "$pid"; wait "$pid"; pid=; return ;;
+	esac
+	cp "/proc/$pid/status" "$tmp/status"
+	u=$(field Uid "$tmp/status") g=$(field Gid "$tmp/status") grps=$(field Groups "$tmp/status")
+	if [ "$u" = "$uid $uid $uid $uid" ]; then ok "$label: uid real/effective/saved/fs $u"
+	else bad "$label: Uid line '$u', expected $uid four times"; fi
+	if [ "$g" = "$gid $gid $gid $gid" ]; then ok "$label: gid real/effective/saved/fs $g"
+	else bad "$label: Gid line '$g', expected $gid four times"; fi
+	stray=""
+	for x in $grps; do
+		case $allowed in *" $x "*) ;; *) stray="$stray $x" ;; esac
+	done
+	if [ -z "$stray" ]; then ok "$label: supplementary groups '${grps}' (no root group)"
+	else bad "$label: supplementary groups '$grps' include$stray (allowed:$allowed)"; fi
+	for c in CapEff CapPrm CapAmb CapInh; do
+		v=$(field $c "$tmp/status")
+		if [ "$v" = 0000000000000000 ]; then ok "$label: $c $v"
+		else bad "$label: $c $v, expected no capabilities"; fi
+	done
+	kill -INT "$pid"
+	wait "$pid"; rc=$?
+	pid=
+	if [ $rc -eq 0 ]; then ok "$label: exits 0 on SIGINT"
+	else bad "$label: exit status $rc after SIGINT"; sed 's/^/  /' "$tmp/err"; fi
+	if grep -E -q 'AddressSanitizer|runtime error' "$tmp/err"; then
+		bad "$label: sanitizer report"; sed 's/^/  /' "$tmp/err"
+	fi
+	if [ -f "$tmp/p.pcap" ]; then
+		own=$(stat -c '%u:%g' "$tmp/p.pcap")
+		if [ "$own" = "$uid:$gid" ]; then ok "$label: -w file owned by $own"
+		else bad "$label: -w file owned by $own, expected $uid:$gid"; fi
+		magic=$(od -An -tx1 -N4 "$tmp/p.pcap" | tr -d ' ')
+		case $magic in
+		d4c3b2a1|a1b2c3d4|4d3cb2a1|a1b23c4d) ok "$label: -w file is a pcap file" ;;
+		*) bad "$label: -w file starts with '$magic', not a pcap header" ;;
+		esac
+	else
+		bad "$label: -w file $tmp/p.pcap not written"
+	fi
+}
+
+run sudo-user env -u SUDO_USER SUDO_UID=$uid SUDO_GID=$gid "$bin" -i lo -w "$tmp/p.pcap"
+run dash-Z env -u SUDO_UID -u SUDO_GID -u SUDO_USER "$bin" -i lo -Z nobody -w "$tmp/p.pcap"
+echo "privs: $p passed, $f failed"
+[ $f -eq 0 ]
