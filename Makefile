@@ -20,7 +20,7 @@ PCAP_LIBS   := -lpcap
 endif
 
 VERSION  := 0.1.0
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DFT_VERSION='"$(VERSION)"' -Iinclude \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DFT_VERSION='"$(VERSION)"' -Iinclude -Ibuild \
              $(WARN) $(PCAP_CFLAGS) $(CFLAGS)
 
 SRCS     := $(wildcard src/*.c)
@@ -35,13 +35,30 @@ SAN_LIB_OBJS := $(LIB_SRCS:src/%.c=build/san/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/san/%)
 
-.PHONY: all deps demo test unit golden public badinput live install uninstall clean regen bench lab-up lab-down fuzz
+.PHONY: all deps demo test unit golden public badinput live install uninstall clean regen bench lab-up lab-down fuzz pot
 
 all: fetchtrace
 
 # Missing libpcap headers: install them (apt-get as root or via sudo), or say how.
 deps:
 	@sh tests/deps.sh
+
+# Explain mode's Korean text: src/po/ko.po is a gettext catalog and the one place translators
+# edit.  Rather than load a compiled .mo with libc's gettext at run time (it needs the file
+# installed under a locale directory and a locale the C library has generated, or it falls
+# back to English), POSIX awk turns the catalog into a C table that explain.c includes:
+# no runtime files, no gettext at build time, and an uninstalled build speaks Korean too.
+build/ko_catalog.h: src/po/ko.po src/po/po2c.awk | build/.dir
+	awk -f src/po/po2c.awk src/po/ko.po >$@.tmp && mv $@.tmp $@
+
+build/explain.o build/san/explain.o build/fuzz/obj/explain.o: build/ko_catalog.h
+
+# After changing a message in src/explain.c: refresh the template and merge it into ko.po
+# (needs gettext's xgettext and msgmerge), then translate what msgmerge marked fuzzy or left empty.
+pot:
+	xgettext --keyword=N_ --language=C --from-code=UTF-8 --package-name=fetchtrace \
+		--package-version=$(VERSION) --no-location -o src/po/fetchtrace.pot src/explain.c
+	msgmerge --quiet --update --backup=none src/po/ko.po src/po/fetchtrace.pot
 
 build/%.o: src/%.c $(HDRS) | build/.dir
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -105,7 +122,7 @@ fuzz:
 
 build/fuzz/obj/%.o: src/%.c $(HDRS)
 	@mkdir -p build/fuzz/obj
-	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -DFT_VERSION='"$(VERSION)"' -Iinclude $(PCAP_CFLAGS) \
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -DFT_VERSION='"$(VERSION)"' -Iinclude -Ibuild $(PCAP_CFLAGS) \
 		$(FUZZ_OBJ_FLAGS) -c -o $@ $<
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/stream.h $(FUZZ_OBJS) $(HDRS)

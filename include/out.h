@@ -36,6 +36,10 @@ struct out_opts {
 	bool all;              /* print packets of no fetch ("other") too */
 	bool quiet;            /* -q: no packet lines, only the summary */
 	bool timeline;         /* --timeline: draw the waterfall too */
+	bool explain;          /* --explain: tie each step's first packet to the chapter */
+	const char *lang;      /* --lang: language of the explanations ("en", "ko"), or NULL:
+	                          from the locale (LC_ALL, LC_MESSAGES, LANG) */
+	const char *har_path;  /* --har FILE: write the exchanges as HAR 1.2 at the end */
 };
 
 /* One packet, decoded and classified: everything a line shows. */
@@ -96,6 +100,11 @@ void out_conn_done(struct out *o, const struct conn *c, const char *why,
 
 /* Where each exchange's time went (before the summary). */
 void out_timeline(struct out *o, const struct timeline *tl);
+
+/* --har FILE: write the exchanges as HAR 1.2 (out_har.c).  Nothing to do
+ * without --har; false, after one line on stderr, when the file could not
+ * be written. */
+bool out_har(struct out *o, const struct timeline *tl);
 
 /* The end-of-run summary. */
 void out_summary(struct out *o, const struct out_counts *n);

@@ -14,6 +14,38 @@
 
 #define TL_MAX_EXCH 20000   /* exchanges kept; more are counted */
 #define TL_STR 64           /* bytes kept of a method, target or name */
+#define TL_TARGET 256       /* bytes kept of a request target for the HAR URL */
+#define TL_HDR_BUF 640      /* bytes of header fields kept for one side (packed) */
+#define TL_HDR_VAL 128      /* bytes kept of one header value */
+
+/* The header fields fetchtrace keeps (struct http_head), in the order kept. */
+enum tl_hdr {
+	TL_H_HOST = 0, TL_H_USER_AGENT, TL_H_ACCEPT, TL_H_CONNECTION, TL_H_CONTENT_TYPE,
+	TL_H_CONTENT_LENGTH, TL_H_TRANSFER_ENCODING, TL_H_CONTENT_ENCODING, TL_H_LOCATION,
+	TL_H_ETAG, TL_H_RANGE, TL_H_IF_NONE_MATCH, TL_H_IF_MODIFIED_SINCE, TL_H_N
+};
+
+/* Their names as RFC 9110 spells them (the wire's spelling is not kept). */
+extern const char *const tl_hdr_name[TL_H_N];
+
+/*
+ * One side's message head, as far as it is kept.  The fields are packed in
+ * hdr: one byte id (enum tl_hdr, 0x80 set when the value was cut), one byte
+ * value length (<= TL_HDR_VAL), the value's raw bytes.  A field that does
+ * not fit is left out and `hdr_cut` says so.
+ */
+struct tl_head {
+	bool seen;                  /* the head was parsed */
+	uint8_t v_major, v_minor;   /* HTTP version */
+	uint32_t head_len;          /* bytes of the head, first line to the empty line included */
+	bool hdr_cut;               /* a field did not fit in hdr */
+	uint16_t hdr_len;           /* bytes used in hdr */
+	char hdr[TL_HDR_BUF];
+};
+
+/* Walk the fields of h: start with *off = 0; false at the end. */
+bool tl_head_next(const struct tl_head *h, size_t *off, enum tl_hdr *id, const char **val,
+		  size_t *len, bool *cut);
 
 /* One exchange: an HTTP request and its response, or for a connection whose
  * HTTP is not visible (TLS), the connection's application data as one.
@@ -34,6 +66,18 @@ struct tl_exch {
 	uint8_t close_how;          /* 0 open, 1 client FIN first, 2 server FIN first, 3 reset */
 	uint8_t method_len, target_len, name_len;
 	char method[TL_STR], target[TL_STR], name[TL_STR]; /* raw bytes (printed escaped) */
+	/* kept for the HAR export */
+	uint8_t ip_ver;             /* 4 or 6 */
+	uint8_t srv[16];            /* server address */
+	uint16_t sport;             /* server port */
+	bool url_target_cut;        /* the target was longer than TL_TARGET */
+	uint16_t url_target_len;
+	char url_target[TL_TARGET]; /* the request target, raw bytes */
+	uint8_t sni_len;            /* TLS: the ClientHello's server name, 0 none */
+	char sni[TL_STR];
+	uint8_t reason_len;         /* the final response's reason phrase */
+	char reason[TL_STR];
+	struct tl_head req, resp;   /* the request's and the final response's heads */
 };
 
 struct timeline;

@@ -19,8 +19,10 @@ struct tracer *trace_open(FILE *f, const struct out_opts *o, uint32_t max_conns)
 void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_len,
 		  uint32_t wire_len, int64_t ts_us);
 
-/* Retire what is left, print the summary, free everything. */
-void trace_finish(struct tracer *t);
+/* Retire what is left, print the summary, write the HAR file (--har), free
+ * everything.  0, or -1 when the HAR file could not be written (the cause
+ * is on stderr). */
+int trace_finish(struct tracer *t);
 
 /* Flush buffered lines (live capture on a signal). */
 void trace_flush(struct tracer *t);

@@ -118,7 +118,7 @@ static long parse_num(const char *s, const char *what, long lo, long hi)
 
 enum {
 	OPT_ALL = 256, OPT_COLOR, OPT_HELP, OPT_VERSION, OPT_MAXCONNS, OPT_JSON, OPT_TIMELINE,
-	OPT_LADDER,
+	OPT_LADDER, OPT_EXPLAIN, OPT_LANG, OPT_HAR,
 };
 
 static void parse_args(int argc, char **argv, struct opts *o)
@@ -132,6 +132,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "max-conns", required_argument, NULL, OPT_MAXCONNS },
 		{ "timeline", no_argument, NULL, OPT_TIMELINE },
 		{ "ladder", optional_argument, NULL, OPT_LADDER },
+		{ "explain", no_argument, NULL, OPT_EXPLAIN },
+		{ "lang", required_argument, NULL, OPT_LANG },
+		{ "har", required_argument, NULL, OPT_HAR },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -178,6 +181,13 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case OPT_HELP: usage(stdout); exit(0);
 		case OPT_VERSION: printf("fetchtrace %s\n", FT_VERSION); exit(0);
 		case OPT_TIMELINE: o->out.timeline = true; break;
+		case OPT_EXPLAIN: o->out.explain = true; break;
+		case OPT_LANG:
+			if (strcmp(optarg, "en") && strcmp(optarg, "ko"))
+				die_usage("bad --lang value '%s' (en or ko)", optarg);
+			o->out.lang = optarg;
+			break;
+		case OPT_HAR: o->out.har_path = optarg; break;
 		case OPT_LADDER:
 			if (!optarg || !strcmp(optarg, "text"))
 				o->out.format = OUT_LADDER;
@@ -466,8 +476,7 @@ int main(int argc, char **argv)
 	int cmd_status = -1;
 	int st = o.cmd ? run_command(cap, o.cmd, &rc, errbuf, &cmd_status)
 		       : cap_run(cap, o.count, on_packet, &rc, errbuf);
-	trace_finish(t);
-	int rv = 0;
+	int rv = trace_finish(t) < 0 ? 1 : 0;
 	if (st < 0) {
 		fprintf(stderr, "fetchtrace: %s: %s\n", o.read_file ? o.read_file : o.iface, errbuf);
 		rv = 1;

@@ -3,11 +3,13 @@
 
 #include <stdlib.h>
 
+#include "out_har.h"
 #include "out_impl.h"
 
 struct out {
 	const struct out_ops *ops;  /* the format */
 	void *impl;                 /* its state */
+	const char *har_path;       /* --har FILE, or NULL */
 };
 
 struct out *out_open(FILE *f, const struct out_opts *opt)
@@ -18,6 +20,7 @@ struct out *out_open(FILE *f, const struct out_opts *opt)
 	o->ops = opt->format == OUT_JSON     ? &out_json_ops
 		 : opt->format == OUT_TEXT   ? &out_text_ops
 					     : &out_ladder_ops;
+	o->har_path = opt->har_path;
 	o->impl = o->ops->open(f, opt);
 	if (!o->impl) {
 		free(o);
@@ -38,6 +41,15 @@ void out_timeline(struct out *o, const struct timeline *tl)
 {
 	if (o->ops->timeline)
 		o->ops->timeline(o->impl, tl);
+}
+
+bool out_har(struct out *o, const struct timeline *tl)
+{
+	char errbuf[OUT_HAR_ERRBUF];
+	if (!o->har_path || out_har_write(o->har_path, tl, errbuf))
+		return true;
+	fprintf(stderr, "fetchtrace: --har %s: %s\n", o->har_path, errbuf);
+	return false;
 }
 
 void out_summary(struct out *o, const struct out_counts *n) { o->ops->summary(o->impl, n); }

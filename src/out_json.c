@@ -1152,6 +1152,8 @@ static void json_conn_done(void *impl, const struct conn *c, const char *why,
 	sb_reset(s);
 }
 
+static void json_fetches(struct json_out *o, const struct timeline *tl);
+
 /* Where each exchange's time went (timeline.h): one object per exchange,
  * the phases as out_timeline.c derives them. */
 static void json_timeline(void *impl, const struct timeline *tl)
@@ -1232,6 +1234,76 @@ static void json_timeline(void *impl, const struct timeline *tl)
 		}
 		emit(o);
 	}
+	json_fetches(o, tl);
+}
+
+/* One object per fetch at the end: its exchanges added up (timeline.h). */
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void json_fetches(struct json_out *o, const struct timeline *tl)
+{
+	struct sb *s = &o->sb;
+	size_t n = timeline_count(tl);
+	uint32_t *ids = n ? malloc(n * sizeof(*ids)) : NULL; /* once per run, not per packet */
+	if (!ids)
+		return;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (timeline_get(tl, i)->fetch)
+			ids[k++] = timeline_get(tl, i)->fetch;
+	qsort(ids, k, sizeof(*ids), cmp_u32);
+	for (size_t j = 0; j < k; j++) {
+		if (j && ids[j] == ids[j - 1])
+			continue;
+		uint32_t id = ids[j];
+		uint64_t up = 0, down = 0;
+		unsigned n_ex = 0, n_conn = 0;
+		int64_t start = 0, end = 0, dns = -1;
+		const struct tl_exch *first = NULL;
+		for (size_t i = 0; i < n; i++) {
+			const struct tl_exch *x = timeline_get(tl, i);
+			if (x->fetch != id)
+				continue;
+			if (!first)
+				first = x;
+			n_ex++;
+			n_conn += x->first_on_conn;
+			up += x->up, down += x->down;
+			const int64_t moments[] = { x->dns_start, x->syn, x->req_start };
+			for (size_t m = 0; m < 3; m++)
+				if (moments[m] && (!start || moments[m] < start))
+					start = moments[m];
+			const int64_t ends[] = { x->resp_end, x->closed, x->req_end };
+			for (size_t m = 0; m < 3; m++)
+				if (ends[m] > end)
+					end = ends[m];
+			if (dns < 0 && x->dns_start && x->dns_end >= x->dns_start)
+				dns = x->dns_end - x->dns_start;
+		}
+		sb_reset(s);
+		sb_puts(s, "{\"type\":\"fetch\"");
+		kv_u(s, "fetch", id);
+		key(s, "name");
+		if (first && first->name_len)
+			sb_json_str(s, first->name, first->name_len < TL_STR ? first->name_len : TL_STR);
+		else
+			sb_puts(s, "null");
+		kv_u(s, "exchanges", n_ex);
+		kv_u(s, "connections", n_conn);
+		kv_secs(s, "start", start ? start : -1);
+		kv_secs(s, "end", end ? end : -1);
+		kv_secs(s, "duration", start && end >= start ? end - start : -1);
+		kv_secs(s, "dns", dns);
+		kv_u(s, "up", up);
+		kv_u(s, "down", down);
+		sb_putc(s, '}');
+		emit(o);
+	}
+	free(ids);
 }
 
 static void json_summary(void *impl, const struct out_counts *n)

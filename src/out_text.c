@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "explain.h"
 #include "out_timeline.h"
 #include "sb.h"
 
@@ -44,6 +45,8 @@ struct text_out {
 	struct conn_sum *sums;    /* grows to SUMMARY_MAX */
 	uint32_t n_sums, cap_sums;
 	uint64_t n_sums_dropped;
+	bool korean;              /* --explain speaks Korean */
+	uint32_t explained;       /* --explain: bit per explain_id said once per run (DNS, QUIC) */
 };
 
 static const char *const step_color[STEP_COUNT] = {
@@ -59,6 +62,8 @@ static void *text_open(FILE *f, const struct out_opts *opt)
 		return NULL;
 	o->f = f;
 	o->opt = *opt;
+	o->korean = explain_korean(opt->lang, getenv("LC_ALL"), getenv("LC_MESSAGES"),
+				   getenv("LANG"));
 	sb_init(&o->sb, o->line, sizeof(o->line));
 	return o;
 }
@@ -896,6 +901,222 @@ static void put_fetch_header(struct text_out *o, const struct ev *e)
 	emit(o);
 }
 
+/* ------------------------------------------------------------------ */
+/* explain mode                                                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Under a step's first packet, a line or two that tie it to the chapter.
+ * TCP steps are explained once per connection (conn.explained), DNS and
+ * QUIC once per run: their messages belong to no connection.
+ */
+enum {
+	XB_SYN = 1u << 0, XB_SYNACK = 1u << 1, XB_ACK = 1u << 2, XB_TLS = 1u << 3,
+	XB_WRITE = 1u << 4, XB_READ = 1u << 5, XB_CLOSE = 1u << 6,
+};
+_Static_assert(EX_COUNT <= 32, "text_out.explained holds a bit per explain_id");
+
+#define XV_MAX 4        /* values in one message */
+#define XV_CAP 1100     /* one value: a 255-byte name, every byte escaped, fits */
+
+struct xvals {
+	struct explain_arg arg[XV_MAX];
+	char buf[XV_MAX][XV_CAP];
+	struct sb sb[XV_MAX];
+	size_t n;
+};
+
+/* A new value {key}: the caller writes it (escaped) into the sb returned. */
+static struct sb *xval(struct xvals *v, const char *key)
+{
+	size_t i = v->n++;
+	sb_init(&v->sb[i], v->buf[i], sizeof(v->buf[i]));
+	v->arg[i].key = key;
+	v->arg[i].val = v->buf[i];
+	return &v->sb[i];
+}
+
+static void explain_line(struct text_out *o, enum explain_id id, const struct xvals *v)
+{
+	struct sb *s = &o->sb;
+	sb_pad(s, COL_STEP);
+	if (o->opt.color)
+		sb_puts(s, "\033[2m");
+	sb_puts(s, "^ ");
+	explain_put(s, explain_msg(id, o->korean), v ? v->arg : NULL, v ? v->n : 0);
+	if (o->opt.color)
+		sb_puts(s, COLOR_OFF);
+	emit(o);
+}
+
+/* True the first time for this id in the run. */
+static bool explain_once(struct text_out *o, enum explain_id id)
+{
+	uint32_t bit = 1u << id;
+	if (o->explained & bit)
+		return false;
+	o->explained |= bit;
+	return true;
+}
+
+/* True the first time for this bit on this connection. */
+static bool explain_first(struct conn *c, uint8_t bit)
+{
+	if (c->explained & bit)
+		return false;
+	c->explained |= bit;
+	return true;
+}
+
+static void explain_dns(struct text_out *o, const struct dns_msg *m, const struct dns_note *n)
+{
+	struct xvals v = { .n = 0 };
+	if (!m->has_question)
+		return;
+	if (!m->qr) {
+		if (n->kind == DNS_NOTE_PRIMING) {
+			if (explain_once(o, EX_DNS_PRIMING))
+				explain_line(o, EX_DNS_PRIMING, NULL);
+			return;
+		}
+		if (!explain_once(o, EX_DNS_QUERY))
+			return;
+		explain_line(o, EX_DNS_QUERY, NULL);
+		put_name(xval(&v, "name"), &m->qname);
+		put_num_name(xval(&v, "class"), dns_class_name(m->qclass), "CLASS", m->qclass);
+		put_num_name(xval(&v, "type"), dns_type_name(m->qtype), "TYPE", m->qtype);
+		explain_line(o, EX_DNS_QUERY_FIELDS, &v);
+		return;
+	}
+	switch (n->kind) {
+	case DNS_NOTE_REFERRAL:
+		if (explain_once(o, EX_DNS_REFERRAL)) {
+			put_name(xval(&v, "zone"), &n->to_zone);
+			explain_line(o, EX_DNS_REFERRAL, &v);
+		}
+		return;
+	case DNS_NOTE_ROOT_SERVERS:
+		if (explain_once(o, EX_DNS_ROOT_SERVERS))
+			explain_line(o, EX_DNS_ROOT_SERVERS, NULL);
+		return;
+	case DNS_NOTE_CACHED:
+		if (explain_once(o, EX_DNS_CACHED)) {
+			sb_printf(xval(&v, "ttl"), "%u", n->ttl);
+			sb_printf(xval(&v, "ttl_first"), "%u", n->ttl_first);
+			explain_line(o, EX_DNS_CACHED, &v);
+		}
+		return;
+	case DNS_NOTE_NEGATIVE:
+		if (explain_once(o, EX_DNS_NEGATIVE)) {
+			sb_printf(xval(&v, "ttl"), "%u", n->neg_ttl);
+			explain_line(o, EX_DNS_NEGATIVE, &v);
+		}
+		return;
+	default:
+		break;
+	}
+	if (m->rcode != 0) {
+		if (explain_once(o, EX_DNS_ERROR)) {
+			put_num_name(xval(&v, "rcode"), dns_rcode_name(m->rcode), "RCODE", m->rcode);
+			explain_line(o, EX_DNS_ERROR, &v);
+		}
+		return;
+	}
+	/* The first answer, with its first address when it has one. */
+	if (explain_once(o, EX_DNS_ANSWER)) {
+		const struct dns_rr *addr = NULL;
+		for (unsigned i = 0; i < m->n_rr && !addr; i++) {
+			const struct dns_rr *rr = &m->rr[i];
+			if (rr->section == DNS_SEC_ANSWER && rr->rd_status == FT_OK &&
+			    (rr->type == DNS_T_A || rr->type == DNS_T_AAAA))
+				addr = rr;
+		}
+		if (addr) {
+			put_name(xval(&v, "name"), &m->qname);
+			sb_ip(xval(&v, "addr"), addr->type == DNS_T_A ? 4 : 6, addr->addr);
+			explain_line(o, EX_DNS_ANSWER_ADDR, &v);
+		} else {
+			explain_line(o, EX_DNS_ANSWER, NULL);
+		}
+	}
+	if (n->kind == DNS_NOTE_AUTHORITATIVE && explain_once(o, EX_DNS_AUTHORITATIVE))
+		explain_line(o, EX_DNS_AUTHORITATIVE, NULL);
+}
+
+static void explain_tcp(struct text_out *o, const struct ev *e)
+{
+	const struct pkt *p = e->p;
+	struct conn *c = e->seg->c;
+	int dir = e->seg->dir;
+	uint32_t notes = e->seg->notes;
+	uint8_t syn_ack = p->tcp_flags & (TCP_SYN | TCP_ACK);
+	struct xvals v = { .n = 0 };
+	if (c->dns)
+		return;   /* DNS over TCP: its messages are explained, not its pipe */
+	if (syn_ack == TCP_SYN && dir == 0 && !(notes & (NOTE_SYN_RETRANS | NOTE_RETRANS)) &&
+	    explain_first(c, XB_SYN)) {
+		sb_endpoint(xval(&v, "server"), c->ip_ver, c->srv, c->sport);
+		explain_line(o, EX_SYN, &v);
+		v.n = 0;
+		sb_printf(xval(&v, "isn"), "%u", p->seq);
+		if (p->opt.has_mss) {
+			sb_printf(xval(&v, "mss"), "%u", p->opt.mss);
+			explain_line(o, EX_SYN_ISN_MSS, &v);
+		} else {
+			explain_line(o, EX_SYN_ISN, &v);
+		}
+	} else if (syn_ack == (TCP_SYN | TCP_ACK) && dir == 1 && !(notes & NOTE_RETRANS) &&
+		   explain_first(c, XB_SYNACK)) {
+		sb_printf(xval(&v, "isn"), "%u", p->seq);
+		sb_printf(xval(&v, "ack"), "%u", p->ack);
+		explain_line(o, EX_SYNACK, &v);
+	}
+	if (notes & NOTE_ESTABLISHED && explain_first(c, XB_ACK))
+		explain_line(o, EX_HANDSHAKE_ACK, NULL);
+	for (unsigned i = 0; e->tls && dir == 0 && i < e->tls->n; i++) {
+		const struct tls_ev *t = &e->tls->ev[i];
+		if (t->kind != TLS_EV_CLIENT_HELLO || t->status != FT_OK || !t->ch ||
+		    !explain_first(c, XB_TLS))
+			continue;
+		v.n = 0;
+		if (t->ch->has_sni) {
+			sb_esc(xval(&v, "sni"), t->ch->sni, t->ch->sni_len);
+			explain_line(o, EX_TLS_HELLO, &v);
+		} else {
+			explain_line(o, EX_TLS_HELLO_NOSNI, NULL);
+		}
+	}
+	bool tls = c->app == APP_TLS;
+	if (e->step == STEP_WRITE && dir == 0 && p->pl_len && explain_first(c, XB_WRITE))
+		explain_line(o, tls ? EX_WRITE_TLS : EX_WRITE, NULL);
+	else if (e->step == STEP_READ && dir == 1 && p->pl_len && explain_first(c, XB_READ))
+		explain_line(o, tls ? EX_READ_TLS : EX_READ, NULL);
+	if (p->tcp_flags & TCP_RST && explain_first(c, XB_CLOSE)) {
+		if (!c->ts_synack && c->ts_syn && dir == 1) {
+			sb_printf(xval(&v, "port"), "%u", c->sport);
+			explain_line(o, EX_REFUSED, &v);
+		} else {
+			explain_line(o, dir == 0 ? EX_RESET_CLIENT : EX_RESET_SERVER, NULL);
+		}
+	} else if (notes & NOTE_CLOSES_FIRST && explain_first(c, XB_CLOSE)) {
+		explain_line(o, dir == 0 ? EX_CLOSE_CLIENT : EX_CLOSE_SERVER, NULL);
+		explain_line(o, EX_CLOSE_END, NULL);
+	}
+}
+
+static void put_explain(struct text_out *o, const struct ev *e)
+{
+	if (e->seg) {
+		explain_tcp(o, e);
+		for (unsigned i = 0; e->seg->c->dns && i < e->n_dns; i++)
+			explain_dns(o, e->dns[i], &e->dns_note[i]);
+	} else if (e->n_dns) {
+		explain_dns(o, e->dns[0], &e->dns_note[0]);
+	} else if (e->quic && e->quic_from_client && e->secure && explain_once(o, EX_QUIC)) {
+		explain_line(o, EX_QUIC, NULL);
+	}
+}
+
 static void text_packet(void *impl, const struct ev *e)
 {
 	struct text_out *o = impl;
@@ -999,6 +1220,8 @@ static void text_packet(void *impl, const struct ev *e)
 	if (p->frag && !p->frag_later)
 		sb_puts(s, " [fragmented]");
 	emit(o);
+	if (o->opt.explain)
+		put_explain(o, e);
 }
 
 /* ------------------------------------------------------------------ */

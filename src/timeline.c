@@ -1,11 +1,13 @@
 /* timeline.c - collect each exchange's times from the decoded events. */
 #include "timeline.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define TL_MAX_FETCH_NAMES 4096 /* fetches whose DNS times and names are kept */
 #define TL_SCAN 64              /* exchanges searched back for a connection's open one */
+#define TL_SNI_RING 256         /* connections whose ClientHello server name is kept */
 
 struct tl_fetch {
 	uint32_t id;
@@ -14,12 +16,99 @@ struct tl_fetch {
 	char name[TL_STR];
 };
 
+/* A ClientHello's server name, until the connection's first exchange takes it. */
+struct tl_sni {
+	uint32_t conn;              /* connection number, 0 empty */
+	uint8_t len;
+	char name[TL_STR];
+};
+
 struct timeline {
 	struct tl_exch *ex;         /* grows to TL_MAX_EXCH */
 	size_t n, cap;
 	uint64_t dropped;
 	struct tl_fetch fetches[TL_MAX_FETCH_NAMES]; /* by id % TL_MAX_FETCH_NAMES */
+	struct tl_sni sni[TL_SNI_RING];              /* by connection id % TL_SNI_RING */
 };
+
+const char *const tl_hdr_name[TL_H_N] = {
+	[TL_H_HOST] = "Host",
+	[TL_H_USER_AGENT] = "User-Agent",
+	[TL_H_ACCEPT] = "Accept",
+	[TL_H_CONNECTION] = "Connection",
+	[TL_H_CONTENT_TYPE] = "Content-Type",
+	[TL_H_CONTENT_LENGTH] = "Content-Length",
+	[TL_H_TRANSFER_ENCODING] = "Transfer-Encoding",
+	[TL_H_CONTENT_ENCODING] = "Content-Encoding",
+	[TL_H_LOCATION] = "Location",
+	[TL_H_ETAG] = "ETag",
+	[TL_H_RANGE] = "Range",
+	[TL_H_IF_NONE_MATCH] = "If-None-Match",
+	[TL_H_IF_MODIFIED_SINCE] = "If-Modified-Since",
+};
+
+#define TL_HDR_CUT 0x80 /* in a packed field's id byte: the value was cut */
+
+bool tl_head_next(const struct tl_head *h, size_t *off, enum tl_hdr *id, const char **val,
+		  size_t *len, bool *cut)
+{
+	/* keep_field wrote every field whole: id, length, value */
+	if (*off + 2 > h->hdr_len)
+		return false;
+	uint8_t b = (uint8_t)h->hdr[*off];
+	size_t n = (uint8_t)h->hdr[*off + 1];
+	if (n > h->hdr_len - *off - 2 || (b & ~TL_HDR_CUT) >= TL_H_N)
+		return false;
+	*id = (enum tl_hdr)(b & ~TL_HDR_CUT);
+	*cut = (b & TL_HDR_CUT) != 0;
+	*val = h->hdr + *off + 2;
+	*len = n;
+	*off += 2 + n;
+	return true;
+}
+
+static void keep_field(struct tl_head *th, enum tl_hdr id, const struct http_str *v)
+{
+	if (!v->present)
+		return;
+	size_t n = v->len < TL_HDR_VAL ? v->len : TL_HDR_VAL;
+	bool cut = v->cut || v->len > TL_HDR_VAL;
+	if ((size_t)TL_HDR_BUF - th->hdr_len < 2 + n) {
+		th->hdr_cut = true;
+		return;
+	}
+	th->hdr[th->hdr_len] = (char)(id | (cut ? TL_HDR_CUT : 0));
+	th->hdr[th->hdr_len + 1] = (char)n;
+	memcpy(th->hdr + th->hdr_len + 2, v->b, n);
+	th->hdr_len = (uint16_t)(th->hdr_len + 2 + n);
+}
+
+/* Keep what HAR shows of a head: version, size, the fields fetchtrace keeps. */
+static void keep_head(struct tl_head *th, const struct http_head *hd)
+{
+	memset(th, 0, offsetof(struct tl_head, hdr));
+	th->seen = true;
+	th->v_major = hd->v_major;
+	th->v_minor = hd->v_minor;
+	th->head_len = hd->head_len;
+	const struct http_str *f[TL_H_N] = {
+		[TL_H_HOST] = &hd->host,
+		[TL_H_USER_AGENT] = &hd->user_agent,
+		[TL_H_ACCEPT] = &hd->accept,
+		[TL_H_CONNECTION] = &hd->connection,
+		[TL_H_CONTENT_TYPE] = &hd->content_type,
+		[TL_H_CONTENT_LENGTH] = &hd->content_length,
+		[TL_H_TRANSFER_ENCODING] = &hd->transfer_encoding,
+		[TL_H_CONTENT_ENCODING] = &hd->content_encoding,
+		[TL_H_LOCATION] = &hd->location,
+		[TL_H_ETAG] = &hd->etag,
+		[TL_H_RANGE] = &hd->range,
+		[TL_H_IF_NONE_MATCH] = &hd->if_none_match,
+		[TL_H_IF_MODIFIED_SINCE] = &hd->if_modified_since,
+	};
+	for (int i = 0; i < TL_H_N; i++)
+		keep_field(th, (enum tl_hdr)i, f[i]);
+}
 
 struct timeline *timeline_open(void) { return calloc(1, sizeof(struct timeline)); }
 
@@ -94,6 +183,14 @@ static struct tl_exch *add(struct timeline *tl, int64_t now, const struct conn *
 	x->first_on_conn = first;
 	x->tls = c->app == APP_TLS;
 	x->req_start = now;
+	x->ip_ver = c->ip_ver;
+	memcpy(x->srv, c->srv, sizeof(x->srv));
+	x->sport = c->sport;
+	const struct tl_sni *sn = &tl->sni[c->id % TL_SNI_RING];
+	if (sn->conn == c->id && c->id) {
+		memcpy(x->sni, sn->name, sn->len);
+		x->sni_len = sn->len;
+	}
 	if (first) {
 		x->syn = c->ts_syn;
 		x->synack = c->ts_synack;
@@ -130,6 +227,11 @@ void timeline_http(struct timeline *tl, int64_t now, const struct conn *c, const
 			return;
 		x->method_len = copy_str(x->method, h->head->method.b, h->head->method.len);
 		x->target_len = copy_str(x->target, h->head->target.b, h->head->target.len);
+		size_t tn = h->head->target.len < TL_TARGET ? h->head->target.len : TL_TARGET;
+		memcpy(x->url_target, h->head->target.b, tn);
+		x->url_target_len = (uint16_t)tn;
+		x->url_target_cut = h->head->target.cut || h->head->target.len > TL_TARGET;
+		keep_head(&x->req, h->head);
 		if (!x->name_len && h->head->host.present)
 			x->name_len = copy_str(x->name, h->head->host.b, h->head->host.len);
 	}
@@ -151,11 +253,21 @@ void timeline_http(struct timeline *tl, int64_t now, const struct conn *c, const
 		}
 		if (h->kind == HTTP_EV_HEAD && h->head->status >= 200)
 			x->status = h->head->status;
+		/* the final response's head, or an interim one until it comes */
+		if (h->kind == HTTP_EV_HEAD && (h->head->status >= 200 || x->status < 200)) {
+			keep_head(&x->resp, h->head);
+			x->reason_len = copy_str(x->reason, h->head->reason.b, h->head->reason.len);
+		}
 	}
 }
 
 void timeline_tls(struct timeline *tl, int64_t now, const struct conn *c, const struct tls_ev *v)
 {
+	if (v->kind == TLS_EV_CLIENT_HELLO && v->ch && v->ch->has_sni && c->id) {
+		struct tl_sni *sn = &tl->sni[c->id % TL_SNI_RING];
+		sn->conn = c->id;
+		sn->len = copy_str(sn->name, v->ch->sni, v->ch->sni_len);
+	}
 	if (v->kind != TLS_EV_APPDATA)
 		return;
 	struct tl_exch *x = find(tl, c, 0, false);

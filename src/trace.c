@@ -488,10 +488,10 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 
 void trace_flush(struct tracer *t) { out_flush(t->out); }
 
-void trace_finish(struct tracer *t)
+int trace_finish(struct tracer *t)
 {
 	if (!t)
-		return;
+		return 0;
 	t->n.conns_evicted = flow_evicted(t->flows);
 	const struct reasm_pool *pool = flow_reasm_pool(t->flows);
 	t->n.reasm_peak = pool->peak;
@@ -499,10 +499,12 @@ void trace_finish(struct tracer *t)
 	flow_close(t->flows); /* retires the connections still open */
 	t->n.dns_unanswered = fetch_unanswered(t->fetch);
 	out_timeline(t->out, t->tl);
+	bool har_ok = out_har(t->out, t->tl);
 	out_summary(t->out, &t->n);
 	out_close(t->out);
 	fetch_close(t->fetch);
 	dnsnote_close(t->noter);
 	timeline_close(t->tl);
 	free(t);
+	return har_ok ? 0 : -1;
 }

@@ -1,6 +1,6 @@
 #!/bin/sh
 # run-all.sh - run every test suite (or the one named) and print one closing line.
-#   sh tests/run-all.sh [unit|golden|public|badinput|live]
+#   sh tests/run-all.sh [unit|golden|public|badinput|har|live]
 set -u
 cd "$(dirname "$0")/.." || exit 1
 only=${1:-}
@@ -48,6 +48,8 @@ suite lab sh tests/lab/test.sh
 suite mutate sh tests/mutate.sh
 suite privs sh tests/privs.sh
 suite json sh tests/json/test.sh
+suite har sh tests/har/test.sh
+suite explain sh tests/explain/test.sh
 suite live sh tests/live.sh
 
 echo "all: $passed passed, $failed failed, $skipped skipped"

@@ -111,8 +111,12 @@ done
 # -q: no packet lines in text, no packet or fetch_start objects in JSON; the rest stays.
 "$bin" -r captures/lab-pipelined.pcap --json -q >"$tmp/q" 2>/dev/null
 qtypes=$(jq -r .type "$tmp/q" | sort -u | tr '\n' ' ')
-check "-q --json: only conn, exchange and summary objects ($qtypes)" \
-	[ "$qtypes" = "conn exchange summary " ]
+check "-q --json: only conn, exchange, fetch and summary objects ($qtypes)" \
+	[ "$qtypes" = "conn exchange fetch summary " ]
+# one fetch object per fetch that has exchanges, with their count
+jq -r 'select(.type == "exchange") | .fetch' "$tmp/q" | sort -n | uniq -c | awk '{ print $2, $1 }' >"$tmp/qx"
+jq -r 'select(.type == "fetch") | "\(.fetch) \(.exchanges)"' "$tmp/q" | sort -n >"$tmp/qf"
+check "fetch objects: one per fetch with exchanges, counting them" sh -c "[ -s '$tmp/qf' ] && cmp -s '$tmp/qx' '$tmp/qf'"
 
 # Hostile bytes come out as documented: escapes, never raw (tests/crafted/gen.py).
 "$bin" -r captures/crafted-dns-hostile.pcap --json >"$tmp/h1" 2>/dev/null

@@ -1,0 +1,66 @@
+/* explain.h - explain mode's messages: each step's first packet tied to the chapter. */
+#ifndef FT_EXPLAIN_H
+#define FT_EXPLAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sb.h"
+
+/*
+ * One line of explanation each.  The English text (the gettext msgid) lives
+ * in src/explain.c and nowhere else; the Korean text in src/po/ko.po.  A
+ * message may hold named placeholders such as {name}, filled by explain_put.
+ */
+enum explain_id {
+	EX_DNS_QUERY = 0,       /* the resolver builds a query, the stack sends it */
+	EX_DNS_QUERY_FIELDS,    /* {name} {class} {type}: the three things a query carries */
+	EX_DNS_PRIMING,         /* a query for the root's NS */
+	EX_DNS_ROOT_SERVERS,    /* the answer to priming */
+	EX_DNS_ANSWER_ADDR,     /* {name} {addr}: the address is found */
+	EX_DNS_ANSWER,          /* an answer without an address */
+	EX_DNS_AUTHORITATIVE,   /* the AA bit: from the zone's own server */
+	EX_DNS_REFERRAL,        /* {zone}: asks the servers of a zone below next */
+	EX_DNS_CACHED,          /* {ttl} {ttl_first}: from the resolver's cache */
+	EX_DNS_NEGATIVE,        /* {ttl}: no such name or no data, cached too */
+	EX_DNS_ERROR,           /* {rcode}: the server could not answer */
+	EX_SYN,                 /* {server}: connect() starts the pipe */
+	EX_SYN_ISN_MSS,         /* {isn} {mss}: the SYN's numbers */
+	EX_SYN_ISN,             /* {isn}: the same without an MSS option */
+	EX_SYNACK,              /* {isn} {ack}: the server's numbers */
+	EX_HANDSHAKE_ACK,       /* the pipe is laid, connect() returns */
+	EX_TLS_HELLO,           /* {sni}: the secure channel starts */
+	EX_TLS_HELLO_NOSNI,     /* the same without SNI */
+	EX_QUIC,                /* QUIC: pipe and secure channel in one handshake */
+	EX_WRITE,               /* write() hands the request to the stack */
+	EX_WRITE_TLS,           /* the same through TLS */
+	EX_READ,                /* the response fills the receive buffer */
+	EX_READ_TLS,            /* the same through TLS */
+	EX_CLOSE_CLIENT,        /* the client called close() first */
+	EX_CLOSE_SERVER,        /* the server called close() first */
+	EX_CLOSE_END,           /* the other FIN, the sockets erased */
+	EX_RESET_CLIENT,        /* RST from the client */
+	EX_RESET_SERVER,        /* RST from the server */
+	EX_REFUSED,             /* {port}: RST to the SYN */
+	EX_COUNT
+};
+
+/* A placeholder's value: trusted or already escaped text. */
+struct explain_arg {
+	const char *key;        /* "name" for {name} */
+	const char *val;
+};
+
+/* The message in English, or in Korean when the catalog has it (else English). */
+const char *explain_msg(enum explain_id id, bool korean);
+
+/* Korean?  lang is --lang ("en", "ko") or NULL; then the first of LC_ALL,
+ * LC_MESSAGES, LANG that is set and not empty decides: "ko..." is Korean. */
+bool explain_korean(const char *lang, const char *lc_all, const char *lc_messages,
+		    const char *lang_env);
+
+/* Append msg with each {key} replaced by its value; an unknown or unclosed
+ * placeholder is copied as it stands. */
+void explain_put(struct sb *s, const char *msg, const struct explain_arg *args, size_t n_args);
+
+#endif

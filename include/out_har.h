@@ -1,0 +1,19 @@
+/* out_har.h - the exchanges of a run as an HTTP Archive (HAR 1.2), written at the end. */
+#ifndef FT_OUT_HAR_H
+#define FT_OUT_HAR_H
+
+#include <stdbool.h>
+
+#include "timeline.h"
+
+#define OUT_HAR_ERRBUF 256 /* size of the error buffer out_har_write fills */
+
+/*
+ * Write every exchange of tl to the file at path (created or truncated):
+ * one HAR 1.2 log, one page per fetch, one entry per exchange, written
+ * entry by entry.  False on failure, with the cause in errbuf
+ * (OUT_HAR_ERRBUF bytes); what was written so far stays in the file.
+ */
+bool out_har_write(const char *path, const struct timeline *tl, char *errbuf);
+
+#endif

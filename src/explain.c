@@ -1,0 +1,149 @@
+/* explain.c - explain mode's messages (the one place they are written) and their language. */
+#include "explain.h"
+
+#include <string.h>
+
+/*
+ * The English text is the gettext msgid; xgettext finds it by the N_ mark
+ * (make pot: src/po/fetchtrace.pot).  The Korean catalog, src/po/ko.po, is
+ * the one place translators edit.  We do not load it with libc's gettext at
+ * run time: that needs a compiled .mo under a locale directory and a locale
+ * the C library knows, so an uninstalled build (or a machine without
+ * ko_KR.UTF-8 generated) would fall back to English.  Instead the Makefile
+ * turns ko.po into a C table with POSIX awk (src/po/po2c.awk ->
+ * build/ko_catalog.h) and it is compiled in.  tests/explain/test.sh fails
+ * when a msgid here has no Korean translation.
+ */
+#define N_(s) s
+
+struct explain_tr {
+	const char *msgid, *msgstr;
+};
+
+#include "ko_catalog.h"   /* static const struct explain_tr explain_ko[], ending { NULL, NULL } */
+
+static const char *const msg_en[EX_COUNT] = {
+	[EX_DNS_QUERY] = N_("getaddrinfo() calls the resolver: it builds a query message and asks "
+			    "the protocol stack to send it to the DNS server"),
+	[EX_DNS_QUERY_FIELDS] = N_("a query carries three things: the name {name}, the class "
+				   "{class} (IN: the Internet) and the type {type}: which record is "
+				   "wanted (A: an IPv4 address, AAAA: an IPv6 one)"),
+	[EX_DNS_PRIMING] = N_("priming: before its first walk the resolver asks which servers "
+			      "hold the root zone"),
+	[EX_DNS_ROOT_SERVERS] = N_("the root servers' names and addresses: every walk from the "
+				   "top starts at one of them"),
+	[EX_DNS_ANSWER_ADDR] = N_("the answer holds the resource records that match the name, "
+				  "class and type: {name} is at {addr}; the resolver hands the "
+				  "address back through getaddrinfo()"),
+	[EX_DNS_ANSWER] = N_("the answer holds the resource records that match the name, class "
+			     "and type the query asked for"),
+	[EX_DNS_AUTHORITATIVE] = N_("authoritative (aa): the name is registered on this very "
+				    "server, so the answer comes from its owner, not from a cache"),
+	[EX_DNS_REFERRAL] = N_("referral: the server does not know the name but knows who is "
+			       "responsible for {zone}: the resolver asks them next"),
+	[EX_DNS_CACHED] = N_("answered from the resolver's cache: nothing was asked upstream; the "
+			     "TTL counts down ({ttl_first} s when first seen, {ttl} s now)"),
+	[EX_DNS_NEGATIVE] = N_("no such name (or no record of this type): the resolver keeps this "
+			       "\"no\" in its cache too, for {ttl} s; getaddrinfo() fails"),
+	[EX_DNS_ERROR] = N_("the DNS server could not answer ({rcode}): getaddrinfo() fails and no "
+			    "connection follows"),
+	[EX_SYN] = N_("connect() asks the protocol stack to lay the pipe to the server's socket "
+		      "({server}): the first segment is a SYN"),
+	[EX_SYN_ISN_MSS] = N_("the SYN carries the client's initial sequence number, {isn} (seq 0 "
+			      "counts from it), and its MSS, {mss} B: the most data one segment "
+			      "may carry"),
+	[EX_SYN_ISN] = N_("the SYN carries the client's initial sequence number, {isn} (seq 0 "
+			  "counts from it)"),
+	[EX_SYNACK] = N_("SYN-ACK: the server's socket accepts; its own initial sequence number "
+			 "is {isn}, and it acknowledges ours + 1 (ack {ack})"),
+	[EX_HANDSHAKE_ACK] = N_("the client acknowledges the server's number + 1: the pipe is laid, "
+				"connect() returns, and data can flow both ways"),
+	[EX_TLS_HELLO] = N_("TLS: a secure channel is set up inside the pipe before the request; "
+			    "the ClientHello's SNI tells the server which name the client wants "
+			    "({sni})"),
+	[EX_TLS_HELLO_NOSNI] = N_("TLS: a secure channel is set up inside the pipe before the "
+				  "request; this ClientHello names no server (no SNI)"),
+	[EX_QUIC] = N_("QUIC: over UDP the pipe and the secure channel are laid in one handshake, "
+		       "without a TCP SYN"),
+	[EX_WRITE] = N_("write() hands the request to the protocol stack, which cuts it into "
+			"segments and sends them; the server ACKs what arrived"),
+	[EX_WRITE_TLS] = N_("write() hands the request to TLS, which encrypts it, and on to the "
+			    "protocol stack, which cuts it into segments; the server ACKs them"),
+	[EX_READ] = N_("the response arrives: the protocol stack keeps it until read() copies it "
+		       "into the application's receive buffer; the client ACKs what arrived"),
+	[EX_READ_TLS] = N_("the response arrives encrypted: TLS decrypts it and read() copies it "
+			   "into the application's receive buffer; the client ACKs what arrived"),
+	[EX_CLOSE_CLIENT] = N_("the client called close() first: it has read what it wanted, and "
+			       "its FIN says it will send nothing more"),
+	[EX_CLOSE_SERVER] = N_("the server called close() first: it has nothing more to send (the "
+			       "response ends with the connection, an idle keep-alive timed out, "
+			       "or the client's TLS close_notify came); the client's read() "
+			       "returns 0"),
+	[EX_CLOSE_END] = N_("the other side answers with its own FIN; once both are acknowledged "
+			    "the pipe is taken apart and each socket is erased"),
+	[EX_RESET_CLIENT] = N_("RST: the client aborts the connection at once, without the FIN "
+			       "exchange; the socket is erased"),
+	[EX_RESET_SERVER] = N_("RST: the server aborts the connection at once, without the FIN "
+			       "exchange; the client's next read() or write() fails"),
+	[EX_REFUSED] = N_("RST to the SYN: no socket listens on port {port}, so connect() fails "
+			  "(connection refused)"),
+};
+
+const char *explain_msg(enum explain_id id, bool korean)
+{
+	if ((unsigned)id >= EX_COUNT)
+		return "";
+	const char *en = msg_en[id];
+	if (!korean)
+		return en;
+	/* A few dozen entries, looked up only under a step's first packet. */
+	for (const struct explain_tr *t = explain_ko; t->msgid; t++)
+		if (t->msgstr[0] && strcmp(t->msgid, en) == 0)
+			return t->msgstr;
+	return en;
+}
+
+bool explain_korean(const char *lang, const char *lc_all, const char *lc_messages,
+		    const char *lang_env)
+{
+	if (!lang) {
+		/* POSIX precedence: LC_ALL over LC_MESSAGES over LANG. */
+		const char *env[] = { lc_all, lc_messages, lang_env };
+		for (size_t i = 0; i < sizeof(env) / sizeof(env[0]) && !lang; i++)
+			if (env[i] && env[i][0])
+				lang = env[i];
+	}
+	return lang && strncmp(lang, "ko", 2) == 0;
+}
+
+void explain_put(struct sb *s, const char *msg, const struct explain_arg *args, size_t n_args)
+{
+	const char *p = msg;
+	while (*p) {
+		const char *open = strchr(p, '{');
+		if (!open) {
+			sb_puts(s, p);
+			return;
+		}
+		const char *close = strchr(open, '}');
+		if (!close) {
+			sb_puts(s, p);
+			return;
+		}
+		/* the text before the brace, then the value (or the placeholder as it stands) */
+		for (const char *q = p; q < open; q++)
+			sb_putc(s, *q);
+		size_t klen = (size_t)(close - open - 1);
+		const char *val = NULL;
+		for (size_t i = 0; i < n_args && !val; i++)
+			if (strlen(args[i].key) == klen && memcmp(args[i].key, open + 1, klen) == 0)
+				val = args[i].val;
+		if (val) {
+			sb_puts(s, val);
+		} else {
+			for (const char *q = open; q <= close; q++)
+				sb_putc(s, *q);
+		}
+		p = close + 1;
+	}
+}
