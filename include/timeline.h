@@ -12,10 +12,10 @@
 #include "http.h"
 #include "tls.h"
 
-#define TL_MAX_EXCH 20000   /* exchanges kept; more are counted */
+#define TL_MAX_EXCH 16384   /* exchanges kept; more are counted (bounds RSS: see make bench) */
 #define TL_STR 64           /* bytes kept of a method, target or name */
-#define TL_TARGET 256       /* bytes kept of a request target for the HAR URL */
-#define TL_HDR_BUF 640      /* bytes of header fields kept for one side (packed) */
+#define TL_TARGET 160       /* bytes kept of a request target for the HAR URL */
+#define TL_HDR_BUF 384      /* bytes of header fields kept for one side (packed) */
 #define TL_HDR_VAL 128      /* bytes kept of one header value */
 
 /* The header fields fetchtrace keeps (struct http_head), in the order kept. */

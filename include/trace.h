@@ -8,7 +8,7 @@
 #include "out.h"
 
 #define TRACE_DEFAULT_MAX_CONNS 16384          /* flow table cap */
-#define TRACE_REASM_CAP (32u * 1024 * 1024)    /* bytes all reassemblers may hold together */
+#define TRACE_REASM_CAP (16u * 1024 * 1024)    /* bytes all reassemblers may hold together */
 
 struct tracer;
 
