@@ -1212,7 +1212,7 @@ static void json_timeline(void *impl, const struct timeline *tl)
 		}
 		sb_putc(s, '}');
 		/* the phases' durations, as out_timeline.c: null when a phase was not seen */
-		int64_t c_end = x->est ? x->est : x->synack;
+		int64_t c_end = x->synack ? x->synack : x->est; /* SYN to SYN-ACK: one round trip */
 		key(s, "phases");
 		sb_putc(s, '{');
 		kv_secs(s, "dns", x->dns_start && x->dns_end >= x->dns_start

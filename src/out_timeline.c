@@ -34,7 +34,7 @@ static void phase_times(const struct tl_exch *x, int64_t st[PH_N], int64_t en[PH
 	memset(en, 0, sizeof(int64_t) * PH_N);
 	if (x->dns_start && x->dns_end >= x->dns_start)
 		st[PH_DNS] = x->dns_start, en[PH_DNS] = x->dns_end;
-	int64_t c_end = x->est ? x->est : x->synack;
+	int64_t c_end = x->synack ? x->synack : x->est; /* SYN to SYN-ACK: one round trip */
 	if (x->syn && c_end >= x->syn)
 		st[PH_CONNECT] = x->syn, en[PH_CONNECT] = c_end;
 	if (x->tls_start && x->tls_end >= x->tls_start)
