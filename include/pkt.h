@@ -22,6 +22,14 @@
 #define TCP_ECE 0x40
 #define TCP_CWR 0x80
 
+/* The flags by name, in the order they are printed: SYN FIN RST PSH URG ACK ECE CWR. */
+#define TCP_N_FLAGS 8
+struct tcp_flag_name {
+	uint8_t bit;        /* TCP_* */
+	const char *name;   /* "SYN" ... */
+};
+extern const struct tcp_flag_name tcp_flag_names[TCP_N_FLAGS];
+
 /* Which layer a decode stopped at, for the "[|tcp]" / "(malformed ip: ...)" marks. */
 enum pkt_layer {
 	LAYER_LINK = 0,

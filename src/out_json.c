@@ -501,18 +501,11 @@ static void put_dns(struct sb *s, const struct dns_msg *m, int64_t rt, const str
 
 static void put_flags(struct sb *s, uint8_t fl)
 {
-	static const struct {
-		uint8_t bit;
-		const char *name;
-	} names[] = {
-		{ TCP_SYN, "SYN" }, { TCP_FIN, "FIN" }, { TCP_RST, "RST" }, { TCP_PSH, "PSH" },
-		{ TCP_URG, "URG" }, { TCP_ACK, "ACK" }, { TCP_ECE, "ECE" }, { TCP_CWR, "CWR" },
-	};
 	key(s, "flags");
 	sb_putc(s, '[');
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (fl & names[i].bit)
-			put_str(s, names[i].name);
+	for (size_t i = 0; i < TCP_N_FLAGS; i++)
+		if (fl & tcp_flag_names[i].bit)
+			put_str(s, tcp_flag_names[i].name);
 	sb_putc(s, ']');
 }
 

@@ -420,20 +420,13 @@ static void put_dns(struct sb *s, const struct dns_msg *m, int64_t rt)
 
 static void put_flags(struct sb *s, uint8_t fl)
 {
-	static const struct {
-		uint8_t bit;
-		const char *name;
-	} names[] = {
-		{ TCP_SYN, "SYN" }, { TCP_FIN, "FIN" }, { TCP_RST, "RST" }, { TCP_PSH, "PSH" },
-		{ TCP_URG, "URG" }, { TCP_ACK, "ACK" }, { TCP_ECE, "ECE" }, { TCP_CWR, "CWR" },
-	};
 	bool any = false;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!(fl & names[i].bit))
+	for (size_t i = 0; i < TCP_N_FLAGS; i++) {
+		if (!(fl & tcp_flag_names[i].bit))
 			continue;
 		if (any)
 			sb_putc(s, '-');
-		sb_puts(s, names[i].name);
+		sb_puts(s, tcp_flag_names[i].name);
 		any = true;
 	}
 	if (!any)

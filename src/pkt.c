@@ -19,6 +19,11 @@ static const struct status_name status_names[] = {
 	{ FT_UNSUPPORTED, "unsupported" },
 };
 
+const struct tcp_flag_name tcp_flag_names[TCP_N_FLAGS] = {
+	{ TCP_SYN, "SYN" }, { TCP_FIN, "FIN" }, { TCP_RST, "RST" }, { TCP_PSH, "PSH" },
+	{ TCP_URG, "URG" }, { TCP_ACK, "ACK" }, { TCP_ECE, "ECE" }, { TCP_CWR, "CWR" },
+};
+
 const char *ft_status_name(enum ft_status st)
 {
 	for (size_t i = 0; i < sizeof status_names / sizeof status_names[0]; i++)
