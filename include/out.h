@@ -81,7 +81,7 @@ struct out_counts {
 	uint64_t malformed;     /* wrong bytes in some layer, DNS included */
 	uint64_t unsupported;   /* a protocol or form we do not decode (ARP, 802.3, ...) */
 	uint64_t dns_queries, dns_responses, dns_unanswered;
-	uint64_t conns, conns_evicted, conns_not_listed;
+	uint64_t conns, conns_evicted;
 	uint64_t reasm_peak;    /* most bytes the reassemblers held at once */
 	uint64_t reasm_overflows; /* times a reassembly cap gave bytes up */
 };

@@ -80,6 +80,16 @@ struct tl_exch {
 	struct tl_head req, resp;   /* the request's and the final response's heads */
 };
 
+/* The phases of an exchange, in time order (the DevTools / HAR model). */
+enum tl_phase { TL_DNS, TL_CONNECT, TL_TLS, TL_SEND, TL_WAIT, TL_DOWNLOAD, TL_CLOSE, TL_PHASES };
+
+/* When the TCP handshake's "connect" ends: the SYN-ACK (one round trip),
+ * or the handshake's ACK when the SYN-ACK was not seen; 0 unknown. */
+int64_t timeline_connect_end(const struct tl_exch *x);
+
+/* Start and end of each phase of x; both 0 when it did not happen or was not seen. */
+void timeline_phases(const struct tl_exch *x, int64_t st[TL_PHASES], int64_t en[TL_PHASES]);
+
 struct timeline;
 
 struct timeline *timeline_open(void);

@@ -24,7 +24,5 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
  * is on stderr). */
 int trace_finish(struct tracer *t);
 
-/* Flush buffered lines (live capture on a signal). */
-void trace_flush(struct tracer *t);
 
 #endif

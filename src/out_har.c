@@ -57,7 +57,7 @@ static void har_times(const struct tl_exch *x, struct har_times *t)
 	/* HAR 1.2: connect includes ssl.  The secure channel runs from the
 	 * ClientHello to the first application data. */
 	t->ssl = x->tls ? span(x->tls_start, x->tls_end) : -1;
-	int64_t c_end = x->synack ? x->synack : x->est; /* SYN to SYN-ACK: one round trip */
+	int64_t c_end = timeline_connect_end(x);
 	int64_t tcp = span(x->syn, c_end);
 	if (tcp >= 0) {
 		/* the handshakes' own times: a pause between them is idle (blocked) */

@@ -1204,22 +1204,18 @@ static void json_timeline(void *impl, const struct timeline *tl)
 			kv_secs(s, at[k].name, v ? v : -1);
 		}
 		sb_putc(s, '}');
-		/* the phases' durations, as out_timeline.c: null when a phase was not seen */
-		int64_t c_end = x->synack ? x->synack : x->est; /* SYN to SYN-ACK: one round trip */
+		/* the phases' durations (timeline.h): null when a phase was not seen */
+		static const char *const ph_name[TL_PHASES] = {
+			[TL_DNS] = "dns",   [TL_CONNECT] = "connect", [TL_TLS] = "tls",
+			[TL_SEND] = "send", [TL_WAIT] = "wait",       [TL_DOWNLOAD] = "download",
+			[TL_CLOSE] = "close",
+		};
+		int64_t st[TL_PHASES], en[TL_PHASES];
+		timeline_phases(x, st, en);
 		key(s, "phases");
 		sb_putc(s, '{');
-		kv_secs(s, "dns", x->dns_start && x->dns_end >= x->dns_start
-					  ? x->dns_end - x->dns_start : -1);
-		kv_secs(s, "connect", x->syn && c_end >= x->syn ? c_end - x->syn : -1);
-		kv_secs(s, "tls", x->tls_start && x->tls_end >= x->tls_start
-					  ? x->tls_end - x->tls_start : -1);
-		kv_secs(s, "send", x->req_start && x->req_end >= x->req_start
-					   ? x->req_end - x->req_start : -1);
-		kv_secs(s, "wait", x->req_end && x->resp_start >= x->req_end
-					   ? x->resp_start - x->req_end : -1);
-		kv_secs(s, "download", x->resp_start && x->resp_end >= x->resp_start
-					       ? x->resp_end - x->resp_start : -1);
-		kv_secs(s, "close", x->fin && x->closed >= x->fin ? x->closed - x->fin : -1);
+		for (int ph = 0; ph < TL_PHASES; ph++)
+			kv_secs(s, ph_name[ph], st[ph] ? en[ph] - st[ph] : -1);
 		sb_puts(s, "}}");
 		if (s->cut) {
 			sb_reset(s);

@@ -13,41 +13,18 @@
 #define TL_MIN_BAR 20      /* the narrowest bar worth drawing */
 #define TL_MAX_BAR 400     /* and the widest */
 
-/* The phases of an exchange, in time order, each with its letter and step colour. */
-enum phase { PH_DNS, PH_CONNECT, PH_TLS, PH_SEND, PH_WAIT, PH_DOWNLOAD, PH_CLOSE, PH_N };
+/* Each phase of an exchange (timeline.h) with its letter and its step colour. */
 
 static const struct {
 	char letter;
 	const char *color;   /* the colour of the step the phase belongs to */
 	const char *name;
-} phases[PH_N] = {
-	[PH_DNS] = { 'd', "\033[36m", "dns" },           [PH_CONNECT] = { 'c', "\033[33m", "connect" },
-	[PH_TLS] = { 't', "\033[33m", "tls" },           [PH_SEND] = { 's', "\033[32m", "send" },
-	[PH_WAIT] = { 'w', "\033[35m", "wait" },         [PH_DOWNLOAD] = { 'r', "\033[35m", "download" },
-	[PH_CLOSE] = { 'x', "\033[31m", "close" },
+} phases[TL_PHASES] = {
+	[TL_DNS] = { 'd', "\033[36m", "dns" },           [TL_CONNECT] = { 'c', "\033[33m", "connect" },
+	[TL_TLS] = { 't', "\033[33m", "tls" },           [TL_SEND] = { 's', "\033[32m", "send" },
+	[TL_WAIT] = { 'w', "\033[35m", "wait" },         [TL_DOWNLOAD] = { 'r', "\033[35m", "download" },
+	[TL_CLOSE] = { 'x', "\033[31m", "close" },
 };
-
-/* Start and end of each phase of x (0, 0 when it did not happen or is not known). */
-static void phase_times(const struct tl_exch *x, int64_t st[PH_N], int64_t en[PH_N])
-{
-	memset(st, 0, sizeof(int64_t) * PH_N);
-	memset(en, 0, sizeof(int64_t) * PH_N);
-	if (x->dns_start && x->dns_end >= x->dns_start)
-		st[PH_DNS] = x->dns_start, en[PH_DNS] = x->dns_end;
-	int64_t c_end = x->synack ? x->synack : x->est; /* SYN to SYN-ACK: one round trip */
-	if (x->syn && c_end >= x->syn)
-		st[PH_CONNECT] = x->syn, en[PH_CONNECT] = c_end;
-	if (x->tls_start && x->tls_end >= x->tls_start)
-		st[PH_TLS] = x->tls_start, en[PH_TLS] = x->tls_end;
-	if (x->req_start && x->req_end >= x->req_start)
-		st[PH_SEND] = x->req_start, en[PH_SEND] = x->req_end;
-	if (x->req_end && x->resp_start >= x->req_end)
-		st[PH_WAIT] = x->req_end, en[PH_WAIT] = x->resp_start;
-	if (x->resp_start && x->resp_end >= x->resp_start)
-		st[PH_DOWNLOAD] = x->resp_start, en[PH_DOWNLOAD] = x->resp_end;
-	if (x->fin && x->closed >= x->fin)
-		st[PH_CLOSE] = x->fin, en[PH_CLOSE] = x->closed;
-}
 
 static int term_width(FILE *f)
 {
@@ -82,9 +59,9 @@ static void put_label(struct sb *s, const struct tl_exch *x)
 
 static void put_figures(struct sb *s, const struct tl_exch *x)
 {
-	int64_t st[PH_N], en[PH_N];
-	phase_times(x, st, en);
-	for (int ph = 0; ph < PH_N; ph++) {
+	int64_t st[TL_PHASES], en[TL_PHASES];
+	timeline_phases(x, st, en);
+	for (int ph = 0; ph < TL_PHASES; ph++) {
 		if (!st[ph])
 			continue;
 		sb_printf(s, "  %s ", phases[ph].name);
@@ -121,9 +98,9 @@ void out_timeline_text(FILE *f, const struct timeline *tl, bool waterfall, bool 
 	/* the axis: from the first phase start to the last phase end */
 	int64_t t0 = 0, t1 = 0;
 	for (size_t i = 0; i < n; i++) {
-		int64_t st[PH_N], en[PH_N];
-		phase_times(timeline_get(tl, i), st, en);
-		for (int ph = 0; ph < PH_N; ph++) {
+		int64_t st[TL_PHASES], en[TL_PHASES];
+		timeline_phases(timeline_get(tl, i), st, en);
+		for (int ph = 0; ph < TL_PHASES; ph++) {
 			if (!st[ph])
 				continue;
 			if (!t0 || st[ph] < t0)
@@ -154,9 +131,9 @@ void out_timeline_text(FILE *f, const struct timeline *tl, bool waterfall, bool 
 			int8_t who[TL_MAX_BAR];
 			memset(bar, ' ', sizeof(bar));
 			memset(who, -1, sizeof(who));
-			int64_t st[PH_N], en[PH_N];
-			phase_times(x, st, en);
-			for (int ph = 0; ph < PH_N; ph++) {
+			int64_t st[TL_PHASES], en[TL_PHASES];
+			timeline_phases(x, st, en);
+			for (int ph = 0; ph < TL_PHASES; ph++) {
 				if (!st[ph])
 					continue;
 				int a = (int)((st[ph] - t0) * width / span);

@@ -296,6 +296,27 @@ void timeline_tls(struct timeline *tl, int64_t now, const struct conn *c, const 
 	}
 }
 
+int64_t timeline_connect_end(const struct tl_exch *x) { return x->synack ? x->synack : x->est; }
+
+void timeline_phases(const struct tl_exch *x, int64_t st[TL_PHASES], int64_t en[TL_PHASES])
+{
+	const int64_t from[TL_PHASES] = {
+		[TL_DNS] = x->dns_start,    [TL_CONNECT] = x->syn,       [TL_TLS] = x->tls_start,
+		[TL_SEND] = x->req_start,   [TL_WAIT] = x->req_end,      [TL_DOWNLOAD] = x->resp_start,
+		[TL_CLOSE] = x->fin,
+	};
+	const int64_t to[TL_PHASES] = {
+		[TL_DNS] = x->dns_end,      [TL_CONNECT] = timeline_connect_end(x),
+		[TL_TLS] = x->tls_end,      [TL_SEND] = x->req_end,      [TL_WAIT] = x->resp_start,
+		[TL_DOWNLOAD] = x->resp_end, [TL_CLOSE] = x->closed,
+	};
+	for (int ph = 0; ph < TL_PHASES; ph++) {
+		bool seen = from[ph] && to[ph] >= from[ph];
+		st[ph] = seen ? from[ph] : 0;
+		en[ph] = seen ? to[ph] : 0;
+	}
+}
+
 void timeline_conn_done(struct timeline *tl, const struct conn *c)
 {
 	for (size_t k = 0; k < TL_SCAN && k < tl->n; k++) {

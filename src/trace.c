@@ -486,7 +486,6 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 	t->cur_ev = NULL;
 }
 
-void trace_flush(struct tracer *t) { out_flush(t->out); }
 
 int trace_finish(struct tracer *t)
 {
