@@ -18,6 +18,12 @@ PCAP_LIBS   := $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 ifeq ($(PCAP_LIBS),)
 PCAP_LIBS   := -lpcap
 endif
+# libcrypto (TLS/QUIC decryption), libnghttp2 (HPACK), libnghttp3 (QPACK)
+LIB_MODS    := libcrypto libnghttp2 libnghttp3
+LIB_CFLAGS  := $(shell pkg-config --cflags $(LIB_MODS) 2>/dev/null)
+LIB_LIBS    := $(shell pkg-config --libs $(LIB_MODS) 2>/dev/null || echo -lcrypto -lnghttp2 -lnghttp3)
+PCAP_CFLAGS += $(LIB_CFLAGS)
+PCAP_LIBS   += $(LIB_LIBS)
 
 VERSION  := 0.1.0
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DFT_VERSION='"$(VERSION)"' -Iinclude -Ibuild \

@@ -1,6 +1,7 @@
 #!/bin/sh
 # deps.sh - make sure the build dependencies are here; install them when we can.
-# Needs: a C compiler, make, pkg-config, libpcap headers.  Tests also use
+# Needs: a C compiler, make, pkg-config, and the headers of libpcap, OpenSSL's libcrypto
+# (TLS and QUIC decryption), libnghttp2 (HPACK) and libnghttp3 (QPACK).  Tests also use
 # tcpdump/tshark (oracle, recording) when present.
 set -u
 need=""
@@ -10,6 +11,15 @@ if ! printf '#include <pcap.h>\nint main(void){return 0;}\n' |
 	cc -x c -o /dev/null - $(pkg-config --cflags libpcap 2>/dev/null) >/dev/null 2>&1; then
 	need="$need libpcap-dev"
 fi
+# header, pkg-config module, Debian package
+for lib in "openssl/evp.h libcrypto libssl-dev" "nghttp2/nghttp2.h libnghttp2 libnghttp2-dev" \
+	"nghttp3/nghttp3.h libnghttp3 libnghttp3-dev"; do
+	set -- $lib
+	if ! printf '#include <%s>\nint main(void){return 0;}\n' "$1" |
+		cc -x c -o /dev/null - $(pkg-config --cflags --libs "$2" 2>/dev/null) >/dev/null 2>&1; then
+		need="$need $3"
+	fi
+done
 [ -z "$need" ] && exit 0
 
 cmd="apt-get install -y$need"
