@@ -339,8 +339,12 @@ static void add_field(struct hpack_headers *o, const nghttp2_nv *nv)
 enum ft_status hpack_decode(struct hpack_inflater *h, const uint8_t *block, size_t len,
 			    bool final, struct hpack_headers *out)
 {
-	size_t left = len, rounds;
+	static const uint8_t none[1];
+	size_t left, rounds;
 
+	if (block == NULL) /* the end of a block with no more bytes */
+		block = none, len = 0;
+	left = len;
 	if (!h->in_block)
 		hpack_headers_clear(out);
 	if (h->err != HPACK_OK || h->hd == NULL) {

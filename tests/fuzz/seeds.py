@@ -10,6 +10,7 @@ OUT_DIR/<target>/ gets one file per seed:
   fuzz_http      TCP streams on ports 80/8000/8080, in the stream driver's layout (stream.h)
   fuzz_tls       TCP streams on ports 443/8443, the same layout
   fuzz_quic      UDP port 443 payloads
+  fuzz_h2        TCP streams whose client side starts with the HTTP/2 preface, the same layout
   fuzz_reasm     a few command lists (fuzz_reasm.c layout)
 Only classic pcap files are taken apart; pcapng files only seed fuzz_pipeline.
 """
@@ -23,6 +24,8 @@ import sys
 DLTS = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 147]
 HTTP_PORTS = {80, 8000, 8080}
 TLS_PORTS = {443, 8443}
+H2C_PORTS = {18187}  # captures/h2c-prior-knowledge.pcap (tests/record/h2c.sh)
+H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 STREAM_MAX = 16384  # bytes of one direction kept in a stream seed
 
 
@@ -119,7 +122,7 @@ def main():
         sys.exit("usage: seeds.py CAPTURES_DIR OUT_DIR")
     cap_dir, out = sys.argv[1], sys.argv[2]
     targets = ["fuzz_pipeline", "fuzz_pkt", "fuzz_dns", "fuzz_http", "fuzz_tls", "fuzz_quic",
-               "fuzz_reasm"]
+               "fuzz_reasm", "fuzz_h2"]
     seeds = {t: set() for t in targets}
     for t in targets:
         os.makedirs(os.path.join(out, t), exist_ok=True)
@@ -158,9 +161,9 @@ def main():
                 continue
             if not pl:
                 continue
-            if dp in HTTP_PORTS | TLS_PORTS | {53}:
+            if dp in HTTP_PORTS | TLS_PORTS | H2C_PORTS | {53}:
                 key, d = (src, sp, dst, dp), 0
-            elif sp in HTTP_PORTS | TLS_PORTS | {53}:
+            elif sp in HTTP_PORTS | TLS_PORTS | H2C_PORTS | {53}:
                 key, d = (dst, dp, src, sp), 1
             else:
                 continue
@@ -178,6 +181,8 @@ def main():
                         put("fuzz_dns", d[off + 2:off + 2 + n])
                         off += 2 + n
             target = "fuzz_http" if port in HTTP_PORTS else "fuzz_tls" if port in TLS_PORTS else None
+            if d0.startswith(H2_PREFACE):  # cleartext HTTP/2, whatever the port
+                target = "fuzz_h2"
             if target:
                 put(target, stream_seed(d0, d1))
                 put(target, stream_seed(d0, d1, 6, 30))     # small segments: heads split
