@@ -529,8 +529,8 @@ static void block_end(struct h2_conn *c, int dir, struct h2_ev *e, struct h2_eve
 
 	if (h->block_type == H2_PUSH_PROMISE) {
 		kind = H2_HEAD_PUSH;
-		s = ok ? stream_open(c, h->block_promised) : stream_find(c, h->block_promised);
-		if (s && ok) {
+		s = ok && dir == 1 ? stream_open(c, h->block_promised) : stream_find(c, h->block_promised);
+		if (s && ok && dir == 1) {
 			s->pushed = true;
 			s->end[0] = true; /* a pushed stream has no request body (RFC 9113 8.4) */
 			stream_request(s, &h->cur);
@@ -634,6 +634,8 @@ static bool frame_start(struct h2_conn *c, int dir, struct h2_events *out)
 			stop(c, dir, out, FT_MALFORMED, "PUSH_PROMISE on stream 0");
 			return false;
 		}
+		if (dir == 0) /* 8.4: only servers push; the block is still decoded (HPACK) */
+			h->bad = "PUSH_PROMISE from the client";
 		break;
 	case H2_CONTINUATION:
 		if (!h->in_block) {

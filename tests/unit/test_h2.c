@@ -445,6 +445,13 @@ static void errors(void)
 	CHECK(has(&got, "padding longer than the frame"));
 	h2_free(c);
 
+	/* a client does not push; the block still goes through its inflater */
+	client_start(&bb);
+	frame_hex(&bb, H2_PUSH_PROMISE, H2_F_END_HEADERS, 1, "00000002" "82");
+	c = feed1(&bud, NULL, 0, &bb, &got);
+	CHECK(has(&got, "PUSH_PROMISE f04 s1 len5 x0 head5 [GET    ] n1 promised2 status3 PUSH_PROMISE from the client\n"));
+	h2_free(c);
+
 	/* DATA padding longer than the frame: marked, counted as 0 bytes */
 	client_start(&bb);
 	frame_hex(&bb, H2_HEADERS, H2_F_END_HEADERS, 1, "828684");
@@ -649,6 +656,8 @@ static void detection(void)
 	CHECK(has(&got, "HPACK compression error")); /* no size update first: refused */
 	h2_free(c);
 	CHECK_EQ_INT(bud.used, 0);
+	printf("ok h2: a new connection holds %zu bytes, struct h2_events is %zu\n", (size_t)bud.peak,
+	       sizeof(struct h2_events));
 	/* a budget too small for a connection */
 	hpack_budget_init(&bud, 1000);
 	CHECK(h2_new(&bud) == NULL);
