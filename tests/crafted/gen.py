@@ -706,6 +706,88 @@ def gen_tcp_overlap():
     p.write()
 
 
+# ---------------------------------------------------------------------------
+# 10. crafted-dns-tcp-rdata: DNS over TCP answers whose records point into
+#     bytes the reassembler held (issue 9 #11): a TXT and unknown-type answer
+#     split over two segments (decoded from the held tail, which is then
+#     freed); a CAA answer whose last segment begins the next message (the
+#     tail moves); an HTTPS answer completed after a whole TXT answer waited
+#     out of order (decoded from the reassembler's copy, then freed)
+# ---------------------------------------------------------------------------
+
+def svc_param(key, value):
+    return struct.pack(">HH", key, len(value)) + value
+
+
+def gen_dns_tcp_rdata():
+    p = Pcap("crafted-dns-tcp-rdata.pcap")
+    cp = 47100
+    c, s = 2000, 12000
+
+    def C2S(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(CLIENT, RESOLVER, cp, 53, c + seq, s + ack, flags, 502, data),
+              gap_us=gap)
+
+    def S2C(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(RESOLVER, CLIENT, 53, cp, s + seq, c + ack, flags, 509, data),
+              gap_us=gap)
+
+    def framed(msg):
+        return struct.pack(">H", len(msg)) + msg
+
+    txt = dname("txt", "lab", "test")
+    caa = dname("caa", "lab", "test")
+    https = dname("svc", "lab", "test")
+    q1 = framed(dns_query(0x7101, txt, qtype=16))
+    q2 = framed(dns_query(0x7102, caa, qtype=257))
+    q3 = framed(dns_query(0x7103, https, qtype=65))
+    a1 = framed(dns_hdr(0x7101, True, an=3, aa=True) + question(txt, 16) +
+                rr(PTR_Q, 16, txt_rdata(b"v=spf1 -all", b"split \"across\" two segments",
+                                        b"x" * 200)) +
+                rr(PTR_Q, 16, txt_rdata(b"second record")) +
+                rr(PTR_Q, 65280, bytes(range(0xf0, 0x100))))
+    a2 = framed(dns_hdr(0x7102, True, an=2, aa=True) + question(caa, 257) +
+                rr(PTR_Q, 257, b"\x00\x05issue" + b"ca.example.net; account=\"42\"") +
+                rr(PTR_Q, 257, b"\x80\x05iodef" + b"mailto:sec@lab.test"))
+    a3 = framed(dns_hdr(0x7103, True, an=1, aa=True) + question(https, 65) +
+                rr(PTR_Q, 65, struct.pack(">H", 1) + b"\0" +
+                   svc_param(1, b"\x02h2\x02h3") + svc_param(3, b"\x01\xbb") +
+                   svc_param(4, SERVER + bytes([192, 0, 2, 81])) +
+                   svc_param(6, bytes.fromhex("20010db8000000000000000000000080")) +
+                   svc_param(5, b"\xaa" * 9)))
+    ooo = dname("ooo", "lab", "test")
+    q4 = framed(dns_query(0x7104, ooo, qtype=16))
+    a4 = framed(dns_hdr(0x7104, True, an=1, aa=True) + question(ooo, 16) +
+                rr(PTR_Q, 16, txt_rdata(b"held out of order")))
+    # 1-3: handshake; 4: the four queries in one segment
+    p.add(tcp4_frame(CLIENT, RESOLVER, cp, 53, c, 0, "S", 64240, options=SYN_OPTS))
+    p.add(tcp4_frame(RESOLVER, CLIENT, 53, cp, s, c + 1, "SA", 65160, options=SYN_OPTS))
+    C2S(1, 1, "A")
+    C2S(1, 1, "PA", q1 + q2 + q3 + q4)
+    n = 1 + len(q1) + len(q2) + len(q3) + len(q4)
+    # 5-6: a1 (TXT) over two segments: decoded from the held bytes
+    S2C(1, n, "A", a1[:100])
+    m = 1 + len(a1)
+    S2C(101, n, "PA", a1[100:])
+    # 7-8: a2 (CAA) over two segments, the second also begins a3, whose first
+    #      20 bytes stay held once a2 is decoded
+    S2C(m, n, "A", a2[:30])
+    S2C(m + 30, n, "PA", a2[30:] + a3[:20])
+    m3 = m + len(a2)
+    m4 = m3 + len(a3)
+    # 9: a4 whole, before the rest of a3: held out of order
+    S2C(m4, n, "PA", a4)
+    # 10: the rest of a3 fills the hole: a3 is decoded, then a4 from its held copy
+    S2C(m3 + 20, n, "PA", a3[20:])
+    end = m4 + len(a4)
+    C2S(n, end, "A")
+    # 12-14: FIN exchange, client first
+    C2S(n, end, "FA", gap=1000)
+    S2C(end, n + 1, "FA")
+    C2S(n + 1, end + 1, "A")
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -716,3 +798,4 @@ if __name__ == "__main__":
     gen_dns_tcp_split()
     gen_http_tls_hostile()
     gen_tcp_overlap()
+    gen_dns_tcp_rdata()
