@@ -788,6 +788,54 @@ def gen_dns_tcp_rdata():
     p.write()
 
 
+# ---------------------------------------------------------------------------
+# 11. crafted-dns-rdata-edges: TXT, CAA and SVCB/HTTPS RDATA at their edges
+#     (RFC 1035 3.3.14, RFC 8659 4.1, RFC 9460 2.2 and 7), over UDP
+# ---------------------------------------------------------------------------
+
+def gen_dns_rdata_edges():
+    p = Pcap("crafted-dns-rdata-edges.pcap")
+    cport = 47200
+    name = dname("edge", "lab", "test")
+
+    def qa(ident, qtype, answers):
+        p.add(udp4_frame(CLIENT, RESOLVER, cport, 53, dns_query(ident, name, qtype)))
+        msg = dns_hdr(ident, True, an=len(answers), aa=True) + question(name, qtype) + \
+            b"".join(rr(PTR_Q, qtype, a) for a in answers)
+        p.add(udp4_frame(RESOLVER, CLIENT, 53, cport, msg), gap_us=150)
+
+    # 1-2: TXT: an empty string first, an empty record, a string that runs past
+    #      the RDATA (malformed), 70 one-byte strings (more than are kept)
+    qa(0x7201, 16, [txt_rdata(b"", b"after empty"), b"", b"\x05abc",
+                    txt_rdata(*[bytes([0x41 + i % 26]) for i in range(70)])])
+    # 3-4: CAA: a good one with an empty value, a zero-length tag, a tag longer
+    #      than the RDATA, one byte only
+    qa(0x7202, 257, [b"\x00\x05issue", b"\x00\x00value", b"\x00\x09iss", b"\x80"])
+    # 5-6: HTTPS: an empty ALPN id first; an ALPN id that overruns its value;
+    #      a port of the wrong size; hints whose size is no multiple of an
+    #      address; no-default-alpn and mandatory; a parameter that runs past
+    #      the RDATA (malformed)
+    alias = struct.pack(">H", 1) + b"\0"
+    qa(0x7203, 65, [
+        alias + svc_param(1, b"\x00\x02h2\x02h3"),
+        alias + svc_param(1, b"\x02h2\x09h3") + svc_param(3, b"\x01\xbb\x00") +
+        svc_param(4, b"\xc0\x00\x02") + svc_param(6, bytes(15)),
+        alias + svc_param(0, b"\x00\x01") + svc_param(2, b"") +
+        svc_param(4, b"") + svc_param(1, b""),
+        alias + struct.pack(">HH", 1, 9) + b"\x02h2",
+        struct.pack(">H", 0) + dname("pool", "lab", "test"),
+    ])
+    # 7-8: SVCB with 40 parameters (more than are kept), 70 ipv4 hints (more
+    #      addresses than are kept)
+    qa(0x7204, 64, [
+        alias + b"".join(svc_param(100 + i, b"") for i in range(40)),
+        alias + svc_param(4, b"".join(bytes([192, 0, 2, i]) for i in range(70))),
+    ])
+    # 9-10: a normal answer after them
+    qa(0x7205, 1, [SERVER])
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -799,3 +847,4 @@ if __name__ == "__main__":
     gen_http_tls_hostile()
     gen_tcp_overlap()
     gen_dns_tcp_rdata()
+    gen_dns_rdata_edges()
