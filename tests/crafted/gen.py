@@ -836,6 +836,59 @@ def gen_dns_rdata_edges():
     p.write()
 
 
+# ---------------------------------------------------------------------------
+# 12. crafted-http-tls-split: an HTTP request head, an HTTP response head and
+#     a TLS ClientHello each decoded from bytes the reassembler held (its
+#     tail, a segment held out of order), which it frees before the packet
+#     is printed: the decoded fields must be the decoder's own copies
+#     (issue 9 #11, the same pattern as DNS over TCP)
+# ---------------------------------------------------------------------------
+
+def gen_http_tls_split():
+    p = Pcap("crafted-http-tls-split.pcap")
+
+    def conn(cp, sport, c, s):
+        def C2S(seq, ack, flags, data=b""):
+            p.add(tcp4_frame(CLIENT, SERVER, cp, sport, c + seq, s + ack, flags, 502, data))
+
+        def S2C(seq, ack, flags, data=b""):
+            p.add(tcp4_frame(SERVER, CLIENT, sport, cp, s + seq, c + ack, flags, 509, data))
+        p.add(tcp4_frame(CLIENT, SERVER, cp, sport, c, 0, "S", 64240, options=SYN_OPTS))
+        p.add(tcp4_frame(SERVER, CLIENT, sport, cp, s, c + 1, "SA", 65160, options=SYN_OPTS))
+        C2S(1, 1, "A")
+        return C2S, S2C
+
+    # 1-3 handshake; 4-6: the request head in three pieces, the last first
+    #     (held out of order), then the first (kept as the tail), then the
+    #     middle one, which completes the head
+    C2S, S2C = conn(48200, 80, 1000, 5000)
+    req = (b"GET /split/head HTTP/1.1\r\nHost: www.lab.test\r\n"
+           b"User-Agent: split-client/1.0\r\nAccept: text/html\r\n\r\n")
+    C2S(1 + 80, 1, "PA", req[80:])
+    C2S(1, 1, "A", req[:40])
+    C2S(1 + 40, 1, "A", req[40:80])
+    n = 1 + len(req)
+    # 7-8: the response head over two segments, the body with the second
+    resp = http_response(120, b"s", b"Content-Type: text/plain\r\nETag: \"split-etag\"\r\n")
+    S2C(1, n, "A", resp[:30])
+    S2C(31, n, "PA", resp[30:])
+    m = 1 + len(resp)
+    C2S(n, m, "A")
+    C2S(n, m, "FA")
+    S2C(m, n + 1, "FA")
+    C2S(n + 1, m + 1, "A")
+    # 13-15 handshake; 16-17: a ClientHello in two pieces, the second first
+    C2S, S2C = conn(48201, 443, 7000, 9000)
+    ch = client_hello(b"split.lab.test", [b"h2", b"http/1.1"])
+    C2S(1 + 60, 1, "PA", ch[60:])
+    C2S(1, 1, "A", ch[:60])
+    S2C(1, 1 + len(ch), "A")
+    C2S(1 + len(ch), 1, "FA")
+    S2C(1, 2 + len(ch), "FA")
+    C2S(2 + len(ch), 2, "A")
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -848,3 +901,4 @@ if __name__ == "__main__":
     gen_tcp_overlap()
     gen_dns_tcp_rdata()
     gen_dns_rdata_edges()
+    gen_http_tls_split()
