@@ -706,6 +706,23 @@ def gen_tcp_overlap():
     p.write()
 
 
+def tcp_open(p, server, cp, sport, c, s):
+    """SYN, SYN-ACK, ACK from CLIENT:cp to server:sport (initial sequence numbers c
+    and s); returns C2S and S2C, which add a segment with sequence and ACK numbers
+    relative to them."""
+    def C2S(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(CLIENT, server, cp, sport, c + seq, s + ack, flags, 502, data),
+              gap_us=gap)
+
+    def S2C(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(server, CLIENT, sport, cp, s + seq, c + ack, flags, 509, data),
+              gap_us=gap)
+    p.add(tcp4_frame(CLIENT, server, cp, sport, c, 0, "S", 64240, options=SYN_OPTS))
+    p.add(tcp4_frame(server, CLIENT, sport, cp, s, c + 1, "SA", 65160, options=SYN_OPTS))
+    C2S(1, 1, "A")
+    return C2S, S2C
+
+
 # ---------------------------------------------------------------------------
 # 10. crafted-dns-tcp-rdata: DNS over TCP answers whose records point into
 #     bytes the reassembler held (issue 9 #11): a TXT and unknown-type answer
@@ -721,16 +738,6 @@ def svc_param(key, value):
 
 def gen_dns_tcp_rdata():
     p = Pcap("crafted-dns-tcp-rdata.pcap")
-    cp = 47100
-    c, s = 2000, 12000
-
-    def C2S(seq, ack, flags, data=b"", gap=100):
-        p.add(tcp4_frame(CLIENT, RESOLVER, cp, 53, c + seq, s + ack, flags, 502, data),
-              gap_us=gap)
-
-    def S2C(seq, ack, flags, data=b"", gap=100):
-        p.add(tcp4_frame(RESOLVER, CLIENT, 53, cp, s + seq, c + ack, flags, 509, data),
-              gap_us=gap)
 
     def framed(msg):
         return struct.pack(">H", len(msg)) + msg
@@ -760,9 +767,7 @@ def gen_dns_tcp_rdata():
     a4 = framed(dns_hdr(0x7104, True, an=1, aa=True) + question(ooo, 16) +
                 rr(PTR_Q, 16, txt_rdata(b"held out of order")))
     # 1-3: handshake; 4: the four queries in one segment
-    p.add(tcp4_frame(CLIENT, RESOLVER, cp, 53, c, 0, "S", 64240, options=SYN_OPTS))
-    p.add(tcp4_frame(RESOLVER, CLIENT, 53, cp, s, c + 1, "SA", 65160, options=SYN_OPTS))
-    C2S(1, 1, "A")
+    C2S, S2C = tcp_open(p, RESOLVER, 47100, 53, 2000, 12000)
     C2S(1, 1, "PA", q1 + q2 + q3 + q4)
     n = 1 + len(q1) + len(q2) + len(q3) + len(q4)
     # 5-6: a1 (TXT) over two segments: decoded from the held bytes
@@ -847,21 +852,10 @@ def gen_dns_rdata_edges():
 def gen_http_tls_split():
     p = Pcap("crafted-http-tls-split.pcap")
 
-    def conn(cp, sport, c, s):
-        def C2S(seq, ack, flags, data=b""):
-            p.add(tcp4_frame(CLIENT, SERVER, cp, sport, c + seq, s + ack, flags, 502, data))
-
-        def S2C(seq, ack, flags, data=b""):
-            p.add(tcp4_frame(SERVER, CLIENT, sport, cp, s + seq, c + ack, flags, 509, data))
-        p.add(tcp4_frame(CLIENT, SERVER, cp, sport, c, 0, "S", 64240, options=SYN_OPTS))
-        p.add(tcp4_frame(SERVER, CLIENT, sport, cp, s, c + 1, "SA", 65160, options=SYN_OPTS))
-        C2S(1, 1, "A")
-        return C2S, S2C
-
     # 1-3 handshake; 4-6: the request head in three pieces, the last first
     #     (held out of order), then the first (kept as the tail), then the
     #     middle one, which completes the head
-    C2S, S2C = conn(48200, 80, 1000, 5000)
+    C2S, S2C = tcp_open(p, SERVER, 48200, 80, 1000, 5000)
     req = (b"GET /split/head HTTP/1.1\r\nHost: www.lab.test\r\n"
            b"User-Agent: split-client/1.0\r\nAccept: text/html\r\n\r\n")
     C2S(1 + 80, 1, "PA", req[80:])
@@ -878,7 +872,7 @@ def gen_http_tls_split():
     S2C(m, n + 1, "FA")
     C2S(n + 1, m + 1, "A")
     # 13-15 handshake; 16-17: a ClientHello in two pieces, the second first
-    C2S, S2C = conn(48201, 443, 7000, 9000)
+    C2S, S2C = tcp_open(p, SERVER, 48201, 443, 7000, 9000)
     ch = client_hello(b"split.lab.test", [b"h2", b"http/1.1"])
     C2S(1 + 60, 1, "PA", ch[60:])
     C2S(1, 1, "A", ch[:60])
