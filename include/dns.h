@@ -33,6 +33,56 @@ struct dns_name {
 	char text[DNS_NAME_TEXT_MAX];   /* NUL-terminated */
 };
 
+#define DNS_TXT_MAX 64       /* character-strings kept per TXT record; the rest are counted */
+#define DNS_SVC_MAX 32       /* SvcParams kept per SVCB/HTTPS record; the rest are counted */
+#define DNS_SVC_ITEMS_MAX 64 /* ALPN ids and hint addresses kept per SVCB/HTTPS record */
+
+/* Bytes inside the message given to dns_decode: valid as long as it is. */
+struct dns_bytes {
+	const uint8_t *p;
+	uint16_t len;
+};
+
+/* TXT (RFC 1035 3.3.14): the character-strings, raw (the output escapes). */
+struct dns_txt {
+	uint16_t n;                        /* strings in s[] */
+	uint16_t n_more;                   /* strings beyond DNS_TXT_MAX, not kept */
+	struct dns_bytes s[DNS_TXT_MAX];
+};
+
+/* CAA (RFC 8659 4.1): flags, a tag of 1..255 bytes, the value (the rest). */
+struct dns_caa {
+	uint8_t flags;
+	struct dns_bytes tag, value;
+};
+
+/* How one SvcParam's value was read (RFC 9460 7). */
+enum dns_svc_kind {
+	DNS_SVC_OTHER = 0,  /* any other key, or a value of the wrong size: shown by length */
+	DNS_SVC_ALPN,       /* key 1: length-prefixed protocol ids, in items (up to a bad one) */
+	DNS_SVC_PORT,       /* key 3 with a 2-byte value: port */
+	DNS_SVC_IPV4,       /* key 4 with a multiple of 4 bytes: addresses, in items */
+	DNS_SVC_IPV6,       /* key 6 with a multiple of 16 bytes: addresses, in items */
+};
+
+struct dns_svc_param {
+	uint16_t key;                /* SvcParamKey */
+	uint16_t len;                /* value bytes */
+	enum dns_svc_kind kind;
+	uint16_t port;               /* DNS_SVC_PORT */
+	uint8_t first, n;            /* ALPN/IPV4/IPV6: its values are items[first .. first + n) */
+	uint16_t n_more;             /* values beyond DNS_SVC_ITEMS_MAX, not kept */
+};
+
+/* SVCB/HTTPS SvcParams (RFC 9460 2.2); priority and target are in dns_rr. */
+struct dns_svc {
+	uint8_t n;                         /* params in param[] */
+	uint16_t n_more;                   /* params beyond DNS_SVC_MAX, not kept */
+	uint8_t n_items;                   /* entries used in items[] */
+	struct dns_svc_param param[DNS_SVC_MAX];
+	struct dns_bytes items[DNS_SVC_ITEMS_MAX]; /* ALPN ids; 4- or 16-byte addresses */
+};
+
 struct dns_rr {
 	enum dns_section section;  /* which section it came from */
 	struct dns_name name;      /* owner name */
@@ -41,7 +91,7 @@ struct dns_rr {
 	uint32_t ttl;              /* TTL; for OPT the extended rcode/version/flags */
 	uint16_t rdlen;            /* RDATA length from the record */
 	enum ft_status rd_status;  /* FT_OK, or why the RDATA could not be decoded */
-	const uint8_t *rdata;      /* RDATA bytes inside the message buffer (TXT, unknown, SVCB params) */
+	const uint8_t *rdata;      /* RDATA bytes inside the message buffer (shown raw for other types) */
 
 	/* Decoded RDATA, by type. */
 	uint8_t addr[16];          /* A (4 bytes) / AAAA (16 bytes) */
@@ -50,6 +100,11 @@ struct dns_rr {
 	uint16_t prio;             /* MX preference, SRV priority, SVCB priority */
 	uint16_t weight, port;     /* SRV */
 	uint32_t serial, refresh, retry, expire, minimum; /* SOA */
+	union {                    /* only with rd_status FT_OK, by type: */
+		struct dns_txt txt;    /* TXT */
+		struct dns_caa caa;    /* CAA */
+		struct dns_svc svc;    /* SVCB, HTTPS */
+	} rd;
 };
 
 struct dns_msg {
@@ -81,6 +136,8 @@ struct dns_msg {
  * Decode one DNS message (no TCP length prefix).  Never reads outside
  * msg[0..len); fills as much of *out as the bytes allow, so a truncated
  * message still shows its header and question.  Returns out->status.
+ * The records' byte slices (rdata, rd.txt, rd.caa, rd.svc) point into
+ * msg: the caller keeps msg alive as long as it uses *out.
  */
 enum ft_status dns_decode(const uint8_t *msg, size_t len, struct dns_msg *out);
 

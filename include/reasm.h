@@ -68,10 +68,13 @@ struct reasm_dir {
 /*
  * The consumer of one direction.  `data` holds every byte not yet
  * consumed, in order, starting at relative sequence `seq`; valid only
- * during the call.  Return how many bytes were consumed from the front
- * (0 .. len): the rest is offered again, with more, next time.  A
- * consumer that returns less than len must be content to wait: it is not
- * called again until new bytes arrive.
+ * during the call: it may be the tail (moved or freed when the call
+ * returns), a held segment (freed once delivered) or the caller's packet.
+ * Anything that must outlive the call, such as a decoded message printed
+ * after the packet, is copied by the consumer.  Return how many bytes
+ * were consumed from the front (0 .. len): the rest is offered again,
+ * with more, next time.  A consumer that returns less than len must be
+ * content to wait: it is not called again until new bytes arrive.
  */
 typedef size_t (*reasm_data_fn)(void *ctx, const uint8_t *data, size_t len, uint64_t seq);
 

@@ -1,4 +1,5 @@
 /* dns.c - pure DNS message decoder: header, question, records, RDATA by type. */
+#include <stddef.h>
 #include <string.h>
 
 #include "dns.h"
@@ -238,6 +239,14 @@ static const char *mismatch_why(uint16_t type)
 	}
 }
 
+/* Take n bytes from r as a slice of the message (false if r has fewer). */
+static bool bytes_take(struct rd *r, size_t n, struct dns_bytes *out)
+{
+	out->p = rd_ptr(r);
+	out->len = (uint16_t)n; /* n <= RDLENGTH, a 16-bit field */
+	return rd_skip(r, n);
+}
+
 /*
  * RFC 1035 3.3.14: TXT RDATA is one or more <character-string>s, each a
  * length byte and that many bytes, filling the RDATA exactly.
@@ -246,16 +255,89 @@ static const char *mismatch_why(uint16_t type)
  *     | LEN    |  LEN bytes       | LEN    | ...
  *     +--------+------------------+--------+-----
  */
-static bool txt_check(struct rd *rdata, struct dns_err *e)
+static bool txt_decode(struct rd *rdata, struct dns_txt *txt, struct dns_err *e)
 {
+	txt->n = txt->n_more = 0;
 	/* Each string consumes at least its length byte: progress. */
 	while (rd_left(rdata) > 0) {
+		struct dns_bytes b;
 		uint8_t n;
 
-		if (!rd_u8(rdata, &n) || !rd_skip(rdata, n))
+		if (!rd_u8(rdata, &n) || !bytes_take(rdata, n, &b))
 			return fail(e, FT_MALFORMED, "TXT string runs past rdata");
+		if (txt->n < DNS_TXT_MAX)
+			txt->s[txt->n++] = b;
+		else
+			txt->n_more++;
 	}
 	return true;
+}
+
+/*
+ * RFC 8659 4.1: CAA RDATA.
+ *
+ *     +--------+--------+--------------+----------------------+
+ *     | FLAGS  | TAGLEN | TAG (1..255) | VALUE (to the end)   |
+ *     +--------+--------+--------------+----------------------+
+ */
+static bool caa_decode(struct rd *rdata, struct dns_caa *caa, struct dns_err *e)
+{
+	uint8_t tag_len;
+
+	if (!rd_u8(rdata, &caa->flags) || !rd_u8(rdata, &tag_len) || tag_len == 0 ||
+	    !bytes_take(rdata, tag_len, &caa->tag))
+		return fail(e, FT_MALFORMED, "CAA tag length bad");
+	return bytes_take(rdata, rd_left(rdata), &caa->value);
+}
+
+/* Keep one more SvcParam value slice for param p (counted when full). */
+static void svc_item(struct dns_svc *svc, struct dns_svc_param *p, struct dns_bytes b)
+{
+	if (svc->n_items < DNS_SVC_ITEMS_MAX) {
+		svc->items[svc->n_items++] = b;
+		p->n++;
+	} else {
+		p->n_more++;
+	}
+}
+
+/*
+ * RFC 9460 7: the values we show.  alpn (7.1.1) is a list of
+ * length-prefixed protocol ids (read up to one that overruns the value);
+ * port (7.2) is 16 bits; ipv4hint and ipv6hint (7.3) are lists of
+ * addresses.  Any other key, or a value of the wrong size, is shown by
+ * its length.
+ */
+static void svc_value(struct dns_svc *svc, struct dns_svc_param *p, struct rd *v)
+{
+	p->kind = DNS_SVC_OTHER;
+	p->first = svc->n_items;
+	p->n = 0;
+	p->n_more = 0;
+	p->port = 0;
+	if (p->key == 1) {
+		p->kind = DNS_SVC_ALPN;
+		/* Each id consumes at least its length byte: progress. */
+		while (rd_left(v) > 0) {
+			struct dns_bytes b;
+			uint8_t n;
+
+			if (!rd_u8(v, &n) || !bytes_take(v, n, &b))
+				break;
+			svc_item(svc, p, b);
+		}
+	} else if (p->key == 3 && p->len == 2) {
+		p->kind = DNS_SVC_PORT;
+		(void)rd_be16(v, &p->port);
+	} else if ((p->key == 4 && p->len % 4 == 0) || (p->key == 6 && p->len % 16 == 0)) {
+		size_t w = p->key == 4 ? 4 : 16;
+		struct dns_bytes b;
+
+		p->kind = p->key == 4 ? DNS_SVC_IPV4 : DNS_SVC_IPV6;
+		/* len is a multiple of w: each pass takes w bytes, all fit */
+		while (rd_left(v) >= w && bytes_take(v, w, &b))
+			svc_item(svc, p, b);
+	}
 }
 
 /*
@@ -264,17 +346,42 @@ static bool txt_check(struct rd *rdata, struct dns_err *e)
  *     +--------+--------+----------------+
  *     | KEY 16 | LEN 16 | VALUE LEN bytes|  ... repeated
  *     +--------+--------+----------------+
- *
- * RFC 6891 6.1.2 lays out EDNS options the same way (CODE, LENGTH, DATA).
  */
-static bool tlv16_check(struct rd *rdata, const char *why, struct dns_err *e)
+static bool svc_decode(struct rd *rdata, struct dns_svc *svc, struct dns_err *e)
+{
+	svc->n = 0;
+	svc->n_more = 0;
+	svc->n_items = 0;
+	/* Each entry consumes at least 4 bytes: progress. */
+	while (rd_left(rdata) > 0) {
+		struct dns_svc_param scratch;
+		struct dns_svc_param *p = svc->n < DNS_SVC_MAX ? &svc->param[svc->n] : &scratch;
+		struct rd v;
+
+		if (!rd_be16(rdata, &p->key) || !rd_be16(rdata, &p->len) ||
+		    !rd_sub(rdata, p->len, &v))
+			return fail(e, FT_MALFORMED, "SVCB parameter runs past rdata");
+		if (p == &scratch) {
+			svc->n_more++;
+			continue;
+		}
+		svc_value(svc, p, &v);
+		svc->n++;
+	}
+	return true;
+}
+
+/*
+ * RFC 6891 6.1.2: EDNS options, CODE 16 | LENGTH 16 | DATA, to the end.
+ */
+static bool opt_check(struct rd *rdata, struct dns_err *e)
 {
 	/* Each entry consumes at least 4 bytes: progress. */
 	while (rd_left(rdata) > 0) {
-		uint16_t key, n;
+		uint16_t code, n;
 
-		if (!rd_be16(rdata, &key) || !rd_be16(rdata, &n) || !rd_skip(rdata, n))
-			return fail(e, FT_MALFORMED, why);
+		if (!rd_be16(rdata, &code) || !rd_be16(rdata, &n) || !rd_skip(rdata, n))
+			return fail(e, FT_MALFORMED, "EDNS option runs past rdata");
 	}
 	return true;
 }
@@ -292,6 +399,7 @@ static bool tlv16_check(struct rd *rdata, const char *why, struct dns_err *e)
  *                            EXPIRE | MINIMUM (32 bits each)
  *   SRV    (RFC 2782)        PRIORITY 16 | WEIGHT 16 | PORT 16 | TARGET
  *   SVCB/HTTPS (RFC 9460 2.2) PRIORITY 16 | TARGET (uncompressed) | params
+ *   TXT    (3.3.14), CAA (RFC 8659 4.1): see txt_decode, caa_decode
  *   OPT    (RFC 6891 6.1.2)  options
  */
 static bool rdata_decode(const uint8_t *msg, size_t msg_len, struct rd *rdata,
@@ -332,7 +440,9 @@ static bool rdata_decode(const uint8_t *msg, size_t msg_len, struct rd *rdata,
 			return fail(e, FT_MALFORMED, mis);
 		break;
 	case DNS_T_TXT:
-		return txt_check(rdata, e);
+		return txt_decode(rdata, &rr->rd.txt, e);
+	case DNS_T_CAA:
+		return caa_decode(rdata, &rr->rd.caa, e);
 	case DNS_T_SRV:
 		if (!rd_be16(rdata, &rr->prio) || !rd_be16(rdata, &rr->weight) ||
 		    !rd_be16(rdata, &rr->port))
@@ -348,9 +458,9 @@ static bool rdata_decode(const uint8_t *msg, size_t msg_len, struct rd *rdata,
 			return fail(e, FT_MALFORMED, mis);
 		if (!name_read(msg, msg_len, rdata, true, false, &rr->target, e))
 			return false;
-		return tlv16_check(rdata, "SVCB parameter runs past rdata", e);
+		return svc_decode(rdata, &rr->rd.svc, e);
 	case DNS_T_OPT:
-		return tlv16_check(rdata, "EDNS option runs past rdata", e);
+		return opt_check(rdata, e);
 	default:
 		return true;
 	}
@@ -377,7 +487,8 @@ static bool rr_read(const uint8_t *msg, size_t msg_len, struct rd *r,
 	struct rd rdata;
 	struct dns_err rde = { FT_OK, NULL };
 
-	memset(rr, 0, sizeof(*rr));
+	/* The RDATA union is filled by the decoder of its type. */
+	memset(rr, 0, offsetof(struct dns_rr, rd));
 	rr->section = sec;
 	rr->rd_status = FT_OK;
 	if (!name_read(msg, msg_len, r, false, true, &rr->name, e))

@@ -236,56 +236,44 @@ static void emit(struct json_out *o)
 /* DNS                                                                 */
 /* ------------------------------------------------------------------ */
 
-/* SVCB/HTTPS SvcParams (RFC 9460 2.2), as out_text.c walks them. */
-static void put_svc_params(struct sb *s, const struct dns_rr *rr)
+/* SVCB/HTTPS SvcParams (RFC 9460 2.2), as dns.c decoded them. */
+static void put_svc_params(struct sb *s, const struct dns_svc *svc)
 {
-	const uint8_t *b = rr->rdata;
-	size_t len = rr->rdlen, off = 2;
-	for (unsigned hops = 0; off < len && hops < 128; hops++) {
-		uint8_t l = b[off];
-		off += 1u + l;
-		if (l == 0)
-			break;
-	}
+	static const char *const pname[] = { "mandatory", "alpn", "no-default-alpn",
+					     "port", "ipv4hint", "ech", "ipv6hint" };
 	key(s, "params");
 	sb_putc(s, '[');
-	for (unsigned k = 0; k < 64 && off <= len && len - off >= 4; k++) {
-		unsigned pk = (unsigned)b[off] << 8 | b[off + 1];
-		size_t vl = (size_t)b[off + 2] << 8 | b[off + 3];
-		off += 4;
-		if (len - off < vl)
-			break;
-		const uint8_t *v = b + off;
-		off += vl;
+	for (unsigned k = 0; k < svc->n && k < DNS_SVC_MAX; k++) {
+		const struct dns_svc_param *p = &svc->param[k];
+		const struct dns_bytes *v = svc->items + p->first;
 		sep(s);
 		sb_putc(s, '{');
-		static const char *const pname[] = { "mandatory", "alpn", "no-default-alpn",
-						     "port", "ipv4hint", "ech", "ipv6hint" };
-		kv_numname(s, "key", pk < 7 ? pname[pk] : NULL, "key", pk);
-		kv_u(s, "key_num", pk);
-		kv_u(s, "len", vl);
+		kv_numname(s, "key", p->key < 7 ? pname[p->key] : NULL, "key", p->key);
+		kv_u(s, "key_num", p->key);
+		kv_u(s, "len", p->len);
 		key(s, "value");
-		if (pk == 1) {
+		switch (p->kind) {
+		case DNS_SVC_ALPN:
 			sb_putc(s, '[');
-			for (size_t i = 0; i < vl;) {
-				size_t il = v[i++];
-				if (vl - i < il)
-					break;
+			for (unsigned i = 0; i < p->n; i++) {
 				sep(s);
-				sb_json_str(s, v + i, il);
-				i += il;
+				sb_json_str(s, v[i].p, v[i].len);
 			}
 			sb_putc(s, ']');
-		} else if (pk == 3 && vl == 2) {
-			sb_u64(s, (unsigned)v[0] << 8 | v[1]);
-		} else if ((pk == 4 && vl % 4 == 0) || (pk == 6 && vl % 16 == 0)) {
-			size_t w = pk == 4 ? 4 : 16;
+			break;
+		case DNS_SVC_PORT:
+			sb_u64(s, p->port);
+			break;
+		case DNS_SVC_IPV4:
+		case DNS_SVC_IPV6:
 			sb_putc(s, '[');
-			for (size_t i = 0; i < vl; i += w)
-				put_ip(s, pk == 4 ? 4 : 6, v + i);
+			for (unsigned i = 0; i < p->n; i++)
+				put_ip(s, p->kind == DNS_SVC_IPV4 ? 4 : 6, v[i].p);
 			sb_putc(s, ']');
-		} else {
+			break;
+		case DNS_SVC_OTHER:
 			sb_puts(s, "null");
+			break;
 		}
 		sb_putc(s, '}');
 	}
@@ -296,10 +284,6 @@ static void put_svc_params(struct sb *s, const struct dns_rr *rr)
 static void put_rdata(struct sb *s, const struct dns_rr *rr)
 {
 	enum ft_status st = rr->rd_status;
-	const uint8_t *b = rr->rdata;
-	if (st == FT_OK && rr->type == DNS_T_CAA &&
-	    (rr->rdlen < 2 || b[1] == 0 || (size_t)b[1] > (size_t)rr->rdlen - 2))
-		st = FT_MALFORMED;
 	kv_str(s, "status", status_name(st));
 	if (st != FT_OK) {
 		kv_null(s, "data");
@@ -339,29 +323,25 @@ static void put_rdata(struct sb *s, const struct dns_rr *rr)
 	case DNS_T_TXT:
 		key(s, "strings");
 		sb_putc(s, '[');
-		for (size_t i = 0; i < rr->rdlen;) {
-			size_t l = b[i++];
-			if (rr->rdlen - i < l)
-				break;
+		for (unsigned i = 0; i < rr->rd.txt.n && i < DNS_TXT_MAX; i++) {
 			sep(s);
-			sb_json_str(s, b + i, l);
-			i += l;
+			sb_json_str(s, rr->rd.txt.s[i].p, rr->rd.txt.s[i].len);
 		}
 		sb_putc(s, ']');
 		break;
 	case DNS_T_CAA:
-		kv_u(s, "flags", b[0]);
-		kv_bytes(s, "tag", b + 2, b[1]);
-		kv_bytes(s, "value", b + 2 + b[1], (size_t)rr->rdlen - 2 - b[1]);
+		kv_u(s, "flags", rr->rd.caa.flags);
+		kv_bytes(s, "tag", rr->rd.caa.tag.p, rr->rd.caa.tag.len);
+		kv_bytes(s, "value", rr->rd.caa.value.p, rr->rd.caa.value.len);
 		break;
 	case DNS_T_SVCB:
 	case DNS_T_HTTPS:
 		kv_u(s, "priority", rr->prio);
 		kv_name(s, "target", &rr->target);
-		put_svc_params(s, rr);
+		put_svc_params(s, &rr->rd.svc);
 		break;
 	default:
-		kv_hex(s, "hex", b, rr->rdlen);
+		kv_hex(s, "hex", rr->rdata, rr->rdlen);
 		break;
 	}
 	sb_putc(s, '}');

@@ -132,58 +132,42 @@ static void put_name_text(struct sb *s, const char *text, size_t len)
 
 static void put_name(struct sb *s, const struct dns_name *n) { put_name_text(s, n->text, n->len); }
 
-/* SVCB/HTTPS SvcParams (RFC 9460 2.2): key, length, value; the decoder
- * checked that they fill the RDATA exactly. */
-static void put_svc_params(struct sb *s, const struct dns_rr *rr)
+/* SVCB/HTTPS SvcParams (RFC 9460 2.2), as dns.c decoded them. */
+static void put_svc_params(struct sb *s, const struct dns_svc *svc)
 {
-	const uint8_t *b = rr->rdata;
-	size_t len = rr->rdlen, off = 2;
-	/* skip priority and the (uncompressed) target name */
-	for (unsigned hops = 0; off < len && hops < 128; hops++) {
-		uint8_t l = b[off];
-		off += 1u + l;
-		if (l == 0)
-			break;
-	}
-	for (unsigned k = 0; k < 64 && off <= len && len - off >= 4; k++) {
-		unsigned key = (unsigned)b[off] << 8 | b[off + 1];
-		size_t vl = (size_t)b[off + 2] << 8 | b[off + 3];
-		off += 4;
-		if (len - off < vl)
-			break;
-		const uint8_t *v = b + off;
-		off += vl;
-		if (key == 1) { /* alpn: length-prefixed ids */
+	for (unsigned k = 0; k < svc->n && k < DNS_SVC_MAX; k++) {
+		const struct dns_svc_param *p = &svc->param[k];
+		const struct dns_bytes *v = svc->items + p->first;
+		switch (p->kind) {
+		case DNS_SVC_ALPN:
 			sb_puts(s, " alpn=");
-			for (size_t i = 0; i < vl;) {
-				size_t il = v[i++];
-				if (vl - i < il)
-					break;
-				if (i > 1)
-					sb_putc(s, ',');
-				sb_esc(s, v + i, il);
-				i += il;
-			}
-		} else if (key == 3 && vl == 2) {
-			sb_printf(s, " port=%u", (unsigned)v[0] << 8 | v[1]);
-		} else if (key == 4 && vl % 4 == 0) {
-			sb_puts(s, " ipv4hint=");
-			for (size_t i = 0; i < vl; i += 4) {
+			for (unsigned i = 0; i < p->n; i++) {
 				if (i)
 					sb_putc(s, ',');
-				sb_ip(s, 4, v + i);
+				sb_esc(s, v[i].p, v[i].len);
 			}
-		} else if (key == 6 && vl % 16 == 0) {
-			sb_puts(s, " ipv6hint=");
-			for (size_t i = 0; i < vl; i += 16) {
+			break;
+		case DNS_SVC_PORT:
+			sb_printf(s, " port=%u", p->port);
+			break;
+		case DNS_SVC_IPV4:
+		case DNS_SVC_IPV6:
+			sb_puts(s, p->kind == DNS_SVC_IPV4 ? " ipv4hint=" : " ipv6hint=");
+			for (unsigned i = 0; i < p->n; i++) {
 				if (i)
 					sb_putc(s, ',');
-				sb_ip(s, 6, v + i);
+				sb_ip(s, p->kind == DNS_SVC_IPV4 ? 4 : 6, v[i].p);
 			}
-		} else {
-			sb_printf(s, " key%u(%zu B)", key, vl);
+			break;
+		case DNS_SVC_OTHER:
+			sb_printf(s, " key%u(%u B)", p->key, p->len);
+			break;
 		}
+		if (p->n_more)
+			sb_printf(s, ",+%u more", p->n_more);
 	}
+	if (svc->n_more)
+		sb_printf(s, " (+%u more params)", svc->n_more);
 }
 
 static void put_rdata(struct sb *s, const struct dns_rr *rr)
@@ -223,40 +207,31 @@ static void put_rdata(struct sb *s, const struct dns_rr *rr)
 		sb_printf(s, "%u %u %u ", rr->prio, rr->weight, rr->port);
 		put_name(s, &rr->target);
 		break;
-	case DNS_T_TXT:
-		/* character-strings; the decoder checked they fill the RDATA */
-		for (size_t i = 0; i < rr->rdlen;) {
-			size_t l = rr->rdata[i++];
-			if (rr->rdlen - i < l)
-				break;
-			if (i > 1)
+	case DNS_T_TXT: {
+		const struct dns_txt *txt = &rr->rd.txt;
+		for (unsigned i = 0; i < txt->n && i < DNS_TXT_MAX; i++) {
+			if (i)
 				sb_putc(s, ' ');
 			sb_putc(s, '"');
-			sb_esc_quote(s, rr->rdata + i, l);
+			sb_esc_quote(s, txt->s[i].p, txt->s[i].len);
 			sb_putc(s, '"');
-			i += l;
 		}
-		break;
-	case DNS_T_CAA: {
-		/* RFC 8659 4.1: flags, tag length, tag, value (the rest). */
-		const uint8_t *b = rr->rdata;
-		size_t len = rr->rdlen;
-		if (len < 2 || b[1] == 0 || (size_t)b[1] > len - 2) {
-			sb_printf(s, "(malformed rdata, %u B)", rr->rdlen);
-			break;
-		}
-		sb_printf(s, "%u ", b[0]);
-		sb_esc(s, b + 2, b[1]);
-		sb_puts(s, " \"");
-		sb_esc_quote(s, b + 2 + b[1], len - 2 - b[1]);
-		sb_putc(s, '"');
+		if (txt->n_more)
+			sb_printf(s, " (+%u more strings)", txt->n_more);
 		break;
 	}
+	case DNS_T_CAA:
+		sb_printf(s, "%u ", rr->rd.caa.flags);
+		sb_esc(s, rr->rd.caa.tag.p, rr->rd.caa.tag.len);
+		sb_puts(s, " \"");
+		sb_esc_quote(s, rr->rd.caa.value.p, rr->rd.caa.value.len);
+		sb_putc(s, '"');
+		break;
 	case DNS_T_SVCB:
 	case DNS_T_HTTPS:
 		sb_printf(s, "%u ", rr->prio);
 		put_name(s, &rr->target);
-		put_svc_params(s, rr);
+		put_svc_params(s, &rr->rd.svc);
 		break;
 	default:
 		sb_printf(s, "(%u B)", rr->rdlen);

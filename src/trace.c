@@ -32,6 +32,10 @@ struct tracer {
 	bool dns_malformed, dns_truncated;    /* a DNS message of this packet was */
 	struct dns_msg dns[EV_MAX_DNS + 1];   /* decoded messages; the last is scratch */
 	struct dns_note note[EV_MAX_DNS + 1]; /* what each means; the last is scratch */
+	/* DNS over TCP: the bytes of each message shown (dns[0..EV_MAX_DNS)),
+	 * which its records point into.  The reassembler's own copy (its tail,
+	 * a held segment) may be moved or freed before the packet is printed. */
+	uint8_t dns_copy[EV_MAX_DNS][UINT16_MAX];
 	struct http_events hev;               /* HTTP events of this packet */
 	struct tls_events tev;                /* TLS events of this packet */
 	struct quic_info quic;                /* QUIC headers of this packet */
@@ -99,9 +103,17 @@ static size_t dns_tcp_consume(struct tracer *t, const uint8_t *data, size_t len)
 			e->dns_awaiting = (uint32_t)(mlen - (len - off - 2));
 			break;
 		}
-		struct dns_msg *m = &t->dns[e->n_dns < EV_MAX_DNS ? e->n_dns : EV_MAX_DNS];
-		dns_decode(data + off + 2, mlen, m);
-		struct dns_note *note = &t->note[e->n_dns < EV_MAX_DNS ? e->n_dns : EV_MAX_DNS];
+		unsigned slot = e->n_dns < EV_MAX_DNS ? e->n_dns : EV_MAX_DNS;
+		struct dns_msg *m = &t->dns[slot];
+		const uint8_t *msg = data + off + 2;
+		/* A message shown is decoded from the tracer's copy, which lives
+		 * until the packet is output; the scratch one is only read here. */
+		if (slot < EV_MAX_DNS) {
+			memcpy(t->dns_copy[slot], msg, mlen);
+			msg = t->dns_copy[slot];
+		}
+		dns_decode(msg, mlen, m);
+		struct dns_note *note = &t->note[slot];
 		int64_t rt = dns_seen(t, p, m, mlen, true, note);
 		if (e->n_dns < EV_MAX_DNS) {
 			e->dns[e->n_dns] = m;

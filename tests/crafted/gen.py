@@ -706,6 +706,183 @@ def gen_tcp_overlap():
     p.write()
 
 
+def tcp_open(p, server, cp, sport, c, s):
+    """SYN, SYN-ACK, ACK from CLIENT:cp to server:sport (initial sequence numbers c
+    and s); returns C2S and S2C, which add a segment with sequence and ACK numbers
+    relative to them."""
+    def C2S(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(CLIENT, server, cp, sport, c + seq, s + ack, flags, 502, data),
+              gap_us=gap)
+
+    def S2C(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(server, CLIENT, sport, cp, s + seq, c + ack, flags, 509, data),
+              gap_us=gap)
+    p.add(tcp4_frame(CLIENT, server, cp, sport, c, 0, "S", 64240, options=SYN_OPTS))
+    p.add(tcp4_frame(server, CLIENT, sport, cp, s, c + 1, "SA", 65160, options=SYN_OPTS))
+    C2S(1, 1, "A")
+    return C2S, S2C
+
+
+# ---------------------------------------------------------------------------
+# 10. crafted-dns-tcp-rdata: DNS over TCP answers whose records point into
+#     bytes the reassembler held (issue 9 #11): a TXT and unknown-type answer
+#     split over two segments (decoded from the held tail, which is then
+#     freed); a CAA answer whose last segment begins the next message (the
+#     tail moves); an HTTPS answer completed after a whole TXT answer waited
+#     out of order (decoded from the reassembler's copy, then freed)
+# ---------------------------------------------------------------------------
+
+def svc_param(key, value):
+    return struct.pack(">HH", key, len(value)) + value
+
+
+def gen_dns_tcp_rdata():
+    p = Pcap("crafted-dns-tcp-rdata.pcap")
+
+    def framed(msg):
+        return struct.pack(">H", len(msg)) + msg
+
+    txt = dname("txt", "lab", "test")
+    caa = dname("caa", "lab", "test")
+    https = dname("svc", "lab", "test")
+    q1 = framed(dns_query(0x7101, txt, qtype=16))
+    q2 = framed(dns_query(0x7102, caa, qtype=257))
+    q3 = framed(dns_query(0x7103, https, qtype=65))
+    a1 = framed(dns_hdr(0x7101, True, an=3, aa=True) + question(txt, 16) +
+                rr(PTR_Q, 16, txt_rdata(b"v=spf1 -all", b"split \"across\" two segments",
+                                        b"x" * 200)) +
+                rr(PTR_Q, 16, txt_rdata(b"second record")) +
+                rr(PTR_Q, 65280, bytes(range(0xf0, 0x100))))
+    a2 = framed(dns_hdr(0x7102, True, an=2, aa=True) + question(caa, 257) +
+                rr(PTR_Q, 257, b"\x00\x05issue" + b"ca.example.net; account=\"42\"") +
+                rr(PTR_Q, 257, b"\x80\x05iodef" + b"mailto:sec@lab.test"))
+    a3 = framed(dns_hdr(0x7103, True, an=1, aa=True) + question(https, 65) +
+                rr(PTR_Q, 65, struct.pack(">H", 1) + b"\0" +
+                   svc_param(1, b"\x02h2\x02h3") + svc_param(3, b"\x01\xbb") +
+                   svc_param(4, SERVER + bytes([192, 0, 2, 81])) +
+                   svc_param(6, bytes.fromhex("20010db8000000000000000000000080")) +
+                   svc_param(5, b"\xaa" * 9)))
+    ooo = dname("ooo", "lab", "test")
+    q4 = framed(dns_query(0x7104, ooo, qtype=16))
+    a4 = framed(dns_hdr(0x7104, True, an=1, aa=True) + question(ooo, 16) +
+                rr(PTR_Q, 16, txt_rdata(b"held out of order")))
+    # 1-3: handshake; 4: the four queries in one segment
+    C2S, S2C = tcp_open(p, RESOLVER, 47100, 53, 2000, 12000)
+    C2S(1, 1, "PA", q1 + q2 + q3 + q4)
+    n = 1 + len(q1) + len(q2) + len(q3) + len(q4)
+    # 5-6: a1 (TXT) over two segments: decoded from the held bytes
+    S2C(1, n, "A", a1[:100])
+    m = 1 + len(a1)
+    S2C(101, n, "PA", a1[100:])
+    # 7-8: a2 (CAA) over two segments, the second also begins a3, whose first
+    #      20 bytes stay held once a2 is decoded
+    S2C(m, n, "A", a2[:30])
+    S2C(m + 30, n, "PA", a2[30:] + a3[:20])
+    m3 = m + len(a2)
+    m4 = m3 + len(a3)
+    # 9: a4 whole, before the rest of a3: held out of order
+    S2C(m4, n, "PA", a4)
+    # 10: the rest of a3 fills the hole: a3 is decoded, then a4 from its held copy
+    S2C(m3 + 20, n, "PA", a3[20:])
+    end = m4 + len(a4)
+    C2S(n, end, "A")
+    # 12-14: FIN exchange, client first
+    C2S(n, end, "FA", gap=1000)
+    S2C(end, n + 1, "FA")
+    C2S(n + 1, end + 1, "A")
+    p.write()
+
+
+# ---------------------------------------------------------------------------
+# 11. crafted-dns-rdata-edges: TXT, CAA and SVCB/HTTPS RDATA at their edges
+#     (RFC 1035 3.3.14, RFC 8659 4.1, RFC 9460 2.2 and 7), over UDP
+# ---------------------------------------------------------------------------
+
+def gen_dns_rdata_edges():
+    p = Pcap("crafted-dns-rdata-edges.pcap")
+    cport = 47200
+    name = dname("edge", "lab", "test")
+
+    def qa(ident, qtype, answers):
+        p.add(udp4_frame(CLIENT, RESOLVER, cport, 53, dns_query(ident, name, qtype)))
+        msg = dns_hdr(ident, True, an=len(answers), aa=True) + question(name, qtype) + \
+            b"".join(rr(PTR_Q, qtype, a) for a in answers)
+        p.add(udp4_frame(RESOLVER, CLIENT, 53, cport, msg), gap_us=150)
+
+    # 1-2: TXT: an empty string first, an empty record, a string that runs past
+    #      the RDATA (malformed), 70 one-byte strings (more than are kept)
+    qa(0x7201, 16, [txt_rdata(b"", b"after empty"), b"", b"\x05abc",
+                    txt_rdata(*[bytes([0x41 + i % 26]) for i in range(70)])])
+    # 3-4: CAA: a good one with an empty value, a zero-length tag, a tag longer
+    #      than the RDATA, one byte only
+    qa(0x7202, 257, [b"\x00\x05issue", b"\x00\x00value", b"\x00\x09iss", b"\x80"])
+    # 5-6: HTTPS: an empty ALPN id first; an ALPN id that overruns its value;
+    #      a port of the wrong size; hints whose size is no multiple of an
+    #      address; no-default-alpn and mandatory; a parameter that runs past
+    #      the RDATA (malformed)
+    alias = struct.pack(">H", 1) + b"\0"
+    qa(0x7203, 65, [
+        alias + svc_param(1, b"\x00\x02h2\x02h3"),
+        alias + svc_param(1, b"\x02h2\x09h3") + svc_param(3, b"\x01\xbb\x00") +
+        svc_param(4, b"\xc0\x00\x02") + svc_param(6, bytes(15)),
+        alias + svc_param(0, b"\x00\x01") + svc_param(2, b"") +
+        svc_param(4, b"") + svc_param(1, b""),
+        alias + struct.pack(">HH", 1, 9) + b"\x02h2",
+        struct.pack(">H", 0) + dname("pool", "lab", "test"),
+    ])
+    # 7-8: SVCB with 40 parameters (more than are kept), 70 ipv4 hints (more
+    #      addresses than are kept)
+    qa(0x7204, 64, [
+        alias + b"".join(svc_param(100 + i, b"") for i in range(40)),
+        alias + svc_param(4, b"".join(bytes([192, 0, 2, i]) for i in range(70))),
+    ])
+    # 9-10: a normal answer after them
+    qa(0x7205, 1, [SERVER])
+    p.write()
+
+
+# ---------------------------------------------------------------------------
+# 12. crafted-http-tls-split: an HTTP request head, an HTTP response head and
+#     a TLS ClientHello each decoded from bytes the reassembler held (its
+#     tail, a segment held out of order), which it frees before the packet
+#     is printed: the decoded fields must be the decoder's own copies
+#     (issue 9 #11, the same pattern as DNS over TCP)
+# ---------------------------------------------------------------------------
+
+def gen_http_tls_split():
+    p = Pcap("crafted-http-tls-split.pcap")
+
+    # 1-3 handshake; 4-6: the request head in three pieces, the last first
+    #     (held out of order), then the first (kept as the tail), then the
+    #     middle one, which completes the head
+    C2S, S2C = tcp_open(p, SERVER, 48200, 80, 1000, 5000)
+    req = (b"GET /split/head HTTP/1.1\r\nHost: www.lab.test\r\n"
+           b"User-Agent: split-client/1.0\r\nAccept: text/html\r\n\r\n")
+    C2S(1 + 80, 1, "PA", req[80:])
+    C2S(1, 1, "A", req[:40])
+    C2S(1 + 40, 1, "A", req[40:80])
+    n = 1 + len(req)
+    # 7-8: the response head over two segments, the body with the second
+    resp = http_response(120, b"s", b"Content-Type: text/plain\r\nETag: \"split-etag\"\r\n")
+    S2C(1, n, "A", resp[:30])
+    S2C(31, n, "PA", resp[30:])
+    m = 1 + len(resp)
+    C2S(n, m, "A")
+    C2S(n, m, "FA")
+    S2C(m, n + 1, "FA")
+    C2S(n + 1, m + 1, "A")
+    # 13-15 handshake; 16-17: a ClientHello in two pieces, the second first
+    C2S, S2C = tcp_open(p, SERVER, 48201, 443, 7000, 9000)
+    ch = client_hello(b"split.lab.test", [b"h2", b"http/1.1"])
+    C2S(1 + 60, 1, "PA", ch[60:])
+    C2S(1, 1, "A", ch[:60])
+    S2C(1, 1 + len(ch), "A")
+    C2S(1 + len(ch), 1, "FA")
+    S2C(1, 2 + len(ch), "FA")
+    C2S(2 + len(ch), 2, "A")
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -716,3 +893,6 @@ if __name__ == "__main__":
     gen_dns_tcp_split()
     gen_http_tls_hostile()
     gen_tcp_overlap()
+    gen_dns_tcp_rdata()
+    gen_dns_rdata_edges()
+    gen_http_tls_split()

@@ -377,13 +377,57 @@ static size_t question_end(const uint8_t *b, size_t n)
 
 static struct dns_msg full; /* the whole message's decode, to compare with */
 
+static int bytes_same(struct dns_bytes a, struct dns_bytes b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
+/* The decoded RDATA structs of two records hold the same values. */
+static int rd_same(const struct dns_rr *a, const struct dns_rr *b)
+{
+	if (a->rd_status != FT_OK || b->rd_status != FT_OK)
+		return a->rd_status == b->rd_status;
+	switch (a->type) {
+	case DNS_T_TXT:
+		if (a->rd.txt.n != b->rd.txt.n || a->rd.txt.n_more != b->rd.txt.n_more)
+			return 0;
+		for (unsigned i = 0; i < a->rd.txt.n; i++)
+			if (!bytes_same(a->rd.txt.s[i], b->rd.txt.s[i]))
+				return 0;
+		return 1;
+	case DNS_T_CAA:
+		return a->rd.caa.flags == b->rd.caa.flags &&
+		       bytes_same(a->rd.caa.tag, b->rd.caa.tag) &&
+		       bytes_same(a->rd.caa.value, b->rd.caa.value);
+	case DNS_T_SVCB:
+	case DNS_T_HTTPS:
+		if (a->rd.svc.n != b->rd.svc.n || a->rd.svc.n_more != b->rd.svc.n_more ||
+		    a->rd.svc.n_items != b->rd.svc.n_items)
+			return 0;
+		for (unsigned i = 0; i < a->rd.svc.n; i++) {
+			const struct dns_svc_param *x = &a->rd.svc.param[i], *y = &b->rd.svc.param[i];
+			if (x->key != y->key || x->len != y->len || x->kind != y->kind ||
+			    x->port != y->port || x->first != y->first || x->n != y->n ||
+			    x->n_more != y->n_more)
+				return 0;
+		}
+		for (unsigned i = 0; i < a->rd.svc.n_items; i++)
+			if (!bytes_same(a->rd.svc.items[i], b->rd.svc.items[i]))
+				return 0;
+		return 1;
+	default:
+		return a->rdlen == b->rdlen && (a->rdlen == 0 || memcmp(a->rdata, b->rdata, a->rdlen) == 0);
+	}
+}
+
 static void check_prefixes(const char *what, const uint8_t *b, size_t n)
 {
 	size_t qend = question_end(b, n);
 	int bad = 0;
 
-	CHECK_EQ_INT(decode(b, n), FT_OK);
-	full = m;
+	/* full is decoded from b itself: its slices stay valid while the
+	 * prefixes are decoded from fresh copies */
+	CHECK_EQ_INT(dns_decode(b, n, &full), FT_OK);
 	for (size_t k = 0; k < n; k++) {
 		enum ft_status st = decode(b, k);
 		int ok = 1;
@@ -408,7 +452,8 @@ static void check_prefixes(const char *what, const uint8_t *b, size_t n)
 			ok &= dns_name_equal(&m.rr[i].name, &full.rr[i].name) &&
 			      m.rr[i].type == full.rr[i].type &&
 			      m.rr[i].rdlen == full.rr[i].rdlen &&
-			      m.rr[i].rd_status == full.rr[i].rd_status;
+			      m.rr[i].rd_status == full.rr[i].rd_status &&
+			      rd_same(&m.rr[i], &full.rr[i]);
 		if (!ok && bad++ < 3)
 			fprintf(stderr, "%s: prefix %zu of %zu: status %d why %s\n", what,
 				k, n, (int)st, m.why ? m.why : "(null)");
@@ -536,6 +581,11 @@ static void test_mx_txt_srv_ns_ptr(void)
 	CHECK_EQ_INT(m.rr[0].rdlen, 26);
 	CHECK(m.rr[0].rdata != NULL &&
 	      memcmp(m.rr[0].rdata, "\x0bv=spf1 -all\x0dsecond string", 26) == 0);
+	CHECK_EQ_INT(m.rr[0].rd.txt.n, 2);
+	CHECK_EQ_INT(m.rr[0].rd.txt.n_more, 0);
+	CHECK(m.rr[0].rd.txt.s[0].p == m.rr[0].rdata + 1 && m.rr[0].rd.txt.s[0].len == 11);
+	CHECK(m.rr[0].rd.txt.s[1].len == 13 &&
+	      memcmp(m.rr[0].rd.txt.s[1].p, "second string", 13) == 0);
 	PREFIXES(r_txt);
 
 	CHECK_EQ_INT(decode(r_srv, sizeof(r_srv)), FT_OK);
@@ -573,7 +623,209 @@ static void test_https(void)
 	CHECK(m.rr[0].rdata == cur_buf + 44);
 	CHECK_EQ_INT(m.rr[0].rdata[0], 0x00);
 	CHECK_EQ_INT(m.rr[0].rdata[1], 0x01);
+	/* alpn=h2 port=443 */
+	const struct dns_svc *svc = &m.rr[0].rd.svc;
+	CHECK_EQ_INT(svc->n, 2);
+	CHECK_EQ_INT(svc->n_more, 0);
+	CHECK_EQ_INT(svc->param[0].key, 1);
+	CHECK_EQ_INT(svc->param[0].kind, DNS_SVC_ALPN);
+	CHECK_EQ_INT(svc->param[0].len, 3);
+	CHECK_EQ_INT(svc->param[0].n, 1);
+	CHECK(svc->items[svc->param[0].first].len == 2 &&
+	      memcmp(svc->items[svc->param[0].first].p, "h2", 2) == 0);
+	CHECK_EQ_INT(svc->param[1].key, 3);
+	CHECK_EQ_INT(svc->param[1].kind, DNS_SVC_PORT);
+	CHECK_EQ_INT(svc->param[1].port, 443);
 	PREFIXES(r_https);
+}
+
+/* One answer of `type` for "r.test" with the given RDATA, in w. */
+static void one_rr(struct mb *w, unsigned type, const void *rdata, size_t rdlen)
+{
+	mb_hdr(w, 0x4242, 0x8500, 1, 1, 0, 0);
+	mb_name(w, "r.test");
+	mb_u16(w, type); mb_u16(w, 1);
+	mb_ptr(w, 12);
+	mb_rrh(w, type, 1, 60, (unsigned)rdlen);
+	mb_bytes(w, rdata, rdlen);
+}
+
+static void test_txt_rdata(void)
+{
+	struct mb w;
+	uint8_t rd[600];
+
+	/* an empty string, then one with a quote and a NUL */
+	one_rr(&w, DNS_T_TXT, "\x00\x04" "a\"\x00" "b", 6);
+	CHECK_EQ_INT(decode(w.b, w.n), FT_OK);
+	CHECK_EQ_INT(m.rr[0].rd_status, FT_OK);
+	CHECK_EQ_INT(m.rr[0].rd.txt.n, 2);
+	CHECK_EQ_INT(m.rr[0].rd.txt.s[0].len, 0);
+	CHECK(m.rr[0].rd.txt.s[1].len == 4 && memcmp(m.rr[0].rd.txt.s[1].p, "a\"\0" "b", 4) == 0);
+	check_prefixes("txt two strings", w.b, w.n);
+
+	/* no string at all: RFC 1035 wants one, but nothing to show is not an error */
+	one_rr(&w, DNS_T_TXT, "", 0);
+	CHECK_EQ_INT(decode(w.b, w.n), FT_OK);
+	CHECK_EQ_INT(m.rr[0].rd_status, FT_OK);
+	CHECK_EQ_INT(m.rr[0].rd.txt.n, 0);
+
+	/* a string that runs past the RDATA */
+	one_rr(&w, DNS_T_TXT, "\x05" "abc", 4);
+	CHECK_EQ_INT(decode(w.b, w.n), FT_OK);
+	CHECK_EQ_INT(m.rr[0].rd_status, FT_MALFORMED);
+	CHECK_EQ_STR(m.why, "TXT string runs past rdata");
+
+	/* more strings than are kept: counted */
+	for (size_t i = 0; i < DNS_TXT_MAX + 5; i++)
+		rd[2 * i] = 1, rd[2 * i + 1] = (uint8_t)('A' + i % 26);
+	one_rr(&w, DNS_T_TXT, rd, 2 * (DNS_TXT_MAX + 5));
+	CHECK_EQ_INT(decode(w.b, w.n), FT_OK);
+	CHECK_EQ_INT(m.rr[0].rd.txt.n, DNS_TXT_MAX);
+	CHECK_EQ_INT(m.rr[0].rd.txt.n_more, 5);
+	CHECK(m.rr[0].rd.txt.s[DNS_TXT_MAX - 1].len == 1 &&
+	      m.rr[0].rd.txt.s[DNS_TXT_MAX - 1].p[0] == 'A' + (DNS_TXT_MAX - 1) % 26);
+	check_prefixes("txt many strings", w.b, w.n);
+}
+
+static void test_caa_rdata(void)
+{
+	struct mb w;
+
+	/* RFC 8659 4.1: flags 128, tag "iodef", value to the end */
+	one_rr(&w, DNS_T_CAA, "\x80\x05iodefmailto:a@r.test", 22);
+	CHECK_EQ_INT(decode(w.b, w.n), FT_OK);
+	CHECK_EQ_INT(m.rr[0].type, DNS_T_CAA);
+	CHECK_EQ_INT(m.rr[0].rd_status, FT_OK);
+	CHECK_EQ_INT(m.rr[0].rd.caa.flags, 128);
+	CHECK(m.rr[0].rd.caa.tag.len == 5 && memcmp(m.rr[0].rd.caa.tag.p, "iodef", 5) == 0);
+	CHECK(m.rr[0].rd.caa.value.len == 15 &&
+	      memcmp(m.rr[0].rd.caa.value.p, "mailto:a@r.test", 15) == 0);
+	CHECK(m.rr[0].rd.caa.tag.p == m.rr[0].rdata + 2);
+	check_prefixes("caa", w.b, w.n);
+
+	/* an empty value is fine */
+	one_rr(&w, DNS_T_CAA, "\x00\x05issue", 7);
+	CHECK_EQ_INT(decode(w.b, w.n), FT_OK);
+	CHECK_EQ_INT(m.rr[0].rd_status, FT_OK);
+	CHECK_EQ_INT(m.rr[0].rd.caa.value.len, 0);
+
+	/* a zero-length tag, a tag past the RDATA, a lone flags byte, nothing */
+	static const struct {
+		const char *rd;
+		size_t len;
+	} bad[] = { { "\x00\x00value", 7 }, { "\x00\x09iss", 5 }, { "\x80", 1 }, { "", 0 } };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		one_rr(&w, DNS_T_CAA, bad[i].rd, bad[i].len);
+		CHECK_EQ_INT(decode(w.b, w.n), FT_OK);
+		CHECK_EQ_INT(m.rr[0].rd_status, FT_MALFORMED);
+		CHECK_EQ_STR(m.why, "CAA tag length bad");
+	}
+}
+
+/* Append one SvcParam to an RDATA being built. */
+static size_t svc_put(uint8_t *rd, size_t off, unsigned key, const void *v, size_t len)
+{
+	set16(rd + off, key);
+	set16(rd + off + 2, (unsigned)len);
+	memcpy(rd + off + 4, v, len);
+	return off + 4 + len;
+}
+
+static void test_svc_rdata(void)
+{
+	struct mb w;
+	uint8_t rd[1024];
+	size_t n;
+	const struct dns_svc *svc = &m.rr[0].rd.svc;
+	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x80 };
+
+	/* priority 1, target ".", then every kind of value */
+	rd[0] = 0, rd[1] = 1, rd[2] = 0;
+	n = svc_put(rd, 3, 1, "\x00\x02h2\x08http/1.1", 13); /* an empty id first */
+	n = svc_put(rd, n, 3, "\x01\xbb", 2);
+	n = svc_put(rd, n, 4, "\xc0\x00\x02\x50\xc0\x00\x02\x51", 8);
+	n = svc_put(rd, n, 6, v6, 16);
+	n = svc_put(rd, n, 5, "\xaa\xbb\xcc", 3);  /* ech: shown by length */
+	n = svc_put(rd, n, 2, "", 0);                /* no-default-alpn */
+	one_rr(&w, DNS_T_HTTPS, rd, n);
+	CHECK_EQ_INT(decode(w.b, w.n), FT_OK);
+	CHECK_EQ_INT(m.rr[0].rd_status, FT_OK);
+	CHECK_EQ_INT(m.rr[0].prio, 1);
+	CHECK_EQ_INT(svc->n, 6);
+	CHECK_EQ_INT(svc->param[0].kind, DNS_SVC_ALPN);
+	CHECK_EQ_INT(svc->param[0].n, 3);
+	CHECK_EQ_INT(svc->items[svc->param[0].first].len, 0);
+	CHECK(svc->items[svc->param[0].first + 2].len == 8 &&
+	      memcmp(svc->items[svc->param[0].first + 2].p, "http/1.1", 8) == 0);
+	CHECK_EQ_INT(svc->param[1].kind, DNS_SVC_PORT);
+	CHECK_EQ_INT(svc->param[1].port, 443);
+	CHECK_EQ_INT(svc->param[2].kind, DNS_SVC_IPV4);
+	CHECK_EQ_INT(svc->param[2].n, 2);
+	CHECK(svc->items[svc->param[2].first + 1].len == 4 &&
+	      svc->items[svc->param[2].first + 1].p[3] == 0x51);
+	CHECK_EQ_INT(svc->param[3].kind, DNS_SVC_IPV6);
+	CHECK_EQ_INT(svc->param[3].n, 1);
+	CHECK(svc->items[svc->param[3].first].len == 16 &&
+	      memcmp(svc->items[svc->param[3].first].p, v6, 16) == 0);
+	CHECK_EQ_INT(svc->param[4].kind, DNS_SVC_OTHER);
+	CHECK_EQ_INT(svc->param[4].key, 5);
+	CHECK_EQ_INT(svc->param[4].len, 3);
+	CHECK_EQ_INT(svc->param[5].kind, DNS_SVC_OTHER);
+	CHECK_EQ_INT(svc->param[5].len, 0);
+	CHECK_EQ_INT(svc->n_items, 6);
+	check_prefixes("https all kinds", w.b, w.n);
+
+	/* values of the wrong size are shown by length; an ALPN id that
+	 * overruns its value ends the list */
+	n = svc_put(rd, 3, 1, "\x02h2\x09h3", 6);
+	n = svc_put(rd, n, 3, "\x01\xbb\x00", 3);
+	n = svc_put(rd, n, 4, "\xc0\x00\x02", 3);
+	n = svc_put(rd, n, 6, v6, 15);
+	one_rr(&w, DNS_T_SVCB, rd, n);
+	CHECK_EQ_INT(decode(w.b, w.n), FT_OK);
+	CHECK_EQ_INT(m.rr[0].rd_status, FT_OK);
+	CHECK_EQ_INT(svc->n, 4);
+	CHECK_EQ_INT(svc->param[0].kind, DNS_SVC_ALPN);
+	CHECK_EQ_INT(svc->param[0].n, 1);
+	CHECK_EQ_INT(svc->param[1].kind, DNS_SVC_OTHER);
+	CHECK_EQ_INT(svc->param[2].kind, DNS_SVC_OTHER);
+	CHECK_EQ_INT(svc->param[3].kind, DNS_SVC_OTHER);
+	CHECK_EQ_INT(svc->param[3].len, 15);
+
+	/* a parameter that runs past the RDATA, a header cut in two */
+	n = svc_put(rd, 3, 1, "\x02h2", 3);
+	set16(rd + 5, 9);
+	one_rr(&w, DNS_T_HTTPS, rd, n);
+	CHECK_EQ_INT(decode(w.b, w.n), FT_OK);
+	CHECK_EQ_INT(m.rr[0].rd_status, FT_MALFORMED);
+	CHECK_EQ_STR(m.why, "SVCB parameter runs past rdata");
+	one_rr(&w, DNS_T_HTTPS, rd, 5);
+	CHECK_EQ_INT(decode(w.b, w.n), FT_OK);
+	CHECK_EQ_INT(m.rr[0].rd_status, FT_MALFORMED);
+
+	/* more parameters than are kept, more addresses than are kept: counted */
+	n = 3;
+	for (unsigned i = 0; i < DNS_SVC_MAX + 3; i++)
+		n = svc_put(rd, n, 100 + i, "", 0);
+	one_rr(&w, DNS_T_SVCB, rd, n);
+	CHECK_EQ_INT(decode(w.b, w.n), FT_OK);
+	CHECK_EQ_INT(m.rr[0].rd_status, FT_OK);
+	CHECK_EQ_INT(svc->n, DNS_SVC_MAX);
+	CHECK_EQ_INT(svc->n_more, 3);
+	CHECK_EQ_INT(svc->param[DNS_SVC_MAX - 1].key, 100 + DNS_SVC_MAX - 1);
+	check_prefixes("svcb many params", w.b, w.n);
+	uint8_t hints[4 * (DNS_SVC_ITEMS_MAX + 2)];
+	for (size_t i = 0; i < sizeof(hints); i++)
+		hints[i] = (uint8_t)i;
+	n = svc_put(rd, 3, 4, hints, sizeof(hints));
+	one_rr(&w, DNS_T_SVCB, rd, n);
+	CHECK_EQ_INT(decode(w.b, w.n), FT_OK);
+	CHECK_EQ_INT(svc->n, 1);
+	CHECK_EQ_INT(svc->param[0].kind, DNS_SVC_IPV4);
+	CHECK_EQ_INT(svc->param[0].n, DNS_SVC_ITEMS_MAX);
+	CHECK_EQ_INT(svc->param[0].n_more, 2);
+	CHECK_EQ_INT(svc->n_items, DNS_SVC_ITEMS_MAX);
 }
 
 static void test_edns(void)
@@ -1088,6 +1340,9 @@ int main(void)
 	test_nxdomain();
 	test_mx_txt_srv_ns_ptr();
 	test_https();
+	test_txt_rdata();
+	test_caa_rdata();
+	test_svc_rdata();
 	test_edns();
 	test_referral();
 	test_unknown_type();
