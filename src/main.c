@@ -168,7 +168,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			o->snaplen = v == 0 ? DEFAULT_SNAPLEN : (int)v; /* 0 = default, as tcpdump */
 			break;
 		}
-		case 'B': o->buffer_kib = (int)parse_num(optarg, "buffer size", 1, 4 * 1024 * 1024); break;
+		case 'B': /* KiB; libpcap takes bytes as an int */
+			o->buffer_kib = (int)parse_num(optarg, "buffer size", 1, INT_MAX / 1024);
+			break;
 		case 'D': o->list = true; break;
 		case 'l': o->line_buf = true; break;
 		case 'q': o->out.quiet = true; break;

@@ -49,6 +49,18 @@ check "-w copy is a real capture of 38 packets" grep -q '^packets: 38 read' "$tm
 "$bin" -r "$tmp/c5.pcap" >"$tmp/c5"
 check "-c 5 stops after 5 packets (and -w saved 5)" grep -q '^packets: 5 read' "$tmp/c5"
 
+# time stamps after 2038, up to 2106 (classic pcap's unsigned 32-bit seconds), as tshark prints them
+"$bin" -tt -r captures/crafted-ts-2106.pcap | awk '/^ *[0-9-]+\.[0-9]+ / { print $1 }' >"$tmp/ts1"
+check "-tt prints 2106's last second" grep -q '^4294967295\.999999$' "$tmp/ts1"
+if command -v tshark >/dev/null 2>&1; then
+	tshark -r captures/crafted-ts-2106.pcap -T fields -e frame.time_epoch 2>/dev/null |
+		sed 's/\([0-9]*\.[0-9]\{6\}\).*/\1/' >"$tmp/ts2"
+	check "-tt time stamps after 2038 equal tshark's frame.time_epoch" \
+		sh -c "[ -s '$tmp/ts2' ] && cmp -s '$tmp/ts1' '$tmp/ts2'"
+else
+	skip "time stamps against tshark: tshark not installed"
+fi
+
 # an unprivileged user gets one line saying what to do
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" -i lo >"$tmp/o" 2>"$tmp/e"; rc=$?

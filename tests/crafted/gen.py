@@ -706,6 +706,60 @@ def gen_tcp_overlap():
     p.write()
 
 
+# ---------------------------------------------------------------------------
+# time stamps at the edges (issue 9, bugs 6 and 15)
+# ---------------------------------------------------------------------------
+
+def dns_pair(ident, name):
+    """A DNS query and its answer, as two frames."""
+    q = dns_hdr(ident, 0) + question(name)
+    a = (dns_hdr(ident, 1, an=1, aa=True, ra=True) + question(name)
+         + rr(b"\xc0\x0c", 1, bytes([192, 0, 2, 80])))
+    return (udp4_frame(CLIENT, RESOLVER, 41000 + ident % 1000, 53, q),
+            udp4_frame(RESOLVER, CLIENT, 53, 41000 + ident % 1000, a))
+
+
+def gen_ts_2106():
+    """Classic pcap's seconds are unsigned 32 bits: the last second of 2037 and the
+    first after 2^31 (2038-01-19), one in 2097 (0xF0000000) and the last one the
+    format holds (0xFFFFFFFF, 2106-02-07 06:28:15 UTC)."""
+    p = Pcap("crafted-ts-2106.pcap")
+    stamps = [(0x7FFFFFFF, 999000), (0x80000000, 1000), (0xF0000000, 0), (0xFFFFFFFF, 999999)]
+    for i, (sec, usec) in enumerate(stamps):
+        q, a = dns_pair(0x2100 + i, dname(b"www", b"lab", b"test"))
+        p.recs.append((sec, usec, q, len(q)))
+        p.recs.append((sec, usec, a, len(a)))
+    p.write()
+
+
+def pcapng_block(btype, body):
+    body += b"\0" * (-len(body) % 4)
+    n = 12 + len(body)
+    return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+
+
+def gen_pcapng_tsresol_seconds():
+    """pcapng with if_tsresol 10^0 (one tick = one second): a time stamp of 2^64 - 1
+    ticks is that many seconds, far past what microseconds in 64 bits hold."""
+    path = os.path.join(OUT_DIR, "crafted-tsresol-seconds.pcapng")
+    shb = pcapng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    # if_tsresol (9), length 1, value 0: 10^-0 s; then opt_endofopt
+    opts = struct.pack("<HHB3x", 9, 1, 0) + struct.pack("<HH", 0, 0)
+    idb = pcapng_block(1, struct.pack("<HHI", 1, 0, 262144) + opts)
+    out = shb + idb
+    ticks = [1700000000, 1700000001, 0x7FFFFFFF, 0x00000918_4E72A000, 0x7FFFFFFF_FFFFFFFF,
+             0x80000000_00000000, 0xFFFFFFFF_FFFFFFFF, 1700000002]
+    n = 0
+    for i, t in enumerate(ticks):
+        for frame in dns_pair(0x5100 + i, dname(b"www", b"lab", b"test")):
+            out += pcapng_block(6, struct.pack("<IIIII", 0, t >> 32, t & 0xFFFFFFFF,
+                                               len(frame), len(frame)) + frame)
+            n += 1
+    with open(path, "wb") as f:
+        f.write(out)
+    print("wrote %s (%d packets)" % (os.path.relpath(path), n))
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -716,3 +770,5 @@ if __name__ == "__main__":
     gen_dns_tcp_split()
     gen_http_tls_hostile()
     gen_tcp_overlap()
+    gen_ts_2106()
+    gen_pcapng_tsresol_seconds()
