@@ -18,8 +18,14 @@ skip() { echo "skip cli $1"; s=$((s + 1)); }
 
 "$bin" --help >"$tmp/help" 2>&1; rc=$?
 check "--help exits 0" [ $rc -eq 0 ]
-for opt in -r -i -D -w -c -s -B -Z -tt -ttt --all --color --max-conns; do
-	check "--help names $opt" grep -q -- "$opt" "$tmp/help"
+# every option getopt accepts (main.c's one table, opt_defs) is in --help
+opts=$(sed -n -e "s/^[[:space:]]*{ '\(.\)', NULL,.*/-\1/p" \
+	-e 's/^[[:space:]]*{ OPT_[A-Z]*, "\([a-z-]*\)",.*/--\1/p' src/main.c)
+check "the option table has the long and short options" sh -c \
+	"[ \$(echo '$opts' | grep -c -- '^--') -ge 12 ] && [ \$(echo '$opts' | grep -c -- '^-[a-zA-Z]\$') -ge 12 ]"
+for opt in $opts; do
+	[ "$opt" = -t ] && opt=-tt # counted: -tt, -ttt
+	check "--help names $opt" grep -q -E -- "(^|[ ,(/])$opt([] =[,)]|\$)" "$tmp/help"
 done
 check "--version" sh -c "'$bin' --version | grep -q -E '^fetchtrace [0-9]+\.[0-9]+\.[0-9]+$'"
 "$bin" -D >"$tmp/devs" 2>&1
@@ -48,6 +54,38 @@ check "-w copy is a real capture of 38 packets" grep -q '^packets: 38 read' "$tm
 "$bin" -r captures/keepalive.pcap -c 5 -w "$tmp/c5.pcap" >/dev/null
 "$bin" -r "$tmp/c5.pcap" >"$tmp/c5"
 check "-c 5 stops after 5 packets (and -w saved 5)" grep -q '^packets: 5 read' "$tmp/c5"
+
+# write errors (issue 9): a failed write to stdout, -w or --har is one line on stderr and exit 1
+# werr DESCRIPTION REGEX ARGS...: fetchtrace ARGS must exit 1 with one stderr line matching REGEX
+werr() {
+	wd=$1 re=$2; shift 2
+	"$@" 2>"$tmp/werr"; rc=$?
+	check "$wd: exit 1 (got $rc)" [ $rc -eq 1 ]
+	check "$wd: one line on stderr matching /$re/" sh -c \
+		"[ \$(wc -l <'$tmp/werr') -eq 1 ] && grep -E -q -- '$re' '$tmp/werr'" ||
+		sed 's/^/  stderr: /' "$tmp/werr"
+}
+if [ -w /dev/full ]; then
+	werr "text to /dev/full" 'standard output: No space left on device' \
+		sh -c "'$bin' -r captures/keepalive.pcap >/dev/full"
+	werr "--json to /dev/full" 'standard output: No space left on device' \
+		sh -c "'$bin' -r captures/keepalive.pcap --json >/dev/full"
+	werr "-q to /dev/full" 'standard output: No space left on device' \
+		sh -c "'$bin' -r captures/keepalive.pcap -q >/dev/full"
+	werr "-w /dev/full" '^fetchtrace: -w /dev/full: No space left on device$' \
+		sh -c "'$bin' -r captures/keepalive.pcap -q -w /dev/full >/dev/null"
+	werr "--har /dev/full" '^fetchtrace: --har /dev/full: No space left on device$' \
+		sh -c "'$bin' -r captures/keepalive.pcap -q --har /dev/full >/dev/null"
+else
+	skip "write errors: no /dev/full"
+fi
+# a --har file that cannot be created is refused before the capture is read, naming the path once
+werr "--har in a missing directory" '^fetchtrace: --har /nonexistent/dir/x\.har: No such file or directory$' \
+	sh -c "'$bin' -r captures/keepalive.pcap --har /nonexistent/dir/x.har >'$tmp/har-out'"
+check "--har in a missing directory: nothing decoded first" [ ! -s "$tmp/har-out" ]
+werr "-w in a missing directory" '^fetchtrace: -w /nonexistent/dir/x\.pcap: No such file or directory$' \
+	sh -c "'$bin' -r captures/keepalive.pcap -w /nonexistent/dir/x.pcap >'$tmp/w-out'"
+check "-w in a missing directory: nothing decoded first" [ ! -s "$tmp/w-out" ]
 
 # time stamps after 2038, up to 2106 (classic pcap's unsigned 32-bit seconds), as tshark prints them
 "$bin" -tt -r captures/crafted-ts-2106.pcap | awk '/^ *[0-9-]+\.[0-9]+ / { print $1 }' >"$tmp/ts1"
