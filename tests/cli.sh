@@ -87,6 +87,21 @@ werr "-w in a missing directory" '^fetchtrace: -w /nonexistent/dir/x\.pcap: No s
 	sh -c "'$bin' -r captures/keepalive.pcap -w /nonexistent/dir/x.pcap >'$tmp/w-out'"
 check "-w in a missing directory: nothing decoded first" [ ! -s "$tmp/w-out" ]
 
+# a HAR URL whose target was cut says after how many bytes, and that many bytes are there
+"$bin" -r captures/crafted-http-long-target.pcap -q --har "$tmp/long.har" >/dev/null 2>&1
+if command -v python3 >/dev/null 2>&1; then
+	check "--har: the cut target's comment names the bytes kept" python3 -c '
+import json, re, sys
+e = json.load(open(sys.argv[1]))["log"]["entries"][0]["request"]
+m = re.search(r"the target was cut after (\d+) bytes", e.get("comment", ""))
+url = e["url"]
+kept = len(url) - len("http://www.lab.test")
+sys.exit(not (m and int(m.group(1)) == kept and url.startswith("http://www.lab.test/search?q=")))
+' "$tmp/long.har"
+else
+	skip "--har cut target: python3 not installed"
+fi
+
 # time stamps after 2038, up to 2106 (classic pcap's unsigned 32-bit seconds), as tshark prints them
 "$bin" -tt -r captures/crafted-ts-2106.pcap | awk '/^ *[0-9-]+\.[0-9]+ / { print $1 }' >"$tmp/ts1"
 check "-tt prints 2106's last second" grep -q '^4294967295\.999999$' "$tmp/ts1"

@@ -760,6 +760,34 @@ def gen_pcapng_tsresol_seconds():
     print("wrote %s (%d packets)" % (os.path.relpath(path), n))
 
 
+def gen_http_long_target():
+    """A GET whose target (300 bytes) is longer than the 160 the HAR URL keeps
+    (TL_TARGET): the HAR entry says where it was cut."""
+    p = Pcap("crafted-http-long-target.pcap")
+    cp, c, s = 49100, 5000, 9000
+
+    def C2S(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + seq, s + ack, flags, 502, data), gap_us=gap)
+
+    def S2C(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s + seq, c + ack, flags, 509, data), gap_us=gap)
+
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c, 0, "S", 64240, options=SYN_OPTS))
+    p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s, c + 1, "SA", 65160, options=SYN_OPTS))
+    C2S(1, 1, "A")
+    target = b"/search?q=" + b"abcdefghij" * 29  # 300 bytes
+    req = b"GET " + target + b" HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"
+    C2S(1, 1, "PA", req)
+    n = 1 + len(req)
+    resp = http_response(200, b"r")
+    S2C(1, n, "PA", resp)
+    C2S(n, 201, "A")
+    C2S(n, 201, "FA", gap=1000)
+    S2C(201, n + 1, "FA")
+    C2S(n + 1, 202, "A")
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -772,3 +800,4 @@ if __name__ == "__main__":
     gen_tcp_overlap()
     gen_ts_2106()
     gen_pcapng_tsresol_seconds()
+    gen_http_long_target()
