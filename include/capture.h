@@ -43,8 +43,8 @@ struct cap *cap_open_file(const char *path, char *errbuf);
 
 /*
  * Open a live capture: snaplen, kernel buffer (KiB, 0 = default),
- * immediate mode; its descriptor is close-on-exec.  NULL on failure with errbuf filled and *perm set when
- * the cause is missing permission.
+ * immediate mode; its descriptor is close-on-exec.  NULL on failure with
+ * errbuf filled and *perm set when the cause is missing permission.
  */
 struct cap *cap_open_live(const char *iface, int snaplen, int buffer_kib, char *errbuf,
 			  bool *perm);

@@ -38,7 +38,7 @@
  * a FIN exchange is dropped by the kernel. */
 #define DEFAULT_BUFFER_KIB 16384
 #define CMD_GRACE_MS 500  /* capture this long after a traced command exits (its last ACKs) */
-#define CMD_KILL_MS 2000  /* a command asked to stop is killed (its process group) this much later */
+#define CMD_KILL_MS 2000  /* a command asked to stop is killed (its group) this much later */
 
 struct opts {
 	const char *read_file;   /* -r */
@@ -88,28 +88,46 @@ struct opt_def {
 };
 
 static const struct opt_def opt_defs[] = {
-	{ 'r', NULL, required_argument, "-r FILE", "read a pcap or pcapng file ('-' = standard input)", 0 },
-	{ 'i', NULL, required_argument, "-i IFACE", "capture live on IFACE ('any' for all); default: first up non-loopback", 0 },
+	{ 'r', NULL, required_argument, "-r FILE",
+	  "read a pcap or pcapng file ('-' = standard input)", 0 },
+	{ 'i', NULL, required_argument, "-i IFACE",
+	  "capture live on IFACE ('any' for all); default: first up non-loopback", 0 },
 	{ 'D', NULL, no_argument, "-D", "list the interfaces that can be captured on", 0 },
 	{ 'w', NULL, required_argument, "-w FILE", "also save the raw packets to FILE (pcap)", 0 },
-	{ 'c', NULL, required_argument, "-c N", "stop after N packets (a traced command is stopped then too)", 0 },
-	{ 's', NULL, required_argument, "-s SNAPLEN", "bytes to capture per packet (default %d)", DEFAULT_SNAPLEN },
-	{ 'B', NULL, required_argument, "-B KiB", "kernel capture buffer size (default %d)", DEFAULT_BUFFER_KIB },
-	{ 'Z', NULL, required_argument, "-Z USER", "drop privileges to USER after opening the capture", 0 },
-	{ 'l', NULL, no_argument, "-l", "flush every line (the default for live capture and terminals)", 0 },
+	{ 'c', NULL, required_argument, "-c N",
+	  "stop after N packets (a traced command is stopped then too)", 0 },
+	{ 's', NULL, required_argument, "-s SNAPLEN",
+	  "bytes to capture per packet (default %d)", DEFAULT_SNAPLEN },
+	{ 'B', NULL, required_argument, "-B KiB",
+	  "kernel capture buffer size (default %d)", DEFAULT_BUFFER_KIB },
+	{ 'Z', NULL, required_argument, "-Z USER",
+	  "drop privileges to USER after opening the capture", 0 },
+	{ 'l', NULL, no_argument, "-l",
+	  "flush every line (the default for live capture and terminals)", 0 },
 	{ 'q', NULL, no_argument, "-q", "quiet: no packet lines, only the end-of-run summary", 0 },
-	{ 'n', NULL, no_argument, "-n", "accepted for tcpdump habits: fetchtrace never resolves addresses", 0 },
-	{ 't', NULL, no_argument, "-tt / -ttt", "absolute time stamps / time since the previous packet", 0 },
-	{ OPT_ALL, "all", no_argument, "--all", "also print packets that belong to no fetch (step 'other')", 0 },
-	{ OPT_EXPLAIN, "explain", no_argument, "--explain", "explain each step's first packet (the chapter's story)", 0 },
-	{ OPT_LANG, "lang", required_argument, "--lang=en|ko", "language of --explain (default: from the locale)", 0 },
-	{ OPT_TIMELINE, "timeline", no_argument, "--timeline", "draw each exchange's timings as a waterfall at the end", 0 },
-	{ OPT_LADDER, "ladder", optional_argument, "--ladder[=mermaid]", "a sequence diagram of the packets (text, or Mermaid)", 0 },
-	{ OPT_JSON, "json", no_argument, "--json", "JSON lines: one object per packet, fetch, connection, exchange, summary", 0 },
-	{ OPT_HAR, "har", required_argument, "--har FILE", "also write the exchanges to FILE as HAR 1.2", 0 },
-	{ OPT_COLOR, "color", optional_argument, "--color[=WHEN]", "auto (default), always, never (also --colour); NO_COLOR is honoured", 0 },
+	{ 'n', NULL, no_argument, "-n",
+	  "accepted for tcpdump habits: fetchtrace never resolves addresses", 0 },
+	{ 't', NULL, no_argument, "-tt / -ttt",
+	  "absolute time stamps / time since the previous packet", 0 },
+	{ OPT_ALL, "all", no_argument, "--all",
+	  "also print packets that belong to no fetch (step 'other')", 0 },
+	{ OPT_EXPLAIN, "explain", no_argument, "--explain",
+	  "explain each step's first packet (the chapter's story)", 0 },
+	{ OPT_LANG, "lang", required_argument, "--lang=en|ko",
+	  "language of --explain (default: from the locale)", 0 },
+	{ OPT_TIMELINE, "timeline", no_argument, "--timeline",
+	  "draw each exchange's timings as a waterfall at the end", 0 },
+	{ OPT_LADDER, "ladder", optional_argument, "--ladder[=mermaid]",
+	  "a sequence diagram of the packets (text, or Mermaid)", 0 },
+	{ OPT_JSON, "json", no_argument, "--json",
+	  "JSON lines: one object per packet, fetch, connection, exchange, summary", 0 },
+	{ OPT_HAR, "har", required_argument, "--har FILE",
+	  "also write the exchanges to FILE as HAR 1.2", 0 },
+	{ OPT_COLOR, "color", optional_argument, "--color[=WHEN]",
+	  "auto (default), always, never (also --colour); NO_COLOR is honoured", 0 },
 	{ OPT_COLOR, "colour", optional_argument, NULL, NULL, 0 },
-	{ OPT_MAXCONNS, "max-conns", required_argument, "--max-conns N", "connections tracked at once (default %d)", TRACE_DEFAULT_MAX_CONNS },
+	{ OPT_MAXCONNS, "max-conns", required_argument, "--max-conns N",
+	  "connections tracked at once (default %d)", TRACE_DEFAULT_MAX_CONNS },
 	{ OPT_HELP, "help", no_argument, "--help", "this text", 0 },
 	{ OPT_VERSION, "version", no_argument, "--version", "the version", 0 },
 };
@@ -131,9 +149,10 @@ static void usage(FILE *f)
 		fprintf(f, d->text, d->dflt);
 		fputc('\n', f);
 	}
-	fprintf(f, "  expression            a BPF filter; live default: DNS and TCP 80/443/8000/8080/8443, UDP 443\n"
-		   "  -- CMD ARGS           run CMD (as the user behind sudo), trace its fetches (on 'any' unless\n"
-		   "                        -i), stop shortly after it exits, and exit with its status\n");
+	fprintf(f, "  expression          a BPF filter; live default: DNS and TCP 80/443/8000/8080/8443,\n"
+		   "                      UDP 443\n"
+		   "  -- CMD ARGS         run CMD (as the user behind sudo), trace its fetches (on 'any'\n"
+		   "                      unless -i), stop shortly after it exits, exit with its status\n");
 }
 
 static void die_usage(const char *fmt, const char *arg)

@@ -125,14 +125,18 @@ shell=$(getent passwd "$uid" | cut -d: -f7)
 
 # descriptors and environment: only 0-2 are open in the command (not the capture socket,
 # libpcap's eventfd or the -w file), and HOME, USER, LOGNAME, SHELL are the user's, not root's
-rm -f "$tmp/fds" "$tmp/env"
-ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" env HOME=/root USER=root LOGNAME=root SHELL=/bin/bash \
-	SUDO_UID=$uid SUDO_GID=$gid "$bin" -i lo -w "$tmp/c.pcap" -- \
-	sh -c 'ls /proc/$$/fd | tr "\n" " " >'"$tmp/fds"'; printf "%s\n" "$HOME" "$USER" "$LOGNAME" "$SHELL" "$(id -u)" >'"$tmp/env"'; exit 3' \
-	>"$tmp/out" 2>"$tmp/err"; rc=$?
-fds=$(cat "$tmp/fds" 2>/dev/null)
+# the descriptors of the command itself (ls, exec'd by fetchtrace; its own directory
+# descriptor on /proc/self/fd left out)
+ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" env SUDO_UID=$uid SUDO_GID=$gid \
+	"$bin" -i lo -q -w "$tmp/c.pcap" -- ls -l /proc/self/fd >"$tmp/out" 2>"$tmp/err"
+fds=$(awk '$(NF - 1) == "->" && $NF !~ /^\/proc\/[0-9]+\/fd$/ { printf "%s ", $(NF - 2) }' "$tmp/out")
 if [ "$fds" = "0 1 2 " ]; then ok "command: open descriptors '$fds'"
-else bad "command: open descriptors '$fds', expected only 0 1 2"; fi
+else bad "command: open descriptors '$fds', expected only 0 1 2"; grep -- '->' "$tmp/out" | sed 's/^/  /'; fi
+rm -f "$tmp/env"
+ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" env HOME=/root USER=root LOGNAME=root SHELL=/bin/bash \
+	SUDO_UID=$uid SUDO_GID=$gid "$bin" -i lo -- \
+	sh -c 'printf "%s\n" "$HOME" "$USER" "$LOGNAME" "$SHELL" "$(id -u)" >'"$tmp/env"'; exit 3' \
+	>"$tmp/out" 2>"$tmp/err"; rc=$?
 env=$(tr '\n' ' ' <"$tmp/env" 2>/dev/null)
 if [ "$env" = "$home $name $name $shell $uid " ]; then ok "command: HOME USER LOGNAME SHELL uid '$env'"
 else bad "command: HOME USER LOGNAME SHELL uid '$env', expected '$home $name $name $shell $uid '"; fi
@@ -156,9 +160,11 @@ pid=
 # a command that ignores SIGTERM is killed, with its process group, a short time later
 rm -f "$tmp/err" "$tmp/pg"
 ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" "$bin" -i lo -- \
-	sh -c 'echo $$ >'"$tmp/pg"'; trap "" TERM; sleep 100; exit 0' >"$tmp/out" 2>"$tmp/err" &
+	sh -c 'trap "" TERM; echo $$ >'"$tmp/pg"'; sleep 100; exit 0' >"$tmp/out" 2>"$tmp/err" &
 pid=$!
-if started "SIGTERM ignored"; then
+# (the command has set its trap once it wrote its pid)
+if started "SIGTERM ignored" && i=0 && while [ ! -s "$tmp/pg" ] && [ $i -lt 100 ]; do
+	i=$((i + 1)); sleep 0.1; done; then
 	t0=$(date +%s)
 	kill -TERM "$pid"
 	waitfor "$pid" 10; rc=$?
@@ -166,7 +172,14 @@ if started "SIGTERM ignored"; then
 	if [ $rc -eq 137 ] && [ $t -le 5 ]; then ok "command ignoring SIGTERM: killed after ${t} s, exit status 137"
 	else bad "command ignoring SIGTERM: exit status $rc after $t s, expected 137 within 5 s"; fi
 	pg=$(cat "$tmp/pg" 2>/dev/null)
-	left=$(ps -e -o pid=,pgid= | awk -v g="$pg" '$2 == g { print $1 }' | tr '\n' ' ')
+	# SIGKILLed members may take a moment to go (zombies waiting for init do not count)
+	i=0
+	while :; do
+		left=$(ps -e -o pid=,pgid=,stat= | awk -v g="$pg" '$2 == g && $3 !~ /^Z/ { print $1 }' | tr '\n' ' ')
+		i=$((i + 1))
+		[ -z "$left" ] || [ $i -gt 20 ] && break
+		sleep 0.1
+	done
 	if [ -n "$pg" ] && [ -z "$left" ]; then ok "command ignoring SIGTERM: nothing left of process group $pg"
 	else bad "command ignoring SIGTERM: process group '$pg' still has '$left'"; kill -KILL $left 2>/dev/null; fi
 fi
