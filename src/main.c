@@ -155,6 +155,23 @@ static void usage(FILE *f)
 		   "                      unless -i), stop shortly after it exits, exit with its status\n");
 }
 
+/*
+ * Whatever went to stdout must have been written: flush, and check the
+ * stream's error flag too (a write that failed long ago, e.g. to
+ * /dev/full).  saved_errno: the cause when known, else 0.  Returns rv, or
+ * 1 after one line on stderr.
+ */
+static int stdout_done(int rv, int saved_errno)
+{
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		int e = saved_errno ? saved_errno : errno ? errno : EIO; /* EIO: cause unknown */
+		fprintf(stderr, "fetchtrace: error writing standard output: %s\n", strerror(e));
+		return 1;
+	}
+	return rv;
+}
+
 static void die_usage(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "fetchtrace: ");
@@ -235,8 +252,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case OPT_ALL: o->out.all = true; break;
 		case OPT_JSON: o->out.format = OUT_JSON; break;
 		case OPT_COLOR: color = optarg ? optarg : "always"; break;
-		case OPT_HELP: usage(stdout); exit(0);
-		case OPT_VERSION: printf("fetchtrace %s\n", FT_VERSION); exit(0);
+		case OPT_HELP: usage(stdout); exit(stdout_done(0, 0));
+		case OPT_VERSION: printf("fetchtrace %s\n", FT_VERSION); exit(stdout_done(0, 0));
 		case OPT_TIMELINE: o->out.timeline = true; break;
 		case OPT_EXPLAIN: o->out.explain = true; break;
 		case OPT_LANG:
@@ -542,7 +559,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "fetchtrace: %s\n", errbuf);
 			return 1;
 		}
-		return 0;
+		return stdout_done(0, 0);
 	}
 
 	struct cap *cap;
@@ -678,14 +695,8 @@ int main(int argc, char **argv)
 	}
 	cap_close(cap);
 	/* A write to stdout that failed (a full disk, /dev/full) is an error, as
-	 * in tcpdump: the stream's error flag says so even when the failed write
-	 * was long ago. */
-	errno = 0;
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		int e = rc.out_errno ? rc.out_errno : errno ? errno : EIO; /* EIO: cause unknown */
-		fprintf(stderr, "fetchtrace: error writing standard output: %s\n", strerror(e));
-		rv = 1;
-	}
+	 * in tcpdump. */
+	rv = stdout_done(rv, rc.out_errno);
 	/* A traced command's status is ours: the shell sees what it would have;
 	 * unless it succeeded and fetchtrace did not. */
 	if (o.cmd && cmd_status >= 0)

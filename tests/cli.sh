@@ -72,6 +72,10 @@ if [ -w /dev/full ]; then
 		sh -c "'$bin' -r captures/keepalive.pcap --json >/dev/full"
 	werr "-q to /dev/full" 'standard output: No space left on device' \
 		sh -c "'$bin' -r captures/keepalive.pcap -q >/dev/full"
+	werr "--help to /dev/full" 'standard output: No space left on device' \
+		sh -c "'$bin' --help >/dev/full"
+	werr "-D to /dev/full" 'standard output: No space left on device' \
+		sh -c "'$bin' -D >/dev/full"
 	werr "-w /dev/full" '^fetchtrace: -w /dev/full: No space left on device$' \
 		sh -c "'$bin' -r captures/keepalive.pcap -q -w /dev/full >/dev/null"
 	werr "--har /dev/full" '^fetchtrace: --har /dev/full: No space left on device$' \
