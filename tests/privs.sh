@@ -133,6 +133,7 @@ fds=$(awk '$(NF - 1) == "->" && $NF !~ /^\/proc\/[0-9]+\/fd$/ { printf "%s ", $(
 if [ "$fds" = "0 1 2 " ]; then ok "command: open descriptors '$fds'"
 else bad "command: open descriptors '$fds', expected only 0 1 2"; grep -- '->' "$tmp/out" | sed 's/^/  /'; fi
 rm -f "$tmp/env"
+# shellcheck disable=SC2016 # the command's shell expands them
 ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" env HOME=/root USER=root LOGNAME=root SHELL=/bin/bash \
 	SUDO_UID=$uid SUDO_GID=$gid "$bin" -i lo -- \
 	sh -c 'printf "%s\n" "$HOME" "$USER" "$LOGNAME" "$SHELL" "$(id -u)" >'"$tmp/env"'; exit 3' \
@@ -181,7 +182,11 @@ if started "SIGTERM ignored" && i=0 && while [ ! -s "$tmp/pg" ] && [ $i -lt 100 
 		sleep 0.1
 	done
 	if [ -n "$pg" ] && [ -z "$left" ]; then ok "command ignoring SIGTERM: nothing left of process group $pg"
-	else bad "command ignoring SIGTERM: process group '$pg' still has '$left'"; kill -KILL $left 2>/dev/null; fi
+	else
+		bad "command ignoring SIGTERM: process group '$pg' still has '$left'"
+		# shellcheck disable=SC2086 # a list of pids
+		kill -KILL $left 2>/dev/null
+	fi
 fi
 pid=
 
