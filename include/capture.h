@@ -10,6 +10,29 @@
 
 struct cap; /* opaque handle */
 
+/*
+ * Time stamps are microseconds since 1970 kept within +-CAP_TS_MAX_US
+ * (4e12 s, about 126,000 years either side), so that the difference of any
+ * two fits in int64_t.  A capture may say anything: pcapng counts 64-bit
+ * ticks of its own resolution (with if_tsresol 10^0, 2^64 - 1 seconds).
+ */
+#define CAP_TS_MAX_US INT64_C(4000000000000000000)
+
+/* sec.usec as microseconds, saturated at +-CAP_TS_MAX_US; no overflow
+ * whatever the inputs. */
+static inline int64_t cap_ts_us(int64_t sec, int64_t usec)
+{
+	const int64_t max_s = CAP_TS_MAX_US / 1000000;
+	if (sec >= max_s)
+		return CAP_TS_MAX_US;
+	if (sec <= -max_s)
+		return -CAP_TS_MAX_US;
+	if (usec > INT32_MAX || usec < INT32_MIN) /* a valid one is below 10^6 */
+		usec = usec < 0 ? INT32_MIN : INT32_MAX;
+	int64_t t = sec * 1000000 + usec; /* |t| < 4e18 + 2^31: no overflow */
+	return t > CAP_TS_MAX_US ? CAP_TS_MAX_US : t < -CAP_TS_MAX_US ? -CAP_TS_MAX_US : t;
+}
+
 /* Called once per packet; data is valid only during the call. */
 typedef void (*cap_handler)(void *ctx, const uint8_t *data, uint32_t cap_len, uint32_t wire_len,
 			    int64_t ts_us);
@@ -20,8 +43,8 @@ struct cap *cap_open_file(const char *path, char *errbuf);
 
 /*
  * Open a live capture: snaplen, kernel buffer (KiB, 0 = default),
- * immediate mode.  NULL on failure with errbuf filled and *perm set when
- * the cause is missing permission.
+ * immediate mode; its descriptor is close-on-exec.  NULL on failure with
+ * errbuf filled and *perm set when the cause is missing permission.
  */
 struct cap *cap_open_live(const char *iface, int snaplen, int buffer_kib, char *errbuf,
 			  bool *perm);
@@ -35,8 +58,21 @@ int cap_list_devices(FILE *f, char *errbuf);
 /* Compile and set a BPF filter; false with errbuf filled. */
 bool cap_set_filter(struct cap *c, const char *expr, char *errbuf);
 
-/* Also write every packet read to path ("-" = stdout); false with errbuf. */
+/* Also write every packet read to path ("-" = stdout), opened close-on-exec;
+ * false with the cause in errbuf (without the path). */
 bool cap_dump_open(struct cap *c, const char *path, char *errbuf);
+
+/*
+ * Flush and close the -w file; false with the cause in errbuf when any
+ * write to it failed (a full disk), now or while capturing.  Nothing to do
+ * (true) without -w.  A write error while capturing also stops cap_run
+ * and cap_poll as cap_break does.
+ */
+bool cap_dump_close(struct cap *c, char *errbuf);
+
+/* Stop after count packets (0 = no limit) in cap_poll, as cap_run's count;
+ * cap_poll returns -2 once they were handed over. */
+void cap_set_count(struct cap *c, long count);
 
 int cap_datalink(const struct cap *c);
 const char *cap_datalink_name(int dlt);  /* "EN10MB", or NULL */

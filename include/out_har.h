@@ -16,4 +16,12 @@
  */
 bool out_har_write(const char *path, const struct timeline *tl, char *errbuf);
 
+/*
+ * Create (or truncate) the file at path as out_har_write will, so that a
+ * path that cannot be written is refused before the capture starts, not
+ * after the work is done.  False with the cause in errbuf (at least
+ * OUT_HAR_ERRBUF bytes), without the path.
+ */
+bool out_har_create(const char *path, char *errbuf);
+
 #endif

@@ -1,10 +1,14 @@
 /* capture.c - the capture engine over libpcap: files, live devices, filters, -w. */
 #include "capture.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pcap.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct cap {
 	pcap_t *p;             /* the libpcap handle */
@@ -13,6 +17,10 @@ struct cap {
 	void *ctx;
 	bool live;             /* a device, not a file */
 	bool nonblock;         /* cap_poll switched the handle to non-blocking */
+	bool ts32;             /* classic pcap: the file's seconds are unsigned 32 bits */
+	int dump_errno;        /* the first write error on the -w file, 0 = none */
+	long count;            /* cap_set_count: stop after this many packets, 0 = no limit */
+	long n_seen;           /* packets handed over so far */
 };
 
 static void errcpy(char *errbuf, const char *msg)
@@ -42,7 +50,11 @@ struct cap *cap_open_file(const char *path, char *errbuf)
 		errcpy(errbuf, eb);
 		return NULL;
 	}
-	return cap_wrap(p, false, errbuf);
+	struct cap *c = cap_wrap(p, false, errbuf);
+	/* libpcap says 2.x for every classic pcap flavour, 1.0 for pcapng */
+	if (c)
+		c->ts32 = pcap_major_version(p) == 2;
+	return c;
 }
 
 struct cap *cap_open_live(const char *iface, int snaplen, int buffer_kib, char *errbuf,
@@ -59,8 +71,8 @@ struct cap *cap_open_live(const char *iface, int snaplen, int buffer_kib, char *
 	pcap_set_promisc(p, 0); /* a fetch on this host needs no promiscuous mode */
 	pcap_set_timeout(p, 100);
 	pcap_set_immediate_mode(p, 1);
-	if (buffer_kib > 0)
-		pcap_set_buffer_size(p, buffer_kib * 1024);
+	if (buffer_kib > 0) /* in bytes, as an int: at most INT_MAX */
+		pcap_set_buffer_size(p, buffer_kib > INT_MAX / 1024 ? INT_MAX : buffer_kib * 1024);
 	int st = pcap_activate(p);
 	if (st < 0) {
 		const char *why = pcap_geterr(p);
@@ -86,6 +98,15 @@ struct cap *cap_open_live(const char *iface, int snaplen, int buffer_kib, char *
 	}
 	if (st > 0) /* a warning: say it and go on, as tcpdump does */
 		fprintf(stderr, "fetchtrace: warning: %s: %s\n", iface, pcap_statustostr(st));
+	/* A traced command (main.c) must not inherit the capture socket.  libpcap's
+	 * other descriptor (the eventfd that wakes a poll on Linux) is not
+	 * reachable here: the command's start closes every descriptor above 2. */
+	int fd = pcap_get_selectable_fd(p);
+	if (fd >= 0) {
+		int fl = fcntl(fd, F_GETFD);
+		if (fl >= 0)
+			(void)fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+	}
 	return cap_wrap(p, true, errbuf);
 }
 
@@ -151,12 +172,63 @@ bool cap_set_filter(struct cap *c, const char *expr, char *errbuf)
 
 bool cap_dump_open(struct cap *c, const char *path, char *errbuf)
 {
-	c->dump = pcap_dump_open(c->p, path);
+	/* Opened here, not by pcap_dump_open: close-on-exec, and an error that
+	 * does not repeat the path the caller names.  "-" is a copy of standard
+	 * output, so closing the dump leaves stdout to main. */
+	FILE *f = NULL;
+	if (strcmp(path, "-") == 0) {
+		int fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+		if (fd >= 0 && !(f = fdopen(fd, "wb")))
+			close(fd);
+	} else {
+		f = fopen(path, "wbe");
+	}
+	if (!f) {
+		errcpy(errbuf, strerror(errno));
+		return false;
+	}
+	c->dump = pcap_dump_fopen(c->p, f);
 	if (!c->dump) {
-		snprintf(errbuf, CAP_ERRBUF_SIZE, "%s", pcap_geterr(c->p));
+		errcpy(errbuf, pcap_geterr(c->p));
+		fclose(f);
+		return false;
+	}
+	c->dump_errno = 0;
+	return true;
+}
+
+/* Flush the -w file; on its first failure keep the cause and stop the loop. */
+static void dump_flush(struct cap *c)
+{
+	if (!c->dump)
+		return;
+	errno = 0;
+	if ((pcap_dump_flush(c->dump) != 0 || ferror(pcap_dump_file(c->dump))) && !c->dump_errno) {
+		c->dump_errno = errno ? errno : EIO;
+		pcap_breakloop(c->p);
+	}
+}
+
+bool cap_dump_close(struct cap *c, char *errbuf)
+{
+	if (!c->dump)
+		return true;
+	dump_flush(c);
+	int err = c->dump_errno;
+	/* Everything reached the kernel when the flush succeeded; pcap_dump_close
+	 * does not report fclose's result, which can only add a late NFS error. */
+	pcap_dump_close(c->dump);
+	c->dump = NULL;
+	if (err) {
+		errcpy(errbuf, strerror(err));
 		return false;
 	}
 	return true;
+}
+
+void cap_set_count(struct cap *c, long count)
+{
+	c->count = count > 0 ? count : 0;
 }
 
 int cap_datalink(const struct cap *c) { return pcap_datalink(c->p); }
@@ -170,10 +242,23 @@ int cap_snaplen(const struct cap *c) { return pcap_snapshot(c->p); }
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
 	struct cap *c = (struct cap *)user;
-	if (c->dump)
+	if (c->count && c->n_seen >= c->count)
+		return; /* cap_poll's count reached: what the kernel still had is not ours */
+	c->n_seen++;
+	if (c->dump) {
 		pcap_dump((u_char *)c->dump, h, data);
-	int64_t ts = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
-	c->fn(c->ctx, data, h->caplen, h->len, ts);
+		if (ferror(pcap_dump_file(c->dump)) && !c->dump_errno) {
+			c->dump_errno = errno ? errno : EIO;
+			pcap_breakloop(c->p);
+		}
+	}
+	/* A classic pcap's seconds are an unsigned 32-bit field (to 2106), which
+	 * libpcap hands over sign-extended: after 2038 they come out negative. */
+	int64_t sec = c->ts32 ? (int64_t)(uint32_t)h->ts.tv_sec : (int64_t)h->ts.tv_sec;
+	int64_t usec = c->ts32 ? (int64_t)(uint32_t)h->ts.tv_usec : (int64_t)h->ts.tv_usec;
+	c->fn(c->ctx, data, h->caplen, h->len, cap_ts_us(sec, usec));
+	if (c->count && c->n_seen >= c->count)
+		pcap_breakloop(c->p);
 }
 
 /* Stopped by a signal: hand over what the kernel already captured, so
@@ -198,8 +283,7 @@ int cap_run(struct cap *c, long count, cap_handler fn, void *ctx, char *errbuf)
 	int st = pcap_loop(c->p, cnt, on_packet, (u_char *)c);
 	if (st == PCAP_ERROR_BREAK && c->live)
 		cap_drain(c);
-	if (c->dump)
-		pcap_dump_flush(c->dump);
+	dump_flush(c);
 	if (st == PCAP_ERROR) {
 		errcpy(errbuf, pcap_geterr(c->p));
 		return -1;
@@ -227,12 +311,13 @@ int cap_poll(struct cap *c, int timeout_ms, cap_handler fn, void *ctx, char *err
 	int st = pcap_dispatch(c->p, -1, on_packet, (u_char *)c);
 	if (st == PCAP_ERROR_BREAK)
 		cap_drain(c);
-	if (c->dump)
-		pcap_dump_flush(c->dump);
+	dump_flush(c);
 	if (st == PCAP_ERROR) {
 		errcpy(errbuf, pcap_geterr(c->p));
 		return -1;
 	}
+	if (c->count && c->n_seen >= c->count)
+		return -2;
 	return st == PCAP_ERROR_BREAK ? -2 : st;
 }
 
@@ -257,8 +342,10 @@ void cap_close(struct cap *c)
 {
 	if (!c)
 		return;
-	if (c->dump)
-		pcap_dump_close(c->dump);
+	if (c->dump) {
+		char eb[CAP_ERRBUF_SIZE];
+		(void)cap_dump_close(c, eb); /* the caller that cares called it first */
+	}
 	pcap_close(c->p);
 	free(c);
 }

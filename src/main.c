@@ -1,5 +1,6 @@
 /* main.c - command line, privileges, signals: wires the capture to the tracer. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <limits.h>
@@ -9,12 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "capture.h"
+#include "out_har.h"
 #include "pkt.h"
 #include "trace.h"
 
@@ -34,6 +38,7 @@
  * a FIN exchange is dropped by the kernel. */
 #define DEFAULT_BUFFER_KIB 16384
 #define CMD_GRACE_MS 500  /* capture this long after a traced command exits (its last ACKs) */
+#define CMD_KILL_MS 2000  /* a command asked to stop is killed (its group) this much later */
 
 struct opts {
 	const char *read_file;   /* -r */
@@ -52,47 +57,119 @@ struct opts {
 	uint32_t max_conns;      /* --max-conns */
 };
 
-static struct cap *g_cap; /* for the signal handler only */
+static struct cap *g_cap;                 /* for the signal handler only */
+static volatile sig_atomic_t g_signal;   /* the last SIGINT/SIGTERM/SIGHUP, 0 = none */
+static volatile sig_atomic_t g_n_signals; /* how many arrived (a traced command gets each) */
 
 static void on_signal(int sig)
 {
-	(void)sig;
+	g_signal = sig;
+	g_n_signals = g_n_signals + 1;
 	cap_break(g_cap);
 }
 
+enum {
+	OPT_ALL = 256, OPT_COLOR, OPT_HELP, OPT_VERSION, OPT_MAXCONNS, OPT_JSON, OPT_TIMELINE,
+	OPT_LADDER, OPT_EXPLAIN, OPT_LANG, OPT_HAR,
+};
+
+/*
+ * Every option, once: getopt's short string and long table and --help are
+ * all made from it, so the help cannot miss an option.  An entry whose
+ * text is NULL is an alias, named in the text of the entry before it.
+ */
+struct opt_def {
+	int val;          /* the short option letter, or OPT_* */
+	const char *name; /* the long name, or NULL */
+	int has_arg;      /* no_argument, required_argument, optional_argument */
+	const char *usage; /* how --help writes it */
+	const char *text;  /* what it does (one %d: dflt), or NULL for an alias */
+	int dflt;
+};
+
+static const struct opt_def opt_defs[] = {
+	{ 'r', NULL, required_argument, "-r FILE",
+	  "read a pcap or pcapng file ('-' = standard input)", 0 },
+	{ 'i', NULL, required_argument, "-i IFACE",
+	  "capture live on IFACE ('any' for all); default: first up non-loopback", 0 },
+	{ 'D', NULL, no_argument, "-D", "list the interfaces that can be captured on", 0 },
+	{ 'w', NULL, required_argument, "-w FILE", "also save the raw packets to FILE (pcap)", 0 },
+	{ 'c', NULL, required_argument, "-c N",
+	  "stop after N packets (a traced command is stopped then too)", 0 },
+	{ 's', NULL, required_argument, "-s SNAPLEN",
+	  "bytes to capture per packet (default %d)", DEFAULT_SNAPLEN },
+	{ 'B', NULL, required_argument, "-B KiB",
+	  "kernel capture buffer size (default %d)", DEFAULT_BUFFER_KIB },
+	{ 'Z', NULL, required_argument, "-Z USER",
+	  "drop privileges to USER after opening the capture", 0 },
+	{ 'l', NULL, no_argument, "-l",
+	  "flush every line (the default for live capture and terminals)", 0 },
+	{ 'q', NULL, no_argument, "-q", "quiet: no packet lines, only the end-of-run summary", 0 },
+	{ 'n', NULL, no_argument, "-n",
+	  "accepted for tcpdump habits: fetchtrace never resolves addresses", 0 },
+	{ 't', NULL, no_argument, "-tt / -ttt",
+	  "absolute time stamps / time since the previous packet", 0 },
+	{ OPT_ALL, "all", no_argument, "--all",
+	  "also print packets that belong to no fetch (step 'other')", 0 },
+	{ OPT_EXPLAIN, "explain", no_argument, "--explain",
+	  "explain each step's first packet (the chapter's story)", 0 },
+	{ OPT_LANG, "lang", required_argument, "--lang=en|ko",
+	  "language of --explain (default: from the locale)", 0 },
+	{ OPT_TIMELINE, "timeline", no_argument, "--timeline",
+	  "draw each exchange's timings as a waterfall at the end", 0 },
+	{ OPT_LADDER, "ladder", optional_argument, "--ladder[=mermaid]",
+	  "a sequence diagram of the packets (text, or Mermaid)", 0 },
+	{ OPT_JSON, "json", no_argument, "--json",
+	  "JSON lines: one object per packet, fetch, connection, exchange, summary", 0 },
+	{ OPT_HAR, "har", required_argument, "--har FILE",
+	  "also write the exchanges to FILE as HAR 1.2", 0 },
+	{ OPT_COLOR, "color", optional_argument, "--color[=WHEN]",
+	  "auto (default), always, never (also --colour); NO_COLOR is honoured", 0 },
+	{ OPT_COLOR, "colour", optional_argument, NULL, NULL, 0 },
+	{ OPT_MAXCONNS, "max-conns", required_argument, "--max-conns N",
+	  "connections tracked at once (default %d)", TRACE_DEFAULT_MAX_CONNS },
+	{ OPT_HELP, "help", no_argument, "--help", "this text", 0 },
+	{ OPT_VERSION, "version", no_argument, "--version", "the version", 0 },
+};
+#define N_OPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
+
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: fetchtrace [-Dlnq] [-r file] [-i interface] [-w file] [-c count] [-s snaplen]\n"
-		"                  [-B KiB] [-Z user] [-t|-tt|-ttt] [--all] [--color=WHEN]\n"
-		"                  [--max-conns N] [expression] [-- command args...]\n"
-		"\n"
-		"Print every packet of a web fetch with the step it belongs to:\n"
-		"resolve (DNS), connect (handshake), write (request), read (response), close (FIN/RST).\n"
-		"\n"
-		"  -r FILE       read a pcap or pcapng file ('-' = standard input)\n"
-		"  -i IFACE      capture live on IFACE ('any' for all); default: first up non-loopback\n"
-		"  -D            list the interfaces that can be captured on\n"
-		"  -l            flush every line (the default for live capture and terminals)\n"
-		"  -q            quiet: no packet lines, only the end-of-run summary\n"
-		"  -w FILE       also save the raw packets to FILE (pcap)\n"
-		"  -c N          stop after N packets\n"
-		"  -s SNAPLEN    bytes to capture per packet (default %d)\n"
-		"  -B KiB        kernel capture buffer size (default %d)\n"
-		"  -Z USER       drop privileges to USER after opening the capture\n"
-		"  -n            accepted for tcpdump habits: fetchtrace never resolves addresses\n"
-		"  -tt / -ttt    absolute time stamps / time since the previous packet\n"
-		"  --all         also print packets that belong to no fetch (step 'other')\n"
-		"  --timeline    draw each exchange's timings as a waterfall at the end\n"
-		"  --ladder[=mermaid]  a sequence diagram of the packets (text, or Mermaid)\n"
-		"  --color=WHEN  auto (default), always, never; NO_COLOR is honoured\n"
-		"  --json        JSON lines: one object per packet, fetch start, connection, summary\n"
-		"  --max-conns N connections tracked at once (default %d)\n"
-		"  --help, --version\n"
-		"  expression    a BPF filter; live default: DNS and TCP 80/443/8000/8080/8443, UDP 443\n"
-		"  -- CMD ARGS   run CMD (as the user behind sudo), trace its fetches (on 'any' unless\n"
-		"                -i), stop shortly after it exits, and exit with its status\n",
-		DEFAULT_SNAPLEN, DEFAULT_BUFFER_KIB, TRACE_DEFAULT_MAX_CONNS);
+	fprintf(f, "usage: fetchtrace [options] [expression] [-- command args...]\n"
+		   "\n"
+		   "Print every packet of a web fetch with the step it belongs to:\n"
+		   "resolve (DNS), connect (handshake), write (request), read (response), close (FIN/RST).\n"
+		   "\n");
+	for (size_t i = 0; i < N_OPT_DEFS; i++) {
+		const struct opt_def *d = &opt_defs[i];
+		if (!d->text)
+			continue;
+		int w = fprintf(f, "  %s", d->usage);
+		fprintf(f, "%*s", w < 22 ? 22 - w : 1, "");
+		fprintf(f, d->text, d->dflt);
+		fputc('\n', f);
+	}
+	fprintf(f, "  expression          a BPF filter; live default: DNS and TCP 80/443/8000/8080/8443,\n"
+		   "                      UDP 443\n"
+		   "  -- CMD ARGS         run CMD (as the user behind sudo), trace its fetches (on 'any'\n"
+		   "                      unless -i), stop shortly after it exits, exit with its status\n");
+}
+
+/*
+ * Whatever went to stdout must have been written: flush, and check the
+ * stream's error flag too (a write that failed long ago, e.g. to
+ * /dev/full).  saved_errno: the cause when known, else 0.  Returns rv, or
+ * 1 after one line on stderr.
+ */
+static int stdout_done(int rv, int saved_errno)
+{
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		int e = saved_errno ? saved_errno : errno ? errno : EIO; /* EIO: cause unknown */
+		fprintf(stderr, "fetchtrace: error writing standard output: %s\n", strerror(e));
+		return 1;
+	}
+	return rv;
 }
 
 static void die_usage(const char *fmt, const char *arg)
@@ -116,28 +193,24 @@ static long parse_num(const char *s, const char *what, long lo, long hi)
 	return v;
 }
 
-enum {
-	OPT_ALL = 256, OPT_COLOR, OPT_HELP, OPT_VERSION, OPT_MAXCONNS, OPT_JSON, OPT_TIMELINE,
-	OPT_LADDER, OPT_EXPLAIN, OPT_LANG, OPT_HAR,
-};
-
 static void parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option longs[] = {
-		{ "all", no_argument, NULL, OPT_ALL },
-		{ "color", optional_argument, NULL, OPT_COLOR },
-		{ "colour", optional_argument, NULL, OPT_COLOR },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ "max-conns", required_argument, NULL, OPT_MAXCONNS },
-		{ "timeline", no_argument, NULL, OPT_TIMELINE },
-		{ "ladder", optional_argument, NULL, OPT_LADDER },
-		{ "explain", no_argument, NULL, OPT_EXPLAIN },
-		{ "lang", required_argument, NULL, OPT_LANG },
-		{ "har", required_argument, NULL, OPT_HAR },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct option longs[N_OPT_DEFS + 1];
+	char shorts[2 * N_OPT_DEFS + 2];
+	size_t n_long = 0, n_short = 0;
+	shorts[n_short++] = '+'; /* stop at the first non-option: the filter may use any words */
+	for (size_t i = 0; i < N_OPT_DEFS; i++) {
+		const struct opt_def *d = &opt_defs[i];
+		if (d->name) {
+			longs[n_long++] = (struct option){ d->name, d->has_arg, NULL, d->val };
+		} else {
+			shorts[n_short++] = (char)d->val;
+			if (d->has_arg == required_argument)
+				shorts[n_short++] = ':';
+		}
+	}
+	shorts[n_short] = '\0';
+	longs[n_long] = (struct option){ NULL, 0, NULL, 0 };
 	const char *color = "auto";
 	int ch;
 	memset(o, 0, sizeof(*o));
@@ -156,8 +229,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	o->buffer_kib = DEFAULT_BUFFER_KIB;
 	o->max_conns = TRACE_DEFAULT_MAX_CONNS;
 	opterr = 0;
-	/* '+': stop at the first non-option, so the filter may use any words */
-	while ((ch = getopt_long(argc, argv, "+r:i:w:c:s:B:DlnqZ:t", longs, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
 		switch (ch) {
 		case 'r': o->read_file = optarg; break;
 		case 'i': o->iface = optarg; break;
@@ -168,7 +240,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			o->snaplen = v == 0 ? DEFAULT_SNAPLEN : (int)v; /* 0 = default, as tcpdump */
 			break;
 		}
-		case 'B': o->buffer_kib = (int)parse_num(optarg, "buffer size", 1, 4 * 1024 * 1024); break;
+		case 'B': /* KiB; libpcap takes bytes as an int */
+			o->buffer_kib = (int)parse_num(optarg, "buffer size", 1, INT_MAX / 1024);
+			break;
 		case 'D': o->list = true; break;
 		case 'l': o->line_buf = true; break;
 		case 'q': o->out.quiet = true; break;
@@ -178,8 +252,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case OPT_ALL: o->out.all = true; break;
 		case OPT_JSON: o->out.format = OUT_JSON; break;
 		case OPT_COLOR: color = optarg ? optarg : "always"; break;
-		case OPT_HELP: usage(stdout); exit(0);
-		case OPT_VERSION: printf("fetchtrace %s\n", FT_VERSION); exit(0);
+		case OPT_HELP: usage(stdout); exit(stdout_done(0, 0));
+		case OPT_VERSION: printf("fetchtrace %s\n", FT_VERSION); exit(stdout_done(0, 0));
 		case OPT_TIMELINE: o->out.timeline = true; break;
 		case OPT_EXPLAIN: o->out.explain = true; break;
 		case OPT_LANG:
@@ -203,7 +277,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		default:
 			if (optopt && optopt < 256)
 				fprintf(stderr, "fetchtrace: %s -%c (see fetchtrace --help)\n",
-					strchr("rwicsBZ", optopt) ? "missing argument for"
+					optopt != ':' && optopt != '+' && strchr(shorts, optopt)
+						? "missing argument for"
 								   : "unknown option",
 					optopt);
 			else
@@ -245,20 +320,46 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	}
 }
 
+/* The user privileges were dropped to: a traced command runs as it, in its
+ * environment (HOME, USER, LOGNAME, SHELL from its passwd entry). */
+struct target_user {
+	bool dropped;          /* privileges were dropped (to -Z USER or SUDO_UID) */
+	bool have_pw;          /* the uid has a passwd entry: the strings below are set */
+	char name[256];
+	char home[PATH_MAX];
+	char shell[PATH_MAX];
+};
+
+static void target_user_set(struct target_user *tu, const struct passwd *pw)
+{
+	tu->dropped = true;
+	tu->have_pw = pw != NULL;
+	if (pw) {
+		snprintf(tu->name, sizeof(tu->name), "%s", pw->pw_name);
+		snprintf(tu->home, sizeof(tu->home), "%s", pw->pw_dir);
+		/* passwd(5): an empty shell field means /bin/sh */
+		snprintf(tu->shell, sizeof(tu->shell), "%s",
+			 pw->pw_shell && *pw->pw_shell ? pw->pw_shell : "/bin/sh");
+	}
+}
+
 /*
  * Give up root once the capture is open: to -Z USER, or to the user
  * behind sudo.  Real, effective and saved ids all change (setgroups
- * first, then gid, then uid), so nothing can be taken back.
+ * first, then gid, then uid), so nothing can be taken back.  *tu says to
+ * whom.
  */
-static int drop_privileges(const char *user)
+static int drop_privileges(const char *user, struct target_user *tu)
 {
+	memset(tu, 0, sizeof(*tu));
 	if (geteuid() != 0)
 		return 0;
 	uid_t uid;
 	gid_t gid;
 	const char *name = NULL;
+	struct passwd *pw;
 	if (user) {
-		struct passwd *pw = getpwnam(user);
+		pw = getpwnam(user);
 		if (!pw) {
 			fprintf(stderr, "fetchtrace: -Z %s: no such user\n", user);
 			return -1;
@@ -277,11 +378,12 @@ static int drop_privileges(const char *user)
 		uid = (uid_t)u, gid = (gid_t)g;
 		if (uid == 0)
 			return 0;
-		struct passwd *pw = getpwuid(uid);
+		pw = getpwuid(uid);
 		name = pw ? pw->pw_name : NULL;
 	}
-	if ((name ? initgroups(name, gid) : setgroups(0, NULL)) != 0 || setresgid(gid, gid, gid) != 0 ||
-	    setresuid(uid, uid, uid) != 0) {
+	target_user_set(tu, pw); /* before initgroups, which may reuse getpw*'s storage */
+	if ((name ? initgroups(tu->name, gid) : setgroups(0, NULL)) != 0 ||
+	    setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0) {
 		fprintf(stderr, "fetchtrace: cannot drop privileges to uid %u: %s\n", (unsigned)uid,
 			strerror(errno));
 		return -1;
@@ -297,6 +399,7 @@ static int drop_privileges(const char *user)
 struct run_ctx {
 	struct tracer *t;
 	int dlt;
+	int out_errno; /* the first failed write to stdout (its errno), 0 = none */
 };
 
 static void on_packet(void *ctx, const uint8_t *data, uint32_t cap_len, uint32_t wire_len,
@@ -304,6 +407,11 @@ static void on_packet(void *ctx, const uint8_t *data, uint32_t cap_len, uint32_t
 {
 	struct run_ctx *r = ctx;
 	trace_packet(r->t, r->dlt, data, cap_len, wire_len, ts_us);
+	/* Output that cannot be written ends the run (as tcpdump), whatever is left to read. */
+	if (ferror(stdout) && !r->out_errno) {
+		r->out_errno = errno ? errno : EIO;
+		cap_break(g_cap);
+	}
 }
 
 static int64_t now_ms(void)
@@ -313,54 +421,130 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* In the child: close every descriptor above 2 (the capture socket, libpcap's
+ * eventfd, the -w file), whatever set close-on-exec on them or forgot to. */
+static void close_above_stderr(void)
+{
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
+		return;
+#endif
+	/* No close_range (Linux before 5.9): every possible descriptor, bounded
+	 * by the limit on them. */
+	struct rlimit rl;
+	long max = 1024;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		max = (long)rl.rlim_cur;
+	if (max > 1L << 20)
+		max = 1L << 20;
+	for (long fd = 3; fd < max; fd++)
+		close((int)fd);
+}
+
+/* In the child: the target user's HOME, USER, LOGNAME and SHELL, not root's. */
+static void child_env(const struct target_user *tu)
+{
+	if (!tu->dropped)
+		return; /* still root, started without sudo: root's environment is right */
+	if (tu->have_pw) {
+		setenv("HOME", tu->home, 1);
+		setenv("USER", tu->name, 1);
+		setenv("LOGNAME", tu->name, 1);
+		setenv("SHELL", tu->shell, 1);
+	} else { /* a SUDO_UID without a passwd entry: better nothing than root's */
+		unsetenv("HOME");
+		unsetenv("USER");
+		unsetenv("LOGNAME");
+		unsetenv("SHELL");
+	}
+}
+
+/* Send sig to the command's process group (it and what it started), and
+ * SIGCONT so a stopped one gets it. */
+static void signal_command(pid_t pid, int sig)
+{
+	kill(-pid, sig);
+	if (sig != SIGKILL && sig != SIGCONT)
+		kill(-pid, SIGCONT);
+}
+
 /*
  * Run cmd (privileges are already dropped: it runs as the user behind
- * sudo, or -Z USER) while the capture runs; stop CMD_GRACE_MS after it
- * exits.  *status gets its exit status (128 + signal when killed, 127 when
- * it could not be run).  Returns as cap_run does.
+ * sudo, or -Z USER) in its own process group while the capture runs.
+ * It ends the run when it exits (CMD_GRACE_MS later, for its last
+ * packets); a signal to fetchtrace is passed on to it, and -c, a write
+ * error or a capture error stop it with SIGTERM; whatever still runs
+ * CMD_KILL_MS after that is killed, so the wait is bounded.  *status gets
+ * its exit status (128 + signal when killed, 127 when it could not be
+ * run).  Returns -1 on a capture error (errbuf), else 0.
  */
-static int run_command(struct cap *cap, char **cmd, struct run_ctx *rc, char *errbuf,
-		       int *status)
+static int run_command(struct cap *cap, char **cmd, const struct target_user *tu,
+		       struct run_ctx *rc, char *errbuf, int *status)
 {
 	fflush(stdout);
+	fflush(stderr);
 	pid_t pid = fork();
 	if (pid < 0) {
 		snprintf(errbuf, CAP_ERRBUF_SIZE, "cannot start %s: %s", cmd[0], strerror(errno));
 		return -1;
 	}
 	if (pid == 0) {
+		setpgid(0, 0);
 		struct sigaction dfl;
 		memset(&dfl, 0, sizeof(dfl));
 		dfl.sa_handler = SIG_DFL;
 		sigaction(SIGINT, &dfl, NULL);
 		sigaction(SIGTERM, &dfl, NULL);
+		sigaction(SIGHUP, &dfl, NULL);
+		child_env(tu);
+		close_above_stderr();
 		execvp(cmd[0], cmd);
 		fprintf(stderr, "fetchtrace: cannot run %s: %s\n", cmd[0], strerror(errno));
 		_exit(127);
 	}
-	int st = 0, ws;
-	bool exited = false;
-	int64_t stop_at = 0;
-	/* Bounded by the command: it exits (or is stopped with ^C), then the grace time. */
+	setpgid(pid, pid); /* as the child does: whichever runs first, the group exists */
+	int st = 0, ws = 0, n_fwd = 0;
+	bool exited = false, stopping = false, capturing = true;
+	int64_t stop_at = 0, kill_at = 0;
+	/* Bounded: the command exits, or is asked to stop and killed CMD_KILL_MS
+	 * later; then CMD_GRACE_MS of capture. */
 	for (;;) {
-		int n = cap_poll(cap, 100, on_packet, rc, errbuf);
-		if (n == -1) {
-			st = -1;
-			break;
+		int n = 0;
+		if (capturing) {
+			n = cap_poll(cap, 100, on_packet, rc, errbuf);
+			if (n == -1) {
+				st = -1;
+				capturing = false;
+			}
+		} else {
+			struct timespec nap = { 0, 50 * 1000000L };
+			nanosleep(&nap, NULL);
+		}
+		/* each signal fetchtrace got goes to the command, as a terminal's would */
+		int n_sig = g_n_signals, sig = g_signal;
+		for (; n_fwd < n_sig; n_fwd++)
+			if (!exited)
+				signal_command(pid, sig);
+		if (!stopping && (n_sig || n == -1 || n == -2)) {
+			stopping = true;
+			if (!exited && !n_sig)
+				signal_command(pid, SIGTERM); /* -c, or output or capture failed */
+			kill_at = now_ms() + CMD_KILL_MS;
+			if (n == -2 && !n_sig)
+				capturing = false; /* -c: the packets asked for are in */
 		}
 		if (!exited && waitpid(pid, &ws, WNOHANG) == pid) {
 			exited = true;
-			stop_at = now_ms() + CMD_GRACE_MS;
+			stop_at = now_ms() + (n_sig > 1 ? 0 : CMD_GRACE_MS);
 		}
-		if (n == -2 || (exited && now_ms() >= stop_at))
+		if (!exited && stopping && now_ms() >= kill_at) {
+			signal_command(pid, SIGKILL);
+			kill_at = INT64_MAX; /* once; SIGKILL cannot be caught, the next waitpid tells */
+		}
+		if (exited && (now_ms() >= stop_at || !capturing || n_sig > 1))
 			break;
 	}
-	if (!exited) {
-		kill(pid, SIGTERM); /* we were stopped first: so is the command */
-		exited = waitpid(pid, &ws, 0) == pid;
-	}
-	if (exited)
-		*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : 1;
+	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : 1;
 	return st;
 }
 
@@ -375,10 +559,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "fetchtrace: %s\n", errbuf);
 			return 1;
 		}
-		return 0;
+		return stdout_done(0, 0);
 	}
 
 	struct cap *cap;
+	struct target_user tu;
 	char devbuf[256];
 	bool live = !o.read_file;
 	if (live) {
@@ -405,12 +590,12 @@ int main(int argc, char **argv)
 				fprintf(stderr, "fetchtrace: %s\n", errbuf);
 			return 1;
 		}
-		if (drop_privileges(o.user) != 0) {
+		if (drop_privileges(o.user, &tu) != 0) {
 			cap_close(cap);
 			return 1;
 		}
 	} else {
-		if (drop_privileges(o.user) != 0)
+		if (drop_privileges(o.user, &tu) != 0)
 			return 1;
 		cap = cap_open_file(o.read_file, errbuf);
 		if (!cap) {
@@ -440,9 +625,15 @@ int main(int argc, char **argv)
 		cap_close(cap);
 		return 1;
 	}
-	/* After the privilege drop, so the file belongs to the user. */
+	/* After the privilege drop, so the files belong to the user; before the
+	 * capture, so a path that cannot be written is refused before any work. */
 	if (o.write_file && !cap_dump_open(cap, o.write_file, errbuf)) {
 		fprintf(stderr, "fetchtrace: -w %s: %s\n", o.write_file, errbuf);
+		cap_close(cap);
+		return 1;
+	}
+	if (o.out.har_path && !out_har_create(o.out.har_path, errbuf)) {
+		fprintf(stderr, "fetchtrace: --har %s: %s\n", o.out.har_path, errbuf);
 		cap_close(cap);
 		return 1;
 	}
@@ -471,12 +662,19 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (o.cmd) /* the terminal went away: the command is told, as it would have been */
+		sigaction(SIGHUP, &sa, NULL);
 
-	struct run_ctx rc = { t, dlt };
+	struct run_ctx rc = { t, dlt, 0 };
 	int cmd_status = -1;
-	int st = o.cmd ? run_command(cap, o.cmd, &rc, errbuf, &cmd_status)
+	if (o.cmd)
+		cap_set_count(cap, o.count);
+	int st = o.cmd ? run_command(cap, o.cmd, &tu, &rc, errbuf, &cmd_status)
 		       : cap_run(cap, o.count, on_packet, &rc, errbuf);
+	errno = 0;
 	int rv = trace_finish(t) < 0 ? 1 : 0;
+	if (ferror(stdout) && !rc.out_errno) /* the summary's flush failed: keep why */
+		rc.out_errno = errno;
 	if (st < 0) {
 		fprintf(stderr, "fetchtrace: %s: %s\n", o.read_file ? o.read_file : o.iface, errbuf);
 		rv = 1;
@@ -491,13 +689,17 @@ int main(int argc, char **argv)
 				(unsigned long long)ifdrop);
 	}
 	g_cap = NULL;
-	cap_close(cap);
-	if (fflush(stdout) != 0 && rv == 0) {
-		fprintf(stderr, "fetchtrace: writing output: %s\n", strerror(errno));
+	if (!cap_dump_close(cap, errbuf)) {
+		fprintf(stderr, "fetchtrace: -w %s: %s\n", o.write_file, errbuf);
 		rv = 1;
 	}
-	/* A traced command's status is ours: the shell sees what it would have. */
+	cap_close(cap);
+	/* A write to stdout that failed (a full disk, /dev/full) is an error, as
+	 * in tcpdump. */
+	rv = stdout_done(rv, rc.out_errno);
+	/* A traced command's status is ours: the shell sees what it would have;
+	 * unless it succeeded and fetchtrace did not. */
 	if (o.cmd && cmd_status >= 0)
-		return cmd_status;
+		return cmd_status == 0 ? rv : cmd_status;
 	return rv;
 }

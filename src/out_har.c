@@ -5,11 +5,13 @@
 #include "out_har.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sb.h"
 
@@ -19,7 +21,7 @@
 
 /*
  * One entry must fit: its wire strings are bounded by struct tl_exch (a
- * 256-byte target, two 640-byte header blocks, four 64-byte strings),
+ * TL_TARGET-byte target, two 640-byte header blocks, four 64-byte strings),
  * each byte at most 6 bytes escaped (\u00XX) or 3 percent-encoded, plus
  * the query pairs cut from the target and the fixed members: well under
  * 32 KiB.  A cut entry (which would not be JSON) fails the write.
@@ -294,7 +296,7 @@ static void put_head_comment(struct sb *s, const struct tl_head *h, bool target_
 	if (h->hdr_cut)
 		sb_puts(s, "; some did not fit");
 	if (target_cut)
-		sb_puts(s, "; the target was cut after 256 bytes");
+		sb_printf(s, "; the target was cut after %u bytes", (unsigned)TL_TARGET);
 	sb_puts(s, "\"");
 }
 
@@ -459,6 +461,17 @@ static bool emit(FILE *f, struct sb *s, char *errbuf)
 	return true;
 }
 
+bool out_har_create(const char *path, char *errbuf)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		snprintf(errbuf, OUT_HAR_ERRBUF, "%s", strerror(errno));
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
 bool out_har_write(const char *path, const struct timeline *tl, char *errbuf)
 {
 	bool ok = false;
@@ -478,7 +491,7 @@ bool out_har_write(const char *path, const struct timeline *tl, char *errbuf)
 		ix[i].fetch = x->fetch;
 		ix[i].idx = (uint32_t)i;
 	}
-	f = fopen(path, "w");
+	f = fopen(path, "we");
 	if (!f) {
 		snprintf(errbuf, OUT_HAR_ERRBUF, "%s", strerror(errno));
 		goto out;

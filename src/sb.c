@@ -160,11 +160,14 @@ void sb_endpoint(struct sb *s, uint8_t ver, const uint8_t *addr, uint16_t port)
 
 void sb_secs(struct sb *s, int64_t us)
 {
+	/* the magnitude as unsigned: -INT64_MIN does not fit in int64_t */
+	uint64_t m = (uint64_t)us;
 	if (us < 0) {
 		sb_putc(s, '-');
-		us = -us;
+		m = 0 - m;
 	}
-	sb_printf(s, "%lld.%06lld", (long long)(us / 1000000), (long long)(us % 1000000));
+	sb_printf(s, "%llu.%06llu", (unsigned long long)(m / 1000000),
+		  (unsigned long long)(m % 1000000));
 }
 
 void sb_dur(struct sb *s, int64_t us)

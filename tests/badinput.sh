@@ -61,6 +61,8 @@ case_ read-and-live 2 '-r and -i cannot be used together' -- -r captures/cold-fe
 if [ "$(id -u)" -eq 0 ]; then
 	case_ unknown-interface 1 'nosuchif0: no such device' -- -i nosuchif0
 	case_ unknown-user 1 '-Z nosuchuser0: no such user' -- -r captures/cold-fetch.pcap -Z nosuchuser0
+	# -B is KiB, and libpcap takes bytes in an int: 2097151 KiB is the most it can hold
+	case_ buffer-too-big 2 "bad buffer size '4194304' \(expected 1\.\.2097151\)" -- -i lo -B 4194304 -c 1
 else
 	echo "skip bad-input unknown-interface: needs root (without it the error is about permission)"; s=$((s + 1))
 	echo "skip bad-input unknown-user: needs root"; s=$((s + 1))

@@ -18,8 +18,14 @@ skip() { echo "skip cli $1"; s=$((s + 1)); }
 
 "$bin" --help >"$tmp/help" 2>&1; rc=$?
 check "--help exits 0" [ $rc -eq 0 ]
-for opt in -r -i -D -w -c -s -B -Z -tt -ttt --all --color --max-conns; do
-	check "--help names $opt" grep -q -- "$opt" "$tmp/help"
+# every option getopt accepts (main.c's one table, opt_defs) is in --help
+opts=$(sed -n -e "s/^[[:space:]]*{ '\(.\)', NULL,.*/-\1/p" \
+	-e 's/^[[:space:]]*{ OPT_[A-Z]*, "\([a-z-]*\)",.*/--\1/p' src/main.c)
+check "the option table has the long and short options" sh -c \
+	"[ \$(echo '$opts' | grep -c -- '^--') -ge 12 ] && [ \$(echo '$opts' | grep -c -- '^-[a-zA-Z]\$') -ge 12 ]"
+for opt in $opts; do
+	[ "$opt" = -t ] && opt=-tt # counted: -tt, -ttt
+	check "--help names $opt" grep -q -E -- "(^|[ ,(/])$opt([] =[,)]|\$)" "$tmp/help"
 done
 check "--version" sh -c "'$bin' --version | grep -q -E '^fetchtrace [0-9]+\.[0-9]+\.[0-9]+$'"
 "$bin" -D >"$tmp/devs" 2>&1
@@ -48,6 +54,69 @@ check "-w copy is a real capture of 38 packets" grep -q '^packets: 38 read' "$tm
 "$bin" -r captures/keepalive.pcap -c 5 -w "$tmp/c5.pcap" >/dev/null
 "$bin" -r "$tmp/c5.pcap" >"$tmp/c5"
 check "-c 5 stops after 5 packets (and -w saved 5)" grep -q '^packets: 5 read' "$tmp/c5"
+
+# write errors (issue 9): a failed write to stdout, -w or --har is one line on stderr and exit 1
+# werr DESCRIPTION REGEX ARGS...: fetchtrace ARGS must exit 1 with one stderr line matching REGEX
+werr() {
+	wd=$1 re=$2; shift 2
+	"$@" 2>"$tmp/werr"; rc=$?
+	check "$wd: exit 1 (got $rc)" [ $rc -eq 1 ]
+	check "$wd: one line on stderr matching /$re/" sh -c \
+		"[ \$(wc -l <'$tmp/werr') -eq 1 ] && grep -E -q -- '$re' '$tmp/werr'" ||
+		sed 's/^/  stderr: /' "$tmp/werr"
+}
+if [ -w /dev/full ]; then
+	werr "text to /dev/full" 'standard output: No space left on device' \
+		sh -c "'$bin' -r captures/keepalive.pcap >/dev/full"
+	werr "--json to /dev/full" 'standard output: No space left on device' \
+		sh -c "'$bin' -r captures/keepalive.pcap --json >/dev/full"
+	werr "-q to /dev/full" 'standard output: No space left on device' \
+		sh -c "'$bin' -r captures/keepalive.pcap -q >/dev/full"
+	werr "--help to /dev/full" 'standard output: No space left on device' \
+		sh -c "'$bin' --help >/dev/full"
+	werr "-D to /dev/full" 'standard output: No space left on device' \
+		sh -c "'$bin' -D >/dev/full"
+	werr "-w /dev/full" '^fetchtrace: -w /dev/full: No space left on device$' \
+		sh -c "'$bin' -r captures/keepalive.pcap -q -w /dev/full >/dev/null"
+	werr "--har /dev/full" '^fetchtrace: --har /dev/full: No space left on device$' \
+		sh -c "'$bin' -r captures/keepalive.pcap -q --har /dev/full >/dev/null"
+else
+	skip "write errors: no /dev/full"
+fi
+# a --har file that cannot be created is refused before the capture is read, naming the path once
+werr "--har in a missing directory" '^fetchtrace: --har /nonexistent/dir/x\.har: No such file or directory$' \
+	sh -c "'$bin' -r captures/keepalive.pcap --har /nonexistent/dir/x.har >'$tmp/har-out'"
+check "--har in a missing directory: nothing decoded first" [ ! -s "$tmp/har-out" ]
+werr "-w in a missing directory" '^fetchtrace: -w /nonexistent/dir/x\.pcap: No such file or directory$' \
+	sh -c "'$bin' -r captures/keepalive.pcap -w /nonexistent/dir/x.pcap >'$tmp/w-out'"
+check "-w in a missing directory: nothing decoded first" [ ! -s "$tmp/w-out" ]
+
+# a HAR URL whose target was cut says after how many bytes, and that many bytes are there
+"$bin" -r captures/crafted-http-long-target.pcap -q --har "$tmp/long.har" >/dev/null 2>&1
+if command -v python3 >/dev/null 2>&1; then
+	check "--har: the cut target's comment names the bytes kept" python3 -c '
+import json, re, sys
+e = json.load(open(sys.argv[1]))["log"]["entries"][0]["request"]
+m = re.search(r"the target was cut after (\d+) bytes", e.get("comment", ""))
+url = e["url"]
+kept = len(url) - len("http://www.lab.test")
+sys.exit(not (m and int(m.group(1)) == kept and url.startswith("http://www.lab.test/search?q=")))
+' "$tmp/long.har"
+else
+	skip "--har cut target: python3 not installed"
+fi
+
+# time stamps after 2038, up to 2106 (classic pcap's unsigned 32-bit seconds), as tshark prints them
+"$bin" -tt -r captures/crafted-ts-2106.pcap | awk '/^ *[0-9-]+\.[0-9]+ / { print $1 }' >"$tmp/ts1"
+check "-tt prints 2106's last second" grep -q '^4294967295\.999999$' "$tmp/ts1"
+if command -v tshark >/dev/null 2>&1; then
+	tshark -r captures/crafted-ts-2106.pcap -T fields -e frame.time_epoch 2>/dev/null |
+		sed 's/\([0-9]*\.[0-9]\{6\}\).*/\1/' >"$tmp/ts2"
+	check "-tt time stamps after 2038 equal tshark's frame.time_epoch" \
+		sh -c "[ -s '$tmp/ts2' ] && cmp -s '$tmp/ts1' '$tmp/ts2'"
+else
+	skip "time stamps against tshark: tshark not installed"
+fi
 
 # an unprivileged user gets one line saying what to do
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then

@@ -1,7 +1,9 @@
 #!/bin/sh
 # privs.sh - after a live capture starts, fetchtrace runs as the invoking user (SUDO_UID/
 # SUDO_GID) or the -Z user: real, effective, saved and file-system uid and gid, no root
-# group, no capabilities left, and its -w file belongs to that user.  As root only, in a
+# group, no capabilities left, and its -w file belongs to that user.  A traced command
+# (-- CMD) holds only descriptors 0-2, gets the user's HOME, USER, LOGNAME and SHELL, is
+# stopped by Ctrl-C (exit 130), killed when it ignores SIGTERM, and stopped by -c.  As root only, in a
 # private network namespace (capturing on its loopback); skipped otherwise.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -94,5 +96,115 @@ run() {
 
 run sudo-user env -u SUDO_USER SUDO_UID=$uid SUDO_GID=$gid "$bin" -i lo -w "$tmp/p.pcap"
 run dash-Z env -u SUDO_UID -u SUDO_GID -u SUDO_USER "$bin" -i lo -Z nobody -w "$tmp/p.pcap"
+
+# ---- the traced command (fetchtrace -- CMD): descriptors, environment, signals, -c ----
+
+# waitfor PID SECS: PID's exit status, or 255 (after SIGKILL) when it takes longer than SECS
+waitfor() {
+	i=0
+	while [ -d "/proc/$1" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; do
+		i=$((i + 1))
+		if [ $i -gt $(($2 * 10)) ]; then kill -KILL "$1"; wait "$1"; return 255; fi
+		sleep 0.1
+	done
+	wait "$1"
+}
+# started LABEL: wait until the background fetchtrace ($pid) says it listens
+started() {
+	i=0
+	while ! grep -q 'listening on' "$tmp/err" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$pid" 2>/dev/null; then
+			bad "$1: no 'listening on' within 10 s"; sed 's/^/  /' "$tmp/err"; return 1
+		fi
+		sleep 0.1
+	done
+}
+name=$(getent passwd "$uid" | cut -d: -f1) home=$(getent passwd "$uid" | cut -d: -f6)
+shell=$(getent passwd "$uid" | cut -d: -f7)
+
+# descriptors and environment: only 0-2 are open in the command (not the capture socket,
+# libpcap's eventfd or the -w file), and HOME, USER, LOGNAME, SHELL are the user's, not root's
+# the descriptors of the command itself (ls, exec'd by fetchtrace; its own directory
+# descriptor on /proc/self/fd left out)
+ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" env SUDO_UID=$uid SUDO_GID=$gid \
+	"$bin" -i lo -q -w "$tmp/c.pcap" -- ls -l /proc/self/fd >"$tmp/out" 2>"$tmp/err"
+fds=$(awk '$(NF - 1) == "->" && $NF !~ /^\/proc\/[0-9]+\/fd$/ { printf "%s ", $(NF - 2) }' "$tmp/out")
+if [ "$fds" = "0 1 2 " ]; then ok "command: open descriptors '$fds'"
+else bad "command: open descriptors '$fds', expected only 0 1 2"; grep -- '->' "$tmp/out" | sed 's/^/  /'; fi
+rm -f "$tmp/env"
+# shellcheck disable=SC2016 # the command's shell expands them
+ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" env HOME=/root USER=root LOGNAME=root SHELL=/bin/bash \
+	SUDO_UID=$uid SUDO_GID=$gid "$bin" -i lo -- \
+	sh -c 'printf "%s\n" "$HOME" "$USER" "$LOGNAME" "$SHELL" "$(id -u)" >'"$tmp/env"'; exit 3' \
+	>"$tmp/out" 2>"$tmp/err"; rc=$?
+env=$(tr '\n' ' ' <"$tmp/env" 2>/dev/null)
+if [ "$env" = "$home $name $name $shell $uid " ]; then ok "command: HOME USER LOGNAME SHELL uid '$env'"
+else bad "command: HOME USER LOGNAME SHELL uid '$env', expected '$home $name $name $shell $uid '"; fi
+if [ $rc -eq 3 ]; then ok "command: fetchtrace exits with the command's status (3)"
+else bad "command: exit status $rc, expected the command's 3"; sed 's/^/  /' "$tmp/err"; fi
+
+# Ctrl-C: the command gets SIGINT and fetchtrace exits with its status, 130
+rm -f "$tmp/err"
+ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" "$bin" -i lo -- sleep 100 >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+if started "SIGINT"; then
+	kill -INT "$pid"
+	waitfor "$pid" 10; rc=$?
+	if [ $rc -eq 130 ]; then ok "command: SIGINT ends it, exit status 130"
+	else bad "command: exit status $rc after SIGINT, expected 130"; sed 's/^/  /' "$tmp/err"; fi
+	if grep -q '^packets: ' "$tmp/out"; then ok "command: SIGINT: the summary is printed"
+	else bad "command: SIGINT: no summary"; fi
+fi
+pid=
+
+# a command that ignores SIGTERM is killed, with its process group, a short time later
+rm -f "$tmp/err" "$tmp/pg"
+ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" "$bin" -i lo -- \
+	sh -c 'trap "" TERM; echo $$ >'"$tmp/pg"'; sleep 100; exit 0' >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+# (the command has set its trap once it wrote its pid)
+if started "SIGTERM ignored" && i=0 && while [ ! -s "$tmp/pg" ] && [ $i -lt 100 ]; do
+	i=$((i + 1)); sleep 0.1; done; then
+	t0=$(date +%s)
+	kill -TERM "$pid"
+	waitfor "$pid" 10; rc=$?
+	t=$(($(date +%s) - t0))
+	if [ $rc -eq 137 ] && [ $t -le 5 ]; then ok "command ignoring SIGTERM: killed after ${t} s, exit status 137"
+	else bad "command ignoring SIGTERM: exit status $rc after $t s, expected 137 within 5 s"; fi
+	pg=$(cat "$tmp/pg" 2>/dev/null)
+	# SIGKILLed members may take a moment to go (zombies waiting for init do not count)
+	i=0
+	while :; do
+		left=$(ps -e -o pid=,pgid=,stat= | awk -v g="$pg" '$2 == g && $3 !~ /^Z/ { print $1 }' | tr '\n' ' ')
+		i=$((i + 1))
+		[ -z "$left" ] || [ $i -gt 20 ] && break
+		sleep 0.1
+	done
+	if [ -n "$pg" ] && [ -z "$left" ]; then ok "command ignoring SIGTERM: nothing left of process group $pg"
+	else
+		bad "command ignoring SIGTERM: process group '$pg' still has '$left'"
+		# shellcheck disable=SC2086 # a list of pids
+		kill -KILL $left 2>/dev/null
+	fi
+fi
+pid=
+
+# -c N in command mode: stop after N packets, then stop the command (SIGTERM: 143)
+rm -f "$tmp/err"
+ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" "$bin" -i lo -c 3 udp port 9 -- sleep 100 \
+	>"$tmp/out" 2>"$tmp/err" &
+pid=$!
+if started "-c"; then
+	ip netns exec "$ns" bash -c 'for i in 1 2 3 4 5 6 7 8 9 10; do echo x >/dev/udp/127.0.0.1/9; sleep 0.05; done' 2>/dev/null
+	waitfor "$pid" 10; rc=$?
+	if [ $rc -eq 143 ] && grep -q '^packets: 3 read' "$tmp/out"; then
+		ok "command: -c 3 stops after 3 packets and stops the command (exit status 143)"
+	else
+		bad "command: -c 3: exit status $rc, expected 143, and: $(grep '^packets' "$tmp/out")"
+		sed 's/^/  /' "$tmp/err"
+	fi
+fi
+pid=
 echo "privs: $p passed, $f failed"
 [ $f -eq 0 ]

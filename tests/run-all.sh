@@ -1,6 +1,6 @@
 #!/bin/sh
 # run-all.sh - run every test suite (or the one named) and print one closing line.
-#   sh tests/run-all.sh [unit|golden|public|badinput|har|live]
+#   sh tests/run-all.sh [unit|golden|readme|public|badinput|har|live]
 set -u
 cd "$(dirname "$0")/.." || exit 1
 only=${1:-}
@@ -39,6 +39,7 @@ unit_all() { # each binary prints its own count line; a crash fails the suite
 
 suite unit unit_all
 suite golden sh tests/golden.sh
+suite readme sh tests/readme.sh
 suite exercises sh tests/lab/exercises.sh
 suite public sh tests/public.sh
 suite oracle sh tests/oracle.sh

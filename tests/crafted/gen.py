@@ -883,6 +883,88 @@ def gen_http_tls_split():
     p.write()
 
 
+# ---------------------------------------------------------------------------
+# time stamps at the edges (issue 9, bugs 6 and 15)
+# ---------------------------------------------------------------------------
+
+def dns_pair(ident, name):
+    """A DNS query and its answer, as two frames."""
+    q = dns_hdr(ident, 0) + question(name)
+    a = (dns_hdr(ident, 1, an=1, aa=True, ra=True) + question(name)
+         + rr(b"\xc0\x0c", 1, bytes([192, 0, 2, 80])))
+    return (udp4_frame(CLIENT, RESOLVER, 41000 + ident % 1000, 53, q),
+            udp4_frame(RESOLVER, CLIENT, 53, 41000 + ident % 1000, a))
+
+
+def gen_ts_2106():
+    """Classic pcap's seconds are unsigned 32 bits: the last second of 2037 and the
+    first after 2^31 (2038-01-19), one in 2097 (0xF0000000) and the last one the
+    format holds (0xFFFFFFFF, 2106-02-07 06:28:15 UTC)."""
+    p = Pcap("crafted-ts-2106.pcap")
+    stamps = [(0x7FFFFFFF, 999000), (0x80000000, 1000), (0xF0000000, 0), (0xFFFFFFFF, 999999)]
+    for i, (sec, usec) in enumerate(stamps):
+        q, a = dns_pair(0x2100 + i, dname(b"www", b"lab", b"test"))
+        p.recs.append((sec, usec, q, len(q)))
+        p.recs.append((sec, usec, a, len(a)))
+    p.write()
+
+
+def pcapng_block(btype, body):
+    body += b"\0" * (-len(body) % 4)
+    n = 12 + len(body)
+    return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+
+
+def gen_pcapng_tsresol_seconds():
+    """pcapng with if_tsresol 10^0 (one tick = one second): a time stamp of 2^64 - 1
+    ticks is that many seconds, far past what microseconds in 64 bits hold."""
+    path = os.path.join(OUT_DIR, "crafted-tsresol-seconds.pcapng")
+    shb = pcapng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    # if_tsresol (9), length 1, value 0: 10^-0 s; then opt_endofopt
+    opts = struct.pack("<HHB3x", 9, 1, 0) + struct.pack("<HH", 0, 0)
+    idb = pcapng_block(1, struct.pack("<HHI", 1, 0, 262144) + opts)
+    out = shb + idb
+    ticks = [1700000000, 1700000001, 0x7FFFFFFF, 0x00000918_4E72A000, 0x7FFFFFFF_FFFFFFFF,
+             0x80000000_00000000, 0xFFFFFFFF_FFFFFFFF, 1700000002]
+    n = 0
+    for i, t in enumerate(ticks):
+        for frame in dns_pair(0x5100 + i, dname(b"www", b"lab", b"test")):
+            out += pcapng_block(6, struct.pack("<IIIII", 0, t >> 32, t & 0xFFFFFFFF,
+                                               len(frame), len(frame)) + frame)
+            n += 1
+    with open(path, "wb") as f:
+        f.write(out)
+    print("wrote %s (%d packets)" % (os.path.relpath(path), n))
+
+
+def gen_http_long_target():
+    """A GET whose target (300 bytes) is longer than the 160 the HAR URL keeps
+    (TL_TARGET): the HAR entry says where it was cut."""
+    p = Pcap("crafted-http-long-target.pcap")
+    cp, c, s = 49100, 5000, 9000
+
+    def C2S(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + seq, s + ack, flags, 502, data), gap_us=gap)
+
+    def S2C(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s + seq, c + ack, flags, 509, data), gap_us=gap)
+
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c, 0, "S", 64240, options=SYN_OPTS))
+    p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s, c + 1, "SA", 65160, options=SYN_OPTS))
+    C2S(1, 1, "A")
+    target = b"/search?q=" + b"abcdefghij" * 29  # 300 bytes
+    req = b"GET " + target + b" HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"
+    C2S(1, 1, "PA", req)
+    n = 1 + len(req)
+    resp = http_response(200, b"r")
+    S2C(1, n, "PA", resp)
+    C2S(n, 201, "A")
+    C2S(n, 201, "FA", gap=1000)
+    S2C(201, n + 1, "FA")
+    C2S(n + 1, 202, "A")
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -896,3 +978,6 @@ if __name__ == "__main__":
     gen_dns_tcp_rdata()
     gen_dns_rdata_edges()
     gen_http_tls_split()
+    gen_ts_2106()
+    gen_pcapng_tsresol_seconds()
+    gen_http_long_target()

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "capture.h"
 #include "pkt.h"
 #include "trace.h"
 
@@ -43,9 +44,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (t) {
 			struct pcap_pkthdr *h;
 			const u_char *pd;
-			for (int n = 0; n < MAX_PACKETS && pcap_next_ex(p, &h, &pd) == 1; n++)
-				trace_packet(t, dlt, pd, h->caplen, h->len,
-					     (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec);
+			/* time stamps as capture.c makes them: a classic pcap's fields are
+			 * unsigned 32 bits, pcapng's may be anything (saturated) */
+			bool ts32 = pcap_major_version(p) == 2;
+			for (int n = 0; n < MAX_PACKETS && pcap_next_ex(p, &h, &pd) == 1; n++) {
+				int64_t sec = ts32 ? (int64_t)(uint32_t)h->ts.tv_sec : (int64_t)h->ts.tv_sec;
+				int64_t usec = ts32 ? (int64_t)(uint32_t)h->ts.tv_usec
+						    : (int64_t)h->ts.tv_usec;
+				trace_packet(t, dlt, pd, h->caplen, h->len, cap_ts_us(sec, usec));
+			}
 			trace_finish(t);
 		}
 	}

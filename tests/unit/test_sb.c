@@ -77,6 +77,13 @@ int main(void)
 	sb_init(&s, buf, sizeof(buf));
 	sb_secs(&s, -10);
 	CHECK_EQ_STR(buf, "-0.000010");
+	/* the extremes: no signed overflow negating INT64_MIN (issue 9) */
+	sb_init(&s, buf, sizeof(buf));
+	sb_secs(&s, INT64_MIN);
+	CHECK_EQ_STR(buf, "-9223372036854.775808");
+	sb_init(&s, buf, sizeof(buf));
+	sb_secs(&s, INT64_MAX);
+	CHECK_EQ_STR(buf, "9223372036854.775807");
 	sb_init(&s, buf, sizeof(buf));
 	sb_dur(&s, 430);
 	CHECK_EQ_STR(buf, "0.43 ms");
