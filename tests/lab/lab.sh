@@ -6,7 +6,7 @@
 #   bash tests/lab/lab.sh status   exit 0 when it is up and healthy
 #
 # Root only.  Installs what it needs with apt-get (nsd, unbound, nginx-light,
-# caddy, openssl, iproute2, curl, bind9-dnsutils for dig).  Every server runs in its own namespace;
+# caddy, apache2-bin, openssl, iproute2, curl, bind9-dnsutils for dig).  Every server runs in its own namespace;
 # the pids it starts are recorded in $LAB_STATE/pids and `down` ends exactly
 # those (after checking each is still the process it started), never
 # anything found by name.  No packet leaves the namespaces: ftnet-router,
@@ -30,6 +30,7 @@ install_pkgs() {
 	[ -x /usr/sbin/unbound ] || need="$need unbound"
 	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need="$need nginx-light"
 	command -v caddy >/dev/null 2>&1 || need="$need caddy"
+	[ -x /usr/sbin/apache2 ] && [ -f /usr/lib/apache2/modules/mod_http2.so ] || need="$need apache2-bin"
 	command -v openssl >/dev/null 2>&1 || need="$need openssl"
 	command -v curl >/dev/null 2>&1 || need="$need curl"
 	command -v dig >/dev/null 2>&1 || need="$need bind9-dnsutils"
@@ -135,7 +136,7 @@ status() { # quiet; 0 when every namespace and every recorded server is there
 		pid_is_ours "$pid" "$ns" "$comm" || return 1
 		n=$((n + 1))
 	done
-	[ "$n" -eq 6 ]
+	[ "$n" -eq 7 ]
 }
 
 anything_there() {
@@ -158,7 +159,9 @@ fetchtrace lab (state in $S):
   $NS_ROOT     $IF_ROOT     $ROOT4 $ROOT6        nsd: . (a.root-servers.net), delegates com.
   $NS_COM      $IF_COM      $COM4 $COM6        nsd: com. (a.gtld-servers.net), delegates example.com.
   $NS_EXAMPLE  $IF_EXAMPLE  $EXAMPLE4 $EXAMPLE6        nsd: example.com. (ns1.example.com)
-  $NS_WEB      $IF_WEB      $WEB4 $WEB6        nginx: www.example.com, http :80, https :443 (h2), h2c :8080
+  $NS_WEB      $IF_WEB      $WEB4 $WEB6        nginx: www.example.com, http :80, https :443 (h2), h2c :8080,
+                                                             https :8443 (RSA certificate)
+                                                             apache2: http :8000, Upgrade: h2c
                  $IF_WEB      $FALLBACK4 $FALLBACK6        nginx: fallback.example.com, https :443 only (no UDP)
                  $IF_WEB      $H3_4 $H3_6        caddy: h3.example.com, https :443 TCP and HTTP/3 on UDP :443
   (resolver)                  $RES_LAN4:443 [$RES_LAN6]:443   unbound: DNS over HTTPS, https://dns.example.com/dns-query
@@ -187,7 +190,7 @@ up() {
 	install_pkgs
 	local t0=$SECONDS
 	mkdir -p "$S/pids" "$S/log" "$S/zones" "$S/tls" "$S/unbound" \
-		"$S/nginx/www/img" "$S/nginx/tmp" "$S/nginx/tls" "$S/caddy/tls" "$S/caddy/data"
+		"$S/nginx/www/img" "$S/nginx/tmp" "$S/nginx/tls" "$S/caddy/tls" "$S/caddy/data" "$S/apache2"
 	chmod 755 "$S" "$S/nginx" "$S/nginx/www" "$S/nginx/www/img"
 	chmod 1777 "$S/nginx/tmp"
 	# If anything below fails, leave nothing half built.
@@ -285,6 +288,13 @@ up() {
 	openssl x509 -req -in "$T/www.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" -CAcreateserial \
 		-days 30 -extfile "$T/ext.cnf" -out "$T/www.example.com.crt" >/dev/null 2>&1 ||
 		die "openssl: server certificate"
+	# the same names with an RSA key (nginx on 8443: RSA key exchange, CBC suites)
+	openssl req -new -newkey rsa:2048 -nodes -subj /CN=www.example.com \
+		-keyout "$T/www.example.com-rsa.key" -out "$T/www-rsa.csr" >/dev/null 2>&1 ||
+		die "openssl: server RSA key"
+	openssl x509 -req -in "$T/www-rsa.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" -CAcreateserial \
+		-days 30 -extfile "$T/ext.cnf" -out "$T/www.example.com-rsa.crt" >/dev/null 2>&1 ||
+		die "openssl: server RSA certificate"
 	# the resolver's DNS-over-HTTPS certificate
 	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 		-subj /CN=dns.example.com -keyout "$T/dns.example.com.key" -out "$T/dns.csr" \
@@ -305,7 +315,8 @@ up() {
 	start unbound "$NS_RESOLVER" unbound /usr/sbin/unbound -d -c "$S/unbound/unbound.conf"
 
 	log "web servers (nginx; caddy for HTTP/3)"
-	cp "$T/www.example.com.crt" "$T/www.example.com.key" "$S/nginx/tls/"
+	cp "$T/www.example.com.crt" "$T/www.example.com.key" "$T/www.example.com-rsa.crt" \
+		"$T/www.example.com-rsa.key" "$S/nginx/tls/"
 	local W=$S/nginx/www
 	cat >"$W/index.html" <<'HTML'
 <!DOCTYPE html>
@@ -347,6 +358,13 @@ HTML
 	start caddy "$NS_WEB" caddy env HOME="$C" XDG_DATA_HOME="$C/data" XDG_CONFIG_HOME="$C/data" \
 		"$(command -v caddy)" run --adapter caddyfile --config "$C/Caddyfile"
 
+	# Apache (mod_http2): cleartext HTTP/2 by `Upgrade: h2c` on port 8000.
+	sed -e "s|@DIR@|$S/apache2|g" -e "s|@WWW@|$W|g" -e "s|@WEB4@|$WEB4|g" -e "s|@WEB6@|$WEB6|g" \
+		"$HERE/conf/apache2.conf.in" >"$S/apache2/apache2.conf"
+	/usr/sbin/apache2 -d "$S/apache2" -f "$S/apache2/apache2.conf" -t >"$S/log/apache2-t.out" 2>&1 ||
+		{ tail -5 "$S/log/apache2-t.out" >&2; die "apache2 -t"; }
+	start apache2 "$NS_WEB" apache2 /usr/sbin/apache2 -d "$S/apache2" -f "$S/apache2/apache2.conf" -DFOREGROUND
+
 	log "waiting for the servers"
 	# Each authoritative server is asked for its own zone's SOA, from the
 	# resolver's namespace (the resolver itself is only checked to be
@@ -361,6 +379,7 @@ HTML
 			ip netns exec "$NS_RESOLVER" ss -ltnH "src $RES_LAN4:443" | grep -q . &&
 			ip netns exec "$NS_WEB" ss -lunH "src $H3_4:443" | grep -q . &&
 			ip netns exec "$NS_WEB" curl -s -o /dev/null --max-time 2 "http://$WEB4/" &&
+			ip netns exec "$NS_WEB" curl -s -o /dev/null --max-time 2 "http://$WEB4:8000/" &&
 			ip netns exec "$NS_WEB" curl -s -o /dev/null --max-time 2 --cacert "$T/ca.crt" \
 				--resolve "www.example.com:443:[$WEB6]" https://www.example.com/
 	}
@@ -370,7 +389,8 @@ HTML
 		sleep 0.25
 	done
 	if [ -z "$ok" ]; then
-		for f in "$S"/log/*.out "$S"/nsd-*/nsd.log "$S/unbound/unbound.log" "$S/nginx/error.log" "$S/caddy/caddy.log"; do
+		for f in "$S"/log/*.out "$S"/nsd-*/nsd.log "$S/unbound/unbound.log" "$S/nginx/error.log" \
+			"$S/caddy/caddy.log" "$S/apache2/error.log"; do
 			[ -s "$f" ] && { echo "--- $f"; tail -5 "$f"; } >&2
 		done
 		die "the lab servers did not come up"

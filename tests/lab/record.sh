@@ -40,7 +40,12 @@
 #   lab-tls12-chacha     curl --tls-max 1.2 --ciphers ECDHE-ECDSA-CHACHA20-POLY1305 https://www.example.com/
 #   lab-h2-chromium      headless Chromium loads https://www.example.com/ (HTTP/2, 4 requests)
 #   lab-doh              curl --doh-url https://dns.example.com/dns-query https://www.example.com/
+#   lab-tls13-chacha     curl --tlsv1.3 --tls13-ciphers TLS_CHACHA20_POLY1305_SHA256 https://www.example.com/
+#   lab-tls12-rsa        curl --tls-max 1.2 --ciphers AES128-GCM-SHA256 https://www.example.com:8443/ (RSA key exchange)
+#   lab-tls12-cbc        curl --tls-max 1.2 --ciphers ECDHE-RSA-AES128-SHA256 https://www.example.com:8443/
+#   lab-tls13-keyupdate  openssl s_client, HTTP/1.1: GET /, KeyUpdate (update_requested), GET /style.css
 #   lab-h2c              curl --http2-prior-knowledge http://www.example.com:8080/ (cleartext: no keys)
+#   lab-h2c-upgrade      curl --http2 http://www.example.com:8000/ and /style.css (Apache: Upgrade: h2c)
 #   lab-h2-wrongkeys.keys  lab-h2-curl.keys with every secret written backwards (no pcap)
 #   lab-h3-chromium      headless Chromium, QUIC forced, loads https://h3.example.com/ from Caddy;
 #                        also lab-h3-chromium.access.log, Caddy's access log (JSON lines)
@@ -268,10 +273,31 @@ record_keys() {
 		--ciphers ECDHE-ECDSA-CHACHA20-POLY1305 -o /dev/null https://www.example.com/
 	rec lab-doh "" -- curl -sS --max-time 30 --cacert "$caf" \
 		--doh-url https://dns.example.com/dns-query -o /dev/null https://www.example.com/
+	rec lab-tls13-chacha "" -- curl -sS --max-time 30 --cacert "$caf" --tlsv1.3 \
+		--tls13-ciphers TLS_CHACHA20_POLY1305_SHA256 -o /dev/null https://www.example.com/
+	rec lab-tls12-rsa "" -- curl -sS --max-time 30 --cacert "$caf" --tls-max 1.2 \
+		--ciphers AES128-GCM-SHA256 -o /dev/null https://www.example.com:8443/
+	rec lab-tls12-cbc "" -- curl -sS --max-time 30 --cacert "$caf" --tls-max 1.2 \
+		--ciphers ECDHE-RSA-AES128-SHA256 -o /dev/null https://www.example.com:8443/
+	# A TLS 1.3 KeyUpdate: s_client sends one for a line "K" (and asks the
+	# server to update too); HTTP/1.1 before and after it on one connection.
+	# s_client writes the key log only with -keylogfile.
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	rec lab-tls13-keyupdate "" -- sh -c '
+		req() { printf "GET %s HTTP/1.1\r\nHost: www.example.com\r\nConnection: %s\r\n\r\n" "$1" "$2"; }
+		{ req / keep-alive; sleep 0.5; echo K; sleep 0.5; req /style.css close; sleep 1; } |
+		openssl s_client -connect www.example.com:443 -servername www.example.com -tls1_3 \
+			-alpn http/1.1 -CAfile "$1" -keylogfile "$SSLKEYLOGFILE" -verify_return_error' sh "$caf"
+	grep -q 'KEYUPDATE' "$tmp/lab-tls13-keyupdate.out" ||
+		{ tail -20 "$tmp/lab-tls13-keyupdate.out" >&2; die "lab-tls13-keyupdate: no KeyUpdate sent"; }
+	grep -c '^HTTP/1.1 200' "$tmp/lab-tls13-keyupdate.out" | grep -qx 2 ||
+		{ tail -20 "$tmp/lab-tls13-keyupdate.out" >&2; die "lab-tls13-keyupdate: not two responses"; }
 	# one request: curl 7.88's second request on a reused prior-knowledge
 	# connection fails ("Error in the HTTP2 framing layer", exit 16)
 	rec lab-h2c "" -- curl -sS --max-time 30 --http2-prior-knowledge -o /dev/null \
 		http://www.example.com:8080/
+	rec lab-h2c-upgrade "" -- curl -sS --max-time 30 --http2 -o /dev/null -o /dev/null \
+		http://www.example.com:8000/ http://www.example.com:8000/style.css
 
 	chrome lab-h2-chromium www.example.com --disable-quic --dump-dom https://www.example.com/
 	rec lab-h2-chromium "" -- "${chrome[@]}"
