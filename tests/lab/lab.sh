@@ -6,7 +6,7 @@
 #   bash tests/lab/lab.sh status   exit 0 when it is up and healthy
 #
 # Root only.  Installs what it needs with apt-get (nsd, unbound, nginx-light,
-# caddy, apache2-bin, openssl, iproute2, curl, bind9-dnsutils for dig).  Every server runs in its own namespace;
+# caddy, apache2-bin, openssl, iproute2, ethtool, curl, bind9-dnsutils for dig).  Every server runs in its own namespace;
 # the pids it starts are recorded in $LAB_STATE/pids and `down` ends exactly
 # those (after checking each is still the process it started), never
 # anything found by name.  No packet leaves the namespaces: ftnet-router,
@@ -35,6 +35,9 @@ install_pkgs() {
 	command -v curl >/dev/null 2>&1 || need="$need curl"
 	command -v dig >/dev/null 2>&1 || need="$need bind9-dnsutils"
 	command -v ss >/dev/null 2>&1 || need="$need iproute2"
+	# ethtool turns segmentation offloads off on the lab's links (wire-sized
+	# segments in captures, not 2-3 KiB GSO super-packets)
+	command -v ethtool >/dev/null 2>&1 || need="$need ethtool"
 	[ -n "$need" ] || return 0
 	command -v apt-get >/dev/null 2>&1 || die "missing:$need (and no apt-get to install them)"
 	log "installing:$need"

@@ -45,7 +45,7 @@
 #   lab-tls12-cbc        curl --tls-max 1.2 --ciphers ECDHE-RSA-AES128-SHA256 https://www.example.com:8443/
 #   lab-tls13-keyupdate  openssl s_client, HTTP/1.1: GET /, KeyUpdate (update_requested), GET /style.css
 #   lab-h2c              curl --http2-prior-knowledge http://www.example.com:8080/ (cleartext: no keys)
-#   lab-h2c-upgrade      curl --http2 http://www.example.com:8000/ and /style.css (Apache: Upgrade: h2c)
+#   lab-h2c-upgrade      curl --http2 http://www.example.com:8000/ (Apache: Upgrade: h2c)
 #   lab-h2-wrongkeys.keys  lab-h2-curl.keys with every secret written backwards (no pcap)
 #   lab-h3-chromium      headless Chromium, QUIC forced, loads https://h3.example.com/ from Caddy;
 #                        also lab-h3-chromium.access.log, Caddy's access log (JSON lines)
@@ -296,8 +296,10 @@ record_keys() {
 	# connection fails ("Error in the HTTP2 framing layer", exit 16)
 	rec lab-h2c "" -- curl -sS --max-time 30 --http2-prior-knowledge -o /dev/null \
 		http://www.example.com:8080/
-	rec lab-h2c-upgrade "" -- curl -sS --max-time 30 --http2 -o /dev/null -o /dev/null \
-		http://www.example.com:8000/ http://www.example.com:8000/style.css
+	# one request: Apache ends an upgraded connection with GOAWAY once the
+	# upgraded request is answered, and curl 7.88 sometimes sends a second
+	# request into it anyway (exit 16)
+	rec lab-h2c-upgrade "" -- curl -sS --max-time 30 --http2 -o /dev/null http://www.example.com:8000/
 
 	chrome lab-h2-chromium www.example.com --disable-quic --dump-dom https://www.example.com/
 	rec lab-h2-chromium "" -- "${chrome[@]}"
