@@ -47,6 +47,7 @@
 #   lab-h2c              curl --http2-prior-knowledge http://www.example.com:8080/ (cleartext: no keys)
 #   lab-h2c-upgrade      curl --http2 http://www.example.com:8000/ (Apache: Upgrade: h2c)
 #   lab-h2-wrongkeys.keys  lab-h2-curl.keys with every secret written backwards (no pcap)
+#   lab-altsvc           curl --http2 https://h3.example.com/ over TCP: Caddy's Alt-Svc: h3=":443"
 #   lab-h3-chromium      headless Chromium, QUIC forced, loads https://h3.example.com/ from Caddy;
 #                        also lab-h3-chromium.access.log, Caddy's access log (JSON lines)
 #   lab-quic-fallback    headless Chromium loads https://fallback.example.com/ (HTTPS record alpn h3,h2;
@@ -306,14 +307,21 @@ record_keys() {
 	grep -q 'Hello from www.example.com' "$tmp/lab-h2-chromium.out" ||
 		{ tail -20 "$tmp/lab-h2-chromium.out" >&2; die "lab-h2-chromium: the page did not load"; }
 
-	: >"$LAB_STATE/caddy/access.log"
+	rec lab-altsvc "" -- curl -sS --max-time 30 --cacert "$caf" --http2 -o /dev/null https://h3.example.com/
+
+	# Caddy's access log of this run only: the lines after its present end
+	# (truncating it would leave Caddy writing at its old offset)
+	local alog=$LAB_STATE/caddy/access.log off
+	off=$(stat -c %s "$alog" 2>/dev/null || echo 0)
 	chrome lab-h3-chromium h3.example.com --enable-quic \
 		--origin-to-force-quic-on=h3.example.com:443 --dump-dom https://h3.example.com/
 	rec lab-h3-chromium "" -- "${chrome[@]}"
 	grep -q 'Hello from www.example.com' "$tmp/lab-h3-chromium.out" ||
 		{ tail -20 "$tmp/lab-h3-chromium.out" >&2; die "lab-h3-chromium: the page did not load"; }
 	sleep 1
-	cp "$LAB_STATE/caddy/access.log" "$OUT/lab-h3-chromium.access.log" || die "no caddy access log"
+	tail -c +$((off + 1)) "$alog" >"$OUT/lab-h3-chromium.access.log" || die "no caddy access log"
+	grep -q '"proto":"HTTP/3.0"' "$OUT/lab-h3-chromium.access.log" ||
+		die "lab-h3-chromium: no HTTP/3 request in Caddy's access log"
 	recorded="$recorded lab-h3-chromium.access.log"
 
 	chrome lab-quic-fallback fallback.example.com --enable-quic --dump-dom https://fallback.example.com/
