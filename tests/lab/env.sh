@@ -34,3 +34,5 @@ ROOT4=198.51.100.11       ROOT6=2001:db8:2::11      # a.root-servers.net
 COM4=198.51.100.12        COM6=2001:db8:2::12       # a.gtld-servers.net
 EXAMPLE4=198.51.100.13    EXAMPLE6=2001:db8:2::13   # ns1.example.com
 WEB4=198.51.100.80        WEB6=2001:db8:2::80       # www.example.com
+FALLBACK4=198.51.100.81   FALLBACK6=2001:db8:2::81  # fallback.example.com (nginx, no UDP 443)
+H3_4=198.51.100.83        H3_6=2001:db8:2::83       # h3.example.com (caddy: TCP and UDP 443)

@@ -6,7 +6,7 @@
 #   bash tests/lab/lab.sh status   exit 0 when it is up and healthy
 #
 # Root only.  Installs what it needs with apt-get (nsd, unbound, nginx-light,
-# openssl, iproute2, curl, bind9-dnsutils for dig).  Every server runs in its own namespace;
+# caddy, apache2-bin, openssl, iproute2, ethtool, curl, bind9-dnsutils for dig).  Every server runs in its own namespace;
 # the pids it starts are recorded in $LAB_STATE/pids and `down` ends exactly
 # those (after checking each is still the process it started), never
 # anything found by name.  No packet leaves the namespaces: ftnet-router,
@@ -29,10 +29,15 @@ install_pkgs() {
 	[ -x /usr/sbin/nsd ] || need="$need nsd"
 	[ -x /usr/sbin/unbound ] || need="$need unbound"
 	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need="$need nginx-light"
+	command -v caddy >/dev/null 2>&1 || need="$need caddy"
+	[ -x /usr/sbin/apache2 ] && [ -f /usr/lib/apache2/modules/mod_http2.so ] || need="$need apache2-bin"
 	command -v openssl >/dev/null 2>&1 || need="$need openssl"
 	command -v curl >/dev/null 2>&1 || need="$need curl"
 	command -v dig >/dev/null 2>&1 || need="$need bind9-dnsutils"
 	command -v ss >/dev/null 2>&1 || need="$need iproute2"
+	# ethtool turns segmentation offloads off on the lab's links (wire-sized
+	# segments in captures, not 2-3 KiB GSO super-packets)
+	command -v ethtool >/dev/null 2>&1 || need="$need ethtool"
 	[ -n "$need" ] || return 0
 	command -v apt-get >/dev/null 2>&1 || die "missing:$need (and no apt-get to install them)"
 	log "installing:$need"
@@ -134,7 +139,7 @@ status() { # quiet; 0 when every namespace and every recorded server is there
 		pid_is_ours "$pid" "$ns" "$comm" || return 1
 		n=$((n + 1))
 	done
-	[ "$n" -eq 5 ]
+	[ "$n" -eq 7 ]
 }
 
 anything_there() {
@@ -157,11 +162,17 @@ fetchtrace lab (state in $S):
   $NS_ROOT     $IF_ROOT     $ROOT4 $ROOT6        nsd: . (a.root-servers.net), delegates com.
   $NS_COM      $IF_COM      $COM4 $COM6        nsd: com. (a.gtld-servers.net), delegates example.com.
   $NS_EXAMPLE  $IF_EXAMPLE  $EXAMPLE4 $EXAMPLE6        nsd: example.com. (ns1.example.com)
-  $NS_WEB      $IF_WEB      $WEB4 $WEB6        nginx: www.example.com, http :80, https :443
+  $NS_WEB      $IF_WEB      $WEB4 $WEB6        nginx: www.example.com, http :80, https :443 (h2), h2c :8080,
+                                                             https :8443 (RSA certificate)
+                                                             apache2: http :8000, Upgrade: h2c
+                 $IF_WEB      $FALLBACK4 $FALLBACK6        nginx: fallback.example.com, https :443 only (no UDP)
+                 $IF_WEB      $H3_4 $H3_6        caddy: h3.example.com, https :443 TCP and HTTP/3 on UDP :443
+  (resolver)                  $RES_LAN4:443 [$RES_LAN6]:443   unbound: DNS over HTTPS, https://dns.example.com/dns-query
   $NS_ROUTER   br-lan        $ROUTER_LAN4  $ROUTER_LAN6         client LAN 203.0.113.0/24 2001:db8:1::/64
                  br-net        $ROUTER_NET4 $ROUTER_NET6         server LAN 198.51.100.0/24 2001:db8:2::/64
   names: www.example.com A $WEB4 AAAA $WEB6; alias.example.com CNAME www;
-         v4only (A only), v6only (AAAA only), mail, txt (TXT); others NXDOMAIN
+         v4only (A only), v6only (AAAA only), mail, txt (TXT); fallback (HTTPS alpn h3,h2);
+         h3 (caddy); dns (the resolver's DoH); others NXDOMAIN
   lab CA: $S/tls/ca.crt   (curl --cacert $S/tls/ca.crt https://www.example.com/)
   try:    tests/lab/fetch.sh --resolver -- curl -sS -o /dev/null http://www.example.com/
           ip netns exec $NS_CLIENT curl http://www.example.com/
@@ -182,7 +193,7 @@ up() {
 	install_pkgs
 	local t0=$SECONDS
 	mkdir -p "$S/pids" "$S/log" "$S/zones" "$S/tls" "$S/unbound" \
-		"$S/nginx/www/img" "$S/nginx/tmp" "$S/nginx/tls"
+		"$S/nginx/www/img" "$S/nginx/tmp" "$S/nginx/tls" "$S/caddy/tls" "$S/caddy/data" "$S/apache2"
 	chmod 755 "$S" "$S/nginx" "$S/nginx/www" "$S/nginx/www/img"
 	chmod 1777 "$S/nginx/tmp"
 	# If anything below fails, leave nothing half built.
@@ -236,6 +247,10 @@ up() {
 	link "$NS_COM"      "$IF_COM"     p-com     br-net "$COM4"     "$COM6"     "$ROUTER_NET4" "$ROUTER_NET6"
 	link "$NS_EXAMPLE"  "$IF_EXAMPLE" p-example br-net "$EXAMPLE4" "$EXAMPLE6" "$ROUTER_NET4" "$ROUTER_NET6"
 	link "$NS_WEB"      "$IF_WEB"     p-web     br-net "$WEB4"     "$WEB6"     "$ROUTER_NET4" "$ROUTER_NET6"
+	ip -n "$NS_WEB" addr add "$FALLBACK4/24" dev "$IF_WEB"
+	ip -n "$NS_WEB" addr add "$FALLBACK6/64" dev "$IF_WEB" nodad
+	ip -n "$NS_WEB" addr add "$H3_4/24" dev "$IF_WEB"
+	ip -n "$NS_WEB" addr add "$H3_6/64" dev "$IF_WEB" nodad
 
 	# The client's /etc/resolv.conf and /etc/hosts (ip netns exec bind-mounts them).
 	mkdir -p "/etc/netns/$NS_CLIENT"
@@ -263,13 +278,6 @@ up() {
 	start nsd-com "$NS_COM" nsd /usr/sbin/nsd -d -c "$S/nsd-com/nsd.conf"
 	start nsd-example "$NS_EXAMPLE" nsd /usr/sbin/nsd -d -c "$S/nsd-example/nsd.conf"
 
-	log "recursive resolver (unbound)"
-	cp "$HERE/conf/root.hints" "$S/unbound/root.hints"
-	sed -e "s|@DIR@|$S/unbound|g" -e "s|@HINTS@|$S/unbound/root.hints|g" \
-		"$HERE/conf/unbound.conf.in" >"$S/unbound/unbound.conf"
-	/usr/sbin/unbound-checkconf "$S/unbound/unbound.conf" >/dev/null || die "unbound-checkconf"
-	start unbound "$NS_RESOLVER" unbound /usr/sbin/unbound -d -c "$S/unbound/unbound.conf"
-
 	log "lab CA and web server (nginx)"
 	local T=$S/tls
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
@@ -279,12 +287,39 @@ up() {
 	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 		-subj /CN=www.example.com -keyout "$T/www.example.com.key" -out "$T/www.csr" \
 		>/dev/null 2>&1 || die "openssl: server key"
-	printf 'subjectAltName=DNS:www.example.com,DNS:example.com,DNS:alias.example.com,DNS:v4only.example.com,DNS:v6only.example.com\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$T/ext.cnf"
+	printf 'subjectAltName=DNS:www.example.com,DNS:example.com,DNS:alias.example.com,DNS:v4only.example.com,DNS:v6only.example.com,DNS:fallback.example.com,DNS:h3.example.com\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$T/ext.cnf"
 	openssl x509 -req -in "$T/www.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" -CAcreateserial \
 		-days 30 -extfile "$T/ext.cnf" -out "$T/www.example.com.crt" >/dev/null 2>&1 ||
 		die "openssl: server certificate"
+	# the same names with an RSA key (nginx on 8443: RSA key exchange, CBC suites)
+	openssl req -new -newkey rsa:2048 -nodes -subj /CN=www.example.com \
+		-keyout "$T/www.example.com-rsa.key" -out "$T/www-rsa.csr" >/dev/null 2>&1 ||
+		die "openssl: server RSA key"
+	openssl x509 -req -in "$T/www-rsa.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" -CAcreateserial \
+		-days 30 -extfile "$T/ext.cnf" -out "$T/www.example.com-rsa.crt" >/dev/null 2>&1 ||
+		die "openssl: server RSA certificate"
+	# the resolver's DNS-over-HTTPS certificate
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-subj /CN=dns.example.com -keyout "$T/dns.example.com.key" -out "$T/dns.csr" \
+		>/dev/null 2>&1 || die "openssl: resolver key"
+	printf 'subjectAltName=DNS:dns.example.com,IP:%s,IP:%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+		"$RES_LAN4" "$RES_LAN6" >"$T/dns-ext.cnf"
+	openssl x509 -req -in "$T/dns.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" -CAcreateserial \
+		-days 30 -extfile "$T/dns-ext.cnf" -out "$T/dns.example.com.crt" >/dev/null 2>&1 ||
+		die "openssl: resolver certificate"
 	chmod 644 "$T/ca.crt"
-	cp "$T/www.example.com.crt" "$T/www.example.com.key" "$S/nginx/tls/"
+	cp "$T/dns.example.com.crt" "$T/dns.example.com.key" "$S/unbound/"
+
+	log "recursive resolver (unbound, DNS over HTTPS too)"
+	cp "$HERE/conf/root.hints" "$S/unbound/root.hints"
+	sed -e "s|@DIR@|$S/unbound|g" -e "s|@HINTS@|$S/unbound/root.hints|g" \
+		"$HERE/conf/unbound.conf.in" >"$S/unbound/unbound.conf"
+	/usr/sbin/unbound-checkconf "$S/unbound/unbound.conf" >/dev/null || die "unbound-checkconf"
+	start unbound "$NS_RESOLVER" unbound /usr/sbin/unbound -d -c "$S/unbound/unbound.conf"
+
+	log "web servers (nginx; caddy for HTTP/3)"
+	cp "$T/www.example.com.crt" "$T/www.example.com.key" "$T/www.example.com-rsa.crt" \
+		"$T/www.example.com-rsa.key" "$S/nginx/tls/"
 	local W=$S/nginx/www
 	cat >"$W/index.html" <<'HTML'
 <!DOCTYPE html>
@@ -305,12 +340,33 @@ HTML
 		printf 'line %03d: fetchtrace lab text, gzip-compressed by nginx on request\n' "$i"
 	done >"$W/lines.txt"
 	chmod -R a+rX "$W"
-	sed -e "s|@WEB4@|$WEB4|g" -e "s|@WEB6@|$WEB6|g" "$HERE/conf/nginx.conf.in" >"$S/nginx/nginx.conf"
+	sed -e "s|@WEB4@|$WEB4|g" -e "s|@WEB6@|$WEB6|g" -e "s|@FALLBACK4@|$FALLBACK4|g" \
+		-e "s|@FALLBACK6@|$FALLBACK6|g" "$HERE/conf/nginx.conf.in" >"$S/nginx/nginx.conf"
 	local NGINX
 	NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 	ip netns exec "$NS_WEB" "$NGINX" -t -q -p "$S/nginx/" -c "$S/nginx/nginx.conf" \
 		-e "$S/nginx/error.log" || die "nginx -t"
 	start nginx "$NS_WEB" nginx "$NGINX" -p "$S/nginx/" -c "$S/nginx/nginx.conf" -e "$S/nginx/error.log"
+	# Caddy: h3.example.com on addresses of its own (TCP and UDP 443: HTTP/3),
+	# the same files and certificate; its home and data in $S/caddy (no ACME,
+	# no admin endpoint).
+	local C=$S/caddy
+	cp "$T/www.example.com.crt" "$T/www.example.com.key" "$C/tls/"
+	ln -s "$W" "$C/www"
+	sed -e "s|@DIR@|$C|g" -e "s|@H3_4@|$H3_4|g" -e "s|@H3_6@|$H3_6|g" \
+		"$HERE/conf/Caddyfile.in" >"$C/Caddyfile"
+	env HOME="$C" XDG_DATA_HOME="$C/data" XDG_CONFIG_HOME="$C/data" \
+		caddy validate --adapter caddyfile --config "$C/Caddyfile" >"$S/log/caddy-validate.out" 2>&1 ||
+		{ tail -5 "$S/log/caddy-validate.out" >&2; die "caddy validate"; }
+	start caddy "$NS_WEB" caddy env HOME="$C" XDG_DATA_HOME="$C/data" XDG_CONFIG_HOME="$C/data" \
+		"$(command -v caddy)" run --adapter caddyfile --config "$C/Caddyfile"
+
+	# Apache (mod_http2): cleartext HTTP/2 by `Upgrade: h2c` on port 8000.
+	sed -e "s|@DIR@|$S/apache2|g" -e "s|@WWW@|$W|g" -e "s|@WEB4@|$WEB4|g" -e "s|@WEB6@|$WEB6|g" \
+		"$HERE/conf/apache2.conf.in" >"$S/apache2/apache2.conf"
+	/usr/sbin/apache2 -d "$S/apache2" -f "$S/apache2/apache2.conf" -t >"$S/log/apache2-t.out" 2>&1 ||
+		{ tail -5 "$S/log/apache2-t.out" >&2; die "apache2 -t"; }
+	start apache2 "$NS_WEB" apache2 /usr/sbin/apache2 -d "$S/apache2" -f "$S/apache2/apache2.conf" -DFOREGROUND
 
 	log "waiting for the servers"
 	# Each authoritative server is asked for its own zone's SOA, from the
@@ -323,7 +379,10 @@ HTML
 			ip netns exec "$NS_RESOLVER" dig +short +time=1 +tries=1 "@$EXAMPLE4" www.example.com A | grep -qx "$WEB4" &&
 			ip netns exec "$NS_RESOLVER" ss -lunH "src $RES_LAN4:53" | grep -q . &&
 			ip netns exec "$NS_RESOLVER" ss -ltnH "src [$RES_LAN6]:53" | grep -q . &&
+			ip netns exec "$NS_RESOLVER" ss -ltnH "src $RES_LAN4:443" | grep -q . &&
+			ip netns exec "$NS_WEB" ss -lunH "src $H3_4:443" | grep -q . &&
 			ip netns exec "$NS_WEB" curl -s -o /dev/null --max-time 2 "http://$WEB4/" &&
+			ip netns exec "$NS_WEB" curl -s -o /dev/null --max-time 2 "http://$WEB4:8000/" &&
 			ip netns exec "$NS_WEB" curl -s -o /dev/null --max-time 2 --cacert "$T/ca.crt" \
 				--resolve "www.example.com:443:[$WEB6]" https://www.example.com/
 	}
@@ -333,7 +392,8 @@ HTML
 		sleep 0.25
 	done
 	if [ -z "$ok" ]; then
-		for f in "$S"/log/*.out "$S"/nsd-*/nsd.log "$S/unbound/unbound.log" "$S/nginx/error.log"; do
+		for f in "$S"/log/*.out "$S"/nsd-*/nsd.log "$S/unbound/unbound.log" "$S/nginx/error.log" \
+			"$S/caddy/caddy.log" "$S/apache2/error.log"; do
 			[ -s "$f" ] && { echo "--- $f"; tail -5 "$f"; } >&2
 		done
 		die "the lab servers did not come up"

@@ -154,7 +154,10 @@ check "warm: answered from Unbound's cache: no upstream query ($(grep -c ' query
 [ $f -eq $f0 ] || { cat "$tmp/warm.out"; show "$c"; show "$r"; }
 
 # ---------------------------------------------------------------- 3 https
-fetch https -- $curl_q --cacert "$LAB_STATE/tls/ca.crt" https://www.example.com/; rc=$?
+# HTTP/1.1: over HTTP/2 (which nginx offers on 443) the server's SETTINGS
+# frame goes out right after the handshake, racing the request, so without
+# decryption a read may come before the first write.
+fetch https -- $curl_q --http1.1 --cacert "$LAB_STATE/tls/ca.crt" https://www.example.com/; rc=$?
 c=$tmp/https/client.txt
 f0=$f
 check "https: curl verified the lab CA and fetched https://www.example.com/ (exit $rc)" [ "$rc" -eq 0 ]
