@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""tlsdec_vectors.py - record TLS sessions on loopback and write tests/unit/tlsdec_vectors.h.
+
+Each session: `openssl s_server -WWW` on 127.0.0.1 (a throw-away self-signed
+certificate) and `openssl s_client -keylogfile`, captured with dumpcap on lo.
+For each, the header keeps: the key log, both byte streams (TCP payloads, as
+`tshark -z follow,tcp,raw` gives them), the negotiated version and suite, and
+the oracle: the application data tshark decrypts with the key log
+(`-o tls.keylog_file:... -z follow,tls,raw`).  Run as root (dumpcap on lo):
+
+    python3 tests/unit/tlsdec_vectors.py > tests/unit/tlsdec_vectors.h
+"""
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+SESSIONS = [
+    # name, server args, client args, version, the certificate (ec|rsa)
+    ("t13_chacha", ["-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"],
+     ["-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"], 0x0304, "ec"),
+    ("t13_aes256", ["-tls1_3", "-ciphersuites", "TLS_AES_256_GCM_SHA384"],
+     ["-tls1_3", "-ciphersuites", "TLS_AES_256_GCM_SHA384"], 0x0304, "ec"),
+    ("t12_ecdhe_gcm", ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"],
+     ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"], 0x0303, "ec"),
+    ("t12_rsa_gcm256", ["-tls1_2", "-cipher", "AES256-GCM-SHA384"],
+     ["-tls1_2", "-cipher", "AES256-GCM-SHA384"], 0x0303, "rsa"),
+    ("t12_chacha", ["-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305"],
+     ["-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305"], 0x0303, "ec"),
+    ("t12_cbc_etm", ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA"],
+     ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA"], 0x0303, "ec"),
+    ("t12_cbc_mte", ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-SHA384", "-no_etm"],
+     ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-SHA384", "-no_etm"], 0x0303, "ec"),
+]
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
+
+
+def follow(cap, kind, port, extra=()):
+    """Both directions' bytes of stream 0: (client bytes, server bytes).  tshark prints
+    node 0's bytes unindented; node 0 is whoever it saw first, so check its port."""
+    out = run(["tshark", "-r", cap, *extra, "-q", "-z", "follow,%s,raw,0" % kind])
+    n0, n1 = bytearray(), bytearray()
+    body = out.split("===================================================================")[1]
+    swap = False
+    for line in body.splitlines():
+        if line.startswith("Node 0:"):
+            swap = line.strip().endswith(":%d" % port)
+        if not line.strip() or ":" in line:
+            continue
+        if line.startswith("\t"):
+            n1 += bytes.fromhex(line.strip())
+        else:
+            n0 += bytes.fromhex(line.strip())
+    return (bytes(n1), bytes(n0)) if swap else (bytes(n0), bytes(n1))
+
+
+def record_one(d, name, sargs, cargs, cert):
+    port = random.randint(20000, 40000)
+    cap = os.path.join(d, name + ".pcap")
+    keys = os.path.join(d, name + ".keys")
+    crt, key = ("c.pem", "k.pem") if cert == "ec" else ("rc.pem", "rk.pem")
+    dc = subprocess.Popen(["dumpcap", "-q", "-i", "lo", "-f", "tcp port %d" % port, "-w", cap],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    srv = subprocess.Popen(["openssl", "s_server", "-accept", "127.0.0.1:%d" % port, "-WWW",
+                            "-cert", crt, "-key", key, "-num_tickets", "1", *sargs], cwd=d,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-quiet",
+                    "-ign_eof", "-keylogfile", keys, *cargs],
+                   input=b"GET /hi.txt HTTP/1.0\r\n\r\n", cwd=d, capture_output=True, timeout=10)
+    time.sleep(0.5)
+    srv.terminate()
+    srv.wait()
+    dc.terminate()
+    dc.wait()
+    cli, svr = follow(cap, "tcp", port)
+    pcli, psvr = follow(cap, "tls", port, ["-o", "tls.keylog_file:" + keys])
+    with open(keys) as f:
+        keylog = f.read()
+    if cli[:1] != b"\x16" or cli[5:6] != b"\x01":
+        sys.exit("%s: the client stream does not start with a ClientHello" % name)
+    return keylog, cli, svr, pcli, psvr
+
+
+def c_hex(name, data):
+    out = ["static const char %s[] =" % name]
+    h = data.hex()
+    for i in range(0, len(h), 96):
+        out.append('\t"%s"' % h[i:i + 96])
+    if not h:
+        out.append('\t""')
+    out[-1] += ";"
+    return "\n".join(out)
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    d = tempfile.mkdtemp(prefix="tlsdec-vec-")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", "k.pem", "-out", "c.pem",
+                    "-days", "3650", "-subj", "/CN=www.lab.test", "-addext",
+                    "subjectAltName=DNS:www.lab.test,DNS:lab.test"], cwd=d, check=True,
+                   capture_output=True)
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                    "rk.pem", "-out", "rc.pem", "-days", "3650", "-subj", "/CN=rsa.lab.test"],
+                   cwd=d, check=True, capture_output=True)
+    with open(os.path.join(d, "hi.txt"), "w") as f:
+        f.write("hello from the lab\n")
+    print("/* tlsdec_vectors.h - TLS sessions recorded on loopback by tlsdec_vectors.py"
+          " (generated; do not edit). */")
+    print("/* %s; tshark %s */" % (run(["openssl", "version"]).strip(),
+                                  run(["tshark", "--version"]).splitlines()[0].split()[2]))
+    rows = []
+    for name, sargs, cargs, version, cert in SESSIONS:
+        keylog, cli, srv, pcli, psvr = record_one(d, name, sargs, cargs, cert)
+        if not pcli or not psvr:
+            sys.exit("%s: tshark decrypted nothing" % name)
+        print()
+        print("/* %s: s_server %s / s_client %s */" % (name, " ".join(sargs), " ".join(cargs)))
+        print("static const char %s_keylog[] =" % name)
+        lines = keylog.splitlines()
+        for i, l in enumerate(lines):
+            print('\t"%s\\n"%s' % (l, ";" if i == len(lines) - 1 else ""))
+        print(c_hex(name + "_cli", cli))
+        print(c_hex(name + "_srv", srv))
+        print(c_hex(name + "_cli_app", pcli))
+        print(c_hex(name + "_srv_app", psvr))
+        rows.append("\t{ \"%s\", 0x%04x, %s_keylog, %s_cli, %s_srv, %s_cli_app, %s_srv_app },"
+                    % (name, version, name, name, name, name, name))
+    print()
+    print("static const struct session {")
+    print("\tconst char *name;\n\tuint16_t version;\n\tconst char *keylog, *cli, *srv, *cli_app, *srv_app;")
+    print("} sessions[] = {")
+    print("\n".join(rows))
+    print("};")
+    shutil.rmtree(d)
+
+
+if __name__ == "__main__":
+    main()
