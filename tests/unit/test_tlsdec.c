@@ -434,6 +434,11 @@ static void test_session(const struct session *s)
 		CHECK_EQ_INT(t.dir[0].epoch, TLSDEC_EPOCH_APP);
 		CHECK_EQ_INT(t.dir[1].epoch, TLSDEC_EPOCH_APP);
 	}
+	if (strcmp(s->name, "t13_keyupdate") == 0) {
+		/* the client's own KeyUpdate and its answer to the server's; the server's one */
+		CHECK_EQ_INT(t.dir[0].generation, 2);
+		CHECK_EQ_INT(t.dir[1].generation, 1);
+	}
 	if (strcmp(s->name, "t12_cbc_etm") == 0)
 		CHECK(t.dir[0].etm && t.dir[1].etm);
 	if (strcmp(s->name, "t12_cbc_mte") == 0)

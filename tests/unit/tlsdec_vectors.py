@@ -34,6 +34,9 @@ SESSIONS = [
      ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA"], 0x0303, "ec"),
     ("t12_cbc_mte", ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-SHA384", "-no_etm"],
      ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-SHA384", "-no_etm"], 0x0303, "ec"),
+    # Key updates: s_client's "k" command sends KeyUpdate(update_not_requested), s_server's
+    # "K" sends KeyUpdate(update_requested) and the client answers with its own.
+    ("t13_keyupdate", ["-tls1_3"], ["-tls1_3"], 0x0304, "ec"),
 ]
 
 
@@ -60,6 +63,32 @@ def follow(cap, kind, port, extra=()):
     return (bytes(n1), bytes(n0)) if swap else (bytes(n0), bytes(n1))
 
 
+def interactive(d, port, keys, crt, key, www):
+    """Lines both ways with key updates between them (s_server without -WWW)."""
+    www.terminate()
+    www.wait()
+    port2 = port
+    srv = subprocess.Popen(["openssl", "s_server", "-accept", "127.0.0.1:%d" % port2, "-tls1_3",
+                            "-cert", crt, "-key", key, "-num_tickets", "1"], cwd=d,
+                           stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    cli = subprocess.Popen(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port2, "-tls1_3",
+                            "-keylogfile", keys], cwd=d, stdin=subprocess.PIPE,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for who, line in ((cli, b"client-before\n"), (srv, b"server-before\n"), (cli, b"k\n"),
+                      (cli, b"client-after\n"), (srv, b"K\n"), (srv, b"server-after\n"),
+                      (cli, b"client-last\n")):
+        time.sleep(0.7)
+        who.stdin.write(line)
+        who.stdin.flush()
+    time.sleep(0.7)
+    cli.stdin.close()
+    cli.wait(timeout=10)
+    srv.terminate()
+    srv.wait()
+
+
 def record_one(d, name, sargs, cargs, cert):
     port = random.randint(20000, 40000)
     cap = os.path.join(d, name + ".pcap")
@@ -72,9 +101,13 @@ def record_one(d, name, sargs, cargs, cert):
                             "-cert", crt, "-key", key, "-num_tickets", "1", *sargs], cwd=d,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)
-    subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-quiet",
-                    "-ign_eof", "-keylogfile", keys, *cargs],
-                   input=b"GET /hi.txt HTTP/1.0\r\n\r\n", cwd=d, capture_output=True, timeout=10)
+    if name == "t13_keyupdate":
+        interactive(d, port, keys, crt, key, srv)
+    else:
+        subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-quiet",
+                        "-ign_eof", "-keylogfile", keys, *cargs],
+                       input=b"GET /hi.txt HTTP/1.0\r\n\r\n", cwd=d, capture_output=True,
+                       timeout=10)
     time.sleep(0.5)
     srv.terminate()
     srv.wait()
