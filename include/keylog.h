@@ -75,9 +75,9 @@ int keylog_open(struct keylog *kl, const char *path, char *errbuf);
 /*
  * Read what was appended to the file since the last read: complete lines
  * are parsed, a partial last line waits for its newline.  When the file
- * was replaced (another inode) or truncated (shorter than what was read),
- * it is read again from the start (n_restarts); secrets already learnt
- * stay.  At most one read per min_interval_ms of now_ms: a refresh sooner
+ * was replaced (another inode), truncated (shorter than what was read) or
+ * rewritten in place (the last 32 bytes read are no longer there), it is
+ * read again from the start (n_restarts); secrets already learnt stay.  At most one read per min_interval_ms of now_ms: a refresh sooner
  * than that returns 0 without touching the file (a clock that goes back
  * counts as elapsed).  At most 8 MiB per call; the rest waits for the next.
  * Returns the number of new secrets, or -1 on a read error (keylog_error);

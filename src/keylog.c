@@ -42,6 +42,9 @@ struct keylog {
 	dev_t dev;
 	ino_t ino;
 	uint64_t off;                  /* file bytes consumed */
+	uint8_t tail[32];              /* the last bytes read, ending at off: still there next
+	                                  time, or the file was rewritten in place */
+	size_t tail_len;
 	uint32_t min_interval_ms;      /* rate limit of keylog_refresh */
 	bool refreshed;                /* last_ms is valid */
 	uint64_t last_ms;              /* time of the last read */
@@ -340,9 +343,27 @@ static int feed_file_bytes(struct keylog *kl, const uint8_t *p, size_t n)
 static void restart(struct keylog *kl)
 {
 	kl->off = 0;
+	OPENSSL_cleanse(kl->tail, sizeof kl->tail);
+	kl->tail_len = 0;
 	OPENSSL_cleanse(kl->line, sizeof kl->line);
 	kl->line_len = 0;
 	kl->line_long = false;
+}
+
+/* Are the bytes before off what we read there last time?  A file truncated
+ * and rewritten in place past its old size keeps its inode and does not
+ * shrink as we see it; its bytes there change (other randoms and secrets). */
+static bool tail_same(struct keylog *kl, int fd)
+{
+	uint8_t now[sizeof kl->tail];
+	bool same;
+
+	if (kl->tail_len == 0 || kl->off < kl->tail_len)
+		return true;
+	same = pread(fd, now, kl->tail_len, (off_t)(kl->off - kl->tail_len)) == (ssize_t)kl->tail_len &&
+	       memcmp(now, kl->tail, kl->tail_len) == 0;
+	OPENSSL_cleanse(now, sizeof now);
+	return same;
 }
 
 /* Read the new bytes now.  -1 on error (kl->err), else new secrets. */
@@ -372,7 +393,7 @@ static int read_file(struct keylog *kl)
 	kl->st.n_reads++;
 	if (S_ISREG(sb.st_mode)) {
 		if (kl->have_file_id && (sb.st_dev != kl->dev || sb.st_ino != kl->ino ||
-					 (uint64_t)sb.st_size < kl->off)) {
+					 (uint64_t)sb.st_size < kl->off || !tail_same(kl, fd))) {
 			restart(kl);
 			kl->st.n_restarts++;
 		}
@@ -405,6 +426,14 @@ static int read_file(struct keylog *kl)
 		kl->st.bytes_read += (uint64_t)got;
 		budget -= (uint64_t)got;
 		added += feed_file_bytes(kl, kl->chunk, (size_t)got);
+	}
+	if (S_ISREG(sb.st_mode) && kl->off > 0) {
+		size_t n = kl->off < sizeof kl->tail ? (size_t)kl->off : sizeof kl->tail;
+
+		if (pread(fd, kl->tail, n, (off_t)(kl->off - n)) == (ssize_t)n)
+			kl->tail_len = n;
+		else
+			kl->tail_len = 0;
 	}
 	OPENSSL_cleanse(kl->chunk, KL_READ_CHUNK);
 	close(fd);
@@ -511,6 +540,7 @@ void keylog_free(struct keylog *kl)
 	if (kl->chunk)
 		OPENSSL_cleanse(kl->chunk, KL_READ_CHUNK);
 	OPENSSL_cleanse(kl->line, sizeof kl->line);
+	OPENSSL_cleanse(kl->tail, sizeof kl->tail);
 	free(kl->chunk);
 	free(kl->blocks);
 	free(kl->buckets);

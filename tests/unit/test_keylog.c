@@ -186,12 +186,36 @@ static void test_file(void)
 	CHECK_EQ_INT(st.n_restarts, 2);
 	CHECK_EQ_INT(st.n_malformed, 0);
 
+	/* rewritten in place (same inode), longer than what was read: the bytes
+	 * before the old end changed, so it is read again from the start */
+	f = fopen(path, "r+");
+	CHECK(f != NULL);
+	if (f) {
+		fprintf(f, "# rewritten rewritten rewritten rewritten rewritten rewritten rewritten\n"
+			   "# padding padding padding padding padding padding padding padding\n"
+			   "# padding padding padding padding padding padding padding padding\n"
+			   "CLIENT_TRAFFIC_SECRET_0 %s %s\n", CR, SHTS);
+		fclose(f);
+	}
+	CHECK_EQ_INT(keylog_refresh(kl, 6000), 1);
+	CHECK_EQ_INT(keylog_find(kl, cr, KEYLOG_CLIENT_TRAFFIC_SECRET_0, got, 48), 32);
+	keylog_get_stats(kl, &st);
+	CHECK_EQ_INT(st.n_restarts, 3);
+	CHECK_EQ_INT(st.n_malformed, 0);
+	/* appended to: no restart */
+	append(path, "# more\n");
+	CHECK_EQ_INT(keylog_refresh(kl, 7000), 0);
+	keylog_get_stats(kl, &st);
+	CHECK_EQ_INT(st.n_restarts, 3);
+	CHECK_EQ_INT(st.n_throttled, 1);
+	CHECK_EQ_INT(st.n_reads, 9);
+
 	/* a line too long for the buffer, split across reads: one malformed line */
 	char big[700];
 	memset(big, 'A', sizeof big - 2);
 	big[sizeof big - 2] = 0;
 	append(path, big);
-	CHECK_EQ_INT(keylog_refresh(kl, 7000), 0);
+	CHECK_EQ_INT(keylog_refresh(kl, 8000), 0);
 	append(path, "\n");
 	append(path, l1);
 	CHECK_EQ_INT(keylog_refresh(kl, 9000), 0);                /* l1 known already */
