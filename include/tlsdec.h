@@ -32,7 +32,10 @@
  *     (TLSDEC_F_MANUAL) makes those moves itself with tlsdec_app_keys and
  *     tlsdec_key_update.  0-RTT early data is not decrypted.
  *   - TLS 1.2: from that side's ChangeCipherSpec on, records are protected;
- *     sequence numbers start at 0 there (RFC 5246 6.1).
+ *     sequence numbers start at 0 there (RFC 5246 6.1).  Renegotiation is
+ *     not followed (its new keys fail to authenticate).
+ *   - After a HelloRetryRequest, set up at the second (real) ServerHello;
+ *     the client random is the same in both ClientHellos (RFC 8446 4.1.2).
  *   - TLSDEC_NEED_KEY: the key log has no secret for this record yet.  The
  *     record was not consumed: the caller may hold it (bounded), call
  *     keylog_refresh, and pass it again; or give up on it with tlsdec_skip
