@@ -282,9 +282,15 @@ static enum tlsdec_status get_keys(struct tlsdec *t, int d)
 			if (st == TLSDEC_OK && ml > 0 && !dir->mac) {
 				EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 
+				OSSL_PARAM params[2];
+
+				params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+									     (char *)t->cs->mac_md, 0);
+				params[1] = OSSL_PARAM_construct_end();
 				dir->mac = mac ? EVP_MAC_CTX_new(mac) : NULL;
 				EVP_MAC_free(mac);
-				if (!dir->mac)
+				if (!dir->mac || EVP_MAC_CTX_set_params(dir->mac, params) != 1 ||
+				    EVP_MAC_init(dir->mac, dir->mac_key, ml, NULL) != 1)
 					st = TLSDEC_UNSUPPORTED;
 			}
 		}
@@ -435,12 +441,10 @@ static bool aead_open(EVP_CIPHER_CTX *ctx, const uint8_t *nonce, const uint8_t *
 static bool hmac3(struct tlsdec *t, struct tlsdec_dir *dir, const uint8_t *a, size_t a_len,
 		  const uint8_t *b, size_t b_len, const uint8_t *c, size_t c_len, uint8_t *out)
 {
-	OSSL_PARAM params[2];
 	size_t n = 0;
 
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)t->cs->mac_md, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	return EVP_MAC_init(dir->mac, dir->mac_key, t->cs->mac_len, params) == 1 &&
+	/* the digest was set once, at key setup: no fetch (allocation) per record */
+	return EVP_MAC_init(dir->mac, NULL, 0, NULL) == 1 &&
 	       EVP_MAC_update(dir->mac, a, a_len) == 1 &&
 	       (b_len == 0 || EVP_MAC_update(dir->mac, b, b_len) == 1) &&
 	       (c_len == 0 || EVP_MAC_update(dir->mac, c, c_len) == 1) &&
@@ -461,7 +465,7 @@ static enum tlsdec_status cbc_open(struct tlsdec *t, struct tlsdec_dir *dir, uin
 	hdr[9] = (uint8_t)(version >> 8);
 	hdr[10] = (uint8_t)version;
 	/* encrypt-then-MAC (RFC 7366): the MAC covers iv | ciphertext */
-	if (!dir->mte && frag_len >= 32 + ml && (frag_len - ml) % 16 == 0) {
+	if (!dir->mte && !dir->etm && frag_len >= 32 + ml && (frag_len - ml) % 16 == 0) {
 		size_t cl = frag_len - ml;
 
 		hdr[11] = (uint8_t)(cl >> 8);

@@ -1,8 +1,11 @@
 /* test_tlsdec.c - TLS record decryption: RFC 8448 section 3, loopback sessions checked against tshark, wrong keys, hostile records. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "keylog.h"
 #include "t.h"
@@ -105,6 +108,29 @@ static const char r_srv_alert_rec[] = "1703030013b58fd67166ebf599d24720cfbe7efa7
 
 static uint8_t out[TLSDEC_OUT_MAX];
 
+/* libcrypto's allocations, counted (CRYPTO_set_mem_functions, before any) */
+static unsigned long n_allocs;
+
+static void *count_malloc(size_t n, const char *file, int line)
+{
+	(void)file, (void)line;
+	n_allocs++;
+	return malloc(n);
+}
+
+static void *count_realloc(void *p, size_t n, const char *file, int line)
+{
+	(void)file, (void)line;
+	n_allocs++;
+	return realloc(p, n);
+}
+
+static void count_free(void *p, const char *file, int line)
+{
+	(void)file, (void)line;
+	free(p);
+}
+
 /* Decrypt hex record rec of dir; check status, inner type and (when want) the plaintext. */
 static void dec_check(struct tlsdec *t, int dir, const char *rec, enum tlsdec_status want_st,
 		      int want_type, const char *want, int line)
@@ -201,6 +227,25 @@ static void test_rfc8448(void)
 	tlsdec_app_keys(&t, 1);
 	DEC(&t, 1, r_nst_rec, TLSDEC_OK, TLS_CT_HANDSHAKE, r_nst);
 	DEC(&t, 1, r_srv_app_rec, TLSDEC_OK, TLS_CT_APPDATA, NULL);
+	tlsdec_free(&t);
+	keylog_free(kl);
+}
+
+/* Once a direction has its keys, a record costs no allocation (GCM, TLS 1.3). */
+static void test_no_alloc_per_record(void)
+{
+	struct keylog *kl = kl_from(r_keylog);
+	struct tlsdec t;
+	unsigned long before;
+
+	rfc8448_init(&t, kl, 0);
+	DEC(&t, 1, r_srv_flight_rec, TLSDEC_OK, TLS_CT_HANDSHAKE, NULL);
+	DEC(&t, 1, r_nst_rec, TLSDEC_OK, TLS_CT_HANDSHAKE, NULL);    /* application keys made */
+	before = n_allocs;
+	DEC(&t, 1, r_srv_app_rec, TLSDEC_OK, TLS_CT_APPDATA, NULL);
+	DEC(&t, 1, r_srv_alert_rec, TLSDEC_OK, TLS_CT_ALERT, NULL);
+	DEC(&t, 1, r_srv_alert_rec, TLSDEC_AUTH_FAIL, 0, NULL);
+	CHECK_EQ_INT(n_allocs - before, 0);
 	tlsdec_free(&t);
 	keylog_free(kl);
 }
@@ -385,6 +430,8 @@ static void test_session(const struct session *s)
 	uint16_t suite;
 	uint8_t sid_len;
 	int failed = 0, n_hs[2] = { 0, 0 }, n_alert[2] = { 0, 0 };
+	unsigned long before, allocs_keyed = 0;
+	bool keyed;
 
 	/* ClientHello / ServerHello records first: random at 5 + 4 + 2 */
 	CHECK(cl > 43 && sl > 80 && cli[0] == 22 && srv[0] == 22 && cli[5] == 1 && srv[5] == 2);
@@ -403,7 +450,14 @@ static void test_session(const struct session *s)
 
 			if (rl > len - off)
 				break;
+			keyed = t.dir[d].have_key;
+			before = n_allocs;
 			st = tlsdec_record(&t, d, p + off, rl, out, sizeof out, &n, &it);
+			/* a keyed direction decrypts without allocating (AEAD suites; the
+			 * CBC suites' HMAC copies digest contexts: 2 per MAC) */
+			if (keyed && t.dir[d].have_key && t.dir[d].seq > 0 &&
+			    n_allocs - before > (strstr(s->name, "cbc") ? 2u : 0u))
+				allocs_keyed += n_allocs - before;
 			if (st != TLSDEC_OK) {
 				failed++;
 				fprintf(stderr, "%s dir %d record at %zu: %s\n", s->name, d, off,
@@ -421,6 +475,9 @@ static void test_session(const struct session *s)
 		CHECK_EQ_INT(off, len);
 	}
 	CHECK_EQ_INT(failed, 0);
+	if (allocs_keyed)
+		fprintf(stderr, "session %s: %lu allocations in keyed records\n", s->name, allocs_keyed);
+	CHECK_EQ_INT(allocs_keyed, 0);
 	CHECK(n_hs[0] >= 1 && n_hs[1] >= 1);
 	if (failed)
 		fprintf(stderr, "session %s\n", s->name);
@@ -490,7 +547,9 @@ static void test_session(const struct session *s)
 
 int main(void)
 {
+	CHECK(CRYPTO_set_mem_functions(count_malloc, count_realloc, count_free) == 1);
 	test_rfc8448_keys();
+	test_no_alloc_per_record();
 	test_rfc8448();
 	test_need_key();
 	test_wrong_key();
