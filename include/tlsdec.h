@@ -30,7 +30,14 @@
  *     its record); after a record that carries a KeyUpdate, to the next
  *     generation ("traffic upd", RFC 8446 7.2).  A caller that knows better
  *     (TLSDEC_F_MANUAL) makes those moves itself with tlsdec_app_keys and
- *     tlsdec_key_update.  0-RTT early data is not decrypted.
+ *     tlsdec_key_update.
+ *   - TLS 1.3 0-RTT: the client's records between its ClientHello and its
+ *     first handshake-key record may be early data (and EndOfEarlyData)
+ *     under CLIENT_EARLY_TRAFFIC_SECRET.  Pass them as any other record
+ *     once set up (hold them until the ServerHello): a client record that
+ *     fails under the handshake key before any succeeded is tried under the
+ *     early key (its own sequence numbers); *inner_type tells data (23)
+ *     from EndOfEarlyData (22).  tlsdec_early() counts them.
  *   - TLS 1.2: from that side's ChangeCipherSpec on, records are protected;
  *     sequence numbers start at 0 there (RFC 5246 6.1).  Renegotiation is
  *     not followed (its new keys fail to authenticate).
@@ -110,6 +117,9 @@ struct tlsdec {
 	uint8_t server_random[32];
 	struct tlsdec_dir dir[2];
 	bool auth_failed;                  /* a record failed to authenticate */
+	struct evp_cipher_ctx_st *early_ctx;  /* 0-RTT: keyed with the client early key */
+	uint8_t early_iv[12];
+	uint64_t early_seq;                /* early records decrypted */
 	char why[TLSDEC_WHY_MAX];          /* what is not decrypted, "" when all is */
 };
 
@@ -144,6 +154,9 @@ void tlsdec_key_update(struct tlsdec *t, int dir);
 void tlsdec_skip(struct tlsdec *t, int dir);
 
 bool tlsdec_auth_failed(const struct tlsdec *t);
+
+/* Client records decrypted as 0-RTT early data (EndOfEarlyData included). */
+uint64_t tlsdec_early(const struct tlsdec *t);
 
 /* What is not decrypted and why ("" when nothing). */
 const char *tlsdec_why(const struct tlsdec *t);

@@ -389,6 +389,8 @@ void tlsdec_skip(struct tlsdec *t, int dir) { t->dir[dir ? 1 : 0].seq++; }
 
 bool tlsdec_auth_failed(const struct tlsdec *t) { return t->auth_failed; }
 
+uint64_t tlsdec_early(const struct tlsdec *t) { return t->early_seq; }
+
 const char *tlsdec_why(const struct tlsdec *t) { return t->why; }
 
 void tlsdec_free(struct tlsdec *t)
@@ -397,6 +399,7 @@ void tlsdec_free(struct tlsdec *t)
 		EVP_CIPHER_CTX_free(t->dir[d].ctx);   /* cleanses the key schedule */
 		EVP_MAC_CTX_free(t->dir[d].mac);
 	}
+	EVP_CIPHER_CTX_free(t->early_ctx);
 	OPENSSL_cleanse(t, sizeof *t);
 }
 
@@ -564,6 +567,33 @@ static void hs_walk(struct tlsdec_dir *dir, const uint8_t *p, size_t n, bool *fi
 	}
 }
 
+/* 0-RTT: the early key of the client, when the key log has its secret.  false: none (yet). */
+static bool early_keys(struct tlsdec *t)
+{
+	uint8_t secret[KEYLOG_SECRET_MAX], key[32];
+	size_t hl = md_len(t->cs->md), n;
+	bool ok;
+
+	if (t->early_ctx)
+		return true;
+	n = keylog_find(t->kl, t->client_random, KEYLOG_CLIENT_EARLY_TRAFFIC_SECRET, secret,
+			sizeof secret);
+	if (n != hl)
+		return false;
+	t->early_ctx = EVP_CIPHER_CTX_new();
+	ok = t->early_ctx &&
+	     tlsdec_expand_label(t->cs->md, secret, hl, "key", NULL, 0, key, t->cs->key_len) == 0 &&
+	     tlsdec_expand_label(t->cs->md, secret, hl, "iv", NULL, 0, t->early_iv, 12) == 0 &&
+	     EVP_DecryptInit_ex(t->early_ctx, suite_cipher(t->cs), NULL, key, NULL) == 1;
+	OPENSSL_cleanse(secret, sizeof secret);
+	OPENSSL_cleanse(key, sizeof key);
+	if (!ok) {
+		EVP_CIPHER_CTX_free(t->early_ctx);
+		t->early_ctx = NULL;
+	}
+	return ok;
+}
+
 enum tlsdec_status tlsdec_record(struct tlsdec *t, int dir, const uint8_t *rec, size_t len,
 				 uint8_t *out, size_t out_cap, size_t *out_len,
 				 uint8_t *inner_type)
@@ -648,6 +678,24 @@ enum tlsdec_status tlsdec_record(struct tlsdec *t, int dir, const uint8_t *rec, 
 			aad[12] = (uint8_t)n;
 			st = aead_open(dr->ctx, nonce, aad, sizeof aad, frag + expl, n,
 				       frag + frag_len - TAG_LEN, out) ? TLSDEC_OK : TLSDEC_AUTH_FAIL;
+		}
+	}
+	/* 0-RTT early data: a client record that fails under the handshake key
+	 * before any succeeded (RFC 8446 2.3: early data precedes the client's
+	 * handshake flight) */
+	if (st == TLSDEC_AUTH_FAIL && t->cs->tls13 && d == 0 && dr->epoch == TLSDEC_EPOCH_HANDSHAKE &&
+	    dr->seq == 0 && dr->n_ok == 0 && early_keys(t)) {
+		xor_nonce(t->early_iv, t->early_seq, nonce);
+		if (aead_open(t->early_ctx, nonce, rec, HDR_LEN, frag, frag_len - TAG_LEN,
+			      frag + frag_len - TAG_LEN, out)) {
+			t->early_seq++;
+			while (n > 0 && out[n - 1] == 0)
+				n--;
+			if (n == 0)
+				return TLSDEC_MALFORMED;
+			*inner_type = out[--n];
+			*out_len = n;
+			return TLSDEC_OK;
 		}
 	}
 	dr->seq++;

@@ -496,6 +496,8 @@ static void test_session(const struct session *s)
 		CHECK_EQ_INT(t.dir[0].generation, 2);
 		CHECK_EQ_INT(t.dir[1].generation, 1);
 	}
+	/* the early data record and EndOfEarlyData, under the early key */
+	CHECK_EQ_INT(tlsdec_early(&t), strcmp(s->name, "t13_early") == 0 ? 2 : 0);
 	if (strcmp(s->name, "t12_cbc_etm") == 0)
 		CHECK(t.dir[0].etm && t.dir[1].etm);
 	if (strcmp(s->name, "t12_cbc_mte") == 0)

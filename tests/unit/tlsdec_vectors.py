@@ -37,17 +37,29 @@ SESSIONS = [
     # Key updates: s_client's "k" command sends KeyUpdate(update_not_requested), s_server's
     # "K" sends KeyUpdate(update_requested) and the client answers with its own.
     ("t13_keyupdate", ["-tls1_3"], ["-tls1_3"], 0x0304, "ec"),
+    # 0-RTT: a first connection gets a ticket, the second (the one kept) resumes with
+    # early data, which the server accepts (s_server -early_data, s_client -early_data).
+    ("t13_early", ["-tls1_3"], ["-tls1_3"], 0x0304, "ec"),
 ]
+
+
+CHILDREN = []   # processes started by the session being recorded (stopped by pid after it)
+
+
+def spawn(cmd, **kw):
+    p = subprocess.Popen(cmd, **kw)
+    CHILDREN.append(p)
+    return p
 
 
 def run(cmd, **kw):
     return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
 
 
-def follow(cap, kind, port, extra=()):
+def follow(cap, kind, port, extra=(), stream=0):
     """Both directions' bytes of stream 0: (client bytes, server bytes).  tshark prints
     node 0's bytes unindented; node 0 is whoever it saw first, so check its port."""
-    out = run(["tshark", "-r", cap, *extra, "-q", "-z", "follow,%s,raw,0" % kind])
+    out = run(["tshark", "-r", cap, *extra, "-q", "-z", "follow,%s,raw,%d" % (kind, stream)])
     n0, n1 = bytearray(), bytearray()
     body = out.split("===================================================================")[1]
     swap = False
@@ -68,12 +80,12 @@ def interactive(d, port, keys, crt, key, www):
     www.terminate()
     www.wait()
     port2 = port
-    srv = subprocess.Popen(["openssl", "s_server", "-accept", "127.0.0.1:%d" % port2, "-tls1_3",
+    srv = spawn(["openssl", "s_server", "-accept", "127.0.0.1:%d" % port2, "-tls1_3",
                             "-cert", crt, "-key", key, "-num_tickets", "1"], cwd=d,
                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
     time.sleep(0.5)
-    cli = subprocess.Popen(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port2, "-tls1_3",
+    cli = spawn(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port2, "-tls1_3",
                             "-keylogfile", keys], cwd=d, stdin=subprocess.PIPE,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for who, line in ((cli, b"client-before\n"), (srv, b"server-before\n"), (cli, b"k\n"),
@@ -89,20 +101,57 @@ def interactive(d, port, keys, crt, key, www):
     srv.wait()
 
 
+def early(d, port, keys, crt, key, www):
+    """Two connections: the first saves its session, the second sends early data."""
+    www.terminate()
+    www.wait()
+    with open(os.path.join(d, "early.txt"), "w") as f:
+        f.write("early-hello\n")
+    srv = spawn(["openssl", "s_server", "-accept", "127.0.0.1:%d" % port, "-tls1_3",
+                            "-cert", crt, "-key", key, "-early_data"], cwd=d,
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    for extra, line in ((["-sess_out", "sess.pem"], b"first\n"),
+                        (["-sess_in", "sess.pem", "-early_data", "early.txt"], b"after-early\n")):
+        cli = spawn(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port,
+                                "-tls1_3", "-keylogfile", keys, *extra], cwd=d,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL)
+        time.sleep(1.0)
+        cli.stdin.write(line)
+        cli.stdin.flush()
+        time.sleep(0.7)
+        srv.stdin.write(b"server-reply\n")
+        srv.stdin.flush()
+        time.sleep(0.7)
+        cli.stdin.close()
+        out = cli.stdout.read()
+        cli.wait(timeout=10)
+    if b"Early data was accepted" not in out:
+        sys.exit("t13_early: the server did not accept the early data")
+    srv.terminate()
+    srv.communicate()
+
+
 def record_one(d, name, sargs, cargs, cert):
     port = random.randint(20000, 40000)
     cap = os.path.join(d, name + ".pcap")
     keys = os.path.join(d, name + ".keys")
     crt, key = ("c.pem", "k.pem") if cert == "ec" else ("rc.pem", "rk.pem")
-    dc = subprocess.Popen(["dumpcap", "-q", "-i", "lo", "-f", "tcp port %d" % port, "-w", cap],
+    dc = spawn(["dumpcap", "-q", "-i", "lo", "-f", "tcp port %d" % port, "-w", cap],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.0)
-    srv = subprocess.Popen(["openssl", "s_server", "-accept", "127.0.0.1:%d" % port, "-WWW",
+    srv = spawn(["openssl", "s_server", "-accept", "127.0.0.1:%d" % port, "-WWW",
                             "-cert", crt, "-key", key, "-num_tickets", "1", *sargs], cwd=d,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)
+    stream = 0
     if name == "t13_keyupdate":
         interactive(d, port, keys, crt, key, srv)
+    elif name == "t13_early":
+        early(d, port, keys, crt, key, srv)
+        stream = 1
     else:
         subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-quiet",
                         "-ign_eof", "-keylogfile", keys, *cargs],
@@ -113,10 +162,12 @@ def record_one(d, name, sargs, cargs, cert):
     srv.wait()
     dc.terminate()
     dc.wait()
-    cli, svr = follow(cap, "tcp", port)
-    pcli, psvr = follow(cap, "tls", port, ["-o", "tls.keylog_file:" + keys])
+    cli, svr = follow(cap, "tcp", port, stream=stream)
+    pcli, psvr = follow(cap, "tls", port, ["-o", "tls.keylog_file:" + keys], stream)
     with open(keys) as f:
         keylog = f.read()
+    if not pcli or not psvr:
+        return None
     if cli[:1] != b"\x16" or cli[5:6] != b"\x01":
         sys.exit("%s: the client stream does not start with a ClientHello" % name)
     return keylog, cli, svr, pcli, psvr
@@ -152,9 +203,20 @@ def main():
                                   run(["tshark", "--version"]).splitlines()[0].split()[2]))
     rows = []
     for name, sargs, cargs, version, cert in SESSIONS:
-        keylog, cli, srv, pcli, psvr = record_one(d, name, sargs, cargs, cert)
-        if not pcli or not psvr:
-            sys.exit("%s: tshark decrypted nothing" % name)
+        for attempt in range(3):   # a loaded machine may start dumpcap late: try again
+            try:
+                got = record_one(d, name, sargs, cargs, cert)
+            finally:
+                for p in CHILDREN:
+                    if p.poll() is None:
+                        p.terminate()
+                        p.wait()
+                CHILDREN.clear()
+            if got:
+                break
+        else:
+            sys.exit("%s: tshark decrypted nothing, three times" % name)
+        keylog, cli, srv, pcli, psvr = got
         print()
         print("/* %s: s_server %s / s_client %s */" % (name, " ".join(sargs), " ".join(cargs)))
         print("static const char %s_keylog[] =" % name)
