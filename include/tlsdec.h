@@ -37,7 +37,9 @@
  *     once set up (hold them until the ServerHello): a client record that
  *     fails under the handshake key before any succeeded is tried under the
  *     early key (its own sequence numbers); *inner_type tells data (23)
- *     from EndOfEarlyData (22).  tlsdec_early() counts them.
+ *     from EndOfEarlyData (22).  tlsdec_early() counts them.  Without the
+ *     early secret such a record is TLSDEC_AUTH_FAIL but takes no sequence
+ *     number and does not set tlsdec_auth_failed (it may be early data).
  *   - TLS 1.2: from that side's ChangeCipherSpec on, records are protected;
  *     sequence numbers start at 0 there (RFC 5246 6.1).  Renegotiation is
  *     not followed (its new keys fail to authenticate).

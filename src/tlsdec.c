@@ -682,9 +682,16 @@ enum tlsdec_status tlsdec_record(struct tlsdec *t, int dir, const uint8_t *rec, 
 	}
 	/* 0-RTT early data: a client record that fails under the handshake key
 	 * before any succeeded (RFC 8446 2.3: early data precedes the client's
-	 * handshake flight) */
+	 * handshake flight).  Without the early key it may still be early data:
+	 * it takes no handshake sequence number and is not taken for a wrong
+	 * key (if the key is wrong, the records after it fail too). */
 	if (st == TLSDEC_AUTH_FAIL && t->cs->tls13 && d == 0 && dr->epoch == TLSDEC_EPOCH_HANDSHAKE &&
-	    dr->seq == 0 && dr->n_ok == 0 && early_keys(t)) {
+	    dr->seq == 0 && dr->n_ok == 0) {
+		if (!early_keys(t)) {
+			OPENSSL_cleanse(out, frag_len);
+			dr->n_auth_fail++;
+			return TLSDEC_AUTH_FAIL;
+		}
 		xor_nonce(t->early_iv, t->early_seq, nonce);
 		if (aead_open(t->early_ctx, nonce, rec, HDR_LEN, frag, frag_len - TAG_LEN,
 			      frag + frag_len - TAG_LEN, out)) {
