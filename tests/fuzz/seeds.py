@@ -11,6 +11,7 @@ OUT_DIR/<target>/ gets one file per seed:
   fuzz_tls       TCP streams on ports 443/8443, the same layout
   fuzz_quic      UDP port 443 payloads
   fuzz_reasm     a few command lists (fuzz_reasm.c layout)
+  fuzz_tlsdec    a key log text and a few command lists (fuzz_tlsdec.c layout)
 Only classic pcap files are taken apart; pcapng files only seed fuzz_pipeline.
 """
 import hashlib
