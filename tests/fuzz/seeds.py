@@ -12,6 +12,7 @@ OUT_DIR/<target>/ gets one file per seed:
   fuzz_quic      UDP port 443 payloads
   fuzz_h2        TCP streams whose client side starts with the HTTP/2 preface, the same layout
   fuzz_reasm     a few command lists (fuzz_reasm.c layout)
+  fuzz_tlsdec    a key log text and a few command lists (fuzz_tlsdec.c layout)
 Only classic pcap files are taken apart; pcapng files only seed fuzz_pipeline.
 """
 import hashlib
@@ -122,7 +123,7 @@ def main():
         sys.exit("usage: seeds.py CAPTURES_DIR OUT_DIR")
     cap_dir, out = sys.argv[1], sys.argv[2]
     targets = ["fuzz_pipeline", "fuzz_pkt", "fuzz_dns", "fuzz_http", "fuzz_tls", "fuzz_quic",
-               "fuzz_reasm", "fuzz_h2"]
+               "fuzz_reasm", "fuzz_h2", "fuzz_tlsdec"]
     seeds = {t: set() for t in targets}
     for t in targets:
         os.makedirs(os.path.join(out, t), exist_ok=True)
@@ -197,6 +198,20 @@ def main():
     ]
     for cl in cmds:
         put("fuzz_reasm", b"".join(struct.pack("<BHH", op, off, ln) for op, off, ln in cl))
+    # fuzz_tlsdec (its layout is in fuzz_tlsdec.c): key log text; sealed handshake messages,
+    # a key update, an alert, raw records
+    put("fuzz_tlsdec", b"\x80# c\nCLIENT_RANDOM " + b"ab" * 32 + b" " + b"01" * 48 +
+        b"\nSERVER_TRAFFIC_SECRET_0 " + b"ab" * 32 + b" " + b"02" * 32 + b"\n\nbad line\n")
+    def cmd(ctl, body):
+        return struct.pack(">BH", ctl, len(body)) + body
+    ee = bytes.fromhex("160800000a000800100004000302683214000004deadbeef")
+    for suite in (0, 1, 2):
+        put("fuzz_tlsdec", bytes([suite]) + cmd(3, ee) + cmd(3 | 8, b"\x17GET / HTTP/1.1\r\n") +
+            cmd(4 | 1, b"") + cmd(6, b"") + cmd(3, b"\x15\x01\x00") +
+            cmd(0, bytes.fromhex("1703030013c9872760655666b74d7ff1153efd6db6d0b0e3")))
+    for suite in (3, 4, 5, 6, 7):
+        put("fuzz_tlsdec", bytes([suite]) + cmd(0, bytes.fromhex("140303000101")) +
+            cmd(0, bytes.fromhex("16030300280000000000000000") + bytes(32)))
     for t in targets:
         print("%-14s %d seeds" % (t, len(seeds[t])))
 
