@@ -478,11 +478,29 @@ static void signal_command(pid_t pid, int sig)
  * its exit status (128 + signal when killed, 127 when it could not be
  * run).  Returns -1 on a capture error (errbuf), else 0.
  */
+/* When standard input is a terminal whose foreground process group is
+ * `from`, make it `to` (as a shell does for a job).  SIGTTOU is blocked
+ * meanwhile: a caller not in the foreground would be stopped by it.  True
+ * when the terminal changed hands. */
+static bool tty_move(pid_t from, pid_t to)
+{
+	if (!isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) != from)
+		return false;
+	sigset_t ttou, old;
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &ttou, &old);
+	bool ok = tcsetpgrp(STDIN_FILENO, to) == 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return ok;
+}
+
 static int run_command(struct cap *cap, char **cmd, const struct target_user *tu,
 		       struct run_ctx *rc, char *errbuf, int *status)
 {
 	fflush(stdout);
 	fflush(stderr);
+	pid_t our_pgrp = getpgrp();
 	pid_t pid = fork();
 	if (pid < 0) {
 		snprintf(errbuf, CAP_ERRBUF_SIZE, "cannot start %s: %s", cmd[0], strerror(errno));
@@ -490,6 +508,7 @@ static int run_command(struct cap *cap, char **cmd, const struct target_user *tu
 	}
 	if (pid == 0) {
 		setpgid(0, 0);
+		tty_move(our_pgrp, getpid()); /* before exec, whichever of the two runs first */
 		struct sigaction dfl;
 		memset(&dfl, 0, sizeof(dfl));
 		dfl.sa_handler = SIG_DFL;
@@ -503,6 +522,10 @@ static int run_command(struct cap *cap, char **cmd, const struct target_user *tu
 		_exit(127);
 	}
 	setpgid(pid, pid); /* as the child does: whichever runs first, the group exists */
+	/* On a terminal the command's group becomes the foreground job, as a
+	 * shell would make it: it can read the terminal (not stopped by
+	 * SIGTTIN), and ^C and ^Z reach it directly. */
+	tty_move(our_pgrp, pid);
 	int st = 0, ws = 0, n_fwd = 0;
 	bool exited = false, stopping = false, capturing = true;
 	int64_t stop_at = 0, kill_at = 0;
@@ -533,7 +556,15 @@ static int run_command(struct cap *cap, char **cmd, const struct target_user *tu
 			if (n == -2 && !n_sig)
 				capturing = false; /* -c: the packets asked for are in */
 		}
-		if (!exited && waitpid(pid, &ws, WNOHANG) == pid) {
+		pid_t w = exited ? 0 : waitpid(pid, &ws, WNOHANG | WUNTRACED);
+		if (w == pid && WIFSTOPPED(ws)) {
+			/* ^Z stopped the command: stop too, as the job it is part
+			 * of; on `fg`, give it the terminal back and continue it. */
+			tty_move(pid, our_pgrp);
+			kill(0, SIGTSTP); /* our whole group: the job a shell sees */
+			tty_move(our_pgrp, pid);
+			killpg(pid, SIGCONT);
+		} else if (w == pid) {
 			exited = true;
 			stop_at = now_ms() + (n_sig > 1 ? 0 : CMD_GRACE_MS);
 		}
@@ -544,6 +575,7 @@ static int run_command(struct cap *cap, char **cmd, const struct target_user *tu
 		if (exited && (now_ms() >= stop_at || !capturing || n_sig > 1))
 			break;
 	}
+	tty_move(pid, our_pgrp); /* take the terminal back, if the command still has it */
 	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : 1;
 	return st;
 }

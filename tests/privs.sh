@@ -3,7 +3,8 @@
 # SUDO_GID) or the -Z user: real, effective, saved and file-system uid and gid, no root
 # group, no capabilities left, and its -w file belongs to that user.  A traced command
 # (-- CMD) holds only descriptors 0-2, gets the user's HOME, USER, LOGNAME and SHELL, is
-# stopped by Ctrl-C (exit 130), killed when it ignores SIGTERM, and stopped by -c.  As root only, in a
+# stopped by Ctrl-C (exit 130), killed when it ignores SIGTERM, and stopped by -c; on a
+# terminal it is the foreground job (tmux).  As root only, in a
 # private network namespace (capturing on its loopback); skipped otherwise.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -206,5 +207,55 @@ if started "-c"; then
 	fi
 fi
 pid=
+# On a terminal the command is the foreground job (tmux gives it a real one): it reads the
+# terminal instead of being stopped by SIGTTIN, ^C reaches it (exit 130), and ^Z stops the
+# whole job, which `fg` continues.
+if command -v tmux >/dev/null 2>&1; then
+	sock=$tmp/tmux
+	tt() { tmux -S "$sock" "$@"; }
+	waitfile() { i=0; while [ ! -s "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done; }
+	# started: the capture is open and the command's group has the terminal
+	ready() { waitfile "$tmp/tty-err"; i=0
+		while ! grep -q 'listening on' "$tmp/tty-err" 2>/dev/null && [ $i -lt 100 ]; do
+			sleep 0.1; i=$((i + 1)); done; sleep 0.3; }
+	run_tt() { # run_tt COMMAND: fetchtrace -- COMMAND in a fresh terminal; status in tty-rc
+		rm -f "$tmp"/tty-*
+		tt new -d -x 120 -y 20 "ASAN_OPTIONS=detect_leaks=0 ip netns exec $ns $PWD/$bin -q -i lo -- $1 2>$tmp/tty-err; echo \$? >$tmp/tty-rc"
+		ready
+	}
+	run_tt "sh -c 'read x; echo \"got \$x\" >$tmp/tty-read'"
+	tt send-keys hello Enter; waitfile "$tmp/tty-rc"
+	if [ "$(cat "$tmp/tty-read" 2>/dev/null)" = "got hello" ] && [ "$(cat "$tmp/tty-rc")" = 0 ]; then
+		ok "command: reads the terminal as the foreground job"
+	else
+		bad "command: terminal read: '$(cat "$tmp/tty-read" 2>/dev/null)', status $(cat "$tmp/tty-rc" 2>/dev/null)"
+	fi
+	tt kill-server 2>/dev/null
+	run_tt "sleep 100"
+	tt send-keys C-c; waitfile "$tmp/tty-rc"
+	if [ "$(cat "$tmp/tty-rc" 2>/dev/null)" = 130 ]; then
+		ok "command: ^C on the terminal stops it, exit status 130"
+	else
+		bad "command: ^C on the terminal: status '$(cat "$tmp/tty-rc" 2>/dev/null)', expected 130"
+	fi
+	tt kill-server 2>/dev/null
+	rm -f "$tmp"/tty-*
+	tt new -d -x 120 -y 20 "bash --norc --noprofile"
+	sleep 0.5
+	tt send-keys "ASAN_OPTIONS=detect_leaks=0 ip netns exec $ns $PWD/$bin -q -i lo -- sleep 1 2>$tmp/tty-err; echo \$? >$tmp/tty-rc" Enter
+	ready
+	tt send-keys C-z; sleep 0.5
+	tt send-keys "jobs >$tmp/tty-jobs" Enter; waitfile "$tmp/tty-jobs"
+	# bash runs the `echo $?` as the job stops (148); the job's own status is fg's
+	tt send-keys fg Enter "echo \$? >$tmp/tty-fg" Enter; waitfile "$tmp/tty-fg"
+	if grep -q Stopped "$tmp/tty-jobs" 2>/dev/null && [ "$(cat "$tmp/tty-fg" 2>/dev/null)" = 0 ]; then
+		ok "command: ^Z stops the job, fg continues it to the end (exit status 0)"
+	else
+		bad "command: ^Z/fg: jobs '$(cat "$tmp/tty-jobs" 2>/dev/null)', status '$(cat "$tmp/tty-fg" 2>/dev/null)'"
+	fi
+	tt kill-server 2>/dev/null
+else
+	echo "skip privs: terminal job control (tmux not installed)"
+fi
 echo "privs: $p passed, $f failed"
 [ $f -eq 0 ]
