@@ -32,7 +32,10 @@ enum http_body {
 /* One message head: a request or a response. */
 struct http_head {
 	bool is_request;            /* request (client) or response (server) */
-	uint32_t exchange;          /* exchange number in the connection, from 1 */
+	uint32_t exchange;          /* exchange number in the connection, from 1, counted by
+	                               the requests; 0: a response without a captured
+	                               request (an orphan: its request was before the
+	                               capture or in a gap) */
 	uint8_t v_major, v_minor;   /* HTTP version */
 	/* request line */
 	struct http_str method, target;
@@ -60,7 +63,8 @@ enum http_ev_kind {
 struct http_ev {
 	enum http_ev_kind kind;
 	uint8_t dir;                /* 0 request side (client to server), 1 response side */
-	uint32_t exchange;          /* exchange number the event belongs to (0 when none) */
+	uint32_t exchange;          /* exchange number the event belongs to (0 when none:
+	                               an orphan response, or no message) */
 	const struct http_head *head; /* HTTP_EV_HEAD: the head (valid until the next feed) */
 	uint64_t body_done;         /* body bytes so far (decoded body bytes, chunk framing excluded) */
 	uint64_t body_total;        /* body length when known (Content-Length), else UINT64_MAX */
@@ -100,12 +104,23 @@ struct http_half {
 	uint32_t n_msgs;            /* messages started on this side */
 };
 
+/* A request awaiting its response. */
+struct http_pending {
+	uint32_t exchange;          /* its exchange number */
+	uint8_t method;             /* HTTP_M_* */
+};
+
 /* Per connection. */
 struct http_conn {
 	struct http_half half[2];   /* 0 requests, 1 responses */
-	/* Methods of requests still awaiting a response, oldest first (a ring):
-	 * a HEAD's response has no body, a CONNECT's 2xx turns the stream opaque. */
-	uint8_t pending[HTTP_MAX_PENDING];
+	/* Responses answer the requests in order (RFC 9112 9.3.2): requests
+	 * answered + 1 .. half[0].n_msgs are pending, the oldest is the one the
+	 * next final response answers; with none pending a response is an
+	 * orphan (exchange 0). */
+	uint32_t answered;          /* requests answered by a final response */
+	/* Methods of the oldest pending requests, oldest first (a ring): a
+	 * HEAD's response has no body, a CONNECT's 2xx turns the stream opaque. */
+	struct http_pending pending[HTTP_MAX_PENDING];
 	uint8_t pend_head, pend_n;
 	bool upgraded;              /* 101 Switching Protocols or CONNECT 2xx: opaque from here */
 };

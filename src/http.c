@@ -479,27 +479,32 @@ static enum ft_status parse_head(int dir, const uint8_t *p, size_t n, struct htt
 /* Requests awaiting responses                                         */
 /* ------------------------------------------------------------------ */
 
-static void pend_push(struct http_conn *h, uint8_t m)
+/* Remember the method of request `exchange`.  When the ring is full the
+ * method is not kept (its response is framed by its own fields): the
+ * oldest requests are answered first, so they are the ones to keep. */
+static void pend_push(struct http_conn *h, uint32_t exchange, uint8_t m)
 {
-	if (h->pend_n >= HTTP_MAX_PENDING) {
-		/* Full: the oldest is taken as answered (its response is lost
-		 * to us or never came); only its HEAD/CONNECT knowledge goes,
-		 * exchange numbers are counted per side and stay right. */
-		h->pend_head = (uint8_t)((h->pend_head + 1) % HTTP_MAX_PENDING);
-		h->pend_n--;
-	}
-	h->pending[(h->pend_head + h->pend_n) % HTTP_MAX_PENDING] = m;
+	struct http_pending *p;
+	if (h->pend_n >= HTTP_MAX_PENDING)
+		return;
+	p = &h->pending[(h->pend_head + h->pend_n) % HTTP_MAX_PENDING];
+	p->exchange = exchange;
+	p->method = m;
 	h->pend_n++;
 }
 
-static uint8_t pend_peek(const struct http_conn *h)
+/* The method of pending request `exchange`, HTTP_M_OTHER when not kept. */
+static uint8_t pend_method(const struct http_conn *h, uint32_t exchange)
 {
-	return h->pend_n ? h->pending[h->pend_head % HTTP_MAX_PENDING] : (uint8_t)HTTP_M_OTHER;
+	const struct http_pending *p = &h->pending[h->pend_head % HTTP_MAX_PENDING];
+	return h->pend_n && p->exchange == exchange ? p->method : (uint8_t)HTTP_M_OTHER;
 }
 
-static void pend_pop(struct http_conn *h)
+/* Request `exchange` is answered: forget it (and anything older). */
+static void pend_pop(struct http_conn *h, uint32_t exchange)
 {
-	if (h->pend_n) {
+	/* each pass removes one: at most HTTP_MAX_PENDING passes */
+	while (h->pend_n && h->pending[h->pend_head % HTTP_MAX_PENDING].exchange <= exchange) {
 		h->pend_head = (uint8_t)((h->pend_head + 1) % HTTP_MAX_PENDING);
 		h->pend_n--;
 	}
@@ -570,9 +575,12 @@ static void on_head(struct feed *f, struct http_head *hd, const struct framing *
 		}
 		hf->n_msgs++;
 		hd->exchange = hf->n_msgs;
-		pend_push(h, method_code(hd));
+		pend_push(h, hd->exchange, method_code(hd));
 	} else {
-		uint8_t m = pend_peek(h);
+		/* the oldest request not answered yet, or none: an orphan */
+		bool orphan = h->answered >= h->half[0].n_msgs;
+		uint32_t x = orphan ? 0 : h->answered + 1;
+		uint8_t m = orphan ? (uint8_t)HTTP_M_OTHER : pend_method(h, x);
 		uint16_t sc = hd->status;
 
 		if (sc == 101)
@@ -593,12 +601,15 @@ static void on_head(struct feed *f, struct http_head *hd, const struct framing *
 			go_opaque(hf, f->dir, f->out, FT_MALFORMED, bad);
 			return;
 		}
-		/* the nth final response answers the nth request; an interim
-		 * 1xx (not 101, which ends the exchange) keeps its number */
-		hd->exchange = hf->n_msgs + 1;
+		/* a final response answers the oldest pending request; an
+		 * interim 1xx (not 101, which ends the exchange) does not */
+		hd->exchange = x;
 		if (sc >= 200 || sc == 101) {
 			hf->n_msgs++;
-			pend_pop(h);
+			if (!orphan) {
+				h->answered = x;
+				pend_pop(h, x);
+			}
 		}
 	}
 	hd->body = body;

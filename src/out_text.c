@@ -606,6 +606,8 @@ static void put_http(struct sb *s, const struct ev *e)
 		sb_puts(s, shown++ ? "; " : " | ");
 		if (h->exchange)
 			sb_printf(s, "#%u ", h->exchange);
+		else if (h->kind == HTTP_EV_HEAD && h->dir == 1)
+			sb_puts(s, "[response without a captured request] ");
 		switch (h->kind) {
 		case HTTP_EV_HEAD:
 			put_http_head(s, h->head, dur);

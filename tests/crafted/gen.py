@@ -706,6 +706,45 @@ def gen_tcp_overlap():
     p.write()
 
 
+# ---------------------------------------------------------------------------
+# crafted-http-orphan: a keep-alive connection caught mid-stream whose first
+#    captured message is a response (issue 9, bug 4): it answers no captured
+#    request; each response after it answers the oldest request still waiting,
+#    and the exchanges are numbered by the requests
+# ---------------------------------------------------------------------------
+
+def gen_http_orphan():
+    p = Pcap("crafted-http-orphan.pcap")
+    cp, c, s = 49100, 0x51000000, 0x52000000
+
+    def C2S(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + seq, s + ack, flags, 502, data), gap_us=gap)
+
+    def S2C(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s + seq, c + ack, flags, 509, data), gap_us=gap)
+
+    # 1-2: the end of an exchange whose request was before the capture
+    r0 = http_response(120, b"0", b"Content-Type: text/plain\r\n")
+    S2C(1, 1, "PA", r0)
+    C2S(1, 1 + len(r0), "A")
+    cs, ss = 1, 1 + len(r0)
+    # 3-6 and 7-10: two keep-alive exchanges, each answered in order
+    for path, resp in ((b"/a", http_response(200, b"a", b"Content-Type: text/css\r\n")),
+                       (b"/b", b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")):
+        req = b"GET " + path + b" HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"
+        C2S(cs, ss, "PA", req, gap=1000)
+        cs += len(req)
+        S2C(ss, cs, "A")
+        S2C(ss, cs, "PA", resp)
+        ss += len(resp)
+        C2S(cs, ss, "A")
+    # 11-13: FIN exchange, client first
+    C2S(cs, ss, "FA", gap=1000)
+    S2C(ss, cs + 1, "FA")
+    C2S(cs + 1, ss + 1, "A")
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -716,3 +755,4 @@ if __name__ == "__main__":
     gen_dns_tcp_split()
     gen_http_tls_hostile()
     gen_tcp_overlap()
+    gen_http_orphan()

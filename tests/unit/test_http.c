@@ -609,6 +609,58 @@ static void test_connect(void)
 	}
 }
 
+/* Pairing mid-stream (issue 9, bug 4): a response with no request pending
+ * is an orphan (exchange 0), and the responses after it answer the
+ * requests in order, numbered by the requests. */
+static void test_orphan(void)
+{
+	static const struct step s[] = {
+		FEED(1, RESP_OK2),               /* its request was before the capture */
+		FEED(0, REQ_GET),
+		FEED(1, RESP_404),
+		FEED(0, REQ_FAVICON),
+		FEED(1, RESP_OK2),
+	};
+	check_script("orphan", s, 5,
+		     "H1#0 200 L2|E1#0 2|H0#1 GET / N|E0#1 0|H1#1 404 L153|E1#1 153|"
+		     "H0#2 GET /favicon.ico N|E0#2 0|H1#2 200 L2|E1#2 2|",
+		     0, 2 + 153 + 2);
+	CHECK_EQ_INT(d_whole.heads[0].exchange, 0);
+	CHECK_EQ_INT(d_whole.c.pend_n, 0);
+
+	/* more responses than requests: each extra one is an orphan, and an
+	 * interim 1xx without a request too; the next request is still #2 */
+	{
+		static const struct step s2[] = {
+			FEED(0, REQ_GET),
+			FEED(1, RESP_OK2 RESP_OK2),
+			FEED(1, "HTTP/1.1 100 Continue\r\n\r\n"),
+			FEED(0, REQ_FAVICON),
+			FEED(1, RESP_404),
+		};
+		check_script("orphan_extra", s2, 5,
+			     "H0#1 GET / N|E0#1 0|H1#1 200 L2|E1#1 2|H1#0 200 L2|E1#0 2|"
+			     "H1#0 100 N|E1#0 0|H0#2 GET /favicon.ico N|E0#2 0|H1#2 404 L153|E1#2 153|",
+			     0, 2 + 2 + 153);
+	}
+
+	/* the HEAD's knowledge (no body) goes with its own response, the
+	 * next request's with the next */
+	{
+		static const struct step s3[] = {
+			FEED(1, RESP_OK2),
+			FEED(0, "HEAD / HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"),
+			FEED(1, "HTTP/1.1 200 OK\r\nContent-Length: 615\r\n\r\n"),
+			FEED(0, REQ_GET),
+			FEED(1, RESP_OK2),
+		};
+		check_script("orphan_head", s3, 5,
+			     "H1#0 200 L2|E1#0 2|H0#1 HEAD / N|E0#1 0|H1#1 200 N|E1#1 0|"
+			     "H0#2 GET / N|E0#2 0|H1#2 200 L2|E1#2 2|",
+			     0, 4);
+	}
+}
+
 /* More events than HTTP_MAX_EVENTS in one feed: counted, state stays right. */
 static void test_dropped(void)
 {
@@ -618,6 +670,10 @@ static void test_dropped(void)
 	size_t used;
 
 	http_init(&c);
+	for (int i = 0; i < 4; i++) { /* the requests the responses answer */
+		memset(&out, 0, sizeof out);
+		http_feed(&c, 0, (const uint8_t *)REQ_GET, sizeof REQ_GET - 1, &out);
+	}
 	memset(&out, 0, sizeof out);
 	used = http_feed(&c, 1, (const uint8_t *)three, sizeof three - 1, &out);
 	CHECK_EQ_INT(used, sizeof three - 1);
@@ -872,7 +928,7 @@ static void test_chunk_line_too_long(void)
 		msg[n++] = 'e';
 	n += (size_t)snprintf(msg + n, sizeof msg - n, "\r\nhi\r\n0\r\n\r\n");
 	drv_feed(&d_whole, 1, msg, n);
-	CHECK_EQ_STR(d_whole.log, "H1#1 200 C|E1#1 2|");
+	CHECK_EQ_STR(d_whole.log, "H1#0 200 C|E1#0 2|");
 }
 
 static void test_head_too_large(void)
@@ -936,7 +992,7 @@ static void test_gaps(void)
 	drv_init(&d_whole);
 	drv_feed(&d_whole, 1, resp, hl + 15);
 	drv_gap(&d_whole, 1, 600);
-	CHECK_EQ_STR(d_whole.log, "H1#1 200 L615|G1 600|E1#1 615|");
+	CHECK_EQ_STR(d_whole.log, "H1#0 200 L615|G1 600|E1#0 615|");
 	CHECK_EQ_INT(d_whole.c.half[1].st, HTTP_S_HEAD);
 
 	/* in a head: skip to the next request line */
@@ -967,14 +1023,14 @@ static void test_gaps(void)
 	drv_init(&d_whole);
 	drv_gap(&d_whole, 1, 1000);
 	drv_feed_s(&d_whole, 1, "tml>\nHTTP/1.1 is the protocol\nGET / HTTP/1.1\n" RESP_OK2);
-	CHECK_EQ_STR(d_whole.log, "G1 1000|G1 45|H1#1 200 L2|E1#1 2|");
+	CHECK_EQ_STR(d_whole.log, "G1 1000|G1 45|H1#0 200 L2|E1#0 2|");
 
 	/* in chunk data: stays in step */
 	drv_init(&d_whole);
 	drv_feed_s(&d_whole, 1, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabcd");
 	drv_gap(&d_whole, 1, 12);
 	drv_feed_s(&d_whole, 1, "\r\n3\r\nxyz\r\n0\r\n\r\n" RESP_OK2);
-	CHECK_EQ_STR(d_whole.log, "H1#1 200 C|G1 12|E1#1 19|H1#2 200 L2|E1#2 2|");
+	CHECK_EQ_STR(d_whole.log, "H1#0 200 C|G1 12|E1#0 19|H1#0 200 L2|E1#0 2|");
 	CHECK_EQ_INT(d_whole.body[1], 4 + 3 + 2);
 
 	/* past the end of chunk data: resync */
@@ -983,7 +1039,7 @@ static void test_gaps(void)
 	drv_gap(&d_whole, 1, 30);
 	CHECK_EQ_INT(d_whole.c.half[1].st, HTTP_S_RESYNC);
 	drv_feed_s(&d_whole, 1, "\r\n0\r\n\r\n" RESP_OK2);
-	CHECK_EQ_STR(d_whole.log, "H1#1 200 C|G1 30|G1 7|H1#2 200 L2|E1#2 2|");
+	CHECK_EQ_STR(d_whole.log, "H1#0 200 C|G1 30|G1 7|H1#0 200 L2|E1#0 2|");
 
 	/* larger than the body left: resync */
 	drv_init(&d_whole);
@@ -991,9 +1047,9 @@ static void test_gaps(void)
 	drv_gap(&d_whole, 1, 100);
 	CHECK_EQ_INT(d_whole.c.half[1].st, HTTP_S_RESYNC);
 	/* the body left ends without a line break: resync can only stop at
-	 * the response after the next one (its numbering counts what it saw) */
+	 * the response after the next one (no request was seen: orphans) */
 	drv_feed_s(&d_whole, 1, "Length: 2\r\n\r\nok" RESP_404 RESP_OK2);
-	snprintf(want, sizeof want, "H1#1 200 L615|G1 100|G1 %zu|H1#2 200 L2|E1#2 2|",
+	snprintf(want, sizeof want, "H1#0 200 L615|G1 100|G1 %zu|H1#0 200 L2|E1#0 2|",
 		 15 + strlen(RESP_404));
 	CHECK_EQ_STR(d_whole.log, want);
 
@@ -1003,7 +1059,7 @@ static void test_gaps(void)
 	drv_gap(&d_whole, 1, 1000);
 	drv_feed_s(&d_whole, 1, "xyz");
 	drv_end(&d_whole, 1);
-	CHECK_EQ_STR(d_whole.log, "H1#1 200 X|G1 1000|E1#1 1006|");
+	CHECK_EQ_STR(d_whole.log, "H1#0 200 X|G1 1000|E1#0 1006|");
 	CHECK_EQ_INT(d_whole.body[1], 6);
 }
 
@@ -1013,7 +1069,7 @@ static void test_end(void)
 	drv_init(&d_whole);
 	drv_feed(&d_whole, 1, RESP_200, strlen(RESP_200_HEAD) + 10);
 	drv_end(&d_whole, 1);
-	CHECK_EQ_STR(d_whole.log, "H1#1 200 L615|O1 TRUNCATED message cut short by close|");
+	CHECK_EQ_STR(d_whole.log, "H1#0 200 L615|O1 TRUNCATED message cut short by close|");
 	/* cut in a head */
 	drv_init(&d_whole);
 	drv_feed(&d_whole, 0, REQ_GET, 20);
@@ -1023,7 +1079,7 @@ static void test_end(void)
 	drv_init(&d_whole);
 	drv_feed_s(&d_whole, 1, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nab");
 	drv_end(&d_whole, 1);
-	CHECK_EQ_STR(d_whole.log, "H1#1 200 C|O1 TRUNCATED message cut short by close|");
+	CHECK_EQ_STR(d_whole.log, "H1#0 200 C|O1 TRUNCATED message cut short by close|");
 	/* between messages: nothing to say */
 	drv_init(&d_whole);
 	drv_feed_s(&d_whole, 0, REQ_GET);
@@ -1033,7 +1089,7 @@ static void test_end(void)
 	drv_init(&d_whole);
 	drv_feed_s(&d_whole, 1, "HTTP/1.1 200 OK\r\n\r\n");
 	drv_end(&d_whole, 1);
-	CHECK_EQ_STR(d_whole.log, "H1#1 200 X|E1#1 0|");
+	CHECK_EQ_STR(d_whole.log, "H1#0 200 X|E1#0 0|");
 }
 
 /* ------------------------------------------------------------------ */
@@ -1173,6 +1229,7 @@ int main(void)
 	test_chunked_request();
 	test_upgrade();
 	test_connect();
+	test_orphan();
 	test_dropped();
 	test_pending_ring();
 	test_hostile();
