@@ -132,8 +132,12 @@ void http_init(struct http_conn *h);
 
 /*
  * Does a stream that starts with these bytes look like HTTP/1.x?  dir 0:
- * a request line (a token method, SP, ...); dir 1: "HTTP/" digit.  Answers
- * FT_OK (yes), FT_NEED_MORE (too few bytes to tell), FT_UNSUPPORTED (no).
+ * a request line with a method of the IANA registry and an origin-form
+ * ("/...") or asterisk-form target, or else a whole first line "METHOD SP
+ * target SP HTTP/1.x" (an extension method, another target form); dir 1:
+ * "HTTP/1.x NNN".  So "NICK foo", "GNUTELLA CONNECT/0.6", Redis or the
+ * HTTP/2 preface are not HTTP.  Answers FT_OK (yes), FT_NEED_MORE (too
+ * few bytes to tell), FT_UNSUPPORTED (no).
  */
 enum ft_status http_sniff(int dir, const uint8_t *data, size_t len);
 

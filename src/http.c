@@ -32,6 +32,7 @@
 #define RESYNC_LINE_MAX 8192    /* a request line a resync waits for, at most */
 #define LEN_LIMIT (1ull << 62)  /* Content-Length and chunk sizes above this are malformed */
 #define METHOD_MAX 20           /* tchars a method may have (sniffing) */
+#define SNIFF_LINE_MAX 8192     /* a first request line sniffing waits for, at most */
 
 /* ------------------------------------------------------------------ */
 /* Bytes                                                               */
@@ -158,6 +159,58 @@ static void go_opaque(struct http_half *hf, int dir, struct http_events *out,
 /* Sniffing                                                            */
 /* ------------------------------------------------------------------ */
 
+/*
+ * The methods of the IANA HTTP Method Registry (RFC 9110 16.1), as of
+ * 2026, but PRI: it is registered only to make the HTTP/2 connection
+ * preface ("PRI * HTTP/2.0", RFC 9113 3.4) fail as HTTP/1.x.  A request
+ * with one of these and an origin-form or asterisk-form target is HTTP
+ * from its first bytes; anything else must show its whole request line.
+ */
+static const char *const registered_methods[] = {
+	"ACL", "BASELINE-CONTROL", "BIND", "CHECKIN", "CHECKOUT", "CONNECT", "COPY", "DELETE",
+	"GET", "HEAD", "LABEL", "LINK", "LOCK", "MERGE", "MKACTIVITY", "MKCALENDAR", "MKCOL",
+	"MKREDIRECTREF", "MKWORKSPACE", "MOVE", "OPTIONS", "ORDERPATCH", "PATCH", "POST",
+	"PROPFIND", "PROPPATCH", "PUT", "QUERY", "REBIND", "REPORT", "SEARCH", "TRACE", "UNBIND",
+	"UNCHECKOUT", "UNLINK", "UNLOCK", "UPDATE", "UPDATEREDIRECTREF", "VERSION-CONTROL",
+};
+
+static bool method_registered(const uint8_t *m, size_t n)
+{
+	size_t k;
+	for (k = 0; k < sizeof registered_methods / sizeof registered_methods[0]; k++) {
+		const char *r = registered_methods[k];
+		if (strlen(r) == n && memcmp(r, m, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The whole first line at p[0..n), its method (m tchars) and one SP
+ * checked: request-target SP "HTTP/1." DIGIT, the target at least one
+ * byte of VCHAR or obs-text (no SP, no CTL).  FT_NEED_MORE while the line
+ * has not ended (up to SNIFF_LINE_MAX bytes).
+ */
+static enum ft_status sniff_line(const uint8_t *p, size_t n, size_t m)
+{
+	size_t lim = n < SNIFF_LINE_MAX ? n : SNIFF_LINE_MAX;
+	const uint8_t *lf = memchr(p, '\n', lim);
+	size_t end, i;
+
+	if (lf == NULL)
+		return n >= SNIFF_LINE_MAX ? FT_UNSUPPORTED : FT_NEED_MORE;
+	end = (size_t)(lf - p);
+	if (end > 0 && p[end - 1] == '\r')
+		end--;
+	/* METHOD SP target SP HTTP/1.x: at least m + 1 + 1 + 9 bytes */
+	if (end < m + 11 || memcmp(p + end - 9, " HTTP/1.", 8) != 0 || !is_digit(p[end - 1]))
+		return FT_UNSUPPORTED;
+	for (i = m + 1; i < end - 9; i++)
+		if (p[i] <= 0x20 || p[i] == 0x7f)
+			return FT_UNSUPPORTED;
+	return FT_OK;
+}
+
 enum ft_status http_sniff(int dir, const uint8_t *data, size_t len)
 {
 	size_t i;
@@ -167,19 +220,23 @@ enum ft_status http_sniff(int dir, const uint8_t *data, size_t len)
 	if (data == NULL)
 		return FT_UNSUPPORTED;
 	if (dir == 1) {
-		/* "HTTP/" DIGIT "." DIGIT SP; '#' stands for a digit */
-		static const char pat[] = "HTTP/#.# ";
+		/* status-line = "HTTP/1." DIGIT SP 3DIGIT, then SP or the
+		 * line's end ('#' a digit, '$' SP / CR / LF) */
+		static const char pat[] = "HTTP/1.# ###$";
 		for (i = 0; i < len && i < sizeof pat - 1; i++) {
-			if (pat[i] == '#' ? !is_digit(data[i]) : data[i] != (uint8_t)pat[i])
+			uint8_t c = data[i];
+			bool ok = pat[i] == '#'   ? is_digit(c)
+				  : pat[i] == '$' ? (c == ' ' || c == '\r' || c == '\n')
+						  : c == (uint8_t)pat[i];
+			if (!ok)
 				return FT_UNSUPPORTED;
 		}
 		return i == sizeof pat - 1 ? FT_OK : FT_NEED_MORE;
 	}
 	if (dir != 0)
 		return FT_UNSUPPORTED;
-	/* method SP request-target: a token of 1..20 tchars, one SP, then
-	 * '/' (origin-form), '*' (asterisk-form), a scheme letter
-	 * (absolute-form) or a host (authority-form, CONNECT) */
+	/* request-line = method SP request-target SP HTTP-version: a token
+	 * of 1..20 tchars, one SP, then the target */
 	for (i = 0; i < len && i <= METHOD_MAX && is_tchar(data[i]); i++)
 		;
 	if (i > METHOD_MAX)
@@ -190,12 +247,46 @@ enum ft_status http_sniff(int dir, const uint8_t *data, size_t len)
 		return FT_UNSUPPORTED;
 	if (i + 1 == len)
 		return FT_NEED_MORE;
-	{
-		uint8_t c = data[i + 1];
-		if (c == '/' || c == '*' || c == '[' || is_alpha(c) || is_digit(c))
-			return FT_OK;
+	if (data[i + 1] <= 0x20 || data[i + 1] == 0x7f)
+		return FT_UNSUPPORTED;
+	if (method_registered(data, i) && (data[i + 1] == '/' || data[i + 1] == '*'))
+		return FT_OK;
+	return sniff_line(data, len, i);
+}
+
+/*
+ * Inside a stream already known to be HTTP: could a message's start line
+ * begin with these bytes?  Looser than http_sniff, so that a bad line is
+ * refused early but with the reason its parse gives (a bad version, a
+ * bad status code).  dir 0: a token of 1..20 tchars, SP, a target byte;
+ * dir 1: "HTTP/" DIGIT "." DIGIT SP.  Looks at most 22 bytes.
+ */
+static bool start_line_prefix(int dir, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	if (dir == 1) {
+		static const char pat[] = "HTTP/#.# ";
+		for (i = 0; i < n && i < sizeof pat - 1; i++) {
+			if (pat[i] == '#' ? !is_digit(p[i]) : p[i] != (uint8_t)pat[i])
+				return false;
+		}
+		return true;
 	}
-	return FT_UNSUPPORTED;
+	for (i = 0; i < n && i <= METHOD_MAX && is_tchar(p[i]); i++)
+		;
+	if (i > METHOD_MAX)
+		return false;
+	if (i == n)
+		return true;
+	if (i == 0 || p[i] != ' ')
+		return false;
+	if (i + 1 == n)
+		return true;
+	{
+		uint8_t c = p[i + 1];
+		return c == '/' || c == '*' || c == '[' || is_alpha(c) || is_digit(c);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -433,7 +524,7 @@ static enum ft_status parse_head(int dir, const uint8_t *p, size_t n, struct htt
 	memset(hd, 0, sizeof *hd);
 	memset(fr, 0, sizeof *fr);
 	hd->is_request = dir == 0;
-	if (http_sniff(dir, p, lim) == FT_UNSUPPORTED) {
+	if (!start_line_prefix(dir, p, lim)) {
 		*why = dir ? "not an HTTP status line" : "not an HTTP request line";
 		return FT_MALFORMED;
 	}
@@ -721,38 +812,25 @@ static enum ft_status parse_chunk_line(const uint8_t *p, size_t n, uint64_t *siz
  * whole and end in " HTTP/1.x" (a body line may well begin "GET /"). */
 static enum ft_status resync_check(int dir, const uint8_t *p, size_t n)
 {
-	size_t i;
+	size_t lim = n < RESYNC_LINE_MAX ? n : RESYNC_LINE_MAX;
+	const uint8_t *lf;
+	size_t end;
+	enum ft_status s;
 
-	if (dir == 1) {
-		/* "HTTP/1." DIGIT SP 3DIGIT (SP / CR / LF); '#' a digit, '$' the end */
-		static const char pat[] = "HTTP/1.# ###$";
-		for (i = 0; i < n && i < sizeof pat - 1; i++) {
-			uint8_t c = p[i];
-			bool ok = pat[i] == '#'   ? is_digit(c)
-				  : pat[i] == '$' ? (c == ' ' || c == '\r' || c == '\n')
-						  : c == (uint8_t)pat[i];
-			if (!ok)
-				return FT_UNSUPPORTED;
-		}
-		return i == sizeof pat - 1 ? FT_OK : FT_NEED_MORE;
-	} else {
-		size_t lim = n < RESYNC_LINE_MAX ? n : RESYNC_LINE_MAX;
-		const uint8_t *lf;
-		size_t end;
-		enum ft_status s = http_sniff(0, p, lim);
-
-		if (s != FT_OK)
-			return s;
-		lf = memchr(p, '\n', lim);
-		if (lf == NULL)
-			return n >= RESYNC_LINE_MAX ? FT_UNSUPPORTED : FT_NEED_MORE;
-		end = (size_t)(lf - p);
-		if (end > 0 && p[end - 1] == '\r')
-			end--;
-		if (end < 9 || memcmp(p + end - 9, " HTTP/1.", 8) != 0 || !is_digit(p[end - 1]))
-			return FT_UNSUPPORTED;
-		return FT_OK;
-	}
+	if (dir == 1)
+		return http_sniff(1, p, n); /* "HTTP/1." DIGIT SP 3DIGIT (SP / CR / LF) */
+	s = http_sniff(0, p, lim);
+	if (s != FT_OK)
+		return s;
+	lf = memchr(p, '\n', lim);
+	if (lf == NULL)
+		return n >= RESYNC_LINE_MAX ? FT_UNSUPPORTED : FT_NEED_MORE;
+	end = (size_t)(lf - p);
+	if (end > 0 && p[end - 1] == '\r')
+		end--;
+	if (end < 9 || memcmp(p + end - 9, " HTTP/1.", 8) != 0 || !is_digit(p[end - 1]))
+		return FT_UNSUPPORTED;
+	return FT_OK;
 }
 
 size_t http_feed(struct http_conn *h, int dir, const uint8_t *data, size_t len,

@@ -745,6 +745,64 @@ def gen_http_orphan():
     p.write()
 
 
+# ---------------------------------------------------------------------------
+# crafted-not-http: line protocols whose first line is shaped "TOKEN SP x"
+#    are not HTTP (issue 9, bug 12): a Redis session (RESP, then an inline
+#    command), IRC, Gnutella and a cleartext HTTP/2 connection preface are
+#    shown as bytes, never as "malformed http"; a request with an extension
+#    method and HTTP/1.1 on its line is HTTP
+# ---------------------------------------------------------------------------
+
+def gen_not_http():
+    p = Pcap("crafted-not-http.pcap")
+
+    def conn(cp, sport, c, s, exchanges):
+        def C2S(seq, ack, flags, data=b""):
+            p.add(tcp4_frame(CLIENT, SERVER, cp, sport, c + seq, s + ack, flags, 502, data))
+
+        def S2C(seq, ack, flags, data=b""):
+            p.add(tcp4_frame(SERVER, CLIENT, sport, cp, s + seq, c + ack, flags, 509, data))
+        p.add(tcp4_frame(CLIENT, SERVER, cp, sport, c, 0, "S", 64240, options=SYN_OPTS),
+              gap_us=1000)
+        p.add(tcp4_frame(SERVER, CLIENT, sport, cp, s, c + 1, "SA", 65160, options=SYN_OPTS))
+        C2S(1, 1, "A")
+        cs = ss = 1
+        for up, down in exchanges:
+            C2S(cs, ss, "PA", up)
+            cs += len(up)
+            S2C(ss, cs, "PA", down)
+            ss += len(down)
+            C2S(cs, ss, "A")
+        C2S(cs, ss, "FA")
+        S2C(ss, cs + 1, "FA")
+        C2S(cs + 1, ss + 1, "A")
+
+    # Redis (RESP): PING, then an inline command that starts with "GET "
+    conn(50100, 6379, 0x61000000, 0x62000000,
+         [(b"*1\r\n$4\r\nPING\r\n", b"+PONG\r\n"),
+          (b"GET mykey\r\n", b"$5\r\nhello\r\n")])
+    # Redis, an inline command first
+    conn(50101, 6379, 0x63000000, 0x64000000,
+         [(b"SET mykey hello\r\n", b"+OK\r\n")])
+    # IRC (RFC 2812 3.1)
+    conn(50102, 6667, 0x65000000, 0x66000000,
+         [(b"NICK foo\r\nUSER foo 0 * :Foo Bar\r\n",
+           b":irc.lab.test 001 foo :Welcome to the lab IRC network foo\r\n")])
+    # Gnutella 0.6 handshake
+    conn(50103, 6346, 0x67000000, 0x68000000,
+         [(b"GNUTELLA CONNECT/0.6\r\nUser-Agent: LabShare/1.0\r\n\r\n",
+           b"GNUTELLA/0.6 200 OK\r\nUser-Agent: LabPeer/2.0\r\n\r\n")])
+    # cleartext HTTP/2 (prior knowledge): the preface and SETTINGS (RFC 9113 3.4)
+    settings = b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+    conn(50104, 80, 0x69000000, 0x6A000000,
+         [(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + settings, settings)])
+    # an extension method with HTTP/1.1 on its line is HTTP
+    conn(50105, 80, 0x6B000000, 0x6C000000,
+         [(b"BREW /pot HTTP/1.1\r\nHost: www.lab.test\r\nContent-Length: 0\r\n\r\n",
+           b"HTTP/1.1 418 I'm a teapot\r\nContent-Length: 0\r\n\r\n")])
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -756,3 +814,4 @@ if __name__ == "__main__":
     gen_http_tls_hostile()
     gen_tcp_overlap()
     gen_http_orphan()
+    gen_not_http()

@@ -1119,29 +1119,74 @@ static void test_sniff(void)
 	CHECK_EQ_INT(sniff_s(0, "GE"), FT_NEED_MORE);
 	CHECK_EQ_INT(sniff_s(0, "GET"), FT_NEED_MORE);
 	CHECK_EQ_INT(sniff_s(0, "GET "), FT_NEED_MORE);
+	/* a registered method (the IANA HTTP Method Registry) and an
+	 * origin-form or asterisk-form target: HTTP at once */
 	CHECK_EQ_INT(sniff_s(0, "GET / HTTP/1.1"), FT_OK);
+	CHECK_EQ_INT(sniff_s(0, "GET /"), FT_OK);
 	CHECK_EQ_INT(sniff_s(0, "OPTIONS * HTTP/1.1"), FT_OK);
-	CHECK_EQ_INT(sniff_s(0, "CONNECT www.lab.test:443 HTTP/1.1"), FT_OK);
-	CHECK_EQ_INT(sniff_s(0, "CONNECT [2001:db8::1]:443 HTTP/1.1"), FT_OK);
-	CHECK_EQ_INT(sniff_s(0, "GET http://www.lab.test/ HTTP/1.1"), FT_OK);
 	CHECK_EQ_INT(sniff_s(0, "PROPFIND /dav/ HTTP/1.1"), FT_OK);
-	CHECK_EQ_INT(sniff_s(0, "ABCDEFGHIJKLMNOPQRST /"), FT_OK);       /* 20 tchars */
-	CHECK_EQ_INT(sniff_s(0, "ABCDEFGHIJKLMNOPQRSTU /"), FT_UNSUPPORTED); /* 21 */
+	CHECK_EQ_INT(sniff_s(0, "VERSION-CONTROL /v HTTP/1.1"), FT_OK);
+	CHECK_EQ_INT(sniff_s(0, "UPDATEREDIRECTREF /r HTTP/1.1"), FT_OK);
+	/* other target forms need the whole line, ending in HTTP/1.x */
+	CHECK_EQ_INT(sniff_s(0, "CONNECT www.lab.test:443 HTTP/1.1"), FT_NEED_MORE);
+	CHECK_EQ_INT(sniff_s(0, "CONNECT www.lab.test:443 HTTP/1.1\r\n"), FT_OK);
+	CHECK_EQ_INT(sniff_s(0, "CONNECT [2001:db8::1]:443 HTTP/1.1\r\n"), FT_OK);
+	CHECK_EQ_INT(sniff_s(0, "GET http://www.lab.test/ HTTP/1.1\n"), FT_OK);
+	CHECK_EQ_INT(sniff_s(0, "GET mykey\r\n"), FT_UNSUPPORTED);      /* Redis inline */
+	CHECK_EQ_INT(sniff_s(0, "GET http://x/ HTTP/2.0\r\n"), FT_UNSUPPORTED);
+	/* an extension method: the whole line, ending in HTTP/1.x */
+	CHECK_EQ_INT(sniff_s(0, "BREW /pot HTTP/1.1"), FT_NEED_MORE);
+	CHECK_EQ_INT(sniff_s(0, "BREW /pot HTTP/1.1\r\n"), FT_OK);
+	CHECK_EQ_INT(sniff_s(0, "ABCDEFGHIJKLMNOPQRST / HTTP/1.0\r\n"), FT_OK); /* 20 tchars */
+	CHECK_EQ_INT(sniff_s(0, "ABCDEFGHIJKLMNOPQRSTU / HTTP/1.0\r\n"), FT_UNSUPPORTED); /* 21 */
 	CHECK_EQ_INT(sniff_s(0, "ABCDEFGHIJKLMNOPQRSTU"), FT_UNSUPPORTED);
+	CHECK_EQ_INT(sniff_s(0, "BREW /pot  HTTP/1.1\r\n"), FT_UNSUPPORTED); /* two SP */
+	CHECK_EQ_INT(sniff_s(0, "BREW  HTTP/1.1\r\n"), FT_UNSUPPORTED);     /* no target */
+	CHECK_EQ_INT(sniff_s(0, "BREW /p\x01t HTTP/1.1\r\n"), FT_UNSUPPORTED);
+	/* line protocols that look like "TOKEN SP x" are not HTTP */
+	CHECK_EQ_INT(sniff_s(0, "NICK foo\r\nUSER foo 0 * :Foo\r\n"), FT_UNSUPPORTED);  /* IRC */
+	CHECK_EQ_INT(sniff_s(0, "NICK foo"), FT_NEED_MORE);             /* can't tell yet */
+	CHECK_EQ_INT(sniff_s(0, "GNUTELLA CONNECT/0.6\r\n"), FT_UNSUPPORTED);
+	CHECK_EQ_INT(sniff_s(0, "*1\r\n$4\r\nPING\r\n"), FT_UNSUPPORTED);   /* Redis RESP */
+	CHECK_EQ_INT(sniff_s(0, "SET mykey hello\r\n"), FT_UNSUPPORTED);    /* Redis inline */
+	CHECK_EQ_INT(sniff_s(0, "EHLO client.lab.test\r\n"), FT_UNSUPPORTED); /* SMTP */
+	/* the HTTP/2 connection preface (RFC 9113 3.4) is not HTTP/1.x */
+	CHECK_EQ_INT(sniff_s(0, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), FT_UNSUPPORTED);
+	CHECK_EQ_INT(sniff_s(0, "PRI * HTTP/2.0"), FT_NEED_MORE);
+	/* a line that never ends is not HTTP */
+	{
+		static char longline[9000];
+		memset(longline, 'a', sizeof longline);
+		memcpy(longline, "BREW /", 6);
+		CHECK_EQ_INT(http_sniff(0, (const uint8_t *)longline, sizeof longline), FT_UNSUPPORTED);
+		CHECK_EQ_INT(http_sniff(0, (const uint8_t *)longline, 100), FT_NEED_MORE);
+	}
 	CHECK_EQ_INT(sniff_s(0, "GET  /"), FT_UNSUPPORTED);
 	CHECK_EQ_INT(sniff_s(0, "GET \x01"), FT_UNSUPPORTED);
 	CHECK_EQ_INT(sniff_s(0, " GET /"), FT_UNSUPPORTED);
 	CHECK_EQ_INT(sniff_s(0, "SSH-2.0-OpenSSH_9.2p1\r\n"), FT_UNSUPPORTED);
+	CHECK_EQ_INT(sniff_s(0, "get / HTTP/1.1"), FT_NEED_MORE); /* methods are case-sensitive */
+	CHECK_EQ_INT(sniff_s(0, "get / HTTP/1.1\r\n"), FT_OK);    /* ... but a fine extension */
 	CHECK_EQ_INT(sniff_s(0, ""), FT_NEED_MORE);
+	/* a status line: HTTP/1.x SP 3DIGIT, then SP or the line end */
 	CHECK_EQ_INT(sniff_s(1, "HTTP/1.1 200 OK\r\n"), FT_OK);
-	CHECK_EQ_INT(sniff_s(1, "HTTP/1.0 "), FT_OK);
+	CHECK_EQ_INT(sniff_s(1, "HTTP/1.0 204\r\n"), FT_OK);
+	CHECK_EQ_INT(sniff_s(1, "HTTP/1.0 "), FT_NEED_MORE);
+	CHECK_EQ_INT(sniff_s(1, "HTTP/1.1 200"), FT_NEED_MORE);
 	CHECK_EQ_INT(sniff_s(1, "HTTP/1."), FT_NEED_MORE);
 	CHECK_EQ_INT(sniff_s(1, "H"), FT_NEED_MORE);
 	CHECK_EQ_INT(sniff_s(1, "HTTX/1.1 200"), FT_UNSUPPORTED);
 	CHECK_EQ_INT(sniff_s(1, "HTTP/1.x 200"), FT_UNSUPPORTED);
 	CHECK_EQ_INT(sniff_s(1, "HTTP/1.1200"), FT_UNSUPPORTED);
+	CHECK_EQ_INT(sniff_s(1, "HTTP/1.1 2000"), FT_UNSUPPORTED);
+	CHECK_EQ_INT(sniff_s(1, "HTTP/1.1 OK"), FT_UNSUPPORTED);
+	CHECK_EQ_INT(sniff_s(1, "HTTP/2.0 200 OK\r\n"), FT_UNSUPPORTED);
+	CHECK_EQ_INT(sniff_s(1, "+PONG\r\n"), FT_UNSUPPORTED);               /* Redis */
+	CHECK_EQ_INT(sniff_s(1, "GNUTELLA/0.6 200 OK\r\n"), FT_UNSUPPORTED);
+	CHECK_EQ_INT(sniff_s(1, ":irc.lab.test 001 foo :Welcome\r\n"), FT_UNSUPPORTED);
 	CHECK_EQ_INT(sniff_s(1, "GET / HTTP/1.1"), FT_UNSUPPORTED);
-	CHECK_EQ_INT(sniff_s(0, "HTTP/1.1 200 OK"), FT_UNSUPPORTED);
+	CHECK_EQ_INT(sniff_s(0, "HTTP/1.1 200 OK"), FT_UNSUPPORTED); /* "/" is not a tchar */
+	CHECK_EQ_INT(sniff_s(0, "HTTP/1.1 200 OK\r\n"), FT_UNSUPPORTED);
 	CHECK_EQ_INT(sniff_s(2, "GET / HTTP/1.1"), FT_UNSUPPORTED);
 
 	/* every strict prefix of a good start is NEED_MORE (then OK) */
@@ -1150,9 +1195,9 @@ static void test_sniff(void)
 		if (s != (i <= 4 ? FT_NEED_MORE : FT_OK))
 			bad_prefix++;
 	}
-	for (i = 1; i <= 9; i++) {
-		enum ft_status s = http_sniff(1, (const uint8_t *)"HTTP/1.1 200", i);
-		if (s != (i < 9 ? FT_NEED_MORE : FT_OK))
+	for (i = 1; i <= 13; i++) {
+		enum ft_status s = http_sniff(1, (const uint8_t *)"HTTP/1.1 200 OK", i);
+		if (s != (i < 13 ? FT_NEED_MORE : FT_OK))
 			bad_prefix++;
 	}
 	CHECK_EQ_INT(bad_prefix, 0);
