@@ -102,6 +102,11 @@ struct http_half {
 	uint64_t body_done;         /* body bytes of the current message so far */
 	uint64_t body_total;        /* Content-Length, or UINT64_MAX */
 	uint32_t n_msgs;            /* messages started on this side */
+	uint32_t scan;              /* bytes of the unconsumed input already searched for the
+	                               line end (head end) the state waits for: the next look
+	                               starts there (picohttpparser's last_len) */
+	uint32_t line;              /* HTTP_S_HEAD: where the first unchecked line of the
+	                               head starts (the lines before it were checked) */
 };
 
 /* A request awaiting its response. */
@@ -123,6 +128,9 @@ struct http_conn {
 	struct http_pending pending[HTTP_MAX_PENDING];
 	uint8_t pend_head, pend_n;
 	bool upgraded;              /* 101 Switching Protocols or CONNECT 2xx: opaque from here */
+	uint64_t n_scanned;         /* bytes the head, line and chunk scanners examined: a
+	                               measure of work (the unit tests check it stays linear
+	                               in the input, however it is split) */
 };
 
 /* Request methods the framing rules care about (the rest are HTTP_M_OTHER). */

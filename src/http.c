@@ -29,6 +29,7 @@
  */
 
 #define CHUNK_LINE_MAX 1024     /* a chunk-size line (with extensions) longer than this is malformed */
+#define CHUNK_PEEK 32           /* bytes of a chunk-size line checked before it ends */
 #define RESYNC_LINE_MAX 8192    /* a request line a resync waits for, at most */
 #define LEN_LIMIT (1ull << 62)  /* Content-Length and chunk sizes above this are malformed */
 #define METHOD_MAX 20           /* tchars a method may have (sniffing) */
@@ -510,12 +511,74 @@ static const char *parse_field(const uint8_t *l, size_t n, struct http_head *hd,
 }
 
 /*
+ * Is the head at p[0..n) complete?  The look starts where the last one
+ * stopped (picohttpparser's last_len): the lines before hf->line were
+ * checked, and bytes before hf->scan hold no line end.  Each line is
+ * checked once, when it completes, so garbage is refused early without
+ * parsing the head from byte 0 at every new segment.  FT_OK: the empty
+ * line is there (the caller then parses the head whole, once);
+ * FT_NEED_MORE; FT_MALFORMED with *why.  Every byte is searched once and
+ * checked once over all the calls for one head.
+ */
+static enum ft_status head_scan(struct http_conn *h, struct http_half *hf, int dir,
+				const uint8_t *p, size_t n, const char **why)
+{
+	size_t lim = n < HTTP_HEAD_MAX ? n : HTTP_HEAD_MAX;
+	size_t off = hf->line, from = hf->scan;
+
+	if (from > lim || off > from)
+		off = from = 0; /* not the bytes we saw last time: look again */
+	if (off == 0 && !start_line_prefix(dir, p, lim)) {
+		*why = dir ? "not an HTTP status line" : "not an HTTP request line";
+		return FT_MALFORMED;
+	}
+	/* each pass takes one line: off and from grow strictly, up to lim */
+	while (from < lim) {
+		const uint8_t *lf = memchr(p + from, '\n', lim - from);
+		size_t end, next;
+		const char *w;
+
+		h->n_scanned += lf ? (size_t)(lf - (p + from)) + 1 : lim - from;
+		if (lf == NULL) {
+			from = lim;
+			break;
+		}
+		end = (size_t)(lf - p);
+		next = end + 1;
+		if (end > off && p[end - 1] == '\r')
+			end--;
+		h->n_scanned += end - off;
+		if (off == 0) {
+			struct http_head scratch;
+			memset(&scratch, 0, sizeof scratch);
+			w = dir ? parse_status_line(p, end, &scratch) : parse_request_line(p, end, &scratch);
+		} else if (end == off) {
+			return FT_OK;
+		} else {
+			w = parse_field(p + off, end - off, NULL, NULL);
+		}
+		if (w) {
+			*why = w;
+			return FT_MALFORMED;
+		}
+		off = from = next;
+	}
+	hf->line = (uint32_t)off;
+	hf->scan = (uint32_t)from;
+	if (n >= HTTP_HEAD_MAX) {
+		*why = "head too large";
+		return FT_MALFORMED;
+	}
+	return FT_NEED_MORE;
+}
+
+/*
  * Parse one head at p[0..n).  FT_OK: *used = head bytes; FT_NEED_MORE:
  * the empty line is not there yet; FT_MALFORMED: *why.  Complete lines
  * are checked before waiting, so garbage is refused early.
  */
 static enum ft_status parse_head(int dir, const uint8_t *p, size_t n, struct http_head *hd,
-				 struct framing *fr, size_t *used, const char **why)
+				 struct framing *fr, size_t *used, const char **why, uint64_t *work)
 {
 	size_t lim = n < HTTP_HEAD_MAX ? n : HTTP_HEAD_MAX;
 	size_t off = 0;
@@ -534,12 +597,14 @@ static enum ft_status parse_head(int dir, const uint8_t *p, size_t n, struct htt
 		size_t end, next;
 		const char *w;
 
+		*work += lf ? (size_t)(lf - (p + off)) + 1 : lim - off;
 		if (lf == NULL)
 			break;
 		end = (size_t)(lf - p);
 		next = end + 1;
 		if (end > off && p[end - 1] == '\r')
 			end--;
+		*work += end - off;
 		if (first) {
 			w = dir ? parse_status_line(p + off, end - off, hd)
 				: parse_request_line(p + off, end - off, hd);
@@ -807,25 +872,66 @@ static enum ft_status parse_chunk_line(const uint8_t *p, size_t n, uint64_t *siz
 	return FT_NEED_MORE;
 }
 
+/*
+ * The chunk-size line at p[0..n), looked for from where the last look
+ * stopped (hf->scan: no line end before it).  Until the line ends only
+ * its first CHUNK_PEEK bytes are checked, once each (a body that is not
+ * chunked fails there); the whole line is checked when it ends.
+ */
+static enum ft_status chunk_line(struct http_conn *h, struct http_half *hf, const uint8_t *p,
+				 size_t n, uint64_t *size, size_t *used, const char **why)
+{
+	size_t lim = n < CHUNK_LINE_MAX ? n : CHUNK_LINE_MAX;
+	size_t from = hf->scan <= lim ? hf->scan : 0;
+	const uint8_t *lf = memchr(p + from, '\n', lim - from);
+	enum ft_status s;
+
+	h->n_scanned += lf ? (size_t)(lf - (p + from)) + 1 : lim - from;
+	if (lf != NULL) {
+		size_t k = (size_t)(lf - p) + 1;
+		h->n_scanned += k;
+		return parse_chunk_line(p, k, size, used, why);
+	}
+	if (from < CHUNK_PEEK) {
+		size_t k = lim < CHUNK_PEEK ? lim : CHUNK_PEEK;
+		h->n_scanned += k;
+		s = parse_chunk_line(p, k, size, used, why);
+		if (s == FT_MALFORMED)
+			return s;
+	}
+	hf->scan = (uint32_t)lim;
+	if (n >= CHUNK_LINE_MAX) {
+		*why = "chunk size line too long";
+		return FT_MALFORMED;
+	}
+	return FT_NEED_MORE;
+}
+
 /* At a line start after a gap: does a message start here?  FT_OK yes,
  * FT_NEED_MORE can't tell yet, FT_UNSUPPORTED no.  A request line must be
  * whole and end in " HTTP/1.x" (a body line may well begin "GET /"). */
-static enum ft_status resync_check(int dir, const uint8_t *p, size_t n)
+static enum ft_status resync_check(struct http_conn *h, struct http_half *hf, int dir,
+				   const uint8_t *p, size_t n)
 {
 	size_t lim = n < RESYNC_LINE_MAX ? n : RESYNC_LINE_MAX;
+	size_t from = hf->scan <= lim ? hf->scan : 0; /* no line end before it */
 	const uint8_t *lf;
 	size_t end;
-	enum ft_status s;
 
 	if (dir == 1)
 		return http_sniff(1, p, n); /* "HTTP/1." DIGIT SP 3DIGIT (SP / CR / LF) */
-	s = http_sniff(0, p, lim);
-	if (s != FT_OK)
-		return s;
-	lf = memchr(p, '\n', lim);
-	if (lf == NULL)
+	if (!start_line_prefix(0, p, lim))
+		return FT_UNSUPPORTED;
+	lf = memchr(p + from, '\n', lim - from);
+	h->n_scanned += lf ? (size_t)(lf - (p + from)) + 1 : lim - from;
+	if (lf == NULL) {
+		hf->scan = (uint32_t)lim;
 		return n >= RESYNC_LINE_MAX ? FT_UNSUPPORTED : FT_NEED_MORE;
+	}
 	end = (size_t)(lf - p);
+	h->n_scanned += end;
+	if (http_sniff(0, p, end + 1) != FT_OK)
+		return FT_UNSUPPORTED;
 	if (end > 0 && p[end - 1] == '\r')
 		end--;
 	if (end < 9 || memcmp(p + end - 9, " HTTP/1.", 8) != 0 || !is_digit(p[end - 1]))
@@ -862,6 +968,13 @@ size_t http_feed(struct http_conn *h, int dir, const uint8_t *data, size_t len,
 	for (guard = 0; off < len && guard <= 2 * (uint64_t)len + 4; guard++) {
 		const uint8_t *p = data + off;
 		size_t n = len - off;
+		size_t off0 = off;
+		enum http_state st0 = hf->st;
+
+		/* hf->scan and hf->line are positions in the bytes from p on:
+		 * kept while a state waits (goto done), cleared once it moved */
+		if (hf->scan > n || hf->line > hf->scan)
+			hf->scan = hf->line = 0;
 
 		switch (hf->st) {
 		case HTTP_S_HEAD: {
@@ -887,13 +1000,16 @@ size_t http_feed(struct http_conn *h, int dir, const uint8_t *data, size_t len,
 			}
 			if (p[0] == '\r' && n == 1)
 				goto done;
-			s = parse_head(dir, p, n, &hd, &fr, &used, &why);
+			s = head_scan(h, hf, dir, p, n, &why);
 			if (s == FT_NEED_MORE) {
 				hf->remaining = n;
 				goto done;
 			}
+			/* complete: parsed whole once (it finds what head_scan did) */
+			if (s == FT_OK)
+				s = parse_head(dir, p, n, &hd, &fr, &used, &why, &h->n_scanned);
 			if (s != FT_OK) {
-				go_opaque(hf, dir, out, FT_MALFORMED, why);
+				go_opaque(hf, dir, out, FT_MALFORMED, why ? why : "bad head");
 				break;
 			}
 			off += used;
@@ -921,7 +1037,7 @@ size_t http_feed(struct http_conn *h, int dir, const uint8_t *data, size_t len,
 			uint64_t size = 0;
 			size_t used = 0;
 			const char *why = NULL;
-			enum ft_status s = parse_chunk_line(p, n, &size, &used, &why);
+			enum ft_status s = chunk_line(h, hf, p, n, &size, &used, &why);
 
 			if (s == FT_NEED_MORE)
 				goto done;
@@ -955,16 +1071,19 @@ size_t http_feed(struct http_conn *h, int dir, const uint8_t *data, size_t len,
 			uint64_t room = HTTP_HEAD_MAX - (hf->remaining < HTTP_HEAD_MAX ? hf->remaining
 										 : HTTP_HEAD_MAX);
 			size_t lim = n < room ? n : (size_t)room;
-			const uint8_t *lf = memchr(p, '\n', lim);
+			size_t from = hf->scan <= lim ? hf->scan : 0; /* no line end before it */
+			const uint8_t *lf = memchr(p + from, '\n', lim - from);
 			size_t end, next;
 			const char *why;
 
+			h->n_scanned += lf ? (size_t)(lf - (p + from)) + 1 : lim - from;
 			if (lf == NULL) {
 				if (n >= room) {
 					flush_body(&f);
 					go_opaque(hf, dir, out, FT_MALFORMED, "trailers too large");
 					break;
 				}
+				hf->scan = (uint32_t)lim;
 				goto done;
 			}
 			end = (size_t)(lf - p);
@@ -996,7 +1115,7 @@ size_t http_feed(struct http_conn *h, int dir, const uint8_t *data, size_t len,
 			const uint8_t *lf;
 
 			if (hf->remaining) {
-				enum ft_status s = resync_check(dir, p, n);
+				enum ft_status s = resync_check(h, hf, dir, p, n);
 				if (s == FT_NEED_MORE)
 					goto done;
 				if (s == FT_OK) {
@@ -1011,8 +1130,13 @@ size_t http_feed(struct http_conn *h, int dir, const uint8_t *data, size_t len,
 					break;
 				}
 			}
-			/* not a message start: skip to the next line */
-			lf = memchr(p, '\n', n);
+			/* not a message start: skip to the next line (none
+			 * before hf->scan) */
+			{
+				size_t from = hf->scan <= n ? hf->scan : 0;
+				lf = memchr(p + from, '\n', n - from);
+				h->n_scanned += lf ? (size_t)(lf - (p + from)) + 1 : n - from;
+			}
 			if (lf == NULL) {
 				hf->remaining = 0;
 				hf->body_done += n;
@@ -1032,6 +1156,8 @@ size_t http_feed(struct http_conn *h, int dir, const uint8_t *data, size_t len,
 			off = len;
 			break;
 		}
+		if (off != off0 || hf->st != st0)
+			hf->scan = hf->line = 0;
 	}
 done:
 	flush_body(&f);
@@ -1055,6 +1181,7 @@ void http_gap(struct http_conn *h, int dir, uint64_t len, struct http_events *ou
 		out = &scratch;
 	}
 	hf = &h->half[dir];
+	hf->scan = hf->line = 0; /* the bytes after the gap are new */
 	e = ev_new(out, HTTP_EV_GAP, dir, hf->exchange);
 	if (e)
 		e->bytes = len;

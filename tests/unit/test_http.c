@@ -1216,6 +1216,82 @@ static void test_sniff(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* Work: linear however the bytes are split (issue 9, bug 8)          */
+/* ------------------------------------------------------------------ */
+
+/* Feed `msg` to a fresh connection `step` bytes at a time, as the
+ * reassembler does (what is not consumed is offered again in front of
+ * the next bytes); returns the scanner's work. */
+static uint64_t work_fed_by(int dir, const char *msg, size_t n, size_t step, const char *want)
+{
+	size_t k;
+	drv_init(&d_cut);
+	for (k = 0; k < n; k += step)
+		drv_feed(&d_cut, dir, msg + k, n - k < step ? n - k : step);
+	CHECK_EQ_STR(d_cut.log, want);
+	return d_cut.c.n_scanned;
+}
+
+static void test_linear(void)
+{
+	static char msg[HTTP_HEAD_MAX + 64];
+	size_t n, i;
+	uint64_t whole, bytewise;
+
+	/* a 16,000-byte head of many short fields, the last one long */
+	n = (size_t)snprintf(msg, sizeof msg, "GET / HTTP/1.1\r\nHost: www.lab.test\r\n");
+	while (n + 20 + 40 < 16000)
+		n += (size_t)snprintf(msg + n, sizeof msg - n, "X-F%05zu: abcdefgh\r\n", n);
+	n += (size_t)snprintf(msg + n, sizeof msg - n, "X-Last: ");
+	while (n < 16000 - 4)
+		msg[n++] = 'z';
+	n += (size_t)snprintf(msg + n, sizeof msg - n, "\r\n\r\n");
+	CHECK_EQ_INT(n, 16000);
+	whole = work_fed_by(0, msg, n, n, "H0#1 GET / N|E0#1 0|");
+	bytewise = work_fed_by(0, msg, n, 1, "H0#1 GET / N|E0#1 0|");
+	CHECK(whole <= 4 * n);
+	if (bytewise > 4 * n)
+		fprintf(stderr, "linear: a %zu-byte head fed byte by byte: %llu bytes scanned\n", n,
+			(unsigned long long)bytewise);
+	CHECK(bytewise <= 4 * n);
+
+	n = (size_t)snprintf(msg, sizeof msg, "HTTP/1.1 200 OK\r\nX-Long: ");
+	while (n < 16000 - 4)
+		msg[n++] = 'v';
+	n += (size_t)snprintf(msg + n, sizeof msg - n, "\r\n\r\n");
+	bytewise = work_fed_by(1, msg, n, 1, "H1#0 200 X|");
+	CHECK(bytewise <= 4 * n);
+
+	/* a chunk-size line with a long extension, and a long trailer field */
+	n = (size_t)snprintf(msg, sizeof msg,
+			     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;");
+	for (i = 0; i < 1000; i++)
+		msg[n++] = 'e';
+	n += (size_t)snprintf(msg + n, sizeof msg - n, "\r\nhi\r\n0\r\nX-T: ");
+	for (i = 0; i < 12000; i++)
+		msg[n++] = 't';
+	n += (size_t)snprintf(msg + n, sizeof msg - n, "\r\n\r\n");
+	bytewise = work_fed_by(1, msg, n, 1, "H1#0 200 C|E1#0 2|");
+	CHECK(bytewise <= 4 * n);
+
+	/* after a gap, a long line that is not a request line, then one that is */
+	drv_init(&d_cut);
+	drv_gap(&d_cut, 0, 100);
+	n = 0;
+	for (i = 0; i < 6000; i++)
+		msg[n++] = 'b';
+	n += (size_t)snprintf(msg + n, sizeof msg - n, "\nBREW /");
+	for (i = 0; i < 6000; i++)
+		msg[n++] = 'p';
+	n += (size_t)snprintf(msg + n, sizeof msg - n, " HTTP/1.1\r\n\r\n");
+	for (i = 0; i < n; i++)
+		drv_feed(&d_cut, 0, msg + i, 1);
+	CHECK(strncmp(d_cut.log, "G0 100|G0 6001|H0#1 BREW /ppp", 29) == 0);
+	CHECK(strstr(d_cut.log, "ppp N|E0#1 0|") != NULL);
+	CHECK(d_cut.c.n_scanned <= 4 * n);
+}
+
+/* ------------------------------------------------------------------ */
 /* Garbage in: never a crash, never more consumed than offered         */
 /* ------------------------------------------------------------------ */
 
@@ -1284,6 +1360,7 @@ int main(void)
 	test_gaps();
 	test_end();
 	test_sniff();
+	test_linear();
 	test_mutations();
 	return t_done("test_http");
 }
