@@ -803,6 +803,48 @@ def gen_not_http():
     p.write()
 
 
+# ---------------------------------------------------------------------------
+# crafted-http-held: a response head held behind a hole that never fills
+#    (issue 9, bug 14).  Two pipelined requests; the end of the first
+#    response's body is not captured and never retransmitted, and the client's
+#    ACKs of it are not captured either: the second response waits behind the
+#    hole until the end of the capture (or until the connection is evicted:
+#    sixteen more connections follow, for --max-conns 16), and is then decoded
+#    after the gap.
+# ---------------------------------------------------------------------------
+
+def gen_http_held():
+    p = Pcap("crafted-http-held.pcap")
+    cp, c, s = 49200, 0x71000000, 0x72000000
+
+    def C2S(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + seq, s + ack, flags, 502, data), gap_us=gap)
+
+    def S2C(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s + seq, c + ack, flags, 509, data), gap_us=gap)
+
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c, 0, "S", 64240, options=SYN_OPTS))
+    p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s, c + 1, "SA", 65160, options=SYN_OPTS))
+    C2S(1, 1, "A")
+    req = (b"GET /a.css HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"
+           b"GET /b.js HTTP/1.1\r\nHost: www.lab.test\r\n\r\n")
+    C2S(1, 1, "PA", req)
+    n = 1 + len(req)
+    r1 = http_response(1300, b"a", b"Content-Type: text/css\r\n")
+    r2 = b"HTTP/1.1 200 OK\r\nContent-Type: text/javascript\r\nContent-Length: 3\r\n\r\n;;\n"
+    S2C(1, n, "A", r1[:1000])
+    # (server 1001:1301, the rest of the first body, is not captured)
+    S2C(1301, n, "PA", r2)
+    # sixteen more connections, each just opened
+    for k in range(16):
+        q = 49300 + k
+        p.add(tcp4_frame(CLIENT, SERVER, q, 80, 0x73000000 + k, 0, "S", 64240,
+                         options=SYN_OPTS), gap_us=1000)
+        p.add(tcp4_frame(SERVER, CLIENT, 80, q, 0x74000000 + k, 0x73000001 + k, "SA", 65160,
+                         options=SYN_OPTS))
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -815,3 +857,4 @@ if __name__ == "__main__":
     gen_tcp_overlap()
     gen_http_orphan()
     gen_not_http()
+    gen_http_held()
