@@ -32,7 +32,10 @@ enum http_body {
 /* One message head: a request or a response. */
 struct http_head {
 	bool is_request;            /* request (client) or response (server) */
-	uint32_t exchange;          /* exchange number in the connection, from 1 */
+	uint32_t exchange;          /* exchange number in the connection, from 1, counted by
+	                               the requests; 0: a response without a captured
+	                               request (an orphan: its request was before the
+	                               capture or in a gap) */
 	uint8_t v_major, v_minor;   /* HTTP version */
 	/* request line */
 	struct http_str method, target;
@@ -60,7 +63,8 @@ enum http_ev_kind {
 struct http_ev {
 	enum http_ev_kind kind;
 	uint8_t dir;                /* 0 request side (client to server), 1 response side */
-	uint32_t exchange;          /* exchange number the event belongs to (0 when none) */
+	uint32_t exchange;          /* exchange number the event belongs to (0 when none:
+	                               an orphan response, or no message) */
 	const struct http_head *head; /* HTTP_EV_HEAD: the head (valid until the next feed) */
 	uint64_t body_done;         /* body bytes so far (decoded body bytes, chunk framing excluded) */
 	uint64_t body_total;        /* body length when known (Content-Length), else UINT64_MAX */
@@ -98,16 +102,35 @@ struct http_half {
 	uint64_t body_done;         /* body bytes of the current message so far */
 	uint64_t body_total;        /* Content-Length, or UINT64_MAX */
 	uint32_t n_msgs;            /* messages started on this side */
+	uint32_t scan;              /* bytes of the unconsumed input already searched for the
+	                               line end (head end) the state waits for: the next look
+	                               starts there (picohttpparser's last_len) */
+	uint32_t line;              /* HTTP_S_HEAD: where the first unchecked line of the
+	                               head starts (the lines before it were checked) */
+};
+
+/* A request awaiting its response. */
+struct http_pending {
+	uint32_t exchange;          /* its exchange number */
+	uint8_t method;             /* HTTP_M_* */
 };
 
 /* Per connection. */
 struct http_conn {
 	struct http_half half[2];   /* 0 requests, 1 responses */
-	/* Methods of requests still awaiting a response, oldest first (a ring):
-	 * a HEAD's response has no body, a CONNECT's 2xx turns the stream opaque. */
-	uint8_t pending[HTTP_MAX_PENDING];
+	/* Responses answer the requests in order (RFC 9112 9.3.2): requests
+	 * answered + 1 .. half[0].n_msgs are pending, the oldest is the one the
+	 * next final response answers; with none pending a response is an
+	 * orphan (exchange 0). */
+	uint32_t answered;          /* requests answered by a final response */
+	/* Methods of the oldest pending requests, oldest first (a ring): a
+	 * HEAD's response has no body, a CONNECT's 2xx turns the stream opaque. */
+	struct http_pending pending[HTTP_MAX_PENDING];
 	uint8_t pend_head, pend_n;
 	bool upgraded;              /* 101 Switching Protocols or CONNECT 2xx: opaque from here */
+	uint64_t n_scanned;         /* bytes the head, line and chunk scanners examined: a
+	                               measure of work (the unit tests check it stays linear
+	                               in the input, however it is split) */
 };
 
 /* Request methods the framing rules care about (the rest are HTTP_M_OTHER). */
@@ -117,8 +140,12 @@ void http_init(struct http_conn *h);
 
 /*
  * Does a stream that starts with these bytes look like HTTP/1.x?  dir 0:
- * a request line (a token method, SP, ...); dir 1: "HTTP/" digit.  Answers
- * FT_OK (yes), FT_NEED_MORE (too few bytes to tell), FT_UNSUPPORTED (no).
+ * a request line with a method of the IANA registry and an origin-form
+ * ("/...") or asterisk-form target, or else a whole first line "METHOD SP
+ * target SP HTTP/1.x" (an extension method, another target form); dir 1:
+ * "HTTP/1.x NNN".  So "NICK foo", "GNUTELLA CONNECT/0.6", Redis or the
+ * HTTP/2 preface are not HTTP.  Answers FT_OK (yes), FT_NEED_MORE (too
+ * few bytes to tell), FT_UNSUPPORTED (no).
  */
 enum ft_status http_sniff(int dir, const uint8_t *data, size_t len);
 

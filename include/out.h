@@ -69,7 +69,14 @@ struct ev {
 	const struct quic_info *quic;  /* QUIC headers of this datagram, or NULL */
 	uint32_t quic_fetch;           /* QUIC: the fetch of the server's address */
 	bool quic_from_client;         /* QUIC: sent by the client (to port 443) */
+	uint8_t released;              /* EV_RELEASED_NONE: a packet.  Else no packet: HTTP
+	                                  bytes held behind a hole that never filled (gap
+	                                  bytes), decoded when their connection left the
+	                                  table; p holds only the time and the endpoints */
 };
+
+/* Why held bytes were released without a packet (struct ev.released). */
+enum { EV_RELEASED_NONE = 0, EV_RELEASED_END, EV_RELEASED_EVICTED };
 
 /* Counts for the end-of-run summary.  Each packet read is in exactly one
  * of decoded, other, truncated, malformed, unsupported. */

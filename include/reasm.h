@@ -124,6 +124,14 @@ uint64_t reasm_ack(struct reasm_pool *pool, struct reasm_dir *d, uint64_t ack,
  * hole, deliver everything held, drop the tail.  Returns the gap skipped. */
 uint64_t reasm_flush(struct reasm_pool *pool, struct reasm_dir *d, const struct reasm_sink *sink);
 
+/* The connection leaves without the holes filling (end of capture,
+ * eviction): skip each hole in front of a held segment and deliver what
+ * was held behind it, so the consumer decodes it after the gap.  Unlike
+ * reasm_flush the tail the consumer leaves is kept (reasm_free drops
+ * it): an unfinished message at the end is not a loss.  Returns the gap
+ * skipped. */
+uint64_t reasm_release(struct reasm_pool *pool, struct reasm_dir *d, const struct reasm_sink *sink);
+
 /* Free what a direction holds (its state becomes empty). */
 void reasm_free(struct reasm_pool *pool, struct reasm_dir *d);
 

@@ -29,9 +29,11 @@
  */
 
 #define CHUNK_LINE_MAX 1024     /* a chunk-size line (with extensions) longer than this is malformed */
+#define CHUNK_PEEK 32           /* bytes of a chunk-size line checked before it ends */
 #define RESYNC_LINE_MAX 8192    /* a request line a resync waits for, at most */
 #define LEN_LIMIT (1ull << 62)  /* Content-Length and chunk sizes above this are malformed */
 #define METHOD_MAX 20           /* tchars a method may have (sniffing) */
+#define SNIFF_LINE_MAX 8192     /* a first request line sniffing waits for, at most */
 
 /* ------------------------------------------------------------------ */
 /* Bytes                                                               */
@@ -158,6 +160,58 @@ static void go_opaque(struct http_half *hf, int dir, struct http_events *out,
 /* Sniffing                                                            */
 /* ------------------------------------------------------------------ */
 
+/*
+ * The methods of the IANA HTTP Method Registry (RFC 9110 16.1), as of
+ * 2026, but PRI: it is registered only to make the HTTP/2 connection
+ * preface ("PRI * HTTP/2.0", RFC 9113 3.4) fail as HTTP/1.x.  A request
+ * with one of these and an origin-form or asterisk-form target is HTTP
+ * from its first bytes; anything else must show its whole request line.
+ */
+static const char *const registered_methods[] = {
+	"ACL", "BASELINE-CONTROL", "BIND", "CHECKIN", "CHECKOUT", "CONNECT", "COPY", "DELETE",
+	"GET", "HEAD", "LABEL", "LINK", "LOCK", "MERGE", "MKACTIVITY", "MKCALENDAR", "MKCOL",
+	"MKREDIRECTREF", "MKWORKSPACE", "MOVE", "OPTIONS", "ORDERPATCH", "PATCH", "POST",
+	"PROPFIND", "PROPPATCH", "PUT", "QUERY", "REBIND", "REPORT", "SEARCH", "TRACE", "UNBIND",
+	"UNCHECKOUT", "UNLINK", "UNLOCK", "UPDATE", "UPDATEREDIRECTREF", "VERSION-CONTROL",
+};
+
+static bool method_registered(const uint8_t *m, size_t n)
+{
+	size_t k;
+	for (k = 0; k < sizeof registered_methods / sizeof registered_methods[0]; k++) {
+		const char *r = registered_methods[k];
+		if (strlen(r) == n && memcmp(r, m, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The whole first line at p[0..n), its method (m tchars) and one SP
+ * checked: request-target SP "HTTP/1." DIGIT, the target at least one
+ * byte of VCHAR or obs-text (no SP, no CTL).  FT_NEED_MORE while the line
+ * has not ended (up to SNIFF_LINE_MAX bytes).
+ */
+static enum ft_status sniff_line(const uint8_t *p, size_t n, size_t m)
+{
+	size_t lim = n < SNIFF_LINE_MAX ? n : SNIFF_LINE_MAX;
+	const uint8_t *lf = memchr(p, '\n', lim);
+	size_t end, i;
+
+	if (lf == NULL)
+		return n >= SNIFF_LINE_MAX ? FT_UNSUPPORTED : FT_NEED_MORE;
+	end = (size_t)(lf - p);
+	if (end > 0 && p[end - 1] == '\r')
+		end--;
+	/* METHOD SP target SP HTTP/1.x: at least m + 1 + 1 + 9 bytes */
+	if (end < m + 11 || memcmp(p + end - 9, " HTTP/1.", 8) != 0 || !is_digit(p[end - 1]))
+		return FT_UNSUPPORTED;
+	for (i = m + 1; i < end - 9; i++)
+		if (p[i] <= 0x20 || p[i] == 0x7f)
+			return FT_UNSUPPORTED;
+	return FT_OK;
+}
+
 enum ft_status http_sniff(int dir, const uint8_t *data, size_t len)
 {
 	size_t i;
@@ -167,19 +221,23 @@ enum ft_status http_sniff(int dir, const uint8_t *data, size_t len)
 	if (data == NULL)
 		return FT_UNSUPPORTED;
 	if (dir == 1) {
-		/* "HTTP/" DIGIT "." DIGIT SP; '#' stands for a digit */
-		static const char pat[] = "HTTP/#.# ";
+		/* status-line = "HTTP/1." DIGIT SP 3DIGIT, then SP or the
+		 * line's end ('#' a digit, '$' SP / CR / LF) */
+		static const char pat[] = "HTTP/1.# ###$";
 		for (i = 0; i < len && i < sizeof pat - 1; i++) {
-			if (pat[i] == '#' ? !is_digit(data[i]) : data[i] != (uint8_t)pat[i])
+			uint8_t c = data[i];
+			bool ok = pat[i] == '#'   ? is_digit(c)
+				  : pat[i] == '$' ? (c == ' ' || c == '\r' || c == '\n')
+						  : c == (uint8_t)pat[i];
+			if (!ok)
 				return FT_UNSUPPORTED;
 		}
 		return i == sizeof pat - 1 ? FT_OK : FT_NEED_MORE;
 	}
 	if (dir != 0)
 		return FT_UNSUPPORTED;
-	/* method SP request-target: a token of 1..20 tchars, one SP, then
-	 * '/' (origin-form), '*' (asterisk-form), a scheme letter
-	 * (absolute-form) or a host (authority-form, CONNECT) */
+	/* request-line = method SP request-target SP HTTP-version: a token
+	 * of 1..20 tchars, one SP, then the target */
 	for (i = 0; i < len && i <= METHOD_MAX && is_tchar(data[i]); i++)
 		;
 	if (i > METHOD_MAX)
@@ -190,12 +248,46 @@ enum ft_status http_sniff(int dir, const uint8_t *data, size_t len)
 		return FT_UNSUPPORTED;
 	if (i + 1 == len)
 		return FT_NEED_MORE;
-	{
-		uint8_t c = data[i + 1];
-		if (c == '/' || c == '*' || c == '[' || is_alpha(c) || is_digit(c))
-			return FT_OK;
+	if (data[i + 1] <= 0x20 || data[i + 1] == 0x7f)
+		return FT_UNSUPPORTED;
+	if (method_registered(data, i) && (data[i + 1] == '/' || data[i + 1] == '*'))
+		return FT_OK;
+	return sniff_line(data, len, i);
+}
+
+/*
+ * Inside a stream already known to be HTTP: could a message's start line
+ * begin with these bytes?  Looser than http_sniff, so that a bad line is
+ * refused early but with the reason its parse gives (a bad version, a
+ * bad status code).  dir 0: a token of 1..20 tchars, SP, a target byte;
+ * dir 1: "HTTP/" DIGIT "." DIGIT SP.  Looks at most 22 bytes.
+ */
+static bool start_line_prefix(int dir, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	if (dir == 1) {
+		static const char pat[] = "HTTP/#.# ";
+		for (i = 0; i < n && i < sizeof pat - 1; i++) {
+			if (pat[i] == '#' ? !is_digit(p[i]) : p[i] != (uint8_t)pat[i])
+				return false;
+		}
+		return true;
 	}
-	return FT_UNSUPPORTED;
+	for (i = 0; i < n && i <= METHOD_MAX && is_tchar(p[i]); i++)
+		;
+	if (i > METHOD_MAX)
+		return false;
+	if (i == n)
+		return true;
+	if (i == 0 || p[i] != ' ')
+		return false;
+	if (i + 1 == n)
+		return true;
+	{
+		uint8_t c = p[i + 1];
+		return c == '/' || c == '*' || c == '[' || is_alpha(c) || is_digit(c);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -419,12 +511,74 @@ static const char *parse_field(const uint8_t *l, size_t n, struct http_head *hd,
 }
 
 /*
+ * Is the head at p[0..n) complete?  The look starts where the last one
+ * stopped (picohttpparser's last_len): the lines before hf->line were
+ * checked, and bytes before hf->scan hold no line end.  Each line is
+ * checked once, when it completes, so garbage is refused early without
+ * parsing the head from byte 0 at every new segment.  FT_OK: the empty
+ * line is there (the caller then parses the head whole, once);
+ * FT_NEED_MORE; FT_MALFORMED with *why.  Every byte is searched once and
+ * checked once over all the calls for one head.
+ */
+static enum ft_status head_scan(struct http_conn *h, struct http_half *hf, int dir,
+				const uint8_t *p, size_t n, const char **why)
+{
+	size_t lim = n < HTTP_HEAD_MAX ? n : HTTP_HEAD_MAX;
+	size_t off = hf->line, from = hf->scan;
+
+	if (from > lim || off > from)
+		off = from = 0; /* not the bytes we saw last time: look again */
+	if (off == 0 && !start_line_prefix(dir, p, lim)) {
+		*why = dir ? "not an HTTP status line" : "not an HTTP request line";
+		return FT_MALFORMED;
+	}
+	/* each pass takes one line: off and from grow strictly, up to lim */
+	while (from < lim) {
+		const uint8_t *lf = memchr(p + from, '\n', lim - from);
+		size_t end, next;
+		const char *w;
+
+		h->n_scanned += lf ? (size_t)(lf - (p + from)) + 1 : lim - from;
+		if (lf == NULL) {
+			from = lim;
+			break;
+		}
+		end = (size_t)(lf - p);
+		next = end + 1;
+		if (end > off && p[end - 1] == '\r')
+			end--;
+		h->n_scanned += end - off;
+		if (off == 0) {
+			struct http_head scratch;
+			memset(&scratch, 0, sizeof scratch);
+			w = dir ? parse_status_line(p, end, &scratch) : parse_request_line(p, end, &scratch);
+		} else if (end == off) {
+			return FT_OK;
+		} else {
+			w = parse_field(p + off, end - off, NULL, NULL);
+		}
+		if (w) {
+			*why = w;
+			return FT_MALFORMED;
+		}
+		off = from = next;
+	}
+	hf->line = (uint32_t)off;
+	hf->scan = (uint32_t)from;
+	if (n >= HTTP_HEAD_MAX) {
+		*why = "head too large";
+		return FT_MALFORMED;
+	}
+	return FT_NEED_MORE;
+}
+
+/*
  * Parse one head at p[0..n).  FT_OK: *used = head bytes; FT_NEED_MORE:
  * the empty line is not there yet; FT_MALFORMED: *why.  Complete lines
  * are checked before waiting, so garbage is refused early.
  */
 static enum ft_status parse_head(int dir, const uint8_t *p, size_t n, struct http_head *hd,
-				 struct framing *fr, size_t *used, const char **why)
+				 struct framing *fr, size_t *used, const char **why, uint64_t *work)
 {
 	size_t lim = n < HTTP_HEAD_MAX ? n : HTTP_HEAD_MAX;
 	size_t off = 0;
@@ -433,7 +587,7 @@ static enum ft_status parse_head(int dir, const uint8_t *p, size_t n, struct htt
 	memset(hd, 0, sizeof *hd);
 	memset(fr, 0, sizeof *fr);
 	hd->is_request = dir == 0;
-	if (http_sniff(dir, p, lim) == FT_UNSUPPORTED) {
+	if (!start_line_prefix(dir, p, lim)) {
 		*why = dir ? "not an HTTP status line" : "not an HTTP request line";
 		return FT_MALFORMED;
 	}
@@ -443,12 +597,14 @@ static enum ft_status parse_head(int dir, const uint8_t *p, size_t n, struct htt
 		size_t end, next;
 		const char *w;
 
+		*work += lf ? (size_t)(lf - (p + off)) + 1 : lim - off;
 		if (lf == NULL)
 			break;
 		end = (size_t)(lf - p);
 		next = end + 1;
 		if (end > off && p[end - 1] == '\r')
 			end--;
+		*work += end - off;
 		if (first) {
 			w = dir ? parse_status_line(p + off, end - off, hd)
 				: parse_request_line(p + off, end - off, hd);
@@ -479,27 +635,32 @@ static enum ft_status parse_head(int dir, const uint8_t *p, size_t n, struct htt
 /* Requests awaiting responses                                         */
 /* ------------------------------------------------------------------ */
 
-static void pend_push(struct http_conn *h, uint8_t m)
+/* Remember the method of request `exchange`.  When the ring is full the
+ * method is not kept (its response is framed by its own fields): the
+ * oldest requests are answered first, so they are the ones to keep. */
+static void pend_push(struct http_conn *h, uint32_t exchange, uint8_t m)
 {
-	if (h->pend_n >= HTTP_MAX_PENDING) {
-		/* Full: the oldest is taken as answered (its response is lost
-		 * to us or never came); only its HEAD/CONNECT knowledge goes,
-		 * exchange numbers are counted per side and stay right. */
-		h->pend_head = (uint8_t)((h->pend_head + 1) % HTTP_MAX_PENDING);
-		h->pend_n--;
-	}
-	h->pending[(h->pend_head + h->pend_n) % HTTP_MAX_PENDING] = m;
+	struct http_pending *p;
+	if (h->pend_n >= HTTP_MAX_PENDING)
+		return;
+	p = &h->pending[(h->pend_head + h->pend_n) % HTTP_MAX_PENDING];
+	p->exchange = exchange;
+	p->method = m;
 	h->pend_n++;
 }
 
-static uint8_t pend_peek(const struct http_conn *h)
+/* The method of pending request `exchange`, HTTP_M_OTHER when not kept. */
+static uint8_t pend_method(const struct http_conn *h, uint32_t exchange)
 {
-	return h->pend_n ? h->pending[h->pend_head % HTTP_MAX_PENDING] : (uint8_t)HTTP_M_OTHER;
+	const struct http_pending *p = &h->pending[h->pend_head % HTTP_MAX_PENDING];
+	return h->pend_n && p->exchange == exchange ? p->method : (uint8_t)HTTP_M_OTHER;
 }
 
-static void pend_pop(struct http_conn *h)
+/* Request `exchange` is answered: forget it (and anything older). */
+static void pend_pop(struct http_conn *h, uint32_t exchange)
 {
-	if (h->pend_n) {
+	/* each pass removes one: at most HTTP_MAX_PENDING passes */
+	while (h->pend_n && h->pending[h->pend_head % HTTP_MAX_PENDING].exchange <= exchange) {
 		h->pend_head = (uint8_t)((h->pend_head + 1) % HTTP_MAX_PENDING);
 		h->pend_n--;
 	}
@@ -570,9 +731,12 @@ static void on_head(struct feed *f, struct http_head *hd, const struct framing *
 		}
 		hf->n_msgs++;
 		hd->exchange = hf->n_msgs;
-		pend_push(h, method_code(hd));
+		pend_push(h, hd->exchange, method_code(hd));
 	} else {
-		uint8_t m = pend_peek(h);
+		/* the oldest request not answered yet, or none: an orphan */
+		bool orphan = h->answered >= h->half[0].n_msgs;
+		uint32_t x = orphan ? 0 : h->answered + 1;
+		uint8_t m = orphan ? (uint8_t)HTTP_M_OTHER : pend_method(h, x);
 		uint16_t sc = hd->status;
 
 		if (sc == 101)
@@ -593,12 +757,15 @@ static void on_head(struct feed *f, struct http_head *hd, const struct framing *
 			go_opaque(hf, f->dir, f->out, FT_MALFORMED, bad);
 			return;
 		}
-		/* the nth final response answers the nth request; an interim
-		 * 1xx (not 101, which ends the exchange) keeps its number */
-		hd->exchange = hf->n_msgs + 1;
+		/* a final response answers the oldest pending request; an
+		 * interim 1xx (not 101, which ends the exchange) does not */
+		hd->exchange = x;
 		if (sc >= 200 || sc == 101) {
 			hf->n_msgs++;
-			pend_pop(h);
+			if (!orphan) {
+				h->answered = x;
+				pend_pop(h, x);
+			}
 		}
 	}
 	hd->body = body;
@@ -705,43 +872,71 @@ static enum ft_status parse_chunk_line(const uint8_t *p, size_t n, uint64_t *siz
 	return FT_NEED_MORE;
 }
 
+/*
+ * The chunk-size line at p[0..n), looked for from where the last look
+ * stopped (hf->scan: no line end before it).  Until the line ends only
+ * its first CHUNK_PEEK bytes are checked, once each (a body that is not
+ * chunked fails there); the whole line is checked when it ends.
+ */
+static enum ft_status chunk_line(struct http_conn *h, struct http_half *hf, const uint8_t *p,
+				 size_t n, uint64_t *size, size_t *used, const char **why)
+{
+	size_t lim = n < CHUNK_LINE_MAX ? n : CHUNK_LINE_MAX;
+	size_t from = hf->scan <= lim ? hf->scan : 0;
+	const uint8_t *lf = memchr(p + from, '\n', lim - from);
+	enum ft_status s;
+
+	h->n_scanned += lf ? (size_t)(lf - (p + from)) + 1 : lim - from;
+	if (lf != NULL) {
+		size_t k = (size_t)(lf - p) + 1;
+		h->n_scanned += k;
+		return parse_chunk_line(p, k, size, used, why);
+	}
+	if (from < CHUNK_PEEK) {
+		size_t k = lim < CHUNK_PEEK ? lim : CHUNK_PEEK;
+		h->n_scanned += k;
+		s = parse_chunk_line(p, k, size, used, why);
+		if (s == FT_MALFORMED)
+			return s;
+	}
+	hf->scan = (uint32_t)lim;
+	if (n >= CHUNK_LINE_MAX) {
+		*why = "chunk size line too long";
+		return FT_MALFORMED;
+	}
+	return FT_NEED_MORE;
+}
+
 /* At a line start after a gap: does a message start here?  FT_OK yes,
  * FT_NEED_MORE can't tell yet, FT_UNSUPPORTED no.  A request line must be
  * whole and end in " HTTP/1.x" (a body line may well begin "GET /"). */
-static enum ft_status resync_check(int dir, const uint8_t *p, size_t n)
+static enum ft_status resync_check(struct http_conn *h, struct http_half *hf, int dir,
+				   const uint8_t *p, size_t n)
 {
-	size_t i;
+	size_t lim = n < RESYNC_LINE_MAX ? n : RESYNC_LINE_MAX;
+	size_t from = hf->scan <= lim ? hf->scan : 0; /* no line end before it */
+	const uint8_t *lf;
+	size_t end;
 
-	if (dir == 1) {
-		/* "HTTP/1." DIGIT SP 3DIGIT (SP / CR / LF); '#' a digit, '$' the end */
-		static const char pat[] = "HTTP/1.# ###$";
-		for (i = 0; i < n && i < sizeof pat - 1; i++) {
-			uint8_t c = p[i];
-			bool ok = pat[i] == '#'   ? is_digit(c)
-				  : pat[i] == '$' ? (c == ' ' || c == '\r' || c == '\n')
-						  : c == (uint8_t)pat[i];
-			if (!ok)
-				return FT_UNSUPPORTED;
-		}
-		return i == sizeof pat - 1 ? FT_OK : FT_NEED_MORE;
-	} else {
-		size_t lim = n < RESYNC_LINE_MAX ? n : RESYNC_LINE_MAX;
-		const uint8_t *lf;
-		size_t end;
-		enum ft_status s = http_sniff(0, p, lim);
-
-		if (s != FT_OK)
-			return s;
-		lf = memchr(p, '\n', lim);
-		if (lf == NULL)
-			return n >= RESYNC_LINE_MAX ? FT_UNSUPPORTED : FT_NEED_MORE;
-		end = (size_t)(lf - p);
-		if (end > 0 && p[end - 1] == '\r')
-			end--;
-		if (end < 9 || memcmp(p + end - 9, " HTTP/1.", 8) != 0 || !is_digit(p[end - 1]))
-			return FT_UNSUPPORTED;
-		return FT_OK;
+	if (dir == 1)
+		return http_sniff(1, p, n); /* "HTTP/1." DIGIT SP 3DIGIT (SP / CR / LF) */
+	if (!start_line_prefix(0, p, lim))
+		return FT_UNSUPPORTED;
+	lf = memchr(p + from, '\n', lim - from);
+	h->n_scanned += lf ? (size_t)(lf - (p + from)) + 1 : lim - from;
+	if (lf == NULL) {
+		hf->scan = (uint32_t)lim;
+		return n >= RESYNC_LINE_MAX ? FT_UNSUPPORTED : FT_NEED_MORE;
 	}
+	end = (size_t)(lf - p);
+	h->n_scanned += end;
+	if (http_sniff(0, p, end + 1) != FT_OK)
+		return FT_UNSUPPORTED;
+	if (end > 0 && p[end - 1] == '\r')
+		end--;
+	if (end < 9 || memcmp(p + end - 9, " HTTP/1.", 8) != 0 || !is_digit(p[end - 1]))
+		return FT_UNSUPPORTED;
+	return FT_OK;
 }
 
 size_t http_feed(struct http_conn *h, int dir, const uint8_t *data, size_t len,
@@ -773,6 +968,13 @@ size_t http_feed(struct http_conn *h, int dir, const uint8_t *data, size_t len,
 	for (guard = 0; off < len && guard <= 2 * (uint64_t)len + 4; guard++) {
 		const uint8_t *p = data + off;
 		size_t n = len - off;
+		size_t off0 = off;
+		enum http_state st0 = hf->st;
+
+		/* hf->scan and hf->line are positions in the bytes from p on:
+		 * kept while a state waits (goto done), cleared once it moved */
+		if (hf->scan > n || hf->line > hf->scan)
+			hf->scan = hf->line = 0;
 
 		switch (hf->st) {
 		case HTTP_S_HEAD: {
@@ -798,13 +1000,16 @@ size_t http_feed(struct http_conn *h, int dir, const uint8_t *data, size_t len,
 			}
 			if (p[0] == '\r' && n == 1)
 				goto done;
-			s = parse_head(dir, p, n, &hd, &fr, &used, &why);
+			s = head_scan(h, hf, dir, p, n, &why);
 			if (s == FT_NEED_MORE) {
 				hf->remaining = n;
 				goto done;
 			}
+			/* complete: parsed whole once (it finds what head_scan did) */
+			if (s == FT_OK)
+				s = parse_head(dir, p, n, &hd, &fr, &used, &why, &h->n_scanned);
 			if (s != FT_OK) {
-				go_opaque(hf, dir, out, FT_MALFORMED, why);
+				go_opaque(hf, dir, out, FT_MALFORMED, why ? why : "bad head");
 				break;
 			}
 			off += used;
@@ -832,7 +1037,7 @@ size_t http_feed(struct http_conn *h, int dir, const uint8_t *data, size_t len,
 			uint64_t size = 0;
 			size_t used = 0;
 			const char *why = NULL;
-			enum ft_status s = parse_chunk_line(p, n, &size, &used, &why);
+			enum ft_status s = chunk_line(h, hf, p, n, &size, &used, &why);
 
 			if (s == FT_NEED_MORE)
 				goto done;
@@ -866,16 +1071,19 @@ size_t http_feed(struct http_conn *h, int dir, const uint8_t *data, size_t len,
 			uint64_t room = HTTP_HEAD_MAX - (hf->remaining < HTTP_HEAD_MAX ? hf->remaining
 										 : HTTP_HEAD_MAX);
 			size_t lim = n < room ? n : (size_t)room;
-			const uint8_t *lf = memchr(p, '\n', lim);
+			size_t from = hf->scan <= lim ? hf->scan : 0; /* no line end before it */
+			const uint8_t *lf = memchr(p + from, '\n', lim - from);
 			size_t end, next;
 			const char *why;
 
+			h->n_scanned += lf ? (size_t)(lf - (p + from)) + 1 : lim - from;
 			if (lf == NULL) {
 				if (n >= room) {
 					flush_body(&f);
 					go_opaque(hf, dir, out, FT_MALFORMED, "trailers too large");
 					break;
 				}
+				hf->scan = (uint32_t)lim;
 				goto done;
 			}
 			end = (size_t)(lf - p);
@@ -907,7 +1115,7 @@ size_t http_feed(struct http_conn *h, int dir, const uint8_t *data, size_t len,
 			const uint8_t *lf;
 
 			if (hf->remaining) {
-				enum ft_status s = resync_check(dir, p, n);
+				enum ft_status s = resync_check(h, hf, dir, p, n);
 				if (s == FT_NEED_MORE)
 					goto done;
 				if (s == FT_OK) {
@@ -922,8 +1130,13 @@ size_t http_feed(struct http_conn *h, int dir, const uint8_t *data, size_t len,
 					break;
 				}
 			}
-			/* not a message start: skip to the next line */
-			lf = memchr(p, '\n', n);
+			/* not a message start: skip to the next line (none
+			 * before hf->scan) */
+			{
+				size_t from = hf->scan <= n ? hf->scan : 0;
+				lf = memchr(p + from, '\n', n - from);
+				h->n_scanned += lf ? (size_t)(lf - (p + from)) + 1 : n - from;
+			}
 			if (lf == NULL) {
 				hf->remaining = 0;
 				hf->body_done += n;
@@ -943,6 +1156,8 @@ size_t http_feed(struct http_conn *h, int dir, const uint8_t *data, size_t len,
 			off = len;
 			break;
 		}
+		if (off != off0 || hf->st != st0)
+			hf->scan = hf->line = 0;
 	}
 done:
 	flush_body(&f);
@@ -966,6 +1181,7 @@ void http_gap(struct http_conn *h, int dir, uint64_t len, struct http_events *ou
 		out = &scratch;
 	}
 	hf = &h->half[dir];
+	hf->scan = hf->line = 0; /* the bytes after the gap are new */
 	e = ev_new(out, HTTP_EV_GAP, dir, hf->exchange);
 	if (e)
 		e->bytes = len;

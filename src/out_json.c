@@ -991,6 +991,39 @@ static void put_fetch_start(struct json_out *o, const struct ev *e)
 	emit(o);
 }
 
+/* No packet: HTTP bytes held after a gap, decoded when their connection
+ * left the table (the text output's "(no packet)" line). */
+static void json_released(struct json_out *o, const struct ev *e)
+{
+	struct sb *s = &o->sb;
+	const struct pkt *p = e->p;
+	const struct conn *c = e->seg->c;
+	sb_puts(s, "{\"type\":\"released\"");
+	key(s, "ts");
+	sb_secs(s, p->ts_us);
+	key(s, "rel");
+	sb_secs(s, p->ts_us - o->first_ts);
+	kv_str(s, "step", step_name(e->step));
+	kv_str(s, "call", step_call(e->step));
+	kv_u_or_null(s, "fetch", c->fetch_id);
+	kv_u(s, "conn", c->id);
+	kv_u(s, "ip_ver", p->ip_ver);
+	kv_ip(s, "src", p->ip_ver, p->src);
+	kv_ip(s, "dst", p->ip_ver, p->dst);
+	kv_u(s, "sport", p->sport);
+	kv_u(s, "dport", p->dport);
+	kv_str(s, "dir", e->seg->dir == 0 ? "to_server" : "from_server");
+	kv_str(s, "released_at", e->released == EV_RELEASED_EVICTED ? "eviction" : "end_of_capture");
+	kv_u(s, "gap", e->gap);
+	put_http(s, e);
+	sb_putc(s, '}');
+	if (s->cut) {
+		sb_reset(s);
+		sb_printf(s, "{\"type\":\"released\",\"conn\":%u,\"cut\":true}", c->id);
+	}
+	emit(o);
+}
+
 static void json_packet(void *impl, const struct ev *e)
 {
 	struct json_out *o = impl;
@@ -1009,6 +1042,10 @@ static void json_packet(void *impl, const struct ev *e)
 	}
 	if (e->link && e->link->new_fetch)
 		put_fetch_start(o, e);
+	if (e->released && e->seg && e->http) {
+		json_released(o, e);
+		return;
+	}
 
 	put_common(o, e);
 	bool l4 = p->layer == LAYER_DONE;

@@ -581,6 +581,8 @@ static void put_http(struct sb *s, const struct ev *e)
 		sb_puts(s, shown++ ? "; " : " | ");
 		if (h->exchange)
 			sb_printf(s, "#%u ", h->exchange);
+		else if (h->kind == HTTP_EV_HEAD && h->dir == 1)
+			sb_puts(s, "[response without a captured request] ");
 		switch (h->kind) {
 		case HTTP_EV_HEAD:
 			put_http_head(s, h->head, dur);
@@ -1103,7 +1105,10 @@ static void text_packet(void *impl, const struct ev *e)
 	if (e->link && e->link->new_fetch)
 		put_fetch_header(o, e);
 
-	put_time(o, p->ts_us);
+	if (e->released)
+		sb_pad(s, 10); /* no packet, no time of its own */
+	else
+		put_time(o, p->ts_us);
 	/* Columns are counted from the end of the time stamp, which is wider
 	 * with -tt; the colour codes take bytes but no columns. */
 	size_t shift = s->len > COL_STEP - 1 ? s->len - (COL_STEP - 1) : 0;
@@ -1153,6 +1158,15 @@ static void text_packet(void *impl, const struct ev *e)
 			sb_printf(s, "(%s)", p->why ? p->why : "unsupported");
 		else
 			sb_printf(s, "(malformed %s: %s)", lname[p->layer], p->why ? p->why : "?");
+		emit(o);
+		return;
+	}
+	if (e->released) {
+		sb_printf(s, "(no packet) held after a gap of %llu B, decoded %s",
+			  (unsigned long long)e->gap,
+			  e->released == EV_RELEASED_EVICTED ? "when the connection was evicted"
+							     : "at the end of the capture");
+		put_streams(s, e);
 		emit(o);
 		return;
 	}

@@ -446,6 +446,19 @@ uint64_t reasm_flush(struct reasm_pool *pool, struct reasm_dir *d, const struct 
 	return res.gap;
 }
 
+uint64_t reasm_release(struct reasm_pool *pool, struct reasm_dir *d, const struct reasm_sink *sink)
+{
+	struct reasm_res res = { 0 };
+	/* each pass delivers at least the first held segment */
+	while (d->n_ooo > 0) {
+		uint32_t n = d->n_ooo;
+		skip_to(pool, d, d->ooo[0].seq, sink, &res);
+		if (d->n_ooo == n)
+			break;
+	}
+	return res.gap;
+}
+
 void reasm_free(struct reasm_pool *pool, struct reasm_dir *d)
 {
 	for (uint32_t i = 0; i < d->n_ooo; i++) {

@@ -37,6 +37,7 @@ struct tracer {
 	 * a held segment) may be moved or freed before the packet is printed. */
 	uint8_t dns_copy[EV_MAX_DNS][UINT16_MAX];
 	struct http_events hev;               /* HTTP events of this packet */
+	struct http_events held_hev;          /* HTTP events of bytes released at retirement */
 	struct tls_events tev;                /* TLS events of this packet */
 	struct quic_info quic;                /* QUIC headers of this packet */
 	/* the stream consumers' context: which connection and direction, which event */
@@ -236,25 +237,26 @@ static struct flow_timing *timing(struct conn *c, uint32_t exchange)
 
 /* Record this packet's HTTP events in the exchange times; give the output
  * the time to first byte and the download time where they are known. */
-static void http_times(struct tracer *t, struct conn *c, struct ev *e)
+static void http_times(struct conn *c, struct ev *e, const struct http_events *hev,
+		       int64_t now)
 {
-	for (unsigned i = 0; i < t->hev.n; i++) {
-		const struct http_ev *h = &t->hev.ev[i];
+	for (unsigned i = 0; i < hev->n; i++) {
+		const struct http_ev *h = &hev->ev[i];
 		e->http_dur[i] = -1;
 		if (!h->exchange)
 			continue;
 		struct flow_timing *tm = timing(c, h->exchange);
 		if (h->dir == 0 && h->kind == HTTP_EV_HEAD && !tm->req_first)
-			tm->req_first = t->now;
+			tm->req_first = now;
 		else if (h->dir == 0 && h->kind == HTTP_EV_END)
-			tm->req_done = t->now;
+			tm->req_done = now;
 		else if (h->dir == 1 && h->kind == HTTP_EV_HEAD) {
 			if (!tm->resp_first)
-				tm->resp_first = t->now;
+				tm->resp_first = now;
 			if (tm->req_done)
-				e->http_dur[i] = t->now - tm->req_done;
+				e->http_dur[i] = now - tm->req_done;
 		} else if (h->dir == 1 && h->kind == HTTP_EV_END && tm->resp_first) {
-			e->http_dur[i] = t->now - tm->resp_first;
+			e->http_dur[i] = now - tm->resp_first;
 		}
 	}
 }
@@ -275,9 +277,93 @@ static void tls_link(struct tracer *t, struct conn *c, struct ev *e)
 /* TCP                                                                 */
 /* ------------------------------------------------------------------ */
 
+/* The sink of a release: the connection and direction, into held_hev
+ * (a retirement may come in the middle of another packet's decoding). */
+struct held {
+	struct tracer *t;
+	struct conn *c;
+	int dir;
+	uint64_t gap;          /* bytes skipped */
+};
+
+static size_t held_data(void *ctx, const uint8_t *data, size_t len, uint64_t seq)
+{
+	struct held *h = ctx;
+	(void)seq;
+	return http_feed(&h->c->ap.http, h->dir, data, len, &h->t->held_hev);
+}
+
+static void held_gap(void *ctx, uint64_t seq, uint64_t len)
+{
+	struct held *h = ctx;
+	(void)seq;
+	h->gap += len;
+	h->c->partial = true;
+	http_gap(&h->c->ap.http, h->dir, len, &h->t->held_hev);
+}
+
+/*
+ * A connection leaves the table (end of capture, eviction) with HTTP
+ * bytes held behind a hole that never filled: decode them after the gap,
+ * as tshark does, and show them on a line of their own (no packet brought
+ * them now: the time is the connection's last packet's).  Closed
+ * connections had theirs flushed at the FIN.
+ */
+static void release_held(struct tracer *t, struct conn *c, const char *why)
+{
+	if (c->app != APP_HTTP)
+		return;
+	for (int dir = 0; dir < 2; dir++) {
+		struct http_events *hev = &t->held_hev;
+		if (c->rs[dir].n_ooo == 0)
+			continue;
+		hev->n = hev->n_dropped = hev->n_heads = 0;
+		struct held h = { t, c, dir, 0 };
+		struct reasm_sink sink = { held_data, held_gap, &h };
+		reasm_release(flow_reasm_pool(t->flows), &c->rs[dir], &sink);
+		if (!hev->n && !hev->n_dropped)
+			continue;
+		struct pkt p;
+		struct flow_seg g;
+		struct ev e;
+		memset(&p, 0, sizeof(p));
+		memset(&g, 0, sizeof(g));
+		memset(&e, 0, sizeof(e));
+		/* the bytes had come by the connection's last packet: its time
+		 * (not the release's) keeps the exchange times true */
+		p.ts_us = c->ts_last;
+		p.ip_ver = c->ip_ver;
+		memcpy(p.src, dir ? c->srv : c->cli, 16);
+		memcpy(p.dst, dir ? c->cli : c->srv, 16);
+		p.sport = dir ? c->sport : c->cport;
+		p.dport = dir ? c->cport : c->sport;
+		p.proto = 6;
+		p.layer = LAYER_DONE;
+		g.c = c;
+		g.dir = dir;
+		g.rtt_us = -1;
+		g.acks_dir = -1;
+		struct step_in in = { .is_tcp = true, .from_client = dir == 0, .pl_len = 1 };
+		e.p = &p;
+		e.seg = &g;
+		e.step = step_classify(&in); /* data of this direction */
+		e.dns_note = t->note;
+		e.gap = h.gap;
+		e.http = hev;
+		e.released = strncmp(why, "evicted", 7) == 0 ? EV_RELEASED_EVICTED : EV_RELEASED_END;
+		http_times(c, &e, hev, p.ts_us);
+		for (unsigned i = 0; i < hev->n; i++)
+			timeline_http(t->tl, p.ts_us, c, &hev->ev[i]);
+		out_packet(t->out, &e);
+	}
+}
+
 static void on_retire(void *ctx, const struct conn *c, const char *why)
 {
 	struct tracer *t = ctx;
+	/* the table's own slot, live until this returns: what it still
+	 * holds is decoded before it goes */
+	release_held(t, (struct conn *)c, why);
 	timeline_conn_done(t->tl, c);
 	out_conn_done(t->out, c, why, c->fetch_id ? fetch_name(t->fetch, c->fetch_id) : NULL);
 }
@@ -360,7 +446,7 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 	    !stream_events(t, dir))
 		e->held = c->rs[dir].tail_len;
 	if (c->app == APP_HTTP)
-		http_times(t, c, e);
+		http_times(c, e, &t->hev, t->now);
 	for (unsigned i = 0; i < t->hev.n; i++)
 		timeline_http(t->tl, t->now, c, &t->hev.ev[i]);
 	for (unsigned i = 0; i < t->tev.n; i++) {

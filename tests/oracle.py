@@ -21,7 +21,13 @@ CAPTURES = [
     "keepalive.pcap", "ipv6.pcap", "refused.pcap", "lab-head-304-404.pcap", "lab-post.pcap",
     "lab-pipelined.pcap", "lab-slow-writer.pcap", "lab-chunked-gzip.pcap", "lab-large.pcap",
     "lab-http10-close.pcap", "lab-https-tls13.pcap", "lab-https-tls12.pcap",
+    "crafted-http-orphan.pcap",
 ]
+
+# Checked for HTTP only: on a connection seen mid-stream tshark counts the
+# first segment's ACK from its own value, fetchtrace prints none until the
+# peer's first sequence number is seen (the mid-stream work of issue 9 decides).
+HTTP_ONLY = {"crafted-http-orphan.pcap"}
 
 passed = failed = 0
 
@@ -79,10 +85,36 @@ def main():
                for l in pkts for m in re.finditer(
                    r"#\d+ ([A-Z]+) (\S+) HTTP/1\.\d(?: Host: ([^\s;]+))?", l)]
         check("%s http requests" % cap, want == got, "tshark %s\n  fetchtrace %s" % (want, got))
-        want = [int(c) for (cs,) in tshark(path, "http.response", ["http.response.code"])
-                for c in cs.split(",")]
-        got = [int(m.group(1)) for l in pkts for m in re.finditer(r"#\d+ HTTP/1\.\d (\d{3})", l)]
+        resp = tshark(path, "http.response", ["http.response.code", "http.request_in"])
+        want = [int(c) for cs, _ in resp for c in cs.split(",")]
+        got_resp = [(int(m.group(2)), int(m.group(1)) if m.group(1) else None)
+                    for l in pkts for m in re.finditer(
+                        r"(?:#(\d+) |\[response without a captured request\] )HTTP/1\.\d (\d{3})",
+                        l)]
+        got = [c for c, _ in got_resp]
         check("%s http responses" % cap, want == got, "tshark %s\n  fetchtrace %s" % (want, got))
+
+        # which request each response answers: where tshark names the
+        # request's frame, fetchtrace's exchange number is that request's
+        # (the first one in that frame); tshark leaves some pipelined
+        # responses unpaired, so an answer it does not name is not checked
+        first = {}
+        n_req = 0
+        for fr, ms in tshark(path, "http.request", ["frame.number", "http.request.method"]):
+            first.setdefault(int(fr), n_req + 1)
+            n_req += len(ms.split(","))
+        want = []
+        for cs, ins in resp:
+            codes, reqs = cs.split(","), ins.split(",") if ins else []
+            for k in range(len(codes)):
+                r = reqs[k] if len(reqs) == len(codes) else ""
+                want.append(first.get(int(r)) if r else None)
+        pairs = [(w, g) for w, (_, g) in zip(want, got_resp) if w is not None]
+        check("%s http pairing" % cap, all(w == g for w, g in pairs) and len(want) == len(got_resp),
+              "tshark %s\n  fetchtrace %s" % (want, [g for _, g in got_resp]))
+
+        if cap in HTTP_ONLY:
+            continue
 
         # TLS SNI
         want = [s for (s,) in tshark(path, "tls.handshake.type == 1",

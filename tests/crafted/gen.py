@@ -965,6 +965,145 @@ def gen_http_long_target():
     p.write()
 
 
+# ---------------------------------------------------------------------------
+# crafted-http-orphan: a keep-alive connection caught mid-stream whose first
+#    captured message is a response (issue 9, bug 4): it answers no captured
+#    request; each response after it answers the oldest request still waiting,
+#    and the exchanges are numbered by the requests
+# ---------------------------------------------------------------------------
+
+def gen_http_orphan():
+    p = Pcap("crafted-http-orphan.pcap")
+    cp, c, s = 49100, 0x51000000, 0x52000000
+
+    def C2S(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + seq, s + ack, flags, 502, data), gap_us=gap)
+
+    def S2C(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s + seq, c + ack, flags, 509, data), gap_us=gap)
+
+    # 1-2: the end of an exchange whose request was before the capture
+    r0 = http_response(120, b"0", b"Content-Type: text/plain\r\n")
+    S2C(1, 1, "PA", r0)
+    C2S(1, 1 + len(r0), "A")
+    cs, ss = 1, 1 + len(r0)
+    # 3-6 and 7-10: two keep-alive exchanges, each answered in order
+    for path, resp in ((b"/a", http_response(200, b"a", b"Content-Type: text/css\r\n")),
+                       (b"/b", b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")):
+        req = b"GET " + path + b" HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"
+        C2S(cs, ss, "PA", req, gap=1000)
+        cs += len(req)
+        S2C(ss, cs, "A")
+        S2C(ss, cs, "PA", resp)
+        ss += len(resp)
+        C2S(cs, ss, "A")
+    # 11-13: FIN exchange, client first
+    C2S(cs, ss, "FA", gap=1000)
+    S2C(ss, cs + 1, "FA")
+    C2S(cs + 1, ss + 1, "A")
+    p.write()
+
+
+# ---------------------------------------------------------------------------
+# crafted-not-http: line protocols whose first line is shaped "TOKEN SP x"
+#    are not HTTP (issue 9, bug 12): a Redis session (RESP, then an inline
+#    command), IRC, Gnutella and a cleartext HTTP/2 connection preface are
+#    shown as bytes, never as "malformed http"; a request with an extension
+#    method and HTTP/1.1 on its line is HTTP
+# ---------------------------------------------------------------------------
+
+def gen_not_http():
+    p = Pcap("crafted-not-http.pcap")
+
+    def conn(cp, sport, c, s, exchanges):
+        def C2S(seq, ack, flags, data=b""):
+            p.add(tcp4_frame(CLIENT, SERVER, cp, sport, c + seq, s + ack, flags, 502, data))
+
+        def S2C(seq, ack, flags, data=b""):
+            p.add(tcp4_frame(SERVER, CLIENT, sport, cp, s + seq, c + ack, flags, 509, data))
+        p.add(tcp4_frame(CLIENT, SERVER, cp, sport, c, 0, "S", 64240, options=SYN_OPTS),
+              gap_us=1000)
+        p.add(tcp4_frame(SERVER, CLIENT, sport, cp, s, c + 1, "SA", 65160, options=SYN_OPTS))
+        C2S(1, 1, "A")
+        cs = ss = 1
+        for up, down in exchanges:
+            C2S(cs, ss, "PA", up)
+            cs += len(up)
+            S2C(ss, cs, "PA", down)
+            ss += len(down)
+            C2S(cs, ss, "A")
+        C2S(cs, ss, "FA")
+        S2C(ss, cs + 1, "FA")
+        C2S(cs + 1, ss + 1, "A")
+
+    # Redis (RESP): PING, then an inline command that starts with "GET "
+    conn(50100, 6379, 0x61000000, 0x62000000,
+         [(b"*1\r\n$4\r\nPING\r\n", b"+PONG\r\n"),
+          (b"GET mykey\r\n", b"$5\r\nhello\r\n")])
+    # Redis, an inline command first
+    conn(50101, 6379, 0x63000000, 0x64000000,
+         [(b"SET mykey hello\r\n", b"+OK\r\n")])
+    # IRC (RFC 2812 3.1)
+    conn(50102, 6667, 0x65000000, 0x66000000,
+         [(b"NICK foo\r\nUSER foo 0 * :Foo Bar\r\n",
+           b":irc.lab.test 001 foo :Welcome to the lab IRC network foo\r\n")])
+    # Gnutella 0.6 handshake
+    conn(50103, 6346, 0x67000000, 0x68000000,
+         [(b"GNUTELLA CONNECT/0.6\r\nUser-Agent: LabShare/1.0\r\n\r\n",
+           b"GNUTELLA/0.6 200 OK\r\nUser-Agent: LabPeer/2.0\r\n\r\n")])
+    # cleartext HTTP/2 (prior knowledge): the preface and SETTINGS (RFC 9113 3.4)
+    settings = b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+    conn(50104, 80, 0x69000000, 0x6A000000,
+         [(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + settings, settings)])
+    # an extension method with HTTP/1.1 on its line is HTTP
+    conn(50105, 80, 0x6B000000, 0x6C000000,
+         [(b"BREW /pot HTTP/1.1\r\nHost: www.lab.test\r\nContent-Length: 0\r\n\r\n",
+           b"HTTP/1.1 418 I'm a teapot\r\nContent-Length: 0\r\n\r\n")])
+    p.write()
+
+
+# ---------------------------------------------------------------------------
+# crafted-http-held: a response head held behind a hole that never fills
+#    (issue 9, bug 14).  Two pipelined requests; the end of the first
+#    response's body is not captured and never retransmitted, and the client's
+#    ACKs of it are not captured either: the second response waits behind the
+#    hole until the end of the capture (or until the connection is evicted:
+#    sixteen more connections follow, for --max-conns 16), and is then decoded
+#    after the gap.
+# ---------------------------------------------------------------------------
+
+def gen_http_held():
+    p = Pcap("crafted-http-held.pcap")
+    cp, c, s = 49200, 0x71000000, 0x72000000
+
+    def C2S(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + seq, s + ack, flags, 502, data), gap_us=gap)
+
+    def S2C(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s + seq, c + ack, flags, 509, data), gap_us=gap)
+
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c, 0, "S", 64240, options=SYN_OPTS))
+    p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s, c + 1, "SA", 65160, options=SYN_OPTS))
+    C2S(1, 1, "A")
+    req = (b"GET /a.css HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"
+           b"GET /b.js HTTP/1.1\r\nHost: www.lab.test\r\n\r\n")
+    C2S(1, 1, "PA", req)
+    n = 1 + len(req)
+    r1 = http_response(1300, b"a", b"Content-Type: text/css\r\n")
+    r2 = b"HTTP/1.1 200 OK\r\nContent-Type: text/javascript\r\nContent-Length: 3\r\n\r\n;;\n"
+    S2C(1, n, "A", r1[:1000])
+    # (server 1001:1301, the rest of the first body, is not captured)
+    S2C(1301, n, "PA", r2)
+    # sixteen more connections, each just opened
+    for k in range(16):
+        q = 49300 + k
+        p.add(tcp4_frame(CLIENT, SERVER, q, 80, 0x73000000 + k, 0, "S", 64240,
+                         options=SYN_OPTS), gap_us=1000)
+        p.add(tcp4_frame(SERVER, CLIENT, 80, q, 0x74000000 + k, 0x73000001 + k, "SA", 65160,
+                         options=SYN_OPTS))
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -981,3 +1120,6 @@ if __name__ == "__main__":
     gen_ts_2106()
     gen_pcapng_tsresol_seconds()
     gen_http_long_target()
+    gen_http_orphan()
+    gen_not_http()
+    gen_http_held()

@@ -22,6 +22,9 @@ static void check(const struct http_events *e)
 			if (!hd || hd->method.len > HTTP_STR_MAX || hd->target.len > HTTP_STR_MAX ||
 			    hd->host.len > HTTP_STR_MAX || hd->reason.len > HTTP_STR_MAX)
 				__builtin_trap();
+			/* requests are numbered; only a response can be an orphan (0) */
+			if (hd->exchange != v->exchange || (hd->is_request && hd->exchange == 0))
+				__builtin_trap();
 		}
 		if (v->kind == HTTP_EV_BODY && v->body_total != UINT64_MAX && v->body_done > v->body_total)
 			__builtin_trap(); /* never more body than Content-Length said */
@@ -60,5 +63,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		http_end(&conn, d, &evs);
 		check(&evs);
 	}
+	/* the scanners pick up where they stopped: work is linear in the
+	 * input however it was cut (a chunk-size line's first 32 bytes may
+	 * be looked at once per segment: the factor) */
+	if (conn.n_scanned > 64 * (uint64_t)size + 1024)
+		__builtin_trap();
 	return 0;
 }

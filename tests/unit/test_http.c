@@ -609,6 +609,58 @@ static void test_connect(void)
 	}
 }
 
+/* Pairing mid-stream (issue 9, bug 4): a response with no request pending
+ * is an orphan (exchange 0), and the responses after it answer the
+ * requests in order, numbered by the requests. */
+static void test_orphan(void)
+{
+	static const struct step s[] = {
+		FEED(1, RESP_OK2),               /* its request was before the capture */
+		FEED(0, REQ_GET),
+		FEED(1, RESP_404),
+		FEED(0, REQ_FAVICON),
+		FEED(1, RESP_OK2),
+	};
+	check_script("orphan", s, 5,
+		     "H1#0 200 L2|E1#0 2|H0#1 GET / N|E0#1 0|H1#1 404 L153|E1#1 153|"
+		     "H0#2 GET /favicon.ico N|E0#2 0|H1#2 200 L2|E1#2 2|",
+		     0, 2 + 153 + 2);
+	CHECK_EQ_INT(d_whole.heads[0].exchange, 0);
+	CHECK_EQ_INT(d_whole.c.pend_n, 0);
+
+	/* more responses than requests: each extra one is an orphan, and an
+	 * interim 1xx without a request too; the next request is still #2 */
+	{
+		static const struct step s2[] = {
+			FEED(0, REQ_GET),
+			FEED(1, RESP_OK2 RESP_OK2),
+			FEED(1, "HTTP/1.1 100 Continue\r\n\r\n"),
+			FEED(0, REQ_FAVICON),
+			FEED(1, RESP_404),
+		};
+		check_script("orphan_extra", s2, 5,
+			     "H0#1 GET / N|E0#1 0|H1#1 200 L2|E1#1 2|H1#0 200 L2|E1#0 2|"
+			     "H1#0 100 N|E1#0 0|H0#2 GET /favicon.ico N|E0#2 0|H1#2 404 L153|E1#2 153|",
+			     0, 2 + 2 + 153);
+	}
+
+	/* the HEAD's knowledge (no body) goes with its own response, the
+	 * next request's with the next */
+	{
+		static const struct step s3[] = {
+			FEED(1, RESP_OK2),
+			FEED(0, "HEAD / HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"),
+			FEED(1, "HTTP/1.1 200 OK\r\nContent-Length: 615\r\n\r\n"),
+			FEED(0, REQ_GET),
+			FEED(1, RESP_OK2),
+		};
+		check_script("orphan_head", s3, 5,
+			     "H1#0 200 L2|E1#0 2|H0#1 HEAD / N|E0#1 0|H1#1 200 N|E1#1 0|"
+			     "H0#2 GET / N|E0#2 0|H1#2 200 L2|E1#2 2|",
+			     0, 4);
+	}
+}
+
 /* More events than HTTP_MAX_EVENTS in one feed: counted, state stays right. */
 static void test_dropped(void)
 {
@@ -618,6 +670,10 @@ static void test_dropped(void)
 	size_t used;
 
 	http_init(&c);
+	for (int i = 0; i < 4; i++) { /* the requests the responses answer */
+		memset(&out, 0, sizeof out);
+		http_feed(&c, 0, (const uint8_t *)REQ_GET, sizeof REQ_GET - 1, &out);
+	}
 	memset(&out, 0, sizeof out);
 	used = http_feed(&c, 1, (const uint8_t *)three, sizeof three - 1, &out);
 	CHECK_EQ_INT(used, sizeof three - 1);
@@ -872,7 +928,7 @@ static void test_chunk_line_too_long(void)
 		msg[n++] = 'e';
 	n += (size_t)snprintf(msg + n, sizeof msg - n, "\r\nhi\r\n0\r\n\r\n");
 	drv_feed(&d_whole, 1, msg, n);
-	CHECK_EQ_STR(d_whole.log, "H1#1 200 C|E1#1 2|");
+	CHECK_EQ_STR(d_whole.log, "H1#0 200 C|E1#0 2|");
 }
 
 static void test_head_too_large(void)
@@ -936,7 +992,7 @@ static void test_gaps(void)
 	drv_init(&d_whole);
 	drv_feed(&d_whole, 1, resp, hl + 15);
 	drv_gap(&d_whole, 1, 600);
-	CHECK_EQ_STR(d_whole.log, "H1#1 200 L615|G1 600|E1#1 615|");
+	CHECK_EQ_STR(d_whole.log, "H1#0 200 L615|G1 600|E1#0 615|");
 	CHECK_EQ_INT(d_whole.c.half[1].st, HTTP_S_HEAD);
 
 	/* in a head: skip to the next request line */
@@ -967,14 +1023,14 @@ static void test_gaps(void)
 	drv_init(&d_whole);
 	drv_gap(&d_whole, 1, 1000);
 	drv_feed_s(&d_whole, 1, "tml>\nHTTP/1.1 is the protocol\nGET / HTTP/1.1\n" RESP_OK2);
-	CHECK_EQ_STR(d_whole.log, "G1 1000|G1 45|H1#1 200 L2|E1#1 2|");
+	CHECK_EQ_STR(d_whole.log, "G1 1000|G1 45|H1#0 200 L2|E1#0 2|");
 
 	/* in chunk data: stays in step */
 	drv_init(&d_whole);
 	drv_feed_s(&d_whole, 1, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabcd");
 	drv_gap(&d_whole, 1, 12);
 	drv_feed_s(&d_whole, 1, "\r\n3\r\nxyz\r\n0\r\n\r\n" RESP_OK2);
-	CHECK_EQ_STR(d_whole.log, "H1#1 200 C|G1 12|E1#1 19|H1#2 200 L2|E1#2 2|");
+	CHECK_EQ_STR(d_whole.log, "H1#0 200 C|G1 12|E1#0 19|H1#0 200 L2|E1#0 2|");
 	CHECK_EQ_INT(d_whole.body[1], 4 + 3 + 2);
 
 	/* past the end of chunk data: resync */
@@ -983,7 +1039,7 @@ static void test_gaps(void)
 	drv_gap(&d_whole, 1, 30);
 	CHECK_EQ_INT(d_whole.c.half[1].st, HTTP_S_RESYNC);
 	drv_feed_s(&d_whole, 1, "\r\n0\r\n\r\n" RESP_OK2);
-	CHECK_EQ_STR(d_whole.log, "H1#1 200 C|G1 30|G1 7|H1#2 200 L2|E1#2 2|");
+	CHECK_EQ_STR(d_whole.log, "H1#0 200 C|G1 30|G1 7|H1#0 200 L2|E1#0 2|");
 
 	/* larger than the body left: resync */
 	drv_init(&d_whole);
@@ -991,9 +1047,9 @@ static void test_gaps(void)
 	drv_gap(&d_whole, 1, 100);
 	CHECK_EQ_INT(d_whole.c.half[1].st, HTTP_S_RESYNC);
 	/* the body left ends without a line break: resync can only stop at
-	 * the response after the next one (its numbering counts what it saw) */
+	 * the response after the next one (no request was seen: orphans) */
 	drv_feed_s(&d_whole, 1, "Length: 2\r\n\r\nok" RESP_404 RESP_OK2);
-	snprintf(want, sizeof want, "H1#1 200 L615|G1 100|G1 %zu|H1#2 200 L2|E1#2 2|",
+	snprintf(want, sizeof want, "H1#0 200 L615|G1 100|G1 %zu|H1#0 200 L2|E1#0 2|",
 		 15 + strlen(RESP_404));
 	CHECK_EQ_STR(d_whole.log, want);
 
@@ -1003,7 +1059,7 @@ static void test_gaps(void)
 	drv_gap(&d_whole, 1, 1000);
 	drv_feed_s(&d_whole, 1, "xyz");
 	drv_end(&d_whole, 1);
-	CHECK_EQ_STR(d_whole.log, "H1#1 200 X|G1 1000|E1#1 1006|");
+	CHECK_EQ_STR(d_whole.log, "H1#0 200 X|G1 1000|E1#0 1006|");
 	CHECK_EQ_INT(d_whole.body[1], 6);
 }
 
@@ -1013,7 +1069,7 @@ static void test_end(void)
 	drv_init(&d_whole);
 	drv_feed(&d_whole, 1, RESP_200, strlen(RESP_200_HEAD) + 10);
 	drv_end(&d_whole, 1);
-	CHECK_EQ_STR(d_whole.log, "H1#1 200 L615|O1 TRUNCATED message cut short by close|");
+	CHECK_EQ_STR(d_whole.log, "H1#0 200 L615|O1 TRUNCATED message cut short by close|");
 	/* cut in a head */
 	drv_init(&d_whole);
 	drv_feed(&d_whole, 0, REQ_GET, 20);
@@ -1023,7 +1079,7 @@ static void test_end(void)
 	drv_init(&d_whole);
 	drv_feed_s(&d_whole, 1, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nab");
 	drv_end(&d_whole, 1);
-	CHECK_EQ_STR(d_whole.log, "H1#1 200 C|O1 TRUNCATED message cut short by close|");
+	CHECK_EQ_STR(d_whole.log, "H1#0 200 C|O1 TRUNCATED message cut short by close|");
 	/* between messages: nothing to say */
 	drv_init(&d_whole);
 	drv_feed_s(&d_whole, 0, REQ_GET);
@@ -1033,7 +1089,7 @@ static void test_end(void)
 	drv_init(&d_whole);
 	drv_feed_s(&d_whole, 1, "HTTP/1.1 200 OK\r\n\r\n");
 	drv_end(&d_whole, 1);
-	CHECK_EQ_STR(d_whole.log, "H1#1 200 X|E1#1 0|");
+	CHECK_EQ_STR(d_whole.log, "H1#0 200 X|E1#0 0|");
 }
 
 /* ------------------------------------------------------------------ */
@@ -1063,29 +1119,74 @@ static void test_sniff(void)
 	CHECK_EQ_INT(sniff_s(0, "GE"), FT_NEED_MORE);
 	CHECK_EQ_INT(sniff_s(0, "GET"), FT_NEED_MORE);
 	CHECK_EQ_INT(sniff_s(0, "GET "), FT_NEED_MORE);
+	/* a registered method (the IANA HTTP Method Registry) and an
+	 * origin-form or asterisk-form target: HTTP at once */
 	CHECK_EQ_INT(sniff_s(0, "GET / HTTP/1.1"), FT_OK);
+	CHECK_EQ_INT(sniff_s(0, "GET /"), FT_OK);
 	CHECK_EQ_INT(sniff_s(0, "OPTIONS * HTTP/1.1"), FT_OK);
-	CHECK_EQ_INT(sniff_s(0, "CONNECT www.lab.test:443 HTTP/1.1"), FT_OK);
-	CHECK_EQ_INT(sniff_s(0, "CONNECT [2001:db8::1]:443 HTTP/1.1"), FT_OK);
-	CHECK_EQ_INT(sniff_s(0, "GET http://www.lab.test/ HTTP/1.1"), FT_OK);
 	CHECK_EQ_INT(sniff_s(0, "PROPFIND /dav/ HTTP/1.1"), FT_OK);
-	CHECK_EQ_INT(sniff_s(0, "ABCDEFGHIJKLMNOPQRST /"), FT_OK);       /* 20 tchars */
-	CHECK_EQ_INT(sniff_s(0, "ABCDEFGHIJKLMNOPQRSTU /"), FT_UNSUPPORTED); /* 21 */
+	CHECK_EQ_INT(sniff_s(0, "VERSION-CONTROL /v HTTP/1.1"), FT_OK);
+	CHECK_EQ_INT(sniff_s(0, "UPDATEREDIRECTREF /r HTTP/1.1"), FT_OK);
+	/* other target forms need the whole line, ending in HTTP/1.x */
+	CHECK_EQ_INT(sniff_s(0, "CONNECT www.lab.test:443 HTTP/1.1"), FT_NEED_MORE);
+	CHECK_EQ_INT(sniff_s(0, "CONNECT www.lab.test:443 HTTP/1.1\r\n"), FT_OK);
+	CHECK_EQ_INT(sniff_s(0, "CONNECT [2001:db8::1]:443 HTTP/1.1\r\n"), FT_OK);
+	CHECK_EQ_INT(sniff_s(0, "GET http://www.lab.test/ HTTP/1.1\n"), FT_OK);
+	CHECK_EQ_INT(sniff_s(0, "GET mykey\r\n"), FT_UNSUPPORTED);      /* Redis inline */
+	CHECK_EQ_INT(sniff_s(0, "GET http://x/ HTTP/2.0\r\n"), FT_UNSUPPORTED);
+	/* an extension method: the whole line, ending in HTTP/1.x */
+	CHECK_EQ_INT(sniff_s(0, "BREW /pot HTTP/1.1"), FT_NEED_MORE);
+	CHECK_EQ_INT(sniff_s(0, "BREW /pot HTTP/1.1\r\n"), FT_OK);
+	CHECK_EQ_INT(sniff_s(0, "ABCDEFGHIJKLMNOPQRST / HTTP/1.0\r\n"), FT_OK); /* 20 tchars */
+	CHECK_EQ_INT(sniff_s(0, "ABCDEFGHIJKLMNOPQRSTU / HTTP/1.0\r\n"), FT_UNSUPPORTED); /* 21 */
 	CHECK_EQ_INT(sniff_s(0, "ABCDEFGHIJKLMNOPQRSTU"), FT_UNSUPPORTED);
+	CHECK_EQ_INT(sniff_s(0, "BREW /pot  HTTP/1.1\r\n"), FT_UNSUPPORTED); /* two SP */
+	CHECK_EQ_INT(sniff_s(0, "BREW  HTTP/1.1\r\n"), FT_UNSUPPORTED);     /* no target */
+	CHECK_EQ_INT(sniff_s(0, "BREW /p\x01t HTTP/1.1\r\n"), FT_UNSUPPORTED);
+	/* line protocols that look like "TOKEN SP x" are not HTTP */
+	CHECK_EQ_INT(sniff_s(0, "NICK foo\r\nUSER foo 0 * :Foo\r\n"), FT_UNSUPPORTED);  /* IRC */
+	CHECK_EQ_INT(sniff_s(0, "NICK foo"), FT_NEED_MORE);             /* can't tell yet */
+	CHECK_EQ_INT(sniff_s(0, "GNUTELLA CONNECT/0.6\r\n"), FT_UNSUPPORTED);
+	CHECK_EQ_INT(sniff_s(0, "*1\r\n$4\r\nPING\r\n"), FT_UNSUPPORTED);   /* Redis RESP */
+	CHECK_EQ_INT(sniff_s(0, "SET mykey hello\r\n"), FT_UNSUPPORTED);    /* Redis inline */
+	CHECK_EQ_INT(sniff_s(0, "EHLO client.lab.test\r\n"), FT_UNSUPPORTED); /* SMTP */
+	/* the HTTP/2 connection preface (RFC 9113 3.4) is not HTTP/1.x */
+	CHECK_EQ_INT(sniff_s(0, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), FT_UNSUPPORTED);
+	CHECK_EQ_INT(sniff_s(0, "PRI * HTTP/2.0"), FT_NEED_MORE);
+	/* a line that never ends is not HTTP */
+	{
+		static char longline[9000];
+		memset(longline, 'a', sizeof longline);
+		memcpy(longline, "BREW /", 6);
+		CHECK_EQ_INT(http_sniff(0, (const uint8_t *)longline, sizeof longline), FT_UNSUPPORTED);
+		CHECK_EQ_INT(http_sniff(0, (const uint8_t *)longline, 100), FT_NEED_MORE);
+	}
 	CHECK_EQ_INT(sniff_s(0, "GET  /"), FT_UNSUPPORTED);
 	CHECK_EQ_INT(sniff_s(0, "GET \x01"), FT_UNSUPPORTED);
 	CHECK_EQ_INT(sniff_s(0, " GET /"), FT_UNSUPPORTED);
 	CHECK_EQ_INT(sniff_s(0, "SSH-2.0-OpenSSH_9.2p1\r\n"), FT_UNSUPPORTED);
+	CHECK_EQ_INT(sniff_s(0, "get / HTTP/1.1"), FT_NEED_MORE); /* methods are case-sensitive */
+	CHECK_EQ_INT(sniff_s(0, "get / HTTP/1.1\r\n"), FT_OK);    /* ... but a fine extension */
 	CHECK_EQ_INT(sniff_s(0, ""), FT_NEED_MORE);
+	/* a status line: HTTP/1.x SP 3DIGIT, then SP or the line end */
 	CHECK_EQ_INT(sniff_s(1, "HTTP/1.1 200 OK\r\n"), FT_OK);
-	CHECK_EQ_INT(sniff_s(1, "HTTP/1.0 "), FT_OK);
+	CHECK_EQ_INT(sniff_s(1, "HTTP/1.0 204\r\n"), FT_OK);
+	CHECK_EQ_INT(sniff_s(1, "HTTP/1.0 "), FT_NEED_MORE);
+	CHECK_EQ_INT(sniff_s(1, "HTTP/1.1 200"), FT_NEED_MORE);
 	CHECK_EQ_INT(sniff_s(1, "HTTP/1."), FT_NEED_MORE);
 	CHECK_EQ_INT(sniff_s(1, "H"), FT_NEED_MORE);
 	CHECK_EQ_INT(sniff_s(1, "HTTX/1.1 200"), FT_UNSUPPORTED);
 	CHECK_EQ_INT(sniff_s(1, "HTTP/1.x 200"), FT_UNSUPPORTED);
 	CHECK_EQ_INT(sniff_s(1, "HTTP/1.1200"), FT_UNSUPPORTED);
+	CHECK_EQ_INT(sniff_s(1, "HTTP/1.1 2000"), FT_UNSUPPORTED);
+	CHECK_EQ_INT(sniff_s(1, "HTTP/1.1 OK"), FT_UNSUPPORTED);
+	CHECK_EQ_INT(sniff_s(1, "HTTP/2.0 200 OK\r\n"), FT_UNSUPPORTED);
+	CHECK_EQ_INT(sniff_s(1, "+PONG\r\n"), FT_UNSUPPORTED);               /* Redis */
+	CHECK_EQ_INT(sniff_s(1, "GNUTELLA/0.6 200 OK\r\n"), FT_UNSUPPORTED);
+	CHECK_EQ_INT(sniff_s(1, ":irc.lab.test 001 foo :Welcome\r\n"), FT_UNSUPPORTED);
 	CHECK_EQ_INT(sniff_s(1, "GET / HTTP/1.1"), FT_UNSUPPORTED);
-	CHECK_EQ_INT(sniff_s(0, "HTTP/1.1 200 OK"), FT_UNSUPPORTED);
+	CHECK_EQ_INT(sniff_s(0, "HTTP/1.1 200 OK"), FT_UNSUPPORTED); /* "/" is not a tchar */
+	CHECK_EQ_INT(sniff_s(0, "HTTP/1.1 200 OK\r\n"), FT_UNSUPPORTED);
 	CHECK_EQ_INT(sniff_s(2, "GET / HTTP/1.1"), FT_UNSUPPORTED);
 
 	/* every strict prefix of a good start is NEED_MORE (then OK) */
@@ -1094,9 +1195,9 @@ static void test_sniff(void)
 		if (s != (i <= 4 ? FT_NEED_MORE : FT_OK))
 			bad_prefix++;
 	}
-	for (i = 1; i <= 9; i++) {
-		enum ft_status s = http_sniff(1, (const uint8_t *)"HTTP/1.1 200", i);
-		if (s != (i < 9 ? FT_NEED_MORE : FT_OK))
+	for (i = 1; i <= 13; i++) {
+		enum ft_status s = http_sniff(1, (const uint8_t *)"HTTP/1.1 200 OK", i);
+		if (s != (i < 13 ? FT_NEED_MORE : FT_OK))
 			bad_prefix++;
 	}
 	CHECK_EQ_INT(bad_prefix, 0);
@@ -1112,6 +1213,82 @@ static void test_sniff(void)
 			not_unsup++;
 	}
 	CHECK_EQ_INT(not_unsup, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Work: linear however the bytes are split (issue 9, bug 8)          */
+/* ------------------------------------------------------------------ */
+
+/* Feed `msg` to a fresh connection `step` bytes at a time, as the
+ * reassembler does (what is not consumed is offered again in front of
+ * the next bytes); returns the scanner's work. */
+static uint64_t work_fed_by(int dir, const char *msg, size_t n, size_t step, const char *want)
+{
+	size_t k;
+	drv_init(&d_cut);
+	for (k = 0; k < n; k += step)
+		drv_feed(&d_cut, dir, msg + k, n - k < step ? n - k : step);
+	CHECK_EQ_STR(d_cut.log, want);
+	return d_cut.c.n_scanned;
+}
+
+static void test_linear(void)
+{
+	static char msg[HTTP_HEAD_MAX + 64];
+	size_t n, i;
+	uint64_t whole, bytewise;
+
+	/* a 16,000-byte head of many short fields, the last one long */
+	n = (size_t)snprintf(msg, sizeof msg, "GET / HTTP/1.1\r\nHost: www.lab.test\r\n");
+	while (n + 20 + 40 < 16000)
+		n += (size_t)snprintf(msg + n, sizeof msg - n, "X-F%05zu: abcdefgh\r\n", n);
+	n += (size_t)snprintf(msg + n, sizeof msg - n, "X-Last: ");
+	while (n < 16000 - 4)
+		msg[n++] = 'z';
+	n += (size_t)snprintf(msg + n, sizeof msg - n, "\r\n\r\n");
+	CHECK_EQ_INT(n, 16000);
+	whole = work_fed_by(0, msg, n, n, "H0#1 GET / N|E0#1 0|");
+	bytewise = work_fed_by(0, msg, n, 1, "H0#1 GET / N|E0#1 0|");
+	CHECK(whole <= 4 * n);
+	if (bytewise > 4 * n)
+		fprintf(stderr, "linear: a %zu-byte head fed byte by byte: %llu bytes scanned\n", n,
+			(unsigned long long)bytewise);
+	CHECK(bytewise <= 4 * n);
+
+	n = (size_t)snprintf(msg, sizeof msg, "HTTP/1.1 200 OK\r\nX-Long: ");
+	while (n < 16000 - 4)
+		msg[n++] = 'v';
+	n += (size_t)snprintf(msg + n, sizeof msg - n, "\r\n\r\n");
+	bytewise = work_fed_by(1, msg, n, 1, "H1#0 200 X|");
+	CHECK(bytewise <= 4 * n);
+
+	/* a chunk-size line with a long extension, and a long trailer field */
+	n = (size_t)snprintf(msg, sizeof msg,
+			     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;");
+	for (i = 0; i < 1000; i++)
+		msg[n++] = 'e';
+	n += (size_t)snprintf(msg + n, sizeof msg - n, "\r\nhi\r\n0\r\nX-T: ");
+	for (i = 0; i < 12000; i++)
+		msg[n++] = 't';
+	n += (size_t)snprintf(msg + n, sizeof msg - n, "\r\n\r\n");
+	bytewise = work_fed_by(1, msg, n, 1, "H1#0 200 C|E1#0 2|");
+	CHECK(bytewise <= 4 * n);
+
+	/* after a gap, a long line that is not a request line, then one that is */
+	drv_init(&d_cut);
+	drv_gap(&d_cut, 0, 100);
+	n = 0;
+	for (i = 0; i < 6000; i++)
+		msg[n++] = 'b';
+	n += (size_t)snprintf(msg + n, sizeof msg - n, "\nBREW /");
+	for (i = 0; i < 6000; i++)
+		msg[n++] = 'p';
+	n += (size_t)snprintf(msg + n, sizeof msg - n, " HTTP/1.1\r\n\r\n");
+	for (i = 0; i < n; i++)
+		drv_feed(&d_cut, 0, msg + i, 1);
+	CHECK(strncmp(d_cut.log, "G0 100|G0 6001|H0#1 BREW /ppp", 29) == 0);
+	CHECK(strstr(d_cut.log, "ppp N|E0#1 0|") != NULL);
+	CHECK(d_cut.c.n_scanned <= 4 * n);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1173,6 +1350,7 @@ int main(void)
 	test_chunked_request();
 	test_upgrade();
 	test_connect();
+	test_orphan();
 	test_dropped();
 	test_pending_ring();
 	test_hostile();
@@ -1182,6 +1360,7 @@ int main(void)
 	test_gaps();
 	test_end();
 	test_sniff();
+	test_linear();
 	test_mutations();
 	return t_done("test_http");
 }

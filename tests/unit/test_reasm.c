@@ -531,6 +531,38 @@ static void test_flush(void)
 	CHECK_EQ_INT(pool.bytes, 0);
 }
 
+/* reasm_release (issue 9, bug 14): what waits behind holes that never
+ * fill is delivered after them; the consumer's unfinished tail stays. */
+static void test_release(void)
+{
+	struct reasm_pool pool = big_pool();
+	struct reasm_dir d = { 0 };
+	cons_reset(P_LINES, 0);
+	push(&pool, &d, 0, "a\nb", 3);      /* "b" waits in the tail */
+	push(&pool, &d, 10, "c\nd", 3);     /* held behind the hole 3..10 */
+	push(&pool, &d, 20, "e\nf", 3);     /* held behind the hole 13..20 */
+	CHECK_EQ_INT(d.tail_len, 1);
+	CHECK_EQ_INT(d.n_ooo, 2);
+	CHECK_EQ_INT(reasm_release(&pool, &d, &sink), (1 + 7) + (1 + 7));
+	/* the tail is given up with the first hole; each held segment is
+	 * delivered after its hole; the last line's start stays in the tail */
+	CHECK_EQ_INT(C.n_gaps, 2);
+	CHECK_EQ_INT(C.gap_seq[0], 2);
+	CHECK_EQ_INT(C.gap_len[0], 8);
+	CHECK_EQ_INT(C.gap_seq[1], 12);
+	CHECK_EQ_INT(C.gap_len[1], 8);
+	CHECK(log_is("a\nc\ne\n"));
+	CHECK_EQ_INT(d.n_ooo, 0);
+	CHECK_EQ_INT(d.tail_len, 1);
+	CHECK_EQ_INT(d.next, 23);
+	CHECK_EQ_INT(C.errs, 0);
+	/* nothing held: nothing to do */
+	CHECK_EQ_INT(reasm_release(&pool, &d, &sink), 0);
+	CHECK_EQ_INT(C.n_gaps, 2);
+	reasm_free(&pool, &d);
+	CHECK_EQ_INT(pool.bytes, 0);
+}
+
 static void test_snap_cut(void)
 {
 	struct reasm_pool pool = big_pool();
@@ -980,6 +1012,7 @@ int main(void)
 	test_hole_filled();
 	test_ack_gap();
 	test_flush();
+	test_release();
 	test_snap_cut();
 	test_cap_segs();
 	test_cap_bytes();
