@@ -13,7 +13,6 @@
 
 #define FLOW_HISTORY_MAX 24   /* Zeek history letters kept per connection */
 #define FLOW_MAX_HOLES 4      /* sequence gaps remembered per direction */
-#define FLOW_TIMING_RING 8      /* HTTP exchanges whose times a connection remembers */
 
 /* Per-endpoint state, Zeek style (one per direction of sending). */
 enum ep_state {
@@ -77,14 +76,6 @@ enum app_proto {
 	APP_OPAQUE,       /* something else: bytes are counted, not decoded */
 };
 
-/* When the steps of one HTTP exchange happened (0 = not yet). */
-struct flow_timing {
-	uint32_t exchange;     /* exchange number this slot holds */
-	int64_t req_first;     /* first byte of the request */
-	int64_t req_done;      /* request complete */
-	int64_t resp_first;    /* first byte of the response */
-};
-
 struct conn {
 	uint32_t id;           /* connection number, from 1, in order of first packet */
 	uint32_t fetch_id;     /* fetch it belongs to, 0 while unknown */
@@ -117,7 +108,8 @@ struct conn {
 		struct http_conn http;
 		struct tls_conn tls;
 	} ap;                  /* the application decoder's state, by app */
-	struct flow_timing tm[FLOW_TIMING_RING]; /* HTTP exchange times, by exchange % ring */
+	uint32_t tl_first, tl_last; /* its first and newest exchange in the timeline: index + 1,
+	                               0 none (timeline.c keeps them; the table only clears them) */
 
 	/* table links (indices; UINT32_MAX = none) */
 	uint32_t hnext;        /* next in hash chain */

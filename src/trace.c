@@ -209,43 +209,8 @@ static void stream_end(struct tracer *t, struct conn *c, int dir)
 }
 
 /* ------------------------------------------------------------------ */
-/* HTTP exchange times and the TLS name link                           */
+/* the TLS name link                                                   */
 /* ------------------------------------------------------------------ */
-
-static struct flow_timing *timing(struct conn *c, uint32_t exchange)
-{
-	struct flow_timing *tm = &c->tm[exchange % FLOW_TIMING_RING];
-	if (tm->exchange != exchange) {
-		memset(tm, 0, sizeof(*tm));
-		tm->exchange = exchange;
-	}
-	return tm;
-}
-
-/* Record this packet's HTTP events in the exchange times; give the output
- * the time to first byte and the download time where they are known. */
-static void http_times(struct tracer *t, struct conn *c, struct ev *e)
-{
-	for (unsigned i = 0; i < t->hev.n; i++) {
-		const struct http_ev *h = &t->hev.ev[i];
-		e->http_dur[i] = -1;
-		if (!h->exchange)
-			continue;
-		struct flow_timing *tm = timing(c, h->exchange);
-		if (h->dir == 0 && h->kind == HTTP_EV_HEAD && !tm->req_first)
-			tm->req_first = t->now;
-		else if (h->dir == 0 && h->kind == HTTP_EV_END)
-			tm->req_done = t->now;
-		else if (h->dir == 1 && h->kind == HTTP_EV_HEAD) {
-			if (!tm->resp_first)
-				tm->resp_first = t->now;
-			if (tm->req_done)
-				e->http_dur[i] = t->now - tm->req_done;
-		} else if (h->dir == 1 && h->kind == HTTP_EV_END && tm->resp_first) {
-			e->http_dur[i] = t->now - tm->resp_first;
-		}
-	}
-}
 
 static void tls_link(struct tracer *t, struct conn *c, struct ev *e)
 {
@@ -347,10 +312,8 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 	if (p->pl_len && c->rs[dir].tail_len && (c->app == APP_HTTP || c->app == APP_TLS) &&
 	    !stream_events(t, dir))
 		e->held = c->rs[dir].tail_len;
-	if (c->app == APP_HTTP)
-		http_times(t, c, e);
 	for (unsigned i = 0; i < t->hev.n; i++)
-		timeline_http(t->tl, t->now, c, &t->hev.ev[i]);
+		e->http_dur[i] = timeline_http(t->tl, t->now, c, &t->hev.ev[i]);
 	for (unsigned i = 0; i < t->tev.n; i++) {
 		if (t->tev.ev[i].kind == TLS_EV_CLIENT_HELLO && !c->ts_tls_hello)
 			c->ts_tls_hello = t->now;
