@@ -136,7 +136,10 @@ struct flow_seg {
 
 struct flow_table;
 
-/* Called for each connection leaving the table (finished, evicted, or at the end). */
+/* Called for each connection leaving the table (finished, evicted, or at the end),
+ * in the middle of flow_track / flow_after / flow_close: the slot may be reused as
+ * soon as it returns.  It must only collect (copy) what it needs; the caller hands
+ * that on after the packet (trace.c), so nothing above reacts mid-packet. */
 typedef void (*flow_retire_fn)(void *ctx, const struct conn *c, const char *why);
 
 /* max_conns: table cap; 0 on allocation failure. */

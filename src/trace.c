@@ -20,6 +20,14 @@
 #define DNS_PORT 53
 #define QUIC_PORT 443
 #define DNS_TCP_MAX_MSGS 64 /* messages taken from one delivery; each uses >= 2 bytes */
+#define TRACE_RETIRED_MAX 4 /* connections retired during one packet: at most an eviction
+                               (a new connection) and a close (flow_after) */
+
+/* A connection that left the flow table, waiting for the end of its packet. */
+struct retired {
+	struct conn c;         /* a copy: the table may reuse the slot at once */
+	const char *why;       /* static string */
+};
 
 struct tracer {
 	struct out *out;
@@ -35,11 +43,19 @@ struct tracer {
 	struct http_events hev;               /* HTTP events of this packet */
 	struct tls_events tev;                /* TLS events of this packet */
 	struct quic_info quic;                /* QUIC headers of this packet */
-	/* the stream consumers' context: which connection and direction, which event */
-	struct conn *cur;
-	int cur_dir;
-	struct ev *cur_ev;
 	int64_t now;                          /* time of the packet being handled */
+	bool in_packet;                       /* trace_packet is running */
+	struct retired retired[TRACE_RETIRED_MAX]; /* left the table during this packet */
+	unsigned n_retired;
+};
+
+/* What a reassembler's sink needs: the stream's connection and direction,
+ * and the event of the packet being handled.  One per call, on the stack. */
+struct stream_ctx {
+	struct tracer *t;
+	struct conn *c;
+	int dir;                              /* 0 client -> server, 1 server -> client */
+	struct ev *e;
 };
 
 /* ------------------------------------------------------------------ */
@@ -80,12 +96,13 @@ static int64_t dns_seen(struct tracer *t, const struct pkt *p, struct dns_msg *m
  * messages are matched with the packet's endpoints: a delivery comes from
  * the packet that completed it, in its own direction, except when an ACK
  * released held bytes, and then the endpoints are swapped. */
-static size_t dns_tcp_consume(struct tracer *t, const uint8_t *data, size_t len)
+static size_t dns_tcp_consume(const struct stream_ctx *sc, const uint8_t *data, size_t len)
 {
-	struct ev *e = t->cur_ev;
+	struct tracer *t = sc->t;
+	struct ev *e = sc->e;
 	const struct pkt *p = &t->pkt;
 	struct pkt swapped;
-	if (e->seg && e->seg->dir != t->cur_dir) {
+	if (e->seg && e->seg->dir != sc->dir) {
 		swapped = *p;
 		memcpy(swapped.src, p->dst, 16), memcpy(swapped.dst, p->src, 16);
 		swapped.sport = p->dport, swapped.dport = p->sport;
@@ -141,9 +158,10 @@ static void app_sniff(struct conn *c, int dir, const uint8_t *data, size_t len, 
 
 static size_t on_stream_data(void *ctx, const uint8_t *data, size_t len, uint64_t seq)
 {
-	struct tracer *t = ctx;
-	struct conn *c = t->cur;
-	int dir = t->cur_dir;
+	const struct stream_ctx *sc = ctx;
+	struct tracer *t = sc->t;
+	struct conn *c = sc->c;
+	int dir = sc->dir;
 	(void)seq;
 	if (c->app == APP_UNKNOWN) {
 		bool wait;
@@ -155,7 +173,7 @@ static size_t on_stream_data(void *ctx, const uint8_t *data, size_t len, uint64_
 	case APP_DNS:
 		if (c->lost_dirs & (1u << dir))
 			return len; /* framing lost: the bytes cannot be split into messages */
-		return dns_tcp_consume(t, data, len);
+		return dns_tcp_consume(sc, data, len);
 	case APP_HTTP:
 		return http_feed(&c->ap.http, dir, data, len, &t->hev);
 	case APP_TLS:
@@ -167,21 +185,22 @@ static size_t on_stream_data(void *ctx, const uint8_t *data, size_t len, uint64_
 
 static void on_stream_gap(void *ctx, uint64_t seq, uint64_t len)
 {
-	struct tracer *t = ctx;
-	struct conn *c = t->cur;
+	const struct stream_ctx *sc = ctx;
+	struct tracer *t = sc->t;
+	struct conn *c = sc->c;
 	(void)seq;
-	t->cur_ev->gap += len;
+	sc->e->gap += len;
 	c->partial = true;
 	switch (c->app) {
 	case APP_HTTP:
-		http_gap(&c->ap.http, t->cur_dir, len, &t->hev);
+		http_gap(&c->ap.http, sc->dir, len, &t->hev);
 		break;
 	case APP_TLS:
-		tls_gap(&c->ap.tls, t->cur_dir, len, &t->tev);
+		tls_gap(&c->ap.tls, sc->dir, len, &t->tev);
 		break;
 	case APP_DNS:
-		t->cur_ev->dns_tcp_lost = true;
-		c->lost_dirs |= (uint8_t)(1u << t->cur_dir); /* the framing is lost for good */
+		sc->e->dns_tcp_lost = true;
+		c->lost_dirs |= (uint8_t)(1u << sc->dir); /* the framing is lost for good */
 		break;
 	case APP_UNKNOWN:
 		c->app = APP_OPAQUE; /* the stream's start is gone: cannot tell */
@@ -191,18 +210,11 @@ static void on_stream_gap(void *ctx, uint64_t seq, uint64_t len)
 	}
 }
 
-static struct reasm_sink stream_sink(struct tracer *t, struct conn *c, int dir)
-{
-	t->cur = c;
-	t->cur_dir = dir;
-	struct reasm_sink s = { on_stream_data, on_stream_gap, t };
-	return s;
-}
-
 /* One direction ended: hand over what is held, tell the decoder. */
-static void stream_end(struct tracer *t, struct conn *c, int dir)
+static void stream_end(struct tracer *t, struct conn *c, int dir, struct ev *e)
 {
-	struct reasm_sink sink = stream_sink(t, c, dir);
+	struct stream_ctx sc = { t, c, dir, e };
+	struct reasm_sink sink = { on_stream_data, on_stream_gap, &sc };
 	reasm_flush(flow_reasm_pool(t->flows), &c->rs[dir], &sink);
 	if (c->app == APP_HTTP)
 		http_end(&c->ap.http, dir, &t->hev);
@@ -228,11 +240,35 @@ static void tls_link(struct tracer *t, struct conn *c, struct ev *e)
 /* TCP                                                                 */
 /* ------------------------------------------------------------------ */
 
+/* Hand the retired connections to the timeline and the output, in the
+ * order they left: after the packet's line, or at once outside a packet. */
+static void retired_hand_over(struct tracer *t)
+{
+	for (unsigned i = 0; i < t->n_retired; i++) {
+		const struct conn *c = &t->retired[i].c;
+		timeline_conn_done(t->tl, c);
+		out_conn_done(t->out, c, t->retired[i].why,
+			      c->fetch_id ? fetch_name(t->fetch, c->fetch_id) : NULL);
+	}
+	t->n_retired = 0;
+}
+
+/* The flow table's retire callback: only collects (the table may reuse the
+ * slot as soon as this returns), so nothing reaches the output in the
+ * middle of a packet. */
 static void on_retire(void *ctx, const struct conn *c, const char *why)
 {
 	struct tracer *t = ctx;
-	timeline_conn_done(t->tl, c);
-	out_conn_done(t->out, c, why, c->fetch_id ? fetch_name(t->fetch, c->fetch_id) : NULL);
+	if (t->n_retired == TRACE_RETIRED_MAX)
+		retired_hand_over(t); /* cannot happen: see TRACE_RETIRED_MAX */
+	struct retired *r = &t->retired[t->n_retired++];
+	r->c = *c;
+	/* what the copy points to belongs to the table: not to be followed */
+	memset(r->c.rs, 0, sizeof(r->c.rs));
+	memset(&r->c.ap, 0, sizeof(r->c.ap));
+	r->why = why;
+	if (!t->in_packet)
+		retired_hand_over(t);
 }
 
 /* Did the decoders say anything about direction dir during this packet? */
@@ -281,7 +317,8 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		}
 	}
 	int dir = g->dir;
-	struct reasm_sink sink = stream_sink(t, c, dir);
+	struct stream_ctx sc = { t, c, dir, e };
+	struct reasm_sink sink = { on_stream_data, on_stream_gap, &sc };
 	static const uint8_t none[1];
 	/* The data of a connection seen from its SYN starts at relative 1, so
 	 * a lost first segment is a gap, not the start. */
@@ -300,13 +337,14 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		uint64_t ack = g->rel_ack;
 		if (o->fin_seen && ack > o->fin_seq)
 			ack = o->fin_seq;
-		struct reasm_sink osink = stream_sink(t, c, 1 - dir);
+		struct stream_ctx osc = { t, c, 1 - dir, e };
+		struct reasm_sink osink = { on_stream_data, on_stream_gap, &osc };
 		reasm_ack(pool, &c->rs[1 - dir], ack, &osink);
 	}
 	if (p->tcp_flags & (TCP_FIN | TCP_RST))
-		stream_end(t, c, dir);
+		stream_end(t, c, dir, e);
 	if (p->tcp_flags & TCP_RST)
-		stream_end(t, c, 1 - dir);
+		stream_end(t, c, 1 - dir, e);
 
 	/* Bytes waiting for the rest of their message: say how far it got. */
 	if (p->pl_len && c->rs[dir].tail_len && (c->app == APP_HTTP || c->app == APP_TLS) &&
@@ -408,7 +446,7 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 	e.step = STEP_OTHER;
 	t->n.packets++;
 	t->now = ts_us;
-	t->cur_ev = &e;
+	t->in_packet = true;
 	t->hev.n = t->hev.n_dropped = t->hev.n_heads = 0;
 	t->tev.n = t->tev.n_dropped = 0;
 
@@ -446,7 +484,8 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 	else
 		t->n.decoded++;
 	out_packet(t->out, &e);
-	t->cur_ev = NULL;
+	t->in_packet = false;
+	retired_hand_over(t);
 }
 
 
