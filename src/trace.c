@@ -283,24 +283,18 @@ static bool stream_events(const struct tracer *t, int dir)
 	return false;
 }
 
-/* Is this segment part of a TLS handshake (before application data)?
- * Its records are handshake ones, or it is a bare ACK while neither side
- * has sent application data yet. */
-static bool tls_handshaking(const struct tracer *t, const struct conn *c, const struct pkt *p)
+/* Did this packet's TLS records include application data? */
+static bool tls_appdata_now(const struct tracer *t)
 {
-	if (c->app != APP_TLS)
-		return false;
 	for (unsigned i = 0; i < t->tev.n; i++)
 		if (t->tev.ev[i].kind == TLS_EV_APPDATA)
-			return false;
-	if (p->pl_len == 0)
-		return !c->ap.tls.appdata_seen[0] && !c->ap.tls.appdata_seen[1];
-	int dir = p->sport == c->cport && !memcmp(p->src, c->cli, 16) ? 0 : 1;
-	return !c->ap.tls.appdata_seen[dir];
+			return true;
+	return false;
 }
 
+/* A TCP segment: track, reassemble, decode; fill what the classifier reads. */
 static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct flow_seg *g,
-		   struct fetch_link *link)
+		   struct fetch_link *link, struct step_in *in)
 {
 	flow_track(t->flows, p, g);
 	struct conn *c = g->c;
@@ -362,8 +356,8 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 	e->http = t->hev.n || t->hev.n_dropped ? &t->hev : NULL;
 	e->tls = t->tev.n || t->tev.n_dropped ? &t->tev : NULL;
 
-	bool tls_hs = tls_handshaking(t, c, p);
-	struct step_in in = {
+	bool tls = c->app == APP_TLS;
+	*in = (struct step_in){
 		.is_dns = c->dns,
 		.is_tcp = true,
 		.from_client = g->dir == 0,
@@ -372,11 +366,11 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		.completes_handshake = g->completes_handshake,
 		.after_fin = g->after_fin,
 		.acks_dir = g->acks_dir,
-		.tls_handshake = tls_hs,
+		.tls = tls,
+		.tls_appdata_now = tls && tls_appdata_now(t),
+		.tls_appdata_sent = { tls && c->ap.tls.appdata_seen[0],
+				      tls && c->ap.tls.appdata_seen[1] },
 	};
-	e->step = step_classify(&in);
-	e->secure = e->step == STEP_CONNECT && tls_hs;
-	flow_after(t->flows, g, (int)e->step);
 }
 
 /* ------------------------------------------------------------------ */
@@ -384,21 +378,18 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 /* ------------------------------------------------------------------ */
 
 /* UDP port 443 carrying QUIC: the browser took HTTP/3, and the socket
- * story happens inside QUIC.  Long headers are the handshake (connect);
- * short headers carry the request and the response. */
-static void do_quic(struct tracer *t, const struct pkt *p, struct ev *e, struct fetch_link *link)
+ * story happens inside QUIC (step.c says which step). */
+static void do_quic(struct tracer *t, const struct pkt *p, struct ev *e, struct fetch_link *link,
+		    struct step_in *in)
 {
 	struct quic_info *q = &t->quic;
 	if (quic_decode(p->pl, p->pl_cap, q) == FT_UNSUPPORTED || q->n_pkts == 0)
 		return;
 	e->quic = q;
 	bool from_client = p->dport == QUIC_PORT && p->sport != QUIC_PORT;
-	if (q->pkt[0].type == QUIC_SHORT) {
-		e->step = from_client ? STEP_WRITE : STEP_READ;
-	} else {
-		e->step = STEP_CONNECT;
-		e->secure = true;
-	}
+	in->is_quic = true;
+	in->quic_long = q->pkt[0].type != QUIC_SHORT;
+	in->from_client = from_client;
 	/* Either side's datagrams belong to the fetch of the server's address. */
 	fetch_connect(t->fetch, p->ip_ver, from_client ? p->src : p->dst,
 		      from_client ? p->dst : p->src, link);
@@ -440,6 +431,7 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 	struct ev e;
 	struct flow_seg g;
 	struct fetch_link link;
+	struct step_in in = { .acks_dir = -1 };
 	memset(&e, 0, sizeof(e));
 	e.p = p;
 	e.dns_note = t->note;
@@ -462,13 +454,18 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 		e.dns_rt[0] = dns_seen(t, p, m, p->pl_cap, p->pl_cap == p->pl_len && !p->frag,
 				       &t->note[0]);
 		e.n_dns = 1;
-		e.step = STEP_RESOLVE;
+		in.is_dns = true;
 	} else if (p->layer == LAYER_DONE && p->proto == 17 &&
 		   (p->sport == QUIC_PORT || p->dport == QUIC_PORT)) {
-		do_quic(t, p, &e, &link);
+		do_quic(t, p, &e, &link, &in);
 	} else if (p->layer == LAYER_DONE && p->proto == 6) {
-		do_tcp(t, p, &e, &g, &link);
+		do_tcp(t, p, &e, &g, &link, &in);
 	}
+	/* The one place a step is decided (step.c), from what was gathered. */
+	e.step = step_classify(&in);
+	e.secure = step_secure(&in, e.step);
+	if (e.seg)
+		flow_after(t->flows, &g, (int)e.step);
 	/* One count per packet, the worst thing about it first: bad bytes in
 	 * any layer, then a cut (headers, a payload, a DNS message), then a
 	 * protocol we do not decode. */
