@@ -101,8 +101,6 @@ struct conn {
 	uint8_t app;           /* enum app_proto */
 	uint8_t lost_dirs;     /* bit per direction whose framing a gap broke (DNS over TCP) */
 	bool tls_sni_linked;   /* the ClientHello's SNI was compared with the fetch name */
-	uint8_t explained;     /* --explain: bit per step's first packet already explained
-	                          (out_text.c; the table only clears it) */
 	struct reasm_dir rs[2]; /* stream reassembly per direction */
 	union {
 		struct http_conn http;

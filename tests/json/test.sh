@@ -135,6 +135,13 @@ check "80 parallel: every HAR entry has status 200 and a wait" \
 check "80 parallel: 80 text lines with the response's first-byte time" \
 	sh -c "[ \$(grep -c 'HTTP/1.1 200 OK.*(first byte [0-9.]* ms after the request)' '$tmp/par.lines') -eq 80 ]"
 
+"$bin" -r "$par" --explain >"$tmp/par.explain" 2>/dev/null
+check "80 parallel --explain: each connection's SYN, write, read and close explained once" \
+	sh -c "[ \$(grep -c '^ *^ the SYN carries' '$tmp/par.explain') -eq 80 ] &&
+		[ \$(grep -c '^ *^ write() hands' '$tmp/par.explain') -eq 80 ] &&
+		[ \$(grep -c '^ *^ the response arrives' '$tmp/par.explain') -eq 80 ] &&
+		[ \$(grep -c '^ *^ the client called close() first' '$tmp/par.explain') -eq 80 ]"
+
 # Hostile bytes come out as documented: escapes, never raw (tests/crafted/gen.py).
 "$bin" -r captures/crafted-dns-hostile.pcap --json >"$tmp/h1" 2>/dev/null
 "$bin" -r captures/crafted-http-tls-hostile.pcap --json >"$tmp/h2" 2>/dev/null
