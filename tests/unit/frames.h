@@ -116,7 +116,7 @@ static inline void fr_put16(uint8_t *p, uint16_t v)
 static inline void fr_put32(uint8_t *p, uint32_t v)
 {
 	fr_put16(p, (uint16_t)(v >> 16));
-	fr_put16(p, (uint16_t)v);
+	fr_put16(p + 2, (uint16_t)v);
 }
 
 /* proto 6 (TCP: seq, ack, flags used) or 17 (UDP); addresses as 4 bytes. */
