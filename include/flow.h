@@ -108,6 +108,7 @@ struct conn {
 	} ap;                  /* the application decoder's state, by app */
 	uint32_t tl_first, tl_last; /* its first and newest exchange in the timeline: index + 1,
 	                               0 none (timeline.c keeps them; the table only clears them) */
+	uint32_t tl_sni;       /* its ClientHello's server name in the timeline: index + 1, 0 none */
 
 	/* table links (indices; UINT32_MAX = none) */
 	uint32_t hnext;        /* next in hash chain */

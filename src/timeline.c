@@ -6,7 +6,6 @@
 #include <string.h>
 
 #define TL_MAX_FETCH_NAMES 4096 /* fetches whose DNS times and names are kept */
-#define TL_SNI_RING 256         /* connections whose ClientHello server name is kept */
 
 struct tl_fetch {
 	uint32_t id;
@@ -16,9 +15,10 @@ struct tl_fetch {
 	char name[TL_STR];
 };
 
-/* A ClientHello's server name, until the connection's first exchange takes it. */
+/* A ClientHello's server name, until the connection's first exchange takes it
+ * (found through the connection: conn.tl_sni). */
 struct tl_sni {
-	uint32_t conn;              /* connection number, 0 empty */
+	uint32_t conn;              /* connection number */
 	uint8_t len;
 	char name[TL_STR];
 };
@@ -28,7 +28,8 @@ struct timeline {
 	size_t n, cap;
 	uint64_t dropped;
 	struct tl_fetch fetches[TL_MAX_FETCH_NAMES]; /* by id % TL_MAX_FETCH_NAMES */
-	struct tl_sni sni[TL_SNI_RING];              /* by connection id % TL_SNI_RING */
+	struct tl_sni *sni;         /* grows to TL_MAX_EXCH: one per TLS connection */
+	size_t n_sni, cap_sni;
 };
 
 const char *const tl_hdr_name[TL_H_N] = {
@@ -117,6 +118,7 @@ void timeline_close(struct timeline *tl)
 	if (!tl)
 		return;
 	free(tl->ex);
+	free(tl->sni);
 	free(tl);
 }
 
@@ -206,8 +208,8 @@ static struct tl_exch *add(struct timeline *tl, int64_t now, struct conn *c, uin
 	x->ip_ver = c->ip_ver;
 	memcpy(x->srv, c->srv, sizeof(x->srv));
 	x->sport = c->sport;
-	const struct tl_sni *sn = &tl->sni[c->id % TL_SNI_RING];
-	if (sn->conn == c->id && c->id) {
+	const struct tl_sni *sn = c->tl_sni && c->tl_sni <= tl->n_sni ? &tl->sni[c->tl_sni - 1] : NULL;
+	if (sn && sn->conn == c->id) {
 		memcpy(x->sni, sn->name, sn->len);
 		x->sni_len = sn->len;
 	}
@@ -282,12 +284,34 @@ int64_t timeline_http(struct timeline *tl, int64_t now, struct conn *c, const st
 	return dur;
 }
 
+/* The connection's server name slot (a later ClientHello overwrites it);
+ * NULL when the cap is reached or memory cannot be had. */
+static struct tl_sni *sni_slot(struct timeline *tl, struct conn *c)
+{
+	if (c->tl_sni && c->tl_sni <= tl->n_sni)
+		return &tl->sni[c->tl_sni - 1];
+	if (tl->n_sni == tl->cap_sni) {
+		size_t ncap = tl->cap_sni ? tl->cap_sni * 2 : 64;
+		if (ncap > TL_MAX_EXCH)
+			ncap = TL_MAX_EXCH;
+		struct tl_sni *ns = tl->n_sni < ncap ? realloc(tl->sni, ncap * sizeof(*ns)) : NULL;
+		if (!ns)
+			return NULL;
+		tl->sni = ns;
+		tl->cap_sni = ncap;
+	}
+	c->tl_sni = (uint32_t)++tl->n_sni;
+	return &tl->sni[c->tl_sni - 1];
+}
+
 void timeline_tls(struct timeline *tl, int64_t now, struct conn *c, const struct tls_ev *v)
 {
 	if (v->kind == TLS_EV_CLIENT_HELLO && v->ch && v->ch->has_sni && c->id) {
-		struct tl_sni *sn = &tl->sni[c->id % TL_SNI_RING];
-		sn->conn = c->id;
-		sn->len = copy_str(sn->name, v->ch->sni, v->ch->sni_len);
+		struct tl_sni *sn = sni_slot(tl, c);
+		if (sn) {
+			sn->conn = c->id;
+			sn->len = copy_str(sn->name, v->ch->sni, v->ch->sni_len);
+		}
 	}
 	if (v->kind != TLS_EV_APPDATA)
 		return;

@@ -1,5 +1,6 @@
 /* test_timeline.c - the exchange times: phases, keep-alive, DNS counted once per
  * fetch, close times, TLS as one exchange, and many connections open at once. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -220,8 +221,42 @@ static void test_tls(void)
 	timeline_close(tl);
 }
 
+/* 300 TLS connections say their server name before any sends application
+ * data: each exchange still gets its own connection's name. */
+static void test_many_tls(void)
+{
+	enum { N = 300 };
+	struct timeline *tl = timeline_open();
+	struct conn *c = calloc(N, sizeof(*c));
+	static struct tls_client_hello ch;
+	for (int i = 0; i < N; i++) {
+		c[i] = mkconn((uint32_t)i + 1, 0);
+		c[i].app = APP_TLS;
+		memset(&ch, 0, sizeof(ch));
+		ch.has_sni = true;
+		ch.sni_len = (uint16_t)snprintf(ch.sni, sizeof(ch.sni), "h%d.test", i + 1);
+		struct tls_ev hello = { .kind = TLS_EV_CLIENT_HELLO, .dir = 0, .ch = &ch };
+		timeline_tls(tl, 100 + i, &c[i], &hello);
+	}
+	struct tls_ev up = { .kind = TLS_EV_APPDATA, .dir = 0, .rec_len = 10 };
+	for (int i = 0; i < N; i++)
+		timeline_tls(tl, 1000 + i, &c[i], &up);
+	int ok = 0;
+	for (size_t i = 0; i < timeline_count(tl); i++) {
+		const struct tl_exch *x = timeline_get(tl, i);
+		char want[TL_STR];
+		int n = snprintf(want, sizeof(want), "h%u.test", x->conn);
+		ok += x->sni_len == n && !memcmp(x->sni, want, (size_t)n);
+	}
+	CHECK_EQ_INT(timeline_count(tl), N);
+	CHECK_EQ_INT(ok, N);
+	free(c);
+	timeline_close(tl);
+}
+
 int main(void)
 {
+	test_many_tls();
 	test_phases();
 	test_many_open();
 	test_pipelined();
