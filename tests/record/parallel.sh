@@ -16,6 +16,7 @@ trap 'kill "$(cat "$dir/nginx.pid" 2>/dev/null)" 2>/dev/null; kill "$dpid" 2>/de
 dpid=
 mkdir -p "$dir/www" "$dir/tmp" "$dir/out"
 printf 'ok\n' >"$dir/www/a.txt"
+chmod 755 "$dir" "$dir/www" && chmod 644 "$dir/www/a.txt" # nginx's worker is not root
 cat >"$dir/nginx.conf" <<CONF
 worker_processes 1;
 daemon on;
@@ -44,11 +45,13 @@ nginx -p "$dir" -c "$dir/nginx.conf"
 dumpcap -q -P -i lo -f "tcp port $port" -w "$dir/cap.pcap" 2>/dev/null &
 dpid=$!
 sleep 2
-curl -sS --parallel --parallel-immediate --parallel-max 80 -o "$dir/out/#1" \
+curl -sS --no-progress-meter --parallel --parallel-immediate --parallel-max 80 -o "$dir/out/#1" \
 	"http://127.0.0.1:$port/a.txt?n=[1-80]"
 sleep 1
 kill "$dpid"
 wait "$dpid" || true
 dpid=
+n=$(grep -l '^ok$' "$dir"/out/* | wc -l)
+[ "$n" -eq 80 ] || { echo "parallel.sh: $n of 80 fetches got the body" >&2; exit 1; }
 cp "$dir/cap.pcap" "$out"
 echo "recorded $out"
