@@ -13,7 +13,6 @@
 
 #define FLOW_HISTORY_MAX 24   /* Zeek history letters kept per connection */
 #define FLOW_MAX_HOLES 4      /* sequence gaps remembered per direction */
-#define FLOW_TIMING_RING 8      /* HTTP exchanges whose times a connection remembers */
 
 /* Per-endpoint state, Zeek style (one per direction of sending). */
 enum ep_state {
@@ -77,14 +76,6 @@ enum app_proto {
 	APP_OPAQUE,       /* something else: bytes are counted, not decoded */
 };
 
-/* When the steps of one HTTP exchange happened (0 = not yet). */
-struct flow_timing {
-	uint32_t exchange;     /* exchange number this slot holds */
-	int64_t req_first;     /* first byte of the request */
-	int64_t req_done;      /* request complete */
-	int64_t resp_first;    /* first byte of the response */
-};
-
 struct conn {
 	uint32_t id;           /* connection number, from 1, in order of first packet */
 	uint32_t fetch_id;     /* fetch it belongs to, 0 while unknown */
@@ -110,14 +101,14 @@ struct conn {
 	uint8_t app;           /* enum app_proto */
 	uint8_t lost_dirs;     /* bit per direction whose framing a gap broke (DNS over TCP) */
 	bool tls_sni_linked;   /* the ClientHello's SNI was compared with the fetch name */
-	uint8_t explained;     /* --explain: bit per step's first packet already explained
-	                          (out_text.c; the table only clears it) */
 	struct reasm_dir rs[2]; /* stream reassembly per direction */
 	union {
 		struct http_conn http;
 		struct tls_conn tls;
 	} ap;                  /* the application decoder's state, by app */
-	struct flow_timing tm[FLOW_TIMING_RING]; /* HTTP exchange times, by exchange % ring */
+	uint32_t tl_first, tl_last; /* its first and newest exchange in the timeline: index + 1,
+	                               0 none (timeline.c keeps them; the table only clears them) */
+	uint32_t tl_sni;       /* its ClientHello's server name in the timeline: index + 1, 0 none */
 
 	/* table links (indices; UINT32_MAX = none) */
 	uint32_t hnext;        /* next in hash chain */
@@ -144,7 +135,10 @@ struct flow_seg {
 
 struct flow_table;
 
-/* Called for each connection leaving the table (finished, evicted, or at the end). */
+/* Called for each connection leaving the table (finished, evicted, or at the end),
+ * in the middle of flow_track / flow_after / flow_close: the slot may be reused as
+ * soon as it returns.  It must only collect (copy) what it needs; the caller hands
+ * that on after the packet (trace.c), so nothing above reacts mid-packet. */
 typedef void (*flow_retire_fn)(void *ctx, const struct conn *c, const char *why);
 
 /* max_conns: table cap; 0 on allocation failure. */

@@ -16,24 +16,35 @@ enum step {
 };
 
 /*
- * Everything the classifier looks at, taken from the packet and the
- * flow state before this packet updated it.  Filling this is the
- * caller's job; step_classify only reads it.
+ * Everything the classifier looks at, taken from the packet, the flow
+ * state and the events the decoders gave for this packet.  Filling this
+ * is the caller's job (trace.c copies facts, it decides nothing);
+ * step_classify only reads it.  step.c is the one place a step is decided.
  */
 struct step_in {
-	bool is_dns;          /* a DNS message, or the TCP segments of a DNS-over-TCP connection */
+	bool is_dns;          /* a DNS message (UDP), or the TCP segments of a DNS-over-TCP connection */
+	bool is_quic;         /* a UDP datagram to or from port 443 holding QUIC packets */
+	bool quic_long;       /* is_quic: its first packet has a long header (Initial, Handshake...) */
 	bool is_tcp;          /* a TCP segment of a tracked connection */
-	bool from_client;     /* sent by the side that sent the SYN (or the guessed client) */
+	bool from_client;     /* sent by the side that sent the SYN (or the guessed client);
+	                         QUIC: sent to port 443 */
 	uint8_t flags;        /* TCP flags (TCP_* from pkt.h) */
 	uint32_t pl_len;      /* payload length per the headers */
 	bool completes_handshake; /* the client's first ACK after the SYN-ACK */
 	bool after_fin;       /* a FIN was seen earlier on this connection, either way */
 	int8_t acks_dir;      /* pure ACK: which direction's data it newly acknowledges:
 	                         0 client data, 1 server data, -1 nothing new */
-	bool tls_handshake;   /* TLS handshake records (or a bare ACK) before application data */
+	bool tls;             /* the connection carries TLS (its first bytes were a TLS record) */
+	bool tls_appdata_now; /* this segment's TLS records include application data */
+	bool tls_appdata_sent[2]; /* the client (0) / server (1) has sent application data,
+	                             this segment included */
 };
 
 enum step step_classify(const struct step_in *in);
+
+/* Is a packet of step s the secure-channel part of connect()?  (TLS or QUIC
+ * handshake: the output says "secure channel".) */
+bool step_secure(const struct step_in *in, enum step s);
 
 /* "resolve", "connect", ... ; never NULL. */
 const char *step_name(enum step s);

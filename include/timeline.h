@@ -78,6 +78,8 @@ struct tl_exch {
 	uint8_t reason_len;         /* the final response's reason phrase */
 	char reason[TL_STR];
 	struct tl_head req, resp;   /* the request's and the final response's heads */
+	uint32_t prev_on_conn, next_on_conn; /* the same connection's exchanges before and after
+	                                        this one: index + 1, 0 none */
 };
 
 /* The phases of an exchange, in time order (the DevTools / HAR model). */
@@ -98,9 +100,16 @@ void timeline_close(struct timeline *tl);
 /* A fetch begins (its first connection): remember its name and DNS times. */
 void timeline_fetch(struct timeline *tl, const struct fetch_link *l);
 
-/* Events of the packet at `now` on connection c. */
-void timeline_http(struct timeline *tl, int64_t now, const struct conn *c, const struct http_ev *h);
-void timeline_tls(struct timeline *tl, int64_t now, const struct conn *c, const struct tls_ev *v);
+/*
+ * Events of the packet at `now` on connection c.  The timeline is the one
+ * owner of exchange times: it finds the exchange through c (c->tl_first,
+ * c->tl_last, which it keeps), never by searching.  timeline_http returns
+ * what the packet line shows beside the event: for a response head the
+ * time since the request's last byte (the exchange's wait), for the
+ * response's end the time since its first byte (its download); -1 none.
+ */
+int64_t timeline_http(struct timeline *tl, int64_t now, struct conn *c, const struct http_ev *h);
+void timeline_tls(struct timeline *tl, int64_t now, struct conn *c, const struct tls_ev *v);
 
 /* A connection left the table: its close times. */
 void timeline_conn_done(struct timeline *tl, const struct conn *c);

@@ -147,16 +147,36 @@ static void slot_release(struct flow_table *ft, uint32_t i)
 	ft->n_live--;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 void flow_close(struct flow_table *ft)
 {
 	if (!ft)
 		return;
 	/* Retire what is left in order of connection number, oldest first:
-	 * walking the LRU list from the tail would order them by last use. */
+	 * walking the LRU list from the tail would order them by last use, and
+	 * the slots are not in that order once a slot was reused. */
+	/* (connection number << 32 | slot): sorted, the numbers' order */
+	uint64_t *order = ft->retire && ft->n_live ? malloc(ft->n_live * sizeof(*order)) : NULL;
+	uint32_t n = 0;
 	for (uint32_t i = 0; i < ft->max_conns; i++) {
 		struct conn *c = &ft->conns[i];
-		if (c->in_use && !c->finished && ft->retire)
-			ft->retire(ft->retire_ctx, c, "end of capture");
+		if (!c->in_use || c->finished || !ft->retire)
+			continue;
+		if (order && n < ft->n_live)
+			order[n++] = (uint64_t)c->id << 32 | i;
+		else
+			ft->retire(ft->retire_ctx, c, "end of capture"); /* no memory: slot order */
+	}
+	if (order) {
+		qsort(order, n, sizeof(*order), cmp_u64);
+		for (uint32_t k = 0; k < n; k++)
+			ft->retire(ft->retire_ctx, &ft->conns[(uint32_t)order[k]], "end of capture");
+		free(order);
 	}
 	for (uint32_t i = 0; i < ft->max_conns; i++) {
 		reasm_free(&ft->pool, &ft->conns[i].rs[0]);

@@ -19,7 +19,6 @@
  * cut all the same, a short object with "cut": true replaces it.
  */
 #define LINE_CAP (4u * 1024 * 1024)
-#define PEND_CAP (64u * 1024)   /* connection objects waiting for their packet's line */
 
 struct json_out {
 	FILE *f;
@@ -28,11 +27,6 @@ struct json_out {
 	char *line;              /* LINE_CAP bytes */
 	bool have_first;
 	int64_t first_ts;        /* first packet read: "rel" counts from it */
-	/* Connections leave the table while their last packet is being
-	 * processed, before that packet is written: their objects wait here
-	 * and follow the packet's line. */
-	char pend[PEND_CAP];
-	size_t pend_len;
 	uint64_t exch_dropped;   /* exchanges the timeline could not keep */
 };
 
@@ -198,17 +192,9 @@ static void *json_open(FILE *f, const struct out_opts *opt)
 	return o;
 }
 
-static void pend_flush(struct json_out *o)
-{
-	if (o->pend_len)
-		fwrite(o->pend, 1, o->pend_len, o->f);
-	o->pend_len = 0;
-}
-
 static void json_flush(void *impl)
 {
 	struct json_out *o = impl;
-	pend_flush(o);
 	fflush(o->f);
 }
 
@@ -217,7 +203,6 @@ static void json_close(void *impl)
 	struct json_out *o = impl;
 	if (!o)
 		return;
-	pend_flush(o);
 	fflush(o->f);
 	free(o->line);
 	free(o);
@@ -1036,10 +1021,8 @@ static void json_packet(void *impl, const struct ev *e)
 	/* The packets the text output shows, no more: none with -q, "other"
 	 * only with --all or when damaged. */
 	if (o->opt.quiet || (e->step == STEP_OTHER && !o->opt.all &&
-			       p->status != FT_TRUNCATED && p->status != FT_MALFORMED)) {
-		pend_flush(o);
+			       p->status != FT_TRUNCATED && p->status != FT_MALFORMED))
 		return;
-	}
 	if (e->link && e->link->new_fetch)
 		put_fetch_start(o, e);
 	if (e->released && e->seg && e->http) {
@@ -1080,7 +1063,6 @@ static void json_packet(void *impl, const struct ev *e)
 		sb_putc(s, '}');
 	}
 	emit(o);
-	pend_flush(o);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1150,16 +1132,7 @@ static void json_conn_done(void *impl, const struct conn *c, const char *why,
 		sb_reset(s);
 		sb_printf(s, "{\"type\":\"conn\",\"conn\":%u,\"cut\":true}", c->id);
 	}
-	if (s->len + 1 > PEND_CAP - o->pend_len)
-		pend_flush(o);
-	if (s->len + 1 <= PEND_CAP - o->pend_len) {
-		memcpy(o->pend + o->pend_len, s->buf, s->len);
-		o->pend_len += s->len;
-		o->pend[o->pend_len++] = '\n';
-	} else {
-		emit(o);
-	}
-	sb_reset(s);
+	emit(o);
 }
 
 static void json_fetches(struct json_out *o, const struct timeline *tl);
@@ -1170,7 +1143,6 @@ static void json_timeline(void *impl, const struct timeline *tl)
 {
 	struct json_out *o = impl;
 	struct sb *s = &o->sb;
-	pend_flush(o);
 	o->exch_dropped = timeline_dropped(tl);
 	size_t n = timeline_count(tl);
 	for (size_t i = 0; i < n; i++) {
@@ -1316,7 +1288,6 @@ static void json_summary(void *impl, const struct out_counts *n)
 {
 	struct json_out *o = impl;
 	struct sb *s = &o->sb;
-	pend_flush(o);
 	sb_reset(s);
 	sb_puts(s, "{\"type\":\"summary\"");
 	kv_u(s, "packets", n->packets);

@@ -16,6 +16,12 @@
 /* Column where each field starts, so lines of one capture line up. */
 enum { COL_STEP = 11, COL_CALL = 20, COL_TAG = 35, COL_ADDR = 45, COL_DESC = 92 };
 
+/* --explain: the XB_* bits already explained on one open connection. */
+struct xconn {
+	uint32_t id;              /* connection number, 0 = empty slot */
+	uint8_t bits;
+};
+
 /* What the summary keeps of a connection that left the table. */
 struct conn_sum {
 	uint32_t id, fetch_id;
@@ -47,6 +53,10 @@ struct text_out {
 	uint64_t n_sums_dropped;
 	bool korean;              /* --explain speaks Korean */
 	uint32_t explained;       /* --explain: bit per explain_id said once per run (DNS, QUIC) */
+	struct xconn *xc;         /* --explain: what was said per open connection (hash table,
+	                             open addressing, cap a power of two; entries leave with
+	                             their connection in text_conn_done) */
+	uint32_t xc_cap, xc_n;
 };
 
 static const char *const step_color[STEP_COUNT] = {
@@ -81,6 +91,7 @@ static void text_close(void *impl)
 		return;
 	fflush(o->f);
 	free(o->sums);
+	free(o->xc);
 	free(o);
 }
 
@@ -877,8 +888,10 @@ static void put_fetch_header(struct text_out *o, const struct ev *e)
 
 /*
  * Under a step's first packet, a line or two that tie it to the chapter.
- * TCP steps are explained once per connection (conn.explained), DNS and
- * QUIC once per run: their messages belong to no connection.
+ * TCP steps are explained once per connection (the output's own table
+ * keyed by connection number: the output never writes the tracer's
+ * state), DNS and QUIC once per run: their messages belong to no
+ * connection.
  */
 enum {
 	XB_SYN = 1u << 0, XB_SYNACK = 1u << 1, XB_ACK = 1u << 2, XB_TLS = 1u << 3,
@@ -929,12 +942,81 @@ static bool explain_once(struct text_out *o, enum explain_id id)
 	return true;
 }
 
-/* True the first time for this bit on this connection. */
-static bool explain_first(struct conn *c, uint8_t bit)
+static uint32_t xc_home(const struct text_out *o, uint32_t id)
 {
-	if (c->explained & bit)
+	return (id * 2654435761u) & (o->xc_cap - 1); /* Knuth's multiplicative hash */
+}
+
+/* The slot of connection id, or of the empty slot where it would go.  The
+ * table is never more than half full, so the probe meets an empty slot
+ * within xc_cap steps. */
+static uint32_t xc_slot(const struct text_out *o, uint32_t id)
+{
+	uint32_t i = xc_home(o, id);
+	for (uint32_t k = 0; k < o->xc_cap && o->xc[i].id && o->xc[i].id != id; k++)
+		i = (i + 1) & (o->xc_cap - 1);
+	return i;
+}
+
+static bool xc_grow(struct text_out *o)
+{
+	uint32_t ncap = o->xc_cap ? o->xc_cap * 2 : 64;
+	if (ncap < o->xc_cap)
 		return false;
-	c->explained |= bit;
+	struct xconn *old = o->xc;
+	uint32_t ocap = o->xc_cap;
+	struct xconn *nx = calloc(ncap, sizeof(*nx));
+	if (!nx)
+		return false;
+	o->xc = nx;
+	o->xc_cap = ncap;
+	for (uint32_t i = 0; i < ocap; i++)
+		if (old[i].id)
+			o->xc[xc_slot(o, old[i].id)] = old[i];
+	free(old);
+	return true;
+}
+
+/* A connection left: forget what was said on it (backward-shift deletion,
+ * so no probe chain is broken). */
+static void xc_forget(struct text_out *o, uint32_t id)
+{
+	if (!o->xc_cap || !id)
+		return;
+	uint32_t mask = o->xc_cap - 1, i = xc_slot(o, id);
+	if (o->xc[i].id != id)
+		return;
+	for (uint32_t j = (i + 1) & mask, k = 0; k < o->xc_cap && o->xc[j].id;
+	     j = (j + 1) & mask, k++) {
+		uint32_t h = xc_home(o, o->xc[j].id);
+		/* may the entry at j move back to i?  Only if its home is not in (i, j] */
+		bool stays = i <= j ? (i < h && h <= j) : (i < h || h <= j);
+		if (!stays) {
+			o->xc[i] = o->xc[j];
+			i = j;
+		}
+	}
+	o->xc[i].id = 0;
+	o->xc[i].bits = 0;
+	o->xc_n--;
+}
+
+/* True the first time for this bit on this connection (false, saying
+ * nothing, when memory cannot be had). */
+static bool explain_first(struct text_out *o, const struct conn *c, uint8_t bit)
+{
+	if (!c->id)
+		return false;
+	if ((o->xc_n + 1) * 2 > o->xc_cap && !xc_grow(o))
+		return false;
+	uint32_t i = xc_slot(o, c->id);
+	if (!o->xc[i].id) {
+		o->xc[i].id = c->id;
+		o->xc_n++;
+	}
+	if (o->xc[i].bits & bit)
+		return false;
+	o->xc[i].bits |= bit;
 	return true;
 }
 
@@ -1016,7 +1098,7 @@ static void explain_dns(struct text_out *o, const struct dns_msg *m, const struc
 static void explain_tcp(struct text_out *o, const struct ev *e)
 {
 	const struct pkt *p = e->p;
-	struct conn *c = e->seg->c;
+	const struct conn *c = e->seg->c;
 	int dir = e->seg->dir;
 	uint32_t notes = e->seg->notes;
 	uint8_t syn_ack = p->tcp_flags & (TCP_SYN | TCP_ACK);
@@ -1024,7 +1106,7 @@ static void explain_tcp(struct text_out *o, const struct ev *e)
 	if (c->dns)
 		return;   /* DNS over TCP: its messages are explained, not its pipe */
 	if (syn_ack == TCP_SYN && dir == 0 && !(notes & (NOTE_SYN_RETRANS | NOTE_RETRANS)) &&
-	    explain_first(c, XB_SYN)) {
+	    explain_first(o, c, XB_SYN)) {
 		sb_endpoint(xval(&v, "server"), c->ip_ver, c->srv, c->sport);
 		explain_line(o, EX_SYN, &v);
 		v.n = 0;
@@ -1036,17 +1118,17 @@ static void explain_tcp(struct text_out *o, const struct ev *e)
 			explain_line(o, EX_SYN_ISN, &v);
 		}
 	} else if (syn_ack == (TCP_SYN | TCP_ACK) && dir == 1 && !(notes & NOTE_RETRANS) &&
-		   explain_first(c, XB_SYNACK)) {
+		   explain_first(o, c, XB_SYNACK)) {
 		sb_printf(xval(&v, "isn"), "%u", p->seq);
 		sb_printf(xval(&v, "ack"), "%u", p->ack);
 		explain_line(o, EX_SYNACK, &v);
 	}
-	if (notes & NOTE_ESTABLISHED && explain_first(c, XB_ACK))
+	if (notes & NOTE_ESTABLISHED && explain_first(o, c, XB_ACK))
 		explain_line(o, EX_HANDSHAKE_ACK, NULL);
 	for (unsigned i = 0; e->tls && dir == 0 && i < e->tls->n; i++) {
 		const struct tls_ev *t = &e->tls->ev[i];
 		if (t->kind != TLS_EV_CLIENT_HELLO || t->status != FT_OK || !t->ch ||
-		    !explain_first(c, XB_TLS))
+		    !explain_first(o, c, XB_TLS))
 			continue;
 		v.n = 0;
 		if (t->ch->has_sni) {
@@ -1057,18 +1139,18 @@ static void explain_tcp(struct text_out *o, const struct ev *e)
 		}
 	}
 	bool tls = c->app == APP_TLS;
-	if (e->step == STEP_WRITE && dir == 0 && p->pl_len && explain_first(c, XB_WRITE))
+	if (e->step == STEP_WRITE && dir == 0 && p->pl_len && explain_first(o, c, XB_WRITE))
 		explain_line(o, tls ? EX_WRITE_TLS : EX_WRITE, NULL);
-	else if (e->step == STEP_READ && dir == 1 && p->pl_len && explain_first(c, XB_READ))
+	else if (e->step == STEP_READ && dir == 1 && p->pl_len && explain_first(o, c, XB_READ))
 		explain_line(o, tls ? EX_READ_TLS : EX_READ, NULL);
-	if (p->tcp_flags & TCP_RST && explain_first(c, XB_CLOSE)) {
+	if (p->tcp_flags & TCP_RST && explain_first(o, c, XB_CLOSE)) {
 		if (!c->ts_synack && c->ts_syn && dir == 1) {
 			sb_printf(xval(&v, "port"), "%u", c->sport);
 			explain_line(o, EX_REFUSED, &v);
 		} else {
 			explain_line(o, dir == 0 ? EX_RESET_CLIENT : EX_RESET_SERVER, NULL);
 		}
-	} else if (notes & NOTE_CLOSES_FIRST && explain_first(c, XB_CLOSE)) {
+	} else if (notes & NOTE_CLOSES_FIRST && explain_first(o, c, XB_CLOSE)) {
 		explain_line(o, dir == 0 ? EX_CLOSE_CLIENT : EX_CLOSE_SERVER, NULL);
 		explain_line(o, EX_CLOSE_END, NULL);
 	}
@@ -1214,6 +1296,7 @@ static void text_conn_done(void *impl, const struct conn *c, const char *why,
 			   const struct dns_name *name)
 {
 	struct text_out *o = impl;
+	xc_forget(o, c->id);
 	if (o->n_sums == SUMMARY_MAX) {
 		o->n_sums_dropped++;
 		return;

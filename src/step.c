@@ -7,6 +7,8 @@
  * The rules, in the order they are tried (DESIGN.md, "Step rules"):
  *
  *   DNS message or DNS-over-TCP segment ............ resolve
+ *   QUIC long header (Initial, Handshake) ........... connect (secure channel)
+ *   QUIC short header: by sender .................... client -> write, server -> read
  *   not a tracked TCP segment ....................... other
  *   SYN or SYN-ACK .................................. connect
  *   RST, FIN ........................................ close
@@ -26,10 +28,34 @@
  * window update) is the receiver's side of the exchange: the client
  * waiting in read(), the server waiting for more of the request.
  */
+
+/*
+ * Is this TLS segment part of the handshake (before application data)?
+ * Its records are handshake ones (none of this segment's is application
+ * data and its sender has sent none), or it is a bare ACK while neither
+ * side has sent application data yet.
+ */
+static bool tls_handshaking(const struct step_in *in)
+{
+	if (!in->tls || in->tls_appdata_now)
+		return false;
+	if (in->pl_len == 0)
+		return !in->tls_appdata_sent[0] && !in->tls_appdata_sent[1];
+	return !in->tls_appdata_sent[in->from_client ? 0 : 1];
+}
+
 enum step step_classify(const struct step_in *in)
 {
 	if (in->is_dns)
 		return STEP_RESOLVE;
+	/* UDP port 443 carrying QUIC: the socket story happens inside QUIC.
+	 * Long headers are the handshake (transport and secure channel in
+	 * one); short headers carry the request and the response. */
+	if (in->is_quic) {
+		if (in->quic_long)
+			return STEP_CONNECT;
+		return in->from_client ? STEP_WRITE : STEP_READ;
+	}
 	if (!in->is_tcp)
 		return STEP_OTHER;
 	if (in->flags & TCP_SYN)
@@ -42,7 +68,7 @@ enum step step_classify(const struct step_in *in)
 		return STEP_CLOSE;
 	/* The application cannot use the connection until the TLS handshake
 	 * is done: that is still connect(), its secure-channel part. */
-	if (in->tls_handshake)
+	if (tls_handshaking(in))
 		return STEP_CONNECT;
 	if (in->pl_len == 0) {
 		if (in->acks_dir == 0)
@@ -52,6 +78,18 @@ enum step step_classify(const struct step_in *in)
 		return in->from_client ? STEP_READ : STEP_WRITE;
 	}
 	return in->from_client ? STEP_WRITE : STEP_READ;
+}
+
+bool step_secure(const struct step_in *in, enum step s)
+{
+	if (s != STEP_CONNECT || in->is_dns)
+		return false;
+	if (in->is_quic)
+		return in->quic_long;
+	/* the TCP handshake is connect() but not yet the secure channel */
+	if (!in->is_tcp || in->flags & TCP_SYN || (in->pl_len == 0 && in->completes_handshake))
+		return false;
+	return tls_handshaking(in);
 }
 
 static const char *const step_names[STEP_COUNT] = {

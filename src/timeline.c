@@ -6,19 +6,19 @@
 #include <string.h>
 
 #define TL_MAX_FETCH_NAMES 4096 /* fetches whose DNS times and names are kept */
-#define TL_SCAN 64              /* exchanges searched back for a connection's open one */
-#define TL_SNI_RING 256         /* connections whose ClientHello server name is kept */
 
 struct tl_fetch {
 	uint32_t id;
+	bool dns_taken;             /* an exchange already counts the fetch's DNS time */
 	int64_t dns_start, dns_end;
 	uint8_t name_len;
 	char name[TL_STR];
 };
 
-/* A ClientHello's server name, until the connection's first exchange takes it. */
+/* A ClientHello's server name, until the connection's first exchange takes it
+ * (found through the connection: conn.tl_sni). */
 struct tl_sni {
-	uint32_t conn;              /* connection number, 0 empty */
+	uint32_t conn;              /* connection number */
 	uint8_t len;
 	char name[TL_STR];
 };
@@ -28,7 +28,8 @@ struct timeline {
 	size_t n, cap;
 	uint64_t dropped;
 	struct tl_fetch fetches[TL_MAX_FETCH_NAMES]; /* by id % TL_MAX_FETCH_NAMES */
-	struct tl_sni sni[TL_SNI_RING];              /* by connection id % TL_SNI_RING */
+	struct tl_sni *sni;         /* grows to TL_MAX_EXCH: one per TLS connection */
+	size_t n_sni, cap_sni;
 };
 
 const char *const tl_hdr_name[TL_H_N] = {
@@ -117,6 +118,7 @@ void timeline_close(struct timeline *tl)
 	if (!tl)
 		return;
 	free(tl->ex);
+	free(tl->sni);
 	free(tl);
 }
 
@@ -149,18 +151,32 @@ void timeline_fetch(struct timeline *tl, const struct fetch_link *l)
 	}
 }
 
-/* The connection's newest exchange (optionally with a given number). */
-static struct tl_exch *find(struct timeline *tl, const struct conn *c, uint32_t exchange, bool any)
+/* Exchange number i + 1 (0 none): the links kept in struct conn and struct tl_exch. */
+static struct tl_exch *at(struct timeline *tl, uint32_t i1)
 {
-	for (size_t k = 0; k < TL_SCAN && k < tl->n; k++) {
-		struct tl_exch *x = &tl->ex[tl->n - 1 - k];
-		if (x->conn == c->id && (any || x->exchange == exchange))
-			return x;
-	}
-	return NULL;
+	return i1 && i1 <= tl->n ? &tl->ex[i1 - 1] : NULL;
 }
 
-static struct tl_exch *add(struct timeline *tl, int64_t now, const struct conn *c, uint32_t exchange)
+/*
+ * The connection's exchange with the given number (any: its newest).
+ * The connection holds its newest exchange and each exchange the one
+ * before it on the same connection, in the order they began, so the walk
+ * goes back only over this connection's exchanges, however many other
+ * connections are open; exchange numbers grow along it, so it stops at
+ * the first one below the number sought.
+ */
+static struct tl_exch *find(struct timeline *tl, const struct conn *c, uint32_t exchange, bool any)
+{
+	struct tl_exch *x = at(tl, c->tl_last);
+	if (any)
+		return x;
+	/* each step goes to a lower index: the walk ends */
+	while (x && x->exchange > exchange)
+		x = at(tl, x->prev_on_conn);
+	return x && x->exchange == exchange ? x : NULL;
+}
+
+static struct tl_exch *add(struct timeline *tl, int64_t now, struct conn *c, uint32_t exchange)
 {
 	if (tl->n == tl->cap) {
 		size_t ncap = tl->cap ? tl->cap * 2 : 256;
@@ -177,6 +193,12 @@ static struct tl_exch *add(struct timeline *tl, int64_t now, const struct conn *
 	bool first = find(tl, c, 0, true) == NULL;
 	struct tl_exch *x = &tl->ex[tl->n++];
 	memset(x, 0, sizeof(*x));
+	x->prev_on_conn = c->tl_last;
+	if (c->tl_last)
+		tl->ex[c->tl_last - 1].next_on_conn = (uint32_t)tl->n;
+	else
+		c->tl_first = (uint32_t)tl->n;
+	c->tl_last = (uint32_t)tl->n;
 	x->fetch = c->fetch_id;
 	x->conn = c->id;
 	x->exchange = exchange;
@@ -186,8 +208,8 @@ static struct tl_exch *add(struct timeline *tl, int64_t now, const struct conn *
 	x->ip_ver = c->ip_ver;
 	memcpy(x->srv, c->srv, sizeof(x->srv));
 	x->sport = c->sport;
-	const struct tl_sni *sn = &tl->sni[c->id % TL_SNI_RING];
-	if (sn->conn == c->id && c->id) {
+	const struct tl_sni *sn = c->tl_sni && c->tl_sni <= tl->n_sni ? &tl->sni[c->tl_sni - 1] : NULL;
+	if (sn && sn->conn == c->id) {
 		memcpy(x->sni, sn->name, sn->len);
 		x->sni_len = sn->len;
 	}
@@ -197,17 +219,12 @@ static struct tl_exch *add(struct timeline *tl, int64_t now, const struct conn *
 		x->est = c->ts_established;
 		x->tls_start = c->ts_tls_hello;
 		x->tls_end = x->tls ? now : 0;
-		const struct tl_fetch *f = &tl->fetches[c->fetch_id % TL_MAX_FETCH_NAMES];
-		if (f->id == c->fetch_id && c->fetch_id) {
-			/* DNS counts for the fetch's first connection only */
-			bool fetch_first = true;
-			for (size_t k = 0; k + 1 < tl->n && k < TL_SCAN; k++)
-				if (tl->ex[tl->n - 2 - k].fetch == c->fetch_id)
-					fetch_first = false;
-			if (fetch_first) {
-				x->dns_start = f->dns_start;
-				x->dns_end = f->dns_end;
-			}
+		struct tl_fetch *f = &tl->fetches[c->fetch_id % TL_MAX_FETCH_NAMES];
+		/* DNS counts for the fetch's first exchange only */
+		if (f->id == c->fetch_id && c->fetch_id && !f->dns_taken) {
+			f->dns_taken = true;
+			x->dns_start = f->dns_start;
+			x->dns_end = f->dns_end;
 		}
 	}
 	const struct tl_fetch *f = &tl->fetches[c->fetch_id % TL_MAX_FETCH_NAMES];
@@ -216,15 +233,15 @@ static struct tl_exch *add(struct timeline *tl, int64_t now, const struct conn *
 	return x;
 }
 
-void timeline_http(struct timeline *tl, int64_t now, const struct conn *c, const struct http_ev *h)
+int64_t timeline_http(struct timeline *tl, int64_t now, struct conn *c, const struct http_ev *h)
 {
 	if (!h->exchange)
-		return;
+		return -1;
 	struct tl_exch *x = find(tl, c, h->exchange, false);
 	if (h->dir == 0 && h->kind == HTTP_EV_HEAD && !x) {
 		x = add(tl, now, c, h->exchange);
 		if (!x)
-			return;
+			return -1;
 		x->method_len = copy_str(x->method, h->head->method.b, h->head->method.len);
 		x->target_len = copy_str(x->target, h->head->target.b, h->head->target.len);
 		size_t tn = h->head->target.len < TL_TARGET ? h->head->target.len : TL_TARGET;
@@ -236,7 +253,8 @@ void timeline_http(struct timeline *tl, int64_t now, const struct conn *c, const
 			x->name_len = copy_str(x->name, h->head->host.b, h->head->host.len);
 	}
 	if (!x)
-		return;
+		return -1;
+	int64_t dur = -1;
 	if (h->dir == 0) {
 		if (h->kind == HTTP_EV_END || h->kind == HTTP_EV_HEAD)
 			x->req_end = now;
@@ -258,15 +276,42 @@ void timeline_http(struct timeline *tl, int64_t now, const struct conn *c, const
 			keep_head(&x->resp, h->head);
 			x->reason_len = copy_str(x->reason, h->head->reason.b, h->head->reason.len);
 		}
+		if (h->kind == HTTP_EV_HEAD && x->req_end && now >= x->req_end)
+			dur = now - x->req_end;
+		else if (h->kind == HTTP_EV_END && x->resp_start)
+			dur = now - x->resp_start;
 	}
+	return dur;
 }
 
-void timeline_tls(struct timeline *tl, int64_t now, const struct conn *c, const struct tls_ev *v)
+/* The connection's server name slot (a later ClientHello overwrites it);
+ * NULL when the cap is reached or memory cannot be had. */
+static struct tl_sni *sni_slot(struct timeline *tl, struct conn *c)
+{
+	if (c->tl_sni && c->tl_sni <= tl->n_sni)
+		return &tl->sni[c->tl_sni - 1];
+	if (tl->n_sni == tl->cap_sni) {
+		size_t ncap = tl->cap_sni ? tl->cap_sni * 2 : 64;
+		if (ncap > TL_MAX_EXCH)
+			ncap = TL_MAX_EXCH;
+		struct tl_sni *ns = tl->n_sni < ncap ? realloc(tl->sni, ncap * sizeof(*ns)) : NULL;
+		if (!ns)
+			return NULL;
+		tl->sni = ns;
+		tl->cap_sni = ncap;
+	}
+	c->tl_sni = (uint32_t)++tl->n_sni;
+	return &tl->sni[c->tl_sni - 1];
+}
+
+void timeline_tls(struct timeline *tl, int64_t now, struct conn *c, const struct tls_ev *v)
 {
 	if (v->kind == TLS_EV_CLIENT_HELLO && v->ch && v->ch->has_sni && c->id) {
-		struct tl_sni *sn = &tl->sni[c->id % TL_SNI_RING];
-		sn->conn = c->id;
-		sn->len = copy_str(sn->name, v->ch->sni, v->ch->sni_len);
+		struct tl_sni *sn = sni_slot(tl, c);
+		if (sn) {
+			sn->conn = c->id;
+			sn->len = copy_str(sn->name, v->ch->sni, v->ch->sni_len);
+		}
 	}
 	if (v->kind != TLS_EV_APPDATA)
 		return;
@@ -319,10 +364,10 @@ void timeline_phases(const struct tl_exch *x, int64_t st[TL_PHASES], int64_t en[
 
 void timeline_conn_done(struct timeline *tl, const struct conn *c)
 {
-	for (size_t k = 0; k < TL_SCAN && k < tl->n; k++) {
-		struct tl_exch *x = &tl->ex[tl->n - 1 - k];
+	/* each step goes to a higher index: the walk ends */
+	for (struct tl_exch *x = at(tl, c->tl_first); x; x = at(tl, x->next_on_conn)) {
 		if (x->conn != c->id)
-			continue;
+			break; /* not this connection's (cannot happen: links are per connection) */
 		x->fin = c->ts_fin;
 		x->closed = c->ts_last;
 		x->close_how = c->rst_dir >= 0 ? 3 : c->first_fin == 0 ? 1 : c->first_fin == 1 ? 2 : 0;

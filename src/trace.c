@@ -20,6 +20,16 @@
 #define DNS_PORT 53
 #define QUIC_PORT 443
 #define DNS_TCP_MAX_MSGS 64 /* messages taken from one delivery; each uses >= 2 bytes */
+#define TRACE_RETIRED_MAX 4 /* connections retired during one packet: at most an eviction
+                               (a new connection) and a close (flow_after) */
+
+/* A connection that left the flow table, waiting for the end of its packet. */
+struct retired {
+	struct conn c;         /* a copy: the table may reuse the slot at once */
+	const char *why;       /* static string */
+	struct http_events held[2]; /* HTTP messages held after a gap, decoded as it left */
+	uint64_t held_gap[2];  /* bytes those skipped, per direction */
+};
 
 struct tracer {
 	struct out *out;
@@ -37,14 +47,21 @@ struct tracer {
 	 * a held segment) may be moved or freed before the packet is printed. */
 	uint8_t dns_copy[EV_MAX_DNS][UINT16_MAX];
 	struct http_events hev;               /* HTTP events of this packet */
-	struct http_events held_hev;          /* HTTP events of bytes released at retirement */
 	struct tls_events tev;                /* TLS events of this packet */
 	struct quic_info quic;                /* QUIC headers of this packet */
-	/* the stream consumers' context: which connection and direction, which event */
-	struct conn *cur;
-	int cur_dir;
-	struct ev *cur_ev;
 	int64_t now;                          /* time of the packet being handled */
+	bool in_packet;                       /* trace_packet is running */
+	struct retired retired[TRACE_RETIRED_MAX]; /* left the table during this packet */
+	unsigned n_retired;
+};
+
+/* What a reassembler's sink needs: the stream's connection and direction,
+ * and the event of the packet being handled.  One per call, on the stack. */
+struct stream_ctx {
+	struct tracer *t;
+	struct conn *c;
+	int dir;                              /* 0 client -> server, 1 server -> client */
+	struct ev *e;
 };
 
 /* ------------------------------------------------------------------ */
@@ -85,12 +102,13 @@ static int64_t dns_seen(struct tracer *t, const struct pkt *p, struct dns_msg *m
  * messages are matched with the packet's endpoints: a delivery comes from
  * the packet that completed it, in its own direction, except when an ACK
  * released held bytes, and then the endpoints are swapped. */
-static size_t dns_tcp_consume(struct tracer *t, const uint8_t *data, size_t len)
+static size_t dns_tcp_consume(const struct stream_ctx *sc, const uint8_t *data, size_t len)
 {
-	struct ev *e = t->cur_ev;
+	struct tracer *t = sc->t;
+	struct ev *e = sc->e;
 	const struct pkt *p = &t->pkt;
 	struct pkt swapped;
-	if (e->seg && e->seg->dir != t->cur_dir) {
+	if (e->seg && e->seg->dir != sc->dir) {
 		swapped = *p;
 		memcpy(swapped.src, p->dst, 16), memcpy(swapped.dst, p->src, 16);
 		swapped.sport = p->dport, swapped.dport = p->sport;
@@ -154,9 +172,10 @@ static void app_sniff(struct conn *c, int dir, const uint8_t *data, size_t len, 
 
 static size_t on_stream_data(void *ctx, const uint8_t *data, size_t len, uint64_t seq)
 {
-	struct tracer *t = ctx;
-	struct conn *c = t->cur;
-	int dir = t->cur_dir;
+	const struct stream_ctx *sc = ctx;
+	struct tracer *t = sc->t;
+	struct conn *c = sc->c;
+	int dir = sc->dir;
 	(void)seq;
 	if (c->app == APP_UNKNOWN) {
 		bool wait;
@@ -168,7 +187,7 @@ static size_t on_stream_data(void *ctx, const uint8_t *data, size_t len, uint64_
 	case APP_DNS:
 		if (c->lost_dirs & (1u << dir))
 			return len; /* framing lost: the bytes cannot be split into messages */
-		return dns_tcp_consume(t, data, len);
+		return dns_tcp_consume(sc, data, len);
 	case APP_HTTP:
 		return http_feed(&c->ap.http, dir, data, len, &t->hev);
 	case APP_TLS:
@@ -180,21 +199,22 @@ static size_t on_stream_data(void *ctx, const uint8_t *data, size_t len, uint64_
 
 static void on_stream_gap(void *ctx, uint64_t seq, uint64_t len)
 {
-	struct tracer *t = ctx;
-	struct conn *c = t->cur;
+	const struct stream_ctx *sc = ctx;
+	struct tracer *t = sc->t;
+	struct conn *c = sc->c;
 	(void)seq;
-	t->cur_ev->gap += len;
+	sc->e->gap += len;
 	c->partial = true;
 	switch (c->app) {
 	case APP_HTTP:
-		http_gap(&c->ap.http, t->cur_dir, len, &t->hev);
+		http_gap(&c->ap.http, sc->dir, len, &t->hev);
 		break;
 	case APP_TLS:
-		tls_gap(&c->ap.tls, t->cur_dir, len, &t->tev);
+		tls_gap(&c->ap.tls, sc->dir, len, &t->tev);
 		break;
 	case APP_DNS:
-		t->cur_ev->dns_tcp_lost = true;
-		c->lost_dirs |= (uint8_t)(1u << t->cur_dir); /* the framing is lost for good */
+		sc->e->dns_tcp_lost = true;
+		c->lost_dirs |= (uint8_t)(1u << sc->dir); /* the framing is lost for good */
 		break;
 	case APP_UNKNOWN:
 		c->app = APP_OPAQUE; /* the stream's start is gone: cannot tell */
@@ -204,62 +224,19 @@ static void on_stream_gap(void *ctx, uint64_t seq, uint64_t len)
 	}
 }
 
-static struct reasm_sink stream_sink(struct tracer *t, struct conn *c, int dir)
-{
-	t->cur = c;
-	t->cur_dir = dir;
-	struct reasm_sink s = { on_stream_data, on_stream_gap, t };
-	return s;
-}
-
 /* One direction ended: hand over what is held, tell the decoder. */
-static void stream_end(struct tracer *t, struct conn *c, int dir)
+static void stream_end(struct tracer *t, struct conn *c, int dir, struct ev *e)
 {
-	struct reasm_sink sink = stream_sink(t, c, dir);
+	struct stream_ctx sc = { t, c, dir, e };
+	struct reasm_sink sink = { on_stream_data, on_stream_gap, &sc };
 	reasm_flush(flow_reasm_pool(t->flows), &c->rs[dir], &sink);
 	if (c->app == APP_HTTP)
 		http_end(&c->ap.http, dir, &t->hev);
 }
 
 /* ------------------------------------------------------------------ */
-/* HTTP exchange times and the TLS name link                           */
+/* the TLS name link                                                   */
 /* ------------------------------------------------------------------ */
-
-static struct flow_timing *timing(struct conn *c, uint32_t exchange)
-{
-	struct flow_timing *tm = &c->tm[exchange % FLOW_TIMING_RING];
-	if (tm->exchange != exchange) {
-		memset(tm, 0, sizeof(*tm));
-		tm->exchange = exchange;
-	}
-	return tm;
-}
-
-/* Record this packet's HTTP events in the exchange times; give the output
- * the time to first byte and the download time where they are known. */
-static void http_times(struct conn *c, struct ev *e, const struct http_events *hev,
-		       int64_t now)
-{
-	for (unsigned i = 0; i < hev->n; i++) {
-		const struct http_ev *h = &hev->ev[i];
-		e->http_dur[i] = -1;
-		if (!h->exchange)
-			continue;
-		struct flow_timing *tm = timing(c, h->exchange);
-		if (h->dir == 0 && h->kind == HTTP_EV_HEAD && !tm->req_first)
-			tm->req_first = now;
-		else if (h->dir == 0 && h->kind == HTTP_EV_END)
-			tm->req_done = now;
-		else if (h->dir == 1 && h->kind == HTTP_EV_HEAD) {
-			if (!tm->resp_first)
-				tm->resp_first = now;
-			if (tm->req_done)
-				e->http_dur[i] = now - tm->req_done;
-		} else if (h->dir == 1 && h->kind == HTTP_EV_END && tm->resp_first) {
-			e->http_dur[i] = now - tm->resp_first;
-		}
-	}
-}
 
 static void tls_link(struct tracer *t, struct conn *c, struct ev *e)
 {
@@ -277,50 +254,61 @@ static void tls_link(struct tracer *t, struct conn *c, struct ev *e)
 /* TCP                                                                 */
 /* ------------------------------------------------------------------ */
 
-/* The sink of a release: the connection and direction, into held_hev
- * (a retirement may come in the middle of another packet's decoding). */
+/* The sink of a release: the connection and direction, into the retired
+ * entry's own events (a retirement comes in the middle of a packet). */
 struct held {
-	struct tracer *t;
 	struct conn *c;
 	int dir;
-	uint64_t gap;          /* bytes skipped */
+	struct http_events *hev;
+	uint64_t *gap;         /* bytes skipped */
 };
 
 static size_t held_data(void *ctx, const uint8_t *data, size_t len, uint64_t seq)
 {
 	struct held *h = ctx;
 	(void)seq;
-	return http_feed(&h->c->ap.http, h->dir, data, len, &h->t->held_hev);
+	return http_feed(&h->c->ap.http, h->dir, data, len, h->hev);
 }
 
 static void held_gap(void *ctx, uint64_t seq, uint64_t len)
 {
 	struct held *h = ctx;
 	(void)seq;
-	h->gap += len;
+	*h->gap += len;
 	h->c->partial = true;
-	http_gap(&h->c->ap.http, h->dir, len, &h->t->held_hev);
+	http_gap(&h->c->ap.http, h->dir, len, h->hev);
 }
 
 /*
  * A connection leaves the table (end of capture, eviction) with HTTP
  * bytes held behind a hole that never filled: decode them after the gap,
- * as tshark does, and show them on a line of their own (no packet brought
- * them now: the time is the connection's last packet's).  Closed
- * connections had theirs flushed at the FIN.
+ * as tshark does, into the retired entry, while the table's slot (its
+ * reassembler and decoder) is still live.  Closed connections had theirs
+ * flushed at the FIN.
  */
-static void release_held(struct tracer *t, struct conn *c, const char *why)
+static void release_held(struct tracer *t, struct conn *c, struct retired *r)
 {
-	if (c->app != APP_HTTP)
-		return;
 	for (int dir = 0; dir < 2; dir++) {
-		struct http_events *hev = &t->held_hev;
-		if (c->rs[dir].n_ooo == 0)
-			continue;
+		struct http_events *hev = &r->held[dir];
 		hev->n = hev->n_dropped = hev->n_heads = 0;
-		struct held h = { t, c, dir, 0 };
+		r->held_gap[dir] = 0;
+		if (c->app != APP_HTTP || c->rs[dir].n_ooo == 0)
+			continue;
+		struct held h = { c, dir, hev, &r->held_gap[dir] };
 		struct reasm_sink sink = { held_data, held_gap, &h };
 		reasm_release(flow_reasm_pool(t->flows), &c->rs[dir], &sink);
+	}
+}
+
+/* The released messages of a retired connection, each direction on a line
+ * of its own: no packet brought them now, so the time is the connection's
+ * last packet's (the bytes had come by then), which keeps exchange times
+ * true. */
+static void held_out(struct tracer *t, struct retired *r)
+{
+	struct conn *c = &r->c;
+	for (int dir = 0; dir < 2; dir++) {
+		struct http_events *hev = &r->held[dir];
 		if (!hev->n && !hev->n_dropped)
 			continue;
 		struct pkt p;
@@ -329,8 +317,6 @@ static void release_held(struct tracer *t, struct conn *c, const char *why)
 		memset(&p, 0, sizeof(p));
 		memset(&g, 0, sizeof(g));
 		memset(&e, 0, sizeof(e));
-		/* the bytes had come by the connection's last packet: its time
-		 * (not the release's) keeps the exchange times true */
 		p.ts_us = c->ts_last;
 		p.ip_ver = c->ip_ver;
 		memcpy(p.src, dir ? c->srv : c->cli, 16);
@@ -348,24 +334,48 @@ static void release_held(struct tracer *t, struct conn *c, const char *why)
 		e.seg = &g;
 		e.step = step_classify(&in); /* data of this direction */
 		e.dns_note = t->note;
-		e.gap = h.gap;
+		e.gap = r->held_gap[dir];
 		e.http = hev;
-		e.released = strncmp(why, "evicted", 7) == 0 ? EV_RELEASED_EVICTED : EV_RELEASED_END;
-		http_times(c, &e, hev, p.ts_us);
+		e.released = strncmp(r->why, "evicted", 7) == 0 ? EV_RELEASED_EVICTED
+								 : EV_RELEASED_END;
 		for (unsigned i = 0; i < hev->n; i++)
-			timeline_http(t->tl, p.ts_us, c, &hev->ev[i]);
+			e.http_dur[i] = timeline_http(t->tl, p.ts_us, c, &hev->ev[i]);
 		out_packet(t->out, &e);
 	}
 }
 
+/* Hand the retired connections to the timeline and the output, in the
+ * order they left: after the packet's line, or at once outside a packet. */
+static void retired_hand_over(struct tracer *t)
+{
+	for (unsigned i = 0; i < t->n_retired; i++) {
+		struct retired *r = &t->retired[i];
+		const struct conn *c = &r->c;
+		held_out(t, r);
+		timeline_conn_done(t->tl, c);
+		out_conn_done(t->out, c, r->why, c->fetch_id ? fetch_name(t->fetch, c->fetch_id) : NULL);
+	}
+	t->n_retired = 0;
+}
+
+/* The flow table's retire callback: decodes what the connection still
+ * holds, then only collects (the table may reuse the slot as soon as this
+ * returns), so nothing reaches the output in the middle of a packet. */
 static void on_retire(void *ctx, const struct conn *c, const char *why)
 {
 	struct tracer *t = ctx;
-	/* the table's own slot, live until this returns: what it still
-	 * holds is decoded before it goes */
-	release_held(t, (struct conn *)c, why);
-	timeline_conn_done(t->tl, c);
-	out_conn_done(t->out, c, why, c->fetch_id ? fetch_name(t->fetch, c->fetch_id) : NULL);
+	if (t->n_retired == TRACE_RETIRED_MAX)
+		retired_hand_over(t); /* cannot happen: see TRACE_RETIRED_MAX */
+	struct retired *r = &t->retired[t->n_retired++];
+	/* the table's own slot, live until this returns */
+	release_held(t, (struct conn *)c, r);
+	r->c = *c;
+	/* what the copy points to belongs to the table: not to be followed */
+	memset(r->c.rs, 0, sizeof(r->c.rs));
+	memset(&r->c.ap, 0, sizeof(r->c.ap));
+	r->why = why;
+	if (!t->in_packet)
+		retired_hand_over(t);
 }
 
 /* Did the decoders say anything about direction dir during this packet? */
@@ -380,24 +390,18 @@ static bool stream_events(const struct tracer *t, int dir)
 	return false;
 }
 
-/* Is this segment part of a TLS handshake (before application data)?
- * Its records are handshake ones, or it is a bare ACK while neither side
- * has sent application data yet. */
-static bool tls_handshaking(const struct tracer *t, const struct conn *c, const struct pkt *p)
+/* Did this packet's TLS records include application data? */
+static bool tls_appdata_now(const struct tracer *t)
 {
-	if (c->app != APP_TLS)
-		return false;
 	for (unsigned i = 0; i < t->tev.n; i++)
 		if (t->tev.ev[i].kind == TLS_EV_APPDATA)
-			return false;
-	if (p->pl_len == 0)
-		return !c->ap.tls.appdata_seen[0] && !c->ap.tls.appdata_seen[1];
-	int dir = p->sport == c->cport && !memcmp(p->src, c->cli, 16) ? 0 : 1;
-	return !c->ap.tls.appdata_seen[dir];
+			return true;
+	return false;
 }
 
+/* A TCP segment: track, reassemble, decode; fill what the classifier reads. */
 static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct flow_seg *g,
-		   struct fetch_link *link)
+		   struct fetch_link *link, struct step_in *in)
 {
 	flow_track(t->flows, p, g);
 	struct conn *c = g->c;
@@ -414,7 +418,8 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		}
 	}
 	int dir = g->dir;
-	struct reasm_sink sink = stream_sink(t, c, dir);
+	struct stream_ctx sc = { t, c, dir, e };
+	struct reasm_sink sink = { on_stream_data, on_stream_gap, &sc };
 	static const uint8_t none[1];
 	/* The data of a connection seen from its SYN starts at relative 1, so
 	 * a lost first segment is a gap, not the start. */
@@ -433,22 +438,21 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		uint64_t ack = g->rel_ack;
 		if (o->fin_seen && ack > o->fin_seq)
 			ack = o->fin_seq;
-		struct reasm_sink osink = stream_sink(t, c, 1 - dir);
+		struct stream_ctx osc = { t, c, 1 - dir, e };
+		struct reasm_sink osink = { on_stream_data, on_stream_gap, &osc };
 		reasm_ack(pool, &c->rs[1 - dir], ack, &osink);
 	}
 	if (p->tcp_flags & (TCP_FIN | TCP_RST))
-		stream_end(t, c, dir);
+		stream_end(t, c, dir, e);
 	if (p->tcp_flags & TCP_RST)
-		stream_end(t, c, 1 - dir);
+		stream_end(t, c, 1 - dir, e);
 
 	/* Bytes waiting for the rest of their message: say how far it got. */
 	if (p->pl_len && c->rs[dir].tail_len && (c->app == APP_HTTP || c->app == APP_TLS) &&
 	    !stream_events(t, dir))
 		e->held = c->rs[dir].tail_len;
-	if (c->app == APP_HTTP)
-		http_times(c, e, &t->hev, t->now);
 	for (unsigned i = 0; i < t->hev.n; i++)
-		timeline_http(t->tl, t->now, c, &t->hev.ev[i]);
+		e->http_dur[i] = timeline_http(t->tl, t->now, c, &t->hev.ev[i]);
 	for (unsigned i = 0; i < t->tev.n; i++) {
 		if (t->tev.ev[i].kind == TLS_EV_CLIENT_HELLO && !c->ts_tls_hello)
 			c->ts_tls_hello = t->now;
@@ -459,8 +463,8 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 	e->http = t->hev.n || t->hev.n_dropped ? &t->hev : NULL;
 	e->tls = t->tev.n || t->tev.n_dropped ? &t->tev : NULL;
 
-	bool tls_hs = tls_handshaking(t, c, p);
-	struct step_in in = {
+	bool tls = c->app == APP_TLS;
+	*in = (struct step_in){
 		.is_dns = c->dns,
 		.is_tcp = true,
 		.from_client = g->dir == 0,
@@ -469,11 +473,11 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		.completes_handshake = g->completes_handshake,
 		.after_fin = g->after_fin,
 		.acks_dir = g->acks_dir,
-		.tls_handshake = tls_hs,
+		.tls = tls,
+		.tls_appdata_now = tls && tls_appdata_now(t),
+		.tls_appdata_sent = { tls && c->ap.tls.appdata_seen[0],
+				      tls && c->ap.tls.appdata_seen[1] },
 	};
-	e->step = step_classify(&in);
-	e->secure = e->step == STEP_CONNECT && tls_hs;
-	flow_after(t->flows, g, (int)e->step);
 }
 
 /* ------------------------------------------------------------------ */
@@ -481,21 +485,18 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 /* ------------------------------------------------------------------ */
 
 /* UDP port 443 carrying QUIC: the browser took HTTP/3, and the socket
- * story happens inside QUIC.  Long headers are the handshake (connect);
- * short headers carry the request and the response. */
-static void do_quic(struct tracer *t, const struct pkt *p, struct ev *e, struct fetch_link *link)
+ * story happens inside QUIC (step.c says which step). */
+static void do_quic(struct tracer *t, const struct pkt *p, struct ev *e, struct fetch_link *link,
+		    struct step_in *in)
 {
 	struct quic_info *q = &t->quic;
 	if (quic_decode(p->pl, p->pl_cap, q) == FT_UNSUPPORTED || q->n_pkts == 0)
 		return;
 	e->quic = q;
 	bool from_client = p->dport == QUIC_PORT && p->sport != QUIC_PORT;
-	if (q->pkt[0].type == QUIC_SHORT) {
-		e->step = from_client ? STEP_WRITE : STEP_READ;
-	} else {
-		e->step = STEP_CONNECT;
-		e->secure = true;
-	}
+	in->is_quic = true;
+	in->quic_long = q->pkt[0].type != QUIC_SHORT;
+	in->from_client = from_client;
 	/* Either side's datagrams belong to the fetch of the server's address. */
 	fetch_connect(t->fetch, p->ip_ver, from_client ? p->src : p->dst,
 		      from_client ? p->dst : p->src, link);
@@ -537,13 +538,14 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 	struct ev e;
 	struct flow_seg g;
 	struct fetch_link link;
+	struct step_in in = { .acks_dir = -1 };
 	memset(&e, 0, sizeof(e));
 	e.p = p;
 	e.dns_note = t->note;
 	e.step = STEP_OTHER;
 	t->n.packets++;
 	t->now = ts_us;
-	t->cur_ev = &e;
+	t->in_packet = true;
 	t->hev.n = t->hev.n_dropped = t->hev.n_heads = 0;
 	t->tev.n = t->tev.n_dropped = 0;
 
@@ -559,13 +561,18 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 		e.dns_rt[0] = dns_seen(t, p, m, p->pl_cap, p->pl_cap == p->pl_len && !p->frag,
 				       &t->note[0]);
 		e.n_dns = 1;
-		e.step = STEP_RESOLVE;
+		in.is_dns = true;
 	} else if (p->layer == LAYER_DONE && p->proto == 17 &&
 		   (p->sport == QUIC_PORT || p->dport == QUIC_PORT)) {
-		do_quic(t, p, &e, &link);
+		do_quic(t, p, &e, &link, &in);
 	} else if (p->layer == LAYER_DONE && p->proto == 6) {
-		do_tcp(t, p, &e, &g, &link);
+		do_tcp(t, p, &e, &g, &link, &in);
 	}
+	/* The one place a step is decided (step.c), from what was gathered. */
+	e.step = step_classify(&in);
+	e.secure = step_secure(&in, e.step);
+	if (e.seg)
+		flow_after(t->flows, &g, (int)e.step);
 	/* One count per packet, the worst thing about it first: bad bytes in
 	 * any layer, then a cut (headers, a payload, a DNS message), then a
 	 * protocol we do not decode. */
@@ -581,7 +588,8 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 	else
 		t->n.decoded++;
 	out_packet(t->out, &e);
-	t->cur_ev = NULL;
+	t->in_packet = false;
+	retired_hand_over(t);
 }
 
 

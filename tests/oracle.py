@@ -22,6 +22,7 @@ CAPTURES = [
     "lab-pipelined.pcap", "lab-slow-writer.pcap", "lab-chunked-gzip.pcap", "lab-large.pcap",
     "lab-http10-close.pcap", "lab-https-tls13.pcap", "lab-https-tls12.pcap",
     "crafted-http-orphan.pcap",
+    "loopback-parallel.pcap",  # 80 connections at once (issue 9, bug 5)
 ]
 
 # Checked for HTTP only: on a connection seen mid-stream tshark counts the
@@ -98,11 +99,13 @@ def main():
         # request's frame, fetchtrace's exchange number is that request's
         # (the first one in that frame); tshark leaves some pipelined
         # responses unpaired, so an answer it does not name is not checked
+        # (exchanges are numbered per connection: tshark's tcp.stream)
         first = {}
-        n_req = 0
-        for fr, ms in tshark(path, "http.request", ["frame.number", "http.request.method"]):
-            first.setdefault(int(fr), n_req + 1)
-            n_req += len(ms.split(","))
+        n_req = {}
+        for fr, st, ms in tshark(path, "http.request",
+                                 ["frame.number", "tcp.stream", "http.request.method"]):
+            first.setdefault(int(fr), n_req.get(st, 0) + 1)
+            n_req[st] = n_req.get(st, 0) + len(ms.split(","))
         want = []
         for cs, ins in resp:
             codes, reqs = cs.split(","), ins.split(",") if ins else []

@@ -118,6 +118,30 @@ jq -r 'select(.type == "exchange") | .fetch' "$tmp/q" | sort -n | uniq -c | awk 
 jq -r 'select(.type == "fetch") | "\(.fetch) \(.exchanges)"' "$tmp/q" | sort -n >"$tmp/qf"
 check "fetch objects: one per fetch with exchanges, counting them" sh -c "[ -s '$tmp/qf' ] && cmp -s '$tmp/qx' '$tmp/qf'"
 
+# 80 parallel connections (captures/loopback-parallel.pcap): every exchange keeps its
+# response however many exchanges began after it, in JSON, the timeline and HAR alike.
+par=captures/loopback-parallel.pcap
+"$bin" -r "$par" --json -q --har "$tmp/par.har" >"$tmp/par" 2>/dev/null
+"$bin" -r "$par" --timeline -q >"$tmp/par.txt" 2>/dev/null
+check "80 parallel: 80 exchanges, each with status 200, a wait and a close time (JSON)" \
+	jq -se '[.[] | select(.type == "exchange")] | length == 80 and
+		all(.status == 200 and .phases.wait != null and .phases.download != null
+		and .times.closed != null and .down == 3)' "$tmp/par"
+check "80 parallel: every timeline row has its wait and its 200" \
+	sh -c "[ \$(grep -c ' wait [0-9.]* ms  download [0-9.]* ms .* 200 ' '$tmp/par.txt') -eq 80 ]"
+check "80 parallel: every HAR entry has status 200 and a wait" \
+	jq -e '.log.entries | length == 80 and all(.response.status == 200 and .timings.wait >= 0)' "$tmp/par.har"
+"$bin" -r "$par" >"$tmp/par.lines" 2>/dev/null
+check "80 parallel: 80 text lines with the response's first-byte time" \
+	sh -c "[ \$(grep -c 'HTTP/1.1 200 OK.*(first byte [0-9.]* ms after the request)' '$tmp/par.lines') -eq 80 ]"
+
+"$bin" -r "$par" --explain >"$tmp/par.explain" 2>/dev/null
+check "80 parallel --explain: each connection's SYN, write, read and close explained once" \
+	sh -c "[ \$(grep -c '^ *^ the SYN carries' '$tmp/par.explain') -eq 80 ] &&
+		[ \$(grep -c '^ *^ write() hands' '$tmp/par.explain') -eq 80 ] &&
+		[ \$(grep -c '^ *^ the response arrives' '$tmp/par.explain') -eq 80 ] &&
+		[ \$(grep -c '^ *^ the client called close() first' '$tmp/par.explain') -eq 80 ]"
+
 # Hostile bytes come out as documented: escapes, never raw (tests/crafted/gen.py).
 "$bin" -r captures/crafted-dns-hostile.pcap --json >"$tmp/h1" 2>/dev/null
 "$bin" -r captures/crafted-http-tls-hostile.pcap --json >"$tmp/h2" 2>/dev/null

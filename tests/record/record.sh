@@ -811,6 +811,12 @@ row lab-quic.pcap 'chromium --headless --enable-quic --origin-to-force-quic-on=w
 	'DNS: HTTPS and A queries for www.lab.test (Chromium asks no AAAA: the namespace has no IPv6 default route); then a few QUIC v1 Initial packets (each a new connection: new DCID, packet number 1, 1250-byte UDP payload holding the first part of a ClientHello too big for one packet, in scrambled CRYPTO frames among PING and PADDING), each answered by ICMP port unreachable; Chromium then gives up (the origin is forced to QUIC, so no TCP fallback)'
 cat <<'CRAFTED'
 
+## Loopback captures (tests/record/parallel.sh)
+
+| file | bytes | packets | command | what it shows |
+| --- | --- | --- | --- | --- |
+| `loopback-parallel.pcap` | 90895 | 800 | `sh tests/record/parallel.sh` (root): nginx on 127.0.0.1:18084 with `limit_req` (200 r/s, burst 100) so the responses lag; `dumpcap -P -i lo -f "tcp port 18084"`; `curl --parallel --parallel-immediate --parallel-max 80 -o "DIR/#1" "http://127.0.0.1:18084/a.txt?n=[1-80]"` | 80 HTTP/1.1 connections at once (no DNS: an address in the URL), each one GET and a 200 with a 3-byte body, the responses spread over 0.4 s after all requests were sent; then 80 FIN exchanges |
+
 ## Crafted captures
 
 `crafted-*.pcap` are not recordings: `tests/crafted/gen.py` builds them, small and by hand,

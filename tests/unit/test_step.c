@@ -11,9 +11,29 @@ static enum step cls_tls(bool dns, bool tcp, bool from_client, uint8_t flags, ui
 	struct step_in in = {
 		.is_dns = dns, .is_tcp = tcp, .from_client = from_client, .flags = flags,
 		.pl_len = len, .completes_handshake = hs, .after_fin = after_fin,
-		.acks_dir = (int8_t)acks, .tls_handshake = tls,
+		.acks_dir = (int8_t)acks, .tls = tls,
 	};
 	return step_classify(&in);
+}
+
+/* A TLS segment: whether it carries application data, and which sides have
+ * sent application data (this segment included). */
+static struct step_in tls_in(bool from_client, uint8_t flags, uint32_t len, bool appdata_now,
+			     bool cli_sent, bool srv_sent)
+{
+	struct step_in in = {
+		.is_tcp = true, .from_client = from_client, .flags = flags, .pl_len = len,
+		.acks_dir = -1, .tls = true, .tls_appdata_now = appdata_now,
+		.tls_appdata_sent = { cli_sent, srv_sent },
+	};
+	return in;
+}
+
+static struct step_in quic_in(bool from_client, bool long_hdr)
+{
+	struct step_in in = { .is_quic = true, .quic_long = long_hdr, .from_client = from_client,
+			      .acks_dir = -1 };
+	return in;
 }
 
 static enum step cls(bool dns, bool tcp, bool from_client, uint8_t flags, uint32_t len,
@@ -71,6 +91,57 @@ int main(void)
 	/* after the handshake, application data is write/read again */
 	CHECK_EQ_INT(cls_tls(false, true, true, TCP_ACK | TCP_PSH, 100, false, false, -1, false),
 		     STEP_WRITE);
+
+	/* TLS: the handshake ends for each side with its first application data */
+	struct step_in in = tls_in(true, TCP_ACK | TCP_PSH, 517, false, false, false);
+	CHECK_EQ_INT(step_classify(&in), STEP_CONNECT);          /* ClientHello */
+	CHECK(step_secure(&in, step_classify(&in)));
+	in = tls_in(false, TCP_ACK, 1448, false, false, false);
+	CHECK_EQ_INT(step_classify(&in), STEP_CONNECT);          /* ServerHello, certificate */
+	in = tls_in(true, TCP_ACK | TCP_PSH, 120, true, true, false);
+	CHECK_EQ_INT(step_classify(&in), STEP_WRITE);            /* Finished + the request */
+	CHECK(!step_secure(&in, step_classify(&in)));
+	/* the server's tickets after the client's data, before its own: still connect */
+	in = tls_in(false, TCP_ACK | TCP_PSH, 250, false, true, false);
+	CHECK_EQ_INT(step_classify(&in), STEP_CONNECT);
+	in = tls_in(false, TCP_ACK | TCP_PSH, 300, true, true, true);
+	CHECK_EQ_INT(step_classify(&in), STEP_READ);             /* the response */
+	/* a bare ACK is connect while neither side sent data, then follows the data */
+	in = tls_in(false, TCP_ACK, 0, false, false, false);
+	CHECK_EQ_INT(step_classify(&in), STEP_CONNECT);
+	in = tls_in(false, TCP_ACK, 0, false, true, false);
+	in.acks_dir = 0;
+	CHECK_EQ_INT(step_classify(&in), STEP_WRITE);
+	/* a client record after it sent data (a second request) is write */
+	in = tls_in(true, TCP_ACK | TCP_PSH, 90, false, true, true);
+	CHECK_EQ_INT(step_classify(&in), STEP_WRITE);
+	/* a SYN on a TLS connection is connect but not the secure channel */
+	in = tls_in(true, TCP_SYN, 0, false, false, false);
+	CHECK_EQ_INT(step_classify(&in), STEP_CONNECT);
+	CHECK(!step_secure(&in, STEP_CONNECT));
+
+	/* QUIC: long headers are the handshake (secure channel), short ones data by sender */
+	in = quic_in(true, true);
+	CHECK_EQ_INT(step_classify(&in), STEP_CONNECT);
+	CHECK(step_secure(&in, STEP_CONNECT));
+	in = quic_in(false, true);
+	CHECK_EQ_INT(step_classify(&in), STEP_CONNECT);
+	in = quic_in(true, false);
+	CHECK_EQ_INT(step_classify(&in), STEP_WRITE);
+	CHECK(!step_secure(&in, STEP_WRITE));
+	in = quic_in(false, false);
+	CHECK_EQ_INT(step_classify(&in), STEP_READ);
+	/* DNS wins: a UDP DNS message is resolve, never secure */
+	struct step_in dns = { .is_dns = true, .acks_dir = -1 };
+	CHECK_EQ_INT(step_classify(&dns), STEP_RESOLVE);
+	CHECK(!step_secure(&dns, STEP_RESOLVE));
+	/* a plain TCP handshake is connect, not the secure channel */
+	struct step_in syn = { .is_tcp = true, .from_client = true, .flags = TCP_SYN, .acks_dir = -1 };
+	CHECK_EQ_INT(step_classify(&syn), STEP_CONNECT);
+	CHECK(!step_secure(&syn, STEP_CONNECT));
+	/* nothing known: other */
+	struct step_in none = { .acks_dir = -1 };
+	CHECK_EQ_INT(step_classify(&none), STEP_OTHER);
 
 	CHECK_EQ_STR(step_name(STEP_RESOLVE), "resolve");
 	CHECK_EQ_STR(step_name(STEP_CLOSE), "close");

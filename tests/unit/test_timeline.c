@@ -1,0 +1,265 @@
+/* test_timeline.c - the exchange times: phases, keep-alive, DNS counted once per
+ * fetch, close times, TLS as one exchange, and many connections open at once. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow.h"
+#include "http.h"
+#include "t.h"
+#include "timeline.h"
+#include "tls.h"
+
+static struct conn mkconn(uint32_t id, uint32_t fetch_id)
+{
+	struct conn c;
+	memset(&c, 0, sizeof(c));
+	c.id = id;
+	c.fetch_id = fetch_id;
+	c.ip_ver = 4;
+	c.srv[0] = 192, c.srv[3] = 80;
+	c.sport = 80;
+	c.app = APP_HTTP;
+	c.first_fin = c.rst_dir = -1;
+	c.ts_syn = 100, c.ts_synack = 150, c.ts_established = 160;
+	return c;
+}
+
+static void set_str(struct http_str *s, const char *v)
+{
+	s->len = (uint16_t)strlen(v);
+	memcpy(s->b, v, s->len);
+	s->present = true;
+}
+
+/* One HTTP event on c at now; returns what the packet line would show. */
+static int64_t ev(struct timeline *tl, int64_t now, struct conn *c, enum http_ev_kind kind,
+		  int dir, uint32_t exchange, uint16_t status, uint64_t body)
+{
+	static struct http_head h;
+	memset(&h, 0, sizeof(h));
+	h.is_request = dir == 0;
+	h.exchange = exchange;
+	h.v_major = 1, h.v_minor = 1;
+	set_str(&h.method, "GET");
+	set_str(&h.target, "/x");
+	set_str(&h.host, "www.lab.test");
+	h.status = status;
+	set_str(&h.reason, status == 200 ? "OK" : "Continue");
+	struct http_ev e = { .kind = kind, .dir = (uint8_t)dir, .exchange = exchange,
+			     .head = kind == HTTP_EV_HEAD ? &h : NULL, .body_done = body };
+	return timeline_http(tl, now, c, &e);
+}
+
+/* A whole exchange: request at t, response head at t+w, its end at t+w+d. */
+static void exchange(struct timeline *tl, struct conn *c, uint32_t n, int64_t t, int64_t w,
+		     int64_t d)
+{
+	CHECK_EQ_INT(ev(tl, t, c, HTTP_EV_HEAD, 0, n, 0, 0), -1);
+	CHECK_EQ_INT(ev(tl, t, c, HTTP_EV_END, 0, n, 0, 0), -1);
+	CHECK_EQ_INT(ev(tl, t + w, c, HTTP_EV_HEAD, 1, n, 200, 0), w);
+	CHECK_EQ_INT(ev(tl, t + w + d, c, HTTP_EV_END, 1, n, 0, 3), d);
+}
+
+static void test_phases(void)
+{
+	struct timeline *tl = timeline_open();
+	struct fetch_link l = { .fetch_id = 1, .new_fetch = true, .via_dns = true,
+				.query_ts = 10, .answer_ts = 60 };
+	struct dns_name nm = { .len = 12 };
+	memcpy(nm.text, "www.lab.test", 13);
+	l.name = &nm;
+	timeline_fetch(tl, &l);
+	struct conn c = mkconn(1, 1);
+	exchange(tl, &c, 1, 200, 400, 50);
+	exchange(tl, &c, 2, 1000, 300, 20); /* keep-alive */
+	CHECK_EQ_INT(timeline_count(tl), 2);
+	c.ts_fin = 2000, c.ts_last = 2100, c.first_fin = 0;
+	timeline_conn_done(tl, &c);
+
+	const struct tl_exch *x = timeline_get(tl, 0);
+	int64_t st[TL_PHASES], en[TL_PHASES];
+	timeline_phases(x, st, en);
+	CHECK(x->first_on_conn);
+	CHECK_EQ_INT(x->status, 200);
+	CHECK_EQ_INT(x->down, 3);
+	CHECK_EQ_INT(x->name_len, 12);
+	CHECK_EQ_INT(st[TL_DNS], 10);
+	CHECK_EQ_INT(en[TL_DNS], 60);
+	CHECK_EQ_INT(st[TL_CONNECT], 100);
+	CHECK_EQ_INT(en[TL_CONNECT], 150); /* SYN to SYN-ACK */
+	CHECK_EQ_INT(st[TL_TLS] | en[TL_TLS], 0);
+	CHECK_EQ_INT(st[TL_SEND], 200);
+	CHECK_EQ_INT(en[TL_SEND], 200);
+	CHECK_EQ_INT(en[TL_WAIT] - st[TL_WAIT], 400);
+	CHECK_EQ_INT(en[TL_DOWNLOAD] - st[TL_DOWNLOAD], 50);
+	CHECK_EQ_INT(st[TL_CLOSE], 2000);
+	CHECK_EQ_INT(en[TL_CLOSE], 2100);
+	CHECK_EQ_INT(x->close_how, 1);
+
+	/* the second exchange: no DNS or connect of its own, but the close */
+	x = timeline_get(tl, 1);
+	timeline_phases(x, st, en);
+	CHECK(!x->first_on_conn);
+	CHECK_EQ_INT(x->exchange, 2);
+	CHECK_EQ_INT(st[TL_DNS] | st[TL_CONNECT], 0);
+	CHECK_EQ_INT(en[TL_WAIT] - st[TL_WAIT], 300);
+	CHECK_EQ_INT(x->closed, 2100);
+
+	/* a second connection of the same fetch: its connect, not the DNS again */
+	struct conn c2 = mkconn(2, 1);
+	exchange(tl, &c2, 1, 3000, 10, 10);
+	x = timeline_get(tl, 2);
+	CHECK(x->first_on_conn);
+	CHECK_EQ_INT(x->dns_start, 0);
+	CHECK_EQ_INT(x->syn, 100);
+
+	/* SYN-ACK not seen: connect ends with the handshake's ACK */
+	struct tl_exch y = { .syn = 100, .est = 170 };
+	CHECK_EQ_INT(timeline_connect_end(&y), 170);
+	/* an end before its start is not a phase */
+	struct tl_exch z = { .req_start = 500, .req_end = 400 };
+	timeline_phases(&z, st, en);
+	CHECK_EQ_INT(st[TL_SEND] | en[TL_SEND], 0);
+	timeline_close(tl);
+}
+
+/* Issue 9, bug 5: 200 connections all send their requests before any
+ * response comes; every exchange still gets its response and its close. */
+static void test_many_open(void)
+{
+	enum { N = 200 };
+	struct timeline *tl = timeline_open();
+	struct conn *c = calloc(N, sizeof(*c));
+	for (int i = 0; i < N; i++) {
+		c[i] = mkconn((uint32_t)i + 1, 1);
+		ev(tl, 1000 + i, &c[i], HTTP_EV_HEAD, 0, 1, 0, 0);
+		ev(tl, 1000 + i, &c[i], HTTP_EV_END, 0, 1, 0, 0);
+	}
+	/* responses in reverse order, after every request */
+	for (int i = N - 1; i >= 0; i--) {
+		int64_t t = 5000 + (N - 1 - i);
+		CHECK_EQ_INT(ev(tl, t, &c[i], HTTP_EV_HEAD, 1, 1, 200, 0), t - (1000 + i));
+		ev(tl, t + 1, &c[i], HTTP_EV_END, 1, 1, 0, 3);
+		c[i].ts_fin = c[i].ts_last = t + 2;
+		c[i].first_fin = 1;
+		timeline_conn_done(tl, &c[i]);
+	}
+	int ok = 0;
+	for (size_t i = 0; i < timeline_count(tl); i++) {
+		const struct tl_exch *x = timeline_get(tl, i);
+		ok += x->status == 200 && x->resp_start && x->resp_end && x->closed &&
+		      x->close_how == 2 && x->conn == i + 1;
+	}
+	CHECK_EQ_INT(timeline_count(tl), N);
+	CHECK_EQ_INT(ok, N);
+	free(c);
+	timeline_close(tl);
+}
+
+/* Pipelining: the second request leaves before the first response; a 1xx
+ * head does not take the status; events of an unknown exchange are ignored. */
+static void test_pipelined(void)
+{
+	struct timeline *tl = timeline_open();
+	struct conn c = mkconn(7, 0);
+	ev(tl, 100, &c, HTTP_EV_HEAD, 0, 1, 0, 0);
+	ev(tl, 100, &c, HTTP_EV_HEAD, 0, 2, 0, 0);
+	CHECK_EQ_INT(ev(tl, 150, &c, HTTP_EV_HEAD, 1, 1, 100, 0), 50);
+	CHECK_EQ_INT(ev(tl, 170, &c, HTTP_EV_HEAD, 1, 1, 200, 0), 70);
+	CHECK_EQ_INT(ev(tl, 180, &c, HTTP_EV_END, 1, 1, 0, 5), 30); /* since the 100's first byte */
+	CHECK_EQ_INT(ev(tl, 190, &c, HTTP_EV_HEAD, 1, 2, 200, 0), 90);
+	CHECK_EQ_INT(ev(tl, 195, &c, HTTP_EV_HEAD, 1, 9, 200, 0), -1); /* no such request */
+	CHECK_EQ_INT(timeline_count(tl), 2);
+	const struct tl_exch *x1 = timeline_get(tl, 0), *x2 = timeline_get(tl, 1);
+	CHECK_EQ_INT(x1->status, 200);
+	CHECK_EQ_INT(x1->resp_start, 150);
+	CHECK_EQ_INT(x1->reason_len, 2); /* the final response's reason, "OK" */
+	CHECK_EQ_INT(x2->status, 200);
+	CHECK_EQ_INT(x2->resp_start, 190);
+	CHECK(!x2->first_on_conn);
+	/* without a fetch name, the Host header names the exchange */
+	CHECK_EQ_INT(x1->name_len, 12);
+	timeline_close(tl);
+}
+
+/* TLS: the connection's application data as one exchange, the SNI kept. */
+static void test_tls(void)
+{
+	struct timeline *tl = timeline_open();
+	struct conn c = mkconn(3, 0);
+	c.app = APP_TLS;
+	c.ts_tls_hello = 200;
+	struct tls_client_hello ch;
+	memset(&ch, 0, sizeof(ch));
+	ch.has_sni = true;
+	memcpy(ch.sni, "www.lab.test", 12);
+	ch.sni_len = 12;
+	struct tls_ev hello = { .kind = TLS_EV_CLIENT_HELLO, .dir = 0, .ch = &ch };
+	timeline_tls(tl, 200, &c, &hello);
+	struct tls_ev srv_first = { .kind = TLS_EV_APPDATA, .dir = 1, .rec_len = 50 };
+	timeline_tls(tl, 250, &c, &srv_first); /* before any request: opens nothing */
+	CHECK_EQ_INT(timeline_count(tl), 0);
+	struct tls_ev up = { .kind = TLS_EV_APPDATA, .dir = 0, .rec_len = 100 };
+	struct tls_ev down = { .kind = TLS_EV_APPDATA, .dir = 1, .rec_len = 1000 };
+	timeline_tls(tl, 300, &c, &up);
+	timeline_tls(tl, 400, &c, &down);
+	timeline_tls(tl, 450, &c, &down);
+	CHECK_EQ_INT(timeline_count(tl), 1);
+	const struct tl_exch *x = timeline_get(tl, 0);
+	CHECK(x->tls);
+	CHECK_EQ_INT(x->exchange, 0);
+	CHECK_EQ_INT(x->tls_start, 200);
+	CHECK_EQ_INT(x->tls_end, 300);
+	CHECK_EQ_INT(x->req_end, 300);
+	CHECK_EQ_INT(x->resp_start, 400);
+	CHECK_EQ_INT(x->resp_end, 450);
+	CHECK_EQ_INT(x->up, 100);
+	CHECK_EQ_INT(x->down, 2000);
+	CHECK_EQ_INT(x->sni_len, 12);
+	CHECK(!memcmp(x->method, "TLS", 3));
+	timeline_close(tl);
+}
+
+/* 300 TLS connections say their server name before any sends application
+ * data: each exchange still gets its own connection's name. */
+static void test_many_tls(void)
+{
+	enum { N = 300 };
+	struct timeline *tl = timeline_open();
+	struct conn *c = calloc(N, sizeof(*c));
+	static struct tls_client_hello ch;
+	for (int i = 0; i < N; i++) {
+		c[i] = mkconn((uint32_t)i + 1, 0);
+		c[i].app = APP_TLS;
+		memset(&ch, 0, sizeof(ch));
+		ch.has_sni = true;
+		ch.sni_len = (uint16_t)snprintf(ch.sni, sizeof(ch.sni), "h%d.test", i + 1);
+		struct tls_ev hello = { .kind = TLS_EV_CLIENT_HELLO, .dir = 0, .ch = &ch };
+		timeline_tls(tl, 100 + i, &c[i], &hello);
+	}
+	struct tls_ev up = { .kind = TLS_EV_APPDATA, .dir = 0, .rec_len = 10 };
+	for (int i = 0; i < N; i++)
+		timeline_tls(tl, 1000 + i, &c[i], &up);
+	int ok = 0;
+	for (size_t i = 0; i < timeline_count(tl); i++) {
+		const struct tl_exch *x = timeline_get(tl, i);
+		char want[TL_STR];
+		int n = snprintf(want, sizeof(want), "h%u.test", x->conn);
+		ok += x->sni_len == n && !memcmp(x->sni, want, (size_t)n);
+	}
+	CHECK_EQ_INT(timeline_count(tl), N);
+	CHECK_EQ_INT(ok, N);
+	free(c);
+	timeline_close(tl);
+}
+
+int main(void)
+{
+	test_many_tls();
+	test_phases();
+	test_many_open();
+	test_pipelined();
+	test_tls();
+	return t_done("test_timeline");
+}
