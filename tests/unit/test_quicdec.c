@@ -6,6 +6,7 @@
 #include "quicdec.h"
 #include "quicdec_vectors.h"
 #include "quicframe.h"
+#include "quicseal.h"
 #include "t.h"
 
 /* ------------------------------------------------------------------ */
@@ -322,6 +323,306 @@ static void test_conn_rfc(uint32_t version, const char *client_hex, const char *
 	CHECK_EQ_INT(res.n_hs, 0);
 	/* No Handshake keys yet: a Handshake packet needs them. */
 	quicdec_free(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Connections: sealed packets through every space                     */
+/* ------------------------------------------------------------------ */
+
+static const uint8_t cdcid[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+static const uint8_t cscid[4] = { 0xc1, 0xc2, 0xc3, 0xc4 };
+static const uint8_t sscid[5] = { 0x51, 0x52, 0x53, 0x54, 0x55 };
+
+struct sender {
+	struct quicdec_keys k[QUICDEC_N_SPACES][2];
+};
+
+static void sender_initial(struct sender *s, uint32_t version)
+{
+	uint8_t sec[2][32];
+
+	CHECK_EQ_INT(quicdec_initial_secrets(version, cdcid, 8, sec[0], sec[1]), 0);
+	for (int d = 0; d < 2; d++)
+		CHECK_EQ_INT(quicdec_keys_set(&s->k[0][d], version, QUICDEC_AES_128_GCM, sec[d], 32),
+			     0);
+}
+
+static void sender_free(struct sender *s)
+{
+	for (int sp = 0; sp < QUICDEC_N_SPACES; sp++)
+		for (int d = 0; d < 2; d++)
+			quicdec_keys_free(&s->k[sp][d]);
+}
+
+/* A packet of space sp from dir carrying payload (padded to 4 bytes with PADDING). */
+static size_t sealed(struct sender *s, uint32_t version, int sp, int dir, uint64_t pn,
+		     const struct quicdec_keys *kk, bool phase, const uint8_t *payload, size_t plen,
+		     uint8_t *out)
+{
+	uint8_t pl[1400];
+	const struct quicdec_keys *k = kk ? kk : &s->k[sp][dir];
+
+	memcpy(pl, payload, plen);
+	while (plen < 4)
+		pl[plen++] = 0;
+	if (sp == QUICDEC_SP_APP)
+		return dir ? qs_short(k, cscid, 4, phase, pn, pl, plen, out)
+			   : qs_short(k, sscid, 5, phase, pn, pl, plen, out);
+	return dir ? qs_long(k, version, sp == 0 ? 0 : 2, cscid, 4, sscid, 5, pn, pl, plen, out)
+		   : qs_long(k, version, sp == 0 ? 0 : 2, cdcid, 8, cscid, 4, pn, pl, plen, out);
+}
+
+/* One CRYPTO frame of data[0..len) at off. */
+static size_t crypto_frame(uint8_t *out, uint64_t off, const uint8_t *data, size_t len)
+{
+	size_t n = 0;
+
+	out[n++] = QF_CRYPTO;
+	out[n++] = (uint8_t)(0x80);
+	out[n++] = (uint8_t)(off >> 16);
+	out[n++] = (uint8_t)(off >> 8);
+	out[n++] = (uint8_t)off;
+	out[n++] = (uint8_t)(0x40 | len >> 8);
+	out[n++] = (uint8_t)len;
+	memcpy(out + n, data, len);
+	return n + len;
+}
+
+static void test_conn_sealed(uint32_t version)
+{
+	static uint8_t pkt[1500], pl[1400];
+	static struct quicdec_result res;
+	struct sender s;
+	struct quicdec_conn *c = quicdec_new(0);
+	uint8_t ch[512], sv[256], hs_secret[2][32], app_secret[2][32];
+	size_t chl, svl, n, len;
+	uint64_t pn = 0;
+	int decoded_at = -1;
+
+	memset(&s, 0, sizeof s);
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	sender_initial(&s, version);
+	/* The RFC's ClientHello (the CRYPTO frame's data, after 06 00 40 f1). */
+	chl = unhex(V_CLIENT_CRYPTO, ch, sizeof ch) - 4;
+	memmove(ch, ch + 4, chl);
+	CHECK_EQ_INT(chl, 241);
+	/* Byte by byte, last byte first, 60 one-byte CRYPTO frames a packet:
+	 * the hello is whole only with the packet that brings offset 0. */
+	for (size_t end = chl, k = 0; end > 0; k++) {
+		n = 0;
+		for (int j = 0; j < 60 && end > 0; j++, end--)
+			n += crypto_frame(pl + n, end - 1, ch + end - 1, 1);
+		len = sealed(&s, version, 0, 0, pn++, NULL, false, pl, n, pkt);
+		CHECK_EQ_INT(quicdec_packet(c, 0, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+		CHECK(!res.crypto_dropped);
+		if (res.has_ch)
+			decoded_at = (int)k;
+	}
+	CHECK_EQ_INT(decoded_at, 4);   /* 241 bytes: packets 0..4 */
+	CHECK(res.has_ch && res.ch.has_sni && memcmp(res.ch.sni, "example.com", 11) == 0);
+	CHECK(res.has_tp && res.tp.n == 8);
+
+	/* The server: Initial with the RFC's ACK + ServerHello. */
+	svl = unhex(V_SERVER_PAYLOAD, sv, sizeof sv);
+	len = sealed(&s, version, 0, 1, 0, NULL, false, sv, svl, pkt);
+	CHECK_EQ_INT(quicdec_packet(c, 1, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+	CHECK(res.has_sh && quicdec_suite(c) == 0x1301);
+
+	/* Handshake: no keys, then the key log's secrets. */
+	for (int d = 0; d < 2; d++)
+		for (int i = 0; i < 32; i++) {
+			hs_secret[d][i] = (uint8_t)(0x10 * d + i);
+			app_secret[d][i] = (uint8_t)(0x80 + 0x10 * d + i);
+		}
+	for (int d = 0; d < 2; d++) {
+		CHECK_EQ_INT(quicdec_keys_set(&s.k[1][d], version, QUICDEC_AES_128_GCM, hs_secret[d], 32), 0);
+		CHECK_EQ_INT(quicdec_keys_set(&s.k[2][d], version, QUICDEC_AES_128_GCM, app_secret[d], 32), 0);
+	}
+	{
+		/* EncryptedExtensions: ALPN h3, quic_transport_parameters
+		 * (initial_max_data 1048576, max_idle_timeout 30000) */
+		uint8_t ee[64];
+		size_t eel = unhex("08 00 00 1b 00 19 0010 0005 0003 02 6833 0039 000c 04 04 80100000"
+				   " 01 04 80007530", ee, sizeof ee);
+
+		n = crypto_frame(pl, 0, ee, eel);
+		len = sealed(&s, version, 1, 1, 0, NULL, false, pl, n, pkt);
+		CHECK_EQ_INT(quicdec_packet(c, 1, pkt, len, plain, sizeof plain, &res),
+			     QUICDEC_NEED_KEY);
+		CHECK_EQ_INT(quicdec_set_secret(c, QUICDEC_SP_HANDSHAKE, 1, hs_secret[1], 32), 0);
+		CHECK_EQ_INT(quicdec_packet(c, 1, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+		CHECK_EQ_INT(res.space, QUICDEC_SP_HANDSHAKE);
+		CHECK(res.has_ee && res.ee_has_alpn && res.ee_alpn_len == 2 &&
+		      memcmp(res.ee_alpn, "h3", 2) == 0);
+		CHECK(res.has_tp && res.tp_dir == 1 && res.tp.n == 2 && res.tp.p[0].value == 1048576 &&
+		      res.tp.p[1].value == 30000);
+	}
+	/* 1-RTT, server to client: key phase 0, then 1 (next keys), then 0 again (the one after). */
+	{
+		struct quicdec_keys g1, g2;
+		uint8_t ping[1] = { QF_PING };
+
+		memset(&g1, 0, sizeof g1);
+		memset(&g2, 0, sizeof g2);
+		CHECK_EQ_INT(quicdec_keys_next(&g1, &s.k[2][1]), 0);
+		CHECK_EQ_INT(quicdec_keys_next(&g2, &g1), 0);
+		len = sealed(&s, version, 2, 1, 0, NULL, false, ping, 1, pkt);
+		CHECK_EQ_INT(quicdec_packet(c, 1, pkt, len, plain, sizeof plain, &res),
+			     QUICDEC_NEED_KEY);
+		CHECK_EQ_INT(quicdec_set_secret(c, QUICDEC_SP_APP, 1, app_secret[1], 32), 0);
+		for (uint64_t p = 0; p < 3; p++) {
+			len = sealed(&s, version, 2, 1, p, NULL, false, ping, 1, pkt);
+			CHECK_EQ_INT(quicdec_packet(c, 1, pkt, len, plain, sizeof plain, &res),
+				     QUICDEC_OK);
+			CHECK(!res.key_updated && res.pkt.pn == p && res.frames.f[0].type == QF_PING);
+		}
+		len = sealed(&s, version, 2, 1, 3, &g1, true, ping, 1, pkt);
+		CHECK_EQ_INT(quicdec_packet(c, 1, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+		CHECK(res.key_updated && res.pkt.key_phase && res.pkt.pn == 3);
+		len = sealed(&s, version, 2, 1, 4, &g1, true, ping, 1, pkt);
+		CHECK_EQ_INT(quicdec_packet(c, 1, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+		CHECK(!res.key_updated);
+		/* A late packet of phase 0 under the old keys: the next keys do not open it. */
+		len = sealed(&s, version, 2, 1, 2, NULL, false, ping, 1, pkt);
+		CHECK_EQ_INT(quicdec_packet(c, 1, pkt, len, plain, sizeof plain, &res),
+			     QUICDEC_AUTH_FAIL);
+		len = sealed(&s, version, 2, 1, 5, &g2, false, ping, 1, pkt);
+		CHECK_EQ_INT(quicdec_packet(c, 1, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+		CHECK(res.key_updated && !res.pkt.key_phase && res.pkt.pn == 5);
+		/* Garbage with a short header: fails, changes nothing. */
+		pkt[len - 1] ^= 0xff;
+		CHECK_EQ_INT(quicdec_packet(c, 1, pkt, len, plain, sizeof plain, &res),
+			     QUICDEC_AUTH_FAIL);
+		len = sealed(&s, version, 2, 1, 6, &g2, false, ping, 1, pkt);
+		CHECK_EQ_INT(quicdec_packet(c, 1, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+		quicdec_keys_free(&g1);
+		quicdec_keys_free(&g2);
+	}
+	/* 1-RTT client to server: the DCID is the server's 5-byte SCID. */
+	{
+		uint8_t f[8];
+		size_t fl = unhex("1c 00 00 00", f, sizeof f);   /* CONNECTION_CLOSE NO_ERROR */
+
+		CHECK_EQ_INT(quicdec_set_secret(c, QUICDEC_SP_APP, 0, app_secret[0], 32), 0);
+		len = sealed(&s, version, 2, 0, 7, NULL, false, f, fl, pkt);
+		CHECK_EQ_INT(quicdec_packet(c, 0, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+		CHECK_EQ_INT(res.hdr.dcid_len, 5);
+		CHECK(res.frames.n >= 1 && res.frames.f[0].type == QF_CONNECTION_CLOSE &&
+		      res.frames.f[0].error_code == 0);
+	}
+	sender_free(&s);
+	quicdec_free(c);
+}
+
+/* Bounded CRYPTO buffers: too many holes, data past the window, a message larger than it. */
+static void test_crypto_bounds(void)
+{
+	static uint8_t pkt[1500], pl[1400];
+	static struct quicdec_result res;
+	struct sender s;
+	struct quicdec_conn *c = quicdec_new(256);
+	uint8_t data[300], fin[8];
+	size_t n, len;
+	uint64_t pn = 0, done, contig, hi;
+
+	memset(&s, 0, sizeof s);
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	sender_initial(&s, QUICDEC_V1);
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (uint8_t)i;
+	/* Every other byte of 0..99 opens 50 holes: past 32 ranges, frames are dropped. */
+	n = 0;
+	for (size_t off = 1; off < 100; off += 2)
+		n += crypto_frame(pl + n, off, data + off, 1);
+	len = sealed(&s, QUICDEC_V1, 0, 0, pn++, NULL, false, pl, n, pkt);
+	CHECK_EQ_INT(quicdec_packet(c, 0, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+	CHECK(res.crypto_dropped);
+	/* Past the 256-byte window: dropped too. */
+	n = crypto_frame(pl, 250, data, 20);
+	len = sealed(&s, QUICDEC_V1, 0, 0, pn++, NULL, false, pl, n, pkt);
+	CHECK_EQ_INT(quicdec_packet(c, 0, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+	CHECK(res.crypto_dropped);
+	/* A 4096-byte Certificate header: named, skipped; the Finished after it decodes. */
+	data[0] = TLS_HS_CERTIFICATE;
+	data[1] = 0x00;
+	data[2] = 0x10;
+	data[3] = 0x00;
+	n = crypto_frame(pl, 0, data, 100);
+	len = sealed(&s, QUICDEC_V1, 0, 0, pn++, NULL, false, pl, n, pkt);
+	CHECK_EQ_INT(quicdec_packet(c, 0, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+	CHECK_EQ_INT(res.n_hs, 1);
+	CHECK_EQ_INT(res.hs[0].type, TLS_HS_CERTIFICATE);
+	CHECK_EQ_INT(res.hs[0].len, 4096);
+	CHECK_EQ_INT(res.hs[0].status, FT_UNSUPPORTED);
+	CHECK(res.hs[0].msg == NULL);
+	(void)unhex("14 00 00 04 a1 a2 a3 a4", fin, sizeof fin);
+	n = crypto_frame(pl, 4100, fin, 8);
+	len = sealed(&s, QUICDEC_V1, 0, 0, pn++, NULL, false, pl, n, pkt);
+	CHECK_EQ_INT(quicdec_packet(c, 0, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+	CHECK_EQ_INT(res.n_hs, 1);
+	CHECK_EQ_INT(res.hs[0].type, TLS_HS_FINISHED);
+	CHECK_EQ_INT(res.hs[0].offset, 4100);
+	CHECK(res.hs[0].msg != NULL && res.hs[0].msg[4] == 0xa1);
+	quicdec_crypto_state(c, QUICDEC_SP_INITIAL, 0, &done, &contig, &hi);
+	CHECK_EQ_INT(done, 4108);
+	CHECK_EQ_INT(contig, 4108);
+	/* A ClientHello that does not decode is a marked error, not a crash. */
+	(void)unhex("01 00 00 04 03 03 00 00", fin, sizeof fin);
+	n = crypto_frame(pl, 4108, fin, 8);
+	len = sealed(&s, QUICDEC_V1, 0, 0, pn++, NULL, false, pl, n, pkt);
+	CHECK_EQ_INT(quicdec_packet(c, 0, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+	CHECK(res.n_hs == 1 && res.hs[0].status == FT_MALFORMED && res.hs[0].why && !res.has_ch);
+	/* Frames not allowed in an Initial are noted. */
+	(void)unhex("1e 01 01 01", fin, sizeof fin);
+	len = sealed(&s, QUICDEC_V1, 0, 0, pn++, NULL, false, fin, 4, pkt);
+	CHECK_EQ_INT(quicdec_packet(c, 0, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+	CHECK(res.why != NULL);
+	sender_free(&s);
+	quicdec_free(c);
+}
+
+/* The other suites through a connection: AES-256-GCM (SHA-384 secrets) and ChaCha20. */
+static void test_suites(void)
+{
+	static const uint16_t suites[] = { 0x1302, 0x1303 };
+	static uint8_t pkt[1500];
+	static struct quicdec_result res;
+
+	for (size_t i = 0; i < 2; i++) {
+		struct sender s;
+		struct quicdec_conn *c = quicdec_new(0);
+		enum quicdec_aead a = quicdec_aead_of_suite(suites[i]);
+		size_t sl = a == QUICDEC_AES_256_GCM ? 48 : 32, len;
+		uint8_t sec[48], ping[1] = { QF_PING }, ch[512], chf[600];
+		size_t chl, n;
+
+		memset(&s, 0, sizeof s);
+		CHECK(c != NULL);
+		if (!c)
+			return;
+		for (size_t j = 0; j < sl; j++)
+			sec[j] = (uint8_t)(j * 7 + i);
+		sender_initial(&s, QUICDEC_V1);
+		chl = unhex(V_CLIENT_CRYPTO, ch, sizeof ch) - 4;
+		n = crypto_frame(chf, 0, ch + 4, chl);
+		len = sealed(&s, QUICDEC_V1, 0, 0, 0, NULL, false, chf, n, pkt);
+		CHECK_EQ_INT(quicdec_packet(c, 0, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+		CHECK_EQ_INT(quicdec_set_secret(c, QUICDEC_SP_HANDSHAKE, 0, sec, sl), 1); /* no suite yet */
+		quicdec_set_suite(c, suites[i]);
+		CHECK_EQ_INT(quicdec_set_secret(c, QUICDEC_SP_HANDSHAKE, 0, sec, sl), 0);
+		CHECK_EQ_INT(quicdec_set_secret(c, QUICDEC_SP_HANDSHAKE, 0, sec, 32 + 48 - sl), -1);
+		CHECK_EQ_INT(quicdec_set_secret(c, QUICDEC_SP_HANDSHAKE, 0, sec, sl), 0);
+		CHECK_EQ_INT(quicdec_keys_set(&s.k[1][0], QUICDEC_V1, a, sec, sl), 0);
+		len = sealed(&s, QUICDEC_V1, 1, 0, 0, NULL, false, ping, 1, pkt);
+		CHECK_EQ_INT(quicdec_packet(c, 0, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+		CHECK(res.space == QUICDEC_SP_HANDSHAKE && res.frames.f[0].type == QF_PING);
+		sender_free(&s);
+		quicdec_free(c);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -835,6 +1136,10 @@ int main(void)
 	test_pn();
 	test_conn_rfc(QUICDEC_V1, V1_CLIENT_PACKET, V1_SERVER_PACKET);
 	test_conn_rfc(QUICDEC_V2, V2_CLIENT_PACKET, V2_SERVER_PACKET);
+	test_conn_sealed(QUICDEC_V1);
+	test_conn_sealed(QUICDEC_V2);
+	test_crypto_bounds();
+	test_suites();
 	test_frames();
 	test_varints();
 	test_tp();
