@@ -29,10 +29,13 @@
  *     stream of each space and direction reassembled in a bounded buffer
  *     and walked as TLS handshake messages (ClientHello and ServerHello
  *     decoded by tls.c, the QUIC transport parameters of the ClientHello
- *     and EncryptedExtensions decoded here).  Everything is allocated in
- *     quicdec_new and quicdec_set_secret; quicdec_packet allocates
- *     nothing, except a key update's new next-generation key derivation
- *     (libcrypto's HKDF context), once per update.
+ *     and EncryptedExtensions decoded here).  Buffers and cipher contexts
+ *     are allocated in quicdec_new and quicdec_set_secret; quicdec_packet
+ *     allocates nothing of its own.  Key derivations (libcrypto allocates
+ *     an HKDF context for each) happen at setup and at rare events only:
+ *     the client's first Initial, a Retry, a version switch (bounded per
+ *     connection), a key update (one per update), and a Retry's integrity
+ *     check (its own AES-GCM context).
  *
  * Secrets and keys never leave this module; quicdec_free and
  * quicdec_keys_free wipe them (OPENSSL_cleanse).

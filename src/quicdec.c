@@ -19,16 +19,19 @@
  *     from it.  A long header whose version differs from the one a
  *     direction's Initial keys were made for (compatible negotiation to
  *     v2, RFC 9369 4.1) re-derives that direction's Initial keys for the
- *     new version from the same DCID.  Both are bounded (REKEY_MAX).
+ *     new version from the same DCID.  A packet that made either change
+ *     and then does not authenticate takes it back (a stray datagram on
+ *     UDP 443 that looks like an Initial does not poison the connection).
+ *     All of it is bounded: REKEY_MAX derivations per connection.
  *   - A short header's DCID length is the length of the Source Connection
- *     ID the peer put in its long headers (it chose the CID).
+ *     ID the peer put in its authenticated long headers (it chose the CID).
  *   - Key phase (RFC 9001 6): each direction keeps the current keys and
  *     the next ones.  A packet whose Key Phase bit differs from the
  *     current phase is tried with the next keys; when it opens, next
  *     becomes current and a new next is derived.  A reordered packet of
  *     the previous phase then fails (AUTH_FAIL, why says so).
  *   - The AEAD tag decides: a packet that does not open changes nothing
- *     (packet numbers, key phase, CRYPTO streams).
+ *     (packet numbers, key phase, CID lengths, CRYPTO streams).
  *   - CRYPTO streams: each space and direction has a window of crypto_cap
  *     bytes from the first offset not yet handed up.  Bytes beyond the
  *     window, or a frame that would need a 33rd disjoint range, are
@@ -680,11 +683,12 @@ enum ft_status quicdec_tp_decode(const uint8_t *p, size_t len, struct quicdec_tp
 			tp->why = "transport parameter header cut";
 			return tp->status;
 		}
-		if (!rd_sub(&r, plen <= rd_left(&r) ? (size_t)plen : rd_left(&r) + 1, &val)) {
+		if (plen > rd_left(&r)) {
 			tp->status = FT_TRUNCATED;
 			tp->why = "transport parameter value past the extension end";
 			return tp->status;
 		}
+		(void)rd_sub(&r, (size_t)plen, &val);
 		q = tp->n < QUICDEC_MAX_TP ? &tp->p[tp->n] : &scratch;
 		memset(q, 0, sizeof *q);
 		q->id = id;
@@ -924,7 +928,7 @@ static struct quicdec_hs *hs_add(struct quicdec_result *res, struct quicdec_hs *
 	return e;
 }
 
-static void hs_message(struct quicdec_conn *c, int sp, int dir, const uint8_t *msg, uint32_t len,
+static void hs_message(struct quicdec_conn *c, int dir, const uint8_t *msg, uint32_t len,
 		       struct quicdec_hs *e, struct quicdec_result *res)
 {
 	const uint8_t *body = msg + 4;
@@ -952,7 +956,6 @@ static void hs_message(struct quicdec_conn *c, int sp, int dir, const uint8_t *m
 	} else if (e->type == TLS_HS_ENCRYPTED_EXTENSIONS && !res->has_ee) {
 		why = decode_ee(body, len, dir, res);
 	}
-	(void)sp;
 	if (why) {
 		e->status = FT_MALFORMED;
 		e->why = why;
@@ -996,7 +999,7 @@ static void cs_walk(struct quicdec_conn *c, int sp, int dir, struct quicdec_resu
 		e->type = m[0];
 		e->len = len;
 		e->offset = s->done;
-		hs_message(c, sp, dir, m, len, e, res);
+		hs_message(c, dir, m, len, e, res);
 		if (e == &scratch)
 			e->msg = NULL;
 		s->done += (uint64_t)len + 4;
@@ -1107,14 +1110,24 @@ static int initial_keys(struct quicdec_conn *c, int d, uint32_t v, const uint8_t
 	return rc;
 }
 
+/* What initial_for changed, to take back when the packet does not authenticate. */
+struct rekey_undo {
+	bool took_dcid;            /* this packet's DCID became the connection's */
+	bool switched;             /* direction d's keys moved to another version */
+	uint32_t old_version;      /* ... from this one */
+	uint32_t old_conn_version;
+};
+
 /* Make sure the Initial keys of direction d fit this packet. */
 static enum quicdec_status initial_for(struct quicdec_conn *c, int d, const struct quicdec_hdr *h,
-				       const char **why)
+				       const char **why, struct rekey_undo *u)
 {
 	bool fresh = d == 0 && (!c->have_dcid || (c->retry_seen &&
 						   (h->dcid_len != c->dcid_len ||
 						    memcmp(h->dcid, c->dcid, c->dcid_len) != 0)));
 
+	memset(u, 0, sizeof *u);
+	u->old_conn_version = c->version;
 	if (fresh) {
 		if (c->n_rekeys >= REKEY_MAX) {
 			*why = "Initial keys derived too often";
@@ -1124,6 +1137,7 @@ static enum quicdec_status initial_for(struct quicdec_conn *c, int d, const stru
 			*why = "Initial keys not derived";
 			return QUICDEC_UNSUPPORTED;
 		}
+		u->took_dcid = !c->have_dcid;
 		c->have_dcid = true;
 		c->dcid_len = h->dcid_len;
 		memcpy(c->dcid, h->dcid, h->dcid_len);
@@ -1142,6 +1156,8 @@ static enum quicdec_status initial_for(struct quicdec_conn *c, int d, const stru
 			*why = "Initial keys derived too often";
 			return QUICDEC_UNSUPPORTED;
 		}
+		u->switched = true;
+		u->old_version = c->keys[QUICDEC_SP_INITIAL][d].version;
 		if (initial_keys(c, d, h->version, c->dcid, c->dcid_len) != 0) {
 			*why = "Initial keys not derived";
 			return QUICDEC_UNSUPPORTED;
@@ -1150,6 +1166,25 @@ static enum quicdec_status initial_for(struct quicdec_conn *c, int d, const stru
 			c->version = h->version;
 	}
 	return QUICDEC_OK;
+}
+
+/*
+ * The packet that made initial_for change the keys did not open: it was
+ * not this connection's (or not QUIC).  Forget its DCID (the next client
+ * Initial derives again), or go back to the version that worked.  The
+ * changes count against REKEY_MAX, so a stream of such packets costs at
+ * most 2 * REKEY_MAX derivations.
+ */
+static void initial_undo(struct quicdec_conn *c, int d, const struct rekey_undo *u)
+{
+	if (u->took_dcid) {
+		c->have_dcid = false;
+		c->version = u->old_conn_version;
+	} else if (u->switched) {
+		/* Paired with a switch that was counted: at most REKEY_MAX of these. */
+		(void)initial_keys(c, d, u->old_version, c->dcid, c->dcid_len);
+		c->version = u->old_conn_version;
+	}
 }
 
 static bool frame_ok_in_long(uint64_t type)
@@ -1171,8 +1206,10 @@ enum quicdec_status quicdec_packet(struct quicdec_conn *c, int dir, const uint8_
 	enum quicdec_status st;
 	int sp;
 	bool use_next = false;
+	struct rekey_undo undo;
 
 	memset(res, 0, sizeof *res);
+	memset(&undo, 0, sizeof undo);
 	res->retry_tag = -1;
 	st = quicdec_header(p, len, c->scid_known[!d] ? c->scid_len[!d] : 0, &res->hdr);
 	if (st == QUICDEC_OK && res->hdr.type == QUIC_SHORT && !c->scid_known[!d]) {
@@ -1216,12 +1253,12 @@ enum quicdec_status quicdec_packet(struct quicdec_conn *c, int dir, const uint8_
 		break;
 	}
 	res->space = (enum quicdec_space)sp;
-	if (res->hdr.type != QUIC_SHORT) {
-		c->scid_known[d] = true;
-		c->scid_len[d] = res->hdr.scid_len;
+	if (plain_cap < len) {
+		res->why = "plaintext buffer too small";
+		return res->status = QUICDEC_UNSUPPORTED;
 	}
 	if (sp == QUICDEC_SP_INITIAL) {
-		st = initial_for(c, d, &res->hdr, &res->why);
+		st = initial_for(c, d, &res->hdr, &res->why, &undo);
 		if (st != QUICDEC_OK)
 			return res->status = st;
 	}
@@ -1231,13 +1268,11 @@ enum quicdec_status quicdec_packet(struct quicdec_conn *c, int dir, const uint8_
 						      : "no application traffic secret for this side";
 		return res->status = QUICDEC_NEED_KEY;
 	}
-	if (plain_cap < len) {
-		res->why = "plaintext buffer too small";
-		return res->status = QUICDEC_UNSUPPORTED;
-	}
 	st = hp_remove(k, p, &res->hdr, &first, pnb, &pn_len, &tpn);
 	if (st != QUICDEC_OK) {
 		res->why = "packet too short for header protection";
+		if (sp == QUICDEC_SP_INITIAL)
+			initial_undo(c, d, &undo);
 		return res->status = st;
 	}
 	pn = quicdec_pn_decode(c->have_largest[sp][d], c->largest[sp][d], tpn, pn_len);
@@ -1249,6 +1284,8 @@ enum quicdec_status quicdec_packet(struct quicdec_conn *c, int dir, const uint8_
 	if (st != QUICDEC_OK) {
 		res->why = use_next ? "key phase changed but the next keys do not open the packet"
 				    : "packet does not authenticate with this connection's keys";
+		if (sp == QUICDEC_SP_INITIAL)
+			initial_undo(c, d, &undo);
 		return res->status = st;
 	}
 	if (use_next) {
@@ -1260,6 +1297,12 @@ enum quicdec_status quicdec_packet(struct quicdec_conn *c, int dir, const uint8_
 		res->key_updated = true;
 		if (quicdec_keys_next(&c->next[d], &c->keys[sp][d]) != 0)
 			c->next[d].ready = false;
+	}
+	if (res->hdr.type != QUIC_SHORT) {
+		/* An authenticated long header: the peer's short headers carry
+		 * this SCID's length as their DCID length. */
+		c->scid_known[d] = true;
+		c->scid_len[d] = res->hdr.scid_len;
 	}
 	if (!c->have_largest[sp][d] || pn > c->largest[sp][d]) {
 		c->have_largest[sp][d] = true;

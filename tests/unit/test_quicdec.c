@@ -516,6 +516,59 @@ static void test_conn_sealed(uint32_t version)
 	quicdec_free(c);
 }
 
+/* Stray Initials do not take the connection's keys; a server switching to v2 (RFC 9369 4.1). */
+static void test_rekey(void)
+{
+	static uint8_t pkt[1500], stray[1500];
+	static struct quicdec_result res;
+	struct sender s1, s2;
+	struct quicdec_conn *c = quicdec_new(0);
+	uint8_t ping[4] = { QF_PING, 0, 0, 0 }, other[8] = { 9, 9, 9, 9, 9, 9, 9, 9 };
+	size_t len, sl;
+
+	memset(&s1, 0, sizeof s1);
+	memset(&s2, 0, sizeof s2);
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	sender_initial(&s1, QUICDEC_V1);
+	sender_initial(&s2, QUICDEC_V2);
+	/* A datagram shaped like a client Initial, under keys of another DCID. */
+	/* Its DCID says 09..09, its protection was made with keys from 01..08. */
+	sl = qs_long(&s1.k[0][0], QUICDEC_V1, 0, other, 8, cscid, 4, 0, ping, 4, stray);
+	CHECK_EQ_INT(quicdec_packet(c, 0, stray, sl, plain, sizeof plain, &res), QUICDEC_AUTH_FAIL);
+	CHECK_EQ_INT(quicdec_version(c), 0);
+	len = sealed(&s1, QUICDEC_V1, 0, 0, 0, NULL, false, ping, 4, pkt);
+	CHECK_EQ_INT(quicdec_packet(c, 0, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+	CHECK_EQ_INT(quicdec_version(c), QUICDEC_V1);
+	/* The server answers in v2 (compatible negotiation): keys from the same DCID, v2 salt. */
+	len = sealed(&s2, QUICDEC_V2, 0, 1, 0, NULL, false, ping, 4, pkt);
+	CHECK_EQ_INT(quicdec_packet(c, 1, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+	CHECK_EQ_INT(quicdec_version(c), QUICDEC_V2);
+	/* A v1 server Initial that does not authenticate: the v2 keys stay. */
+	len = sealed(&s1, QUICDEC_V1, 0, 1, 1, NULL, false, ping, 4, pkt);
+	pkt[len - 1] ^= 1;
+	CHECK_EQ_INT(quicdec_packet(c, 1, pkt, len, plain, sizeof plain, &res), QUICDEC_AUTH_FAIL);
+	CHECK_EQ_INT(quicdec_version(c), QUICDEC_V2);
+	len = sealed(&s2, QUICDEC_V2, 0, 1, 2, NULL, false, ping, 4, pkt);
+	CHECK_EQ_INT(quicdec_packet(c, 1, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+	CHECK_EQ_INT(res.pkt.pn, 2);
+	/* The client follows to v2. */
+	len = sealed(&s2, QUICDEC_V2, 0, 0, 1, NULL, false, ping, 4, pkt);
+	CHECK_EQ_INT(quicdec_packet(c, 0, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+	/* Many stray packets: bounded work, then refused. */
+	for (int i = 0; i < 40; i++) {
+		stray[6] = (uint8_t)i;
+		CHECK(quicdec_packet(c, 1, stray, sl, plain, sizeof plain, &res) != QUICDEC_OK);
+	}
+	/* ... and the server's real packets still open. */
+	len = sealed(&s2, QUICDEC_V2, 0, 1, 3, NULL, false, ping, 4, pkt);
+	CHECK_EQ_INT(quicdec_packet(c, 1, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+	sender_free(&s1);
+	sender_free(&s2);
+	quicdec_free(c);
+}
+
 /* Bounded CRYPTO buffers: too many holes, data past the window, a message larger than it. */
 static void test_crypto_bounds(void)
 {
@@ -1139,6 +1192,7 @@ int main(void)
 	test_conn_sealed(QUICDEC_V1);
 	test_conn_sealed(QUICDEC_V2);
 	test_crypto_bounds();
+	test_rekey();
 	test_suites();
 	test_frames();
 	test_varints();
