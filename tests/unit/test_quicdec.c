@@ -865,6 +865,7 @@ static void test_tp(void)
 /* ------------------------------------------------------------------ */
 
 struct udp {
+	unsigned frame;            /* 1-based frame number in the capture */
 	uint16_t sport, dport;
 	const uint8_t *data;
 	size_t len;
@@ -874,6 +875,7 @@ struct udp {
 static size_t pcap_udp(const uint8_t *f, size_t flen, struct udp *out, size_t max)
 {
 	size_t off = 24, n = 0;
+	unsigned frame = 0;
 
 	if (flen < 24 || f[0] != 0xd4 || f[1] != 0xc3 || f[20] != 1)
 		return 0;
@@ -887,6 +889,7 @@ static size_t pcap_udp(const uint8_t *f, size_t flen, struct udp *out, size_t ma
 		if (flen - off < cap)
 			break;
 		off += cap;
+		frame++;
 		if (cap < 14 + 40)
 			continue;
 		ip = 14;
@@ -899,6 +902,7 @@ static size_t pcap_udp(const uint8_t *f, size_t flen, struct udp *out, size_t ma
 		}
 		if (proto != 17 || cap < l4 + 8)
 			continue;
+		out[n].frame = frame;
 		out[n].sport = (uint16_t)(p[l4] << 8 | p[l4 + 1]);
 		out[n].dport = (uint16_t)(p[l4 + 2] << 8 | p[l4 + 3]);
 		out[n].data = p + l4 + 8;
@@ -1025,12 +1029,59 @@ static size_t keylog_secret(const char *path, const char *label, const uint8_t r
 }
 
 /*
+ * tshark 4.0.17's reading of lab-h3-chromium.pcap with its key log, per
+ * frame: packet numbers of its QUIC packets, frame types in order
+ * (tshark -o tls.keylog_file:captures/lab-h3-chromium.keys -Y quic
+ *  -T fields -e frame.number -e quic.packet_number -e quic.frame_type).
+ */
+static const struct {
+	unsigned frame;
+	const char *pns, *types;
+} h3_oracle[] = {
+	{ 7, "1", "6,0,1,0,6,6,1,6,1,0" },
+	{ 8, "2", "0,1,6,0,1,1,6,0,1,1,6,6,1,6,6,0,1,1,6,6,6,1" },
+	{ 9, "0", "2" },
+	{ 10, "4", "1,0,1,1,0,6,1,6,6,0,1,1,6,6,0,6,6,1,0,1,1,0,6,6" },
+	{ 11, "1,0,0", "2,0,6,6,8" },
+	{ 12, "5,6", "2,6,2,8" },
+	{ 13, "1", "2" },
+	{ 14, "1", "2" },
+	{ 15, "2", "30,7,6" },
+	{ 16, "7", "2,14,9" },
+	{ 17, "3", "0,1" },
+	{ 18, "4", "2" },
+	{ 19, "5", "9" },
+	{ 20, "8", "2" },
+	{ 21, "6", "18" },
+	{ 22, "9", "2" },
+	{ 23, "7", "0,1" },
+	{ 24, "10", "2" },
+	{ 25, "8", "0,1" },
+	{ 26, "11", "14,9" },
+	{ 27, "9", "2,9" },
+	{ 28, "12", "2" },
+	{ 29, "13", "14,9" },
+	{ 30, "10", "2,18" },
+	{ 31, "11", "9" },
+	{ 32, "14", "2" },
+	{ 33, "12", "18" },
+	{ 34, "15", "2" },
+	{ 35, "16", "14,9" },
+	{ 36, "13", "0,1" },
+	{ 37, "14", "2,9" },
+	{ 38, "17", "2" },
+	{ 39, "15", "18" },
+	{ 40, "18", "2" },
+	{ 41, "19", "2,28" },
+};
+
+/*
  * captures/lab-h3-chromium.pcap with its key log (recorded by the lab's
  * Chromium against Caddy; tshark -o tls.keylog_file:... agrees): the
  * ClientHello spans the client's Initials 1 and 2 and gives SNI
  * h3.example.com with ALPN h3; with the key log's secrets every Handshake
  * and 1-RTT packet decrypts; the server's EncryptedExtensions names h3.
- * The capture comes with the lab's decryption set: skipped without it.
+ * Every QUIC packet's packet number and frame types agree with tshark's.
  */
 static void test_lab_h3(void)
 {
@@ -1043,6 +1094,7 @@ static void test_lab_h3(void)
 	uint8_t *f = slurp(pcap, &flen);
 	bool sni = false, ee = false, sh = false, installed[3][2] = { { false } };
 	uint16_t client_port = 0;
+	size_t n_compared = 0;
 
 	if (!f) {
 		printf("ok skipped test_lab_h3: %s not here\n", pcap);
@@ -1053,7 +1105,8 @@ static void test_lab_h3(void)
 	CHECK(c != NULL);
 	for (size_t i = 0; c && i < n; i++) {
 		int dir;
-		size_t off = 0;
+		size_t off = 0, pl = 0, tl = 0;
+		char pns[64] = "", types[512] = "";
 
 		if (dg[i].dport == 443)
 			dir = 0;
@@ -1099,6 +1152,14 @@ static void test_lab_h3(void)
 				if (res.hdr.type == QUIC_HANDSHAKE)
 					n_hs_pkts++;
 				CHECK(res.frames.status == FT_OK);
+				if (pl + 24 < sizeof pns)
+					pl += (size_t)snprintf(pns + pl, sizeof pns - pl, "%s%llu",
+							       pl ? "," : "",
+							       (unsigned long long)res.pkt.pn);
+				for (unsigned j = 0; j < res.frames.n && tl + 24 < sizeof types; j++)
+					tl += (size_t)snprintf(types + tl, sizeof types - tl, "%s%llu",
+							       tl ? "," : "",
+							       (unsigned long long)res.frames.f[j].type);
 			}
 			if (res.has_ch) {
 				sni = res.ch.has_sni && res.ch.sni_len == 14 &&
@@ -1119,7 +1180,15 @@ static void test_lab_h3(void)
 			}
 			off += res.hdr.pkt_len;
 		}
+		for (size_t j = 0; j < sizeof h3_oracle / sizeof h3_oracle[0]; j++) {
+			if (h3_oracle[j].frame != dg[i].frame)
+				continue;
+			CHECK_EQ_STR(pns, h3_oracle[j].pns);
+			CHECK_EQ_STR(types, h3_oracle[j].types);
+			n_compared++;
+		}
 	}
+	CHECK_EQ_INT(n_compared, sizeof h3_oracle / sizeof h3_oracle[0]);
 	CHECK(sni);
 	CHECK(sh);
 	CHECK(ee);
