@@ -1113,6 +1113,9 @@ static int initial_keys(struct quicdec_conn *c, int d, uint32_t v, const uint8_t
 /* What initial_for changed, to take back when the packet does not authenticate. */
 struct rekey_undo {
 	bool took_dcid;            /* this packet's DCID became the connection's */
+	bool after_retry;          /* ... in place of this one, after a Retry */
+	uint8_t old_dcid_len;
+	uint8_t old_dcid[QUIC_CID_MAX];
 	bool switched;             /* direction d's keys moved to another version */
 	uint32_t old_version;      /* ... from this one */
 	uint32_t old_conn_version;
@@ -1133,11 +1136,17 @@ static enum quicdec_status initial_for(struct quicdec_conn *c, int d, const stru
 			*why = "Initial keys derived too often";
 			return QUICDEC_UNSUPPORTED;
 		}
+		u->took_dcid = !c->have_dcid;
+		if (c->have_dcid) {
+			u->after_retry = true;
+			u->old_version = c->keys[QUICDEC_SP_INITIAL][0].version;
+			u->old_dcid_len = c->dcid_len;
+			memcpy(u->old_dcid, c->dcid, c->dcid_len);
+		}
 		if (initial_keys(c, -1, h->version, h->dcid, h->dcid_len) != 0) {
 			*why = "Initial keys not derived";
 			return QUICDEC_UNSUPPORTED;
 		}
-		u->took_dcid = !c->have_dcid;
 		c->have_dcid = true;
 		c->dcid_len = h->dcid_len;
 		memcpy(c->dcid, h->dcid, h->dcid_len);
@@ -1180,6 +1189,12 @@ static void initial_undo(struct quicdec_conn *c, int d, const struct rekey_undo 
 	if (u->took_dcid) {
 		c->have_dcid = false;
 		c->version = u->old_conn_version;
+	} else if (u->after_retry) {
+		/* Paired with a counted derivation, as below. */
+		c->dcid_len = u->old_dcid_len;
+		memcpy(c->dcid, u->old_dcid, u->old_dcid_len);
+		c->retry_seen = true;
+		(void)initial_keys(c, -1, u->old_version, c->dcid, c->dcid_len);
 	} else if (u->switched) {
 		/* Paired with a switch that was counted: at most REKEY_MAX of these. */
 		(void)initial_keys(c, d, u->old_version, c->dcid, c->dcid_len);

@@ -569,6 +569,55 @@ static void test_rekey(void)
 	quicdec_free(c);
 }
 
+/* A Retry through a connection (RFC 9001 A.2 then A.4): the client's next Initial, to the
+ * Retry's SCID, is protected with keys from that SCID.  And a Version Negotiation. */
+static void test_retry_vn(void)
+{
+	static uint8_t pkt[1500];
+	static struct quicdec_result res;
+	struct quicdec_conn *c = quicdec_new(0);
+	struct quicdec_keys k;
+	uint8_t rscid[8], sec[2][32], ping[4] = { QF_PING, 0, 0, 0 };
+	size_t len;
+
+	memset(&k, 0, sizeof k);
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	len = unhex(V1_CLIENT_PACKET, pkt, sizeof pkt);
+	CHECK_EQ_INT(quicdec_packet(c, 0, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+	len = unhex(V1_RETRY, pkt, sizeof pkt);
+	CHECK_EQ_INT(quicdec_packet(c, 1, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+	CHECK_EQ_INT(res.hdr.type, QUIC_RETRY);
+	CHECK_EQ_INT(res.retry_tag, 1);
+	CHECK(res.why != NULL);
+	CHECK_EQ_INT(res.hdr.pkt_len, len);
+	memcpy(rscid, res.hdr.scid, 8);
+	CHECK_EQ_INT(res.hdr.scid_len, 8);
+	CHECK_EQ_INT(quicdec_initial_secrets(QUICDEC_V1, rscid, 8, sec[0], sec[1]), 0);
+	CHECK_EQ_INT(quicdec_keys_set(&k, QUICDEC_V1, QUICDEC_AES_128_GCM, sec[0], 32), 0);
+	/* A stray Initial to yet another DCID first: refused, the Retry's state kept. */
+	len = qs_long(&k, QUICDEC_V1, 0, cdcid, 8, cscid, 4, 2, ping, 4, pkt);
+	CHECK_EQ_INT(quicdec_packet(c, 0, pkt, len, plain, sizeof plain, &res), QUICDEC_AUTH_FAIL);
+	len = qs_long(&k, QUICDEC_V1, 0, rscid, 8, cscid, 4, 3, ping, 4, pkt);
+	CHECK_EQ_INT(quicdec_packet(c, 0, pkt, len, plain, sizeof plain, &res), QUICDEC_OK);
+	CHECK_EQ_INT(res.pkt.pn, 3);
+	quicdec_keys_free(&k);
+	quicdec_free(c);
+
+	/* Version Negotiation: version 0, the versions listed, the fixed bit free. */
+	len = unhex("80 00000000 04 01020304 00 00000001 6b3343cf 1a2a3a4a", pkt, sizeof pkt);
+	{
+		struct quicdec_hdr h;
+
+		CHECK_EQ_INT(quicdec_header(pkt, len, 0, &h), QUICDEC_OK);
+		CHECK_EQ_INT(h.type, QUIC_VERSION_NEG);
+		CHECK_EQ_INT(h.n_versions, 3);
+		CHECK_EQ_INT(h.versions[1], QUICDEC_V2);
+		CHECK_EQ_INT(quicdec_header(pkt, len - 1, 0, &h), QUICDEC_TRUNCATED);
+	}
+}
+
 /* Bounded CRYPTO buffers: too many holes, data past the window, a message larger than it. */
 static void test_crypto_bounds(void)
 {
@@ -1262,6 +1311,7 @@ int main(void)
 	test_conn_sealed(QUICDEC_V2);
 	test_crypto_bounds();
 	test_rekey();
+	test_retry_vn();
 	test_suites();
 	test_frames();
 	test_varints();
