@@ -129,6 +129,15 @@ enum ft_status tls_sniff(const uint8_t *data, size_t len);
 size_t tls_feed(struct tls_conn *t, int dir, const uint8_t *data, size_t len,
 		struct tls_events *out);
 
+/*
+ * Decode the body of one whole ClientHello / ServerHello handshake message
+ * (after its 4-byte header) that came without a record layer: QUIC carries
+ * handshake messages in CRYPTO frames (RFC 9001 4).  NULL when it decoded,
+ * else why not (static text).  Pure.
+ */
+const char *tls_client_hello_decode(const uint8_t *body, size_t len, struct tls_client_hello *ch);
+const char *tls_server_hello_decode(const uint8_t *body, size_t len, struct tls_server_hello *sh);
+
 /* `len` bytes of this direction were lost: give up following it. */
 void tls_gap(struct tls_conn *t, int dir, uint64_t len, struct tls_events *out);
 

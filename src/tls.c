@@ -479,6 +479,20 @@ static const char *decode_server_hello(struct rd *msg, struct tls_server_hello *
 	return NULL;
 }
 
+const char *tls_client_hello_decode(const uint8_t *body, size_t len, struct tls_client_hello *ch)
+{
+	struct rd msg = rd_make(body, len);
+
+	return decode_client_hello(&msg, ch);
+}
+
+const char *tls_server_hello_decode(const uint8_t *body, size_t len, struct tls_server_hello *sh)
+{
+	struct rd msg = rd_make(body, len);
+
+	return decode_server_hello(&msg, sh);
+}
+
 /* ------------------------------------------------------------------ */
 /* Records                                                             */
 /* ------------------------------------------------------------------ */

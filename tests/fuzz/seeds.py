@@ -28,6 +28,14 @@ TLS_PORTS = {443, 8443}
 H2C_PORTS = {18187}  # captures/h2c-prior-knowledge.pcap (tests/record/h2c.sh)
 H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 STREAM_MAX = 16384  # bytes of one direction kept in a stream seed
+# RFC 9001 A.2: the client Initial's CRYPTO frame (a ClientHello for example.com)
+QUIC_RFC_CRYPTO = (
+    "060040f1010000ed0303ebf8fa56f12939b9584a3896472ec40bb863cfd3e86804fe3a47f06a2b69484c"
+    "00000413011302010000c000000010000e00000b6578616d706c652e636f6dff01000100000a00080006"
+    "001d00170018001000070005" "04616c706e000500050100000000003300260024001d00209370b2c9"
+    "caa47fbabaf4559fedba753de171fa71f50f1ce15d43e994ec74d748002b0003020304000d0010000e04"
+    "03050306030203080408050806002d00020101001c00024001003900320408ffffffffffffffff050480"
+    "00ffff07048000ffff0801100104800075300901100f088394c8f03e51570806048000ffff")
 
 
 def read_pcap(path):
@@ -136,6 +144,14 @@ def main():
         with open(os.path.join(out, target, name), "wb") as f:
             f.write(data)
 
+    # fuzz_quicdec (its layout in fuzz_quicdec.c): mode 0, each UDP 443 payload as a raw
+    # datagram; mode 1, the ClientHello of RFC 9001 A.2 sealed as a client Initial
+    targets.append("fuzz_quicdec")
+    seeds["fuzz_quicdec"] = set()
+    os.makedirs(os.path.join(out, "fuzz_quicdec"), exist_ok=True)
+    rfc_ch = bytes.fromhex(QUIC_RFC_CRYPTO)
+    put("fuzz_quicdec", bytes([1, 0, len(rfc_ch)]) + rfc_ch)
+
     for fn in sorted(os.listdir(cap_dir)):
         path = os.path.join(cap_dir, fn)
         if not (fn.endswith(".pcap") or fn.endswith(".pcapng")):
@@ -159,6 +175,8 @@ def main():
                     put("fuzz_dns", pl)
                 elif (sp == 443 or dp == 443) and pl:
                     put("fuzz_quic", pl)
+                    n = min(len(pl), 1023)
+                    put("fuzz_quicdec", bytes([0, (sp == 443) | (n >> 8) << 6, n & 255]) + pl[:n])
                 continue
             if not pl:
                 continue
