@@ -50,12 +50,13 @@ enum {
 struct flow_dir {
 	enum ep_state state;   /* endpoint state */
 	bool isn_known;        /* isn holds the first sequence number */
-	uint32_t isn;          /* initial sequence number (SYN's, or first seen minus 1) */
+	uint32_t isn;          /* initial sequence number: the SYN's; without it, the
+	                          first seen minus 1, or the peer's first ACK minus 1 */
 	uint64_t max_end;      /* highest relative sequence end seen (64-bit, unwrapped) */
 	uint64_t holes[FLOW_MAX_HOLES][2]; /* gaps [start, end) not yet filled */
 	uint8_t n_holes;       /* gaps recorded */
 	bool fin_seen;         /* this side sent a FIN */
-	uint64_t fin_seq;      /* relative sequence number of that FIN */
+	int64_t fin_seq;       /* relative sequence number of that FIN */
 	bool ack_seen;         /* last_ack is valid */
 	uint32_t last_ack;     /* last ACK number this side sent (absolute) */
 	uint64_t acked;        /* highest relative ACK this side sent (peer's sequence space) */
@@ -130,8 +131,12 @@ struct flow_seg {
 	struct conn *c;        /* the connection */
 	int dir;               /* 0 client -> server, 1 server -> client */
 	bool is_new;           /* this segment created the connection */
-	uint64_t rel_seq;      /* relative sequence number */
-	uint64_t rel_ack;      /* relative ACK number (of the other direction) */
+	/* Relative numbers, as tshark counts them: a direction's first data byte
+	 * is 1 (its SYN is 0).  Signed: a number below 1 lies before the start of
+	 * the direction (sent before the capture began, or late), which is old;
+	 * it is printed as such (-999), never as ~2^32 (RFC 1982 arithmetic). */
+	int64_t rel_seq;       /* relative sequence number */
+	int64_t rel_ack;       /* relative ACK number (of the other direction) */
 	bool ack_valid;        /* the ACK flag was set and the peer's ISN is known */
 	uint32_t notes;        /* NOTE_* */
 	uint32_t n_dup_ack;    /* with NOTE_DUP_ACK: how many in a row */

@@ -263,16 +263,18 @@ static uint32_t slot_new(struct flow_table *ft, const struct pkt *p, bool sender
 /* sequence space                                                      */
 /* ------------------------------------------------------------------ */
 
-/* The 64-bit relative number nearest to ref whose low 32 bits are rel32
- * (RFC 9293 3.4: sequence numbers wrap; we keep an unwrapped count). */
-static uint64_t seq_unwrap(uint64_t ref, uint32_t rel32)
+/*
+ * The relative number nearest to ref whose low 32 bits are rel32.  The
+ * sequence space wraps (RFC 9293 3.4), so numbers compare by their signed
+ * 32-bit difference (RFC 1982 serial arithmetic, BSD's SEQ_LT): a number a
+ * little below ref stays a little below it, down to below the start of the
+ * direction (a negative result: old), instead of becoming ~2^32 ahead.
+ */
+static int64_t seq_unwrap(uint64_t ref, uint32_t rel32)
 {
-	uint64_t cand = (ref & ~(uint64_t)0xffffffffu) | rel32;
-	if (cand + 0x80000000u < ref)
-		cand += (uint64_t)1 << 32;
-	else if (cand > ref + 0x80000000u && cand >= ((uint64_t)1 << 32))
-		cand -= (uint64_t)1 << 32;
-	return cand;
+	uint32_t d = rel32 - (uint32_t)ref;
+	int64_t delta = d < 0x80000000u ? (int64_t)d : (int64_t)d - ((int64_t)1 << 32);
+	return (int64_t)ref + delta;
 }
 
 /* Does [s, e) touch a recorded hole?  Shrinks or removes what it fills. */
@@ -397,27 +399,42 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 		d->isn = p->seq - 1;
 		d->isn_known = true;
 		d->max_end = 1;
-		if (d->state == EP_INACTIVE)
-			d->state = EP_PARTIAL;
 	}
+	if (!syn && d->state == EP_INACTIVE)
+		d->state = EP_PARTIAL;
 
-	uint64_t rel = syn ? 0 : seq_unwrap(d->max_end, p->seq - d->isn);
-	uint64_t end = rel + p->pl_len + (syn ? 1 : 0) + (fin ? 1 : 0);
+	int64_t rel = syn ? 0 : seq_unwrap(d->max_end, p->seq - d->isn);
+	int64_t end = rel + (int64_t)p->pl_len + (syn ? 1 : 0) + (fin ? 1 : 0);
+	int64_t max_end = (int64_t)d->max_end;
 	out->rel_seq = rel;
+	bool before = !syn && end > rel && rel < 1;
+	if (before) {
+		/* Bytes before the direction's first (relative 1) are old: sent
+		 * before the capture began, or overtaken by later ones.  Whatever
+		 * the peer acknowledged was retransmitted; the rest arrived late.
+		 * They never move the stream forward. */
+		bool acked = o->acked >= 1 && (int64_t)o->acked >= end;
+		out->notes |= acked ? NOTE_RETRANS : NOTE_OUT_OF_ORDER;
+		if (acked)
+			hist_add(c, dir, 'T', H_T);
+		rel = 1; /* what reaches past the start is handled from there */
+	}
 	if (end > rel && !syn) {
-		if (rel > d->max_end) {
+		if (rel > max_end) {
 			out->notes |= NOTE_PREV_LOST;
-			hole_add(d, d->max_end, rel);
+			hole_add(d, d->max_end, (uint64_t)rel);
 			out->new_bytes = p->pl_len;
-			d->max_end = end;
-		} else if (end <= d->max_end) {
-			if (holes_fill(d, rel, end)) {
+			d->max_end = (uint64_t)end;
+		} else if (end <= max_end) {
+			if (holes_fill(d, (uint64_t)rel, (uint64_t)end)) {
 				out->notes |= NOTE_OUT_OF_ORDER;
-				out->new_bytes = p->pl_len;
+				out->new_bytes = (uint32_t)(end - rel - (fin ? 1 : 0));
+			} else if (before) {
+				/* old already: said above */
 			} else if (p->pl_len == 1 && o->last_win == 0 && o->ack_seen &&
-				   rel + 1 == d->max_end) {
+				   rel + 1 == max_end) {
 				out->notes |= NOTE_WIN_PROBE;
-			} else if (p->pl_len <= 1 && !fin && rel + 1 == d->max_end) {
+			} else if (p->pl_len <= 1 && !fin && rel + 1 == max_end) {
 				out->notes |= NOTE_KEEPALIVE;
 			} else {
 				out->notes |= NOTE_RETRANS;
@@ -426,23 +443,23 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 		} else {
 			/* One new byte sent into the peer's zero window: a probe
 			 * (RFC 9293 3.8.6.1). */
-			if (p->pl_len == 1 && rel == d->max_end && o->ack_seen && o->last_win == 0)
+			if (p->pl_len == 1 && rel == max_end && o->ack_seen && o->last_win == 0)
 				out->notes |= NOTE_WIN_PROBE;
-			if (rel < d->max_end && !holes_fill(d, rel, d->max_end)) {
+			if (rel < max_end && !holes_fill(d, (uint64_t)rel, d->max_end) && !before) {
 				out->notes |= NOTE_RETRANS;
 				hist_add(c, dir, 'T', H_T);
 			}
-			uint64_t fresh = end - (rel > d->max_end ? rel : d->max_end) - (fin ? 1 : 0);
-			out->new_bytes = (uint32_t)(fresh < p->pl_len ? fresh : p->pl_len);
-			d->max_end = end;
+			int64_t fresh = end - (rel > max_end ? rel : max_end) - (fin ? 1 : 0);
+			out->new_bytes = (uint32_t)(fresh < (int64_t)p->pl_len ? fresh : p->pl_len);
+			d->max_end = (uint64_t)end;
 		}
-	} else if (!syn && !fin && !rst && p->pl_len == 0 && rel + 1 == d->max_end) {
+	} else if (!syn && !fin && !rst && p->pl_len == 0 && rel + 1 == max_end) {
 		/* A zero-length keep-alive (seq = next - 1) occupies no sequence
 		 * space, so the branch above never sees it. */
 		out->notes |= NOTE_KEEPALIVE;
 	} else if (syn) {
-		if (end > d->max_end)
-			d->max_end = end;
+		if (end > max_end)
+			d->max_end = (uint64_t)end;
 		out->new_bytes = p->pl_len;
 	}
 	d->bytes += out->new_bytes;
@@ -450,22 +467,35 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 		hist_add(c, dir, 'D', H_D);
 
 	/* --- what the sender acknowledges --- */
+	if (ack && !o->isn_known) {
+		/* Mid-stream, the peer not heard yet: the ACK says where its stream
+		 * stands, so number the peer's bytes from it, as tshark does.  What
+		 * the peer sends from below is old; from above, after a gap. */
+		o->isn = p->ack - 1;
+		o->isn_known = true;
+		o->max_end = 1;
+	}
 	if (ack && o->isn_known) {
-		uint64_t rack = seq_unwrap(o->max_end, p->ack - o->isn);
+		int64_t rack = seq_unwrap(o->max_end, p->ack - o->isn);
 		out->rel_ack = rack;
 		out->ack_valid = true;
-		if (rack > o->max_end && !c->midstream)
+		if (rack > (int64_t)o->max_end && !c->midstream)
 			out->notes |= NOTE_ACK_UNSEEN;
 		bool pure = p->pl_len == 0 && !(fl & (TCP_SYN | TCP_FIN | TCP_RST));
-		if (rack > d->acked) {
+		/* An ACK below the peer's first byte (relative 1) is old: it
+		 * acknowledges nothing and is not a duplicate of a newer one. */
+		bool old_ack = rack < 1;
+		if (old_ack) {
+			/* nothing acknowledged */
+		} else if (rack > (int64_t)d->acked) {
 			if (pure && d->acked != 0)
 				out->acks_dir = (int8_t)(1 - dir);
-			d->acked = rack;
+			d->acked = (uint64_t)rack;
 			d->n_dup_ack = 0;
 		} else if (pure && d->ack_seen && p->ack == d->last_ack) {
 			if (p->win != d->last_win && p->win != 0)
 				out->notes |= NOTE_WIN_UPDATE;
-			else if (o->max_end > rack && !out->after_fin &&
+			else if ((int64_t)o->max_end > rack && !out->after_fin &&
 				 !(out->notes & NOTE_KEEPALIVE)) {
 				d->n_dup_ack++;
 				out->notes |= NOTE_DUP_ACK;
@@ -476,8 +506,10 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 			hist_add(c, dir, 'A', H_A);
 		if (o->fin_seen && rack > o->fin_seq && o->state == EP_FIN_SENT)
 			o->state = EP_CLOSED;
-		d->last_ack = p->ack;
-		d->ack_seen = true;
+		if (!old_ack) {
+			d->last_ack = p->ack;
+			d->ack_seen = true;
+		}
 		/* The client's first ACK after the SYN-ACK completes the handshake. */
 		if (dir == 0 && !syn && !c->handshake_done && c->ts_synack) {
 			c->handshake_done = true;
@@ -511,7 +543,7 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 	if (fin) {
 		if (!d->fin_seen) {
 			d->fin_seen = true;
-			d->fin_seq = rel + p->pl_len;
+			d->fin_seq = end - 1; /* the FIN's own number */
 			d->state = EP_FIN_SENT;
 		}
 		if (c->first_fin < 0) {

@@ -558,10 +558,11 @@ static void put_tcp(struct sb *s, const struct ev *e)
 	sb_putc(s, '{');
 	kv_str(s, "dir", g->dir == 0 ? "to_server" : "from_server");
 	put_flags(s, p->tcp_flags);
-	kv_u(s, "seq", g->rel_seq);
+	key(s, "seq"); /* signed: below 1 is before the direction's start */
+	sb_printf(s, "%lld", (long long)g->rel_seq);
 	key(s, "ack");
 	if (g->ack_valid)
-		sb_u64(s, g->rel_ack);
+		sb_printf(s, "%lld", (long long)g->rel_ack);
 	else
 		sb_puts(s, "null");
 	kv_u(s, "win", p->win);

@@ -510,16 +510,12 @@ static void put_tcp(struct sb *s, const struct ev *e)
 	const struct pkt *p = e->p;
 	const struct flow_seg *g = e->seg;
 	put_flags(s, p->tcp_flags);
-	sb_puts(s, " seq ");
-	sb_u64(s, g->rel_seq);
-	if (p->pl_len) {
-		sb_putc(s, ':');
-		sb_u64(s, g->rel_seq + p->pl_len);
-	}
-	if (g->ack_valid) {
-		sb_puts(s, " ack ");
-		sb_u64(s, g->rel_ack);
-	}
+	/* relative numbers are signed: below 1 is before the direction's start */
+	sb_printf(s, " seq %lld", (long long)g->rel_seq);
+	if (p->pl_len)
+		sb_printf(s, ":%lld", (long long)(g->rel_seq + p->pl_len));
+	if (g->ack_valid)
+		sb_printf(s, " ack %lld", (long long)g->rel_ack);
 	sb_printf(s, " win %u", p->win);
 	put_opts(s, &p->opt);
 	/* SACK blocks name bytes of the peer's stream: relative to its ISN. */

@@ -318,25 +318,28 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 	int dir = g->dir;
 	struct reasm_sink sink = stream_sink(t, c, dir);
 	static const uint8_t none[1];
-	/* The data of a connection seen from its SYN starts at relative 1, so
-	 * a lost first segment is a gap, not the start. */
-	if (p->tcp_flags & TCP_SYN)
+	/* A direction's data starts at relative 1 (after its SYN, or where the
+	 * peer's ACK or its first segment seen says), so a lost first segment
+	 * is a gap, not the start.  Bytes before 1 are old: they never reach
+	 * the reassembler as new data. */
+	int64_t seq = g->rel_seq + ((p->tcp_flags & TCP_SYN) ? 1 : 0);
+	if (p->pl_len && seq + (int64_t)p->pl_len > 1) {
+		uint32_t skip = seq < 1 ? (uint32_t)(1 - seq) : 0;
+		uint32_t cap = p->pl_cap > skip ? p->pl_cap - skip : 0;
 		reasm_start(&c->rs[dir], 1);
-	if (p->pl_len) {
-		uint64_t seq = g->rel_seq + ((p->tcp_flags & TCP_SYN) ? 1 : 0);
-		reasm_push(pool, &c->rs[dir], seq, p->pl ? p->pl : none, p->pl_cap, p->pl_len, &sink,
-			   &e->rres);
+		reasm_push(pool, &c->rs[dir], (uint64_t)(seq + skip), cap ? p->pl + skip : none, cap,
+			   p->pl_len - skip, &sink, &e->rres);
 	}
 	/* The peer's ACK tells what it received: data it acknowledges that the
 	 * capture never saw is lost, not late.  A FIN's sequence number is not
-	 * data. */
-	if (g->ack_valid && c->rs[1 - dir].started) {
+	 * data; an ACK from before the start acknowledges nothing. */
+	if (g->ack_valid && g->rel_ack > 1 && c->rs[1 - dir].started) {
 		const struct flow_dir *o = &c->d[1 - dir];
-		uint64_t ack = g->rel_ack;
+		int64_t ack = g->rel_ack;
 		if (o->fin_seen && ack > o->fin_seq)
 			ack = o->fin_seq;
 		struct reasm_sink osink = stream_sink(t, c, 1 - dir);
-		reasm_ack(pool, &c->rs[1 - dir], ack, &osink);
+		reasm_ack(pool, &c->rs[1 - dir], (uint64_t)ack, &osink);
 	}
 	if (p->tcp_flags & (TCP_FIN | TCP_RST))
 		stream_end(t, c, dir);

@@ -706,6 +706,102 @@ def gen_tcp_overlap():
     p.write()
 
 
+# ---------------------------------------------------------------------------
+# 10. crafted-tcp-midstream-old: a connection seen mid-stream, then an ACK and
+#     a segment from before the first byte seen (issue 9, bug 3): they are old,
+#     not 2^32 bytes ahead, and the response after them is still decoded
+# ---------------------------------------------------------------------------
+
+def gen_tcp_midstream_old():
+    p = Pcap("crafted-tcp-midstream-old.pcap")
+    cp, c, s = 51000, 0x20000000, 0x30000000
+
+    def C2S(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + seq, s + ack, flags, 502, data), gap_us=gap)
+
+    def S2C(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s + seq, c + ack, flags, 509, data), gap_us=gap)
+
+    # 1: the capture starts with the server's pure ACK: its first sequence number
+    #    seen is s (relative 1), and its ACK says where the client's stream is
+    S2C(0, 0, "A")
+    # 2-3: the request, acknowledged
+    req = b"GET /one HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"
+    C2S(0, 0, "PA", req)
+    S2C(0, len(req), "A")
+    # 4: a late ACK from the client for bytes 1000 before the server's first one seen
+    #    (sent before the capture started): relative -999, an old ACK
+    C2S(len(req), -1000, "A")
+    # 5: a stale server segment from before the capture, [s - 1000, s - 500): old,
+    #    it must not move the stream 2^32 bytes ahead nor reach the decoder
+    S2C(-1000, len(req), "A", b"o" * 500)
+    # 6: the response, relative 1: decoded as HTTP
+    resp = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\nhello"
+    S2C(0, len(req), "PA", resp)
+    C2S(len(req), len(resp), "A")
+    # 8-10: FIN exchange, client first
+    C2S(len(req), len(resp), "FA", gap=1000)
+    S2C(len(resp), len(req) + 1, "FA")
+    C2S(len(req) + 1, len(resp) + 1, "A")
+    p.write()
+
+
+# ---------------------------------------------------------------------------
+# 11. crafted-tcp-reorder, crafted-tcp-reorder-midstream: the second segment of a
+#     direction arrives before the first (issue 9, bug 3): with the handshake seen,
+#     and mid-stream, where the first segment seen is not the first one sent
+# ---------------------------------------------------------------------------
+
+def gen_tcp_reorder():
+    p = Pcap("crafted-tcp-reorder.pcap")
+    req = b"GET /r HTTP/1.1\r\nHost: www.lab.test\r\nUser-Agent: curl/8.10.1\r\nAccept: */*\r\n\r\n"
+    resp = http_response(900, b"r", b"Content-Type: text/plain\r\n")
+
+    # 1-12: with the handshake: the request's and the response's second halves
+    #       arrive first; each waits for its first half
+    cp, c, s = 51100, 0x40000000, 0x50000000
+
+    def C2S(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + seq, s + ack, flags, 502, data), gap_us=gap)
+
+    def S2C(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s + seq, c + ack, flags, 509, data), gap_us=gap)
+
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c, 0, "S", 64240, options=SYN_OPTS))
+    p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s, c + 1, "SA", 65160, options=SYN_OPTS))
+    C2S(1, 1, "A")
+    n = 1 + len(req)
+    C2S(41, 1, "PA", req[40:])
+    C2S(1, 1, "A", req[:40])
+    S2C(1, n, "A")
+    S2C(501, n, "PA", resp[500:])
+    S2C(1, n, "A", resp[:500])
+    C2S(n, 901, "A")
+    C2S(n, 901, "FA", gap=1000)
+    S2C(901, n + 1, "FA")
+    C2S(n + 1, 902, "A")
+
+    p.write()
+
+    # crafted-tcp-reorder-midstream: the same without the handshake.  The capture
+    # starts with the server's ACK, which says where the client's stream stands
+    # (tshark numbers from it too); the client's second segment comes first, then
+    # its first; the server answers in two segments, again reordered
+    p = Pcap("crafted-tcp-reorder-midstream.pcap")
+    cp, c, s = 51101, 0x60000000, 0x70000000
+    S2C(1, 1, "A", gap=1000)
+    C2S(41, 1, "PA", req[40:])
+    C2S(1, 1, "A", req[:40])
+    S2C(1, n, "A")
+    S2C(501, n, "PA", resp[500:])
+    S2C(1, n, "A", resp[:500])
+    C2S(n, 901, "A")
+    C2S(n, 901, "FA", gap=1000)
+    S2C(901, n + 1, "FA")
+    C2S(n + 1, 902, "A")
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -716,3 +812,5 @@ if __name__ == "__main__":
     gen_dns_tcp_split()
     gen_http_tls_hostile()
     gen_tcp_overlap()
+    gen_tcp_midstream_old()
+    gen_tcp_reorder()

@@ -278,7 +278,7 @@ static void test_seq_wrap(void)
 		CHECK_EQ_INT(s.notes, 0);
 		rel += 1000;
 	}
-	CHECK(s.rel_seq > 0x100000000ull - ci); /* the last one is past the wrap */
+	CHECK(s.rel_seq > (int64_t)(0x100000000ull - ci)); /* the last one is past the wrap */
 	CHECK_EQ_INT(c->d[0].max_end, 5001);
 	/* the ACK of all of it, absolute number wrapped too */
 	s = run(ft, &cv, 1, si + 1, (uint32_t)(ci + 5001), TCP_ACK, 0, 3000);
@@ -327,6 +327,121 @@ static void test_seq_wrap(void)
 	CHECK(s.notes & NOTE_RETRANS);
 	CHECK_EQ_INT(s.new_bytes, 0);
 	CHECK_EQ_INT(c->d[0].bytes, 5ull * gib + 100);
+	flow_close(ft);
+}
+
+/* ------------------------------------------------------------------ */
+/* before the start: old numbers stay small, never ~2^32 (issue 9, 3)   */
+/* ------------------------------------------------------------------ */
+
+static void test_seq_before_start(void)
+{
+	rl_reset();
+	struct flow_table *ft = flow_open(8, 1 << 20, on_retire, NULL);
+	/* mid-stream; the server's data is the first packet seen */
+	struct tconv cv = conv4(1, 50100, 2, 80);
+	const uint32_t S = 7000, C = 0xFFFFFFF0u; /* the client's numbers wrap soon */
+	struct flow_seg s = run(ft, &cv, 1, S, C, TCP_ACK, 100, 1000);
+	struct conn *c = s.c;
+	CHECK_EQ_INT(s.rel_seq, 1);
+	CHECK(s.ack_valid); /* the ACK says where the client's stream stands */
+	CHECK_EQ_INT(s.rel_ack, 1);
+	s = run(ft, &cv, 0, C, S + 100, TCP_ACK, 0, 1100);
+	CHECK_EQ_INT(s.rel_seq, 1);
+	CHECK_EQ_INT(s.rel_ack, 101);
+	/* a late ACK for bytes before the server's first one seen: -999, old */
+	s = run(ft, &cv, 0, C, S - 1000, TCP_ACK, 0, 1200);
+	CHECK(s.ack_valid);
+	CHECK(s.rel_ack == -999);
+	CHECK(!(s.notes & (NOTE_ACK_UNSEEN | NOTE_DUP_ACK)));
+	CHECK_EQ_INT(s.acks_dir, -1);
+	CHECK_EQ_INT(c->d[0].acked, 101);
+	/* a stale server segment from before the capture: old, not new */
+	s = run(ft, &cv, 1, S - 1000, C, TCP_ACK, 500, 1300);
+	CHECK(s.rel_seq == -999);
+	CHECK_EQ_INT(s.new_bytes, 0);
+	CHECK(s.notes & NOTE_RETRANS); /* the client had acknowledged it */
+	CHECK(!(s.notes & NOTE_PREV_LOST));
+	CHECK_EQ_INT(c->d[1].max_end, 101);
+	CHECK_EQ_INT(c->d[1].n_holes, 0);
+	/* what follows keeps its number: no shift by 2^32 */
+	s = run(ft, &cv, 1, S + 100, C, TCP_ACK, 100, 1400);
+	CHECK_EQ_INT(s.rel_seq, 101);
+	CHECK_EQ_INT(s.new_bytes, 100);
+	CHECK_EQ_INT(s.notes, 0);
+	CHECK_EQ_INT(c->d[1].bytes, 200);
+	/* the client's data across its wrap, then an old one from before its start */
+	s = run(ft, &cv, 0, C, S + 200, TCP_ACK, 40, 1500);
+	CHECK_EQ_INT(s.rel_seq, 1);
+	CHECK_EQ_INT(s.rel_ack, 201);
+	s = run(ft, &cv, 0, C - 30, S + 200, TCP_ACK, 20, 1600);
+	CHECK(s.rel_seq == -29);
+	CHECK_EQ_INT(s.new_bytes, 0);
+	CHECK(s.notes & NOTE_RETRANS); /* the server acknowledged up to 1 */
+	/* a segment that straddles the start: only its bytes past 41 are new */
+	s = run(ft, &cv, 0, C - 10, S + 200, TCP_ACK, 60, 1700);
+	CHECK(s.rel_seq == -9);
+	CHECK_EQ_INT(s.new_bytes, 10);
+	CHECK_EQ_INT(c->d[0].max_end, 51);
+	s = run(ft, &cv, 0, C + 50, S + 200, TCP_ACK, 10, 1800);
+	CHECK_EQ_INT(s.rel_seq, 51);
+	CHECK_EQ_INT(s.notes, 0);
+	flow_close(ft);
+
+	/* reordering around the first segment, numbered from the peer's ACK:
+	 * the second segment is beyond a gap, the first fills it */
+	ft = flow_open(8, 1 << 20, on_retire, NULL);
+	cv = conv4(1, 50101, 2, 80);
+	s = run(ft, &cv, 0, 100, 5000, TCP_ACK, 0, 1000);
+	c = s.c;
+	CHECK_EQ_INT(s.rel_ack, 1);
+	s = run(ft, &cv, 1, 5100, 100, TCP_ACK, 100, 1100);
+	CHECK_EQ_INT(s.rel_seq, 101);
+	CHECK(s.notes & NOTE_PREV_LOST);
+	s = run(ft, &cv, 1, 5000, 100, TCP_ACK, 100, 1200);
+	CHECK_EQ_INT(s.rel_seq, 1);
+	CHECK(s.notes & NOTE_OUT_OF_ORDER);
+	CHECK_EQ_INT(s.new_bytes, 100);
+	s = run(ft, &cv, 1, 5200, 100, TCP_ACK, 100, 1300);
+	CHECK_EQ_INT(s.rel_seq, 201);
+	CHECK_EQ_INT(s.notes, 0);
+	CHECK_EQ_INT(c->d[1].bytes, 300);
+	flow_close(ft);
+
+	/* reordering with nothing to number from: the second segment is the
+	 * start, the first is before it (late, not acknowledged: out of order),
+	 * and the third keeps its number */
+	ft = flow_open(8, 1 << 20, on_retire, NULL);
+	cv = conv4(1, 50102, 2, 80);
+	s = run(ft, &cv, 1, 0xFFFFFF80u, 0, TCP_PSH, 100, 1000);
+	c = s.c;
+	CHECK_EQ_INT(s.rel_seq, 1);
+	s = run(ft, &cv, 1, 0xFFFFFF80u - 100, 0, TCP_PSH, 100, 1100);
+	CHECK(s.rel_seq == -99);
+	CHECK_EQ_INT(s.new_bytes, 0);
+	CHECK(s.notes & NOTE_OUT_OF_ORDER);
+	CHECK_EQ_INT(c->d[1].max_end, 101);
+	s = run(ft, &cv, 1, 0xFFFFFF80u + 100, 0, TCP_PSH, 100, 1200);
+	CHECK_EQ_INT(s.rel_seq, 101);
+	CHECK_EQ_INT(s.notes, 0);
+	flow_close(ft);
+
+	/* with the handshake: a segment from below the ISN is old, never 2^32 */
+	ft = flow_open(8, 1 << 20, on_retire, NULL);
+	cv = conv4(1, 50103, 2, 80);
+	c = handshake(ft, &cv, 10, 0x10, 1000);
+	s = run(ft, &cv, 0, 11, 0x11, TCP_ACK, 50, 1100);
+	CHECK_EQ_INT(s.rel_seq, 1);
+	s = run(ft, &cv, 0, 0xFFFFFFF0u, 0x11, TCP_ACK, 10, 1200);
+	CHECK(s.rel_seq == -26);
+	CHECK_EQ_INT(s.new_bytes, 0);
+	CHECK_EQ_INT(c->d[0].max_end, 51);
+	s = run(ft, &cv, 1, 0x11, 0xFFFFFFF0u, TCP_ACK, 0, 1300);
+	CHECK(s.rel_ack == -26);
+	CHECK_EQ_INT(c->d[1].acked, 1);
+	s = run(ft, &cv, 0, 61, 0x11, TCP_ACK, 10, 1400);
+	CHECK_EQ_INT(s.rel_seq, 51);
+	CHECK_EQ_INT(s.notes, 0);
 	flow_close(ft);
 }
 
@@ -555,7 +670,9 @@ static void test_midstream(void)
 	CHECK(!memcmp(c->srv, cv.b, 16));
 	CHECK_EQ_INT(s.rel_seq, 1);
 	CHECK_EQ_INT(s.new_bytes, 500);
-	CHECK(!s.ack_valid); /* the client's ISN is unknown yet */
+	/* the ACK says where the client's stream stands: numbered from it (tshark) */
+	CHECK(s.ack_valid);
+	CHECK_EQ_INT(s.rel_ack, 1);
 	CHECK_EQ_INT(c->d[1].state, EP_ESTABLISHED);
 	CHECK_EQ_STR(flow_conn_state(c), "OTH");
 	/* the client's ACK: same connection, direction 0 */
@@ -890,6 +1007,7 @@ int main(void)
 {
 	test_normal();
 	test_seq_wrap();
+	test_seq_before_start();
 	test_anomalies();
 	test_win_probe();
 	test_many_holes();
