@@ -171,6 +171,7 @@ struct reasm_pool *flow_reasm_pool(struct flow_table *ft);
 /* Counters. */
 uint32_t flow_count(const struct flow_table *ft);
 uint64_t flow_evicted(const struct flow_table *ft);
+uint32_t flow_chain_max(const struct flow_table *ft); /* longest hash chain (tests) */
 
 /* Zeek's conn_state from the two endpoint states and what was seen (pure). */
 const char *flow_conn_state(const struct conn *c);

@@ -3,6 +3,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #define NIL UINT32_MAX
 
@@ -20,36 +23,103 @@ struct flow_table {
 	struct reasm_pool pool;  /* reassembly memory of every connection */
 	flow_retire_fn retire;   /* told about each connection that leaves */
 	void *retire_ctx;
+	uint64_t key[2];         /* the hash key of this run (random) */
 };
 
 /* ------------------------------------------------------------------ */
 /* hashing and the LRU list                                            */
 /* ------------------------------------------------------------------ */
 
-/* One endpoint's hash: its 16 address bytes and port, mixed (splitmix64). */
-static uint64_t endpoint_hash(const uint8_t *a, uint16_t port)
+/*
+ * The hash is keyed per run (a random 128-bit key from getrandom(2)): with
+ * a fixed function anyone who can put packets on the wire could pick
+ * four-tuples that share one bucket and make every lookup walk them all.
+ * SipHash-2-4 (Aumasson and Bernstein, 2012), the keyed function hash
+ * tables keyed by untrusted input use (Linux, Python, Rust); here it
+ * only spreads buckets, it guards no secret.  The key never reaches the
+ * output, and the output never depends on the bucket order (a lookup
+ * finds the one connection of a tuple, whatever its place in the chain).
+ */
+#define ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+
+static void sip_round(uint64_t v[4])
 {
-	uint64_t w0, w1;
-	memcpy(&w0, a, 8);
-	memcpy(&w1, a + 8, 8);
-	uint64_t h = w0 ^ (w1 * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)port << 48);
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebull;
-	return h ^ (h >> 31);
+	v[0] += v[1], v[1] = ROTL64(v[1], 13), v[1] ^= v[0], v[0] = ROTL64(v[0], 32);
+	v[2] += v[3], v[3] = ROTL64(v[3], 16), v[3] ^= v[2];
+	v[0] += v[3], v[3] = ROTL64(v[3], 21), v[3] ^= v[0];
+	v[2] += v[1], v[1] = ROTL64(v[1], 17), v[1] ^= v[2], v[2] = ROTL64(v[2], 32);
 }
 
-/* Both endpoints, added so that the hash does not depend on direction. */
-static uint32_t flow_hash(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb)
+static uint64_t le64(const uint8_t *b)
 {
-	uint64_t h = endpoint_hash(a, pa) + endpoint_hash(b, pb);
+	uint64_t x = 0;
+	for (int i = 7; i >= 0; i--)
+		x = x << 8 | b[i];
+	return x;
+}
+
+static uint64_t siphash24(const uint64_t key[2], const uint8_t *in, size_t len)
+{
+	uint64_t v[4] = { key[0] ^ 0x736f6d6570736575ull, key[1] ^ 0x646f72616e646f6dull,
+			  key[0] ^ 0x6c7967656e657261ull, key[1] ^ 0x7465646279746573ull };
+	size_t off = 0;
+	for (; len - off >= 8; off += 8) {
+		uint64_t m = le64(in + off);
+		v[3] ^= m;
+		sip_round(v), sip_round(v);
+		v[0] ^= m;
+	}
+	uint64_t last = (uint64_t)(len & 0xff) << 56;
+	for (size_t i = 0; off + i < len; i++)
+		last |= (uint64_t)in[off + i] << (8 * i);
+	v[3] ^= last;
+	sip_round(v), sip_round(v);
+	v[0] ^= last;
+	v[2] ^= 0xff;
+	sip_round(v), sip_round(v), sip_round(v), sip_round(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+/* A random key for this run: getrandom(2); if that fails (an old kernel,
+ * a sandbox), the clock, the process id and an address, which still
+ * differ from run to run and cannot be guessed from the packets. */
+static void hash_key(uint64_t key[2], const void *salt)
+{
+	if (getrandom(key, 2 * sizeof(key[0]), GRND_NONBLOCK) == (ssize_t)(2 * sizeof(key[0])))
+		return;
+	struct timespec ts = { 0, 0 };
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t seed[3] = { (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec,
+			     (uint64_t)getpid(), (uint64_t)(uintptr_t)salt };
+	const uint64_t k0[2] = { 0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull };
+	key[0] = siphash24(k0, (const uint8_t *)seed, sizeof(seed));
+	seed[0] ^= key[0];
+	key[1] = siphash24(k0, (const uint8_t *)seed, sizeof(seed));
+}
+
+/* Both endpoints in a fixed order (the lower first), so that the hash
+ * does not depend on direction. */
+static uint32_t flow_hash(const uint64_t key[2], const uint8_t *a, uint16_t pa, const uint8_t *b,
+			  uint16_t pb)
+{
+	uint8_t in[36];
+	int cmp = memcmp(a, b, 16);
+	if (cmp > 0 || (cmp == 0 && pa > pb)) {
+		const uint8_t *t = a;
+		uint16_t tp = pa;
+		a = b, pa = pb, b = t, pb = tp;
+	}
+	memcpy(in, a, 16);
+	in[16] = (uint8_t)(pa >> 8), in[17] = (uint8_t)pa;
+	memcpy(in + 18, b, 16);
+	in[34] = (uint8_t)(pb >> 8), in[35] = (uint8_t)pb;
+	uint64_t h = siphash24(key, in, sizeof(in));
 	return (uint32_t)(h ^ (h >> 32));
 }
 
 static uint32_t conn_hash(const struct flow_table *ft, const struct conn *c)
 {
-	return flow_hash(c->cli, c->cport, c->srv, c->sport) & (ft->n_buckets - 1);
+	return flow_hash(ft->key, c->cli, c->cport, c->srv, c->sport) & (ft->n_buckets - 1);
 }
 
 static void lru_unlink(struct flow_table *ft, uint32_t i)
@@ -125,6 +195,7 @@ struct flow_table *flow_open(uint32_t max_conns, uint64_t reasm_cap, flow_retire
 	ft->pool.cap = reasm_cap;
 	ft->retire = retire;
 	ft->retire_ctx = ctx;
+	hash_key(ft->key, ft);
 	return ft;
 }
 
@@ -170,6 +241,20 @@ void flow_close(struct flow_table *ft)
 uint32_t flow_count(const struct flow_table *ft) { return ft->n_live; }
 
 uint64_t flow_evicted(const struct flow_table *ft) { return ft->n_evicted; }
+
+uint32_t flow_chain_max(const struct flow_table *ft)
+{
+	uint32_t longest = 0;
+	for (uint32_t b = 0; b < ft->n_buckets; b++) {
+		uint32_t n = 0;
+		/* a chain holds at most n_live entries */
+		for (uint32_t i = ft->buckets[b]; i != NIL && n <= ft->n_live; i = ft->conns[i].hnext)
+			n++;
+		if (n > longest)
+			longest = n;
+	}
+	return longest;
+}
 
 /* Find the connection of p; *dir tells which way p goes. */
 static uint32_t flow_find(const struct flow_table *ft, const struct pkt *p, uint32_t h, int *dir)
@@ -347,7 +432,7 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 	uint8_t fl = p->tcp_flags;
 	bool syn = fl & TCP_SYN, ack = fl & TCP_ACK, fin = fl & TCP_FIN, rst = fl & TCP_RST;
 
-	uint32_t h = flow_hash(p->src, p->sport, p->dst, p->dport) & (ft->n_buckets - 1);
+	uint32_t h = flow_hash(ft->key, p->src, p->sport, p->dst, p->dport) & (ft->n_buckets - 1);
 	int dir = 0;
 	uint32_t i = flow_find(ft, p, h, &dir);
 	if (i != NIL && ft->conns[i].finished && syn && !ack) {

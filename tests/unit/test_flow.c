@@ -446,6 +446,49 @@ static void test_seq_before_start(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* the hash has a per-run key: crafted tuples do not share a bucket     */
+/* (issue 9, bug 9)                                                      */
+/* ------------------------------------------------------------------ */
+
+static void test_hash_flood(void)
+{
+	enum { N = 4000 };
+	struct flow_table *ft = flow_open(4096, 1 << 20, NULL, NULL);
+	CHECK(ft != NULL);
+	/* Servers whose address words w0, w1 keep w0 ^ (w1 * K) constant: the
+	 * unkeyed endpoint hash (w0 ^ w1 * K ^ port << 48, then mixed) gave them
+	 * all the same value, so all N connections shared one chain. */
+	struct tconv cv;
+	memset(&cv, 0, sizeof(cv));
+	cv.ip_ver = 6;
+	cv.a[0] = 0x20, cv.a[1] = 0x01, cv.a[15] = 1;
+	cv.pa = 40000, cv.pb = 80;
+	int n_new = 0, n_found = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint64_t i = 1; i <= N; i++) {
+			uint64_t w1 = i, w0 = 0x20010db800000000ull ^ (w1 * 0x9e3779b97f4a7c15ull);
+			memcpy(cv.b, &w0, 8);
+			memcpy(cv.b + 8, &w1, 8);
+			struct flow_seg s = run(ft, &cv, 0, (uint32_t)i, pass ? 1 : 0,
+						pass ? TCP_ACK : TCP_SYN, 0, (int64_t)i);
+			if (s.is_new)
+				n_new++;
+			else if (s.c->cport == 40000 && !memcmp(s.c->srv, cv.b, 16))
+				n_found++;
+		}
+	}
+	CHECK_EQ_INT(n_new, N);
+	CHECK_EQ_INT(n_found, N); /* every one found again */
+	CHECK_EQ_INT(flow_count(ft), N);
+	/* 4000 keys in 8192 buckets: the longest chain of a random hash is
+	 * about 6; the unkeyed hash made it 4000 */
+	uint32_t longest = flow_chain_max(ft);
+	CHECK(longest >= 1);
+	CHECK(longest <= 16);
+	flow_close(ft);
+}
+
+/* ------------------------------------------------------------------ */
 /* retransmission, gaps, duplicate ACKs, windows, keep-alives           */
 /* ------------------------------------------------------------------ */
 
@@ -1018,5 +1061,6 @@ int main(void)
 	test_ipv6();
 	test_dns();
 	test_random();
+	test_hash_flood();
 	return t_done("test_flow");
 }
