@@ -44,6 +44,18 @@ enum {
 	NOTE_PORT_REUSE    = 1u << 13, /* a new SYN on a finished connection's tuple */
 	NOTE_ACK_UNSEEN    = 1u << 14, /* acknowledges data the capture never saw */
 	NOTE_BAD_OPTS      = 1u << 15, /* TCP options with an impossible length */
+	NOTE_ROLES_SWAPPED = 1u << 16, /* mid-stream: the packets showed the ports' guess wrong */
+	NOTE_START_LOST    = 1u << 17, /* mid-stream: the start of this stream was not captured */
+};
+
+/* How a connection's client was told from its server. */
+enum flow_client_by {
+	FLOW_BY_SYN = 0,      /* the handshake: it sent the SYN (or received the SYN-ACK) */
+	FLOW_BY_PORTS,        /* mid-stream, nothing else told: guessed from the ports */
+	FLOW_BY_REQUEST,      /* it sends an HTTP request line */
+	FLOW_BY_STATUS,       /* the other side sends an HTTP status line */
+	FLOW_BY_CLIENT_HELLO, /* it sends a TLS ClientHello */
+	FLOW_BY_SERVER_HELLO, /* the other side sends a TLS ServerHello */
 };
 
 /* One direction of a connection: what one endpoint sent. */
@@ -99,6 +111,10 @@ struct conn {
 	int64_t ts_fin;                 /* first FIN */
 	int64_t ts_tls_hello;           /* the TLS ClientHello (0 none) */
 	bool midstream;        /* seen without its handshake */
+	uint8_t client_by;     /* enum flow_client_by */
+	bool roles_final;      /* mid-stream: the roles can no longer change */
+	uint8_t start_lost;    /* mid-stream: bit per direction whose start was not captured */
+	uint32_t n_skipped;    /* mid-stream: bytes skipped while no message start was seen */
 	bool handshake_done;   /* the client's ACK of the SYN-ACK was seen */
 	bool finished;         /* closed or reset: retired, slot reused first */
 	bool dns;              /* a DNS-over-TCP connection (server port 53) */
@@ -172,6 +188,10 @@ struct reasm_pool *flow_reasm_pool(struct flow_table *ft);
 uint32_t flow_count(const struct flow_table *ft);
 uint64_t flow_evicted(const struct flow_table *ft);
 uint32_t flow_chain_max(const struct flow_table *ft); /* longest hash chain (tests) */
+
+/* Why the client is the client, as a phrase after its address: "guessed
+ * from the ports", "(it sends a request line)", ... */
+const char *flow_client_why(const struct conn *c);
 
 /* Zeek's conn_state from the two endpoint states and what was seen (pure). */
 const char *flow_conn_state(const struct conn *c);

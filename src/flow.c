@@ -199,6 +199,15 @@ struct flow_table *flow_open(uint32_t max_conns, uint64_t reasm_cap, flow_retire
 	return ft;
 }
 
+/* Tell the owner a connection leaves.  A mid-stream one whose bytes never
+ * showed a message start carried something we could not tell: other data. */
+static void conn_retire(struct flow_table *ft, struct conn *c, const char *why)
+{
+	if (c->app == APP_UNKNOWN && c->n_skipped > 0)
+		c->app = APP_OPAQUE;
+	ft->retire(ft->retire_ctx, c, why);
+}
+
 /* Take slot i out of the hash chain and the LRU list, back on the free list. */
 static void slot_release(struct flow_table *ft, uint32_t i)
 {
@@ -227,7 +236,7 @@ void flow_close(struct flow_table *ft)
 	for (uint32_t i = 0; i < ft->max_conns; i++) {
 		struct conn *c = &ft->conns[i];
 		if (c->in_use && !c->finished && ft->retire)
-			ft->retire(ft->retire_ctx, c, "end of capture");
+			conn_retire(ft, c, "end of capture");
 	}
 	for (uint32_t i = 0; i < ft->max_conns; i++) {
 		reasm_free(&ft->pool, &ft->conns[i].rs[0]);
@@ -286,7 +295,7 @@ static uint32_t slot_get(struct flow_table *ft)
 		if (!v->finished) {
 			ft->n_evicted++;
 			if (ft->retire)
-				ft->retire(ft->retire_ctx, v, "evicted (table full)");
+				conn_retire(ft, v, "evicted (table full)");
 		}
 		slot_release(ft, victim);
 	}
@@ -305,7 +314,8 @@ static bool port_is_service(uint16_t port)
 	return false;
 }
 
-/* Does the sender of p look like the client?  (Mid-stream guess.) */
+/* Does the sender of p look like the client?  The ports' guess, the last
+ * resort on a connection seen mid-stream. */
 static bool guess_sender_is_client(const struct pkt *p)
 {
 	bool s_srv = port_is_service(p->sport), d_srv = port_is_service(p->dport);
@@ -315,6 +325,99 @@ static bool guess_sender_is_client(const struct pkt *p)
 	if (s_low != d_low)
 		return d_low;
 	return p->dport <= p->sport;
+}
+
+/* Does the first line of b end in " HTTP/1." DIGIT, as a request line does
+ * (RFC 9112 3)?  "TOKEN SP x" alone is not enough: a body can start so. */
+static bool line_ends_in_version(const uint8_t *b, size_t n)
+{
+	size_t lim = n < 8192 ? n : 8192;
+	const uint8_t *lf = memchr(b, '\n', lim);
+	if (!lf)
+		return false;
+	size_t end = (size_t)(lf - b);
+	if (end > 0 && b[end - 1] == '\r')
+		end--;
+	return end >= 9 && !memcmp(b + end - 9, " HTTP/1.", 8) && b[end - 1] >= '0' &&
+	       b[end - 1] <= '9';
+}
+
+/*
+ * What a payload says about its sender on a connection seen mid-stream:
+ * 1 a client (an HTTP request line, a TLS ClientHello), -1 a server (an
+ * HTTP status line, a TLS ServerHello), 0 nothing.  Uses the decoders'
+ * own recognisers on the captured bytes; *by says which evidence.
+ */
+static int payload_role(const struct pkt *p, uint8_t *by)
+{
+	const uint8_t *b = p->pl;
+	size_t n = p->pl_cap;
+	if (!b || n == 0)
+		return 0;
+	if (http_sniff(1, b, n) == FT_OK) {
+		*by = FLOW_BY_STATUS;
+		return -1;
+	}
+	if (http_sniff(0, b, n) == FT_OK && line_ends_in_version(b, n)) {
+		*by = FLOW_BY_REQUEST;
+		return 1;
+	}
+	/* record header (5 bytes), then the handshake type (RFC 8446 4) */
+	if (n > 5 && tls_sniff(b, n) == FT_OK && (b[5] == 1 || b[5] == 2)) {
+		*by = b[5] == 1 ? FLOW_BY_CLIENT_HELLO : FLOW_BY_SERVER_HELLO;
+		return b[5] == 1 ? 1 : -1;
+	}
+	return 0;
+}
+
+/* Exchange client and server: the evidence came after the connection was
+ * created with the ports' guess, before any byte was decoded.  The hash
+ * does not depend on direction, so the chain stays. */
+static void conn_swap_roles(struct conn *c)
+{
+	uint8_t a[16];
+	memcpy(a, c->cli, 16);
+	memcpy(c->cli, c->srv, 16);
+	memcpy(c->srv, a, 16);
+	uint16_t port = c->cport;
+	c->cport = c->sport;
+	c->sport = port;
+	struct flow_dir d = c->d[0];
+	c->d[0] = c->d[1];
+	c->d[1] = d;
+	struct reasm_dir r = c->rs[0];
+	c->rs[0] = c->rs[1];
+	c->rs[1] = r;
+	if (c->first_fin >= 0)
+		c->first_fin = (int8_t)(1 - c->first_fin);
+	if (c->rst_dir >= 0)
+		c->rst_dir = (int8_t)(1 - c->rst_dir);
+	c->start_lost = (uint8_t)((c->start_lost & 1) << 1 | (c->start_lost >> 1 & 1));
+	c->lost_dirs = (uint8_t)((c->lost_dirs & 1) << 1 | (c->lost_dirs >> 1 & 1));
+	/* history letters: upper case is the client's */
+	for (uint8_t k = 0; k < c->n_hist; k++) {
+		char h = c->history[k];
+		c->history[k] = h >= 'a' && h <= 'z' ? (char)(h - 'a' + 'A')
+			      : h >= 'A' && h <= 'Z' ? (char)(h - 'A' + 'a') : h;
+	}
+}
+
+const char *flow_client_why(const struct conn *c)
+{
+	switch (c->client_by) {
+	case FLOW_BY_PORTS:
+		return "guessed from the ports";
+	case FLOW_BY_REQUEST:
+		return "(it sends a request line)";
+	case FLOW_BY_STATUS:
+		return "(the server sends a status line)";
+	case FLOW_BY_CLIENT_HELLO:
+		return "(it sends a TLS ClientHello)";
+	case FLOW_BY_SERVER_HELLO:
+		return "(the server sends a TLS ServerHello)";
+	default:
+		return "(it sent the SYN)";
+	}
 }
 
 static uint32_t slot_new(struct flow_table *ft, const struct pkt *p, bool sender_client)
@@ -442,17 +545,40 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 		out->notes |= NOTE_PORT_REUSE;
 	}
 	if (i == NIL) {
-		bool sender_client = syn ? !ack : guess_sender_is_client(p);
+		/* Without the SYN, what the packet says first, the ports last. */
+		uint8_t by = FLOW_BY_PORTS;
+		int role = syn ? 0 : payload_role(p, &by);
+		bool sender_client = syn ? !ack : role ? role > 0 : guess_sender_is_client(p);
 		i = slot_new(ft, p, sender_client);
 		dir = sender_client ? 0 : 1;
 		out->is_new = true;
 		if (!syn) {
 			ft->conns[i].midstream = true;
+			ft->conns[i].client_by = by;
+			ft->conns[i].roles_final = role != 0 || ft->conns[i].dns;
 			out->notes |= NOTE_MIDSTREAM;
 		}
-	} else if (!ft->conns[i].finished) {
-		lru_unlink(ft, i);
-		lru_push_head(ft, i);
+	} else {
+		if (!ft->conns[i].finished) {
+			lru_unlink(ft, i);
+			lru_push_head(ft, i);
+		}
+		struct conn *m = &ft->conns[i];
+		uint8_t by = FLOW_BY_PORTS;
+		int role = m->roles_final || syn || m->app != APP_UNKNOWN ? 0 : payload_role(p, &by);
+		if (role != 0) {
+			/* The first evidence on a connection created with the ports'
+			 * guess.  Swap the roles if the guess was wrong, as long as
+			 * no decoder has seen a byte; after that it is too late. */
+			m->roles_final = true;
+			if ((role > 0) != (dir == 0) && m->app == APP_UNKNOWN) {
+				conn_swap_roles(m);
+				dir = 1 - dir;
+				out->notes |= NOTE_ROLES_SWAPPED;
+			}
+			if ((role > 0) == (dir == 0))
+				m->client_by = by;
+		}
 	}
 
 	struct conn *c = &ft->conns[i];
@@ -657,7 +783,7 @@ void flow_after(struct flow_table *ft, const struct flow_seg *seg, int step)
 		c->steps_seen |= (uint8_t)(1u << step);
 	if (seg->notes & NOTE_CLOSED) {
 		if (ft->retire)
-			ft->retire(ft->retire_ctx, c, c->rst_dir >= 0 ? "reset" : "closed");
+			conn_retire(ft, c, c->rst_dir >= 0 ? "reset" : "closed");
 		/* Keep the slot for late packets, but reuse it first. */
 		uint32_t i = (uint32_t)(c - ft->conns);
 		lru_unlink(ft, i);

@@ -530,6 +530,8 @@ static void put_notes(struct sb *s, const struct ev *e)
 		{ NOTE_ACK_UNSEEN, "ack_unseen" },
 		{ NOTE_BAD_OPTS, "bad_options" },
 		{ NOTE_PORT_REUSE, "port_reuse" },
+		{ NOTE_ROLES_SWAPPED, "roles_swapped" },
+		{ NOTE_START_LOST, "start_not_captured" },
 		{ NOTE_DUP_ACK, "dup_ack" },
 		{ NOTE_ESTABLISHED, "established" },
 		{ NOTE_CLOSES_FIRST, "closes_first" },

@@ -467,16 +467,18 @@ static void put_notes(struct sb *s, const struct ev *e)
 		{ NOTE_ACK_UNSEEN, "acks data not captured" },
 		{ NOTE_BAD_OPTS, "bad TCP option length" },
 		{ NOTE_PORT_REUSE, "port reused" },
+		{ NOTE_START_LOST, "start of stream not captured" },
 	};
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		if (g->notes & plain[i].bit)
 			sb_printf(s, " [%s]", plain[i].text);
 	if (g->notes & NOTE_DUP_ACK)
 		sb_printf(s, " [dup ack #%u]", g->n_dup_ack);
-	if (g->notes & NOTE_MIDSTREAM) {
-		sb_puts(s, " [mid-stream: handshake not captured; client ");
+	if (g->notes & (NOTE_MIDSTREAM | NOTE_ROLES_SWAPPED)) {
+		sb_puts(s, g->notes & NOTE_MIDSTREAM ? " [mid-stream: handshake not captured; client "
+						     : " [client and server swapped: client ");
 		sb_endpoint(s, c->ip_ver, c->cli, c->cport);
-		sb_puts(s, " guessed from the ports]");
+		sb_printf(s, " %s]", flow_client_why(c));
 	}
 	if (g->notes & NOTE_ESTABLISHED) {
 		sb_puts(s, ", connection established");

@@ -20,6 +20,7 @@
 #define DNS_PORT 53
 #define QUIC_PORT 443
 #define DNS_TCP_MAX_MSGS 64 /* messages taken from one delivery; each uses >= 2 bytes */
+#define MIDSTREAM_SKIP_MAX (1u << 20) /* bytes a mid-stream connection skips looking for a message start */
 
 struct tracer {
 	struct out *out;
@@ -150,6 +151,19 @@ static size_t on_stream_data(void *ctx, const uint8_t *data, size_t len, uint64_
 		app_sniff(c, dir, data, len, &wait);
 		if (wait)
 			return 0;
+		if (c->app == APP_OPAQUE && c->midstream && c->n_skipped < MIDSTREAM_SKIP_MAX) {
+			/* Mid-stream, bytes that start no message are the rest of
+			 * one whose start was not captured: skip them, and look
+			 * again at the next bytes of either side. */
+			c->app = APP_UNKNOWN;
+			c->start_lost |= (uint8_t)(1u << dir);
+			c->n_skipped += len < MIDSTREAM_SKIP_MAX ? (uint32_t)len : MIDSTREAM_SKIP_MAX;
+			return len;
+		}
+		/* The other side lost its start: its decoder resyncs at the
+		 * next message instead of parsing the rest of one as a head. */
+		if (c->start_lost & (1u << (1 - dir)) && c->app == APP_HTTP)
+			http_gap(&c->ap.http, 1 - dir, 1, NULL);
 	}
 	switch (c->app) {
 	case APP_DNS:
@@ -169,9 +183,10 @@ static void on_stream_gap(void *ctx, uint64_t seq, uint64_t len)
 {
 	struct tracer *t = ctx;
 	struct conn *c = t->cur;
-	(void)seq;
 	t->cur_ev->gap += len;
 	c->partial = true;
+	if (c->midstream && seq == 1) /* the peer's ACK showed bytes before the first seen */
+		c->start_lost |= (uint8_t)(1u << t->cur_dir);
 	switch (c->app) {
 	case APP_HTTP:
 		http_gap(&c->ap.http, t->cur_dir, len, &t->hev);
@@ -184,7 +199,12 @@ static void on_stream_gap(void *ctx, uint64_t seq, uint64_t len)
 		c->lost_dirs |= (uint8_t)(1u << t->cur_dir); /* the framing is lost for good */
 		break;
 	case APP_UNKNOWN:
-		c->app = APP_OPAQUE; /* the stream's start is gone: cannot tell */
+		/* The stream's start is gone: cannot tell, except mid-stream,
+		 * where a later message start may still say (on_stream_data). */
+		if (c->midstream)
+			c->start_lost |= (uint8_t)(1u << t->cur_dir);
+		else
+			c->app = APP_OPAQUE;
 		break;
 	default:
 		break;
@@ -304,9 +324,13 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 	flow_track(t->flows, p, g);
 	struct conn *c = g->c;
 	struct reasm_pool *pool = flow_reasm_pool(t->flows);
+	uint8_t start_lost = c->start_lost;
 	e->seg = g;
-	if (g->is_new) {
+	if (g->is_new)
 		t->n.conns++;
+	/* A new connection, or one whose roles the packets just swapped: tie
+	 * it to the fetch of its server. */
+	if (g->is_new || g->notes & NOTE_ROLES_SWAPPED) {
 		if (!c->dns) {
 			fetch_connect(t->fetch, c->ip_ver, c->cli, c->srv, link);
 			c->fetch_id = link->fetch_id;
@@ -345,6 +369,8 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		stream_end(t, c, dir);
 	if (p->tcp_flags & TCP_RST)
 		stream_end(t, c, 1 - dir);
+	if (c->start_lost & ~start_lost)
+		g->notes |= NOTE_START_LOST;
 
 	/* Bytes waiting for the rest of their message: say how far it got. */
 	if (p->pl_len && c->rs[dir].tail_len && (c->app == APP_HTTP || c->app == APP_TLS) &&

@@ -30,6 +30,8 @@ CAPTURES = [
     # mid-stream and reordered (issue 9): old numbers, reordering around the first segment
     "midstream.pcap", "crafted-tcp-midstream-old.pcap", "crafted-tcp-reorder.pcap",
     "crafted-tcp-reorder-midstream.pcap",
+    # mid-stream, the server on a high port (issue 9): the packets tell client from server
+    "crafted-tcp-midstream-roles.pcap", "crafted-tcp-midstream-startlost.pcap",
 ]
 
 # tshark options per capture: it puts segments back in order only when asked

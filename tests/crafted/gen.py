@@ -802,6 +802,83 @@ def gen_tcp_reorder():
     p.write()
 
 
+# ---------------------------------------------------------------------------
+# 12. crafted-tcp-midstream-roles: connections seen mid-stream whose server
+#     port (8868) is high and client port low (issue 9, bug 13): the ports
+#     would name the wrong side; the packets say which side is which
+# ---------------------------------------------------------------------------
+
+def gen_tcp_midstream_roles():
+    p = Pcap("crafted-tcp-midstream-roles.pcap")
+    sp = 8868
+
+    def conn(cp, c, s):
+        def C2S(seq, ack, flags, data=b"", gap=100):
+            p.add(tcp4_frame(CLIENT, SERVER, cp, sp, c + seq, s + ack, flags, 502, data),
+                  gap_us=gap)
+
+        def S2C(seq, ack, flags, data=b"", gap=100):
+            p.add(tcp4_frame(SERVER, CLIENT, sp, cp, s + seq, c + ack, flags, 509, data),
+                  gap_us=gap)
+        return C2S, S2C
+
+    def req(path):
+        return b"GET " + path + b" HTTP/1.1\r\nHost: www.lab.test:8868\r\n\r\n"
+
+    def resp(code, body):
+        return b"HTTP/1.1 " + code + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+
+    # 1-9: client 192.0.2.10:700 (a low port), server 192.0.2.80:8868.  The capture
+    #      starts with the client's request line: the client, whatever the ports say.
+    #      Two requests, two responses, then the FIN exchange.
+    C2S, S2C = conn(700, 0x11000000, 0x22000000)
+    q1, r1 = req(b"/one"), resp(b"200 OK", b"first")
+    q2, r2 = req(b"/two"), resp(b"404 Not Found", b"")
+    C2S(0, 0, "PA", q1)
+    S2C(0, len(q1), "PA", r1)
+    C2S(len(q1), len(r1), "PA", q2)
+    S2C(len(r1), len(q1) + len(q2), "PA", r2)
+    C2S(len(q1) + len(q2), len(r1) + len(r2), "A")
+    n, m = len(q1) + len(q2), len(r1) + len(r2)
+    C2S(n, m, "FA", gap=1000)
+    S2C(m, n + 1, "FA")
+    C2S(n + 1, m + 1, "A")
+
+    # 10-17: client 192.0.2.10:800, server :8868.  The capture starts with the
+    #        server's pure ACK and the tail of a response body (nothing tells the
+    #        roles yet, and the ports guess wrong); then the client's request line
+    #        says who is who: the roles are swapped before any byte is decoded
+    C2S, S2C = conn(800, 0x33000000, 0x44000000)
+    tail = b"t" * 300
+    q3, r3 = req(b"/three"), resp(b"200 OK", b"third")
+    S2C(0, 0, "A", gap=1000)
+    S2C(0, 0, "A", tail)
+    C2S(0, len(tail), "A")
+    C2S(0, len(tail), "PA", q3)
+    S2C(len(tail), len(q3), "PA", r3)
+    C2S(len(q3), len(tail) + len(r3), "A")
+    C2S(len(q3), len(tail) + len(r3), "RA", gap=1000)
+
+    p.write()
+
+    # crafted-tcp-midstream-startlost: client 192.0.2.10:900, server :8868.  The
+    # client's request comes first and its ACK says where the server's stream
+    # stands; the server's first segment seen starts 500 bytes later (the head of
+    # its response was not captured): the start of that stream is reported lost,
+    # not parsed as a status line, and the next response is decoded
+    p = Pcap("crafted-tcp-midstream-startlost.pcap")
+    C2S, S2C = conn(900, 0x55000000, 0x66000000)
+    q4, q5, r5 = req(b"/four"), req(b"/five"), resp(b"201 Created", b"fifth")
+    C2S(0, 0, "PA", q4)
+    S2C(500, len(q4), "A", b"b" * 198 + b"\r\n")
+    C2S(len(q4), 700, "A")
+    C2S(len(q4), 700, "PA", q5)
+    S2C(700, len(q4) + len(q5), "PA", r5)
+    C2S(len(q4) + len(q5), 700 + len(r5), "A")
+    C2S(len(q4) + len(q5), 700 + len(r5), "RA", gap=1000)
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -814,3 +891,4 @@ if __name__ == "__main__":
     gen_tcp_overlap()
     gen_tcp_midstream_old()
     gen_tcp_reorder()
+    gen_tcp_midstream_roles()

@@ -741,6 +741,122 @@ static void test_midstream(void)
 	flow_close(ft);
 }
 
+/* ------------------------------------------------------------------ */
+/* mid-stream: the packets say who the client is, the ports only last  */
+/* (issue 9, bug 13)                                                     */
+/* ------------------------------------------------------------------ */
+
+static struct flow_seg run_text(struct flow_table *ft, const struct tconv *cv, int dir,
+				uint32_t seq, uint32_t ack, const char *text, int64_t ts)
+{
+	size_t n = strlen(text);
+	memset(payload, 'x', sizeof(payload));
+	memcpy(payload, text, n);
+	struct flow_seg s = run(ft, cv, dir, seq, ack, TCP_ACK | TCP_PSH, (uint32_t)n, ts);
+	memset(payload, 0, sizeof(payload));
+	return s;
+}
+
+static void test_midstream_roles(void)
+{
+	struct flow_table *ft = flow_open(8, 1 << 20, NULL, NULL);
+	/* a is 10.0.0.1:700 (the client, a low port), b 10.0.0.2:8868 (the server) */
+	struct tconv cv = conv4(1, 700, 2, 8868);
+	/* the first packet is a request line: its sender is the client */
+	struct flow_seg s = run_text(ft, &cv, 0, 100, 500, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 1000);
+	struct conn *c = s.c;
+	CHECK_EQ_INT(s.dir, 0);
+	CHECK_EQ_INT(c->cport, 700);
+	CHECK_EQ_INT(c->sport, 8868);
+	CHECK_EQ_INT(c->client_by, FLOW_BY_REQUEST);
+	CHECK_EQ_STR(flow_client_why(c), "(it sends a request line)");
+	CHECK(!(s.notes & NOTE_ROLES_SWAPPED));
+	s = run_text(ft, &cv, 1, 500, 127, "HTTP/1.1 200 OK\r\n\r\n", 1100);
+	CHECK_EQ_INT(s.dir, 1);
+	flow_close(ft);
+
+	/* the first packet is a status line: its sender is the server */
+	ft = flow_open(8, 1 << 20, NULL, NULL);
+	s = run_text(ft, &cv, 1, 500, 100, "HTTP/1.1 204 No Content\r\n\r\n", 1000);
+	c = s.c;
+	CHECK_EQ_INT(s.dir, 1);
+	CHECK_EQ_INT(c->cport, 700);
+	CHECK_EQ_INT(c->client_by, FLOW_BY_STATUS);
+	flow_close(ft);
+
+	/* "TOKEN SP x" is not enough: the line must end in HTTP/1.x */
+	ft = flow_open(8, 1 << 20, NULL, NULL);
+	s = run_text(ft, &cv, 0, 100, 500, "Hello world, this is a body\r\n", 1000);
+	CHECK_EQ_INT(s.c->client_by, FLOW_BY_PORTS);
+	CHECK_EQ_INT(s.c->sport, 700); /* the ports' guess: the low port serves */
+	flow_close(ft);
+
+	/* nothing to tell at first (a pure ACK, then body bytes): the ports
+	 * guess wrong; the request line later swaps the roles, with the
+	 * numbers each direction had */
+	ft = flow_open(8, 1 << 20, NULL, NULL);
+	s = run(ft, &cv, 1, 5000, 100, TCP_ACK, 0, 1000);
+	c = s.c;
+	CHECK_EQ_INT(s.dir, 0); /* guessed: 8868 the client */
+	CHECK_EQ_INT(c->cport, 8868);
+	CHECK_EQ_INT(c->client_by, FLOW_BY_PORTS);
+	s = run(ft, &cv, 1, 5000, 100, TCP_ACK, 300, 1100);
+	CHECK_EQ_INT(s.dir, 0);
+	CHECK_EQ_INT(s.rel_seq, 1);
+	s = run(ft, &cv, 0, 100, 5300, TCP_ACK, 0, 1200);
+	CHECK_EQ_INT(s.dir, 1);
+	CHECK_EQ_INT(s.rel_ack, 301);
+	CHECK_EQ_STR(c->history, "ADa");
+	s = run_text(ft, &cv, 0, 100, 5300, "GET /x HTTP/1.1\r\n\r\n", 1300);
+	CHECK(s.c == c);
+	CHECK(s.notes & NOTE_ROLES_SWAPPED);
+	CHECK_EQ_INT(s.dir, 0);
+	CHECK_EQ_INT(c->cport, 700);
+	CHECK_EQ_INT(c->sport, 8868);
+	CHECK(!memcmp(c->cli, cv.a, 16));
+	CHECK_EQ_INT(c->client_by, FLOW_BY_REQUEST);
+	CHECK_EQ_INT(s.rel_seq, 1);
+	CHECK_EQ_INT(s.rel_ack, 301);
+	CHECK_EQ_INT(c->d[1].bytes, 300); /* the server's 300 bytes moved with it */
+	CHECK_EQ_INT(c->d[0].bytes, 19);
+	CHECK_EQ_STR(c->history, "adAD"); /* upper case is the client's */
+	/* later packets go the right way; no second swap */
+	s = run_text(ft, &cv, 1, 5300, 119, "HTTP/1.1 200 OK\r\n\r\n", 1400);
+	CHECK_EQ_INT(s.dir, 1);
+	CHECK(!(s.notes & NOTE_ROLES_SWAPPED));
+	CHECK_EQ_INT(s.rel_seq, 301);
+	CHECK_EQ_INT(flow_count(ft), 1);
+	flow_close(ft);
+
+	/* too late: once the decoders hold state the roles stay as they are */
+	ft = flow_open(8, 1 << 20, NULL, NULL);
+	s = run(ft, &cv, 1, 5000, 100, TCP_ACK, 300, 1000);
+	c = s.c;
+	c->app = APP_OPAQUE;
+	s = run_text(ft, &cv, 0, 100, 5300, "GET /x HTTP/1.1\r\n\r\n", 1100);
+	CHECK(!(s.notes & NOTE_ROLES_SWAPPED));
+	CHECK_EQ_INT(s.dir, 1);
+	CHECK_EQ_INT(c->cport, 8868);
+	flow_close(ft);
+
+	/* TLS: a ClientHello names its sender the client, a ServerHello the server */
+	ft = flow_open(8, 1 << 20, NULL, NULL);
+	memset(payload, 0, sizeof(payload));
+	static const uint8_t ch[] = { 0x16, 0x03, 0x01, 0x00, 0x40, 0x01, 0x00, 0x00, 0x3c };
+	memcpy(payload, ch, sizeof(ch));
+	s = run(ft, &cv, 0, 100, 500, TCP_ACK | TCP_PSH, 69, 1000);
+	CHECK_EQ_INT(s.dir, 0);
+	CHECK_EQ_INT(s.c->client_by, FLOW_BY_CLIENT_HELLO);
+	struct tconv cv2 = conv4(1, 701, 2, 8868);
+	payload[5] = 0x02;
+	s = run(ft, &cv2, 1, 500, 100, TCP_ACK | TCP_PSH, 69, 1100);
+	CHECK_EQ_INT(s.dir, 1);
+	CHECK_EQ_INT(s.c->cport, 701);
+	CHECK_EQ_INT(s.c->client_by, FLOW_BY_SERVER_HELLO);
+	memset(payload, 0, sizeof(payload));
+	flow_close(ft);
+}
+
 static void test_rej_s0(void)
 {
 	rl_reset();
@@ -1055,6 +1171,7 @@ int main(void)
 	test_win_probe();
 	test_many_holes();
 	test_midstream();
+	test_midstream_roles();
 	test_rej_s0();
 	test_port_reuse();
 	test_cap();
