@@ -189,6 +189,10 @@ uint32_t flow_count(const struct flow_table *ft);
 uint64_t flow_evicted(const struct flow_table *ft);
 uint32_t flow_chain_max(const struct flow_table *ft); /* longest hash chain (tests) */
 
+/* The relative number of an absolute sequence number in direction d (a
+ * SACK edge): as rel_seq is counted, signed; d's first number must be known. */
+int64_t flow_rel_seq(const struct flow_dir *d, uint32_t seq);
+
 /* Why the client is the client, as a phrase after its address: "guessed
  * from the ports", "(it sends a request line)", ... */
 const char *flow_client_why(const struct conn *c);

@@ -465,6 +465,11 @@ static int64_t seq_unwrap(uint64_t ref, uint32_t rel32)
 	return (int64_t)ref + delta;
 }
 
+int64_t flow_rel_seq(const struct flow_dir *d, uint32_t seq)
+{
+	return seq_unwrap(d->max_end, seq - d->isn);
+}
+
 /* Does [s, e) touch a recorded hole?  Shrinks or removes what it fills. */
 static bool holes_fill(struct flow_dir *d, uint64_t s, uint64_t e)
 {

@@ -582,16 +582,18 @@ static void put_tcp(struct sb *s, const struct ev *e)
 		key(s, "ts");
 		sb_printf(s, "[%u,%u]", op->tsval, op->tsecr);
 	}
-	/* SACK blocks name bytes of the peer's stream: relative to its ISN. */
+	/* SACK blocks name bytes of the peer's stream: relative, as seq is. */
 	const struct flow_dir *peer = &g->c->d[1 - g->dir];
 	key(s, "sack");
 	sb_putc(s, '[');
 	for (unsigned i = 0; i < op->n_sack && i < PKT_MAX_SACK; i++) {
 		uint32_t l = op->sack[i][0], r = op->sack[i][1];
-		if (peer->isn_known)
-			l -= peer->isn, r -= peer->isn;
 		sep(s);
-		sb_printf(s, "[%u,%u]", l, r);
+		if (peer->isn_known)
+			sb_printf(s, "[%lld,%lld]", (long long)flow_rel_seq(peer, l),
+				  (long long)flow_rel_seq(peer, r));
+		else
+			sb_printf(s, "[%u,%u]", l, r);
 	}
 	sb_puts(s, "]}");
 	put_notes(s, e);

@@ -520,13 +520,15 @@ static void put_tcp(struct sb *s, const struct ev *e)
 		sb_printf(s, " ack %lld", (long long)g->rel_ack);
 	sb_printf(s, " win %u", p->win);
 	put_opts(s, &p->opt);
-	/* SACK blocks name bytes of the peer's stream: relative to its ISN. */
+	/* SACK blocks name bytes of the peer's stream: relative, as seq is. */
 	const struct flow_dir *peer = &g->c->d[1 - g->dir];
 	for (unsigned i = 0; i < p->opt.n_sack && i < PKT_MAX_SACK; i++) {
 		uint32_t l = p->opt.sack[i][0], r = p->opt.sack[i][1];
 		if (peer->isn_known)
-			l -= peer->isn, r -= peer->isn;
-		sb_printf(s, "%s%u:%u", i ? "," : " sack ", l, r);
+			sb_printf(s, "%s%lld:%lld", i ? "," : " sack ",
+				  (long long)flow_rel_seq(peer, l), (long long)flow_rel_seq(peer, r));
+		else
+			sb_printf(s, "%s%u:%u", i ? "," : " sack ", l, r);
 	}
 	if (p->pl_len) {
 		sb_printf(s, ", %u B %s", p->pl_len, g->dir == 0 ? "to server" : "from server");

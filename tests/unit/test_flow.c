@@ -318,6 +318,8 @@ static void test_seq_wrap(void)
 	CHECK_EQ_INT(c->d[0].max_end, 1 + 5ull * gib);
 	CHECK_EQ_INT(c->d[0].bytes, 5ull * gib);
 	CHECK_EQ_INT(c->d[1].acked, 1 + 5ull * gib);
+	/* a SACK edge after 4 GiB keeps its high bits too */
+	CHECK(flow_rel_seq(&c->d[0], (uint32_t)(ci2 + rel - 10)) == (int64_t)rel - 10);
 	/* small segments after 4 GiB: rel_seq keeps its high bits */
 	s = run(ft, &cv, 0, (uint32_t)(ci2 + rel), 43, TCP_ACK, 100, 3000);
 	CHECK_EQ_INT(s.rel_seq, rel);
@@ -364,6 +366,9 @@ static void test_seq_before_start(void)
 	CHECK(!(s.notes & NOTE_PREV_LOST));
 	CHECK_EQ_INT(c->d[1].max_end, 101);
 	CHECK_EQ_INT(c->d[1].n_holes, 0);
+	/* SACK edges are numbered the same way */
+	CHECK(flow_rel_seq(&c->d[1], S - 1000) == -999);
+	CHECK(flow_rel_seq(&c->d[1], S + 50) == 51);
 	/* what follows keeps its number: no shift by 2^32 */
 	s = run(ft, &cv, 1, S + 100, C, TCP_ACK, 100, 1400);
 	CHECK_EQ_INT(s.rel_seq, 101);
