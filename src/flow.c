@@ -570,7 +570,9 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 		}
 		struct conn *m = &ft->conns[i];
 		uint8_t by = FLOW_BY_PORTS;
-		int role = m->roles_final || syn || m->app != APP_UNKNOWN ? 0 : payload_role(p, &by);
+		int role = !m->midstream || m->roles_final || syn || m->app != APP_UNKNOWN
+				   ? 0
+				   : payload_role(p, &by);
 		if (role != 0) {
 			/* The first evidence on a connection created with the ports'
 			 * guess.  Swap the roles if the guess was wrong, as long as

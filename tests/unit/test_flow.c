@@ -844,6 +844,16 @@ static void test_midstream_roles(void)
 	CHECK_EQ_INT(c->cport, 8868);
 	flow_close(ft);
 
+	/* with the handshake seen the SYN decides, whatever the bytes look like */
+	ft = flow_open(8, 1 << 20, NULL, NULL);
+	c = handshake(ft, &cv, 1000, 9000, 1000);
+	s = run_text(ft, &cv, 1, 9001, 1001, "GET /x HTTP/1.1\r\n\r\n", 1100);
+	CHECK(!(s.notes & NOTE_ROLES_SWAPPED));
+	CHECK_EQ_INT(s.dir, 1);
+	CHECK_EQ_INT(c->cport, 700);
+	CHECK_EQ_INT(c->client_by, FLOW_BY_SYN);
+	flow_close(ft);
+
 	/* TLS: a ClientHello names its sender the client, a ServerHello the server */
 	ft = flow_open(8, 1 << 20, NULL, NULL);
 	memset(payload, 0, sizeof(payload));
