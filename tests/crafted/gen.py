@@ -810,9 +810,8 @@ def gen_tcp_reorder():
 
 def gen_tcp_midstream_roles():
     p = Pcap("crafted-tcp-midstream-roles.pcap")
-    sp = 8868
 
-    def conn(cp, c, s):
+    def conn(cp, c, s, sp=8868):
         def C2S(seq, ack, flags, data=b"", gap=100):
             p.add(tcp4_frame(CLIENT, SERVER, cp, sp, c + seq, s + ack, flags, 502, data),
                   gap_us=gap)
@@ -822,8 +821,8 @@ def gen_tcp_midstream_roles():
                   gap_us=gap)
         return C2S, S2C
 
-    def req(path):
-        return b"GET " + path + b" HTTP/1.1\r\nHost: www.lab.test:8868\r\n\r\n"
+    def req(path, port=8868):
+        return b"GET " + path + b" HTTP/1.1\r\nHost: www.lab.test:%d\r\n\r\n" % port
 
     def resp(code, body):
         return b"HTTP/1.1 " + code + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body
@@ -859,6 +858,18 @@ def gen_tcp_midstream_roles():
     C2S(len(q3), len(tail) + len(r3), "A")
     C2S(len(q3), len(tail) + len(r3), "RA", gap=1000)
 
+    # 16-21: the case as the issue saw it: client port 8868, server port 9100 (the
+    #        ports would make 8868, the lower, the server).  The capture starts
+    #        with the server's status line (the answer to a request before the
+    #        capture): its sender is the server
+    C2S, S2C = conn(8868, 0x77000000, 0x08000000, sp=9100)
+    r5, q6, r6 = resp(b"304 Not Modified", b""), req(b"/six", 9100), resp(b"200 OK", b"sixth")
+    S2C(0, 0, "PA", r5, gap=1000)
+    C2S(0, len(r5), "A")
+    C2S(0, len(r5), "PA", q6)
+    S2C(len(r5), len(q6), "PA", r6)
+    C2S(len(q6), len(r5) + len(r6), "A")
+    C2S(len(q6), len(r5) + len(r6), "RA", gap=1000)
     p.write()
 
     # crafted-tcp-midstream-startlost: client 192.0.2.10:900, server :8868.  The
