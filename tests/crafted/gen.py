@@ -743,6 +743,25 @@ def gen_tcp_midstream_old():
     C2S(len(req), len(resp), "FA", gap=1000)
     S2C(len(resp), len(req) + 1, "FA")
     C2S(len(req) + 1, len(resp) + 1, "A")
+
+    # 11-18: the capture starts with the second segment of a request; its first
+    #        segment comes next, from below the first byte seen: old, -16:1 (it
+    #        never reaches the decoder, and the request is not decoded); the numbers
+    #        after it keep their places, and the next request and both responses
+    #        are decoded
+    cp, c, s = 51001, 0xFFFFFFF8, 0x38000000   # the client's numbers wrap, too
+    qa = b"GET /a HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"
+    qb = b"GET /b HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"
+    ra = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na"
+    rb = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb"
+    C2S(17, 0, "PA", qa[17:], gap=1000)
+    C2S(0, 0, "A", qa[:17])
+    S2C(0, len(qa), "PA", ra)
+    C2S(len(qa), len(ra), "PA", qb)
+    S2C(len(ra), len(qa) + len(qb), "PA", rb)
+    C2S(len(qa) + len(qb), len(ra) + len(rb), "FA", gap=1000)
+    S2C(len(ra) + len(rb), len(qa) + len(qb) + 1, "FA")
+    C2S(len(qa) + len(qb) + 1, len(ra) + len(rb) + 1, "A")
     p.write()
 
 
