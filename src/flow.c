@@ -568,23 +568,23 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 			lru_unlink(ft, i);
 			lru_push_head(ft, i);
 		}
+		/* The first evidence on a connection created with the ports'
+		 * guess: swap the roles if the guess was wrong, as long as no
+		 * decoder has seen a byte (its app is not chosen yet); after
+		 * that it is too late, and the guess stays. */
 		struct conn *m = &ft->conns[i];
 		uint8_t by = FLOW_BY_PORTS;
 		int role = !m->midstream || m->roles_final || syn || m->app != APP_UNKNOWN
 				   ? 0
 				   : payload_role(p, &by);
 		if (role != 0) {
-			/* The first evidence on a connection created with the ports'
-			 * guess.  Swap the roles if the guess was wrong, as long as
-			 * no decoder has seen a byte; after that it is too late. */
 			m->roles_final = true;
-			if ((role > 0) != (dir == 0) && m->app == APP_UNKNOWN) {
+			m->client_by = by;
+			if ((role > 0) != (dir == 0)) {
 				conn_swap_roles(m);
 				dir = 1 - dir;
 				out->notes |= NOTE_ROLES_SWAPPED;
 			}
-			if ((role > 0) == (dir == 0))
-				m->client_by = by;
 		}
 	}
 
