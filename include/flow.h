@@ -43,18 +43,31 @@ enum {
 	NOTE_PORT_REUSE    = 1u << 13, /* a new SYN on a finished connection's tuple */
 	NOTE_ACK_UNSEEN    = 1u << 14, /* acknowledges data the capture never saw */
 	NOTE_BAD_OPTS      = 1u << 15, /* TCP options with an impossible length */
+	NOTE_ROLES_SWAPPED = 1u << 16, /* mid-stream: the packets showed the ports' guess wrong */
+	NOTE_START_LOST    = 1u << 17, /* mid-stream: the start of this stream was not captured */
+};
+
+/* How a connection's client was told from its server. */
+enum flow_client_by {
+	FLOW_BY_SYN = 0,      /* the handshake: it sent the SYN (or received the SYN-ACK) */
+	FLOW_BY_PORTS,        /* mid-stream, nothing else told: guessed from the ports */
+	FLOW_BY_REQUEST,      /* it sends an HTTP request line */
+	FLOW_BY_STATUS,       /* the other side sends an HTTP status line */
+	FLOW_BY_CLIENT_HELLO, /* it sends a TLS ClientHello */
+	FLOW_BY_SERVER_HELLO, /* the other side sends a TLS ServerHello */
 };
 
 /* One direction of a connection: what one endpoint sent. */
 struct flow_dir {
 	enum ep_state state;   /* endpoint state */
 	bool isn_known;        /* isn holds the first sequence number */
-	uint32_t isn;          /* initial sequence number (SYN's, or first seen minus 1) */
+	uint32_t isn;          /* initial sequence number: the SYN's; without it, the
+	                          first seen minus 1, or the peer's first ACK minus 1 */
 	uint64_t max_end;      /* highest relative sequence end seen (64-bit, unwrapped) */
 	uint64_t holes[FLOW_MAX_HOLES][2]; /* gaps [start, end) not yet filled */
 	uint8_t n_holes;       /* gaps recorded */
 	bool fin_seen;         /* this side sent a FIN */
-	uint64_t fin_seq;      /* relative sequence number of that FIN */
+	int64_t fin_seq;       /* relative sequence number of that FIN */
 	bool ack_seen;         /* last_ack is valid */
 	uint32_t last_ack;     /* last ACK number this side sent (absolute) */
 	uint64_t acked;        /* highest relative ACK this side sent (peer's sequence space) */
@@ -89,6 +102,10 @@ struct conn {
 	int64_t ts_fin;                 /* first FIN */
 	int64_t ts_tls_hello;           /* the TLS ClientHello (0 none) */
 	bool midstream;        /* seen without its handshake */
+	uint8_t client_by;     /* enum flow_client_by */
+	bool roles_final;      /* mid-stream: the roles can no longer change */
+	uint8_t start_lost;    /* mid-stream: bit per direction whose start was not captured */
+	uint32_t n_skipped;    /* mid-stream: bytes skipped while no message start was seen */
 	bool handshake_done;   /* the client's ACK of the SYN-ACK was seen */
 	bool finished;         /* closed or reset: retired, slot reused first */
 	bool dns;              /* a DNS-over-TCP connection (server port 53) */
@@ -121,8 +138,12 @@ struct flow_seg {
 	struct conn *c;        /* the connection */
 	int dir;               /* 0 client -> server, 1 server -> client */
 	bool is_new;           /* this segment created the connection */
-	uint64_t rel_seq;      /* relative sequence number */
-	uint64_t rel_ack;      /* relative ACK number (of the other direction) */
+	/* Relative numbers, as tshark counts them: a direction's first data byte
+	 * is 1 (its SYN is 0).  Signed: a number below 1 lies before the start of
+	 * the direction (sent before the capture began, or late), which is old;
+	 * it is printed as such (-999), never as ~2^32 (RFC 1982 arithmetic). */
+	int64_t rel_seq;       /* relative sequence number */
+	int64_t rel_ack;       /* relative ACK number (of the other direction) */
 	bool ack_valid;        /* the ACK flag was set and the peer's ISN is known */
 	uint32_t notes;        /* NOTE_* */
 	uint32_t n_dup_ack;    /* with NOTE_DUP_ACK: how many in a row */
@@ -160,6 +181,15 @@ struct reasm_pool *flow_reasm_pool(struct flow_table *ft);
 /* Counters. */
 uint32_t flow_count(const struct flow_table *ft);
 uint64_t flow_evicted(const struct flow_table *ft);
+uint32_t flow_chain_max(const struct flow_table *ft); /* longest hash chain (tests) */
+
+/* The relative number of an absolute sequence number in direction d (a
+ * SACK edge): as rel_seq is counted, signed; d's first number must be known. */
+int64_t flow_rel_seq(const struct flow_dir *d, uint32_t seq);
+
+/* Why the client is the client, as a phrase after its address: "guessed
+ * from the ports", "(it sends a request line)", ... */
+const char *flow_client_why(const struct conn *c);
 
 /* Zeek's conn_state from the two endpoint states and what was seen (pure). */
 const char *flow_conn_state(const struct conn *c);

@@ -3,6 +3,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #define NIL UINT32_MAX
 
@@ -20,36 +23,103 @@ struct flow_table {
 	struct reasm_pool pool;  /* reassembly memory of every connection */
 	flow_retire_fn retire;   /* told about each connection that leaves */
 	void *retire_ctx;
+	uint64_t key[2];         /* the hash key of this run (random) */
 };
 
 /* ------------------------------------------------------------------ */
 /* hashing and the LRU list                                            */
 /* ------------------------------------------------------------------ */
 
-/* One endpoint's hash: its 16 address bytes and port, mixed (splitmix64). */
-static uint64_t endpoint_hash(const uint8_t *a, uint16_t port)
+/*
+ * The hash is keyed per run (a random 128-bit key from getrandom(2)): with
+ * a fixed function anyone who can put packets on the wire could pick
+ * four-tuples that share one bucket and make every lookup walk them all.
+ * SipHash-2-4 (Aumasson and Bernstein, 2012), the keyed function hash
+ * tables keyed by untrusted input use (Linux, Python, Rust); here it
+ * only spreads buckets, it guards no secret.  The key never reaches the
+ * output, and the output never depends on the bucket order (a lookup
+ * finds the one connection of a tuple, whatever its place in the chain).
+ */
+#define ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+
+static void sip_round(uint64_t v[4])
 {
-	uint64_t w0, w1;
-	memcpy(&w0, a, 8);
-	memcpy(&w1, a + 8, 8);
-	uint64_t h = w0 ^ (w1 * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)port << 48);
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebull;
-	return h ^ (h >> 31);
+	v[0] += v[1], v[1] = ROTL64(v[1], 13), v[1] ^= v[0], v[0] = ROTL64(v[0], 32);
+	v[2] += v[3], v[3] = ROTL64(v[3], 16), v[3] ^= v[2];
+	v[0] += v[3], v[3] = ROTL64(v[3], 21), v[3] ^= v[0];
+	v[2] += v[1], v[1] = ROTL64(v[1], 17), v[1] ^= v[2], v[2] = ROTL64(v[2], 32);
 }
 
-/* Both endpoints, added so that the hash does not depend on direction. */
-static uint32_t flow_hash(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb)
+static uint64_t le64(const uint8_t *b)
 {
-	uint64_t h = endpoint_hash(a, pa) + endpoint_hash(b, pb);
+	uint64_t x = 0;
+	for (int i = 7; i >= 0; i--)
+		x = x << 8 | b[i];
+	return x;
+}
+
+static uint64_t siphash24(const uint64_t key[2], const uint8_t *in, size_t len)
+{
+	uint64_t v[4] = { key[0] ^ 0x736f6d6570736575ull, key[1] ^ 0x646f72616e646f6dull,
+			  key[0] ^ 0x6c7967656e657261ull, key[1] ^ 0x7465646279746573ull };
+	size_t off = 0;
+	for (; len - off >= 8; off += 8) {
+		uint64_t m = le64(in + off);
+		v[3] ^= m;
+		sip_round(v), sip_round(v);
+		v[0] ^= m;
+	}
+	uint64_t last = (uint64_t)(len & 0xff) << 56;
+	for (size_t i = 0; off + i < len; i++)
+		last |= (uint64_t)in[off + i] << (8 * i);
+	v[3] ^= last;
+	sip_round(v), sip_round(v);
+	v[0] ^= last;
+	v[2] ^= 0xff;
+	sip_round(v), sip_round(v), sip_round(v), sip_round(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+/* A random key for this run: getrandom(2); if that fails (an old kernel,
+ * a sandbox), the clock, the process id and an address, which still
+ * differ from run to run and cannot be guessed from the packets. */
+static void hash_key(uint64_t key[2], const void *salt)
+{
+	if (getrandom(key, 2 * sizeof(key[0]), GRND_NONBLOCK) == (ssize_t)(2 * sizeof(key[0])))
+		return;
+	struct timespec ts = { 0, 0 };
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t seed[3] = { (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec,
+			     (uint64_t)getpid(), (uint64_t)(uintptr_t)salt };
+	const uint64_t k0[2] = { 0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull };
+	key[0] = siphash24(k0, (const uint8_t *)seed, sizeof(seed));
+	seed[0] ^= key[0];
+	key[1] = siphash24(k0, (const uint8_t *)seed, sizeof(seed));
+}
+
+/* Both endpoints in a fixed order (the lower first), so that the hash
+ * does not depend on direction. */
+static uint32_t flow_hash(const uint64_t key[2], const uint8_t *a, uint16_t pa, const uint8_t *b,
+			  uint16_t pb)
+{
+	uint8_t in[36];
+	int cmp = memcmp(a, b, 16);
+	if (cmp > 0 || (cmp == 0 && pa > pb)) {
+		const uint8_t *t = a;
+		uint16_t tp = pa;
+		a = b, pa = pb, b = t, pb = tp;
+	}
+	memcpy(in, a, 16);
+	in[16] = (uint8_t)(pa >> 8), in[17] = (uint8_t)pa;
+	memcpy(in + 18, b, 16);
+	in[34] = (uint8_t)(pb >> 8), in[35] = (uint8_t)pb;
+	uint64_t h = siphash24(key, in, sizeof(in));
 	return (uint32_t)(h ^ (h >> 32));
 }
 
 static uint32_t conn_hash(const struct flow_table *ft, const struct conn *c)
 {
-	return flow_hash(c->cli, c->cport, c->srv, c->sport) & (ft->n_buckets - 1);
+	return flow_hash(ft->key, c->cli, c->cport, c->srv, c->sport) & (ft->n_buckets - 1);
 }
 
 static void lru_unlink(struct flow_table *ft, uint32_t i)
@@ -125,7 +195,17 @@ struct flow_table *flow_open(uint32_t max_conns, uint64_t reasm_cap, flow_retire
 	ft->pool.cap = reasm_cap;
 	ft->retire = retire;
 	ft->retire_ctx = ctx;
+	hash_key(ft->key, ft);
 	return ft;
+}
+
+/* Tell the owner a connection leaves.  A mid-stream one whose bytes never
+ * showed a message start carried something we could not tell: other data. */
+static void conn_retire(struct flow_table *ft, struct conn *c, const char *why)
+{
+	if (c->app == APP_UNKNOWN && c->n_skipped > 0)
+		c->app = APP_OPAQUE;
+	ft->retire(ft->retire_ctx, c, why);
 }
 
 /* Take slot i out of the hash chain and the LRU list, back on the free list. */
@@ -170,12 +250,12 @@ void flow_close(struct flow_table *ft)
 		if (order && n < ft->n_live)
 			order[n++] = (uint64_t)c->id << 32 | i;
 		else
-			ft->retire(ft->retire_ctx, c, "end of capture"); /* no memory: slot order */
+			conn_retire(ft, c, "end of capture"); /* no memory: slot order */
 	}
 	if (order) {
 		qsort(order, n, sizeof(*order), cmp_u64);
 		for (uint32_t k = 0; k < n; k++)
-			ft->retire(ft->retire_ctx, &ft->conns[(uint32_t)order[k]], "end of capture");
+			conn_retire(ft, &ft->conns[(uint32_t)order[k]], "end of capture");
 		free(order);
 	}
 	for (uint32_t i = 0; i < ft->max_conns; i++) {
@@ -190,6 +270,20 @@ void flow_close(struct flow_table *ft)
 uint32_t flow_count(const struct flow_table *ft) { return ft->n_live; }
 
 uint64_t flow_evicted(const struct flow_table *ft) { return ft->n_evicted; }
+
+uint32_t flow_chain_max(const struct flow_table *ft)
+{
+	uint32_t longest = 0;
+	for (uint32_t b = 0; b < ft->n_buckets; b++) {
+		uint32_t n = 0;
+		/* a chain holds at most n_live entries */
+		for (uint32_t i = ft->buckets[b]; i != NIL && n <= ft->n_live; i = ft->conns[i].hnext)
+			n++;
+		if (n > longest)
+			longest = n;
+	}
+	return longest;
+}
 
 /* Find the connection of p; *dir tells which way p goes. */
 static uint32_t flow_find(const struct flow_table *ft, const struct pkt *p, uint32_t h, int *dir)
@@ -221,7 +315,7 @@ static uint32_t slot_get(struct flow_table *ft)
 		if (!v->finished) {
 			ft->n_evicted++;
 			if (ft->retire)
-				ft->retire(ft->retire_ctx, v, "evicted (table full)");
+				conn_retire(ft, v, "evicted (table full)");
 		}
 		slot_release(ft, victim);
 	}
@@ -240,7 +334,8 @@ static bool port_is_service(uint16_t port)
 	return false;
 }
 
-/* Does the sender of p look like the client?  (Mid-stream guess.) */
+/* Does the sender of p look like the client?  The ports' guess, the last
+ * resort on a connection seen mid-stream. */
 static bool guess_sender_is_client(const struct pkt *p)
 {
 	bool s_srv = port_is_service(p->sport), d_srv = port_is_service(p->dport);
@@ -250,6 +345,99 @@ static bool guess_sender_is_client(const struct pkt *p)
 	if (s_low != d_low)
 		return d_low;
 	return p->dport <= p->sport;
+}
+
+/* Does the first line of b end in " HTTP/1." DIGIT, as a request line does
+ * (RFC 9112 3)?  "TOKEN SP x" alone is not enough: a body can start so. */
+static bool line_ends_in_version(const uint8_t *b, size_t n)
+{
+	size_t lim = n < 8192 ? n : 8192;
+	const uint8_t *lf = memchr(b, '\n', lim);
+	if (!lf)
+		return false;
+	size_t end = (size_t)(lf - b);
+	if (end > 0 && b[end - 1] == '\r')
+		end--;
+	return end >= 9 && !memcmp(b + end - 9, " HTTP/1.", 8) && b[end - 1] >= '0' &&
+	       b[end - 1] <= '9';
+}
+
+/*
+ * What a payload says about its sender on a connection seen mid-stream:
+ * 1 a client (an HTTP request line, a TLS ClientHello), -1 a server (an
+ * HTTP status line, a TLS ServerHello), 0 nothing.  Uses the decoders'
+ * own recognisers on the captured bytes; *by says which evidence.
+ */
+static int payload_role(const struct pkt *p, uint8_t *by)
+{
+	const uint8_t *b = p->pl;
+	size_t n = p->pl_cap;
+	if (!b || n == 0)
+		return 0;
+	if (http_sniff(1, b, n) == FT_OK) {
+		*by = FLOW_BY_STATUS;
+		return -1;
+	}
+	if (http_sniff(0, b, n) == FT_OK && line_ends_in_version(b, n)) {
+		*by = FLOW_BY_REQUEST;
+		return 1;
+	}
+	/* record header (5 bytes), then the handshake type (RFC 8446 4) */
+	if (n > 5 && tls_sniff(b, n) == FT_OK && (b[5] == 1 || b[5] == 2)) {
+		*by = b[5] == 1 ? FLOW_BY_CLIENT_HELLO : FLOW_BY_SERVER_HELLO;
+		return b[5] == 1 ? 1 : -1;
+	}
+	return 0;
+}
+
+/* Exchange client and server: the evidence came after the connection was
+ * created with the ports' guess, before any byte was decoded.  The hash
+ * does not depend on direction, so the chain stays. */
+static void conn_swap_roles(struct conn *c)
+{
+	uint8_t a[16];
+	memcpy(a, c->cli, 16);
+	memcpy(c->cli, c->srv, 16);
+	memcpy(c->srv, a, 16);
+	uint16_t port = c->cport;
+	c->cport = c->sport;
+	c->sport = port;
+	struct flow_dir d = c->d[0];
+	c->d[0] = c->d[1];
+	c->d[1] = d;
+	struct reasm_dir r = c->rs[0];
+	c->rs[0] = c->rs[1];
+	c->rs[1] = r;
+	if (c->first_fin >= 0)
+		c->first_fin = (int8_t)(1 - c->first_fin);
+	if (c->rst_dir >= 0)
+		c->rst_dir = (int8_t)(1 - c->rst_dir);
+	c->start_lost = (uint8_t)((c->start_lost & 1) << 1 | (c->start_lost >> 1 & 1));
+	c->lost_dirs = (uint8_t)((c->lost_dirs & 1) << 1 | (c->lost_dirs >> 1 & 1));
+	/* history letters: upper case is the client's */
+	for (uint8_t k = 0; k < c->n_hist; k++) {
+		char h = c->history[k];
+		c->history[k] = h >= 'a' && h <= 'z' ? (char)(h - 'a' + 'A')
+			      : h >= 'A' && h <= 'Z' ? (char)(h - 'A' + 'a') : h;
+	}
+}
+
+const char *flow_client_why(const struct conn *c)
+{
+	switch (c->client_by) {
+	case FLOW_BY_PORTS:
+		return "guessed from the ports";
+	case FLOW_BY_REQUEST:
+		return "(it sends a request line)";
+	case FLOW_BY_STATUS:
+		return "(the server sends a status line)";
+	case FLOW_BY_CLIENT_HELLO:
+		return "(it sends a TLS ClientHello)";
+	case FLOW_BY_SERVER_HELLO:
+		return "(the server sends a TLS ServerHello)";
+	default:
+		return "(it sent the SYN)";
+	}
 }
 
 static uint32_t slot_new(struct flow_table *ft, const struct pkt *p, bool sender_client)
@@ -283,16 +471,23 @@ static uint32_t slot_new(struct flow_table *ft, const struct pkt *p, bool sender
 /* sequence space                                                      */
 /* ------------------------------------------------------------------ */
 
-/* The 64-bit relative number nearest to ref whose low 32 bits are rel32
- * (RFC 9293 3.4: sequence numbers wrap; we keep an unwrapped count). */
-static uint64_t seq_unwrap(uint64_t ref, uint32_t rel32)
+/*
+ * The relative number nearest to ref whose low 32 bits are rel32.  The
+ * sequence space wraps (RFC 9293 3.4), so numbers compare by their signed
+ * 32-bit difference (RFC 1982 serial arithmetic, BSD's SEQ_LT): a number a
+ * little below ref stays a little below it, down to below the start of the
+ * direction (a negative result: old), instead of becoming ~2^32 ahead.
+ */
+static int64_t seq_unwrap(uint64_t ref, uint32_t rel32)
 {
-	uint64_t cand = (ref & ~(uint64_t)0xffffffffu) | rel32;
-	if (cand + 0x80000000u < ref)
-		cand += (uint64_t)1 << 32;
-	else if (cand > ref + 0x80000000u && cand >= ((uint64_t)1 << 32))
-		cand -= (uint64_t)1 << 32;
-	return cand;
+	uint32_t d = rel32 - (uint32_t)ref;
+	int64_t delta = d < 0x80000000u ? (int64_t)d : (int64_t)d - ((int64_t)1 << 32);
+	return (int64_t)ref + delta;
+}
+
+int64_t flow_rel_seq(const struct flow_dir *d, uint32_t seq)
+{
+	return seq_unwrap(d->max_end, seq - d->isn);
 }
 
 /* Does [s, e) touch a recorded hole?  Shrinks or removes what it fills. */
@@ -365,7 +560,7 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 	uint8_t fl = p->tcp_flags;
 	bool syn = fl & TCP_SYN, ack = fl & TCP_ACK, fin = fl & TCP_FIN, rst = fl & TCP_RST;
 
-	uint32_t h = flow_hash(p->src, p->sport, p->dst, p->dport) & (ft->n_buckets - 1);
+	uint32_t h = flow_hash(ft->key, p->src, p->sport, p->dst, p->dport) & (ft->n_buckets - 1);
 	int dir = 0;
 	uint32_t i = flow_find(ft, p, h, &dir);
 	if (i != NIL && ft->conns[i].finished && syn && !ack) {
@@ -375,17 +570,42 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 		out->notes |= NOTE_PORT_REUSE;
 	}
 	if (i == NIL) {
-		bool sender_client = syn ? !ack : guess_sender_is_client(p);
+		/* Without the SYN, what the packet says first, the ports last. */
+		uint8_t by = FLOW_BY_PORTS;
+		int role = syn ? 0 : payload_role(p, &by);
+		bool sender_client = syn ? !ack : role ? role > 0 : guess_sender_is_client(p);
 		i = slot_new(ft, p, sender_client);
 		dir = sender_client ? 0 : 1;
 		out->is_new = true;
 		if (!syn) {
 			ft->conns[i].midstream = true;
+			ft->conns[i].client_by = by;
+			ft->conns[i].roles_final = role != 0 || ft->conns[i].dns;
 			out->notes |= NOTE_MIDSTREAM;
 		}
-	} else if (!ft->conns[i].finished) {
-		lru_unlink(ft, i);
-		lru_push_head(ft, i);
+	} else {
+		if (!ft->conns[i].finished) {
+			lru_unlink(ft, i);
+			lru_push_head(ft, i);
+		}
+		/* The first evidence on a connection created with the ports'
+		 * guess: swap the roles if the guess was wrong, as long as no
+		 * decoder has seen a byte (its app is not chosen yet); after
+		 * that it is too late, and the guess stays. */
+		struct conn *m = &ft->conns[i];
+		uint8_t by = FLOW_BY_PORTS;
+		int role = !m->midstream || m->roles_final || syn || m->app != APP_UNKNOWN
+				   ? 0
+				   : payload_role(p, &by);
+		if (role != 0) {
+			m->roles_final = true;
+			m->client_by = by;
+			if ((role > 0) != (dir == 0)) {
+				conn_swap_roles(m);
+				dir = 1 - dir;
+				out->notes |= NOTE_ROLES_SWAPPED;
+			}
+		}
 	}
 
 	struct conn *c = &ft->conns[i];
@@ -417,27 +637,42 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 		d->isn = p->seq - 1;
 		d->isn_known = true;
 		d->max_end = 1;
-		if (d->state == EP_INACTIVE)
-			d->state = EP_PARTIAL;
 	}
+	if (!syn && d->state == EP_INACTIVE)
+		d->state = EP_PARTIAL;
 
-	uint64_t rel = syn ? 0 : seq_unwrap(d->max_end, p->seq - d->isn);
-	uint64_t end = rel + p->pl_len + (syn ? 1 : 0) + (fin ? 1 : 0);
+	int64_t rel = syn ? 0 : seq_unwrap(d->max_end, p->seq - d->isn);
+	int64_t end = rel + (int64_t)p->pl_len + (syn ? 1 : 0) + (fin ? 1 : 0);
+	int64_t max_end = (int64_t)d->max_end;
 	out->rel_seq = rel;
+	bool before = !syn && end > rel && rel < 1;
+	if (before) {
+		/* Bytes before the direction's first (relative 1) are old: sent
+		 * before the capture began, or overtaken by later ones.  Whatever
+		 * the peer acknowledged was retransmitted; the rest arrived late.
+		 * They never move the stream forward. */
+		bool acked = o->acked >= 1 && (int64_t)o->acked >= end;
+		out->notes |= acked ? NOTE_RETRANS : NOTE_OUT_OF_ORDER;
+		if (acked)
+			hist_add(c, dir, 'T', H_T);
+		rel = 1; /* what reaches past the start is handled from there */
+	}
 	if (end > rel && !syn) {
-		if (rel > d->max_end) {
+		if (rel > max_end) {
 			out->notes |= NOTE_PREV_LOST;
-			hole_add(d, d->max_end, rel);
+			hole_add(d, d->max_end, (uint64_t)rel);
 			out->new_bytes = p->pl_len;
-			d->max_end = end;
-		} else if (end <= d->max_end) {
-			if (holes_fill(d, rel, end)) {
+			d->max_end = (uint64_t)end;
+		} else if (end <= max_end) {
+			if (holes_fill(d, (uint64_t)rel, (uint64_t)end)) {
 				out->notes |= NOTE_OUT_OF_ORDER;
-				out->new_bytes = p->pl_len;
+				out->new_bytes = (uint32_t)(end - rel - (fin ? 1 : 0));
+			} else if (before) {
+				/* old already: said above */
 			} else if (p->pl_len == 1 && o->last_win == 0 && o->ack_seen &&
-				   rel + 1 == d->max_end) {
+				   rel + 1 == max_end) {
 				out->notes |= NOTE_WIN_PROBE;
-			} else if (p->pl_len <= 1 && !fin && rel + 1 == d->max_end) {
+			} else if (p->pl_len <= 1 && !fin && rel + 1 == max_end) {
 				out->notes |= NOTE_KEEPALIVE;
 			} else {
 				out->notes |= NOTE_RETRANS;
@@ -446,23 +681,23 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 		} else {
 			/* One new byte sent into the peer's zero window: a probe
 			 * (RFC 9293 3.8.6.1). */
-			if (p->pl_len == 1 && rel == d->max_end && o->ack_seen && o->last_win == 0)
+			if (p->pl_len == 1 && rel == max_end && o->ack_seen && o->last_win == 0)
 				out->notes |= NOTE_WIN_PROBE;
-			if (rel < d->max_end && !holes_fill(d, rel, d->max_end)) {
+			if (rel < max_end && !holes_fill(d, (uint64_t)rel, d->max_end) && !before) {
 				out->notes |= NOTE_RETRANS;
 				hist_add(c, dir, 'T', H_T);
 			}
-			uint64_t fresh = end - (rel > d->max_end ? rel : d->max_end) - (fin ? 1 : 0);
-			out->new_bytes = (uint32_t)(fresh < p->pl_len ? fresh : p->pl_len);
-			d->max_end = end;
+			int64_t fresh = end - (rel > max_end ? rel : max_end) - (fin ? 1 : 0);
+			out->new_bytes = (uint32_t)(fresh < (int64_t)p->pl_len ? fresh : p->pl_len);
+			d->max_end = (uint64_t)end;
 		}
-	} else if (!syn && !fin && !rst && p->pl_len == 0 && rel + 1 == d->max_end) {
+	} else if (!syn && !fin && !rst && p->pl_len == 0 && rel + 1 == max_end) {
 		/* A zero-length keep-alive (seq = next - 1) occupies no sequence
 		 * space, so the branch above never sees it. */
 		out->notes |= NOTE_KEEPALIVE;
 	} else if (syn) {
-		if (end > d->max_end)
-			d->max_end = end;
+		if (end > max_end)
+			d->max_end = (uint64_t)end;
 		out->new_bytes = p->pl_len;
 	}
 	d->bytes += out->new_bytes;
@@ -470,22 +705,35 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 		hist_add(c, dir, 'D', H_D);
 
 	/* --- what the sender acknowledges --- */
+	if (ack && !o->isn_known) {
+		/* Mid-stream, the peer not heard yet: the ACK says where its stream
+		 * stands, so number the peer's bytes from it, as tshark does.  What
+		 * the peer sends from below is old; from above, after a gap. */
+		o->isn = p->ack - 1;
+		o->isn_known = true;
+		o->max_end = 1;
+	}
 	if (ack && o->isn_known) {
-		uint64_t rack = seq_unwrap(o->max_end, p->ack - o->isn);
+		int64_t rack = seq_unwrap(o->max_end, p->ack - o->isn);
 		out->rel_ack = rack;
 		out->ack_valid = true;
-		if (rack > o->max_end && !c->midstream)
+		if (rack > (int64_t)o->max_end && !c->midstream)
 			out->notes |= NOTE_ACK_UNSEEN;
 		bool pure = p->pl_len == 0 && !(fl & (TCP_SYN | TCP_FIN | TCP_RST));
-		if (rack > d->acked) {
+		/* An ACK below the peer's first byte (relative 1) is old: it
+		 * acknowledges nothing and is not a duplicate of a newer one. */
+		bool old_ack = rack < 1;
+		if (old_ack) {
+			/* nothing acknowledged */
+		} else if (rack > (int64_t)d->acked) {
 			if (pure && d->acked != 0)
 				out->acks_dir = (int8_t)(1 - dir);
-			d->acked = rack;
+			d->acked = (uint64_t)rack;
 			d->n_dup_ack = 0;
 		} else if (pure && d->ack_seen && p->ack == d->last_ack) {
 			if (p->win != d->last_win && p->win != 0)
 				out->notes |= NOTE_WIN_UPDATE;
-			else if (o->max_end > rack && !out->after_fin &&
+			else if ((int64_t)o->max_end > rack && !out->after_fin &&
 				 !(out->notes & NOTE_KEEPALIVE)) {
 				d->n_dup_ack++;
 				out->notes |= NOTE_DUP_ACK;
@@ -496,8 +744,10 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 			hist_add(c, dir, 'A', H_A);
 		if (o->fin_seen && rack > o->fin_seq && o->state == EP_FIN_SENT)
 			o->state = EP_CLOSED;
-		d->last_ack = p->ack;
-		d->ack_seen = true;
+		if (!old_ack) {
+			d->last_ack = p->ack;
+			d->ack_seen = true;
+		}
 		/* The client's first ACK after the SYN-ACK completes the handshake. */
 		if (dir == 0 && !syn && !c->handshake_done && c->ts_synack) {
 			c->handshake_done = true;
@@ -531,7 +781,7 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 	if (fin) {
 		if (!d->fin_seen) {
 			d->fin_seen = true;
-			d->fin_seq = rel + p->pl_len;
+			d->fin_seq = end - 1; /* the FIN's own number */
 			d->state = EP_FIN_SENT;
 		}
 		if (c->first_fin < 0) {
@@ -560,7 +810,7 @@ void flow_after(struct flow_table *ft, const struct flow_seg *seg, int step)
 		c->steps_seen |= (uint8_t)(1u << step);
 	if (seg->notes & NOTE_CLOSED) {
 		if (ft->retire)
-			ft->retire(ft->retire_ctx, c, c->rst_dir >= 0 ? "reset" : "closed");
+			conn_retire(ft, c, c->rst_dir >= 0 ? "reset" : "closed");
 		/* Keep the slot for late packets, but reuse it first. */
 		uint32_t i = (uint32_t)(c - ft->conns);
 		lru_unlink(ft, i);

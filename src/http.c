@@ -1225,7 +1225,19 @@ void http_gap(struct http_conn *h, int dir, uint64_t len, struct http_events *ou
 	/* A hole in a head, a chunk line, trailers, or past the end of the
 	 * body: where the next message starts is unknown.  Skip to a line
 	 * that starts one.  Exchange numbers after it count the messages we
-	 * saw, not those the hole swallowed. */
+	 * saw, not those the hole swallowed.  On the response side the hole
+	 * holds (the start of) the response to the oldest pending request: a
+	 * server answers in order and sends nothing of a response before its
+	 * request, so the next status line answers the request after it (as
+	 * tshark pairs them). */
+	if (dir == 1 && h->answered < h->half[0].n_msgs) {
+		uint32_t x = h->answered + 1;
+		h->answered = x;
+		pend_pop(h, x);
+		hf->exchange = x;
+		if (e)
+			e->exchange = x;
+	}
 	hf->st = HTTP_S_RESYNC;
 	hf->remaining = 1;
 	hf->body_done = 0;

@@ -495,6 +495,8 @@ static void put_notes(struct sb *s, const struct ev *e)
 		{ NOTE_ACK_UNSEEN, "ack_unseen" },
 		{ NOTE_BAD_OPTS, "bad_options" },
 		{ NOTE_PORT_REUSE, "port_reuse" },
+		{ NOTE_ROLES_SWAPPED, "roles_swapped" },
+		{ NOTE_START_LOST, "start_not_captured" },
 		{ NOTE_DUP_ACK, "dup_ack" },
 		{ NOTE_ESTABLISHED, "established" },
 		{ NOTE_CLOSES_FIRST, "closes_first" },
@@ -523,10 +525,11 @@ static void put_tcp(struct sb *s, const struct ev *e)
 	sb_putc(s, '{');
 	kv_str(s, "dir", g->dir == 0 ? "to_server" : "from_server");
 	put_flags(s, p->tcp_flags);
-	kv_u(s, "seq", g->rel_seq);
+	key(s, "seq"); /* signed: below 1 is before the direction's start */
+	sb_printf(s, "%lld", (long long)g->rel_seq);
 	key(s, "ack");
 	if (g->ack_valid)
-		sb_u64(s, g->rel_ack);
+		sb_printf(s, "%lld", (long long)g->rel_ack);
 	else
 		sb_puts(s, "null");
 	kv_u(s, "win", p->win);
@@ -544,16 +547,18 @@ static void put_tcp(struct sb *s, const struct ev *e)
 		key(s, "ts");
 		sb_printf(s, "[%u,%u]", op->tsval, op->tsecr);
 	}
-	/* SACK blocks name bytes of the peer's stream: relative to its ISN. */
+	/* SACK blocks name bytes of the peer's stream: relative, as seq is. */
 	const struct flow_dir *peer = &g->c->d[1 - g->dir];
 	key(s, "sack");
 	sb_putc(s, '[');
 	for (unsigned i = 0; i < op->n_sack && i < PKT_MAX_SACK; i++) {
 		uint32_t l = op->sack[i][0], r = op->sack[i][1];
-		if (peer->isn_known)
-			l -= peer->isn, r -= peer->isn;
 		sep(s);
-		sb_printf(s, "[%u,%u]", l, r);
+		if (peer->isn_known)
+			sb_printf(s, "[%lld,%lld]", (long long)flow_rel_seq(peer, l),
+				  (long long)flow_rel_seq(peer, r));
+		else
+			sb_printf(s, "[%u,%u]", l, r);
 	}
 	sb_puts(s, "]}");
 	put_notes(s, e);

@@ -453,16 +453,18 @@ static void put_notes(struct sb *s, const struct ev *e)
 		{ NOTE_ACK_UNSEEN, "acks data not captured" },
 		{ NOTE_BAD_OPTS, "bad TCP option length" },
 		{ NOTE_PORT_REUSE, "port reused" },
+		{ NOTE_START_LOST, "start of stream not captured" },
 	};
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		if (g->notes & plain[i].bit)
 			sb_printf(s, " [%s]", plain[i].text);
 	if (g->notes & NOTE_DUP_ACK)
 		sb_printf(s, " [dup ack #%u]", g->n_dup_ack);
-	if (g->notes & NOTE_MIDSTREAM) {
-		sb_puts(s, " [mid-stream: handshake not captured; client ");
+	if (g->notes & (NOTE_MIDSTREAM | NOTE_ROLES_SWAPPED)) {
+		sb_puts(s, g->notes & NOTE_MIDSTREAM ? " [mid-stream: handshake not captured; client "
+						     : " [client and server swapped: client ");
 		sb_endpoint(s, c->ip_ver, c->cli, c->cport);
-		sb_puts(s, " guessed from the ports]");
+		sb_printf(s, " %s]", flow_client_why(c));
 	}
 	if (g->notes & NOTE_ESTABLISHED) {
 		sb_puts(s, ", connection established");
@@ -496,25 +498,23 @@ static void put_tcp(struct sb *s, const struct ev *e)
 	const struct pkt *p = e->p;
 	const struct flow_seg *g = e->seg;
 	put_flags(s, p->tcp_flags);
-	sb_puts(s, " seq ");
-	sb_u64(s, g->rel_seq);
-	if (p->pl_len) {
-		sb_putc(s, ':');
-		sb_u64(s, g->rel_seq + p->pl_len);
-	}
-	if (g->ack_valid) {
-		sb_puts(s, " ack ");
-		sb_u64(s, g->rel_ack);
-	}
+	/* relative numbers are signed: below 1 is before the direction's start */
+	sb_printf(s, " seq %lld", (long long)g->rel_seq);
+	if (p->pl_len)
+		sb_printf(s, ":%lld", (long long)(g->rel_seq + p->pl_len));
+	if (g->ack_valid)
+		sb_printf(s, " ack %lld", (long long)g->rel_ack);
 	sb_printf(s, " win %u", p->win);
 	put_opts(s, &p->opt);
-	/* SACK blocks name bytes of the peer's stream: relative to its ISN. */
+	/* SACK blocks name bytes of the peer's stream: relative, as seq is. */
 	const struct flow_dir *peer = &g->c->d[1 - g->dir];
 	for (unsigned i = 0; i < p->opt.n_sack && i < PKT_MAX_SACK; i++) {
 		uint32_t l = p->opt.sack[i][0], r = p->opt.sack[i][1];
 		if (peer->isn_known)
-			l -= peer->isn, r -= peer->isn;
-		sb_printf(s, "%s%u:%u", i ? "," : " sack ", l, r);
+			sb_printf(s, "%s%lld:%lld", i ? "," : " sack ",
+				  (long long)flow_rel_seq(peer, l), (long long)flow_rel_seq(peer, r));
+		else
+			sb_printf(s, "%s%u:%u", i ? "," : " sack ", l, r);
 	}
 	if (p->pl_len) {
 		sb_printf(s, ", %u B %s", p->pl_len, g->dir == 0 ? "to server" : "from server");

@@ -30,6 +30,7 @@ struct retired {
 	struct http_events held[2]; /* HTTP messages held after a gap, decoded as it left */
 	uint64_t held_gap[2];  /* bytes those skipped, per direction */
 };
+#define MIDSTREAM_SKIP_MAX (1u << 20) /* bytes a mid-stream connection skips looking for a message start */
 
 struct tracer {
 	struct out *out;
@@ -182,6 +183,19 @@ static size_t on_stream_data(void *ctx, const uint8_t *data, size_t len, uint64_
 		app_sniff(c, dir, data, len, &wait);
 		if (wait)
 			return 0;
+		if (c->app == APP_OPAQUE && c->midstream && c->n_skipped < MIDSTREAM_SKIP_MAX) {
+			/* Mid-stream, bytes that start no message are the rest of
+			 * one whose start was not captured: skip them, and look
+			 * again at the next bytes of either side. */
+			c->app = APP_UNKNOWN;
+			c->start_lost |= (uint8_t)(1u << dir);
+			c->n_skipped += len < MIDSTREAM_SKIP_MAX ? (uint32_t)len : MIDSTREAM_SKIP_MAX;
+			return len;
+		}
+		/* The other side lost its start: its decoder resyncs at the
+		 * next message instead of parsing the rest of one as a head. */
+		if (c->start_lost & (1u << (1 - dir)) && c->app == APP_HTTP)
+			http_gap(&c->ap.http, 1 - dir, 1, NULL);
 	}
 	switch (c->app) {
 	case APP_DNS:
@@ -202,9 +216,10 @@ static void on_stream_gap(void *ctx, uint64_t seq, uint64_t len)
 	const struct stream_ctx *sc = ctx;
 	struct tracer *t = sc->t;
 	struct conn *c = sc->c;
-	(void)seq;
 	sc->e->gap += len;
 	c->partial = true;
+	if (c->midstream && seq == 1) /* the peer's ACK showed bytes before the first seen */
+		c->start_lost |= (uint8_t)(1u << sc->dir);
 	switch (c->app) {
 	case APP_HTTP:
 		http_gap(&c->ap.http, sc->dir, len, &t->hev);
@@ -217,7 +232,12 @@ static void on_stream_gap(void *ctx, uint64_t seq, uint64_t len)
 		c->lost_dirs |= (uint8_t)(1u << sc->dir); /* the framing is lost for good */
 		break;
 	case APP_UNKNOWN:
-		c->app = APP_OPAQUE; /* the stream's start is gone: cannot tell */
+		/* The stream's start is gone: cannot tell, except mid-stream,
+		 * where a later message start may still say (on_stream_data). */
+		if (c->midstream)
+			c->start_lost |= (uint8_t)(1u << sc->dir);
+		else
+			c->app = APP_OPAQUE;
 		break;
 	default:
 		break;
@@ -406,9 +426,13 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 	flow_track(t->flows, p, g);
 	struct conn *c = g->c;
 	struct reasm_pool *pool = flow_reasm_pool(t->flows);
+	uint8_t start_lost = c->start_lost;
 	e->seg = g;
-	if (g->is_new) {
+	if (g->is_new)
 		t->n.conns++;
+	/* A new connection, or one whose roles the packets just swapped: tie
+	 * it to the fetch of its server. */
+	if (g->is_new || g->notes & NOTE_ROLES_SWAPPED) {
 		if (!c->dns) {
 			fetch_connect(t->fetch, c->ip_ver, c->cli, c->srv, link);
 			c->fetch_id = link->fetch_id;
@@ -421,31 +445,36 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 	struct stream_ctx sc = { t, c, dir, e };
 	struct reasm_sink sink = { on_stream_data, on_stream_gap, &sc };
 	static const uint8_t none[1];
-	/* The data of a connection seen from its SYN starts at relative 1, so
-	 * a lost first segment is a gap, not the start. */
-	if (p->tcp_flags & TCP_SYN)
+	/* A direction's data starts at relative 1 (after its SYN, or where the
+	 * peer's ACK or its first segment seen says), so a lost first segment
+	 * is a gap, not the start.  Bytes before 1 are old: they never reach
+	 * the reassembler as new data. */
+	int64_t seq = g->rel_seq + ((p->tcp_flags & TCP_SYN) ? 1 : 0);
+	if (p->pl_len && seq + (int64_t)p->pl_len > 1) {
+		uint32_t skip = seq < 1 ? (uint32_t)(1 - seq) : 0;
+		uint32_t cap = p->pl_cap > skip ? p->pl_cap - skip : 0;
 		reasm_start(&c->rs[dir], 1);
-	if (p->pl_len) {
-		uint64_t seq = g->rel_seq + ((p->tcp_flags & TCP_SYN) ? 1 : 0);
-		reasm_push(pool, &c->rs[dir], seq, p->pl ? p->pl : none, p->pl_cap, p->pl_len, &sink,
-			   &e->rres);
+		reasm_push(pool, &c->rs[dir], (uint64_t)(seq + skip), cap ? p->pl + skip : none, cap,
+			   p->pl_len - skip, &sink, &e->rres);
 	}
 	/* The peer's ACK tells what it received: data it acknowledges that the
 	 * capture never saw is lost, not late.  A FIN's sequence number is not
-	 * data. */
-	if (g->ack_valid && c->rs[1 - dir].started) {
+	 * data; an ACK from before the start acknowledges nothing. */
+	if (g->ack_valid && g->rel_ack > 1 && c->rs[1 - dir].started) {
 		const struct flow_dir *o = &c->d[1 - dir];
-		uint64_t ack = g->rel_ack;
+		int64_t ack = g->rel_ack;
 		if (o->fin_seen && ack > o->fin_seq)
 			ack = o->fin_seq;
 		struct stream_ctx osc = { t, c, 1 - dir, e };
 		struct reasm_sink osink = { on_stream_data, on_stream_gap, &osc };
-		reasm_ack(pool, &c->rs[1 - dir], ack, &osink);
+		reasm_ack(pool, &c->rs[1 - dir], (uint64_t)ack, &osink);
 	}
 	if (p->tcp_flags & (TCP_FIN | TCP_RST))
 		stream_end(t, c, dir, e);
 	if (p->tcp_flags & TCP_RST)
 		stream_end(t, c, 1 - dir, e);
+	if (c->start_lost & ~start_lost)
+		g->notes |= NOTE_START_LOST;
 
 	/* Bytes waiting for the rest of their message: say how far it got. */
 	if (p->pl_len && c->rs[dir].tail_len && (c->app == APP_HTTP || c->app == APP_TLS) &&

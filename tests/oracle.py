@@ -5,6 +5,12 @@ For each capture: the DNS messages (id, name asked, query or answer), the HTTP
 requests (method, target, Host) and responses (status), the TLS SNI names, and
 every TCP segment's relative sequence and acknowledgement numbers must be the
 same in both.  Prints one line per check and "oracle: N passed, N failed".
+
+Relative numbers: both number a direction from its SYN, or without one from the
+first segment it sends or the first ACK its peer sends, whichever comes first.
+A segment or ACK from before that start is old: fetchtrace prints it signed
+(-999), tshark 4.0 as a 32-bit difference (4294966297); they must agree modulo
+2^32, and only a negative fetchtrace number may differ from tshark's that way.
 """
 import os
 import re
@@ -23,18 +29,45 @@ CAPTURES = [
     "lab-http10-close.pcap", "lab-https-tls13.pcap", "lab-https-tls12.pcap",
     "crafted-http-orphan.pcap",
     "loopback-parallel.pcap",  # 80 connections at once (issue 9, bug 5)
+    # mid-stream and reordered (issue 9): old numbers, reordering around the first segment
+    "midstream.pcap", "crafted-tcp-midstream-old.pcap", "crafted-tcp-reorder.pcap",
+    "crafted-tcp-reorder-midstream.pcap",
+    # mid-stream, the server on a high port (issue 9): the packets tell client from server
+    "crafted-tcp-midstream-roles.pcap", "crafted-tcp-midstream-startlost.pcap",
 ]
 
-# Checked for HTTP only: on a connection seen mid-stream tshark counts the
-# first segment's ACK from its own value, fetchtrace prints none until the
-# peer's first sequence number is seen (the mid-stream work of issue 9 decides).
-HTTP_ONLY = {"crafted-http-orphan.pcap"}
+# Checked for HTTP only (none today: mid-stream connections are numbered as
+# tshark numbers them since issue 9's bug 3)
+HTTP_ONLY = set()
 
-passed = failed = 0
+
+# tshark options per capture: it puts segments back in order only when asked
+TSHARK_OPTS = {
+    "crafted-tcp-reorder.pcap": ["-o", "tcp.reassemble_out_of_order:TRUE"],
+}
+
+# checks left out, and why (printed as "skip")
+SKIP = {
+    ("crafted-tcp-reorder-midstream.pcap", "http requests"):
+        "tshark 4.0 reorders only from a SYN; fetchtrace numbers this stream from the "
+        "server's ACK and decodes the request",
+    ("crafted-tcp-reorder-midstream.pcap", "http responses"):
+        "tshark 4.0 reorders only from a SYN; fetchtrace numbers this stream from the "
+        "client's ACK and decodes the response",
+    ("crafted-tcp-reorder-midstream.pcap", "http pairing"):
+        "tshark 4.0 reorders only from a SYN: it decodes no request to pair with",
+}
+
+passed = failed = skipped = 0
 
 
 def check(name, ok, detail=""):
-    global passed, failed
+    global passed, failed, skipped
+    cap, _, what = name.partition(" ")
+    if (cap, what) in SKIP:
+        skipped += 1
+        print("skip oracle %s: %s" % (name, SKIP[(cap, what)]))
+        return
     if ok:
         passed += 1
         print("ok oracle %s" % name)
@@ -44,7 +77,8 @@ def check(name, ok, detail=""):
 
 
 def tshark(path, display_filter, fields):
-    cmd = ["tshark", "-n", "-r", path, "-Y", display_filter, "-T", "fields", "-E", "separator=|"]
+    cmd = ["tshark", "-n", "-r", path] + TSHARK_OPTS.get(os.path.basename(path), []) + [
+        "-Y", display_filter, "-T", "fields", "-E", "separator=|"]
     for f in fields:
         cmd += ["-e", f]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
@@ -131,13 +165,15 @@ def main():
             want.append((int(seq), int(ack) if flags in ("1", "True") and ack else None))
         got = []
         for l in pkts:
-            m = re.search(r" (?:[A-Z]+-)*[A-Z]+ seq (\d+)(?::\d+)?(?: ack (\d+))? win ", l)
+            m = re.search(r" (?:[A-Z]+-)*[A-Z]+ seq (-?\d+)(?::-?\d+)?(?: ack (-?\d+))? win ", l)
             if m:
                 got.append((int(m.group(1)), int(m.group(2)) if m.group(2) else None))
+        # an old number (before the start) is negative here, 2^32 less than tshark's
+        got = [tuple(n + (1 << 32) if n is not None and n < 0 else n for n in t) for t in got]
         check("%s tcp seq/ack" % cap, want == got,
               "first difference at segment %s" % next(
                   (i for i, (a, b) in enumerate(zip(want, got)) if a != b), min(len(want), len(got))))
-    print("oracle: %d passed, %d failed" % (passed, failed))
+    print("oracle: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
     return 1 if failed else 0
 
 

@@ -1104,6 +1104,209 @@ def gen_http_held():
     p.write()
 
 
+# ---------------------------------------------------------------------------
+# 10. crafted-tcp-midstream-old: a connection seen mid-stream, then an ACK and
+#     a segment from before the first byte seen (issue 9, bug 3): they are old,
+#     not 2^32 bytes ahead, and the response after them is still decoded
+# ---------------------------------------------------------------------------
+
+def gen_tcp_midstream_old():
+    p = Pcap("crafted-tcp-midstream-old.pcap")
+    cp, c, s = 51000, 0x20000000, 0x30000000
+
+    def C2S(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + seq, s + ack, flags, 502, data), gap_us=gap)
+
+    def S2C(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s + seq, c + ack, flags, 509, data), gap_us=gap)
+
+    # 1: the capture starts with the server's pure ACK: its first sequence number
+    #    seen is s (relative 1), and its ACK says where the client's stream is
+    S2C(0, 0, "A")
+    # 2-3: the request, acknowledged
+    req = b"GET /one HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"
+    C2S(0, 0, "PA", req)
+    S2C(0, len(req), "A")
+    # 4: a late ACK from the client for bytes 1000 before the server's first one seen
+    #    (sent before the capture started): relative -999, an old ACK
+    C2S(len(req), -1000, "A")
+    # 5: a stale server segment from before the capture, [s - 1000, s - 500): old,
+    #    it must not move the stream 2^32 bytes ahead nor reach the decoder
+    S2C(-1000, len(req), "A", b"o" * 500)
+    # 6: the response, relative 1: decoded as HTTP
+    resp = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\nhello"
+    S2C(0, len(req), "PA", resp)
+    C2S(len(req), len(resp), "A")
+    # 8-10: FIN exchange, client first
+    C2S(len(req), len(resp), "FA", gap=1000)
+    S2C(len(resp), len(req) + 1, "FA")
+    C2S(len(req) + 1, len(resp) + 1, "A")
+
+    # 11-18: the capture starts with the second segment of a request; its first
+    #        segment comes next, from below the first byte seen: old, -16:1 (it
+    #        never reaches the decoder, and the request is not decoded); the numbers
+    #        after it keep their places, and the next request and both responses
+    #        are decoded
+    cp, c, s = 51001, 0xFFFFFFF8, 0x38000000   # the client's numbers wrap, too
+    qa = b"GET /a HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"
+    qb = b"GET /b HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"
+    ra = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na"
+    rb = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb"
+    C2S(17, 0, "PA", qa[17:], gap=1000)
+    C2S(0, 0, "A", qa[:17])
+    S2C(0, len(qa), "PA", ra)
+    C2S(len(qa), len(ra), "PA", qb)
+    S2C(len(ra), len(qa) + len(qb), "PA", rb)
+    C2S(len(qa) + len(qb), len(ra) + len(rb), "FA", gap=1000)
+    S2C(len(ra) + len(rb), len(qa) + len(qb) + 1, "FA")
+    C2S(len(qa) + len(qb) + 1, len(ra) + len(rb) + 1, "A")
+    p.write()
+
+
+# ---------------------------------------------------------------------------
+# 11. crafted-tcp-reorder, crafted-tcp-reorder-midstream: the second segment of a
+#     direction arrives before the first (issue 9, bug 3): with the handshake seen,
+#     and mid-stream, where the first segment seen is not the first one sent
+# ---------------------------------------------------------------------------
+
+def gen_tcp_reorder():
+    p = Pcap("crafted-tcp-reorder.pcap")
+    req = b"GET /r HTTP/1.1\r\nHost: www.lab.test\r\nUser-Agent: curl/8.10.1\r\nAccept: */*\r\n\r\n"
+    resp = http_response(900, b"r", b"Content-Type: text/plain\r\n")
+
+    # 1-12: with the handshake: the request's and the response's second halves
+    #       arrive first; each waits for its first half
+    cp, c, s = 51100, 0x40000000, 0x50000000
+
+    def C2S(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + seq, s + ack, flags, 502, data), gap_us=gap)
+
+    def S2C(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s + seq, c + ack, flags, 509, data), gap_us=gap)
+
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c, 0, "S", 64240, options=SYN_OPTS))
+    p.add(tcp4_frame(SERVER, CLIENT, 80, cp, s, c + 1, "SA", 65160, options=SYN_OPTS))
+    C2S(1, 1, "A")
+    n = 1 + len(req)
+    C2S(41, 1, "PA", req[40:])
+    C2S(1, 1, "A", req[:40])
+    S2C(1, n, "A")
+    S2C(501, n, "PA", resp[500:])
+    S2C(1, n, "A", resp[:500])
+    C2S(n, 901, "A")
+    C2S(n, 901, "FA", gap=1000)
+    S2C(901, n + 1, "FA")
+    C2S(n + 1, 902, "A")
+
+    p.write()
+
+    # crafted-tcp-reorder-midstream: the same without the handshake.  The capture
+    # starts with the server's ACK, which says where the client's stream stands
+    # (tshark numbers from it too); the client's second segment comes first, then
+    # its first; the server answers in two segments, again reordered
+    p = Pcap("crafted-tcp-reorder-midstream.pcap")
+    cp, c, s = 51101, 0x60000000, 0x70000000
+    S2C(1, 1, "A", gap=1000)
+    C2S(41, 1, "PA", req[40:])
+    C2S(1, 1, "A", req[:40])
+    S2C(1, n, "A")
+    S2C(501, n, "PA", resp[500:])
+    S2C(1, n, "A", resp[:500])
+    C2S(n, 901, "A")
+    C2S(n, 901, "FA", gap=1000)
+    S2C(901, n + 1, "FA")
+    C2S(n + 1, 902, "A")
+    p.write()
+
+
+# ---------------------------------------------------------------------------
+# 12. crafted-tcp-midstream-roles: connections seen mid-stream whose server
+#     port (8868) is high and client port low (issue 9, bug 13): the ports
+#     would name the wrong side; the packets say which side is which
+# ---------------------------------------------------------------------------
+
+def gen_tcp_midstream_roles():
+    p = Pcap("crafted-tcp-midstream-roles.pcap")
+
+    def conn(cp, c, s, sp=8868):
+        def C2S(seq, ack, flags, data=b"", gap=100):
+            p.add(tcp4_frame(CLIENT, SERVER, cp, sp, c + seq, s + ack, flags, 502, data),
+                  gap_us=gap)
+
+        def S2C(seq, ack, flags, data=b"", gap=100):
+            p.add(tcp4_frame(SERVER, CLIENT, sp, cp, s + seq, c + ack, flags, 509, data),
+                  gap_us=gap)
+        return C2S, S2C
+
+    def req(path, port=8868):
+        return b"GET " + path + b" HTTP/1.1\r\nHost: www.lab.test:%d\r\n\r\n" % port
+
+    def resp(code, body):
+        return b"HTTP/1.1 " + code + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+
+    # 1-9: client 192.0.2.10:700 (a low port), server 192.0.2.80:8868.  The capture
+    #      starts with the client's request line: the client, whatever the ports say.
+    #      Two requests, two responses, then the FIN exchange.
+    C2S, S2C = conn(700, 0x11000000, 0x22000000)
+    q1, r1 = req(b"/one"), resp(b"200 OK", b"first")
+    q2, r2 = req(b"/two"), resp(b"404 Not Found", b"")
+    C2S(0, 0, "PA", q1)
+    S2C(0, len(q1), "PA", r1)
+    C2S(len(q1), len(r1), "PA", q2)
+    S2C(len(r1), len(q1) + len(q2), "PA", r2)
+    C2S(len(q1) + len(q2), len(r1) + len(r2), "A")
+    n, m = len(q1) + len(q2), len(r1) + len(r2)
+    C2S(n, m, "FA", gap=1000)
+    S2C(m, n + 1, "FA")
+    C2S(n + 1, m + 1, "A")
+
+    # 10-17: client 192.0.2.10:800, server :8868.  The capture starts with the
+    #        server's pure ACK and the tail of a response body (nothing tells the
+    #        roles yet, and the ports guess wrong); then the client's request line
+    #        says who is who: the roles are swapped before any byte is decoded
+    C2S, S2C = conn(800, 0x33000000, 0x44000000)
+    tail = b"t" * 300
+    q3, r3 = req(b"/three"), resp(b"200 OK", b"third")
+    S2C(0, 0, "A", gap=1000)
+    S2C(0, 0, "A", tail)
+    C2S(0, len(tail), "A")
+    C2S(0, len(tail), "PA", q3)
+    S2C(len(tail), len(q3), "PA", r3)
+    C2S(len(q3), len(tail) + len(r3), "A")
+    C2S(len(q3), len(tail) + len(r3), "RA", gap=1000)
+
+    # 16-21: the case as the issue saw it: client port 8868, server port 9100 (the
+    #        ports would make 8868, the lower, the server).  The capture starts
+    #        with the server's status line (the answer to a request before the
+    #        capture): its sender is the server
+    C2S, S2C = conn(8868, 0x77000000, 0x08000000, sp=9100)
+    r5, q6, r6 = resp(b"304 Not Modified", b""), req(b"/six", 9100), resp(b"200 OK", b"sixth")
+    S2C(0, 0, "PA", r5, gap=1000)
+    C2S(0, len(r5), "A")
+    C2S(0, len(r5), "PA", q6)
+    S2C(len(r5), len(q6), "PA", r6)
+    C2S(len(q6), len(r5) + len(r6), "A")
+    C2S(len(q6), len(r5) + len(r6), "RA", gap=1000)
+    p.write()
+
+    # crafted-tcp-midstream-startlost: client 192.0.2.10:900, server :8868.  The
+    # client's request comes first and its ACK says where the server's stream
+    # stands; the server's first segment seen starts 500 bytes later (the head of
+    # its response was not captured): the start of that stream is reported lost,
+    # not parsed as a status line, and the next response is decoded
+    p = Pcap("crafted-tcp-midstream-startlost.pcap")
+    C2S, S2C = conn(900, 0x55000000, 0x66000000)
+    q4, q5, r5 = req(b"/four"), req(b"/five"), resp(b"201 Created", b"fifth")
+    C2S(0, 0, "PA", q4)
+    S2C(500, len(q4), "A", b"b" * 198 + b"\r\n")
+    C2S(len(q4), 700, "A")
+    C2S(len(q4), 700, "PA", q5)
+    S2C(700, len(q4) + len(q5), "PA", r5)
+    C2S(len(q4) + len(q5), 700 + len(r5), "A")
+    C2S(len(q4) + len(q5), 700 + len(r5), "RA", gap=1000)
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -1123,3 +1326,6 @@ if __name__ == "__main__":
     gen_http_orphan()
     gen_not_http()
     gen_http_held()
+    gen_tcp_midstream_old()
+    gen_tcp_reorder()
+    gen_tcp_midstream_roles()

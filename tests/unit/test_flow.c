@@ -278,7 +278,7 @@ static void test_seq_wrap(void)
 		CHECK_EQ_INT(s.notes, 0);
 		rel += 1000;
 	}
-	CHECK(s.rel_seq > 0x100000000ull - ci); /* the last one is past the wrap */
+	CHECK(s.rel_seq > (int64_t)(0x100000000ull - ci)); /* the last one is past the wrap */
 	CHECK_EQ_INT(c->d[0].max_end, 5001);
 	/* the ACK of all of it, absolute number wrapped too */
 	s = run(ft, &cv, 1, si + 1, (uint32_t)(ci + 5001), TCP_ACK, 0, 3000);
@@ -318,6 +318,8 @@ static void test_seq_wrap(void)
 	CHECK_EQ_INT(c->d[0].max_end, 1 + 5ull * gib);
 	CHECK_EQ_INT(c->d[0].bytes, 5ull * gib);
 	CHECK_EQ_INT(c->d[1].acked, 1 + 5ull * gib);
+	/* a SACK edge after 4 GiB keeps its high bits too */
+	CHECK(flow_rel_seq(&c->d[0], (uint32_t)(ci2 + rel - 10)) == (int64_t)rel - 10);
 	/* small segments after 4 GiB: rel_seq keeps its high bits */
 	s = run(ft, &cv, 0, (uint32_t)(ci2 + rel), 43, TCP_ACK, 100, 3000);
 	CHECK_EQ_INT(s.rel_seq, rel);
@@ -327,6 +329,167 @@ static void test_seq_wrap(void)
 	CHECK(s.notes & NOTE_RETRANS);
 	CHECK_EQ_INT(s.new_bytes, 0);
 	CHECK_EQ_INT(c->d[0].bytes, 5ull * gib + 100);
+	flow_close(ft);
+}
+
+/* ------------------------------------------------------------------ */
+/* before the start: old numbers stay small, never ~2^32 (issue 9, 3)   */
+/* ------------------------------------------------------------------ */
+
+static void test_seq_before_start(void)
+{
+	rl_reset();
+	struct flow_table *ft = flow_open(8, 1 << 20, on_retire, NULL);
+	/* mid-stream; the server's data is the first packet seen */
+	struct tconv cv = conv4(1, 50100, 2, 80);
+	const uint32_t S = 7000, C = 0xFFFFFFF0u; /* the client's numbers wrap soon */
+	struct flow_seg s = run(ft, &cv, 1, S, C, TCP_ACK, 100, 1000);
+	struct conn *c = s.c;
+	CHECK_EQ_INT(s.rel_seq, 1);
+	CHECK(s.ack_valid); /* the ACK says where the client's stream stands */
+	CHECK_EQ_INT(s.rel_ack, 1);
+	s = run(ft, &cv, 0, C, S + 100, TCP_ACK, 0, 1100);
+	CHECK_EQ_INT(s.rel_seq, 1);
+	CHECK_EQ_INT(s.rel_ack, 101);
+	/* a late ACK for bytes before the server's first one seen: -999, old */
+	s = run(ft, &cv, 0, C, S - 1000, TCP_ACK, 0, 1200);
+	CHECK(s.ack_valid);
+	CHECK(s.rel_ack == -999);
+	CHECK(!(s.notes & (NOTE_ACK_UNSEEN | NOTE_DUP_ACK)));
+	CHECK_EQ_INT(s.acks_dir, -1);
+	CHECK_EQ_INT(c->d[0].acked, 101);
+	/* a stale server segment from before the capture: old, not new */
+	s = run(ft, &cv, 1, S - 1000, C, TCP_ACK, 500, 1300);
+	CHECK(s.rel_seq == -999);
+	CHECK_EQ_INT(s.new_bytes, 0);
+	CHECK(s.notes & NOTE_RETRANS); /* the client had acknowledged it */
+	CHECK(!(s.notes & NOTE_PREV_LOST));
+	CHECK_EQ_INT(c->d[1].max_end, 101);
+	CHECK_EQ_INT(c->d[1].n_holes, 0);
+	/* SACK edges are numbered the same way */
+	CHECK(flow_rel_seq(&c->d[1], S - 1000) == -999);
+	CHECK(flow_rel_seq(&c->d[1], S + 50) == 51);
+	/* what follows keeps its number: no shift by 2^32 */
+	s = run(ft, &cv, 1, S + 100, C, TCP_ACK, 100, 1400);
+	CHECK_EQ_INT(s.rel_seq, 101);
+	CHECK_EQ_INT(s.new_bytes, 100);
+	CHECK_EQ_INT(s.notes, 0);
+	CHECK_EQ_INT(c->d[1].bytes, 200);
+	/* the client's data across its wrap, then an old one from before its start */
+	s = run(ft, &cv, 0, C, S + 200, TCP_ACK, 40, 1500);
+	CHECK_EQ_INT(s.rel_seq, 1);
+	CHECK_EQ_INT(s.rel_ack, 201);
+	s = run(ft, &cv, 0, C - 30, S + 200, TCP_ACK, 20, 1600);
+	CHECK(s.rel_seq == -29);
+	CHECK_EQ_INT(s.new_bytes, 0);
+	CHECK(s.notes & NOTE_RETRANS); /* the server acknowledged up to 1 */
+	/* a segment that straddles the start: only its bytes past 41 are new */
+	s = run(ft, &cv, 0, C - 10, S + 200, TCP_ACK, 60, 1700);
+	CHECK(s.rel_seq == -9);
+	CHECK_EQ_INT(s.new_bytes, 10);
+	CHECK_EQ_INT(c->d[0].max_end, 51);
+	s = run(ft, &cv, 0, C + 50, S + 200, TCP_ACK, 10, 1800);
+	CHECK_EQ_INT(s.rel_seq, 51);
+	CHECK_EQ_INT(s.notes, 0);
+	flow_close(ft);
+
+	/* reordering around the first segment, numbered from the peer's ACK:
+	 * the second segment is beyond a gap, the first fills it */
+	ft = flow_open(8, 1 << 20, on_retire, NULL);
+	cv = conv4(1, 50101, 2, 80);
+	s = run(ft, &cv, 0, 100, 5000, TCP_ACK, 0, 1000);
+	c = s.c;
+	CHECK_EQ_INT(s.rel_ack, 1);
+	s = run(ft, &cv, 1, 5100, 100, TCP_ACK, 100, 1100);
+	CHECK_EQ_INT(s.rel_seq, 101);
+	CHECK(s.notes & NOTE_PREV_LOST);
+	s = run(ft, &cv, 1, 5000, 100, TCP_ACK, 100, 1200);
+	CHECK_EQ_INT(s.rel_seq, 1);
+	CHECK(s.notes & NOTE_OUT_OF_ORDER);
+	CHECK_EQ_INT(s.new_bytes, 100);
+	s = run(ft, &cv, 1, 5200, 100, TCP_ACK, 100, 1300);
+	CHECK_EQ_INT(s.rel_seq, 201);
+	CHECK_EQ_INT(s.notes, 0);
+	CHECK_EQ_INT(c->d[1].bytes, 300);
+	flow_close(ft);
+
+	/* reordering with nothing to number from: the second segment is the
+	 * start, the first is before it (late, not acknowledged: out of order),
+	 * and the third keeps its number */
+	ft = flow_open(8, 1 << 20, on_retire, NULL);
+	cv = conv4(1, 50102, 2, 80);
+	s = run(ft, &cv, 1, 0xFFFFFF80u, 0, TCP_PSH, 100, 1000);
+	c = s.c;
+	CHECK_EQ_INT(s.rel_seq, 1);
+	s = run(ft, &cv, 1, 0xFFFFFF80u - 100, 0, TCP_PSH, 100, 1100);
+	CHECK(s.rel_seq == -99);
+	CHECK_EQ_INT(s.new_bytes, 0);
+	CHECK(s.notes & NOTE_OUT_OF_ORDER);
+	CHECK_EQ_INT(c->d[1].max_end, 101);
+	s = run(ft, &cv, 1, 0xFFFFFF80u + 100, 0, TCP_PSH, 100, 1200);
+	CHECK_EQ_INT(s.rel_seq, 101);
+	CHECK_EQ_INT(s.notes, 0);
+	flow_close(ft);
+
+	/* with the handshake: a segment from below the ISN is old, never 2^32 */
+	ft = flow_open(8, 1 << 20, on_retire, NULL);
+	cv = conv4(1, 50103, 2, 80);
+	c = handshake(ft, &cv, 10, 0x10, 1000);
+	s = run(ft, &cv, 0, 11, 0x11, TCP_ACK, 50, 1100);
+	CHECK_EQ_INT(s.rel_seq, 1);
+	s = run(ft, &cv, 0, 0xFFFFFFF0u, 0x11, TCP_ACK, 10, 1200);
+	CHECK(s.rel_seq == -26);
+	CHECK_EQ_INT(s.new_bytes, 0);
+	CHECK_EQ_INT(c->d[0].max_end, 51);
+	s = run(ft, &cv, 1, 0x11, 0xFFFFFFF0u, TCP_ACK, 0, 1300);
+	CHECK(s.rel_ack == -26);
+	CHECK_EQ_INT(c->d[1].acked, 1);
+	s = run(ft, &cv, 0, 61, 0x11, TCP_ACK, 10, 1400);
+	CHECK_EQ_INT(s.rel_seq, 51);
+	CHECK_EQ_INT(s.notes, 0);
+	flow_close(ft);
+}
+
+/* ------------------------------------------------------------------ */
+/* the hash has a per-run key: crafted tuples do not share a bucket     */
+/* (issue 9, bug 9)                                                      */
+/* ------------------------------------------------------------------ */
+
+static void test_hash_flood(void)
+{
+	enum { N = 4000 };
+	struct flow_table *ft = flow_open(4096, 1 << 20, NULL, NULL);
+	CHECK(ft != NULL);
+	/* Servers whose address words w0, w1 keep w0 ^ (w1 * K) constant: the
+	 * unkeyed endpoint hash (w0 ^ w1 * K ^ port << 48, then mixed) gave them
+	 * all the same value, so all N connections shared one chain. */
+	struct tconv cv;
+	memset(&cv, 0, sizeof(cv));
+	cv.ip_ver = 6;
+	cv.a[0] = 0x20, cv.a[1] = 0x01, cv.a[15] = 1;
+	cv.pa = 40000, cv.pb = 80;
+	int n_new = 0, n_found = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint64_t i = 1; i <= N; i++) {
+			uint64_t w1 = i, w0 = 0x20010db800000000ull ^ (w1 * 0x9e3779b97f4a7c15ull);
+			memcpy(cv.b, &w0, 8);
+			memcpy(cv.b + 8, &w1, 8);
+			struct flow_seg s = run(ft, &cv, 0, (uint32_t)i, pass ? 1 : 0,
+						pass ? TCP_ACK : TCP_SYN, 0, (int64_t)i);
+			if (s.is_new)
+				n_new++;
+			else if (s.c->cport == 40000 && !memcmp(s.c->srv, cv.b, 16))
+				n_found++;
+		}
+	}
+	CHECK_EQ_INT(n_new, N);
+	CHECK_EQ_INT(n_found, N); /* every one found again */
+	CHECK_EQ_INT(flow_count(ft), N);
+	/* 4000 keys in 8192 buckets: the longest chain of a random hash is
+	 * about 6; the unkeyed hash made it 4000 */
+	uint32_t longest = flow_chain_max(ft);
+	CHECK(longest >= 1);
+	CHECK(longest <= 16);
 	flow_close(ft);
 }
 
@@ -555,7 +718,9 @@ static void test_midstream(void)
 	CHECK(!memcmp(c->srv, cv.b, 16));
 	CHECK_EQ_INT(s.rel_seq, 1);
 	CHECK_EQ_INT(s.new_bytes, 500);
-	CHECK(!s.ack_valid); /* the client's ISN is unknown yet */
+	/* the ACK says where the client's stream stands: numbered from it (tshark) */
+	CHECK(s.ack_valid);
+	CHECK_EQ_INT(s.rel_ack, 1);
 	CHECK_EQ_INT(c->d[1].state, EP_ESTABLISHED);
 	CHECK_EQ_STR(flow_conn_state(c), "OTH");
 	/* the client's ACK: same connection, direction 0 */
@@ -578,6 +743,132 @@ static void test_midstream(void)
 	s = run(ft, &cv, 0, 1, 1, TCP_ACK, 10, 1000);
 	CHECK_EQ_INT(s.dir, 0);
 	CHECK_EQ_INT(s.c->sport, 5000);
+	flow_close(ft);
+}
+
+/* ------------------------------------------------------------------ */
+/* mid-stream: the packets say who the client is, the ports only last  */
+/* (issue 9, bug 13)                                                     */
+/* ------------------------------------------------------------------ */
+
+static struct flow_seg run_text(struct flow_table *ft, const struct tconv *cv, int dir,
+				uint32_t seq, uint32_t ack, const char *text, int64_t ts)
+{
+	size_t n = strlen(text);
+	memset(payload, 'x', sizeof(payload));
+	memcpy(payload, text, n);
+	struct flow_seg s = run(ft, cv, dir, seq, ack, TCP_ACK | TCP_PSH, (uint32_t)n, ts);
+	memset(payload, 0, sizeof(payload));
+	return s;
+}
+
+static void test_midstream_roles(void)
+{
+	struct flow_table *ft = flow_open(8, 1 << 20, NULL, NULL);
+	/* a is 10.0.0.1:700 (the client, a low port), b 10.0.0.2:8868 (the server) */
+	struct tconv cv = conv4(1, 700, 2, 8868);
+	/* the first packet is a request line: its sender is the client */
+	struct flow_seg s = run_text(ft, &cv, 0, 100, 500, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 1000);
+	struct conn *c = s.c;
+	CHECK_EQ_INT(s.dir, 0);
+	CHECK_EQ_INT(c->cport, 700);
+	CHECK_EQ_INT(c->sport, 8868);
+	CHECK_EQ_INT(c->client_by, FLOW_BY_REQUEST);
+	CHECK_EQ_STR(flow_client_why(c), "(it sends a request line)");
+	CHECK(!(s.notes & NOTE_ROLES_SWAPPED));
+	s = run_text(ft, &cv, 1, 500, 127, "HTTP/1.1 200 OK\r\n\r\n", 1100);
+	CHECK_EQ_INT(s.dir, 1);
+	flow_close(ft);
+
+	/* the first packet is a status line: its sender is the server */
+	ft = flow_open(8, 1 << 20, NULL, NULL);
+	s = run_text(ft, &cv, 1, 500, 100, "HTTP/1.1 204 No Content\r\n\r\n", 1000);
+	c = s.c;
+	CHECK_EQ_INT(s.dir, 1);
+	CHECK_EQ_INT(c->cport, 700);
+	CHECK_EQ_INT(c->client_by, FLOW_BY_STATUS);
+	flow_close(ft);
+
+	/* "TOKEN SP x" is not enough: the line must end in HTTP/1.x */
+	ft = flow_open(8, 1 << 20, NULL, NULL);
+	s = run_text(ft, &cv, 0, 100, 500, "Hello world, this is a body\r\n", 1000);
+	CHECK_EQ_INT(s.c->client_by, FLOW_BY_PORTS);
+	CHECK_EQ_INT(s.c->sport, 700); /* the ports' guess: the low port serves */
+	flow_close(ft);
+
+	/* nothing to tell at first (a pure ACK, then body bytes): the ports
+	 * guess wrong; the request line later swaps the roles, with the
+	 * numbers each direction had */
+	ft = flow_open(8, 1 << 20, NULL, NULL);
+	s = run(ft, &cv, 1, 5000, 100, TCP_ACK, 0, 1000);
+	c = s.c;
+	CHECK_EQ_INT(s.dir, 0); /* guessed: 8868 the client */
+	CHECK_EQ_INT(c->cport, 8868);
+	CHECK_EQ_INT(c->client_by, FLOW_BY_PORTS);
+	s = run(ft, &cv, 1, 5000, 100, TCP_ACK, 300, 1100);
+	CHECK_EQ_INT(s.dir, 0);
+	CHECK_EQ_INT(s.rel_seq, 1);
+	s = run(ft, &cv, 0, 100, 5300, TCP_ACK, 0, 1200);
+	CHECK_EQ_INT(s.dir, 1);
+	CHECK_EQ_INT(s.rel_ack, 301);
+	CHECK_EQ_STR(c->history, "ADa");
+	s = run_text(ft, &cv, 0, 100, 5300, "GET /x HTTP/1.1\r\n\r\n", 1300);
+	CHECK(s.c == c);
+	CHECK(s.notes & NOTE_ROLES_SWAPPED);
+	CHECK_EQ_INT(s.dir, 0);
+	CHECK_EQ_INT(c->cport, 700);
+	CHECK_EQ_INT(c->sport, 8868);
+	CHECK(!memcmp(c->cli, cv.a, 16));
+	CHECK_EQ_INT(c->client_by, FLOW_BY_REQUEST);
+	CHECK_EQ_INT(s.rel_seq, 1);
+	CHECK_EQ_INT(s.rel_ack, 301);
+	CHECK_EQ_INT(c->d[1].bytes, 300); /* the server's 300 bytes moved with it */
+	CHECK_EQ_INT(c->d[0].bytes, 19);
+	CHECK_EQ_STR(c->history, "adAD"); /* upper case is the client's */
+	/* later packets go the right way; no second swap */
+	s = run_text(ft, &cv, 1, 5300, 119, "HTTP/1.1 200 OK\r\n\r\n", 1400);
+	CHECK_EQ_INT(s.dir, 1);
+	CHECK(!(s.notes & NOTE_ROLES_SWAPPED));
+	CHECK_EQ_INT(s.rel_seq, 301);
+	CHECK_EQ_INT(flow_count(ft), 1);
+	flow_close(ft);
+
+	/* too late: once the decoders hold state the roles stay as they are */
+	ft = flow_open(8, 1 << 20, NULL, NULL);
+	s = run(ft, &cv, 1, 5000, 100, TCP_ACK, 300, 1000);
+	c = s.c;
+	c->app = APP_OPAQUE;
+	s = run_text(ft, &cv, 0, 100, 5300, "GET /x HTTP/1.1\r\n\r\n", 1100);
+	CHECK(!(s.notes & NOTE_ROLES_SWAPPED));
+	CHECK_EQ_INT(s.dir, 1);
+	CHECK_EQ_INT(c->cport, 8868);
+	flow_close(ft);
+
+	/* with the handshake seen the SYN decides, whatever the bytes look like */
+	ft = flow_open(8, 1 << 20, NULL, NULL);
+	c = handshake(ft, &cv, 1000, 9000, 1000);
+	s = run_text(ft, &cv, 1, 9001, 1001, "GET /x HTTP/1.1\r\n\r\n", 1100);
+	CHECK(!(s.notes & NOTE_ROLES_SWAPPED));
+	CHECK_EQ_INT(s.dir, 1);
+	CHECK_EQ_INT(c->cport, 700);
+	CHECK_EQ_INT(c->client_by, FLOW_BY_SYN);
+	flow_close(ft);
+
+	/* TLS: a ClientHello names its sender the client, a ServerHello the server */
+	ft = flow_open(8, 1 << 20, NULL, NULL);
+	memset(payload, 0, sizeof(payload));
+	static const uint8_t ch[] = { 0x16, 0x03, 0x01, 0x00, 0x40, 0x01, 0x00, 0x00, 0x3c };
+	memcpy(payload, ch, sizeof(ch));
+	s = run(ft, &cv, 0, 100, 500, TCP_ACK | TCP_PSH, 69, 1000);
+	CHECK_EQ_INT(s.dir, 0);
+	CHECK_EQ_INT(s.c->client_by, FLOW_BY_CLIENT_HELLO);
+	struct tconv cv2 = conv4(1, 701, 2, 8868);
+	payload[5] = 0x02;
+	s = run(ft, &cv2, 1, 500, 100, TCP_ACK | TCP_PSH, 69, 1100);
+	CHECK_EQ_INT(s.dir, 1);
+	CHECK_EQ_INT(s.c->cport, 701);
+	CHECK_EQ_INT(s.c->client_by, FLOW_BY_SERVER_HELLO);
+	memset(payload, 0, sizeof(payload));
 	flow_close(ft);
 }
 
@@ -890,15 +1181,18 @@ int main(void)
 {
 	test_normal();
 	test_seq_wrap();
+	test_seq_before_start();
 	test_anomalies();
 	test_win_probe();
 	test_many_holes();
 	test_midstream();
+	test_midstream_roles();
 	test_rej_s0();
 	test_port_reuse();
 	test_cap();
 	test_ipv6();
 	test_dns();
 	test_random();
+	test_hash_flood();
 	return t_done("test_flow");
 }

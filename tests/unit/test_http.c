@@ -661,6 +661,39 @@ static void test_orphan(void)
 	}
 }
 
+/* A hole on the response side where a response would start holds (the start
+ * of) the response to the oldest pending request: the next status line
+ * answers the request after it, as tshark pairs them.  Between responses
+ * with none pending, the hole answers nothing. */
+static void test_gap_answers(void)
+{
+	static struct http_conn c;
+	static struct http_events out;
+
+	http_init(&c);
+	memset(&out, 0, sizeof out);
+	http_feed(&c, 0, (const uint8_t *)REQ_GET, sizeof REQ_GET - 1, &out);
+	http_feed(&c, 0, (const uint8_t *)REQ_FAVICON, sizeof REQ_FAVICON - 1, &out);
+	memset(&out, 0, sizeof out);
+	http_gap(&c, 1, 500, &out);
+	CHECK_EQ_INT(out.n, 1);
+	CHECK_EQ_INT(out.ev[0].kind, HTTP_EV_GAP);
+	CHECK_EQ_INT(out.ev[0].exchange, 1);
+	memset(&out, 0, sizeof out);
+	http_feed(&c, 1, (const uint8_t *)RESP_404, sizeof RESP_404 - 1, &out);
+	CHECK(out.n >= 1 && out.ev[0].kind == HTTP_EV_HEAD);
+	CHECK_EQ_INT(out.ev[0].exchange, 2);
+	CHECK_EQ_INT(c.pend_n, 0);
+	/* nothing pending now: a hole answers nothing, the next response is an orphan */
+	memset(&out, 0, sizeof out);
+	http_gap(&c, 1, 10, &out);
+	CHECK_EQ_INT(c.answered, 2);
+	memset(&out, 0, sizeof out);
+	http_feed(&c, 1, (const uint8_t *)RESP_OK2, sizeof RESP_OK2 - 1, &out);
+	CHECK(out.n >= 1 && out.ev[0].kind == HTTP_EV_HEAD);
+	CHECK_EQ_INT(out.ev[0].exchange, 0);
+}
+
 /* More events than HTTP_MAX_EVENTS in one feed: counted, state stays right. */
 static void test_dropped(void)
 {
@@ -1351,6 +1384,7 @@ int main(void)
 	test_upgrade();
 	test_connect();
 	test_orphan();
+	test_gap_answers();
 	test_dropped();
 	test_pending_ring();
 	test_hostile();
