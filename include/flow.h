@@ -133,6 +133,17 @@ struct conn {
 	bool in_use;
 };
 
+/* Every note by name, in the order the views list them: `json` for JSON,
+ * `text` for the text line's "[...]" (NULL where the text view words the
+ * note with more facts of its own: mid-stream, dup ack, established...). */
+struct flow_note_name {
+	uint32_t bit;          /* NOTE_* */
+	const char *json;
+	const char *text;
+};
+#define FLOW_N_NOTE_NAMES 17
+extern const struct flow_note_name flow_note_names[FLOW_N_NOTE_NAMES];
+
 /* What flow_track says about one segment. */
 struct flow_seg {
 	struct conn *c;        /* the connection */

@@ -824,6 +824,26 @@ struct reasm_pool *flow_reasm_pool(struct flow_table *ft) { return &ft->pool; }
 /* Zeek conn_state                                                     */
 /* ------------------------------------------------------------------ */
 
+const struct flow_note_name flow_note_names[FLOW_N_NOTE_NAMES] = {
+	{ NOTE_MIDSTREAM, "midstream", NULL },
+	{ NOTE_RETRANS, "retransmission", "retransmission" },
+	{ NOTE_SYN_RETRANS, "syn_retransmission", "SYN retransmitted" },
+	{ NOTE_OUT_OF_ORDER, "out_of_order", "out-of-order" },
+	{ NOTE_PREV_LOST, "previous_segment_not_captured", "previous segment not captured" },
+	{ NOTE_ZERO_WINDOW, "zero_window", "zero window" },
+	{ NOTE_WIN_UPDATE, "window_update", "window update" },
+	{ NOTE_KEEPALIVE, "keepalive", "keep-alive" },
+	{ NOTE_WIN_PROBE, "zero_window_probe", "zero-window probe" },
+	{ NOTE_ACK_UNSEEN, "ack_unseen", "acks data not captured" },
+	{ NOTE_BAD_OPTS, "bad_options", "bad TCP option length" },
+	{ NOTE_PORT_REUSE, "port_reuse", "port reused" },
+	{ NOTE_ROLES_SWAPPED, "roles_swapped", NULL },
+	{ NOTE_START_LOST, "start_not_captured", "start of stream not captured" },
+	{ NOTE_DUP_ACK, "dup_ack", NULL },
+	{ NOTE_ESTABLISHED, "established", NULL },
+	{ NOTE_CLOSES_FIRST, "closes_first", NULL },
+};
+
 const char *flow_conn_state(const struct conn *c)
 {
 	bool syn = c->ts_syn != 0, synack = c->ts_synack != 0;

@@ -479,33 +479,11 @@ static void put_notes(struct sb *s, const struct ev *e)
 	const struct flow_seg *g = e->seg;
 	const struct conn *c = g->c;
 	const struct pkt *p = e->p;
-	static const struct {
-		uint32_t bit;
-		const char *name;
-	} plain[] = {
-		{ NOTE_MIDSTREAM, "midstream" },
-		{ NOTE_RETRANS, "retransmission" },
-		{ NOTE_SYN_RETRANS, "syn_retransmission" },
-		{ NOTE_OUT_OF_ORDER, "out_of_order" },
-		{ NOTE_PREV_LOST, "previous_segment_not_captured" },
-		{ NOTE_ZERO_WINDOW, "zero_window" },
-		{ NOTE_WIN_UPDATE, "window_update" },
-		{ NOTE_KEEPALIVE, "keepalive" },
-		{ NOTE_WIN_PROBE, "zero_window_probe" },
-		{ NOTE_ACK_UNSEEN, "ack_unseen" },
-		{ NOTE_BAD_OPTS, "bad_options" },
-		{ NOTE_PORT_REUSE, "port_reuse" },
-		{ NOTE_ROLES_SWAPPED, "roles_swapped" },
-		{ NOTE_START_LOST, "start_not_captured" },
-		{ NOTE_DUP_ACK, "dup_ack" },
-		{ NOTE_ESTABLISHED, "established" },
-		{ NOTE_CLOSES_FIRST, "closes_first" },
-	};
 	key(s, "notes");
 	sb_putc(s, '[');
-	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
-		if (g->notes & plain[i].bit)
-			put_str(s, plain[i].name);
+	for (size_t i = 0; i < FLOW_N_NOTE_NAMES; i++)
+		if (g->notes & flow_note_names[i].bit)
+			put_str(s, flow_note_names[i].json);
 	if (p->tcp_flags & TCP_RST)
 		put_str(s, !c->ts_synack && c->ts_syn && g->dir == 1 ? "refused" : "reset");
 	else if (g->notes & NOTE_CLOSED)

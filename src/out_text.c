@@ -438,26 +438,9 @@ static void put_notes(struct sb *s, const struct ev *e)
 	const struct flow_seg *g = e->seg;
 	const struct conn *c = g->c;
 	const struct pkt *p = e->p;
-	static const struct {
-		uint32_t bit;
-		const char *text;
-	} plain[] = {
-		{ NOTE_RETRANS, "retransmission" },
-		{ NOTE_SYN_RETRANS, "SYN retransmitted" },
-		{ NOTE_OUT_OF_ORDER, "out-of-order" },
-		{ NOTE_PREV_LOST, "previous segment not captured" },
-		{ NOTE_ZERO_WINDOW, "zero window" },
-		{ NOTE_WIN_UPDATE, "window update" },
-		{ NOTE_KEEPALIVE, "keep-alive" },
-		{ NOTE_WIN_PROBE, "zero-window probe" },
-		{ NOTE_ACK_UNSEEN, "acks data not captured" },
-		{ NOTE_BAD_OPTS, "bad TCP option length" },
-		{ NOTE_PORT_REUSE, "port reused" },
-		{ NOTE_START_LOST, "start of stream not captured" },
-	};
-	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
-		if (g->notes & plain[i].bit)
-			sb_printf(s, " [%s]", plain[i].text);
+	for (size_t i = 0; i < FLOW_N_NOTE_NAMES; i++)
+		if (g->notes & flow_note_names[i].bit && flow_note_names[i].text)
+			sb_printf(s, " [%s]", flow_note_names[i].text);
 	if (g->notes & NOTE_DUP_ACK)
 		sb_printf(s, " [dup ack #%u]", g->n_dup_ack);
 	if (g->notes & (NOTE_MIDSTREAM | NOTE_ROLES_SWAPPED)) {

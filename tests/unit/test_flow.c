@@ -1177,8 +1177,22 @@ static void test_random(void)
 	CHECK(rl.n - before <= (int)live);
 }
 
+/* One table names every note for both views: each bit once, all but
+ * NOTE_CLOSED (the views word it with the close), a JSON name for each. */
+static void test_note_names(void)
+{
+	uint32_t seen = 0;
+	for (size_t i = 0; i < FLOW_N_NOTE_NAMES; i++) {
+		CHECK((seen & flow_note_names[i].bit) == 0);
+		CHECK(flow_note_names[i].json != NULL && flow_note_names[i].json[0] != '\0');
+		seen |= flow_note_names[i].bit;
+	}
+	CHECK_EQ_INT(seen | NOTE_CLOSED, (1u << 18) - 1);
+}
+
 int main(void)
 {
+	test_note_names();
 	test_normal();
 	test_seq_wrap();
 	test_seq_before_start();
