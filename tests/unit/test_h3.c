@@ -294,6 +294,8 @@ static void test_split(void)
 	CHECK(c != NULL);
 	if (!c)
 		return;
+	printf("ok h3_new: %zu bytes counted\n", budget.used);
+	CHECK(budget.used > 0 && budget.used < 256 * 1024);
 	run_reset();
 	feed_conn(c, conn1, np, 0, 0);
 	check_conn1("whole");
@@ -619,6 +621,8 @@ static void test_garbage(void)
 struct seen_x {
 	char method[H3_METHOD_MAX + 1];
 	char path[H3_PATH_MAX + 1];
+	char authority[H3_AUTH_MAX + 1];
+	char ctype[H3_CTYPE_MAX + 1];
 	unsigned status;
 	uint64_t body;
 	bool matched;
@@ -637,6 +641,10 @@ static void lab_keep(const struct h3_exchange *x)
 	s->method[x->method.len] = 0;
 	memcpy(s->path, x->path.b, x->path.len);
 	s->path[x->path.len] = 0;
+	memcpy(s->authority, x->authority.b, x->authority.len);
+	s->authority[x->authority.len] = 0;
+	memcpy(s->ctype, x->content_type.b, x->content_type.len);
+	s->ctype[x->content_type.len] = 0;
 	s->status = x->status;
 	s->body = x->data[1];
 }
@@ -792,11 +800,12 @@ static void test_lab(void)
 		char *line, *save = NULL;
 		log[flen] = 0;
 		for (line = strtok_r((char *)log, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-			char method[32], uri[256];
+			char method[32], uri[256], host[128], ctype[128] = "";
 			unsigned long status = 0, size = 0;
 			bool found = false;
 			if (!json_str(line, "method", method, sizeof method) ||
-			    !json_str(line, "uri", uri, sizeof uri) || !json_num(line, "status", &status) ||
+			    !json_str(line, "uri", uri, sizeof uri) ||
+			    !json_str(line, "host", host, sizeof host) || !json_num(line, "status", &status) ||
 			    !json_num(line, "size", &size))
 				continue;
 			n_log++;
@@ -807,6 +816,20 @@ static void test_lab(void)
 				s->matched = found = true;
 				CHECK_EQ_INT(s->status, status);
 				CHECK_EQ_INT(s->body, size);
+				CHECK_EQ_STR(s->authority, host);
+				/* the response's Content-Type, when Caddy logged one */
+				{
+					const char *ct = strstr(line, "\"Content-Type\":[\"");
+					if (ct) {
+						const char *q = strchr(ct + 17, '"');
+						size_t cl = q ? (size_t)(q - (ct + 17)) : 0;
+						if (cl < sizeof ctype) {
+							memcpy(ctype, ct + 17, cl);
+							ctype[cl] = 0;
+						}
+					}
+					CHECK_EQ_STR(s->ctype, ctype);
+				}
 				break;
 			}
 			if (!found)
