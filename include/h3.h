@@ -58,6 +58,16 @@
  * read from the encoder stream yet.  A block that waits for encoder
  * stream inserts (blocked) comes out later as H3_EV_HEADERS.
  *
+ * Wiring (the QUIC layer's part): when a connection's EncryptedExtensions
+ * chose ALPN "h3", h3_new with the trace's struct hpack_budget (the same
+ * total as the HPACK inflaters).  For each decrypted 1-RTT packet, in
+ * capture order, each STREAM frame (type 0x08..0x0f) goes to
+ * h3_stream_data (its stream id, the packet's direction, offset, data,
+ * length, FIN) and each RESET_STREAM / STOP_SENDING to h3_stream_reset;
+ * the events say what to print on that packet's line.  At
+ * CONNECTION_CLOSE or the end of the capture, h3_exchange_next lists the
+ * exchanges that never finished; then h3_free.
+ *
  * Memory: h3_new allocates the connection (the stream table, the block
  * buffers and the holding areas: about 150 KiB); the QPACK decoders' tables are
  * counted in the budget given.  h3_stream_data allocates nothing except
@@ -264,6 +274,13 @@ void h3_info(const struct h3_conn *c, struct h3_info *out);
 
 /* The exchange of a request stream while it is followed, else NULL (valid until the next call). */
 const struct h3_exchange *h3_exchange_find(const struct h3_conn *c, uint64_t stream_id);
+
+/*
+ * The exchanges still open (no FIN both ways, no reset), e.g. at a
+ * CONNECTION_CLOSE or the end of a capture: start with *iter = 0, call
+ * until NULL.  Valid until the next h3_stream_data / h3_stream_reset.
+ */
+const struct h3_exchange *h3_exchange_next(const struct h3_conn *c, unsigned *iter);
 
 /* Names: "DATA", "HEADERS" ...; "control", "QPACK encoder" ...; "H3_NO_ERROR" ...;
  * "SETTINGS_QPACK_MAX_TABLE_CAPACITY" ...; NULL unknown (reserved and GREASE included). */

@@ -274,6 +274,16 @@ const struct h3_exchange *h3_exchange_find(const struct h3_conn *c, uint64_t str
 	return s && s->has_x ? &s->x : NULL;
 }
 
+const struct h3_exchange *h3_exchange_next(const struct h3_conn *c, unsigned *iter)
+{
+	while (*iter < H3_MAX_STREAMS) {
+		const struct slot *s = &c->s[(*iter)++];
+		if (s->used && s->has_x)
+			return &s->x;
+	}
+	return NULL;
+}
+
 static bool was_closed(const struct h3_conn *c, uint64_t id)
 {
 	for (unsigned i = 0; i < c->n_closed; i++)
