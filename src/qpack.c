@@ -7,7 +7,8 @@
 
 #include "qpack.h"
 
-#define QPACK_ENTRY_COST 160  /* bytes an entry may take (its struct, two buffers, our headers) */
+#define QPACK_ENTRY_COST 160      /* bytes an entry may take (its struct, two buffers, our headers) */
+#define QPACK_ENCODER_SLICE 1024  /* encoder stream bytes given to nghttp3 at once */
 
 /*
  * libnghttp3 does the QPACK (RFC 9204): prefix integers, Huffman, the
@@ -290,30 +291,37 @@ static enum qpack_err lib_err(struct qpack_decoder *q, nghttp3_ssize rv, enum qp
 
 enum ft_status qpack_encoder(struct qpack_decoder *q, const uint8_t *data, size_t len)
 {
-	nghttp3_ssize rv;
-
 	if (!qpack_ok(q)) {
 		if (q->err == QPACK_OK)
 			q->err = QPACK_ERR_INIT;
 		return FT_MALFORMED;
 	}
-	if (len == 0)
-		return FT_OK;
-	/* At most: a string of the table's capacity in work, each byte's
-	 * worth of strings, and an entry per instruction byte. */
-	if (len > QPACK_MEM_CAP || !room_for(q, q->table_max + QPACK_ENTRY_COST * len + 8192)) {
-		fail(q, QPACK_ERR_MEMORY);
-		return FT_MALFORMED;
+	/* In slices, so that the room asked for does not grow with what the
+	 * caller hands at once (nghttp3 reads the encoder stream in pieces). */
+	while (len > 0) {
+		size_t k = len < QPACK_ENCODER_SLICE ? len : QPACK_ENCODER_SLICE;
+		nghttp3_ssize rv;
+
+		/* At most: a string of the table's capacity in work, each
+		 * byte's worth of strings, and an entry per instruction byte. */
+		if (!room_for(q, q->table_max + QPACK_ENTRY_COST * k + 8192)) {
+			fail(q, QPACK_ERR_MEMORY);
+			return FT_MALFORMED;
+		}
+		q->refused = false;
+		rv = nghttp3_qpack_decoder_read_encoder(q->dec, data, k);
+		if (rv < 0 || (size_t)rv != k) {
+			fail(q, lib_err(q, rv, QPACK_ERR_ENCODER_STREAM));
+			return FT_MALFORMED;
+		}
+		q->n_encoder_bytes += k;
+		drain_decoder_stream(q);
+		if (!qpack_ok(q))
+			return FT_MALFORMED;
+		data += k;
+		len -= k;
 	}
-	q->refused = false;
-	rv = nghttp3_qpack_decoder_read_encoder(q->dec, data, len);
-	if (rv < 0 || (size_t)rv != len) {
-		fail(q, lib_err(q, rv, QPACK_ERR_ENCODER_STREAM));
-		return FT_MALFORMED;
-	}
-	q->n_encoder_bytes += len;
-	drain_decoder_stream(q);
-	return qpack_ok(q) ? FT_OK : FT_MALFORMED;
+	return FT_OK;
 }
 
 /* Decode block into out from its first byte; FT_OK, FT_NEED_MORE (blocked: *ricnt), FT_MALFORMED. */

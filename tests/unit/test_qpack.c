@@ -313,6 +313,13 @@ static void test_hostile(void)
 	for (int i = 0; i < 3000; i++)
 		CHECK_EQ_INT(enc2(&q, i & 1 ? "00" : "4000", 1), FT_OK);
 	CHECK_EQ_INT(qpack_insert_count(&q), 3000);
+	/* 64 KiB of encoder stream in one call (duplicates): sliced, no memory error. */
+	{
+		static uint8_t dup[65536];
+		memset(dup, 0, sizeof dup);
+		CHECK_EQ_INT(qpack_encoder(&q, dup, sizeof dup), FT_OK);
+		CHECK_EQ_INT(qpack_insert_count(&q), 3000 + sizeof dup);
+	}
 	printf("ok fullest QPACK table: %zu bytes held, peak %zu\n", q.mem, q.peak);
 	CHECK(q.peak < QPACK_MEM_CAP / 2);
 	qpack_free(&q);
