@@ -242,6 +242,7 @@ struct h3_info {
 	uint64_t n_gaps;            /* stream directions that lost bytes */
 	uint64_t n_dup_bytes;       /* bytes received again (retransmissions), trimmed */
 	uint64_t n_held_bytes;      /* bytes held ahead of a hole now */
+	uint64_t n_ahead;           /* STREAM frames that arrived ahead of a hole (held) */
 	uint64_t n_late;            /* STREAM data for a finished exchange, ignored */
 	enum qpack_err qpack_err[2]; /* each side's QPACK decoder state */
 	uint64_t qpack_inserts[2];  /* inserts each side's encoder stream made */

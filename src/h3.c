@@ -1002,6 +1002,8 @@ void h3_stream_data(struct h3_conn *c, uint64_t stream_id, int dir, uint64_t off
 	if (offset > r->next) {
 		if (len > 0 && !ooo_keep(c, stream_id, dir, offset, data, len))
 			gap(c, s, dir, offset - r->next, ev);
+		else if (len > 0)
+			c->info.n_ahead++;
 	} else {
 		take(c, s, dir, offset, data, len, ev);
 		/* Areas the in-order bytes reached. */
