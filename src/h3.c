@@ -445,19 +445,25 @@ static void drain_unblocked(struct h3_conn *c, int d, struct h3_events *ev)
 			break;
 		s = slot_find(c, (uint64_t)sid);
 		e = ev_add(ev, H3_EV_HEADERS, d, s);
-		if (e == NULL)
-			continue;
-		e->stream_id = (uint64_t)sid;
-		e->type = tag;
-		e->status = st;
 		if (st == FT_OK) {
-			if (in_ev)
-				e->head = &ev->heads[ev->n_heads++];
-			e->head_kind = s ? apply_head(s, d, tag, h) : (d ? H3_HEAD_RESPONSE : H3_HEAD_REQUEST);
+			/* the exchange learns it whether or not the event has room */
+			enum h3_head_kind hk = s ? apply_head(s, d, tag, h)
+						 : (d ? H3_HEAD_RESPONSE : H3_HEAD_REQUEST);
+			if (e) {
+				e->head_kind = hk;
+				if (in_ev)
+					e->head = &ev->heads[ev->n_heads++];
+			}
 		} else {
-			e->why = qpack_err_name(q->err);
 			c->q_err_told[d] = true;
 			note_error(c, d);
+		}
+		if (e) {
+			e->stream_id = (uint64_t)sid;
+			e->type = tag;
+			e->status = st;
+			if (st != FT_OK)
+				e->why = qpack_err_name(q->err);
 		}
 	}
 }

@@ -597,6 +597,20 @@ static void test_hostile(void)
 	}
 	h3_free(c);
 
+	/* Events full when a blocked block comes out: the exchange still learns it. */
+	c = h3_new(&budget);
+	h3_events_clear(&ev);
+	feed_hex(c, 3, 1, 0, false, conn1[0].hex);
+	feed_hex(c, 0, 0, 0, true, conn1[5].hex);
+	CHECK(h3_exchange_find(c, 0) && !h3_exchange_find(c, 0)->req_seen);
+	ev.n = H3_MAX_EVENTS;
+	ev.n_dropped = 0;
+	feed_hex(c, 6, 0, 0, false, conn1[2].hex);
+	CHECK(ev.n_dropped > 0);
+	CHECK(h3_exchange_find(c, 0) && h3_exchange_find(c, 0)->req_seen &&
+	      h3_exchange_find(c, 0)->path.len == 12);
+	h3_free(c);
+
 	CHECK_EQ_STR(h3_frame_name(H3_SETTINGS), "SETTINGS");
 	CHECK_EQ_STR(h3_uni_name(H3_UNI_QPACK_ENCODER), "QPACK encoder");
 	CHECK_EQ_STR(h3_setting_name(1), "SETTINGS_QPACK_MAX_TABLE_CAPACITY");
