@@ -134,4 +134,10 @@ const char *hpack_err_name(enum hpack_err e);
 /* Clear a headers struct (a block with no fields). */
 void hpack_headers_clear(struct hpack_headers *out);
 
+/* Add one decoded field (raw bytes, copied) to out, as a block's decoder
+ * does: pseudo-headers and the named fields to their members, the rest to
+ * other[].  QPACK (qpack.c) fills the same struct through this. */
+void hpack_headers_add(struct hpack_headers *out, const uint8_t *name, size_t name_len,
+		       const uint8_t *value, size_t value_len);
+
 #endif

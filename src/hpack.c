@@ -274,10 +274,9 @@ static void parse_length(struct hpack_headers *o, const uint8_t *v, size_t n)
 	o->length = x;
 }
 
-static void add_field(struct hpack_headers *o, const nghttp2_nv *nv)
+void hpack_headers_add(struct hpack_headers *o, const uint8_t *nm, size_t nl, const uint8_t *v,
+		       size_t vl)
 {
-	const uint8_t *nm = nv->name, *v = nv->value;
-	size_t nl = nv->namelen, vl = nv->valuelen;
 	uint64_t sz;
 
 	if (o->n_fields < UINT16_MAX)
@@ -368,7 +367,7 @@ enum ft_status hpack_decode(struct hpack_inflater *h, const uint8_t *block, size
 		block += rv;
 		left -= (size_t)rv;
 		if (flags & NGHTTP2_HD_INFLATE_EMIT)
-			add_field(out, &nv);
+			hpack_headers_add(out, nv.name, nv.namelen, nv.value, nv.valuelen);
 		if (flags & NGHTTP2_HD_INFLATE_FINAL) {
 			nghttp2_hd_inflate_end_headers(h->hd);
 			h->in_block = false;

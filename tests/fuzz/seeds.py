@@ -13,6 +13,7 @@ OUT_DIR/<target>/ gets one file per seed:
   fuzz_h2        TCP streams whose client side starts with the HTTP/2 preface, the same layout
   fuzz_reasm     a few command lists (fuzz_reasm.c layout)
   fuzz_tlsdec    a key log text and a few command lists (fuzz_tlsdec.c layout)
+  fuzz_h3        an HTTP/3 connection of every stream kind, as records (fuzz_h3.c layout)
 Only classic pcap files are taken apart; pcapng files only seed fuzz_pipeline.
 """
 import hashlib
@@ -230,6 +231,34 @@ def main():
     for suite in (3, 4, 5, 6, 7):
         put("fuzz_tlsdec", bytes([suite]) + cmd(0, bytes.fromhex("140303000101")) +
             cmd(0, bytes.fromhex("16030300280000000000000000") + bytes(32)))
+    # fuzz_h3 (its layout in fuzz_h3.c): control streams with SETTINGS, the client's QPACK
+    # encoder stream (RFC 9204 B.2), a request that refers to its inserts, a response with a
+    # body; in order, then with the request before the inserts (blocked) and cut in two
+    targets.append("fuzz_h3")
+    seeds["fuzz_h3"] = set()
+    os.makedirs(os.path.join(out, "fuzz_h3"), exist_ok=True)
+    h3_pieces = [
+        (3, 1, False, "0004070140dc0710210021036162630701 04"),
+        (2, 0, False, "0004050140dc07100d0105"),
+        (6, 0, False, "023fbd01c00f7777772e6578616d706c652e636f6dc10c2f73616d706c652f70617468"),
+        (10, 0, False, "0300"),
+        (0, 0, True, "01060381d1d71011"),
+        (0, 1, True, "011a0000d9f454013527 00616c742d7376630968333d223a34343322000568656c6c6f"),
+    ]
+    def h3_rec(sid, d, fin, body, off=None):
+        b0 = sid | (0x20 if fin else 0) | (d << 6 if not sid & 2 else 0)
+        if off is None:
+            return bytes([b0, len(body)]) + body
+        return bytes([b0 | 0x80, len(body)]) + struct.pack("<H", off) + body
+    recs = [h3_rec(sid, d, fin, bytes.fromhex(hx)) for sid, d, fin, hx in h3_pieces]
+    put("fuzz_h3", b"\x00" + b"".join(recs))
+    put("fuzz_h3", b"\x01" + b"".join(recs[i] for i in (0, 1, 4, 2, 5)))
+    cut = []
+    for sid, d, fin, hx in h3_pieces:
+        body = bytes.fromhex(hx)
+        k = len(body) // 2
+        cut.append(h3_rec(sid, d, fin, body[k:], k) + h3_rec(sid, d, False, body[:k], 0))
+    put("fuzz_h3", b"\x00" + b"".join(cut))
     for t in targets:
         print("%-14s %d seeds" % (t, len(seeds[t])))
 
