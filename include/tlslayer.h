@@ -37,7 +37,10 @@
 #define TLSL_PT_CAP (TLSL_PT_KEEP + TLSDEC_OUT_MAX) /* per direction */
 #define TLSL_DEFAULT_MAX_LIVE 256                  /* connections decrypting at once */
 #define TLSL_DEFAULT_HELD_CAP (4u * 1024 * 1024)   /* held bytes of all connections */
-#define TLSL_REFRESH_MS 100                        /* key log re-read at most this often */
+#define TLSL_REFRESH_MS 1                          /* key log re-read (a stat, then the new
+                                                      lines) at most this often, packet time:
+                                                      on loopback a client writes its secrets
+                                                      a millisecond after the ServerHello */
 
 /* Shared by every connection of a tracer. */
 struct tlsl_pool {
@@ -81,6 +84,13 @@ struct tlsl;
  */
 size_t tlsl_feed(struct tls_conn *tc, struct tlsl **lp, int dir, const uint8_t *data, size_t len,
 		 const struct tlsl_env *env);
+
+/*
+ * A packet of the connection came (either direction): records held for a
+ * key are tried again (the key log re-read, rate-limited), so what waited
+ * shows as soon as the secret is there, on this packet's line.
+ */
+void tlsl_poll(struct tls_conn *tc, struct tlsl *l, const struct tlsl_env *env);
 
 /* Did dir send decrypted application data (a record whose inner type is 23)? */
 bool tlsl_appdata_seen(const struct tlsl *l, int dir);

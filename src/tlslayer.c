@@ -397,6 +397,15 @@ static void rec_layer(struct tlsl *l, const struct tls_conn *tc, int dir, const 
 	}
 }
 
+void tlsl_poll(struct tls_conn *tc, struct tlsl *l, const struct tlsl_env *env)
+{
+	if (!l || !env->kl)
+		return;
+	for (int d = 0; d < 2; d++)
+		if (!tc->half[d].opaque)
+			hold_drain(l, tc, d, env);
+}
+
 size_t tlsl_feed(struct tls_conn *tc, struct tlsl **lp, int dir, const uint8_t *data, size_t len,
 		 const struct tlsl_env *env)
 {

@@ -246,11 +246,10 @@ static void tls_app_gap(void *ctx, int dir, uint64_t len)
 	app_gap(&up, len);
 }
 
-/* A stream's bytes through its TLS layer (records; decryption with a key log). */
-static size_t tls_stream(const struct stream_ctx *sc, const uint8_t *data, size_t len)
+static void tls_env(const struct stream_ctx *sc, struct tlsl_env *env)
 {
 	struct tracer *t = sc->t;
-	struct tlsl_env env = {
+	*env = (struct tlsl_env){
 		.kl = t->kl,
 		.pool = &t->tlsl_pool,
 		.now_ms = t->now > 0 ? (uint64_t)t->now / 1000 : 0,
@@ -261,6 +260,13 @@ static size_t tls_stream(const struct stream_ctx *sc, const uint8_t *data, size_
 		.app_gap = tls_app_gap,
 		.app_ctx = (void *)sc,
 	};
+}
+
+/* A stream's bytes through its TLS layer (records; decryption with a key log). */
+static size_t tls_stream(const struct stream_ctx *sc, const uint8_t *data, size_t len)
+{
+	struct tlsl_env env;
+	tls_env(sc, &env);
 	return tlsl_feed(&sc->c->tls_rec, &sc->c->tlsl, sc->dir, data, len, &env);
 }
 
@@ -539,6 +545,12 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 	 * a lost first segment is a gap, not the start. */
 	if (p->tcp_flags & TCP_SYN)
 		reasm_start(&c->rs[dir], 1);
+	/* records that waited for their key: the key log may have it now */
+	if (c->tls && c->tlsl) {
+		struct tlsl_env env;
+		tls_env(&sc, &env);
+		tlsl_poll(&c->tls_rec, c->tlsl, &env);
+	}
 	if (p->pl_len) {
 		uint64_t seq = g->rel_seq + ((p->tcp_flags & TCP_SYN) ? 1 : 0);
 		reasm_push(pool, &c->rs[dir], seq, p->pl ? p->pl : none, p->pl_cap, p->pl_len, &sink,

@@ -1,7 +1,7 @@
 /* fuzz_pipeline.c - libFuzzer target: the whole pipeline fed a capture file (pcap or
  * pcapng), read by libpcap from memory, output to /dev/null: trace_open, trace_packet
  * for every packet, trace_finish.  Half the inputs run with a key log (the lab's
- * captures/*.keys, read once), so the TLS layer decrypts the keyed seeds and their
+ * captures/NAME.keys files, read once), so the TLS layer decrypts the keyed seeds and their
  * mutants: decryption, handshake messages and decrypted HTTP are fuzzed too. */
 #include <pcap/pcap.h>
 #include <stddef.h>
