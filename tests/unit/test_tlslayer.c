@@ -1,0 +1,167 @@
+/* test_tlslayer.c - the TLS layer through the pipeline: a real capture (the lab's TLS 1.3
+ * HTTP/1.1 fetch with a key update) and its key log, given at once, late (the file written
+ * while the capture is read, as a browser does), never, or with malformed lines. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "keylog.h"
+#include "t.h"
+#include "trace.h"
+
+#define CAPTURE "captures/lab-tls13-keyupdate.pcap"
+#define KEYS "captures/lab-tls13-keyupdate.keys"
+
+struct feed {
+	struct tracer *t;
+	int dlt;
+	int n;                  /* packets fed */
+	int write_keys_at;      /* before this packet, append the keys to the file (-1 never) */
+	const char *kl_path;    /* the key log file being written */
+	const char *extra;      /* lines appended with the keys */
+};
+
+static char keys_text[1 << 16];
+static size_t keys_len;
+
+static void append(const char *path, const char *text, size_t len)
+{
+	FILE *f = fopen(path, "ab");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	CHECK_EQ_INT(fwrite(text, 1, len, f), len);
+	fclose(f);
+}
+
+static void on_packet(void *ctx, const uint8_t *data, uint32_t cap_len, uint32_t wire_len,
+		      int64_t ts)
+{
+	struct feed *fd = ctx;
+	if (fd->n++ == fd->write_keys_at) {
+		if (fd->extra)
+			append(fd->kl_path, fd->extra, strlen(fd->extra));
+		append(fd->kl_path, keys_text, keys_len);
+	}
+	trace_packet(fd->t, fd->dlt, data, cap_len, wire_len, ts);
+}
+
+/* The capture through a tracer whose key log is the file kl_path (emptied first); the
+ * keys are appended before packet write_keys_at.  Returns the text output (malloc'd). */
+static char *run(int write_keys_at, const char *extra, bool json)
+{
+	char dir[] = "/tmp/ft-test-tlslayer-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char path[64];
+	snprintf(path, sizeof(path), "%s/keys", dir);
+	FILE *e = fopen(path, "wb");
+	CHECK(e != NULL);
+	if (e)
+		fclose(e);
+	char eb[KEYLOG_ERRBUF_SIZE];
+	struct keylog *kl = keylog_new(0, 1, eb);
+	CHECK(kl != NULL);
+	CHECK_EQ_INT(keylog_open(kl, path, eb), 0);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	struct out_opts o = { .format = json ? OUT_JSON : OUT_TEXT };
+	struct tracer *t = trace_open(out, &o, 64);
+	CHECK(t != NULL);
+	trace_set_keylog(t, kl);
+	char err[CAP_ERRBUF_SIZE];
+	struct cap *cp = cap_open_file(CAPTURE, err);
+	CHECK(cp != NULL);
+	struct feed fd = { t, cp ? cap_datalink(cp) : 1, 0, write_keys_at, path, extra };
+	if (cp) {
+		CHECK_EQ_INT(cap_run(cp, 0, on_packet, &fd, err), 0);
+		cap_close(cp);
+	}
+	trace_finish(t);
+	keylog_free(kl);
+	fclose(out);
+	unlink(path);
+	rmdir(dir);
+	return buf;
+}
+
+static bool has(const char *s, const char *what)
+{
+	bool ok = s && strstr(s, what) != NULL;
+	if (!ok)
+		fprintf(stderr, "missing: %s\n", what);
+	return ok;
+}
+
+int main(void)
+{
+	FILE *k = fopen(KEYS, "rb");
+	CHECK(k != NULL);
+	if (!k) {
+		fprintf(stderr, "run from the checkout's top directory\n");
+		return 1;
+	}
+	keys_len = fread(keys_text, 1, sizeof(keys_text), k);
+	fclose(k);
+	CHECK(keys_len > 0 && keys_len < sizeof(keys_text));
+
+	/* the key log complete from the start */
+	char *s = run(0, NULL, false);
+	CHECK(has(s, "TLS EncryptedExtensions ALPN http/1.1; TLS Certificate CN www.example.com"));
+	CHECK(has(s, "TLS CertificateVerify ecdsa_secp256r1_sha256; TLS Finished"));
+	CHECK(has(s, " write    write()  "));
+	CHECK(has(s, "| #1 GET / HTTP/1.1 Host: www.example.com"));
+	CHECK(has(s, "| #1 HTTP/1.1 200 OK"));
+	CHECK(has(s, "| #2 GET /style.css HTTP/1.1"));
+	CHECK(has(s, "TLS KeyUpdate (update requested)"));
+	CHECK(has(s, " close    close()  "));
+	CHECK(has(s, "TLS alert warning close_notify"));
+	CHECK(has(s, "tls http  steps connect,write,read,close"));
+	CHECK(has(s, "tls: 13 records decrypted\n"));
+	char *full = s;
+
+	/* the file written late: after the server's first flight (packet 12 of 29 is the
+	 * client's Finished); the server's records wait, then show, nothing is lost */
+	s = run(11, NULL, false);
+	CHECK(has(s, "TLS EncryptedExtensions ALPN http/1.1"));
+	CHECK(has(s, "| #1 GET / HTTP/1.1"));
+	CHECK(has(s, "| #2 HTTP/1.1 200 OK"));
+	CHECK(has(s, "tls: 13 records decrypted\n"));
+	/* the server's flight still shows encrypted on its own line, decrypted on a later one */
+	CHECK(has(s, "TLS encrypted handshake"));
+	free(s);
+
+	/* never: the records stay opaque, held until the connection leaves */
+	s = run(-1, NULL, false);
+	CHECK(!strstr(s, "decrypted;") && !strstr(s, "GET /"));
+	CHECK(has(s, "tls: 0 records decrypted\n"));
+	CHECK(has(s, "TLS application data 82 B (encrypted)"));
+	free(s);
+
+	/* malformed lines are skipped and counted, never fatal, never echoed */
+	s = run(0, "CLIENT_RANDOM zz\nnot a key log line at all\n", false);
+	CHECK(has(s, "tls: 13 records decrypted; key log: 2 malformed lines skipped\n"));
+	CHECK(!strstr(s, "not a key log line"));
+	free(s);
+
+	/* no secret ever reaches the output: no 64-hex-digit run of the key log */
+	const char *p = keys_text;
+	for (int i = 0; i < 16 && (p = strstr(p, "SECRET ")) != NULL; i++) {
+		p += 7;
+		const char *sp = strchr(p, ' ');
+		if (!sp)
+			break;
+		char secret[40];
+		snprintf(secret, sizeof(secret), "%.32s", sp + 1);
+		CHECK(!strstr(full, secret));
+	}
+	s = run(0, NULL, true);
+	CHECK(has(s, "\"kind\":\"decrypted_handshake\""));
+	CHECK(has(s, "\"tls_decrypted\":13"));
+	free(s);
+	free(full);
+	printf("test_tlslayer: %d passed, %d failed\n", t_passed, t_failed);
+	return t_failed ? 1 : 0;
+}
