@@ -166,9 +166,16 @@ static void app_sniff(struct conn *c, int dir, const uint8_t *data, size_t len, 
 		c->app = APP_DNS;
 		return;
 	}
-	/* HTTP/2 (ALPN "h2", or the connection preface) has no decoder here
-	 * yet: its bytes are counted (APP_OPAQUE); the HTTP/2 decoder takes
-	 * them in this place. */
+	/* HTTP/2: over TLS the ALPN the server chose says so before any
+	 * byte (the server's SETTINGS may come first, before the client's
+	 * preface).  No HTTP/2 decoder is wired here yet: its bytes are
+	 * counted (APP_OPAQUE; the text line says "HTTP/2 N B"); the HTTP/2
+	 * decoder (APP_H2) takes them in this place, and the cleartext
+	 * preface (h2_sniff_preface) likewise. */
+	if (c->tls && strcmp(tlsl_alpn(c->tlsl), "h2") == 0) {
+		c->app = APP_OPAQUE;
+		return;
+	}
 	enum ft_status h = http_sniff(dir, data, len);
 	if (h == FT_OK) {
 		c->app = APP_HTTP;
