@@ -9,6 +9,7 @@
 #include "capture.h"
 #include "keylog.h"
 #include "t.h"
+#include "tlslayer.h"
 #include "trace.h"
 
 #define CAPTURE "captures/lab-tls13-keyupdate.pcap"
@@ -95,8 +96,101 @@ static bool has(const char *s, const char *what)
 	return ok;
 }
 
+/* ------------------------------------------------------------------ */
+/* the hold caps, through tlsl_feed: hellos, then records whose secret  */
+/* never comes                                                          */
+/* ------------------------------------------------------------------ */
+
+static size_t app_none(void *ctx, int dir, const uint8_t *pt, size_t len)
+{
+	(void)ctx, (void)dir, (void)pt;
+	return len;
+}
+
+static void gap_none(void *ctx, int dir, uint64_t len)
+{
+	(void)ctx, (void)dir, (void)len;
+}
+
+/* A TLS 1.3 ClientHello (dir 0) or ServerHello (dir 1) record, TLS_AES_128_GCM_SHA256. */
+static size_t hello(uint8_t *b, int server)
+{
+	size_t n = 0;
+	b[n++] = 22, b[n++] = 3, b[n++] = 1, n += 2;           /* record header, length later */
+	b[n++] = server ? 2 : 1, n += 3;                        /* message header */
+	b[n++] = 3, b[n++] = 3;                                 /* legacy_version */
+	memset(b + n, server ? 0x5a : 0xa5, 32), n += 32;       /* random */
+	b[n++] = 0;                                             /* session id */
+	if (server) {
+		b[n++] = 0x13, b[n++] = 0x01, b[n++] = 0;       /* cipher, compression */
+		b[n++] = 0, b[n++] = 6;                         /* extensions */
+		b[n++] = 0, b[n++] = 0x2b, b[n++] = 0, b[n++] = 2, b[n++] = 3, b[n++] = 4;
+	} else {
+		b[n++] = 0, b[n++] = 2, b[n++] = 0x13, b[n++] = 0x01; /* one cipher suite */
+		b[n++] = 1, b[n++] = 0;                         /* compression */
+		b[n++] = 0, b[n++] = 0;                         /* no extensions */
+	}
+	b[3] = (uint8_t)((n - 5) >> 8), b[4] = (uint8_t)(n - 5);
+	b[6] = 0, b[7] = (uint8_t)((n - 9) >> 8), b[8] = (uint8_t)(n - 9);
+	return n;
+}
+
+static void hold_caps(uint64_t held_cap, uint32_t n_records, uint64_t want_dropped_min)
+{
+	char eb[KEYLOG_ERRBUF_SIZE];
+	struct keylog *kl = keylog_new(0, 1, eb);      /* empty: the secret never comes */
+	struct tlsl_pool pool = { .max_live = 4, .held_cap = held_cap };
+	struct tls_events tev;
+	struct tlsmsg msgs[TLS_MAX_EVENTS];
+	unsigned n_msgs = 0;
+	struct tlsl_env env = { kl, &pool, 1000, &tev, msgs, &n_msgs, app_none, gap_none, NULL };
+	struct tls_conn tc;
+	struct tlsl *l = NULL;
+	uint8_t b[512];
+	tls_init(&tc);
+	memset(&tev, 0, sizeof(tev));
+	size_t n = hello(b, 0);
+	CHECK_EQ_INT(tlsl_feed(&tc, &l, 0, b, n, &env), n);
+	CHECK(l != NULL);
+	CHECK_EQ_INT(pool.n_live, 1);
+	n = hello(b, 1);
+	memset(&tev, 0, sizeof(tev));
+	CHECK_EQ_INT(tlsl_feed(&tc, &l, 1, b, n, &env), n);
+	CHECK(tc.server_hello_seen);
+	/* application data records of 100 bytes, none of which can be decrypted */
+	unsigned notes = 0;
+	uint64_t peak = 0;
+	for (uint32_t i = 0; i < n_records; i++) {
+		b[0] = 23, b[1] = 3, b[2] = 3, b[3] = 0, b[4] = 100;
+		memset(b + 5, (int)i, 100);
+		memset(&tev, 0, sizeof(tev));
+		n_msgs = 0;
+		env.now_ms++;
+		CHECK(tlsl_feed(&tc, &l, 1, b, 105, &env) == 105);
+		for (unsigned k = 0; k < tev.n; k++)
+			notes += tev.ev[k].kind == TLS_EV_DEC_NOTE;
+		if (pool.held_bytes > peak)
+			peak = pool.held_bytes;
+	}
+	/* bounded: the per-direction and total caps, a note once, the rest counted */
+	CHECK(peak > 0 && peak <= TLSL_HOLD_MAX && peak <= held_cap);
+	CHECK_EQ_INT(notes, 1);
+	CHECK(pool.n_hold_dropped >= want_dropped_min);
+	CHECK_EQ_INT(pool.n_decrypted, 0);
+	tlsl_free(&l, &pool);
+	CHECK(l == NULL);
+	CHECK_EQ_INT(pool.n_live, 0);
+	CHECK_EQ_INT(pool.held_bytes, 0);
+	keylog_free(kl);
+}
+
 int main(void)
 {
+	/* 2000 records of 105 bytes: the 64 KiB hold of the direction fills, then all go */
+	hold_caps(TLSL_DEFAULT_HELD_CAP, 2000, 2000 - TLSL_HOLD_MAX / 105);
+	/* a total cap smaller than one direction's: it decides */
+	hold_caps(1000, 50, 50 - 1000 / 105);
+
 	FILE *k = fopen(KEYS, "rb");
 	CHECK(k != NULL);
 	if (!k) {
