@@ -753,15 +753,15 @@ int main(int argc, char **argv)
 		char klerr[KEYLOG_ERRBUF_SIZE] = "";
 		kl = keylog_new(0, TLSL_REFRESH_MS, klerr);
 		int r = kl ? keylog_open(kl, kl_path, klerr) : -1;
-		if (r < 0) {
-			fprintf(stderr, "fetchtrace: --keylog %s: %s\n", kl_path, klerr);
+		if (r < 0) { /* klerr names the file */
+			fprintf(stderr, "fetchtrace: --keylog: %s\n", klerr);
 			keylog_free(kl);
 			keylog_remove(&pk);
 			cap_close(cap);
 			return 1;
 		}
 		if (r > 0) /* not there yet: a browser creates it later */
-			fprintf(stderr, "fetchtrace: --keylog %s: %s\n", kl_path, klerr);
+			fprintf(stderr, "fetchtrace: --keylog: %s\n", klerr);
 	}
 
 	struct tracer *t = trace_open(stdout, &o.out, o.max_conns);
