@@ -313,10 +313,11 @@ void timeline_tls(struct timeline *tl, int64_t now, struct conn *c, const struct
 			sn->len = copy_str(sn->name, v->ch->sni, v->ch->sni_len);
 		}
 	}
-	/* Opaque application data makes one "TLS" exchange; decrypted data is
-	 * the application's (its exchanges come from its decoder), a likely
-	 * session ticket is the handshake's. */
-	if (v->kind != TLS_EV_APPDATA || v->decrypted || v->guess == TLS_GUESS_TICKET)
+	/* Opaque application data makes one "TLS" exchange; decrypted data that
+	 * an application decoder follows is its own (its exchanges come from
+	 * the decoder: HTTP/1.x); a likely session ticket is the handshake's. */
+	if (v->kind != TLS_EV_APPDATA || v->guess == TLS_GUESS_TICKET ||
+	    (v->decrypted && c->app != APP_OPAQUE && c->app != APP_UNKNOWN))
 		return;
 	struct tl_exch *x = find(tl, c, 0, false);
 	if (!x) {
