@@ -141,6 +141,7 @@ s.serve_forever()' "$tmp/c.pem" "$tmp/k.pem") >"$tmp/https.log" 2>&1 &
 		ip netns exec "$ns" ss -ltnH 'sport = :443' | grep -q . && break
 		sleep 0.1
 	done
+	# shellcheck disable=SC2016 # the command's shell expands it
 	ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" "$bin" -i lo -- \
 		sh -c 'echo "keylog $SSLKEYLOGFILE"; curl -s -o /dev/null --max-time 10 --http1.1 --cacert '"$tmp/c.pem"' https://live.lab.test/' \
 		>"$tmp/out-tls" 2>"$tmp/err-tls"
