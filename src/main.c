@@ -128,8 +128,7 @@ static const struct opt_def opt_defs[] = {
 	{ OPT_HAR, "har", required_argument, "--har FILE",
 	  "also write the exchanges to FILE as HAR 1.2", 0 },
 	{ OPT_KEYLOG, "keylog", required_argument, "--keylog FILE",
-	  "decrypt TLS with the NSS key log FILE (SSLKEYLOGFILE; secret: keep it private); "
-	  "with -- CMD, where to keep the command's key log",
+	  "decrypt TLS with the key log FILE (SSLKEYLOGFILE; keep it secret); -- CMD: keep it there",
 	  0 },
 	{ OPT_COLOR, "color", optional_argument, "--color[=WHEN]",
 	  "auto (default), always, never (also --colour); NO_COLOR is honoured", 0 },
