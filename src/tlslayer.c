@@ -371,6 +371,15 @@ static void rec_layer(struct tlsl *l, const struct tls_conn *tc, int dir, const 
 		      size_t rlen, const struct tlsl_env *env, unsigned ev_first)
 {
 	if (!l->dec_init) {
+		if (dir == 0 && l->have_cr && rec[0] == TLS_CT_APPDATA) {
+			/* TLS 1.3 0-RTT: early data (and EndOfEarlyData) after the
+			 * ClientHello wait for the ServerHello (tlsdec's contract) */
+			if (!hold_add(l, dir, rec, rlen, env)) {
+				env->pool->n_hold_dropped++;
+				note(l, env, dir, "not decrypted: early data beyond the hold");
+			}
+			return;
+		}
 		rec_hello(l, tc, dir, rec, rlen, env, ev_first);
 		return; /* the ServerHello's own record, and what came before it, are plaintext */
 	}

@@ -184,8 +184,89 @@ static void hold_caps(uint64_t held_cap, uint32_t n_records, uint64_t want_dropp
 	keylog_free(kl);
 }
 
+/* ------------------------------------------------------------------ */
+/* 0-RTT: early data held until the ServerHello (openssl s_client        */
+/* -early_data, the resumption of tests/unit/tlsdec_vectors.h)           */
+/* ------------------------------------------------------------------ */
+
+#include "tlsdec_vectors.h"
+
+static uint8_t got[2][256];
+static size_t got_len[2];
+
+static size_t app_keep(void *ctx, int dir, const uint8_t *pt, size_t len)
+{
+	(void)ctx;
+	if (got_len[dir] + len <= sizeof(got[dir])) {
+		memcpy(got[dir] + got_len[dir], pt, len);
+		got_len[dir] += len;
+	}
+	return len;
+}
+
+static size_t unhex(const char *h, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	for (; h[0] && h[1] && n < cap; h += 2) {
+		unsigned v;
+		if (sscanf(h, "%2x", &v) != 1)
+			break;
+		out[n++] = (uint8_t)v;
+	}
+	return n;
+}
+
+static void early_data(void)
+{
+	const struct session *se = NULL;
+	for (size_t i = 0; i < sizeof(sessions) / sizeof(sessions[0]); i++)
+		if (strcmp(sessions[i].name, "t13_early") == 0)
+			se = &sessions[i];
+	CHECK(se != NULL);
+	if (!se)
+		return;
+	char eb[KEYLOG_ERRBUF_SIZE];
+	struct keylog *kl = keylog_new(0, 1, eb);
+	keylog_add_text(kl, (const uint8_t *)se->keylog, strlen(se->keylog));
+	struct tlsl_pool pool = { .max_live = 4, .held_cap = TLSL_DEFAULT_HELD_CAP };
+	struct tls_events tev;
+	struct tlsmsg msgs[TLS_MAX_EVENTS];
+	unsigned n_msgs = 0;
+	struct tlsl_env env = { kl, &pool, 1000, &tev, msgs, &n_msgs, app_keep, gap_none, NULL };
+	static uint8_t cli[2048], srv[2048], want[256];
+	size_t cl = unhex(se->cli, cli, sizeof(cli)), sl = unhex(se->srv, srv, sizeof(srv));
+	struct tls_conn tc;
+	struct tlsl *l = NULL;
+	tls_init(&tc);
+	got_len[0] = got_len[1] = 0;
+	/* the client's whole flight first: the ClientHello, then records that wait */
+	memset(&tev, 0, sizeof(tev));
+	CHECK_EQ_INT(tlsl_feed(&tc, &l, 0, cli, cl, &env), cl);
+	CHECK(l != NULL);
+	CHECK(pool.held_bytes > 0);
+	CHECK_EQ_INT(got_len[0], 0);
+	/* the server's: set up at its ServerHello, its records decrypt */
+	memset(&tev, 0, sizeof(tev));
+	n_msgs = 0;
+	CHECK_EQ_INT(tlsl_feed(&tc, &l, 1, srv, sl, &env), sl);
+	/* the next packet: the held client records, early data first, decrypt in order */
+	memset(&tev, 0, sizeof(tev));
+	n_msgs = 0;
+	tlsl_poll(&tc, l, &env);
+	CHECK_EQ_INT(pool.held_bytes, 0);
+	size_t wl = unhex(se->cli_app, want, sizeof(want));
+	CHECK(wl > 0 && wl == got_len[0] && memcmp(got[0], want, wl) == 0);
+	wl = unhex(se->srv_app, want, sizeof(want));
+	CHECK(wl > 0 && wl == got_len[1] && memcmp(got[1], want, wl) == 0);
+	CHECK(tlsl_decrypting(l));
+	CHECK_EQ_INT(pool.n_auth_failed, 0);
+	tlsl_free(&l, &pool);
+	keylog_free(kl);
+}
+
 int main(void)
 {
+	early_data();
 	/* 2000 records of 105 bytes: the 64 KiB hold of the direction fills, then all go */
 	hold_caps(TLSL_DEFAULT_HELD_CAP, 2000, 2000 - TLSL_HOLD_MAX / 105);
 	/* a total cap smaller than one direction's: it decides */
