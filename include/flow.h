@@ -80,14 +80,16 @@ struct flow_dir {
 	uint32_t hist_mask;    /* history letters already recorded */
 };
 
-/* What a connection's byte streams carry, decided from their first bytes. */
+/* The application decoder of a connection's byte streams, decided from
+ * their first bytes: the transport's, or (over TLS) the plaintext's. */
 enum app_proto {
-	APP_UNKNOWN = 0,  /* no payload yet, or too little to tell */
+	APP_UNKNOWN = 0,  /* no payload yet, or too little to tell; over TLS: nothing decrypted */
 	APP_DNS,          /* DNS over TCP (server port 53) */
 	APP_HTTP,         /* HTTP/1.x */
-	APP_TLS,          /* TLS */
 	APP_OPAQUE,       /* something else: bytes are counted, not decoded */
 };
+
+struct tlsl;
 
 struct conn {
 	uint32_t id;           /* connection number, from 1, in order of first packet */
@@ -115,13 +117,18 @@ struct conn {
 	uint8_t steps_seen;    /* bit per enum step seen on this connection */
 	uint8_t n_hist;        /* letters in history */
 	char history[FLOW_HISTORY_MAX + 1]; /* Zeek history string */
-	uint8_t app;           /* enum app_proto */
+	uint8_t app;           /* enum app_proto: the application decoder (above TLS, if tls) */
 	uint8_t lost_dirs;     /* bit per direction whose framing a gap broke (DNS over TCP) */
 	bool tls_sni_linked;   /* the ClientHello's SNI was compared with the fetch name */
 	struct reasm_dir rs[2]; /* stream reassembly per direction */
+	/* The stream layers: transport -> [TLS] -> application decoder. */
+	bool tls;              /* a TLS layer: the streams carry TLS records (the client's first
+	                          bytes were one); the application decoder gets their plaintext */
+	struct tls_conn tls_rec; /* with tls: the record layer (tls.c) */
+	struct tlsl *tlsl;     /* with tls and a key log: decryption (tlslayer.c), owned by the
+	                          tracer (allocated at the ClientHello, freed at retirement) */
 	union {
 		struct http_conn http;
-		struct tls_conn tls;
 	} ap;                  /* the application decoder's state, by app */
 	uint32_t tl_first, tl_last; /* its first and newest exchange in the timeline: index + 1,
 	                               0 none (timeline.c keeps them; the table only clears them) */

@@ -91,6 +91,12 @@ struct out_counts {
 	uint64_t conns, conns_evicted;
 	uint64_t reasm_peak;    /* most bytes the reassemblers held at once */
 	uint64_t reasm_overflows; /* times a reassembly cap gave bytes up */
+	bool keylog;            /* --keylog (or -- CMD's own): TLS decryption was on */
+	uint64_t tls_decrypted; /* TLS records decrypted */
+	uint64_t tls_auth_failed; /* connections whose records failed to authenticate */
+	uint64_t tls_refused;   /* connections not decrypted: too many at once */
+	uint64_t tls_hold_dropped; /* records given up waiting for their key (a cap) */
+	uint64_t keylog_malformed; /* key log lines skipped as malformed */
 };
 
 struct out;

@@ -37,7 +37,14 @@ struct step_in {
 	bool tls;             /* the connection carries TLS (its first bytes were a TLS record) */
 	bool tls_appdata_now; /* this segment's TLS records include application data */
 	bool tls_appdata_sent[2]; /* the client (0) / server (1) has sent application data,
-	                             this segment included */
+	                             this segment included (decrypted: records whose inner
+	                             type is application data) */
+	bool tls_hs_now;      /* this segment's TLS records include a handshake message after the
+	                         hellos: decrypted (EncryptedExtensions ... NewSessionTicket), or
+	                         by shape a likely NewSessionTicket (a TLS 1.3 server record after
+	                         the client's Finished, before the client's first data) */
+	bool tls_close_now;   /* this segment's TLS records include a close_notify alert: decrypted,
+	                         or by shape an encrypted alert (TLS 1.3: 19 bytes of content) */
 };
 
 enum step step_classify(const struct step_in *in);

@@ -27,6 +27,7 @@ enum {
 	TLS_HS_ENCRYPTED_EXTENSIONS = 8, TLS_HS_CERTIFICATE = 11, TLS_HS_SERVER_KEY_EXCHANGE = 12,
 	TLS_HS_CERTIFICATE_REQUEST = 13, TLS_HS_SERVER_HELLO_DONE = 14,
 	TLS_HS_CERTIFICATE_VERIFY = 15, TLS_HS_CLIENT_KEY_EXCHANGE = 16, TLS_HS_FINISHED = 20,
+	TLS_HS_KEY_UPDATE = 24,
 };
 
 /* What a ClientHello offers. */
@@ -66,7 +67,21 @@ enum tls_ev_kind {
 	TLS_EV_APPDATA,            /* an application data record: record length */
 	TLS_EV_OTHER_RECORD,       /* heartbeat or unknown content type */
 	TLS_EV_OPAQUE,             /* not TLS we can follow from here (why) */
+	TLS_EV_DEC_HS,             /* a handshake message decrypted with the key log: msg */
+	TLS_EV_DEC_NOTE,           /* what decryption could not do on this connection (why, noted
+	                              once): a wrong key, a suite not decrypted, a cap */
 };
+
+/* A guess from a record's shape, when it is not decrypted (issue 10). */
+enum tls_guess {
+	TLS_GUESS_NONE = 0,
+	TLS_GUESS_TICKET,          /* TLS 1.3: a server record after the client's Finished and before
+	                              the client's first data: likely NewSessionTicket */
+	TLS_GUESS_CLOSE,           /* an encrypted alert (TLS 1.3: 19 bytes of content, the size of an
+	                              encrypted 2-byte alert): likely close_notify */
+};
+
+struct tlsmsg;
 
 struct tls_ev {
 	enum tls_ev_kind kind;
@@ -81,6 +96,10 @@ struct tls_ev {
 	const struct tls_server_hello *sh;  /* TLS_EV_SERVER_HELLO */
 	enum ft_status status;      /* FT_OK, or MALFORMED for a hello that did not decode */
 	const char *why;            /* static text when status != FT_OK or for TLS_EV_OPAQUE */
+	uint8_t guess;              /* enum tls_guess: APPDATA or ALERT records not decrypted */
+	bool decrypted;             /* decrypted with the key log (ALERT, APPDATA, DEC_HS) */
+	uint32_t pt_len;            /* decrypted: plaintext bytes of the record */
+	const struct tlsmsg *msg;   /* TLS_EV_DEC_HS: the message (valid until the next packet) */
 };
 
 struct tls_events {

@@ -15,6 +15,12 @@ struct tracer;
 /* NULL when memory cannot be had. */
 struct tracer *trace_open(FILE *f, const struct out_opts *o, uint32_t max_conns);
 
+struct keylog;
+
+/* Decrypt TLS with the secrets of kl (NSS key log; the caller keeps it
+ * open until trace_finish).  Before the first packet. */
+void trace_set_keylog(struct tracer *t, struct keylog *kl);
+
 /* One captured frame of link type dlt. */
 void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_len,
 		  uint32_t wire_len, int64_t ts_us);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -18,8 +19,10 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "keylog.h"
 #include "out_har.h"
 #include "pkt.h"
+#include "tlslayer.h"
 #include "trace.h"
 
 #ifndef FT_VERSION
@@ -45,6 +48,7 @@ struct opts {
 	const char *iface;       /* -i */
 	const char *write_file;  /* -w */
 	const char *user;        /* -Z */
+	const char *keylog;      /* --keylog FILE */
 	long count;              /* -c, 0 = no limit */
 	int snaplen;             /* -s */
 	int buffer_kib;          /* -B */
@@ -70,7 +74,7 @@ static void on_signal(int sig)
 
 enum {
 	OPT_ALL = 256, OPT_COLOR, OPT_HELP, OPT_VERSION, OPT_MAXCONNS, OPT_JSON, OPT_TIMELINE,
-	OPT_LADDER, OPT_EXPLAIN, OPT_LANG, OPT_HAR,
+	OPT_LADDER, OPT_EXPLAIN, OPT_LANG, OPT_HAR, OPT_KEYLOG,
 };
 
 /*
@@ -123,6 +127,9 @@ static const struct opt_def opt_defs[] = {
 	  "JSON lines: one object per packet, fetch, connection, exchange, summary", 0 },
 	{ OPT_HAR, "har", required_argument, "--har FILE",
 	  "also write the exchanges to FILE as HAR 1.2", 0 },
+	{ OPT_KEYLOG, "keylog", required_argument, "--keylog FILE",
+	  "decrypt TLS with the key log FILE (SSLKEYLOGFILE; keep it secret); -- CMD: keep it there",
+	  0 },
 	{ OPT_COLOR, "color", optional_argument, "--color[=WHEN]",
 	  "auto (default), always, never (also --colour); NO_COLOR is honoured", 0 },
 	{ OPT_COLOR, "colour", optional_argument, NULL, NULL, 0 },
@@ -255,6 +262,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case OPT_HELP: usage(stdout); exit(stdout_done(0, 0));
 		case OPT_VERSION: printf("fetchtrace %s\n", FT_VERSION); exit(stdout_done(0, 0));
 		case OPT_TIMELINE: o->out.timeline = true; break;
+		case OPT_KEYLOG: o->keylog = optarg; break;
 		case OPT_EXPLAIN: o->out.explain = true; break;
 		case OPT_LANG:
 			if (strcmp(optarg, "en") && strcmp(optarg, "ko"))
@@ -394,6 +402,63 @@ static int drop_privileges(const char *user, struct target_user *tu)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * -- CMD without --keylog: a key log of the command's own, private (a
+ * directory of mode 0700 under $TMPDIR or /tmp, the file 0600, both the
+ * user's the command runs as: privileges are dropped by now), named to it
+ * as SSLKEYLOGFILE, removed at exit.  With --keylog FILE, FILE is created
+ * (0600) when missing and kept.  0, or -1 after a line on stderr.
+ */
+struct private_keylog {
+	char dir[PATH_MAX - 16]; /* the private directory, "" none */
+	char path[PATH_MAX];   /* the key log the command writes */
+};
+
+static int keylog_for_command(const char *keep, struct private_keylog *pk)
+{
+	pk->dir[0] = pk->path[0] = '\0';
+	if (keep) {
+		snprintf(pk->path, sizeof(pk->path), "%s", keep);
+	} else {
+		const char *tmp = getenv("TMPDIR");
+		if (!tmp || tmp[0] != '/')
+			tmp = "/tmp";
+		if ((size_t)snprintf(pk->dir, sizeof(pk->dir), "%s/fetchtrace-XXXXXX", tmp) >=
+			    sizeof(pk->dir) ||
+		    !mkdtemp(pk->dir)) {
+			fprintf(stderr, "fetchtrace: cannot make a private directory for the key log: %s\n",
+				strerror(errno));
+			pk->dir[0] = '\0';
+			return -1;
+		}
+		snprintf(pk->path, sizeof(pk->path), "%s/sslkeylog", pk->dir);
+	}
+	mode_t old = umask(077);
+	int fd = open(pk->path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC |
+					(keep ? 0 : O_EXCL), 0600);
+	umask(old);
+	if (fd < 0) {
+		fprintf(stderr, "fetchtrace: key log %s: %s\n", pk->path, strerror(errno));
+		if (pk->dir[0])
+			rmdir(pk->dir);
+		pk->dir[0] = '\0';
+		return -1;
+	}
+	close(fd);
+	setenv("SSLKEYLOGFILE", pk->path, 1); /* the command inherits it */
+	return 0;
+}
+
+/* The private key log goes at exit (a kept --keylog FILE stays). */
+static void keylog_remove(struct private_keylog *pk)
+{
+	if (!pk->dir[0])
+		return;
+	unlink(pk->path);
+	rmdir(pk->dir);
+	pk->dir[0] = '\0';
 }
 
 struct run_ctx {
@@ -676,12 +741,38 @@ int main(int argc, char **argv)
 	bool lines = o.line_buf || live || isatty(STDOUT_FILENO);
 	setvbuf(stdout, outbuf, lines ? _IOLBF : _IOFBF, sizeof(outbuf));
 
-	struct tracer *t = trace_open(stdout, &o.out, o.max_conns);
-	if (!t) {
-		fprintf(stderr, "fetchtrace: out of memory\n");
+	struct private_keylog pk = { "", "" };
+	if (o.cmd && keylog_for_command(o.keylog, &pk) != 0) {
 		cap_close(cap);
 		return 1;
 	}
+	const char *kl_path = o.cmd ? pk.path : o.keylog;
+	struct keylog *kl = NULL;
+	if (kl_path) {
+		char klerr[KEYLOG_ERRBUF_SIZE] = "";
+		kl = keylog_new(0, TLSL_REFRESH_MS, klerr);
+		int r = kl ? keylog_open(kl, kl_path, klerr) : -1;
+		if (r < 0) { /* klerr names the file */
+			fprintf(stderr, "fetchtrace: --keylog: %s\n", klerr);
+			keylog_free(kl);
+			keylog_remove(&pk);
+			cap_close(cap);
+			return 1;
+		}
+		if (r > 0) /* not there yet: a browser creates it later */
+			fprintf(stderr, "fetchtrace: --keylog: %s\n", klerr);
+	}
+
+	struct tracer *t = trace_open(stdout, &o.out, o.max_conns);
+	if (!t) {
+		fprintf(stderr, "fetchtrace: out of memory\n");
+		keylog_free(kl);
+		keylog_remove(&pk);
+		cap_close(cap);
+		return 1;
+	}
+	if (kl)
+		trace_set_keylog(t, kl);
 	if (live)
 		fprintf(stderr, "fetchtrace: listening on %s, link type %s, snapshot length %d bytes\n",
 			o.iface, cap_datalink_name(dlt) ? cap_datalink_name(dlt) : "?",
@@ -705,6 +796,8 @@ int main(int argc, char **argv)
 		       : cap_run(cap, o.count, on_packet, &rc, errbuf);
 	errno = 0;
 	int rv = trace_finish(t) < 0 ? 1 : 0;
+	keylog_free(kl); /* wipes the secrets */
+	keylog_remove(&pk);
 	if (ferror(stdout) && !rc.out_errno) /* the summary's flush failed: keep why */
 		rc.out_errno = errno;
 	if (st < 0) {

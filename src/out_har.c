@@ -209,7 +209,7 @@ static void put_url(struct sb *s, const struct tl_exch *x)
 	} else {
 		sb_puts(s, x->tls ? "https://" : "http://");
 		put_authority(s, x);
-		if (!x->tls && origin_form(x))
+		if ((!x->tls || x->req.seen) && origin_form(x)) /* decrypted: the target is known */
 			put_uri_part(s, x->url_target, x->url_target_len, ":/?#@");
 		else
 			sb_putc(s, '/'); /* encrypted, or an authority- or asterisk-form target */
@@ -224,7 +224,7 @@ static void put_query(struct sb *s, const struct tl_exch *x)
 	sb_putc(s, '[');
 	const char *t = x->url_target;
 	size_t n = x->url_target_len;
-	const char *q = x->tls ? NULL : memchr(t, '?', n);
+	const char *q = x->tls && !x->req.seen ? NULL : memchr(t, '?', n);
 	if (q) {
 		size_t i = (size_t)(q - t) + 1, end = n;
 		const char *hash = memchr(t + i, '#', n - i);
@@ -303,8 +303,8 @@ static void put_head_comment(struct sb *s, const struct tl_head *h, bool target_
 static void put_request(struct sb *s, const struct tl_exch *x)
 {
 	sb_puts(s, "\"request\":{\"method\":");
-	if (x->tls)
-		sb_puts(s, "\"\""); /* not visible */
+	if (x->tls && !x->req.seen)
+		sb_puts(s, "\"\""); /* encrypted: not visible */
 	else
 		sb_json_str(s, x->method, x->method_len);
 	sb_puts(s, ",\"url\":");
@@ -395,6 +395,8 @@ static void put_entry(struct sb *s, const struct tl_exch *x, bool first)
 	sb_printf(s, "\",\"connection\":\"%" PRIu32 "\"", x->conn);
 	sb_printf(s, ",\"_fetch\":%" PRIu32 ",\"_exchange\":%" PRIu32 ",\"_encrypted\":%s", x->fetch,
 		  x->exchange, x->tls ? "true" : "false");
+	if (x->tls && x->req.seen)
+		sb_puts(s, ",\"_decrypted\":true"); /* with the key log: the request is known */
 	if (x->sni_len) {
 		sb_puts(s, ",\"_sni\":");
 		sb_json_str(s, x->sni, x->sni_len);

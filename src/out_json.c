@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sb.h"
+#include "tlsmsg.h"
 
 /*
  * One line must never be cut (a cut line is not JSON).  The largest packet
@@ -681,6 +682,74 @@ static void kv_tls_version(struct sb *s, const char *k, uint16_t v)
 		sb_printf(s, "\"0x%04x\"", v);
 }
 
+/* The fields of a handshake message decryption revealed. */
+static void put_tls_msg(struct sb *s, const struct tlsmsg *m)
+{
+	switch (m->type) {
+	case TLS_HS_ENCRYPTED_EXTENSIONS:
+		key(s, "alpn");
+		if (m->has_alpn)
+			sb_json_str(s, m->alpn, m->alpn_len < TLS_ALPN_MAX ? m->alpn_len : TLS_ALPN_MAX);
+		else
+			sb_puts(s, "null");
+		break;
+	case TLS_HS_CERTIFICATE: {
+		const struct tlsmsg_cert *ct = &m->cert;
+		key(s, "certificate");
+		sb_putc(s, '{');
+		kv_u(s, "certs", ct->n_certs);
+		kv_bool(s, "parsed", ct->parsed);
+		key(s, "subject_cn");
+		if (ct->subject_cn_len)
+			sb_json_str(s, ct->subject_cn, ct->subject_cn_len < TLSMSG_NAME_MAX
+								? ct->subject_cn_len
+								: TLSMSG_NAME_MAX);
+		else
+			sb_puts(s, "null");
+		key(s, "san");
+		sb_putc(s, '[');
+		for (unsigned k = 0; k < ct->n_san_dns && k < TLSMSG_MAX_SAN; k++) {
+			sep(s);
+			sb_json_str(s, ct->san[k],
+				    ct->san_len[k] < TLSMSG_NAME_MAX ? ct->san_len[k] : TLSMSG_NAME_MAX);
+		}
+		sb_putc(s, ']');
+		kv_u(s, "san_count", ct->n_san_dns);
+		key(s, "issuer_cn");
+		if (ct->issuer_cn_len)
+			sb_json_str(s, ct->issuer_cn, ct->issuer_cn_len < TLSMSG_NAME_MAX
+							       ? ct->issuer_cn_len
+							       : TLSMSG_NAME_MAX);
+		else
+			sb_puts(s, "null");
+		kv_str(s, "not_before", ct->not_before[0] ? ct->not_before : NULL);
+		kv_str(s, "not_after", ct->not_after[0] ? ct->not_after : NULL);
+		sb_putc(s, '}');
+		break;
+	}
+	case TLS_HS_CERTIFICATE_VERIFY:
+	{
+		const char *sn = tlsmsg_sig_scheme_name(m->sig_scheme);
+		key(s, "signature_scheme");
+		if (sn)
+			sb_json_str(s, sn, strlen(sn));
+		else
+			sb_printf(s, "\"0x%04x\"", m->sig_scheme);
+		break;
+	}
+	case TLS_HS_NEW_SESSION_TICKET:
+		kv_u(s, "ticket_lifetime", m->ticket_lifetime);
+		if (m->has_max_early_data)
+			kv_u(s, "max_early_data", m->max_early_data);
+		break;
+	case TLS_HS_KEY_UPDATE:
+		kv_bool(s, "update_requested", m->update_requested != 0);
+		break;
+	default:
+		break;
+	}
+}
+
 static void put_tls(struct sb *s, const struct ev *e)
 {
 	const struct tls_events *tv = e->tls;
@@ -689,7 +758,8 @@ static void put_tls(struct sb *s, const struct ev *e)
 		[TLS_EV_HANDSHAKE] = "handshake",       [TLS_EV_ENCRYPTED_HS] = "encrypted_handshake",
 		[TLS_EV_CCS] = "change_cipher_spec",    [TLS_EV_ALERT] = "alert",
 		[TLS_EV_APPDATA] = "application_data",  [TLS_EV_OTHER_RECORD] = "other_record",
-		[TLS_EV_OPAQUE] = "opaque",
+		[TLS_EV_OPAQUE] = "opaque",             [TLS_EV_DEC_HS] = "decrypted_handshake",
+		[TLS_EV_DEC_NOTE] = "decryption_note",
 	};
 	key(s, "tls");
 	sb_putc(s, '[');
@@ -697,16 +767,24 @@ static void put_tls(struct sb *s, const struct ev *e)
 		const struct tls_ev *v = &tv->ev[i];
 		sep(s);
 		sb_putc(s, '{');
-		kv_str(s, "kind", (unsigned)v->kind <= TLS_EV_OPAQUE && v->kind ? kind_name[v->kind]
-									       : "?");
+		kv_str(s, "kind", (unsigned)v->kind <= TLS_EV_DEC_NOTE && v->kind ? kind_name[v->kind]
+										 : "?");
 		kv_str(s, "dir", side_name[v->dir ? 1 : 0]);
 		kv_u(s, "content_type", v->content_type);
 		kv_u(s, "record_version", v->rec_version);
 		kv_u(s, "record_len", v->rec_len);
 		kv_str(s, "status", status_name(v->status));
-		kv_str(s, "why", v->status != FT_OK || v->kind == TLS_EV_OPAQUE
+		kv_str(s, "why", v->status != FT_OK || v->kind == TLS_EV_OPAQUE ||
+						 v->kind == TLS_EV_DEC_NOTE
 					 ? (v->why ? v->why : "?")
 					 : NULL);
+		if (v->decrypted) {
+			kv_bool(s, "decrypted", true);
+			kv_u(s, "plaintext_len", v->pt_len);
+		}
+		if (v->guess)
+			kv_str(s, "guess", v->guess == TLS_GUESS_TICKET ? "new_session_ticket"
+									: "close_notify");
 		switch (v->kind) {
 		case TLS_EV_CLIENT_HELLO: {
 			const struct tls_client_hello *ch = v->ch;
@@ -769,9 +847,15 @@ static void put_tls(struct sb *s, const struct ev *e)
 			kv_u(s, "handshake_type", v->hs_type);
 			kv_str(s, "handshake", tls_hs_name(v->hs_type));
 			break;
+		case TLS_EV_DEC_HS:
+			kv_u(s, "handshake_type", v->hs_type);
+			kv_str(s, "handshake", tls_hs_name(v->hs_type));
+			if (v->msg && v->status == FT_OK)
+				put_tls_msg(s, v->msg);
+			break;
 		case TLS_EV_ALERT:
 			kv_bool(s, "encrypted", v->encrypted);
-			if (v->encrypted) {
+			if (v->encrypted || v->status != FT_OK) {
 				kv_null(s, "level");
 				kv_null(s, "description");
 				kv_null(s, "description_num");
@@ -1072,7 +1156,7 @@ static void json_conn_done(void *impl, const struct conn *c, const char *why,
 	struct sb *s = &o->sb;
 	static const char *const app_name[] = {
 		[APP_UNKNOWN] = NULL, [APP_DNS] = "dns", [APP_HTTP] = "http",
-		[APP_TLS] = "tls",    [APP_OPAQUE] = "other",
+		[APP_OPAQUE] = "other",
 	};
 	const char *state = flow_conn_state(c);
 	sb_reset(s);
@@ -1084,7 +1168,12 @@ static void json_conn_done(void *impl, const struct conn *c, const char *why,
 	kv_u(s, "client_port", c->cport);
 	kv_ip(s, "server", c->ip_ver, c->srv);
 	kv_u(s, "server_port", c->sport);
-	kv_str(s, "app", c->app < sizeof(app_name) / sizeof(app_name[0]) ? app_name[c->app] : NULL);
+	/* "app" names the stream's outer layer ("tls" over TLS); "tls_app" the
+	 * decoder of the decrypted plaintext */
+	const char *an = c->app < sizeof(app_name) / sizeof(app_name[0]) ? app_name[c->app] : NULL;
+	kv_str(s, "app", c->tls ? "tls" : an);
+	if (c->tls)
+		kv_str(s, "tls_app", an);
 	key(s, "steps");
 	sb_putc(s, '[');
 	for (int st = 0; st < STEP_OTHER; st++)
@@ -1287,6 +1376,13 @@ static void json_summary(void *impl, const struct out_counts *n)
 	kv_u(s, "reasm_peak", n->reasm_peak);
 	kv_u(s, "reasm_overflows", n->reasm_overflows);
 	kv_u(s, "exchanges_dropped", o->exch_dropped);
+	if (n->keylog) {
+		kv_u(s, "tls_decrypted", n->tls_decrypted);
+		kv_u(s, "tls_auth_failed", n->tls_auth_failed);
+		kv_u(s, "tls_refused", n->tls_refused);
+		kv_u(s, "tls_hold_dropped", n->tls_hold_dropped);
+		kv_u(s, "keylog_malformed", n->keylog_malformed);
+	}
 	sb_putc(s, '}');
 	emit(o);
 	fflush(o->f);

@@ -109,7 +109,8 @@ static void label_of(const struct ev *e, struct sb *s)
 			[TLS_EV_HANDSHAKE] = "TLS handshake", [TLS_EV_ENCRYPTED_HS] = "TLS encrypted hs",
 			[TLS_EV_CCS] = "ChangeCipherSpec", [TLS_EV_ALERT] = "TLS alert",
 			[TLS_EV_APPDATA] = "TLS data",        [TLS_EV_OTHER_RECORD] = "TLS record",
-			[TLS_EV_OPAQUE] = "TLS ?",
+			[TLS_EV_OPAQUE] = "TLS ?",            [TLS_EV_DEC_HS] = "TLS handshake",
+			[TLS_EV_DEC_NOTE] = "TLS",
 		};
 		sb_puts(s, (unsigned)v->kind < sizeof(names) / sizeof(names[0]) && names[v->kind]
 				   ? names[v->kind]

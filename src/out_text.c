@@ -8,6 +8,8 @@
 #include "explain.h"
 #include "out_timeline.h"
 #include "sb.h"
+#include "tlslayer.h"
+#include "tlsmsg.h"
 
 #define LINE_CAP (256 * 1024)   /* one line; a DNS message of 32 long names fits */
 #define SUMMARY_MAX 10000       /* connections listed in the summary */
@@ -30,6 +32,7 @@ struct conn_sum {
 	uint16_t cport, sport;
 	uint8_t steps_seen;
 	uint8_t app;                   /* enum app_proto */
+	bool tls;                      /* over a TLS layer */
 	bool midstream, partial;
 	int8_t first_fin, rst_dir;
 	uint64_t bytes[2];
@@ -627,6 +630,75 @@ static void put_tls_version(struct sb *s, uint16_t v)
 		sb_printf(s, "0x%04x", v);
 }
 
+/* A handshake message decryption revealed. */
+static void put_tls_msg(struct sb *s, const struct tls_ev *v)
+{
+	const char *hn = tls_hs_name(v->hs_type);
+	if (hn)
+		sb_printf(s, "TLS %s", hn);
+	else
+		sb_printf(s, "TLS handshake type %u", v->hs_type);
+	const struct tlsmsg *m = v->msg;
+	if (v->status != FT_OK) {
+		sb_printf(s, " (malformed tls: %s)", v->why ? v->why : "?");
+		return;
+	}
+	if (!m)
+		return;
+	switch (m->type) {
+	case TLS_HS_ENCRYPTED_EXTENSIONS:
+		if (m->has_alpn) {
+			sb_puts(s, " ALPN ");
+			sb_esc(s, m->alpn, m->alpn_len);
+		}
+		break;
+	case TLS_HS_CERTIFICATE: {
+		const struct tlsmsg_cert *ct = &m->cert;
+		if (!ct->parsed) {
+			sb_printf(s, " (%u certificates)", ct->n_certs);
+			break;
+		}
+		if (ct->subject_cn_len) {
+			sb_puts(s, " CN ");
+			sb_esc(s, ct->subject_cn, ct->subject_cn_len);
+		}
+		for (unsigned k = 0; k < ct->n_san_dns && k < TLSMSG_MAX_SAN; k++) {
+			sb_puts(s, k ? "," : " SAN ");
+			sb_esc(s, ct->san[k], ct->san_len[k]);
+		}
+		if (ct->n_san_dns > TLSMSG_MAX_SAN)
+			sb_printf(s, ",+%u", ct->n_san_dns - TLSMSG_MAX_SAN);
+		if (ct->issuer_cn_len) {
+			sb_puts(s, " issuer ");
+			sb_esc(s, ct->issuer_cn, ct->issuer_cn_len);
+		}
+		if (ct->not_before[0] && ct->not_after[0])
+			sb_printf(s, " valid %s..%s", ct->not_before, ct->not_after);
+		if (ct->n_certs > 1)
+			sb_printf(s, " (+%u in chain)", ct->n_certs - 1);
+		break;
+	}
+	case TLS_HS_CERTIFICATE_VERIFY: {
+		const char *sn = tlsmsg_sig_scheme_name(m->sig_scheme);
+		if (sn)
+			sb_printf(s, " %s", sn);
+		else
+			sb_printf(s, " scheme 0x%04x", m->sig_scheme);
+		break;
+	}
+	case TLS_HS_NEW_SESSION_TICKET:
+		sb_printf(s, " lifetime %u s", m->ticket_lifetime);
+		if (m->has_max_early_data)
+			sb_printf(s, ", early data %u B", m->max_early_data);
+		break;
+	case TLS_HS_KEY_UPDATE:
+		sb_puts(s, m->update_requested ? " (update requested)" : "");
+		break;
+	default:
+		break;
+	}
+}
+
 static void put_tls(struct sb *s, const struct ev *e)
 {
 	const struct tls_events *tv = e->tls;
@@ -698,7 +770,11 @@ static void put_tls(struct sb *s, const struct ev *e)
 			break;
 		case TLS_EV_ALERT:
 			if (v->encrypted) {
-				sb_puts(s, "TLS encrypted alert");
+				sb_puts(s, v->guess == TLS_GUESS_CLOSE
+						   ? "TLS encrypted alert, likely close_notify"
+						   : "TLS encrypted alert");
+			} else if (v->status != FT_OK) {
+				sb_printf(s, "TLS alert (malformed tls: %s)", v->why ? v->why : "?");
 			} else {
 				const char *an = tls_alert_name(v->alert_desc);
 				sb_printf(s, "TLS alert %s ", v->alert_level == 2 ? "fatal" : "warning");
@@ -709,7 +785,24 @@ static void put_tls(struct sb *s, const struct ev *e)
 			}
 			break;
 		case TLS_EV_APPDATA:
-			sb_printf(s, "TLS application data %u B (encrypted HTTP)", v->rec_len);
+			if (v->decrypted) {
+				sb_printf(s, "TLS application data %u B decrypted", v->pt_len);
+				const struct conn *c = e->seg ? e->seg->c : NULL;
+				/* HTTP/2 has no decoder yet: its bytes, by the ALPN */
+				if (c && c->app == APP_OPAQUE && !strcmp(tlsl_alpn(c->tlsl), "h2"))
+					sb_printf(s, ": HTTP/2 %u B", v->pt_len);
+			} else if (v->guess == TLS_GUESS_TICKET) {
+				sb_printf(s, "TLS application data %u B (encrypted, likely NewSessionTicket)",
+					  v->rec_len);
+			} else {
+				sb_printf(s, "TLS application data %u B (encrypted)", v->rec_len);
+			}
+			break;
+		case TLS_EV_DEC_HS:
+			put_tls_msg(s, v);
+			break;
+		case TLS_EV_DEC_NOTE:
+			sb_printf(s, "(TLS %s)", v->why ? v->why : "not decrypted");
 			break;
 		case TLS_EV_OTHER_RECORD:
 			sb_printf(s, "TLS record type %u, %u B", v->content_type, v->rec_len);
@@ -747,7 +840,7 @@ static void put_streams(struct sb *s, const struct ev *e)
 		put_tls(s, e);
 	if (e->held)
 		sb_printf(s, " | %s continues (%u B so far)",
-			  e->seg->c->app == APP_TLS ? "TLS record"
+			  e->seg->c->tls            ? "TLS record"
 			  : e->seg->dir == 0        ? "request head"
 						    : "response head",
 			  e->held);
@@ -1121,7 +1214,7 @@ static void explain_tcp(struct text_out *o, const struct ev *e)
 			explain_line(o, EX_TLS_HELLO_NOSNI, NULL);
 		}
 	}
-	bool tls = c->app == APP_TLS;
+	bool tls = c->tls;
 	if (e->step == STEP_WRITE && dir == 0 && p->pl_len && explain_first(o, c, XB_WRITE))
 		explain_line(o, tls ? EX_WRITE_TLS : EX_WRITE, NULL);
 	else if (e->step == STEP_READ && dir == 1 && p->pl_len && explain_first(o, c, XB_READ))
@@ -1306,6 +1399,7 @@ static void text_conn_done(void *impl, const struct conn *c, const char *why,
 	m->sport = c->sport;
 	m->steps_seen = c->steps_seen;
 	m->app = c->app;
+	m->tls = c->tls;
 	m->midstream = c->midstream;
 	m->partial = c->partial;
 	m->first_fin = c->first_fin;
@@ -1371,10 +1465,13 @@ static void text_summary(void *impl, const struct out_counts *n)
 		sb_endpoint(s, m->ip_ver, m->srv, m->sport);
 		static const char *const app_name[] = {
 			[APP_UNKNOWN] = "", [APP_DNS] = "dns", [APP_HTTP] = "http",
-			[APP_TLS] = "tls",  [APP_OPAQUE] = "other data",
+			[APP_OPAQUE] = "other data",
 		};
-		if (m->app != APP_UNKNOWN && m->app < sizeof(app_name) / sizeof(app_name[0]))
-			sb_printf(s, "  %s", app_name[m->app]);
+		if (m->tls)
+			sb_puts(s, "  tls");
+		if (m->app != APP_UNKNOWN && m->app < sizeof(app_name) / sizeof(app_name[0]) &&
+		    !(m->tls && m->app == APP_OPAQUE))
+			sb_printf(s, "%s%s", m->tls ? " " : "  ", app_name[m->app]);
 		sb_puts(s, "  steps ");
 		bool any = false;
 		for (int st = 0; st < STEP_OTHER; st++) {
@@ -1423,6 +1520,22 @@ static void text_summary(void *impl, const struct out_counts *n)
 	if (n->reasm_overflows) {
 		sb_printf(s, "reassembly: a memory cap gave up held bytes %llu times",
 			  (unsigned long long)n->reasm_overflows);
+		emit(o);
+	}
+	if (n->keylog) {
+		sb_printf(s, "tls: %llu records decrypted", (unsigned long long)n->tls_decrypted);
+		if (n->tls_auth_failed)
+			sb_printf(s, ", %llu connections failed to authenticate (wrong key log?)",
+				  (unsigned long long)n->tls_auth_failed);
+		if (n->tls_refused)
+			sb_printf(s, ", %llu connections not decrypted (too many at once)",
+				  (unsigned long long)n->tls_refused);
+		if (n->tls_hold_dropped)
+			sb_printf(s, ", %llu records given up waiting for their key",
+				  (unsigned long long)n->tls_hold_dropped);
+		if (n->keylog_malformed)
+			sb_printf(s, "; key log: %llu malformed lines skipped",
+				  (unsigned long long)n->keylog_malformed);
 		emit(o);
 	}
 	fflush(o->f);

@@ -14,6 +14,11 @@
  *   RST, FIN ........................................ close
  *   the ACK that completes the handshake (no data) .. connect
  *   no payload after a FIN was seen ................. close
+ *   TLS close_notify (decrypted, or an encrypted alert
+ *   by its shape), no application data with it ...... close
+ *   TLS handshake messages after the hellos (decrypted,
+ *   or a likely NewSessionTicket), no application
+ *   data with them .................................. connect (secure channel)
  *   TLS handshake records, or a bare ACK, before any
  *   application data (the secure channel) ........... connect
  *   payload from the client ......................... write
@@ -39,6 +44,10 @@ static bool tls_handshaking(const struct step_in *in)
 {
 	if (!in->tls || in->tls_appdata_now)
 		return false;
+	/* NewSessionTicket (TLS 1.3) comes after the Finished messages, even
+	 * after data: still the secure channel's setup */
+	if (in->pl_len && in->tls_hs_now && !in->tls_close_now)
+		return true;
 	if (in->pl_len == 0)
 		return !in->tls_appdata_sent[0] && !in->tls_appdata_sent[1];
 	return !in->tls_appdata_sent[in->from_client ? 0 : 1];
@@ -65,6 +74,10 @@ enum step step_classify(const struct step_in *in)
 	if (in->pl_len == 0 && in->completes_handshake)
 		return STEP_CONNECT;
 	if (in->pl_len == 0 && in->after_fin)
+		return STEP_CLOSE;
+	/* close_notify (SSL_shutdown) is the start of close(), wherever it
+	 * comes: the alert says the sender writes no more. */
+	if (in->tls && in->pl_len && in->tls_close_now && !in->tls_appdata_now)
 		return STEP_CLOSE;
 	/* The application cannot use the connection until the TLS handshake
 	 * is done: that is still connect(), its secure-channel part. */

@@ -203,7 +203,7 @@ static struct tl_exch *add(struct timeline *tl, int64_t now, struct conn *c, uin
 	x->conn = c->id;
 	x->exchange = exchange;
 	x->first_on_conn = first;
-	x->tls = c->app == APP_TLS;
+	x->tls = c->tls;
 	x->req_start = now;
 	x->ip_ver = c->ip_ver;
 	memcpy(x->srv, c->srv, sizeof(x->srv));
@@ -313,7 +313,11 @@ void timeline_tls(struct timeline *tl, int64_t now, struct conn *c, const struct
 			sn->len = copy_str(sn->name, v->ch->sni, v->ch->sni_len);
 		}
 	}
-	if (v->kind != TLS_EV_APPDATA)
+	/* Opaque application data makes one "TLS" exchange; decrypted data that
+	 * an application decoder follows is its own (its exchanges come from
+	 * the decoder: HTTP/1.x); a likely session ticket is the handshake's. */
+	if (v->kind != TLS_EV_APPDATA || v->guess == TLS_GUESS_TICKET ||
+	    (v->decrypted && c->app != APP_OPAQUE && c->app != APP_UNKNOWN))
 		return;
 	struct tl_exch *x = find(tl, c, 0, false);
 	if (!x) {

@@ -51,6 +51,11 @@
 
 #define TLS_HDR_LEN 5
 #define TLS_REC_MAX (16384u + 2048u)   /* RFC 5246 6.2.3: TLSCiphertext.length limit */
+#define TLS13_ENC_ALERT_LEN 19           /* an encrypted alert: 2 + 1 (inner type) + 16 (AEAD tag) */
+/* A NewSessionTicket record: 4 header + 4 lifetime + 4 age_add + a nonce,
+ * a ticket of at least ~64 bytes in common stacks (OpenSSL, BoringSSL, Go,
+ * NSS write 100 to 250), + 1 + 16: smaller records are not guessed to be one. */
+#define TLS13_TICKET_MIN 100
 #define TLS_HS_HDR_LEN 4
 
 _Static_assert(TLS_HDR_LEN + TLS_REC_MAX <= TLS_HELLO_MAX,
@@ -722,6 +727,8 @@ size_t tls_feed(struct tls_conn *t, int dir, const uint8_t *data, size_t len,
 		case TLS_CT_ALERT:
 			e = ev_add(out, &scratch, d, &rh, TLS_EV_ALERT);
 			e->encrypted = enc;
+			if (enc)
+				e->guess = TLS_GUESS_CLOSE; /* TLS 1.2 after ChangeCipherSpec */
 			if (!enc) {
 				e->status = FT_MALFORMED;
 				e->why = "alert record shorter than 2 bytes";
@@ -736,6 +743,20 @@ size_t tls_feed(struct tls_conn *t, int dir, const uint8_t *data, size_t len,
 				(void)ev_add(out, &scratch, d, &rh, TLS_EV_ENCRYPTED_HS);
 				if (d == 0)
 					t->client_fin_seen = true;
+			} else if (t->tls13 && t->client_fin_seen && rh.len == TLS13_ENC_ALERT_LEN) {
+				/* 2 bytes of alert, the inner content type, a 16-byte tag:
+				 * no HTTP/2 frame (9-byte header) nor HTTP/1 message is
+				 * that small; an alert ends the channel. */
+				e = ev_add(out, &scratch, d, &rh, TLS_EV_ALERT);
+				e->encrypted = true;
+				e->guess = TLS_GUESS_CLOSE;
+			} else if (t->tls13 && d == 1 && t->client_fin_seen && !t->appdata_seen[0] &&
+				   rh.len >= TLS13_TICKET_MIN) {
+				/* after the client's Finished, before its first data: the
+				 * server's session tickets (RFC 8446 4.6.1); a smaller
+				 * record there is rather HTTP/2's SETTINGS */
+				e = ev_add(out, &scratch, d, &rh, TLS_EV_APPDATA);
+				e->guess = TLS_GUESS_TICKET;
 			} else {
 				(void)ev_add(out, &scratch, d, &rh, TLS_EV_APPDATA);
 				t->appdata_seen[d] = true;

@@ -16,6 +16,8 @@
 #include "step.h"
 #include "timeline.h"
 #include "tls.h"
+#include "tlslayer.h"
+#include "tlsmsg.h"
 
 #define DNS_PORT 53
 #define QUIC_PORT 443
@@ -49,6 +51,10 @@ struct tracer {
 	uint8_t dns_copy[EV_MAX_DNS][UINT16_MAX];
 	struct http_events hev;               /* HTTP events of this packet */
 	struct tls_events tev;                /* TLS events of this packet */
+	struct tlsmsg tmsg[TLS_MAX_EVENTS];   /* decrypted handshake messages of this packet */
+	unsigned n_tmsg;                      /* used of tmsg */
+	struct keylog *kl;                    /* --keylog: decrypt TLS, or NULL */
+	struct tlsl_pool tlsl_pool;           /* TLS layers' caps and counts */
 	struct quic_info quic;                /* QUIC headers of this packet */
 	int64_t now;                          /* time of the packet being handled */
 	bool in_packet;                       /* trace_packet is running */
@@ -148,7 +154,12 @@ static size_t dns_tcp_consume(const struct stream_ctx *sc, const uint8_t *data, 
 	return off;
 }
 
-/* Decide what a stream carries from its first bytes (either direction). */
+/*
+ * The application decoder of a stream, from its first bytes (either
+ * direction): the transport's, or the plaintext a TLS layer hands up.
+ * HTTP/1.x by its first line; over TLS, the ALPN the server chose decides
+ * first.  *wait: too few bytes to tell yet.
+ */
 static void app_sniff(struct conn *c, int dir, const uint8_t *data, size_t len, bool *wait)
 {
 	*wait = false;
@@ -156,28 +167,37 @@ static void app_sniff(struct conn *c, int dir, const uint8_t *data, size_t len, 
 		c->app = APP_DNS;
 		return;
 	}
+	/* HTTP/2: over TLS the ALPN the server chose says so before any
+	 * byte (the server's SETTINGS may come first, before the client's
+	 * preface).  No HTTP/2 decoder is wired here yet: its bytes are
+	 * counted (APP_OPAQUE; the text line says "HTTP/2 N B"); the HTTP/2
+	 * decoder (APP_H2) takes them in this place, and the cleartext
+	 * preface (h2_sniff_preface) likewise. */
+	if (c->tls && strcmp(tlsl_alpn(c->tlsl), "h2") == 0) {
+		c->app = APP_OPAQUE;
+		return;
+	}
 	enum ft_status h = http_sniff(dir, data, len);
-	enum ft_status s = dir == 0 ? tls_sniff(data, len) : FT_UNSUPPORTED;
 	if (h == FT_OK) {
 		c->app = APP_HTTP;
 		http_init(&c->ap.http);
-	} else if (s == FT_OK) {
-		c->app = APP_TLS;
-		tls_init(&c->ap.tls);
-	} else if (h == FT_NEED_MORE || s == FT_NEED_MORE) {
+	} else if (h == FT_NEED_MORE) {
 		*wait = true;
 	} else {
 		c->app = APP_OPAQUE;
 	}
 }
 
-static size_t on_stream_data(void *ctx, const uint8_t *data, size_t len, uint64_t seq)
+/*
+ * The one application dispatch: the bytes of a cleartext stream, or the
+ * decrypted plaintext of a TLS layer, go to the connection's application
+ * decoder (chosen by app_sniff).  Returns the bytes consumed.
+ */
+static size_t app_feed(const struct stream_ctx *sc, const uint8_t *data, size_t len)
 {
-	const struct stream_ctx *sc = ctx;
 	struct tracer *t = sc->t;
 	struct conn *c = sc->c;
 	int dir = sc->dir;
-	(void)seq;
 	if (c->app == APP_UNKNOWN) {
 		bool wait;
 		app_sniff(c, dir, data, len, &wait);
@@ -204,28 +224,19 @@ static size_t on_stream_data(void *ctx, const uint8_t *data, size_t len, uint64_
 		return dns_tcp_consume(sc, data, len);
 	case APP_HTTP:
 		return http_feed(&c->ap.http, dir, data, len, &t->hev);
-	case APP_TLS:
-		return tls_feed(&c->ap.tls, dir, data, len, &t->tev);
 	default:
 		return len;
 	}
 }
 
-static void on_stream_gap(void *ctx, uint64_t seq, uint64_t len)
+/* Bytes an application decoder will never get. */
+static void app_gap(const struct stream_ctx *sc, uint64_t len)
 {
-	const struct stream_ctx *sc = ctx;
 	struct tracer *t = sc->t;
 	struct conn *c = sc->c;
-	sc->e->gap += len;
-	c->partial = true;
-	if (c->midstream && seq == 1) /* the peer's ACK showed bytes before the first seen */
-		c->start_lost |= (uint8_t)(1u << sc->dir);
 	switch (c->app) {
 	case APP_HTTP:
 		http_gap(&c->ap.http, sc->dir, len, &t->hev);
-		break;
-	case APP_TLS:
-		tls_gap(&c->ap.tls, sc->dir, len, &t->tev);
 		break;
 	case APP_DNS:
 		sc->e->dns_tcp_lost = true;
@@ -242,6 +253,94 @@ static void on_stream_gap(void *ctx, uint64_t seq, uint64_t len)
 	default:
 		break;
 	}
+}
+
+/* The TLS layer's plaintext, up to the application dispatch. */
+static size_t tls_app_data(void *ctx, int dir, const uint8_t *pt, size_t len)
+{
+	const struct stream_ctx *sc = ctx;
+	struct stream_ctx up = *sc;
+	up.dir = dir;
+	return app_feed(&up, pt, len);
+}
+
+static void tls_app_gap(void *ctx, int dir, uint64_t len)
+{
+	const struct stream_ctx *sc = ctx;
+	struct stream_ctx up = *sc;
+	up.dir = dir;
+	app_gap(&up, len);
+}
+
+static void tls_env(const struct stream_ctx *sc, struct tlsl_env *env)
+{
+	struct tracer *t = sc->t;
+	*env = (struct tlsl_env){
+		.kl = t->kl,
+		.pool = &t->tlsl_pool,
+		.now_ms = t->now > 0 ? (uint64_t)t->now / 1000 : 0,
+		.tev = &t->tev,
+		.msgs = t->tmsg,
+		.n_msgs = &t->n_tmsg,
+		.app = tls_app_data,
+		.app_gap = tls_app_gap,
+		.app_ctx = (void *)sc,
+	};
+}
+
+/* A stream's bytes through its TLS layer (records; decryption with a key log). */
+static size_t tls_stream(const struct stream_ctx *sc, const uint8_t *data, size_t len)
+{
+	struct tlsl_env env;
+	tls_env(sc, &env);
+	return tlsl_feed(&sc->c->tls_rec, &sc->c->tlsl, sc->dir, data, len, &env);
+}
+
+/* Does the stream start with a TLS layer?  Only the client's first bytes
+ * tell (a ClientHello record); *wait: too few to tell, or HTTP may still. */
+static void layer_sniff(struct conn *c, int dir, const uint8_t *data, size_t len, bool *wait)
+{
+	*wait = false;
+	if (c->dns || dir != 0)
+		return;
+	enum ft_status s = tls_sniff(data, len);
+	if (s == FT_OK) {
+		c->tls = true;
+		tls_init(&c->tls_rec);
+	} else if (s == FT_NEED_MORE && http_sniff(dir, data, len) != FT_OK) {
+		*wait = true;
+	}
+}
+
+static size_t on_stream_data(void *ctx, const uint8_t *data, size_t len, uint64_t seq)
+{
+	const struct stream_ctx *sc = ctx;
+	struct conn *c = sc->c;
+	(void)seq;
+	if (c->app == APP_UNKNOWN && !c->tls) {
+		bool wait;
+		layer_sniff(c, sc->dir, data, len, &wait);
+		if (wait)
+			return 0;
+	}
+	if (c->tls)
+		return tls_stream(sc, data, len);
+	return app_feed(sc, data, len);
+}
+
+static void on_stream_gap(void *ctx, uint64_t seq, uint64_t len)
+{
+	const struct stream_ctx *sc = ctx;
+	struct tracer *t = sc->t;
+	struct conn *c = sc->c;
+	sc->e->gap += len;
+	c->partial = true;
+	if (c->midstream && seq == 1) /* the peer's ACK showed bytes before the first seen */
+		c->start_lost |= (uint8_t)(1u << sc->dir);
+	if (c->tls)
+		tls_gap(&c->tls_rec, sc->dir, len, &t->tev); /* the records are lost: so is the app */
+	else
+		app_gap(sc, len);
 }
 
 /* One direction ended: hand over what is held, tell the decoder. */
@@ -312,7 +411,7 @@ static void release_held(struct tracer *t, struct conn *c, struct retired *r)
 		struct http_events *hev = &r->held[dir];
 		hev->n = hev->n_dropped = hev->n_heads = 0;
 		r->held_gap[dir] = 0;
-		if (c->app != APP_HTTP || c->rs[dir].n_ooo == 0)
+		if (c->app != APP_HTTP || c->tls || c->rs[dir].n_ooo == 0)
 			continue;
 		struct held h = { c, dir, hev, &r->held_gap[dir] };
 		struct reasm_sink sink = { held_data, held_gap, &h };
@@ -389,6 +488,8 @@ static void on_retire(void *ctx, const struct conn *c, const char *why)
 	struct retired *r = &t->retired[t->n_retired++];
 	/* the table's own slot, live until this returns */
 	release_held(t, (struct conn *)c, r);
+	/* the TLS layer's keys and plaintext go with the connection */
+	tlsl_free(&((struct conn *)c)->tlsl, &t->tlsl_pool);
 	r->c = *c;
 	/* what the copy points to belongs to the table: not to be followed */
 	memset(r->c.rs, 0, sizeof(r->c.rs));
@@ -410,12 +511,38 @@ static bool stream_events(const struct tracer *t, int dir)
 	return false;
 }
 
-/* Did this packet's TLS records include application data? */
+/* Did this packet's TLS records include application data (not a likely
+ * session ticket)? */
 static bool tls_appdata_now(const struct tracer *t)
 {
 	for (unsigned i = 0; i < t->tev.n; i++)
-		if (t->tev.ev[i].kind == TLS_EV_APPDATA)
+		if (t->tev.ev[i].kind == TLS_EV_APPDATA && t->tev.ev[i].guess != TLS_GUESS_TICKET)
 			return true;
+	return false;
+}
+
+/* A handshake message after the hellos: decrypted, or a likely ticket. */
+static bool tls_hs_now(const struct tracer *t)
+{
+	for (unsigned i = 0; i < t->tev.n; i++) {
+		const struct tls_ev *v = &t->tev.ev[i];
+		if (v->kind == TLS_EV_DEC_HS ||
+		    (v->kind == TLS_EV_APPDATA && v->guess == TLS_GUESS_TICKET))
+			return true;
+	}
+	return false;
+}
+
+/* close_notify: decrypted, or an encrypted alert by its shape. */
+static bool tls_close_now(const struct tracer *t)
+{
+	for (unsigned i = 0; i < t->tev.n; i++) {
+		const struct tls_ev *v = &t->tev.ev[i];
+		if (v->kind == TLS_EV_ALERT &&
+		    ((v->decrypted && v->status == FT_OK && v->alert_desc == 0) ||
+		     v->guess == TLS_GUESS_CLOSE))
+			return true;
+	}
 	return false;
 }
 
@@ -449,6 +576,12 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 	 * peer's ACK or its first segment seen says), so a lost first segment
 	 * is a gap, not the start.  Bytes before 1 are old: they never reach
 	 * the reassembler as new data. */
+	/* records that waited for their key: the key log may have it now */
+	if (c->tls && c->tlsl) {
+		struct tlsl_env env;
+		tls_env(&sc, &env);
+		tlsl_poll(&c->tls_rec, c->tlsl, &env);
+	}
 	int64_t seq = g->rel_seq + ((p->tcp_flags & TCP_SYN) ? 1 : 0);
 	if (p->pl_len && seq + (int64_t)p->pl_len > 1) {
 		uint32_t skip = seq < 1 ? (uint32_t)(1 - seq) : 0;
@@ -477,7 +610,7 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		g->notes |= NOTE_START_LOST;
 
 	/* Bytes waiting for the rest of their message: say how far it got. */
-	if (p->pl_len && c->rs[dir].tail_len && (c->app == APP_HTTP || c->app == APP_TLS) &&
+	if (p->pl_len && c->rs[dir].tail_len && (c->app == APP_HTTP || c->tls) &&
 	    !stream_events(t, dir))
 		e->held = c->rs[dir].tail_len;
 	for (unsigned i = 0; i < t->hev.n; i++)
@@ -487,12 +620,14 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 			c->ts_tls_hello = t->now;
 		timeline_tls(t->tl, t->now, c, &t->tev.ev[i]);
 	}
-	if (c->app == APP_TLS)
+	if (c->tls)
 		tls_link(t, c, e);
 	e->http = t->hev.n || t->hev.n_dropped ? &t->hev : NULL;
 	e->tls = t->tev.n || t->tev.n_dropped ? &t->tev : NULL;
 
-	bool tls = c->app == APP_TLS;
+	bool tls = c->tls;
+	/* decrypted, the records' true types say who sent data */
+	bool dec = tlsl_decrypting(c->tlsl);
 	*in = (struct step_in){
 		.is_dns = c->dns,
 		.is_tcp = true,
@@ -504,8 +639,12 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		.acks_dir = g->acks_dir,
 		.tls = tls,
 		.tls_appdata_now = tls && tls_appdata_now(t),
-		.tls_appdata_sent = { tls && c->ap.tls.appdata_seen[0],
-				      tls && c->ap.tls.appdata_seen[1] },
+		.tls_appdata_sent = { tls && (dec ? tlsl_appdata_seen(c->tlsl, 0)
+						  : c->tls_rec.appdata_seen[0]),
+				      tls && (dec ? tlsl_appdata_seen(c->tlsl, 1)
+						  : c->tls_rec.appdata_seen[1]) },
+		.tls_hs_now = tls && tls_hs_now(t),
+		.tls_close_now = tls && tls_close_now(t),
 	};
 }
 
@@ -548,6 +687,8 @@ struct tracer *trace_open(FILE *f, const struct out_opts *o, uint32_t max_conns)
 	t->fetch = fetch_open();
 	t->noter = dnsnote_open();
 	t->tl = timeline_open();
+	t->tlsl_pool.max_live = TLSL_DEFAULT_MAX_LIVE;
+	t->tlsl_pool.held_cap = TLSL_DEFAULT_HELD_CAP;
 	if (!t->out || !t->flows || !t->fetch || !t->noter || !t->tl) {
 		timeline_close(t->tl);
 		out_close(t->out);
@@ -558,6 +699,11 @@ struct tracer *trace_open(FILE *f, const struct out_opts *o, uint32_t max_conns)
 		return NULL;
 	}
 	return t;
+}
+
+void trace_set_keylog(struct tracer *t, struct keylog *kl)
+{
+	t->kl = kl;
 }
 
 void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_len,
@@ -577,6 +723,7 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 	t->in_packet = true;
 	t->hev.n = t->hev.n_dropped = t->hev.n_heads = 0;
 	t->tev.n = t->tev.n_dropped = 0;
+	t->n_tmsg = 0;
 
 	pkt_decode(dlt, data, cap_len, wire_len, ts_us, p);
 	t->dns_malformed = t->dns_truncated = false;
@@ -630,7 +777,17 @@ int trace_finish(struct tracer *t)
 	const struct reasm_pool *pool = flow_reasm_pool(t->flows);
 	t->n.reasm_peak = pool->peak;
 	t->n.reasm_overflows = pool->n_overflows;
-	flow_close(t->flows); /* retires the connections still open */
+	flow_close(t->flows); /* retires the connections still open (their TLS layers freed) */
+	if (t->kl) {
+		struct keylog_stats ks;
+		keylog_get_stats(t->kl, &ks);
+		t->n.keylog = true;
+		t->n.tls_decrypted = t->tlsl_pool.n_decrypted;
+		t->n.tls_auth_failed = t->tlsl_pool.n_auth_failed;
+		t->n.tls_refused = t->tlsl_pool.n_refused;
+		t->n.tls_hold_dropped = t->tlsl_pool.n_hold_dropped;
+		t->n.keylog_malformed = ks.n_malformed;
+	}
 	t->n.dns_unanswered = fetch_unanswered(t->fetch);
 	out_timeline(t->out, t->tl);
 	bool har_ok = out_har(t->out, t->tl);

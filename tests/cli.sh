@@ -91,6 +91,23 @@ werr "-w in a missing directory" '^fetchtrace: -w /nonexistent/dir/x\.pcap: No s
 	sh -c "'$bin' -r captures/keepalive.pcap -w /nonexistent/dir/x.pcap >'$tmp/w-out'"
 check "-w in a missing directory: nothing decoded first" [ ! -s "$tmp/w-out" ]
 
+# --keylog (issue 10): a key log that cannot be read is refused before any work; one that
+# does not exist yet is a note (a browser creates it later) and the run goes on; no secret
+# of the key log ever reaches the output, text or JSON
+werr "--keylog a directory" '^fetchtrace: --keylog: key log /tmp: not a regular file$' \
+	sh -c "'$bin' -r captures/keepalive.pcap --keylog /tmp >'$tmp/kl-out'"
+check "--keylog a directory: nothing decoded first" [ ! -s "$tmp/kl-out" ]
+"$bin" -r captures/lab-h2-curl.pcap -q --keylog /nonexistent/k.log >"$tmp/kl-out" 2>"$tmp/kl-err"; rc=$?
+check "--keylog not there yet: exit 0, one note on stderr, nothing decrypted" sh -c \
+	"[ $rc -eq 0 ] && [ \$(wc -l <'$tmp/kl-err') -eq 1 ] && grep -q 'does not exist yet' '$tmp/kl-err' &&
+	 grep -q '^tls: 0 records decrypted' '$tmp/kl-out'"
+"$bin" -r captures/lab-h2-curl.pcap --keylog captures/lab-h2-curl.keys >"$tmp/kl-text" 2>&1
+"$bin" -r captures/lab-h2-curl.pcap --keylog captures/lab-h2-curl.keys --json >"$tmp/kl-json" 2>&1
+awk '{ print substr($NF, 1, 24) }' captures/lab-h2-curl.keys >"$tmp/kl-secrets"
+check "--keylog: decrypted, and no secret in the text or JSON output" sh -c \
+	"grep -q 'records decrypted' '$tmp/kl-text' && [ -s '$tmp/kl-secrets' ] &&
+	 ! grep -q -i -F -f '$tmp/kl-secrets' '$tmp/kl-text' '$tmp/kl-json'"
+
 # a HAR URL whose target was cut says after how many bytes, and that many bytes are there
 "$bin" -r captures/crafted-http-long-target.pcap -q --har "$tmp/long.har" >/dev/null 2>&1
 if command -v python3 >/dev/null 2>&1; then

@@ -3,7 +3,8 @@
 # a real DNS server (dnsmasq) and HTTP server (python3 http.server), fetch with curl, stop it
 # with SIGINT, and check that the fetch shows resolve, connect, write, read, close in order,
 # linked to its name; that -Z dropped privileges (the -w file belongs to that user); and that
-# the capture statistics reach stderr.  Without root (or the servers) it is skipped, and says so.
+# the capture statistics reach stderr; -- curl over HTTPS is decrypted with the command's own
+# key log.  Without root (or the servers) it is skipped, and says so.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 bin=$(pwd)/${FETCHTRACE:-build/san/fetchtrace}
@@ -121,8 +122,46 @@ check "trace a command: its fetch shows the five steps in order (lines $order3)"
 ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" "$bin" -i lo -- /nonexistent/cmd >/dev/null 2>"$tmp/err-nx"
 check "trace a command that cannot run: status 127 and a message" sh -c \
 	"[ $? -eq 127 ] && grep -q 'cannot run /nonexistent/cmd' '$tmp/err-nx'"
+# HTTPS with no key log option (issue 10): -- CMD gives the command a private key log
+# (SSLKEYLOGFILE), so the HTTP/1.1 inside TLS is decrypted: GET / on a write line, 200 on
+# a read line; the key log is gone afterwards.
+if command -v openssl >/dev/null 2>&1; then
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+		-subj /CN=live.lab.test -addext subjectAltName=DNS:live.lab.test \
+		-keyout "$tmp/k.pem" -out "$tmp/c.pem" >/dev/null 2>&1
+	(cd "$tmp/www" && exec ip netns exec "$ns" python3 -c '
+import http.server, ssl, sys
+s = http.server.HTTPServer(("127.0.0.1", 443), http.server.SimpleHTTPRequestHandler)
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+c.load_cert_chain(sys.argv[1], sys.argv[2])
+s.socket = c.wrap_socket(s.socket, server_side=True)
+s.serve_forever()' "$tmp/c.pem" "$tmp/k.pem") >"$tmp/https.log" 2>&1 &
+	pids="$pids $!"
+	for _ in $(seq 1 100); do
+		ip netns exec "$ns" ss -ltnH 'sport = :443' | grep -q . && break
+		sleep 0.1
+	done
+	# shellcheck disable=SC2016 # the command's shell expands it
+	ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" "$bin" -i lo -- \
+		sh -c 'echo "keylog $SSLKEYLOGFILE"; curl -s -o /dev/null --max-time 10 --http1.1 --cacert '"$tmp/c.pem"' https://live.lab.test/' \
+		>"$tmp/out-tls" 2>"$tmp/err-tls"
+	check "HTTPS -- curl: exit 0" [ $? -eq 0 ]
+	check "HTTPS -- curl: GET / decrypted on a write line" \
+		grep -q -E '^ *[0-9.]+ write .*443 .*GET / HTTP/1.1' "$tmp/out-tls"
+	# (python's server sends its response with its FIN: that line is close)
+	check "HTTPS -- curl: 200 decrypted on a server line" \
+		grep -q -E '^ *[0-9.]+ (read|close) .*:443 > .*HTTP/1.[01] 200' "$tmp/out-tls"
+	check "HTTPS -- curl: the HTTP exchange over TLS in the summary" \
+		grep -q -E '^  c[0-9]+ .*:443  tls http ' "$tmp/out-tls"
+	klf=$(sed -n 's/^keylog //p' "$tmp/out-tls")
+	check "HTTPS -- curl: the private key log ($klf) is removed" sh -c "[ -n '$klf' ] && [ ! -e '$klf' ]"
+	check "HTTPS -- curl: no secret printed" sh -c "! grep -q -i -E 'CLIENT_RANDOM|TRAFFIC_SECRET' '$tmp/out-tls' '$tmp/err-tls'"
+else
+	echo "skip live: HTTPS (openssl not installed)"
+fi
 if [ $f -ne 0 ]; then
 	echo "--- fetchtrace stdout"; cat "$tmp/out"; echo "--- stderr"; cat "$tmp/err"
+	echo "--- HTTPS"; cat "$tmp/out-tls" "$tmp/err-tls" 2>/dev/null
 	echo "--- traced command"; cat "$tmp/out-cmd" "$tmp/err-cmd"
 	echo "--- -i any"; cat "$tmp/out-any" "$tmp/err-any"
 fi

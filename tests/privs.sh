@@ -3,7 +3,8 @@
 # SUDO_GID) or the -Z user: real, effective, saved and file-system uid and gid, no root
 # group, no capabilities left, and its -w file belongs to that user.  A traced command
 # (-- CMD) holds only descriptors 0-2, gets the user's HOME, USER, LOGNAME and SHELL, is
-# stopped by Ctrl-C (exit 130), killed when it ignores SIGTERM, and stopped by -c; on a
+# stopped by Ctrl-C (exit 130), killed when it ignores SIGTERM, and stopped by -c; its
+# private key log (SSLKEYLOGFILE) is 0600 and the user's, and removed at exit; on a
 # terminal it is the foreground job (tmux).  As root only, in a
 # private network namespace (capturing on its loopback); skipped otherwise.
 set -u
@@ -144,6 +145,28 @@ if [ "$env" = "$home $name $name $shell $uid " ]; then ok "command: HOME USER LO
 else bad "command: HOME USER LOGNAME SHELL uid '$env', expected '$home $name $name $shell $uid '"; fi
 if [ $rc -eq 3 ]; then ok "command: fetchtrace exits with the command's status (3)"
 else bad "command: exit status $rc, expected the command's 3"; sed 's/^/  /' "$tmp/err"; fi
+
+# The command's private key log (issue 10): SSLKEYLOGFILE names a file of mode 0600 in a
+# directory of mode 0700, both the command user's; fetchtrace removes both at exit.  With
+# --keylog FILE the command writes FILE (created 0600, the user's) and it is kept.
+rm -f "$tmp/kl"
+# shellcheck disable=SC2016 # the command's shell expands them
+ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" env SUDO_UID=$uid SUDO_GID=$gid "$bin" -i lo -q -- \
+	sh -c 'f=$SSLKEYLOGFILE; printf "%s\n" "$f" "$(stat -c "%a %u" "$f")" "$(stat -c "%a %u" "${f%/*}")" >'"$tmp/kl" \
+	>"$tmp/out" 2>"$tmp/err"
+klf=$(sed -n 1p "$tmp/kl" 2>/dev/null) klm=$(sed -n 2p "$tmp/kl" 2>/dev/null) kld=$(sed -n 3p "$tmp/kl" 2>/dev/null)
+if [ -n "$klf" ] && [ "$klm" = "600 $uid" ] && [ "$kld" = "700 $uid" ]; then
+	ok "command: private key log '$klf' mode 600, directory 700, owned by $uid"
+else bad "command: key log '$klf' file '$klm' directory '$kld', expected '600 $uid' and '700 $uid'"; fi
+if [ -n "$klf" ] && [ ! -e "$klf" ] && [ ! -e "${klf%/*}" ]; then ok "command: private key log removed at exit"
+else bad "command: private key log '$klf' (or its directory) left behind"; fi
+rm -f "$tmp/kl" "$tmp/kept.keys"
+# shellcheck disable=SC2016
+ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" env SUDO_UID=$uid SUDO_GID=$gid "$bin" -i lo -q \
+	--keylog "$tmp/kept.keys" -- sh -c 'printf "%s\n" "$SSLKEYLOGFILE" >'"$tmp/kl" >"$tmp/out" 2>"$tmp/err"
+if [ "$(cat "$tmp/kl" 2>/dev/null)" = "$tmp/kept.keys" ] && [ "$(stat -c '%a %u' "$tmp/kept.keys" 2>/dev/null)" = "600 $uid" ]; then
+	ok "command: --keylog FILE is the command's SSLKEYLOGFILE, kept, mode 600, owned by $uid"
+else bad "command: --keylog FILE: SSLKEYLOGFILE '$(cat "$tmp/kl" 2>/dev/null)', file '$(stat -c '%a %u' "$tmp/kept.keys" 2>/dev/null)'"; fi
 
 # Ctrl-C: the command gets SIGINT and fetchtrace exits with its status, 130
 rm -f "$tmp/err"

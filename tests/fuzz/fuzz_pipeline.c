@@ -1,12 +1,15 @@
 /* fuzz_pipeline.c - libFuzzer target: the whole pipeline fed a capture file (pcap or
  * pcapng), read by libpcap from memory, output to /dev/null: trace_open, trace_packet
- * for every packet, trace_finish. */
+ * for every packet, trace_finish.  Half the inputs run with a key log (the lab's
+ * captures/NAME.keys files, read once), so the TLS layer decrypts the keyed seeds and their
+ * mutants: decryption, handshake messages and decrypted HTTP are fuzzed too. */
 #include <pcap/pcap.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "capture.h"
+#include "keylog.h"
 #include "pkt.h"
 #include "trace.h"
 
@@ -16,6 +19,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_CONNS 64  /* small, so the table cap and eviction are reached */
 
 static FILE *devnull;
+static struct keylog *kl;
+
+/* The lab's key logs, from the directory the fuzzer runs in (the repository's). */
+static void keylog_load(void)
+{
+	static const char *const names[] = {
+		"lab-h2-curl", "lab-tls12-gcm", "lab-tls12-chacha", "lab-h2-chromium", "lab-doh",
+		"lab-tls13-chacha", "lab-tls12-rsa", "lab-tls12-cbc", "lab-tls13-keyupdate",
+	};
+	char eb[KEYLOG_ERRBUF_SIZE];
+	kl = keylog_new(0, 0, eb);
+	for (size_t i = 0; kl && i < sizeof(names) / sizeof(names[0]); i++) {
+		char path[256];
+		static uint8_t buf[1 << 16];
+		snprintf(path, sizeof(path), "captures/%s.keys", names[i]);
+		FILE *f = fopen(path, "rb");
+		if (!f)
+			continue;
+		size_t n = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		keylog_add_text(kl, buf, n);
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -23,6 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (size == 0)
 		return 0;
+	if (!kl)
+		keylog_load();
 	FILE *in = fmemopen((void *)data, size, "rb");
 	if (!in)
 		return 0;
@@ -41,6 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				      .all = !(size & 32), .quiet = (size & 0xc0) == 0xc0,
 				      .timeline = size & 256 };
 		struct tracer *t = trace_open(devnull, &o, MAX_CONNS);
+		if (t && kl && (size & 512))
+			trace_set_keylog(t, kl);
 		if (t) {
 			struct pcap_pkthdr *h;
 			const u_char *pd;

@@ -97,6 +97,15 @@ check "crafted-http-tls-hostile: escape bytes percent-encoded in the URL" \
 	jq -e '.log.entries[0].request.url | test("%1B") and (test("[\u0000-\u001f\u007f]") | not)' \
 	"$tmp/crafted-http-tls-hostile.har" >/dev/null
 
+# Decrypted with the key log (--keylog): HTTP/1.1 inside TLS is an exchange like any other.
+"$bin" -q -r captures/lab-tls13-keyupdate.pcap --keylog captures/lab-tls13-keyupdate.keys \
+	--har "$tmp/keys.har" >"$tmp/keys.txt" 2>"$tmp/keys.err"
+check "lab-tls13-keyupdate --keylog: exit 0, quiet stderr" sh -c "[ $? -eq 0 ] && [ ! -s '$tmp/keys.err' ]"
+check "lab-tls13-keyupdate --keylog: HAR 1.2 structure, the text output's exchanges" \
+	python3 tests/har/check.py "$tmp/keys.har" "$tmp/keys.txt"
+check "lab-tls13-keyupdate --keylog: GET / and GET /style.css, 200, https, decrypted" \
+	sh -c "[ \"\$(jq -c '[.log.entries[] | [.request.method, .request.url, .response.status, ._decrypted]]' '$tmp/keys.har')\" = '[[\"GET\",\"https://www.example.com/\",200,true],[\"GET\",\"https://www.example.com/style.css\",200,true]]' ]"
+
 # An unwritable file: one line on stderr naming it and the cause, and exit status 1.
 for target in "$tmp/no/such/dir/x.har" /dev/full; do
 	[ "$target" = /dev/full ] && [ ! -w /dev/full ] && { skip "/dev/full: not writable here"; continue; }

@@ -66,9 +66,12 @@ fi
 
 for cap in captures/*.pcap captures/*.pcapng; do
 	[ -f "$cap" ] || continue
-	for opt in "" --all; do
+	keys=${cap%.pcap*}.keys
+	keyopt=
+	[ -f "$keys" ] && keyopt="--keylog $keys"
+	for opt in "" --all ${keyopt:+"$keyopt"}; do
 		name="$(basename "$cap")${opt:+ $opt}"
-		# shellcheck disable=SC2086 # $opt is empty or one word
+		# shellcheck disable=SC2086 # $opt is empty, one word, or --keylog FILE
 		"$bin" -r "$cap" --json $opt >"$tmp/j" 2>"$tmp/err"; rc=$?
 		check "$name: exit 0, nothing on stderr" sh -c "[ $rc -eq 0 ] && [ ! -s '$tmp/err' ]"
 		[ -s "$tmp/err" ] && sed 's/^/  stderr: /' "$tmp/err" | head -n 10

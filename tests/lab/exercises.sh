@@ -243,7 +243,7 @@ ex_https() {
 	o=$(ft -r "$1") || { echo "fetchtrace failed"; return 1; }
 	grep -q -E ' connect +TLS handshake +f1 c1 .*TLS ClientHello SNI www\.example\.com ' "$o" || { echo "no SNI"; return 1; }
 	v=$(grep -o 'TLS ServerHello TLS [0-9.]* [A-Z0-9_]*' "$o" | head -1)
-	a=$(grep -c -E ' (write|read) .*TLS application data [0-9]+ B \(encrypted HTTP\)' "$o")
+	a=$(grep -c -E ' (write|read) .*TLS application data [0-9]+ B \(encrypted\)' "$o")
 	echo "the name (DNS query and SNI www.example.com), $v, sizes of $a encrypted records; no GET line"
 	[ -n "$v" ] && [ "$a" -ge 2 ] && ! grep -q ' GET /' "$o" && grep -q '^fetch 1  www\.example\.com -> .* port 443' "$o"
 }

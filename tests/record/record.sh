@@ -952,7 +952,7 @@ answer below against fetchtrace's output, and checks that each check fails on a 
     `fetchtrace -r captures/lab-net-https.pcap` — the DNS question, the server's address, the
     name in the ClientHello (`SNI www.example.com`, ALPN h2,http/1.1), the TLS version and
     cipher (`ServerHello TLS 1.3 TLS_AES_256_GCM_SHA384`) and the sizes of the encrypted
-    records (`TLS application data 96 B (encrypted HTTP)` up, 568 B down); not the request or
+    records (`TLS application data 96 B (encrypted)` up, 568 B down); not the request or
     the response.
 
 11. **IPv4 or IPv6?**

@@ -115,6 +115,46 @@ int main(void)
 	/* a client record after it sent data (a second request) is write */
 	in = tls_in(true, TCP_ACK | TCP_PSH, 90, false, true, true);
 	CHECK_EQ_INT(step_classify(&in), STEP_WRITE);
+	/* tls_hs_now: a decrypted handshake message (or a likely NewSessionTicket)
+	 * is connect, the secure channel, even after both sides sent data */
+	in = tls_in(false, TCP_ACK | TCP_PSH, 250, false, true, true);
+	in.tls_hs_now = true;
+	CHECK_EQ_INT(step_classify(&in), STEP_CONNECT);
+	CHECK(step_secure(&in, STEP_CONNECT));
+	/* ... but not when application data rides in the same segment */
+	in.tls_appdata_now = true;
+	CHECK_EQ_INT(step_classify(&in), STEP_READ);
+	in = tls_in(true, TCP_ACK | TCP_PSH, 40, false, true, true);
+	in.tls_hs_now = true;                                    /* a client KeyUpdate */
+	CHECK_EQ_INT(step_classify(&in), STEP_CONNECT);
+	/* tls_close_now: close_notify (decrypted, or the 19-byte shape) is close,
+	 * from either side, with or without data sent before */
+	in = tls_in(true, TCP_ACK | TCP_PSH, 24, false, true, true);
+	in.tls_close_now = true;
+	CHECK_EQ_INT(step_classify(&in), STEP_CLOSE);
+	CHECK(!step_secure(&in, STEP_CLOSE));
+	in = tls_in(false, TCP_ACK | TCP_PSH, 24, false, false, false);
+	in.tls_close_now = true;
+	CHECK_EQ_INT(step_classify(&in), STEP_CLOSE);
+	/* an alert with data in the same segment: the data decides */
+	in = tls_in(false, TCP_ACK | TCP_PSH, 300, true, true, true);
+	in.tls_close_now = true;
+	CHECK_EQ_INT(step_classify(&in), STEP_READ);
+	/* a close_notify and a handshake message in one segment: close */
+	in = tls_in(false, TCP_ACK | TCP_PSH, 300, false, true, true);
+	in.tls_close_now = true;
+	in.tls_hs_now = true;
+	CHECK_EQ_INT(step_classify(&in), STEP_CLOSE);
+	/* the facts say nothing without TLS, nor on a pure ACK */
+	in = tls_in(true, TCP_ACK | TCP_PSH, 24, false, true, true);
+	in.tls = false;
+	in.tls_close_now = true;
+	CHECK_EQ_INT(step_classify(&in), STEP_WRITE);
+	in = tls_in(true, TCP_ACK, 0, false, true, true);
+	in.tls_close_now = true;
+	in.tls_hs_now = true;
+	in.acks_dir = 1;
+	CHECK_EQ_INT(step_classify(&in), STEP_READ);
 	/* a SYN on a TLS connection is connect but not the secure channel */
 	in = tls_in(true, TCP_SYN, 0, false, false, false);
 	CHECK_EQ_INT(step_classify(&in), STEP_CONNECT);

@@ -188,7 +188,7 @@ static void test_tls(void)
 {
 	struct timeline *tl = timeline_open();
 	struct conn c = mkconn(3, 0);
-	c.app = APP_TLS;
+	c.tls = true;
 	c.ts_tls_hello = 200;
 	struct tls_client_hello ch;
 	memset(&ch, 0, sizeof(ch));
@@ -231,7 +231,7 @@ static void test_many_tls(void)
 	static struct tls_client_hello ch;
 	for (int i = 0; i < N; i++) {
 		c[i] = mkconn((uint32_t)i + 1, 0);
-		c[i].app = APP_TLS;
+		c[i].tls = true;
 		memset(&ch, 0, sizeof(ch));
 		ch.has_sni = true;
 		ch.sni_len = (uint16_t)snprintf(ch.sni, sizeof(ch.sni), "h%d.test", i + 1);

@@ -414,6 +414,8 @@ static const char *kind_name(enum tls_ev_kind k)
 	case TLS_EV_APPDATA: return "APP";
 	case TLS_EV_OTHER_RECORD: return "OTHER";
 	case TLS_EV_OPAQUE: return "OPAQUE";
+	case TLS_EV_DEC_HS: return "DEC_HS";
+	case TLS_EV_DEC_NOTE: return "DEC_NOTE";
 	}
 	return "?";
 }
@@ -472,6 +474,11 @@ static void ev_text(const struct tls_ev *e, char *s, size_t cap)
 			snprintf(s + o, cap - o, " encrypted");
 		else if (e->status == FT_OK)
 			snprintf(s + o, cap - o, " %u/%u", e->alert_level, e->alert_desc);
+	}
+	if (e->guess) {
+		o = strlen(s);
+		snprintf(s + o, cap - o, " guess=%s",
+			 e->guess == TLS_GUESS_TICKET ? "ticket" : "close");
 	}
 	if (e->status != FT_OK)
 		snprintf(s + strlen(s), cap - strlen(s), " st=%d", (int)e->status);
@@ -627,12 +634,12 @@ static void test_tls13(void)
 		"1 ENC len=69\n"
 		"0 CCS len=1\n"
 		"0 ENC len=69\n"
-		"1 APP len=266\n"
-		"1 APP len=266\n"
+		"1 APP len=266 guess=ticket\n"
+		"1 APP len=266 guess=ticket\n"
 		"0 APP len=104\n"
 		"1 APP len=77\n"
-		"1 APP len=19\n"
-		"0 APP len=19\n";
+		"1 ALERT len=19 encrypted guess=close\n"
+		"0 ALERT len=19 encrypted guess=close\n";
 
 	check_session("tls13", t13_cli, sizeof t13_cli, t13_srv, sizeof t13_srv, t13_segs,
 		      N_OF(t13_segs), want);
@@ -667,8 +674,8 @@ static void test_tls12(void)
 		"1 ENC len=40\n"
 		"0 APP len=111\n"
 		"1 APP len=84\n"
-		"1 ALERT len=26 encrypted\n"
-		"0 ALERT len=26 encrypted\n";
+		"1 ALERT len=26 encrypted guess=close\n"
+		"0 ALERT len=26 encrypted guess=close\n";
 
 	check_session("tls12", t12_cli, sizeof t12_cli, t12_srv, sizeof t12_srv, t12_segs,
 		      N_OF(t12_segs), want);
@@ -730,12 +737,12 @@ static void test_hrr(void)
 		"1 ENC len=69\n"
 		"0 CCS len=1\n"
 		"0 ENC len=69\n"
-		"1 APP len=266\n"
-		"1 APP len=266\n"
+		"1 APP len=266 guess=ticket\n"
+		"1 APP len=266 guess=ticket\n"
 		"0 APP len=104\n"
 		"1 APP len=77\n"
-		"1 APP len=19\n"
-		"0 APP len=19\n";
+		"1 ALERT len=19 encrypted guess=close\n"
+		"0 ALERT len=19 encrypted guess=close\n";
 	size_t n = 0;
 
 	/* ServerHello body: record header 5, handshake header 4, version 2. */
@@ -1098,8 +1105,8 @@ static void test_tls13_encrypted_types(void)
 	d.log[0] = '\0';
 	drv_feed(&d, 1, enc, sizeof enc);
 	drv_feed(&d, 0, enc, sizeof enc);
-	CHECK_EQ_STR(d.log, "1 ENC len=3\n1 ALERT len=19 encrypted\n"
-			    "0 ENC len=3\n0 ALERT len=19 encrypted\n");
+	CHECK_EQ_STR(d.log, "1 ENC len=3\n1 ALERT len=19 encrypted guess=close\n"
+			    "0 ENC len=3\n0 ALERT len=19 encrypted guess=close\n");
 }
 
 /* A gap inside a body we skip anyway costs nothing; elsewhere it ends

@@ -1,0 +1,108 @@
+/* tlslayer.h - the TLS layer of a connection's stream: whole records, decrypted with the key log's
+ * secrets when it has them, their plaintext handed up to the application decoder. */
+#ifndef FT_TLSLAYER_H
+#define FT_TLSLAYER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keylog.h"
+#include "tls.h"
+#include "tlsdec.h"
+#include "tlsmsg.h"
+
+/*
+ * The layer sits between the reassembled byte stream and the application
+ * decoder (DESIGN.md, "Data flow"):
+ *
+ *   transport bytes -> tls_feed (records recognised, hellos decoded)
+ *                   -> tlsdec (decrypted when the key log has the secret)
+ *                   -> handshake messages (tlsmsg) | alerts | plaintext -> app
+ *
+ * Without a key log nothing here runs: tls_feed alone follows the records.
+ * With one, the layer takes whole records (a record is left to the
+ * reassembler until it is whole: at most 18 KiB), and one struct tlsl is
+ * allocated per connection at its ClientHello (never per packet): the
+ * decryption state and per direction a plaintext buffer (a message head or
+ * a handshake message that spans records) and a hold for records whose
+ * secret is not in the key log yet.  Live connections with a layer are
+ * capped (max_live), held bytes are capped per direction (TLSL_HOLD_MAX)
+ * and in total (held_cap); what a cap refuses is counted and noted on the
+ * connection, never silent.  tlsl_free wipes keys and plaintext.
+ */
+
+#define TLSL_HOLD_MAX (64u * 1024)                 /* held record bytes per direction */
+#define TLSL_PT_KEEP 16384u                        /* plaintext an app may leave unconsumed */
+#define TLSL_PT_CAP (TLSL_PT_KEEP + TLSDEC_OUT_MAX) /* per direction */
+#define TLSL_DEFAULT_MAX_LIVE 256                  /* connections decrypting at once */
+#define TLSL_DEFAULT_HELD_CAP (4u * 1024 * 1024)   /* held bytes of all connections */
+#define TLSL_REFRESH_MS 1                          /* key log re-read (a stat, then the new
+                                                      lines) at most this often, packet time:
+                                                      on loopback a client writes its secrets
+                                                      a millisecond after the ServerHello */
+
+/* Shared by every connection of a tracer. */
+struct tlsl_pool {
+	uint32_t n_live;            /* layers allocated now */
+	uint32_t max_live;          /* cap on n_live */
+	uint64_t held_bytes;        /* record bytes held for a key now */
+	uint64_t held_cap;          /* cap on held_bytes */
+	uint64_t n_refused;         /* connections not decrypted: max_live reached, or no memory */
+	uint64_t n_hold_dropped;    /* records given up while waiting for a key (a cap) */
+	uint64_t n_decrypted;       /* records decrypted */
+	uint64_t n_auth_failed;     /* connections whose records failed to authenticate */
+};
+
+/* The application decoder above: it gets the plaintext of application
+ * data records of direction dir, returns what it consumed (the rest is
+ * offered again in front of the next plaintext, up to TLSL_PT_KEEP). */
+typedef size_t (*tlsl_app_fn)(void *ctx, int dir, const uint8_t *pt, size_t len);
+/* len plaintext bytes of direction dir will never come (a cap): skip. */
+typedef void (*tlsl_app_gap_fn)(void *ctx, int dir, uint64_t len);
+
+/* What one feed needs from the tracer. */
+struct tlsl_env {
+	struct keylog *kl;            /* NULL: no decryption, tls_feed alone */
+	struct tlsl_pool *pool;
+	uint64_t now_ms;              /* the packet's time: the refresh rate limit's clock */
+	struct tls_events *tev;       /* events of this packet */
+	struct tlsmsg *msgs;          /* [TLS_MAX_EVENTS]: decrypted messages of this packet */
+	unsigned *n_msgs;             /* used of msgs */
+	tlsl_app_fn app;
+	tlsl_app_gap_fn app_gap;
+	void *app_ctx;
+};
+
+struct tlsl;
+
+/*
+ * Feed in-order stream bytes of direction dir of a TLS connection (its
+ * record state tc, its layer *lp, NULL until allocated here).  Returns the
+ * bytes consumed: whole records only (a partial record waits in the
+ * reassembler), or everything once the direction is not TLS any more.
+ */
+size_t tlsl_feed(struct tls_conn *tc, struct tlsl **lp, int dir, const uint8_t *data, size_t len,
+		 const struct tlsl_env *env);
+
+/*
+ * A packet of the connection came (either direction): records held for a
+ * key are tried again (the key log re-read, rate-limited), so what waited
+ * shows as soon as the secret is there, on this packet's line.
+ */
+void tlsl_poll(struct tls_conn *tc, struct tlsl *l, const struct tlsl_env *env);
+
+/* Did dir send decrypted application data (a record whose inner type is 23)? */
+bool tlsl_appdata_seen(const struct tlsl *l, int dir);
+
+/* Is the layer decrypting this connection (a secret worked)? */
+bool tlsl_decrypting(const struct tlsl *l);
+
+/* The ALPN protocol the server chose, as decrypted (EncryptedExtensions) or
+ * from a plaintext ServerHello; "" none.  NUL-terminated, raw bytes. */
+const char *tlsl_alpn(const struct tlsl *l);
+
+/* Wipe (keys, plaintext, held records) and free; *lp becomes NULL. */
+void tlsl_free(struct tlsl **lp, struct tlsl_pool *pool);
+
+#endif

@@ -1,0 +1,467 @@
+/* tlslayer.c - a connection's TLS layer: whole records, decrypted with the key log, plaintext up. */
+#include "tlslayer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#define REC_HDR 5
+#define REC_MAX (16384u + 2048u)      /* RFC 5246 6.2.3 */
+#define HELLO_RANDOM_OFF 11           /* 5 record + 1 type + 3 length + 2 version */
+
+/* One connection's layer (allocated at its ClientHello when a key log is given). */
+struct tlsl {
+	struct tlsdec dec;             /* keys and sequence numbers, once set up */
+	bool dec_init;                 /* tlsdec_init was called (the ServerHello was seen) */
+	bool dec_ok;                   /* a protected record decrypted */
+	bool have_cr;                  /* cr holds the ClientHello random */
+	bool noted;                    /* a TLS_EV_DEC_NOTE was given (once per connection) */
+	bool appdata[2];               /* decrypted application data seen per direction */
+	bool gave_up[2];               /* a hold overflowed: records needing a key are skipped */
+	uint8_t cr[KEYLOG_RANDOM_LEN];
+	char alpn[TLS_ALPN_MAX + 1];   /* the server's choice, "" none */
+	uint32_t hold_len[2];          /* bytes in hold: whole records, in order */
+	uint8_t pt_type[2];            /* content type of what pt holds (22 or 23), 0 nothing */
+	uint32_t pt_len[2];            /* plaintext not consumed yet */
+	uint8_t hold[2][TLSL_HOLD_MAX];
+	uint8_t pt[2][TLSL_PT_CAP];
+};
+
+bool tlsl_appdata_seen(const struct tlsl *l, int dir)
+{
+	return l && l->appdata[dir ? 1 : 0];
+}
+
+bool tlsl_decrypting(const struct tlsl *l)
+{
+	return l && l->dec_ok;
+}
+
+const char *tlsl_alpn(const struct tlsl *l)
+{
+	return l ? l->alpn : "";
+}
+
+void tlsl_free(struct tlsl **lp, struct tlsl_pool *pool)
+{
+	struct tlsl *l = *lp;
+	if (!l)
+		return;
+	tlsdec_free(&l->dec);
+	pool->held_bytes -= l->hold_len[0] + l->hold_len[1];
+	pool->n_live--;
+	OPENSSL_cleanse(l, sizeof(*l));
+	free(l);
+	*lp = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* events                                                              */
+/* ------------------------------------------------------------------ */
+
+static struct tls_ev *ev_new(struct tls_events *tev, int dir, const uint8_t *rec,
+			     enum tls_ev_kind kind)
+{
+	if (tev->n >= TLS_MAX_EVENTS) {
+		if (tev->n_dropped < UINT8_MAX)
+			tev->n_dropped++;
+		return NULL;
+	}
+	struct tls_ev *e = &tev->ev[tev->n++];
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->dir = (uint8_t)dir;
+	e->status = FT_OK;
+	if (rec) {
+		e->content_type = rec[0];
+		e->rec_version = (uint16_t)(rec[1] << 8 | rec[2]);
+		e->rec_len = (uint32_t)(rec[3] << 8 | rec[4]);
+	}
+	return e;
+}
+
+/* Once per connection: what decryption could not do. */
+static void note(struct tlsl *l, const struct tlsl_env *env, int dir, const char *why)
+{
+	if (l->noted)
+		return;
+	l->noted = true;
+	struct tls_ev *e = ev_new(env->tev, dir, NULL, TLS_EV_DEC_NOTE);
+	if (e)
+		e->why = why;
+}
+
+/* ------------------------------------------------------------------ */
+/* plaintext                                                           */
+/* ------------------------------------------------------------------ */
+
+/* Decrypted handshake bytes: each whole message becomes an event. */
+static void hs_walk(struct tlsl *l, int dir, const uint8_t *rec, const struct tlsl_env *env)
+{
+	uint8_t *pt = l->pt[dir];
+	size_t off = 0;
+	bool tls13 = l->dec.version == 0x0304;
+	/* Each turn takes at least 4 bytes (a message header) or stops. */
+	while (l->pt_len[dir] - off >= 4) {
+		struct tlsmsg scratch;
+		struct tlsmsg *m = *env->n_msgs < TLS_MAX_EVENTS ? &env->msgs[*env->n_msgs] : &scratch;
+		size_t used = 0;
+		enum ft_status st = tlsmsg_decode(pt + off, l->pt_len[dir] - off, tls13, m, &used);
+		if (st == FT_NEED_MORE)
+			break;
+		if (used < 4 || used > l->pt_len[dir] - off)
+			used = l->pt_len[dir] - off; /* cannot happen: tlsmsg's contract */
+		off += used;
+		if (m->type == TLS_HS_ENCRYPTED_EXTENSIONS && m->has_alpn && dir == 1) {
+			size_t n = m->alpn_len < TLS_ALPN_MAX ? m->alpn_len : TLS_ALPN_MAX;
+			memcpy(l->alpn, m->alpn, n);
+			l->alpn[n] = '\0';
+		}
+		struct tls_ev *e = ev_new(env->tev, dir, rec, TLS_EV_DEC_HS);
+		if (!e)
+			continue;
+		if (m != &scratch)
+			(*env->n_msgs)++;
+		e->decrypted = true;
+		e->pt_len = (uint32_t)used;
+		e->hs_type = m->type;
+		e->msg = m == &scratch ? NULL : m;
+		e->status = st;
+		e->why = st == FT_OK ? NULL : m->why;
+	}
+	if (off) {
+		memmove(pt, pt + off, l->pt_len[dir] - off);
+		l->pt_len[dir] -= (uint32_t)off;
+	}
+}
+
+/* Decrypted application data: up to the application decoder. */
+static void app_walk(struct tlsl *l, int dir, const struct tlsl_env *env)
+{
+	uint8_t *pt = l->pt[dir];
+	size_t used = env->app(env->app_ctx, dir, pt, l->pt_len[dir]);
+	if (used > l->pt_len[dir])
+		used = l->pt_len[dir];
+	if (used) {
+		memmove(pt, pt + used, l->pt_len[dir] - used);
+		l->pt_len[dir] -= (uint32_t)used;
+	}
+}
+
+/* Room for one more record's plaintext after what waits: else what waits
+ * is given up (a head larger than TLSL_PT_KEEP is not followed). */
+static void pt_room(struct tlsl *l, int dir, uint8_t type, const struct tlsl_env *env)
+{
+	if (l->pt_len[dir] && (l->pt_type[dir] != type || TLSL_PT_CAP - l->pt_len[dir] < TLSDEC_OUT_MAX)) {
+		if (l->pt_type[dir] == TLS_CT_APPDATA)
+			env->app_gap(env->app_ctx, dir, l->pt_len[dir]);
+		l->pt_len[dir] = 0;
+	}
+	l->pt_type[dir] = type;
+}
+
+/* ------------------------------------------------------------------ */
+/* records                                                             */
+/* ------------------------------------------------------------------ */
+
+/* Is this record protected (as opposed to a plaintext one tls_feed decoded)? */
+static bool rec_protected(const struct tlsl *l, const struct tls_conn *tc, int dir,
+			  const uint8_t *rec)
+{
+	if (l->dec.version == 0x0304)
+		return rec[0] == TLS_CT_APPDATA;
+	return tc->half[dir].ccs_seen && rec[0] != TLS_CT_CCS;
+}
+
+/*
+ * One whole record through tlsdec.  ev_first: where tls_feed's event for
+ * it starts in the packet's events (-1: it was shown on an earlier packet,
+ * a held record); a record that decrypts replaces that event with what is
+ * inside.
+ */
+static enum tlsdec_status rec_decrypt(struct tlsl *l, const struct tls_conn *tc, int dir,
+				      const uint8_t *rec, size_t rlen, const struct tlsl_env *env,
+				      int ev_first)
+{
+	struct tls_events *tev = env->tev;
+	bool prot = rec_protected(l, tc, dir, rec);
+	size_t out_len = 0;
+	uint8_t inner = 0;
+	/* plaintext goes after what waits in pt; a record that is not
+	 * protected is copied there too and not kept */
+	pt_room(l, dir, l->pt_type[dir], env);
+	uint8_t *out = l->pt[dir] + l->pt_len[dir];
+	size_t cap = TLSL_PT_CAP - l->pt_len[dir];
+	enum tlsdec_status st = tlsdec_record(&l->dec, dir, rec, rlen, out, cap, &out_len, &inner);
+	if (st == TLSDEC_AUTH_FAIL && tlsdec_auth_failed(&l->dec)) {
+		if (!l->noted)
+			env->pool->n_auth_failed++;
+		note(l, env, dir,
+		     "not decrypted: the key log's secret does not authenticate the records "
+		     "(a wrong key log, or records lost)");
+		return st;
+	}
+	if (st == TLSDEC_UNSUPPORTED) {
+		note(l, env, dir, "cipher suite not decrypted");
+		return st;
+	}
+	if (st != TLSDEC_OK || !prot)
+		return st;
+	env->pool->n_decrypted++;
+	l->dec_ok = true;
+	if (out_len > cap)
+		out_len = cap; /* cannot happen: tlsdec's contract */
+	/* what tls_feed said about the record gives way to what is inside */
+	if (ev_first >= 0 && (unsigned)ev_first < tev->n && tev->n_dropped == 0)
+		tev->n = (uint8_t)ev_first;
+	if (inner == TLS_CT_HANDSHAKE) {
+		if (l->pt_type[dir] != TLS_CT_HANDSHAKE) {
+			/* out sits after waiting plaintext of another type: move it */
+			memmove(l->pt[dir], out, out_len);
+			if (l->pt_type[dir] == TLS_CT_APPDATA && l->pt_len[dir])
+				env->app_gap(env->app_ctx, dir, l->pt_len[dir]);
+			l->pt_len[dir] = 0;
+			l->pt_type[dir] = TLS_CT_HANDSHAKE;
+		}
+		l->pt_len[dir] += (uint32_t)out_len;
+		hs_walk(l, dir, rec, env);
+		if (TLSL_PT_CAP - l->pt_len[dir] < TLSDEC_OUT_MAX) {
+			struct tls_ev *e = ev_new(tev, dir, rec, TLS_EV_DEC_NOTE);
+			if (e)
+				e->why = "handshake message too large to follow";
+			l->pt_len[dir] = 0;
+		}
+	} else if (inner == TLS_CT_ALERT) {
+		struct tls_ev *e = ev_new(tev, dir, rec, TLS_EV_ALERT);
+		if (e) {
+			e->decrypted = true;
+			e->pt_len = (uint32_t)out_len;
+			e->status = tlsmsg_alert(out, out_len, &e->alert_level, &e->alert_desc);
+			if (e->status != FT_OK)
+				e->why = "alert not 2 bytes";
+		}
+	} else if (inner == TLS_CT_APPDATA) {
+		struct tls_ev *e = ev_new(tev, dir, rec, TLS_EV_APPDATA);
+		if (e) {
+			e->decrypted = true;
+			e->pt_len = (uint32_t)out_len;
+		}
+		l->appdata[dir] = true;
+		if (l->pt_type[dir] != TLS_CT_APPDATA) {
+			memmove(l->pt[dir], out, out_len);
+			l->pt_len[dir] = 0;
+			l->pt_type[dir] = TLS_CT_APPDATA;
+		}
+		l->pt_len[dir] += (uint32_t)out_len;
+		app_walk(l, dir, env);
+	} else {
+		struct tls_ev *e = ev_new(tev, dir, rec, TLS_EV_OTHER_RECORD);
+		if (e) {
+			e->decrypted = true;
+			e->content_type = inner;
+			e->pt_len = (uint32_t)out_len;
+		}
+	}
+	return st;
+}
+
+/* Keep a record until its secret is in the key log; false when a cap refuses. */
+static bool hold_add(struct tlsl *l, int dir, const uint8_t *rec, size_t rlen,
+		     const struct tlsl_env *env)
+{
+	if (TLSL_HOLD_MAX - l->hold_len[dir] < rlen ||
+	    env->pool->held_cap - env->pool->held_bytes < rlen)
+		return false;
+	memcpy(l->hold[dir] + l->hold_len[dir], rec, rlen);
+	l->hold_len[dir] += (uint32_t)rlen;
+	env->pool->held_bytes += rlen;
+	return true;
+}
+
+/* A cap refused a record: give up what waits (their sequence numbers are
+ * counted, so later records still decrypt once a key comes). */
+static void hold_give_up(struct tlsl *l, int dir, const struct tlsl_env *env)
+{
+	size_t off = 0;
+	while (l->hold_len[dir] - off >= REC_HDR) {
+		const uint8_t *r = l->hold[dir] + off;
+		size_t rlen = REC_HDR + (size_t)(r[3] << 8 | r[4]);
+		tlsdec_skip(&l->dec, dir);
+		env->pool->n_hold_dropped++;
+		off += rlen;
+	}
+	env->pool->held_bytes -= l->hold_len[dir];
+	l->hold_len[dir] = 0;
+	l->gave_up[dir] = true;
+	note(l, env, dir, "not decrypted: the key log did not have the secret in time (hold full)");
+}
+
+/* Records held for a key: try them again (the key log may have it now). */
+static void hold_drain(struct tlsl *l, const struct tls_conn *tc, int dir,
+		       const struct tlsl_env *env)
+{
+	if (!l->hold_len[dir])
+		return;
+	keylog_refresh(env->kl, env->now_ms);
+	size_t off = 0;
+	while (l->hold_len[dir] - off >= REC_HDR) {
+		const uint8_t *r = l->hold[dir] + off;
+		size_t rlen = REC_HDR + (size_t)(r[3] << 8 | r[4]);
+		if (rec_decrypt(l, tc, dir, r, rlen, env, -1) == TLSDEC_NEED_KEY)
+			break;
+		off += rlen;
+	}
+	if (off) {
+		memmove(l->hold[dir], l->hold[dir] + off, l->hold_len[dir] - off);
+		l->hold_len[dir] -= (uint32_t)off;
+		env->pool->held_bytes -= off;
+	}
+}
+
+/* Does the key log know this client random at all? */
+static bool keylog_knows(const struct keylog *kl, const uint8_t cr[KEYLOG_RANDOM_LEN])
+{
+	uint8_t s[KEYLOG_SECRET_MAX];
+	size_t n = 0;
+	for (int lb = 0; lb < KEYLOG_N_LABELS && !n; lb++)
+		n = keylog_find(kl, cr, (enum keylog_label)lb, s, sizeof(s));
+	OPENSSL_cleanse(s, sizeof(s));
+	return n != 0;
+}
+
+/* The hellos: the client random, then at the ServerHello the decryption set up. */
+static void rec_hello(struct tlsl *l, const struct tls_conn *tc, int dir, const uint8_t *rec,
+		      size_t rlen, const struct tlsl_env *env, unsigned ev_first)
+{
+	if (rec[0] != TLS_CT_HANDSHAKE || rlen < HELLO_RANDOM_OFF + KEYLOG_RANDOM_LEN)
+		return;
+	if (dir == 0 && rec[5] == TLS_HS_CLIENT_HELLO && !l->have_cr) {
+		memcpy(l->cr, rec + HELLO_RANDOM_OFF, KEYLOG_RANDOM_LEN);
+		l->have_cr = true;
+		if (!keylog_knows(env->kl, l->cr))
+			keylog_refresh(env->kl, env->now_ms);
+		return;
+	}
+	if (dir != 1 || rec[5] != TLS_HS_SERVER_HELLO || l->dec_init || !l->have_cr ||
+	    !tc->server_hello_seen)
+		return;
+	const struct tls_server_hello *sh = NULL;
+	for (unsigned i = ev_first; i < env->tev->n; i++)
+		if (env->tev->ev[i].kind == TLS_EV_SERVER_HELLO && env->tev->ev[i].status == FT_OK)
+			sh = env->tev->ev[i].sh;
+	if (!sh || sh->hello_retry)
+		return;
+	if (sh->has_alpn) {
+		size_t n = sh->alpn_len < TLS_ALPN_MAX ? sh->alpn_len : TLS_ALPN_MAX;
+		memcpy(l->alpn, sh->alpn, n);
+		l->alpn[n] = '\0';
+	}
+	l->dec_init = true;
+	int r = tlsdec_init(&l->dec, sh->version, sh->cipher, l->cr, rec + HELLO_RANDOM_OFF,
+			    env->kl, 0);
+	if (r < 0)
+		note(l, env, dir, "not decrypted: out of memory");
+	else if (r > 0)
+		note(l, env, dir, tlsdec_why(&l->dec));
+}
+
+/* One whole record, after tls_feed gave its events (from ev_first). */
+static void rec_layer(struct tlsl *l, const struct tls_conn *tc, int dir, const uint8_t *rec,
+		      size_t rlen, const struct tlsl_env *env, unsigned ev_first)
+{
+	if (!l->dec_init) {
+		if (dir == 0 && l->have_cr && rec[0] == TLS_CT_APPDATA) {
+			/* TLS 1.3 0-RTT: early data (and EndOfEarlyData) after the
+			 * ClientHello wait for the ServerHello (tlsdec's contract) */
+			if (!hold_add(l, dir, rec, rlen, env)) {
+				env->pool->n_hold_dropped++;
+				note(l, env, dir, "not decrypted: early data beyond the hold");
+			}
+			return;
+		}
+		rec_hello(l, tc, dir, rec, rlen, env, ev_first);
+		return; /* the ServerHello's own record, and what came before it, are plaintext */
+	}
+	if (l->hold_len[dir]) {
+		if (!hold_add(l, dir, rec, rlen, env)) {
+			hold_give_up(l, dir, env);
+			tlsdec_skip(&l->dec, dir);
+			env->pool->n_hold_dropped++;
+		}
+		return;
+	}
+	enum tlsdec_status st = rec_decrypt(l, tc, dir, rec, rlen, env, (int)ev_first);
+	if (st != TLSDEC_NEED_KEY)
+		return;
+	if (keylog_refresh(env->kl, env->now_ms) > 0)
+		st = rec_decrypt(l, tc, dir, rec, rlen, env, (int)ev_first);
+	if (st != TLSDEC_NEED_KEY)
+		return;
+	if (l->gave_up[dir] || !hold_add(l, dir, rec, rlen, env)) {
+		if (!l->gave_up[dir])
+			hold_give_up(l, dir, env);
+		tlsdec_skip(&l->dec, dir);
+		env->pool->n_hold_dropped++;
+	}
+}
+
+void tlsl_poll(struct tls_conn *tc, struct tlsl *l, const struct tlsl_env *env)
+{
+	if (!l || !env->kl)
+		return;
+	for (int d = 0; d < 2; d++)
+		if (!tc->half[d].opaque)
+			hold_drain(l, tc, d, env);
+}
+
+size_t tlsl_feed(struct tls_conn *tc, struct tlsl **lp, int dir, const uint8_t *data, size_t len,
+		 const struct tlsl_env *env)
+{
+	int d = dir ? 1 : 0;
+	if (!env->kl)
+		return tls_feed(tc, d, data, len, env->tev);
+	struct tlsl *l = *lp;
+	if (l)
+		hold_drain(l, tc, d, env);
+	size_t off = 0;
+	/* Each turn takes a whole record (at least 5 bytes) or leaves. */
+	while (len - off >= REC_HDR) {
+		if (tc->half[d].opaque)
+			return len;
+		const uint8_t *rec = data + off;
+		size_t body = (size_t)(rec[3] << 8 | rec[4]);
+		if (body > REC_MAX)
+			return off + tls_feed(tc, d, rec, len - off, env->tev); /* not TLS: it says so */
+		if (len - off - REC_HDR < body)
+			break;
+		size_t rlen = REC_HDR + body;
+		unsigned ev_first = env->tev->n;
+		size_t used = tls_feed(tc, d, rec, rlen, env->tev);
+		if (used < rlen)
+			return off + used + tls_feed(tc, d, rec + used, rlen - used, env->tev);
+		off += rlen;
+		if (tc->half[d].opaque)
+			continue;
+		if (!l && d == 0 && rec[0] == TLS_CT_HANDSHAKE && rlen > REC_HDR &&
+		    rec[REC_HDR] == TLS_HS_CLIENT_HELLO) {
+			/* the connection's layer, once: capped */
+			if (env->pool->n_live < env->pool->max_live)
+				l = calloc(1, sizeof(*l));
+			if (!l) {
+				env->pool->n_refused++;
+				struct tls_ev *e = ev_new(env->tev, d, NULL, TLS_EV_DEC_NOTE);
+				if (e)
+					e->why = "not decrypted: too many TLS connections at once";
+				*lp = NULL;
+				/* tls_feed alone from here: mark by a layer-less feed */
+			} else {
+				env->pool->n_live++;
+				*lp = l;
+			}
+		}
+		if (l)
+			rec_layer(l, tc, d, rec, rlen, env, ev_first);
+	}
+	return off;
+}

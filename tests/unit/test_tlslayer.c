@@ -1,0 +1,342 @@
+/* test_tlslayer.c - the TLS layer through the pipeline: a real capture (the lab's TLS 1.3
+ * HTTP/1.1 fetch with a key update) and its key log, given at once, late (the file written
+ * while the capture is read, as a browser does), never, or with malformed lines. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "keylog.h"
+#include "t.h"
+#include "tlslayer.h"
+#include "trace.h"
+
+#define CAPTURE "captures/lab-tls13-keyupdate.pcap"
+#define KEYS "captures/lab-tls13-keyupdate.keys"
+
+struct feed {
+	struct tracer *t;
+	int dlt;
+	int n;                  /* packets fed */
+	int write_keys_at;      /* before this packet, append the keys to the file (-1 never) */
+	const char *kl_path;    /* the key log file being written */
+	const char *extra;      /* lines appended with the keys */
+};
+
+static char keys_text[1 << 16];
+static size_t keys_len;
+
+static void append(const char *path, const char *text, size_t len)
+{
+	FILE *f = fopen(path, "ab");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	CHECK_EQ_INT(fwrite(text, 1, len, f), len);
+	fclose(f);
+}
+
+static void on_packet(void *ctx, const uint8_t *data, uint32_t cap_len, uint32_t wire_len,
+		      int64_t ts)
+{
+	struct feed *fd = ctx;
+	if (fd->n++ == fd->write_keys_at) {
+		if (fd->extra)
+			append(fd->kl_path, fd->extra, strlen(fd->extra));
+		append(fd->kl_path, keys_text, keys_len);
+	}
+	trace_packet(fd->t, fd->dlt, data, cap_len, wire_len, ts);
+}
+
+/* The capture through a tracer whose key log is the file kl_path (emptied first); the
+ * keys are appended before packet write_keys_at.  Returns the text output (malloc'd). */
+static char *run(int write_keys_at, const char *extra, bool json)
+{
+	char dir[] = "/tmp/ft-test-tlslayer-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char path[64];
+	snprintf(path, sizeof(path), "%s/keys", dir);
+	FILE *e = fopen(path, "wb");
+	CHECK(e != NULL);
+	if (e)
+		fclose(e);
+	char eb[KEYLOG_ERRBUF_SIZE];
+	struct keylog *kl = keylog_new(0, 1, eb);
+	CHECK(kl != NULL);
+	CHECK_EQ_INT(keylog_open(kl, path, eb), 0);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	struct out_opts o = { .format = json ? OUT_JSON : OUT_TEXT };
+	struct tracer *t = trace_open(out, &o, 64);
+	CHECK(t != NULL);
+	trace_set_keylog(t, kl);
+	char err[CAP_ERRBUF_SIZE];
+	struct cap *cp = cap_open_file(CAPTURE, err);
+	CHECK(cp != NULL);
+	struct feed fd = { t, cp ? cap_datalink(cp) : 1, 0, write_keys_at, path, extra };
+	if (cp) {
+		CHECK_EQ_INT(cap_run(cp, 0, on_packet, &fd, err), 0);
+		cap_close(cp);
+	}
+	trace_finish(t);
+	keylog_free(kl);
+	fclose(out);
+	unlink(path);
+	rmdir(dir);
+	return buf;
+}
+
+static bool has(const char *s, const char *what)
+{
+	bool ok = s && strstr(s, what) != NULL;
+	if (!ok)
+		fprintf(stderr, "missing: %s\n", what);
+	return ok;
+}
+
+/* ------------------------------------------------------------------ */
+/* the hold caps, through tlsl_feed: hellos, then records whose secret  */
+/* never comes                                                          */
+/* ------------------------------------------------------------------ */
+
+static size_t app_none(void *ctx, int dir, const uint8_t *pt, size_t len)
+{
+	(void)ctx, (void)dir, (void)pt;
+	return len;
+}
+
+static void gap_none(void *ctx, int dir, uint64_t len)
+{
+	(void)ctx, (void)dir, (void)len;
+}
+
+/* A TLS 1.3 ClientHello (dir 0) or ServerHello (dir 1) record, TLS_AES_128_GCM_SHA256. */
+static size_t hello(uint8_t *b, int server)
+{
+	size_t n = 0;
+	b[n++] = 22, b[n++] = 3, b[n++] = 1, n += 2;           /* record header, length later */
+	b[n++] = server ? 2 : 1, n += 3;                        /* message header */
+	b[n++] = 3, b[n++] = 3;                                 /* legacy_version */
+	memset(b + n, server ? 0x5a : 0xa5, 32), n += 32;       /* random */
+	b[n++] = 0;                                             /* session id */
+	if (server) {
+		b[n++] = 0x13, b[n++] = 0x01, b[n++] = 0;       /* cipher, compression */
+		b[n++] = 0, b[n++] = 6;                         /* extensions */
+		b[n++] = 0, b[n++] = 0x2b, b[n++] = 0, b[n++] = 2, b[n++] = 3, b[n++] = 4;
+	} else {
+		b[n++] = 0, b[n++] = 2, b[n++] = 0x13, b[n++] = 0x01; /* one cipher suite */
+		b[n++] = 1, b[n++] = 0;                         /* compression */
+		b[n++] = 0, b[n++] = 0;                         /* no extensions */
+	}
+	b[3] = (uint8_t)((n - 5) >> 8), b[4] = (uint8_t)(n - 5);
+	b[6] = 0, b[7] = (uint8_t)((n - 9) >> 8), b[8] = (uint8_t)(n - 9);
+	return n;
+}
+
+static void hold_caps(uint64_t held_cap, uint32_t n_records, uint64_t want_dropped_min)
+{
+	char eb[KEYLOG_ERRBUF_SIZE];
+	struct keylog *kl = keylog_new(0, 1, eb);      /* empty: the secret never comes */
+	struct tlsl_pool pool = { .max_live = 4, .held_cap = held_cap };
+	struct tls_events tev;
+	struct tlsmsg msgs[TLS_MAX_EVENTS];
+	unsigned n_msgs = 0;
+	struct tlsl_env env = { kl, &pool, 1000, &tev, msgs, &n_msgs, app_none, gap_none, NULL };
+	struct tls_conn tc;
+	struct tlsl *l = NULL;
+	uint8_t b[512];
+	tls_init(&tc);
+	memset(&tev, 0, sizeof(tev));
+	size_t n = hello(b, 0);
+	CHECK_EQ_INT(tlsl_feed(&tc, &l, 0, b, n, &env), n);
+	CHECK(l != NULL);
+	CHECK_EQ_INT(pool.n_live, 1);
+	n = hello(b, 1);
+	memset(&tev, 0, sizeof(tev));
+	CHECK_EQ_INT(tlsl_feed(&tc, &l, 1, b, n, &env), n);
+	CHECK(tc.server_hello_seen);
+	/* application data records of 100 bytes, none of which can be decrypted */
+	unsigned notes = 0;
+	uint64_t peak = 0;
+	for (uint32_t i = 0; i < n_records; i++) {
+		b[0] = 23, b[1] = 3, b[2] = 3, b[3] = 0, b[4] = 100;
+		memset(b + 5, (int)i, 100);
+		memset(&tev, 0, sizeof(tev));
+		n_msgs = 0;
+		env.now_ms++;
+		CHECK(tlsl_feed(&tc, &l, 1, b, 105, &env) == 105);
+		for (unsigned k = 0; k < tev.n; k++)
+			notes += tev.ev[k].kind == TLS_EV_DEC_NOTE;
+		if (pool.held_bytes > peak)
+			peak = pool.held_bytes;
+	}
+	/* bounded: the per-direction and total caps, a note once, the rest counted */
+	CHECK(peak > 0 && peak <= TLSL_HOLD_MAX && peak <= held_cap);
+	CHECK_EQ_INT(notes, 1);
+	CHECK(pool.n_hold_dropped >= want_dropped_min);
+	CHECK_EQ_INT(pool.n_decrypted, 0);
+	tlsl_free(&l, &pool);
+	CHECK(l == NULL);
+	CHECK_EQ_INT(pool.n_live, 0);
+	CHECK_EQ_INT(pool.held_bytes, 0);
+	keylog_free(kl);
+}
+
+/* ------------------------------------------------------------------ */
+/* 0-RTT: early data held until the ServerHello (openssl s_client        */
+/* -early_data, the resumption of tests/unit/tlsdec_vectors.h)           */
+/* ------------------------------------------------------------------ */
+
+#include "tlsdec_vectors.h"
+
+static uint8_t got[2][256];
+static size_t got_len[2];
+
+static size_t app_keep(void *ctx, int dir, const uint8_t *pt, size_t len)
+{
+	(void)ctx;
+	if (got_len[dir] + len <= sizeof(got[dir])) {
+		memcpy(got[dir] + got_len[dir], pt, len);
+		got_len[dir] += len;
+	}
+	return len;
+}
+
+static size_t unhex(const char *h, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	for (; h[0] && h[1] && n < cap; h += 2) {
+		unsigned v;
+		if (sscanf(h, "%2x", &v) != 1)
+			break;
+		out[n++] = (uint8_t)v;
+	}
+	return n;
+}
+
+static void early_data(void)
+{
+	const struct session *se = NULL;
+	for (size_t i = 0; i < sizeof(sessions) / sizeof(sessions[0]); i++)
+		if (strcmp(sessions[i].name, "t13_early") == 0)
+			se = &sessions[i];
+	CHECK(se != NULL);
+	if (!se)
+		return;
+	char eb[KEYLOG_ERRBUF_SIZE];
+	struct keylog *kl = keylog_new(0, 1, eb);
+	keylog_add_text(kl, (const uint8_t *)se->keylog, strlen(se->keylog));
+	struct tlsl_pool pool = { .max_live = 4, .held_cap = TLSL_DEFAULT_HELD_CAP };
+	struct tls_events tev;
+	struct tlsmsg msgs[TLS_MAX_EVENTS];
+	unsigned n_msgs = 0;
+	struct tlsl_env env = { kl, &pool, 1000, &tev, msgs, &n_msgs, app_keep, gap_none, NULL };
+	static uint8_t cli[2048], srv[2048], want[256];
+	size_t cl = unhex(se->cli, cli, sizeof(cli)), sl = unhex(se->srv, srv, sizeof(srv));
+	struct tls_conn tc;
+	struct tlsl *l = NULL;
+	tls_init(&tc);
+	got_len[0] = got_len[1] = 0;
+	/* the client's whole flight first: the ClientHello, then records that wait */
+	memset(&tev, 0, sizeof(tev));
+	CHECK_EQ_INT(tlsl_feed(&tc, &l, 0, cli, cl, &env), cl);
+	CHECK(l != NULL);
+	CHECK(pool.held_bytes > 0);
+	CHECK_EQ_INT(got_len[0], 0);
+	/* the server's: set up at its ServerHello, its records decrypt */
+	memset(&tev, 0, sizeof(tev));
+	n_msgs = 0;
+	CHECK_EQ_INT(tlsl_feed(&tc, &l, 1, srv, sl, &env), sl);
+	/* the next packet: the held client records, early data first, decrypt in order */
+	memset(&tev, 0, sizeof(tev));
+	n_msgs = 0;
+	tlsl_poll(&tc, l, &env);
+	CHECK_EQ_INT(pool.held_bytes, 0);
+	size_t wl = unhex(se->cli_app, want, sizeof(want));
+	CHECK(wl > 0 && wl == got_len[0] && memcmp(got[0], want, wl) == 0);
+	wl = unhex(se->srv_app, want, sizeof(want));
+	CHECK(wl > 0 && wl == got_len[1] && memcmp(got[1], want, wl) == 0);
+	CHECK(tlsl_decrypting(l));
+	CHECK_EQ_INT(pool.n_auth_failed, 0);
+	tlsl_free(&l, &pool);
+	keylog_free(kl);
+}
+
+int main(void)
+{
+	early_data();
+	/* 2000 records of 105 bytes: the 64 KiB hold of the direction fills, then all go */
+	hold_caps(TLSL_DEFAULT_HELD_CAP, 2000, 2000 - TLSL_HOLD_MAX / 105);
+	/* a total cap smaller than one direction's: it decides */
+	hold_caps(1000, 50, 50 - 1000 / 105);
+
+	FILE *k = fopen(KEYS, "rb");
+	CHECK(k != NULL);
+	if (!k) {
+		fprintf(stderr, "run from the checkout's top directory\n");
+		return 1;
+	}
+	keys_len = fread(keys_text, 1, sizeof(keys_text), k);
+	fclose(k);
+	CHECK(keys_len > 0 && keys_len < sizeof(keys_text));
+
+	/* the key log complete from the start */
+	char *s = run(0, NULL, false);
+	CHECK(has(s, "TLS EncryptedExtensions ALPN http/1.1; TLS Certificate CN www.example.com"));
+	CHECK(has(s, "TLS CertificateVerify ecdsa_secp256r1_sha256; TLS Finished"));
+	CHECK(has(s, " write    write()  "));
+	CHECK(has(s, "| #1 GET / HTTP/1.1 Host: www.example.com"));
+	CHECK(has(s, "| #1 HTTP/1.1 200 OK"));
+	CHECK(has(s, "| #2 GET /style.css HTTP/1.1"));
+	CHECK(has(s, "TLS KeyUpdate (update requested)"));
+	CHECK(has(s, " close    close()  "));
+	CHECK(has(s, "TLS alert warning close_notify"));
+	CHECK(has(s, "tls http  steps connect,write,read,close"));
+	CHECK(has(s, "tls: 13 records decrypted\n"));
+	char *full = s;
+
+	/* the file written late: after the server's first flight (packet 12 of 29 is the
+	 * client's Finished); the server's records wait, then show, nothing is lost */
+	s = run(11, NULL, false);
+	CHECK(has(s, "TLS EncryptedExtensions ALPN http/1.1"));
+	CHECK(has(s, "| #1 GET / HTTP/1.1"));
+	CHECK(has(s, "| #2 HTTP/1.1 200 OK"));
+	CHECK(has(s, "tls: 13 records decrypted\n"));
+	/* the server's flight still shows encrypted on its own line, decrypted on a later one */
+	CHECK(has(s, "TLS encrypted handshake"));
+	free(s);
+
+	/* never: the records stay opaque, held until the connection leaves */
+	s = run(-1, NULL, false);
+	CHECK(!strstr(s, "decrypted;") && !strstr(s, "GET /"));
+	CHECK(has(s, "tls: 0 records decrypted\n"));
+	CHECK(has(s, "TLS application data 82 B (encrypted)"));
+	free(s);
+
+	/* malformed lines are skipped and counted, never fatal, never echoed */
+	s = run(0, "CLIENT_RANDOM zz\nnot a key log line at all\n", false);
+	CHECK(has(s, "tls: 13 records decrypted; key log: 2 malformed lines skipped\n"));
+	CHECK(!strstr(s, "not a key log line"));
+	free(s);
+
+	/* no secret ever reaches the output: no 64-hex-digit run of the key log */
+	const char *p = keys_text;
+	for (int i = 0; i < 16 && (p = strstr(p, "SECRET ")) != NULL; i++) {
+		p += 7;
+		const char *sp = strchr(p, ' ');
+		if (!sp)
+			break;
+		char secret[40];
+		snprintf(secret, sizeof(secret), "%.32s", sp + 1);
+		CHECK(!strstr(full, secret));
+	}
+	s = run(0, NULL, true);
+	CHECK(has(s, "\"kind\":\"decrypted_handshake\""));
+	CHECK(has(s, "\"tls_decrypted\":13"));
+	free(s);
+	free(full);
+	printf("test_tlslayer: %d passed, %d failed\n", t_passed, t_failed);
+	return t_failed ? 1 : 0;
+}
