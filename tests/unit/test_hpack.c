@@ -98,7 +98,7 @@ static void requests(const char *b1, const char *b2, const char *b3)
 	CHECK_EQ_STR(other(&hd, "cache-control"), "(absent)");
 	CHECK_EQ_INT(h.n_blocks, 3);
 	CHECK(h.err == HPACK_OK);
-	CHECK(bud.used > 0 && bud.used == h.mem);
+	CHECK(bud.used > 0 && bud.used == h.acct.mem);
 	hpack_free(&h);
 	CHECK_EQ_INT(bud.used, 0);
 }
@@ -243,7 +243,7 @@ static void expect_error(const char *what, const uint8_t *b, size_t n, uint32_t 
 	}
 	CHECK(h.hd == NULL);             /* gone, its memory given back */
 	CHECK_EQ_INT(bud.used, 0);
-	CHECK(h.peak <= HPACK_MEM_CAP);
+	CHECK(h.acct.peak <= HPACK_MEM_CAP);
 	/* sticky: a good block is refused too */
 	CHECK_EQ_INT(dec_hex(&h, C31, &hd), FT_MALFORMED);
 	CHECK(h.err == want);
@@ -329,7 +329,7 @@ static void hostile(void)
 		CHECK_EQ_INT(st, FT_MALFORMED);
 		CHECK(h.err == HPACK_ERR_COMPRESSION);
 		CHECK(fed < total);            /* stopped before the end */
-		CHECK(h.peak < 256 * 1024);    /* never held the megabyte */
+		CHECK(h.acct.peak < 256 * 1024);    /* never held the megabyte */
 		CHECK_EQ_INT(bud.used, 0);
 		hpack_free(&h);
 	}
@@ -446,14 +446,14 @@ static void memory(void)
 			break;
 	}
 	CHECK(h.err == HPACK_OK);
-	CHECK(h.peak <= HPACK_MEM_CAP);
+	CHECK(h.acct.peak <= HPACK_MEM_CAP);
 	printf("ok hpack: a full 64 KiB table of 37-byte entries holds %zu bytes (peak %zu)\n",
-	       h.mem, h.peak);
+	       h.acct.mem, h.acct.peak);
 
 	/* a total shared by two inflaters: the second one hits it */
 	{
 		struct hpack_budget small;
-		hpack_budget_init(&small, h.peak / 2);
+		hpack_budget_init(&small, h.acct.peak / 2);
 		hpack_free(&h);
 		CHECK_EQ_INT(hpack_init(&h, &small), FT_OK);
 		CHECK_EQ_INT(hpack_init(&g, &small), FT_OK);

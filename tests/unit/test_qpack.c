@@ -123,7 +123,7 @@ static void rfc_sequence(size_t split)
 	CHECK_EQ_INT(q.err, QPACK_ERR_DECOMPRESSION);
 	CHECK_EQ_INT(dec(&q, 0, "0000 510b 2f69 6e64 6578 2e68 746d 6c"), FT_MALFORMED);
 	CHECK_EQ_INT(enc2(&q, B4_ENC, 0), FT_MALFORMED);
-	CHECK_EQ_INT(q.mem, 0);   /* everything given back at the error */
+	CHECK_EQ_INT(q.acct.mem, 0);   /* everything given back at the error */
 	qpack_free(&q);
 }
 
@@ -148,7 +148,7 @@ static void test_rfc(void)
 		CHECK_EQ_INT(qpack_insert_count(&q), 5);
 		CHECK_EQ_INT(dec(&q, 12, "0600 80"), FT_OK);
 		CHECK_EQ_STR(other(&out, "custom-key"), "custom-value2");
-		CHECK(q.peak > 0);
+		CHECK(q.acct.peak > 0);
 		qpack_free(&q);
 		qpack_free(&q); /* twice is fine */
 	}
@@ -287,7 +287,7 @@ static void test_hostile(void)
 	n += pint(b + n, 0x40, 5, 1ull << 40);
 	memset(b + n, 'a', 16);
 	CHECK_EQ_INT(qpack_encoder(&q, b, n + 16), FT_MALFORMED);
-	CHECK(q.peak < QPACK_MEM_CAP);
+	CHECK(q.acct.peak < QPACK_MEM_CAP);
 	qpack_free(&q);
 	/* Empty and truncated blocks. */
 	CHECK_EQ_INT(qpack_init(&q, &budget, 0, 0), FT_OK);
@@ -302,7 +302,7 @@ static void test_hostile(void)
 	CHECK_EQ_INT(enc2(&q, "3fbd01", 0), FT_OK);
 	for (int i = 0; i < 200; i++)
 		CHECK_EQ_INT(enc2(&q, B3_ENC, 5), FT_OK);
-	CHECK(q.mem < 64 * 1024);
+	CHECK(q.acct.mem < 64 * 1024);
 	CHECK_EQ_INT(qpack_insert_count(&q), 200);
 	qpack_free(&q);
 	/* The fullest table: 64 KiB of empty entries (32 bytes each), then
@@ -320,8 +320,8 @@ static void test_hostile(void)
 		CHECK_EQ_INT(qpack_encoder(&q, dup, sizeof dup), FT_OK);
 		CHECK_EQ_INT(qpack_insert_count(&q), 3000 + sizeof dup);
 	}
-	printf("ok fullest QPACK table: %zu bytes held, peak %zu\n", q.mem, q.peak);
-	CHECK(q.peak < QPACK_MEM_CAP / 2);
+	printf("ok fullest QPACK table: %zu bytes held, peak %zu\n", q.acct.mem, q.acct.peak);
+	CHECK(q.acct.peak < QPACK_MEM_CAP / 2);
 	qpack_free(&q);
 }
 
