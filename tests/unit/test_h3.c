@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "h3.h"
+#include "hex.h"
 #include "quicdec.h"
 #include "quicframe.h"
 #include "t.h"
@@ -12,17 +13,6 @@
 /* helpers                                                             */
 /* ------------------------------------------------------------------ */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Hex (spaces ignored) into out; the byte count. */
 static size_t unhex(const char *s, uint8_t *out, size_t cap)
 {
@@ -30,7 +20,7 @@ static size_t unhex(const char *s, uint8_t *out, size_t cap)
 	int hi = -1;
 
 	for (; *s; s++) {
-		int v = hexval((unsigned char)*s);
+		int v = hex_digit((unsigned char)*s);
 
 		if (v < 0)
 			continue;
@@ -115,7 +105,6 @@ static uint8_t *slurp(const char *path, size_t *len)
 	*len = (size_t)n;
 	return buf;
 }
-
 
 /* Key log lines "LABEL <client random hex> <secret hex>": the secret of label for rnd. */
 static size_t keylog_secret(const char *path, const char *label, const uint8_t rnd[32],

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "quicdec.h"
 #include "quicdec_vectors.h"
 #include "quicframe.h"
@@ -13,17 +14,6 @@
 /* helpers                                                             */
 /* ------------------------------------------------------------------ */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Hex (spaces ignored) into out; the byte count. */
 static size_t unhex(const char *s, uint8_t *out, size_t cap)
 {
@@ -31,7 +21,7 @@ static size_t unhex(const char *s, uint8_t *out, size_t cap)
 	int hi = -1;
 
 	for (; *s; s++) {
-		int v = hexval((unsigned char)*s);
+		int v = hex_digit((unsigned char)*s);
 
 		if (v < 0)
 			continue;
