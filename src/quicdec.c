@@ -315,16 +315,6 @@ void quicdec_keys_free(struct quicdec_keys *k)
 /* Headers (RFC 9000 17)                                               */
 /* ------------------------------------------------------------------ */
 
-static bool rd_vi(struct rd *r, uint64_t *v)
-{
-	size_t used;
-
-	if (quic_varint(rd_ptr(r), rd_left(r), v, &used) != FT_OK)
-		return false;
-	(void)rd_skip(r, used);
-	return true;
-}
-
 /* length byte | bytes; the first QUIC_CID_MAX kept; *wire the length byte. */
 static bool hdr_cid(struct rd *r, uint8_t *len_out, uint8_t *buf, uint8_t *wire)
 {
@@ -408,7 +398,7 @@ enum quicdec_status quicdec_header(const uint8_t *p, size_t len, size_t short_dc
 		return QUICDEC_OK;
 	}
 	if (h->type == QUIC_INITIAL) {
-		if (!rd_vi(&r, &v))
+		if (!quic_varint_read(&r, &v))
 			return QUICDEC_TRUNCATED;
 		if (rd_left(&r) < v)
 			return QUICDEC_TRUNCATED;
@@ -416,7 +406,7 @@ enum quicdec_status quicdec_header(const uint8_t *p, size_t len, size_t short_dc
 		h->token_len = (size_t)v;
 		(void)rd_skip(&r, (size_t)v);
 	}
-	if (!rd_vi(&r, &v))
+	if (!quic_varint_read(&r, &v))
 		return QUICDEC_TRUNCATED;
 	/* RFC 9001 5.4.2: 4 packet number bytes are assumed and 16 sampled. */
 	if (v < 4 + HP_SAMPLE)
@@ -678,7 +668,7 @@ enum ft_status quicdec_tp_decode(const uint8_t *p, size_t len, struct quicdec_tp
 		struct rd val;
 		const struct tp_name *t;
 
-		if (!rd_vi(&r, &id) || !rd_vi(&r, &plen)) {
+		if (!quic_varint_read(&r, &id) || !quic_varint_read(&r, &plen)) {
 			tp->status = FT_TRUNCATED;
 			tp->why = "transport parameter header cut";
 			return tp->status;
