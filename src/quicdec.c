@@ -186,42 +186,30 @@ static struct labels version_labels(uint32_t v)
 /* Keys                                                                */
 /* ------------------------------------------------------------------ */
 
+/* What an AEAD (RFC 9001 5.3) takes: key and secret lengths, the HKDF hash,
+ * the packet cipher and the header protection cipher (5.4.3, 5.4.4). */
 struct aead_info {
 	size_t key_len, secret_len;
 	const char *md;
+	const EVP_CIPHER *(*cipher)(void);
+	const EVP_CIPHER *(*hp_cipher)(void);
 };
 
 static bool aead_info(enum quicdec_aead a, struct aead_info *ai)
 {
 	switch (a) {
-	case QUICDEC_AES_128_GCM: *ai = (struct aead_info){ 16, 32, "SHA256" }; return true;
-	case QUICDEC_AES_256_GCM: *ai = (struct aead_info){ 32, 48, "SHA384" }; return true;
-	case QUICDEC_CHACHA20_POLY1305: *ai = (struct aead_info){ 32, 32, "SHA256" }; return true;
+	case QUICDEC_AES_128_GCM:
+		*ai = (struct aead_info){ 16, 32, "SHA256", EVP_aes_128_gcm, EVP_aes_128_ecb };
+		return true;
+	case QUICDEC_AES_256_GCM:
+		*ai = (struct aead_info){ 32, 48, "SHA384", EVP_aes_256_gcm, EVP_aes_256_ecb };
+		return true;
+	case QUICDEC_CHACHA20_POLY1305:
+		*ai = (struct aead_info){ 32, 32, "SHA256", EVP_chacha20_poly1305, EVP_chacha20 };
+		return true;
 	case QUICDEC_AEAD_NONE: break;
 	}
 	return false;
-}
-
-static const EVP_CIPHER *aead_cipher(enum quicdec_aead a)
-{
-	switch (a) {
-	case QUICDEC_AES_128_GCM: return EVP_aes_128_gcm();
-	case QUICDEC_AES_256_GCM: return EVP_aes_256_gcm();
-	case QUICDEC_CHACHA20_POLY1305: return EVP_chacha20_poly1305();
-	case QUICDEC_AEAD_NONE: break;
-	}
-	return NULL;
-}
-
-static const EVP_CIPHER *hp_cipher(enum quicdec_aead a)
-{
-	switch (a) {
-	case QUICDEC_AES_128_GCM: return EVP_aes_128_ecb();
-	case QUICDEC_AES_256_GCM: return EVP_aes_256_ecb();
-	case QUICDEC_CHACHA20_POLY1305: return EVP_chacha20();
-	case QUICDEC_AEAD_NONE: break;
-	}
-	return NULL;
 }
 
 int quicdec_initial_secrets(uint32_t version, const uint8_t *dcid, size_t dcid_len,
@@ -272,8 +260,8 @@ static int keys_set(struct quicdec_keys *k, uint32_t version, enum quicdec_aead 
 		memmove(k->hp, hp, ai.key_len);
 	else if (expand_label(ai.md, k->secret, secret_len, lb.hp, k->hp, ai.key_len) != 0)
 		return -1;
-	ok = EVP_DecryptInit_ex(k->aead_ctx, aead_cipher(aead), NULL, k->key, NULL) == 1 &&
-	     EVP_EncryptInit_ex(k->hp_ctx, hp_cipher(aead), NULL, k->hp, NULL) == 1;
+	ok = EVP_DecryptInit_ex(k->aead_ctx, ai.cipher(), NULL, k->key, NULL) == 1 &&
+	     EVP_EncryptInit_ex(k->hp_ctx, ai.hp_cipher(), NULL, k->hp, NULL) == 1;
 	if (ok && aead != QUICDEC_CHACHA20_POLY1305)
 		ok = EVP_CIPHER_CTX_set_padding(k->hp_ctx, 0) == 1;
 	if (!ok)
