@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "h3.h"
+#include "hdrtest.h"
 #include "labquic.h"
 #include "quicdec.h"
 #include "quicframe.h"
@@ -231,25 +232,6 @@ static void test_blocked(void)
 	CHECK(later);
 	check_conn1("blocked");
 	h3_free(c);
-}
-
-/* Prefix integer (RFC 9204 4.1.1) with first-byte flags. */
-static size_t pint(uint8_t *p, uint8_t flags, unsigned nbits, uint64_t v)
-{
-	uint64_t max = (1u << nbits) - 1;
-	size_t n = 0;
-	if (v < max) {
-		p[n++] = (uint8_t)(flags | v);
-		return n;
-	}
-	p[n++] = (uint8_t)(flags | max);
-	v -= max;
-	while (v >= 128) {
-		p[n++] = (uint8_t)(0x80 | (v & 0x7f));
-		v >>= 7;
-	}
-	p[n++] = (uint8_t)v;
-	return n;
 }
 
 static void feed_hex(struct h3_conn *c, uint64_t sid, int dir, uint64_t off, bool fin,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hdrtest.h"
 #include "qpack.h"
 #include "t.h"
 
@@ -23,32 +24,6 @@ static size_t unhex(const char *s, uint8_t *out, size_t cap)
 		s += 2;
 	}
 	return n;
-}
-
-static const char *sv(const struct hpack_str *s)
-{
-	static char buf[4][HPACK_VAL_MAX + 1];
-	static int k;
-	char *b = buf[k++ & 3];
-	if (!s->present)
-		return "(absent)";
-	memcpy(b, s->b, s->len);
-	b[s->len] = '\0';
-	return b;
-}
-
-static const char *other(const struct hpack_headers *h, const char *name)
-{
-	static char buf[HPACK_OVAL_MAX + 1];
-	for (unsigned i = 0; i < h->n_other; i++) {
-		const struct hpack_field *f = &h->other[i];
-		if (f->name_len == strlen(name) && memcmp(f->name, name, f->name_len) == 0) {
-			memcpy(buf, f->val, f->val_len);
-			buf[f->val_len] = '\0';
-			return buf;
-		}
-	}
-	return "(absent)";
 }
 
 static struct hpack_budget budget;
@@ -212,25 +187,6 @@ static void test_blocked(void)
 	CHECK_EQ_INT(dec(&q, 4 * QPACK_BLOCKED_CAP, "0381 10 11"), FT_MALFORMED);
 	CHECK_EQ_INT(q.err, QPACK_ERR_BLOCKED);
 	qpack_free(&q);
-}
-
-/* Prefix integer of an N-bit prefix with first-byte flags (RFC 9204 4.1.1). */
-static size_t pint(uint8_t *p, uint8_t flags, unsigned nbits, uint64_t v)
-{
-	uint64_t max = (1u << nbits) - 1;
-	size_t n = 0;
-	if (v < max) {
-		p[n++] = (uint8_t)(flags | v);
-		return n;
-	}
-	p[n++] = (uint8_t)(flags | max);
-	v -= max;
-	while (v >= 128) {
-		p[n++] = (uint8_t)(0x80 | (v & 0x7f));
-		v >>= 7;
-	}
-	p[n++] = (uint8_t)v;
-	return n;
 }
 
 static void test_hostile(void)
