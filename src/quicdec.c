@@ -890,7 +890,10 @@ static const char *decode_ee(const uint8_t *body, size_t len, int dir, struct qu
 	return NULL;
 }
 
-static struct quicdec_hs *hs_add(struct quicdec_result *res, struct quicdec_hs *scratch)
+/* An entry for the message of type m[0], len bytes of body, at offset of
+ * space sp and direction dir (scratch when res->hs is full). */
+static struct quicdec_hs *hs_add(struct quicdec_result *res, struct quicdec_hs *scratch, int sp,
+				 int dir, const uint8_t *m, uint32_t len, uint64_t offset)
 {
 	struct quicdec_hs *e;
 
@@ -903,6 +906,11 @@ static struct quicdec_hs *hs_add(struct quicdec_result *res, struct quicdec_hs *
 	}
 	memset(e, 0, sizeof *e);
 	e->status = FT_OK;
+	e->space = (uint8_t)sp;
+	e->dir = (uint8_t)dir;
+	e->type = m[0];
+	e->len = len;
+	e->offset = offset;
 	return e;
 }
 
@@ -957,12 +965,7 @@ static void cs_walk(struct quicdec_conn *c, int sp, int dir, struct quicdec_resu
 		m = s->buf + (size_t)(s->done - s->base);
 		len = (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
 		if ((uint64_t)len + 4 > s->cap) {
-			e = hs_add(res, &scratch);
-			e->space = (uint8_t)sp;
-			e->dir = (uint8_t)dir;
-			e->type = m[0];
-			e->len = len;
-			e->offset = s->done;
+			e = hs_add(res, &scratch, sp, dir, m, len, s->done);
 			e->status = FT_UNSUPPORTED;
 			e->why = "handshake message larger than the CRYPTO buffer, not decoded";
 			s->done += (uint64_t)len + 4;
@@ -971,12 +974,7 @@ static void cs_walk(struct quicdec_conn *c, int sp, int dir, struct quicdec_resu
 		}
 		if (contig - s->done < (uint64_t)len + 4)
 			return;
-		e = hs_add(res, &scratch);
-		e->space = (uint8_t)sp;
-		e->dir = (uint8_t)dir;
-		e->type = m[0];
-		e->len = len;
-		e->offset = s->done;
+		e = hs_add(res, &scratch, sp, dir, m, len, s->done);
 		hs_message(c, dir, m, len, e, res);
 		if (e == &scratch)
 			e->msg = NULL;
