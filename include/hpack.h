@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "membudget.h"
 #include "status.h"
 
 /*
@@ -29,14 +30,6 @@
 #define HPACK_MAX_OTHER 16    /* other fields kept per block (for HAR); more are counted */
 #define HPACK_NAME_MAX 40     /* bytes kept of another field's name */
 #define HPACK_OVAL_MAX 120    /* bytes kept of another field's value */
-
-/* The total the inflaters of a run share (one per trace; not thread-safe). */
-struct hpack_budget {
-	size_t used;          /* bytes held by all inflaters now */
-	size_t cap;           /* used never goes above this */
-	size_t peak;          /* the most ever held */
-	uint32_t n_refused;   /* allocations refused (by this cap or an inflater's) */
-};
 
 /* A value copied from a block: raw bytes (the output layer escapes them). */
 struct hpack_str {
@@ -84,10 +77,8 @@ struct nghttp2_hd_inflater; /* libnghttp2's, never touched outside hpack.c */
 struct hpack_inflater {
 	struct nghttp2_hd_inflater *hd;  /* NULL before init and after a sticky error */
 	void *mem_fns[5];                /* the nghttp2_mem the inflater keeps a pointer to */
-	struct hpack_budget *budget;     /* the shared total */
-	size_t mem;                      /* bytes this inflater holds */
-	size_t peak;                     /* the most it ever held */
-	bool refused;                    /* an allocation was refused during this call */
+	struct mem_account acct;         /* its bytes, against HPACK_MEM_CAP and the shared total;
+	                                    refused: an allocation was refused during this call */
 	bool in_block;                   /* a block is being decoded (between its first and final bytes) */
 	enum hpack_err err;              /* sticky */
 	uint32_t table_max;              /* SETTINGS_HEADER_TABLE_SIZE applied (capped) */

@@ -78,10 +78,9 @@ struct qpack_decoder {
 	struct nghttp3_qpack_decoder *dec;           /* NULL before init and after a sticky error */
 	struct nghttp3_qpack_stream_context *sctx;   /* reused for every block */
 	void *mem_fns[5];             /* the nghttp3_mem nghttp3 keeps a pointer to */
-	struct hpack_budget *budget;  /* the shared total */
-	size_t mem, peak;             /* bytes held now, at most */
-	bool refused;                 /* an allocation was refused during this call */
-	bool abandon;                 /* nghttp3 refused mid-call: its decoder is not freed */
+	struct mem_account acct;      /* its bytes, against the caps and the shared total;
+	                                 refused: an allocation was refused during this call;
+	                                 capped: nghttp3 refused mid-call, its decoder is not freed */
 	enum qpack_err err;           /* sticky */
 	uint32_t table_max;           /* capacity the decoder follows (capped) */
 	uint32_t blocked_max;         /* blocked streams allowed (capped) */

@@ -77,6 +77,11 @@ struct quicframe_events {
  */
 enum ft_status quic_varint(const uint8_t *p, size_t len, uint64_t *v, size_t *used);
 
+/* The same through a reader (rd.h): true and the reader past it, or
+ * false (reader unmoved) when the reader holds a strict prefix of one. */
+struct rd;
+bool quic_varint_read(struct rd *r, uint64_t *v);
+
 /*
  * Decode the frame at the start of p[0..len) into *f, *used = its length.
  * FT_OK; FT_TRUNCATED when p holds a strict prefix of a frame; FT_MALFORMED

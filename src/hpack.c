@@ -18,131 +18,22 @@
  * nghttp2 itself refuses a field whose name and value exceed 64 KiB
  * (NGHTTP2_HD_MAX_NV) and an index past the tables.
  *
- * The allocator's user data is the struct hpack_inflater, so that struct
- * must not move between hpack_init and hpack_free.
+ * The allocator's user data is the inflater's struct mem_account
+ * (membudget.c), so the struct hpack_inflater must not move between
+ * hpack_init and hpack_free.
  */
 
 /* ------------------------------------------------------------------ */
 /* Counted memory                                                      */
 /* ------------------------------------------------------------------ */
 
-/* Each block carries its size in front, aligned for any object. */
 _Static_assert(sizeof(nghttp2_mem) <= sizeof(((struct hpack_inflater *)0)->mem_fns),
 	       "struct hpack_inflater has room for an nghttp2_mem");
-
-union mem_hdr {
-	max_align_t align;
-	size_t n;
-};
 
 void hpack_budget_init(struct hpack_budget *b, size_t cap)
 {
 	memset(b, 0, sizeof *b);
 	b->cap = cap;
-}
-
-/* May h take total more bytes?  (h->mem <= HPACK_MEM_CAP and used <= cap
- * always hold, so the differences below do not wrap.) */
-static bool mem_allowed(struct hpack_inflater *h, size_t total)
-{
-	if (total > HPACK_MEM_CAP - h->mem || total > h->budget->cap - h->budget->used) {
-		h->refused = true;
-		if (h->budget->n_refused < UINT32_MAX)
-			h->budget->n_refused++;
-		return false;
-	}
-	return true;
-}
-
-static void mem_take(struct hpack_inflater *h, size_t total)
-{
-	h->mem += total;
-	h->budget->used += total;
-	if (h->mem > h->peak)
-		h->peak = h->mem;
-	if (h->budget->used > h->budget->peak)
-		h->budget->peak = h->budget->used;
-}
-
-static void mem_give(struct hpack_inflater *h, size_t total)
-{
-	h->mem -= total;
-	h->budget->used -= total;
-}
-
-static void *mem_get(size_t n, struct hpack_inflater *h, bool zero)
-{
-	union mem_hdr *p;
-	size_t total;
-
-	if (n > SIZE_MAX - sizeof *p) {
-		h->refused = true;
-		return NULL;
-	}
-	total = n + sizeof *p;
-	if (!mem_allowed(h, total))
-		return NULL;
-	p = zero ? calloc(1, total) : malloc(total);
-	if (p == NULL) {
-		h->refused = true;
-		return NULL;
-	}
-	p->n = total;
-	mem_take(h, total);
-	return p + 1;
-}
-
-static void *cb_malloc(size_t size, void *ud) { return mem_get(size, ud, false); }
-
-static void *cb_calloc(size_t nmemb, size_t size, void *ud)
-{
-	if (size && nmemb > SIZE_MAX / size) {
-		((struct hpack_inflater *)ud)->refused = true;
-		return NULL;
-	}
-	return mem_get(nmemb * size, ud, true);
-}
-
-static void cb_free(void *ptr, void *ud)
-{
-	union mem_hdr *p;
-	if (ptr == NULL)
-		return;
-	p = (union mem_hdr *)ptr - 1;
-	mem_give(ud, p->n);
-	free(p);
-}
-
-static void *cb_realloc(void *ptr, size_t size, void *ud)
-{
-	struct hpack_inflater *h = ud;
-	union mem_hdr *p, *q;
-	size_t old, total;
-
-	if (ptr == NULL)
-		return cb_malloc(size, ud);
-	if (size == 0) {
-		cb_free(ptr, ud);
-		return NULL;
-	}
-	p = (union mem_hdr *)ptr - 1;
-	old = p->n;
-	if (size > SIZE_MAX - sizeof *p) {
-		h->refused = true;
-		return NULL;
-	}
-	total = size + sizeof *p;
-	if (total > old && !mem_allowed(h, total - old))
-		return NULL;
-	q = realloc(p, total);
-	if (q == NULL) {
-		h->refused = true;
-		return NULL;
-	}
-	q->n = total;
-	mem_give(h, old);
-	mem_take(h, total);
-	return q + 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -162,18 +53,20 @@ static void fail(struct hpack_inflater *h, enum hpack_err e)
 
 enum ft_status hpack_init(struct hpack_inflater *h, struct hpack_budget *budget)
 {
-	nghttp2_mem mem = { h, cb_malloc, cb_free, cb_calloc, cb_realloc };
+	nghttp2_mem mem = { &h->acct, mem_account_malloc, mem_account_free, mem_account_calloc,
+			    mem_account_realloc };
 	nghttp2_hd_inflater *hd = NULL;
 
 	memset(h, 0, sizeof *h);
 	/* nghttp2 1.52 keeps the pointer it is given (its doc says otherwise):
 	 * the functions live in the struct, as long as the inflater. */
 	memcpy(h->mem_fns, &mem, sizeof mem);
-	h->budget = budget;
+	h->acct.budget = budget;
+	h->acct.cap = HPACK_MEM_CAP;
 	h->table_max = NGHTTP2_DEFAULT_HEADER_TABLE_SIZE;
 	h->table_pending = UINT32_MAX;
 	if (nghttp2_hd_inflate_new2(&hd, (nghttp2_mem *)(void *)h->mem_fns) != 0) {
-		h->err = h->refused ? HPACK_ERR_MEMORY : HPACK_ERR_INIT;
+		h->err = h->acct.refused ? HPACK_ERR_MEMORY : HPACK_ERR_INIT;
 		return FT_UNSUPPORTED;
 	}
 	h->hd = hd;
@@ -203,10 +96,10 @@ static void apply_table_max(struct hpack_inflater *h, uint32_t v)
 	h->table_max = v;
 	if (h->hd == NULL)
 		return;
-	h->refused = false;
+	h->acct.refused = false;
 	/* Between blocks this only fails for memory (shrinking the table). */
 	if (nghttp2_hd_inflate_change_table_size(h->hd, v) != 0)
-		fail(h, h->refused ? HPACK_ERR_MEMORY : HPACK_ERR_COMPRESSION);
+		fail(h, h->acct.refused ? HPACK_ERR_MEMORY : HPACK_ERR_COMPRESSION);
 }
 
 void hpack_set_table_max(struct hpack_inflater *h, uint32_t settings_value)
@@ -352,7 +245,7 @@ enum ft_status hpack_decode(struct hpack_inflater *h, const uint8_t *block, size
 		return FT_MALFORMED;
 	}
 	h->in_block = true;
-	h->refused = false;
+	h->acct.refused = false;
 	/* Each round consumes input or emits a field, and a field takes at
 	 * least one byte of input: len + 2 rounds are enough. */
 	for (rounds = 0; rounds <= len + 2; rounds++) {
@@ -360,7 +253,7 @@ enum ft_status hpack_decode(struct hpack_inflater *h, const uint8_t *block, size
 		int flags = 0;
 		ssize_t rv = nghttp2_hd_inflate_hd2(h->hd, &nv, &flags, block, left, final ? 1 : 0);
 		if (rv < 0 || (size_t)rv > left) {
-			fail(h, h->refused || rv == NGHTTP2_ERR_NOMEM ? HPACK_ERR_MEMORY
+			fail(h, h->acct.refused || rv == NGHTTP2_ERR_NOMEM ? HPACK_ERR_MEMORY
 								       : HPACK_ERR_COMPRESSION);
 			return FT_MALFORMED;
 		}

@@ -2,6 +2,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "hex.h"
 #include "http.h"
 
 /*
@@ -54,17 +55,6 @@ static bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
 static bool is_alpha(uint8_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 static bool is_ows(uint8_t c) { return c == ' ' || c == '\t'; }
-
-static int hex_val(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static uint8_t lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c; }
 
@@ -826,7 +816,7 @@ static enum ft_status parse_chunk_line(const uint8_t *p, size_t n, uint64_t *siz
 	size_t i;
 	int v;
 
-	for (i = 0; i < lim && (v = hex_val(p[i])) >= 0; i++) {
+	for (i = 0; i < lim && (v = hex_digit(p[i])) >= 0; i++) {
 		if (x > (LEN_LIMIT >> 4)) {
 			*why = "chunk size too large";
 			return FT_MALFORMED;

@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "hex.h"
 #include "keylog.h"
 
 #define KL_DEFAULT_MAX 65536u
@@ -173,22 +174,11 @@ size_t keylog_find(const struct keylog *kl, const uint8_t random[KEYLOG_RANDOM_L
 /* Lines                                                               */
 /* ------------------------------------------------------------------ */
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* n hex digits at s into n/2 bytes; false on a non-hex digit. */
 static bool unhex(const unsigned char *s, size_t n, uint8_t *out)
 {
 	for (size_t i = 0; i + 1 < n; i += 2) {
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		int hi = hex_digit(s[i]), lo = hex_digit(s[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return false;

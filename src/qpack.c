@@ -27,8 +27,9 @@
  *   - copies the fields fetchtrace uses into struct hpack_headers
  *     (hpack_headers_add, as for HTTP/2).
  *
- * The allocator's user data is the struct qpack_decoder, so that struct
- * must not move between qpack_init and qpack_free.
+ * The allocator's user data is the decoder's struct mem_account
+ * (membudget.c), so the struct qpack_decoder must not move between
+ * qpack_init and qpack_free.
  */
 
 /* ------------------------------------------------------------------ */
@@ -38,134 +39,29 @@
 _Static_assert(sizeof(nghttp3_mem) <= sizeof(((struct qpack_decoder *)0)->mem_fns),
 	       "struct qpack_decoder has room for an nghttp3_mem");
 
-union mem_hdr {
-	max_align_t align;
-	size_t n;
-};
-
 /*
  * The caps are enforced before each call into nghttp3 (room_for): nghttp3
  * 0.8 does not always survive an allocation refused in the middle of an
  * instruction (a NOMEM path leaves a reference count it later asserts on),
- * so a refusal inside the library is only the backstop, at twice the
- * caps, for an estimate that would be wrong.  After such a refusal the
- * library's decoder is abandoned, not freed (its memory stays counted).
+ * so a refusal inside the library (membudget.c) is only the backstop, at
+ * twice the caps, for an estimate that would be wrong.  After such a
+ * refusal (acct.capped) the library's decoder is abandoned, not freed (its
+ * memory stays counted).
  */
-static bool mem_allowed(struct qpack_decoder *q, size_t total)
-{
-	if (total > 2 * (size_t)QPACK_MEM_CAP - q->mem ||
-	    q->budget->used > q->budget->cap + (size_t)QPACK_MEM_CAP ||
-	    total > q->budget->cap + (size_t)QPACK_MEM_CAP - q->budget->used) {
-		q->refused = true;
-		q->abandon = true;
-		if (q->budget->n_refused < UINT32_MAX)
-			q->budget->n_refused++;
-		return false;
-	}
-	return true;
-}
 
 /* Is there room, under both caps, for what one call may allocate? */
 static bool room_for(struct qpack_decoder *q, size_t need)
 {
-	if (need > QPACK_MEM_CAP - (q->mem < QPACK_MEM_CAP ? q->mem : QPACK_MEM_CAP) ||
-	    q->budget->used > q->budget->cap || need > q->budget->cap - q->budget->used) {
-		if (q->budget->n_refused < UINT32_MAX)
-			q->budget->n_refused++;
+	struct hpack_budget *b = q->acct.budget;
+	size_t mem = q->acct.mem;
+
+	if (need > QPACK_MEM_CAP - (mem < QPACK_MEM_CAP ? mem : QPACK_MEM_CAP) ||
+	    b->used > b->cap || need > b->cap - b->used) {
+		if (b->n_refused < UINT32_MAX)
+			b->n_refused++;
 		return false;
 	}
 	return true;
-}
-
-static void mem_take(struct qpack_decoder *q, size_t total)
-{
-	q->mem += total;
-	q->budget->used += total;
-	if (q->mem > q->peak)
-		q->peak = q->mem;
-	if (q->budget->used > q->budget->peak)
-		q->budget->peak = q->budget->used;
-}
-
-static void mem_give(struct qpack_decoder *q, size_t total)
-{
-	q->mem -= total;
-	q->budget->used -= total;
-}
-
-static void *mem_get(size_t n, struct qpack_decoder *q, bool zero)
-{
-	union mem_hdr *p;
-	size_t total;
-
-	if (n > SIZE_MAX - sizeof *p) {
-		q->refused = true;
-		return NULL;
-	}
-	total = n + sizeof *p;
-	if (!mem_allowed(q, total))
-		return NULL;
-	p = zero ? calloc(1, total) : malloc(total);
-	if (p == NULL) {
-		q->refused = true;
-		return NULL;
-	}
-	p->n = total;
-	mem_take(q, total);
-	return p + 1;
-}
-
-static void *cb_malloc(size_t size, void *ud) { return mem_get(size, ud, false); }
-
-static void *cb_calloc(size_t nmemb, size_t size, void *ud)
-{
-	if (size && nmemb > SIZE_MAX / size) {
-		((struct qpack_decoder *)ud)->refused = true;
-		return NULL;
-	}
-	return mem_get(nmemb * size, ud, true);
-}
-
-static void cb_free(void *ptr, void *ud)
-{
-	union mem_hdr *p;
-	if (ptr == NULL)
-		return;
-	p = (union mem_hdr *)ptr - 1;
-	mem_give(ud, p->n);
-	free(p);
-}
-
-static void *cb_realloc(void *ptr, size_t size, void *ud)
-{
-	struct qpack_decoder *q = ud;
-	union mem_hdr *p, *r;
-	size_t old, total;
-
-	if (ptr == NULL)
-		return cb_malloc(size, ud);
-	if (size == 0) {
-		cb_free(ptr, ud);
-		return NULL;
-	}
-	p = (union mem_hdr *)ptr - 1;
-	old = p->n;
-	if (size > SIZE_MAX - sizeof *p) {
-		q->refused = true;
-		return NULL;
-	}
-	total = size + sizeof *p;
-	if (total > old && !mem_allowed(q, total - old))
-		return NULL;
-	r = realloc(p, total);
-	if (r == NULL) {
-		q->refused = true;
-		return NULL;
-	}
-	r->n = total;
-	mem_give(q, old);
-	mem_take(q, total);
-	return r + 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -176,7 +72,7 @@ static void held_drop(struct qpack_decoder *q, struct qpack_held *h)
 {
 	if (!h->used)
 		return;
-	cb_free(h->block, q);
+	mem_account_free(h->block, &q->acct);
 	memset(h, 0, sizeof *h);
 	q->n_held--;
 }
@@ -187,8 +83,8 @@ static void fail(struct qpack_decoder *q, enum qpack_err e)
 		q->err = e;
 	for (unsigned i = 0; i < QPACK_BLOCKED_CAP; i++)
 		held_drop(q, &q->held[i]);
-	if (q->abandon) {
-		/* See mem_allowed: not safe to free; its bytes stay counted. */
+	if (q->acct.capped) {
+		/* See room_for: not safe to free; its bytes stay counted. */
 		q->sctx = NULL;
 		q->dec = NULL;
 		return;
@@ -206,13 +102,16 @@ static void fail(struct qpack_decoder *q, enum qpack_err e)
 enum ft_status qpack_init(struct qpack_decoder *q, struct hpack_budget *budget,
 			  uint64_t max_table_capacity, uint64_t max_blocked)
 {
-	nghttp3_mem mem = { q, cb_malloc, cb_free, cb_calloc, cb_realloc };
+	nghttp3_mem mem = { &q->acct, mem_account_malloc, mem_account_free, mem_account_calloc,
+			    mem_account_realloc };
 	nghttp3_qpack_decoder *dec = NULL;
 	nghttp3_qpack_stream_context *sctx = NULL;
 
 	memset(q, 0, sizeof *q);
 	memcpy(q->mem_fns, &mem, sizeof mem);
-	q->budget = budget;
+	q->acct.budget = budget;
+	q->acct.cap = 2 * (size_t)QPACK_MEM_CAP;
+	q->acct.over = QPACK_MEM_CAP;
 	q->table_capped = max_table_capacity > QPACK_TABLE_CAP;
 	q->table_max = q->table_capped ? QPACK_TABLE_CAP : (uint32_t)max_table_capacity;
 	q->blocked_max = max_blocked > QPACK_BLOCKED_CAP ? QPACK_BLOCKED_CAP : (uint32_t)max_blocked;
@@ -222,12 +121,12 @@ enum ft_status qpack_init(struct qpack_decoder *q, struct hpack_budget *budget,
 	}
 	if (nghttp3_qpack_decoder_new(&dec, q->table_max, q->blocked_max,
 				      (const nghttp3_mem *)(void *)q->mem_fns) != 0) {
-		q->err = q->refused ? QPACK_ERR_MEMORY : QPACK_ERR_INIT;
+		q->err = q->acct.refused ? QPACK_ERR_MEMORY : QPACK_ERR_INIT;
 		return FT_UNSUPPORTED;
 	}
 	q->dec = dec;
 	if (nghttp3_qpack_stream_context_new(&sctx, 0, (const nghttp3_mem *)(void *)q->mem_fns) != 0) {
-		fail(q, q->refused ? QPACK_ERR_MEMORY : QPACK_ERR_INIT);
+		fail(q, q->acct.refused ? QPACK_ERR_MEMORY : QPACK_ERR_INIT);
 		return FT_UNSUPPORTED;
 	}
 	q->sctx = sctx;
@@ -284,7 +183,7 @@ static void drain_decoder_stream(struct qpack_decoder *q)
 
 static enum qpack_err lib_err(struct qpack_decoder *q, nghttp3_ssize rv, enum qpack_err dflt)
 {
-	if (q->refused || rv == NGHTTP3_ERR_NOMEM)
+	if (q->acct.refused || rv == NGHTTP3_ERR_NOMEM)
 		return QPACK_ERR_MEMORY;
 	return dflt;
 }
@@ -308,7 +207,7 @@ enum ft_status qpack_encoder(struct qpack_decoder *q, const uint8_t *data, size_
 			fail(q, QPACK_ERR_MEMORY);
 			return FT_MALFORMED;
 		}
-		q->refused = false;
+		q->acct.refused = false;
 		rv = nghttp3_qpack_decoder_read_encoder(q->dec, data, k);
 		if (rv < 0 || (size_t)rv != k) {
 			fail(q, lib_err(q, rv, QPACK_ERR_ENCODER_STREAM));
@@ -340,7 +239,7 @@ static enum ft_status run_block(struct qpack_decoder *q, const uint8_t *block, s
 		return FT_MALFORMED;
 	}
 	nghttp3_qpack_stream_context_reset(q->sctx);
-	q->refused = false;
+	q->acct.refused = false;
 	/* Each round consumes input or emits a field, and a field takes at
 	 * least one byte: len + 2 rounds are enough. */
 	for (rounds = 0; rounds <= len + 2; rounds++) {
@@ -412,12 +311,12 @@ enum ft_status qpack_decode(struct qpack_decoder *q, int64_t stream_id, uint32_t
 		fail(q, QPACK_ERR_BLOCKED);
 		return FT_MALFORMED;
 	}
-	q->refused = false;
+	q->acct.refused = false;
 	if (!room_for(q, len + 64)) {
 		fail(q, QPACK_ERR_MEMORY);
 		return FT_MALFORMED;
 	}
-	h->block = cb_malloc(len ? len : 1, q);
+	h->block = mem_account_malloc(len ? len : 1, &q->acct);
 	if (h->block == NULL) {
 		fail(q, QPACK_ERR_MEMORY);
 		return FT_MALFORMED;

@@ -186,42 +186,30 @@ static struct labels version_labels(uint32_t v)
 /* Keys                                                                */
 /* ------------------------------------------------------------------ */
 
+/* What an AEAD (RFC 9001 5.3) takes: key and secret lengths, the HKDF hash,
+ * the packet cipher and the header protection cipher (5.4.3, 5.4.4). */
 struct aead_info {
 	size_t key_len, secret_len;
 	const char *md;
+	const EVP_CIPHER *(*cipher)(void);
+	const EVP_CIPHER *(*hp_cipher)(void);
 };
 
 static bool aead_info(enum quicdec_aead a, struct aead_info *ai)
 {
 	switch (a) {
-	case QUICDEC_AES_128_GCM: *ai = (struct aead_info){ 16, 32, "SHA256" }; return true;
-	case QUICDEC_AES_256_GCM: *ai = (struct aead_info){ 32, 48, "SHA384" }; return true;
-	case QUICDEC_CHACHA20_POLY1305: *ai = (struct aead_info){ 32, 32, "SHA256" }; return true;
+	case QUICDEC_AES_128_GCM:
+		*ai = (struct aead_info){ 16, 32, "SHA256", EVP_aes_128_gcm, EVP_aes_128_ecb };
+		return true;
+	case QUICDEC_AES_256_GCM:
+		*ai = (struct aead_info){ 32, 48, "SHA384", EVP_aes_256_gcm, EVP_aes_256_ecb };
+		return true;
+	case QUICDEC_CHACHA20_POLY1305:
+		*ai = (struct aead_info){ 32, 32, "SHA256", EVP_chacha20_poly1305, EVP_chacha20 };
+		return true;
 	case QUICDEC_AEAD_NONE: break;
 	}
 	return false;
-}
-
-static const EVP_CIPHER *aead_cipher(enum quicdec_aead a)
-{
-	switch (a) {
-	case QUICDEC_AES_128_GCM: return EVP_aes_128_gcm();
-	case QUICDEC_AES_256_GCM: return EVP_aes_256_gcm();
-	case QUICDEC_CHACHA20_POLY1305: return EVP_chacha20_poly1305();
-	case QUICDEC_AEAD_NONE: break;
-	}
-	return NULL;
-}
-
-static const EVP_CIPHER *hp_cipher(enum quicdec_aead a)
-{
-	switch (a) {
-	case QUICDEC_AES_128_GCM: return EVP_aes_128_ecb();
-	case QUICDEC_AES_256_GCM: return EVP_aes_256_ecb();
-	case QUICDEC_CHACHA20_POLY1305: return EVP_chacha20();
-	case QUICDEC_AEAD_NONE: break;
-	}
-	return NULL;
 }
 
 int quicdec_initial_secrets(uint32_t version, const uint8_t *dcid, size_t dcid_len,
@@ -272,8 +260,8 @@ static int keys_set(struct quicdec_keys *k, uint32_t version, enum quicdec_aead 
 		memmove(k->hp, hp, ai.key_len);
 	else if (expand_label(ai.md, k->secret, secret_len, lb.hp, k->hp, ai.key_len) != 0)
 		return -1;
-	ok = EVP_DecryptInit_ex(k->aead_ctx, aead_cipher(aead), NULL, k->key, NULL) == 1 &&
-	     EVP_EncryptInit_ex(k->hp_ctx, hp_cipher(aead), NULL, k->hp, NULL) == 1;
+	ok = EVP_DecryptInit_ex(k->aead_ctx, ai.cipher(), NULL, k->key, NULL) == 1 &&
+	     EVP_EncryptInit_ex(k->hp_ctx, ai.hp_cipher(), NULL, k->hp, NULL) == 1;
 	if (ok && aead != QUICDEC_CHACHA20_POLY1305)
 		ok = EVP_CIPHER_CTX_set_padding(k->hp_ctx, 0) == 1;
 	if (!ok)
@@ -314,16 +302,6 @@ void quicdec_keys_free(struct quicdec_keys *k)
 /* ------------------------------------------------------------------ */
 /* Headers (RFC 9000 17)                                               */
 /* ------------------------------------------------------------------ */
-
-static bool rd_vi(struct rd *r, uint64_t *v)
-{
-	size_t used;
-
-	if (quic_varint(rd_ptr(r), rd_left(r), v, &used) != FT_OK)
-		return false;
-	(void)rd_skip(r, used);
-	return true;
-}
 
 /* length byte | bytes; the first QUIC_CID_MAX kept; *wire the length byte. */
 static bool hdr_cid(struct rd *r, uint8_t *len_out, uint8_t *buf, uint8_t *wire)
@@ -408,7 +386,7 @@ enum quicdec_status quicdec_header(const uint8_t *p, size_t len, size_t short_dc
 		return QUICDEC_OK;
 	}
 	if (h->type == QUIC_INITIAL) {
-		if (!rd_vi(&r, &v))
+		if (!quic_varint_read(&r, &v))
 			return QUICDEC_TRUNCATED;
 		if (rd_left(&r) < v)
 			return QUICDEC_TRUNCATED;
@@ -416,7 +394,7 @@ enum quicdec_status quicdec_header(const uint8_t *p, size_t len, size_t short_dc
 		h->token_len = (size_t)v;
 		(void)rd_skip(&r, (size_t)v);
 	}
-	if (!rd_vi(&r, &v))
+	if (!quic_varint_read(&r, &v))
 		return QUICDEC_TRUNCATED;
 	/* RFC 9001 5.4.2: 4 packet number bytes are assumed and 16 sampled. */
 	if (v < 4 + HP_SAMPLE)
@@ -678,7 +656,7 @@ enum ft_status quicdec_tp_decode(const uint8_t *p, size_t len, struct quicdec_tp
 		struct rd val;
 		const struct tp_name *t;
 
-		if (!rd_vi(&r, &id) || !rd_vi(&r, &plen)) {
+		if (!quic_varint_read(&r, &id) || !quic_varint_read(&r, &plen)) {
 			tp->status = FT_TRUNCATED;
 			tp->why = "transport parameter header cut";
 			return tp->status;
@@ -912,7 +890,10 @@ static const char *decode_ee(const uint8_t *body, size_t len, int dir, struct qu
 	return NULL;
 }
 
-static struct quicdec_hs *hs_add(struct quicdec_result *res, struct quicdec_hs *scratch)
+/* An entry for the message of type m[0], len bytes of body, at offset of
+ * space sp and direction dir (scratch when res->hs is full). */
+static struct quicdec_hs *hs_add(struct quicdec_result *res, struct quicdec_hs *scratch, int sp,
+				 int dir, const uint8_t *m, uint32_t len, uint64_t offset)
 {
 	struct quicdec_hs *e;
 
@@ -925,6 +906,11 @@ static struct quicdec_hs *hs_add(struct quicdec_result *res, struct quicdec_hs *
 	}
 	memset(e, 0, sizeof *e);
 	e->status = FT_OK;
+	e->space = (uint8_t)sp;
+	e->dir = (uint8_t)dir;
+	e->type = m[0];
+	e->len = len;
+	e->offset = offset;
 	return e;
 }
 
@@ -979,12 +965,7 @@ static void cs_walk(struct quicdec_conn *c, int sp, int dir, struct quicdec_resu
 		m = s->buf + (size_t)(s->done - s->base);
 		len = (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
 		if ((uint64_t)len + 4 > s->cap) {
-			e = hs_add(res, &scratch);
-			e->space = (uint8_t)sp;
-			e->dir = (uint8_t)dir;
-			e->type = m[0];
-			e->len = len;
-			e->offset = s->done;
+			e = hs_add(res, &scratch, sp, dir, m, len, s->done);
 			e->status = FT_UNSUPPORTED;
 			e->why = "handshake message larger than the CRYPTO buffer, not decoded";
 			s->done += (uint64_t)len + 4;
@@ -993,12 +974,7 @@ static void cs_walk(struct quicdec_conn *c, int sp, int dir, struct quicdec_resu
 		}
 		if (contig - s->done < (uint64_t)len + 4)
 			return;
-		e = hs_add(res, &scratch);
-		e->space = (uint8_t)sp;
-		e->dir = (uint8_t)dir;
-		e->type = m[0];
-		e->len = len;
-		e->offset = s->done;
+		e = hs_add(res, &scratch, sp, dir, m, len, s->done);
 		hs_message(c, dir, m, len, e, res);
 		if (e == &scratch)
 			e->msg = NULL;

@@ -35,8 +35,7 @@ enum ft_status quic_varint(const uint8_t *p, size_t len, uint64_t *v, size_t *us
 	return FT_OK;
 }
 
-/* A varint through the reader; false (reader unmoved) when cut. */
-static bool rd_vi(struct rd *r, uint64_t *v)
+bool quic_varint_read(struct rd *r, uint64_t *v)
 {
 	size_t used;
 
@@ -135,8 +134,8 @@ static enum ft_status frame_ack(struct rd *r, struct quicframe *f)
 {
 	uint64_t smallest;
 
-	if (!rd_vi(r, &f->largest) || !rd_vi(r, &f->ack_delay) || !rd_vi(r, &f->n_ranges) ||
-	    !rd_vi(r, &f->first_range))
+	if (!quic_varint_read(r, &f->largest) || !quic_varint_read(r, &f->ack_delay) ||
+	    !quic_varint_read(r, &f->n_ranges) || !quic_varint_read(r, &f->first_range))
 		return FT_TRUNCATED;
 	if (f->first_range > f->largest)
 		return FT_MALFORMED;
@@ -144,7 +143,7 @@ static enum ft_status frame_ack(struct rd *r, struct quicframe *f)
 	for (uint64_t i = 0; i < f->n_ranges; i++) {
 		uint64_t gap, range;
 
-		if (!rd_vi(r, &gap) || !rd_vi(r, &range))
+		if (!quic_varint_read(r, &gap) || !quic_varint_read(r, &range))
 			return FT_TRUNCATED;
 		/* The next range ends at smallest - gap - 2 (RFC 9000 19.3.1). */
 		if (smallest < gap + 2)
@@ -157,7 +156,7 @@ static enum ft_status frame_ack(struct rd *r, struct quicframe *f)
 	f->smallest = smallest;
 	if (f->type == QF_ACK_ECN) {
 		for (int i = 0; i < 3; i++)
-			if (!rd_vi(r, &f->ecn[i]))
+			if (!quic_varint_read(r, &f->ecn[i]))
 				return FT_TRUNCATED;
 	}
 	return FT_OK;
@@ -182,12 +181,12 @@ static enum ft_status frame_stream(struct rd *r, struct quicframe *f)
 	bool has_off = (f->type & 0x04) != 0, has_len = (f->type & 0x02) != 0;
 
 	f->fin = (f->type & 0x01) != 0;
-	if (!rd_vi(r, &f->stream_id))
+	if (!quic_varint_read(r, &f->stream_id))
 		return FT_TRUNCATED;
-	if (has_off && !rd_vi(r, &f->offset))
+	if (has_off && !quic_varint_read(r, &f->offset))
 		return FT_TRUNCATED;
 	if (has_len) {
-		if (!rd_vi(r, &f->length))
+		if (!quic_varint_read(r, &f->length))
 			return FT_TRUNCATED;
 	} else {
 		f->length = rd_left(r);
@@ -220,23 +219,23 @@ static enum ft_status frame_body(struct rd *r, struct quicframe *f)
 		return frame_ack(r, f);
 	case QF_RESET_STREAM:
 		/* Stream ID | Application Protocol Error Code | Final Size */
-		if (!rd_vi(r, &f->stream_id) || !rd_vi(r, &f->error_code) ||
-		    !rd_vi(r, &f->final_size))
+		if (!quic_varint_read(r, &f->stream_id) || !quic_varint_read(r, &f->error_code) ||
+		    !quic_varint_read(r, &f->final_size))
 			return FT_TRUNCATED;
 		return FT_OK;
 	case QF_STOP_SENDING:
-		if (!rd_vi(r, &f->stream_id) || !rd_vi(r, &f->error_code))
+		if (!quic_varint_read(r, &f->stream_id) || !quic_varint_read(r, &f->error_code))
 			return FT_TRUNCATED;
 		return FT_OK;
 	case QF_CRYPTO:
 		/* Offset | Length | Crypto Data */
-		if (!rd_vi(r, &f->offset) || !rd_vi(r, &f->length))
+		if (!quic_varint_read(r, &f->offset) || !quic_varint_read(r, &f->length))
 			return FT_TRUNCATED;
 		if (f->offset + f->length > VARINT_MAX)
 			return FT_MALFORMED;
 		return frame_data(r, f);
 	case QF_NEW_TOKEN:
-		if (!rd_vi(r, &f->length))
+		if (!quic_varint_read(r, &f->length))
 			return FT_TRUNCATED;
 		if (f->length == 0)
 			return FT_MALFORMED;   /* RFC 9000 19.7: an empty token is an error */
@@ -248,7 +247,7 @@ static enum ft_status frame_body(struct rd *r, struct quicframe *f)
 	case QF_STREAMS_BLOCKED_BIDI:
 	case QF_STREAMS_BLOCKED_UNI:
 	case QF_RETIRE_CONNECTION_ID:
-		if (!rd_vi(r, &f->value))
+		if (!quic_varint_read(r, &f->value))
 			return FT_TRUNCATED;
 		/* RFC 9000 19.11: a stream count above 2^60 is an error. */
 		if ((f->type >= QF_MAX_STREAMS_BIDI && f->type <= QF_MAX_STREAMS_UNI) ||
@@ -258,12 +257,13 @@ static enum ft_status frame_body(struct rd *r, struct quicframe *f)
 		return FT_OK;
 	case QF_MAX_STREAM_DATA:
 	case QF_STREAM_DATA_BLOCKED:
-		if (!rd_vi(r, &f->stream_id) || !rd_vi(r, &f->value))
+		if (!quic_varint_read(r, &f->stream_id) || !quic_varint_read(r, &f->value))
 			return FT_TRUNCATED;
 		return FT_OK;
 	case QF_NEW_CONNECTION_ID:
 		/* Sequence Number | Retire Prior To | Length(8) | CID | Reset Token(128) */
-		if (!rd_vi(r, &f->value) || !rd_vi(r, &f->retire_prior_to) || !rd_u8(r, &cl))
+		if (!quic_varint_read(r, &f->value) || !quic_varint_read(r, &f->retire_prior_to) ||
+		    !rd_u8(r, &cl))
 			return FT_TRUNCATED;
 		if (cl < 1 || cl > QUICFRAME_CID_MAX)
 			return FT_MALFORMED;
@@ -281,11 +281,11 @@ static enum ft_status frame_body(struct rd *r, struct quicframe *f)
 	case QF_CONNECTION_CLOSE:
 	case QF_CONNECTION_CLOSE_APP:
 		/* Error Code | [0x1c: Frame Type] | Reason Phrase Length | Reason Phrase */
-		if (!rd_vi(r, &f->error_code))
+		if (!quic_varint_read(r, &f->error_code))
 			return FT_TRUNCATED;
-		if (f->type == QF_CONNECTION_CLOSE && !rd_vi(r, &f->frame_type))
+		if (f->type == QF_CONNECTION_CLOSE && !quic_varint_read(r, &f->frame_type))
 			return FT_TRUNCATED;
-		if (!rd_vi(r, &u))
+		if (!quic_varint_read(r, &u))
 			return FT_TRUNCATED;
 		f->length = u;
 		return frame_data(r, f);
@@ -293,7 +293,7 @@ static enum ft_status frame_body(struct rd *r, struct quicframe *f)
 		f->length = rd_left(r);
 		return frame_data(r, f);
 	case QF_DATAGRAM_LEN:
-		if (!rd_vi(r, &f->length))
+		if (!quic_varint_read(r, &f->length))
 			return FT_TRUNCATED;
 		return frame_data(r, f);
 	default:
@@ -310,7 +310,7 @@ enum ft_status quicframe_next(const uint8_t *p, size_t len, struct quicframe *f,
 
 	memset(f, 0, sizeof *f);
 	*used = 0;
-	if (!rd_vi(&r, &f->type))
+	if (!quic_varint_read(&r, &f->type))
 		return FT_TRUNCATED;
 	st = frame_body(&r, f);
 	if (st != FT_OK)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hdrtest.h"
 #include "hpack.h"
 #include "t.h"
 
@@ -22,33 +23,6 @@ static size_t unhex(const char *s, uint8_t *out, size_t cap)
 		s += 2;
 	}
 	return n;
-}
-
-/* The value as a C string (tests only use printable values). */
-static const char *sv(const struct hpack_str *s)
-{
-	static char buf[4][HPACK_VAL_MAX + 1];
-	static int k;
-	char *b = buf[k++ & 3];
-	if (!s->present)
-		return "(absent)";
-	memcpy(b, s->b, s->len);
-	b[s->len] = '\0';
-	return b;
-}
-
-static const char *other(const struct hpack_headers *h, const char *name)
-{
-	static char buf[HPACK_OVAL_MAX + 1];
-	for (unsigned i = 0; i < h->n_other; i++) {
-		const struct hpack_field *f = &h->other[i];
-		if (f->name_len == strlen(name) && memcmp(f->name, name, f->name_len) == 0) {
-			memcpy(buf, f->val, f->val_len);
-			buf[f->val_len] = '\0';
-			return buf;
-		}
-	}
-	return "(absent)";
 }
 
 static enum ft_status dec_hex(struct hpack_inflater *h, const char *hex, struct hpack_headers *o)
@@ -98,7 +72,7 @@ static void requests(const char *b1, const char *b2, const char *b3)
 	CHECK_EQ_STR(other(&hd, "cache-control"), "(absent)");
 	CHECK_EQ_INT(h.n_blocks, 3);
 	CHECK(h.err == HPACK_OK);
-	CHECK(bud.used > 0 && bud.used == h.mem);
+	CHECK(bud.used > 0 && bud.used == h.acct.mem);
 	hpack_free(&h);
 	CHECK_EQ_INT(bud.used, 0);
 }
@@ -243,31 +217,12 @@ static void expect_error(const char *what, const uint8_t *b, size_t n, uint32_t 
 	}
 	CHECK(h.hd == NULL);             /* gone, its memory given back */
 	CHECK_EQ_INT(bud.used, 0);
-	CHECK(h.peak <= HPACK_MEM_CAP);
+	CHECK(h.acct.peak <= HPACK_MEM_CAP);
 	/* sticky: a good block is refused too */
 	CHECK_EQ_INT(dec_hex(&h, C31, &hd), FT_MALFORMED);
 	CHECK(h.err == want);
 	hpack_free(&h);
 	hpack_free(&h); /* twice is fine */
-}
-
-/* RFC 7541 5.1 integer with an N-bit prefix. */
-static size_t put_int(uint8_t *p, uint8_t first, unsigned prefix_bits, uint64_t v)
-{
-	uint64_t max = (1u << prefix_bits) - 1;
-	size_t n = 0;
-	if (v < max) {
-		p[n++] = (uint8_t)(first | v);
-		return n;
-	}
-	p[n++] = (uint8_t)(first | max);
-	v -= max;
-	while (v >= 128) {
-		p[n++] = (uint8_t)(0x80 | (v & 0x7f));
-		v >>= 7;
-	}
-	p[n++] = (uint8_t)v;
-	return n;
 }
 
 static void hostile(void)
@@ -276,22 +231,22 @@ static void hostile(void)
 	size_t n;
 
 	/* a dynamic table size update to 4 GB */
-	n = put_int(b, 0x20, 5, 4294967296ull);
+	n = pint(b, 0x20, 5, 4294967296ull);
 	expect_error("table size update 4 GB", b, n, 0, HPACK_ERR_COMPRESSION);
 	/* ... to 100000 after the decoder announced 1 MiB: our cap is 64 KiB */
-	n = put_int(b, 0x20, 5, 100000);
+	n = pint(b, 0x20, 5, 100000);
 	expect_error("table size update above the cap", b, n, 1024 * 1024, HPACK_ERR_COMPRESSION);
 	/* ... to 5000 while the decoder announced nothing (4096) */
-	n = put_int(b, 0x20, 5, 5000);
+	n = pint(b, 0x20, 5, 5000);
 	expect_error("table size update above SETTINGS", b, n, 0, HPACK_ERR_COMPRESSION);
 	/* indexed field 9999 (the tables hold 61 + 0) */
-	n = put_int(b, 0x80, 7, 9999);
+	n = pint(b, 0x80, 7, 9999);
 	expect_error("index 9999", b, n, 0, HPACK_ERR_COMPRESSION);
 	/* index 0 */
 	b[0] = 0x80;
 	expect_error("index 0", b, 1, 0, HPACK_ERR_COMPRESSION);
 	/* a literal name by index 70 (no dynamic entries) */
-	n = put_int(b, 0x40, 6, 70);
+	n = pint(b, 0x40, 6, 70);
 	b[n++] = 0x01, b[n++] = 'x';
 	expect_error("name index 70", b, n, 0, HPACK_ERR_COMPRESSION);
 	/* bad Huffman: '0' (00000) then 3 bits of padding that are not all ones */
@@ -305,7 +260,7 @@ static void hostile(void)
 	expect_error("cut literal", b, 6, 0, HPACK_ERR_COMPRESSION);
 	/* a size update after a field (RFC 7541 4.2: only at the start) */
 	b[0] = 0x82;
-	n = 1 + put_int(b + 1, 0x20, 5, 100);
+	n = 1 + pint(b + 1, 0x20, 5, 100);
 	expect_error("late size update", b, n, 0, HPACK_ERR_COMPRESSION);
 
 	/* a 1 MB literal value, given in 16 KiB pieces: refused early, memory bounded */
@@ -320,7 +275,7 @@ static void hostile(void)
 		n = 0;
 		b[n++] = 0x00; /* literal without indexing, new name */
 		b[n++] = 0x01, b[n++] = 'x';
-		n += put_int(b + n, 0x00, 7, 1u << 20);
+		n += pint(b + n, 0x00, 7, 1u << 20);
 		total = n + (1u << 20);
 		st = hpack_decode(&h, b, n, false, &hd);
 		memset(big, 'a', sizeof big);
@@ -329,7 +284,7 @@ static void hostile(void)
 		CHECK_EQ_INT(st, FT_MALFORMED);
 		CHECK(h.err == HPACK_ERR_COMPRESSION);
 		CHECK(fed < total);            /* stopped before the end */
-		CHECK(h.peak < 256 * 1024);    /* never held the megabyte */
+		CHECK(h.acct.peak < 256 * 1024);    /* never held the megabyte */
 		CHECK_EQ_INT(bud.used, 0);
 		hpack_free(&h);
 	}
@@ -343,7 +298,7 @@ static void hostile(void)
 		n = 0;
 		blk[n++] = 0x88; /* :status 200 */
 		blk[n++] = 0x00, blk[n++] = 0x01, blk[n++] = 'x';
-		n += put_int(blk + n, 0x00, 7, 60000);
+		n += pint(blk + n, 0x00, 7, 60000);
 		memset(blk + n, 'v', 60000);
 		n += 60000;
 		CHECK_EQ_INT(hpack_decode(&h, blk, n, true, &hd), FT_OK);
@@ -362,7 +317,7 @@ static void hostile(void)
 		n = 0;
 		blk[n++] = 0x82;
 		blk[n++] = 0x04; /* literal without indexing, name :path (index 4) */
-		n += put_int(blk + n, 0x00, 7, 1000);
+		n += pint(blk + n, 0x00, 7, 1000);
 		blk[n++] = '/';
 		memset(blk + n, 'p', 999);
 		n += 999;
@@ -434,7 +389,7 @@ static void memory(void)
 	hpack_set_table_max(&h, 65536);
 	{
 		uint8_t blk[8];
-		size_t n = put_int(blk, 0x20, 5, 65536);
+		size_t n = pint(blk, 0x20, 5, 65536);
 		CHECK_EQ_INT(hpack_decode(&h, blk, n, true, &hd), FT_OK);
 	}
 	for (unsigned i = 0; i < 5000 && h.err == HPACK_OK; i++) {
@@ -446,14 +401,14 @@ static void memory(void)
 			break;
 	}
 	CHECK(h.err == HPACK_OK);
-	CHECK(h.peak <= HPACK_MEM_CAP);
+	CHECK(h.acct.peak <= HPACK_MEM_CAP);
 	printf("ok hpack: a full 64 KiB table of 37-byte entries holds %zu bytes (peak %zu)\n",
-	       h.mem, h.peak);
+	       h.acct.mem, h.acct.peak);
 
 	/* a total shared by two inflaters: the second one hits it */
 	{
 		struct hpack_budget small;
-		hpack_budget_init(&small, h.peak / 2);
+		hpack_budget_init(&small, h.acct.peak / 2);
 		hpack_free(&h);
 		CHECK_EQ_INT(hpack_init(&h, &small), FT_OK);
 		CHECK_EQ_INT(hpack_init(&g, &small), FT_OK);
@@ -461,7 +416,7 @@ static void memory(void)
 		hpack_set_table_max(&g, 65536);
 		{
 			uint8_t blk[8];
-			size_t n = put_int(blk, 0x20, 5, 65536);
+			size_t n = pint(blk, 0x20, 5, 65536);
 			CHECK_EQ_INT(hpack_decode(&h, blk, n, true, &hd), FT_OK);
 			CHECK_EQ_INT(hpack_decode(&g, blk, n, true, &hd), FT_OK);
 		}

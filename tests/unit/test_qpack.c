@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hdrtest.h"
 #include "qpack.h"
 #include "t.h"
 
@@ -23,32 +24,6 @@ static size_t unhex(const char *s, uint8_t *out, size_t cap)
 		s += 2;
 	}
 	return n;
-}
-
-static const char *sv(const struct hpack_str *s)
-{
-	static char buf[4][HPACK_VAL_MAX + 1];
-	static int k;
-	char *b = buf[k++ & 3];
-	if (!s->present)
-		return "(absent)";
-	memcpy(b, s->b, s->len);
-	b[s->len] = '\0';
-	return b;
-}
-
-static const char *other(const struct hpack_headers *h, const char *name)
-{
-	static char buf[HPACK_OVAL_MAX + 1];
-	for (unsigned i = 0; i < h->n_other; i++) {
-		const struct hpack_field *f = &h->other[i];
-		if (f->name_len == strlen(name) && memcmp(f->name, name, f->name_len) == 0) {
-			memcpy(buf, f->val, f->val_len);
-			buf[f->val_len] = '\0';
-			return buf;
-		}
-	}
-	return "(absent)";
 }
 
 static struct hpack_budget budget;
@@ -123,7 +98,7 @@ static void rfc_sequence(size_t split)
 	CHECK_EQ_INT(q.err, QPACK_ERR_DECOMPRESSION);
 	CHECK_EQ_INT(dec(&q, 0, "0000 510b 2f69 6e64 6578 2e68 746d 6c"), FT_MALFORMED);
 	CHECK_EQ_INT(enc2(&q, B4_ENC, 0), FT_MALFORMED);
-	CHECK_EQ_INT(q.mem, 0);   /* everything given back at the error */
+	CHECK_EQ_INT(q.acct.mem, 0);   /* everything given back at the error */
 	qpack_free(&q);
 }
 
@@ -148,7 +123,7 @@ static void test_rfc(void)
 		CHECK_EQ_INT(qpack_insert_count(&q), 5);
 		CHECK_EQ_INT(dec(&q, 12, "0600 80"), FT_OK);
 		CHECK_EQ_STR(other(&out, "custom-key"), "custom-value2");
-		CHECK(q.peak > 0);
+		CHECK(q.acct.peak > 0);
 		qpack_free(&q);
 		qpack_free(&q); /* twice is fine */
 	}
@@ -214,25 +189,6 @@ static void test_blocked(void)
 	qpack_free(&q);
 }
 
-/* Prefix integer of an N-bit prefix with first-byte flags (RFC 9204 4.1.1). */
-static size_t pint(uint8_t *p, uint8_t flags, unsigned nbits, uint64_t v)
-{
-	uint64_t max = (1u << nbits) - 1;
-	size_t n = 0;
-	if (v < max) {
-		p[n++] = (uint8_t)(flags | v);
-		return n;
-	}
-	p[n++] = (uint8_t)(flags | max);
-	v -= max;
-	while (v >= 128) {
-		p[n++] = (uint8_t)(0x80 | (v & 0x7f));
-		v >>= 7;
-	}
-	p[n++] = (uint8_t)v;
-	return n;
-}
-
 static void test_hostile(void)
 {
 	struct qpack_decoder q;
@@ -287,7 +243,7 @@ static void test_hostile(void)
 	n += pint(b + n, 0x40, 5, 1ull << 40);
 	memset(b + n, 'a', 16);
 	CHECK_EQ_INT(qpack_encoder(&q, b, n + 16), FT_MALFORMED);
-	CHECK(q.peak < QPACK_MEM_CAP);
+	CHECK(q.acct.peak < QPACK_MEM_CAP);
 	qpack_free(&q);
 	/* Empty and truncated blocks. */
 	CHECK_EQ_INT(qpack_init(&q, &budget, 0, 0), FT_OK);
@@ -302,7 +258,7 @@ static void test_hostile(void)
 	CHECK_EQ_INT(enc2(&q, "3fbd01", 0), FT_OK);
 	for (int i = 0; i < 200; i++)
 		CHECK_EQ_INT(enc2(&q, B3_ENC, 5), FT_OK);
-	CHECK(q.mem < 64 * 1024);
+	CHECK(q.acct.mem < 64 * 1024);
 	CHECK_EQ_INT(qpack_insert_count(&q), 200);
 	qpack_free(&q);
 	/* The fullest table: 64 KiB of empty entries (32 bytes each), then
@@ -320,8 +276,8 @@ static void test_hostile(void)
 		CHECK_EQ_INT(qpack_encoder(&q, dup, sizeof dup), FT_OK);
 		CHECK_EQ_INT(qpack_insert_count(&q), 3000 + sizeof dup);
 	}
-	printf("ok fullest QPACK table: %zu bytes held, peak %zu\n", q.mem, q.peak);
-	CHECK(q.peak < QPACK_MEM_CAP / 2);
+	printf("ok fullest QPACK table: %zu bytes held, peak %zu\n", q.acct.mem, q.acct.peak);
+	CHECK(q.acct.peak < QPACK_MEM_CAP / 2);
 	qpack_free(&q);
 }
 
