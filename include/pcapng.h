@@ -59,7 +59,9 @@ int pcapng_write_idb(struct pcapng_writer *w, uint16_t linktype, uint32_t snaple
 
 /* An Enhanced Packet Block on interface if_id: time stamp ts_sec seconds
  * plus ts_frac in the interface's units (microseconds for tsresol 6,
- * nanoseconds for 9; must be below 10^tsresol), cap_len bytes of data
+ * nanoseconds for 9; a fraction of 10^tsresol or more carries into the
+ * seconds, as pcapng stores one 64-bit count; a sum beyond 64 bits is
+ * EINVAL), cap_len bytes of data
  * (cap_len <= wire_len, and <= the snap length when that is not 0), and
  * an opt_comment of comment_len bytes (UTF-8, already escaped by the
  * caller; none when comment_len is 0). */

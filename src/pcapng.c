@@ -173,8 +173,8 @@ int pcapng_write_epb(struct pcapng_writer *w, uint32_t if_id, uint64_t ts_sec, u
 	    (comment_len && !comment))
 		return w_inval();
 	uint64_t per_sec = w->tsresol[if_id] == 9 ? 1000000000u : 1000000u;
-	if (ts_frac >= per_sec || ts_sec > UINT64_MAX / per_sec - 1)
-		return w_inval();
+	if (ts_sec > (UINT64_MAX - ts_frac) / per_sec)
+		return w_inval(); /* beyond 64 bits of the interface's units */
 	uint64_t ts = ts_sec * per_sec + ts_frac;
 	uint64_t opts = comment_len ? opt_size(comment_len) + 4 : 0;
 	uint64_t total = 12 + 20 + (uint64_t)cap_len + pad4(cap_len) + opts;

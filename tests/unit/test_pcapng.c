@@ -5,6 +5,7 @@
  *   test_pcapng convert IN OUT [KEYS]     IN (libpcap) to OUT, comment "frame=N", KEYS as a DSB;
  *                                         then OUT read back by libpcap and by the reader, compared
  *   test_pcapng dump IN                   the reader's view of IN, one line a record
+ *   test_pcapng secrets IN OUT            every TLS key log DSB of IN, concatenated, into OUT
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pcapng.h"
 #include "t.h"
@@ -47,7 +49,7 @@ static size_t eth_frame(uint8_t *p, size_t n, uint8_t seed)
 	ip[9] = 17;
 	memcpy(ip + 12, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
 	uint8_t *udp = ip + 20;
-	udp[0] = 0x30; udp[1] = 0x39; udp[2] = 0x00; udp[3] = 0x35;
+	udp[0] = 0x30; udp[1] = 0x39; udp[2] = 0x9c; udp[3] = 0x40; /* 12345 -> 40000 */
 	udp[4] = (uint8_t)((ip_len - 20) >> 8);
 	udp[5] = (uint8_t)(ip_len - 20);
 	for (size_t i = 42; i < n; i++)
@@ -273,7 +275,7 @@ static void test_writer_errors(void)
 	CHECK_EQ_INT(pcapng_write_epb(w, 0, 1, 0, pkt, 10, 10, NULL, 0), -1); /* no interface */
 	CHECK_EQ_INT(pcapng_write_idb(w, 1, 32, NULL, 6), 0);
 	CHECK_EQ_INT(pcapng_write_epb(w, 0, 1, 0, pkt, 40, 40, NULL, 0), -1); /* over snaplen */
-	CHECK_EQ_INT(pcapng_write_epb(w, 0, 1, 1000000, pkt, 10, 10, NULL, 0), -1); /* frac */
+	CHECK_EQ_INT(pcapng_write_epb(w, 0, UINT64_MAX / 1000000, 1000000, pkt, 10, 10, NULL, 0), -1);
 	CHECK_EQ_INT(pcapng_write_epb(w, 0, 1, 0, pkt, 20, 10, NULL, 0), -1); /* cap > wire */
 	CHECK_EQ_INT(pcapng_write_epb(w, 0, UINT64_MAX / 1000, 0, pkt, 10, 10, NULL, 0), -1);
 	CHECK_EQ_INT(errno, EINVAL);
@@ -635,6 +637,10 @@ static int mode_multi(const char *out)
 	return 0;
 }
 
+/* libpcap 1.10 hands classic pcap's unsigned 32-bit seconds over as a signed 32-bit
+ * value (2^31 s and later come out negative): take them back as unsigned. */
+static uint64_t pcap_sec(time_t t) { return t < 0 ? (uint32_t)t : (uint64_t)t; }
+
 static int mode_convert(const char *in, const char *out, const char *keys)
 {
 	char eb[PCAP_ERRBUF_SIZE > PCAPNG_ERRBUF_SIZE ? PCAP_ERRBUF_SIZE : PCAPNG_ERRBUF_SIZE];
@@ -650,6 +656,7 @@ static int mode_convert(const char *in, const char *out, const char *keys)
 		return 1;
 	}
 	int rc = 0;
+	int snap = pcap_snapshot(p);
 	if (keys) {
 		static uint8_t kb[1 << 20];
 		FILE *k = fopen(keys, "rb");
@@ -658,7 +665,6 @@ static int mode_convert(const char *in, const char *out, const char *keys)
 			fclose(k);
 		rc |= pcapng_write_dsb(w, PCAPNG_SECRETS_TLS_KEYLOG, kb, kn);
 	}
-	int snap = pcap_snapshot(p);
 	rc |= pcapng_write_idb(w, (uint16_t)pcap_datalink(p), snap > 0 ? (uint32_t)snap : 0, "in", 9) != 0;
 	struct pcap_pkthdr *h;
 	const u_char *d;
@@ -667,7 +673,15 @@ static int mode_convert(const char *in, const char *out, const char *keys)
 	while (rc == 0 && pcap_next_ex(p, &h, &d) == 1) {
 		n++;
 		int cl = snprintf(c, sizeof c, "frame=%u", n);
-		rc |= pcapng_write_epb(w, 0, (uint64_t)h->ts.tv_sec, (uint32_t)h->ts.tv_usec, d, h->caplen,
+		if (pcap_sec(h->ts.tv_sec) > UINT64_MAX / 1000000000u - 1) {
+			fprintf(stderr, "convert: %s: packet %u: time stamp %lld s is beyond 64-bit "
+				"nanoseconds\n", in, n, (long long)h->ts.tv_sec);
+			pcapng_writer_close(w);
+			fclose(f);
+			pcap_close(p);
+			return 3;
+		}
+		rc |= pcapng_write_epb(w, 0, pcap_sec(h->ts.tv_sec), (uint32_t)h->ts.tv_usec, d, h->caplen,
 				       h->len, c, (size_t)cl);
 	}
 	rc |= pcapng_writer_close(w);
@@ -690,6 +704,10 @@ static int mode_convert(const char *in, const char *out, const char *keys)
 	}
 	struct pcapng_rec rec;
 	unsigned m = 0, bad = 0, n_sec = 0;
+	if (pcap_snapshot(a) != pcap_snapshot(b) || pcap_datalink(a) != pcap_datalink(b)) {
+		fprintf(stderr, "convert: %s: snaplen or link type differs\n", out);
+		bad++;
+	}
 	for (;;) {
 		struct pcap_pkthdr *ha, *hb;
 		const u_char *da, *db;
@@ -705,9 +723,9 @@ static int mode_convert(const char *in, const char *out, const char *keys)
 		m++;
 		char want[32];
 		snprintf(want, sizeof want, "frame=%u", m);
-		if (ha->ts.tv_sec != hb->ts.tv_sec || ha->ts.tv_usec != hb->ts.tv_usec ||
+		if (pcap_sec(ha->ts.tv_sec) != pcap_sec(hb->ts.tv_sec) || ha->ts.tv_usec != hb->ts.tv_usec ||
 		    ha->caplen != hb->caplen || ha->len != hb->len ||
-		    memcmp(da, db, ha->caplen) != 0 || rec.ts_sec != ha->ts.tv_sec ||
+		    memcmp(da, db, ha->caplen) != 0 || (uint64_t)rec.ts_sec != pcap_sec(ha->ts.tv_sec) ||
 		    rec.ts_nsec != (uint32_t)ha->ts.tv_usec || rec.cap_len != ha->caplen ||
 		    rec.wire_len != ha->len || memcmp(rec.data, da, ha->caplen) != 0 ||
 		    rec.n_comments != 1 || rec.comment[0].len != strlen(want) ||
@@ -774,8 +792,32 @@ static int mode_dump(const char *in)
 	return rc < 0 ? 1 : 0;
 }
 
+static int mode_secrets(const char *in, const char *out)
+{
+	char eb[PCAPNG_ERRBUF_SIZE];
+	FILE *f = fopen(in, "rb");
+	struct pcapng_reader *r = f ? pcapng_open_file(f, eb) : NULL;
+	FILE *o = fopen(out, "wb");
+	if (!r || !o) {
+		fprintf(stderr, "secrets: %s\n", r ? strerror(errno) : f ? eb : strerror(errno));
+		return 1;
+	}
+	struct pcapng_rec rec;
+	int rc;
+	while ((rc = pcapng_next(r, &rec)) == 1)
+		if (rec.kind == PCAPNG_REC_SECRETS && rec.secrets_type == PCAPNG_SECRETS_TLS_KEYLOG)
+			fwrite(rec.secrets.p, 1, rec.secrets.len, o);
+	if (rc < 0)
+		fprintf(stderr, "secrets: %s\n", pcapng_geterr(r));
+	pcapng_close(r);
+	fclose(f);
+	return fclose(o) != 0 || rc < 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && strcmp(argv[1], "secrets") == 0)
+		return mode_secrets(argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[1], "multi") == 0)
 		return mode_multi(argv[2]);
 	if ((argc == 4 || argc == 5) && strcmp(argv[1], "convert") == 0)
