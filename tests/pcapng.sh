@@ -67,6 +67,24 @@ else
 	bad "multi: tshark two-pass read" "$tmp/tserr"
 fi
 
+# --- what Wireshark writes for several interfaces of different link types and snap lengths
+# (mergecap: SLL2, Ethernet, Ethernet cut at 96), which libpcap 1.10 refuses: the reader sees
+# every packet on its interface with tshark's time stamps and lengths
+mg=$tmp/merged.pcapng
+if mergecap -w "$mg" captures/any-sll2.pcap captures/cold-fetch.pcap captures/snap96.pcap 2>"$tmp/err"; then
+	tsh -r "$mg" -T fields -e frame.interface_id -e frame.time_epoch -e frame.cap_len -e frame.len >"$tmp/want"
+	"$tool" dump "$mg" >"$tmp/dump" 2>&1
+	awk '$1 == "packet" { split($7, a, "/"); print $3 "\t" $5 "\t" a[1] "\t" a[2] }' "$tmp/dump" >"$tmp/got"
+	if [ -s "$tmp/want" ] && cmp -s "$tmp/want" "$tmp/got" &&
+		[ "$(grep -c '^iface ' "$tmp/dump")" -eq 3 ] && grep -q '^iface 2 linktype 1 snaplen 96 ' "$tmp/dump"; then
+		ok "mergecap: three interfaces, $(wc -l <"$tmp/got") packets as tshark reads them"
+	else
+		diff "$tmp/want" "$tmp/got" | head -5 >>"$tmp/dump"; bad "mergecap: the reader differs from tshark" "$tmp/dump"
+	fi
+else
+	bad "mergecap" "$tmp/err"
+fi
+
 # --- editcap --inject-secrets: the reader hands out the key log byte for byte
 in=captures/lab-h2-curl.pcap keys=captures/lab-h2-curl.keys
 if editcap --inject-secrets "tls,$keys" "$in" "$tmp/inj.pcapng" 2>"$tmp/err" &&
