@@ -14,6 +14,7 @@ OUT_DIR/<target>/ gets one file per seed:
   fuzz_reasm     a few command lists (fuzz_reasm.c layout)
   fuzz_tlsdec    a key log text and a few command lists (fuzz_tlsdec.c layout)
   fuzz_h3        an HTTP/3 connection of every stream kind, as records (fuzz_h3.c layout)
+  fuzz_pcapng    every pcapng capture, and a built one: two interfaces, a DSB, comments, both orders
 Only classic pcap files are taken apart; pcapng files only seed fuzz_pipeline.
 """
 import hashlib
@@ -259,6 +260,44 @@ def main():
         k = len(body) // 2
         cut.append(h3_rec(sid, d, fin, body[k:], k) + h3_rec(sid, d, False, body[:k], 0))
     put("fuzz_h3", b"\x00" + b"".join(cut))
+    # fuzz_pcapng: the pcapng captures as they are, and a small file of every block the
+    # reader knows (SHB, IDB with if_name/if_tsresol/if_tsoffset, DSB, EPB with comments,
+    # SPB, obsolete PB, an unknown block) in each byte order, the second a new section
+    targets.append("fuzz_pcapng")
+    seeds["fuzz_pcapng"] = set()
+    os.makedirs(os.path.join(out, "fuzz_pcapng"), exist_ok=True)
+    for fn in sorted(os.listdir(cap_dir)):
+        if fn.endswith(".pcapng"):
+            with open(os.path.join(cap_dir, fn), "rb") as f:
+                put("fuzz_pcapng", f.read())
+
+    def ng_file(e):
+        def pad(b):
+            return b + b"\0" * (-len(b) % 4)
+        def opt(code, val):
+            return struct.pack(e + "HH", code, len(val)) + pad(val)
+        def blk(t, body):
+            n = 12 + len(body)
+            return struct.pack(e + "II", t, n) + body + struct.pack(e + "I", n)
+        end = b"\0\0\0\0"
+        shb = blk(0x0A0D0D0A, struct.pack(e + "IHHq", 0x1A2B3C4D, 1, 0, -1) +
+                  opt(4, b"fetchtrace seed") + end)
+        idb0 = blk(1, struct.pack(e + "HHI", 1, 0, 262144) + opt(2, b"eth0") + opt(9, b"\x06") + end)
+        idb1 = blk(1, struct.pack(e + "HHI", 101, 0, 1500) + opt(9, b"\x8a") +
+                   opt(14, struct.pack(e + "q", 100)) + end)
+        keys = b"CLIENT_RANDOM " + b"ab" * 32 + b" " + b"01" * 48 + b"\n"
+        dsb = blk(0x0A, struct.pack(e + "II", 0x544c534b, len(keys)) + pad(keys))
+        pkt = bytes.fromhex("450000200000000040110000c0000201c000020230390050000c0000") + b"abcd"
+        epb = blk(6, struct.pack(e + "IIIII", 1, 1, 2, len(pkt), len(pkt)) + pad(pkt) +
+                  opt(1, b"step=connect fetch=1") + opt(1, b"two") + end)
+        spb = blk(3, struct.pack(e + "I", 70) + pad(b"\x02" * 60))
+        pb = blk(2, struct.pack(e + "HHIIII", 0, 0, 0, 5, 3, 3) + pad(b"xyz") + end)
+        unk = blk(0x2a, b"abcd")
+        return shb + idb0 + dsb + idb1 + epb + spb + pb + unk
+    put("fuzz_pcapng", ng_file("<"))
+    put("fuzz_pcapng", ng_file(">"))
+    put("fuzz_pcapng", ng_file("<") + ng_file(">"))
+
     for t in targets:
         print("%-14s %d seeds" % (t, len(seeds[t])))
 
