@@ -38,6 +38,9 @@ struct step_in {
 	bool tls_appdata_now; /* this segment's TLS records include application data */
 	bool tls_appdata_sent[2]; /* the client (0) / server (1) has sent application data,
 	                             this segment included */
+	const struct step_in *quoted; /* an ICMP error quoting a packet of DNS or web traffic
+	                                 this host sent: that packet's facts (its own quoted
+	                                 is NULL); NULL otherwise */
 };
 
 enum step step_classify(const struct step_in *in);

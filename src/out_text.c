@@ -815,6 +815,92 @@ static void put_quic(struct sb *s, const struct quic_info *q)
 }
 
 /* ------------------------------------------------------------------ */
+/* ICMP                                                                */
+/* ------------------------------------------------------------------ */
+
+/* What an error quotes: "the QUIC Initial to [::1]:443", "the DNS query
+ * #4f1a example.com to 10.0.0.53:53", "the SYN to 10.0.4.2:80". */
+static void put_icmp_quote(struct sb *s, const struct icmp_info *m, const struct dns_msg *d)
+{
+	const struct icmp_quote *q = &m->q;
+	if (!q->ip) {
+		sb_puts(s, " (quote cut before its IP header's end)");
+		return;
+	}
+	sb_puts(s, " for ");
+	if (q->proto == 17 && q->ports && q->dport == 53 && q->dns && !q->dns_qr) {
+		sb_printf(s, "the DNS query #%04x", q->dns_id);
+		if (d && d->has_question) {
+			sb_putc(s, ' ');
+			put_name(s, &d->qname);
+		}
+	} else if (q->proto == 17 && q->ports && q->quic) {
+		sb_printf(s, "the QUIC %s", icmp_quic_type_name(q->quic_type));
+	} else if (q->proto == 17 && q->ports) {
+		sb_printf(s, "a UDP datagram");
+		if (q->udp)
+			sb_printf(s, " of %u B", q->pl_len);
+	} else if (q->proto == 6 && q->tcp_flags_ok) {
+		sb_puts(s, "the ");
+		put_flags(s, q->tcp_flags);
+		if (q->tcp_pl_len)
+			sb_printf(s, " with %u B", q->tcp_pl_len);
+	} else if (q->proto == 6) {
+		sb_puts(s, "a TCP segment");
+	} else {
+		sb_printf(s, "an IP proto %u packet", q->proto);
+	}
+	sb_puts(s, " to ");
+	if (q->ports)
+		sb_endpoint(s, q->ver, q->dst, q->dport);
+	else
+		sb_ip(s, q->ver, q->dst);
+	if (m->quote_cut)
+		sb_puts(s, " (quote cut)");
+}
+
+static void put_icmp(struct sb *s, const struct ev *e)
+{
+	const struct icmp_info *m = &e->p->icmp;
+	const char *tn = icmp_type_name(m->ver, m->type);
+	const char *cn = icmp_code_name(m->ver, m->type, m->code);
+	sb_puts(s, m->ver == 6 ? "ICMPv6 " : "ICMP ");
+	/* An error's code says it all ("port unreachable", "TTL exceeded in
+	 * transit"), except where the type is the news (parameter problem). */
+	bool by_code = m->error && cn && m->kind != ICMP_K_PARAM_PROBLEM &&
+		       m->kind != ICMP_K_REDIRECT;
+	if (by_code)
+		sb_puts(s, cn);
+	else if (tn)
+		sb_puts(s, tn);
+	else
+		sb_printf(s, "type %u", m->type);
+	if (!by_code && cn)
+		sb_printf(s, ": %s", cn);
+	else if (!cn && m->code)
+		sb_printf(s, " code %u", m->code);
+	switch (m->kind) {
+	case ICMP_K_ECHO_REQUEST:
+	case ICMP_K_ECHO_REPLY:
+		sb_printf(s, " id %u seq %u, %u B", m->echo_id, m->echo_seq, m->body_len);
+		break;
+	case ICMP_K_TOO_BIG:
+		sb_printf(s, " (MTU %u)", m->mtu);
+		break;
+	case ICMP_K_PARAM_PROBLEM:
+		sb_printf(s, " (pointer %u)", m->pointer);
+		break;
+	default:
+		break;
+	}
+	if (m->error)
+		put_icmp_quote(s, m, e->icmp_dns);
+	const char *why = icmp_meaning(m);
+	if (why)
+		sb_printf(s, ", %s", why);
+}
+
+/* ------------------------------------------------------------------ */
 /* the packet line                                                     */
 /* ------------------------------------------------------------------ */
 
@@ -860,6 +946,11 @@ static void put_fetch_header(struct text_out *o, const struct ev *e)
 	uint8_t ver = e->seg ? e->seg->c->ip_ver : p->ip_ver;
 	const uint8_t *srv = e->seg ? e->seg->c->srv : e->quic_from_client ? p->dst : p->src;
 	uint16_t port = e->seg ? e->seg->c->sport : e->quic_from_client ? p->dport : p->sport;
+	bool udp = e->quic != NULL;
+	if (e->icmp_fetch) { /* an ICMP error: the server its quote was sent to */
+		ver = p->icmp.q.ver, srv = p->icmp.q.dst, port = p->icmp.q.dport;
+		udp = p->icmp.q.proto == 17;
+	}
 	struct sb *s = &o->sb;
 	sb_printf(s, "fetch %u  ", l->fetch_id);
 	if (l->via_dns) {
@@ -871,13 +962,13 @@ static void put_fetch_header(struct text_out *o, const struct ev *e)
 		}
 		sb_puts(s, " -> ");
 		sb_ip(s, ver, srv);
-		sb_printf(s, " port %u%s, from DNS answer #%04x", port, e->quic ? "/udp" : "",
+		sb_printf(s, " port %u%s, from DNS answer #%04x", port, udp ? "/udp" : "",
 			  l->dns_id);
 	} else {
 		sb_ip(s, ver, srv);
 		sb_printf(s, " port %u%s, no DNS answer for this address in the capture "
 			     "(cached by the OS or browser, /etc/hosts, or DNS over HTTPS)", port,
-			  e->quic ? "/udp" : "");
+			  udp ? "/udp" : "");
 	}
 	emit(o);
 }
@@ -1213,11 +1304,13 @@ static void text_packet(void *impl, const struct ev *e)
 		sb_printf(s, "c%u", c->id);
 	} else if (e->quic && e->quic_fetch) {
 		sb_printf(s, "f%u", e->quic_fetch);
+	} else if (e->icmp_fetch) {
+		sb_printf(s, "f%u", e->icmp_fetch);
 	}
 	pad_sep(s, COL_ADDR + shift);
 	size_t addr_start = s->len;
 	if (p->ip_ver) {
-		if (p->layer == LAYER_DONE) {
+		if (p->layer == LAYER_DONE && (p->proto == 6 || p->proto == 17)) {
 			sb_endpoint(s, p->ip_ver, p->src, p->sport);
 			sb_puts(s, " > ");
 			sb_endpoint(s, p->ip_ver, p->dst, p->dport);
@@ -1230,7 +1323,7 @@ static void text_packet(void *impl, const struct ev *e)
 	pad_sep(s, addr_start + (COL_DESC - COL_ADDR));
 
 	if (p->status != FT_OK && p->layer != LAYER_DONE) {
-		static const char *const lname[] = { "link", "ip", "tcp", "udp", "" };
+		static const char *const lname[] = { "link", "ip", "tcp", "udp", "icmp", "" };
 		if (p->status == FT_TRUNCATED)
 			sb_printf(s, "[|%s]", lname[p->layer]);
 		else if (p->status == FT_UNSUPPORTED && p->layer == LAYER_IP && !p->ip_ver)
@@ -1273,6 +1366,9 @@ static void text_packet(void *impl, const struct ev *e)
 		put_quic(s, e->quic);
 	} else if (p->layer == LAYER_DONE && p->proto == 17) {
 		sb_printf(s, "UDP %u B", p->pl_len);
+	} else if (p->layer == LAYER_DONE &&
+		   (p->proto == IPPROTO_NUM_ICMP || p->proto == IPPROTO_NUM_ICMPV6)) {
+		put_icmp(s, e);
 	} else if (p->ip_ver) {
 		if (p->frag_later)
 			sb_printf(s, "IP fragment, proto %u", p->proto);

@@ -1104,6 +1104,97 @@ def gen_http_held():
     p.write()
 
 
+# ---------------------------------------------------------------------------
+# crafted-icmp: ICMP errors quoting what the client sent (issue 11, "the
+#    fallback story"; issue 13, "ICMP errors quoting a packet"): a DNS query
+#    to a host with no DNS server (port unreachable, the query quoted whole),
+#    a QUIC Initial to a server without UDP 443 (port unreachable, 548 bytes
+#    quoted as Linux does: 576 in all), a SYN a filter refused (administratively
+#    prohibited, quoted whole), a SYN whose TTL ran out (only the IP header and
+#    8 bytes quoted, RFC 792: no flags), a data segment too big for the path
+#    (fragmentation needed, next-hop MTU 1400), an IPv6 packet too big quoting
+#    a UDP 443 datagram, an error quoting NTP (nothing of ours: --all only),
+#    and a ping (echo request and reply: --all only).
+# ---------------------------------------------------------------------------
+
+ROUTER = bytes([192, 0, 2, 1])
+NODNS = bytes([192, 0, 2, 54])
+SERVER6 = bytes.fromhex("20010db8000000000000000000000080")
+ROUTER6 = bytes.fromhex("20010db8000000000000000000000001")
+
+
+def icmp4(src, dst, typ, code, rest, body):
+    h = struct.pack("!BBH", typ, code, 0) + rest + body
+    h = h[:2] + struct.pack("!H", csum(h)) + h[4:]
+    return eth_for(src, ipv4(src, dst, 1, h, df=False))
+
+
+def icmp6(src, dst, typ, code, rest, body):
+    m = struct.pack("!BBH", typ, code, 0) + rest + body
+    ph = src + dst + struct.pack("!IxxxB", len(m), 58)
+    m = m[:2] + struct.pack("!H", csum(ph + m)) + m[4:]
+    ip6 = struct.pack("!IHBB", 0x60000000, len(m), 58, 64) + src + dst
+    return eth_for(src, ip6 + m, 0x86DD)
+
+
+def quic_initial(dcid, pad_to=1200):
+    """A QUIC v1 Initial's long header (RFC 9000 17.2.2) and padding bytes standing
+    in for the protected payload (no decryption is asked of them)."""
+    body_len = pad_to - (1 + 4 + 1 + len(dcid) + 1 + 1 + 2)
+    return (bytes([0xC3]) + struct.pack("!I", 1) + bytes([len(dcid)]) + dcid + b"\x00" +
+            b"\x00" + struct.pack("!H", 0x4000 | body_len) + bytes(range(256)) * 6)[:pad_to]
+
+
+def gen_icmp():
+    p = Pcap("crafted-icmp.pcap")
+    # 1-2: a DNS query to a host with no DNS server; the query comes back quoted
+    q = ipv4(CLIENT, NODNS, 17, udp(CLIENT, NODNS, 41001, 53, dns_query(0x3a01, WWW)), df=False)
+    p.add(eth_for(CLIENT, q))
+    p.add(icmp4(NODNS, CLIENT, 3, 3, b"\0\0\0\0", q))
+    # 3-4: the resolver that works
+    p.add(udp4_frame(CLIENT, RESOLVER, 41002, 53, dns_query(0x3a02, WWW)))
+    p.add(udp4_frame(RESOLVER, CLIENT, 53, 41002,
+                     dns_hdr(0x3a02, True, an=1, ra=True) + question(WWW) + rr(PTR_Q, 1, SERVER)))
+    # 5-6: the QUIC Initial to a server with no UDP 443: port unreachable
+    qi = ipv4(CLIENT, SERVER, 17, udp(CLIENT, SERVER, 50443, 443,
+                                      quic_initial(bytes.fromhex("0102030405060708"))), df=False)
+    p.add(eth_for(CLIENT, qi))
+    p.add(icmp4(SERVER, CLIENT, 3, 3, b"\0\0\0\0", qi[:548]))
+    # 7-8: a SYN to port 80 a filter refuses: communication administratively prohibited
+    syn = ipv4(CLIENT, SERVER, 6, tcp(CLIENT, SERVER, 50080, 80, 0x10000000, 0, "S", 64240,
+                                      options=SYN_OPTS))
+    p.add(eth_for(CLIENT, syn))
+    p.add(icmp4(ROUTER, CLIENT, 3, 13, b"\0\0\0\0", syn))
+    # 9-10: a SYN whose TTL ran out: the IP header and 8 bytes quoted (no flags)
+    syn = ipv4(CLIENT, SERVER, 6, tcp(CLIENT, SERVER, 50081, 443, 0x20000000, 0, "S", 64240,
+                                      options=SYN_OPTS), ttl=1)
+    p.add(eth_for(CLIENT, syn))
+    p.add(icmp4(ROUTER, CLIENT, 11, 0, b"\0\0\0\0", syn[:28]))
+    # 11-15: a connection to port 443 whose full-size segment is too big for the path
+    cp, c, sv = 50082, 0x30000000, 0x40000000
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 443, c, 0, "S", 64240, options=SYN_OPTS))
+    p.add(tcp4_frame(SERVER, CLIENT, 443, cp, sv, c + 1, "SA", 65160, options=SYN_OPTS))
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 443, c + 1, sv + 1, "A", 502))
+    big = ipv4(CLIENT, SERVER, 6, tcp(CLIENT, SERVER, cp, 443, c + 1, sv + 1, "PA", 502,
+                                      bytes(1460)))
+    p.add(eth_for(CLIENT, big))
+    p.add(icmp4(ROUTER, CLIENT, 3, 4, struct.pack("!HH", 0, 1400), big[:548]))
+    # 16-17: IPv6: a UDP 443 datagram (a QUIC Initial) too big for the path: MTU 1280
+    u6 = udp(CLIENT6, SERVER6, 50444, 443, quic_initial(bytes.fromhex("1112131415161718"), 1350),
+             v6=True)
+    ip6 = struct.pack("!IHBB", 0x60000000, len(u6), 17, 64) + CLIENT6 + SERVER6 + u6
+    p.add(eth_for(CLIENT6, ip6, 0x86DD))
+    p.add(icmp6(ROUTER6, CLIENT6, 2, 0, struct.pack("!I", 1280), ip6[:1280 - 48]))
+    # 18-19: an NTP query to a host with nothing on port 123: nothing of ours
+    ntp = ipv4(CLIENT, NODNS, 17, udp(CLIENT, NODNS, 41123, 123, b"\x23" + bytes(47)), df=False)
+    p.add(eth_for(CLIENT, ntp))
+    p.add(icmp4(NODNS, CLIENT, 3, 3, b"\0\0\0\0", ntp))
+    # 20-21: a ping
+    p.add(icmp4(CLIENT, SERVER, 8, 0, struct.pack("!HH", 0x77, 1), b"fetchtrace ping!"))
+    p.add(icmp4(SERVER, CLIENT, 0, 0, struct.pack("!HH", 0x77, 1), b"fetchtrace ping!"))
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -1123,3 +1214,4 @@ if __name__ == "__main__":
     gen_http_orphan()
     gen_not_http()
     gen_http_held()
+    gen_icmp()
