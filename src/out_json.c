@@ -455,6 +455,8 @@ static void put_dns(struct sb *s, const struct dns_msg *m, int64_t rt, const str
 	kv_u(s, "rr_dropped", m->n_rr_dropped);
 	kv_secs(s, "response_time", m->qr ? rt : -1);
 	put_dns_note(s, n);
+	if (n->offers_h3) /* only when true: most answers are not HTTPS records */
+		kv_bool(s, "offers_h3", true);
 	kv_str(s, "status", status_name(m->status));
 	kv_str(s, "why", m->status != FT_OK ? (m->why ? m->why : "?") : NULL);
 	sb_putc(s, '}');
@@ -584,7 +586,7 @@ static void put_http_head(struct sb *s, const struct http_head *h, int64_t ttfb)
 		H("content-length", content_length), H("transfer-encoding", transfer_encoding),
 		H("content-encoding", content_encoding), H("location", location),
 		H("etag", etag), H("range", range), H("if-none-match", if_none_match),
-		H("if-modified-since", if_modified_since),
+		H("if-modified-since", if_modified_since), H("alt-svc", alt_svc),
 #undef H
 	};
 	key(s, "head");
@@ -607,6 +609,8 @@ static void put_http_head(struct sb *s, const struct http_head *h, int64_t ttfb)
 			kv_bytes(s, hdrs[i].name, v->b, v->len);
 	}
 	sb_putc(s, '}');
+	if (!h->is_request && h->alt_svc.present && http_alt_svc_h3(&h->alt_svc))
+		kv_bool(s, "offers_h3", true);
 	/* strings longer than the decoder keeps (HTTP_STR_MAX) */
 	key(s, "cut");
 	sb_putc(s, '[');

@@ -171,7 +171,12 @@ static void put_svc_params(struct sb *s, const struct dns_svc *svc)
 			}
 			break;
 		case DNS_SVC_OTHER:
-			sb_printf(s, " key%u(%u B)", p->key, p->len);
+			/* ech (RFC 9460 14.3.2): an Encrypted ClientHello config, the key
+			 * a browser may hide the real SNI with; opaque here */
+			if (p->key == 5)
+				sb_printf(s, " ech(%u B)", p->len);
+			else
+				sb_printf(s, " key%u(%u B)", p->key, p->len);
 			break;
 		}
 		if (p->n_more)
@@ -295,7 +300,16 @@ static void put_dns_flags(struct sb *s, const struct dns_msg *m)
 }
 
 /* Where the message stands in a resolver's walk (dnsnote.h). */
+static void put_dns_note_kind(struct sb *s, const struct dns_note *n);
+
 static void put_dns_note(struct sb *s, const struct dns_note *n)
+{
+	put_dns_note_kind(s, n);
+	if (n->offers_h3)
+		sb_puts(s, " [offers h3: a browser may try QUIC first]");
+}
+
+static void put_dns_note_kind(struct sb *s, const struct dns_note *n)
 {
 	switch (n->kind) {
 	case DNS_NOTE_NONE:
@@ -570,6 +584,9 @@ static void put_http_head(struct sb *s, const struct http_head *h, int64_t ttfb)
 		put_hdr(s, "Content-Encoding", &h->content_encoding);
 		put_hdr(s, "Location", &h->location);
 		put_hdr(s, "ETag", &h->etag);
+		put_hdr(s, "Alt-Svc", &h->alt_svc);
+		if (h->alt_svc.present && http_alt_svc_h3(&h->alt_svc))
+			sb_puts(s, " [offers h3: a browser may use QUIC for the next connection]");
 		put_hdr(s, "Connection", &h->connection);
 		if (ttfb >= 0) {
 			sb_puts(s, " (first byte ");

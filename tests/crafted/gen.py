@@ -1195,6 +1195,51 @@ def gen_icmp():
     p.write()
 
 
+# ---------------------------------------------------------------------------
+# crafted-altsvc: why a browser tries QUIC (issue 11): an HTTPS record
+#    (RFC 9460) offering h3 with an ipv4hint and an ECH config, and an
+#    HTTP/1.1 response (cleartext: this build decrypts no TLS over TCP) with
+#    Alt-Svc: h3=":443"; then the QUIC Initial the browser sends, the port
+#    unreachable that answers it, and the next request on the TCP connection.
+# ---------------------------------------------------------------------------
+
+def svc_param(key, value):
+    return struct.pack("!HH", key, len(value)) + value
+
+
+def gen_altsvc():
+    p = Pcap("crafted-altsvc.pcap")
+    https = (struct.pack("!H", 1) + b"\x00" +
+             svc_param(1, b"\x02h3\x02h2") + svc_param(4, SERVER) +
+             svc_param(5, bytes.fromhex("0041fe0d003d0102030405")))
+    p.add(udp4_frame(CLIENT, RESOLVER, 42001, 53, dns_query(0x4b01, WWW, 65)))
+    p.add(udp4_frame(CLIENT, RESOLVER, 42002, 53, dns_query(0x4b02, WWW)))
+    p.add(udp4_frame(RESOLVER, CLIENT, 53, 42001, dns_hdr(0x4b01, True, an=1, ra=True) +
+                     question(WWW, 65) + rr(PTR_Q, 65, https)))
+    p.add(udp4_frame(RESOLVER, CLIENT, 53, 42002, dns_hdr(0x4b02, True, an=1, ra=True) +
+                     question(WWW) + rr(PTR_Q, 1, SERVER)))
+    cp, c, sv = 50180, 0x50000000, 0x60000000
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c, 0, "S", 64240, options=SYN_OPTS))
+    p.add(tcp4_frame(SERVER, CLIENT, 80, cp, sv, c + 1, "SA", 65160, options=SYN_OPTS))
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + 1, sv + 1, "A", 502))
+    req = b"GET / HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"
+    resp = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n"
+            b"Alt-Svc: h3=\":443\"; ma=86400\r\n\r\nhello")
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + 1, sv + 1, "PA", 502, req))
+    p.add(tcp4_frame(SERVER, CLIENT, 80, cp, sv + 1, c + 1 + len(req), "PA", 509, resp))
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + 1 + len(req), sv + 1 + len(resp), "A", 502))
+    qi = ipv4(CLIENT, SERVER, 17, udp(CLIENT, SERVER, 50543, 443,
+                                      quic_initial(bytes.fromhex("2122232425262728"))), df=False)
+    p.add(eth_for(CLIENT, qi), gap_us=5000)
+    p.add(icmp4(SERVER, CLIENT, 3, 3, b"\0\0\0\0", qi[:548]))
+    req2 = b"GET /next HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"
+    resp2 = b"HTTP/1.1 204 No Content\r\n\r\n"
+    n1, n2 = 1 + len(req), 1 + len(resp)
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + n1, sv + n2, "PA", 502, req2))
+    p.add(tcp4_frame(SERVER, CLIENT, 80, cp, sv + n2, c + n1 + len(req2), "PA", 509, resp2))
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -1215,3 +1260,4 @@ if __name__ == "__main__":
     gen_not_http()
     gen_http_held()
     gen_icmp()
+    gen_altsvc()
