@@ -52,7 +52,8 @@ struct text_out {
 	uint32_t n_sums, cap_sums;
 	uint64_t n_sums_dropped;
 	bool korean;              /* --explain speaks Korean */
-	uint32_t explained;       /* --explain: bit per explain_id said once per run (DNS, QUIC) */
+	uint64_t explained;       /* --explain: bit per explain_id said once per run (DNS, QUIC,
+	                             ICMP) */
 	struct xconn *xc;         /* --explain: what was said per open connection (hash table,
 	                             open addressing, cap a power of two; entries leave with
 	                             their connection in text_conn_done) */
@@ -1005,7 +1006,7 @@ enum {
 	XB_SYN = 1u << 0, XB_SYNACK = 1u << 1, XB_ACK = 1u << 2, XB_TLS = 1u << 3,
 	XB_WRITE = 1u << 4, XB_READ = 1u << 5, XB_CLOSE = 1u << 6,
 };
-_Static_assert(EX_COUNT <= 32, "text_out.explained holds a bit per explain_id");
+_Static_assert(EX_COUNT <= 64, "text_out.explained holds a bit per explain_id");
 
 #define XV_MAX 4        /* values in one message */
 #define XV_CAP 1100     /* one value: a 255-byte name, every byte escaped, fits */
@@ -1043,7 +1044,7 @@ static void explain_line(struct text_out *o, enum explain_id id, const struct xv
 /* True the first time for this id in the run. */
 static bool explain_once(struct text_out *o, enum explain_id id)
 {
-	uint32_t bit = 1u << id;
+	uint64_t bit = (uint64_t)1 << id;
 	if (o->explained & bit)
 		return false;
 	o->explained |= bit;
@@ -1201,6 +1202,8 @@ static void explain_dns(struct text_out *o, const struct dns_msg *m, const struc
 	}
 	if (n->kind == DNS_NOTE_AUTHORITATIVE && explain_once(o, EX_DNS_AUTHORITATIVE))
 		explain_line(o, EX_DNS_AUTHORITATIVE, NULL);
+	if (n->offers_h3 && explain_once(o, EX_H3_OFFERED))
+		explain_line(o, EX_H3_OFFERED, NULL);
 }
 
 static void explain_tcp(struct text_out *o, const struct ev *e)
@@ -1264,6 +1267,20 @@ static void explain_tcp(struct text_out *o, const struct ev *e)
 	}
 }
 
+/* An ICMP error of a fetch: what ICMP is (once), and the QUIC fallback (once). */
+static void explain_icmp(struct text_out *o, const struct icmp_info *m)
+{
+	struct xvals v = { .n = 0 };
+	if (explain_once(o, EX_ICMP_ERROR))
+		explain_line(o, EX_ICMP_ERROR, NULL);
+	const struct icmp_quote *q = &m->q;
+	if (m->port_unreach && q->ip && q->ports && q->proto == 17 && q->dport == 443 &&
+	    explain_once(o, EX_ICMP_QUIC_FALLBACK)) {
+		sb_endpoint(xval(&v, "server"), q->ver, q->dst, q->dport);
+		explain_line(o, EX_ICMP_QUIC_FALLBACK, &v);
+	}
+}
+
 static void put_explain(struct text_out *o, const struct ev *e)
 {
 	if (e->seg) {
@@ -1274,6 +1291,19 @@ static void put_explain(struct text_out *o, const struct ev *e)
 		explain_dns(o, e->dns[0], &e->dns_note[0]);
 	} else if (e->quic && e->quic_from_client && e->secure && explain_once(o, EX_QUIC)) {
 		explain_line(o, EX_QUIC, NULL);
+		if (explain_once(o, EX_QUIC_STREAMS))
+			explain_line(o, EX_QUIC_STREAMS, NULL);
+	} else if (e->step != STEP_OTHER && e->p->layer == LAYER_DONE && e->p->icmp.error &&
+		   (e->p->proto == IPPROTO_NUM_ICMP || e->p->proto == IPPROTO_NUM_ICMPV6)) {
+		explain_icmp(o, &e->p->icmp);
+	}
+	/* An Alt-Svc that offers h3 is the other way a browser learns of QUIC. */
+	for (unsigned i = 0; e->http && i < e->http->n; i++) {
+		const struct http_ev *h = &e->http->ev[i];
+		if (h->kind == HTTP_EV_HEAD && h->head && !h->head->is_request &&
+		    h->head->alt_svc.present && http_alt_svc_h3(&h->head->alt_svc) &&
+		    explain_once(o, EX_H3_OFFERED))
+			explain_line(o, EX_H3_OFFERED, NULL);
 	}
 }
 
