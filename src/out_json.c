@@ -1049,6 +1049,11 @@ static void put_fetch_start(struct json_out *o, const struct ev *e)
 	uint8_t ver = e->seg ? e->seg->c->ip_ver : p->ip_ver;
 	const uint8_t *srv = e->seg ? e->seg->c->srv : e->quic_from_client ? p->dst : p->src;
 	uint16_t port = e->seg ? e->seg->c->sport : e->quic_from_client ? p->dport : p->sport;
+	bool udp = e->quic != NULL;
+	if (e->icmp_fetch) { /* an ICMP error: the server its quote was sent to */
+		ver = p->icmp.q.ver, srv = p->icmp.q.dst, port = p->icmp.q.dport;
+		udp = p->icmp.q.proto == 17;
+	}
 	sb_puts(s, "{\"type\":\"fetch_start\"");
 	kv_u(s, "fetch", l->fetch_id);
 	key(s, "ts");
@@ -1064,7 +1069,7 @@ static void put_fetch_start(struct json_out *o, const struct ev *e)
 	kv_name(s, "cname", l->via_dns ? l->cname : NULL);
 	kv_ip(s, "server", ver, srv);
 	kv_u(s, "port", port);
-	kv_str(s, "transport", e->quic ? "udp" : "tcp");
+	kv_str(s, "transport", udp ? "udp" : "tcp");
 	key(s, "dns_id");
 	if (l->via_dns)
 		sb_u64(s, l->dns_id);

@@ -509,13 +509,18 @@ static void do_quic(struct tracer *t, const struct pkt *p, struct ev *e, struct 
 /* ICMP                                                                */
 /* ------------------------------------------------------------------ */
 
-#define HTTP_PORT 80
+/* TCP ports whose traffic is web traffic: those of the default live filter. */
+static bool icmp_web_port(uint16_t port)
+{
+	return port == 80 || port == 443 || port == 8000 || port == 8080 || port == 8443;
+}
 
 /*
  * An ICMP error quotes a packet this host sent: the quote's source is the
  * client, its destination the server, so the quoted 5-tuple finds the
  * fetch of that server address (as the QUIC and TCP packets to it do).
- * Only DNS and web traffic is ours (UDP 53, UDP 443, TCP 80/443);
+ * Only DNS and web traffic is ours (UDP 53, UDP 443, TCP 80, 443, 8000,
+ * 8080, 8443: the default live filter's ports);
  * anything else, and every other ICMP message, stays "other".  `qin`
  * gets the quoted packet's facts for the classifier.
  */
@@ -538,7 +543,7 @@ static void do_icmp(struct tracer *t, const struct pkt *p, struct ev *e, struct 
 		/* A quote too short to show the QUIC header is still the attempt. */
 		qin->is_quic = true;
 		qin->quic_long = !q->quic || q->quic_type != QUIC_SHORT;
-	} else if (q->proto == 6 && (q->dport == HTTP_PORT || q->dport == QUIC_PORT)) {
+	} else if (q->proto == 6 && icmp_web_port(q->dport)) {
 		qin->is_tcp = true;
 		qin->flags = q->tcp_flags_ok ? q->tcp_flags : TCP_SYN; /* flags unknown: an attempt */
 		qin->pl_len = q->tcp_pl_len;

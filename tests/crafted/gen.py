@@ -1114,7 +1114,8 @@ def gen_http_held():
 #    8 bytes quoted, RFC 792: no flags), a data segment too big for the path
 #    (fragmentation needed, next-hop MTU 1400), an IPv6 packet too big quoting
 #    a UDP 443 datagram, an error quoting NTP (nothing of ours: --all only),
-#    and a ping (echo request and reply: --all only).
+#    a ping (echo request and reply: --all only), and a host unreachable for a
+#    SYN the capture did not hold (its fetch starts at the error).
 # ---------------------------------------------------------------------------
 
 ROUTER = bytes([192, 0, 2, 1])
@@ -1192,6 +1193,12 @@ def gen_icmp():
     # 20-21: a ping
     p.add(icmp4(CLIENT, SERVER, 8, 0, struct.pack("!HH", 0x77, 1), b"fetchtrace ping!"))
     p.add(icmp4(SERVER, CLIENT, 0, 0, struct.pack("!HH", 0x77, 1), b"fetchtrace ping!"))
+    # 22: host unreachable for a SYN to port 8443 of an address the capture never saw
+    #     (the SYN itself was not captured): the error starts that address's fetch
+    other = bytes([192, 0, 2, 99])
+    syn = ipv4(CLIENT, other, 6, tcp(CLIENT, other, 50090, 8443, 0x70000000, 0, "S", 64240,
+                                     options=SYN_OPTS))
+    p.add(icmp4(ROUTER, CLIENT, 3, 1, b"\0\0\0\0", syn))
     p.write()
 
 
