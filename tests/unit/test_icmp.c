@@ -234,6 +234,37 @@ static void test_v6(void)
 	prefixes(6, v6_param, sizeof v6_param);
 }
 
+/* A quoted IPv6 packet with a Hop-by-Hop header before its UDP header (ip.c
+ * walks the chain), and an IPv4 one with 4 bytes of options (IHL 6). */
+static void test_quote_headers(void)
+{
+	uint8_t m[8 + 40 + 8 + 8 + 4];
+	struct icmp_info i;
+	memcpy(m, v6_port_quic, 8 + 40);
+	m[8 + 6] = 0;                       /* next header: Hop-by-Hop */
+	static const uint8_t hbh[8] = { 17, 0, 1, 4, 0, 0, 0, 0 }; /* then UDP; PadN */
+	memcpy(m + 48, hbh, 8);
+	memcpy(m + 56, v6_port_quic + 48, 8 + 4);
+	CHECK_EQ_INT(dec(6, m, sizeof m, sizeof m, &i), FT_OK);
+	CHECK(i.q.ip && i.q.ports && i.q.udp);
+	CHECK_EQ_INT(i.q.proto, 17);
+	CHECK_EQ_INT(i.q.dport, 443);
+	CHECK_EQ_INT(i.q.pl_cap, 4);
+	prefixes(6, m, sizeof m);
+
+	uint8_t m4[sizeof v4_port_dns + 4];
+	memcpy(m4, v4_port_dns, 8);
+	memcpy(m4 + 8, v4_port_dns + 8, 20);
+	m4[8] = 0x46;                        /* IHL 6 */
+	memset(m4 + 28, 1, 4);               /* four NOP options */
+	memcpy(m4 + 32, v4_port_dns + 28, sizeof v4_port_dns - 28);
+	CHECK_EQ_INT(dec(4, m4, sizeof m4, sizeof m4, &i), FT_OK);
+	CHECK(i.q.ip && i.q.dns);
+	CHECK_EQ_INT(i.q.dns_id, 0xabcd);
+	CHECK_EQ_INT(i.q.sport, 40000);
+	prefixes(4, m4, sizeof m4);
+}
+
 /* Every code has a name where the RFCs give one; unknown ones have none. */
 static void test_names(void)
 {
@@ -277,6 +308,7 @@ int main(void)
 	test_port_dns();
 	test_needfrag_ttl();
 	test_v6();
+	test_quote_headers();
 	test_names();
 	test_pkt_layer();
 	return t_done("test_icmp");
