@@ -519,8 +519,8 @@ static bool icmp_web_port(uint16_t port)
  * An ICMP error quotes a packet this host sent: the quote's source is the
  * client, its destination the server, so the quoted 5-tuple finds the
  * fetch of that server address (as the QUIC and TCP packets to it do).
- * Only DNS and web traffic is ours (UDP 53, UDP 443, TCP 80, 443, 8000,
- * 8080, 8443: the default live filter's ports);
+ * Only DNS and web traffic is ours (UDP and TCP 53, UDP 443, TCP 80, 443,
+ * 8000, 8080, 8443: the default live filter's ports);
  * anything else, and every other ICMP message, stays "other".  `qin`
  * gets the quoted packet's facts for the classifier.
  */
@@ -532,8 +532,8 @@ static void do_icmp(struct tracer *t, const struct pkt *p, struct ev *e, struct 
 	if (!m->error || !q->ip || !q->ports)
 		return;
 	*qin = (struct step_in){ .acks_dir = -1, .from_client = true };
-	if (q->proto == 17 && q->dport == DNS_PORT) {
-		qin->is_dns = true;
+	if ((q->proto == 17 || q->proto == 6) && q->dport == DNS_PORT) {
+		qin->is_dns = true; /* DNS over UDP, or over TCP (its SYN too): resolve */
 		if (q->dns && !q->dns_qr) {
 			struct dns_msg *d = &t->dns[EV_MAX_DNS]; /* scratch: no DNS in an ICMP packet */
 			dns_decode(q->pl, q->pl_cap, d);
