@@ -1114,8 +1114,9 @@ def gen_http_held():
 #    8 bytes quoted, RFC 792: no flags), a data segment too big for the path
 #    (fragmentation needed, next-hop MTU 1400), an IPv6 packet too big quoting
 #    a UDP 443 datagram, an error quoting NTP (nothing of ours: --all only),
-#    a ping (echo request and reply: --all only), and a host unreachable for a
-#    SYN the capture did not hold (its fetch starts at the error).
+#    a ping (echo request and reply: --all only), a host unreachable for a
+#    SYN the capture did not hold (its fetch starts at the error), and a SYN
+#    of DNS over TCP refused by a filter (resolve).
 # ---------------------------------------------------------------------------
 
 ROUTER = bytes([192, 0, 2, 1])
@@ -1199,6 +1200,11 @@ def gen_icmp():
     syn = ipv4(CLIENT, other, 6, tcp(CLIENT, other, 50090, 8443, 0x70000000, 0, "S", 64240,
                                      options=SYN_OPTS))
     p.add(icmp4(ROUTER, CLIENT, 3, 1, b"\0\0\0\0", syn))
+    # 23-24: DNS over TCP refused by a filter: the SYN to port 53 and the error quoting it
+    syn = ipv4(CLIENT, RESOLVER, 6, tcp(CLIENT, RESOLVER, 50053, 53, 0x71000000, 0, "S", 64240,
+                                        options=SYN_OPTS))
+    p.add(eth_for(CLIENT, syn))
+    p.add(icmp4(ROUTER, CLIENT, 3, 13, b"\0\0\0\0", syn))
     p.write()
 
 
