@@ -28,6 +28,8 @@ struct dns_note {
 	uint16_t n_ns, n_glue;      /* REFERRAL/ROOT_SERVERS: NS records, glue addresses */
 	uint32_t neg_ttl;           /* NEGATIVE: how long the "no" may be cached (RFC 2308 5) */
 	uint32_t ttl, ttl_first;    /* CACHED: the TTL now and when first seen */
+	bool offers_h3;             /* any kind: an HTTPS (or SVCB) answer whose ALPN list has
+	                               h3 (or a draft h3-NN): a browser may try QUIC first */
 	struct dns_name from_zone;  /* zone of the server that answered (names last: the
 	                               scalars above are cleared in one go) */
 	struct dns_name to_zone;    /* REFERRAL: the zone it refers to */

@@ -42,6 +42,10 @@ enum explain_id {
 	EX_RESET_CLIENT,        /* RST from the client */
 	EX_RESET_SERVER,        /* RST from the server */
 	EX_REFUSED,             /* {port}: RST to the SYN */
+	EX_QUIC_STREAMS,        /* QUIC: one handshake, streams, maybe no TCP at all */
+	EX_H3_OFFERED,          /* an HTTPS record or Alt-Svc offers h3: why QUIC is tried */
+	EX_ICMP_ERROR,          /* an ICMP error quotes the packet it is about */
+	EX_ICMP_QUIC_FALLBACK,  /* {server}: port unreachable for QUIC: the fallback to TCP */
 	EX_COUNT
 };
 

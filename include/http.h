@@ -45,7 +45,7 @@ struct http_head {
 	/* headers a reader wants (RFC 9110 names, matched case-insensitively) */
 	struct http_str host, user_agent, accept, connection, content_type, content_length,
 		transfer_encoding, content_encoding, location, etag, range, if_none_match,
-		if_modified_since;
+		if_modified_since, alt_svc;
 	uint16_t n_headers;         /* header fields in the head */
 	uint32_t head_len;          /* bytes of the head, request/status line to the empty line */
 	enum http_body body;        /* how the body is delimited */
@@ -164,5 +164,9 @@ void http_gap(struct http_conn *h, int dir, uint64_t len, struct http_events *ou
 /* This direction ended (FIN/RST/end of capture): ends a close-delimited
  * body (HTTP_EV_END), or says a message was cut short. */
 void http_end(struct http_conn *h, int dir, struct http_events *out);
+
+/* Does an Alt-Svc field value (RFC 7838 3) offer HTTP/3: an alternative whose
+ * protocol id is "h3" or a draft's "h3-NN"?  Pure; reads v->b[0..v->len). */
+bool http_alt_svc_h3(const struct http_str *v);
 
 #endif

@@ -69,6 +69,9 @@ struct ev {
 	const struct quic_info *quic;  /* QUIC headers of this datagram, or NULL */
 	uint32_t quic_fetch;           /* QUIC: the fetch of the server's address */
 	bool quic_from_client;         /* QUIC: sent by the client (to port 443) */
+	uint32_t icmp_fetch;           /* ICMP error: the fetch of the flow its quote belongs to */
+	const struct dns_msg *icmp_dns; /* ICMP error quoting a DNS query: the query as far as
+	                                   quoted (its id and name), or NULL */
 	uint8_t released;              /* EV_RELEASED_NONE: a packet.  Else no packet: HTTP
 	                                  bytes held behind a hole that never filled (gap
 	                                  bytes), decoded when their connection left the

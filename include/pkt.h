@@ -1,4 +1,4 @@
-/* pkt.h - one packet decoded from the link layer up to UDP/TCP. */
+/* pkt.h - one packet decoded from the link layer up to UDP/TCP/ICMP. */
 #ifndef FT_PKT_H
 #define FT_PKT_H
 
@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "icmp.h"
 #include "status.h"
 
 #define PKT_MAX_VLAN 4   /* tags recorded; deeper stacks are still walked (bounded) */
@@ -36,7 +37,9 @@ enum pkt_layer {
 	LAYER_IP,
 	LAYER_TCP,
 	LAYER_UDP,
-	LAYER_DONE, /* decoded up to the transport payload */
+	LAYER_ICMP,
+	LAYER_DONE, /* decoded up to the transport payload (ICMP: its header, and the
+	               quote of an error as far as it goes) */
 };
 
 /* TCP options seen on one segment (RFC 9293 3.2, RFC 7323, RFC 2018). */
@@ -80,11 +83,14 @@ struct pkt {
 	uint32_t ip_len;      /* IP datagram length from the header (payload for v6 + 40) */
 
 	/* --- transport --- */
-	uint16_t sport, dport;   /* ports (TCP and UDP) */
+	uint16_t sport, dport;   /* ports (TCP and UDP; 0 for ICMP) */
 	uint32_t seq, ack;       /* TCP sequence and acknowledgement numbers (absolute) */
 	uint8_t tcp_flags;       /* TCP_* bits */
 	uint16_t win;            /* TCP window field, unscaled */
 	struct tcp_opts opt;     /* TCP options */
+
+	/* --- ICMP / ICMPv6 (proto 1 / 58), valid when layer is LAYER_DONE --- */
+	struct icmp_info icmp;   /* type, code, and the packet an error quotes */
 
 	/* --- payload --- */
 	const uint8_t *pl;   /* transport payload, valid until the next packet */

@@ -45,6 +45,9 @@ struct step_in {
 	                         the client's Finished, before the client's first data) */
 	bool tls_close_now;   /* this segment's TLS records include a close_notify alert: decrypted,
 	                         or by shape an encrypted alert (TLS 1.3: 19 bytes of content) */
+	const struct step_in *quoted; /* an ICMP error quoting a packet of DNS or web traffic
+	                                 this host sent: that packet's facts (its own quoted
+	                                 is NULL); NULL otherwise */
 };
 
 enum step step_classify(const struct step_in *in);

@@ -118,6 +118,32 @@ static bool note_cached(struct dns_noter *n, const struct dns_msg *m, struct dns
 	return false;
 }
 
+/* Does an answer record of type HTTPS or SVCB offer HTTP/3 (RFC 9460 7.1.2:
+ * the ALPN ids; "h3", or a draft's "h3-29")? */
+static bool offers_h3(const struct dns_msg *m)
+{
+	for (unsigned i = 0; i < m->n_rr && i < DNS_MAX_RR; i++) {
+		const struct dns_rr *r = &m->rr[i];
+		if (r->section != DNS_SEC_ANSWER || r->rd_status != FT_OK ||
+		    (r->type != DNS_T_HTTPS && r->type != DNS_T_SVCB))
+			continue;
+		const struct dns_svc *v = &r->rd.svc;
+		for (unsigned k = 0; k < v->n && k < DNS_SVC_MAX; k++) {
+			const struct dns_svc_param *pa = &v->param[k];
+			if (pa->kind != DNS_SVC_ALPN)
+				continue;
+			for (unsigned j = pa->first; j < (unsigned)pa->first + pa->n &&
+						     j < v->n_items && j < DNS_SVC_ITEMS_MAX; j++) {
+				const struct dns_bytes *b = &v->items[j];
+				if (b->len >= 2 && b->p[0] == 'h' && b->p[1] == '3' &&
+				    (b->len == 2 || b->p[2] == '-'))
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
 void dnsnote_message(struct dns_noter *n, const struct pkt *p, const struct dns_msg *m,
 		     struct dns_note *out)
 {
@@ -131,6 +157,7 @@ void dnsnote_message(struct dns_noter *n, const struct pkt *p, const struct dns_
 			out->kind = DNS_NOTE_PRIMING;
 		return;
 	}
+	out->offers_h3 = offers_h3(m);
 	const struct ns_addr *from = server_find(n, p);
 	if (from) {
 		out->from_known = true;

@@ -87,6 +87,19 @@ static const char *const msg_en[EX_COUNT] = {
 			       "exchange; the client's next read() or write() fails"),
 	[EX_REFUSED] = N_("RST to the SYN: no socket listens on port {port}, so connect() fails "
 			  "(connection refused)"),
+	[EX_QUIC_STREAMS] = N_("instead of TCP's handshake and then TLS's, one round trip sets up "
+			       "both; the requests then travel as streams inside this one "
+			       "connection, so a fetch over HTTP/3 may have no TCP connection at "
+			       "all"),
+	[EX_H3_OFFERED] = N_("h3 offered: the server says it also speaks HTTP/3 over QUIC (UDP "
+			     "port 443), so a browser may try QUIC first and keep TCP as the "
+			     "fallback"),
+	[EX_ICMP_ERROR] = N_("ICMP: a router or the destination host reports that a packet could "
+			     "not be delivered; the message quotes the packet's start, which ties "
+			     "it to the socket that sent it"),
+	[EX_ICMP_QUIC_FALLBACK] = N_("no socket listens on UDP {server}: the QUIC attempt fails at "
+				     "once and the browser falls back to TCP; a SYN to the same "
+				     "server follows, in the same fetch"),
 };
 
 const char *explain_msg(enum explain_id id, bool korean)

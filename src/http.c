@@ -311,6 +311,7 @@ static const struct {
 	{ "range", offsetof(struct http_head, range) },
 	{ "if-none-match", offsetof(struct http_head, if_none_match) },
 	{ "if-modified-since", offsetof(struct http_head, if_modified_since) },
+	{ "alt-svc", offsetof(struct http_head, alt_svc) },
 };
 
 /* "HTTP/" DIGIT "." DIGIT at p (8 bytes are there). */
@@ -1282,4 +1283,32 @@ void http_init(struct http_conn *h)
 {
 	if (h)
 		memset(h, 0, sizeof *h);
+}
+
+/*
+ * Alt-Svc (RFC 7838 3):  Alt-Svc = clear / 1#alt-value, and
+ * alt-value = alternative *( OWS ";" OWS parameter ), alternative =
+ * protocol-id "=" alt-authority.  Each comma-separated alternative is
+ * looked at for its protocol id; a quoted alt-authority holds no comma
+ * that matters here (a port), and a comma inside quotes only starts a
+ * look that fails.  The walk is bounded by the value's length.
+ */
+bool http_alt_svc_h3(const struct http_str *v)
+{
+	size_t i = 0, n = v->len;
+	while (i < n) {
+		while (i < n && (v->b[i] == ' ' || v->b[i] == '\t' || v->b[i] == ','))
+			i++;
+		size_t start = i;
+		while (i < n && v->b[i] != '=' && v->b[i] != ',')
+			i++;
+		size_t len = i - start;
+		const char *id = v->b + start;
+		if (i < n && v->b[i] == '=' && len >= 2 && id[0] == 'h' && id[1] == '3' &&
+		    (len == 2 || id[2] == '-'))
+			return true;
+		while (i < n && v->b[i] != ',')
+			i++;
+	}
+	return false;
 }

@@ -29,10 +29,21 @@
 #define FT_VERSION "0.0.0"
 #endif
 
-/* Live capture's filter when none is given: DNS and the web ports. */
+/*
+ * Live capture's filter when none is given: DNS and the web ports, and the
+ * ICMP errors that may quote them (destination unreachable, which holds
+ * IPv4's "fragmentation needed", and time exceeded; ICMPv6 destination
+ * unreachable, packet too big, time exceeded).  BPF cannot look into every
+ * quote, so the tracer drops the errors that quote nothing of ours (they
+ * are "other": shown with --all).  ip6[40] is the ICMPv6 type when no
+ * extension header comes first, which is what `icmp6` itself matches.
+ * Echo (ping) stays out.
+ */
 #define DEFAULT_LIVE_FILTER                                                          \
 	"udp port 53 or tcp port 53 or tcp port 80 or tcp port 443 or tcp port 8080 " \
-	"or tcp port 8000 or tcp port 8443 or udp port 443"
+	"or tcp port 8000 or tcp port 8443 or udp port 443 "                          \
+	"or icmp[icmptype] == icmp-unreach or icmp[icmptype] == icmp-timxceed "       \
+	"or (icmp6 and (ip6[40] == 1 or ip6[40] == 2 or ip6[40] == 3))"
 
 #define DEFAULT_SNAPLEN 262144
 /* Kernel buffer for live capture.  Immediate mode gives each packet a

@@ -456,6 +456,8 @@ static void put_dns(struct sb *s, const struct dns_msg *m, int64_t rt, const str
 	kv_u(s, "rr_dropped", m->n_rr_dropped);
 	kv_secs(s, "response_time", m->qr ? rt : -1);
 	put_dns_note(s, n);
+	if (n->offers_h3) /* only when true: most answers are not HTTPS records */
+		kv_bool(s, "offers_h3", true);
 	kv_str(s, "status", status_name(m->status));
 	kv_str(s, "why", m->status != FT_OK ? (m->why ? m->why : "?") : NULL);
 	sb_putc(s, '}');
@@ -568,7 +570,7 @@ static void put_http_head(struct sb *s, const struct http_head *h, int64_t ttfb)
 		H("content-length", content_length), H("transfer-encoding", transfer_encoding),
 		H("content-encoding", content_encoding), H("location", location),
 		H("etag", etag), H("range", range), H("if-none-match", if_none_match),
-		H("if-modified-since", if_modified_since),
+		H("if-modified-since", if_modified_since), H("alt-svc", alt_svc),
 #undef H
 	};
 	key(s, "head");
@@ -591,6 +593,8 @@ static void put_http_head(struct sb *s, const struct http_head *h, int64_t ttfb)
 			kv_bytes(s, hdrs[i].name, v->b, v->len);
 	}
 	sb_putc(s, '}');
+	if (!h->is_request && h->alt_svc.present && http_alt_svc_h3(&h->alt_svc))
+		kv_bool(s, "offers_h3", true);
 	/* strings longer than the decoder keeps (HTTP_STR_MAX) */
 	key(s, "cut");
 	sb_putc(s, '[');
@@ -925,7 +929,7 @@ static void put_quic(struct sb *s, const struct ev *e)
 }
 
 /* ------------------------------------------------------------------ */
-/* the packet object                                                   */
+/* ICMP                                                                */
 /* ------------------------------------------------------------------ */
 
 static const char *proto_name(uint8_t proto)
@@ -938,6 +942,100 @@ static const char *proto_name(uint8_t proto)
 	}
 	return NULL;
 }
+
+static const char *const icmp_kind_names[] = {
+	[ICMP_K_OTHER] = "other",
+	[ICMP_K_ECHO_REQUEST] = "echo_request",
+	[ICMP_K_ECHO_REPLY] = "echo_reply",
+	[ICMP_K_UNREACH] = "unreachable",
+	[ICMP_K_TOO_BIG] = "too_big",
+	[ICMP_K_TIME_EXCEEDED] = "time_exceeded",
+	[ICMP_K_PARAM_PROBLEM] = "parameter_problem",
+	[ICMP_K_REDIRECT] = "redirect",
+	[ICMP_K_SOURCE_QUENCH] = "source_quench",
+};
+
+/* The packet an ICMP error quotes; fields the quote does not reach are null. */
+static void put_icmp_quote(struct sb *s, const struct ev *e)
+{
+	static const char *const qname[] = {
+		[QUIC_SHORT] = "short",         [QUIC_INITIAL] = "initial",
+		[QUIC_0RTT] = "0rtt",           [QUIC_HANDSHAKE] = "handshake",
+		[QUIC_RETRY] = "retry",         [QUIC_VERSION_NEG] = "version_negotiation",
+	};
+	const struct icmp_quote *q = &e->p->icmp.q;
+	key(s, "quote");
+	if (!q->ip) {
+		sb_puts(s, "null");
+		return;
+	}
+	sb_putc(s, '{');
+	kv_u(s, "ip_ver", q->ver);
+	kv_ip(s, "src", q->ver, q->src);
+	kv_ip(s, "dst", q->ver, q->dst);
+	kv_u(s, "ip_proto", q->proto);
+	kv_str(s, "proto", proto_name(q->proto));
+	if (q->ports) {
+		kv_u(s, "sport", q->sport);
+		kv_u(s, "dport", q->dport);
+	} else {
+		kv_null(s, "sport");
+		kv_null(s, "dport");
+	}
+	if (q->tcp_flags_ok) {
+		put_flags(s, q->tcp_flags);
+		kv_u(s, "tcp_len", q->tcp_pl_len);
+	}
+	if (q->udp) {
+		kv_u(s, "udp_len", q->pl_len);
+		kv_u(s, "udp_quoted", q->pl_cap);
+	}
+	if (q->dns) {
+		kv_u(s, "dns_id", q->dns_id);
+		kv_bool(s, "dns_response", q->dns_qr);
+		const struct dns_msg *d = e->icmp_dns;
+		kv_name(s, "dns_qname", d && d->has_question ? &d->qname : NULL);
+		if (d && d->has_question)
+			kv_numname(s, "dns_qtype", dns_type_name(d->qtype), "TYPE", d->qtype);
+	}
+	if (q->quic) {
+		kv_str(s, "quic_type", (unsigned)q->quic_type <= QUIC_VERSION_NEG ? qname[q->quic_type] : "?");
+		if (q->quic_type != QUIC_SHORT)
+			kv_u(s, "quic_version", q->quic_version);
+	}
+	kv_bool(s, "cut", e->p->icmp.quote_cut);
+	sb_putc(s, '}');
+}
+
+static void put_icmp(struct sb *s, const struct ev *e)
+{
+	const struct icmp_info *m = &e->p->icmp;
+	key(s, "icmp");
+	sb_putc(s, '{');
+	kv_u(s, "type", m->type);
+	kv_u(s, "code", m->code);
+	kv_str(s, "type_name", icmp_type_name(m->ver, m->type));
+	kv_str(s, "code_name", icmp_code_name(m->ver, m->type, m->code));
+	kv_str(s, "kind", (unsigned)m->kind < sizeof icmp_kind_names / sizeof icmp_kind_names[0]
+				  ? icmp_kind_names[m->kind] : "other");
+	kv_bool(s, "error", m->error);
+	if (m->kind == ICMP_K_ECHO_REQUEST || m->kind == ICMP_K_ECHO_REPLY) {
+		kv_u(s, "echo_id", m->echo_id);
+		kv_u(s, "echo_seq", m->echo_seq);
+	}
+	if (m->kind == ICMP_K_TOO_BIG)
+		kv_u(s, "mtu", m->mtu);
+	if (m->kind == ICMP_K_PARAM_PROBLEM)
+		kv_u(s, "pointer", m->pointer);
+	if (m->error)
+		put_icmp_quote(s, e);
+	kv_str(s, "meaning", icmp_meaning(m));
+	sb_putc(s, '}');
+}
+
+/* ------------------------------------------------------------------ */
+/* the packet object                                                   */
+/* ------------------------------------------------------------------ */
 
 /* The fields every packet object has; the line cut fallback uses them alone. */
 static void put_common(struct json_out *o, const struct ev *e)
@@ -956,7 +1054,7 @@ static void put_common(struct json_out *o, const struct ev *e)
 		kv_u_or_null(s, "fetch", e->seg->c->fetch_id);
 		kv_u(s, "conn", e->seg->c->id);
 	} else {
-		kv_u_or_null(s, "fetch", e->quic ? e->quic_fetch : 0);
+		kv_u_or_null(s, "fetch", e->quic ? e->quic_fetch : e->icmp_fetch);
 		kv_null(s, "conn");
 	}
 	kv_u(s, "len", p->wire_len);
@@ -988,8 +1086,13 @@ static void put_common(struct json_out *o, const struct ev *e)
 	}
 	bool l4 = p->layer == LAYER_DONE;
 	if (l4) {
-		kv_u(s, "sport", p->sport);
-		kv_u(s, "dport", p->dport);
+		if (p->proto == 6 || p->proto == 17) {
+			kv_u(s, "sport", p->sport);
+			kv_u(s, "dport", p->dport);
+		} else { /* ICMP has no ports */
+			kv_null(s, "sport");
+			kv_null(s, "dport");
+		}
 		kv_u(s, "payload_len", p->pl_len);
 		kv_u(s, "payload_captured", p->pl_cap);
 	} else {
@@ -998,7 +1101,7 @@ static void put_common(struct json_out *o, const struct ev *e)
 		kv_null(s, "payload_len");
 		kv_null(s, "payload_captured");
 	}
-	static const char *const lname[] = { "link", "ip", "tcp", "udp", "done" };
+	static const char *const lname[] = { "link", "ip", "tcp", "udp", "icmp", "done" };
 	kv_str(s, "status", status_name(p->status));
 	kv_str(s, "layer", (unsigned)p->layer <= LAYER_DONE ? lname[p->layer] : "?");
 	kv_str(s, "why", p->status != FT_OK ? (p->why ? p->why : "?") : NULL);
@@ -1013,6 +1116,11 @@ static void put_fetch_start(struct json_out *o, const struct ev *e)
 	uint8_t ver = e->seg ? e->seg->c->ip_ver : p->ip_ver;
 	const uint8_t *srv = e->seg ? e->seg->c->srv : e->quic_from_client ? p->dst : p->src;
 	uint16_t port = e->seg ? e->seg->c->sport : e->quic_from_client ? p->dport : p->sport;
+	bool udp = e->quic != NULL;
+	if (e->icmp_fetch) { /* an ICMP error: the server its quote was sent to */
+		ver = p->icmp.q.ver, srv = p->icmp.q.dst, port = p->icmp.q.dport;
+		udp = p->icmp.q.proto == 17;
+	}
 	sb_puts(s, "{\"type\":\"fetch_start\"");
 	kv_u(s, "fetch", l->fetch_id);
 	key(s, "ts");
@@ -1028,7 +1136,7 @@ static void put_fetch_start(struct json_out *o, const struct ev *e)
 	kv_name(s, "cname", l->via_dns ? l->cname : NULL);
 	kv_ip(s, "server", ver, srv);
 	kv_u(s, "port", port);
-	kv_str(s, "transport", e->quic ? "udp" : "tcp");
+	kv_str(s, "transport", udp ? "udp" : "tcp");
 	key(s, "dns_id");
 	if (l->via_dns)
 		sb_u64(s, l->dns_id);
@@ -1107,6 +1215,8 @@ static void json_packet(void *impl, const struct ev *e)
 			put_tls(s, e);
 	} else if (l4 && e->quic) {
 		put_quic(s, e);
+	} else if (l4 && (p->proto == IPPROTO_NUM_ICMP || p->proto == IPPROTO_NUM_ICMPV6)) {
+		put_icmp(s, e);
 	}
 	if (e->n_dns) {
 		key(s, "dns");

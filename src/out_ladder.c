@@ -86,6 +86,19 @@ static void label_of(const struct ev *e, struct sb *s)
 		sb_puts(s, e->quic->pkt[0].type == QUIC_SHORT ? "QUIC 1-RTT" : "QUIC handshake");
 		return;
 	}
+	if (p->layer == LAYER_DONE && (p->proto == IPPROTO_NUM_ICMP ||
+				       p->proto == IPPROTO_NUM_ICMPV6)) {
+		/* "ICMP port unreachable", "ICMPv6 packet too big": the code names an error */
+		const struct icmp_info *m = &p->icmp;
+		const char *cn = m->error ? icmp_code_name(m->ver, m->type, m->code) : NULL;
+		const char *tn = icmp_type_name(m->ver, m->type);
+		sb_puts(s, m->ver == 6 ? "ICMPv6 " : "ICMP ");
+		if (cn || tn)
+			sb_puts(s, cn ? cn : tn);
+		else
+			sb_printf(s, "type %u", m->type);
+		return;
+	}
 	if (e->http) {
 		for (unsigned i = 0; i < e->http->n; i++) {
 			const struct http_ev *h = &e->http->ev[i];

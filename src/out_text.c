@@ -55,7 +55,8 @@ struct text_out {
 	uint32_t n_sums, cap_sums;
 	uint64_t n_sums_dropped;
 	bool korean;              /* --explain speaks Korean */
-	uint32_t explained;       /* --explain: bit per explain_id said once per run (DNS, QUIC) */
+	uint64_t explained;       /* --explain: bit per explain_id said once per run (DNS, QUIC,
+	                             ICMP) */
 	struct xconn *xc;         /* --explain: what was said per open connection (hash table,
 	                             open addressing, cap a power of two; entries leave with
 	                             their connection in text_conn_done) */
@@ -174,7 +175,12 @@ static void put_svc_params(struct sb *s, const struct dns_svc *svc)
 			}
 			break;
 		case DNS_SVC_OTHER:
-			sb_printf(s, " key%u(%u B)", p->key, p->len);
+			/* ech (RFC 9460 14.3.2): an Encrypted ClientHello config, the key
+			 * a browser may hide the real SNI with; opaque here */
+			if (p->key == 5)
+				sb_printf(s, " ech(%u B)", p->len);
+			else
+				sb_printf(s, " key%u(%u B)", p->key, p->len);
 			break;
 		}
 		if (p->n_more)
@@ -298,7 +304,16 @@ static void put_dns_flags(struct sb *s, const struct dns_msg *m)
 }
 
 /* Where the message stands in a resolver's walk (dnsnote.h). */
+static void put_dns_note_kind(struct sb *s, const struct dns_note *n);
+
 static void put_dns_note(struct sb *s, const struct dns_note *n)
+{
+	put_dns_note_kind(s, n);
+	if (n->offers_h3)
+		sb_puts(s, " [offers h3: a browser may try QUIC first]");
+}
+
+static void put_dns_note_kind(struct sb *s, const struct dns_note *n)
 {
 	switch (n->kind) {
 	case DNS_NOTE_NONE:
@@ -556,6 +571,9 @@ static void put_http_head(struct sb *s, const struct http_head *h, int64_t ttfb)
 		put_hdr(s, "Content-Encoding", &h->content_encoding);
 		put_hdr(s, "Location", &h->location);
 		put_hdr(s, "ETag", &h->etag);
+		put_hdr(s, "Alt-Svc", &h->alt_svc);
+		if (h->alt_svc.present && http_alt_svc_h3(&h->alt_svc))
+			sb_puts(s, " [offers h3: a browser may use QUIC for the next connection]");
 		put_hdr(s, "Connection", &h->connection);
 		if (ttfb >= 0) {
 			sb_puts(s, " (first byte ");
@@ -891,6 +909,92 @@ static void put_quic(struct sb *s, const struct quic_info *q)
 }
 
 /* ------------------------------------------------------------------ */
+/* ICMP                                                                */
+/* ------------------------------------------------------------------ */
+
+/* What an error quotes: "the QUIC Initial to [::1]:443", "the DNS query
+ * #4f1a example.com to 10.0.0.53:53", "the SYN to 10.0.4.2:80". */
+static void put_icmp_quote(struct sb *s, const struct icmp_info *m, const struct dns_msg *d)
+{
+	const struct icmp_quote *q = &m->q;
+	if (!q->ip) {
+		sb_puts(s, " (quote cut before its IP header's end)");
+		return;
+	}
+	sb_puts(s, " for ");
+	if (q->proto == 17 && q->ports && q->dport == 53 && q->dns && !q->dns_qr) {
+		sb_printf(s, "the DNS query #%04x", q->dns_id);
+		if (d && d->has_question) {
+			sb_putc(s, ' ');
+			put_name(s, &d->qname);
+		}
+	} else if (q->proto == 17 && q->ports && q->quic) {
+		sb_printf(s, "the QUIC %s", icmp_quic_type_name(q->quic_type));
+	} else if (q->proto == 17 && q->ports) {
+		sb_printf(s, "a UDP datagram");
+		if (q->udp)
+			sb_printf(s, " of %u B", q->pl_len);
+	} else if (q->proto == 6 && q->tcp_flags_ok) {
+		sb_puts(s, "the ");
+		put_flags(s, q->tcp_flags);
+		if (q->tcp_pl_len)
+			sb_printf(s, " with %u B", q->tcp_pl_len);
+	} else if (q->proto == 6) {
+		sb_puts(s, "a TCP segment");
+	} else {
+		sb_printf(s, "an IP proto %u packet", q->proto);
+	}
+	sb_puts(s, " to ");
+	if (q->ports)
+		sb_endpoint(s, q->ver, q->dst, q->dport);
+	else
+		sb_ip(s, q->ver, q->dst);
+	if (m->quote_cut)
+		sb_puts(s, " (quote cut)");
+}
+
+static void put_icmp(struct sb *s, const struct ev *e)
+{
+	const struct icmp_info *m = &e->p->icmp;
+	const char *tn = icmp_type_name(m->ver, m->type);
+	const char *cn = icmp_code_name(m->ver, m->type, m->code);
+	sb_puts(s, m->ver == 6 ? "ICMPv6 " : "ICMP ");
+	/* An error's code says it all ("port unreachable", "TTL exceeded in
+	 * transit"), except where the type is the news (parameter problem). */
+	bool by_code = m->error && cn && m->kind != ICMP_K_PARAM_PROBLEM &&
+		       m->kind != ICMP_K_REDIRECT;
+	if (by_code)
+		sb_puts(s, cn);
+	else if (tn)
+		sb_puts(s, tn);
+	else
+		sb_printf(s, "type %u", m->type);
+	if (!by_code && cn)
+		sb_printf(s, ": %s", cn);
+	else if (!cn && m->code)
+		sb_printf(s, " code %u", m->code);
+	switch (m->kind) {
+	case ICMP_K_ECHO_REQUEST:
+	case ICMP_K_ECHO_REPLY:
+		sb_printf(s, " id %u seq %u, %u B", m->echo_id, m->echo_seq, m->body_len);
+		break;
+	case ICMP_K_TOO_BIG:
+		sb_printf(s, " (MTU %u)", m->mtu);
+		break;
+	case ICMP_K_PARAM_PROBLEM:
+		sb_printf(s, " (pointer %u)", m->pointer);
+		break;
+	default:
+		break;
+	}
+	if (m->error)
+		put_icmp_quote(s, m, e->icmp_dns);
+	const char *why = icmp_meaning(m);
+	if (why)
+		sb_printf(s, ", %s", why);
+}
+
+/* ------------------------------------------------------------------ */
 /* the packet line                                                     */
 /* ------------------------------------------------------------------ */
 
@@ -936,6 +1040,11 @@ static void put_fetch_header(struct text_out *o, const struct ev *e)
 	uint8_t ver = e->seg ? e->seg->c->ip_ver : p->ip_ver;
 	const uint8_t *srv = e->seg ? e->seg->c->srv : e->quic_from_client ? p->dst : p->src;
 	uint16_t port = e->seg ? e->seg->c->sport : e->quic_from_client ? p->dport : p->sport;
+	bool udp = e->quic != NULL;
+	if (e->icmp_fetch) { /* an ICMP error: the server its quote was sent to */
+		ver = p->icmp.q.ver, srv = p->icmp.q.dst, port = p->icmp.q.dport;
+		udp = p->icmp.q.proto == 17;
+	}
 	struct sb *s = &o->sb;
 	sb_printf(s, "fetch %u  ", l->fetch_id);
 	if (l->via_dns) {
@@ -947,13 +1056,13 @@ static void put_fetch_header(struct text_out *o, const struct ev *e)
 		}
 		sb_puts(s, " -> ");
 		sb_ip(s, ver, srv);
-		sb_printf(s, " port %u%s, from DNS answer #%04x", port, e->quic ? "/udp" : "",
+		sb_printf(s, " port %u%s, from DNS answer #%04x", port, udp ? "/udp" : "",
 			  l->dns_id);
 	} else {
 		sb_ip(s, ver, srv);
 		sb_printf(s, " port %u%s, no DNS answer for this address in the capture "
 			     "(cached by the OS or browser, /etc/hosts, or DNS over HTTPS)", port,
-			  e->quic ? "/udp" : "");
+			  udp ? "/udp" : "");
 	}
 	emit(o);
 }
@@ -973,7 +1082,7 @@ enum {
 	XB_SYN = 1u << 0, XB_SYNACK = 1u << 1, XB_ACK = 1u << 2, XB_TLS = 1u << 3,
 	XB_WRITE = 1u << 4, XB_READ = 1u << 5, XB_CLOSE = 1u << 6,
 };
-_Static_assert(EX_COUNT <= 32, "text_out.explained holds a bit per explain_id");
+_Static_assert(EX_COUNT <= 64, "text_out.explained holds a bit per explain_id");
 
 #define XV_MAX 4        /* values in one message */
 #define XV_CAP 1100     /* one value: a 255-byte name, every byte escaped, fits */
@@ -1011,7 +1120,7 @@ static void explain_line(struct text_out *o, enum explain_id id, const struct xv
 /* True the first time for this id in the run. */
 static bool explain_once(struct text_out *o, enum explain_id id)
 {
-	uint32_t bit = 1u << id;
+	uint64_t bit = (uint64_t)1 << id;
 	if (o->explained & bit)
 		return false;
 	o->explained |= bit;
@@ -1169,6 +1278,8 @@ static void explain_dns(struct text_out *o, const struct dns_msg *m, const struc
 	}
 	if (n->kind == DNS_NOTE_AUTHORITATIVE && explain_once(o, EX_DNS_AUTHORITATIVE))
 		explain_line(o, EX_DNS_AUTHORITATIVE, NULL);
+	if (n->offers_h3 && explain_once(o, EX_H3_OFFERED))
+		explain_line(o, EX_H3_OFFERED, NULL);
 }
 
 static void explain_tcp(struct text_out *o, const struct ev *e)
@@ -1232,6 +1343,20 @@ static void explain_tcp(struct text_out *o, const struct ev *e)
 	}
 }
 
+/* An ICMP error of a fetch: what ICMP is (once), and the QUIC fallback (once). */
+static void explain_icmp(struct text_out *o, const struct icmp_info *m)
+{
+	struct xvals v = { .n = 0 };
+	if (explain_once(o, EX_ICMP_ERROR))
+		explain_line(o, EX_ICMP_ERROR, NULL);
+	const struct icmp_quote *q = &m->q;
+	if (m->port_unreach && q->ip && q->ports && q->proto == 17 && q->dport == 443 &&
+	    explain_once(o, EX_ICMP_QUIC_FALLBACK)) {
+		sb_endpoint(xval(&v, "server"), q->ver, q->dst, q->dport);
+		explain_line(o, EX_ICMP_QUIC_FALLBACK, &v);
+	}
+}
+
 static void put_explain(struct text_out *o, const struct ev *e)
 {
 	if (e->seg) {
@@ -1242,6 +1367,19 @@ static void put_explain(struct text_out *o, const struct ev *e)
 		explain_dns(o, e->dns[0], &e->dns_note[0]);
 	} else if (e->quic && e->quic_from_client && e->secure && explain_once(o, EX_QUIC)) {
 		explain_line(o, EX_QUIC, NULL);
+		if (explain_once(o, EX_QUIC_STREAMS))
+			explain_line(o, EX_QUIC_STREAMS, NULL);
+	} else if (e->step != STEP_OTHER && e->p->layer == LAYER_DONE && e->p->icmp.error &&
+		   (e->p->proto == IPPROTO_NUM_ICMP || e->p->proto == IPPROTO_NUM_ICMPV6)) {
+		explain_icmp(o, &e->p->icmp);
+	}
+	/* An Alt-Svc that offers h3 is the other way a browser learns of QUIC. */
+	for (unsigned i = 0; e->http && i < e->http->n; i++) {
+		const struct http_ev *h = &e->http->ev[i];
+		if (h->kind == HTTP_EV_HEAD && h->head && !h->head->is_request &&
+		    h->head->alt_svc.present && http_alt_svc_h3(&h->head->alt_svc) &&
+		    explain_once(o, EX_H3_OFFERED))
+			explain_line(o, EX_H3_OFFERED, NULL);
 	}
 }
 
@@ -1289,11 +1427,13 @@ static void text_packet(void *impl, const struct ev *e)
 		sb_printf(s, "c%u", c->id);
 	} else if (e->quic && e->quic_fetch) {
 		sb_printf(s, "f%u", e->quic_fetch);
+	} else if (e->icmp_fetch) {
+		sb_printf(s, "f%u", e->icmp_fetch);
 	}
 	pad_sep(s, COL_ADDR + shift);
 	size_t addr_start = s->len;
 	if (p->ip_ver) {
-		if (p->layer == LAYER_DONE) {
+		if (p->layer == LAYER_DONE && (p->proto == 6 || p->proto == 17)) {
 			sb_endpoint(s, p->ip_ver, p->src, p->sport);
 			sb_puts(s, " > ");
 			sb_endpoint(s, p->ip_ver, p->dst, p->dport);
@@ -1306,7 +1446,7 @@ static void text_packet(void *impl, const struct ev *e)
 	pad_sep(s, addr_start + (COL_DESC - COL_ADDR));
 
 	if (p->status != FT_OK && p->layer != LAYER_DONE) {
-		static const char *const lname[] = { "link", "ip", "tcp", "udp", "" };
+		static const char *const lname[] = { "link", "ip", "tcp", "udp", "icmp", "" };
 		if (p->status == FT_TRUNCATED)
 			sb_printf(s, "[|%s]", lname[p->layer]);
 		else if (p->status == FT_UNSUPPORTED && p->layer == LAYER_IP && !p->ip_ver)
@@ -1349,6 +1489,9 @@ static void text_packet(void *impl, const struct ev *e)
 		put_quic(s, e->quic);
 	} else if (p->layer == LAYER_DONE && p->proto == 17) {
 		sb_printf(s, "UDP %u B", p->pl_len);
+	} else if (p->layer == LAYER_DONE &&
+		   (p->proto == IPPROTO_NUM_ICMP || p->proto == IPPROTO_NUM_ICMPV6)) {
+		put_icmp(s, e);
 	} else if (p->ip_ver) {
 		if (p->frag_later)
 			sb_printf(s, "IP fragment, proto %u", p->proto);

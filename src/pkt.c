@@ -1,4 +1,4 @@
-/* pkt.c - decode one captured frame: link -> IP -> TCP/UDP, first problem wins. */
+/* pkt.c - decode one captured frame: link -> IP -> TCP/UDP/ICMP, first problem wins. */
 #include <string.h>
 
 #include "pkt.h"
@@ -37,7 +37,9 @@ const char *ft_status_name(enum ft_status st)
  * found, and LAYER_DONE once the TCP or UDP header is decoded.  Outcomes
  * that stop early with FT_OK:
  *   - a non-first IP fragment (p->frag_later): layer LAYER_IP;
- *   - a transport other than TCP/UDP: layer LAYER_IP.
+ *   - a transport other than TCP/UDP/ICMP: layer LAYER_IP.
+ * ICMP (v4 over IPv4, v6 over IPv6) ends at LAYER_DONE with p->icmp
+ * filled and p->pl the whole ICMP message (its quote points into it).
  * In both, p->pl/pl_len/pl_cap describe the IP payload.  When only the
  * transport payload was cut by the snap length the status is FT_OK with
  * pl_cap < pl_len.
@@ -86,6 +88,20 @@ enum ft_status pkt_decode(int dlt, const uint8_t *data, uint32_t cap_len,
 	l4_len = p->ip_len - l4_off;
 	l4_cap = usable - l4_off;
 
+	if (!p->frag_later && ((p->ip_ver == 4 && p->proto == IPPROTO_NUM_ICMP) ||
+			       (p->ip_ver == 6 && p->proto == IPPROTO_NUM_ICMPV6))) {
+		/* The payload is the ICMP message; its quote points into it. */
+		p->layer = LAYER_ICMP;
+		p->pl_len = (uint32_t)l4_len;
+		p->pl_cap = (uint32_t)l4_cap;
+		p->pl = l4_cap ? ip + l4_off : NULL;
+		st = icmp_decode(p->ip_ver, p->pl, l4_cap, l4_len, &p->icmp);
+		if (st == FT_OK)
+			p->layer = LAYER_DONE;
+		else
+			p->why = p->icmp.why;
+		goto out;
+	}
 	if (p->frag_later ||
 	    (p->proto != IPPROTO_NUM_TCP && p->proto != IPPROTO_NUM_UDP)) {
 		p->pl_len = (uint32_t)l4_len;

@@ -6,6 +6,7 @@
 /*
  * The rules, in the order they are tried (DESIGN.md, "Step rules"):
  *
+ *   ICMP error quoting a packet of ours ............. the quoted packet's step
  *   DNS message or DNS-over-TCP segment ............ resolve
  *   QUIC long header (Initial, Handshake) ........... connect (secure channel)
  *   QUIC short header: by sender .................... client -> write, server -> read
@@ -53,8 +54,28 @@ static bool tls_handshaking(const struct step_in *in)
 	return !in->tls_appdata_sent[in->from_client ? 0 : 1];
 }
 
+/*
+ * An ICMP error (port unreachable, packet too big, time exceeded...) is
+ * the network's answer to a packet this host sent: it belongs to the step
+ * of that packet, classified as the client's with what the quote shows.
+ * A quoted DNS query is resolve; a QUIC Initial or a SYN is connect (the
+ * failed attempt is part of connect()); quoted data is write.  The quote
+ * carries no flow state, so a quoted TLS handshake record counts as
+ * write and a quoted pure ACK as read (the client acknowledging).  Only
+ * one level: the quoted packet's own `quoted` is not followed.
+ */
+static enum step step_of_quote(const struct step_in *q)
+{
+	struct step_in c = *q;
+	c.quoted = NULL;
+	c.from_client = true;
+	return step_classify(&c);
+}
+
 enum step step_classify(const struct step_in *in)
 {
+	if (in->quoted)
+		return step_of_quote(in->quoted);
 	if (in->is_dns)
 		return STEP_RESOLVE;
 	/* UDP port 443 carrying QUIC: the socket story happens inside QUIC.
@@ -95,8 +116,8 @@ enum step step_classify(const struct step_in *in)
 
 bool step_secure(const struct step_in *in, enum step s)
 {
-	if (s != STEP_CONNECT || in->is_dns)
-		return false;
+	if (s != STEP_CONNECT || in->is_dns || in->quoted)
+		return false; /* an ICMP error is no part of the secure channel */
 	if (in->is_quic)
 		return in->quic_long;
 	/* the TCP handshake is connect() but not yet the secure channel */

@@ -674,6 +674,60 @@ static void do_quic(struct tracer *t, const struct pkt *p, struct ev *e, struct 
 }
 
 /* ------------------------------------------------------------------ */
+/* ICMP                                                                */
+/* ------------------------------------------------------------------ */
+
+/* TCP ports whose traffic is web traffic: those of the default live filter. */
+static bool icmp_web_port(uint16_t port)
+{
+	return port == 80 || port == 443 || port == 8000 || port == 8080 || port == 8443;
+}
+
+/*
+ * An ICMP error quotes a packet this host sent: the quote's source is the
+ * client, its destination the server, so the quoted 5-tuple finds the
+ * fetch of that server address (as the QUIC and TCP packets to it do).
+ * Only DNS and web traffic is ours (UDP and TCP 53, UDP 443, TCP 80, 443,
+ * 8000, 8080, 8443: the default live filter's ports);
+ * anything else, and every other ICMP message, stays "other".  `qin`
+ * gets the quoted packet's facts for the classifier.
+ */
+static void do_icmp(struct tracer *t, const struct pkt *p, struct ev *e, struct fetch_link *link,
+		    struct step_in *in, struct step_in *qin)
+{
+	const struct icmp_info *m = &p->icmp;
+	const struct icmp_quote *q = &m->q;
+	if (!m->error || !q->ip || !q->ports)
+		return;
+	*qin = (struct step_in){ .acks_dir = -1, .from_client = true };
+	if ((q->proto == 17 || q->proto == 6) && q->dport == DNS_PORT) {
+		qin->is_dns = true; /* DNS over UDP, or over TCP (its SYN too): resolve */
+		if (q->dns && !q->dns_qr) {
+			struct dns_msg *d = &t->dns[EV_MAX_DNS]; /* scratch: no DNS in an ICMP packet */
+			dns_decode(q->pl, q->pl_cap, d);
+			e->icmp_dns = d;
+		}
+	} else if (q->proto == 17 && q->dport == QUIC_PORT) {
+		/* A quote too short to show the QUIC header is still the attempt. */
+		qin->is_quic = true;
+		qin->quic_long = !q->quic || q->quic_type != QUIC_SHORT;
+	} else if (q->proto == 6 && icmp_web_port(q->dport)) {
+		qin->is_tcp = true;
+		qin->flags = q->tcp_flags_ok ? q->tcp_flags : TCP_SYN; /* flags unknown: an attempt */
+		qin->pl_len = q->tcp_pl_len;
+	} else {
+		return;
+	}
+	in->quoted = qin;
+	if (qin->is_dns)
+		return;
+	fetch_connect(t->fetch, q->ver, q->src, q->dst, link);
+	e->icmp_fetch = link->fetch_id;
+	if (link->new_fetch)
+		e->link = link;
+}
+
+/* ------------------------------------------------------------------ */
 /* one packet                                                          */
 /* ------------------------------------------------------------------ */
 
@@ -713,7 +767,7 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 	struct ev e;
 	struct flow_seg g;
 	struct fetch_link link;
-	struct step_in in = { .acks_dir = -1 };
+	struct step_in in = { .acks_dir = -1 }, quoted;
 	memset(&e, 0, sizeof(e));
 	e.p = p;
 	e.dns_note = t->note;
@@ -743,6 +797,9 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 		do_quic(t, p, &e, &link, &in);
 	} else if (p->layer == LAYER_DONE && p->proto == 6) {
 		do_tcp(t, p, &e, &g, &link, &in);
+	} else if (p->layer == LAYER_DONE && (p->proto == IPPROTO_NUM_ICMP ||
+					      p->proto == IPPROTO_NUM_ICMPV6)) {
+		do_icmp(t, p, &e, &link, &in, &quoted);
 	}
 	/* The one place a step is decided (step.c), from what was gathered. */
 	e.step = step_classify(&in);

@@ -2,6 +2,8 @@
 # live.sh - live capture as root: in a private network namespace, run fetchtrace -i lo beside
 # a real DNS server (dnsmasq) and HTTP server (python3 http.server), fetch with curl, stop it
 # with SIGINT, and check that the fetch shows resolve, connect, write, read, close in order,
+# that the default live filter brings the ICMP port unreachable of a DNS query and of a QUIC
+# Initial sent to closed ports,
 # linked to its name; that -Z dropped privileges (the -w file belongs to that user); and that
 # the capture statistics reach stderr; -- curl over HTTPS is decrypted with the command's own
 # key log.  Without root (or the servers) it is skipped, and says so.
@@ -68,6 +70,19 @@ done
 sleep 0.3
 ip netns exec "$ns" curl -s -o "$tmp/page" --max-time 10 http://live.lab.test/
 curl_rc=$?
+# ICMP port unreachable (issue 11): a DNS query to 127.0.0.2, where nothing listens (dnsmasq
+# is bound to 127.0.0.1), a QUIC Initial's first bytes to UDP 443, and a datagram to port 9
+# (nothing of ours: captured by the default filter, shown only with --all)
+ip netns exec "$ns" python3 - <<'PY'
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+q = struct.pack("!HHHHHH", 0x1ce5, 0x0100, 1, 0, 0, 0) + b"\x05nodns\x03lab\x04test\x00\x00\x01\x00\x01"
+s.sendto(q, ("127.0.0.2", 53))
+init = bytes([0xC3]) + struct.pack("!I", 1) + bytes([8]) + bytes(range(1, 9)) + b"\x00\x00" + \
+    struct.pack("!H", 0x4000 | 1182) + bytes(1182)
+s.sendto(init, ("127.0.0.1", 443))
+s.sendto(b"discard me", ("127.0.0.1", 9))
+PY
 sleep 0.5
 kill -INT "$ft"
 kill -TERM "$ft2"
@@ -103,6 +118,13 @@ check "-i any: the same five steps in order (lines $order2)" in_order "$order2"
 check "-i any: Linux cooked link type" grep -q -E 'listening on any, link type LINUX_SLL2?,' "$tmp/err-any"
 check "-i any: SIGTERM stops it cleanly" [ "$ft2_rc" -eq 0 ]
 check "-i any: linked to its name" grep -q '^fetch 1  live.lab.test -> 127.0.0.1 port 80' "$tmp/out-any"
+check "-i any, default filter: port unreachable for the DNS query" grep -q \
+	'ICMP port unreachable for the DNS query #1ce5 nodns.lab.test to 127.0.0.2:53, no DNS server there' "$tmp/out-any"
+check "-i any, default filter: port unreachable for the QUIC Initial, in its fetch" grep -q \
+	'connect  connect()      f[0-9]* .*ICMP port unreachable for the QUIC Initial to 127.0.0.1:443, no HTTP/3 there' "$tmp/out-any"
+check "-i any, default filter: an error quoting port 9 is captured (other), not shown" sh -c \
+	"! grep -q 'to 127.0.0.1:9,' '$tmp/out-any' &&
+	 grep -Eq '^packets: [0-9]+ read, [0-9]+ decoded, [1-9][0-9]* other' '$tmp/out-any'"
 ip netns exec "$ns" "$bin" >"$tmp/o3" 2>"$tmp/e3"; rc=$?
 check "no -i and no usable interface: one line, exit 1" sh -c \
 	"[ $rc -eq 1 ] && [ \$(wc -l <'$tmp/e3') -eq 1 ] && grep -q 'no up, non-loopback interface' '$tmp/e3'"

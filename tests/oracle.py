@@ -3,8 +3,8 @@
 
 For each capture: the DNS messages (id, name asked, query or answer), the HTTP
 requests (method, target, Host) and responses (status), the TLS SNI names, and
-every TCP segment's relative sequence and acknowledgement numbers must be the
-same in both.  Prints one line per check and "oracle: N passed, N failed".
+every TCP segment's relative sequence and acknowledgement numbers, and every
+ICMP message's type, code and quoted ports must be the same in both.  Prints one line per check and "oracle: N passed, N failed".
 
 Relative numbers: both number a direction from its SYN, or without one from the
 first segment it sends or the first ACK its peer sends, whichever comes first.
@@ -94,11 +94,52 @@ def fetchtrace(path):
 PKT = re.compile(r"^ *\d+\.\d+ +(resolve|connect|write|read|close) ")
 
 
+# ICMP and ICMPv6 (issue 11): type, code, the echo id/seq, the MTU of a too-big,
+# and the ports of the packet an error quotes (tshark's udp/tcp fields inside
+# the ICMP message), message by message, against the JSON output's icmp object.
+ICMP_CAPTURES = ["crafted-icmp.pcap", "lab-quic-fallback.pcap", "lab-quic.pcap",
+                 "crafted-altsvc.pcap"]
+
+
+def icmp_check(cap):
+    import json
+    path = os.path.join(ROOT, "captures", cap)
+    want = []
+    for t4, c4, t6, c6, us, ud, ts, td, ident, seq, mtu6, mtu4 in tshark(
+            path, "icmp || icmpv6",
+            ["icmp.type", "icmp.code", "icmpv6.type", "icmpv6.code", "udp.srcport",
+             "udp.dstport", "tcp.srcport", "tcp.dstport", "icmp.ident", "icmp.seq",
+             "icmpv6.mtu", "icmp.mtu"]):
+        typ, code = (t4, c4) if t4 else (t6, c6)
+        sport, dport = (us, ud) if us else (ts, td)
+        # tshark prints the identifier twice (big- and little-endian readings)
+        ident = ident.split(",")[0]
+        mtu = mtu6 or mtu4
+        want.append((int(typ), int(code), int(sport) if sport else None,
+                     int(dport) if dport else None, int(ident) if ident else None,
+                     int(seq.split(",")[0]) if seq else None, int(mtu) if mtu else None))
+    env = dict(os.environ, TZ="UTC", LC_ALL="C")
+    out = subprocess.run([BIN, "--json", "--all", "-r", path], capture_output=True, text=True,
+                         env=env, check=True).stdout
+    got = []
+    for line in out.splitlines():
+        o = json.loads(line)
+        m = o.get("icmp") if o.get("type") == "packet" else None
+        if m is None:
+            continue
+        q = m.get("quote") or {}
+        got.append((m["type"], m["code"], q.get("sport"), q.get("dport"), m.get("echo_id"),
+                    m.get("echo_seq"), m.get("mtu")))
+    check("%s icmp" % cap, len(want) > 0 and want == got, "tshark %s\n  fetchtrace %s" % (want, got))
+
+
 def main():
     if subprocess.run(["sh", "-c", "command -v tshark"], capture_output=True).returncode:
         print("skip oracle: tshark not installed")
         print("oracle: 0 passed, 0 failed, 1 skipped")
         return 0
+    for cap in ICMP_CAPTURES:
+        icmp_check(cap)
     for cap in CAPTURES:
         path = os.path.join(ROOT, "captures", cap)
         lines = fetchtrace(path)

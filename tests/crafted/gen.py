@@ -1225,6 +1225,12 @@ def gen_tcp_reorder():
 #     would name the wrong side; the packets say which side is which
 # ---------------------------------------------------------------------------
 
+ROUTER = bytes([192, 0, 2, 1])
+NODNS = bytes([192, 0, 2, 54])
+SERVER6 = bytes.fromhex("20010db8000000000000000000000080")
+ROUTER6 = bytes.fromhex("20010db8000000000000000000000001")
+
+
 def gen_tcp_midstream_roles():
     p = Pcap("crafted-tcp-midstream-roles.pcap")
 
@@ -1307,6 +1313,122 @@ def gen_tcp_midstream_roles():
     p.write()
 
 
+def icmp4(src, dst, typ, code, rest, body):
+    h = struct.pack("!BBH", typ, code, 0) + rest + body
+    h = h[:2] + struct.pack("!H", csum(h)) + h[4:]
+    return eth_for(src, ipv4(src, dst, 1, h, df=False))
+
+
+def icmp6(src, dst, typ, code, rest, body):
+    m = struct.pack("!BBH", typ, code, 0) + rest + body
+    ph = src + dst + struct.pack("!IxxxB", len(m), 58)
+    m = m[:2] + struct.pack("!H", csum(ph + m)) + m[4:]
+    ip6 = struct.pack("!IHBB", 0x60000000, len(m), 58, 64) + src + dst
+    return eth_for(src, ip6 + m, 0x86DD)
+
+
+def quic_initial(dcid, pad_to=1200):
+    """A QUIC v1 Initial's long header (RFC 9000 17.2.2) and padding bytes standing
+    in for the protected payload (no decryption is asked of them)."""
+    body_len = pad_to - (1 + 4 + 1 + len(dcid) + 1 + 1 + 2)
+    return (bytes([0xC3]) + struct.pack("!I", 1) + bytes([len(dcid)]) + dcid + b"\x00" +
+            b"\x00" + struct.pack("!H", 0x4000 | body_len) + bytes(range(256)) * 6)[:pad_to]
+
+
+def gen_icmp():
+    p = Pcap("crafted-icmp.pcap")
+    # 1-2: a DNS query to a host with no DNS server; the query comes back quoted
+    q = ipv4(CLIENT, NODNS, 17, udp(CLIENT, NODNS, 41001, 53, dns_query(0x3a01, WWW)), df=False)
+    p.add(eth_for(CLIENT, q))
+    p.add(icmp4(NODNS, CLIENT, 3, 3, b"\0\0\0\0", q))
+    # 3-4: the resolver that works
+    p.add(udp4_frame(CLIENT, RESOLVER, 41002, 53, dns_query(0x3a02, WWW)))
+    p.add(udp4_frame(RESOLVER, CLIENT, 53, 41002,
+                     dns_hdr(0x3a02, True, an=1, ra=True) + question(WWW) + rr(PTR_Q, 1, SERVER)))
+    # 5-6: the QUIC Initial to a server with no UDP 443: port unreachable
+    qi = ipv4(CLIENT, SERVER, 17, udp(CLIENT, SERVER, 50443, 443,
+                                      quic_initial(bytes.fromhex("0102030405060708"))), df=False)
+    p.add(eth_for(CLIENT, qi))
+    p.add(icmp4(SERVER, CLIENT, 3, 3, b"\0\0\0\0", qi[:548]))
+    # 7-8: a SYN to port 80 a filter refuses: communication administratively prohibited
+    syn = ipv4(CLIENT, SERVER, 6, tcp(CLIENT, SERVER, 50080, 80, 0x10000000, 0, "S", 64240,
+                                      options=SYN_OPTS))
+    p.add(eth_for(CLIENT, syn))
+    p.add(icmp4(ROUTER, CLIENT, 3, 13, b"\0\0\0\0", syn))
+    # 9-10: a SYN whose TTL ran out: the IP header and 8 bytes quoted (no flags)
+    syn = ipv4(CLIENT, SERVER, 6, tcp(CLIENT, SERVER, 50081, 443, 0x20000000, 0, "S", 64240,
+                                      options=SYN_OPTS), ttl=1)
+    p.add(eth_for(CLIENT, syn))
+    p.add(icmp4(ROUTER, CLIENT, 11, 0, b"\0\0\0\0", syn[:28]))
+    # 11-15: a connection to port 443 whose full-size segment is too big for the path
+    cp, c, sv = 50082, 0x30000000, 0x40000000
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 443, c, 0, "S", 64240, options=SYN_OPTS))
+    p.add(tcp4_frame(SERVER, CLIENT, 443, cp, sv, c + 1, "SA", 65160, options=SYN_OPTS))
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 443, c + 1, sv + 1, "A", 502))
+    big = ipv4(CLIENT, SERVER, 6, tcp(CLIENT, SERVER, cp, 443, c + 1, sv + 1, "PA", 502,
+                                      bytes(1460)))
+    p.add(eth_for(CLIENT, big))
+    p.add(icmp4(ROUTER, CLIENT, 3, 4, struct.pack("!HH", 0, 1400), big[:548]))
+    # 16-17: IPv6: a UDP 443 datagram (a QUIC Initial) too big for the path: MTU 1280
+    u6 = udp(CLIENT6, SERVER6, 50444, 443, quic_initial(bytes.fromhex("1112131415161718"), 1350),
+             v6=True)
+    ip6 = struct.pack("!IHBB", 0x60000000, len(u6), 17, 64) + CLIENT6 + SERVER6 + u6
+    p.add(eth_for(CLIENT6, ip6, 0x86DD))
+    p.add(icmp6(ROUTER6, CLIENT6, 2, 0, struct.pack("!I", 1280), ip6[:1280 - 48]))
+    # 18-19: an NTP query to a host with nothing on port 123: nothing of ours
+    ntp = ipv4(CLIENT, NODNS, 17, udp(CLIENT, NODNS, 41123, 123, b"\x23" + bytes(47)), df=False)
+    p.add(eth_for(CLIENT, ntp))
+    p.add(icmp4(NODNS, CLIENT, 3, 3, b"\0\0\0\0", ntp))
+    # 20-21: a ping
+    p.add(icmp4(CLIENT, SERVER, 8, 0, struct.pack("!HH", 0x77, 1), b"fetchtrace ping!"))
+    p.add(icmp4(SERVER, CLIENT, 0, 0, struct.pack("!HH", 0x77, 1), b"fetchtrace ping!"))
+    # 22: host unreachable for a SYN to port 8443 of an address the capture never saw
+    #     (the SYN itself was not captured): the error starts that address's fetch
+    other = bytes([192, 0, 2, 99])
+    syn = ipv4(CLIENT, other, 6, tcp(CLIENT, other, 50090, 8443, 0x70000000, 0, "S", 64240,
+                                     options=SYN_OPTS))
+    p.add(icmp4(ROUTER, CLIENT, 3, 1, b"\0\0\0\0", syn))
+    # 23-24: DNS over TCP refused by a filter: the SYN to port 53 and the error quoting it
+    syn = ipv4(CLIENT, RESOLVER, 6, tcp(CLIENT, RESOLVER, 50053, 53, 0x71000000, 0, "S", 64240,
+                                        options=SYN_OPTS))
+    p.add(eth_for(CLIENT, syn))
+    p.add(icmp4(ROUTER, CLIENT, 3, 13, b"\0\0\0\0", syn))
+    p.write()
+
+
+def gen_altsvc():
+    p = Pcap("crafted-altsvc.pcap")
+    https = (struct.pack("!H", 1) + b"\x00" +
+             svc_param(1, b"\x02h3\x02h2") + svc_param(4, SERVER) +
+             svc_param(5, bytes.fromhex("0041fe0d003d0102030405")))
+    p.add(udp4_frame(CLIENT, RESOLVER, 42001, 53, dns_query(0x4b01, WWW, 65)))
+    p.add(udp4_frame(CLIENT, RESOLVER, 42002, 53, dns_query(0x4b02, WWW)))
+    p.add(udp4_frame(RESOLVER, CLIENT, 53, 42001, dns_hdr(0x4b01, True, an=1, ra=True) +
+                     question(WWW, 65) + rr(PTR_Q, 65, https)))
+    p.add(udp4_frame(RESOLVER, CLIENT, 53, 42002, dns_hdr(0x4b02, True, an=1, ra=True) +
+                     question(WWW) + rr(PTR_Q, 1, SERVER)))
+    cp, c, sv = 50180, 0x50000000, 0x60000000
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c, 0, "S", 64240, options=SYN_OPTS))
+    p.add(tcp4_frame(SERVER, CLIENT, 80, cp, sv, c + 1, "SA", 65160, options=SYN_OPTS))
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + 1, sv + 1, "A", 502))
+    req = b"GET / HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"
+    resp = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n"
+            b"Alt-Svc: h3=\":443\"; ma=86400\r\n\r\nhello")
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + 1, sv + 1, "PA", 502, req))
+    p.add(tcp4_frame(SERVER, CLIENT, 80, cp, sv + 1, c + 1 + len(req), "PA", 509, resp))
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + 1 + len(req), sv + 1 + len(resp), "A", 502))
+    qi = ipv4(CLIENT, SERVER, 17, udp(CLIENT, SERVER, 50543, 443,
+                                      quic_initial(bytes.fromhex("2122232425262728"))), df=False)
+    p.add(eth_for(CLIENT, qi), gap_us=5000)
+    p.add(icmp4(SERVER, CLIENT, 3, 3, b"\0\0\0\0", qi[:548]))
+    req2 = b"GET /next HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"
+    resp2 = b"HTTP/1.1 204 No Content\r\n\r\n"
+    n1, n2 = 1 + len(req), 1 + len(resp)
+    p.add(tcp4_frame(CLIENT, SERVER, cp, 80, c + n1, sv + n2, "PA", 502, req2))
+    p.add(tcp4_frame(SERVER, CLIENT, 80, cp, sv + n2, c + n1 + len(req2), "PA", 509, resp2))
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -1329,3 +1451,5 @@ if __name__ == "__main__":
     gen_tcp_midstream_old()
     gen_tcp_reorder()
     gen_tcp_midstream_roles()
+    gen_icmp()
+    gen_altsvc()

@@ -213,6 +213,17 @@ check resolver-priming grep -q '^ *\^ priming:' "$tmp/res"
 check nxdomain-negative grep -q 'no such name (or no record of this type)' "$tmp/nx"
 "$bin" --explain -r captures/lab-quic.pcap >"$tmp/quic" 2>/dev/null
 check quic-once [ "$(grep -c '^ *\^ QUIC:' "$tmp/quic")" -eq 1 ]
+# the fallback story: why QUIC was tried, the one handshake, the port unreachable, the SYN
+"$bin" --explain -r captures/lab-quic-fallback.pcap >"$tmp/fb" 2>/dev/null
+pairs <"$tmp/fb" >"$tmp/fb.pairs"
+check quic-h3-offered under_once "$tmp/fb.pairs" 'alpn=h3,h2' 'h3 offered: the server says it also speaks HTTP/3'
+check quic-streams under_once "$tmp/fb.pairs" 'QUIC Initial v1 DCID 0802a1764ec945e1' 'streams inside this one connection'
+check quic-icmp under_once "$tmp/fb.pairs" 'ICMPv6 port unreachable for the QUIC Initial' 'the message quotes the packet'
+check quic-fallback under_once "$tmp/fb.pairs" 'ICMPv6 port unreachable for the QUIC Initial' 'no socket listens on UDP [2001:db8:2::81]:443: the QUIC attempt fails'
+"$bin" --explain --lang=ko -r captures/lab-quic-fallback.pcap >"$tmp/fbko" 2>/dev/null
+check quic-fallback-ko grep -q 'UDP \[2001:db8:2::81\]:443에서 기다리는 소켓이 없다' "$tmp/fbko"
+"$bin" --explain -r captures/crafted-altsvc.pcap >"$tmp/alt" 2>/dev/null
+check altsvc-h3-once [ "$(grep -c '^ *\^ h3 offered' "$tmp/alt")" -eq 1 ]
 "$bin" --explain --color=always -r captures/cold-fetch.pcap >"$tmp/col" 2>/dev/null
 check colour-dim [ "$(grep -c "^ *$(printf '\033')\[2m\^ " "$tmp/col")" -eq 12 ]
 

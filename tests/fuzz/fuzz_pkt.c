@@ -1,4 +1,5 @@
-/* fuzz_pkt.c - libFuzzer target: link, IP, TCP/UDP headers and options (pkt_decode). */
+/* fuzz_pkt.c - libFuzzer target: link, IP, TCP/UDP headers and options, ICMP and the packet
+ * an ICMP error quotes (pkt_decode). */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (p.layer == LAYER_DONE && (p.pl_cap > p.pl_len || p.pl_cap > cap_len ||
 				      (p.pl_cap && (p.pl < frame || (size_t)(p.pl - frame) > cap_len - p.pl_cap))))
 		__builtin_trap(); /* the payload slice must lie inside the frame */
+	const struct icmp_quote *q = &p.icmp.q;
+	if (p.layer == LAYER_DONE && (p.proto == 1 || p.proto == 58) &&
+	    (q->pl_cap > q->pl_len || q->pl_cap > cap_len ||
+	     (q->pl_cap && (q->pl < frame || (size_t)(q->pl - frame) > cap_len - q->pl_cap)) ||
+	     (q->ports && !q->ip) || ((q->dns || q->quic) && !q->udp)))
+		__builtin_trap(); /* the quoted payload too, and the quote's flags in order */
 	pkt_decode(dlt, frame, cap_len, cap_len + 1000, 0, &p);
 	(void)pkt_link_supported(dlt);
 	return 0;

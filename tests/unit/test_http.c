@@ -1369,8 +1369,60 @@ static void test_mutations(void)
 	CHECK_EQ_INT(bad, 0);
 }
 
+/* Alt-Svc (RFC 7838 3): kept in the head, and whether an alternative is h3. */
+static bool alt_h3(const char *v)
+{
+	struct http_str x;
+	memset(&x, 0, sizeof x);
+	x.present = true;
+	x.len = (uint16_t)strlen(v);
+	memcpy(x.b, v, x.len);
+	return http_alt_svc_h3(&x);
+}
+
+static void test_alt_svc(void)
+{
+	CHECK(alt_h3("h3=\":443\"; ma=86400"));
+	CHECK(alt_h3("h2=\":443\", h3=\":443\""));
+	CHECK(alt_h3("h3-29=\":443\"; ma=3600,h3=\":443\""));
+	CHECK(!alt_h3("h2=\":443\""));
+	CHECK(!alt_h3("clear"));
+	CHECK(!alt_h3("h3"));               /* no "=": not an alternative */
+	CHECK(!alt_h3("h30=\":443\""));     /* another protocol id */
+	CHECK(!alt_h3("h2=\"alt.example:443\"; h3=1")); /* a parameter, not an alternative */
+	CHECK(!alt_h3(""));
+	/* every prefix of a long value: bounded, no read past len */
+	static const char v[] = "quic=\":443\", h2=\":8443\"; ma=60, h3=\":443\"";
+	for (size_t k = 0; k < sizeof v - 1; k++) {
+		struct http_str x;
+		memset(&x, 0, sizeof x);
+		x.len = (uint16_t)k;
+		memcpy(x.b, v, k);
+		CHECK(http_alt_svc_h3(&x) == (k >= sizeof v - 1 - 6)); /* once "h3=" is in */
+	}
+	/* the parser keeps the header */
+	static const char resp[] = "HTTP/1.1 200 OK\r\nAlt-Svc: h3=\":443\"; ma=86400\r\n"
+				   "Content-Length: 0\r\n\r\n";
+	static struct http_conn d;
+	static struct http_events ev;
+	memset(&ev, 0, sizeof ev);
+	http_init(&d);
+	static const char req[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+	http_feed(&d, 0, (const uint8_t *)req, sizeof req - 1, &ev);
+	ev.n = 0;
+	http_feed(&d, 1, (const uint8_t *)resp, sizeof resp - 1, &ev);
+	CHECK(ev.n >= 1 && ev.ev[0].kind == HTTP_EV_HEAD && ev.ev[0].head);
+	if (ev.n >= 1 && ev.ev[0].head) {
+		const struct http_head *h = ev.ev[0].head;
+		CHECK(h->alt_svc.present);
+		CHECK_EQ_INT(h->alt_svc.len, 19);
+		CHECK(http_alt_svc_h3(&h->alt_svc));
+	}
+}
+
 int main(void)
 {
+	test_alt_svc();
 	test_get_200();
 	test_keepalive();
 	test_pipelined();

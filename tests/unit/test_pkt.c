@@ -672,15 +672,28 @@ static void test_ipv4(void)
 	CHECK_EQ_INT(dec(T_IPV4, b, sizeof raw_v4, &p), FT_MALFORMED);
 	CHECK_EQ_STR(p.why, "IPv4 version field not 4");
 
-	/* A transport other than TCP/UDP (ICMP = 1): OK at the IP layer. */
+	/* A transport other than TCP/UDP/ICMP (GRE = 47): OK at the IP layer. */
 	memcpy(b, raw_v4, sizeof raw_v4);
-	b[9] = 1;
+	b[9] = 47;
 	CHECK_EQ_INT(dec(T_IPV4, b, sizeof raw_v4, &p), FT_OK);
 	CHECK_EQ_INT(p.layer, LAYER_IP);
-	CHECK_EQ_INT(p.proto, 1);
+	CHECK_EQ_INT(p.proto, 47);
 	CHECK_EQ_INT(p.sport, 0);
 	CHECK_EQ_INT(p.pl_len, 9);
 	CHECK(p.why == NULL);
+
+	/* ICMP (1) is a layer of its own (icmp.c): decoded to the end, no ports. */
+	b[9] = 1;
+	CHECK_EQ_INT(dec(T_IPV4, b, sizeof raw_v4, &p), FT_OK);
+	CHECK_EQ_INT(p.layer, LAYER_DONE);
+	CHECK_EQ_INT(p.proto, 1);
+	CHECK_EQ_INT(p.sport, 0);
+	CHECK_EQ_INT(p.pl_len, 9);
+	CHECK_EQ_INT(p.icmp.ver, 4);
+	/* ICMPv6's number (58) over IPv4 is not ICMP: left at the IP layer. */
+	b[9] = 58;
+	CHECK_EQ_INT(dec(T_IPV4, b, sizeof raw_v4, &p), FT_OK);
+	CHECK_EQ_INT(p.layer, LAYER_IP);
 }
 
 static void test_padding(void)
@@ -695,13 +708,14 @@ static void test_padding(void)
 	CHECK_EQ_INT(p.pl_cap, 2);
 	CHECK(p.pl && p.pl[0] == 'h' && p.pl[1] == 'i');
 
-	/* Same frame as ICMP (proto 1): the IP payload also stops at the IP length. */
+	/* Same frame as ICMP (proto 1): the message also stops at the IP length. */
 	memcpy(b, eth_pad, sizeof eth_pad);
 	b[14 + 9] = 1;
 	CHECK_EQ_INT(dec(T_EN10MB, b, sizeof eth_pad, &p), FT_OK);
-	CHECK_EQ_INT(p.layer, LAYER_IP);
+	CHECK_EQ_INT(p.layer, LAYER_DONE);
 	CHECK_EQ_INT(p.pl_len, 10);
 	CHECK_EQ_INT(p.pl_cap, 10);
+	CHECK_EQ_INT(p.icmp.body_len, 2);
 }
 
 static void test_fragments(void)

@@ -183,6 +183,40 @@ int main(void)
 	struct step_in none = { .acks_dir = -1 };
 	CHECK_EQ_INT(step_classify(&none), STEP_OTHER);
 
+	/* An ICMP error takes the step of the packet it quotes (the client's),
+	 * whatever the ICMP packet's own facts; it is never the secure channel. */
+	struct step_in q_dns = { .is_dns = true, .acks_dir = -1 };
+	struct step_in q_init = quic_in(true, true), q_short = quic_in(true, false);
+	struct step_in q_syn = { .is_tcp = true, .flags = TCP_SYN, .acks_dir = -1 };
+	struct step_in q_data = { .is_tcp = true, .flags = TCP_ACK | TCP_PSH, .pl_len = 1300,
+				  .acks_dir = -1 };
+	struct step_in q_fin = { .is_tcp = true, .flags = TCP_FIN | TCP_ACK, .acks_dir = -1 };
+	struct step_in q_ack = { .is_tcp = true, .flags = TCP_ACK, .acks_dir = -1 };
+	struct step_in icmp = { .acks_dir = -1 };
+	icmp.quoted = &q_dns;
+	CHECK_EQ_INT(step_classify(&icmp), STEP_RESOLVE);
+	icmp.quoted = &q_init;
+	CHECK_EQ_INT(step_classify(&icmp), STEP_CONNECT);
+	CHECK(!step_secure(&icmp, STEP_CONNECT));
+	icmp.quoted = &q_short;
+	CHECK_EQ_INT(step_classify(&icmp), STEP_WRITE);
+	icmp.quoted = &q_syn;
+	CHECK_EQ_INT(step_classify(&icmp), STEP_CONNECT);
+	icmp.quoted = &q_data;
+	CHECK_EQ_INT(step_classify(&icmp), STEP_WRITE);
+	icmp.quoted = &q_fin;
+	CHECK_EQ_INT(step_classify(&icmp), STEP_CLOSE);
+	icmp.quoted = &q_ack;
+	CHECK_EQ_INT(step_classify(&icmp), STEP_READ);
+	/* the quote's from_client is not trusted: the quote is always the client's */
+	q_short.from_client = false;
+	icmp.quoted = &q_short;
+	CHECK_EQ_INT(step_classify(&icmp), STEP_WRITE);
+	/* one level only: a quote's own quote is not followed */
+	q_syn.quoted = &q_dns;
+	icmp.quoted = &q_syn;
+	CHECK_EQ_INT(step_classify(&icmp), STEP_CONNECT);
+
 	CHECK_EQ_STR(step_name(STEP_RESOLVE), "resolve");
 	CHECK_EQ_STR(step_name(STEP_CLOSE), "close");
 	CHECK_EQ_STR(step_name((enum step)99), "?");
