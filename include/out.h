@@ -13,6 +13,8 @@
 #include "http.h"
 #include "pkt.h"
 #include "quic.h"
+#include "quicdec.h"
+#include "quicflow.h"
 #include "reasm.h"
 #include "step.h"
 #include "timeline.h"
@@ -69,6 +71,13 @@ struct ev {
 	const struct quic_info *quic;  /* QUIC headers of this datagram, or NULL */
 	uint32_t quic_fetch;           /* QUIC: the fetch of the server's address */
 	bool quic_from_client;         /* QUIC: sent by the client (to port 443) */
+	uint32_t quic_conn;            /* QUIC: its connection's number (q1, q2...), 0 none */
+	uint8_t n_quic_dec;            /* QUIC: packets of the datagram in quic_dec */
+	const struct quicdec_result *quic_dec; /* QUIC: [n_quic_dec] each packet decrypted or
+	                                  why not, in datagram order (the tracer's storage) */
+	const struct quicdec_hdr *quic_vn; /* a Version Negotiation of no known connection: its
+	                                  version list, or NULL */
+	const char *udp_not_quic;      /* UDP port 443 that is not QUIC: why (shown as bytes) */
 	uint8_t released;              /* EV_RELEASED_NONE: a packet.  Else no packet: HTTP
 	                                  bytes held behind a hole that never filled (gap
 	                                  bytes), decoded when their connection left the
@@ -91,6 +100,8 @@ struct out_counts {
 	uint64_t conns, conns_evicted;
 	uint64_t reasm_peak;    /* most bytes the reassemblers held at once */
 	uint64_t reasm_overflows; /* times a reassembly cap gave bytes up */
+	uint64_t quic_conns, quic_evicted; /* QUIC connections started; evicted by the table cap */
+	uint64_t quic_mem_peak; /* most bytes QUIC decoders held at once */
 };
 
 struct out;
@@ -103,6 +114,10 @@ void out_packet(struct out *o, const struct ev *e);
 
 /* One connection leaves the table: remember its summary line. */
 void out_conn_done(struct out *o, const struct conn *c, const char *why,
+		   const struct dns_name *name);
+
+/* One QUIC connection leaves the table: remember its summary line. */
+void out_quic_done(struct out *o, const struct quicflow *q, const char *why,
 		   const struct dns_name *name);
 
 /* Where each exchange's time went (before the summary). */

@@ -19,6 +19,13 @@ struct tracer *trace_open(FILE *f, const struct out_opts *o, uint32_t max_conns)
 void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_len,
 		  uint32_t wire_len, int64_t ts_us);
 
+struct keylog;
+
+/* Secrets for QUIC's Handshake and 1-RTT packets (and TLS), looked up by
+ * the ClientHello's client random.  Not owned: it must outlive the tracer.
+ * NULL (the default): Initial packets only. */
+void trace_set_keylog(struct tracer *t, struct keylog *kl);
+
 /* Retire what is left, print the summary, write the HAR file (--har), free
  * everything.  0, or -1 when the HAR file could not be written (the cause
  * is on stderr). */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "keylog.h"
 #include "out_har.h"
 #include "pkt.h"
 #include "trace.h"
@@ -682,6 +683,21 @@ int main(int argc, char **argv)
 		cap_close(cap);
 		return 1;
 	}
+	/* Test-only until --keylog lands (issue 10/11): QUIC's Handshake and
+	 * 1-RTT secrets from the key log FETCHTRACE_KEYLOG names. */
+	struct keylog *kl = NULL;
+	const char *klpath = getenv("FETCHTRACE_KEYLOG");
+	if (klpath && *klpath) {
+		kl = keylog_new(0, 0, errbuf);
+		if (!kl || keylog_open(kl, klpath, errbuf) < 0) {
+			fprintf(stderr, "fetchtrace: FETCHTRACE_KEYLOG %s: %s\n", klpath, errbuf);
+			keylog_free(kl);
+			trace_finish(t);
+			cap_close(cap);
+			return 1;
+		}
+		trace_set_keylog(t, kl);
+	}
 	if (live)
 		fprintf(stderr, "fetchtrace: listening on %s, link type %s, snapshot length %d bytes\n",
 			o.iface, cap_datalink_name(dlt) ? cap_datalink_name(dlt) : "?",
@@ -705,6 +721,7 @@ int main(int argc, char **argv)
 		       : cap_run(cap, o.count, on_packet, &rc, errbuf);
 	errno = 0;
 	int rv = trace_finish(t) < 0 ? 1 : 0;
+	keylog_free(kl);
 	if (ferror(stdout) && !rc.out_errno) /* the summary's flush failed: keep why */
 		rc.out_errno = errno;
 	if (st < 0) {

@@ -11,8 +11,10 @@ trap 'rm -rf "$tmp"' EXIT
 while read -r name cap opts; do
 	case $name in ''|'#'*) continue ;; esac
 	exp=tests/golden/$name.out
+	# A first option NAME=VALUE is the environment (FETCHTRACE_KEYLOG=captures/K.keys).
+	case $opts in [A-Z]*=*) envw=${opts%% *}; opts=${opts#"$envw"} ;; *) envw= ;; esac
 	# shellcheck disable=SC2086 # options are words on purpose
-	"$bin" -r "captures/$cap" $opts >"$tmp/out" 2>"$tmp/err"
+	env $envw "$bin" -r "captures/$cap" $opts >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	if [ ! -f "$exp" ]; then
 		echo "FAIL $name: no $exp (make regen NAME=$name)"; f=$((f + 1)); continue

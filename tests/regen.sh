@@ -12,8 +12,9 @@ while read -r name cap opts; do
 		for n in "$@"; do [ "$n" = "$name" ] && want=1; done
 		[ $want -eq 1 ] || continue
 	fi
+	case $opts in [A-Z]*=*) envw=${opts%% *}; opts=${opts#"$envw"} ;; *) envw= ;; esac
 	# shellcheck disable=SC2086
-	"$bin" -r "captures/$cap" $opts >"tests/golden/$name.out" 2>"tests/golden/$name.err.tmp"
+	env $envw "$bin" -r "captures/$cap" $opts >"tests/golden/$name.out" 2>"tests/golden/$name.err.tmp"
 	if [ -s "tests/golden/$name.err.tmp" ]; then
 		echo "regen $name: stderr not empty:"; cat "tests/golden/$name.err.tmp"
 	fi

@@ -1104,6 +1104,59 @@ def gen_http_held():
     p.write()
 
 
+def quic_varint(v):
+    """RFC 9000 16: the shortest encoding."""
+    if v < 0x40:
+        return bytes([v])
+    if v < 0x4000:
+        return struct.pack(">H", 0x4000 | v)
+    return struct.pack(">I", 0x80000000 | v)
+
+
+def gen_udp443_not_quic():
+    """Issue 11: UDP port 443 is QUIC only when its header says so and, for a
+    short header, on a connection whose start was seen.  A DNS TXT query and
+    its answer on 443 (the id 0x4f1a makes the first byte look like a QUIC
+    short header), random bytes, a long header cut in its lengths, a GREASE
+    version; then what is QUIC without a connection: an Initial-shaped packet
+    that does not decrypt (no connection starts, the short header after it is
+    not QUIC), a Version Negotiation and a Retry, named and explained."""
+    p = Pcap("crafted-udp443-not-quic.pcap")
+    cp = 50443
+    q = dns_hdr(0x4F1A, qr=False) + question(dname("txt", "lab", "test"), qtype=16)
+    p.add(udp4_frame(CLIENT, SERVER, cp, 443, q))
+    a = (dns_hdr(0x4F1A, qr=True, an=1, ra=True) + question(dname("txt", "lab", "test"), qtype=16)
+         + rr(b"\xc0\x0c", 16, txt_rdata(b"v=quic? no")))
+    p.add(udp4_frame(SERVER, CLIENT, 443, cp, a))
+    # random bytes shaped like a short header (fixed bit set)
+    p.add(udp4_frame(CLIENT, SERVER, cp + 1, 443, bytes.fromhex("5b") + bytes(range(7, 47))))
+    # random bytes with the fixed bit clear
+    p.add(udp4_frame(CLIENT, SERVER, cp + 2, 443, bytes.fromhex("1f") + bytes(range(40, 80))))
+    # a v1 long header whose Length runs past the datagram
+    cid = bytes.fromhex("0011223344556677")
+    hdr = b"\xc3" + struct.pack(">I", 1) + bytes([len(cid)]) + cid + b"\x00"
+    p.add(udp4_frame(CLIENT, SERVER, cp + 3, 443, hdr + quic_varint(0) + quic_varint(1000)
+                     + bytes(64)))
+    # a GREASE version: not a version QUIC knows
+    p.add(udp4_frame(CLIENT, SERVER, cp + 4, 443, b"\xc0" + bytes.fromhex("1a2a3a4a")
+                     + bytes([len(cid)]) + cid + b"\x00" + bytes(40)))
+    # an Initial (v1, lengths that fit) whose payload is not sealed with
+    # keys from its DCID, then a short header on the same ports
+    body = bytes((i * 37 + 11) & 0xFF for i in range(1180))
+    p.add(udp4_frame(CLIENT, SERVER, cp + 5, 443, hdr + quic_varint(0)
+                     + quic_varint(len(body)) + body))
+    p.add(udp4_frame(SERVER, CLIENT, 443, cp + 5, b"\x41" + cid + bytes(range(30))))
+    # a Version Negotiation (version 0) offering v1 and v2, to a client
+    vn = (b"\x80" + struct.pack(">I", 0) + bytes([0]) + bytes([len(cid)]) + cid
+          + struct.pack(">II", 1, 0x6B3343CF))
+    p.add(udp4_frame(SERVER, CLIENT, 443, cp + 6, vn))
+    # a Retry (v1: type 3) with a token and a 16-byte integrity tag
+    retry = (b"\xf0" + struct.pack(">I", 1) + bytes([0]) + bytes([4]) + b"\xaa\xbb\xcc\xdd"
+             + b"token-for-the-client" + bytes(16))
+    p.add(udp4_frame(SERVER, CLIENT, 443, cp + 7, retry))
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -1123,3 +1176,4 @@ if __name__ == "__main__":
     gen_http_orphan()
     gen_not_http()
     gen_http_held()
+    gen_udp443_not_quic()
