@@ -688,7 +688,8 @@ int main(int argc, char **argv)
 	struct keylog *kl = NULL;
 	const char *klpath = getenv("FETCHTRACE_KEYLOG");
 	if (klpath && *klpath) {
-		kl = keylog_new(0, 0, errbuf);
+		/* re-read at most every 100 ms of packet time when a secret is missing */
+		kl = keylog_new(0, 100, errbuf);
 		if (!kl || keylog_open(kl, klpath, errbuf) < 0) {
 			fprintf(stderr, "fetchtrace: FETCHTRACE_KEYLOG %s: %s\n", klpath, errbuf);
 			keylog_free(kl);

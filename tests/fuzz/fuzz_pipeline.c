@@ -1,12 +1,15 @@
 /* fuzz_pipeline.c - libFuzzer target: the whole pipeline fed a capture file (pcap or
  * pcapng), read by libpcap from memory, output to /dev/null: trace_open, trace_packet
- * for every packet, trace_finish. */
+ * for every packet, trace_finish.  Every other input runs with the key log of
+ * captures/lab-h3-chromium.keys (when run from the top directory), so QUIC's
+ * Handshake and 1-RTT paths run on inputs mutated from that capture. */
 #include <pcap/pcap.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "capture.h"
+#include "keylog.h"
 #include "pkt.h"
 #include "trace.h"
 
@@ -16,11 +19,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_CONNS 64  /* small, so the table cap and eviction are reached */
 
 static FILE *devnull;
+static struct keylog *keylog;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!devnull && !(devnull = fopen("/dev/null", "w")))
 		return 0;
+	if (!keylog) {
+		char kb[KEYLOG_ERRBUF_SIZE];
+		keylog = keylog_new(0, 1000, kb);
+		if (keylog)
+			(void)keylog_open(keylog, "captures/lab-h3-chromium.keys", kb);
+	}
 	if (size == 0)
 		return 0;
 	FILE *in = fmemopen((void *)data, size, "rb");
@@ -42,6 +52,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				      .timeline = size & 256 };
 		struct tracer *t = trace_open(devnull, &o, MAX_CONNS);
 		if (t) {
+			if (size & 512)
+				trace_set_keylog(t, keylog);
 			struct pcap_pkthdr *h;
 			const u_char *pd;
 			/* time stamps as capture.c makes them: a classic pcap's fields are
