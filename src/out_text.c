@@ -1076,6 +1076,8 @@ static void put_quic(struct sb *s, const struct ev *e)
 			sb_puts(s, i ? "; " : "QUIC ");
 			put_quic_dec(s, &e->quic_dec[i]);
 		}
+		if (e->n_quic_dec == QUIC_MAX_PACKETS && q->n_more)
+			sb_printf(s, "; +%u more coalesced packets", q->n_more);
 		if (e->sni_name_differs)
 			sb_puts(s, " [SNI differs from the DNS name]");
 		return;

@@ -67,6 +67,8 @@ struct tracer {
 	struct quicdec_result qres[QUIC_MAX_PACKETS + 1]; /* each packet of the datagram; the last
 	                                         is scratch for those not shown */
 	struct quicdec_hdr qvn;               /* a Version Negotiation of no known connection */
+	struct quicdec_keys qtrial;           /* opens a client's first Initial before a connection
+	                                         is made for it (its contexts are reused) */
 	uint8_t qplain[QUIC_PLAIN_CAP];       /* plaintext of the datagram's packets, at the
 	                                         packets' own offsets (frames point into it) */
 	struct quicflow qretired[2];          /* left the table during this packet (an eviction);
@@ -687,6 +689,24 @@ static void quic_account(struct tracer *t, struct quicflow *q, int dir, unsigned
 		in->quic_close = true;
 }
 
+/* Does the client's Initial at the start of p open with keys from its own
+ * DCID?  Tried before a connection is made for it, so that a stray one
+ * (anything shaped like an Initial) neither takes a slot nor evicts a live
+ * connection.  The packet is opened again through the connection. */
+static bool quic_initial_opens(struct tracer *t, const struct pkt *p)
+{
+	struct quicdec_hdr h;
+	struct quicdec_pkt r;
+	uint8_t sec[2][32];
+	if (quicdec_header(p->pl, p->pl_cap, 0, &h) != QUICDEC_OK || h.type != QUIC_INITIAL ||
+	    quicdec_initial_secrets(h.version, h.dcid, h.dcid_len, sec[0], sec[1]) != 0)
+		return false;
+	int rc = quicdec_keys_set(&t->qtrial, h.version, QUICDEC_AES_128_GCM, sec[0], 32);
+	OPENSSL_cleanse(sec, sizeof(sec));
+	return rc == 0 && quicdec_open(&t->qtrial, p->pl, &h, false, 0, t->qplain,
+				       sizeof(t->qplain), &r) == QUICDEC_OK;
+}
+
 /*
  * UDP port 443.  QUIC when its header says so (the fixed bit, a known
  * version or a Version Negotiation, lengths that fit) and, for a short
@@ -719,6 +739,10 @@ static bool do_quic(struct tracer *t, const struct pkt *p, struct ev *e, struct 
 	bool from_client = q ? dir == 0 : p->dport == QUIC_PORT && p->sport != QUIC_PORT;
 	bool created = false;
 	if (!q && from_client && qi->pkt[0].type == QUIC_INITIAL) {
+		if (!quic_initial_opens(t, p)) {
+			*why = "an Initial that does not decrypt with keys from its own DCID";
+			return false;
+		}
 		q = quicflow_new(t->qflows, p, t->now);
 		created = q != NULL;
 		dir = 0;
@@ -745,8 +769,7 @@ static bool do_quic(struct tracer *t, const struct pkt *p, struct ev *e, struct 
 			off += r->hdr.pkt_len;
 		}
 		if (created && t->qres[0].status != QUICDEC_OK) {
-			/* Not the start of a connection after all: a client's
-			 * Initial opens with keys from its own DCID, always. */
+			/* cannot happen: the same packet opened in the trial */
 			quicflow_forget(t->qflows, q);
 			*why = "an Initial that does not decrypt with keys from its own DCID";
 			return false;
@@ -910,6 +933,7 @@ int trace_finish(struct tracer *t)
 	t->n.quic_evicted = quicflow_evicted(t->qflows);
 	t->n.quic_mem_peak = quicflow_mem_peak(t->qflows);
 	quicflow_close(t->qflows); /* the same for QUIC */
+	quicdec_keys_free(&t->qtrial);
 	t->n.dns_unanswered = fetch_unanswered(t->fetch);
 	out_timeline(t->out, t->tl);
 	bool har_ok = out_har(t->out, t->tl);

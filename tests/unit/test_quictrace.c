@@ -118,6 +118,53 @@ static void feed(struct tracer *t)
 	}
 }
 
+static int g_full_extra;          /* feed_full: real Initials after the stray one */
+
+/* The table filled with 128 connections (client Initials on ports 40000...),
+ * then an Initial-shaped datagram that does not decrypt, then g_full_extra
+ * more real Initials. */
+static void feed_full(struct tracer *t)
+{
+	struct quicdec_keys k;
+	uint8_t sec[2][32], dcid[8] = { 9, 9, 9, 9, 0, 0, 0, 0 }, pl[1300], out[1400];
+	memset(&k, 0, sizeof(k));
+	memset(pl, 0, sizeof(pl));
+	unhex(V_CLIENT_CRYPTO, pl, sizeof(pl));
+	for (int i = 0; i < 128 + 1 + g_full_extra; i++) {
+		struct frame f;
+		size_t n;
+		dcid[6] = (uint8_t)(i >> 8);
+		dcid[7] = (uint8_t)i;
+		CHECK_EQ_INT(quicdec_initial_secrets(1, dcid, 8, sec[0], sec[1]), 0);
+		CHECK_EQ_INT(quicdec_keys_set(&k, 1, QUICDEC_AES_128_GCM, sec[0], 32), 0);
+		n = qs_long(&k, 1, 0, dcid, 8, cscid, 4, 0, pl, 1160, out);
+		if (i == 128)
+			out[n - 1] ^= 1; /* the stray: its tag does not verify */
+		fr_build(&f, 17, CLI, (uint16_t)(40000 + i), WWW, 443, 0, 0, 0, out, n);
+		trace_packet(t, 1, f.b, f.len, f.len, T0 + i * 10);
+	}
+	quicdec_keys_free(&k);
+}
+
+static char *run_feed(const struct out_opts *o, void (*fd)(struct tracer *))
+{
+	FILE *f = tmpfile();
+	CHECK(f != NULL);
+	if (!f)
+		return NULL;
+	struct tracer *t = trace_open(f, o, 64);
+	CHECK(t != NULL);
+	fd(t);
+	CHECK_EQ_INT(trace_finish(t), 0);
+	long n = ftell(f);
+	char *buf = calloc(1, (size_t)(n > 0 ? n : 0) + 1);
+	rewind(f);
+	if (buf && n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)
+		buf[0] = '\0';
+	fclose(f);
+	return buf;
+}
+
 static char *run(const struct out_opts *o)
 {
 	FILE *f = tmpfile();
@@ -237,6 +284,21 @@ int main(void)
 		CHECK(has(line(out, 8, b, sizeof(b)), "read     read()"));
 		CHECK(has(out, "still open, end of capture [7 packets not decrypted]\n"));
 	}
+	free(out);
+
+	/* a full table: a stray Initial takes no slot and evicts nobody; the
+	 * next real one evicts the least recently used */
+	struct out_opts q = { .format = OUT_TEXT, .quiet = true };
+	g_full_extra = 0;
+	out = run_feed(&q, feed_full);
+	CHECK(out && has(out, "; quic: 128 connections\n"));
+	CHECK(out && !strstr(out, "evicted"));
+	free(out);
+	g_full_extra = 1;
+	out = run_feed(&q, feed_full);
+	CHECK(out && has(out, "; quic: 129 connections (1 evicted by the table cap)\n"));
+	CHECK(out && has(out, "  q1 f1 example.com  192.0.2.10:40000 ") && has(out, "still open, evicted (QUIC connection table full)\n"));
+	CHECK(out && !strstr(out, ":40128 "));
 	free(out);
 	return t_done("test_quictrace");
 }
