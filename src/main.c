@@ -677,12 +677,6 @@ int main(int argc, char **argv)
 	bool lines = o.line_buf || live || isatty(STDOUT_FILENO);
 	setvbuf(stdout, outbuf, lines ? _IOLBF : _IOFBF, sizeof(outbuf));
 
-	struct tracer *t = trace_open(stdout, &o.out, o.max_conns);
-	if (!t) {
-		fprintf(stderr, "fetchtrace: out of memory\n");
-		cap_close(cap);
-		return 1;
-	}
 	/* Test-only until --keylog lands (issue 10/11): QUIC's Handshake and
 	 * 1-RTT secrets from the key log FETCHTRACE_KEYLOG names. */
 	struct keylog *kl = NULL;
@@ -690,15 +684,25 @@ int main(int argc, char **argv)
 	if (klpath && *klpath) {
 		/* re-read at most every 100 ms of packet time when a secret is missing */
 		kl = keylog_new(0, 100, errbuf);
-		if (!kl || keylog_open(kl, klpath, errbuf) < 0) {
+		int krc = kl ? keylog_open(kl, klpath, errbuf) : -1;
+		if (krc > 0) /* not there yet: a browser may create it later */
+			fprintf(stderr, "fetchtrace: FETCHTRACE_KEYLOG %s: %s\n", klpath, errbuf);
+		if (krc < 0) {
 			fprintf(stderr, "fetchtrace: FETCHTRACE_KEYLOG %s: %s\n", klpath, errbuf);
 			keylog_free(kl);
-			trace_finish(t);
 			cap_close(cap);
 			return 1;
 		}
-		trace_set_keylog(t, kl);
 	}
+	struct tracer *t = trace_open(stdout, &o.out, o.max_conns);
+	if (!t) {
+		fprintf(stderr, "fetchtrace: out of memory\n");
+		keylog_free(kl);
+		cap_close(cap);
+		return 1;
+	}
+	if (kl)
+		trace_set_keylog(t, kl);
 	if (live)
 		fprintf(stderr, "fetchtrace: listening on %s, link type %s, snapshot length %d bytes\n",
 			o.iface, cap_datalink_name(dlt) ? cap_datalink_name(dlt) : "?",
