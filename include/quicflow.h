@@ -81,6 +81,10 @@ struct quicflow *quicflow_find(struct quicflow_table *t, const struct pkt *p, in
  */
 struct quicflow *quicflow_new(struct quicflow_table *t, const struct pkt *p, int64_t ts);
 
+/* A connection ends before the capture does (another connection took its
+ * ports): retire it now (the callback, then its slot is free). */
+void quicflow_retire(struct quicflow_table *t, struct quicflow *q, const char *why);
+
 /* Drop a connection just made whose first Initial did not open: it never
  * existed (no retire call, its number is given back). */
 void quicflow_forget(struct quicflow_table *t, struct quicflow *q);

@@ -244,6 +244,13 @@ struct quicflow *quicflow_new(struct quicflow_table *t, const struct pkt *p, int
 	return q;
 }
 
+void quicflow_retire(struct quicflow_table *t, struct quicflow *q, const char *why)
+{
+	uint32_t i = (uint32_t)(q - t->q);
+	if (i < t->max && q->in_use)
+		retire(t, i, why);
+}
+
 void quicflow_forget(struct quicflow_table *t, struct quicflow *q)
 {
 	uint32_t i = (uint32_t)(q - t->q);

@@ -707,6 +707,35 @@ static bool quic_initial_opens(struct tracer *t, const struct pkt *p)
 				       sizeof(t->qplain), &r) == QUICDEC_OK;
 }
 
+/* Every packet of the datagram through the connection's decoder, into
+ * t->qres (those past QUIC_MAX_PACKETS into its scratch entry); the
+ * plaintext of each at its own offset in t->qplain.  Returns how many are
+ * in t->qres. */
+static unsigned quic_open_all(struct tracer *t, struct quicflow *q, int dir, const struct pkt *p)
+{
+	unsigned n = 0;
+	size_t off = 0;
+	for (unsigned k = 0; k < QUIC_WALK_PKTS && off < p->pl_cap; k++) {
+		const uint8_t *b = p->pl + off;
+		size_t len = p->pl_cap - off;
+		if (k && all_zero(b, len))
+			break; /* the datagram padded after its last packet */
+		struct quicdec_result *r = &t->qres[n < QUIC_MAX_PACKETS ? n : QUIC_MAX_PACKETS];
+		enum quicdec_status st = quicdec_packet(q->dec, dir, b, len, t->qplain + off,
+							sizeof(t->qplain) - off, r);
+		if (st == QUICDEC_NEED_KEY && r->space != QUICDEC_SP_INITIAL && quic_keys(t, q))
+			(void)quicdec_packet(q->dec, dir, b, len, t->qplain + off,
+					     sizeof(t->qplain) - off, r);
+		if (n < QUIC_MAX_PACKETS)
+			n++;
+		/* each turn moves on by at least one byte, or ends */
+		if (r->hdr.pkt_len == 0 || r->hdr.pkt_len >= len)
+			break;
+		off += r->hdr.pkt_len;
+	}
+	return n;
+}
+
 /*
  * UDP port 443.  QUIC when its header says so (the fixed bit, a known
  * version or a Version Negotiation, lengths that fit) and, for a short
@@ -714,8 +743,8 @@ static bool quic_initial_opens(struct tracer *t, const struct pkt *p)
  * gave the connection IDs); anything else is not QUIC.  The client's
  * first Initial makes a connection only when it decrypts (its keys come
  * from its own Destination Connection ID, so a stray one does not); every
- * packet of every datagram of the connection then goes through quicdec.  Returns false when the datagram is not
- * QUIC (*why says why).
+ * packet of every datagram of the connection then goes through quicdec.
+ * Returns false when the datagram is not QUIC (*why says why).
  */
 static bool do_quic(struct tracer *t, const struct pkt *p, struct ev *e, struct fetch_link *link,
 		    struct step_in *in, const char **why)
@@ -749,24 +778,18 @@ static bool do_quic(struct tracer *t, const struct pkt *p, struct ev *e, struct 
 	}
 	unsigned n = 0;
 	if (q) {
-		size_t off = 0;
-		for (unsigned k = 0; k < QUIC_WALK_PKTS && off < p->pl_cap; k++) {
-			const uint8_t *b = p->pl + off;
-			size_t len = p->pl_cap - off;
-			if (k && all_zero(b, len))
-				break; /* the datagram padded after its last packet */
-			struct quicdec_result *r = &t->qres[n < QUIC_MAX_PACKETS ? n : QUIC_MAX_PACKETS];
-			enum quicdec_status st = quicdec_packet(q->dec, dir, b, len, t->qplain + off,
-								sizeof(t->qplain) - off, r);
-			if (st == QUICDEC_NEED_KEY && r->space != QUICDEC_SP_INITIAL &&
-			    quic_keys(t, q))
-				st = quicdec_packet(q->dec, dir, b, len, t->qplain + off,
-						    sizeof(t->qplain) - off, r);
-			if (n < QUIC_MAX_PACKETS)
-				n++;
-			if (r->hdr.pkt_len == 0 || r->hdr.pkt_len >= len)
-				break;
-			off += r->hdr.pkt_len;
+		n = quic_open_all(t, q, dir, p);
+		/* A client's Initial its connection cannot open but that opens
+		 * with keys from its own DCID starts another connection on the
+		 * same ports (the client began again, e.g. after a Version
+		 * Negotiation): the old one ends here.  (A failed packet leaves
+		 * the connection as it was: quicdec takes back what it changed.) */
+		if (!created && dir == 0 && qi->pkt[0].type == QUIC_INITIAL &&
+		    t->qres[0].status == QUICDEC_AUTH_FAIL && quic_initial_opens(t, p)) {
+			quicflow_retire(t->qflows, q, "replaced (a new connection on the same ports)");
+			q = quicflow_new(t->qflows, p, t->now);
+			created = q != NULL;
+			n = q ? quic_open_all(t, q, dir, p) : 0;
 		}
 		if (created && t->qres[0].status != QUICDEC_OK) {
 			/* cannot happen: the same packet opened in the trial */

@@ -111,6 +111,17 @@ static void feed(struct tracer *t)
 		static const uint8_t junk[24] = { 0x45, 1, 2, 3 };
 		fr_build(&f, 17, CLI, 50001, WWW, 443, 0, 0, 0, junk, sizeof(junk));
 		trace_packet(t, 1, f.b, f.len, f.len, T0 + 40000);
+		/* the client begins again on the same ports, with another DCID */
+		static const uint8_t dcid2[8] = { 8, 7, 6, 5, 4, 3, 2, 1 };
+		struct quicdec_keys k2;
+		memset(&k2, 0, sizeof(k2));
+		CHECK_EQ_INT(quicdec_initial_secrets(1, dcid2, 8, sec[0], sec[1]), 0);
+		CHECK_EQ_INT(quicdec_keys_set(&k2, 1, QUICDEC_AES_128_GCM, sec[0], 32), 0);
+		memset(pl, 0, sizeof(pl));
+		unhex(V_CLIENT_CRYPTO, pl, sizeof(pl));
+		n = qs_long(&k2, 1, 0, dcid2, 8, cscid, 4, 0, pl, 1160, out);
+		udp(t, 50000, true, out, n);
+		quicdec_keys_free(&k2);
 	}
 	for (int d = 0; d < 2; d++) {
 		quicdec_keys_free(&ki[d]);
@@ -254,11 +265,15 @@ int main(void)
 	/* port 443 but no connection and a short header: not QUIC */
 	CHECK(has(line(out, 10, b, sizeof(b)), "other    -"));
 	CHECK(has(b, "UDP 24 B (port 443 but not QUIC: a short header of no QUIC connection"));
+	/* a new Initial on the same ports that opens with its own DCID: a new connection */
+	CHECK(has(line(out, 11, b, sizeof(b)), "connect  QUIC handshake f1 q2"));
+	CHECK(has(b, "QUIC Initial v1 DCID 0807060504030201"));
 	CHECK(has(out, "\nquic connections\n  q1 f1 example.com  192.0.2.10:50000 > 192.0.2.80:443  "
 		       "quic v1  steps connect,write,read,close  "));
 	CHECK(has(out, "handshake 1 round trip (30.0 ms), closed by server: H3_NO_ERROR \"bye\", "
-		       "end of capture\n"));
-	CHECK(has(out, "; quic: 1 connections\n"));
+		       "replaced (a new connection on the same ports)\n"));
+	CHECK(has(out, "  q2 f1 example.com  192.0.2.10:50000 > 192.0.2.80:443  quic v1  steps connect  "));
+	CHECK(has(out, "; quic: 2 connections\n"));
 	free(out);
 
 	/* JSON: the quic_conn object says the same */
