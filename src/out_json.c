@@ -1304,6 +1304,8 @@ static const char *conn_end_name(const char *why)
 		return "evicted";
 	if (!strcmp(why, "end of capture"))
 		return "end_of_capture";
+	if (!strncmp(why, "replaced", 8))
+		return "replaced";
 	return "other";
 }
 

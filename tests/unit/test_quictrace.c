@@ -283,6 +283,8 @@ int main(void)
 	CHECK(out && has(out, "\"closed_by\":\"server\",\"error_code\":256,\"error\":\"H3_NO_ERROR\","
 			      "\"application\":true,\"reason\":\"bye\""));
 	CHECK(out && has(out, "\"not_quic\":\"a short header of no QUIC connection"));
+	CHECK(out && has(out, "\"ended\":\"replaced\""));
+	CHECK(out && has(out, "{\"type\":\"quic_conn\",\"conn\":2,"));
 	free(out);
 
 	/* without the key log: the Initials still decrypt, 1-RTT is told by sender */
