@@ -546,10 +546,13 @@ static void on_quic_retire(void *ctx, const struct quicflow *q, const char *why)
 }
 
 /* The datagram's first packet is a long header QUIC knows: a known
- * version (or a Version Negotiation) and lengths that fit. */
-static bool quic_long_ok(const struct quic_info *q)
+ * version (or a Version Negotiation) and lengths that fit (or run past
+ * the end of a datagram the snap length cut). */
+static bool quic_long_ok(const struct quic_info *q, bool cut)
 {
-	if (q->n_pkts == 0 || q->status != FT_OK || q->pkt[0].type == QUIC_SHORT)
+	/* a datagram the snap length cut may end inside its packet */
+	if (q->n_pkts == 0 || q->pkt[0].type == QUIC_SHORT ||
+	    !(q->status == FT_OK || (cut && q->status == FT_TRUNCATED)))
 		return false;
 	if (q->pkt[0].type == QUIC_VERSION_NEG)
 		return true;
@@ -753,7 +756,8 @@ static bool do_quic(struct tracer *t, const struct pkt *p, struct ev *e, struct 
 	quic_decode(p->pl, p->pl_cap, qi);
 	int dir = 0;
 	struct quicflow *q = quicflow_find(t->qflows, p, &dir);
-	bool long_ok = quic_long_ok(qi);
+	bool cut = p->pl_cap < p->pl_len;
+	bool long_ok = quic_long_ok(qi, cut);
 	if (qi->n_pkts == 0 || qi->status == FT_UNSUPPORTED) {
 		*why = qi->why ? qi->why : "no QUIC header";
 		return false;
@@ -768,13 +772,14 @@ static bool do_quic(struct tracer *t, const struct pkt *p, struct ev *e, struct 
 	bool from_client = q ? dir == 0 : p->dport == QUIC_PORT && p->sport != QUIC_PORT;
 	bool created = false;
 	if (!q && from_client && qi->pkt[0].type == QUIC_INITIAL) {
-		if (!quic_initial_opens(t, p)) {
+		if (quic_initial_opens(t, p)) {
+			q = quicflow_new(t->qflows, p, t->now);
+			created = q != NULL;
+			dir = 0;
+		} else if (!cut) {
 			*why = "an Initial that does not decrypt with keys from its own DCID";
 			return false;
-		}
-		q = quicflow_new(t->qflows, p, t->now);
-		created = q != NULL;
-		dir = 0;
+		} /* else cut by the snap length: shown by its header alone */
 	}
 	unsigned n = 0;
 	if (q) {

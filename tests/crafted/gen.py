@@ -1146,6 +1146,10 @@ def gen_udp443_not_quic():
     p.add(udp4_frame(CLIENT, SERVER, cp + 5, 443, hdr + quic_varint(0)
                      + quic_varint(len(body)) + body))
     p.add(udp4_frame(SERVER, CLIENT, 443, cp + 5, b"\x41" + cid + bytes(range(30))))
+    # the same Initial cut by a 96-byte snap length: it cannot be opened, but
+    # its header is QUIC's (it was shown as QUIC before, and still is)
+    p.add(udp4_frame(CLIENT, SERVER, cp + 8, 443, hdr + quic_varint(0)
+                     + quic_varint(len(body)) + body), caplen=96)
     # a Version Negotiation (version 0) offering v1 and v2, to a client
     vn = (b"\x80" + struct.pack(">I", 0) + bytes([0]) + bytes([len(cid)]) + cid
           + struct.pack(">II", 1, 0x6B3343CF))
