@@ -24,7 +24,6 @@ enum step {
 struct step_in {
 	bool is_dns;          /* a DNS message (UDP), or the TCP segments of a DNS-over-TCP connection */
 	bool is_quic;         /* a UDP datagram to or from port 443 holding QUIC packets */
-	bool quic_long;       /* is_quic: its first packet has a long header (Initial, Handshake...) */
 	bool quic_handshake;  /* is_quic: an Initial, Handshake, Retry or Version Negotiation packet
 	                         is in the datagram */
 	bool quic_hs_done;    /* is_quic: a HANDSHAKE_DONE frame is in it */

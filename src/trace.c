@@ -809,12 +809,11 @@ static bool do_quic(struct tracer *t, const struct pkt *p, struct ev *e, struct 
 	e->quic = qi;
 	e->quic_from_client = from_client;
 	in->is_quic = true;
-	in->quic_long = qi->pkt[0].type != QUIC_SHORT;
 	in->from_client = from_client;
 	in->quic_acks_dir = -1;
 	if (!q) {
 		/* Either side's datagrams belong to the fetch of the server's address. */
-		in->quic_handshake = in->quic_long;
+		in->quic_handshake = qi->pkt[0].type != QUIC_SHORT;
 		fetch_connect(t->fetch, p->ip_ver, from_client ? p->src : p->dst,
 			      from_client ? p->dst : p->src, link);
 		e->link = link;

@@ -31,7 +31,7 @@ static struct step_in tls_in(bool from_client, uint8_t flags, uint32_t len, bool
 
 static struct step_in quic_in(bool from_client, bool long_hdr)
 {
-	struct step_in in = { .is_quic = true, .quic_long = long_hdr, .quic_handshake = long_hdr,
+	struct step_in in = { .is_quic = true, .quic_handshake = long_hdr,
 			      .from_client = from_client, .acks_dir = -1, .quic_acks_dir = -1 };
 	return in;
 }
