@@ -13,6 +13,8 @@
 #include "http.h"
 #include "pkt.h"
 #include "quic.h"
+#include "quicdec.h"
+#include "quicflow.h"
 #include "reasm.h"
 #include "step.h"
 #include "timeline.h"
@@ -72,6 +74,13 @@ struct ev {
 	uint32_t icmp_fetch;           /* ICMP error: the fetch of the flow its quote belongs to */
 	const struct dns_msg *icmp_dns; /* ICMP error quoting a DNS query: the query as far as
 	                                   quoted (its id and name), or NULL */
+	uint32_t quic_conn;            /* QUIC: its connection's number (q1, q2...), 0 none */
+	uint8_t n_quic_dec;            /* QUIC: packets of the datagram in quic_dec */
+	const struct quicdec_result *quic_dec; /* QUIC: [n_quic_dec] each packet decrypted or
+	                                  why not, in datagram order (the tracer's storage) */
+	const struct quicdec_hdr *quic_vn; /* a Version Negotiation of no known connection: its
+	                                  version list, or NULL */
+	const char *udp_not_quic;      /* UDP port 443 that is not QUIC: why (shown as bytes) */
 	uint8_t released;              /* EV_RELEASED_NONE: a packet.  Else no packet: HTTP
 	                                  bytes held behind a hole that never filled (gap
 	                                  bytes), decoded when their connection left the
@@ -100,6 +109,8 @@ struct out_counts {
 	uint64_t tls_refused;   /* connections not decrypted: too many at once */
 	uint64_t tls_hold_dropped; /* records given up waiting for their key (a cap) */
 	uint64_t keylog_malformed; /* key log lines skipped as malformed */
+	uint64_t quic_conns, quic_evicted; /* QUIC connections started; evicted by the table cap */
+	uint64_t quic_mem_peak; /* most bytes QUIC decoders held at once */
 };
 
 struct out;
@@ -112,6 +123,10 @@ void out_packet(struct out *o, const struct ev *e);
 
 /* One connection leaves the table: remember its summary line. */
 void out_conn_done(struct out *o, const struct conn *c, const char *why,
+		   const struct dns_name *name);
+
+/* One QUIC connection leaves the table: remember its summary line. */
+void out_quic_done(struct out *o, const struct quicflow *q, const char *why,
 		   const struct dns_name *name);
 
 /* Where each exchange's time went (before the summary). */

@@ -9,6 +9,8 @@ struct out_ops {
 	void (*packet)(void *impl, const struct ev *e);
 	void (*conn_done)(void *impl, const struct conn *c, const char *why,
 			  const struct dns_name *name);
+	void (*quic_done)(void *impl, const struct quicflow *q, const char *why,
+			  const struct dns_name *name); /* may be NULL */
 	void (*timeline)(void *impl, const struct timeline *tl); /* may be NULL */
 	void (*summary)(void *impl, const struct out_counts *n);
 	void (*flush)(void *impl);

@@ -24,7 +24,14 @@ enum step {
 struct step_in {
 	bool is_dns;          /* a DNS message (UDP), or the TCP segments of a DNS-over-TCP connection */
 	bool is_quic;         /* a UDP datagram to or from port 443 holding QUIC packets */
-	bool quic_long;       /* is_quic: its first packet has a long header (Initial, Handshake...) */
+	bool quic_handshake;  /* is_quic: an Initial, Handshake, Retry or Version Negotiation packet
+	                         is in the datagram */
+	bool quic_hs_done;    /* is_quic: a HANDSHAKE_DONE frame is in it */
+	bool quic_decrypted;  /* is_quic: a 1-RTT packet of it was decrypted (its frames are known) */
+	bool quic_stream;     /* is_quic: a decrypted packet carries STREAM (or DATAGRAM) data */
+	int8_t quic_acks_dir; /* is_quic: which direction's stream data its ACKs newly cover:
+	                         0 client's, 1 server's, -1 none */
+	bool quic_close;      /* is_quic: a CONNECTION_CLOSE is in it or was seen before */
 	bool is_tcp;          /* a TCP segment of a tracked connection */
 	bool from_client;     /* sent by the side that sent the SYN (or the guessed client);
 	                         QUIC: sent to port 443 */

@@ -17,13 +17,16 @@ struct tracer *trace_open(FILE *f, const struct out_opts *o, uint32_t max_conns)
 
 struct keylog;
 
-/* Decrypt TLS with the secrets of kl (NSS key log; the caller keeps it
- * open until trace_finish).  Before the first packet. */
+/* Decrypt TLS, and QUIC's Handshake and 1-RTT packets, with the secrets of
+ * kl (NSS key log, looked up by the ClientHello's client random; the
+ * caller keeps it open until trace_finish).  Before the first packet.
+ * Without it: QUIC Initials only, TLS records by shape. */
 void trace_set_keylog(struct tracer *t, struct keylog *kl);
 
 /* One captured frame of link type dlt. */
 void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_len,
 		  uint32_t wire_len, int64_t ts_us);
+
 
 /* Retire what is left, print the summary, write the HAR file (--har), free
  * everything.  0, or -1 when the HAR file could not be written (the cause

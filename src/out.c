@@ -37,6 +37,13 @@ void out_conn_done(struct out *o, const struct conn *c, const char *why,
 	o->ops->conn_done(o->impl, c, why, name);
 }
 
+void out_quic_done(struct out *o, const struct quicflow *q, const char *why,
+		   const struct dns_name *name)
+{
+	if (o->ops->quic_done)
+		o->ops->quic_done(o->impl, q, why, name);
+}
+
 void out_timeline(struct out *o, const struct timeline *tl)
 {
 	if (o->ops->timeline)

@@ -879,6 +879,223 @@ static void put_tls(struct sb *s, const struct ev *e)
 	kv_bool(s, "sni_differs", e->sni_name_differs);
 }
 
+static const char *quic_status_key(enum quicdec_status st)
+{
+	switch (st) {
+	case QUICDEC_OK: return "ok";
+	case QUICDEC_NEED_KEY: return "need_key";
+	case QUICDEC_AUTH_FAIL: return "auth_fail";
+	case QUICDEC_UNSUPPORTED: return "unsupported";
+	case QUICDEC_MALFORMED: return "malformed";
+	case QUICDEC_TRUNCATED: return "truncated";
+	}
+	return "?";
+}
+
+static void put_quic_versions(struct sb *s, const struct quicdec_hdr *h)
+{
+	key(s, "versions");
+	sb_putc(s, '[');
+	for (unsigned k = 0; k < h->n_versions && k < QUICDEC_MAX_VERSIONS; k++) {
+		sep(s);
+		sb_u64(s, h->versions[k]);
+	}
+	sb_putc(s, ']');
+}
+
+/* An error code with its name: transport (0x1c) or application (HTTP/3). */
+static void kv_quic_error(struct sb *s, bool app, uint64_t code)
+{
+	kv_u(s, "error_code", code);
+	kv_str(s, "error", app ? quicflow_h3_error_name(code) : quic_transport_error_name(code));
+	kv_bool(s, "application", app);
+}
+
+static void put_quic_frame(struct sb *s, const struct quicframe *f)
+{
+	uint64_t t = f->type;
+	bool stream = (t & ~(uint64_t)7) == QF_STREAM;
+	sep(s);
+	sb_putc(s, '{');
+	kv_str(s, "frame", stream ? "STREAM" : quicframe_name(t));
+	kv_u(s, "frame_type", t);
+	switch (stream ? QF_STREAM : t) {
+	case QF_STREAM:
+		kv_u(s, "stream_id", f->stream_id);
+		kv_u(s, "offset", f->offset);
+		kv_u(s, "length", f->length);
+		kv_bool(s, "fin", f->fin);
+		break;
+	case QF_CRYPTO:
+		kv_u(s, "offset", f->offset);
+		kv_u(s, "length", f->length);
+		break;
+	case QF_PADDING:
+	case QF_NEW_TOKEN:
+	case QF_DATAGRAM:
+	case QF_DATAGRAM_LEN:
+		kv_u(s, "length", f->length);
+		break;
+	case QF_ACK:
+	case QF_ACK_ECN:
+		kv_u(s, "largest", f->largest);
+		kv_u(s, "smallest", f->smallest);
+		kv_u(s, "ack_delay", f->ack_delay);
+		kv_u(s, "gaps", f->n_ranges);
+		break;
+	case QF_RESET_STREAM:
+	case QF_STOP_SENDING:
+		kv_u(s, "stream_id", f->stream_id);
+		kv_quic_error(s, true, f->error_code);
+		if (t == QF_RESET_STREAM)
+			kv_u(s, "final_size", f->final_size);
+		break;
+	case QF_MAX_STREAM_DATA:
+	case QF_STREAM_DATA_BLOCKED:
+		kv_u(s, "stream_id", f->stream_id);
+		kv_u(s, "value", f->value);
+		break;
+	case QF_MAX_DATA:
+	case QF_MAX_STREAMS_BIDI:
+	case QF_MAX_STREAMS_UNI:
+	case QF_DATA_BLOCKED:
+	case QF_STREAMS_BLOCKED_BIDI:
+	case QF_STREAMS_BLOCKED_UNI:
+	case QF_RETIRE_CONNECTION_ID:
+		kv_u(s, "value", f->value);
+		break;
+	case QF_NEW_CONNECTION_ID:
+		kv_u(s, "value", f->value);
+		kv_u(s, "retire_prior_to", f->retire_prior_to);
+		kv_hex(s, "cid", f->cid, f->cid_len < QUICFRAME_CID_MAX ? f->cid_len : QUICFRAME_CID_MAX);
+		break;
+	case QF_CONNECTION_CLOSE:
+	case QF_CONNECTION_CLOSE_APP:
+		kv_quic_error(s, t == QF_CONNECTION_CLOSE_APP, f->error_code);
+		key(s, "reason");
+		if (f->data)
+			sb_json_str(s, (const char *)f->data, (size_t)(f->length < 256 ? f->length : 256));
+		else
+			sb_puts(s, "null");
+		break;
+	default:
+		break;
+	}
+	sb_putc(s, '}');
+}
+
+/* The TLS handshake messages a packet's CRYPTO frames completed. */
+static void put_quic_tls(struct sb *s, const struct quicdec_result *r)
+{
+	key(s, "tls");
+	sb_putc(s, '[');
+	for (unsigned i = 0; i < r->n_hs && i < QUICDEC_MAX_HS; i++) {
+		const struct quicdec_hs *h = &r->hs[i];
+		sep(s);
+		sb_putc(s, '{');
+		kv_u(s, "handshake_type", h->type);
+		kv_str(s, "handshake", tls_hs_name(h->type));
+		kv_str(s, "dir", side_name[h->dir ? 1 : 0]);
+		kv_u(s, "len", h->len);
+		kv_str(s, "status", status_name(h->status));
+		kv_str(s, "why", h->status != FT_OK ? (h->why ? h->why : "?") : NULL);
+		if (h->type == 1 && r->has_ch) {
+			const struct tls_client_hello *ch = &r->ch;
+			key(s, "sni");
+			if (ch->has_sni)
+				sb_json_str(s, ch->sni, ch->sni_len < TLS_NAME_MAX ? ch->sni_len
+										   : TLS_NAME_MAX);
+			else
+				sb_puts(s, "null");
+			key(s, "alpn");
+			sb_putc(s, '[');
+			for (unsigned k = 0; k < ch->n_alpn && k < TLS_MAX_ALPN; k++) {
+				sep(s);
+				sb_json_str(s, ch->alpn[k], ch->alpn_len[k] < TLS_ALPN_MAX
+								    ? ch->alpn_len[k]
+								    : TLS_ALPN_MAX);
+			}
+			sb_putc(s, ']');
+			key(s, "versions");
+			sb_putc(s, '[');
+			for (unsigned k = 0; k < ch->n_versions && k < TLS_MAX_VERSIONS; k++) {
+				const char *vn = tls_version_name(ch->versions[k]);
+				sep(s);
+				if (vn)
+					sb_json_str(s, vn, strlen(vn));
+				else
+					sb_printf(s, "\"0x%04x\"", ch->versions[k]);
+			}
+			sb_putc(s, ']');
+			kv_u(s, "cipher_suites", ch->n_ciphers);
+		} else if (h->type == 2 && r->has_sh) {
+			const struct tls_server_hello *sh = &r->sh;
+			kv_tls_version(s, "version", sh->version);
+			const char *cn = tls_cipher_name(sh->cipher);
+			key(s, "cipher");
+			if (cn)
+				sb_json_str(s, cn, strlen(cn));
+			else
+				sb_printf(s, "\"0x%04x\"", sh->cipher);
+			kv_bool(s, "hello_retry", sh->hello_retry);
+		} else if (h->type == 8 && r->ee_has_alpn) {
+			key(s, "alpn");
+			sb_json_str(s, r->ee_alpn, r->ee_alpn_len < TLS_ALPN_MAX ? r->ee_alpn_len
+										   : TLS_ALPN_MAX);
+		}
+		sb_putc(s, '}');
+	}
+	sb_putc(s, ']');
+	if (!r->has_tp)
+		return;
+	key(s, "transport_parameters");
+	sb_putc(s, '{');
+	kv_str(s, "dir", side_name[r->tp_dir ? 1 : 0]);
+	key(s, "params");
+	sb_putc(s, '[');
+	for (unsigned k = 0; k < r->tp.n && k < QUICDEC_MAX_TP; k++) {
+		const struct quicdec_tp_param *tp = &r->tp.p[k];
+		sep(s);
+		sb_putc(s, '{');
+		kv_u(s, "id", tp->id);
+		kv_str(s, "name", quicdec_tp_name(tp->id));
+		if (tp->is_int)
+			kv_u(s, "value", tp->value);
+		else
+			kv_null(s, "value");
+		kv_u(s, "len", tp->len);
+		sb_putc(s, '}');
+	}
+	sb_putc(s, ']');
+	kv_u(s, "more", r->tp.n_dropped);
+	sb_putc(s, '}');
+}
+
+/* What quicdec made of one packet: the members added to its header object. */
+static void put_quic_dec(struct sb *s, const struct quicdec_result *r)
+{
+	kv_str(s, "decrypt", quic_status_key(r->status));
+	kv_str(s, "decrypt_why", r->why);
+	if (r->hdr.type == QUIC_VERSION_NEG)
+		put_quic_versions(s, &r->hdr);
+	if (r->hdr.type == QUIC_RETRY)
+		kv_str(s, "retry_tag", r->retry_tag == 1 ? "ok" : r->retry_tag == 0 ? "wrong" : NULL);
+	if (r->status != QUICDEC_OK || r->hdr.type == QUIC_RETRY || r->hdr.type == QUIC_VERSION_NEG)
+		return;
+	kv_u(s, "pn", r->pkt.pn);
+	kv_bool(s, "key_phase", r->pkt.key_phase);
+	kv_bool(s, "key_updated", r->key_updated);
+	key(s, "frames");
+	sb_putc(s, '[');
+	for (unsigned k = 0; k < r->frames.n && k < QUICFRAME_MAX; k++)
+		put_quic_frame(s, &r->frames.f[k]);
+	sb_putc(s, ']');
+	kv_u(s, "frames_more", r->frames.n_dropped);
+	kv_str(s, "frames_status", status_name(r->frames.status));
+	put_quic_tls(s, r);
+	kv_bool(s, "crypto_dropped", r->crypto_dropped);
+}
+
 static void put_quic(struct sb *s, const struct ev *e)
 {
 	const struct quic_info *q = e->quic;
@@ -919,12 +1136,18 @@ static void put_quic(struct sb *s, const struct ev *e)
 			kv_u(s, "token_len", k->token_len);
 		if (k->type == QUIC_INITIAL || k->type == QUIC_0RTT || k->type == QUIC_HANDSHAKE)
 			kv_u(s, "length", k->length);
+		if (i < e->n_quic_dec)
+			put_quic_dec(s, &e->quic_dec[i]);
+		else if (k->type == QUIC_VERSION_NEG && e->quic_vn)
+			put_quic_versions(s, e->quic_vn);
 		sb_putc(s, '}');
 	}
 	sb_putc(s, ']');
 	kv_u(s, "more", q->n_more);
 	kv_str(s, "status", status_name(q->status));
 	kv_str(s, "why", q->status != FT_OK ? (q->why ? q->why : "?") : NULL);
+	kv_u_or_null(s, "conn", e->quic_conn);
+	kv_bool(s, "sni_differs", e->sni_name_differs);
 	sb_putc(s, '}');
 }
 
@@ -1217,6 +1440,8 @@ static void json_packet(void *impl, const struct ev *e)
 		put_quic(s, e);
 	} else if (l4 && (p->proto == IPPROTO_NUM_ICMP || p->proto == IPPROTO_NUM_ICMPV6)) {
 		put_icmp(s, e);
+	} else if (l4 && e->udp_not_quic) {
+		kv_str(s, "not_quic", e->udp_not_quic);
 	}
 	if (e->n_dns) {
 		key(s, "dns");
@@ -1256,6 +1481,8 @@ static const char *conn_end_name(const char *why)
 		return "evicted";
 	if (!strcmp(why, "end of capture"))
 		return "end_of_capture";
+	if (!strncmp(why, "replaced", 8))
+		return "replaced";
 	return "other";
 }
 
@@ -1313,6 +1540,62 @@ static void json_conn_done(void *impl, const struct conn *c, const char *why,
 	if (s->cut) {
 		sb_reset(s);
 		sb_printf(s, "{\"type\":\"conn\",\"conn\":%u,\"cut\":true}", c->id);
+	}
+	emit(o);
+}
+
+static void json_quic_done(void *impl, const struct quicflow *q, const char *why,
+			   const struct dns_name *name)
+{
+	struct json_out *o = impl;
+	struct sb *s = &o->sb;
+	sb_reset(s);
+	sb_puts(s, "{\"type\":\"quic_conn\"");
+	kv_u(s, "conn", q->id);
+	kv_u_or_null(s, "fetch", q->fetch_id);
+	kv_name(s, "name", name);
+	kv_ip(s, "client", q->ip_ver, q->cli);
+	kv_u(s, "client_port", q->cport);
+	kv_ip(s, "server", q->ip_ver, q->srv);
+	kv_u(s, "server_port", q->sport);
+	kv_u(s, "version", q->version);
+	key(s, "steps");
+	sb_putc(s, '[');
+	for (int st = 0; st < STEP_OTHER; st++)
+		if (q->steps_seen & (1u << st))
+			put_str(s, step_name((enum step)st));
+	sb_putc(s, ']');
+	kv_u(s, "bytes_sent", q->bytes[0]);
+	kv_u(s, "bytes_received", q->bytes[1]);
+	kv_u(s, "packets_sent", q->pkts[0]);
+	kv_u(s, "packets_received", q->pkts[1]);
+	key(s, "start");
+	sb_secs(s, q->ts_first);
+	key(s, "end");
+	sb_secs(s, q->ts_last);
+	kv_secs(s, "duration", q->ts_last - q->ts_first < 0 ? 0 : q->ts_last - q->ts_first);
+	kv_u(s, "handshake_round_trips", 1u + q->n_retry + q->n_hrr);
+	kv_secs(s, "handshake_time", q->ts_hs_done ? q->ts_hs_done - q->ts_first : -1);
+	kv_u(s, "retries", q->n_retry);
+	kv_u(s, "hello_retries", q->n_hrr);
+	kv_bool(s, "version_negotiation", q->vn);
+	kv_str(s, "closed_by", q->close_dir >= 0 ? side_name[q->close_dir ? 1 : 0] : NULL);
+	if (q->close_dir >= 0) {
+		kv_quic_error(s, q->close_app, q->close_code);
+		kv_bytes(s, "reason", q->reason, q->reason_len);
+	} else {
+		kv_null(s, "error_code");
+		kv_null(s, "error");
+		kv_null(s, "application");
+		kv_null(s, "reason");
+	}
+	kv_str(s, "ended", conn_end_name(why));
+	kv_u(s, "packets_decrypted", q->n_opened[0] + q->n_opened[1]);
+	kv_u(s, "packets_not_decrypted", q->n_sealed[0] + q->n_sealed[1]);
+	sb_putc(s, '}');
+	if (s->cut) {
+		sb_reset(s);
+		sb_printf(s, "{\"type\":\"quic_conn\",\"conn\":%u,\"cut\":true}", q->id);
 	}
 	emit(o);
 }
@@ -1493,6 +1776,9 @@ static void json_summary(void *impl, const struct out_counts *n)
 		kv_u(s, "tls_hold_dropped", n->tls_hold_dropped);
 		kv_u(s, "keylog_malformed", n->keylog_malformed);
 	}
+	kv_u(s, "quic_conns", n->quic_conns);
+	kv_u(s, "quic_conns_evicted", n->quic_evicted);
+	kv_u(s, "quic_mem_peak", n->quic_mem_peak);
 	sb_putc(s, '}');
 	emit(o);
 	fflush(o->f);
@@ -1502,6 +1788,7 @@ const struct out_ops out_json_ops = {
 	.open = json_open,
 	.packet = json_packet,
 	.conn_done = json_conn_done,
+	.quic_done = json_quic_done,
 	.timeline = json_timeline,
 	.summary = json_summary,
 	.flush = json_flush,

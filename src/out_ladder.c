@@ -66,6 +66,51 @@ static uint8_t host_index(struct ladder *l, uint8_t ver, const uint8_t *addr)
 }
 
 /* The short label of an arrow: what a reader of a flow graph wants. */
+/* What a decrypted QUIC datagram carries, in a few words: the ClientHello's
+ * SNI, stream data, the close and its error; "ACK" when that is all. */
+static void put_quic_gist(struct sb *s, const struct ev *e)
+{
+	uint64_t sbytes = 0;
+	unsigned n_stream = 0, n_ack = 0, n_other = 0;
+	bool fin = false;
+	for (unsigned i = 0; i < e->n_quic_dec; i++) {
+		const struct quicdec_result *r = &e->quic_dec[i];
+		if (r->status != QUICDEC_OK)
+			continue;
+		if (r->has_ch && r->ch.has_sni) {
+			sb_puts(s, " ClientHello ");
+			sb_esc(s, r->ch.sni, r->ch.sni_len < TLS_NAME_MAX ? r->ch.sni_len : TLS_NAME_MAX);
+		}
+		for (unsigned k = 0; k < r->frames.n && k < QUICFRAME_MAX; k++) {
+			const struct quicframe *f = &r->frames.f[k];
+			if ((f->type & ~(uint64_t)7) == QF_STREAM) {
+				n_stream++;
+				sbytes += f->length;
+				fin |= f->fin;
+			} else if (f->type == QF_ACK || f->type == QF_ACK_ECN) {
+				n_ack++;
+			} else if (f->type == QF_CONNECTION_CLOSE || f->type == QF_CONNECTION_CLOSE_APP) {
+				const char *en = f->type == QF_CONNECTION_CLOSE_APP
+							 ? quicflow_h3_error_name(f->error_code)
+							 : quic_transport_error_name(f->error_code);
+				sb_puts(s, " CONNECTION_CLOSE ");
+				if (en)
+					sb_puts(s, en);
+				else
+					sb_printf(s, "0x%llx", (unsigned long long)f->error_code);
+			} else if (f->type == QF_HANDSHAKE_DONE) {
+				sb_puts(s, " HANDSHAKE_DONE");
+			} else if (f->type != QF_PADDING && f->type != QF_PING) {
+				n_other++;
+			}
+		}
+	}
+	if (n_stream)
+		sb_printf(s, " STREAM %llu B%s", (unsigned long long)sbytes, fin ? " FIN" : "");
+	else if (n_ack && !n_other && e->step != STEP_CONNECT && e->step != STEP_CLOSE)
+		sb_puts(s, " ACK");
+}
+
 static void label_of(const struct ev *e, struct sb *s)
 {
 	const struct pkt *p = e->p;
@@ -84,6 +129,7 @@ static void label_of(const struct ev *e, struct sb *s)
 	}
 	if (e->quic) {
 		sb_puts(s, e->quic->pkt[0].type == QUIC_SHORT ? "QUIC 1-RTT" : "QUIC handshake");
+		put_quic_gist(s, e);
 		return;
 	}
 	if (p->layer == LAYER_DONE && (p->proto == IPPROTO_NUM_ICMP ||

@@ -44,6 +44,14 @@ struct conn_sum {
 	char name[SUMMARY_NAME_MAX];   /* fetch name, raw bytes (cut at SUMMARY_NAME_MAX) */
 };
 
+/* A QUIC connection for the summary: the table's copy (no decoder) and its fetch name. */
+struct quic_sum {
+	struct quicflow q;
+	const char *why;               /* why it left (static) */
+	uint16_t name_len;
+	char name[SUMMARY_NAME_MAX];
+};
+
 struct text_out {
 	FILE *f;
 	struct out_opts opt;
@@ -54,6 +62,9 @@ struct text_out {
 	struct conn_sum *sums;    /* grows to SUMMARY_MAX */
 	uint32_t n_sums, cap_sums;
 	uint64_t n_sums_dropped;
+	struct quic_sum *qsums;   /* grows to SUMMARY_MAX */
+	uint32_t n_qsums, cap_qsums;
+	uint64_t n_qsums_dropped;
 	bool korean;              /* --explain speaks Korean */
 	uint64_t explained;       /* --explain: bit per explain_id said once per run (DNS, QUIC,
 	                             ICMP) */
@@ -95,6 +106,7 @@ static void text_close(void *impl)
 		return;
 	fflush(o->f);
 	free(o->sums);
+	free(o->qsums);
 	free(o->xc);
 	free(o);
 }
@@ -877,28 +889,297 @@ static void put_cid(struct sb *s, const char *label, const uint8_t *cid, uint8_t
 		sb_printf(s, "%02x", cid[i]);
 }
 
-static void put_quic(struct sb *s, const struct quic_info *q)
+static const char *const quic_tname[] = {
+	[QUIC_SHORT] = "1-RTT (short header)", [QUIC_INITIAL] = "Initial",
+	[QUIC_0RTT] = "0-RTT",                 [QUIC_HANDSHAKE] = "Handshake",
+	[QUIC_RETRY] = "Retry",                [QUIC_VERSION_NEG] = "Version Negotiation",
+};
+
+static void put_quic_version(struct sb *s, uint32_t v)
 {
-	static const char *const tname[] = {
-		[QUIC_SHORT] = "1-RTT (short header)", [QUIC_INITIAL] = "Initial",
-		[QUIC_0RTT] = "0-RTT",                 [QUIC_HANDSHAKE] = "Handshake",
-		[QUIC_RETRY] = "Retry",                [QUIC_VERSION_NEG] = "Version Negotiation",
-	};
+	const char *vn = quic_version_name(v);
+	if (vn)
+		sb_printf(s, "v%s", vn);
+	else
+		sb_printf(s, "version 0x%08x", v);
+}
+
+static void put_quic_hdr(struct sb *s, enum quic_type type, uint32_t version, const uint8_t *dcid,
+			 uint8_t dcid_len, const uint8_t *scid, uint8_t scid_len)
+{
+	sb_puts(s, (unsigned)type < sizeof(quic_tname) / sizeof(quic_tname[0]) ? quic_tname[type]
+										: "?");
+	if (type == QUIC_SHORT)
+		return;
+	if (type != QUIC_VERSION_NEG) {
+		sb_putc(s, ' ');
+		put_quic_version(s, version);
+	}
+	put_cid(s, "DCID", dcid, dcid_len);
+	put_cid(s, "SCID", scid, scid_len);
+}
+
+/* A transport or application error code by name. */
+static void put_quic_error(struct sb *s, bool app, uint64_t code)
+{
+	const char *n = app ? quicflow_h3_error_name(code) : quic_transport_error_name(code);
+	if (n)
+		sb_puts(s, n);
+	else
+		sb_printf(s, "error 0x%llx", (unsigned long long)code);
+	if (!app && code >= 0x100 && code <= 0x1ff) {
+		const char *an = tls_alert_name((uint8_t)(code & 0xff));
+		if (an)
+			sb_printf(s, " (TLS alert %s)", an);
+	}
+}
+
+/* One frame of a decrypted QUIC packet. */
+static void put_quic_frame(struct sb *s, const struct quicframe *f)
+{
+	uint64_t t = f->type;
+	const char *n = quicframe_name(t);
+	if ((t & ~(uint64_t)7) == QF_STREAM) {
+		sb_printf(s, "STREAM %llu off %llu len %llu%s", (unsigned long long)f->stream_id,
+			  (unsigned long long)f->offset, (unsigned long long)f->length,
+			  f->fin ? " FIN" : "");
+		return;
+	}
+	if (n)
+		sb_puts(s, n);
+	else
+		sb_printf(s, "frame 0x%llx", (unsigned long long)t);
+	switch (t) {
+	case QF_PADDING:
+		sb_printf(s, " %llu B", (unsigned long long)f->length);
+		break;
+	case QF_ACK:
+	case QF_ACK_ECN:
+		sb_printf(s, " %llu-%llu", (unsigned long long)f->smallest,
+			  (unsigned long long)f->largest);
+		if (f->n_ranges)
+			sb_printf(s, " (%llu gaps)", (unsigned long long)f->n_ranges);
+		break;
+	case QF_CRYPTO:
+		sb_printf(s, " %llu+%llu", (unsigned long long)f->offset,
+			  (unsigned long long)f->length);
+		break;
+	case QF_RESET_STREAM:
+	case QF_STOP_SENDING:
+		sb_printf(s, " %llu ", (unsigned long long)f->stream_id);
+		put_quic_error(s, true, f->error_code);
+		if (t == QF_RESET_STREAM)
+			sb_printf(s, " final size %llu", (unsigned long long)f->final_size);
+		break;
+	case QF_NEW_TOKEN:
+	case QF_DATAGRAM:
+	case QF_DATAGRAM_LEN:
+		sb_printf(s, " %llu B", (unsigned long long)f->length);
+		break;
+	case QF_MAX_STREAM_DATA:
+	case QF_STREAM_DATA_BLOCKED:
+		sb_printf(s, " %llu %llu", (unsigned long long)f->stream_id,
+			  (unsigned long long)f->value);
+		break;
+	case QF_MAX_DATA:
+	case QF_MAX_STREAMS_BIDI:
+	case QF_MAX_STREAMS_UNI:
+	case QF_DATA_BLOCKED:
+	case QF_STREAMS_BLOCKED_BIDI:
+	case QF_STREAMS_BLOCKED_UNI:
+	case QF_RETIRE_CONNECTION_ID:
+		sb_printf(s, " %llu", (unsigned long long)f->value);
+		break;
+	case QF_NEW_CONNECTION_ID:
+		sb_printf(s, " #%llu", (unsigned long long)f->value);
+		put_cid(s, "CID", f->cid, f->cid_len);
+		break;
+	case QF_CONNECTION_CLOSE:
+	case QF_CONNECTION_CLOSE_APP:
+		sb_putc(s, ' ');
+		put_quic_error(s, t == QF_CONNECTION_CLOSE_APP, f->error_code);
+		if (f->data && f->length) {
+			sb_puts(s, " \"");
+			sb_esc(s, f->data, (size_t)(f->length < 64 ? f->length : 64));
+			sb_puts(s, f->length > 64 ? "\"[cut]" : "\"");
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* The TLS handshake messages a packet's CRYPTO frames completed. */
+static void put_quic_hs(struct sb *s, const struct quicdec_result *r)
+{
+	for (unsigned i = 0; i < r->n_hs && i < QUICDEC_MAX_HS; i++) {
+		const struct quicdec_hs *h = &r->hs[i];
+		sb_puts(s, " | TLS ");
+		if (h->type == 1 && r->has_ch) {
+			const struct tls_client_hello *ch = &r->ch;
+			sb_puts(s, "ClientHello");
+			if (ch->has_sni) {
+				sb_puts(s, " SNI ");
+				sb_esc(s, ch->sni, ch->sni_len < TLS_NAME_MAX ? ch->sni_len
+									: TLS_NAME_MAX);
+				if (ch->sni_cut)
+					sb_puts(s, "[cut]");
+			}
+			for (unsigned k = 0; k < ch->n_alpn && k < TLS_MAX_ALPN; k++) {
+				sb_puts(s, k ? "," : " ALPN ");
+				sb_esc(s, ch->alpn[k], ch->alpn_len[k]);
+			}
+			bool any = false;
+			for (unsigned k = 0; k < ch->n_versions && k < TLS_MAX_VERSIONS; k++) {
+				const char *vn = tls_version_name(ch->versions[k]);
+				if (vn && !strcmp(vn, "GREASE"))
+					continue;
+				sb_puts(s, any ? "," : " versions ");
+				put_tls_version(s, ch->versions[k]);
+				any = true;
+			}
+			sb_printf(s, ", %u cipher suites", ch->n_ciphers);
+			if (r->has_tp && r->tp_dir == 0)
+				sb_printf(s, ", %u transport parameters", r->tp.n + r->tp.n_dropped);
+		} else if (h->type == 2 && r->has_sh) {
+			const struct tls_server_hello *sh = &r->sh;
+			sb_puts(s, sh->hello_retry ? "HelloRetryRequest " : "ServerHello ");
+			put_tls_version(s, sh->version);
+			const char *cn = tls_cipher_name(sh->cipher);
+			if (cn)
+				sb_printf(s, " %s", cn);
+			else
+				sb_printf(s, " cipher 0x%04x", sh->cipher);
+		} else {
+			const char *hn = tls_hs_name(h->type);
+			if (hn)
+				sb_puts(s, hn);
+			else
+				sb_printf(s, "handshake type %u", h->type);
+			if (h->type == 8 && r->ee_has_alpn) {
+				sb_puts(s, " ALPN ");
+				sb_esc(s, r->ee_alpn, r->ee_alpn_len);
+			}
+		}
+		if (h->status != FT_OK)
+			sb_printf(s, " (malformed tls: %s)", h->why ? h->why : "?");
+	}
+	if (r->n_hs_dropped)
+		sb_printf(s, "; +%u more TLS messages", r->n_hs_dropped);
+}
+
+/* One packet as quicdec left it. */
+static void put_quic_dec(struct sb *s, const struct quicdec_result *r)
+{
+	const struct quicdec_hdr *h = &r->hdr;
+	if (r->status == QUICDEC_MALFORMED || r->status == QUICDEC_TRUNCATED) {
+		sb_printf(s, "%s (%s quic: %s)", r->status == QUICDEC_TRUNCATED ? "[|quic]" : "?",
+			  r->status == QUICDEC_TRUNCATED ? "cut" : "malformed", r->why ? r->why : "?");
+		return;
+	}
+	put_quic_hdr(s, h->type, h->version, h->dcid, h->dcid_len, h->scid, h->scid_len);
+	if (h->type == QUIC_VERSION_NEG) {
+		for (unsigned k = 0; k < h->n_versions && k < QUICDEC_MAX_VERSIONS; k++) {
+			sb_puts(s, k ? ", " : " offers ");
+			put_quic_version(s, h->versions[k]);
+		}
+		sb_puts(s, ": the server does not speak the client's version");
+		return;
+	}
+	if (h->type == QUIC_RETRY) {
+		sb_printf(s, " token %zu B, integrity tag %s: the server asks the client to prove its "
+			     "address (its next Initial carries the token)",
+			  h->token_len,
+			  r->retry_tag == 1 ? "ok" : r->retry_tag == 0 ? "WRONG" : "not checked");
+		return;
+	}
+	if (r->status != QUICDEC_OK) {
+		if (r->status == QUICDEC_NEED_KEY)
+			sb_puts(s, " [encrypted]");
+		else
+			sb_printf(s, " (%s: %s)",
+				  r->status == QUICDEC_AUTH_FAIL ? "does not decrypt" : "not decrypted",
+				  r->why ? r->why : "?");
+		return;
+	}
+	sb_printf(s, " pn %llu", (unsigned long long)r->pkt.pn);
+	if (r->key_updated)
+		sb_puts(s, " [key update]");
+	/* CRYPTO, PADDING and PING are summed where the first of each is
+	 * (Chromium scatters dozens of them over its Initials); the rest are
+	 * shown one by one, in order.  JSON lists every frame. */
+	const struct quicframe_events *fe = &r->frames;
+	unsigned n_crypto = 0, n_ping = 0, shown = 0;
+	uint64_t c_lo = UINT64_MAX, c_hi = 0, c_bytes = 0, pad = 0;
+	for (unsigned k = 0; k < fe->n && k < QUICFRAME_MAX; k++) {
+		const struct quicframe *f = &fe->f[k];
+		if (f->type == QF_CRYPTO) {
+			n_crypto++;
+			c_bytes += f->length;
+			if (f->offset < c_lo)
+				c_lo = f->offset;
+			if (f->offset + f->length > c_hi)
+				c_hi = f->offset + f->length;
+		} else if (f->type == QF_PADDING) {
+			pad += f->length;
+		} else if (f->type == QF_PING) {
+			n_ping++;
+		}
+	}
+	bool said_crypto = false, said_pad = false, said_ping = false;
+	for (unsigned k = 0; k < fe->n && k < QUICFRAME_MAX; k++) {
+		const struct quicframe *f = &fe->f[k];
+		bool *said = f->type == QF_CRYPTO ? &said_crypto
+			     : f->type == QF_PADDING ? &said_pad
+			     : f->type == QF_PING  ? &said_ping
+						   : NULL;
+		if (said && *said)
+			continue;
+		sb_puts(s, shown++ ? ", " : ": ");
+		if (f->type == QF_CRYPTO && n_crypto > 1)
+			sb_printf(s, "CRYPTO %llu B in %u frames (offsets %llu-%llu)",
+				  (unsigned long long)c_bytes, n_crypto, (unsigned long long)c_lo,
+				  (unsigned long long)c_hi);
+		else if (f->type == QF_PADDING)
+			sb_printf(s, "PADDING %llu B", (unsigned long long)pad);
+		else if (f->type == QF_PING && n_ping > 1)
+			sb_printf(s, "PING x%u", n_ping);
+		else
+			put_quic_frame(s, f);
+		if (said)
+			*said = true;
+	}
+	if (r->frames.n_dropped)
+		sb_printf(s, ", +%u more frames", r->frames.n_dropped);
+	if (r->frames.status != FT_OK)
+		sb_printf(s, " (%s frames: %s)",
+			  r->frames.status == FT_TRUNCATED ? "cut" : "malformed",
+			  r->frames.why ? r->frames.why : "?");
+	if (r->why)
+		sb_printf(s, " [%s]", r->why);
+	put_quic_hs(s, r);
+	if (r->crypto_dropped)
+		sb_puts(s, " [CRYPTO bytes past the buffer dropped]");
+}
+
+static void put_quic(struct sb *s, const struct ev *e)
+{
+	const struct quic_info *q = e->quic;
+	if (e->n_quic_dec) {
+		for (unsigned i = 0; i < e->n_quic_dec; i++) {
+			sb_puts(s, i ? "; " : "QUIC ");
+			put_quic_dec(s, &e->quic_dec[i]);
+		}
+		if (e->n_quic_dec == QUIC_MAX_PACKETS && q->n_more)
+			sb_printf(s, "; +%u more coalesced packets", q->n_more);
+		if (e->sni_name_differs)
+			sb_puts(s, " [SNI differs from the DNS name]");
+		return;
+	}
 	for (unsigned i = 0; i < q->n_pkts && i < QUIC_MAX_PACKETS; i++) {
 		const struct quic_pkt *k = &q->pkt[i];
 		sb_puts(s, i ? "; " : "QUIC ");
-		sb_puts(s, (unsigned)k->type < sizeof(tname) / sizeof(tname[0]) ? tname[k->type] : "?");
-		if (k->type == QUIC_SHORT)
-			continue;
-		if (k->type != QUIC_VERSION_NEG) {
-			const char *vn = quic_version_name(k->version);
-			if (vn)
-				sb_printf(s, " v%s", vn);
-			else
-				sb_printf(s, " version 0x%08x", k->version);
-		}
-		put_cid(s, "DCID", k->dcid, k->dcid_len);
-		put_cid(s, "SCID", k->scid, k->scid_len);
+		put_quic_hdr(s, k->type, k->version, k->dcid, k->dcid_len, k->scid, k->scid_len);
 	}
 	if (q->n_more)
 		sb_printf(s, "; +%u more coalesced packets", q->n_more);
@@ -906,6 +1187,16 @@ static void put_quic(struct sb *s, const struct quic_info *q)
 		sb_puts(s, " [|quic]");
 	else if (q->status == FT_MALFORMED)
 		sb_printf(s, " (malformed quic: %s)", q->why ? q->why : "?");
+	if (e->quic_vn) {
+		for (unsigned k = 0; k < e->quic_vn->n_versions && k < QUICDEC_MAX_VERSIONS; k++) {
+			sb_puts(s, k ? ", " : " offers ");
+			put_quic_version(s, e->quic_vn->versions[k]);
+		}
+		sb_puts(s, ": the server does not speak the client's version");
+	} else if (q->n_pkts && q->pkt[0].type == QUIC_RETRY) {
+		sb_puts(s, ": the server asks the client to prove its address (its next Initial "
+			   "carries the token)");
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -1425,8 +1716,11 @@ static void text_packet(void *impl, const struct ev *e)
 		if (c->fetch_id)
 			sb_printf(s, "f%u ", c->fetch_id);
 		sb_printf(s, "c%u", c->id);
-	} else if (e->quic && e->quic_fetch) {
-		sb_printf(s, "f%u", e->quic_fetch);
+	} else if (e->quic && (e->quic_fetch || e->quic_conn)) {
+		if (e->quic_fetch)
+			sb_printf(s, "f%u%s", e->quic_fetch, e->quic_conn ? " " : "");
+		if (e->quic_conn)
+			sb_printf(s, "q%u", e->quic_conn);
 	} else if (e->icmp_fetch) {
 		sb_printf(s, "f%u", e->icmp_fetch);
 	}
@@ -1486,9 +1780,11 @@ static void text_packet(void *impl, const struct ev *e)
 		put_dns(s, e->dns[0], e->dns_rt[0]);
 		put_dns_note(s, &e->dns_note[0]);
 	} else if (e->quic) {
-		put_quic(s, e->quic);
+		put_quic(s, e);
 	} else if (p->layer == LAYER_DONE && p->proto == 17) {
 		sb_printf(s, "UDP %u B", p->pl_len);
+		if (e->udp_not_quic)
+			sb_printf(s, " (port 443 but not QUIC: %s)", e->udp_not_quic);
 	} else if (p->layer == LAYER_DONE &&
 		   (p->proto == IPPROTO_NUM_ICMP || p->proto == IPPROTO_NUM_ICMPV6)) {
 		put_icmp(s, e);
@@ -1560,6 +1856,116 @@ static void text_conn_done(void *impl, const struct conn *c, const char *why,
 	if (nl)
 		memcpy(m->name, name->text, nl);
 	m->name_len = (uint16_t)nl;
+}
+
+static void text_quic_done(void *impl, const struct quicflow *q, const char *why,
+			   const struct dns_name *name)
+{
+	struct text_out *o = impl;
+	if (o->n_qsums == SUMMARY_MAX) {
+		o->n_qsums_dropped++;
+		return;
+	}
+	if (o->n_qsums == o->cap_qsums) {
+		uint32_t ncap = o->cap_qsums ? o->cap_qsums * 2 : 16;
+		if (ncap > SUMMARY_MAX)
+			ncap = SUMMARY_MAX;
+		struct quic_sum *n = realloc(o->qsums, ncap * sizeof(*n));
+		if (!n) {
+			o->n_qsums_dropped++;
+			return;
+		}
+		o->qsums = n;
+		o->cap_qsums = ncap;
+	}
+	struct quic_sum *m = &o->qsums[o->n_qsums++];
+	m->q = *q;
+	m->q.dec = NULL;
+	m->why = why;
+	size_t nl = name ? name->len : 0;
+	if (nl > sizeof(m->name))
+		nl = sizeof(m->name);
+	if (nl)
+		memcpy(m->name, name->text, nl);
+	m->name_len = (uint16_t)nl;
+}
+
+static int qsum_cmp(const void *a, const void *b)
+{
+	const struct quic_sum *x = a, *y = b;
+	return x->q.id < y->q.id ? -1 : x->q.id > y->q.id;
+}
+
+/* "  q1 f1 name  client > server  quic v1  steps ...  sent, received, duration,
+ * handshake, who closed and why" */
+static void put_quic_sum(struct text_out *o, const struct quic_sum *m)
+{
+	struct sb *s = &o->sb;
+	const struct quicflow *q = &m->q;
+	sb_printf(s, "  q%u", q->id);
+	if (q->fetch_id)
+		sb_printf(s, " f%u", q->fetch_id);
+	sb_putc(s, ' ');
+	if (m->name_len)
+		put_name_text(s, m->name, m->name_len);
+	else
+		sb_puts(s, "(no DNS)");
+	sb_puts(s, "  ");
+	sb_endpoint(s, q->ip_ver, q->cli, q->cport);
+	sb_puts(s, " > ");
+	sb_endpoint(s, q->ip_ver, q->srv, q->sport);
+	sb_puts(s, "  quic ");
+	put_quic_version(s, q->version);
+	sb_puts(s, "  steps ");
+	bool any = false;
+	for (int st = 0; st < STEP_OTHER; st++) {
+		if (!(q->steps_seen & (1u << st)))
+			continue;
+		if (any)
+			sb_putc(s, ',');
+		sb_puts(s, step_name((enum step)st));
+		any = true;
+	}
+	if (!any)
+		sb_putc(s, '-');
+	sb_puts(s, "  sent ");
+	sb_u64(s, q->bytes[0]);
+	sb_puts(s, " B, received ");
+	sb_u64(s, q->bytes[1]);
+	sb_puts(s, " B, ");
+	sb_dur(s, q->ts_last - q->ts_first);
+	/* One round trip for the ClientHello, one more for each Retry and
+	 * HelloRetryRequest; done when the client sent its first 1-RTT packet. */
+	unsigned rtts = 1u + q->n_retry + q->n_hrr;
+	sb_printf(s, ", handshake %u round trip%s", rtts, rtts == 1 ? "" : "s");
+	if (q->ts_hs_done) {
+		sb_puts(s, " (");
+		sb_dur(s, q->ts_hs_done - q->ts_first);
+		sb_putc(s, ')');
+	} else {
+		sb_puts(s, " (not completed)");
+	}
+	if (q->n_retry)
+		sb_printf(s, " with %u Retry", q->n_retry);
+	if (q->n_hrr)
+		sb_printf(s, " with %u HelloRetryRequest", q->n_hrr);
+	sb_puts(s, ", ");
+	if (q->close_dir >= 0) {
+		sb_printf(s, "closed by %s: ", side[q->close_dir ? 1 : 0]);
+		put_quic_error(s, q->close_app, q->close_code);
+		if (q->reason_len) {
+			sb_puts(s, " \"");
+			sb_esc(s, q->reason, q->reason_len);
+			sb_putc(s, '"');
+		}
+	} else {
+		sb_puts(s, "still open");
+	}
+	sb_printf(s, ", %s", m->why);
+	if (q->n_sealed[0] + q->n_sealed[1])
+		sb_printf(s, " [%llu packets not decrypted]",
+			  (unsigned long long)(q->n_sealed[0] + q->n_sealed[1]));
+	emit(o);
 }
 
 static int sum_cmp(const void *a, const void *b)
@@ -1647,6 +2053,18 @@ static void text_summary(void *impl, const struct out_counts *n)
 			  (unsigned long long)o->n_sums_dropped);
 		emit(o);
 	}
+	if (o->n_qsums) {
+		qsort(o->qsums, o->n_qsums, sizeof(*o->qsums), qsum_cmp);
+		sb_puts(s, "quic connections");
+		emit(o);
+	}
+	for (uint32_t i = 0; i < o->n_qsums; i++)
+		put_quic_sum(o, &o->qsums[i]);
+	if (o->n_qsums_dropped) {
+		sb_printf(s, "  ... %llu more QUIC connections not listed",
+			  (unsigned long long)o->n_qsums_dropped);
+		emit(o);
+	}
 	sb_printf(s,
 		  "packets: %llu read, %llu decoded, %llu other, %llu truncated, %llu malformed, "
 		  "%llu unsupported",
@@ -1659,6 +2077,12 @@ static void text_summary(void *impl, const struct out_counts *n)
 		  (unsigned long long)n->dns_unanswered, (unsigned long long)n->conns);
 	if (n->conns_evicted)
 		sb_printf(s, " (%llu evicted by the table cap)", (unsigned long long)n->conns_evicted);
+	if (n->quic_conns) {
+		sb_printf(s, "; quic: %llu connections", (unsigned long long)n->quic_conns);
+		if (n->quic_evicted)
+			sb_printf(s, " (%llu evicted by the table cap)",
+				  (unsigned long long)n->quic_evicted);
+	}
 	emit(o);
 	if (n->reasm_overflows) {
 		sb_printf(s, "reassembly: a memory cap gave up held bytes %llu times",
@@ -1694,6 +2118,7 @@ const struct out_ops out_text_ops = {
 	.open = text_open,
 	.packet = text_packet,
 	.conn_done = text_conn_done,
+	.quic_done = text_quic_done,
 	.timeline = text_timeline,
 	.summary = text_summary,
 	.flush = text_flush,

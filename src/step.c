@@ -8,8 +8,14 @@
  *
  *   ICMP error quoting a packet of ours ............. the quoted packet's step
  *   DNS message or DNS-over-TCP segment ............ resolve
- *   QUIC long header (Initial, Handshake) ........... connect (secure channel)
- *   QUIC short header: by sender .................... client -> write, server -> read
+ *   QUIC: CONNECTION_CLOSE, and all after it ........ close
+ *   QUIC: Initial, Handshake, Retry, Version
+ *         Negotiation in the datagram ............... connect (secure channel)
+ *   QUIC: STREAM data (decrypted) ................... client -> write, server -> read
+ *   QUIC: HANDSHAKE_DONE ............................ connect (secure channel)
+ *   QUIC: 1-RTT not decrypted: by sender ............ client -> write, server -> read
+ *   QUIC: ACKs newly covering stream data ........... the step of that data
+ *   QUIC: anything else: by sender .................. client -> read, server -> write
  *   not a tracked TCP segment ....................... other
  *   SYN or SYN-ACK .................................. connect
  *   RST, FIN ........................................ close
@@ -80,11 +86,28 @@ enum step step_classify(const struct step_in *in)
 		return STEP_RESOLVE;
 	/* UDP port 443 carrying QUIC: the socket story happens inside QUIC.
 	 * Long headers are the handshake (transport and secure channel in
-	 * one); short headers carry the request and the response. */
+	 * one), also when 1-RTT packets are coalesced behind them (what rides
+	 * there is HTTP/3's control streams, the settings of the connection).
+	 * 1-RTT packets carry the request and the response; a HANDSHAKE_DONE
+	 * without stream data still ends the handshake.  Without keys a 1-RTT
+	 * packet can only be told by its sender. */
 	if (in->is_quic) {
-		if (in->quic_long)
+		if (in->quic_close)
+			return STEP_CLOSE;
+		if (in->quic_handshake)
 			return STEP_CONNECT;
-		return in->from_client ? STEP_WRITE : STEP_READ;
+		if (in->quic_stream)
+			return in->from_client ? STEP_WRITE : STEP_READ;
+		if (in->quic_hs_done)
+			return STEP_CONNECT;
+		if (!in->quic_decrypted)
+			return in->from_client ? STEP_WRITE : STEP_READ;
+		if (in->quic_acks_dir == 0)
+			return STEP_WRITE;
+		if (in->quic_acks_dir == 1)
+			return STEP_READ;
+		/* as a TCP ACK acknowledging nothing new: the receiver's side */
+		return in->from_client ? STEP_READ : STEP_WRITE;
 	}
 	if (!in->is_tcp)
 		return STEP_OTHER;
@@ -119,7 +142,7 @@ bool step_secure(const struct step_in *in, enum step s)
 	if (s != STEP_CONNECT || in->is_dns || in->quoted)
 		return false; /* an ICMP error is no part of the secure channel */
 	if (in->is_quic)
-		return in->quic_long;
+		return true;
 	/* the TCP handshake is connect() but not yet the secure channel */
 	if (!in->is_tcp || in->flags & TCP_SYN || (in->pl_len == 0 && in->completes_handshake))
 		return false;

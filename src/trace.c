@@ -5,13 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "dns.h"
 #include "dnsnote.h"
 #include "fetch.h"
 #include "flow.h"
 #include "http.h"
+#include "keylog.h"
 #include "pkt.h"
 #include "quic.h"
+#include "quicdec.h"
+#include "quicflow.h"
 #include "reasm.h"
 #include "step.h"
 #include "timeline.h"
@@ -24,6 +29,8 @@
 #define DNS_TCP_MAX_MSGS 64 /* messages taken from one delivery; each uses >= 2 bytes */
 #define TRACE_RETIRED_MAX 4 /* connections retired during one packet: at most an eviction
                                (a new connection) and a close (flow_after) */
+#define QUIC_WALK_PKTS 16   /* coalesced packets decrypted from one datagram (each takes >= 21 B) */
+#define QUIC_PLAIN_CAP 65536 /* a UDP payload's plaintext: >= any datagram's payload */
 
 /* A connection that left the flow table, waiting for the end of its packet. */
 struct retired {
@@ -60,6 +67,20 @@ struct tracer {
 	bool in_packet;                       /* trace_packet is running */
 	struct retired retired[TRACE_RETIRED_MAX]; /* left the table during this packet */
 	unsigned n_retired;
+	/* QUIC */
+	struct quicflow_table *qflows;        /* connections, each with its decoder */
+	struct quicflow *qcur;                /* the connection of the packet being handled */
+	struct quicdec_result qres[QUIC_MAX_PACKETS + 1]; /* each packet of the datagram; the last
+	                                         is scratch for those not shown */
+	struct quicdec_hdr qvn;               /* a Version Negotiation of no known connection */
+	struct quicdec_keys qtrial;           /* opens a client's first Initial before a connection
+	                                         is made for it (its contexts are reused) */
+	uint8_t qplain[QUIC_PLAIN_CAP];       /* plaintext of the datagram's packets, at the
+	                                         packets' own offsets (frames point into it) */
+	struct quicflow qretired[2];          /* left the table during this packet (an eviction);
+	                                         copies without their decoder */
+	const char *qretired_why[2];
+	unsigned n_qretired;
 };
 
 /* What a reassembler's sink needs: the stream's connection and direction,
@@ -648,29 +669,355 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 	};
 }
 
+/* A DNS message over UDP; decoded is true when t->dns[0] holds it already. */
+static void do_dns_udp(struct tracer *t, const struct pkt *p, struct ev *e, struct step_in *in,
+		       bool decoded)
+{
+	struct dns_msg *m = &t->dns[0];
+	if (!decoded)
+		dns_decode(p->pl, p->pl_cap, m);
+	e->dns[0] = m;
+	/* A first fragment holds only part of the datagram: cut, not bad. */
+	e->dns_rt[0] = dns_seen(t, p, m, p->pl_cap, p->pl_cap == p->pl_len && !p->frag,
+				&t->note[0]);
+	e->n_dns = 1;
+	in->is_dns = true;
+}
+
 /* ------------------------------------------------------------------ */
 /* QUIC                                                                */
 /* ------------------------------------------------------------------ */
 
-/* UDP port 443 carrying QUIC: the browser took HTTP/3, and the socket
- * story happens inside QUIC (step.c says which step). */
-static void do_quic(struct tracer *t, const struct pkt *p, struct ev *e, struct fetch_link *link,
-		    struct step_in *in)
+/* A QUIC connection left the table: keep a copy for the summary, handed
+ * over after the packet (eviction comes in the middle of one). */
+static void quic_hand_over(struct tracer *t)
 {
-	struct quic_info *q = &t->quic;
-	if (quic_decode(p->pl, p->pl_cap, q) == FT_UNSUPPORTED || q->n_pkts == 0)
-		return;
-	e->quic = q;
-	bool from_client = p->dport == QUIC_PORT && p->sport != QUIC_PORT;
-	in->is_quic = true;
-	in->quic_long = q->pkt[0].type != QUIC_SHORT;
-	in->from_client = from_client;
-	/* Either side's datagrams belong to the fetch of the server's address. */
-	fetch_connect(t->fetch, p->ip_ver, from_client ? p->src : p->dst,
-		      from_client ? p->dst : p->src, link);
-	e->link = link;
-	e->quic_fetch = link->fetch_id;
+	for (unsigned i = 0; i < t->n_qretired; i++) {
+		const struct quicflow *q = &t->qretired[i];
+		out_quic_done(t->out, q, t->qretired_why[i],
+			      q->fetch_id ? fetch_name(t->fetch, q->fetch_id) : NULL);
+	}
+	t->n_qretired = 0;
+}
+
+static void on_quic_retire(void *ctx, const struct quicflow *q, const char *why)
+{
+	struct tracer *t = ctx;
+	if (t->n_qretired == sizeof(t->qretired) / sizeof(t->qretired[0]))
+		quic_hand_over(t); /* cannot happen: one eviction per packet */
+	t->qretired[t->n_qretired] = *q;
+	t->qretired[t->n_qretired].dec = NULL; /* freed once this returns */
+	t->qretired_why[t->n_qretired++] = why;
+	if (!t->in_packet)
+		quic_hand_over(t);
+}
+
+/* The datagram's first packet is a long header QUIC knows: a known
+ * version (or a Version Negotiation) and lengths that fit (or run past
+ * the end of a datagram the snap length cut). */
+static bool quic_long_ok(const struct quic_info *q, bool cut)
+{
+	/* a datagram the snap length cut may end inside its packet */
+	if (q->n_pkts == 0 || q->pkt[0].type == QUIC_SHORT ||
+	    !(q->status == FT_OK || (cut && q->status == FT_TRUNCATED)))
+		return false;
+	if (q->pkt[0].type == QUIC_VERSION_NEG)
+		return true;
+	const char *vn = quic_version_name(q->pkt[0].version);
+	return vn && strcmp(vn, "GREASE") != 0;
+}
+
+static bool all_zero(const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+/* Handshake and 1-RTT secrets from the key log, looked up by the
+ * ClientHello's random; on a miss the file is read again (rate-limited by
+ * keylog.c) in case the browser wrote them since.  True when a secret was
+ * installed. */
+static bool quic_keys(struct tracer *t, struct quicflow *q)
+{
+	static const enum keylog_label label[QUICDEC_N_SPACES][2] = {
+		[QUICDEC_SP_HANDSHAKE] = { KEYLOG_CLIENT_HANDSHAKE_TRAFFIC_SECRET,
+					   KEYLOG_SERVER_HANDSHAKE_TRAFFIC_SECRET },
+		[QUICDEC_SP_APP] = { KEYLOG_CLIENT_TRAFFIC_SECRET_0, KEYLOG_SERVER_TRAFFIC_SECRET_0 },
+	};
+	uint8_t cr[32], secret[KEYLOG_SECRET_MAX];
+	if (!t->kl || !quicdec_client_random(q->dec, cr))
+		return false;
+	bool got = false;
+	for (int pass = 0; pass < 2; pass++) {
+		bool missing = false;
+		for (int sp = QUICDEC_SP_HANDSHAKE; sp <= QUICDEC_SP_APP; sp++)
+			for (int d = 0; d < 2; d++) {
+				if (q->keyed[sp][d])
+					continue;
+				size_t n = keylog_find(t->kl, cr, label[sp][d], secret,
+						       sizeof(secret));
+				if (n && quicdec_set_secret(q->dec, (enum quicdec_space)sp, d, secret,
+							    n) == 0) {
+					q->keyed[sp][d] = true;
+					got = true;
+				} else {
+					missing = true;
+				}
+			}
+		OPENSSL_cleanse(secret, sizeof(secret));
+		if (got || !missing || pass)
+			break;
+		if (keylog_refresh(t->kl, (uint64_t)(t->now / 1000)) <= 0)
+			break;
+	}
+	return got;
+}
+
+/* What the packets of one datagram mean for the connection and the step. */
+static void quic_account(struct tracer *t, struct quicflow *q, int dir, unsigned n,
+			 struct ev *e, struct step_in *in)
+{
+	for (unsigned i = 0; i < n; i++) {
+		const struct quicdec_result *r = &t->qres[i];
+		enum quic_type ty = r->hdr.type;
+		if (ty == QUIC_SHORT && dir == 0 && !q->ts_hs_done)
+			q->ts_hs_done = t->now;
+		if (ty == QUIC_RETRY && dir == 1 && q->n_retry < UINT8_MAX)
+			q->n_retry++;
+		if (ty == QUIC_VERSION_NEG)
+			q->vn = true;
+		if (ty == QUIC_INITIAL || ty == QUIC_HANDSHAKE || ty == QUIC_RETRY ||
+		    ty == QUIC_VERSION_NEG)
+			in->quic_handshake = true;
+		if (r->status != QUICDEC_OK) {
+			if (ty != QUIC_RETRY && ty != QUIC_VERSION_NEG)
+				q->n_sealed[dir]++;
+			continue;
+		}
+		if (ty == QUIC_RETRY || ty == QUIC_VERSION_NEG)
+			continue;
+		q->n_opened[dir]++;
+		if (r->has_sh && r->sh.hello_retry && q->n_hrr < UINT8_MAX)
+			q->n_hrr++;
+		if (r->has_ch && r->ch.has_sni && !q->sni_linked) {
+			q->sni_linked = true;
+			e->sni_name_differs = q->fetch_id && !fetch_sni(t->fetch, q->fetch_id,
+								       r->ch.sni, r->ch.sni_len);
+		}
+		bool app = r->space == QUICDEC_SP_APP;
+		if (app)
+			in->quic_decrypted = true;
+		bool data = false;
+		for (unsigned k = 0; k < r->frames.n; k++) {
+			const struct quicframe *f = &r->frames.f[k];
+			uint64_t ft = f->type;
+			if ((ft & ~(uint64_t)7) == QF_STREAM || ft == QF_DATAGRAM ||
+			    ft == QF_DATAGRAM_LEN) {
+				data = true;
+			} else if (ft == QF_CONNECTION_CLOSE || ft == QF_CONNECTION_CLOSE_APP) {
+				in->quic_close = true;
+				if (!q->closed) {
+					q->closed = true;
+					q->close_dir = (int8_t)dir;
+					q->close_app = ft == QF_CONNECTION_CLOSE_APP;
+					q->close_code = f->error_code;
+					size_t rl = f->data ? (size_t)f->length : 0;
+					if (rl > sizeof(q->reason))
+						rl = sizeof(q->reason);
+					if (rl)
+						memcpy(q->reason, f->data, rl);
+					q->reason_len = (uint8_t)rl;
+				}
+			} else if (ft == QF_HANDSHAKE_DONE) {
+				in->quic_hs_done = true;
+			} else if ((ft == QF_ACK || ft == QF_ACK_ECN) && app) {
+				/* Which of the peer's unacknowledged data this newly covers. */
+				int o = 1 - dir;
+				if (q->unacked[o] && f->largest >= q->unacked_lo[o] &&
+				    f->smallest <= q->unacked_hi[o]) {
+					in->quic_acks_dir = (int8_t)o;
+					if (f->largest >= q->unacked_hi[o])
+						q->unacked[o] = false;
+					else
+						q->unacked_lo[o] = f->largest + 1;
+				}
+			}
+		}
+		if (data && app) {
+			in->quic_stream = true;
+			if (!q->unacked[dir]) {
+				q->unacked[dir] = true;
+				q->unacked_lo[dir] = r->pkt.pn;
+			}
+			if (r->pkt.pn > q->unacked_hi[dir] || q->unacked_lo[dir] == r->pkt.pn)
+				q->unacked_hi[dir] = r->pkt.pn;
+		}
+	}
+	if (q->closed)
+		in->quic_close = true;
+}
+
+/* Does the client's Initial at the start of p open with keys from its own
+ * DCID?  Tried before a connection is made for it, so that a stray one
+ * (anything shaped like an Initial) neither takes a slot nor evicts a live
+ * connection.  The packet is opened again through the connection. */
+static bool quic_initial_opens(struct tracer *t, const struct pkt *p)
+{
+	struct quicdec_hdr h;
+	struct quicdec_pkt r;
+	uint8_t sec[2][32];
+	if (quicdec_header(p->pl, p->pl_cap, 0, &h) != QUICDEC_OK || h.type != QUIC_INITIAL ||
+	    quicdec_initial_secrets(h.version, h.dcid, h.dcid_len, sec[0], sec[1]) != 0)
+		return false;
+	int rc = quicdec_keys_set(&t->qtrial, h.version, QUICDEC_AES_128_GCM, sec[0], 32);
+	OPENSSL_cleanse(sec, sizeof(sec));
+	return rc == 0 && quicdec_open(&t->qtrial, p->pl, &h, false, 0, t->qplain,
+				       sizeof(t->qplain), &r) == QUICDEC_OK;
+}
+
+/* Every packet of the datagram through the connection's decoder, into
+ * t->qres (those past QUIC_MAX_PACKETS into its scratch entry); the
+ * plaintext of each at its own offset in t->qplain.  Returns how many are
+ * in t->qres. */
+static unsigned quic_open_all(struct tracer *t, struct quicflow *q, int dir, const struct pkt *p)
+{
+	unsigned n = 0;
+	size_t off = 0;
+	for (unsigned k = 0; k < QUIC_WALK_PKTS && off < p->pl_cap; k++) {
+		const uint8_t *b = p->pl + off;
+		size_t len = p->pl_cap - off;
+		if (k && all_zero(b, len))
+			break; /* the datagram padded after its last packet */
+		struct quicdec_result *r = &t->qres[n < QUIC_MAX_PACKETS ? n : QUIC_MAX_PACKETS];
+		enum quicdec_status st = quicdec_packet(q->dec, dir, b, len, t->qplain + off,
+							sizeof(t->qplain) - off, r);
+		if (st == QUICDEC_NEED_KEY && r->space != QUICDEC_SP_INITIAL && quic_keys(t, q))
+			(void)quicdec_packet(q->dec, dir, b, len, t->qplain + off,
+					     sizeof(t->qplain) - off, r);
+		if (n < QUIC_MAX_PACKETS)
+			n++;
+		/* each turn moves on by at least one byte, or ends */
+		if (r->hdr.pkt_len == 0 || r->hdr.pkt_len >= len)
+			break;
+		off += r->hdr.pkt_len;
+	}
+	return n;
+}
+
+/*
+ * UDP port 443.  QUIC when its header says so (the fixed bit, a known
+ * version or a Version Negotiation, lengths that fit) and, for a short
+ * header, only on a connection whose start was seen (its long headers
+ * gave the connection IDs); anything else is not QUIC.  The client's
+ * first Initial makes a connection only when it decrypts (its keys come
+ * from its own Destination Connection ID, so a stray one does not); every
+ * packet of every datagram of the connection then goes through quicdec.
+ * Returns false when the datagram is not QUIC (*why says why).
+ */
+static bool do_quic(struct tracer *t, const struct pkt *p, struct ev *e, struct fetch_link *link,
+		    struct step_in *in, const char **why)
+{
+	struct quic_info *qi = &t->quic;
+	quic_decode(p->pl, p->pl_cap, qi);
+	int dir = 0;
+	struct quicflow *q = quicflow_find(t->qflows, p, &dir);
+	bool cut = p->pl_cap < p->pl_len;
+	bool long_ok = quic_long_ok(qi, cut);
+	if (qi->n_pkts == 0 || qi->status == FT_UNSUPPORTED) {
+		*why = qi->why ? qi->why : "no QUIC header";
+		return false;
+	}
+	if (!q && !long_ok) {
+		*why = qi->pkt[0].type == QUIC_SHORT
+			       ? "a short header of no QUIC connection whose start was seen"
+			       : qi->status != FT_OK ? (qi->why ? qi->why : "header does not parse")
+						     : "unknown QUIC version";
+		return false;
+	}
+	bool from_client = q ? dir == 0 : p->dport == QUIC_PORT && p->sport != QUIC_PORT;
+	bool created = false;
+	if (!q && from_client && qi->pkt[0].type == QUIC_INITIAL) {
+		if (quic_initial_opens(t, p)) {
+			q = quicflow_new(t->qflows, p, t->now);
+			created = q != NULL;
+			dir = 0;
+		} else if (!cut) {
+			*why = "an Initial that does not decrypt with keys from its own DCID";
+			return false;
+		} /* else cut by the snap length: shown by its header alone */
+	}
+	unsigned n = 0;
+	if (q) {
+		n = quic_open_all(t, q, dir, p);
+		/* A client's Initial its connection cannot open but that opens
+		 * with keys from its own DCID starts another connection on the
+		 * same ports (the client began again, e.g. after a Version
+		 * Negotiation): the old one ends here.  (A failed packet leaves
+		 * the connection as it was: quicdec takes back what it changed.) */
+		if (!created && dir == 0 && qi->pkt[0].type == QUIC_INITIAL &&
+		    t->qres[0].status == QUICDEC_AUTH_FAIL && quic_initial_opens(t, p)) {
+			quicflow_retire(t->qflows, q, "replaced (a new connection on the same ports)");
+			q = quicflow_new(t->qflows, p, t->now);
+			created = q != NULL;
+			n = q ? quic_open_all(t, q, dir, p) : 0;
+		}
+		if (created && t->qres[0].status != QUICDEC_OK) {
+			/* cannot happen: the same packet opened in the trial */
+			quicflow_forget(t->qflows, q);
+			*why = "an Initial that does not decrypt with keys from its own DCID";
+			return false;
+		}
+	}
+	if (!q && qi->pkt[0].type == QUIC_VERSION_NEG &&
+	    quicdec_header(p->pl, p->pl_cap, 0, &t->qvn) == QUICDEC_OK)
+		e->quic_vn = &t->qvn;
+	e->quic = qi;
 	e->quic_from_client = from_client;
+	in->is_quic = true;
+	in->from_client = from_client;
+	in->quic_acks_dir = -1;
+	if (!q) {
+		/* Either side's datagrams belong to the fetch of the server's address. */
+		in->quic_handshake = qi->pkt[0].type != QUIC_SHORT;
+		fetch_connect(t->fetch, p->ip_ver, from_client ? p->src : p->dst,
+			      from_client ? p->dst : p->src, link);
+		e->link = link;
+		e->quic_fetch = link->fetch_id;
+		return true;
+	}
+	t->qcur = q;
+	if (created) {
+		fetch_connect(t->fetch, p->ip_ver, q->cli, q->srv, link);
+		q->fetch_id = link->fetch_id;
+		q->version = quicdec_version(q->dec);
+		e->link = link;
+		if (link->new_fetch)
+			timeline_fetch(t->tl, link);
+	}
+	q->ts_last = t->now;
+	q->bytes[dir] += p->pl_len;
+	q->pkts[dir]++;
+	e->quic_fetch = q->fetch_id;
+	e->quic_conn = q->id;
+	e->quic_dec = t->qres;
+	e->n_quic_dec = (uint8_t)n;
+	quic_account(t, q, dir, n, e, in);
+	return true;
+}
+
+/* UDP port 443 that is not QUIC: DNS when it is a DNS message, else bytes. */
+static void udp443_other(struct tracer *t, const struct pkt *p, struct ev *e, struct step_in *in,
+			 const char *why)
+{
+	struct dns_msg *m = &t->dns[0];
+	dns_decode(p->pl, p->pl_cap, m);
+	if (m->status == FT_OK && m->qdcount == 1 && m->has_question && m->opcode == 0) {
+		do_dns_udp(t, p, e, in, true);
+		return;
+	}
+	e->udp_not_quic = why;
 }
 
 /* ------------------------------------------------------------------ */
@@ -710,7 +1057,7 @@ static void do_icmp(struct tracer *t, const struct pkt *p, struct ev *e, struct 
 	} else if (q->proto == 17 && q->dport == QUIC_PORT) {
 		/* A quote too short to show the QUIC header is still the attempt. */
 		qin->is_quic = true;
-		qin->quic_long = !q->quic || q->quic_type != QUIC_SHORT;
+		qin->quic_handshake = !q->quic || q->quic_type != QUIC_SHORT;
 	} else if (q->proto == 6 && icmp_web_port(q->dport)) {
 		qin->is_tcp = true;
 		qin->flags = q->tcp_flags_ok ? q->tcp_flags : TCP_SYN; /* flags unknown: an attempt */
@@ -743,7 +1090,10 @@ struct tracer *trace_open(FILE *f, const struct out_opts *o, uint32_t max_conns)
 	t->tl = timeline_open();
 	t->tlsl_pool.max_live = TLSL_DEFAULT_MAX_LIVE;
 	t->tlsl_pool.held_cap = TLSL_DEFAULT_HELD_CAP;
-	if (!t->out || !t->flows || !t->fetch || !t->noter || !t->tl) {
+	
+	t->qflows = quicflow_open(0, on_quic_retire, t);
+	if (!t->out || !t->flows || !t->fetch || !t->noter || !t->tl || !t->qflows) {
+		quicflow_close(t->qflows);
 		timeline_close(t->tl);
 		out_close(t->out);
 		flow_close(t->flows);
@@ -778,23 +1128,19 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 	t->hev.n = t->hev.n_dropped = t->hev.n_heads = 0;
 	t->tev.n = t->tev.n_dropped = 0;
 	t->n_tmsg = 0;
+	t->qcur = NULL;
 
 	pkt_decode(dlt, data, cap_len, wire_len, ts_us, p);
 	t->dns_malformed = t->dns_truncated = false;
 
 	if (p->layer == LAYER_DONE && p->proto == 17 &&
 	    (p->sport == DNS_PORT || p->dport == DNS_PORT)) {
-		struct dns_msg *m = &t->dns[0];
-		dns_decode(p->pl, p->pl_cap, m);
-		e.dns[0] = m;
-		/* A first fragment holds only part of the datagram: cut, not bad. */
-		e.dns_rt[0] = dns_seen(t, p, m, p->pl_cap, p->pl_cap == p->pl_len && !p->frag,
-				       &t->note[0]);
-		e.n_dns = 1;
-		in.is_dns = true;
+		do_dns_udp(t, p, &e, &in, false);
 	} else if (p->layer == LAYER_DONE && p->proto == 17 &&
 		   (p->sport == QUIC_PORT || p->dport == QUIC_PORT)) {
-		do_quic(t, p, &e, &link, &in);
+		const char *why = NULL;
+		if (!do_quic(t, p, &e, &link, &in, &why))
+			udp443_other(t, p, &e, &in, why);
 	} else if (p->layer == LAYER_DONE && p->proto == 6) {
 		do_tcp(t, p, &e, &g, &link, &in);
 	} else if (p->layer == LAYER_DONE && (p->proto == IPPROTO_NUM_ICMP ||
@@ -804,6 +1150,8 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 	/* The one place a step is decided (step.c), from what was gathered. */
 	e.step = step_classify(&in);
 	e.secure = step_secure(&in, e.step);
+	if (t->qcur)
+		t->qcur->steps_seen |= (uint8_t)(1u << e.step);
 	if (e.seg)
 		flow_after(t->flows, &g, (int)e.step);
 	/* One count per packet, the worst thing about it first: bad bytes in
@@ -823,7 +1171,9 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 	out_packet(t->out, &e);
 	t->in_packet = false;
 	retired_hand_over(t);
+	quic_hand_over(t);
 }
+
 
 
 int trace_finish(struct tracer *t)
@@ -845,6 +1195,11 @@ int trace_finish(struct tracer *t)
 		t->n.tls_hold_dropped = t->tlsl_pool.n_hold_dropped;
 		t->n.keylog_malformed = ks.n_malformed;
 	}
+	t->n.quic_conns = quicflow_count(t->qflows);
+	t->n.quic_evicted = quicflow_evicted(t->qflows);
+	t->n.quic_mem_peak = quicflow_mem_peak(t->qflows);
+	quicflow_close(t->qflows); /* the same for QUIC */
+	quicdec_keys_free(&t->qtrial);
 	t->n.dns_unanswered = fetch_unanswered(t->fetch);
 	out_timeline(t->out, t->tl);
 	bool har_ok = out_har(t->out, t->tl);

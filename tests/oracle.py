@@ -4,7 +4,12 @@
 For each capture: the DNS messages (id, name asked, query or answer), the HTTP
 requests (method, target, Host) and responses (status), the TLS SNI names, and
 every TCP segment's relative sequence and acknowledgement numbers, and every
-ICMP message's type, code and quoted ports must be the same in both.  Prints one line per check and "oracle: N passed, N failed".
+ICMP message's type, code and quoted ports must be the same in both.  For QUIC
+(issue 11), with the capture's key log given to both (tshark -o tls.keylog_file,
+fetchtrace --keylog): the packet types of every datagram, the SNI of the
+ClientHello in the Initials, and where both decrypted a packet its packet number
+and the types of its frames.  Prints one line per check and "oracle: N passed,
+N failed".
 
 Relative numbers: both number a direction from its SYN, or without one from the
 first segment it sends or the first ACK its peer sends, whichever comes first.
@@ -12,6 +17,7 @@ A segment or ACK from before that start is old: fetchtrace prints it signed
 (-999), tshark 4.0 as a 32-bit difference (4294966297); they must agree modulo
 2^32, and only a negative fetchtrace number may differ from tshark's that way.
 """
+import json
 import os
 import re
 import subprocess
@@ -85,10 +91,76 @@ def tshark(path, display_filter, fields):
     return [line.split("|") for line in out.splitlines() if line.strip()]
 
 
-def fetchtrace(path):
+def fetchtrace(path, *args, keylog=None):
     env = dict(os.environ, TZ="UTC", LC_ALL="C", ASAN_OPTIONS="detect_leaks=1")
-    out = subprocess.run([BIN, "-r", path], capture_output=True, text=True, env=env, check=True)
+    if keylog:
+        args = ("--keylog", keylog) + args
+    out = subprocess.run([BIN, "-r", path] + list(args), capture_output=True, text=True,
+                         env=env, check=True)
     return out.stdout.splitlines()
+
+
+# QUIC captures, their key logs (None: without keys, Initials only), and
+# whether a whole ClientHello is in them (in lab-quic and lab-quic-fallback the
+# server never answers: the ClientHello's second Initial is never sent)
+QUIC_CAPTURES = [
+    ("lab-quic.pcap", None, False),
+    ("lab-h3-chromium.pcap", None, True),
+    ("lab-h3-chromium.pcap", "lab-h3-chromium.keys", True),
+    ("lab-quic-fallback.pcap", "lab-quic-fallback.keys", False),
+]
+LONG_TYPES = {"0": "initial", "1": "0rtt", "2": "handshake", "3": "retry"}
+
+
+def quic_oracle(cap, keys, has_sni):
+    """Packet types, Initial SNI, packet numbers and frame types against tshark."""
+    path = os.path.join(ROOT, "captures", cap)
+    kpath = os.path.join(ROOT, "captures", keys) if keys else None
+    tag = "%s%s" % (cap, " with keys" if keys else "")
+    cmd = ["tshark", "-n", "-r", path, "-Y", "quic && !icmp && !icmpv6", "-T", "fields",
+           "-E", "separator=|", "-e", "quic.header_form", "-e", "quic.long.packet_type",
+           "-e", "quic.packet_number", "-e", "quic.frame_type",
+           "-e", "tls.handshake.extensions_server_name"]
+    if kpath:
+        cmd[1:1] = ["-o", "tls.keylog_file:" + kpath]
+    rows = [l.split("|") for l in subprocess.run(cmd, capture_output=True, text=True,
+                                                  check=True).stdout.splitlines() if l.strip()]
+    want_types, want_sni, want_pn = [], [], []
+    for forms, ltypes, pns, _frames, sni in rows:
+        lt = iter(ltypes.split(",") if ltypes else [])
+        want_types.append([LONG_TYPES.get(next(lt, "?"), "?") if f == "1" else "short"
+                           for f in forms.split(",")])
+        want_sni += [x for x in sni.split(",") if x]
+        want_pn.append([int(x) for x in pns.split(",") if x])
+    objs = [json.loads(l) for l in fetchtrace(path, "--json", keylog=kpath)]
+    got_types, got_sni, got_pn = [], [], []
+    got_frames = []
+    for o in objs:
+        if o.get("type") != "packet" or "quic" not in o:
+            continue
+        pk = o["quic"]["packets"]
+        got_types.append([p["type"] for p in pk])
+        got_pn.append([p["pn"] for p in pk if "pn" in p])
+        got_frames.append([f["frame_type"] for p in pk for f in p.get("frames", [])])
+        got_sni += [t["sni"] for p in pk for t in p.get("tls", []) if t.get("sni")]
+    check("%s quic packet types" % tag, want_types == got_types,
+          "tshark %s\n  fetchtrace %s" % (want_types, got_types))
+    check("%s quic initial sni" % tag, want_sni == got_sni and bool(got_sni) == has_sni,
+          "tshark %s\n  fetchtrace %s" % (want_sni, got_sni))
+    # Packet numbers and frames where fetchtrace decrypted the whole datagram:
+    # tshark lists a number for every packet it decrypted (it decrypts no
+    # fewer than fetchtrace: the same key log).
+    n = 0
+    bad = []
+    for i, (row, gp, gf) in enumerate(zip(rows, got_pn, got_frames)):
+        if len(gp) != len(got_types[i]):
+            continue
+        wf = [int(x) for x in row[3].split(",") if x]
+        n += 1
+        if want_pn[i] != gp or wf != gf:
+            bad.append((i, want_pn[i], gp, wf, gf))
+    check("%s quic packet numbers and frames (%d datagrams)" % (tag, n),
+          not bad and n > 0 and (n == len(rows) if keys else True), "%s" % bad[:3])
 
 
 PKT = re.compile(r"^ *\d+\.\d+ +(resolve|connect|write|read|close) ")
@@ -214,6 +286,8 @@ def main():
         check("%s tcp seq/ack" % cap, want == got,
               "first difference at segment %s" % next(
                   (i for i, (a, b) in enumerate(zip(want, got)) if a != b), min(len(want), len(got))))
+    for cap, keys, has_sni in QUIC_CAPTURES:
+        quic_oracle(cap, keys, has_sni)
     print("oracle: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
     return 1 if failed else 0
 

@@ -10,6 +10,8 @@ and increasing time stamps, so the output is the same on every run.
 Run from anywhere: python3 tests/crafted/gen.py   (stdlib only)
 """
 import os
+import hashlib
+import hmac
 import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -1327,12 +1329,45 @@ def icmp6(src, dst, typ, code, rest, body):
     return eth_for(src, ip6 + m, 0x86DD)
 
 
+def hkdf_expand_label(secret, label, length):
+    """TLS 1.3's HKDF-Expand-Label (RFC 8446 7.1) with SHA-256 and no context."""
+    full = b"tls13 " + label
+    info = struct.pack("!HB", length, len(full)) + full + b"\x00"
+    out, t, i = b"", b"", 1
+    while len(out) < length:
+        t = hmac.new(secret, t + info + bytes([i]), hashlib.sha256).digest()
+        out += t
+        i += 1
+    return out[:length]
+
+
 def quic_initial(dcid, pad_to=1200):
-    """A QUIC v1 Initial's long header (RFC 9000 17.2.2) and padding bytes standing
-    in for the protected payload (no decryption is asked of them)."""
-    body_len = pad_to - (1 + 4 + 1 + len(dcid) + 1 + 1 + 2)
-    return (bytes([0xC3]) + struct.pack("!I", 1) + bytes([len(dcid)]) + dcid + b"\x00" +
-            b"\x00" + struct.pack("!H", 0x4000 | body_len) + bytes(range(256)) * 6)[:pad_to]
+    """A client's QUIC v1 Initial (RFC 9000 17.2.2), protected as RFC 9001 5 says
+    with the keys its own DCID gives (so a tracer can check it is QUIC): packet
+    number 0, a PING frame and PADDING up to pad_to bytes.  Needs python3's
+    cryptography package (Debian: python3-cryptography) for AES."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    salt = bytes.fromhex("38762cf7f55934b34d179ae6a4c80cadccbb7f0a")
+    initial = hmac.new(salt, dcid, hashlib.sha256).digest()
+    client = hkdf_expand_label(initial, b"client in", 32)
+    key = hkdf_expand_label(client, b"quic key", 16)
+    iv = hkdf_expand_label(client, b"quic iv", 12)
+    hp = hkdf_expand_label(client, b"quic hp", 16)
+    head = bytes([0xC0]) + struct.pack("!I", 1) + bytes([len(dcid)]) + dcid + b"\x00\x00"
+    payload_len = pad_to - len(head) - 2 - 1 - 16  # length field, packet number, tag
+    payload = b"\x01" + bytes(payload_len - 1)    # PING, then PADDING
+    head += struct.pack("!H", 0x4000 | (1 + payload_len + 16))
+    pn_off = len(head)
+    head += b"\x00"                                # packet number 0, one byte
+    sealed = AESGCM(key).encrypt(iv, payload, head)  # nonce: iv XOR 0
+    sample = sealed[3:19]                           # 4 bytes after the packet number's start
+    enc = Cipher(algorithms.AES(hp), modes.ECB()).encryptor()
+    mask = enc.update(sample) + enc.finalize()
+    packet = bytearray(head + sealed)
+    packet[0] ^= mask[0] & 0x0F
+    packet[pn_off] ^= mask[1]
+    return bytes(packet)
 
 
 def gen_icmp():
@@ -1429,6 +1464,63 @@ def gen_altsvc():
     p.write()
 
 
+def quic_varint(v):
+    """RFC 9000 16: the shortest encoding."""
+    if v < 0x40:
+        return bytes([v])
+    if v < 0x4000:
+        return struct.pack(">H", 0x4000 | v)
+    return struct.pack(">I", 0x80000000 | v)
+
+
+def gen_udp443_not_quic():
+    """Issue 11: UDP port 443 is QUIC only when its header says so and, for a
+    short header, on a connection whose start was seen.  A DNS TXT query and
+    its answer on 443 (the id 0x4f1a makes the first byte look like a QUIC
+    short header), random bytes, a long header cut in its lengths, a GREASE
+    version; then what is QUIC without a connection: an Initial-shaped packet
+    that does not decrypt (no connection starts, the short header after it is
+    not QUIC), a Version Negotiation and a Retry, named and explained."""
+    p = Pcap("crafted-udp443-not-quic.pcap")
+    cp = 50443
+    q = dns_hdr(0x4F1A, qr=False) + question(dname("txt", "lab", "test"), qtype=16)
+    p.add(udp4_frame(CLIENT, SERVER, cp, 443, q))
+    a = (dns_hdr(0x4F1A, qr=True, an=1, ra=True) + question(dname("txt", "lab", "test"), qtype=16)
+         + rr(b"\xc0\x0c", 16, txt_rdata(b"v=quic? no")))
+    p.add(udp4_frame(SERVER, CLIENT, 443, cp, a))
+    # random bytes shaped like a short header (fixed bit set)
+    p.add(udp4_frame(CLIENT, SERVER, cp + 1, 443, bytes.fromhex("5b") + bytes(range(7, 47))))
+    # random bytes with the fixed bit clear
+    p.add(udp4_frame(CLIENT, SERVER, cp + 2, 443, bytes.fromhex("1f") + bytes(range(40, 80))))
+    # a v1 long header whose Length runs past the datagram
+    cid = bytes.fromhex("0011223344556677")
+    hdr = b"\xc3" + struct.pack(">I", 1) + bytes([len(cid)]) + cid + b"\x00"
+    p.add(udp4_frame(CLIENT, SERVER, cp + 3, 443, hdr + quic_varint(0) + quic_varint(1000)
+                     + bytes(64)))
+    # a GREASE version: not a version QUIC knows
+    p.add(udp4_frame(CLIENT, SERVER, cp + 4, 443, b"\xc0" + bytes.fromhex("1a2a3a4a")
+                     + bytes([len(cid)]) + cid + b"\x00" + bytes(40)))
+    # an Initial (v1, lengths that fit) whose payload is not sealed with
+    # keys from its DCID, then a short header on the same ports
+    body = bytes((i * 37 + 11) & 0xFF for i in range(1180))
+    p.add(udp4_frame(CLIENT, SERVER, cp + 5, 443, hdr + quic_varint(0)
+                     + quic_varint(len(body)) + body))
+    p.add(udp4_frame(SERVER, CLIENT, 443, cp + 5, b"\x41" + cid + bytes(range(30))))
+    # the same Initial cut by a 96-byte snap length: it cannot be opened, but
+    # its header is QUIC's (it was shown as QUIC before, and still is)
+    p.add(udp4_frame(CLIENT, SERVER, cp + 8, 443, hdr + quic_varint(0)
+                     + quic_varint(len(body)) + body), caplen=96)
+    # a Version Negotiation (version 0) offering v1 and v2, to a client
+    vn = (b"\x80" + struct.pack(">I", 0) + bytes([0]) + bytes([len(cid)]) + cid
+          + struct.pack(">II", 1, 0x6B3343CF))
+    p.add(udp4_frame(SERVER, CLIENT, 443, cp + 6, vn))
+    # a Retry (v1: type 3) with a token and a 16-byte integrity tag
+    retry = (b"\xf0" + struct.pack(">I", 1) + bytes([0]) + bytes([4]) + b"\xaa\xbb\xcc\xdd"
+             + b"token-for-the-client" + bytes(16))
+    p.add(udp4_frame(SERVER, CLIENT, 443, cp + 7, retry))
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -1453,3 +1545,4 @@ if __name__ == "__main__":
     gen_tcp_midstream_roles()
     gen_icmp()
     gen_altsvc()
+    gen_udp443_not_quic()

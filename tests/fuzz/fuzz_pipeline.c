@@ -1,8 +1,9 @@
 /* fuzz_pipeline.c - libFuzzer target: the whole pipeline fed a capture file (pcap or
  * pcapng), read by libpcap from memory, output to /dev/null: trace_open, trace_packet
  * for every packet, trace_finish.  Half the inputs run with a key log (the lab's
- * captures/NAME.keys files, read once), so the TLS layer decrypts the keyed seeds and their
- * mutants: decryption, handshake messages and decrypted HTTP are fuzzed too. */
+ * captures/NAME.keys files, read once), so the TLS layer and QUIC's Handshake and 1-RTT paths decrypt
+ * the keyed seeds and their mutants: decryption, handshake messages and decrypted HTTP
+ * are fuzzed too. */
 #include <pcap/pcap.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,7 @@ static void keylog_load(void)
 	static const char *const names[] = {
 		"lab-h2-curl", "lab-tls12-gcm", "lab-tls12-chacha", "lab-h2-chromium", "lab-doh",
 		"lab-tls13-chacha", "lab-tls12-rsa", "lab-tls12-cbc", "lab-tls13-keyupdate",
+		"lab-h3-chromium",
 	};
 	char eb[KEYLOG_ERRBUF_SIZE];
 	kl = keylog_new(0, 0, eb);

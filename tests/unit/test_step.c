@@ -31,8 +31,8 @@ static struct step_in tls_in(bool from_client, uint8_t flags, uint32_t len, bool
 
 static struct step_in quic_in(bool from_client, bool long_hdr)
 {
-	struct step_in in = { .is_quic = true, .quic_long = long_hdr, .from_client = from_client,
-			      .acks_dir = -1 };
+	struct step_in in = { .is_quic = true, .quic_handshake = long_hdr,
+			      .from_client = from_client, .acks_dir = -1, .quic_acks_dir = -1 };
 	return in;
 }
 
@@ -170,6 +170,56 @@ int main(void)
 	CHECK_EQ_INT(step_classify(&in), STEP_WRITE);
 	CHECK(!step_secure(&in, STEP_WRITE));
 	in = quic_in(false, false);
+	CHECK_EQ_INT(step_classify(&in), STEP_READ);
+	/* QUIC decrypted (issue 11): stream data by sender */
+	in = quic_in(true, false);
+	in.quic_stream = in.quic_decrypted = true;
+	CHECK_EQ_INT(step_classify(&in), STEP_WRITE);
+	CHECK(!step_secure(&in, STEP_WRITE));
+	in = quic_in(false, false);
+	in.quic_stream = in.quic_decrypted = true;
+	CHECK_EQ_INT(step_classify(&in), STEP_READ);
+	/* ... but a datagram with a Handshake packet in front is connect (the
+	 * control streams' settings ride behind the client's Finished) */
+	in = quic_in(true, true);
+	in.quic_stream = in.quic_decrypted = true;
+	CHECK_EQ_INT(step_classify(&in), STEP_CONNECT);
+	CHECK(step_secure(&in, STEP_CONNECT));
+	/* a server's 1-RTT HANDSHAKE_DONE is the end of the handshake: connect, secure */
+	in = quic_in(false, false);
+	in.quic_decrypted = in.quic_hs_done = true;
+	CHECK_EQ_INT(step_classify(&in), STEP_CONNECT);
+	CHECK(step_secure(&in, STEP_CONNECT));
+	/* ... unless the response rides with it */
+	in.quic_stream = true;
+	CHECK_EQ_INT(step_classify(&in), STEP_READ);
+	/* ACKs go with the data they acknowledge, as for TCP */
+	in = quic_in(false, false);
+	in.quic_decrypted = true;
+	in.quic_acks_dir = 0; /* the server acknowledges the request */
+	CHECK_EQ_INT(step_classify(&in), STEP_WRITE);
+	in = quic_in(true, false);
+	in.quic_decrypted = true;
+	in.quic_acks_dir = 1; /* the client acknowledges the response */
+	CHECK_EQ_INT(step_classify(&in), STEP_READ);
+	/* ... one that covers nothing new is the receiver's side */
+	in = quic_in(true, false);
+	in.quic_decrypted = true;
+	CHECK_EQ_INT(step_classify(&in), STEP_READ);
+	in = quic_in(false, false);
+	in.quic_decrypted = true;
+	CHECK_EQ_INT(step_classify(&in), STEP_WRITE);
+	/* CONNECTION_CLOSE, and everything after it, is close; it wins over data */
+	in = quic_in(true, false);
+	in.quic_decrypted = in.quic_close = in.quic_stream = true;
+	CHECK_EQ_INT(step_classify(&in), STEP_CLOSE);
+	CHECK(!step_secure(&in, STEP_CLOSE));
+	in = quic_in(false, true); /* a stray Initial after the close */
+	in.quic_close = true;
+	CHECK_EQ_INT(step_classify(&in), STEP_CLOSE);
+	/* without keys an ACK cannot be seen: by sender */
+	in = quic_in(false, false);
+	in.quic_acks_dir = 0;
 	CHECK_EQ_INT(step_classify(&in), STEP_READ);
 	/* DNS wins: a UDP DNS message is resolve, never secure */
 	struct step_in dns = { .is_dns = true, .acks_dir = -1 };
