@@ -74,7 +74,10 @@ enum app_proto {
 	APP_HTTP,         /* HTTP/1.x */
 	APP_TLS,          /* TLS */
 	APP_OPAQUE,       /* something else: bytes are counted, not decoded */
+	APP_H2,           /* HTTP/2 (the preface, or h2c after an Upgrade): conn.h2 */
 };
+
+struct h2_conn;
 
 struct conn {
 	uint32_t id;           /* connection number, from 1, in order of first packet */
@@ -106,6 +109,8 @@ struct conn {
 		struct http_conn http;
 		struct tls_conn tls;
 	} ap;                  /* the application decoder's state, by app */
+	struct h2_conn *h2;    /* APP_H2 (or an h2c offer waiting for its 101): allocated per
+	                          connection by trace.c, freed when it retires; NULL otherwise */
 	uint32_t tl_first, tl_last; /* its first and newest exchange in the timeline: index + 1,
 	                               0 none (timeline.c keeps them; the table only clears them) */
 	uint32_t tl_sni;       /* its ClientHello's server name in the timeline: index + 1, 0 none */

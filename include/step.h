@@ -38,6 +38,8 @@ struct step_in {
 	bool tls_appdata_now; /* this segment's TLS records include application data */
 	bool tls_appdata_sent[2]; /* the client (0) / server (1) has sent application data,
 	                             this segment included */
+	bool h2_goaway;       /* HTTP/2: a GOAWAY was sent on the connection (by either side),
+	                         in this segment or before it */
 };
 
 enum step step_classify(const struct step_in *in);

@@ -321,6 +321,8 @@ static const struct {
 	{ "range", offsetof(struct http_head, range) },
 	{ "if-none-match", offsetof(struct http_head, if_none_match) },
 	{ "if-modified-since", offsetof(struct http_head, if_modified_since) },
+	{ "upgrade", offsetof(struct http_head, upgrade) },
+	{ "http2-settings", offsetof(struct http_head, http2_settings) },
 };
 
 /* "HTTP/" DIGIT "." DIGIT at p (8 bytes are there). */
@@ -1014,6 +1016,9 @@ size_t http_feed(struct http_conn *h, int dir, const uint8_t *data, size_t len,
 			}
 			off += used;
 			on_head(&f, &hd, &fr);
+			/* the 101 ends HTTP/1.x: what follows is the new protocol's */
+			if (dir == 1 && h->stop_at_101 && h->upgraded && hd.status == 101)
+				goto done;
 			break;
 		}
 		case HTTP_S_BODY_LEN:

@@ -14,6 +14,7 @@
  *   RST, FIN ........................................ close
  *   the ACK that completes the handshake (no data) .. connect
  *   no payload after a FIN was seen ................. close
+ *   HTTP/2 after a GOAWAY (the GOAWAY included) ..... close
  *   TLS handshake records, or a bare ACK, before any
  *   application data (the secure channel) ........... connect
  *   payload from the client ......................... write
@@ -65,6 +66,10 @@ enum step step_classify(const struct step_in *in)
 	if (in->pl_len == 0 && in->completes_handshake)
 		return STEP_CONNECT;
 	if (in->pl_len == 0 && in->after_fin)
+		return STEP_CLOSE;
+	/* A GOAWAY starts HTTP/2's graceful close (RFC 9113 6.8): it and
+	 * every segment after it are the connection winding down. */
+	if (in->h2_goaway)
 		return STEP_CLOSE;
 	/* The application cannot use the connection until the TLS handshake
 	 * is done: that is still connect(), its secure-channel part. */

@@ -9,6 +9,8 @@
 #include "dnsnote.h"
 #include "fetch.h"
 #include "flow.h"
+#include "h2.h"
+#include "hpack.h"
 #include "http.h"
 #include "pkt.h"
 #include "quic.h"
@@ -48,6 +50,13 @@ struct tracer {
 	uint8_t dns_copy[EV_MAX_DNS][UINT16_MAX];
 	struct http_events hev;               /* HTTP events of this packet */
 	struct tls_events tev;                /* TLS events of this packet */
+	struct h2_events h2ev;                /* HTTP/2 events of this packet (47 KB: here, not
+	                                         on the stack) */
+	struct hpack_budget h2_budget;        /* what every HTTP/2 connection's state (h2_new:
+	                                         the stream table and HPACK tables) may take
+	                                         together; a connection that does not fit is
+	                                         not decoded (counted, noted) */
+	bool h2_refused_now;                  /* this packet's HTTP/2 state was refused */
 	struct quic_info quic;                /* QUIC headers of this packet */
 	int64_t now;                          /* time of the packet being handled */
 	bool in_packet;                       /* trace_packet is running */
@@ -147,9 +156,42 @@ static size_t dns_tcp_consume(const struct stream_ctx *sc, const uint8_t *data, 
 	return off;
 }
 
-/* Decide what a stream carries from its first bytes (either direction). */
-static void app_sniff(struct conn *c, int dir, const uint8_t *data, size_t len, bool *wait)
+/* ------------------------------------------------------------------ */
+/* the application layer                                               */
+/* ------------------------------------------------------------------ */
+
+/* A connection turns out to carry HTTP/2: its state, counted in the
+ * tracer's budget.  False (counted, noted on the packet) when it does not
+ * fit: the connection's bytes are then only counted. */
+static bool h2_start(const struct stream_ctx *sc)
 {
+	struct tracer *t = sc->t;
+	struct conn *c = sc->c;
+	if (!c->h2) {
+		c->h2 = h2_new(&t->h2_budget);
+		if (!c->h2) {
+			t->n.h2_refused++;
+			t->h2_refused_now = true;
+			return false;
+		}
+		t->n.h2_conns++;
+	}
+	return true;
+}
+
+static void h2_stop(struct conn *c)
+{
+	h2_free(c->h2);
+	c->h2 = NULL;
+}
+
+/* Decide what a stream carries from its first bytes (either direction):
+ * HTTP/1.x, TLS, HTTP/2 (the client's preface on any port, or a server
+ * that starts with SETTINGS), DNS by port. */
+static void app_sniff(const struct stream_ctx *sc, const uint8_t *data, size_t len, bool *wait)
+{
+	struct conn *c = sc->c;
+	int dir = sc->dir;
 	*wait = false;
 	if (c->dns) {
 		c->app = APP_DNS;
@@ -157,29 +199,78 @@ static void app_sniff(struct conn *c, int dir, const uint8_t *data, size_t len, 
 	}
 	enum ft_status h = http_sniff(dir, data, len);
 	enum ft_status s = dir == 0 ? tls_sniff(data, len) : FT_UNSUPPORTED;
+	enum ft_status h2 = dir == 0 ? h2_sniff_preface(data, len) : h2_sniff_settings(data, len);
 	if (h == FT_OK) {
 		c->app = APP_HTTP;
 		http_init(&c->ap.http);
 	} else if (s == FT_OK) {
 		c->app = APP_TLS;
 		tls_init(&c->ap.tls);
-	} else if (h == FT_NEED_MORE || s == FT_NEED_MORE) {
+	} else if (h2 == FT_OK) {
+		c->app = h2_start(sc) ? APP_H2 : APP_OPAQUE;
+	} else if (h == FT_NEED_MORE || s == FT_NEED_MORE || h2 == FT_NEED_MORE) {
 		*wait = true;
 	} else {
 		c->app = APP_OPAQUE;
 	}
 }
 
-static size_t on_stream_data(void *ctx, const uint8_t *data, size_t len, uint64_t seq)
+/*
+ * HTTP/1.x heads that switch to HTTP/2 (RFC 7540 3.2): a request offering
+ * "Upgrade: h2c" gets the HTTP/2 state at once (its request is stream 1)
+ * and makes the HTTP/1.x decoder stop after a 101; a 101 then hands the
+ * connection over; any other final answer to it withdraws the offer.
+ * Looks at this feed's events, from index `from` on.
+ */
+static void h2c_upgrade(const struct stream_ctx *sc, unsigned from)
 {
-	const struct stream_ctx *sc = ctx;
+	struct tracer *t = sc->t;
+	struct conn *c = sc->c;
+	for (unsigned i = from; i < t->hev.n; i++) {
+		const struct http_ev *v = &t->hev.ev[i];
+		const struct http_head *hd = v->head;
+		if (v->kind != HTTP_EV_HEAD || !hd)
+			continue;
+		if (hd->is_request && hd->exchange == 1 && hd->upgrade.present &&
+		    h2_upgrade_token((const uint8_t *)hd->upgrade.b, hd->upgrade.len) && !c->h2) {
+			if (!h2_start(sc))
+				continue;
+			h2_open_upgraded(c->h2, hd->method.b, hd->method.len, hd->target.b,
+					 hd->target.len, hd->host.present ? hd->host.b : NULL,
+					 hd->host.len,
+					 hd->http2_settings.present ? hd->http2_settings.b : NULL,
+					 hd->http2_settings.len);
+			c->ap.http.stop_at_101 = true;
+		} else if (!hd->is_request && c->h2 && hd->status == 101) {
+			c->app = APP_H2;
+			/* the HTTP/1.x decoder's last word: say where the bytes go */
+			for (unsigned k = i + 1; k < t->hev.n; k++)
+				if (t->hev.ev[k].kind == HTTP_EV_OPAQUE && t->hev.ev[k].dir == 1)
+					t->hev.ev[k].why = "switched protocols (101) to HTTP/2 (h2c)";
+		} else if (!hd->is_request && c->h2 && hd->status >= 200) {
+			h2_stop(c); /* the server stayed with HTTP/1.1 */
+			c->ap.http.stop_at_101 = false;
+		}
+	}
+}
+
+/*
+ * The application layer's one entry point: in-order plaintext bytes of
+ * one direction of a connection, from whatever layer is below it (TCP
+ * reassembly here; decrypted TLS records call the same three functions,
+ * app_feed, app_gap and app_end).  Sniffs what the stream carries from
+ * its first bytes, then feeds the chosen decoder; a decoder that hands
+ * over (HTTP/1.1 101 to h2c) leaves the rest to the next.  Returns the
+ * bytes consumed (fewer: the rest is offered again with more).
+ */
+static size_t app_feed(const struct stream_ctx *sc, const uint8_t *data, size_t len)
+{
 	struct tracer *t = sc->t;
 	struct conn *c = sc->c;
 	int dir = sc->dir;
-	(void)seq;
 	if (c->app == APP_UNKNOWN) {
 		bool wait;
-		app_sniff(c, dir, data, len, &wait);
+		app_sniff(sc, data, len, &wait);
 		if (wait)
 			return 0;
 	}
@@ -188,8 +279,20 @@ static size_t on_stream_data(void *ctx, const uint8_t *data, size_t len, uint64_
 		if (c->lost_dirs & (1u << dir))
 			return len; /* framing lost: the bytes cannot be split into messages */
 		return dns_tcp_consume(sc, data, len);
-	case APP_HTTP:
-		return http_feed(&c->ap.http, dir, data, len, &t->hev);
+	case APP_HTTP: {
+		unsigned from = t->hev.n;
+		size_t n = http_feed(&c->ap.http, dir, data, len, &t->hev);
+		h2c_upgrade(sc, from);
+		if (n < len && c->ap.http.upgraded && c->app == APP_H2)
+			n += h2_feed(c->h2, dir, data + n, len - n, &t->h2ev);
+		else if (n < len && c->ap.http.upgraded)
+			n += http_feed(&c->ap.http, dir, data + n, len - n, &t->hev);
+		return n;
+	}
+	case APP_H2:
+		if (c->h2)
+			h2_feed(c->h2, dir, data, len, &t->h2ev);
+		return len;
 	case APP_TLS:
 		return tls_feed(&c->ap.tls, dir, data, len, &t->tev);
 	default:
@@ -197,17 +300,18 @@ static size_t on_stream_data(void *ctx, const uint8_t *data, size_t len, uint64_
 	}
 }
 
-static void on_stream_gap(void *ctx, uint64_t seq, uint64_t len)
+/* len bytes of one direction were lost (see app_feed). */
+static void app_gap(const struct stream_ctx *sc, uint64_t len)
 {
-	const struct stream_ctx *sc = ctx;
 	struct tracer *t = sc->t;
 	struct conn *c = sc->c;
-	(void)seq;
-	sc->e->gap += len;
-	c->partial = true;
 	switch (c->app) {
 	case APP_HTTP:
 		http_gap(&c->ap.http, sc->dir, len, &t->hev);
+		break;
+	case APP_H2:
+		if (c->h2)
+			h2_gap(c->h2, sc->dir, len, &t->h2ev);
 		break;
 	case APP_TLS:
 		tls_gap(&c->ap.tls, sc->dir, len, &t->tev);
@@ -224,14 +328,35 @@ static void on_stream_gap(void *ctx, uint64_t seq, uint64_t len)
 	}
 }
 
+/* One direction ended (see app_feed). */
+static void app_end(const struct stream_ctx *sc)
+{
+	if (sc->c->app == APP_HTTP)
+		http_end(&sc->c->ap.http, sc->dir, &sc->t->hev);
+}
+
+static size_t on_stream_data(void *ctx, const uint8_t *data, size_t len, uint64_t seq)
+{
+	(void)seq;
+	return app_feed(ctx, data, len);
+}
+
+static void on_stream_gap(void *ctx, uint64_t seq, uint64_t len)
+{
+	const struct stream_ctx *sc = ctx;
+	(void)seq;
+	sc->e->gap += len;
+	sc->c->partial = true;
+	app_gap(sc, len);
+}
+
 /* One direction ended: hand over what is held, tell the decoder. */
 static void stream_end(struct tracer *t, struct conn *c, int dir, struct ev *e)
 {
 	struct stream_ctx sc = { t, c, dir, e };
 	struct reasm_sink sink = { on_stream_data, on_stream_gap, &sc };
 	reasm_flush(flow_reasm_pool(t->flows), &c->rs[dir], &sink);
-	if (c->app == APP_HTTP)
-		http_end(&c->ap.http, dir, &t->hev);
+	app_end(&sc);
 }
 
 /* ------------------------------------------------------------------ */
@@ -369,6 +494,7 @@ static void on_retire(void *ctx, const struct conn *c, const char *why)
 	struct retired *r = &t->retired[t->n_retired++];
 	/* the table's own slot, live until this returns */
 	release_held(t, (struct conn *)c, r);
+	h2_stop((struct conn *)c); /* its HTTP/2 state goes back to the budget */
 	r->c = *c;
 	/* what the copy points to belongs to the table: not to be followed */
 	memset(r->c.rs, 0, sizeof(r->c.rs));
@@ -453,6 +579,8 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		e->held = c->rs[dir].tail_len;
 	for (unsigned i = 0; i < t->hev.n; i++)
 		e->http_dur[i] = timeline_http(t->tl, t->now, c, &t->hev.ev[i]);
+	for (unsigned i = 0; i < t->h2ev.n; i++)
+		e->h2_dur[i] = timeline_h2(t->tl, t->now, c, &t->h2ev.ev[i]);
 	for (unsigned i = 0; i < t->tev.n; i++) {
 		if (t->tev.ev[i].kind == TLS_EV_CLIENT_HELLO && !c->ts_tls_hello)
 			c->ts_tls_hello = t->now;
@@ -462,6 +590,14 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		tls_link(t, c, e);
 	e->http = t->hev.n || t->hev.n_dropped ? &t->hev : NULL;
 	e->tls = t->tev.n || t->tev.n_dropped ? &t->tev : NULL;
+	e->h2 = t->h2ev.n || t->h2ev.n_dropped ? &t->h2ev : NULL;
+	e->h2_refused = t->h2_refused_now;
+	bool goaway = false;
+	if (c->app == APP_H2 && c->h2) {
+		struct h2_info hi;
+		h2_info(c->h2, &hi);
+		goaway = hi.goaway[0] || hi.goaway[1];
+	}
 
 	bool tls = c->app == APP_TLS;
 	*in = (struct step_in){
@@ -477,6 +613,7 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		.tls_appdata_now = tls && tls_appdata_now(t),
 		.tls_appdata_sent = { tls && c->ap.tls.appdata_seen[0],
 				      tls && c->ap.tls.appdata_seen[1] },
+		.h2_goaway = goaway,
 	};
 }
 
@@ -519,6 +656,7 @@ struct tracer *trace_open(FILE *f, const struct out_opts *o, uint32_t max_conns)
 	t->fetch = fetch_open();
 	t->noter = dnsnote_open();
 	t->tl = timeline_open();
+	hpack_budget_init(&t->h2_budget, HPACK_BUDGET_DEFAULT);
 	if (!t->out || !t->flows || !t->fetch || !t->noter || !t->tl) {
 		timeline_close(t->tl);
 		out_close(t->out);
@@ -548,6 +686,8 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 	t->in_packet = true;
 	t->hev.n = t->hev.n_dropped = t->hev.n_heads = 0;
 	t->tev.n = t->tev.n_dropped = 0;
+	h2_events_clear(&t->h2ev);
+	t->h2_refused_now = false;
 
 	pkt_decode(dlt, data, cap_len, wire_len, ts_us, p);
 	t->dns_malformed = t->dns_truncated = false;
@@ -602,6 +742,7 @@ int trace_finish(struct tracer *t)
 	t->n.reasm_peak = pool->peak;
 	t->n.reasm_overflows = pool->n_overflows;
 	flow_close(t->flows); /* retires the connections still open */
+	t->n.h2_peak = t->h2_budget.peak;
 	t->n.dns_unanswered = fetch_unanswered(t->fetch);
 	out_timeline(t->out, t->tl);
 	bool har_ok = out_har(t->out, t->tl);

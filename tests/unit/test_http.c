@@ -579,6 +579,35 @@ static void test_upgrade(void)
 	CHECK_EQ_INT(d_whole.c.half[0].st, HTTP_S_OPAQUE);
 }
 
+/* An h2c offer (RFC 7540 3.2): Upgrade and HTTP2-Settings are kept, and
+ * with stop_at_101 the feed stops right after the 101 head, leaving the
+ * server's first HTTP/2 frame for the caller. */
+static void test_upgrade_h2c_stop(void)
+{
+	static struct http_conn c;
+	static struct http_events ev;
+	static const char req[] = "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+				  "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n"
+				   "Connection: Upgrade\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00";
+	http_init(&c);
+	memset(&ev, 0, sizeof(ev));
+	CHECK_EQ_INT(http_feed(&c, 0, (const uint8_t *)req, sizeof(req) - 1, &ev), sizeof(req) - 1);
+	CHECK(ev.n >= 1 && ev.ev[0].kind == HTTP_EV_HEAD);
+	CHECK(str_is(&ev.heads[0].upgrade, "h2c"));
+	CHECK(str_is(&ev.heads[0].http2_settings, "AAMAAABkAAQCAAAAAAIAAAAA"));
+	c.stop_at_101 = true;
+	memset(&ev, 0, sizeof(ev));
+	CHECK_EQ_INT(http_feed(&c, 1, (const uint8_t *)resp, sizeof(resp) - 1, &ev),
+		     sizeof(resp) - 1 - 9);
+	CHECK(c.upgraded);
+	/* without it, the bytes after the head are counted as before */
+	http_init(&c);
+	memset(&ev, 0, sizeof(ev));
+	http_feed(&c, 0, (const uint8_t *)req, sizeof(req) - 1, &ev);
+	CHECK_EQ_INT(http_feed(&c, 1, (const uint8_t *)resp, sizeof(resp) - 1, &ev), sizeof(resp) - 1);
+}
+
 static void test_connect(void)
 {
 	static const struct step s[] = {
@@ -1349,6 +1378,7 @@ int main(void)
 	test_post();
 	test_chunked_request();
 	test_upgrade();
+	test_upgrade_h2c_stop();
 	test_connect();
 	test_orphan();
 	test_dropped();

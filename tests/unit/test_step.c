@@ -143,6 +143,24 @@ int main(void)
 	struct step_in none = { .acks_dir = -1 };
 	CHECK_EQ_INT(step_classify(&none), STEP_OTHER);
 
+	/* HTTP/2: client frames write, server frames read; a GOAWAY and
+	 * everything after it (frames either way, bare ACKs) close */
+	struct step_in h2 = { .is_tcp = true, .from_client = true, .flags = TCP_ACK | TCP_PSH,
+			      .pl_len = 44, .acks_dir = -1 };
+	CHECK_EQ_INT(step_classify(&h2), STEP_WRITE);
+	h2.from_client = false;
+	CHECK_EQ_INT(step_classify(&h2), STEP_READ);
+	h2.h2_goaway = true;
+	CHECK_EQ_INT(step_classify(&h2), STEP_CLOSE);
+	h2.from_client = true;
+	CHECK_EQ_INT(step_classify(&h2), STEP_CLOSE);
+	h2.pl_len = 0;
+	h2.acks_dir = 1;
+	CHECK_EQ_INT(step_classify(&h2), STEP_CLOSE);
+	/* the handshake still comes first */
+	h2.flags = TCP_SYN;
+	CHECK_EQ_INT(step_classify(&h2), STEP_CONNECT);
+
 	CHECK_EQ_STR(step_name(STEP_RESOLVE), "resolve");
 	CHECK_EQ_STR(step_name(STEP_CLOSE), "close");
 	CHECK_EQ_STR(step_name((enum step)99), "?");
