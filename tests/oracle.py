@@ -4,8 +4,11 @@
 For each capture: the DNS messages (id, name asked, query or answer), the HTTP
 requests (method, target, Host) and responses (status), the TLS SNI names, and
 every TCP segment's relative sequence and acknowledgement numbers must be the
-same in both.  Prints one line per check and "oracle: N passed, N failed".
+same in both; for the HTTP/2 captures, every stream's :method, :path and
+:status and its DATA byte counts each way.  Prints one line per check and
+"oracle: N passed, N failed".
 """
+import json
 import os
 import re
 import subprocess
@@ -24,6 +27,14 @@ CAPTURES = [
     "crafted-http-orphan.pcap",
     "loopback-parallel.pcap",  # 80 connections at once (issue 9, bug 5)
 ]
+
+# HTTP/2 in cleartext, with the port tshark must be told (-d tcp.port==N,http2)
+# for prior knowledge; None: tshark finds it itself (the Upgrade: h2c path).
+H2_CAPTURES = {
+    "lab-h2c.pcap": 8080,
+    "lab-h2c-upgrade.pcap": None,
+    "h2c-prior-knowledge.pcap": 18187,
+}
 
 # Checked for HTTP only: on a connection seen mid-stream tshark counts the
 # first segment's ACK from its own value, fetchtrace prints none until the
@@ -58,6 +69,64 @@ def fetchtrace(path):
 
 
 PKT = re.compile(r"^ *\d+\.\d+ +(resolve|connect|write|read|close) ")
+
+
+def as_list(v):
+    return v if isinstance(v, list) else [] if v is None else [v]
+
+
+def h2_tshark(path, port):
+    """{(tcp stream, h2 stream): {":method": .., ":path": .., ":status": .., "data": [c2s, s2c]}}"""
+    cmd = ["tshark", "-n", "-r", path, "-Y", "http2", "-T", "json", "--no-duplicate-keys"]
+    if port:
+        cmd[1:1] = ["-d", "tcp.port==%d,http2" % port]
+    pkts = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+    out = {}
+    for p in pkts:
+        lay = p["_source"]["layers"]
+        conn = int(lay["tcp"]["tcp.stream"])
+        to_server = int(lay["tcp"]["tcp.dstport"]) == port if port else None
+        for h in as_list(lay.get("http2")):
+            for f in as_list(h.get("http2.stream")):
+                if "http2.type" not in f or f.get("http2.streamid") in (None, "0"):
+                    continue
+                sid = int(f["http2.streamid"])
+                st = out.setdefault((conn, sid), {"data": [0, 0]})
+                if f["http2.type"] == "0":
+                    n = int(f["http2.length"])
+                    if int(f.get("http2.flags", "0x0"), 16) & 0x08:
+                        n -= int(f.get("http2.pad_length", "0")) + 1
+                    if to_server is None:  # no port: the response side (the upgrade's GET is HTTP/1.1)
+                        to_server = False
+                    st["data"][0 if to_server else 1] += n
+                for hd in as_list(f.get("http2.header")):
+                    name = hd.get("http2.header.name", "")
+                    if name in (":method", ":path", ":status"):
+                        st[name] = hd.get("http2.header.value", "")
+    return out
+
+
+def h2_fetchtrace(path):
+    env = dict(os.environ, TZ="UTC", LC_ALL="C")
+    lines = subprocess.run([BIN, "--json", "-r", path], capture_output=True, text=True, env=env,
+                           check=True).stdout.splitlines()
+    out = {}
+    for line in lines:
+        o = json.loads(line)
+        for v in o.get("h2", []):
+            if v.get("kind") != "frame" or not v.get("stream") or v.get("type") == "PUSH_PROMISE":
+                continue
+            st = out.setdefault((o["conn"] - 1, v["stream"]), {"data": [0, 0]})
+            if v["type"] == "DATA":
+                st["data"][0 if v["dir"] == "client" else 1] += v["data_len"]
+            hd = v.get("head")
+            if hd:
+                for k in ("method", "path"):
+                    if k in hd:
+                        st[":" + k] = hd[k]
+                if "status" in hd and hd.get("kind") in ("response", "informational"):
+                    st[":status"] = str(hd["status"])
+    return out
 
 
 def main():
@@ -137,6 +206,17 @@ def main():
         check("%s tcp seq/ack" % cap, want == got,
               "first difference at segment %s" % next(
                   (i for i, (a, b) in enumerate(zip(want, got)) if a != b), min(len(want), len(got))))
+    # HTTP/2: per stream, what tshark decodes of the header blocks and the DATA
+    for cap, port in H2_CAPTURES.items():
+        path = os.path.join(ROOT, "captures", cap)
+        want = h2_tshark(path, port)
+        got = h2_fetchtrace(path)
+        if port is None:  # tshark's direction is unknown there: compare the sums
+            for d in (want, got):
+                for st in d.values():
+                    st["data"] = [0, sum(st["data"])]
+        check("%s http2 streams" % cap, want == got and len(want) > 0,
+              "tshark %s\n  fetchtrace %s" % (want, got))
     print("oracle: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
