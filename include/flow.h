@@ -78,6 +78,7 @@ enum app_proto {
 };
 
 struct h2_conn;
+struct doh_conn;
 
 struct conn {
 	uint32_t id;           /* connection number, from 1, in order of first packet */
@@ -111,6 +112,7 @@ struct conn {
 	} ap;                  /* the application decoder's state, by app */
 	struct h2_conn *h2;    /* APP_H2 (or an h2c offer waiting for its 101): allocated per
 	                          connection by trace.c, freed when it retires; NULL otherwise */
+	struct doh_conn *doh;  /* DNS-over-HTTPS bodies being collected (trace.c, as h2), or NULL */
 	uint32_t tl_first, tl_last; /* its first and newest exchange in the timeline: index + 1,
 	                               0 none (timeline.c keeps them; the table only clears them) */
 	uint32_t tl_sni;       /* its ClientHello's server name in the timeline: index + 1, 0 none */

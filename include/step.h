@@ -38,6 +38,7 @@ struct step_in {
 	bool tls_appdata_now; /* this segment's TLS records include application data */
 	bool tls_appdata_sent[2]; /* the client (0) / server (1) has sent application data,
 	                             this segment included */
+	bool doh;             /* this segment carries frames of a DNS-over-HTTPS exchange (RFC 8484) */
 	bool h2_goaway;       /* HTTP/2: a GOAWAY was sent on the connection (by either side),
 	                         in this segment or before it */
 };

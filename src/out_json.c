@@ -1471,7 +1471,6 @@ static void json_summary(void *impl, const struct out_counts *n)
 	if (n->h2_conns || n->h2_refused) {
 		kv_u(s, "h2_conns", n->h2_conns);
 		kv_u(s, "h2_refused", n->h2_refused);
-		kv_u(s, "h2_peak", n->h2_peak);
 	}
 	sb_putc(s, '}');
 	emit(o);

@@ -1441,9 +1441,10 @@ static void text_packet(void *impl, const struct ev *e)
 	if (e->seg) {
 		put_tcp(s, e);
 		put_streams(s, e);
-		if (e->seg->c->dns && (p->pl_len || e->n_dns)) {
+		/* DNS over TCP, or DNS over HTTPS (the messages an HTTP exchange carried) */
+		if ((e->seg->c->dns && p->pl_len) || e->n_dns) {
 			for (unsigned i = 0; i < e->n_dns; i++) {
-				sb_puts(s, i ? "; " : " | ");
+				sb_puts(s, i ? "; " : e->seg->c->dns ? " | " : " | DoH ");
 				put_dns(s, e->dns[i], e->dns_rt[i]);
 				put_dns_note(s, &e->dns_note[i]);
 			}

@@ -14,6 +14,7 @@
  *   RST, FIN ........................................ close
  *   the ACK that completes the handshake (no data) .. connect
  *   no payload after a FIN was seen ................. close
+ *   data of a DNS-over-HTTPS exchange ............... resolve
  *   HTTP/2 after a GOAWAY (the GOAWAY included) ..... close
  *   TLS handshake records, or a bare ACK, before any
  *   application data (the secure channel) ........... connect
@@ -67,6 +68,10 @@ enum step step_classify(const struct step_in *in)
 		return STEP_CONNECT;
 	if (in->pl_len == 0 && in->after_fin)
 		return STEP_CLOSE;
+	/* DNS over HTTPS (RFC 8484): an HTTP exchange that carries a DNS
+	 * message is getaddrinfo()'s work, whatever the connection */
+	if (in->doh && in->pl_len)
+		return STEP_RESOLVE;
 	/* A GOAWAY starts HTTP/2's graceful close (RFC 9113 6.8): it and
 	 * every segment after it are the connection winding down. */
 	if (in->h2_goaway)

@@ -7,6 +7,7 @@
 
 #include "dns.h"
 #include "dnsnote.h"
+#include "doh.h"
 #include "fetch.h"
 #include "flow.h"
 #include "h2.h"
@@ -57,6 +58,7 @@ struct tracer {
 	                                         together; a connection that does not fit is
 	                                         not decoded (counted, noted) */
 	bool h2_refused_now;                  /* this packet's HTTP/2 state was refused */
+	bool doh_now;                         /* this packet carried DoH frames */
 	struct quic_info quic;                /* QUIC headers of this packet */
 	int64_t now;                          /* time of the packet being handled */
 	bool in_packet;                       /* trace_packet is running */
@@ -215,6 +217,149 @@ static void app_sniff(const struct stream_ctx *sc, const uint8_t *data, size_t l
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* DNS over HTTPS (RFC 8484)                                           */
+/* ------------------------------------------------------------------ */
+
+/* A DNS message carried by HTTP (a GET's ?dns=, a body), in direction
+ * dir: decoded into the packet's messages like DNS over TCP, and fed to
+ * the linker with the endpoints of that direction. */
+static void doh_message(const struct stream_ctx *sc, int dir, const uint8_t *msg, size_t mlen)
+{
+	struct tracer *t = sc->t;
+	struct ev *e = sc->e;
+	const struct pkt *p = &t->pkt;
+	struct pkt swapped;
+	if (e->seg && e->seg->dir != dir) {
+		swapped = *p;
+		memcpy(swapped.src, p->dst, 16), memcpy(swapped.dst, p->src, 16);
+		swapped.sport = p->dport, swapped.dport = p->sport;
+		p = &swapped;
+	}
+	unsigned slot = e->n_dns < EV_MAX_DNS ? e->n_dns : EV_MAX_DNS;
+	struct dns_msg *m = &t->dns[slot];
+	if (slot < EV_MAX_DNS) {
+		memcpy(t->dns_copy[slot], msg, mlen);
+		msg = t->dns_copy[slot];
+	}
+	dns_decode(msg, mlen, m);
+	int64_t rt = dns_seen(t, p, m, mlen, true, &t->note[slot]);
+	if (e->n_dns < EV_MAX_DNS) {
+		e->dns[e->n_dns] = m;
+		e->dns_rt[e->n_dns++] = rt;
+	} else {
+		e->n_dns_more++;
+	}
+	t->doh_now = true;
+}
+
+/* The connection's DoH collector, allocated on first need and counted in
+ * the HTTP/2 budget; NULL when it does not fit (counted). */
+static struct doh_conn *doh_get(const struct stream_ctx *sc)
+{
+	struct tracer *t = sc->t;
+	struct conn *c = sc->c;
+	if (c->doh)
+		return c->doh;
+	struct hpack_budget *b = &t->h2_budget;
+	if (b->cap - b->used < sizeof(struct doh_conn)) {
+		b->n_refused++;
+		t->n.h2_refused++;
+		return NULL;
+	}
+	c->doh = calloc(1, sizeof(struct doh_conn));
+	if (c->doh) {
+		b->used += sizeof(struct doh_conn);
+		if (b->used > b->peak)
+			b->peak = b->used;
+	}
+	return c->doh;
+}
+
+static void doh_free(struct tracer *t, struct conn *c)
+{
+	if (!c->doh)
+		return;
+	free(c->doh);
+	c->doh = NULL;
+	t->h2_budget.used -= sizeof(struct doh_conn);
+}
+
+/* Does this stream's request (dir 0) or response (dir 1) body carry a DNS message? */
+static bool doh_body_wanted(const struct h2_stream *s, int dir)
+{
+	return dir == 0 ? doh_media(s->req_content_type.b, s->req_content_type.len)
+			: doh_media(s->content_type.b, s->content_type.len);
+}
+
+/* h2's DATA sink: DoH bodies are collected, bounded, per stream. */
+static void doh_data(void *ctx, int dir, uint32_t sid, const uint8_t *p, size_t n)
+{
+	const struct stream_ctx *sc = ctx;
+	struct conn *c = sc->c;
+	struct doh_body *b = c->doh ? doh_find(c->doh, sid, dir) : NULL;
+	if (!b) {
+		const struct h2_stream *s = h2_stream_find(c->h2, sid);
+		if (!s || !doh_body_wanted(s, dir) || !doh_get(sc))
+			return;
+		doh_mark(c->doh, sid);
+		b = doh_open(c->doh, sid, dir);
+		if (!b)
+			return;
+	}
+	doh_add(b, p, n);
+}
+
+/* After a feed: the HTTP/2 events from index `from` that carry DoH. */
+static void doh_events(const struct stream_ctx *sc, unsigned from)
+{
+	struct tracer *t = sc->t;
+	struct conn *c = sc->c;
+	for (unsigned i = from; i < t->h2ev.n; i++) {
+		const struct h2_ev *v = &t->h2ev.ev[i];
+		if (v->kind != H2_EV_FRAME || !v->stream_id)
+			continue;
+		const struct hpack_headers *hd = v->type == H2_PUSH_PROMISE ? NULL : v->head;
+		if (hd && v->dir == 0 && v->head_kind == H2_HEAD_REQUEST) {
+			uint8_t q[HPACK_VAL_MAX];
+			size_t n = hd->path.cut ? 0 : doh_get_param(hd->path.b, hd->path.len, q, sizeof(q));
+			bool post = doh_media(hd->content_type.b, hd->content_type.len);
+			if ((n || post) && doh_get(sc))
+				doh_mark(c->doh, v->stream_id);
+			if (n && c->doh)
+				doh_message(sc, 0, q, n);
+		}
+		if (hd && v->dir == 1 && doh_media(hd->content_type.b, hd->content_type.len) &&
+		    doh_get(sc))
+			doh_mark(c->doh, v->stream_id);
+		if (!c->doh || !doh_marked(c->doh, v->stream_id))
+			continue;
+		t->doh_now = true;
+		struct doh_body *b = doh_find(c->doh, v->stream_id, v->dir);
+		if (b && v->end_stream) {
+			if (!b->over && b->len)
+				doh_message(sc, v->dir, b->b, b->len);
+			doh_close(b);
+		}
+		if (v->type == H2_RST_STREAM) {
+			for (int d = 0; d < 2; d++)
+				if ((b = doh_find(c->doh, v->stream_id, d)))
+					doh_close(b);
+		}
+	}
+}
+
+/* Feed HTTP/2 bytes, DoH bodies collected on the way. */
+static void h2_feed_app(const struct stream_ctx *sc, const uint8_t *data, size_t len)
+{
+	struct tracer *t = sc->t;
+	unsigned from = t->h2ev.n;
+	h2_set_data_sink(sc->c->h2, doh_data, (void *)sc);
+	h2_feed(sc->c->h2, sc->dir, data, len, &t->h2ev);
+	h2_set_data_sink(sc->c->h2, NULL, NULL); /* sc lives on the caller's stack */
+	doh_events(sc, from);
+}
+
 /*
  * HTTP/1.x heads that switch to HTTP/2 (RFC 7540 3.2): a request offering
  * "Upgrade: h2c" gets the HTTP/2 state at once (its request is stream 1)
@@ -283,15 +428,17 @@ static size_t app_feed(const struct stream_ctx *sc, const uint8_t *data, size_t 
 		unsigned from = t->hev.n;
 		size_t n = http_feed(&c->ap.http, dir, data, len, &t->hev);
 		h2c_upgrade(sc, from);
-		if (n < len && c->ap.http.upgraded && c->app == APP_H2)
-			n += h2_feed(c->h2, dir, data + n, len - n, &t->h2ev);
+		if (n < len && c->ap.http.upgraded && c->app == APP_H2) {
+			h2_feed_app(sc, data + n, len - n);
+			n = len;
+		}
 		else if (n < len && c->ap.http.upgraded)
 			n += http_feed(&c->ap.http, dir, data + n, len - n, &t->hev);
 		return n;
 	}
 	case APP_H2:
 		if (c->h2)
-			h2_feed(c->h2, dir, data, len, &t->h2ev);
+			h2_feed_app(sc, data, len);
 		return len;
 	case APP_TLS:
 		return tls_feed(&c->ap.tls, dir, data, len, &t->tev);
@@ -495,7 +642,10 @@ static void on_retire(void *ctx, const struct conn *c, const char *why)
 	/* the table's own slot, live until this returns */
 	release_held(t, (struct conn *)c, r);
 	h2_stop((struct conn *)c); /* its HTTP/2 state goes back to the budget */
+	doh_free(t, (struct conn *)c);
 	r->c = *c;
+	r->c.h2 = NULL;
+	r->c.doh = NULL;
 	/* what the copy points to belongs to the table: not to be followed */
 	memset(r->c.rs, 0, sizeof(r->c.rs));
 	memset(&r->c.ap, 0, sizeof(r->c.ap));
@@ -614,6 +764,7 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		.tls_appdata_sent = { tls && c->ap.tls.appdata_seen[0],
 				      tls && c->ap.tls.appdata_seen[1] },
 		.h2_goaway = goaway,
+		.doh = t->doh_now,
 	};
 }
 
@@ -687,7 +838,7 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 	t->hev.n = t->hev.n_dropped = t->hev.n_heads = 0;
 	t->tev.n = t->tev.n_dropped = 0;
 	h2_events_clear(&t->h2ev);
-	t->h2_refused_now = false;
+	t->h2_refused_now = t->doh_now = false;
 
 	pkt_decode(dlt, data, cap_len, wire_len, ts_us, p);
 	t->dns_malformed = t->dns_truncated = false;

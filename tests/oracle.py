@@ -34,6 +34,7 @@ H2_CAPTURES = {
     "lab-h2c.pcap": 8080,
     "lab-h2c-upgrade.pcap": None,
     "h2c-prior-knowledge.pcap": 18187,
+    "h2c-doh.pcap": (18443, 18189),  # DoH (GET, POST), then four streams on one connection
 }
 
 # Checked for HTTP only: on a connection seen mid-stream tshark counts the
@@ -78,14 +79,15 @@ def as_list(v):
 def h2_tshark(path, port):
     """{(tcp stream, h2 stream): {":method": .., ":path": .., ":status": .., "data": [c2s, s2c]}}"""
     cmd = ["tshark", "-n", "-r", path, "-Y", "http2", "-T", "json", "--no-duplicate-keys"]
-    if port:
-        cmd[1:1] = ["-d", "tcp.port==%d,http2" % port]
+    ports = port if isinstance(port, tuple) else (port,) if port else ()
+    for p in ports:
+        cmd[1:1] = ["-d", "tcp.port==%d,http2" % p]
     pkts = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
     out = {}
     for p in pkts:
         lay = p["_source"]["layers"]
         conn = int(lay["tcp"]["tcp.stream"])
-        to_server = int(lay["tcp"]["tcp.dstport"]) == port if port else None
+        to_server = int(lay["tcp"]["tcp.dstport"]) in ports if ports else None
         for h in as_list(lay.get("http2")):
             for f in as_list(h.get("http2.stream")):
                 if "http2.type" not in f or f.get("http2.streamid") in (None, "0"):

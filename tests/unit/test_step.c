@@ -160,6 +160,18 @@ int main(void)
 	/* the handshake still comes first */
 	h2.flags = TCP_SYN;
 	CHECK_EQ_INT(step_classify(&h2), STEP_CONNECT);
+	/* DNS over HTTPS: data of a DoH exchange is resolve, either way; its
+	 * bare ACKs, FIN and handshake keep their TCP steps */
+	struct step_in doh = { .is_tcp = true, .from_client = true, .flags = TCP_ACK | TCP_PSH,
+			       .pl_len = 120, .acks_dir = -1, .doh = true };
+	CHECK_EQ_INT(step_classify(&doh), STEP_RESOLVE);
+	doh.from_client = false;
+	CHECK_EQ_INT(step_classify(&doh), STEP_RESOLVE);
+	doh.pl_len = 0;
+	doh.acks_dir = 1;
+	CHECK_EQ_INT(step_classify(&doh), STEP_READ);
+	doh.flags = TCP_FIN | TCP_ACK;
+	CHECK_EQ_INT(step_classify(&doh), STEP_CLOSE);
 
 	CHECK_EQ_STR(step_name(STEP_RESOLVE), "resolve");
 	CHECK_EQ_STR(step_name(STEP_CLOSE), "close");
