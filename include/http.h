@@ -132,6 +132,11 @@ struct http_conn {
 	bool stop_at_101;           /* set by the caller (an h2c offer): a feed returns right after
 	                               a 101 head, leaving the bytes that follow it unconsumed for
 	                               the protocol switched to */
+	/* an optional body sink (DNS over HTTPS): decoded body bytes (chunk
+	 * framing excluded) as they go by, with the message's exchange number;
+	 * it must only copy.  NULL: none (http_init's default). */
+	void (*body_fn)(void *ctx, int dir, uint32_t exchange, const uint8_t *p, size_t n);
+	void *body_ctx;
 	uint64_t n_scanned;         /* bytes the head, line and chunk scanners examined: a
 	                               measure of work (the unit tests check it stays linear
 	                               in the input, however it is split) */

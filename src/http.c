@@ -1024,6 +1024,8 @@ size_t http_feed(struct http_conn *h, int dir, const uint8_t *data, size_t len,
 		case HTTP_S_BODY_LEN:
 		case HTTP_S_CHUNK_DATA: {
 			uint64_t k = hf->remaining < n ? hf->remaining : n;
+			if (h->body_fn)
+				h->body_fn(h->body_ctx, dir, hf->exchange, p, (size_t)k);
 			off += (size_t)k;
 			hf->remaining -= k;
 			hf->body_done += k;
@@ -1112,6 +1114,8 @@ size_t http_feed(struct http_conn *h, int dir, const uint8_t *data, size_t len,
 			break;
 		}
 		case HTTP_S_BODY_CLOSE:
+			if (h->body_fn)
+				h->body_fn(h->body_ctx, dir, hf->exchange, p, n);
 			off = len;
 			hf->body_done += n;
 			f.body += n;

@@ -349,6 +349,82 @@ static void doh_events(const struct stream_ctx *sc, unsigned from)
 	}
 }
 
+/* HTTP/1.x's body sink: DoH bodies (a POST's, a response's) collected per
+ * exchange (its number stands for the stream id).  The head that says so
+ * came earlier: in this feed's events or an earlier feed's (a slot is open). */
+static void doh_http_data(void *ctx, int dir, uint32_t exchange, const uint8_t *p, size_t n)
+{
+	const struct stream_ctx *sc = ctx;
+	struct tracer *t = sc->t;
+	struct conn *c = sc->c;
+	struct doh_body *b = c->doh ? doh_find(c->doh, exchange, dir) : NULL;
+	if (!b) {
+		bool want = false;
+		for (unsigned i = 0; i < t->hev.n && !want; i++) {
+			const struct http_ev *v = &t->hev.ev[i];
+			want = v->kind == HTTP_EV_HEAD && v->head && v->dir == dir &&
+			       v->exchange == exchange &&
+			       doh_media(v->head->content_type.b, v->head->content_type.len);
+		}
+		if (!want || !doh_get(sc))
+			return;
+		doh_mark(c->doh, exchange);
+		b = doh_open(c->doh, exchange, dir);
+		if (!b)
+			return;
+	}
+	doh_add(b, p, n);
+}
+
+/* After an HTTP/1.x feed: the events from index `from` that carry DoH
+ * (a GET's ?dns=, a dns-message body that ended). */
+static void doh_http_events(const struct stream_ctx *sc, unsigned from)
+{
+	struct tracer *t = sc->t;
+	struct conn *c = sc->c;
+	for (unsigned i = from; i < t->hev.n; i++) {
+		const struct http_ev *v = &t->hev.ev[i];
+		if (!v->exchange)
+			continue;
+		if (v->kind == HTTP_EV_HEAD && v->head) {
+			const struct http_head *hd = v->head;
+			uint8_t q[HTTP_STR_MAX];
+			size_t n = hd->is_request && !hd->target.cut
+					   ? doh_get_param(hd->target.b, hd->target.len, q, sizeof(q))
+					   : 0;
+			bool body = doh_media(hd->content_type.b, hd->content_type.len);
+			if ((n || body) && doh_get(sc))
+				doh_mark(c->doh, v->exchange);
+			if (n && c->doh)
+				doh_message(sc, 0, q, n);
+		}
+		if (!c->doh || !doh_marked(c->doh, v->exchange))
+			continue;
+		t->doh_now = true;
+		struct doh_body *b = doh_find(c->doh, v->exchange, v->dir);
+		if (b && (v->kind == HTTP_EV_END || v->kind == HTTP_EV_OPAQUE || v->kind == HTTP_EV_GAP)) {
+			if (v->kind == HTTP_EV_END && !b->over && b->len)
+				doh_message(sc, v->dir, b->b, b->len);
+			doh_close(b);
+		}
+	}
+}
+
+/* Feed HTTP/1.x bytes, DoH bodies collected on the way. */
+static size_t http_feed_app(const struct stream_ctx *sc, const uint8_t *data, size_t len)
+{
+	struct tracer *t = sc->t;
+	struct http_conn *h = &sc->c->ap.http;
+	unsigned from = t->hev.n;
+	h->body_fn = doh_http_data;
+	h->body_ctx = (void *)sc;
+	size_t n = http_feed(h, sc->dir, data, len, &t->hev);
+	h->body_fn = NULL; /* sc lives on the caller's stack */
+	h->body_ctx = NULL;
+	doh_http_events(sc, from);
+	return n;
+}
+
 /* Feed HTTP/2 bytes, DoH bodies collected on the way. */
 static void h2_feed_app(const struct stream_ctx *sc, const uint8_t *data, size_t len)
 {
@@ -426,14 +502,14 @@ static size_t app_feed(const struct stream_ctx *sc, const uint8_t *data, size_t 
 		return dns_tcp_consume(sc, data, len);
 	case APP_HTTP: {
 		unsigned from = t->hev.n;
-		size_t n = http_feed(&c->ap.http, dir, data, len, &t->hev);
+		size_t n = http_feed_app(sc, data, len);
 		h2c_upgrade(sc, from);
 		if (n < len && c->ap.http.upgraded && c->app == APP_H2) {
 			h2_feed_app(sc, data + n, len - n);
 			n = len;
 		}
 		else if (n < len && c->ap.http.upgraded)
-			n += http_feed(&c->ap.http, dir, data + n, len - n, &t->hev);
+			n += http_feed_app(sc, data + n, len - n);
 		return n;
 	}
 	case APP_H2:
@@ -478,8 +554,11 @@ static void app_gap(const struct stream_ctx *sc, uint64_t len)
 /* One direction ended (see app_feed). */
 static void app_end(const struct stream_ctx *sc)
 {
-	if (sc->c->app == APP_HTTP)
+	if (sc->c->app == APP_HTTP) {
+		unsigned from = sc->t->hev.n;
 		http_end(&sc->c->ap.http, sc->dir, &sc->t->hev);
+		doh_http_events(sc, from);
+	}
 }
 
 static size_t on_stream_data(void *ctx, const uint8_t *data, size_t len, uint64_t seq)

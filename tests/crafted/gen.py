@@ -9,6 +9,7 @@ and increasing time stamps, so the output is the same on every run.
 
 Run from anywhere: python3 tests/crafted/gen.py   (stdlib only)
 """
+import base64
 import os
 import struct
 
@@ -1104,6 +1105,79 @@ def gen_http_held():
     p.write()
 
 
+# ---------------------------------------------------------------------------
+# crafted-doh-http1: DNS over HTTPS (RFC 8484) in cleartext HTTP/1.1, which no
+#    Debian server speaks (Unbound's DoH is HTTP/2 only): on one keep-alive
+#    connection to the resolver's address, port 80, a GET with ?dns= (A) and
+#    its answer, then a POST with an application/dns-message body (AAAA) and a
+#    chunked answer; then the fetch of the A answer's address (SERVER)
+# ---------------------------------------------------------------------------
+
+def gen_doh_http1():
+    p = Pcap("crafted-doh-http1.pcap")
+    cp, c, s = 49200, 0x61000000, 0x62000000
+
+    def C2S(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(CLIENT, RESOLVER, cp, 80, c + seq, s + ack, flags, 502, data,
+                         options=SYN_OPTS if "S" in flags else b""), gap_us=gap)
+
+    def S2C(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(RESOLVER, CLIENT, 80, cp, s + seq, c + ack, flags, 509, data,
+                         options=SYN_OPTS if "S" in flags else b""), gap_us=gap)
+
+    name = dname("www", "lab", "test")
+    qa = dns_hdr(0, False) + question(name, 1)
+    aa = dns_hdr(0, True, an=1, ra=True) + question(name, 1) + rr(name, 1, SERVER)
+    qaaaa = dns_hdr(0, False) + question(name, 28)
+    aaaaa = dns_hdr(0, True, ra=True) + question(name, 28)
+    b64 = base64.urlsafe_b64encode(qa).rstrip(b"=")
+    get = (b"GET /dns-query?dns=" + b64 + b" HTTP/1.1\r\nHost: dns.lab.test\r\n"
+           b"Accept: application/dns-message\r\n\r\n")
+    r1 = (b"HTTP/1.1 200 OK\r\nContent-Type: application/dns-message\r\n"
+          b"Content-Length: %d\r\n\r\n" % len(aa)) + aa
+    post = (b"POST /dns-query HTTP/1.1\r\nHost: dns.lab.test\r\n"
+            b"Content-Type: application/dns-message\r\nContent-Length: %d\r\n\r\n"
+            % len(qaaaa)) + qaaaa
+    # the answer chunked, its message split across two chunks and two segments
+    half = len(aaaaa) // 2
+    r2a = (b"HTTP/1.1 200 OK\r\nContent-Type: application/dns-message\r\n"
+           b"Transfer-Encoding: chunked\r\n\r\n%x\r\n" % half) + aaaaa[:half] + b"\r\n"
+    r2b = (b"%x\r\n" % (len(aaaaa) - half)) + aaaaa[half:] + b"\r\n0\r\n\r\n"
+    C2S(0, 0, "S", gap=1000)
+    S2C(0, 1, "SA")
+    C2S(1, 1, "A")
+    cs, ss = 1, 1
+    C2S(cs, ss, "PA", get)
+    cs += len(get)
+    S2C(ss, cs, "PA", r1, gap=300)
+    ss += len(r1)
+    C2S(cs, ss, "PA", post[:60], gap=500)
+    C2S(cs + 60, ss, "PA", post[60:])
+    cs += len(post)
+    S2C(ss, cs, "PA", r2a, gap=300)
+    ss += len(r2a)
+    S2C(ss, cs, "PA", r2b)
+    ss += len(r2b)
+    C2S(cs, ss, "A")
+    # the fetch of the answer's address
+    q, c2, s2 = 49201, 0x63000000, 0x64000000
+    req = b"GET / HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"
+    resp = b"HTTP/1.1 204 No Content\r\n\r\n"
+    p.add(tcp4_frame(CLIENT, SERVER, q, 80, c2, 0, "S", 64240, options=SYN_OPTS), gap_us=1000)
+    p.add(tcp4_frame(SERVER, CLIENT, 80, q, s2, c2 + 1, "SA", 65160, options=SYN_OPTS))
+    p.add(tcp4_frame(CLIENT, SERVER, q, 80, c2 + 1, s2 + 1, "A", 502))
+    p.add(tcp4_frame(CLIENT, SERVER, q, 80, c2 + 1, s2 + 1, "PA", 502, req))
+    p.add(tcp4_frame(SERVER, CLIENT, 80, q, s2 + 1, c2 + 1 + len(req), "PA", 509, resp),
+          gap_us=300)
+    p.add(tcp4_frame(CLIENT, SERVER, q, 80, c2 + 1 + len(req), s2 + 1 + len(resp), "FA", 502))
+    p.add(tcp4_frame(SERVER, CLIENT, 80, q, s2 + 1 + len(resp), c2 + 2 + len(req), "FA", 509))
+    p.add(tcp4_frame(CLIENT, SERVER, q, 80, c2 + 2 + len(req), s2 + 2 + len(resp), "A", 502))
+    C2S(cs, ss, "FA", gap=1000)
+    S2C(ss, cs + 1, "FA")
+    C2S(cs + 1, ss + 1, "A")
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -1123,3 +1197,4 @@ if __name__ == "__main__":
     gen_http_orphan()
     gen_not_http()
     gen_http_held()
+    gen_doh_http1()
