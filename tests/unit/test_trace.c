@@ -358,6 +358,41 @@ static void test_h2_dispatch(void)
 	free(out);
 }
 
+/* 700 HTTP/2 connections open at once: their state (about 112 KiB each)
+ * is over the 64 MiB cap for some; those are counted and noted, the rest
+ * decoded, and everything is given back (ASan checks the leaks). */
+static void feed_h2_many(struct tracer *t)
+{
+	uint8_t b[64];
+	size_t n = cat(b, 0, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+	n = cat(b, n, F_SETTINGS, sizeof F_SETTINGS);
+	for (uint16_t k = 0; k < 700; k++) {
+		uint16_t cp = (uint16_t)(20000 + k);
+		int64_t us = 1000 + (int64_t)k * 10;
+		tcp(t, us, true, cp, 1000, 0, FR_SYN, NULL);
+		tcp(t, us + 1, false, cp, 5000, 1001, FR_SYN | FR_ACK, NULL);
+		tcpb(t, us + 2, true, cp, 1001, 5001, FR_PSH | FR_ACK, b, n);
+	}
+}
+
+static void test_h2_cap(void)
+{
+	struct out_opts o = { .format = OUT_TEXT };
+	int rc = -1;
+	char *out = run(&o, 1024, feed_h2_many, &rc);
+	if (!out)
+		return;
+	int refused = count(out, "| HTTP/2 not decoded: over the memory cap");
+	int decoded = count(out, "| HTTP/2 preface; SETTINGS");
+	CHECK(refused > 0);
+	CHECK(decoded > 500);
+	CHECK_EQ_INT(refused + decoded, 700);
+	char want[96];
+	snprintf(want, sizeof want, "http2: %d connections not decoded", refused);
+	CHECK(strstr(out, want) != NULL);
+	free(out);
+}
+
 int main(void)
 {
 	test_text();
@@ -365,5 +400,6 @@ int main(void)
 	test_evict();
 	test_many();
 	test_h2_dispatch();
+	test_h2_cap();
 	return t_done("test_trace");
 }
