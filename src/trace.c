@@ -189,11 +189,10 @@ static void h2_stop(struct conn *c)
 
 /* Decide what a stream carries from its first bytes (either direction):
  * HTTP/1.x, TLS, HTTP/2 (the client's preface on any port, or a server
- * that starts with SETTINGS), DNS by port. */
-static void app_sniff(const struct stream_ctx *sc, const uint8_t *data, size_t len, bool *wait)
+ * that starts with SETTINGS; its state is allocated by app_feed), DNS by
+ * port. */
+static void app_sniff(struct conn *c, int dir, const uint8_t *data, size_t len, bool *wait)
 {
-	struct conn *c = sc->c;
-	int dir = sc->dir;
 	*wait = false;
 	if (c->dns) {
 		c->app = APP_DNS;
@@ -209,7 +208,7 @@ static void app_sniff(const struct stream_ctx *sc, const uint8_t *data, size_t l
 		c->app = APP_TLS;
 		tls_init(&c->ap.tls);
 	} else if (h2 == FT_OK) {
-		c->app = h2_start(sc) ? APP_H2 : APP_OPAQUE;
+		c->app = APP_H2;
 	} else if (h == FT_NEED_MORE || s == FT_NEED_MORE || h2 == FT_NEED_MORE) {
 		*wait = true;
 	} else {
@@ -491,10 +490,14 @@ static size_t app_feed(const struct stream_ctx *sc, const uint8_t *data, size_t 
 	int dir = sc->dir;
 	if (c->app == APP_UNKNOWN) {
 		bool wait;
-		app_sniff(sc, data, len, &wait);
+		app_sniff(c, dir, data, len, &wait);
 		if (wait)
 			return 0;
 	}
+	/* HTTP/2 (sniffed, or chosen by a layer below: ALPN h2) gets its
+	 * state here, once; over the cap the bytes are only counted */
+	if (c->app == APP_H2 && !c->h2 && !h2_start(sc))
+		c->app = APP_OPAQUE;
 	switch (c->app) {
 	case APP_DNS:
 		if (c->lost_dirs & (1u << dir))
@@ -725,6 +728,10 @@ static void on_retire(void *ctx, const struct conn *c, const char *why)
 	r->c = *c;
 	r->c.h2 = NULL;
 	r->c.doh = NULL;
+	/* a closed connection's slot stays for late packets: their bytes are
+	 * only counted, so no HTTP/2 state is made again for it */
+	if (c->app == APP_H2)
+		((struct conn *)c)->app = APP_OPAQUE;
 	/* what the copy points to belongs to the table: not to be followed */
 	memset(r->c.rs, 0, sizeof(r->c.rs));
 	memset(&r->c.ap, 0, sizeof(r->c.ap));

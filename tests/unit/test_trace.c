@@ -314,6 +314,18 @@ static void feed_h2c(struct tracer *t)
 	tcpb(t, 3400, true, 50401, c + 1 + n, s + 1 + (uint32_t)m, FR_PSH | FR_ACK, p, k);
 }
 
+/* The client resets the connection, then a late segment with new HTTP/2
+ * bytes from the server comes to its slot: no HTTP/2 state is made again
+ * for it (ASan would see that leak). */
+static void feed_h2_late(struct tracer *t)
+{
+	feed_h2(t);
+	uint32_t c = 1000 + 1 + 24 + sizeof F_SETTINGS + sizeof F_REQ;
+	uint32_t s = 5000 + 1 + sizeof F_SETTINGS + sizeof F_RESP + sizeof F_GOAWAY;
+	tcp(t, 4000, true, 50400, c, s, FR_RST | FR_ACK, NULL);
+	tcpb(t, 4300, false, 50400, s, c, FR_PSH | FR_ACK, F_SETTINGS, sizeof F_SETTINGS);
+}
+
 static void test_h2_dispatch(void)
 {
 	struct out_opts o = { .format = OUT_TEXT };
@@ -338,6 +350,12 @@ static void test_h2_dispatch(void)
 	CHECK(strstr(out, " 200  0 B up, 2 B down") != NULL);
 	if (t_failed)
 		fputs(out, stderr);
+	free(out);
+
+	out = run(&o, 16, feed_h2_late, &rc);
+	if (!out)
+		return;
+	CHECK(strstr(out, "connection reset by client") != NULL);
 	free(out);
 
 	out = run(&o, 16, feed_h2c, &rc);
