@@ -260,6 +260,10 @@ static struct doh_conn *doh_get(const struct stream_ctx *sc)
 	struct conn *c = sc->c;
 	if (c->doh)
 		return c->doh;
+	/* a finished connection's slot is kept only for late packets: what
+	 * was made for it now would outlive its retirement */
+	if (c->finished)
+		return NULL;
 	struct hpack_budget *b = &t->h2_budget;
 	if (b->cap - b->used < sizeof(struct doh_conn)) {
 		b->n_refused++;

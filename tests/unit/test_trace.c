@@ -326,6 +326,28 @@ static void feed_h2_late(struct tracer *t)
 	tcpb(t, 4300, false, 50400, s, c, FR_PSH | FR_ACK, F_SETTINGS, sizeof F_SETTINGS);
 }
 
+/* DoH over HTTP/1.1, the client resets, the answer comes late: decoded
+ * as bytes of a finished connection, nothing made for it that would leak. */
+static void feed_doh_late(struct tracer *t)
+{
+	static const char req[] = "GET /dns-query?dns=AAABAAABAAAAAAAAA3d3dwNsYWIEdGVzdAAAAQAB "
+				  "HTTP/1.1\r\nHost: dns.lab.test\r\n\r\n";
+	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: application/dns-message\r\n"
+				   "Content-Length: 30\r\n\r\n";
+	static const uint8_t msg[30] = { 0, 0, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0, 3, 'w', 'w', 'w',
+					 3, 'l', 'a', 'b', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1 };
+	uint8_t b[160];
+	size_t m = cat(b, 0, head, sizeof head - 1);
+	m = cat(b, m, msg, sizeof msg);
+	uint32_t c = 1000, s = 5000, n = sizeof req - 1;
+	tcp(t, 1000, true, 50410, c, 0, FR_SYN, NULL);
+	tcp(t, 1100, false, 50410, s, c + 1, FR_SYN | FR_ACK, NULL);
+	tcp(t, 1200, true, 50410, c + 1, s + 1, FR_ACK, NULL);
+	tcp(t, 1300, true, 50410, c + 1, s + 1, FR_PSH | FR_ACK, req);
+	tcp(t, 1400, true, 50410, c + 1 + n, s + 1, FR_RST | FR_ACK, NULL);
+	tcpb(t, 3300, false, 50410, s + 1, c + 1 + n, FR_PSH | FR_ACK, b, m);
+}
+
 static void test_h2_dispatch(void)
 {
 	struct out_opts o = { .format = OUT_TEXT };
@@ -355,6 +377,13 @@ static void test_h2_dispatch(void)
 	out = run(&o, 16, feed_h2_late, &rc);
 	if (!out)
 		return;
+	CHECK(strstr(out, "connection reset by client") != NULL);
+	free(out);
+
+	out = run(&o, 16, feed_doh_late, &rc);
+	if (!out)
+		return;
+	CHECK(strstr(out, "| DoH query #0000 www.lab.test IN A") != NULL);
 	CHECK(strstr(out, "connection reset by client") != NULL);
 	free(out);
 
