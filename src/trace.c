@@ -170,6 +170,8 @@ static bool h2_start(const struct stream_ctx *sc)
 	struct tracer *t = sc->t;
 	struct conn *c = sc->c;
 	if (!c->h2) {
+		if (c->finished)
+			return false; /* late packets of a retired connection: nothing frees it */
 		c->h2 = h2_new(&t->h2_budget);
 		if (!c->h2) {
 			t->n.h2_refused++;
