@@ -1178,6 +1178,83 @@ def gen_doh_http1():
     p.write()
 
 
+# ---------------------------------------------------------------------------
+# crafted-h2-hostile: cleartext HTTP/2 (prior knowledge) with terminal escapes
+#    in :path, :authority, content-type and GOAWAY debug data (all printed
+#    escaped), the frames no recorded capture has (RST_STREAM cancelling a
+#    stream, PRIORITY, PING, PUSH_PROMISE and the pushed response), a GOAWAY
+#    with PROTOCOL_ERROR, and a hostile header block (a dynamic table size
+#    update of 2^30) that is a marked error, never a crash
+# ---------------------------------------------------------------------------
+
+def h2_frame(ftype, flags, sid, payload):
+    return struct.pack(">I", len(payload))[1:] + bytes([ftype, flags]) + \
+        struct.pack(">I", sid) + payload
+
+
+def hp_int(prefix_bits, first, v):
+    """An HPACK integer (RFC 7541 5.1) with `first` holding the pattern bits."""
+    lim = (1 << prefix_bits) - 1
+    if v < lim:
+        return bytes([first | v])
+    out = [first | lim]
+    v -= lim
+    while v >= 128:
+        out.append(v % 128 + 128)
+        v //= 128
+    out.append(v)
+    return bytes(out)
+
+
+def hp_lit(index, value):
+    """Literal without indexing, name by static index (RFC 7541 6.2.2), raw value."""
+    return hp_int(4, 0x00, index) + hp_int(7, 0x00, len(value)) + value
+
+
+def gen_h2_hostile():
+    p = Pcap("crafted-h2-hostile.pcap")
+    cp, c, s = 49300, 0x71000000, 0x72000000
+    pre = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+    settings = h2_frame(4, 0, 0, b"")
+    # GET (0x82), http (0x86), :path and :authority with escapes
+    req1 = b"\x82\x86" + hp_lit(4, b"/\x1b[31mred\x07") + hp_lit(1, b"evil\x1b]0;title\x07")
+    req3 = b"\x82\x86" + hp_lit(4, b"/a") + hp_lit(1, b"www.lab.test")
+    c1 = (pre + settings + h2_frame(1, 0x05, 1, req1) + h2_frame(1, 0x04, 3, req3) +
+          h2_frame(3, 0, 3, struct.pack(">I", 8)) +               # RST_STREAM CANCEL
+          h2_frame(2, 0, 5, struct.pack(">IB", 3, 15)) +          # PRIORITY on 3, weight 16
+          h2_frame(6, 0, 0, b"pingpong"))
+    # :status 200 (0x88), content-type (static 31) with an escape
+    resp1 = b"\x88" + hp_lit(31, b"text/\x1bhtml")
+    push = struct.pack(">I", 2) + b"\x82\x86" + hp_lit(4, b"/pushed") + hp_lit(1, b"www.lab.test")
+    s1 = (settings + h2_frame(4, 0x01, 0, b"") + h2_frame(1, 0x04, 1, resp1) +
+          h2_frame(5, 0x04, 1, push) + h2_frame(0, 0x01, 1, b"hello") +
+          h2_frame(1, 0x05, 2, b"\x88") + h2_frame(6, 0x01, 0, b"pingpong") +
+          h2_frame(7, 0, 0, struct.pack(">II", 3, 1) + b"\x1b[2Jbye"))
+    # a table size update far above any SETTINGS_HEADER_TABLE_SIZE: COMPRESSION_ERROR
+    c2 = h2_frame(1, 0x05, 7, hp_int(5, 0x20, 1 << 30) + b"\x82")
+
+    def C2S(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(CLIENT, SERVER, cp, 8080, c + seq, s + ack, flags, 502, data,
+                         options=SYN_OPTS if "S" in flags else b""), gap_us=gap)
+
+    def S2C(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(SERVER, CLIENT, 8080, cp, s + seq, c + ack, flags, 509, data,
+                         options=SYN_OPTS if "S" in flags else b""), gap_us=gap)
+
+    C2S(0, 0, "S", gap=1000)
+    S2C(0, 1, "SA")
+    C2S(1, 1, "A")
+    C2S(1, 1, "PA", c1)
+    S2C(1, 1 + len(c1), "PA", s1, gap=500)
+    C2S(1 + len(c1), 1 + len(s1), "PA", c2, gap=300)
+    cs, ss = 1 + len(c1) + len(c2), 1 + len(s1)
+    S2C(ss, cs, "A")
+    C2S(cs, ss, "FA", gap=1000)
+    S2C(ss, cs + 1, "FA")
+    C2S(cs + 1, ss + 1, "A")
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -1198,3 +1275,4 @@ if __name__ == "__main__":
     gen_not_http()
     gen_http_held()
     gen_doh_http1()
+    gen_h2_hostile()
