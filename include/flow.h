@@ -87,9 +87,12 @@ enum app_proto {
 	APP_DNS,          /* DNS over TCP (server port 53) */
 	APP_HTTP,         /* HTTP/1.x */
 	APP_OPAQUE,       /* something else: bytes are counted, not decoded */
+	APP_H2,           /* HTTP/2 (the preface, or h2c after an Upgrade): conn.h2 */
 };
 
 struct tlsl;
+struct h2_conn;
+struct doh_conn;
 
 struct conn {
 	uint32_t id;           /* connection number, from 1, in order of first packet */
@@ -130,6 +133,9 @@ struct conn {
 	union {
 		struct http_conn http;
 	} ap;                  /* the application decoder's state, by app */
+	struct h2_conn *h2;    /* APP_H2 (or an h2c offer waiting for its 101): allocated per
+	                          connection by trace.c, freed when it retires; NULL otherwise */
+	struct doh_conn *doh;  /* DNS-over-HTTPS bodies being collected (trace.c, as h2), or NULL */
 	uint32_t tl_first, tl_last; /* its first and newest exchange in the timeline: index + 1,
 	                               0 none (timeline.c keeps them; the table only clears them) */
 	uint32_t tl_sni;       /* its ClientHello's server name in the timeline: index + 1, 0 none */

@@ -118,6 +118,7 @@ struct h2_stream {
 	H2_SHORT(H2_PATH_MAX) path;
 	H2_SHORT(H2_AUTH_MAX) authority;
 	H2_SHORT(H2_CTYPE_MAX) content_type;  /* the response's */
+	H2_SHORT(H2_CTYPE_MAX) req_content_type; /* the request's */
 };
 
 enum h2_ev_kind {
@@ -224,6 +225,15 @@ void h2_free(struct h2_conn *c);
 void h2_open_upgraded(struct h2_conn *c, const char *method, size_t method_len, const char *path,
 		      size_t path_len, const char *authority, size_t authority_len,
 		      const char *settings_b64, size_t settings_len);
+
+/*
+ * DATA payload bytes (padding excluded) as they go by, for a caller that
+ * wants a body (DNS over HTTPS): fn is called from h2_feed with each piece,
+ * in order, after the events of the frames before it were appended.  It
+ * must only copy.  NULL fn: none (the default).
+ */
+typedef void (*h2_data_fn)(void *ctx, int dir, uint32_t stream_id, const uint8_t *p, size_t n);
+void h2_set_data_sink(struct h2_conn *c, h2_data_fn fn, void *ctx);
 
 /* Feed in-order bytes of direction dir; returns bytes consumed (always len). */
 size_t h2_feed(struct h2_conn *c, int dir, const uint8_t *data, size_t len, struct h2_events *ev);

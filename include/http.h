@@ -46,6 +46,7 @@ struct http_head {
 	struct http_str host, user_agent, accept, connection, content_type, content_length,
 		transfer_encoding, content_encoding, location, etag, range, if_none_match,
 		if_modified_since, alt_svc;
+	struct http_str upgrade, http2_settings; /* Upgrade and HTTP2-Settings (an h2c offer) */
 	uint16_t n_headers;         /* header fields in the head */
 	uint32_t head_len;          /* bytes of the head, request/status line to the empty line */
 	enum http_body body;        /* how the body is delimited */
@@ -128,6 +129,14 @@ struct http_conn {
 	struct http_pending pending[HTTP_MAX_PENDING];
 	uint8_t pend_head, pend_n;
 	bool upgraded;              /* 101 Switching Protocols or CONNECT 2xx: opaque from here */
+	bool stop_at_101;           /* set by the caller (an h2c offer): a feed returns right after
+	                               a 101 head, leaving the bytes that follow it unconsumed for
+	                               the protocol switched to */
+	/* an optional body sink (DNS over HTTPS): decoded body bytes (chunk
+	 * framing excluded) as they go by, with the message's exchange number;
+	 * it must only copy.  NULL: none (http_init's default). */
+	void (*body_fn)(void *ctx, int dir, uint32_t exchange, const uint8_t *p, size_t n);
+	void *body_ctx;
 	uint64_t n_scanned;         /* bytes the head, line and chunk scanners examined: a
 	                               measure of work (the unit tests check it stays linear
 	                               in the input, however it is split) */

@@ -10,6 +10,7 @@
 #include "dnsnote.h"
 #include "fetch.h"
 #include "flow.h"
+#include "h2.h"
 #include "http.h"
 #include "pkt.h"
 #include "quic.h"
@@ -66,6 +67,10 @@ struct ev {
 	const struct http_events *http; /* HTTP events of this packet, or NULL */
 	int64_t http_dur[HTTP_MAX_EVENTS]; /* per HTTP event: time to first byte (response head)
 	                                      or download time (response end); -1 none */
+	const struct h2_events *h2;    /* HTTP/2 events of this packet, or NULL */
+	int64_t h2_dur[H2_MAX_EVENTS]; /* per HTTP/2 event: as http_dur (response HEADERS: time
+	                                  since the request's end; END_STREAM: download); -1 none */
+	bool h2_refused;               /* HTTP/2 was seen, but its state did not fit the memory cap */
 	const struct tls_events *tls;  /* TLS events of this packet, or NULL */
 	bool sni_name_differs;         /* the ClientHello's SNI is not the fetch's DNS name */
 	const struct quic_info *quic;  /* QUIC headers of this datagram, or NULL */
@@ -111,6 +116,9 @@ struct out_counts {
 	uint64_t keylog_malformed; /* key log lines skipped as malformed */
 	uint64_t quic_conns, quic_evicted; /* QUIC connections started; evicted by the table cap */
 	uint64_t quic_mem_peak; /* most bytes QUIC decoders held at once */
+	uint64_t h2_conns;      /* connections decoded as HTTP/2 */
+	uint64_t h2_refused;    /* HTTP/2 connections not decoded: the HPACK budget said no */
+	uint64_t h2_peak;       /* most bytes the HTTP/2 connections held at once */
 };
 
 struct out;

@@ -9,6 +9,7 @@
 
 #include "fetch.h"
 #include "flow.h"
+#include "h2.h"
 #include "http.h"
 #include "tls.h"
 
@@ -78,6 +79,8 @@ struct tl_exch {
 	uint8_t reason_len;         /* the final response's reason phrase */
 	char reason[TL_STR];
 	struct tl_head req, resp;   /* the request's and the final response's heads */
+	uint32_t stream;            /* HTTP/2: the stream id (0 for HTTP/1.x) */
+	bool cancelled;             /* HTTP/2: RST_STREAM ended the exchange */
 	uint32_t prev_on_conn, next_on_conn; /* the same connection's exchanges before and after
 	                                        this one: index + 1, 0 none */
 };
@@ -109,6 +112,14 @@ void timeline_fetch(struct timeline *tl, const struct fetch_link *l);
  * response's end the time since its first byte (its download); -1 none.
  */
 int64_t timeline_http(struct timeline *tl, int64_t now, struct conn *c, const struct http_ev *h);
+/*
+ * The same for an HTTP/2 event: each stream is an exchange of its own
+ * (keyed by connection and the stream's exchange number), concurrent with
+ * the others: request HEADERS open it, the client's last frame on the
+ * stream ends the request, response HEADERS start the response, its last
+ * DATA (or END_STREAM) ends it.  Returns what the line shows, as above.
+ */
+int64_t timeline_h2(struct timeline *tl, int64_t now, struct conn *c, const struct h2_ev *v);
 void timeline_tls(struct timeline *tl, int64_t now, struct conn *c, const struct tls_ev *v);
 
 /* A connection left the table: its close times. */

@@ -90,6 +90,8 @@ struct h2_conn {
 	uint32_t n_streams, n_open, n_overflow;
 	bool preface_seen;
 	bool goaway[2];
+	h2_data_fn data_fn;         /* DATA payload sink, or NULL */
+	void *data_ctx;
 };
 
 /* ------------------------------------------------------------------ */
@@ -314,8 +316,17 @@ static void stream_request(struct h2_stream *s, const struct hpack_headers *hd)
 	SHORT_SET(s->method, &hd->method);
 	SHORT_SET(s->path, &hd->path);
 	SHORT_SET(s->authority, &hd->authority);
+	SHORT_SET(s->req_content_type, &hd->content_type);
 	if (hd->has_length)
 		s->req_length = hd->length;
+}
+
+void h2_set_data_sink(struct h2_conn *c, h2_data_fn fn, void *ctx)
+{
+	if (c) {
+		c->data_fn = fn;
+		c->data_ctx = ctx;
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -923,6 +934,8 @@ static bool payload(struct h2_conn *c, int dir, const uint8_t *p, size_t n, stru
 			switch (h->type) {
 			case H2_DATA:
 				h->data_len += (uint32_t)k;
+				if (c->data_fn && !h->bad)
+					c->data_fn(c->data_ctx, dir, h->sid, p + i, k);
 				break;
 			case H2_HEADERS:
 			case H2_PUSH_PROMISE:

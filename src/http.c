@@ -312,6 +312,8 @@ static const struct {
 	{ "if-none-match", offsetof(struct http_head, if_none_match) },
 	{ "if-modified-since", offsetof(struct http_head, if_modified_since) },
 	{ "alt-svc", offsetof(struct http_head, alt_svc) },
+	{ "upgrade", offsetof(struct http_head, upgrade) },
+	{ "http2-settings", offsetof(struct http_head, http2_settings) },
 };
 
 /* "HTTP/" DIGIT "." DIGIT at p (8 bytes are there). */
@@ -1005,11 +1007,16 @@ size_t http_feed(struct http_conn *h, int dir, const uint8_t *data, size_t len,
 			}
 			off += used;
 			on_head(&f, &hd, &fr);
+			/* the 101 ends HTTP/1.x: what follows is the new protocol's */
+			if (dir == 1 && h->stop_at_101 && h->upgraded && hd.status == 101)
+				goto done;
 			break;
 		}
 		case HTTP_S_BODY_LEN:
 		case HTTP_S_CHUNK_DATA: {
 			uint64_t k = hf->remaining < n ? hf->remaining : n;
+			if (h->body_fn)
+				h->body_fn(h->body_ctx, dir, hf->exchange, p, (size_t)k);
 			off += (size_t)k;
 			hf->remaining -= k;
 			hf->body_done += k;
@@ -1098,6 +1105,8 @@ size_t http_feed(struct http_conn *h, int dir, const uint8_t *data, size_t len,
 			break;
 		}
 		case HTTP_S_BODY_CLOSE:
+			if (h->body_fn)
+				h->body_fn(h->body_ctx, dir, hf->exchange, p, n);
 			off = len;
 			hf->body_done += n;
 			f.body += n;

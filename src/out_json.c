@@ -676,6 +676,162 @@ static void put_http(struct sb *s, const struct ev *e)
 	kv_u(s, "http_more", hv->n_dropped);
 }
 
+/* An HTTP/2 header block's fields, raw wire bytes escaped; absent ones left out. */
+static void kv_hstr(struct sb *s, const char *k, const struct hpack_str *v)
+{
+	if (v->present)
+		kv_bytes(s, k, v->b, v->len);
+}
+
+static void put_h2_head(struct sb *s, const struct h2_ev *v)
+{
+	static const char *const head_name[] = {
+		[H2_HEAD_REQUEST] = "request", [H2_HEAD_INFO] = "informational",
+		[H2_HEAD_RESPONSE] = "response", [H2_HEAD_TRAILERS] = "trailers",
+		[H2_HEAD_PUSH] = "push_request",
+	};
+	const struct hpack_headers *h = v->head;
+	key(s, "head");
+	sb_putc(s, '{');
+	kv_str(s, "kind", (unsigned)v->head_kind <= H2_HEAD_PUSH && v->head_kind
+				  ? head_name[v->head_kind]
+				  : "?");
+	kv_hstr(s, "method", &h->method);
+	kv_hstr(s, "scheme", &h->scheme);
+	kv_hstr(s, "authority", &h->authority);
+	kv_hstr(s, "path", &h->path);
+	if (h->status_code)
+		kv_u(s, "status", h->status_code);
+	kv_hstr(s, "content_type", &h->content_type);
+	if (h->has_length)
+		kv_u(s, "content_length", h->length);
+	kv_u(s, "fields", h->n_fields);
+	sb_putc(s, '}');
+}
+
+static void kv_h2_name(struct sb *s, const char *k, const char *name, uint32_t code)
+{
+	if (name)
+		kv_str(s, k, name);
+	else
+		kv_u(s, k, code);
+}
+
+/* HTTP/2 events: one object per frame that ended in this segment. */
+static void put_h2(struct sb *s, const struct ev *e)
+{
+	const struct h2_events *hv = e->h2;
+	static const char *const kind_name[] = {
+		[H2_EV_PREFACE] = "preface", [H2_EV_FRAME] = "frame",
+		[H2_EV_STREAM_DONE] = "stream_done", [H2_EV_GAP] = "gap",
+		[H2_EV_OPAQUE] = "opaque",
+	};
+	key(s, "h2");
+	sb_putc(s, '[');
+	for (unsigned i = 0; i < hv->n && i < H2_MAX_EVENTS; i++) {
+		const struct h2_ev *v = &hv->ev[i];
+		sep(s);
+		sb_putc(s, '{');
+		kv_str(s, "kind", (unsigned)v->kind <= H2_EV_OPAQUE && v->kind ? kind_name[v->kind]
+									       : "?");
+		kv_str(s, "dir", v->dir ? "server" : "client");
+		if (v->kind == H2_EV_STREAM_DONE && v->stream) {
+			const struct h2_stream *st = v->stream;
+			kv_u(s, "stream", st->id);
+			kv_u_or_null(s, "exchange", st->exchange);
+			kv_bool(s, "reset", st->reset);
+			if (st->status)
+				kv_u(s, "status", st->status);
+			kv_u(s, "request_bytes", st->data[0]);
+			kv_u(s, "response_bytes", st->data[1]);
+		} else if (v->kind == H2_EV_GAP) {
+			kv_u(s, "bytes", v->bytes);
+		} else if (v->kind == H2_EV_OPAQUE) {
+			kv_str(s, "status", status_name(v->status));
+			kv_str(s, "why", v->why ? v->why : "?");
+		}
+		if (v->kind != H2_EV_FRAME) {
+			sb_putc(s, '}');
+			continue;
+		}
+		const char *tn = h2_frame_name(v->type);
+		kv_h2_name(s, "type", tn, v->type);
+		kv_u(s, "stream", v->stream_id);
+		kv_u_or_null(s, "exchange", v->exchange);
+		kv_u(s, "flags", v->flags);
+		kv_u(s, "length", v->length);
+		if (v->end_stream)
+			kv_bool(s, "end_stream", true);
+		if (v->after_goaway)
+			kv_bool(s, "after_goaway", true);
+		if (v->head)
+			put_h2_head(s, v);
+		switch (v->type) {
+		case H2_DATA:
+			kv_u(s, "data_len", v->data_len);
+			kv_u(s, "body_done", v->body_done);
+			key(s, "body_total");
+			if (v->body_total != UINT64_MAX)
+				sb_u64(s, v->body_total);
+			else
+				sb_puts(s, "null");
+			if (v->end_stream)
+				kv_secs(s, "download", e->h2_dur[i] > 0 ? e->h2_dur[i] : -1);
+			break;
+		case H2_HEADERS:
+		case H2_CONTINUATION:
+			if (v->head && v->dir == 1 && v->head_kind != H2_HEAD_TRAILERS)
+				kv_secs(s, "wait", e->h2_dur[i]);
+			break;
+		case H2_RST_STREAM:
+			kv_h2_name(s, "error", h2_error_name(v->error_code), v->error_code);
+			break;
+		case H2_GOAWAY:
+			kv_u(s, "last_stream", v->last_stream_id);
+			kv_h2_name(s, "error", h2_error_name(v->error_code), v->error_code);
+			if (v->debug_len)
+				kv_bytes(s, "debug", v->debug, v->debug_len);
+			break;
+		case H2_SETTINGS:
+			kv_bool(s, "ack", (v->flags & H2_F_ACK) != 0);
+			key(s, "settings");
+			sb_putc(s, '[');
+			for (unsigned k = 0; k < v->n_settings && k < H2_MAX_SETTINGS; k++) {
+				sep(s);
+				sb_putc(s, '{');
+				kv_h2_name(s, "id", h2_setting_name(v->settings[k].id),
+					   v->settings[k].id);
+				kv_u(s, "value", v->settings[k].value);
+				sb_putc(s, '}');
+			}
+			sb_putc(s, ']');
+			break;
+		case H2_WINDOW_UPDATE:
+			kv_u(s, "increment", v->window_inc);
+			break;
+		case H2_PING:
+			kv_bool(s, "ack", (v->flags & H2_F_ACK) != 0);
+			break;
+		case H2_PRIORITY:
+			kv_u(s, "depends_on", v->dep_stream);
+			kv_u(s, "weight", v->weight + 1u);
+			break;
+		case H2_PUSH_PROMISE:
+			kv_u(s, "promised_stream", v->promised_id);
+			break;
+		default:
+			break;
+		}
+		if (v->status != FT_OK) {
+			kv_str(s, "status", status_name(v->status));
+			kv_str(s, "why", v->why ? v->why : "?");
+		}
+		sb_putc(s, '}');
+	}
+	sb_putc(s, ']');
+	kv_u(s, "h2_more", hv->n_dropped);
+}
+
 static void kv_tls_version(struct sb *s, const char *k, uint16_t v)
 {
 	const char *n = tls_version_name(v);
@@ -1434,6 +1590,10 @@ static void json_packet(void *impl, const struct ev *e)
 		put_tcp(s, e);
 		if (e->http)
 			put_http(s, e);
+		if (e->h2)
+			put_h2(s, e);
+		if (e->h2_refused)
+			kv_bool(s, "h2_refused", true);
 		if (e->tls)
 			put_tls(s, e);
 	} else if (l4 && e->quic) {
@@ -1493,7 +1653,7 @@ static void json_conn_done(void *impl, const struct conn *c, const char *why,
 	struct sb *s = &o->sb;
 	static const char *const app_name[] = {
 		[APP_UNKNOWN] = NULL, [APP_DNS] = "dns", [APP_HTTP] = "http",
-		[APP_OPAQUE] = "other",
+		[APP_OPAQUE] = "other",  [APP_H2] = "http2",
 	};
 	const char *state = flow_conn_state(c);
 	sb_reset(s);
@@ -1617,6 +1777,10 @@ static void json_timeline(void *impl, const struct timeline *tl)
 		kv_u_or_null(s, "fetch", x->fetch);
 		kv_u(s, "conn", x->conn);
 		kv_u_or_null(s, "exchange", x->exchange);
+		if (x->stream) {
+			kv_u(s, "stream", x->stream);
+			kv_bool(s, "cancelled", x->cancelled);
+		}
 		kv_bool(s, "first_on_conn", x->first_on_conn);
 		kv_bool(s, "tls", x->tls);
 		key(s, "name");
@@ -1779,6 +1943,10 @@ static void json_summary(void *impl, const struct out_counts *n)
 	kv_u(s, "quic_conns", n->quic_conns);
 	kv_u(s, "quic_conns_evicted", n->quic_evicted);
 	kv_u(s, "quic_mem_peak", n->quic_mem_peak);
+	if (n->h2_conns || n->h2_refused) {
+		kv_u(s, "h2_conns", n->h2_conns);
+		kv_u(s, "h2_refused", n->h2_refused);
+	}
 	sb_putc(s, '}');
 	emit(o);
 	fflush(o->f);

@@ -161,6 +161,34 @@ static void label_of(const struct ev *e, struct sb *s)
 			return;
 		}
 	}
+	if (e->h2 && e->h2->n) {
+		/* a header block says the most; else the first frame's type */
+		const struct h2_ev *first = NULL;
+		for (unsigned i = 0; i < e->h2->n; i++) {
+			const struct h2_ev *v = &e->h2->ev[i];
+			if (v->kind == H2_EV_FRAME && !first)
+				first = v;
+			if (v->kind != H2_EV_FRAME || !v->head || v->type == H2_PUSH_PROMISE)
+				continue;
+			sb_printf(s, "#%u ", v->stream_id);
+			if (v->head_kind == H2_HEAD_REQUEST) {
+				sb_esc(s, v->head->method.b, v->head->method.len);
+				sb_putc(s, ' ');
+				sb_esc(s, v->head->path.b, v->head->path.len);
+			} else {
+				sb_esc(s, v->head->status.b, v->head->status.len);
+			}
+			return;
+		}
+		if (first) {
+			const char *n = h2_frame_name(first->type);
+			if (first->type == H2_DATA)
+				sb_printf(s, "#%u DATA %u B", first->stream_id, first->data_len);
+			else
+				sb_puts(s, n ? n : "HTTP/2 frame");
+			return;
+		}
+	}
 	if (e->tls && e->tls->n) {
 		const struct tls_ev *v = &e->tls->ev[0];
 		static const char *const names[] = {

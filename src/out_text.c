@@ -651,6 +651,185 @@ static void put_http(struct sb *s, const struct ev *e)
 		sb_printf(s, "; +%u more HTTP events", hv->n_dropped);
 }
 
+/* An HTTP/2 short string (raw bytes), escaped, "[cut]" when it was longer. */
+static void put_h2_str(struct sb *s, const struct hpack_str *v)
+{
+	sb_esc(s, v->b, v->len);
+	if (v->cut)
+		sb_puts(s, "[cut]");
+}
+
+/* A decoded header block: "GET /path authority" for a request (or a
+ * pushed one), "200 content-type length" for a response. */
+static void put_h2_head(struct sb *s, const struct h2_ev *v, int64_t dur)
+{
+	const struct hpack_headers *h = v->head;
+	if (v->head_kind == H2_HEAD_REQUEST || v->head_kind == H2_HEAD_PUSH) {
+		put_h2_str(s, &h->method);
+		sb_putc(s, ' ');
+		put_h2_str(s, &h->path);
+		if (h->authority.present) {
+			sb_putc(s, ' ');
+			put_h2_str(s, &h->authority);
+		}
+		if (h->content_length.present) {
+			sb_puts(s, " content-length ");
+			put_h2_str(s, &h->content_length);
+		}
+		return;
+	}
+	if (v->head_kind == H2_HEAD_TRAILERS) {
+		sb_printf(s, "trailers (%u fields)", h->n_fields);
+		return;
+	}
+	if (h->status.present)
+		put_h2_str(s, &h->status);
+	else
+		sb_puts(s, "(no :status)");
+	if (h->content_type.present) {
+		sb_putc(s, ' ');
+		put_h2_str(s, &h->content_type);
+	}
+	if (h->content_length.present) {
+		sb_putc(s, ' ');
+		put_h2_str(s, &h->content_length);
+		sb_puts(s, " B");
+	}
+	if (dur >= 0) {
+		sb_puts(s, " (first byte ");
+		sb_dur(s, dur);
+		sb_puts(s, " after the request)");
+	}
+}
+
+static void put_h2_frame(struct sb *s, const struct h2_ev *v, int64_t dur)
+{
+	const char *name = h2_frame_name(v->type);
+	if (v->stream_id)
+		sb_printf(s, "#%u ", v->stream_id);
+	switch (v->type) {
+	case H2_HEADERS:
+	case H2_CONTINUATION:
+		if (v->head) {
+			put_h2_head(s, v, dur);
+			break;
+		}
+		sb_puts(s, name);
+		if (!(v->flags & H2_F_END_HEADERS))
+			sb_puts(s, " (header block continues)");
+		break;
+	case H2_DATA:
+		if (v->body_total != UINT64_MAX)
+			sb_printf(s, "body %llu/%llu B", (unsigned long long)v->body_done,
+				  (unsigned long long)v->body_total);
+		else
+			sb_printf(s, "body %llu B", (unsigned long long)v->body_done);
+		if (v->end_stream && dur > 0) {
+			sb_puts(s, " (last byte ");
+			sb_dur(s, dur);
+			sb_puts(s, " after the first)");
+		}
+		break;
+	case H2_RST_STREAM: {
+		const char *en = h2_error_name(v->error_code);
+		sb_puts(s, "RST_STREAM ");
+		if (en)
+			sb_puts(s, en);
+		else
+			sb_printf(s, "0x%x", v->error_code);
+		sb_puts(s, ": exchange cancelled");
+		break;
+	}
+	case H2_SETTINGS:
+		sb_puts(s, "SETTINGS");
+		if (v->flags & H2_F_ACK) {
+			sb_puts(s, " ACK");
+			break;
+		}
+		for (unsigned i = 0; i < v->n_settings; i++) {
+			const char *sn = h2_setting_name(v->settings[i].id);
+			if (sn)
+				sb_printf(s, " %s=%u", sn, v->settings[i].value);
+			else
+				sb_printf(s, " 0x%x=%u", v->settings[i].id, v->settings[i].value);
+		}
+		if (v->n_settings_all > v->n_settings)
+			sb_printf(s, " +%u more", v->n_settings_all - v->n_settings);
+		break;
+	case H2_WINDOW_UPDATE:
+		sb_printf(s, "WINDOW_UPDATE +%u", v->window_inc);
+		break;
+	case H2_PING:
+		sb_puts(s, v->flags & H2_F_ACK ? "PING ACK" : "PING");
+		break;
+	case H2_PRIORITY:
+		sb_printf(s, "PRIORITY on #%u weight %u", v->dep_stream, v->weight + 1u);
+		break;
+	case H2_PUSH_PROMISE:
+		sb_printf(s, "PUSH_PROMISE #%u", v->promised_id);
+		if (v->head) {
+			sb_putc(s, ' ');
+			put_h2_head(s, v, -1);
+		}
+		break;
+	case H2_GOAWAY: {
+		const char *en = h2_error_name(v->error_code);
+		sb_printf(s, "GOAWAY last #%u ", v->last_stream_id);
+		if (en)
+			sb_puts(s, en);
+		else
+			sb_printf(s, "0x%x", v->error_code);
+		if (v->debug_len) {
+			sb_putc(s, ' ');
+			sb_esc_quote(s, v->debug, v->debug_len);
+			if (v->debug_cut)
+				sb_puts(s, "[cut]");
+		}
+		break;
+	}
+	default:
+		sb_printf(s, "frame type 0x%02x, %u B", v->type, v->length);
+		break;
+	}
+	if (v->end_stream)
+		sb_puts(s, " END_STREAM");
+	if (v->status == FT_MALFORMED)
+		sb_printf(s, " (malformed: %s)", v->why ? v->why : "?");
+	else if (v->status != FT_OK && v->why)
+		sb_printf(s, " (%s)", v->why);
+}
+
+/* HTTP/2: each frame that ended in this segment, in order. */
+static void put_h2(struct sb *s, const struct ev *e)
+{
+	const struct h2_events *hv = e->h2;
+	unsigned shown = 0;
+	for (unsigned i = 0; i < hv->n; i++) {
+		const struct h2_ev *v = &hv->ev[i];
+		if (v->kind == H2_EV_STREAM_DONE)
+			continue; /* its last frame said so */
+		sb_puts(s, shown++ ? "; " : " | ");
+		switch (v->kind) {
+		case H2_EV_PREFACE:
+			sb_puts(s, "HTTP/2 preface");
+			break;
+		case H2_EV_FRAME:
+			put_h2_frame(s, v, e->h2_dur[i]);
+			break;
+		case H2_EV_GAP:
+			sb_printf(s, "%llu B lost: HTTP/2 not followed from here",
+				  (unsigned long long)v->bytes);
+			break;
+		case H2_EV_OPAQUE:
+		default:
+			sb_printf(s, "(not HTTP/2 from here: %s)", v->why ? v->why : "?");
+			break;
+		}
+	}
+	if (hv->n_dropped)
+		sb_printf(s, "; +%u more HTTP/2 events", hv->n_dropped);
+}
+
 static void put_tls_version(struct sb *s, uint16_t v)
 {
 	const char *n = tls_version_name(v);
@@ -856,6 +1035,9 @@ static bool stream_said_gap(const struct ev *e)
 	for (unsigned i = 0; e->tls && i < e->tls->n; i++)
 		if (e->tls->ev[i].kind == TLS_EV_OPAQUE)
 			return true;
+	for (unsigned i = 0; e->h2 && i < e->h2->n; i++)
+		if (e->h2->ev[i].kind == H2_EV_GAP)
+			return true;
 	return false;
 }
 
@@ -866,6 +1048,10 @@ static void put_streams(struct sb *s, const struct ev *e)
 		sb_puts(s, " [retransmitted bytes differ]");
 	if (e->http)
 		put_http(s, e);
+	if (e->h2)
+		put_h2(s, e);
+	if (e->h2_refused)
+		sb_puts(s, " | HTTP/2 not decoded: over the memory cap");
 	if (e->tls)
 		put_tls(s, e);
 	if (e->held)
@@ -1765,9 +1951,10 @@ static void text_packet(void *impl, const struct ev *e)
 	if (e->seg) {
 		put_tcp(s, e);
 		put_streams(s, e);
-		if (e->seg->c->dns && (p->pl_len || e->n_dns)) {
+		/* DNS over TCP, or DNS over HTTPS (the messages an HTTP exchange carried) */
+		if ((e->seg->c->dns && p->pl_len) || e->n_dns) {
 			for (unsigned i = 0; i < e->n_dns; i++) {
-				sb_puts(s, i ? "; " : " | ");
+				sb_puts(s, i ? "; " : e->seg->c->dns ? " | " : " | DoH ");
 				put_dns(s, e->dns[i], e->dns_rt[i]);
 				put_dns_note(s, &e->dns_note[i]);
 			}
@@ -2014,7 +2201,7 @@ static void text_summary(void *impl, const struct out_counts *n)
 		sb_endpoint(s, m->ip_ver, m->srv, m->sport);
 		static const char *const app_name[] = {
 			[APP_UNKNOWN] = "", [APP_DNS] = "dns", [APP_HTTP] = "http",
-			[APP_OPAQUE] = "other data",
+			[APP_OPAQUE] = "other data", [APP_H2] = "http2",
 		};
 		if (m->tls)
 			sb_puts(s, "  tls");
@@ -2103,6 +2290,11 @@ static void text_summary(void *impl, const struct out_counts *n)
 		if (n->keylog_malformed)
 			sb_printf(s, "; key log: %llu malformed lines skipped",
 				  (unsigned long long)n->keylog_malformed);
+		emit(o);
+	}
+	if (n->h2_refused) {
+		sb_printf(s, "http2: %llu connections not decoded: their state was over the memory cap",
+			  (unsigned long long)n->h2_refused);
 		emit(o);
 	}
 	fflush(o->f);

@@ -67,8 +67,13 @@ static void put_figures(struct sb *s, const struct tl_exch *x)
 		sb_printf(s, "  %s ", phases[ph].name);
 		sb_dur(s, en[ph] - st[ph]);
 	}
-	if (!x->first_on_conn)
+	if (x->stream) /* HTTP/2: streams share the connection at once, not in turn */
+		sb_printf(s, "  (stream #%u%s)", x->stream,
+			  x->first_on_conn ? "" : ", multiplexed on the connection");
+	else if (!x->first_on_conn)
 		sb_puts(s, "  (reused connection)");
+	if (x->cancelled)
+		sb_puts(s, "  cancelled (RST_STREAM)");
 	if (x->status)
 		sb_printf(s, "  %u", x->status);
 	sb_printf(s, "  %llu B up, %llu B down", (unsigned long long)x->up,

@@ -26,6 +26,8 @@
  *   TLS handshake messages after the hellos (decrypted,
  *   or a likely NewSessionTicket), no application
  *   data with them .................................. connect (secure channel)
+ *   data of a DNS-over-HTTPS exchange ............... resolve
+ *   HTTP/2 after a GOAWAY (the GOAWAY included) ..... close
  *   TLS handshake records, or a bare ACK, before any
  *   application data (the secure channel) ........... connect
  *   payload from the client ......................... write
@@ -122,6 +124,14 @@ enum step step_classify(const struct step_in *in)
 	/* close_notify (SSL_shutdown) is the start of close(), wherever it
 	 * comes: the alert says the sender writes no more. */
 	if (in->tls && in->pl_len && in->tls_close_now && !in->tls_appdata_now)
+		return STEP_CLOSE;
+	/* DNS over HTTPS (RFC 8484): an HTTP exchange that carries a DNS
+	 * message is getaddrinfo()'s work, whatever the connection */
+	if (in->doh && in->pl_len)
+		return STEP_RESOLVE;
+	/* A GOAWAY starts HTTP/2's graceful close (RFC 9113 6.8): it and
+	 * every segment after it are the connection winding down. */
+	if (in->h2_goaway)
 		return STEP_CLOSE;
 	/* The application cannot use the connection until the TLS handshake
 	 * is done: that is still connect(), its secure-channel part. */

@@ -68,20 +68,43 @@ bool tl_head_next(const struct tl_head *h, size_t *off, enum tl_hdr *id, const c
 	return true;
 }
 
-static void keep_field(struct tl_head *th, enum tl_hdr id, const struct http_str *v)
+static void keep_raw(struct tl_head *th, enum tl_hdr id, const char *b, size_t len, bool was_cut)
 {
-	if (!v->present)
-		return;
-	size_t n = v->len < TL_HDR_VAL ? v->len : TL_HDR_VAL;
-	bool cut = v->cut || v->len > TL_HDR_VAL;
+	size_t n = len < TL_HDR_VAL ? len : TL_HDR_VAL;
+	bool cut = was_cut || len > TL_HDR_VAL;
 	if ((size_t)TL_HDR_BUF - th->hdr_len < 2 + n) {
 		th->hdr_cut = true;
 		return;
 	}
 	th->hdr[th->hdr_len] = (char)(id | (cut ? TL_HDR_CUT : 0));
 	th->hdr[th->hdr_len + 1] = (char)n;
-	memcpy(th->hdr + th->hdr_len + 2, v->b, n);
+	memcpy(th->hdr + th->hdr_len + 2, b, n);
 	th->hdr_len = (uint16_t)(th->hdr_len + 2 + n);
+}
+
+static void keep_field(struct tl_head *th, enum tl_hdr id, const struct http_str *v)
+{
+	if (v->present)
+		keep_raw(th, id, v->b, v->len, v->cut);
+}
+
+static void keep_hfield(struct tl_head *th, enum tl_hdr id, const struct hpack_str *v)
+{
+	if (v->present)
+		keep_raw(th, id, v->b, v->len, v->cut);
+}
+
+/* keep_head for an HTTP/2 header block (block_len: its bytes on the wire):
+ * :authority stands for Host. */
+static void keep_h2_head(struct tl_head *th, const struct hpack_headers *hd, uint32_t block_len)
+{
+	memset(th, 0, offsetof(struct tl_head, hdr));
+	th->seen = true;
+	th->v_major = 2;
+	th->head_len = block_len;
+	keep_hfield(th, TL_H_HOST, &hd->authority);
+	keep_hfield(th, TL_H_CONTENT_TYPE, &hd->content_type);
+	keep_hfield(th, TL_H_CONTENT_LENGTH, &hd->content_length);
 }
 
 /* Keep what HAR shows of a head: version, size, the fields fetchtrace keeps. */
@@ -279,6 +302,76 @@ int64_t timeline_http(struct timeline *tl, int64_t now, struct conn *c, const st
 		if (h->kind == HTTP_EV_HEAD && x->req_end && now >= x->req_end)
 			dur = now - x->req_end;
 		else if (h->kind == HTTP_EV_END && x->resp_start)
+			dur = now - x->resp_start;
+	}
+	return dur;
+}
+
+int64_t timeline_h2(struct timeline *tl, int64_t now, struct conn *c, const struct h2_ev *v)
+{
+	if (v->kind != H2_EV_FRAME || !v->exchange)
+		return -1;
+	const struct hpack_headers *hd = v->head;
+	/* PUSH_PROMISE's block is the pushed stream's request, not this one's */
+	if (v->type == H2_PUSH_PROMISE)
+		return -1;
+	bool req_head = hd && v->dir == 0 && v->head_kind == H2_HEAD_REQUEST;
+	struct tl_exch *x = find(tl, c, v->exchange, false);
+	if (!x && req_head) {
+		x = add(tl, now, c, v->exchange);
+		if (!x)
+			return -1;
+		x->stream = v->stream_id;
+		x->method_len = copy_str(x->method, hd->method.b, hd->method.len);
+		x->target_len = copy_str(x->target, hd->path.b, hd->path.len);
+		size_t tn = hd->path.len < TL_TARGET ? hd->path.len : TL_TARGET;
+		memcpy(x->url_target, hd->path.b, tn);
+		x->url_target_len = (uint16_t)tn;
+		x->url_target_cut = hd->path.cut || hd->path.len > TL_TARGET;
+		keep_h2_head(&x->req, hd, v->length);
+		if (!x->name_len && hd->authority.present)
+			x->name_len = copy_str(x->name, hd->authority.b, hd->authority.len);
+	}
+	if (!x)
+		return -1;
+	x->stream = v->stream_id;
+	if (v->type == H2_RST_STREAM) {
+		x->cancelled = true;
+		if (v->dir == 1 || x->resp_start)
+			x->resp_end = now;
+		return -1;
+	}
+	bool carries = hd || v->type == H2_DATA || v->end_stream;
+	if (!carries)
+		return -1;
+	int64_t dur = -1;
+	if (v->dir == 0) {
+		if (v->type == H2_DATA)
+			x->up = v->body_done;
+		x->req_end = now; /* the request's newest frame so far */
+		return -1;
+	}
+	if (hd && v->head_kind != H2_HEAD_TRAILERS) {
+		uint16_t sc = hd->status_code;
+		if (!x->resp_start) {
+			x->resp_start = now;
+			if (x->req_end && now >= x->req_end)
+				dur = now - x->req_end;
+		}
+		if (sc >= 200 || x->status < 200) {
+			if (sc >= 200)
+				x->status = sc;
+			keep_h2_head(&x->resp, hd, v->length);
+			x->reason_len = 0;
+		}
+	}
+	if (v->type == H2_DATA) {
+		x->down = v->body_done;
+		x->resp_end = now;
+	}
+	if (v->end_stream) {
+		x->resp_end = now;
+		if (x->resp_start && dur < 0 && v->type == H2_DATA)
 			dur = now - x->resp_start;
 	}
 	return dur;

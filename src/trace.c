@@ -9,8 +9,11 @@
 
 #include "dns.h"
 #include "dnsnote.h"
+#include "doh.h"
 #include "fetch.h"
 #include "flow.h"
+#include "h2.h"
+#include "hpack.h"
 #include "http.h"
 #include "keylog.h"
 #include "pkt.h"
@@ -62,6 +65,14 @@ struct tracer {
 	unsigned n_tmsg;                      /* used of tmsg */
 	struct keylog *kl;                    /* --keylog: decrypt TLS, or NULL */
 	struct tlsl_pool tlsl_pool;           /* TLS layers' caps and counts */
+	struct h2_events h2ev;                /* HTTP/2 events of this packet (47 KB: here, not
+	                                         on the stack) */
+	struct hpack_budget h2_budget;        /* what every HTTP/2 connection's state (h2_new:
+	                                         the stream table and HPACK tables) may take
+	                                         together; a connection that does not fit is
+	                                         not decoded (counted, noted) */
+	bool h2_refused_now;                  /* this packet's HTTP/2 state was refused */
+	bool doh_now;                         /* this packet carried DoH frames */
 	struct quic_info quic;                /* QUIC headers of this packet */
 	int64_t now;                          /* time of the packet being handled */
 	bool in_packet;                       /* trace_packet is running */
@@ -175,11 +186,44 @@ static size_t dns_tcp_consume(const struct stream_ctx *sc, const uint8_t *data, 
 	return off;
 }
 
+/* ------------------------------------------------------------------ */
+/* the application layer                                               */
+/* ------------------------------------------------------------------ */
+
+/* A connection turns out to carry HTTP/2: its state, counted in the
+ * tracer's budget.  False (counted, noted on the packet) when it does not
+ * fit: the connection's bytes are then only counted. */
+static bool h2_start(const struct stream_ctx *sc)
+{
+	struct tracer *t = sc->t;
+	struct conn *c = sc->c;
+	if (!c->h2) {
+		if (c->finished)
+			return false; /* late packets of a retired connection: nothing frees it */
+		c->h2 = h2_new(&t->h2_budget);
+		if (!c->h2) {
+			t->n.h2_refused++;
+			t->h2_refused_now = true;
+			return false;
+		}
+		t->n.h2_conns++;
+	}
+	return true;
+}
+
+static void h2_stop(struct conn *c)
+{
+	h2_free(c->h2);
+	c->h2 = NULL;
+}
+
 /*
  * The application decoder of a stream, from its first bytes (either
  * direction): the transport's, or the plaintext a TLS layer hands up.
- * HTTP/1.x by its first line; over TLS, the ALPN the server chose decides
- * first.  *wait: too few bytes to tell yet.
+ * HTTP/1.x by its first line; HTTP/2 by the client's preface (any port)
+ * or a server that starts with SETTINGS; over TLS, the ALPN the server
+ * chose decides first.  HTTP/2's state is allocated by app_feed.
+ * *wait: too few bytes to tell yet.
  */
 static void app_sniff(struct conn *c, int dir, const uint8_t *data, size_t len, bool *wait)
 {
@@ -190,29 +234,295 @@ static void app_sniff(struct conn *c, int dir, const uint8_t *data, size_t len, 
 	}
 	/* HTTP/2: over TLS the ALPN the server chose says so before any
 	 * byte (the server's SETTINGS may come first, before the client's
-	 * preface).  No HTTP/2 decoder is wired here yet: its bytes are
-	 * counted (APP_OPAQUE; the text line says "HTTP/2 N B"); the HTTP/2
-	 * decoder (APP_H2) takes them in this place, and the cleartext
-	 * preface (h2_sniff_preface) likewise. */
+	 * preface); app_feed makes its state. */
 	if (c->tls && strcmp(tlsl_alpn(c->tlsl), "h2") == 0) {
-		c->app = APP_OPAQUE;
+		c->app = APP_H2;
 		return;
 	}
 	enum ft_status h = http_sniff(dir, data, len);
+	enum ft_status h2 = dir == 0 ? h2_sniff_preface(data, len) : h2_sniff_settings(data, len);
 	if (h == FT_OK) {
 		c->app = APP_HTTP;
 		http_init(&c->ap.http);
-	} else if (h == FT_NEED_MORE) {
+	} else if (h2 == FT_OK) {
+		c->app = APP_H2;
+	} else if (h == FT_NEED_MORE || h2 == FT_NEED_MORE) {
 		*wait = true;
 	} else {
 		c->app = APP_OPAQUE;
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* DNS over HTTPS (RFC 8484)                                           */
+/* ------------------------------------------------------------------ */
+
+/* A DNS message carried by HTTP (a GET's ?dns=, a body), in direction
+ * dir: decoded into the packet's messages like DNS over TCP, and fed to
+ * the linker with the endpoints of that direction. */
+static void doh_message(const struct stream_ctx *sc, int dir, const uint8_t *msg, size_t mlen)
+{
+	struct tracer *t = sc->t;
+	struct ev *e = sc->e;
+	const struct pkt *p = &t->pkt;
+	struct pkt swapped;
+	if (e->seg && e->seg->dir != dir) {
+		swapped = *p;
+		memcpy(swapped.src, p->dst, 16), memcpy(swapped.dst, p->src, 16);
+		swapped.sport = p->dport, swapped.dport = p->sport;
+		p = &swapped;
+	}
+	unsigned slot = e->n_dns < EV_MAX_DNS ? e->n_dns : EV_MAX_DNS;
+	struct dns_msg *m = &t->dns[slot];
+	if (slot < EV_MAX_DNS) {
+		memcpy(t->dns_copy[slot], msg, mlen);
+		msg = t->dns_copy[slot];
+	}
+	dns_decode(msg, mlen, m);
+	int64_t rt = dns_seen(t, p, m, mlen, true, &t->note[slot]);
+	if (e->n_dns < EV_MAX_DNS) {
+		e->dns[e->n_dns] = m;
+		e->dns_rt[e->n_dns++] = rt;
+	} else {
+		e->n_dns_more++;
+	}
+	t->doh_now = true;
+}
+
+/* The connection's DoH collector, allocated on first need and counted in
+ * the HTTP/2 budget; NULL when it does not fit (counted). */
+static struct doh_conn *doh_get(const struct stream_ctx *sc)
+{
+	struct tracer *t = sc->t;
+	struct conn *c = sc->c;
+	if (c->doh)
+		return c->doh;
+	/* a finished connection's slot is kept only for late packets: what
+	 * was made for it now would outlive its retirement */
+	if (c->finished)
+		return NULL;
+	struct hpack_budget *b = &t->h2_budget;
+	if (b->cap - b->used < sizeof(struct doh_conn)) {
+		b->n_refused++;
+		t->n.h2_refused++;
+		return NULL;
+	}
+	c->doh = calloc(1, sizeof(struct doh_conn));
+	if (c->doh) {
+		b->used += sizeof(struct doh_conn);
+		if (b->used > b->peak)
+			b->peak = b->used;
+	}
+	return c->doh;
+}
+
+static void doh_free(struct tracer *t, struct conn *c)
+{
+	if (!c->doh)
+		return;
+	free(c->doh);
+	c->doh = NULL;
+	t->h2_budget.used -= sizeof(struct doh_conn);
+}
+
+/* Does this stream's request (dir 0) or response (dir 1) body carry a DNS message? */
+static bool doh_body_wanted(const struct h2_stream *s, int dir)
+{
+	return dir == 0 ? doh_media(s->req_content_type.b, s->req_content_type.len)
+			: doh_media(s->content_type.b, s->content_type.len);
+}
+
+/* h2's DATA sink: DoH bodies are collected, bounded, per stream. */
+static void doh_data(void *ctx, int dir, uint32_t sid, const uint8_t *p, size_t n)
+{
+	const struct stream_ctx *sc = ctx;
+	struct conn *c = sc->c;
+	struct doh_body *b = c->doh ? doh_find(c->doh, sid, dir) : NULL;
+	if (!b) {
+		const struct h2_stream *s = h2_stream_find(c->h2, sid);
+		if (!s || !doh_body_wanted(s, dir) || !doh_get(sc))
+			return;
+		doh_mark(c->doh, sid);
+		b = doh_open(c->doh, sid, dir);
+		if (!b)
+			return;
+	}
+	doh_add(b, p, n);
+}
+
+/* After a feed: the HTTP/2 events from index `from` that carry DoH. */
+static void doh_events(const struct stream_ctx *sc, unsigned from)
+{
+	struct tracer *t = sc->t;
+	struct conn *c = sc->c;
+	for (unsigned i = from; i < t->h2ev.n; i++) {
+		const struct h2_ev *v = &t->h2ev.ev[i];
+		if (v->kind != H2_EV_FRAME || !v->stream_id)
+			continue;
+		const struct hpack_headers *hd = v->type == H2_PUSH_PROMISE ? NULL : v->head;
+		if (hd && v->dir == 0 && v->head_kind == H2_HEAD_REQUEST) {
+			uint8_t q[HPACK_VAL_MAX];
+			size_t n = hd->path.cut ? 0 : doh_get_param(hd->path.b, hd->path.len, q, sizeof(q));
+			bool post = doh_media(hd->content_type.b, hd->content_type.len);
+			if ((n || post) && doh_get(sc))
+				doh_mark(c->doh, v->stream_id);
+			if (n && c->doh)
+				doh_message(sc, 0, q, n);
+		}
+		if (hd && v->dir == 1 && doh_media(hd->content_type.b, hd->content_type.len) &&
+		    doh_get(sc))
+			doh_mark(c->doh, v->stream_id);
+		if (!c->doh || !doh_marked(c->doh, v->stream_id))
+			continue;
+		t->doh_now = true;
+		struct doh_body *b = doh_find(c->doh, v->stream_id, v->dir);
+		if (b && v->end_stream) {
+			if (!b->over && b->len)
+				doh_message(sc, v->dir, b->b, b->len);
+			doh_close(b);
+		}
+		if (v->type == H2_RST_STREAM) {
+			for (int d = 0; d < 2; d++)
+				if ((b = doh_find(c->doh, v->stream_id, d)))
+					doh_close(b);
+		}
+	}
+}
+
+/* HTTP/1.x's body sink: DoH bodies (a POST's, a response's) collected per
+ * exchange (its number stands for the stream id).  The head that says so
+ * came earlier: in this feed's events or an earlier feed's (a slot is open). */
+static void doh_http_data(void *ctx, int dir, uint32_t exchange, const uint8_t *p, size_t n)
+{
+	const struct stream_ctx *sc = ctx;
+	struct tracer *t = sc->t;
+	struct conn *c = sc->c;
+	struct doh_body *b = c->doh ? doh_find(c->doh, exchange, dir) : NULL;
+	if (!b) {
+		bool want = false;
+		for (unsigned i = 0; i < t->hev.n && !want; i++) {
+			const struct http_ev *v = &t->hev.ev[i];
+			want = v->kind == HTTP_EV_HEAD && v->head && v->dir == dir &&
+			       v->exchange == exchange &&
+			       doh_media(v->head->content_type.b, v->head->content_type.len);
+		}
+		if (!want || !doh_get(sc))
+			return;
+		doh_mark(c->doh, exchange);
+		b = doh_open(c->doh, exchange, dir);
+		if (!b)
+			return;
+	}
+	doh_add(b, p, n);
+}
+
+/* After an HTTP/1.x feed: the events from index `from` that carry DoH
+ * (a GET's ?dns=, a dns-message body that ended). */
+static void doh_http_events(const struct stream_ctx *sc, unsigned from)
+{
+	struct tracer *t = sc->t;
+	struct conn *c = sc->c;
+	for (unsigned i = from; i < t->hev.n; i++) {
+		const struct http_ev *v = &t->hev.ev[i];
+		if (!v->exchange)
+			continue;
+		if (v->kind == HTTP_EV_HEAD && v->head) {
+			const struct http_head *hd = v->head;
+			uint8_t q[HTTP_STR_MAX];
+			size_t n = hd->is_request && !hd->target.cut
+					   ? doh_get_param(hd->target.b, hd->target.len, q, sizeof(q))
+					   : 0;
+			bool body = doh_media(hd->content_type.b, hd->content_type.len);
+			if ((n || body) && doh_get(sc))
+				doh_mark(c->doh, v->exchange);
+			if (n && c->doh)
+				doh_message(sc, 0, q, n);
+		}
+		if (!c->doh || !doh_marked(c->doh, v->exchange))
+			continue;
+		t->doh_now = true;
+		struct doh_body *b = doh_find(c->doh, v->exchange, v->dir);
+		if (b && (v->kind == HTTP_EV_END || v->kind == HTTP_EV_OPAQUE || v->kind == HTTP_EV_GAP)) {
+			if (v->kind == HTTP_EV_END && !b->over && b->len)
+				doh_message(sc, v->dir, b->b, b->len);
+			doh_close(b);
+		}
+	}
+}
+
+/* Feed HTTP/1.x bytes, DoH bodies collected on the way. */
+static size_t http_feed_app(const struct stream_ctx *sc, const uint8_t *data, size_t len)
+{
+	struct tracer *t = sc->t;
+	struct http_conn *h = &sc->c->ap.http;
+	unsigned from = t->hev.n;
+	h->body_fn = doh_http_data;
+	h->body_ctx = (void *)sc;
+	size_t n = http_feed(h, sc->dir, data, len, &t->hev);
+	h->body_fn = NULL; /* sc lives on the caller's stack */
+	h->body_ctx = NULL;
+	doh_http_events(sc, from);
+	return n;
+}
+
+/* Feed HTTP/2 bytes, DoH bodies collected on the way. */
+static void h2_feed_app(const struct stream_ctx *sc, const uint8_t *data, size_t len)
+{
+	struct tracer *t = sc->t;
+	unsigned from = t->h2ev.n;
+	h2_set_data_sink(sc->c->h2, doh_data, (void *)sc);
+	h2_feed(sc->c->h2, sc->dir, data, len, &t->h2ev);
+	h2_set_data_sink(sc->c->h2, NULL, NULL); /* sc lives on the caller's stack */
+	doh_events(sc, from);
+}
+
 /*
- * The one application dispatch: the bytes of a cleartext stream, or the
- * decrypted plaintext of a TLS layer, go to the connection's application
- * decoder (chosen by app_sniff).  Returns the bytes consumed.
+ * HTTP/1.x heads that switch to HTTP/2 (RFC 7540 3.2): a request offering
+ * "Upgrade: h2c" gets the HTTP/2 state at once (its request is stream 1)
+ * and makes the HTTP/1.x decoder stop after a 101; a 101 then hands the
+ * connection over; any other final answer to it withdraws the offer.
+ * Looks at this feed's events, from index `from` on.
+ */
+static void h2c_upgrade(const struct stream_ctx *sc, unsigned from)
+{
+	struct tracer *t = sc->t;
+	struct conn *c = sc->c;
+	for (unsigned i = from; i < t->hev.n; i++) {
+		const struct http_ev *v = &t->hev.ev[i];
+		const struct http_head *hd = v->head;
+		if (v->kind != HTTP_EV_HEAD || !hd)
+			continue;
+		if (hd->is_request && hd->exchange == 1 && hd->upgrade.present &&
+		    h2_upgrade_token((const uint8_t *)hd->upgrade.b, hd->upgrade.len) && !c->h2) {
+			if (!h2_start(sc))
+				continue;
+			h2_open_upgraded(c->h2, hd->method.b, hd->method.len, hd->target.b,
+					 hd->target.len, hd->host.present ? hd->host.b : NULL,
+					 hd->host.len,
+					 hd->http2_settings.present ? hd->http2_settings.b : NULL,
+					 hd->http2_settings.len);
+			c->ap.http.stop_at_101 = true;
+		} else if (!hd->is_request && c->h2 && hd->status == 101) {
+			c->app = APP_H2;
+			/* the HTTP/1.x decoder's last word: say where the bytes go */
+			for (unsigned k = i + 1; k < t->hev.n; k++)
+				if (t->hev.ev[k].kind == HTTP_EV_OPAQUE && t->hev.ev[k].dir == 1)
+					t->hev.ev[k].why = "switched protocols (101) to HTTP/2 (h2c)";
+		} else if (!hd->is_request && c->h2 && hd->status >= 200) {
+			h2_stop(c); /* the server stayed with HTTP/1.1 */
+			c->ap.http.stop_at_101 = false;
+		}
+	}
+}
+
+/*
+ * The application layer's one entry point: in-order plaintext bytes of
+ * one direction of a connection, from whatever layer is below it (TCP
+ * reassembly here; decrypted TLS records call the same three functions,
+ * app_feed, app_gap and app_end).  Sniffs what the stream carries from
+ * its first bytes, then feeds the chosen decoder; a decoder that hands
+ * over (HTTP/1.1 101 to h2c) leaves the rest to the next.  Returns the
+ * bytes consumed (fewer: the rest is offered again with more).
  */
 static size_t app_feed(const struct stream_ctx *sc, const uint8_t *data, size_t len)
 {
@@ -238,13 +548,31 @@ static size_t app_feed(const struct stream_ctx *sc, const uint8_t *data, size_t 
 		if (c->start_lost & (1u << (1 - dir)) && c->app == APP_HTTP)
 			http_gap(&c->ap.http, 1 - dir, 1, NULL);
 	}
+	/* HTTP/2 (sniffed, or chosen by a layer below: ALPN h2) gets its
+	 * state here, once; over the cap the bytes are only counted */
+	if (c->app == APP_H2 && !c->h2 && !h2_start(sc))
+		c->app = APP_OPAQUE;
 	switch (c->app) {
 	case APP_DNS:
 		if (c->lost_dirs & (1u << dir))
 			return len; /* framing lost: the bytes cannot be split into messages */
 		return dns_tcp_consume(sc, data, len);
-	case APP_HTTP:
-		return http_feed(&c->ap.http, dir, data, len, &t->hev);
+	case APP_HTTP: {
+		unsigned from = t->hev.n;
+		size_t n = http_feed_app(sc, data, len);
+		h2c_upgrade(sc, from);
+		if (n < len && c->ap.http.upgraded && c->app == APP_H2) {
+			h2_feed_app(sc, data + n, len - n);
+			n = len;
+		}
+		else if (n < len && c->ap.http.upgraded)
+			n += http_feed_app(sc, data + n, len - n);
+		return n;
+	}
+	case APP_H2:
+		if (c->h2)
+			h2_feed_app(sc, data, len);
+		return len;
 	default:
 		return len;
 	}
@@ -258,6 +586,10 @@ static void app_gap(const struct stream_ctx *sc, uint64_t len)
 	switch (c->app) {
 	case APP_HTTP:
 		http_gap(&c->ap.http, sc->dir, len, &t->hev);
+		break;
+	case APP_H2:
+		if (c->h2)
+			h2_gap(c->h2, sc->dir, len, &t->h2ev);
 		break;
 	case APP_DNS:
 		sc->e->dns_tcp_lost = true;
@@ -354,6 +686,7 @@ static void on_stream_gap(void *ctx, uint64_t seq, uint64_t len)
 	const struct stream_ctx *sc = ctx;
 	struct tracer *t = sc->t;
 	struct conn *c = sc->c;
+	(void)seq;
 	sc->e->gap += len;
 	c->partial = true;
 	if (c->midstream && seq == 1) /* the peer's ACK showed bytes before the first seen */
@@ -364,14 +697,23 @@ static void on_stream_gap(void *ctx, uint64_t seq, uint64_t len)
 		app_gap(sc, len);
 }
 
+/* One direction ended (see app_feed). */
+static void app_end(const struct stream_ctx *sc)
+{
+	if (sc->c->app == APP_HTTP) {
+		unsigned from = sc->t->hev.n;
+		http_end(&sc->c->ap.http, sc->dir, &sc->t->hev);
+		doh_http_events(sc, from);
+	}
+}
+
 /* One direction ended: hand over what is held, tell the decoder. */
 static void stream_end(struct tracer *t, struct conn *c, int dir, struct ev *e)
 {
 	struct stream_ctx sc = { t, c, dir, e };
 	struct reasm_sink sink = { on_stream_data, on_stream_gap, &sc };
 	reasm_flush(flow_reasm_pool(t->flows), &c->rs[dir], &sink);
-	if (c->app == APP_HTTP)
-		http_end(&c->ap.http, dir, &t->hev);
+	app_end(&sc);
 }
 
 /* ------------------------------------------------------------------ */
@@ -511,7 +853,15 @@ static void on_retire(void *ctx, const struct conn *c, const char *why)
 	release_held(t, (struct conn *)c, r);
 	/* the TLS layer's keys and plaintext go with the connection */
 	tlsl_free(&((struct conn *)c)->tlsl, &t->tlsl_pool);
+	h2_stop((struct conn *)c); /* its HTTP/2 state goes back to the budget */
+	doh_free(t, (struct conn *)c);
 	r->c = *c;
+	r->c.h2 = NULL;
+	r->c.doh = NULL;
+	/* a closed connection's slot stays for late packets: their bytes are
+	 * only counted, so no HTTP/2 state is made again for it */
+	if (c->app == APP_H2)
+		((struct conn *)c)->app = APP_OPAQUE;
 	/* what the copy points to belongs to the table: not to be followed */
 	memset(r->c.rs, 0, sizeof(r->c.rs));
 	memset(&r->c.ap, 0, sizeof(r->c.ap));
@@ -636,6 +986,8 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		e->held = c->rs[dir].tail_len;
 	for (unsigned i = 0; i < t->hev.n; i++)
 		e->http_dur[i] = timeline_http(t->tl, t->now, c, &t->hev.ev[i]);
+	for (unsigned i = 0; i < t->h2ev.n; i++)
+		e->h2_dur[i] = timeline_h2(t->tl, t->now, c, &t->h2ev.ev[i]);
 	for (unsigned i = 0; i < t->tev.n; i++) {
 		if (t->tev.ev[i].kind == TLS_EV_CLIENT_HELLO && !c->ts_tls_hello)
 			c->ts_tls_hello = t->now;
@@ -645,6 +997,14 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		tls_link(t, c, e);
 	e->http = t->hev.n || t->hev.n_dropped ? &t->hev : NULL;
 	e->tls = t->tev.n || t->tev.n_dropped ? &t->tev : NULL;
+	e->h2 = t->h2ev.n || t->h2ev.n_dropped ? &t->h2ev : NULL;
+	e->h2_refused = t->h2_refused_now;
+	bool goaway = false;
+	if (c->app == APP_H2 && c->h2) {
+		struct h2_info hi;
+		h2_info(c->h2, &hi);
+		goaway = hi.goaway[0] || hi.goaway[1];
+	}
 
 	bool tls = c->tls;
 	/* decrypted, the records' true types say who sent data */
@@ -666,6 +1026,8 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 						  : c->tls_rec.appdata_seen[1]) },
 		.tls_hs_now = tls && tls_hs_now(t),
 		.tls_close_now = tls && tls_close_now(t),
+		.h2_goaway = goaway,
+		.doh = t->doh_now,
 	};
 }
 
@@ -1090,6 +1452,7 @@ struct tracer *trace_open(FILE *f, const struct out_opts *o, uint32_t max_conns)
 	t->tl = timeline_open();
 	t->tlsl_pool.max_live = TLSL_DEFAULT_MAX_LIVE;
 	t->tlsl_pool.held_cap = TLSL_DEFAULT_HELD_CAP;
+	hpack_budget_init(&t->h2_budget, HPACK_BUDGET_DEFAULT);
 	
 	t->qflows = quicflow_open(0, on_quic_retire, t);
 	if (!t->out || !t->flows || !t->fetch || !t->noter || !t->tl || !t->qflows) {
@@ -1129,6 +1492,8 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 	t->tev.n = t->tev.n_dropped = 0;
 	t->n_tmsg = 0;
 	t->qcur = NULL;
+	h2_events_clear(&t->h2ev);
+	t->h2_refused_now = t->doh_now = false;
 
 	pkt_decode(dlt, data, cap_len, wire_len, ts_us, p);
 	t->dns_malformed = t->dns_truncated = false;
@@ -1185,6 +1550,7 @@ int trace_finish(struct tracer *t)
 	t->n.reasm_peak = pool->peak;
 	t->n.reasm_overflows = pool->n_overflows;
 	flow_close(t->flows); /* retires the connections still open (their TLS layers freed) */
+	t->n.h2_peak = t->h2_budget.peak;
 	if (t->kl) {
 		struct keylog_stats ks;
 		keylog_get_stats(t->kl, &ks);

@@ -4,7 +4,9 @@
 For each capture: the DNS messages (id, name asked, query or answer), the HTTP
 requests (method, target, Host) and responses (status), the TLS SNI names, and
 every TCP segment's relative sequence and acknowledgement numbers, and every
-ICMP message's type, code and quoted ports must be the same in both.  For QUIC
+ICMP message's type, code and quoted ports must be the same in both; for the
+HTTP/2 captures, every stream's :method, :path and :status and its DATA byte
+counts each way.  For QUIC
 (issue 11), with the capture's key log given to both (tshark -o tls.keylog_file,
 fetchtrace --keylog): the packet types of every datagram, the SNI of the
 ClientHello in the Initials, and where both decrypted a packet its packet number
@@ -41,6 +43,15 @@ CAPTURES = [
     # mid-stream, the server on a high port (issue 9): the packets tell client from server
     "crafted-tcp-midstream-roles.pcap", "crafted-tcp-midstream-startlost.pcap",
 ]
+
+# HTTP/2 in cleartext, with the port tshark must be told (-d tcp.port==N,http2)
+# for prior knowledge; None: tshark finds it itself (the Upgrade: h2c path).
+H2_CAPTURES = {
+    "lab-h2c.pcap": 8080,
+    "lab-h2c-upgrade.pcap": None,
+    "h2c-prior-knowledge.pcap": 18187,
+    "h2c-doh.pcap": (18443, 18189),  # DoH (GET, POST), then four streams on one connection
+}
 
 # Checked for HTTP only (none today: mid-stream connections are numbered as
 # tshark numbers them since issue 9's bug 3)
@@ -203,6 +214,63 @@ def icmp_check(cap):
         got.append((m["type"], m["code"], q.get("sport"), q.get("dport"), m.get("echo_id"),
                     m.get("echo_seq"), m.get("mtu")))
     check("%s icmp" % cap, len(want) > 0 and want == got, "tshark %s\n  fetchtrace %s" % (want, got))
+def as_list(v):
+    return v if isinstance(v, list) else [] if v is None else [v]
+
+
+def h2_tshark(path, port):
+    """{(tcp stream, h2 stream): {":method": .., ":path": .., ":status": .., "data": [c2s, s2c]}}"""
+    cmd = ["tshark", "-n", "-r", path, "-Y", "http2", "-T", "json", "--no-duplicate-keys"]
+    ports = port if isinstance(port, tuple) else (port,) if port else ()
+    for p in ports:
+        cmd[1:1] = ["-d", "tcp.port==%d,http2" % p]
+    pkts = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+    out = {}
+    for p in pkts:
+        lay = p["_source"]["layers"]
+        conn = int(lay["tcp"]["tcp.stream"])
+        to_server = int(lay["tcp"]["tcp.dstport"]) in ports if ports else None
+        for h in as_list(lay.get("http2")):
+            for f in as_list(h.get("http2.stream")):
+                if "http2.type" not in f or f.get("http2.streamid") in (None, "0"):
+                    continue
+                sid = int(f["http2.streamid"])
+                st = out.setdefault((conn, sid), {"data": [0, 0]})
+                if f["http2.type"] == "0":
+                    n = int(f["http2.length"])
+                    if int(f.get("http2.flags", "0x0"), 16) & 0x08:
+                        n -= int(f.get("http2.pad_length", "0")) + 1
+                    if to_server is None:  # no port: the response side (the upgrade's GET is HTTP/1.1)
+                        to_server = False
+                    st["data"][0 if to_server else 1] += n
+                for hd in as_list(f.get("http2.header")):
+                    name = hd.get("http2.header.name", "")
+                    if name in (":method", ":path", ":status"):
+                        st[name] = hd.get("http2.header.value", "")
+    return out
+
+
+def h2_fetchtrace(path):
+    env = dict(os.environ, TZ="UTC", LC_ALL="C")
+    lines = subprocess.run([BIN, "--json", "-r", path], capture_output=True, text=True, env=env,
+                           check=True).stdout.splitlines()
+    out = {}
+    for line in lines:
+        o = json.loads(line)
+        for v in o.get("h2", []):
+            if v.get("kind") != "frame" or not v.get("stream") or v.get("type") == "PUSH_PROMISE":
+                continue
+            st = out.setdefault((o["conn"] - 1, v["stream"]), {"data": [0, 0]})
+            if v["type"] == "DATA":
+                st["data"][0 if v["dir"] == "client" else 1] += v["data_len"]
+            hd = v.get("head")
+            if hd:
+                for k in ("method", "path"):
+                    if k in hd:
+                        st[":" + k] = hd[k]
+                if "status" in hd and hd.get("kind") in ("response", "informational"):
+                    st[":status"] = str(hd["status"])
+    return out
 
 
 def main():
@@ -289,6 +357,36 @@ def main():
     for cap, keys, has_sni in QUIC_CAPTURES:
         quic_oracle(cap, keys, has_sni)
     print("oracle: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    # HTTP/2: per stream, what tshark decodes of the header blocks and the DATA
+    for cap, port in H2_CAPTURES.items():
+        path = os.path.join(ROOT, "captures", cap)
+        want = h2_tshark(path, port)
+        got = h2_fetchtrace(path)
+        if port is None:  # tshark's direction is unknown there: compare the sums
+            for d in (want, got):
+                for st in d.values():
+                    st["data"] = [0, sum(st["data"])]
+        check("%s http2 streams" % cap, want == got and len(want) > 0,
+              "tshark %s\n  fetchtrace %s" % (want, got))
+
+    # DNS over HTTPS: the DNS messages in HTTP bodies (tshark does not decode
+    # the GET ?dns= form, so fetchtrace's queries taken from a target are left out)
+    for cap, port in (("h2c-doh.pcap", 18443), ("crafted-doh-http1.pcap", None)):
+        path = os.path.join(ROOT, "captures", cap)
+        cmd = ["tshark", "-n", "-r", path, "-Y", "dns", "-T", "fields", "-E", "separator=|",
+               "-e", "dns.id", "-e", "dns.qry.name", "-e", "dns.flags.response"]
+        if port:
+            cmd[1:1] = ["-d", "tcp.port==%d,http2" % port]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        want = [(int(i, 16), n.lower(), "answer" if r in ("1", "True") else "query")
+                for i, n, r in (l.split("|") for l in out.splitlines() if l.strip())]
+        got = [(int(m.group(2), 16), m.group(3).lower(), m.group(1))
+               for l in fetchtrace(path) if PKT.match(l)
+               for m in re.finditer(r"\| DoH (query|answer) #([0-9a-f]{4}) (\S+) ", l)
+               if not (m.group(1) == "query" and "dns=" in l)]
+        check("%s doh messages" % cap, want == got and len(want) > 0,
+              "tshark %s\n  fetchtrace %s" % (want, got))
+    print("oracle: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
 

@@ -10,6 +10,7 @@ and increasing time stamps, so the output is the same on every run.
 Run from anywhere: python3 tests/crafted/gen.py   (stdlib only)
 """
 import os
+import base64
 import hashlib
 import hmac
 import struct
@@ -1521,6 +1522,155 @@ def gen_udp443_not_quic():
     p.write()
 
 
+# crafted-doh-http1: DNS over HTTPS (RFC 8484) in cleartext HTTP/1.1, which no
+#    Debian server speaks (Unbound's DoH is HTTP/2 only): on one keep-alive
+#    connection to the resolver's address, port 80, a GET with ?dns= (A) and
+#    its answer, then a POST with an application/dns-message body (AAAA) and a
+#    chunked answer; then the fetch of the A answer's address (SERVER)
+# ---------------------------------------------------------------------------
+
+def gen_doh_http1():
+    p = Pcap("crafted-doh-http1.pcap")
+    cp, c, s = 49200, 0x61000000, 0x62000000
+
+    def C2S(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(CLIENT, RESOLVER, cp, 80, c + seq, s + ack, flags, 502, data,
+                         options=SYN_OPTS if "S" in flags else b""), gap_us=gap)
+
+    def S2C(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(RESOLVER, CLIENT, 80, cp, s + seq, c + ack, flags, 509, data,
+                         options=SYN_OPTS if "S" in flags else b""), gap_us=gap)
+
+    name = dname("www", "lab", "test")
+    qa = dns_hdr(0, False) + question(name, 1)
+    aa = dns_hdr(0, True, an=1, ra=True) + question(name, 1) + rr(name, 1, SERVER)
+    qaaaa = dns_hdr(0, False) + question(name, 28)
+    aaaaa = dns_hdr(0, True, ra=True) + question(name, 28)
+    b64 = base64.urlsafe_b64encode(qa).rstrip(b"=")
+    get = (b"GET /dns-query?dns=" + b64 + b" HTTP/1.1\r\nHost: dns.lab.test\r\n"
+           b"Accept: application/dns-message\r\n\r\n")
+    r1 = (b"HTTP/1.1 200 OK\r\nContent-Type: application/dns-message\r\n"
+          b"Content-Length: %d\r\n\r\n" % len(aa)) + aa
+    post = (b"POST /dns-query HTTP/1.1\r\nHost: dns.lab.test\r\n"
+            b"Content-Type: application/dns-message\r\nContent-Length: %d\r\n\r\n"
+            % len(qaaaa)) + qaaaa
+    # the answer chunked, its message split across two chunks and two segments
+    half = len(aaaaa) // 2
+    r2a = (b"HTTP/1.1 200 OK\r\nContent-Type: application/dns-message\r\n"
+           b"Transfer-Encoding: chunked\r\n\r\n%x\r\n" % half) + aaaaa[:half] + b"\r\n"
+    r2b = (b"%x\r\n" % (len(aaaaa) - half)) + aaaaa[half:] + b"\r\n0\r\n\r\n"
+    C2S(0, 0, "S", gap=1000)
+    S2C(0, 1, "SA")
+    C2S(1, 1, "A")
+    cs, ss = 1, 1
+    C2S(cs, ss, "PA", get)
+    cs += len(get)
+    S2C(ss, cs, "PA", r1, gap=300)
+    ss += len(r1)
+    C2S(cs, ss, "PA", post[:60], gap=500)
+    C2S(cs + 60, ss, "PA", post[60:])
+    cs += len(post)
+    S2C(ss, cs, "PA", r2a, gap=300)
+    ss += len(r2a)
+    S2C(ss, cs, "PA", r2b)
+    ss += len(r2b)
+    C2S(cs, ss, "A")
+    # the fetch of the answer's address
+    q, c2, s2 = 49201, 0x63000000, 0x64000000
+    req = b"GET / HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"
+    resp = b"HTTP/1.1 204 No Content\r\n\r\n"
+    p.add(tcp4_frame(CLIENT, SERVER, q, 80, c2, 0, "S", 64240, options=SYN_OPTS), gap_us=1000)
+    p.add(tcp4_frame(SERVER, CLIENT, 80, q, s2, c2 + 1, "SA", 65160, options=SYN_OPTS))
+    p.add(tcp4_frame(CLIENT, SERVER, q, 80, c2 + 1, s2 + 1, "A", 502))
+    p.add(tcp4_frame(CLIENT, SERVER, q, 80, c2 + 1, s2 + 1, "PA", 502, req))
+    p.add(tcp4_frame(SERVER, CLIENT, 80, q, s2 + 1, c2 + 1 + len(req), "PA", 509, resp),
+          gap_us=300)
+    p.add(tcp4_frame(CLIENT, SERVER, q, 80, c2 + 1 + len(req), s2 + 1 + len(resp), "FA", 502))
+    p.add(tcp4_frame(SERVER, CLIENT, 80, q, s2 + 1 + len(resp), c2 + 2 + len(req), "FA", 509))
+    p.add(tcp4_frame(CLIENT, SERVER, q, 80, c2 + 2 + len(req), s2 + 2 + len(resp), "A", 502))
+    C2S(cs, ss, "FA", gap=1000)
+    S2C(ss, cs + 1, "FA")
+    C2S(cs + 1, ss + 1, "A")
+    p.write()
+
+
+# ---------------------------------------------------------------------------
+# crafted-h2-hostile: cleartext HTTP/2 (prior knowledge) with terminal escapes
+#    in :path, :authority, content-type and GOAWAY debug data (all printed
+#    escaped), the frames no recorded capture has (RST_STREAM cancelling a
+#    stream, PRIORITY, PING, PUSH_PROMISE and the pushed response), a GOAWAY
+#    with PROTOCOL_ERROR, and a hostile header block (a dynamic table size
+#    update of 2^30) that is a marked error, never a crash
+# ---------------------------------------------------------------------------
+
+def h2_frame(ftype, flags, sid, payload):
+    return struct.pack(">I", len(payload))[1:] + bytes([ftype, flags]) + \
+        struct.pack(">I", sid) + payload
+
+
+def hp_int(prefix_bits, first, v):
+    """An HPACK integer (RFC 7541 5.1) with `first` holding the pattern bits."""
+    lim = (1 << prefix_bits) - 1
+    if v < lim:
+        return bytes([first | v])
+    out = [first | lim]
+    v -= lim
+    while v >= 128:
+        out.append(v % 128 + 128)
+        v //= 128
+    out.append(v)
+    return bytes(out)
+
+
+def hp_lit(index, value):
+    """Literal without indexing, name by static index (RFC 7541 6.2.2), raw value."""
+    return hp_int(4, 0x00, index) + hp_int(7, 0x00, len(value)) + value
+
+
+def gen_h2_hostile():
+    p = Pcap("crafted-h2-hostile.pcap")
+    cp, c, s = 49300, 0x71000000, 0x72000000
+    pre = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+    settings = h2_frame(4, 0, 0, b"")
+    # GET (0x82), http (0x86), :path and :authority with escapes
+    req1 = b"\x82\x86" + hp_lit(4, b"/\x1b[31mred\x07") + hp_lit(1, b"evil\x1b]0;title\x07")
+    req3 = b"\x82\x86" + hp_lit(4, b"/a") + hp_lit(1, b"www.lab.test")
+    c1 = (pre + settings + h2_frame(1, 0x05, 1, req1) + h2_frame(1, 0x04, 3, req3) +
+          h2_frame(3, 0, 3, struct.pack(">I", 8)) +               # RST_STREAM CANCEL
+          h2_frame(2, 0, 5, struct.pack(">IB", 3, 15)) +          # PRIORITY on 3, weight 16
+          h2_frame(6, 0, 0, b"pingpong"))
+    # :status 200 (0x88), content-type (static 31) with an escape
+    resp1 = b"\x88" + hp_lit(31, b"text/\x1bhtml")
+    push = struct.pack(">I", 2) + b"\x82\x86" + hp_lit(4, b"/pushed") + hp_lit(1, b"www.lab.test")
+    s1 = (settings + h2_frame(4, 0x01, 0, b"") + h2_frame(1, 0x04, 1, resp1) +
+          h2_frame(5, 0x04, 1, push) + h2_frame(0, 0x01, 1, b"hello") +
+          h2_frame(1, 0x05, 2, b"\x88") + h2_frame(6, 0x01, 0, b"pingpong") +
+          h2_frame(7, 0, 0, struct.pack(">II", 3, 1) + b"\x1b[2Jbye"))
+    # a table size update far above any SETTINGS_HEADER_TABLE_SIZE: COMPRESSION_ERROR
+    c2 = h2_frame(1, 0x05, 7, hp_int(5, 0x20, 1 << 30) + b"\x82")
+
+    def C2S(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(CLIENT, SERVER, cp, 8080, c + seq, s + ack, flags, 502, data,
+                         options=SYN_OPTS if "S" in flags else b""), gap_us=gap)
+
+    def S2C(seq, ack, flags, data=b"", gap=100):
+        p.add(tcp4_frame(SERVER, CLIENT, 8080, cp, s + seq, c + ack, flags, 509, data,
+                         options=SYN_OPTS if "S" in flags else b""), gap_us=gap)
+
+    C2S(0, 0, "S", gap=1000)
+    S2C(0, 1, "SA")
+    C2S(1, 1, "A")
+    C2S(1, 1, "PA", c1)
+    S2C(1, 1 + len(c1), "PA", s1, gap=500)
+    C2S(1 + len(c1), 1 + len(s1), "PA", c2, gap=300)
+    cs, ss = 1 + len(c1) + len(c2), 1 + len(s1)
+    S2C(ss, cs, "A")
+    C2S(cs, ss, "FA", gap=1000)
+    S2C(ss, cs + 1, "FA")
+    C2S(cs + 1, ss + 1, "A")
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -1546,3 +1696,5 @@ if __name__ == "__main__":
     gen_icmp()
     gen_altsvc()
     gen_udp443_not_quic()
+    gen_doh_http1()
+    gen_h2_hostile()

@@ -27,7 +27,7 @@ import sys
 DLTS = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 147]
 HTTP_PORTS = {80, 8000, 8080}
 TLS_PORTS = {443, 8443}
-H2C_PORTS = {18187}  # captures/h2c-prior-knowledge.pcap (tests/record/h2c.sh)
+H2C_PORTS = {8080, 18187, 18189, 18443}  # lab-h2c, h2c-prior-knowledge, h2c-doh (tests/record/)
 H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 STREAM_MAX = 16384  # bytes of one direction kept in a stream seed
 # RFC 9001 A.2: the client Initial's CRYPTO frame (a ClientHello for example.com)

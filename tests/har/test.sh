@@ -26,7 +26,7 @@ fi
 
 caps="keepalive lab-https-tls13 lab-head-304-404 lab-post lab-chunked-gzip lab-pipelined
 lab-net-page lab-net-chromium crafted-http-tls-hostile lab-https-tls12 lab-net-https midstream
-nxdomain loopback-parallel"
+nxdomain loopback-parallel lab-h2c lab-h2c-upgrade h2c-prior-knowledge h2c-doh crafted-h2-hostile crafted-doh-http1"
 
 # har-validator and pagexray from the npm registry, once, into build/npm.
 nm=build/npm/node_modules

@@ -579,6 +579,85 @@ static void test_upgrade(void)
 	CHECK_EQ_INT(d_whole.c.half[0].st, HTTP_S_OPAQUE);
 }
 
+/* An h2c offer (RFC 7540 3.2): Upgrade and HTTP2-Settings are kept, and
+ * with stop_at_101 the feed stops right after the 101 head, leaving the
+ * server's first HTTP/2 frame for the caller. */
+static void test_upgrade_h2c_stop(void)
+{
+	static struct http_conn c;
+	static struct http_events ev;
+	static const char req[] = "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+				  "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n"
+				   "Connection: Upgrade\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00";
+	http_init(&c);
+	memset(&ev, 0, sizeof(ev));
+	CHECK_EQ_INT(http_feed(&c, 0, (const uint8_t *)req, sizeof(req) - 1, &ev), sizeof(req) - 1);
+	CHECK(ev.n >= 1 && ev.ev[0].kind == HTTP_EV_HEAD);
+	CHECK(str_is(&ev.heads[0].upgrade, "h2c"));
+	CHECK(str_is(&ev.heads[0].http2_settings, "AAMAAABkAAQCAAAAAAIAAAAA"));
+	c.stop_at_101 = true;
+	memset(&ev, 0, sizeof(ev));
+	CHECK_EQ_INT(http_feed(&c, 1, (const uint8_t *)resp, sizeof(resp) - 1, &ev),
+		     sizeof(resp) - 1 - 9);
+	CHECK(c.upgraded);
+	/* without it, the bytes after the head are counted as before */
+	http_init(&c);
+	memset(&ev, 0, sizeof(ev));
+	http_feed(&c, 0, (const uint8_t *)req, sizeof(req) - 1, &ev);
+	CHECK_EQ_INT(http_feed(&c, 1, (const uint8_t *)resp, sizeof(resp) - 1, &ev), sizeof(resp) - 1);
+}
+
+/* The body sink sees the decoded body (chunk framing excluded), with the
+ * exchange number, however the bytes are cut. */
+static char sink_buf[64];
+static size_t sink_len;
+static uint32_t sink_x;
+static void sink(void *ctx, int dir, uint32_t exchange, const uint8_t *p, size_t n)
+{
+	(void)ctx;
+	CHECK_EQ_INT(dir, 1);
+	sink_x = exchange;
+	if (n <= sizeof(sink_buf) - sink_len) {
+		memcpy(sink_buf + sink_len, p, n);
+		sink_len += n;
+	}
+}
+
+static void test_body_sink(void)
+{
+	static struct http_conn c;
+	static struct http_events ev;
+	static const char req[] = "GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"
+				   "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+				   "2\r\nde\r\n1;x=y\r\nf\r\n0\r\n\r\n";
+	http_init(&c);
+	memset(&ev, 0, sizeof(ev));
+	http_feed(&c, 0, (const uint8_t *)req, sizeof(req) - 1, &ev);
+	c.body_fn = sink;
+	size_t off = 0;
+	/* one byte at a time: the head waits for its end, bodies go by */
+	for (size_t k = 0; k < 2000 && off < sizeof(resp) - 1; k++) {
+		ev.n = ev.n_heads = ev.n_dropped = 0;
+		size_t end = off + 1;
+		while (end <= sizeof(resp) - 1) {
+			size_t used = http_feed(&c, 1, (const uint8_t *)resp + off, end - off, &ev);
+			if (used) {
+				off += used;
+				break;
+			}
+			end++;
+		}
+		if (end > sizeof(resp) - 1)
+			break;
+	}
+	CHECK_EQ_INT(off, sizeof(resp) - 1);
+	CHECK_EQ_INT(sink_len, 6);
+	CHECK(memcmp(sink_buf, "abcdef", 6) == 0);
+	CHECK_EQ_INT(sink_x, 2);
+}
+
 static void test_connect(void)
 {
 	static const struct step s[] = {
@@ -1434,6 +1513,8 @@ int main(void)
 	test_post();
 	test_chunked_request();
 	test_upgrade();
+	test_upgrade_h2c_stop();
+	test_body_sink();
 	test_connect();
 	test_orphan();
 	test_gap_answers();

@@ -266,6 +266,35 @@ int main(void)
 	q_syn.quoted = &q_dns;
 	icmp.quoted = &q_syn;
 	CHECK_EQ_INT(step_classify(&icmp), STEP_CONNECT);
+	/* HTTP/2: client frames write, server frames read; a GOAWAY and
+	 * everything after it (frames either way, bare ACKs) close */
+	struct step_in h2 = { .is_tcp = true, .from_client = true, .flags = TCP_ACK | TCP_PSH,
+			      .pl_len = 44, .acks_dir = -1 };
+	CHECK_EQ_INT(step_classify(&h2), STEP_WRITE);
+	h2.from_client = false;
+	CHECK_EQ_INT(step_classify(&h2), STEP_READ);
+	h2.h2_goaway = true;
+	CHECK_EQ_INT(step_classify(&h2), STEP_CLOSE);
+	h2.from_client = true;
+	CHECK_EQ_INT(step_classify(&h2), STEP_CLOSE);
+	h2.pl_len = 0;
+	h2.acks_dir = 1;
+	CHECK_EQ_INT(step_classify(&h2), STEP_CLOSE);
+	/* the handshake still comes first */
+	h2.flags = TCP_SYN;
+	CHECK_EQ_INT(step_classify(&h2), STEP_CONNECT);
+	/* DNS over HTTPS: data of a DoH exchange is resolve, either way; its
+	 * bare ACKs, FIN and handshake keep their TCP steps */
+	struct step_in doh = { .is_tcp = true, .from_client = true, .flags = TCP_ACK | TCP_PSH,
+			       .pl_len = 120, .acks_dir = -1, .doh = true };
+	CHECK_EQ_INT(step_classify(&doh), STEP_RESOLVE);
+	doh.from_client = false;
+	CHECK_EQ_INT(step_classify(&doh), STEP_RESOLVE);
+	doh.pl_len = 0;
+	doh.acks_dir = 1;
+	CHECK_EQ_INT(step_classify(&doh), STEP_READ);
+	doh.flags = TCP_FIN | TCP_ACK;
+	CHECK_EQ_INT(step_classify(&doh), STEP_CLOSE);
 
 	CHECK_EQ_STR(step_name(STEP_RESOLVE), "resolve");
 	CHECK_EQ_STR(step_name(STEP_CLOSE), "close");

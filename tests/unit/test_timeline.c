@@ -254,9 +254,91 @@ static void test_many_tls(void)
 	timeline_close(tl);
 }
 
+static void hset(struct hpack_str *s, const char *v)
+{
+	s->len = (uint16_t)strlen(v);
+	memcpy(s->b, v, s->len);
+	s->present = true;
+}
+
+/* One HTTP/2 frame event on c at now: a header block (req: request, else
+ * response with status), or DATA (body bytes so far); returns the line's duration. */
+static int64_t h2ev(struct timeline *tl, int64_t now, struct conn *c, uint8_t type, int dir,
+		    uint32_t sid, uint32_t exchange, const char *path, uint16_t status,
+		    uint64_t body, bool end)
+{
+	static struct hpack_headers h;
+	hpack_headers_clear(&h);
+	struct h2_ev e = { .kind = H2_EV_FRAME, .dir = (uint8_t)dir, .type = type,
+			   .stream_id = sid, .exchange = exchange, .end_stream = end,
+			   .body_done = body, .length = 20 };
+	if (type == H2_HEADERS) {
+		if (dir == 0) {
+			hset(&h.method, "GET");
+			hset(&h.path, path);
+			hset(&h.authority, "www.lab.test");
+			e.head_kind = H2_HEAD_REQUEST;
+		} else {
+			hset(&h.status, status == 200 ? "200" : "404");
+			h.status_code = status;
+			hset(&h.content_type, "text/css");
+			e.head_kind = H2_HEAD_RESPONSE;
+		}
+		e.head = &h;
+	}
+	return timeline_h2(tl, now, c, &e);
+}
+
+/* HTTP/2: each stream an exchange of its own, keyed by the connection and
+ * the stream's exchange number, their times interleaved (concurrent). */
+static void test_h2_streams(void)
+{
+	struct timeline *tl = timeline_open();
+	struct conn c = mkconn(1, 1);
+	c.app = APP_H2;
+	/* three requests at once: streams 1, 3, 5 */
+	CHECK_EQ_INT(h2ev(tl, 1000, &c, H2_HEADERS, 0, 1, 1, "/", 0, 0, true), -1);
+	CHECK_EQ_INT(h2ev(tl, 1010, &c, H2_HEADERS, 0, 3, 2, "/a.css", 0, 0, true), -1);
+	CHECK_EQ_INT(h2ev(tl, 1020, &c, H2_HEADERS, 0, 5, 3, "/b.png", 0, 0, true), -1);
+	/* the answers out of order: 3's first, 5 cancelled, 1's body in two frames */
+	CHECK_EQ_INT(h2ev(tl, 1500, &c, H2_HEADERS, 1, 3, 2, NULL, 200, 0, false), 1500 - 1010);
+	CHECK_EQ_INT(h2ev(tl, 1600, &c, H2_HEADERS, 1, 1, 1, NULL, 404, 0, false), 1600 - 1000);
+	CHECK_EQ_INT(h2ev(tl, 1700, &c, H2_DATA, 1, 1, 1, NULL, 0, 100, false), -1);
+	CHECK_EQ_INT(h2ev(tl, 1800, &c, H2_DATA, 1, 3, 2, NULL, 0, 3000, true), 1800 - 1500);
+	CHECK_EQ_INT(h2ev(tl, 1900, &c, H2_RST_STREAM, 0, 5, 3, NULL, 0, 0, false), -1);
+	CHECK_EQ_INT(h2ev(tl, 2000, &c, H2_DATA, 1, 1, 1, NULL, 0, 250, true), 2000 - 1600);
+	/* a frame of a stream never opened (no request seen) is nobody's */
+	CHECK_EQ_INT(h2ev(tl, 2100, &c, H2_DATA, 1, 7, 4, NULL, 0, 10, true), -1);
+	CHECK_EQ_INT(timeline_count(tl), 3);
+	const struct tl_exch *x1 = timeline_get(tl, 0), *x2 = timeline_get(tl, 1),
+			     *x3 = timeline_get(tl, 2);
+	CHECK_EQ_INT(x1->stream, 1);
+	CHECK_EQ_INT(x1->req_start, 1000);
+	CHECK_EQ_INT(x1->resp_start, 1600);
+	CHECK_EQ_INT(x1->resp_end, 2000);
+	CHECK_EQ_INT(x1->status, 404);
+	CHECK_EQ_INT(x1->down, 250);
+	CHECK_EQ_INT(x1->req.v_major, 2);
+	CHECK(x1->first_on_conn);
+	CHECK_EQ_INT(x2->stream, 3);
+	CHECK_EQ_INT(x2->req_start, 1010);
+	CHECK_EQ_INT(x2->resp_start, 1500);
+	CHECK_EQ_INT(x2->resp_end, 1800);
+	CHECK_EQ_INT(x2->status, 200);
+	CHECK_EQ_INT(x2->down, 3000);
+	CHECK(!x2->first_on_conn);
+	CHECK(memcmp(x2->target, "/a.css", 6) == 0 && x2->target_len == 6);
+	CHECK_EQ_INT(x3->stream, 5);
+	CHECK(x3->cancelled);
+	CHECK(!x1->cancelled && !x2->cancelled);
+	CHECK_EQ_INT(x3->status, 0);
+	timeline_close(tl);
+}
+
 int main(void)
 {
 	test_many_tls();
+	test_h2_streams();
 	test_phases();
 	test_many_open();
 	test_pipelined();

@@ -240,11 +240,213 @@ static void test_many(void)
 	free(out);
 }
 
+/* A TCP segment with binary payload (HTTP/2 frames hold NULs). */
+static void tcpb(struct tracer *t, int64_t us, bool from_cli, uint16_t cport, uint32_t seq,
+		 uint32_t ack, uint8_t flags, const void *pl, size_t n)
+{
+	struct frame f;
+	if (from_cli)
+		fr_build(&f, 6, CLI, cport, WWW, 80, seq, ack, flags, pl, n);
+	else
+		fr_build(&f, 6, WWW, 80, CLI, cport, seq, ack, flags, pl, n);
+	trace_packet(t, 1, f.b, f.len, f.len, T0 + us);
+}
+
+/* HTTP/2 frames: an empty SETTINGS; HEADERS on stream 1 (:method GET,
+ * :scheme http, :path /, :authority www.lab.test; END_STREAM); the
+ * response's HEADERS (:status 200), DATA "ok" with END_STREAM; GOAWAY. */
+static const uint8_t F_SETTINGS[] = { 0, 0, 0, 4, 0, 0, 0, 0, 0 };
+static const uint8_t F_REQ[] = { 0, 0, 17, 1, 5, 0, 0, 0, 1, 0x82, 0x86, 0x84, 0x41, 12,
+				  'w', 'w', 'w', '.', 'l', 'a', 'b', '.', 't', 'e', 's', 't' };
+static const uint8_t F_RESP[] = { 0, 0, 1, 1, 4, 0, 0, 0, 1, 0x88,
+				   0, 0, 2, 0, 1, 0, 0, 0, 1, 'o', 'k' };
+static const uint8_t F_GOAWAY[] = { 0, 0, 8, 7, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0 };
+
+static size_t cat(uint8_t *dst, size_t off, const void *src, size_t n)
+{
+	memcpy(dst + off, src, n);
+	return off + n;
+}
+
+/* Prior knowledge: the dispatch finds the preface (any port), the frames
+ * are steps, the stream an exchange. */
+static void feed_h2(struct tracer *t)
+{
+	uint8_t b[256];
+	size_t n = cat(b, 0, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+	n = cat(b, n, F_SETTINGS, sizeof F_SETTINGS);
+	n = cat(b, n, F_REQ, sizeof F_REQ);
+	uint32_t c = 1000, s = 5000;
+	size_t m = cat(b + n, 0, F_SETTINGS, sizeof F_SETTINGS);
+	m = cat(b + n, m, F_RESP, sizeof F_RESP);
+	tcp(t, 1000, true, 50400, c, 0, FR_SYN, NULL);
+	tcp(t, 1100, false, 50400, s, c + 1, FR_SYN | FR_ACK, NULL);
+	tcp(t, 1200, true, 50400, c + 1, s + 1, FR_ACK, NULL);
+	tcpb(t, 1300, true, 50400, c + 1, s + 1, FR_PSH | FR_ACK, b, n);
+	tcpb(t, 3300, false, 50400, s + 1, c + 1 + (uint32_t)n, FR_PSH | FR_ACK, b + n, m);
+	tcpb(t, 3400, false, 50400, s + 1 + (uint32_t)m, c + 1 + (uint32_t)n, FR_PSH | FR_ACK,
+	     F_GOAWAY, sizeof F_GOAWAY);
+	tcp(t, 3500, true, 50400, c + 1 + (uint32_t)n, s + 1 + (uint32_t)m + sizeof F_GOAWAY,
+	    FR_ACK, NULL);
+}
+
+/* Upgrade: h2c: the 101 and the server's first HTTP/2 frames in one
+ * segment; the HTTP/1.x decoder hands over right after the 101's head. */
+static void feed_h2c(struct tracer *t)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: www.lab.test\r\nConnection: Upgrade, "
+				  "HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABk\r\n\r\n";
+	static const char sw[] = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+				 "Upgrade: h2c\r\n\r\n";
+	uint8_t b[256];
+	size_t m = cat(b, 0, sw, sizeof sw - 1);
+	m = cat(b, m, F_SETTINGS, sizeof F_SETTINGS);
+	m = cat(b, m, F_RESP, sizeof F_RESP);
+	uint32_t c = 1000, s = 5000, n = sizeof req - 1;
+	tcp(t, 1000, true, 50401, c, 0, FR_SYN, NULL);
+	tcp(t, 1100, false, 50401, s, c + 1, FR_SYN | FR_ACK, NULL);
+	tcp(t, 1200, true, 50401, c + 1, s + 1, FR_ACK, NULL);
+	tcp(t, 1300, true, 50401, c + 1, s + 1, FR_PSH | FR_ACK, req);
+	tcpb(t, 3300, false, 50401, s + 1, c + 1 + n, FR_PSH | FR_ACK, b, m);
+	uint8_t p[64];
+	size_t k = cat(p, 0, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+	k = cat(p, k, F_SETTINGS, sizeof F_SETTINGS);
+	tcpb(t, 3400, true, 50401, c + 1 + n, s + 1 + (uint32_t)m, FR_PSH | FR_ACK, p, k);
+}
+
+/* The client resets the connection, then a late segment with new HTTP/2
+ * bytes from the server comes to its slot: no HTTP/2 state is made again
+ * for it (ASan would see that leak). */
+static void feed_h2_late(struct tracer *t)
+{
+	feed_h2(t);
+	uint32_t c = 1000 + 1 + 24 + sizeof F_SETTINGS + sizeof F_REQ;
+	uint32_t s = 5000 + 1 + sizeof F_SETTINGS + sizeof F_RESP + sizeof F_GOAWAY;
+	tcp(t, 4000, true, 50400, c, s, FR_RST | FR_ACK, NULL);
+	tcpb(t, 4300, false, 50400, s, c, FR_PSH | FR_ACK, F_SETTINGS, sizeof F_SETTINGS);
+}
+
+/* DoH over HTTP/1.1, the client resets, the answer comes late: decoded
+ * as bytes of a finished connection, nothing made for it that would leak. */
+static void feed_doh_late(struct tracer *t)
+{
+	static const char req[] = "GET /dns-query?dns=AAABAAABAAAAAAAAA3d3dwNsYWIEdGVzdAAAAQAB "
+				  "HTTP/1.1\r\nHost: dns.lab.test\r\n\r\n";
+	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: application/dns-message\r\n"
+				   "Content-Length: 30\r\n\r\n";
+	static const uint8_t msg[30] = { 0, 0, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0, 3, 'w', 'w', 'w',
+					 3, 'l', 'a', 'b', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1 };
+	uint8_t b[160];
+	size_t m = cat(b, 0, head, sizeof head - 1);
+	m = cat(b, m, msg, sizeof msg);
+	uint32_t c = 1000, s = 5000, n = sizeof req - 1;
+	tcp(t, 1000, true, 50410, c, 0, FR_SYN, NULL);
+	tcp(t, 1100, false, 50410, s, c + 1, FR_SYN | FR_ACK, NULL);
+	tcp(t, 1200, true, 50410, c + 1, s + 1, FR_ACK, NULL);
+	tcp(t, 1300, true, 50410, c + 1, s + 1, FR_PSH | FR_ACK, req);
+	tcp(t, 1400, true, 50410, c + 1 + n, s + 1, FR_RST | FR_ACK, NULL);
+	tcpb(t, 3300, false, 50410, s + 1, c + 1 + n, FR_PSH | FR_ACK, b, m);
+}
+
+static void test_h2_dispatch(void)
+{
+	struct out_opts o = { .format = OUT_TEXT };
+	int rc = -1;
+	char *out = run(&o, 16, feed_h2, &rc);
+	if (!out)
+		return;
+	CHECK_EQ_INT(rc, 0);
+	int w = line_of(out, "#1 GET / www.lab.test END_STREAM");
+	CHECK(w >= 0);
+	CHECK(w == line_of(out, "59 B to server") - 0 || w == line_of(out, "60 B to server"));
+	CHECK(line_of(out, "HTTP/2 preface; SETTINGS; #1 GET /") == w);
+	int r = line_of(out, "#1 200 (first byte 2.00 ms after the request); #1 body 2 B END_STREAM");
+	CHECK(r > w);
+	CHECK(line_of(out, " read     read() ") <= r);
+	/* the GOAWAY and the ACK after it are close */
+	CHECK_EQ_INT(count(out, " close    close() "), 2);
+	CHECK(line_of(out, "GOAWAY last #1 NO_ERROR") == line_of(out, " close    close() "));
+	CHECK(strstr(out, "  http2  steps connect,write,read,close") != NULL);
+	/* the stream is the exchange: 2 ms from its request to its response */
+	CHECK(strstr(out, "#1 GET /  ") != NULL && strstr(out, " wait 2.00 ms ") != NULL);
+	CHECK(strstr(out, " 200  0 B up, 2 B down") != NULL);
+	if (t_failed)
+		fputs(out, stderr);
+	free(out);
+
+	out = run(&o, 16, feed_h2_late, &rc);
+	if (!out)
+		return;
+	CHECK(strstr(out, "connection reset by client") != NULL);
+	free(out);
+
+	out = run(&o, 16, feed_doh_late, &rc);
+	if (!out)
+		return;
+	CHECK(strstr(out, "| DoH query #0000 www.lab.test IN A") != NULL);
+	CHECK(strstr(out, "connection reset by client") != NULL);
+	free(out);
+
+	out = run(&o, 16, feed_h2c, &rc);
+	if (!out)
+		return;
+	/* one segment: the 101, then the HTTP/2 frames after it */
+	int u = line_of(out, "HTTP/1.1 101 Switching Protocols");
+	CHECK(u >= 0);
+	CHECK(line_of(out, "switched protocols (101) to HTTP/2 (h2c)") == u);
+	CHECK(line_of(out, "SETTINGS; #1 200; #1 body 2 B") == u);
+	CHECK(line_of(out, "HTTP/2 preface; SETTINGS") > u);
+	CHECK(strstr(out, "  http2  steps ") != NULL);
+	/* the HTTP/1.1 request and the HTTP/2 response are one exchange */
+	CHECK_EQ_INT(count(out, "#1 GET /  "), 1);
+	CHECK(strstr(out, " 200  0 B up, 2 B down") != NULL);
+	if (t_failed)
+		fputs(out, stderr);
+	free(out);
+}
+
+/* 700 HTTP/2 connections open at once: their state (about 112 KiB each)
+ * is over the 64 MiB cap for some; those are counted and noted, the rest
+ * decoded, and everything is given back (ASan checks the leaks). */
+static void feed_h2_many(struct tracer *t)
+{
+	uint8_t b[64];
+	size_t n = cat(b, 0, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+	n = cat(b, n, F_SETTINGS, sizeof F_SETTINGS);
+	for (uint16_t k = 0; k < 700; k++) {
+		uint16_t cp = (uint16_t)(20000 + k);
+		int64_t us = 1000 + (int64_t)k * 10;
+		tcp(t, us, true, cp, 1000, 0, FR_SYN, NULL);
+		tcp(t, us + 1, false, cp, 5000, 1001, FR_SYN | FR_ACK, NULL);
+		tcpb(t, us + 2, true, cp, 1001, 5001, FR_PSH | FR_ACK, b, n);
+	}
+}
+
+static void test_h2_cap(void)
+{
+	struct out_opts o = { .format = OUT_TEXT };
+	int rc = -1;
+	char *out = run(&o, 1024, feed_h2_many, &rc);
+	if (!out)
+		return;
+	int refused = count(out, "| HTTP/2 not decoded: over the memory cap");
+	int decoded = count(out, "| HTTP/2 preface; SETTINGS");
+	CHECK(refused > 0);
+	CHECK(decoded > 500);
+	CHECK_EQ_INT(refused + decoded, 700);
+	char want[96];
+	snprintf(want, sizeof want, "http2: %d connections not decoded", refused);
+	CHECK(strstr(out, want) != NULL);
+	free(out);
+}
+
 int main(void)
 {
 	test_text();
 	test_json();
 	test_evict();
 	test_many();
+	test_h2_dispatch();
+	test_h2_cap();
 	return t_done("test_trace");
 }
