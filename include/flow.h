@@ -113,6 +113,8 @@ struct conn {
 	uint32_t n_skipped;    /* mid-stream: bytes skipped while no message start was seen */
 	bool handshake_done;   /* the client's ACK of the SYN-ACK was seen */
 	bool finished;         /* closed or reset: retired, slot reused first */
+	bool retired;          /* handed to the retire callback once: late packets of its slot
+	                          get no new layer state (nothing would free it) */
 	bool dns;              /* a DNS-over-TCP connection (server port 53) */
 	bool partial;          /* bytes were lost (capture gap or a cap): streams have holes */
 	int8_t first_fin;      /* direction of the first FIN, -1 none */

@@ -644,6 +644,11 @@ static void tls_env(const struct stream_ctx *sc, struct tlsl_env *env)
 /* A stream's bytes through its TLS layer (records; decryption with a key log). */
 static size_t tls_stream(const struct stream_ctx *sc, const uint8_t *data, size_t len)
 {
+	/* A retired connection's slot stays for late packets: its layer went
+	 * with it (on_retire), and a late ClientHello must not make another
+	 * that nothing would free.  Its records are only recognised. */
+	if (sc->c->retired)
+		return tls_feed(&sc->c->tls_rec, sc->dir, data, len, &sc->t->tev);
 	struct tlsl_env env;
 	tls_env(sc, &env);
 	return tlsl_feed(&sc->c->tls_rec, &sc->c->tlsl, sc->dir, data, len, &env);
@@ -853,6 +858,7 @@ static void on_retire(void *ctx, const struct conn *c, const char *why)
 	release_held(t, (struct conn *)c, r);
 	/* the TLS layer's keys and plaintext go with the connection */
 	tlsl_free(&((struct conn *)c)->tlsl, &t->tlsl_pool);
+	((struct conn *)c)->retired = true;
 	h2_stop((struct conn *)c); /* its HTTP/2 state goes back to the budget */
 	doh_free(t, (struct conn *)c);
 	r->c = *c;
