@@ -90,7 +90,7 @@ demo: deps
 
 # Every test, under ASan + UBSan.
 test: deps
-	@$(MAKE) --no-print-directory build/san/fetchtrace $(UNIT_BINS) fetchtrace
+	@$(MAKE) --no-print-directory build/san/fetchtrace $(UNIT_BINS) fetchtrace build/bench-gen
 	@sh tests/run-all.sh
 
 unit: $(UNIT_BINS)

@@ -130,6 +130,9 @@ struct conn {
 	bool tls;              /* a TLS layer: the streams carry TLS records (the client's first
 	                          bytes were one); the application decoder gets their plaintext */
 	struct tls_conn tls_rec; /* with tls: the record layer (tls.c) */
+	int64_t tls_hs_end[2]; /* with tls: relative sequence end of the bytes each side sent
+	                          before its first application data (its handshake records and
+	                          likely tickets): a retransmission below it is still connect */
 	struct tlsl *tlsl;     /* with tls and a key log: decryption (tlslayer.c), owned by the
 	                          tracer (allocated at the ClientHello, freed at retirement) */
 	union {

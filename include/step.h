@@ -50,6 +50,11 @@ struct step_in {
 	                         hellos: decrypted (EncryptedExtensions ... NewSessionTicket), or
 	                         by shape a likely NewSessionTicket (a TLS 1.3 server record after
 	                         the client's Finished, before the client's first data) */
+	bool tls_hs_bytes;    /* TLS, payload: every byte of this segment lies before its sender's
+	                         first application data (a retransmission of handshake records or
+	                         likely tickets: it carries no records of its own, its bytes are old) */
+	bool tls_ahead;       /* TLS, payload: held beyond a hole (arrived before the bytes in
+	                         front of it), so its records are not known yet */
 	bool tls_close_now;   /* this segment's TLS records include a close_notify alert: decrypted,
 	                         or by shape an encrypted alert (TLS 1.3: 19 bytes of content) */
 	const struct step_in *quoted; /* an ICMP error quoting a packet of DNS or web traffic

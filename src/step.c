@@ -29,7 +29,9 @@
  *   data of a DNS-over-HTTPS exchange ............... resolve
  *   HTTP/2 after a GOAWAY (the GOAWAY included) ..... close
  *   TLS handshake records, or a bare ACK, before any
- *   application data (the secure channel) ........... connect
+ *   application data (the secure channel), or a
+ *   retransmission of such records (but not a segment
+ *   held ahead of a hole after the peer's data) ..... connect
  *   payload from the client ......................... write
  *   payload from the server ......................... read
  *   pure ACK of client data ......................... write
@@ -57,6 +59,15 @@ static bool tls_handshaking(const struct step_in *in)
 	 * after data: still the secure channel's setup */
 	if (in->pl_len && in->tls_hs_now && !in->tls_close_now)
 		return true;
+	/* a retransmission of handshake bytes (or likely tickets) keeps the
+	 * step of the original, whatever was sent since */
+	if (in->pl_len && in->tls_hs_bytes)
+		return true;
+	/* a segment that overtook the bytes before it has no records known
+	 * yet: once the peer has sent data, it is data too (handshake records
+	 * come before the peer's data; only tickets may follow, in order) */
+	if (in->pl_len && in->tls_ahead && in->tls_appdata_sent[in->from_client ? 1 : 0])
+		return false;
 	if (in->pl_len == 0)
 		return !in->tls_appdata_sent[0] && !in->tls_appdata_sent[1];
 	return !in->tls_appdata_sent[in->from_client ? 0 : 1];

@@ -1015,6 +1015,12 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 	bool tls = c->tls;
 	/* decrypted, the records' true types say who sent data */
 	bool dec = tlsl_decrypting(c->tlsl);
+	bool sent_app = tls && (dec ? tlsl_appdata_seen(c->tlsl, dir) : c->tls_rec.appdata_seen[dir]);
+	int64_t pl_end = seq + (int64_t)p->pl_len;
+	/* bytes before the sender's first application data are its handshake */
+	bool hs_bytes = tls && p->pl_len && seq >= 1 && pl_end <= c->tls_hs_end[dir];
+	if (tls && p->pl_len && !sent_app && pl_end > c->tls_hs_end[dir])
+		c->tls_hs_end[dir] = pl_end;
 	*in = (struct step_in){
 		.is_dns = c->dns,
 		.is_tcp = true,
@@ -1032,6 +1038,8 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 						  : c->tls_rec.appdata_seen[1]) },
 		.tls_hs_now = tls && tls_hs_now(t),
 		.tls_close_now = tls && tls_close_now(t),
+		.tls_hs_bytes = hs_bytes,
+		.tls_ahead = tls && p->pl_len && e->rres.held,
 		.h2_goaway = goaway,
 		.doh = t->doh_now,
 	};

@@ -1,6 +1,6 @@
 #!/bin/sh
 # run-all.sh - run every test suite (or the one named) and print one closing line.
-#   sh tests/run-all.sh [unit|golden|readme|public|badinput|pcapng|har|live]
+#   sh tests/run-all.sh [unit|golden|readme|public|badinput|pcapng|har|steps|live]
 set -u
 cd "$(dirname "$0")/.." || exit 1
 only=${1:-}
@@ -50,6 +50,7 @@ suite lab sh tests/lab/test.sh
 suite mutate sh tests/mutate.sh
 suite privs sh tests/privs.sh
 suite json sh tests/json/test.sh
+suite steps sh tests/bench/steps.sh
 suite har sh tests/har/test.sh
 suite explain sh tests/explain/test.sh
 suite live sh tests/live.sh

@@ -15,8 +15,13 @@
  *       every 2 segments
  *   (b) TLS 1.3 on port 443: ClientHello (SNI, ALPN, supported_versions, key_share, padding),
  *       ServerHello + ChangeCipherSpec + encrypted handshake records, client CCS + Finished,
- *       then application data both ways (session tickets, requests, responses)
+ *       two NewSessionTicket-sized server records, then application data both ways
+ *       (requests, responses) and the client's encrypted close_notify (19 bytes of content)
  *   close     client FIN, server FIN, client ACK
+ *
+ * With -t TRUTH it also writes the ground truth, one "STEP KIND" line per frame in capture
+ * order: the step the frame belongs to (resolve, connect, write, read, close, by DESIGN.md's
+ * rules) and what the frame is (dns-query, tls-client-hello, tlsack-of-response, ...).
  *
  * ~70% of fetches are IPv4, ~30% IPv6.  ~1% of server data segments are retransmitted a few
  * packets later; ~1% of server segment pairs are swapped.  IP, TCP and UDP checksums are
@@ -110,10 +115,41 @@ enum phase {
 	PH_TLS_CH, PH_SEND, PH_TLS_CFIN, PH_REQ, PH_FIN1, PH_FIN2, PH_FIN3, PH_DONE
 };
 
-enum producer { PR_HTTP_RESP, PR_TLS_FLIGHT, PR_TLS_RESP };
+enum producer { PR_HTTP_RESP, PR_TLS_FLIGHT, PR_TLS_NST, PR_TLS_RESP };
+
+/*
+ * The ground truth (-t FILE): the step each frame belongs to, as DESIGN.md's step rules
+ * define it, and what the frame is.  A retransmission is a copy and keeps both.
+ */
+enum tstep { T_RESOLVE, T_CONNECT, T_WRITE, T_READ, T_CLOSE };
+
+static const char *const tstep_name[] = { "resolve", "connect", "write", "read", "close" };
+
+enum kind {
+	K_DNS_Q, K_DNS_A, K_SYN, K_SYNACK, K_HS_ACK,
+	K_REQ, K_REQ_ACK, K_RESP, K_RESP_ACK,
+	K_TLS_CH, K_TLS_CH_ACK, K_TLS_SFLIGHT, K_TLS_SFLIGHT_ACK, K_TLS_CFIN,
+	K_TLS_NST, K_TLS_NST_ACK, K_TLS_REQ, K_TLS_REQ_ACK, K_TLS_RESP, K_TLS_RESP_ACK,
+	K_TLS_ALERT, K_FIN_C, K_FIN_S, K_FIN_ACK, K_COUNT
+};
+
+/* "tls-" names a frame that carries TLS records; "tlsack-" a pure ACK on a TLS connection */
+static const char *const kind_name[K_COUNT] = {
+	[K_DNS_Q] = "dns-query", [K_DNS_A] = "dns-answer", [K_SYN] = "syn", [K_SYNACK] = "syn-ack",
+	[K_HS_ACK] = "handshake-ack", [K_REQ] = "http-request", [K_REQ_ACK] = "ack-of-request",
+	[K_RESP] = "http-response", [K_RESP_ACK] = "ack-of-response",
+	[K_TLS_CH] = "tls-client-hello", [K_TLS_CH_ACK] = "tlsack-of-client-hello",
+	[K_TLS_SFLIGHT] = "tls-server-hello-flight", [K_TLS_SFLIGHT_ACK] = "tlsack-of-server-flight",
+	[K_TLS_CFIN] = "tls-client-ccs-finished", [K_TLS_NST] = "tls-new-session-ticket",
+	[K_TLS_NST_ACK] = "tlsack-of-session-ticket", [K_TLS_REQ] = "tls-appdata-request",
+	[K_TLS_REQ_ACK] = "tlsack-of-request", [K_TLS_RESP] = "tls-appdata-response",
+	[K_TLS_RESP_ACK] = "tlsack-of-response", [K_TLS_ALERT] = "tls-alert-close-notify",
+	[K_FIN_C] = "fin-client", [K_FIN_S] = "fin-server", [K_FIN_ACK] = "ack-of-fin",
+};
 
 struct pkt {
 	uint16_t len;                  /* bytes in data */
+	uint8_t step, kind;            /* the ground truth: enum tstep, enum kind */
 	uint8_t data[MAX_PKT];         /* the frame, Ethernet header first */
 };
 
@@ -155,6 +191,7 @@ struct fetch {
 /* ---------------------------------------------------------------- output */
 
 static FILE *out;
+static FILE *truth;                                    /* -t FILE: one "step kind" line per frame */
 static uint64_t now_us = 1700000000ULL * 1000000ULL;   /* capture clock */
 static uint64_t n_written;
 
@@ -194,6 +231,12 @@ static void pcap_write(const struct pkt *p)
 	write_le32(rh + 12, p->len);
 	fwrite(rh, 1, sizeof rh, out);
 	fwrite(p->data, 1, p->len, out);
+	if (truth) {
+		fputs(tstep_name[p->step], truth);
+		putc(' ', truth);
+		fputs(kind_name[p->kind], truth);
+		putc('\n', truth);
+	}
 	n_written++;
 	st.pkts++;
 	if (p->data[12] == 0x86)
@@ -332,6 +375,12 @@ static struct pkt *tcp_seg(struct fetch *f, bool to_srv, unsigned flags, const u
 	return p;
 }
 
+static void label(struct pkt *p, enum tstep s, enum kind k)
+{
+	p->step = (uint8_t)s;
+	p->kind = (uint8_t)k;
+}
+
 /* ---------------------------------------------------------------- DNS */
 
 static uint8_t *dns_name(uint8_t *p, const char *name)
@@ -438,6 +487,7 @@ static void dns_msg(struct fetch *f, bool answer, bool aaaa)
 	}
 	dlen = (size_t)(p - m);
 	pk = q_push(f);
+	label(pk, T_RESOLVE, answer ? K_DNS_A : K_DNS_Q);
 	u = ip_build(f, pk, !answer, true, 17, 8 + dlen, &ph);
 	put16(u, answer ? 53 : f->dport);
 	put16(u + 2, answer ? f->dport : 53);
@@ -640,11 +690,15 @@ static bool produce(struct fetch *f)
 			n += tls_record(b + n, 23, 52 + 17);                   /* Finished */
 		}
 		break;
-	case PR_TLS_RESP:
-		if (f->piece == 0 && f->req_done == 1) {
-			n = tls_record(b, 23, rnd_range(180, 260));            /* NewSessionTicket */
+	case PR_TLS_NST:
+		/* two NewSessionTickets right after the client's Finished, before the request */
+		if (f->piece == 0) {
+			n = tls_record(b, 23, rnd_range(180, 260));
 			n += tls_record(b + n, 23, rnd_range(180, 260));
-		} else if (f->remain > 0) {
+		}
+		break;
+	case PR_TLS_RESP:
+		if (f->remain > 0) {
 			uint32_t c = f->remain > 16384 ? 16384 : f->remain;
 			n = tls_record(b, 23, c + 17);
 			f->remain -= c;
@@ -763,9 +817,9 @@ static void client_request(struct fetch *f)
 		"GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n", path, host);
 	if (f->tls)
 		n = tls_record(buf, 23, n + 17);
-	tcp_seg(f, true, TF_PSH | TF_ACK, buf, n);
+	label(tcp_seg(f, true, TF_PSH | TF_ACK, buf, n), T_WRITE, f->tls ? K_TLS_REQ : K_REQ);
 	if (rnd_permille(500))
-		tcp_seg(f, false, TF_ACK, NULL, 0);
+		label(tcp_seg(f, false, TF_ACK, NULL, 0), T_WRITE, f->tls ? K_TLS_REQ_ACK : K_REQ_ACK);
 	f->req_done++;
 	st.exchanges++;
 	f->body_len = rnd_permille(30) ? rnd_range(150, 400) : body_size();
@@ -786,6 +840,12 @@ static void client_request(struct fetch *f)
 /* Up to two server segments, then the client's ACK of everything so far. */
 static void server_send(struct fetch *f)
 {
+	static const struct { enum tstep s; enum kind seg, ack; } lab[] = {
+		[PR_HTTP_RESP] = { T_READ, K_RESP, K_RESP_ACK },
+		[PR_TLS_FLIGHT] = { T_CONNECT, K_TLS_SFLIGHT, K_TLS_SFLIGHT_ACK },
+		[PR_TLS_NST] = { T_CONNECT, K_TLS_NST, K_TLS_NST_ACK },
+		[PR_TLS_RESP] = { T_READ, K_TLS_RESP, K_TLS_RESP_ACK },
+	};
 	uint8_t pl[1500];
 	int first = (f->q_head + f->q_n) % QUEUE_LEN, made = 0;
 
@@ -795,6 +855,7 @@ static void server_send(struct fetch *f)
 		if (n == 0)
 			break;
 		p = tcp_seg(f, false, TF_ACK | (f->stream_done ? TF_PSH : 0), pl, n);
+		label(p, lab[f->pr].s, lab[f->pr].seg);
 		made++;
 		if (f->retx_wait == 0 && rnd_permille(10)) {
 			f->retx = *p;
@@ -810,7 +871,7 @@ static void server_send(struct fetch *f)
 	}
 	f->seg_since_ack += made;
 	if (f->seg_since_ack >= 2 || f->stream_done) {
-		tcp_seg(f, true, TF_ACK, NULL, 0);
+		label(tcp_seg(f, true, TF_ACK, NULL, 0), lab[f->pr].s, lab[f->pr].ack);
 		f->seg_since_ack = 0;
 	}
 	if (f->stream_done)
@@ -836,22 +897,22 @@ static void fetch_fill(struct fetch *f)
 		f->ph = f->nx ? PH_DONE : PH_SYN;
 		break;
 	case PH_SYN:
-		tcp_seg(f, true, TF_SYN, NULL, 0);
+		label(tcp_seg(f, true, TF_SYN, NULL, 0), T_CONNECT, K_SYN);
 		f->ph = PH_SYNACK;
 		break;
 	case PH_SYNACK:
-		tcp_seg(f, false, TF_SYN | TF_ACK, NULL, 0);
+		label(tcp_seg(f, false, TF_SYN | TF_ACK, NULL, 0), T_CONNECT, K_SYNACK);
 		f->ph = PH_ACK;
 		break;
 	case PH_ACK:
-		tcp_seg(f, true, TF_ACK, NULL, 0);
+		label(tcp_seg(f, true, TF_ACK, NULL, 0), T_CONNECT, K_HS_ACK);
 		f->ph = f->tls ? PH_TLS_CH : PH_REQ;
 		break;
 	case PH_TLS_CH:
 		host_name(f, host, sizeof host);
 		n = tls_client_hello(buf, host);
-		tcp_seg(f, true, TF_PSH | TF_ACK, buf, n);
-		tcp_seg(f, false, TF_ACK, NULL, 0);
+		label(tcp_seg(f, true, TF_PSH | TF_ACK, buf, n), T_CONNECT, K_TLS_CH);
+		label(tcp_seg(f, false, TF_ACK, NULL, 0), T_CONNECT, K_TLS_CH_ACK);
 		start_send(f, PR_TLS_FLIGHT, PH_TLS_CFIN);
 		break;
 	case PH_SEND:
@@ -860,8 +921,8 @@ static void fetch_fill(struct fetch *f)
 	case PH_TLS_CFIN:
 		buf[0] = 20; put16(buf + 1, 0x0303); put16(buf + 3, 1); buf[5] = 1;
 		n = 6 + tls_record(buf + 6, 23, 52 + 17);
-		tcp_seg(f, true, TF_PSH | TF_ACK, buf, n);
-		f->ph = PH_REQ;
+		label(tcp_seg(f, true, TF_PSH | TF_ACK, buf, n), T_CONNECT, K_TLS_CFIN);
+		start_send(f, PR_TLS_NST, PH_REQ);
 		break;
 	case PH_REQ:
 		client_request(f);
@@ -874,17 +935,17 @@ static void fetch_fill(struct fetch *f)
 		}
 		if (f->tls) {
 			n = tls_record(buf, 23, 2 + 17);   /* encrypted close_notify */
-			tcp_seg(f, true, TF_PSH | TF_ACK, buf, n);
+			label(tcp_seg(f, true, TF_PSH | TF_ACK, buf, n), T_CLOSE, K_TLS_ALERT);
 		}
-		tcp_seg(f, true, TF_FIN | TF_ACK, NULL, 0);
+		label(tcp_seg(f, true, TF_FIN | TF_ACK, NULL, 0), T_CLOSE, K_FIN_C);
 		f->ph = PH_FIN2;
 		break;
 	case PH_FIN2:
-		tcp_seg(f, false, TF_FIN | TF_ACK, NULL, 0);
+		label(tcp_seg(f, false, TF_FIN | TF_ACK, NULL, 0), T_CLOSE, K_FIN_S);
 		f->ph = PH_FIN3;
 		break;
 	case PH_FIN3:
-		tcp_seg(f, true, TF_ACK, NULL, 0);
+		label(tcp_seg(f, true, TF_ACK, NULL, 0), T_CLOSE, K_FIN_ACK);
 		f->ph = PH_DONE;
 		break;
 	case PH_DONE:
@@ -896,7 +957,7 @@ static void fetch_fill(struct fetch *f)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: gen [-n PACKETS] [-c CONCURRENT] [-s SEED] -o FILE\n");
+	fprintf(stderr, "usage: gen [-n PACKETS] [-c CONCURRENT] [-s SEED] [-t TRUTH] -o FILE\n");
 	exit(2);
 }
 
@@ -904,18 +965,19 @@ int main(int argc, char **argv)
 {
 	uint64_t target = 1000000, next_id = 1, seed = 1;
 	long conc = 200;
-	const char *path = NULL;
+	const char *path = NULL, *tpath = NULL;
 	struct fetch *slots;
 	bool *live;
 	long n_live = 0;
 	int c;
 
-	while ((c = getopt(argc, argv, "n:c:s:o:")) != -1) {
+	while ((c = getopt(argc, argv, "n:c:s:o:t:")) != -1) {
 		switch (c) {
 		case 'n': target = strtoull(optarg, NULL, 10); break;
 		case 'c': conc = strtol(optarg, NULL, 10); break;
 		case 's': seed = strtoull(optarg, NULL, 10); break;
 		case 'o': path = optarg; break;
+		case 't': tpath = optarg; break;
 		default: usage();
 		}
 	}
@@ -928,6 +990,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setvbuf(out, NULL, _IOFBF, 1 << 20);
+	if (tpath) {
+		truth = fopen(tpath, "w");
+		if (!truth) {
+			fprintf(stderr, "gen: %s: %s\n", tpath, strerror(errno));
+			return 1;
+		}
+		setvbuf(truth, NULL, _IOFBF, 1 << 20);
+	}
 	body_text_init();
 	slots = malloc(sizeof *slots * (size_t)conc);
 	live = calloc((size_t)conc, sizeof *live);
@@ -976,6 +1046,10 @@ int main(int argc, char **argv)
 	}
 	if (fclose(out) != 0) {
 		fprintf(stderr, "gen: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	if (truth && fclose(truth) != 0) {
+		fprintf(stderr, "gen: %s: %s\n", tpath, strerror(errno));
 		return 1;
 	}
 	fprintf(stderr,

@@ -16,6 +16,9 @@
 #   3  HTTPS with the lab CA: TLS handshake, and the five steps
 #   4  headless Chromium: page, stylesheet and image; the five steps
 #   5  curl -6 (IPv6) and curl -4 (IPv4)
+#   6  fetchtrace -- curl --http2 https://...: with no key log option, the command's
+#      private key log decrypts it: GET / on a write line, 200 on a read line; the
+#      key log is removed at exit
 #
 # Prints "ok lab ..." / "FAIL lab ..." / "skip lab ..." lines and ends with
 # "lab: N passed, N failed, N skipped".
@@ -214,6 +217,26 @@ check "ipv4: fetch 1 connected to $WEB4:80" sh -c \
 o=$(order_of "$c")
 check "ipv4: resolve, connect, write, read, close in order (lines $o)" in_order "$o"
 [ $f -eq $f0 ] || { cat "$tmp/v4.out"; show "$c"; }
+
+# ---------------------------------------------------------------- 6 -- curl --http2
+# fetchtrace -- CMD with no key log option: the command gets a private key log
+# (SSLKEYLOGFILE), so HTTP/2 inside TLS is decrypted: GET / on a write line, 200 on a
+# read line; the key log is gone afterwards and no secret is printed.
+f0=$f
+# shellcheck disable=SC2016 # the command's shell expands it
+timeout 60 ip netns exec "$NS_CLIENT" env ASAN_OPTIONS=detect_leaks=0 "$FETCHTRACE" -i "$IF_CLIENT" -- \
+	sh -c 'echo "keylog $SSLKEYLOGFILE"; exec '"$curl_q"' --http2 --cacert "$1" https://www.example.com/' \
+	sh "$LAB_STATE/tls/ca.crt" >"$tmp/h2.txt" 2>"$tmp/h2.err"; rc=$?
+c=$tmp/h2.txt
+check "h2: fetchtrace -- curl --http2 https://www.example.com/ (exit $rc)" [ "$rc" -eq 0 ]
+check "h2: GET / decrypted on a write line" \
+	grep -q -E '^ *[0-9.]+ +write .*:443 .*#[0-9]+ GET / www\.example\.com' "$c"
+check "h2: 200 decrypted on a read line" \
+	grep -q -E '^ *[0-9.]+ +read .*:443 > .*#[0-9]+ 200 ' "$c"
+klf=$(sed -n 's/^keylog //p' "$c")
+check "h2: the private key log ($klf) is removed" sh -c "[ -n '$klf' ] && [ ! -e '$klf' ]"
+check "h2: no secret printed" sh -c "! grep -q -i -E 'CLIENT_RANDOM|TRAFFIC_SECRET' '$c' '$tmp/h2.err'"
+[ $f -eq $f0 ] || { cat "$tmp/h2.err"; show "$c"; }
 
 echo "lab: done in $(($(date +%s) - t0)) s"
 echo "lab: $p passed, $f failed, $s skipped"

@@ -106,6 +106,32 @@ int main(void)
 	CHECK_EQ_INT(step_classify(&in), STEP_CONNECT);
 	in = tls_in(false, TCP_ACK | TCP_PSH, 300, true, true, true);
 	CHECK_EQ_INT(step_classify(&in), STEP_READ);             /* the response */
+	/* a retransmission of those tickets once the response has started carries no records
+	 * of its own (its bytes are old): its bytes lying before the server's first application
+	 * data keep it connect, as the original was (the bench's ground truth found it read) */
+	in = tls_in(false, TCP_ACK | TCP_PSH, 444, false, true, true);
+	CHECK_EQ_INT(step_classify(&in), STEP_READ);
+	in.tls_hs_bytes = true;
+	CHECK_EQ_INT(step_classify(&in), STEP_CONNECT);
+	CHECK(step_secure(&in, step_classify(&in)));
+	/* ... and so is a retransmitted ClientHello after the client's data */
+	in = tls_in(true, TCP_ACK | TCP_PSH, 517, false, true, true);
+	in.tls_hs_bytes = true;
+	CHECK_EQ_INT(step_classify(&in), STEP_CONNECT);
+	/* a response segment that overtook the one before it (held beyond a hole: no records
+	 * of its own yet, the server's first data record not seen) after the client's data is
+	 * read, not the handshake (the bench found these connect) */
+	in = tls_in(false, TCP_ACK, 1448, false, true, false);
+	CHECK_EQ_INT(step_classify(&in), STEP_CONNECT);
+	in.tls_ahead = true;
+	CHECK_EQ_INT(step_classify(&in), STEP_READ);
+	/* ahead of a hole in the server's flight, before the client's data: still connect */
+	in = tls_in(false, TCP_ACK, 1448, false, false, false);
+	in.tls_ahead = true;
+	CHECK_EQ_INT(step_classify(&in), STEP_CONNECT);
+	/* a retransmitted response segment is not: read */
+	in = tls_in(false, TCP_ACK, 1448, false, true, true);
+	CHECK_EQ_INT(step_classify(&in), STEP_READ);
 	/* a bare ACK is connect while neither side sent data, then follows the data */
 	in = tls_in(false, TCP_ACK, 0, false, false, false);
 	CHECK_EQ_INT(step_classify(&in), STEP_CONNECT);
