@@ -199,9 +199,11 @@ static void feed_h3(struct tracer *t)
 		0x0b, 0x00, 0x0e, 0x01, 0x07, 0x00, 0x00, 0xd9, 0xf5, 0x54, 0x01, '3',
 		0x00, 0x03, 'o', 'k', '\n',
 	};
-	/* client: request stream 4, GET /x (:path by name reference), no FIN */
+	/* client: request streams 4 and 8, GET /x and GET /y (:path by name
+	 * reference), no FIN; 8 is never answered (unfinished at the end) */
 	static const uint8_t c2[] = {
 		0x0a, 0x04, 0x0a, 0x01, 0x08, 0x00, 0x00, 0xd1, 0x51, 0x02, '/', 'x', 0xd7,
+		0x0a, 0x08, 0x0a, 0x01, 0x08, 0x00, 0x00, 0xd1, 0x51, 0x02, '/', 'y', 0xd7,
 	};
 	/* server: RESET_STREAM 4 H3_REQUEST_CANCELLED (0x10c), then the close */
 	static const uint8_t s2[] = { 0x04, 0x04, 0x41, 0x0c, 0x00,
@@ -390,11 +392,11 @@ int main(void)
 		CHECK(has(line(out, 4, b, sizeof(b)), "read     read()"));
 		CHECK(has(b, " | HTTP/3 stream 3: control stream, SETTINGS, #0 200 text/plain 3, "
 			     "#0 body 3/3 B FIN"));
-		CHECK(has(line(out, 5, b, sizeof(b)), "#4 GET /x"));
+		CHECK(has(line(out, 5, b, sizeof(b)), "| HTTP/3 #4 GET /x, #8 GET /y"));
 		CHECK(has(line(out, 6, b, sizeof(b)), "close    close()"));
 		CHECK(has(b, "| HTTP/3 #4 reset by server H3_REQUEST_CANCELLED"));
-		CHECK(has(out, "closed by server: H3_NO_ERROR \"bye\", end of capture, HTTP/3 2 "
-			       "exchanges: #0 GET / 200, #4 GET /x reset\n"));
+		CHECK(has(out, "closed by server: H3_NO_ERROR \"bye\", end of capture, HTTP/3 3 "
+			       "exchanges: #0 GET / 200, #4 GET /x reset, #8 GET /y unfinished\n"));
 		CHECK(!strchr(out, 0x1b));
 	}
 	free(out);
@@ -407,7 +409,9 @@ int main(void)
 	CHECK(out && has(out, "\"event\":\"done\",\"stream\":4,\"from\":\"server\",\"exchange\":4,"
 			      "\"reset\":true,\"reset_by\":\"server\",\"error_code\":268,"
 			      "\"error\":\"H3_REQUEST_CANCELLED\""));
-	CHECK(out && has(out, "\"h3\":true,\"h3_decoded\":true,\"h3_exchanges\":2,"));
+	CHECK(out && has(out, "\"h3\":true,\"h3_decoded\":true,\"h3_exchanges\":3,"));
+	CHECK(out && has(out, "{\"stream\":8,\"method\":\"GET\",\"path\":\"/y\",\"path_cut\":false,"
+			      "\"status\":null,\"reset\":false,\"open\":true}"));
 	free(out);
 	o.format = OUT_TEXT;
 
