@@ -9,6 +9,7 @@
 #include "dns.h"
 #include "dnsnote.h"
 #include "fetch.h"
+#include "h3.h"
 #include "flow.h"
 #include "h2.h"
 #include "http.h"
@@ -85,6 +86,8 @@ struct ev {
 	                                  why not, in datagram order (the tracer's storage) */
 	const struct quicdec_hdr *quic_vn; /* a Version Negotiation of no known connection: its
 	                                  version list, or NULL */
+	const struct h3_events *h3;    /* QUIC: the HTTP/3 events of this datagram's STREAM
+	                                  frames, or NULL (the tracer's storage) */
 	const char *udp_not_quic;      /* UDP port 443 that is not QUIC: why (shown as bytes) */
 	uint8_t released;              /* EV_RELEASED_NONE: a packet.  Else no packet: HTTP
 	                                  bytes held behind a hole that never filled (gap

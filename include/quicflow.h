@@ -12,6 +12,22 @@
 #define QUICFLOW_DEFAULT_MAX 128            /* connections held at once */
 #define QUICFLOW_CRYPTO_CAP 16384           /* CRYPTO bytes per space and direction */
 #define QUICFLOW_REASON_MAX 64              /* CONNECTION_CLOSE reason bytes kept */
+#define QUICFLOW_H3_SUM 8                   /* HTTP/3 exchanges kept for the summary line */
+#define QUICFLOW_H3_PATH 48                 /* bytes of each one's :path kept */
+
+struct h3_conn;
+
+/* One HTTP/3 exchange as the summary line shows it (raw bytes: the output escapes). */
+struct quicflow_h3x {
+	uint64_t stream_id;
+	uint16_t status;         /* final :status, 0 none */
+	bool reset;              /* cancelled by RESET_STREAM */
+	bool open;               /* not finished when the connection ended */
+	uint8_t method_len, path_len;
+	bool path_cut;
+	char method[16];
+	char path[QUICFLOW_H3_PATH];
+};
 
 /*
  * One QUIC connection, keyed by the client's address and port and the
@@ -49,6 +65,13 @@ struct quicflow {
 	uint64_t unacked_lo[2], unacked_hi[2];
 	uint64_t n_opened[2];    /* packets decrypted, per direction */
 	uint64_t n_sealed[2];    /* packets not decrypted (no keys, or not this connection's) */
+	/* HTTP/3 (the ALPN is h3): the decoder (owned by the tracer, which
+	   frees it when the connection retires; NULL in copies) */
+	struct h3_conn *h3;
+	bool h3_alpn;            /* the ALPN is h3 (chosen, or the only one offered) */
+	bool h3_nomem;           /* h3_new refused (the memory budget) */
+	uint32_t n_h3x;          /* exchanges ended (and, at retirement, still open) */
+	struct quicflow_h3x h3x[QUICFLOW_H3_SUM]; /* the first of them */
 
 	/* table links (indices; UINT32_MAX = none) */
 	uint32_t hnext, lprev, lnext;

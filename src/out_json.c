@@ -1252,6 +1252,146 @@ static void put_quic_dec(struct sb *s, const struct quicdec_result *r)
 	kv_bool(s, "crypto_dropped", r->crypto_dropped);
 }
 
+/* An HTTP/3 string (raw bytes), or null when the block did not have it. */
+/* a header field, or null when absent (HTTP/3 heads list every field) */
+static void kv_hstr_null(struct sb *s, const char *k, const struct hpack_str *v)
+{
+	if (v->present)
+		kv_bytes(s, k, v->b, v->len);
+	else
+		kv_null(s, k);
+}
+
+static void put_h3_head(struct sb *s, enum h3_head_kind kind, const struct hpack_headers *h)
+{
+	static const char *const kname[] = {
+		[H3_HEAD_REQUEST] = "request", [H3_HEAD_INFO] = "informational",
+		[H3_HEAD_RESPONSE] = "response", [H3_HEAD_TRAILERS] = "trailers",
+		[H3_HEAD_PUSH] = "push_promise",
+	};
+	key(s, "head");
+	sb_putc(s, '{');
+	kv_str(s, "kind", kind >= H3_HEAD_REQUEST && kind <= H3_HEAD_PUSH ? kname[kind] : "?");
+	kv_hstr_null(s, "method", &h->method);
+	kv_hstr_null(s, "path", &h->path);
+	kv_hstr_null(s, "authority", &h->authority);
+	kv_hstr_null(s, "scheme", &h->scheme);
+	kv_u_or_null(s, "status", h->status_code);
+	kv_hstr_null(s, "content_type", &h->content_type);
+	if (h->has_length)
+		kv_u(s, "content_length", h->length);
+	else
+		kv_null(s, "content_length");
+	kv_u(s, "fields", h->n_fields);
+	kv_bool(s, "pseudo_bad", h->pseudo_bad);
+	sb_putc(s, '}');
+}
+
+/* The HTTP/3 events of a datagram's STREAM frames (issue 11). */
+static void put_h3(struct sb *s, const struct h3_events *h)
+{
+	static const char *const ename[] = {
+		[H3_EV_STREAM] = "stream", [H3_EV_FRAME] = "frame", [H3_EV_HEADERS] = "headers",
+		[H3_EV_STREAM_DONE] = "done", [H3_EV_GAP] = "gap", [H3_EV_ERROR] = "error",
+	};
+	static const char *const skname[] = {
+		[H3_SK_NONE] = "unknown", [H3_SK_REQUEST] = "request",
+		[H3_SK_UNI_PENDING] = "unidirectional", [H3_SK_CONTROL] = "control",
+		[H3_SK_PUSH] = "push", [H3_SK_ENCODER] = "qpack_encoder",
+		[H3_SK_DECODER] = "qpack_decoder", [H3_SK_OTHER] = "other",
+		[H3_SK_SERVER_BIDI] = "server_bidi",
+	};
+	key(s, "h3");
+	sb_putc(s, '[');
+	for (unsigned i = 0; i < h->n && i < H3_MAX_EVENTS; i++) {
+		const struct h3_ev *v = &h->ev[i];
+		sep(s);
+		sb_putc(s, '{');
+		kv_str(s, "event", v->kind >= H3_EV_STREAM && v->kind <= H3_EV_ERROR ? ename[v->kind]
+										  : "?");
+		kv_u(s, "stream", v->stream_id);
+		kv_str(s, "from", side_name[v->dir ? 1 : 0]);
+		switch (v->kind) {
+		case H3_EV_STREAM:
+			kv_str(s, "kind", (unsigned)v->skind <= H3_SK_SERVER_BIDI ? skname[v->skind]
+										: "?");
+			if (v->skind != H3_SK_REQUEST && v->skind != H3_SK_SERVER_BIDI)
+				kv_u(s, "uni_type", v->uni_type);
+			break;
+		case H3_EV_FRAME:
+		case H3_EV_HEADERS:
+			if (v->kind == H3_EV_FRAME) {
+				kv_str(s, "frame", h3_frame_name(v->type));
+				kv_u(s, "frame_type", v->type);
+				kv_u(s, "length", v->length);
+			}
+			if (v->exchange)
+				kv_u(s, "exchange", v->stream_id);
+			else
+				kv_null(s, "exchange");
+			kv_bool(s, "fin", v->fin);
+			if (v->head)
+				put_h3_head(s, v->head_kind, v->head);
+			if (v->blocked)
+				kv_bool(s, "blocked", true);
+			if (v->kind != H3_EV_FRAME)
+				break;
+			if (v->type == H3_DATA) {
+				kv_u(s, "body_done", v->body_done);
+				if (v->body_total != UINT64_MAX)
+					kv_u(s, "body_total", v->body_total);
+				else
+					kv_null(s, "body_total");
+			} else if (v->type == H3_SETTINGS) {
+				key(s, "settings");
+				sb_putc(s, '[');
+				for (unsigned k = 0; k < v->n_settings && k < H3_MAX_SETTINGS; k++) {
+					sep(s);
+					sb_putc(s, '{');
+					kv_u(s, "id", v->settings[k].id);
+					kv_str(s, "name", h3_setting_name(v->settings[k].id));
+					kv_u(s, "value", v->settings[k].value);
+					sb_putc(s, '}');
+				}
+				sb_putc(s, ']');
+				kv_u(s, "settings_all", v->n_settings_all);
+			} else if (v->type == H3_GOAWAY || v->type == H3_MAX_PUSH_ID) {
+				kv_u(s, "id", v->id);
+			} else if (v->type == H3_CANCEL_PUSH || v->type == H3_PUSH_PROMISE) {
+				kv_u(s, "push_id", v->push_id);
+			}
+			break;
+		case H3_EV_STREAM_DONE:
+			if (v->xchg) {
+				const struct h3_exchange *x = v->xchg;
+				kv_u(s, "exchange", x->stream_id);
+				kv_bool(s, "reset", x->reset);
+				if (x->reset) {
+					kv_str(s, "reset_by", side_name[x->reset_dir ? 1 : 0]);
+					kv_u(s, "error_code", x->reset_code);
+					kv_str(s, "error", h3_error_name(x->reset_code));
+				}
+				kv_bytes(s, "method", x->method.b, x->method.len);
+				kv_bytes(s, "path", x->path.b, x->path.len);
+				kv_u_or_null(s, "http_status", x->status);
+				kv_u(s, "request_body", x->data[0]);
+				kv_u(s, "response_body", x->data[1]);
+			}
+			break;
+		case H3_EV_GAP:
+			kv_u(s, "bytes", v->bytes);
+			break;
+		default:
+			break;
+		}
+		kv_str(s, "status", status_name(v->status));
+		kv_str(s, "why", v->why);
+		sb_putc(s, '}');
+	}
+	sb_putc(s, ']');
+	kv_u(s, "h3_more", h->n_dropped);
+}
+
 static void put_quic(struct sb *s, const struct ev *e)
 {
 	const struct quic_info *q = e->quic;
@@ -1304,6 +1444,8 @@ static void put_quic(struct sb *s, const struct ev *e)
 	kv_str(s, "why", q->status != FT_OK ? (q->why ? q->why : "?") : NULL);
 	kv_u_or_null(s, "conn", e->quic_conn);
 	kv_bool(s, "sni_differs", e->sni_name_differs);
+	if (e->h3)
+		put_h3(s, e->h3);
 	sb_putc(s, '}');
 }
 
@@ -1752,6 +1894,32 @@ static void json_quic_done(void *impl, const struct quicflow *q, const char *why
 	kv_str(s, "ended", conn_end_name(why));
 	kv_u(s, "packets_decrypted", q->n_opened[0] + q->n_opened[1]);
 	kv_u(s, "packets_not_decrypted", q->n_sealed[0] + q->n_sealed[1]);
+	kv_bool(s, "h3", q->h3_alpn);
+	if (q->h3_alpn) {
+		kv_bool(s, "h3_decoded", !q->h3_nomem);
+		kv_u(s, "h3_exchanges", q->n_h3x);
+		key(s, "h3_list");
+		sb_putc(s, '[');
+		for (unsigned i = 0; i < q->n_h3x && i < QUICFLOW_H3_SUM; i++) {
+			const struct quicflow_h3x *x = &q->h3x[i];
+			sep(s);
+			sb_putc(s, '{');
+			kv_u(s, "stream", x->stream_id);
+			if (x->method_len) {
+				kv_bytes(s, "method", x->method, x->method_len);
+				kv_bytes(s, "path", x->path, x->path_len);
+			} else {
+				kv_null(s, "method");
+				kv_null(s, "path");
+			}
+			kv_bool(s, "path_cut", x->path_cut);
+			kv_u_or_null(s, "status", x->status);
+			kv_bool(s, "reset", x->reset);
+			kv_bool(s, "open", x->open);
+			sb_putc(s, '}');
+		}
+		sb_putc(s, ']');
+	}
 	sb_putc(s, '}');
 	if (s->cut) {
 		sb_reset(s);

@@ -105,6 +105,22 @@ static void put_quic_gist(struct sb *s, const struct ev *e)
 			}
 		}
 	}
+	/* HTTP/3: each request and response the stream data finished */
+	for (unsigned i = 0; e->h3 && i < e->h3->n && i < H3_MAX_EVENTS; i++) {
+		const struct h3_ev *v = &e->h3->ev[i];
+		const struct hpack_headers *h = v->head;
+		if (!h || (v->kind != H3_EV_FRAME && v->kind != H3_EV_HEADERS))
+			continue;
+		if (v->head_kind == H3_HEAD_REQUEST) {
+			sb_printf(s, " #%llu ", (unsigned long long)v->stream_id);
+			sb_esc(s, h->method.b, h->method.len);
+			sb_putc(s, ' ');
+			sb_esc(s, h->path.b, h->path.len);
+		} else if (v->head_kind == H3_HEAD_RESPONSE && h->status.present) {
+			sb_printf(s, " #%llu ", (unsigned long long)v->stream_id);
+			sb_esc(s, h->status.b, h->status.len);
+		}
+	}
 	if (n_stream)
 		sb_printf(s, " STREAM %llu B%s", (unsigned long long)sbytes, fin ? " FIN" : "");
 	else if (n_ack && !n_other && e->step != STEP_CONNECT && e->step != STEP_CLOSE)

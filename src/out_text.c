@@ -1348,6 +1348,157 @@ static void put_quic_dec(struct sb *s, const struct quicdec_result *r)
 		sb_puts(s, " [CRYPTO bytes past the buffer dropped]");
 }
 
+/* A decoded HTTP/3 header block: "#0 GET /path authority", "#0 200 type length". */
+static void put_h3_head(struct sb *s, uint64_t sid, enum h3_head_kind k,
+			const struct hpack_headers *h)
+{
+	sb_printf(s, "#%llu ", (unsigned long long)sid);
+	if (k == H3_HEAD_REQUEST || k == H3_HEAD_PUSH) {
+		if (k == H3_HEAD_PUSH)
+			sb_puts(s, "PUSH_PROMISE ");
+		sb_esc(s, h->method.b, h->method.len);
+		sb_putc(s, ' ');
+		sb_esc(s, h->path.b, h->path.len);
+		if (h->path.cut)
+			sb_puts(s, "...");
+		if (h->authority.present) {
+			sb_putc(s, ' ');
+			sb_esc(s, h->authority.b, h->authority.len);
+		}
+	} else if (k == H3_HEAD_TRAILERS) {
+		sb_printf(s, "trailers (%u fields)", h->n_fields);
+	} else {
+		if (h->status.present)
+			sb_esc(s, h->status.b, h->status.len);
+		else
+			sb_puts(s, "(no :status)");
+		if (h->content_type.present) {
+			sb_putc(s, ' ');
+			sb_esc(s, h->content_type.b, h->content_type.len);
+		}
+		if (h->has_length)
+			sb_printf(s, " %llu", (unsigned long long)h->length);
+		else if (h->content_length.present)
+			sb_puts(s, " (bad content-length)");
+	}
+	if (h->pseudo_bad)
+		sb_puts(s, " [bad pseudo-headers]");
+}
+
+/* One HTTP/3 event; false when it says nothing worth a line's room. */
+static bool put_h3_ev(struct sb *s, const struct h3_ev *v)
+{
+	unsigned long long sid = (unsigned long long)v->stream_id;
+	switch (v->kind) {
+	case H3_EV_STREAM: {
+		if (v->skind == H3_SK_REQUEST)
+			return false;
+		if (v->skind == H3_SK_SERVER_BIDI) {
+			sb_printf(s, "stream %llu: server-initiated bidirectional, not HTTP/3", sid);
+			return true;
+		}
+		const char *n = h3_uni_name(v->uni_type);
+		if (n)
+			sb_printf(s, "stream %llu: %s stream", sid, n);
+		else
+			sb_printf(s, "stream %llu: unidirectional type 0x%llx (skipped)", sid,
+				  (unsigned long long)v->uni_type);
+		return true;
+	}
+	case H3_EV_FRAME:
+	case H3_EV_HEADERS:
+		if (v->head) {
+			put_h3_head(s, v->stream_id, v->head_kind, v->head);
+		} else if (v->kind == H3_EV_FRAME && v->type == H3_DATA) {
+			sb_printf(s, "#%llu body %llu", sid, (unsigned long long)v->body_done);
+			if (v->body_total != UINT64_MAX)
+				sb_printf(s, "/%llu", (unsigned long long)v->body_total);
+			sb_puts(s, " B");
+		} else if (v->kind == H3_EV_FRAME && v->type == H3_SETTINGS) {
+			sb_puts(s, "SETTINGS");
+			for (unsigned i = 0; i < v->n_settings && i < H3_MAX_SETTINGS; i++) {
+				const char *n = h3_setting_name(v->settings[i].id);
+				if (n && strncmp(n, "SETTINGS_", 9) == 0)
+					n += 9;
+				if (n)
+					sb_printf(s, " %s=", n);
+				else
+					sb_printf(s, " %s0x%llx=",
+						  h3_is_reserved(v->settings[i].id) ? "reserved " : "",
+						  (unsigned long long)v->settings[i].id);
+				sb_u64(s, v->settings[i].value);
+			}
+			if (v->n_settings_all > v->n_settings)
+				sb_printf(s, " +%u more", v->n_settings_all - v->n_settings);
+		} else if (v->kind == H3_EV_FRAME && v->type == H3_GOAWAY) {
+			sb_printf(s, "GOAWAY %llu", (unsigned long long)v->id);
+		} else if (v->kind == H3_EV_FRAME && v->type == H3_MAX_PUSH_ID) {
+			sb_printf(s, "MAX_PUSH_ID %llu", (unsigned long long)v->id);
+		} else if (v->kind == H3_EV_FRAME && v->type == H3_CANCEL_PUSH) {
+			sb_printf(s, "CANCEL_PUSH %llu", (unsigned long long)v->push_id);
+		} else {
+			const char *n = v->kind == H3_EV_FRAME ? h3_frame_name(v->type) : "HEADERS";
+			if (v->exchange || v->stream_id % 4 == 0)
+				sb_printf(s, "#%llu ", sid);
+			if (n)
+				sb_puts(s, n);
+			else if (v->type == 0xf0700 || v->type == 0xf0701) /* RFC 9218 */
+				sb_printf(s, "PRIORITY_UPDATE (%llu B, skipped)",
+					  (unsigned long long)v->length);
+			else
+				sb_printf(s, "%s 0x%llx (%llu B, skipped)",
+					  h3_is_reserved(v->type) ? "reserved frame" : "frame",
+					  (unsigned long long)v->type, (unsigned long long)v->length);
+			if (v->blocked)
+				sb_puts(s, " (waits for QPACK encoder stream inserts)");
+		}
+		if (v->fin)
+			sb_puts(s, " FIN");
+		break;
+	case H3_EV_STREAM_DONE:
+		if (!v->xchg || !v->xchg->reset)
+			return false;
+		sb_printf(s, "#%llu reset by %s", sid, v->xchg->reset_dir ? "server" : "client");
+		{
+			const char *n = h3_error_name(v->xchg->reset_code);
+			if (n)
+				sb_printf(s, " %s", n);
+			else
+				sb_printf(s, " error 0x%llx", (unsigned long long)v->xchg->reset_code);
+		}
+		break;
+	case H3_EV_GAP:
+		sb_printf(s, "stream %llu: %llu B missing, not decoded from here", sid,
+			  (unsigned long long)v->bytes);
+		break;
+	case H3_EV_ERROR:
+		sb_printf(s, "stream %llu", sid);
+		break;
+	default:
+		return false;
+	}
+	if (v->status != FT_OK || v->kind == H3_EV_ERROR)
+		sb_printf(s, " (%s: %s)", v->status == FT_UNSUPPORTED ? "not followed" : "malformed h3",
+			  v->why ? v->why : "?");
+	return true;
+}
+
+/* The HTTP/3 events of a datagram's STREAM frames. */
+static void put_h3(struct sb *s, const struct h3_events *h)
+{
+	unsigned shown = 0;
+	for (unsigned i = 0; i < h->n && i < H3_MAX_EVENTS; i++) {
+		const struct h3_ev *v = &h->ev[i];
+		if ((v->kind == H3_EV_STREAM && v->skind == H3_SK_REQUEST) ||
+		    (v->kind == H3_EV_STREAM_DONE && (!v->xchg || !v->xchg->reset)))
+			continue; /* the request's HEADERS, its FIN say it */
+		sb_puts(s, shown++ ? ", " : " | HTTP/3 ");
+		(void)put_h3_ev(s, v);
+	}
+	if (h->n_dropped)
+		sb_printf(s, "%s+%u more HTTP/3 events", shown ? ", " : " | HTTP/3 ", h->n_dropped);
+}
+
 static void put_quic(struct sb *s, const struct ev *e)
 {
 	const struct quic_info *q = e->quic;
@@ -1358,6 +1509,8 @@ static void put_quic(struct sb *s, const struct ev *e)
 		}
 		if (e->n_quic_dec == QUIC_MAX_PACKETS && q->n_more)
 			sb_printf(s, "; +%u more coalesced packets", q->n_more);
+		if (e->h3)
+			put_h3(s, e->h3);
 		if (e->sni_name_differs)
 			sb_puts(s, " [SNI differs from the DNS name]");
 		return;
@@ -2149,6 +2302,34 @@ static void put_quic_sum(struct text_out *o, const struct quic_sum *m)
 		sb_puts(s, "still open");
 	}
 	sb_printf(s, ", %s", m->why);
+	if (q->h3_alpn && !q->n_h3x && !q->keyed[QUICDEC_SP_APP][0] && !q->keyed[QUICDEC_SP_APP][1]) {
+		sb_puts(s, ", HTTP/3 not decrypted (no 1-RTT keys)");
+	} else if (q->h3_alpn) {
+		sb_printf(s, ", HTTP/3 %u exchange%s", q->n_h3x, q->n_h3x == 1 ? "" : "s");
+		for (unsigned i = 0; i < q->n_h3x && i < QUICFLOW_H3_SUM; i++) {
+			const struct quicflow_h3x *x = &q->h3x[i];
+			sb_printf(s, "%s#%llu ", i ? ", " : ": ", (unsigned long long)x->stream_id);
+			if (x->method_len) {
+				sb_esc(s, x->method, x->method_len);
+				sb_putc(s, ' ');
+				sb_esc(s, x->path, x->path_len);
+				if (x->path_cut)
+					sb_puts(s, "...");
+			} else {
+				sb_puts(s, "(no request)");
+			}
+			if (x->status)
+				sb_printf(s, " %u", x->status);
+			if (x->reset)
+				sb_puts(s, " reset");
+			else if (x->open)
+				sb_puts(s, " unfinished");
+		}
+		if (q->n_h3x > QUICFLOW_H3_SUM)
+			sb_printf(s, ", +%u more", q->n_h3x - QUICFLOW_H3_SUM);
+		if (q->h3_nomem)
+			sb_puts(s, " [HTTP/3 not decoded: memory budget]");
+	}
 	if (q->n_sealed[0] + q->n_sealed[1])
 		sb_printf(s, " [%llu packets not decrypted]",
 			  (unsigned long long)(q->n_sealed[0] + q->n_sealed[1]));

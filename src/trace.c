@@ -20,6 +20,7 @@
 #include "quic.h"
 #include "quicdec.h"
 #include "quicflow.h"
+#include "h3.h"
 #include "reasm.h"
 #include "step.h"
 #include "timeline.h"
@@ -92,6 +93,9 @@ struct tracer {
 	                                         copies without their decoder */
 	const char *qretired_why[2];
 	unsigned n_qretired;
+	/* HTTP/3 (issue 11): the QPACK decoders' total, and the events of the datagram */
+	struct hpack_budget qpack_budget;
+	struct h3_events h3ev;
 };
 
 /* What a reassembler's sink needs: the stream's connection and direction,
@@ -1076,6 +1080,28 @@ static void quic_hand_over(struct tracer *t)
 	t->n_qretired = 0;
 }
 
+/* An HTTP/3 exchange for the summary line: the first QUICFLOW_H3_SUM kept, all counted. */
+static void h3_note_exchange(struct quicflow *q, const struct h3_exchange *x, bool open)
+{
+	if (q->n_h3x < QUICFLOW_H3_SUM) {
+		struct quicflow_h3x *m = &q->h3x[q->n_h3x];
+		memset(m, 0, sizeof(*m));
+		m->stream_id = x->stream_id;
+		m->status = x->status;
+		m->reset = x->reset;
+		m->open = open;
+		size_t ml = x->method.len < sizeof(m->method) ? x->method.len : sizeof(m->method);
+		memcpy(m->method, x->method.b, ml);
+		m->method_len = (uint8_t)ml;
+		size_t pl = x->path.len < sizeof(m->path) ? x->path.len : sizeof(m->path);
+		memcpy(m->path, x->path.b, pl);
+		m->path_len = (uint8_t)pl;
+		m->path_cut = x->path.cut || pl < x->path.len;
+	}
+	if (q->n_h3x < UINT32_MAX)
+		q->n_h3x++;
+}
+
 static void on_quic_retire(void *ctx, const struct quicflow *q, const char *why)
 {
 	struct tracer *t = ctx;
@@ -1083,6 +1109,15 @@ static void on_quic_retire(void *ctx, const struct quicflow *q, const char *why)
 		quic_hand_over(t); /* cannot happen: one eviction per packet */
 	t->qretired[t->n_qretired] = *q;
 	t->qretired[t->n_qretired].dec = NULL; /* freed once this returns */
+	if (q->h3) {
+		/* the exchanges that never finished, then the decoder goes */
+		unsigned it = 0;
+		const struct h3_exchange *x;
+		for (unsigned k = 0; k < H3_MAX_STREAMS && (x = h3_exchange_next(q->h3, &it)); k++)
+			h3_note_exchange(&t->qretired[t->n_qretired], x, true);
+		h3_free(q->h3);
+		t->qretired[t->n_qretired].h3 = NULL;
+	}
 	t->qretired_why[t->n_qretired++] = why;
 	if (!t->in_packet)
 		quic_hand_over(t);
@@ -1151,6 +1186,39 @@ static bool quic_keys(struct tracer *t, struct quicflow *q)
 	return got;
 }
 
+/* The ALPN is h3 (the server chose it, or the client offered nothing else):
+ * the connection gets its HTTP/3 decoder, counted in the QPACK budget. */
+static void h3_start(struct tracer *t, struct quicflow *q, const struct quicdec_result *r)
+{
+	if (r->has_ch && r->ch.n_alpn == 1 && r->ch.alpn_len[0] == 2 &&
+	    memcmp(r->ch.alpn[0], "h3", 2) == 0)
+		q->h3_alpn = true;
+	if (r->has_ee && r->ee_has_alpn)
+		q->h3_alpn = r->ee_alpn_len == 2 && memcmp(r->ee_alpn, "h3", 2) == 0;
+	if (!q->h3_alpn && q->h3) {
+		/* the server chose something else than the client's only offer */
+		h3_free(q->h3);
+		q->h3 = NULL;
+	}
+	if (q->h3_alpn && !q->h3 && !q->h3_nomem) {
+		q->h3 = h3_new(&t->qpack_budget);
+		q->h3_nomem = q->h3 == NULL;
+	}
+}
+
+/* A 1-RTT frame for HTTP/3: STREAM data, RESET_STREAM, STOP_SENDING. */
+static void h3_frame(struct tracer *t, struct quicflow *q, int dir, const struct quicframe *f)
+{
+	uint64_t ft = f->type;
+	if ((ft & ~(uint64_t)7) == QF_STREAM) {
+		size_t len = f->data ? (size_t)f->length : 0;
+		h3_stream_data(q->h3, f->stream_id, dir, f->offset, f->data, len, f->fin, &t->h3ev);
+	} else if (ft == QF_RESET_STREAM || ft == QF_STOP_SENDING) {
+		h3_stream_reset(q->h3, f->stream_id, dir, f->error_code, ft == QF_STOP_SENDING,
+				&t->h3ev);
+	}
+}
+
 /* What the packets of one datagram mean for the connection and the step. */
 static void quic_account(struct tracer *t, struct quicflow *q, int dir, unsigned n,
 			 struct ev *e, struct step_in *in)
@@ -1177,6 +1245,8 @@ static void quic_account(struct tracer *t, struct quicflow *q, int dir, unsigned
 		q->n_opened[dir]++;
 		if (r->has_sh && r->sh.hello_retry && q->n_hrr < UINT8_MAX)
 			q->n_hrr++;
+		if (r->has_ch || r->has_ee)
+			h3_start(t, q, r);
 		if (r->has_ch && r->ch.has_sni && !q->sni_linked) {
 			q->sni_linked = true;
 			e->sni_name_differs = q->fetch_id && !fetch_sni(t->fetch, q->fetch_id,
@@ -1189,6 +1259,8 @@ static void quic_account(struct tracer *t, struct quicflow *q, int dir, unsigned
 		for (unsigned k = 0; k < r->frames.n; k++) {
 			const struct quicframe *f = &r->frames.f[k];
 			uint64_t ft = f->type;
+			if (app && q->h3)
+				h3_frame(t, q, dir, f);
 			if ((ft & ~(uint64_t)7) == QF_STREAM || ft == QF_DATAGRAM ||
 			    ft == QF_DATAGRAM_LEN) {
 				data = true;
@@ -1379,7 +1451,13 @@ static bool do_quic(struct tracer *t, const struct pkt *p, struct ev *e, struct 
 	e->quic_conn = q->id;
 	e->quic_dec = t->qres;
 	e->n_quic_dec = (uint8_t)n;
+	h3_events_clear(&t->h3ev);
 	quic_account(t, q, dir, n, e, in);
+	for (unsigned i = 0; i < t->h3ev.n && i < H3_MAX_EVENTS; i++)
+		if (t->h3ev.ev[i].kind == H3_EV_STREAM_DONE && t->h3ev.ev[i].xchg)
+			h3_note_exchange(q, t->h3ev.ev[i].xchg, false);
+	if (t->h3ev.n || t->h3ev.n_dropped)
+		e->h3 = &t->h3ev;
 	return true;
 }
 
@@ -1468,6 +1546,7 @@ struct tracer *trace_open(FILE *f, const struct out_opts *o, uint32_t max_conns)
 	t->tlsl_pool.held_cap = TLSL_DEFAULT_HELD_CAP;
 	hpack_budget_init(&t->h2_budget, HPACK_BUDGET_DEFAULT);
 	
+	hpack_budget_init(&t->qpack_budget, HPACK_BUDGET_DEFAULT);
 	t->qflows = quicflow_open(0, on_quic_retire, t);
 	if (!t->out || !t->flows || !t->fetch || !t->noter || !t->tl || !t->qflows) {
 		quicflow_close(t->qflows);

@@ -35,7 +35,7 @@ case_ empty-file 1 'empty.pcap' -- -r "$tmp/empty.pcap"
 # found by fuzz_pipeline: with a key log, a ClientHello on a connection already reset (its
 # slot kept for late packets) made a TLS layer nothing freed (LeakSanitizer); the file ends
 # in a record too long for its snap length
-case_ late-hello-after-reset 1 'bigger than snaplen' -- -r captures/fuzz-tls-late-hello.pcap \
+case_ late-hello-after-reset 1 'bigger than snaplen' -- -r tests/fuzz/regress/tls-late-hello.pcap \
 	--keylog captures/lab-h2-curl.keys
 
 # cut off in the middle of a record: the packets before the cut are still printed

@@ -129,6 +129,99 @@ static void feed(struct tracer *t)
 	}
 }
 
+/* RFC 9001 A.2's ClientHello with its ALPN ("alpn") made "h3", the only one
+ * offered: the lengths (CRYPTO frame, ClientHello, extensions) two bytes less. */
+static size_t client_crypto_h3(uint8_t *pl, size_t cap)
+{
+	char hex[sizeof(V_CLIENT_CRYPTO)];
+	size_t k = 0;
+	for (const char *c = V_CLIENT_CRYPTO; *c; c++)
+		if (*c != ' ')
+			hex[k++] = *c;
+	hex[k] = '\0';
+	static const struct {
+		const char *from, *to;
+	} edit[] = {
+		{ "060040f1010000ed", "060040ef010000eb" },
+		{ "010000c0", "010000be" },
+		{ "00100007000504616c706e", "0010000500030268" "33" },
+	};
+	for (size_t i = 0; i < sizeof(edit) / sizeof(edit[0]); i++) {
+		char *at = strstr(hex, edit[i].from);
+		CHECK(at != NULL);
+		if (!at)
+			return 0;
+		size_t fl = strlen(edit[i].from), tl = strlen(edit[i].to);
+		memmove(at + tl, at + fl, strlen(at + fl) + 1);
+		memcpy(at, edit[i].to, tl);
+	}
+	return unhex(hex, pl, cap);
+}
+
+/*
+ * HTTP/3 (the ClientHello offers only h3): the control streams, a request
+ * whose :authority holds a control byte and a newline (escaped in the
+ * output), its response with a body, a second request the server resets.
+ */
+static void feed_h3(struct tracer *t)
+{
+	struct quicdec_keys ki[2], ka[2];
+	uint8_t sec[2][32], pl[1300], out[1400];
+	size_t n;
+	memset(ki, 0, sizeof(ki));
+	memset(ka, 0, sizeof(ka));
+	trace_set_keylog(t, g_kl);
+	CHECK_EQ_INT(quicdec_initial_secrets(1, cdcid, 8, sec[0], sec[1]), 0);
+	for (int d = 0; d < 2; d++)
+		CHECK_EQ_INT(quicdec_keys_set(&ki[d], 1, QUICDEC_AES_128_GCM, sec[d], 32), 0);
+	unhex(CSECRET, sec[0], 32);
+	unhex(SSECRET, sec[1], 32);
+	for (int d = 0; d < 2; d++)
+		CHECK_EQ_INT(quicdec_keys_set(&ka[d], 1, QUICDEC_AES_128_GCM, sec[d], 32), 0);
+	memset(pl, 0, sizeof(pl));
+	CHECK(client_crypto_h3(pl, sizeof(pl)) > 200);
+	n = qs_long(&ki[0], 1, 0, cdcid, 8, cscid, 4, 0, pl, 1160, out);
+	udp(t, 0, true, out, n);
+	size_t sl = unhex(V_SERVER_PAYLOAD, pl, sizeof(pl));
+	n = qs_long(&ki[1], 1, 0, cscid, 4, sscid, 5, 0, pl, sl, out);
+	udp(t, 20000, false, out, n);
+	/* client: control stream (SETTINGS), request stream 0 (HEADERS, FIN):
+	 * :method GET, :path /, :scheme https, :authority "a\x1bb\nc" */
+	static const uint8_t c1[] = {
+		0x0a, 0x02, 0x03, 0x00, 0x04, 0x00,
+		0x0b, 0x00, 0x0e, 0x01, 0x0c, 0x00, 0x00, 0xd1, 0xc1, 0xd7, 0x50, 0x05,
+		'a', 0x1b, 'b', '\n', 'c',
+	};
+	/* server: control stream (SETTINGS); stream 0: :status 200,
+	 * content-type text/plain, content-length 3, DATA "ok\n", FIN */
+	static const uint8_t s1[] = {
+		0x0a, 0x03, 0x03, 0x00, 0x04, 0x00,
+		0x0b, 0x00, 0x0e, 0x01, 0x07, 0x00, 0x00, 0xd9, 0xf5, 0x54, 0x01, '3',
+		0x00, 0x03, 'o', 'k', '\n',
+	};
+	/* client: request streams 4 and 8, GET /x and GET /y (:path by name
+	 * reference), no FIN; 8 is never answered (unfinished at the end) */
+	static const uint8_t c2[] = {
+		0x0a, 0x04, 0x0a, 0x01, 0x08, 0x00, 0x00, 0xd1, 0x51, 0x02, '/', 'x', 0xd7,
+		0x0a, 0x08, 0x0a, 0x01, 0x08, 0x00, 0x00, 0xd1, 0x51, 0x02, '/', 'y', 0xd7,
+	};
+	/* server: RESET_STREAM 4 H3_REQUEST_CANCELLED (0x10c), then the close */
+	static const uint8_t s2[] = { 0x04, 0x04, 0x41, 0x0c, 0x00,
+				      0x1d, 0x41, 0x00, 0x03, 'b', 'y', 'e' };
+	n = qs_short(&ka[0], sscid, 5, false, 0, c1, sizeof(c1), out);
+	udp(t, 30000, true, out, n);
+	n = qs_short(&ka[1], cscid, 4, false, 0, s1, sizeof(s1), out);
+	udp(t, 32000, false, out, n);
+	n = qs_short(&ka[0], sscid, 5, false, 1, c2, sizeof(c2), out);
+	udp(t, 33000, true, out, n);
+	n = qs_short(&ka[1], cscid, 4, false, 1, s2, sizeof(s2), out);
+	udp(t, 35000, false, out, n);
+	for (int d = 0; d < 2; d++) {
+		quicdec_keys_free(&ki[d]);
+		quicdec_keys_free(&ka[d]);
+	}
+}
+
 static int g_full_extra;          /* feed_full: real Initials after the stray one */
 
 /* The table filled with 128 connections (client Initials on ports 40000...),
@@ -286,6 +379,41 @@ int main(void)
 	CHECK(out && has(out, "\"ended\":\"replaced\""));
 	CHECK(out && has(out, "{\"type\":\"quic_conn\",\"conn\":2,"));
 	free(out);
+
+	/* HTTP/3: the ClientHello offers only h3; events on the lines, escaped */
+	o.format = OUT_TEXT;
+	out = run_feed(&o, feed_h3);
+	CHECK(out != NULL);
+	if (out) {
+		CHECK(has(line(out, 1, b, sizeof(b)), "ALPN h3 "));
+		CHECK(has(line(out, 3, b, sizeof(b)), "write    write()"));
+		CHECK(has(b, " | HTTP/3 stream 2: control stream, SETTINGS, "
+			     "#0 GET / a\\x1bb\\x0ac FIN"));
+		CHECK(has(line(out, 4, b, sizeof(b)), "read     read()"));
+		CHECK(has(b, " | HTTP/3 stream 3: control stream, SETTINGS, #0 200 text/plain 3, "
+			     "#0 body 3/3 B FIN"));
+		CHECK(has(line(out, 5, b, sizeof(b)), "| HTTP/3 #4 GET /x, #8 GET /y"));
+		CHECK(has(line(out, 6, b, sizeof(b)), "close    close()"));
+		CHECK(has(b, "| HTTP/3 #4 reset by server H3_REQUEST_CANCELLED"));
+		CHECK(has(out, "closed by server: H3_NO_ERROR \"bye\", end of capture, HTTP/3 3 "
+			       "exchanges: #0 GET / 200, #4 GET /x reset, #8 GET /y unfinished\n"));
+		CHECK(!strchr(out, 0x1b));
+	}
+	free(out);
+	o.format = OUT_JSON;
+	out = run_feed(&o, feed_h3);
+	CHECK(out && has(out, "\"head\":{\"kind\":\"request\",\"method\":\"GET\",\"path\":\"/\","
+			      "\"authority\":\"a\\u001bb\\nc\""));
+	CHECK(out && has(out, "\"event\":\"frame\",\"stream\":0,\"from\":\"server\",\"frame\":\"DATA\""));
+	CHECK(out && has(out, "\"body_done\":3,\"body_total\":3"));
+	CHECK(out && has(out, "\"event\":\"done\",\"stream\":4,\"from\":\"server\",\"exchange\":4,"
+			      "\"reset\":true,\"reset_by\":\"server\",\"error_code\":268,"
+			      "\"error\":\"H3_REQUEST_CANCELLED\""));
+	CHECK(out && has(out, "\"h3\":true,\"h3_decoded\":true,\"h3_exchanges\":3,"));
+	CHECK(out && has(out, "{\"stream\":8,\"method\":\"GET\",\"path\":\"/y\",\"path_cut\":false,"
+			      "\"status\":null,\"reset\":false,\"open\":true}"));
+	free(out);
+	o.format = OUT_TEXT;
 
 	/* without the key log: the Initials still decrypt, 1-RTT is told by sender */
 	keylog_free(g_kl);
