@@ -63,6 +63,28 @@ bool cap_set_filter(struct cap *c, const char *expr, char *errbuf);
 bool cap_dump_open(struct cap *c, const char *path, char *errbuf);
 
 /*
+ * -w FILE.pcapng: write every packet read as pcapng (the project's own
+ * writer, src/pcapng.c): a Section Header naming userappl, one Interface
+ * Description (link type, snap length, if_name or NULL, nanoseconds for a
+ * file, microseconds live), and an Enhanced Packet Block per packet, after
+ * the handler returned, with the note cap_dump_note gave during the call.
+ * false with the cause in errbuf.  Closed by cap_dump_close.
+ */
+bool cap_dump_open_pcapng(struct cap *c, const char *path, const char *userappl,
+			  const char *if_name, char *errbuf);
+
+#define CAP_NOTE_MAX 256 /* bytes of a packet's note (longer is cut) */
+
+/* During the handler: the note (opt_comment) of the packet being handed
+ * over; none when not called.  Nothing to do without a pcapng -w. */
+void cap_dump_note(struct cap *c, const char *note, size_t len);
+
+/* A Decryption Secrets Block of TLS key log text, before the next packet;
+ * false when the write failed (kept for cap_dump_close, the loop stops).
+ * Nothing to do (true) without a pcapng -w or without text. */
+bool cap_dump_secrets(struct cap *c, const uint8_t *text, size_t len);
+
+/*
  * Flush and close the -w file; false with the cause in errbuf when any
  * write to it failed (a full disk), now or while capturing.  Nothing to do
  * (true) without -w.  A write error while capturing also stops cap_run

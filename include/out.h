@@ -120,6 +120,10 @@ void out_close(struct out *o);   /* flushes */
 void out_flush(struct out *o);
 
 void out_packet(struct out *o, const struct ev *e);
+/* Called with every event after the format saw it (its line is out):
+ * what -w FILE.pcapng annotates each packet with (out_note.h). */
+typedef void (*out_packet_cb)(void *ctx, const struct ev *e);
+void out_set_packet_cb(struct out *o, out_packet_cb fn, void *ctx);
 
 /* One connection leaves the table: remember its summary line. */
 void out_conn_done(struct out *o, const struct conn *c, const char *why,

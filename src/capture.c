@@ -1,6 +1,8 @@
 /* capture.c - the capture engine over libpcap: files, live devices, filters, -w. */
 #include "capture.h"
 
+#include "pcapng.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -21,6 +23,12 @@ struct cap {
 	int dump_errno;        /* the first write error on the -w file, 0 = none */
 	long count;            /* cap_set_count: stop after this many packets, 0 = no limit */
 	long n_seen;           /* packets handed over so far */
+	bool nano;             /* time stamps in nanoseconds (files), else microseconds */
+	struct pcapng_writer *ng; /* -w FILE.pcapng, or NULL */
+	FILE *ng_file;         /* its FILE */
+	uint32_t ng_snaplen;   /* the snap length its IDB says */
+	char note[CAP_NOTE_MAX]; /* cap_dump_note: the comment of the packet being handed over */
+	size_t note_len;
 };
 
 static void errcpy(char *errbuf, const char *msg)
@@ -45,15 +53,18 @@ static struct cap *cap_wrap(pcap_t *p, bool live, char *errbuf)
 struct cap *cap_open_file(const char *path, char *errbuf)
 {
 	char eb[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *p = pcap_open_offline(path, eb);
+	/* Nanoseconds, so -w keeps a nanosecond capture's time stamps */
+	pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, eb);
 	if (!p) {
 		errcpy(errbuf, eb);
 		return NULL;
 	}
 	struct cap *c = cap_wrap(p, false, errbuf);
 	/* libpcap says 2.x for every classic pcap flavour, 1.0 for pcapng */
-	if (c)
+	if (c) {
 		c->ts32 = pcap_major_version(p) == 2;
+		c->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
+	}
 	return c;
 }
 
@@ -170,11 +181,11 @@ bool cap_set_filter(struct cap *c, const char *expr, char *errbuf)
 	return true;
 }
 
-bool cap_dump_open(struct cap *c, const char *path, char *errbuf)
+/* Opened here, not by pcap_dump_open: close-on-exec, and an error that
+ * does not repeat the path the caller names.  "-" is a copy of standard
+ * output, so closing the dump leaves stdout to main. */
+static FILE *dump_fopen(const char *path, char *errbuf)
 {
-	/* Opened here, not by pcap_dump_open: close-on-exec, and an error that
-	 * does not repeat the path the caller names.  "-" is a copy of standard
-	 * output, so closing the dump leaves stdout to main. */
 	FILE *f = NULL;
 	if (strcmp(path, "-") == 0) {
 		int fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
@@ -183,10 +194,16 @@ bool cap_dump_open(struct cap *c, const char *path, char *errbuf)
 	} else {
 		f = fopen(path, "wbe");
 	}
-	if (!f) {
+	if (!f)
 		errcpy(errbuf, strerror(errno));
+	return f;
+}
+
+bool cap_dump_open(struct cap *c, const char *path, char *errbuf)
+{
+	FILE *f = dump_fopen(path, errbuf);
+	if (!f)
 		return false;
-	}
 	c->dump = pcap_dump_fopen(c->p, f);
 	if (!c->dump) {
 		errcpy(errbuf, pcap_geterr(c->p));
@@ -197,9 +214,90 @@ bool cap_dump_open(struct cap *c, const char *path, char *errbuf)
 	return true;
 }
 
+bool cap_dump_open_pcapng(struct cap *c, const char *path, const char *userappl,
+			  const char *if_name, char *errbuf)
+{
+	FILE *f = dump_fopen(path, errbuf);
+	if (!f)
+		return false;
+	char eb[PCAPNG_ERRBUF_SIZE] = "";
+	struct pcapng_writer *w = pcapng_writer_open(f, userappl, NULL, eb);
+	int snap = pcap_snapshot(c->p);
+	c->ng_snaplen = snap > 0 ? (uint32_t)snap : 0;
+	if (!w || pcapng_write_idb(w, (uint16_t)pcap_datalink(c->p), c->ng_snaplen, if_name,
+				   c->nano ? 9 : 6) < 0) {
+		if (w) {
+			errcpy(errbuf, strerror(errno ? errno : EIO));
+			(void)pcapng_writer_close(w);
+		} else {
+			errcpy(errbuf, eb[0] ? eb : "cannot write");
+		}
+		fclose(f);
+		return false;
+	}
+	c->ng = w;
+	c->ng_file = f;
+	c->dump_errno = 0;
+	return true;
+}
+
+/* A failed write to the -w file: keep the first cause and stop the loop. */
+static void dump_failed(struct cap *c)
+{
+	if (!c->dump_errno) {
+		c->dump_errno = errno ? errno : EIO;
+		pcap_breakloop(c->p);
+	}
+}
+
+bool cap_dump_secrets(struct cap *c, const uint8_t *text, size_t len)
+{
+	if (!c->ng || !len)
+		return true;
+	errno = 0;
+	if (pcapng_write_dsb(c->ng, PCAPNG_SECRETS_TLS_KEYLOG, text, len) < 0) {
+		dump_failed(c);
+		return false;
+	}
+	return true;
+}
+
+void cap_dump_note(struct cap *c, const char *note, size_t len)
+{
+	if (len > sizeof(c->note))
+		len = sizeof(c->note);
+	memcpy(c->note, note, len);
+	c->note_len = len;
+}
+
+/* The packet just handed over, as an Enhanced Packet Block with its note. */
+static void dump_epb(struct cap *c, const struct pcap_pkthdr *h, const u_char *data, int64_t sec,
+		     int64_t frac)
+{
+	uint32_t cap_len = h->caplen, wire = h->len;
+	if (c->ng_snaplen && cap_len > c->ng_snaplen) /* a file that broke its own snap length */
+		cap_len = c->ng_snaplen;
+	if (wire < cap_len)
+		wire = cap_len;
+	/* pcapng counts unsigned 64-bit ticks: a time before 1970 is 1970, one
+	 * past 2^64 ticks (the year 2554 in nanoseconds) the last that fits */
+	uint64_t max_sec = UINT64_MAX / (c->nano ? 1000000000u : 1000000u) - 1;
+	uint64_t usec = sec < 0 ? 0 : (uint64_t)sec > max_sec ? max_sec : (uint64_t)sec;
+	errno = 0;
+	if (pcapng_write_epb(c->ng, 0, usec, frac < 0 ? 0 : (uint32_t)frac,
+			     data, cap_len, wire, c->note, c->note_len) < 0)
+		dump_failed(c);
+}
+
 /* Flush the -w file; on its first failure keep the cause and stop the loop. */
 static void dump_flush(struct cap *c)
 {
+	if (c->ng) {
+		errno = 0;
+		if (pcapng_writer_flush(c->ng) != 0)
+			dump_failed(c);
+		return;
+	}
 	if (!c->dump)
 		return;
 	errno = 0;
@@ -211,6 +309,20 @@ static void dump_flush(struct cap *c)
 
 bool cap_dump_close(struct cap *c, char *errbuf)
 {
+	if (c->ng) {
+		errno = 0;
+		if (pcapng_writer_close(c->ng) != 0 && !c->dump_errno)
+			c->dump_errno = errno ? errno : EIO;
+		if (fclose(c->ng_file) != 0 && !c->dump_errno)
+			c->dump_errno = errno ? errno : EIO;
+		c->ng = NULL;
+		c->ng_file = NULL;
+		if (c->dump_errno) {
+			errcpy(errbuf, strerror(c->dump_errno));
+			return false;
+		}
+		return true;
+	}
 	if (!c->dump)
 		return true;
 	dump_flush(c);
@@ -255,8 +367,12 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	/* A classic pcap's seconds are an unsigned 32-bit field (to 2106), which
 	 * libpcap hands over sign-extended: after 2038 they come out negative. */
 	int64_t sec = c->ts32 ? (int64_t)(uint32_t)h->ts.tv_sec : (int64_t)h->ts.tv_sec;
-	int64_t usec = c->ts32 ? (int64_t)(uint32_t)h->ts.tv_usec : (int64_t)h->ts.tv_usec;
-	c->fn(c->ctx, data, h->caplen, h->len, cap_ts_us(sec, usec));
+	int64_t frac = c->ts32 ? (int64_t)(uint32_t)h->ts.tv_usec : (int64_t)h->ts.tv_usec;
+	c->note_len = 0;
+	c->fn(c->ctx, data, h->caplen, h->len, cap_ts_us(sec, c->nano ? frac / 1000 : frac));
+	/* after the tracer: the note is its verdict on this packet */
+	if (c->ng)
+		dump_epb(c, h, data, sec, frac);
 	if (c->count && c->n_seen >= c->count)
 		pcap_breakloop(c->p);
 }
@@ -342,7 +458,7 @@ void cap_close(struct cap *c)
 {
 	if (!c)
 		return;
-	if (c->dump) {
+	if (c->dump || c->ng) {
 		char eb[CAP_ERRBUF_SIZE];
 		(void)cap_dump_close(c, eb); /* the caller that cares called it first */
 	}

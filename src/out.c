@@ -10,6 +10,8 @@ struct out {
 	const struct out_ops *ops;  /* the format */
 	void *impl;                 /* its state */
 	const char *har_path;       /* --har FILE, or NULL */
+	out_packet_cb packet_cb;    /* out_set_packet_cb, or NULL */
+	void *packet_ctx;
 };
 
 struct out *out_open(FILE *f, const struct out_opts *opt)
@@ -29,7 +31,18 @@ struct out *out_open(FILE *f, const struct out_opts *opt)
 	return o;
 }
 
-void out_packet(struct out *o, const struct ev *e) { o->ops->packet(o->impl, e); }
+void out_packet(struct out *o, const struct ev *e)
+{
+	o->ops->packet(o->impl, e);
+	if (o->packet_cb)
+		o->packet_cb(o->packet_ctx, e);
+}
+
+void out_set_packet_cb(struct out *o, out_packet_cb fn, void *ctx)
+{
+	o->packet_cb = fn;
+	o->packet_ctx = ctx;
+}
 
 void out_conn_done(struct out *o, const struct conn *c, const char *why,
 		   const struct dns_name *name)
