@@ -38,7 +38,11 @@ typedef void (*cap_handler)(void *ctx, const uint8_t *data, uint32_t cap_len, ui
 			    int64_t ts_us);
 
 /* Open a saved capture (pcap or pcapng; "-" = standard input).  NULL and
- * errbuf filled on failure. */
+ * errbuf filled on failure.  A pcapng file (not standard input) is read
+ * by src/pcapng.c: interfaces of several link types, each packet's own
+ * link type (cap_packet_dlt) and time-stamp resolution, its secrets
+ * (cap_set_secrets_cb); a broken block is cap_run's error naming the cause
+ * and offset.  Time stamps are read to the nanosecond. */
 struct cap *cap_open_file(const char *path, char *errbuf);
 
 /*
@@ -96,6 +100,20 @@ bool cap_dump_close(struct cap *c, char *errbuf);
  * cap_poll returns -2 once they were handed over. */
 void cap_set_count(struct cap *c, long count);
 
+/* Called with the text of each TLS key log Decryption Secrets Block of a
+ * pcapng input (before the packets that follow it). */
+typedef void (*cap_secrets_cb)(void *ctx, const uint8_t *text, size_t len);
+void cap_set_secrets_cb(struct cap *c, cap_secrets_cb fn, void *ctx);
+
+/* The link type of the packet being handed over (a pcapng's interfaces
+ * may differ); cap_datalink otherwise. */
+int cap_packet_dlt(const struct cap *c);
+
+/* The capture is a pcapng file read by the project's reader. */
+bool cap_is_pcapng(const struct cap *c);
+
+/* A pcapng input: its first interface's (0 for -w pcap, which keeps only
+ * that link type's packets). */
 int cap_datalink(const struct cap *c);
 const char *cap_datalink_name(int dlt);  /* "EN10MB", or NULL */
 const char *cap_datalink_desc(int dlt);  /* "Ethernet", or NULL */

@@ -496,7 +496,27 @@ struct run_ctx {
 	bool ng;               /* -w writes pcapng */
 	FILE *notes;           /* --annotations FILE, or NULL */
 	int notes_errno;       /* its first failed write */
+	struct keylog **kl;    /* the key log in use (made for a pcapng's secrets if none) */
+	bool keep_text;        /* the pcapng -w takes the key log's lines */
 };
+
+/* A pcapng input's TLS key log secrets block: the capture decrypts with it,
+ * --keylog or not (the key log made at the first one). */
+static void on_secrets(void *ctx, const uint8_t *text, size_t len)
+{
+	struct run_ctx *r = ctx;
+	if (!*r->kl) {
+		char klerr[KEYLOG_ERRBUF_SIZE] = "";
+		if (!(*r->kl = keylog_new(0, TLSL_REFRESH_MS, klerr)))
+			return; /* out of memory: the packets stay encrypted */
+		if (r->keep_text) {
+			keylog_keep_text(*r->kl);
+			r->kl_dsb = *r->kl;
+		}
+		trace_set_keylog(r->t, *r->kl);
+	}
+	keylog_add_text(*r->kl, text, len);
+}
 
 /* After each packet's line: the tracer's verdict as the packet's pcapng
  * comment (out_note.c), and the key log lines learnt while decoding it
@@ -530,7 +550,8 @@ static void on_packet(void *ctx, const uint8_t *data, uint32_t cap_len, uint32_t
 		      int64_t ts_us)
 {
 	struct run_ctx *r = ctx;
-	trace_packet(r->t, r->dlt, data, cap_len, wire_len, ts_us);
+	trace_packet(r->t, cap_is_pcapng(r->cap) ? cap_packet_dlt(r->cap) : r->dlt, data, cap_len,
+		     wire_len, ts_us);
 	/* Output that cannot be written ends the run (as tcpdump), whatever is left to read. */
 	if (ferror(stdout) && !r->out_errno) {
 		r->out_errno = errno ? errno : EIO;
@@ -766,7 +787,9 @@ int main(int argc, char **argv)
 	}
 
 	int dlt = cap_datalink(cap);
-	if (!pkt_link_supported(dlt)) {
+	/* a pcapng's interfaces each have theirs: a packet of one not
+	 * supported is counted, not refused */
+	if (!pkt_link_supported(dlt) && !cap_is_pcapng(cap)) {
 		const char *nm = cap_datalink_name(dlt), *desc = cap_datalink_desc(dlt);
 		fprintf(stderr,
 			"fetchtrace: link type %d (%s%s%s) is not supported; supported: Ethernet, "
@@ -859,8 +882,11 @@ int main(int argc, char **argv)
 	if (o.cmd) /* the terminal went away: the command is told, as it would have been */
 		sigaction(SIGHUP, &sa, NULL);
 
-	struct run_ctx rc = { t, dlt, 0, cap, ng && !o.no_secrets ? kl : NULL, ng, NULL, 0 };
+	struct run_ctx rc = { t, dlt, 0, cap, ng && !o.no_secrets ? kl : NULL, ng, NULL, 0, NULL, false };
 	rc.notes = notes;
+	rc.kl = &kl;
+	rc.keep_text = ng && !o.no_secrets;
+	cap_set_secrets_cb(cap, on_secrets, &rc);
 	if (ng || rc.notes)
 		trace_set_packet_cb(t, on_event, &rc);
 	if (rc.kl_dsb) { /* the key log as read so far, before the first packet */

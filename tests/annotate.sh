@@ -136,5 +136,78 @@ else
 	skip "/dev/full is not writable"
 fi
 
+# --- reading pcapng with the project's reader (issue 16)
+# editcap's injected key log decrypts without --keylog: the same output as with it
+editcap --inject-secrets "tls,$keys" "$in" "$tmp/inj.pcapng" 2>/dev/null
+"$bin" -r "$tmp/inj.pcapng" >"$tmp/inj.out" 2>&1
+"$bin" -r "$in" --keylog "$keys" >"$tmp/kl.out" 2>&1
+if grep -q 'decrypted: HTTP/2' "$tmp/inj.out" && cmp -s "$tmp/inj.out" "$tmp/kl.out"; then
+	ok "editcap --inject-secrets: decrypted without --keylog, as with it"
+else
+	diff "$tmp/kl.out" "$tmp/inj.out" >"$tmp/d"; bad "editcap --inject-secrets" "$tmp/d"
+fi
+# fetchtrace's own pcapng with secrets, read back: decrypted; annotations the same
+"$bin" -r "$tmp/h2.pcapng" --annotations "$tmp/n2" >"$tmp/own.out" 2>&1
+"$bin" -r "$in" --keylog "$keys" --annotations "$tmp/n1" >/dev/null 2>&1
+if cmp -s "$tmp/own.out" "$tmp/kl.out" && cmp -s "$tmp/n1" "$tmp/n2"; then
+	ok "its own pcapng read back: decrypted through its secrets, the same annotations"
+else
+	diff "$tmp/kl.out" "$tmp/own.out" >"$tmp/d"; bad "own pcapng read back" "$tmp/d"
+fi
+# interfaces of two link types (what libpcap 1.10 refuses): every packet by its own link type
+if mergecap -w "$tmp/m.pcapng" captures/any-sll2.pcap captures/cold-fetch.pcap 2>/dev/null; then
+	n=$(tsh -r "$tmp/m.pcapng" | wc -l)
+	"$bin" -r "$tmp/m.pcapng" -q >"$tmp/m.out" 2>&1
+	if [ "$n" -gt 0 ] && grep -q "^packets: $n read, $n decoded, 0 other, 0 truncated, 0 malformed, 0 unsupported" "$tmp/m.out"; then
+		ok "mergecap SLL2 + Ethernet: $n packets decoded"
+	else
+		bad "mergecap SLL2 + Ethernet ($n packets in tshark)" "$tmp/m.out"
+	fi
+	# a filter compiled per interface
+	n=$(tsh -r "$tmp/m.pcapng" -Y 'tcp.port == 80' | wc -l)
+	"$bin" -r "$tmp/m.pcapng" -q 'tcp port 80' >"$tmp/m.out" 2>&1
+	if [ "$n" -gt 0 ] && grep -q "^packets: $n read" "$tmp/m.out"; then
+		ok "mergecap: 'tcp port 80' on both link types ($n packets)"
+	else
+		bad "mergecap: filter ($n in tshark)" "$tmp/m.out"
+	fi
+	# written back: the interfaces, time stamps and lengths kept, the comments the annotations
+	"$bin" -r "$tmp/m.pcapng" -w "$tmp/m2.pcapng" --annotations "$tmp/mn" >/dev/null 2>&1
+	tsh -r "$tmp/m.pcapng" -T fields -e frame.interface_id -e frame.time_epoch -e frame.len -e frame.cap_len -e frame.protocols >"$tmp/a"
+	tsh -r "$tmp/m2.pcapng" -T fields -e frame.interface_id -e frame.time_epoch -e frame.len -e frame.cap_len -e frame.protocols >"$tmp/b"
+	tsh -r "$tmp/m2.pcapng" -T fields -e frame.comment >"$tmp/c"
+	if [ -s "$tmp/a" ] && cmp -s "$tmp/a" "$tmp/b" && cmp -s "$tmp/c" "$tmp/mn"; then
+		ok "mergecap -> -w pcapng: two interfaces, time stamps, lengths, comments"
+	else
+		diff "$tmp/a" "$tmp/b" >"$tmp/d"; bad "mergecap -> -w pcapng" "$tmp/d"
+	fi
+else
+	skip "mergecap failed"
+fi
+# hostile: a block running past the end; a block length that is not a multiple of 4
+head -c 300 captures/cold-fetch.pcapng >"$tmp/cut.pcapng"
+"$bin" -r "$tmp/cut.pcapng" >/dev/null 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q 'offset [0-9]*' "$tmp/err"; then
+	ok "a cut pcapng: one line naming the offset, exit 1"
+else
+	echo "rc=$rc" >>"$tmp/err"; bad "a cut pcapng" "$tmp/err"
+fi
+python3 - "$tmp/h2.pcapng" "$tmp/bad.pcapng" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+# the second block (the IDB, after the SHB): its length field made huge
+shb = int.from_bytes(d[4:8], 'little')
+d[shb + 4:shb + 8] = (0x7ffffff0).to_bytes(4, 'little')
+open(sys.argv[2], 'wb').write(d)
+PY
+"$bin" -r "$tmp/bad.pcapng" >/dev/null 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q 'offset' "$tmp/err"; then
+	ok "a pcapng block of 2 GiB: one line, exit 1"
+else
+	echo "rc=$rc" >>"$tmp/err"; bad "a huge pcapng block" "$tmp/err"
+fi
+
 echo "annotate: $p passed, $f failed, $s skipped"
 [ "$f" -eq 0 ]
