@@ -109,6 +109,10 @@ void cap_set_secrets_cb(struct cap *c, cap_secrets_cb fn, void *ctx);
  * may differ); cap_datalink otherwise. */
 int cap_packet_dlt(const struct cap *c);
 
+/* During the handler: the comments (opt_comment) of the packet being
+ * handed over, up to max, into p/len; 0 when none or not a pcapng. */
+unsigned cap_packet_comments(const struct cap *c, const uint8_t **p, size_t *len, unsigned max);
+
 /* The capture is a pcapng file read by the project's reader. */
 bool cap_is_pcapng(const struct cap *c);
 

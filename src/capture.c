@@ -41,6 +41,7 @@ struct cap {
 	unsigned rd_section;   /* the section being read */
 	uint32_t rd_out_base;  /* -w pcapng: id of this section's interface 0 */
 	int cur_dlt;           /* link type of the packet being handed over */
+	const struct pcapng_rec *cur_rec; /* the record being handed over, or NULL */
 	volatile sig_atomic_t brk; /* cap_break during the reader's loop */
 	char *filter;          /* cap_set_filter's expression, compiled per interface */
 	struct bpf_program *progs; /* [n_progs]: per interface of the section */
@@ -607,6 +608,17 @@ int cap_packet_dlt(const struct cap *c) { return c->rd ? c->cur_dlt : pcap_datal
 
 bool cap_is_pcapng(const struct cap *c) { return c->rd != NULL; }
 
+unsigned cap_packet_comments(const struct cap *c, const uint8_t **p, size_t *len, unsigned max)
+{
+	const struct pcapng_rec *r = c->cur_rec;
+	unsigned n = 0;
+	for (; r && n < r->n_comments && n < max && n < PCAPNG_COMMENTS_MAX; n++) {
+		p[n] = r->comment[n].p;
+		len[n] = r->comment[n].len;
+	}
+	return n;
+}
+
 /* -w pcapng from the reader: the interfaces of the section up to if_id,
  * as the input describes them (time stamps in nanoseconds). */
 static bool ng_ifaces_upto(struct cap *c, uint32_t if_id)
@@ -684,9 +696,11 @@ static int rd_run(struct cap *c, long count, char *errbuf)
 		}
 		c->n_seen++;
 		c->cur_dlt = rec.iface->linktype;
+		c->cur_rec = &rec;
 		c->note_len = 0;
 		c->fn(c->ctx, rec.data, rec.cap_len, rec.wire_len,
 		      cap_ts_us(rec.ts_sec, (int64_t)(rec.ts_nsec / 1000)));
+		c->cur_rec = NULL;
 		if (c->ng) {
 			if (ng_ifaces_upto(c, rec.if_id)) {
 				uint32_t wire = rec.wire_len < rec.cap_len ? rec.cap_len : rec.wire_len;

@@ -550,8 +550,16 @@ static void on_packet(void *ctx, const uint8_t *data, uint32_t cap_len, uint32_t
 		      int64_t ts_us)
 {
 	struct run_ctx *r = ctx;
+	if (cap_is_pcapng(r->cap)) {
+		const uint8_t *cp[EV_MAX_COMMENTS];
+		size_t cl[EV_MAX_COMMENTS];
+		unsigned nc = cap_packet_comments(r->cap, cp, cl, EV_MAX_COMMENTS);
+		if (nc)
+			trace_set_comments(r->t, nc, cp, cl);
+	}
 	trace_packet(r->t, cap_is_pcapng(r->cap) ? cap_packet_dlt(r->cap) : r->dlt, data, cap_len,
 		     wire_len, ts_us);
+	trace_set_comments(r->t, 0, NULL, NULL); /* they were this packet's only */
 	/* Output that cannot be written ends the run (as tcpdump), whatever is left to read. */
 	if (ferror(stdout) && !r->out_errno) {
 		r->out_errno = errno ? errno : EIO;

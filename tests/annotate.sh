@@ -149,10 +149,30 @@ fi
 # fetchtrace's own pcapng with secrets, read back: decrypted; annotations the same
 "$bin" -r "$tmp/h2.pcapng" --annotations "$tmp/n2" >"$tmp/own.out" 2>&1
 "$bin" -r "$in" --keylog "$keys" --annotations "$tmp/n1" >/dev/null 2>&1
-if cmp -s "$tmp/own.out" "$tmp/kl.out" && cmp -s "$tmp/n1" "$tmp/n2"; then
-	ok "its own pcapng read back: decrypted through its secrets, the same annotations"
+sed 's/ \[comment: [^]]*\]$//' "$tmp/own.out" >"$tmp/own.nc"
+if cmp -s "$tmp/own.nc" "$tmp/kl.out" && cmp -s "$tmp/n1" "$tmp/n2" &&
+	grep -q ' \[comment: step=connect call=connect() fetch=1 conn=1 SYN\]$' "$tmp/own.out"; then
+	ok "its own pcapng read back: decrypted through its secrets, the same annotations, shown as comments"
 else
 	diff "$tmp/kl.out" "$tmp/own.out" >"$tmp/d"; bad "own pcapng read back" "$tmp/d"
+fi
+# comments of the input: escaped at the end of the text line, a JSON string
+tool=build/san/test_pcapng
+if [ -x "$tool" ] && "$tool" multi "$tmp/multi.pcapng" >/dev/null 2>&1; then
+	"$bin" -r "$tmp/multi.pcapng" --all >"$tmp/mt.out" 2>&1
+	"$bin" -r "$tmp/multi.pcapng" --all --json >"$tmp/mj.out" 2>&1
+	if grep -q 'UDP 17 B \[comment: caf\\xc3\\xa9 \\xe2\\x86\\x92 "quoted"\]$' "$tmp/mt.out" &&
+		grep -q 'UDP 0 B$' "$tmp/mt.out" &&
+		python3 -c '
+import json, sys
+c = [json.loads(l).get("comment") for l in open(sys.argv[1]) if l.startswith("{\"type\":\"packet\"")]
+sys.exit(c != ["step=connect call=connect() fetch=1 conn=1 SYN", "caf\u00e9 \u2192 \"quoted\"", None, "abc"])' "$tmp/mj.out"; then
+		ok "an input's comments: escaped at the end of the line; JSON \"comment\""
+	else
+		cat "$tmp/mj.out" >>"$tmp/mt.out"; bad "an input's comments" "$tmp/mt.out"
+	fi
+else
+	skip "comments: $tool is not built"
 fi
 # interfaces of two link types (what libpcap 1.10 refuses): every packet by its own link type
 if mergecap -w "$tmp/m.pcapng" captures/any-sll2.pcap captures/cold-fetch.pcap 2>/dev/null; then
