@@ -315,11 +315,13 @@ static int parse_line(struct keylog *kl, const unsigned char *s, size_t n)
 		kl->st.n_secrets++;
 		added = 1;
 	}
+	/* kept text: a secret not known as it is (a repeated line is there already) */
+	if (e->len[label] != l2 / 2 || CRYPTO_memcmp(e->secret[label], secret, l2 / 2) != 0)
+		text_add(kl, s, n);
 	/* A later line for the same (random, label) wins: the newest log is right. */
 	OPENSSL_cleanse(e->secret[label], KEYLOG_SECRET_MAX);
 	memcpy(e->secret[label], secret, l2 / 2);
 	e->len[label] = (uint8_t)(l2 / 2);
-	text_add(kl, s, n);
 out:
 	OPENSSL_cleanse(secret, sizeof secret);
 	return added;

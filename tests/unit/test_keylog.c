@@ -257,6 +257,8 @@ static void test_take_text(void)
 	size_t n = keylog_take_text(kl, &t);
 	CHECK(n == strlen(want) && memcmp(t, want, n) == 0);
 	CHECK_EQ_INT((int)keylog_take_text(kl, &t), 0); /* taken: nothing new */
+	add(kl, "SERVER_HANDSHAKE_TRAFFIC_SECRET " CR " " SHTS "\n"); /* known already */
+	CHECK_EQ_INT((int)keylog_take_text(kl, &t), 0);
 	add(kl, "CLIENT_TRAFFIC_SECRET_0 " CR " " CHTS); /* no newline: one is added */
 	n = keylog_take_text(kl, &t);
 	want = "CLIENT_TRAFFIC_SECRET_0 " CR " " CHTS "\n";
