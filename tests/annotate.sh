@@ -204,6 +204,21 @@ if mergecap -w "$tmp/m.pcapng" captures/any-sll2.pcap captures/cold-fetch.pcap 2
 else
 	skip "mergecap failed"
 fi
+# an interface of a link type not decoded (USER0): its packets counted, the others decoded
+if editcap -T user0 captures/keepalive.pcap "$tmp/u.pcap" 2>/dev/null &&
+	mergecap -w "$tmp/mu.pcapng" "$tmp/u.pcap" captures/cold-fetch.pcap 2>/dev/null; then
+	nu=$(tsh -r "$tmp/u.pcap" | wc -l)
+	nc=$(tsh -r captures/cold-fetch.pcap | wc -l)
+	"$bin" -r "$tmp/mu.pcapng" -q >"$tmp/mu.out" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ] && grep -q "^packets: $((nu + nc)) read, $nc decoded, 0 other, 0 truncated, 0 malformed, $nu unsupported" "$tmp/mu.out"; then
+		ok "an interface of USER0 beside Ethernet: $nu packets unsupported, $nc decoded"
+	else
+		bad "USER0 + Ethernet (rc $rc)" "$tmp/mu.out"
+	fi
+else
+	skip "editcap -T user0 failed"
+fi
 # hostile: a block running past the end; a block length that is not a multiple of 4
 head -c 300 captures/cold-fetch.pcapng >"$tmp/cut.pcapng"
 "$bin" -r "$tmp/cut.pcapng" >/dev/null 2>"$tmp/err"
