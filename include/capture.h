@@ -38,7 +38,11 @@ typedef void (*cap_handler)(void *ctx, const uint8_t *data, uint32_t cap_len, ui
 			    int64_t ts_us);
 
 /* Open a saved capture (pcap or pcapng; "-" = standard input).  NULL and
- * errbuf filled on failure. */
+ * errbuf filled on failure.  A pcapng file (not standard input) is read
+ * by src/pcapng.c: interfaces of several link types, each packet's own
+ * link type (cap_packet_dlt) and time-stamp resolution, its secrets
+ * (cap_set_secrets_cb); a broken block is cap_run's error naming the cause
+ * and offset.  Time stamps are read to the nanosecond. */
 struct cap *cap_open_file(const char *path, char *errbuf);
 
 /*
@@ -63,6 +67,28 @@ bool cap_set_filter(struct cap *c, const char *expr, char *errbuf);
 bool cap_dump_open(struct cap *c, const char *path, char *errbuf);
 
 /*
+ * -w FILE.pcapng: write every packet read as pcapng (the project's own
+ * writer, src/pcapng.c): a Section Header naming userappl, one Interface
+ * Description (link type, snap length, if_name or NULL, nanoseconds for a
+ * file, microseconds live), and an Enhanced Packet Block per packet, after
+ * the handler returned, with the note cap_dump_note gave during the call.
+ * false with the cause in errbuf.  Closed by cap_dump_close.
+ */
+bool cap_dump_open_pcapng(struct cap *c, const char *path, const char *userappl,
+			  const char *if_name, char *errbuf);
+
+#define CAP_NOTE_MAX 256 /* bytes of a packet's note (longer is cut) */
+
+/* During the handler: the note (opt_comment) of the packet being handed
+ * over; none when not called.  Nothing to do without a pcapng -w. */
+void cap_dump_note(struct cap *c, const char *note, size_t len);
+
+/* A Decryption Secrets Block of TLS key log text, before the next packet;
+ * false when the write failed (kept for cap_dump_close, the loop stops).
+ * Nothing to do (true) without a pcapng -w or without text. */
+bool cap_dump_secrets(struct cap *c, const uint8_t *text, size_t len);
+
+/*
  * Flush and close the -w file; false with the cause in errbuf when any
  * write to it failed (a full disk), now or while capturing.  Nothing to do
  * (true) without -w.  A write error while capturing also stops cap_run
@@ -74,6 +100,24 @@ bool cap_dump_close(struct cap *c, char *errbuf);
  * cap_poll returns -2 once they were handed over. */
 void cap_set_count(struct cap *c, long count);
 
+/* Called with the text of each TLS key log Decryption Secrets Block of a
+ * pcapng input (before the packets that follow it). */
+typedef void (*cap_secrets_cb)(void *ctx, const uint8_t *text, size_t len);
+void cap_set_secrets_cb(struct cap *c, cap_secrets_cb fn, void *ctx);
+
+/* The link type of the packet being handed over (a pcapng's interfaces
+ * may differ); cap_datalink otherwise. */
+int cap_packet_dlt(const struct cap *c);
+
+/* During the handler: the comments (opt_comment) of the packet being
+ * handed over, up to max, into p/len; 0 when none or not a pcapng. */
+unsigned cap_packet_comments(const struct cap *c, const uint8_t **p, size_t *len, unsigned max);
+
+/* The capture is a pcapng file read by the project's reader. */
+bool cap_is_pcapng(const struct cap *c);
+
+/* A pcapng input: its first interface's (0 for -w pcap, which keeps only
+ * that link type's packets). */
 int cap_datalink(const struct cap *c);
 const char *cap_datalink_name(int dlt);  /* "EN10MB", or NULL */
 const char *cap_datalink_desc(int dlt);  /* "Ethernet", or NULL */

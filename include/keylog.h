@@ -93,6 +93,21 @@ int keylog_refresh(struct keylog *kl, uint64_t now_ms);
 int keylog_add_text(struct keylog *kl, const uint8_t *text, size_t len);
 
 /*
+ * Keep a copy of every line stored from now on (its label used here, its
+ * secret well-formed; no comments, blanks or unknown labels), for
+ * keylog_take_text: the text of a pcapng Decryption Secrets Block.  Call
+ * before keylog_open.  At most 16 MiB wait between two takes.
+ */
+void keylog_keep_text(struct keylog *kl);
+
+/*
+ * The lines stored since the last call (each with its newline), or 0 when
+ * none: *text stays valid until the next keylog call that reads or adds
+ * lines, and is wiped then.
+ */
+size_t keylog_take_text(struct keylog *kl, const uint8_t **text);
+
+/*
  * Copy the secret for (client_random, label) into out (cap bytes) and
  * return its length; 0 when there is none (or cap is too small).
  * Never reads the file: on a miss the caller calls keylog_refresh.

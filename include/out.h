@@ -22,6 +22,7 @@
 #include "timeline.h"
 #include "tls.h"
 
+#define EV_MAX_COMMENTS 4 /* a pcapng packet's comments shown */
 #define EV_MAX_DNS 4 /* DNS messages shown for one TCP segment; the rest are counted */
 
 enum ts_mode { TS_RELATIVE = 0, TS_ABSOLUTE, TS_DELTA };
@@ -89,6 +90,9 @@ struct ev {
 	const struct h3_events *h3;    /* QUIC: the HTTP/3 events of this datagram's STREAM
 	                                  frames, or NULL (the tracer's storage) */
 	const char *udp_not_quic;      /* UDP port 443 that is not QUIC: why (shown as bytes) */
+	uint8_t n_comments;            /* a pcapng input's comments on this packet (opt_comment) */
+	const uint8_t *comment[EV_MAX_COMMENTS]; /* their raw bytes: escape to print */
+	size_t comment_len[EV_MAX_COMMENTS];
 	uint8_t released;              /* EV_RELEASED_NONE: a packet.  Else no packet: HTTP
 	                                  bytes held behind a hole that never filled (gap
 	                                  bytes), decoded when their connection left the
@@ -131,6 +135,14 @@ void out_close(struct out *o);   /* flushes */
 void out_flush(struct out *o);
 
 void out_packet(struct out *o, const struct ev *e);
+/* Called with every event after the format saw it (its line is out):
+ * what -w FILE.pcapng annotates each packet with (out_note.h). */
+typedef void (*out_packet_cb)(void *ctx, const struct ev *e);
+void out_set_packet_cb(struct out *o, out_packet_cb fn, void *ctx);
+/* The comments of the packet about to be traced (a pcapng input's
+ * opt_comment): the next packet event carries them.  n <= EV_MAX_COMMENTS;
+ * the bytes stay the caller's until that packet is done. */
+void out_set_comments(struct out *o, unsigned n, const uint8_t *const *p, const size_t *len);
 
 /* One connection leaves the table: remember its summary line. */
 void out_conn_done(struct out *o, const struct conn *c, const char *why,

@@ -19,6 +19,11 @@ struct out_ops {
 
 extern const struct out_ops out_text_ops;  /* out_text.c: annotated lines */
 extern const struct out_ops out_json_ops;  /* out_json.c: JSON lines */
+/* The short label of a ladder arrow ("SYN", "GET /", "query A example.com"),
+ * wire bytes escaped (out_ladder.c); the pcapng annotation ends with it. */
+struct sb;
+void out_label(const struct ev *e, struct sb *s);
+
 extern const struct out_ops out_ladder_ops; /* out_ladder.c: ladder diagram, text or Mermaid */
 
 #endif

@@ -23,6 +23,13 @@ struct keylog;
  * Without it: QUIC Initials only, TLS records by shape. */
 void trace_set_keylog(struct tracer *t, struct keylog *kl);
 
+/* fn sees each packet's event after its line (out_set_packet_cb): the
+ * tracer's own step, fetch and notes, for -w FILE.pcapng's comments. */
+void trace_set_packet_cb(struct tracer *t, out_packet_cb fn, void *ctx);
+
+/* The input's comments on the next packet (out_set_comments). */
+void trace_set_comments(struct tracer *t, unsigned n, const uint8_t *const *p, const size_t *len);
+
 /* One captured frame of link type dlt. */
 void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_len,
 		  uint32_t wire_len, int64_t ts_us);

@@ -1,11 +1,14 @@
 /* capture.c - the capture engine over libpcap: files, live devices, filters, -w. */
 #include "capture.h"
 
+#include "pcapng.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pcap.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,6 +24,31 @@ struct cap {
 	int dump_errno;        /* the first write error on the -w file, 0 = none */
 	long count;            /* cap_set_count: stop after this many packets, 0 = no limit */
 	long n_seen;           /* packets handed over so far */
+	bool nano;             /* time stamps in nanoseconds (files), else microseconds */
+	struct pcapng_writer *ng; /* -w FILE.pcapng, or NULL */
+	FILE *ng_file;         /* its FILE */
+	uint32_t ng_snaplen;   /* the snap length its IDB says */
+	char note[CAP_NOTE_MAX]; /* cap_dump_note: the comment of the packet being handed over */
+	size_t note_len;
+	uint32_t ng_n_ifaces;  /* IDBs written to the -w pcapng */
+
+	/* A pcapng file read by the project's reader (p is then a dead handle
+	 * of the first interface's link type, for -w pcap and filter checks). */
+	struct pcapng_reader *rd;
+	FILE *rd_file;
+	struct pcapng_rec pend; /* the record read ahead at open */
+	bool have_pend;
+	unsigned rd_section;   /* the section being read */
+	uint32_t rd_out_base;  /* -w pcapng: id of this section's interface 0 */
+	int cur_dlt;           /* link type of the packet being handed over */
+	const struct pcapng_rec *cur_rec; /* the record being handed over, or NULL */
+	volatile sig_atomic_t brk; /* cap_break during the reader's loop */
+	char *filter;          /* cap_set_filter's expression, compiled per interface */
+	struct bpf_program *progs; /* [n_progs]: per interface of the section */
+	bool *prog_ok;
+	uint32_t n_progs;
+	cap_secrets_cb secrets_fn; /* TLS key log Decryption Secrets Blocks of the input */
+	void *secrets_ctx;
 };
 
 static void errcpy(char *errbuf, const char *msg)
@@ -42,18 +70,79 @@ static struct cap *cap_wrap(pcap_t *p, bool live, char *errbuf)
 	return c;
 }
 
+/* A pcapng file (its first four bytes the Section Header's type): read by
+ * src/pcapng.c, which reads what libpcap refuses (interfaces of several
+ * link types) and hands over the secrets and comments libpcap skips. */
+static struct cap *open_pcapng(FILE *f, char *errbuf)
+{
+	char eb[PCAPNG_ERRBUF_SIZE] = "";
+	struct pcapng_reader *rd = pcapng_open_file(f, eb);
+	if (!rd) {
+		errcpy(errbuf, eb);
+		fclose(f);
+		return NULL;
+	}
+	/* the first record: normally the first interface, whose link type
+	 * main checks and -w pcap takes */
+	struct pcapng_rec rec;
+	int r = pcapng_next(rd, &rec);
+	if (r < 0) {
+		errcpy(errbuf, pcapng_geterr(rd));
+		pcapng_close(rd);
+		fclose(f);
+		return NULL;
+	}
+	int dlt = r > 0 && rec.iface ? rec.iface->linktype : 1;
+	int snap = r > 0 && rec.iface && rec.iface->snaplen && rec.iface->snaplen <= 262144
+			   ? (int)rec.iface->snaplen
+			   : 262144;
+	pcap_t *p = pcap_open_dead_with_tstamp_precision(dlt, snap, PCAP_TSTAMP_PRECISION_NANO);
+	struct cap *c = p ? cap_wrap(p, false, errbuf) : NULL;
+	if (!c) {
+		if (!p)
+			errcpy(errbuf, "out of memory");
+		pcapng_close(rd);
+		fclose(f);
+		return NULL;
+	}
+	c->rd = rd;
+	c->rd_file = f;
+	c->nano = true;
+	c->cur_dlt = dlt;
+	if (r > 0) {
+		c->pend = rec;
+		c->have_pend = true;
+		c->rd_section = rec.section;
+	}
+	return c;
+}
+
 struct cap *cap_open_file(const char *path, char *errbuf)
 {
+	if (strcmp(path, "-") != 0) { /* standard input cannot be peeked at: libpcap */
+		FILE *f = fopen(path, "rbe");
+		uint8_t m[4];
+		if (f && fread(m, 1, 4, f) == 4 && m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d &&
+		    m[3] == 0x0a) {
+			rewind(f);
+			return open_pcapng(f, errbuf);
+		}
+		if (f)
+			fclose(f);
+	}
 	char eb[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *p = pcap_open_offline(path, eb);
+	/* Nanoseconds, so -w keeps a nanosecond capture's time stamps */
+	pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, eb);
 	if (!p) {
 		errcpy(errbuf, eb);
 		return NULL;
 	}
 	struct cap *c = cap_wrap(p, false, errbuf);
 	/* libpcap says 2.x for every classic pcap flavour, 1.0 for pcapng */
-	if (c)
+	if (c) {
 		c->ts32 = pcap_major_version(p) == 2;
+		c->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
+	}
 	return c;
 }
 
@@ -154,9 +243,78 @@ int cap_list_devices(FILE *f, char *errbuf)
 	return i;
 }
 
+static void progs_free(struct cap *c)
+{
+	for (uint32_t i = 0; i < c->n_progs; i++)
+		if (c->prog_ok[i])
+			pcap_freecode(&c->progs[i]);
+	free(c->progs);
+	free(c->prog_ok);
+	c->progs = NULL;
+	c->prog_ok = NULL;
+	c->n_progs = 0;
+}
+
+/* The filter compiled for interface if_id of the reader's section, with
+ * pcap_open_dead(its link type, its snap length); NULL with errbuf. */
+static struct bpf_program *prog_for(struct cap *c, uint32_t if_id, const struct pcapng_iface *ifc,
+				    char *errbuf)
+{
+	if (if_id >= c->n_progs) {
+		uint32_t n = if_id + 1;
+		struct bpf_program *np = calloc(n, sizeof(*np));
+		bool *nok = calloc(n, sizeof(*nok));
+		if (!np || !nok) {
+			free(np);
+			free(nok);
+			errcpy(errbuf, "out of memory");
+			return NULL;
+		}
+		if (c->n_progs) {
+			memcpy(np, c->progs, c->n_progs * sizeof(*np));
+			memcpy(nok, c->prog_ok, c->n_progs * sizeof(*nok));
+		}
+		free(c->progs);
+		free(c->prog_ok);
+		c->progs = np;
+		c->prog_ok = nok;
+		c->n_progs = n;
+	}
+	if (!c->prog_ok[if_id]) {
+		int snap = ifc->snaplen && ifc->snaplen <= 262144 ? (int)ifc->snaplen : 262144;
+		pcap_t *d = pcap_open_dead(ifc->linktype, snap);
+		if (!d) {
+			errcpy(errbuf, "out of memory");
+			return NULL;
+		}
+		if (pcap_compile(d, &c->progs[if_id], c->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+			snprintf(errbuf, CAP_ERRBUF_SIZE, "filter '%s' on interface %u (link type %u): %s",
+				 c->filter, if_id, ifc->linktype, pcap_geterr(d));
+			pcap_close(d);
+			return NULL;
+		}
+		pcap_close(d);
+		c->prog_ok[if_id] = true;
+	}
+	return &c->progs[if_id];
+}
+
 bool cap_set_filter(struct cap *c, const char *expr, char *errbuf)
 {
 	struct bpf_program prog;
+	if (c->rd) { /* checked on the first interface's link type, compiled per interface */
+		if (pcap_compile(c->p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+			snprintf(errbuf, CAP_ERRBUF_SIZE, "filter '%s': %s", expr, pcap_geterr(c->p));
+			return false;
+		}
+		pcap_freecode(&prog);
+		free(c->filter);
+		if (!(c->filter = strdup(expr))) {
+			errcpy(errbuf, "out of memory");
+			return false;
+		}
+		return true;
+	}
 	if (pcap_compile(c->p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
 		snprintf(errbuf, CAP_ERRBUF_SIZE, "filter '%s': %s", expr, pcap_geterr(c->p));
 		return false;
@@ -170,11 +328,11 @@ bool cap_set_filter(struct cap *c, const char *expr, char *errbuf)
 	return true;
 }
 
-bool cap_dump_open(struct cap *c, const char *path, char *errbuf)
+/* Opened here, not by pcap_dump_open: close-on-exec, and an error that
+ * does not repeat the path the caller names.  "-" is a copy of standard
+ * output, so closing the dump leaves stdout to main. */
+static FILE *dump_fopen(const char *path, char *errbuf)
 {
-	/* Opened here, not by pcap_dump_open: close-on-exec, and an error that
-	 * does not repeat the path the caller names.  "-" is a copy of standard
-	 * output, so closing the dump leaves stdout to main. */
 	FILE *f = NULL;
 	if (strcmp(path, "-") == 0) {
 		int fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
@@ -183,10 +341,16 @@ bool cap_dump_open(struct cap *c, const char *path, char *errbuf)
 	} else {
 		f = fopen(path, "wbe");
 	}
-	if (!f) {
+	if (!f)
 		errcpy(errbuf, strerror(errno));
+	return f;
+}
+
+bool cap_dump_open(struct cap *c, const char *path, char *errbuf)
+{
+	FILE *f = dump_fopen(path, errbuf);
+	if (!f)
 		return false;
-	}
 	c->dump = pcap_dump_fopen(c->p, f);
 	if (!c->dump) {
 		errcpy(errbuf, pcap_geterr(c->p));
@@ -197,9 +361,92 @@ bool cap_dump_open(struct cap *c, const char *path, char *errbuf)
 	return true;
 }
 
+bool cap_dump_open_pcapng(struct cap *c, const char *path, const char *userappl,
+			  const char *if_name, char *errbuf)
+{
+	FILE *f = dump_fopen(path, errbuf);
+	if (!f)
+		return false;
+	char eb[PCAPNG_ERRBUF_SIZE] = "";
+	struct pcapng_writer *w = pcapng_writer_open(f, userappl, NULL, eb);
+	int snap = pcap_snapshot(c->p);
+	c->ng_snaplen = snap > 0 ? (uint32_t)snap : 0;
+	errno = 0;
+	if (!w || (!c->rd && pcapng_write_idb(w, (uint16_t)pcap_datalink(c->p), c->ng_snaplen,
+					      if_name, c->nano ? 9 : 6) < 0)) {
+		if (w) {
+			errcpy(errbuf, strerror(errno ? errno : EIO));
+			(void)pcapng_writer_close(w);
+		} else {
+			errcpy(errbuf, eb[0] ? eb : "cannot write");
+		}
+		fclose(f);
+		return false;
+	}
+	c->ng = w;
+	c->ng_file = f;
+	c->ng_n_ifaces = c->rd ? 0 : 1;
+	c->dump_errno = 0;
+	return true;
+}
+
+/* A failed write to the -w file: keep the first cause and stop the loop. */
+static void dump_failed(struct cap *c)
+{
+	if (!c->dump_errno) {
+		c->dump_errno = errno ? errno : EIO;
+		pcap_breakloop(c->p);
+	}
+}
+
+bool cap_dump_secrets(struct cap *c, const uint8_t *text, size_t len)
+{
+	if (!c->ng || !len)
+		return true;
+	errno = 0;
+	if (pcapng_write_dsb(c->ng, PCAPNG_SECRETS_TLS_KEYLOG, text, len) < 0) {
+		dump_failed(c);
+		return false;
+	}
+	return true;
+}
+
+void cap_dump_note(struct cap *c, const char *note, size_t len)
+{
+	if (len > sizeof(c->note))
+		len = sizeof(c->note);
+	memcpy(c->note, note, len);
+	c->note_len = len;
+}
+
+/* The packet just handed over, as an Enhanced Packet Block with its note. */
+static void dump_epb(struct cap *c, const struct pcap_pkthdr *h, const u_char *data, int64_t sec,
+		     int64_t frac)
+{
+	uint32_t cap_len = h->caplen, wire = h->len;
+	if (c->ng_snaplen && cap_len > c->ng_snaplen) /* a file that broke its own snap length */
+		cap_len = c->ng_snaplen;
+	if (wire < cap_len)
+		wire = cap_len;
+	/* pcapng counts unsigned 64-bit ticks: a time before 1970 is 1970, one
+	 * past 2^64 ticks (the year 2554 in nanoseconds) the last that fits */
+	uint64_t max_sec = UINT64_MAX / (c->nano ? 1000000000u : 1000000u) - 1;
+	uint64_t usec = sec < 0 ? 0 : (uint64_t)sec > max_sec ? max_sec : (uint64_t)sec;
+	errno = 0;
+	if (pcapng_write_epb(c->ng, 0, usec, frac < 0 ? 0 : (uint32_t)frac,
+			     data, cap_len, wire, c->note, c->note_len) < 0)
+		dump_failed(c);
+}
+
 /* Flush the -w file; on its first failure keep the cause and stop the loop. */
 static void dump_flush(struct cap *c)
 {
+	if (c->ng) {
+		errno = 0;
+		if (pcapng_writer_flush(c->ng) != 0)
+			dump_failed(c);
+		return;
+	}
 	if (!c->dump)
 		return;
 	errno = 0;
@@ -211,6 +458,20 @@ static void dump_flush(struct cap *c)
 
 bool cap_dump_close(struct cap *c, char *errbuf)
 {
+	if (c->ng) {
+		errno = 0;
+		if (pcapng_writer_close(c->ng) != 0 && !c->dump_errno)
+			c->dump_errno = errno ? errno : EIO;
+		if (fclose(c->ng_file) != 0 && !c->dump_errno)
+			c->dump_errno = errno ? errno : EIO;
+		c->ng = NULL;
+		c->ng_file = NULL;
+		if (c->dump_errno) {
+			errcpy(errbuf, strerror(c->dump_errno));
+			return false;
+		}
+		return true;
+	}
 	if (!c->dump)
 		return true;
 	dump_flush(c);
@@ -255,8 +516,12 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	/* A classic pcap's seconds are an unsigned 32-bit field (to 2106), which
 	 * libpcap hands over sign-extended: after 2038 they come out negative. */
 	int64_t sec = c->ts32 ? (int64_t)(uint32_t)h->ts.tv_sec : (int64_t)h->ts.tv_sec;
-	int64_t usec = c->ts32 ? (int64_t)(uint32_t)h->ts.tv_usec : (int64_t)h->ts.tv_usec;
-	c->fn(c->ctx, data, h->caplen, h->len, cap_ts_us(sec, usec));
+	int64_t frac = c->ts32 ? (int64_t)(uint32_t)h->ts.tv_usec : (int64_t)h->ts.tv_usec;
+	c->note_len = 0;
+	c->fn(c->ctx, data, h->caplen, h->len, cap_ts_us(sec, c->nano ? frac / 1000 : frac));
+	/* after the tracer: the note is its verdict on this packet */
+	if (c->ng)
+		dump_epb(c, h, data, sec, frac);
 	if (c->count && c->n_seen >= c->count)
 		pcap_breakloop(c->p);
 }
@@ -275,10 +540,14 @@ static void cap_drain(struct cap *c)
 			break;
 }
 
+static int rd_run(struct cap *c, long count, char *errbuf);
+
 int cap_run(struct cap *c, long count, cap_handler fn, void *ctx, char *errbuf)
 {
 	c->fn = fn;
 	c->ctx = ctx;
+	if (c->rd)
+		return rd_run(c, count, errbuf);
 	int cnt = count > 0 && count < 0x7fffffff ? (int)count : (count > 0 ? 0x7fffffff : -1);
 	int st = pcap_loop(c->p, cnt, on_packet, (u_char *)c);
 	if (st == PCAP_ERROR_BREAK && c->live)
@@ -323,8 +592,144 @@ int cap_poll(struct cap *c, int timeout_ms, cap_handler fn, void *ctx, char *err
 
 void cap_break(struct cap *c)
 {
-	if (c)
+	if (c) {
+		c->brk = 1;
 		pcap_breakloop(c->p);
+	}
+}
+
+void cap_set_secrets_cb(struct cap *c, cap_secrets_cb fn, void *ctx)
+{
+	c->secrets_fn = fn;
+	c->secrets_ctx = ctx;
+}
+
+int cap_packet_dlt(const struct cap *c) { return c->rd ? c->cur_dlt : pcap_datalink(c->p); }
+
+bool cap_is_pcapng(const struct cap *c) { return c->rd != NULL; }
+
+unsigned cap_packet_comments(const struct cap *c, const uint8_t **p, size_t *len, unsigned max)
+{
+	const struct pcapng_rec *r = c->cur_rec;
+	unsigned n = 0;
+	for (; r && n < r->n_comments && n < max && n < PCAPNG_COMMENTS_MAX; n++) {
+		p[n] = r->comment[n].p;
+		len[n] = r->comment[n].len;
+	}
+	return n;
+}
+
+/* -w pcapng from the reader: the interfaces of the section up to if_id,
+ * as the input describes them (time stamps in nanoseconds). */
+static bool ng_ifaces_upto(struct cap *c, uint32_t if_id)
+{
+	uint64_t want = (uint64_t)c->rd_out_base + if_id + 1;
+	while (c->ng_n_ifaces < want) {
+		const struct pcapng_iface *ifc = pcapng_iface(c->rd, c->ng_n_ifaces - c->rd_out_base);
+		if (!ifc)
+			return false;
+		char name[PCAPNG_IFNAME_MAX + 1];
+		size_t n = 0;
+		for (size_t i = 0; i < ifc->name_len && i < PCAPNG_IFNAME_MAX; i++)
+			if (ifc->name[i] >= 0x20 && ifc->name[i] < 0x7f) /* kept printable */
+				name[n++] = ifc->name[i];
+		name[n] = '\0';
+		errno = 0;
+		if (pcapng_write_idb(c->ng, ifc->linktype, ifc->snaplen, n ? name : NULL, 9) < 0) {
+			dump_failed(c);
+			return false;
+		}
+		c->ng_n_ifaces++;
+	}
+	return true;
+}
+
+/* cap_run over a pcapng file read by the project's reader. */
+static int rd_run(struct cap *c, long count, char *errbuf)
+{
+	int st = 0;
+	for (;;) {
+		if (c->brk || c->dump_errno) {
+			st = 1;
+			break;
+		}
+		struct pcapng_rec rec;
+		if (c->have_pend) {
+			rec = c->pend;
+			c->have_pend = false;
+		} else {
+			int r = pcapng_next(c->rd, &rec);
+			if (r == 0)
+				break;
+			if (r < 0) {
+				errcpy(errbuf, pcapng_geterr(c->rd));
+				dump_flush(c);
+				return -1;
+			}
+		}
+		if (rec.section != c->rd_section) { /* a new section: new interfaces */
+			c->rd_section = rec.section;
+			c->rd_out_base = c->ng_n_ifaces;
+			progs_free(c);
+		}
+		if (rec.kind == PCAPNG_REC_SECRETS) {
+			if (rec.secrets_type == PCAPNG_SECRETS_TLS_KEYLOG && c->secrets_fn)
+				c->secrets_fn(c->secrets_ctx, rec.secrets.p, rec.secrets.len);
+			continue;
+		}
+		if (rec.kind != PCAPNG_REC_PACKET || !rec.iface)
+			continue;
+		struct pcap_pkthdr h;
+		memset(&h, 0, sizeof(h));
+		h.ts.tv_sec = (time_t)rec.ts_sec;
+		h.ts.tv_usec = (suseconds_t)rec.ts_nsec; /* nanoseconds: the handle's precision */
+		h.caplen = rec.cap_len;
+		h.len = rec.wire_len;
+		if (c->filter) {
+			struct bpf_program *prog = prog_for(c, rec.if_id, rec.iface, errbuf);
+			if (!prog) {
+				dump_flush(c);
+				return -1;
+			}
+			if (!pcap_offline_filter(prog, &h, rec.data))
+				continue;
+		}
+		c->n_seen++;
+		c->cur_dlt = rec.iface->linktype;
+		c->cur_rec = &rec;
+		c->note_len = 0;
+		c->fn(c->ctx, rec.data, rec.cap_len, rec.wire_len,
+		      cap_ts_us(rec.ts_sec, (int64_t)(rec.ts_nsec / 1000)));
+		c->cur_rec = NULL;
+		if (c->ng) {
+			if (ng_ifaces_upto(c, rec.if_id)) {
+				uint32_t wire = rec.wire_len < rec.cap_len ? rec.cap_len : rec.wire_len;
+				uint32_t cl = rec.cap_len;
+				if (rec.iface->snaplen && cl > rec.iface->snaplen)
+					cl = rec.iface->snaplen;
+				/* clamped to what 64 bits of nanoseconds since 1970 say */
+				const uint64_t max_sec = UINT64_MAX / 1000000000u - 1;
+				uint64_t sec = rec.ts_sec < 0 ? 0 : (uint64_t)rec.ts_sec;
+				errno = 0;
+				if (pcapng_write_epb(c->ng, c->rd_out_base + rec.if_id,
+						     sec > max_sec ? max_sec : sec, rec.ts_nsec,
+						     rec.data, cl, wire, c->note, c->note_len) < 0)
+					dump_failed(c);
+			} else if (!c->dump_errno) {
+				errno = EIO;
+				dump_failed(c);
+			}
+		} else if (c->dump && rec.iface->linktype == pcap_datalink(c->p)) {
+			/* a pcap has one link type: the first interface's */
+			pcap_dump((u_char *)c->dump, &h, rec.data);
+			if (ferror(pcap_dump_file(c->dump)))
+				dump_failed(c);
+		}
+		if (count > 0 && c->n_seen >= count)
+			break;
+	}
+	dump_flush(c);
+	return st;
 }
 
 bool cap_stats(struct cap *c, uint64_t *recv, uint64_t *drop, uint64_t *ifdrop)
@@ -342,10 +747,16 @@ void cap_close(struct cap *c)
 {
 	if (!c)
 		return;
-	if (c->dump) {
+	if (c->dump || c->ng) {
 		char eb[CAP_ERRBUF_SIZE];
 		(void)cap_dump_close(c, eb); /* the caller that cares called it first */
 	}
 	pcap_close(c->p);
+	progs_free(c);
+	free(c->filter);
+	if (c->rd) {
+		pcapng_close(c->rd);
+		fclose(c->rd_file);
+	}
 	free(c);
 }

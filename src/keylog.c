@@ -56,7 +56,65 @@ struct keylog {
 
 	struct keylog_stats st;
 	char err[KEYLOG_ERRBUF_SIZE];
+
+	bool keep_text;                /* keylog_keep_text: stored lines go to text */
+	bool text_taken;               /* keylog_take_text handed text out: start again */
+	uint8_t *text;                 /* lines stored since the last keylog_take_text */
+	size_t text_len, text_cap;
 };
+
+#define KL_TEXT_MAX (16u << 20) /* bytes of text kept between two keylog_take_text */
+
+/* One stored line (n bytes, no newline) into the kept text, bounded. */
+static void text_add(struct keylog *kl, const unsigned char *s, size_t n)
+{
+	if (!kl->keep_text)
+		return;
+	if (kl->text_taken) {
+		if (kl->text)
+			OPENSSL_cleanse(kl->text, kl->text_len);
+		kl->text_len = 0;
+		kl->text_taken = false;
+	}
+	if (n + 1 > KL_TEXT_MAX - kl->text_len)
+		return; /* the secret still decrypts here; the copy is given up */
+	if (kl->text_len + n + 1 > kl->text_cap) {
+		size_t ncap = kl->text_cap ? kl->text_cap : 4096;
+		while (ncap < kl->text_len + n + 1)
+			ncap *= 2;
+		if (ncap > KL_TEXT_MAX)
+			ncap = KL_TEXT_MAX;
+		uint8_t *nt = malloc(ncap); /* not realloc: the old copy is wiped */
+		if (!nt)
+			return;
+		if (kl->text) {
+			memcpy(nt, kl->text, kl->text_len);
+			OPENSSL_cleanse(kl->text, kl->text_cap);
+			free(kl->text);
+		}
+		kl->text = nt;
+		kl->text_cap = ncap;
+	}
+	memcpy(kl->text + kl->text_len, s, n);
+	kl->text[kl->text_len + n] = '\n';
+	kl->text_len += n + 1;
+}
+
+void keylog_keep_text(struct keylog *kl)
+{
+	if (kl)
+		kl->keep_text = true;
+}
+
+size_t keylog_take_text(struct keylog *kl, const uint8_t **text)
+{
+	*text = NULL;
+	if (!kl || kl->text_taken || !kl->text_len)
+		return 0;
+	kl->text_taken = true;
+	*text = kl->text;
+	return kl->text_len;
+}
 
 /* Label names, and the secret lengths each may have (RFC 8446 7.1: Hash.length). */
 static const struct {
@@ -257,6 +315,9 @@ static int parse_line(struct keylog *kl, const unsigned char *s, size_t n)
 		kl->st.n_secrets++;
 		added = 1;
 	}
+	/* kept text: a secret not known as it is (a repeated line is there already) */
+	if (e->len[label] != l2 / 2 || CRYPTO_memcmp(e->secret[label], secret, l2 / 2) != 0)
+		text_add(kl, s, n);
 	/* A later line for the same (random, label) wins: the newest log is right. */
 	OPENSSL_cleanse(e->secret[label], KEYLOG_SECRET_MAX);
 	memcpy(e->secret[label], secret, l2 / 2);
@@ -531,6 +592,9 @@ void keylog_free(struct keylog *kl)
 		OPENSSL_cleanse(kl->chunk, KL_READ_CHUNK);
 	OPENSSL_cleanse(kl->line, sizeof kl->line);
 	OPENSSL_cleanse(kl->tail, sizeof kl->tail);
+	if (kl->text)
+		OPENSSL_cleanse(kl->text, kl->text_cap);
+	free(kl->text);
 	free(kl->chunk);
 	free(kl->blocks);
 	free(kl->buckets);

@@ -21,6 +21,7 @@
 #include "capture.h"
 #include "keylog.h"
 #include "out_har.h"
+#include "out_note.h"
 #include "pkt.h"
 #include "tlslayer.h"
 #include "trace.h"
@@ -60,6 +61,9 @@ struct opts {
 	const char *write_file;  /* -w */
 	const char *user;        /* -Z */
 	const char *keylog;      /* --keylog FILE */
+	const char *notes_file;  /* --annotations FILE */
+	bool pcapng;             /* --pcapng, or -w FILE.pcapng */
+	bool no_secrets;         /* --no-secrets */
 	long count;              /* -c, 0 = no limit */
 	int snaplen;             /* -s */
 	int buffer_kib;          /* -B */
@@ -85,7 +89,8 @@ static void on_signal(int sig)
 
 enum {
 	OPT_ALL = 256, OPT_COLOR, OPT_HELP, OPT_VERSION, OPT_MAXCONNS, OPT_JSON, OPT_TIMELINE,
-	OPT_LADDER, OPT_EXPLAIN, OPT_LANG, OPT_HAR, OPT_KEYLOG,
+	OPT_LADDER, OPT_EXPLAIN, OPT_LANG, OPT_HAR, OPT_KEYLOG, OPT_PCAPNG, OPT_NO_SECRETS,
+	OPT_ANNOTATIONS,
 };
 
 /*
@@ -108,7 +113,14 @@ static const struct opt_def opt_defs[] = {
 	{ 'i', NULL, required_argument, "-i IFACE",
 	  "capture live on IFACE ('any' for all); default: first up non-loopback", 0 },
 	{ 'D', NULL, no_argument, "-D", "list the interfaces that can be captured on", 0 },
-	{ 'w', NULL, required_argument, "-w FILE", "also save the raw packets to FILE (pcap)", 0 },
+	{ 'w', NULL, required_argument, "-w FILE",
+	  "also save the raw packets to FILE (pcap; pcapng when FILE ends in .pcapng)", 0 },
+	{ OPT_PCAPNG, "pcapng", no_argument, "--pcapng",
+	  "-w writes pcapng: each packet commented with its step, fetch and note, and the key log", 0 },
+	{ OPT_NO_SECRETS, "no-secrets", no_argument, "--no-secrets",
+	  "leave the key log out of a pcapng -w file (with it, its reader can decrypt)", 0 },
+	{ OPT_ANNOTATIONS, "annotations", required_argument, "--annotations FILE",
+	  "also write each packet's annotation (the pcapng comment) to FILE, a line each", 0 },
 	{ 'c', NULL, required_argument, "-c N",
 	  "stop after N packets (a traced command is stopped then too)", 0 },
 	{ 's', NULL, required_argument, "-s SNAPLEN",
@@ -274,6 +286,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case OPT_VERSION: printf("fetchtrace %s\n", FT_VERSION); exit(stdout_done(0, 0));
 		case OPT_TIMELINE: o->out.timeline = true; break;
 		case OPT_KEYLOG: o->keylog = optarg; break;
+		case OPT_PCAPNG: o->pcapng = true; break;
+		case OPT_NO_SECRETS: o->no_secrets = true; break;
+		case OPT_ANNOTATIONS: o->notes_file = optarg; break;
 		case OPT_EXPLAIN: o->out.explain = true; break;
 		case OPT_LANG:
 			if (strcmp(optarg, "en") && strcmp(optarg, "ko"))
@@ -476,13 +491,75 @@ struct run_ctx {
 	struct tracer *t;
 	int dlt;
 	int out_errno; /* the first failed write to stdout (its errno), 0 = none */
+	struct cap *cap;
+	struct keylog *kl_dsb; /* the key log whose new lines go to the pcapng, or NULL */
+	bool ng;               /* -w writes pcapng */
+	FILE *notes;           /* --annotations FILE, or NULL */
+	int notes_errno;       /* its first failed write */
+	struct keylog **kl;    /* the key log in use (made for a pcapng's secrets if none) */
+	bool keep_text;        /* the pcapng -w takes the key log's lines */
 };
+
+/* A pcapng input's TLS key log secrets block: the capture decrypts with it,
+ * --keylog or not (the key log made at the first one). */
+static void on_secrets(void *ctx, const uint8_t *text, size_t len)
+{
+	struct run_ctx *r = ctx;
+	if (!*r->kl) {
+		char klerr[KEYLOG_ERRBUF_SIZE] = "";
+		if (!(*r->kl = keylog_new(0, TLSL_REFRESH_MS, klerr)))
+			return; /* out of memory: the packets stay encrypted */
+		if (r->keep_text) {
+			keylog_keep_text(*r->kl);
+			r->kl_dsb = *r->kl;
+		}
+		trace_set_keylog(r->t, *r->kl);
+	}
+	keylog_add_text(*r->kl, text, len);
+}
+
+/* After each packet's line: the tracer's verdict as the packet's pcapng
+ * comment (out_note.c), and the key log lines learnt while decoding it
+ * in a Decryption Secrets Block before it. */
+static void on_event(void *ctx, const struct ev *e)
+{
+	struct run_ctx *r = ctx;
+	char note[OUT_NOTE_MAX];
+	size_t n = out_annotation(e, note, sizeof(note));
+	if (e->released != EV_RELEASED_NONE)
+		return;
+	if (r->ng) {
+		const uint8_t *text;
+		size_t len = keylog_take_text(r->kl_dsb, &text);
+		if (len)
+			(void)cap_dump_secrets(r->cap, text, len); /* a failure stops the loop */
+		cap_dump_note(r->cap, note, n);
+	}
+	if (r->notes && (fwrite(note, 1, n, r->notes) != n || putc('\n', r->notes) == EOF) &&
+	    !r->notes_errno)
+		r->notes_errno = errno ? errno : EIO;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
 
 static void on_packet(void *ctx, const uint8_t *data, uint32_t cap_len, uint32_t wire_len,
 		      int64_t ts_us)
 {
 	struct run_ctx *r = ctx;
-	trace_packet(r->t, r->dlt, data, cap_len, wire_len, ts_us);
+	if (cap_is_pcapng(r->cap)) {
+		const uint8_t *cp[EV_MAX_COMMENTS];
+		size_t cl[EV_MAX_COMMENTS];
+		unsigned nc = cap_packet_comments(r->cap, cp, cl, EV_MAX_COMMENTS);
+		if (nc)
+			trace_set_comments(r->t, nc, cp, cl);
+	}
+	trace_packet(r->t, cap_is_pcapng(r->cap) ? cap_packet_dlt(r->cap) : r->dlt, data, cap_len,
+		     wire_len, ts_us);
+	trace_set_comments(r->t, 0, NULL, NULL); /* they were this packet's only */
 	/* Output that cannot be written ends the run (as tcpdump), whatever is left to read. */
 	if (ferror(stdout) && !r->out_errno) {
 		r->out_errno = errno ? errno : EIO;
@@ -718,7 +795,9 @@ int main(int argc, char **argv)
 	}
 
 	int dlt = cap_datalink(cap);
-	if (!pkt_link_supported(dlt)) {
+	/* a pcapng's interfaces each have theirs: a packet of one not
+	 * supported is counted, not refused */
+	if (!pkt_link_supported(dlt) && !cap_is_pcapng(cap)) {
 		const char *nm = cap_datalink_name(dlt), *desc = cap_datalink_desc(dlt);
 		fprintf(stderr,
 			"fetchtrace: link type %d (%s%s%s) is not supported; supported: Ethernet, "
@@ -735,8 +814,18 @@ int main(int argc, char **argv)
 	}
 	/* After the privilege drop, so the files belong to the user; before the
 	 * capture, so a path that cannot be written is refused before any work. */
-	if (o.write_file && !cap_dump_open(cap, o.write_file, errbuf)) {
+	bool ng = o.write_file && (o.pcapng || ends_with(o.write_file, ".pcapng"));
+	if (o.write_file &&
+	    !(ng ? cap_dump_open_pcapng(cap, o.write_file, "fetchtrace " FT_VERSION,
+					live ? o.iface : NULL, errbuf)
+		 : cap_dump_open(cap, o.write_file, errbuf))) {
 		fprintf(stderr, "fetchtrace: -w %s: %s\n", o.write_file, errbuf);
+		cap_close(cap);
+		return 1;
+	}
+	FILE *notes = NULL;
+	if (o.notes_file && !(notes = fopen(o.notes_file, "we"))) {
+		fprintf(stderr, "fetchtrace: --annotations %s: %s\n", o.notes_file, strerror(errno));
 		cap_close(cap);
 		return 1;
 	}
@@ -762,6 +851,8 @@ int main(int argc, char **argv)
 	if (kl_path) {
 		char klerr[KEYLOG_ERRBUF_SIZE] = "";
 		kl = keylog_new(0, TLSL_REFRESH_MS, klerr);
+		if (kl && ng && !o.no_secrets)
+			keylog_keep_text(kl); /* for the pcapng's secrets blocks */
 		int r = kl ? keylog_open(kl, kl_path, klerr) : -1;
 		if (r < 0) { /* klerr names the file */
 			fprintf(stderr, "fetchtrace: --keylog: %s\n", klerr);
@@ -799,7 +890,18 @@ int main(int argc, char **argv)
 	if (o.cmd) /* the terminal went away: the command is told, as it would have been */
 		sigaction(SIGHUP, &sa, NULL);
 
-	struct run_ctx rc = { t, dlt, 0 };
+	struct run_ctx rc = { t, dlt, 0, cap, ng && !o.no_secrets ? kl : NULL, ng, NULL, 0, NULL, false };
+	rc.notes = notes;
+	rc.kl = &kl;
+	rc.keep_text = ng && !o.no_secrets;
+	cap_set_secrets_cb(cap, on_secrets, &rc);
+	if (ng || rc.notes)
+		trace_set_packet_cb(t, on_event, &rc);
+	if (rc.kl_dsb) { /* the key log as read so far, before the first packet */
+		const uint8_t *text;
+		size_t len = keylog_take_text(kl, &text);
+		(void)cap_dump_secrets(cap, text, len);
+	}
 	int cmd_status = -1;
 	if (o.cmd)
 		cap_set_count(cap, o.count);
@@ -825,6 +927,15 @@ int main(int argc, char **argv)
 				(unsigned long long)ifdrop);
 	}
 	g_cap = NULL;
+	if (rc.notes) {
+		errno = 0;
+		int ce = fclose(rc.notes) != 0 ? (errno ? errno : EIO) : 0;
+		if (rc.notes_errno || ce) {
+			fprintf(stderr, "fetchtrace: --annotations %s: %s\n", o.notes_file,
+				strerror(rc.notes_errno ? rc.notes_errno : ce));
+			rv = 1;
+		}
+	}
 	if (!cap_dump_close(cap, errbuf)) {
 		fprintf(stderr, "fetchtrace: -w %s: %s\n", o.write_file, errbuf);
 		rv = 1;

@@ -10,6 +10,11 @@ struct out {
 	const struct out_ops *ops;  /* the format */
 	void *impl;                 /* its state */
 	const char *har_path;       /* --har FILE, or NULL */
+	out_packet_cb packet_cb;    /* out_set_packet_cb, or NULL */
+	unsigned n_comments;        /* out_set_comments: for the next packet */
+	const uint8_t *comment[EV_MAX_COMMENTS];
+	size_t comment_len[EV_MAX_COMMENTS];
+	void *packet_ctx;
 };
 
 struct out *out_open(FILE *f, const struct out_opts *opt)
@@ -29,7 +34,38 @@ struct out *out_open(FILE *f, const struct out_opts *opt)
 	return o;
 }
 
-void out_packet(struct out *o, const struct ev *e) { o->ops->packet(o->impl, e); }
+void out_packet(struct out *o, const struct ev *e)
+{
+	struct ev withc;
+	if (o->n_comments && e->released == EV_RELEASED_NONE) {
+		withc = *e; /* the tracer's event, and the input's comments */
+		withc.n_comments = (uint8_t)o->n_comments;
+		for (unsigned i = 0; i < o->n_comments; i++) {
+			withc.comment[i] = o->comment[i];
+			withc.comment_len[i] = o->comment_len[i];
+		}
+		o->n_comments = 0;
+		e = &withc;
+	}
+	o->ops->packet(o->impl, e);
+	if (o->packet_cb)
+		o->packet_cb(o->packet_ctx, e);
+}
+
+void out_set_comments(struct out *o, unsigned n, const uint8_t *const *p, const size_t *len)
+{
+	o->n_comments = n < EV_MAX_COMMENTS ? n : EV_MAX_COMMENTS;
+	for (unsigned i = 0; i < o->n_comments; i++) {
+		o->comment[i] = p[i];
+		o->comment_len[i] = len[i];
+	}
+}
+
+void out_set_packet_cb(struct out *o, out_packet_cb fn, void *ctx)
+{
+	o->packet_cb = fn;
+	o->packet_ctx = ctx;
+}
 
 void out_conn_done(struct out *o, const struct conn *c, const char *why,
 		   const struct dns_name *name)

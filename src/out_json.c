@@ -1759,6 +1759,16 @@ static void json_packet(void *impl, const struct ev *e)
 		kv_u(s, "dns_more", e->n_dns_more);
 		kv_u(s, "dns_awaiting", e->dns_awaiting);
 	}
+	if (e->n_comments) { /* a pcapng input's opt_comment(s), one string */
+		key(s, "comment");
+		sb_putc(s, '"');
+		for (unsigned i = 0; i < e->n_comments && i < EV_MAX_COMMENTS; i++) {
+			if (i)
+				sb_puts(s, "\\n");
+			sb_json_esc(s, e->comment[i], e->comment_len[i]);
+		}
+		sb_putc(s, '"');
+	}
 	sb_putc(s, '}');
 	if (s->cut) {
 		sb_reset(s);

@@ -127,7 +127,7 @@ static void put_quic_gist(struct sb *s, const struct ev *e)
 		sb_puts(s, " ACK");
 }
 
-static void label_of(const struct ev *e, struct sb *s)
+void out_label(const struct ev *e, struct sb *s)
 {
 	const struct pkt *p = e->p;
 	if (e->n_dns) {
@@ -276,7 +276,7 @@ static void lad_packet(void *impl, const struct ev *e)
 	char tmp[256];
 	struct sb s;
 	sb_init(&s, tmp, sizeof(tmp));
-	label_of(e, &s);
+	out_label(e, &s);
 	size_t n = s.len < LAD_LABEL ? s.len : LAD_LABEL;
 	memcpy(w->label, tmp, n);
 	w->label_len = (uint8_t)n;

@@ -2138,6 +2138,11 @@ static void text_packet(void *impl, const struct ev *e)
 	}
 	if (p->frag && !p->frag_later)
 		sb_puts(s, " [fragmented]");
+	for (unsigned i = 0; i < e->n_comments && i < EV_MAX_COMMENTS; i++) { /* a pcapng's */
+		sb_puts(s, " [comment: ");
+		sb_esc(s, e->comment[i], e->comment_len[i]);
+		sb_putc(s, ']');
+	}
 	emit(o);
 	if (o->opt.explain)
 		put_explain(o, e);

@@ -1566,6 +1566,16 @@ void trace_set_keylog(struct tracer *t, struct keylog *kl)
 	t->kl = kl;
 }
 
+void trace_set_comments(struct tracer *t, unsigned n, const uint8_t *const *p, const size_t *len)
+{
+	out_set_comments(t->out, n, p, len);
+}
+
+void trace_set_packet_cb(struct tracer *t, out_packet_cb fn, void *ctx)
+{
+	out_set_packet_cb(t->out, fn, ctx);
+}
+
 void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_len,
 		  uint32_t wire_len, int64_t ts_us)
 {

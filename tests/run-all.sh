@@ -1,6 +1,7 @@
 #!/bin/sh
 # run-all.sh - run every test suite (or the one named) and print one closing line.
 #   sh tests/run-all.sh [unit|golden|readme|public|badinput|pcapng|har|steps|live]
+#   sh tests/run-all.sh [unit|golden|readme|public|badinput|pcapng|annotate|har|live]
 set -u
 cd "$(dirname "$0")/.." || exit 1
 only=${1:-}
@@ -46,6 +47,7 @@ suite oracle sh tests/oracle.sh
 suite cli sh tests/cli.sh
 suite badinput sh tests/badinput.sh
 suite pcapng sh tests/pcapng.sh
+suite annotate sh tests/annotate.sh
 suite lab sh tests/lab/test.sh
 suite mutate sh tests/mutate.sh
 suite privs sh tests/privs.sh

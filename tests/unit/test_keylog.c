@@ -239,8 +239,36 @@ static void test_file(void)
 	unlink(path);
 }
 
+/* keylog_keep_text / keylog_take_text: the lines stored since the last
+ * take (what a pcapng Decryption Secrets Block carries), nothing else. */
+static void test_take_text(void)
+{
+	char err[KEYLOG_ERRBUF_SIZE];
+	struct keylog *kl = keylog_new(0, 100, err);
+	const uint8_t *t;
+	CHECK(kl != NULL);
+	CHECK_EQ_INT((int)keylog_take_text(kl, &t), 0); /* not kept: nothing */
+	add(kl, "CLIENT_HANDSHAKE_TRAFFIC_SECRET " CR " " CHTS "\n");
+	CHECK_EQ_INT((int)keylog_take_text(kl, &t), 0);
+	keylog_keep_text(kl);
+	add(kl, "# a comment\n\nRSA 00 11\nbad line\n"
+		"SERVER_HANDSHAKE_TRAFFIC_SECRET\t" CR "  " SHTS "\r\n");
+	const char *want = "SERVER_HANDSHAKE_TRAFFIC_SECRET\t" CR "  " SHTS "\r\n";
+	size_t n = keylog_take_text(kl, &t);
+	CHECK(n == strlen(want) && memcmp(t, want, n) == 0);
+	CHECK_EQ_INT((int)keylog_take_text(kl, &t), 0); /* taken: nothing new */
+	add(kl, "SERVER_HANDSHAKE_TRAFFIC_SECRET " CR " " SHTS "\n"); /* known already */
+	CHECK_EQ_INT((int)keylog_take_text(kl, &t), 0);
+	add(kl, "CLIENT_TRAFFIC_SECRET_0 " CR " " CHTS); /* no newline: one is added */
+	n = keylog_take_text(kl, &t);
+	want = "CLIENT_TRAFFIC_SECRET_0 " CR " " CHTS "\n";
+	CHECK(n == strlen(want) && memcmp(t, want, n) == 0);
+	keylog_free(kl);
+}
+
 int main(void)
 {
+	test_take_text();
 	test_parse();
 	test_cap();
 	test_file();
