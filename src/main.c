@@ -850,7 +850,12 @@ int main(int argc, char **argv)
 	struct keylog *kl = NULL;
 	if (kl_path) {
 		char klerr[KEYLOG_ERRBUF_SIZE] = "";
-		kl = keylog_new(0, TLSL_REFRESH_MS, klerr);
+		/* Live, a browser writes its secrets while the capture runs: a
+		 * record whose key is missing re-reads the file's new lines at
+		 * once (a stat and a read, at most once per such record), or it
+		 * would wait for a later packet.  A file's key log is read again
+		 * at most every TLSL_REFRESH_MS of packet time. */
+		kl = keylog_new(0, live ? 0 : TLSL_REFRESH_MS, klerr);
 		if (kl && ng && !o.no_secrets)
 			keylog_keep_text(kl); /* for the pcapng's secrets blocks */
 		int r = kl ? keylog_open(kl, kl_path, klerr) : -1;
