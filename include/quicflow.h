@@ -73,6 +73,10 @@ struct quicflow {
 	uint32_t n_h3x;          /* exchanges ended (and, at retirement, still open) */
 	struct quicflow_h3x h3x[QUICFLOW_H3_SUM]; /* the first of them */
 
+	uint32_t tl_first, tl_last; /* its first and newest exchange in the timeline: index + 1,
+	                               0 none (kept by timeline.c) */
+	int64_t ts_close;        /* the first CONNECTION_CLOSE, 0 none */
+
 	/* table links (indices; UINT32_MAX = none) */
 	uint32_t hnext, lprev, lnext;
 	bool in_use;

@@ -10,7 +10,9 @@
 #include "fetch.h"
 #include "flow.h"
 #include "h2.h"
+#include "h3.h"
 #include "http.h"
+#include "quicflow.h"
 #include "tls.h"
 
 #define TL_MAX_EXCH 16384   /* exchanges kept; more are counted (bounds RSS: see make bench) */
@@ -80,7 +82,11 @@ struct tl_exch {
 	char reason[TL_STR];
 	struct tl_head req, resp;   /* the request's and the final response's heads */
 	uint32_t stream;            /* HTTP/2: the stream id (0 for HTTP/1.x) */
-	bool cancelled;             /* HTTP/2: RST_STREAM ended the exchange */
+	bool cancelled;             /* HTTP/2: RST_STREAM ended the exchange; HTTP/3: RESET_STREAM */
+	bool quic;                  /* HTTP/3: conn is the QUIC connection number (qN, its own
+	                               numbering, not a TCP connection's) and stream the request
+	                               stream's id (0 is a stream); the handshake is both the
+	                               connect and the TLS phase (syn = est..., tls_* the same) */
 	uint32_t prev_on_conn, next_on_conn; /* the same connection's exchanges before and after
 	                                        this one: index + 1, 0 none */
 };
@@ -120,6 +126,14 @@ int64_t timeline_http(struct timeline *tl, int64_t now, struct conn *c, const st
  * DATA (or END_STREAM) ends it.  Returns what the line shows, as above.
  */
 int64_t timeline_h2(struct timeline *tl, int64_t now, struct conn *c, const struct h2_ev *v);
+/*
+ * The same for an HTTP/3 event on QUIC connection q: each request stream
+ * is an exchange keyed by (q->id, stream id), in a key space of its own
+ * (the links are q->tl_first / q->tl_last).  Returns what the line shows.
+ */
+int64_t timeline_h3(struct timeline *tl, int64_t now, struct quicflow *q, const struct h3_ev *v);
+/* A QUIC connection left the table: its close times. */
+void timeline_quic_done(struct timeline *tl, const struct quicflow *q);
 void timeline_tls(struct timeline *tl, int64_t now, struct conn *c, const struct tls_ev *v);
 
 /* A connection left the table: its close times. */

@@ -281,7 +281,9 @@ static void put_headers(struct sb *s, const struct tl_head *h)
 
 static void put_version(struct sb *s, const struct tl_head *h)
 {
-	if (h->seen)
+	if (h->seen && h->v_major == 3)
+		sb_puts(s, "\"HTTP/3\""); /* as browsers write it */
+	else if (h->seen)
 		sb_printf(s, "\"HTTP/%u.%u\"", h->v_major, h->v_minor);
 	else
 		sb_puts(s, "\"\"");
@@ -392,9 +394,12 @@ static void put_entry(struct sb *s, const struct tl_exch *x, bool first)
 	put_ms(s, t.receive);
 	sb_puts(s, "},\"serverIPAddress\":\"");
 	sb_ip(s, x->ip_ver == 6 ? 6 : 4, x->srv);
-	sb_printf(s, "\",\"connection\":\"%" PRIu32 "\"", x->conn);
+	/* a QUIC connection's number is its own: "q1", never a TCP connection's "1" */
+	sb_printf(s, "\",\"connection\":\"%s%" PRIu32 "\"", x->quic ? "q" : "", x->conn);
 	sb_printf(s, ",\"_fetch\":%" PRIu32 ",\"_exchange\":%" PRIu32 ",\"_encrypted\":%s", x->fetch,
 		  x->exchange, x->tls ? "true" : "false");
+	if (x->quic) /* HTTP/3: the QUIC connection and the request stream's id */
+		sb_printf(s, ",\"_quic\":true,\"_stream\":%" PRIu32, x->stream);
 	if (x->tls && x->req.seen)
 		sb_puts(s, ",\"_decrypted\":true"); /* with the key log: the request is known */
 	if (x->sni_len) {

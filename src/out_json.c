@@ -1955,7 +1955,9 @@ static void json_timeline(void *impl, const struct timeline *tl)
 		kv_u_or_null(s, "fetch", x->fetch);
 		kv_u(s, "conn", x->conn);
 		kv_u_or_null(s, "exchange", x->exchange);
-		if (x->stream) {
+		if (x->quic) /* conn is the QUIC connection's number (qN), not a TCP one's */
+			kv_bool(s, "quic", true);
+		if (x->stream || x->quic) {
 			kv_u(s, "stream", x->stream);
 			kv_bool(s, "cancelled", x->cancelled);
 		}

@@ -39,7 +39,8 @@ static int term_width(FILE *f)
 static void put_label(struct sb *s, const struct tl_exch *x)
 {
 	size_t start = s->len;
-	sb_printf(s, "  f%u c%u", x->fetch, x->conn);
+	/* a QUIC connection's number is its own (qN), not a TCP connection's */
+	sb_printf(s, "  f%u %c%u", x->fetch, x->quic ? 'q' : 'c', x->conn);
 	if (x->exchange)
 		sb_printf(s, " #%u", x->exchange);
 	sb_putc(s, ' ');
@@ -67,13 +68,15 @@ static void put_figures(struct sb *s, const struct tl_exch *x)
 		sb_printf(s, "  %s ", phases[ph].name);
 		sb_dur(s, en[ph] - st[ph]);
 	}
-	if (x->stream) /* HTTP/2: streams share the connection at once, not in turn */
+	if (x->quic && x->first_on_conn) /* one handshake: connect and TLS are the same time */
+		sb_puts(s, "  (QUIC: connect and TLS are one handshake)");
+	if (x->stream || x->quic) /* HTTP/2, HTTP/3: streams share the connection at once */
 		sb_printf(s, "  (stream #%u%s)", x->stream,
 			  x->first_on_conn ? "" : ", multiplexed on the connection");
 	else if (!x->first_on_conn)
 		sb_puts(s, "  (reused connection)");
 	if (x->cancelled)
-		sb_puts(s, "  cancelled (RST_STREAM)");
+		sb_puts(s, x->quic ? "  cancelled (RESET_STREAM)" : "  cancelled (RST_STREAM)");
 	if (x->status)
 		sb_printf(s, "  %u", x->status);
 	sb_printf(s, "  %llu B up, %llu B down", (unsigned long long)x->up,

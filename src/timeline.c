@@ -188,9 +188,9 @@ static struct tl_exch *at(struct timeline *tl, uint32_t i1)
  * connections are open; exchange numbers grow along it, so it stops at
  * the first one below the number sought.
  */
-static struct tl_exch *find(struct timeline *tl, const struct conn *c, uint32_t exchange, bool any)
+static struct tl_exch *find_in(struct timeline *tl, uint32_t last, uint32_t exchange, bool any)
 {
-	struct tl_exch *x = at(tl, c->tl_last);
+	struct tl_exch *x = at(tl, last);
 	if (any)
 		return x;
 	/* each step goes to a lower index: the walk ends */
@@ -199,7 +199,14 @@ static struct tl_exch *find(struct timeline *tl, const struct conn *c, uint32_t 
 	return x && x->exchange == exchange ? x : NULL;
 }
 
-static struct tl_exch *add(struct timeline *tl, int64_t now, struct conn *c, uint32_t exchange)
+static struct tl_exch *find(struct timeline *tl, const struct conn *c, uint32_t exchange, bool any)
+{
+	return find_in(tl, c->tl_last, exchange, any);
+}
+
+/* A new exchange at the end of the list whose links are *first and *last
+ * (a TCP connection's or a QUIC connection's); NULL when none can be kept. */
+static struct tl_exch *add_slot(struct timeline *tl, uint32_t *first, uint32_t *last)
 {
 	if (tl->n == tl->cap) {
 		size_t ncap = tl->cap ? tl->cap * 2 : 256;
@@ -213,19 +220,39 @@ static struct tl_exch *add(struct timeline *tl, int64_t now, struct conn *c, uin
 		tl->ex = nx;
 		tl->cap = ncap;
 	}
-	bool first = find(tl, c, 0, true) == NULL;
+	bool is_first = find_in(tl, *last, 0, true) == NULL;
 	struct tl_exch *x = &tl->ex[tl->n++];
 	memset(x, 0, sizeof(*x));
-	x->prev_on_conn = c->tl_last;
-	if (c->tl_last)
-		tl->ex[c->tl_last - 1].next_on_conn = (uint32_t)tl->n;
+	x->prev_on_conn = *last;
+	if (*last)
+		tl->ex[*last - 1].next_on_conn = (uint32_t)tl->n;
 	else
-		c->tl_first = (uint32_t)tl->n;
-	c->tl_last = (uint32_t)tl->n;
+		*first = (uint32_t)tl->n;
+	*last = (uint32_t)tl->n;
+	x->first_on_conn = is_first;
+	return x;
+}
+
+/* The fetch's DNS times go to its first exchange only. */
+static void take_dns(struct timeline *tl, struct tl_exch *x, uint32_t fetch_id)
+{
+	struct tl_fetch *f = &tl->fetches[fetch_id % TL_MAX_FETCH_NAMES];
+	if (f->id == fetch_id && fetch_id && !f->dns_taken) {
+		f->dns_taken = true;
+		x->dns_start = f->dns_start;
+		x->dns_end = f->dns_end;
+	}
+}
+
+static struct tl_exch *add(struct timeline *tl, int64_t now, struct conn *c, uint32_t exchange)
+{
+	struct tl_exch *x = add_slot(tl, &c->tl_first, &c->tl_last);
+	if (!x)
+		return NULL;
+	bool first = x->first_on_conn;
 	x->fetch = c->fetch_id;
 	x->conn = c->id;
 	x->exchange = exchange;
-	x->first_on_conn = first;
 	x->tls = c->tls;
 	x->req_start = now;
 	x->ip_ver = c->ip_ver;
@@ -242,13 +269,7 @@ static struct tl_exch *add(struct timeline *tl, int64_t now, struct conn *c, uin
 		x->est = c->ts_established;
 		x->tls_start = c->ts_tls_hello;
 		x->tls_end = x->tls ? now : 0;
-		struct tl_fetch *f = &tl->fetches[c->fetch_id % TL_MAX_FETCH_NAMES];
-		/* DNS counts for the fetch's first exchange only */
-		if (f->id == c->fetch_id && c->fetch_id && !f->dns_taken) {
-			f->dns_taken = true;
-			x->dns_start = f->dns_start;
-			x->dns_end = f->dns_end;
-		}
+		take_dns(tl, x, c->fetch_id);
 	}
 	const struct tl_fetch *f = &tl->fetches[c->fetch_id % TL_MAX_FETCH_NAMES];
 	if (f->id == c->fetch_id)
@@ -375,6 +396,126 @@ int64_t timeline_h2(struct timeline *tl, int64_t now, struct conn *c, const stru
 			dur = now - x->resp_start;
 	}
 	return dur;
+}
+
+/* The QUIC connection's exchange of the given number; its list is its own. */
+static struct tl_exch *add_quic(struct timeline *tl, int64_t now, struct quicflow *q,
+				uint32_t exchange)
+{
+	struct tl_exch *x = add_slot(tl, &q->tl_first, &q->tl_last);
+	if (!x)
+		return NULL;
+	x->quic = true;
+	x->tls = true;
+	x->fetch = q->fetch_id;
+	x->conn = q->id;
+	x->exchange = exchange;
+	x->req_start = now;
+	x->ip_ver = q->ip_ver;
+	memcpy(x->srv, q->srv, sizeof(x->srv));
+	x->sport = q->sport;
+	if (x->first_on_conn) {
+		/* one handshake is QUIC's connect and secure channel: the client's
+		 * first Initial to its first 1-RTT packet, both phases */
+		int64_t done = q->ts_hs_done ? q->ts_hs_done : now;
+		x->syn = q->ts_first;
+		x->est = done;
+		x->tls_start = q->ts_first;
+		x->tls_end = done;
+		take_dns(tl, x, q->fetch_id);
+	}
+	const struct tl_fetch *f = &tl->fetches[q->fetch_id % TL_MAX_FETCH_NAMES];
+	if (f->id == q->fetch_id)
+		x->name_len = copy_str(x->name, f->name, f->name_len);
+	return x;
+}
+
+/* keep_h2_head for HTTP/3: the same pseudo-fields, version 3. */
+static void keep_h3_head(struct tl_head *th, const struct hpack_headers *hd, uint64_t block_len)
+{
+	keep_h2_head(th, hd, block_len > UINT32_MAX ? UINT32_MAX : (uint32_t)block_len);
+	th->v_major = 3;
+}
+
+int64_t timeline_h3(struct timeline *tl, int64_t now, struct quicflow *q, const struct h3_ev *v)
+{
+	if (!v->exchange || (v->kind != H3_EV_FRAME && v->kind != H3_EV_HEADERS &&
+			     v->kind != H3_EV_STREAM_DONE))
+		return -1;
+	/* PUSH_PROMISE's block is the pushed stream's request, not this one's */
+	if (v->kind == H3_EV_FRAME && v->type == H3_PUSH_PROMISE)
+		return -1;
+	const struct hpack_headers *hd = v->head;
+	bool req_head = hd && v->dir == 0 && v->head_kind == H3_HEAD_REQUEST;
+	struct tl_exch *x = find_in(tl, q->tl_last, v->exchange, false);
+	if (!x && req_head) {
+		x = add_quic(tl, now, q, v->exchange);
+		if (!x)
+			return -1;
+		x->method_len = copy_str(x->method, hd->method.b, hd->method.len);
+		x->target_len = copy_str(x->target, hd->path.b, hd->path.len);
+		size_t tn = hd->path.len < TL_TARGET ? hd->path.len : TL_TARGET;
+		memcpy(x->url_target, hd->path.b, tn);
+		x->url_target_len = (uint16_t)tn;
+		x->url_target_cut = hd->path.cut || hd->path.len > TL_TARGET;
+		keep_h3_head(&x->req, hd, v->length);
+		if (!x->name_len && hd->authority.present)
+			x->name_len = copy_str(x->name, hd->authority.b, hd->authority.len);
+	}
+	if (!x)
+		return -1;
+	x->stream = v->stream_id > UINT32_MAX ? UINT32_MAX : (uint32_t)v->stream_id;
+	if (v->kind == H3_EV_STREAM_DONE) {
+		if (v->xchg && v->xchg->reset) {
+			x->cancelled = true;
+			if (v->xchg->reset_dir == 1 || x->resp_start)
+				x->resp_end = now;
+		}
+		return -1;
+	}
+	int64_t dur = -1;
+	if (v->dir == 0) {
+		if (v->kind == H3_EV_FRAME && v->type == H3_DATA)
+			x->up = v->body_done;
+		x->req_end = now; /* the request's newest frame so far */
+		return -1;
+	}
+	if (hd && v->head_kind != H3_HEAD_TRAILERS) {
+		uint16_t sc = hd->status_code;
+		if (!x->resp_start) {
+			x->resp_start = now;
+			if (x->req_end && now >= x->req_end)
+				dur = now - x->req_end;
+		}
+		if (sc >= 200 || x->status < 200) {
+			if (sc >= 200)
+				x->status = sc;
+			keep_h3_head(&x->resp, hd, v->length);
+			x->reason_len = 0;
+		}
+	}
+	if (v->kind == H3_EV_FRAME && v->type == H3_DATA) {
+		x->down = v->body_done;
+		x->resp_end = now;
+	}
+	if (v->fin) {
+		x->resp_end = now;
+		if (x->resp_start && dur < 0 && v->kind == H3_EV_FRAME && v->type == H3_DATA)
+			dur = now - x->resp_start;
+	}
+	return dur;
+}
+
+void timeline_quic_done(struct timeline *tl, const struct quicflow *q)
+{
+	/* each step goes to a higher index: the walk ends */
+	for (struct tl_exch *x = at(tl, q->tl_first); x; x = at(tl, x->next_on_conn)) {
+		if (!x->quic || x->conn != q->id)
+			break;
+		x->fin = q->ts_close;
+		x->closed = q->ts_close ? q->ts_last : 0;
+		x->close_how = q->close_dir == 0 ? 1 : q->close_dir == 1 ? 2 : 0;
+	}
 }
 
 /* The connection's server name slot (a later ClientHello overwrites it);

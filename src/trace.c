@@ -1107,6 +1107,7 @@ static void on_quic_retire(void *ctx, const struct quicflow *q, const char *why)
 	struct tracer *t = ctx;
 	if (t->n_qretired == sizeof(t->qretired) / sizeof(t->qretired[0]))
 		quic_hand_over(t); /* cannot happen: one eviction per packet */
+	timeline_quic_done(t->tl, q);
 	t->qretired[t->n_qretired] = *q;
 	t->qretired[t->n_qretired].dec = NULL; /* freed once this returns */
 	if (q->h3) {
@@ -1268,6 +1269,7 @@ static void quic_account(struct tracer *t, struct quicflow *q, int dir, unsigned
 				in->quic_close = true;
 				if (!q->closed) {
 					q->closed = true;
+					q->ts_close = t->now;
 					q->close_dir = (int8_t)dir;
 					q->close_app = ft == QF_CONNECTION_CLOSE_APP;
 					q->close_code = f->error_code;
@@ -1453,9 +1455,11 @@ static bool do_quic(struct tracer *t, const struct pkt *p, struct ev *e, struct 
 	e->n_quic_dec = (uint8_t)n;
 	h3_events_clear(&t->h3ev);
 	quic_account(t, q, dir, n, e, in);
-	for (unsigned i = 0; i < t->h3ev.n && i < H3_MAX_EVENTS; i++)
+	for (unsigned i = 0; i < t->h3ev.n && i < H3_MAX_EVENTS; i++) {
+		(void)timeline_h3(t->tl, t->now, q, &t->h3ev.ev[i]);
 		if (t->h3ev.ev[i].kind == H3_EV_STREAM_DONE && t->h3ev.ev[i].xchg)
 			h3_note_exchange(q, t->h3ev.ev[i].xchg, false);
+	}
 	if (t->h3ev.n || t->h3ev.n_dropped)
 		e->h3 = &t->h3ev;
 	return true;

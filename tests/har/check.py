@@ -116,7 +116,7 @@ def check_promises(har, raw):
 
 # "  f1 c2 #1 GET /img/dot.png   connect ...  200  0 B up, 532 B down, ..."
 # "  f1 c1 TLS                   dns ...  112 B up, 1013 B down, ..."
-LINE = re.compile(r"^  f(\d+) c(\d+) (?:#(\d+) (\S+)|TLS)\s.*?(?:  (\d{3}))?  (\d+) B up, (\d+) B down")
+LINE = re.compile(r"^  f(\d+) ([cq]\d+) (?:#(\d+) (\S+)|TLS)\s.*?(?:  (\d{3}))?  (\d+) B up, (\d+) B down")
 
 
 def check_against_text(har, text):
@@ -134,13 +134,14 @@ def check_against_text(har, text):
                 bad("text", f"cannot read {line!r}")
                 continue
             f, c, x, meth, st, up, down = m.groups()
-            want.append((int(c), int(x or 0), meth or "", int(st or 0), int(up), int(down)))
+            want.append((c if c[0] == "q" else "c" + c[1:], int(x or 0), meth or "", int(st or 0), int(up), int(down)))
     got = []
     for e in har["log"]["entries"]:
         rq, rs = e["request"], e["response"]
         up = rq["bodySize"] if rq["bodySize"] >= 0 else rq.get("_transferSize", -1)
         down = rs["bodySize"] if rs["bodySize"] >= 0 else rs.get("_transferSize", -1)
-        got.append((int(e["connection"]), e["_exchange"], rq["method"], rs["status"], up, down))
+        conn = e["connection"]
+        got.append((conn if conn.startswith("q") else "c" + conn, e["_exchange"], rq["method"], rs["status"], up, down))
     if sorted(want) != sorted(got):
         bad("entries", f"differ from the text output's exchanges:\n  text {sorted(want)}\n  har  {sorted(got)}")
     return len(want)

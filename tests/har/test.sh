@@ -26,7 +26,9 @@ fi
 
 caps="keepalive lab-https-tls13 lab-head-304-404 lab-post lab-chunked-gzip lab-pipelined
 lab-net-page lab-net-chromium crafted-http-tls-hostile lab-https-tls12 lab-net-https midstream
-nxdomain loopback-parallel lab-h2c lab-h2c-upgrade h2c-prior-knowledge h2c-doh crafted-h2-hostile crafted-doh-http1"
+nxdomain loopback-parallel lab-h2c lab-h2c-upgrade h2c-prior-knowledge h2c-doh crafted-h2-hostile crafted-doh-http1 lab-h3-chromium"
+# captures read with their key log (captures/NAME.keys)
+keyed=" lab-h3-chromium "
 
 # har-validator and pagexray from the npm registry, once, into build/npm.
 nm=build/npm/node_modules
@@ -59,7 +61,9 @@ fi
 for c in $caps; do
 	pcap=captures/$c.pcap
 	[ -f "$pcap" ] || { skip "$c: no $pcap"; continue; }
-	"$bin" -q -r "$pcap" --har "$tmp/$c.har" >"$tmp/$c.txt" 2>"$tmp/$c.err"
+	set --
+	case $keyed in *" $c "*) set -- --keylog "captures/$c.keys" ;; esac
+	"$bin" -q -r "$pcap" "$@" --har "$tmp/$c.har" >"$tmp/$c.txt" 2>"$tmp/$c.err"
 	rc=$?
 	check "$c: exit 0, quiet stderr" sh -c "[ $rc -eq 0 ] && [ ! -s '$tmp/$c.err' ]"
 	check "$c: JSON" jq -e .log.entries "$tmp/$c.har" >/dev/null
@@ -105,6 +109,15 @@ check "lab-tls13-keyupdate --keylog: HAR 1.2 structure, the text output's exchan
 	python3 tests/har/check.py "$tmp/keys.har" "$tmp/keys.txt"
 check "lab-tls13-keyupdate --keylog: GET / and GET /style.css, 200, https, decrypted" \
 	sh -c "[ \"\$(jq -c '[.log.entries[] | [.request.method, .request.url, .response.status, ._decrypted]]' '$tmp/keys.har')\" = '[[\"GET\",\"https://www.example.com/\",200,true],[\"GET\",\"https://www.example.com/style.css\",200,true]]' ]"
+
+# HTTP/3 (issue 11): each request stream an entry, on the QUIC connection "q1", from the key log.
+check "lab-h3-chromium --keylog: GET / 200, /style.css 200, /img/dot.png 200, /favicon.ico 404 over HTTP/3" \
+	sh -c "[ \"\$(jq -c '[.log.entries[] | [.request.method, .request.url, .response.status, .request.httpVersion, .response.httpVersion, .connection, ._quic]]' '$tmp/lab-h3-chromium.har')\" = '[[\"GET\",\"https://h3.example.com/\",200,\"HTTP/3\",\"HTTP/3\",\"q1\",true],[\"GET\",\"https://h3.example.com/style.css\",200,\"HTTP/3\",\"HTTP/3\",\"q1\",true],[\"GET\",\"https://h3.example.com/img/dot.png\",200,\"HTTP/3\",\"HTTP/3\",\"q1\",true],[\"GET\",\"https://h3.example.com/favicon.ico\",404,\"HTTP/3\",\"HTTP/3\",\"q1\",true]]' ]"
+check "lab-h3-chromium --keylog: content types and sizes; the handshake is the first entry's connect and ssl" \
+	jq -e '.log.entries | (.[0].response.content.mimeType | startswith("text/html")) and .[0].response.content.size == 320
+		and (.[1].response.content.mimeType | startswith("text/css")) and .[2].response.content.mimeType == "image/png"
+		and .[2].response.content.size == 532 and .[0].timings.ssl > 0 and .[0].timings.connect >= .[0].timings.ssl
+		and .[0].timings.dns > 0 and .[1].timings.connect == -1' "$tmp/lab-h3-chromium.har" >/dev/null
 
 # An unwritable file: one line on stderr naming it and the cause, and exit status 1.
 for target in "$tmp/no/such/dir/x.har" /dev/full; do

@@ -101,7 +101,7 @@ for cap in captures/*.pcap captures/*.pcapng; do
 		grep -E '^  c[0-9]+ ' "$tmp/t" | awk '{ print substr($1, 2) }' | sort -n >"$tmp/tc"
 		jq -r 'select(.type == "conn") | .conn' "$tmp/j" | sort -n >"$tmp/jc"
 		check "$name: one conn object per summary connection line" cmp -s "$tmp/tc" "$tmp/jc"
-		tx=$(grep -cE '^  f[0-9]+ c[0-9]+' "$tmp/t")
+		tx=$(grep -cE '^  f[0-9]+ [cq][0-9]+' "$tmp/t")
 		jx=$(jq -r 'select(.type == "exchange") | .conn' "$tmp/j" | wc -l)
 		check "$name: one exchange object per text exchange line ($tx)" [ "$tx" -eq "$jx" ]
 		tp=$(sed -n 's/^packets: \([0-9]*\) read.*/\1/p' "$tmp/t")
@@ -120,6 +120,17 @@ check "-q --json: only conn, exchange, fetch and summary objects ($qtypes)" \
 jq -r 'select(.type == "exchange") | .fetch' "$tmp/q" | sort -n | uniq -c | awk '{ print $2, $1 }' >"$tmp/qx"
 jq -r 'select(.type == "fetch") | "\(.fetch) \(.exchanges)"' "$tmp/q" | sort -n >"$tmp/qf"
 check "fetch objects: one per fetch with exchanges, counting them" sh -c "[ -s '$tmp/qf' ] && cmp -s '$tmp/qx' '$tmp/qf'"
+
+# HTTP/3 (issue 11): each request stream an exchange object of QUIC connection 1, with its stream
+# id, the handshake as the first one's connect and TLS, the fetch's DNS, status and body bytes.
+"$bin" -r captures/lab-h3-chromium.pcap --keylog captures/lab-h3-chromium.keys --json -q >"$tmp/h3" 2>/dev/null
+check "lab-h3-chromium --keylog: four exchange objects, quic, streams 0 4 8 12, statuses and sizes" \
+	jq -se '[.[] | select(.type == "exchange")] | length == 4 and all(.quic == true and .conn == 1 and .tls)
+		and (map(.stream) == [0, 4, 8, 12]) and (map(.target) == ["/", "/style.css", "/img/dot.png", "/favicon.ico"])
+		and (map(.status) == [200, 200, 200, 404]) and (map(.method) | unique == ["GET"])
+		and .[0].down == 320 and .[2].down == 532 and .[0].first_on_conn and (.[1].first_on_conn | not)
+		and .[0].phases.connect > 0 and .[0].phases.tls == .[0].phases.connect and .[0].phases.dns > 0
+		and .[1].phases.connect == null and all(.phases.wait != null)' "$tmp/h3"
 
 # 80 parallel connections (captures/loopback-parallel.pcap): every exchange keeps its
 # response however many exchanges began after it, in JSON, the timeline and HAR alike.

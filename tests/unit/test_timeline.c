@@ -335,8 +335,96 @@ static void test_h2_streams(void)
 	timeline_close(tl);
 }
 
+/* One HTTP/3 event on QUIC connection q at now (as h2ev); xchg for STREAM_DONE. */
+static int64_t h3ev(struct timeline *tl, int64_t now, struct quicflow *q, enum h3_ev_kind kind,
+		    uint64_t type, int dir, uint64_t sid, uint32_t exchange, const char *path,
+		    uint16_t status, uint64_t body, bool fin, const struct h3_exchange *xchg)
+{
+	static struct hpack_headers h;
+	hpack_headers_clear(&h);
+	struct h3_ev e = { .kind = kind, .dir = (uint8_t)dir, .type = type, .stream_id = sid,
+			   .exchange = exchange, .fin = fin, .body_done = body, .length = 20,
+			   .xchg = xchg };
+	if (type == H3_HEADERS && kind != H3_EV_STREAM_DONE) {
+		if (dir == 0) {
+			hset(&h.method, "GET");
+			hset(&h.path, path);
+			hset(&h.authority, "h3.lab.test");
+			e.head_kind = H3_HEAD_REQUEST;
+		} else {
+			hset(&h.status, status == 200 ? "200" : "404");
+			h.status_code = status;
+			hset(&h.content_type, "image/png");
+			e.head_kind = H3_HEAD_RESPONSE;
+		}
+		e.head = &h;
+	}
+	return timeline_h3(tl, now, q, &e);
+}
+
+/* HTTP/3: each request stream an exchange keyed by the QUIC connection and
+ * the stream's exchange number, in a key space of its own: QUIC connection 1
+ * and TCP connection 1 open at once never share an exchange. */
+static void test_h3_streams(void)
+{
+	struct timeline *tl = timeline_open();
+	struct conn c = mkconn(1, 1);
+	struct quicflow q;
+	memset(&q, 0, sizeof(q));
+	q.id = 1, q.fetch_id = 2, q.ip_ver = 4, q.sport = 443, q.close_dir = -1;
+	q.ts_first = 500, q.ts_hs_done = 700;
+	/* stream 0 (exchange 1) on q1, then an HTTP/1.1 exchange 1 on TCP c1 */
+	CHECK_EQ_INT(h3ev(tl, 800, &q, H3_EV_FRAME, H3_HEADERS, 0, 0, 1, "/", 0, 0, true, NULL), -1);
+	exchange(tl, &c, 1, 850, 100, 10);
+	/* a blocked block that decodes later (H3_EV_HEADERS) opens stream 4 */
+	CHECK_EQ_INT(h3ev(tl, 900, &q, H3_EV_HEADERS, H3_HEADERS, 0, 4, 2, "/a.png", 0, 0, false,
+			  NULL), -1);
+	CHECK_EQ_INT(h3ev(tl, 1000, &q, H3_EV_FRAME, H3_HEADERS, 1, 0, 1, NULL, 200, 0, false, NULL),
+		     1000 - 800);
+	CHECK_EQ_INT(h3ev(tl, 1100, &q, H3_EV_FRAME, H3_DATA, 1, 0, 1, NULL, 0, 320, true, NULL),
+		     1100 - 1000);
+	struct h3_exchange done;
+	memset(&done, 0, sizeof(done));
+	done.stream_id = 4, done.exchange = 2, done.reset = true, done.reset_dir = 0;
+	CHECK_EQ_INT(h3ev(tl, 1200, &q, H3_EV_STREAM_DONE, 0, 0, 4, 2, NULL, 0, 0, false, &done),
+		     -1);
+	/* a frame of a stream never opened is nobody's */
+	CHECK_EQ_INT(h3ev(tl, 1300, &q, H3_EV_FRAME, H3_DATA, 1, 8, 3, NULL, 0, 5, true, NULL), -1);
+	q.ts_close = q.ts_last = 1400, q.close_dir = 0;
+	timeline_quic_done(tl, &q);
+	CHECK_EQ_INT(timeline_count(tl), 3);
+	const struct tl_exch *x1 = timeline_get(tl, 0), *t1 = timeline_get(tl, 1),
+			     *x2 = timeline_get(tl, 2);
+	CHECK(x1->quic && x2->quic && !t1->quic);
+	CHECK_EQ_INT(x1->conn, 1);
+	CHECK_EQ_INT(t1->conn, 1);
+	CHECK(x1->first_on_conn && t1->first_on_conn && !x2->first_on_conn);
+	CHECK_EQ_INT(x1->stream, 0);
+	CHECK_EQ_INT(x1->status, 200);
+	CHECK_EQ_INT(x1->down, 320);
+	CHECK_EQ_INT(x1->req.v_major, 3);
+	CHECK_EQ_INT(x1->resp_end, 1100);
+	CHECK_EQ_INT(x1->fin, 1400);
+	CHECK_EQ_INT(x1->close_how, 1);
+	int64_t st[TL_PHASES], en[TL_PHASES];
+	timeline_phases(x1, st, en);
+	CHECK_EQ_INT(st[TL_CONNECT], 500); /* the handshake: connect and TLS at once */
+	CHECK_EQ_INT(en[TL_CONNECT], 700);
+	CHECK_EQ_INT(st[TL_TLS], 500);
+	CHECK_EQ_INT(en[TL_TLS], 700);
+	CHECK_EQ_INT(en[TL_WAIT] - st[TL_WAIT], 200);
+	CHECK_EQ_INT(t1->status, 200); /* the TCP exchange kept its own response */
+	CHECK_EQ_INT(t1->resp_start, 950);
+	CHECK_EQ_INT(x2->stream, 4);
+	CHECK(x2->cancelled);
+	CHECK(memcmp(x2->target, "/a.png", 6) == 0 && x2->target_len == 6);
+	CHECK_EQ_INT(x2->syn | x2->tls_start, 0);
+	timeline_close(tl);
+}
+
 int main(void)
 {
+	test_h3_streams();
 	test_many_tls();
 	test_h2_streams();
 	test_phases();
