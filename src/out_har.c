@@ -343,7 +343,7 @@ static void put_response(struct sb *s, const struct tl_exch *x)
 	const char *mime = field(h, TL_H_CONTENT_TYPE, &n);
 	sb_printf(s, ",\"content\":{\"size\":%" PRIu64 ",\"mimeType\":", h->seen ? x->down : 0);
 	sb_json_str(s, mime ? mime : "", mime ? n : 0);
-	if (x->tls)
+	if (x->tls && !h->seen) /* decrypted with a key log, the response was seen */
 		sb_puts(s, ",\"comment\":\"encrypted: the content is not visible\"");
 	sb_puts(s, "},\"redirectURL\":");
 	const char *loc = field(h, TL_H_LOCATION, &n);
