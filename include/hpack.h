@@ -62,6 +62,10 @@ struct hpack_headers {
 	struct hpack_field other[HPACK_MAX_OTHER];
 };
 
+/* The first regular field of that name (lower case, as HTTP/2 and HTTP/3
+ * send them) among those kept in other[], or NULL. */
+const struct hpack_field *hpack_field_find(const struct hpack_headers *h, const char *name);
+
 /* Why an inflater stopped (sticky). */
 enum hpack_err {
 	HPACK_OK = 0,

@@ -177,5 +177,7 @@ void http_end(struct http_conn *h, int dir, struct http_events *out);
 /* Does an Alt-Svc field value (RFC 7838 3) offer HTTP/3: an alternative whose
  * protocol id is "h3" or a draft's "h3-NN"?  Pure; reads v->b[0..v->len). */
 bool http_alt_svc_h3(const struct http_str *v);
+/* The same for a value given as bytes (an HTTP/2 or HTTP/3 field). */
+bool http_alt_svc_h3_bytes(const char *b, size_t n);
 
 #endif

@@ -292,3 +292,12 @@ const char *hpack_err_name(enum hpack_err e)
 	}
 	return NULL;
 }
+
+const struct hpack_field *hpack_field_find(const struct hpack_headers *h, const char *name)
+{
+	size_t n = strlen(name);
+	for (unsigned i = 0; i < h->n_other && i < HPACK_MAX_OTHER; i++)
+		if (h->other[i].name_len == n && memcmp(h->other[i].name, name, n) == 0)
+			return &h->other[i];
+	return NULL;
+}

@@ -1302,22 +1302,27 @@ void http_init(struct http_conn *h)
  * that matters here (a port), and a comma inside quotes only starts a
  * look that fails.  The walk is bounded by the value's length.
  */
-bool http_alt_svc_h3(const struct http_str *v)
+bool http_alt_svc_h3_bytes(const char *b, size_t n)
 {
-	size_t i = 0, n = v->len;
-	while (i < n) {
-		while (i < n && (v->b[i] == ' ' || v->b[i] == '\t' || v->b[i] == ','))
+	size_t i = 0;
+	while (i < n) { /* each pass moves i forward by at least one byte */
+		while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == ','))
 			i++;
 		size_t start = i;
-		while (i < n && v->b[i] != '=' && v->b[i] != ',')
+		while (i < n && b[i] != '=' && b[i] != ',')
 			i++;
 		size_t len = i - start;
-		const char *id = v->b + start;
-		if (i < n && v->b[i] == '=' && len >= 2 && id[0] == 'h' && id[1] == '3' &&
+		const char *id = b + start;
+		if (i < n && b[i] == '=' && len >= 2 && id[0] == 'h' && id[1] == '3' &&
 		    (len == 2 || id[2] == '-'))
 			return true;
-		while (i < n && v->b[i] != ',')
+		while (i < n && b[i] != ',')
 			i++;
 	}
 	return false;
+}
+
+bool http_alt_svc_h3(const struct http_str *v)
+{
+	return http_alt_svc_h3_bytes(v->b, v->len);
 }

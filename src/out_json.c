@@ -705,6 +705,12 @@ static void put_h2_head(struct sb *s, const struct h2_ev *v)
 	kv_hstr(s, "content_type", &h->content_type);
 	if (h->has_length)
 		kv_u(s, "content_length", h->length);
+	const struct hpack_field *alt = hpack_field_find(h, "alt-svc");
+	if (alt) {
+		kv_bytes(s, "alt_svc", alt->val, alt->val_len);
+		if (http_alt_svc_h3_bytes(alt->val, alt->val_len))
+			kv_bool(s, "offers_h3", true);
+	}
 	kv_u(s, "fields", h->n_fields);
 	sb_putc(s, '}');
 }

@@ -695,6 +695,13 @@ static void put_h2_head(struct sb *s, const struct h2_ev *v, int64_t dur)
 		put_h2_str(s, &h->content_length);
 		sb_puts(s, " B");
 	}
+	const struct hpack_field *alt = hpack_field_find(h, "alt-svc");
+	if (alt) {
+		sb_puts(s, " alt-svc ");
+		sb_esc(s, alt->val, alt->val_len);
+		if (http_alt_svc_h3_bytes(alt->val, alt->val_len))
+			sb_puts(s, " [offers h3: a browser may use QUIC for the next connection]");
+	}
 	if (dur >= 0) {
 		sb_puts(s, " (first byte ");
 		sb_dur(s, dur);
