@@ -113,6 +113,12 @@ int cap_packet_dlt(const struct cap *c);
  * handed over, up to max, into p/len; 0 when none or not a pcapng. */
 unsigned cap_packet_comments(const struct cap *c, const uint8_t **p, size_t *len, unsigned max);
 
+/* During the handler: the interface of the packet being handed over (id
+ * in its pcapng section, if_name raw bytes or NULL with *len 0).  true
+ * when the input has several interfaces (a pcapng section with more than
+ * one Interface Description so far); false otherwise (nothing set). */
+bool cap_packet_iface(const struct cap *c, uint32_t *id, const uint8_t **name, size_t *len);
+
 /* The capture is a pcapng file read by the project's reader. */
 bool cap_is_pcapng(const struct cap *c);
 

@@ -93,6 +93,10 @@ struct ev {
 	uint8_t n_comments;            /* a pcapng input's comments on this packet (opt_comment) */
 	const uint8_t *comment[EV_MAX_COMMENTS]; /* their raw bytes: escape to print */
 	size_t comment_len[EV_MAX_COMMENTS];
+	bool has_iface;                /* the input has several interfaces: this packet's is named */
+	uint32_t if_id;                /* its interface: id in the pcapng section (0, 1, ...) */
+	const uint8_t *if_name;        /* its if_name, raw bytes (escape to print), or NULL */
+	size_t if_name_len;
 	uint8_t released;              /* EV_RELEASED_NONE: a packet.  Else no packet: HTTP
 	                                  bytes held behind a hole that never filled (gap
 	                                  bytes), decoded when their connection left the
@@ -143,6 +147,11 @@ void out_set_packet_cb(struct out *o, out_packet_cb fn, void *ctx);
  * opt_comment): the next packet event carries them.  n <= EV_MAX_COMMENTS;
  * the bytes stay the caller's until that packet is done. */
 void out_set_comments(struct out *o, unsigned n, const uint8_t *const *p, const size_t *len);
+/* The interface of the packets about to be traced, when the input has
+ * several (a pcapng with more than one Interface Description): every
+ * packet event carries it until out_set_iface(o, false, ...).  name (raw
+ * if_name bytes, may be NULL) stays the caller's until then. */
+void out_set_iface(struct out *o, bool several, uint32_t id, const uint8_t *name, size_t len);
 
 /* One connection leaves the table: remember its summary line. */
 void out_conn_done(struct out *o, const struct conn *c, const char *why,

@@ -2,6 +2,7 @@
 #ifndef FT_TRACE_H
 #define FT_TRACE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -29,6 +30,10 @@ void trace_set_packet_cb(struct tracer *t, out_packet_cb fn, void *ctx);
 
 /* The input's comments on the next packet (out_set_comments). */
 void trace_set_comments(struct tracer *t, unsigned n, const uint8_t *const *p, const size_t *len);
+
+/* The interface of the packets that follow, when the input has several
+ * (out_set_iface); several false when it has one. */
+void trace_set_iface(struct tracer *t, bool several, uint32_t id, const uint8_t *name, size_t len);
 
 /* One captured frame of link type dlt. */
 void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_len,

@@ -619,6 +619,18 @@ unsigned cap_packet_comments(const struct cap *c, const uint8_t **p, size_t *len
 	return n;
 }
 
+bool cap_packet_iface(const struct cap *c, uint32_t *id, const uint8_t **name, size_t *len)
+{
+	const struct pcapng_rec *r = c->cur_rec;
+	if (!c->rd || !r || !r->iface || pcapng_n_ifaces(c->rd) < 2)
+		return false;
+	*id = r->if_id;
+	size_t n = r->iface->name_len < PCAPNG_IFNAME_MAX ? r->iface->name_len : PCAPNG_IFNAME_MAX;
+	*name = n ? (const uint8_t *)r->iface->name : NULL;
+	*len = n;
+	return true;
+}
+
 /* -w pcapng from the reader: the interfaces of the section up to if_id,
  * as the input describes them (time stamps in nanoseconds). */
 static bool ng_ifaces_upto(struct cap *c, uint32_t if_id)

@@ -556,10 +556,16 @@ static void on_packet(void *ctx, const uint8_t *data, uint32_t cap_len, uint32_t
 		unsigned nc = cap_packet_comments(r->cap, cp, cl, EV_MAX_COMMENTS);
 		if (nc)
 			trace_set_comments(r->t, nc, cp, cl);
+		uint32_t if_id = 0;
+		const uint8_t *if_name = NULL;
+		size_t if_len = 0;
+		if (cap_packet_iface(r->cap, &if_id, &if_name, &if_len))
+			trace_set_iface(r->t, true, if_id, if_name, if_len);
 	}
 	trace_packet(r->t, cap_is_pcapng(r->cap) ? cap_packet_dlt(r->cap) : r->dlt, data, cap_len,
 		     wire_len, ts_us);
 	trace_set_comments(r->t, 0, NULL, NULL); /* they were this packet's only */
+	trace_set_iface(r->t, false, 0, NULL, 0);
 	/* Output that cannot be written ends the run (as tcpdump), whatever is left to read. */
 	if (ferror(stdout) && !r->out_errno) {
 		r->out_errno = errno ? errno : EIO;

@@ -14,6 +14,10 @@ struct out {
 	unsigned n_comments;        /* out_set_comments: for the next packet */
 	const uint8_t *comment[EV_MAX_COMMENTS];
 	size_t comment_len[EV_MAX_COMMENTS];
+	bool has_iface;             /* out_set_iface: for the packets that follow */
+	uint32_t if_id;
+	const uint8_t *if_name;
+	size_t if_name_len;
 	void *packet_ctx;
 };
 
@@ -37,14 +41,18 @@ struct out *out_open(FILE *f, const struct out_opts *opt)
 void out_packet(struct out *o, const struct ev *e)
 {
 	struct ev withc;
-	if (o->n_comments && e->released == EV_RELEASED_NONE) {
-		withc = *e; /* the tracer's event, and the input's comments */
+	if ((o->n_comments || o->has_iface) && e->released == EV_RELEASED_NONE) {
+		withc = *e; /* the tracer's event, and the input's comments and interface */
 		withc.n_comments = (uint8_t)o->n_comments;
 		for (unsigned i = 0; i < o->n_comments; i++) {
 			withc.comment[i] = o->comment[i];
 			withc.comment_len[i] = o->comment_len[i];
 		}
 		o->n_comments = 0;
+		withc.has_iface = o->has_iface;
+		withc.if_id = o->if_id;
+		withc.if_name = o->if_name;
+		withc.if_name_len = o->if_name_len;
 		e = &withc;
 	}
 	o->ops->packet(o->impl, e);
@@ -59,6 +67,14 @@ void out_set_comments(struct out *o, unsigned n, const uint8_t *const *p, const 
 		o->comment[i] = p[i];
 		o->comment_len[i] = len[i];
 	}
+}
+
+void out_set_iface(struct out *o, bool several, uint32_t id, const uint8_t *name, size_t len)
+{
+	o->has_iface = several;
+	o->if_id = id;
+	o->if_name = several && len ? name : NULL;
+	o->if_name_len = several && name ? len : 0;
 }
 
 void out_set_packet_cb(struct out *o, out_packet_cb fn, void *ctx)

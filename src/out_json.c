@@ -1584,6 +1584,16 @@ static void put_common(struct json_out *o, const struct ev *e)
 		kv_u_or_null(s, "fetch", e->quic ? e->quic_fetch : e->icmp_fetch);
 		kv_null(s, "conn");
 	}
+	if (e->has_iface) { /* the input has several interfaces: this packet's */
+		key(s, "interface");
+		sb_puts(s, "{\"id\":");
+		sb_u64(s, e->if_id);
+		if (e->if_name_len) {
+			key(s, "name");
+			sb_json_str(s, e->if_name, e->if_name_len);
+		}
+		sb_putc(s, '}');
+	}
 	kv_u(s, "len", p->wire_len);
 	kv_u(s, "cap_len", p->cap_len);
 	kv_u(s, "ethertype", p->ethertype);

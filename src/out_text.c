@@ -1659,6 +1659,47 @@ static void put_time(struct text_out *o, int64_t ts)
 	}
 }
 
+/* The packet's interface when the input has several: " if1:eth0", its
+ * if_name escaped (a space too: the column is one word) and cut (ending
+ * '~') to IFACE_COLS columns in all, padded to them, so the columns after
+ * it stay aligned. */
+#define IFACE_COLS 14
+static void put_iface(struct sb *s, const struct ev *e)
+{
+	sb_putc(s, ' ');
+	size_t start = s->len;
+	sb_printf(s, "if%u", (unsigned)e->if_id);
+	if (e->if_name_len) {
+		sb_putc(s, ':');
+		static const char hex[] = "0123456789abcdef";
+		for (size_t i = 0; i < e->if_name_len && i < 256; i++) {
+			uint8_t b = e->if_name[i];
+			char piece[4];
+			size_t n = 0;
+			if (b == '\\') {
+				piece[n++] = '\\';
+				piece[n++] = '\\';
+			} else if (b > 0x20 && b < 0x7f) { /* a space too is escaped: one word */
+				piece[n++] = (char)b;
+			} else {
+				piece[n++] = '\\';
+				piece[n++] = 'x';
+				piece[n++] = hex[b >> 4];
+				piece[n++] = hex[b & 15];
+			}
+			bool last = i + 1 == e->if_name_len;
+			/* room for this piece, and for the '~' when more follows */
+			if (s->len - start + n + (last ? 0 : 1) > IFACE_COLS) {
+				sb_putc(s, '~');
+				break;
+			}
+			for (size_t j = 0; j < n; j++)
+				sb_putc(s, piece[j]);
+		}
+	}
+	sb_pad(s, start + IFACE_COLS);
+}
+
 /* Spaces up to column col, and at least one: fields never run together. */
 static void pad_sep(struct sb *s, size_t col)
 {
@@ -2042,6 +2083,8 @@ static void text_packet(void *impl, const struct ev *e)
 		sb_pad(s, 10); /* no packet, no time of its own */
 	else
 		put_time(o, p->ts_us);
+	if (e->has_iface)
+		put_iface(s, e);
 	/* Columns are counted from the end of the time stamp, which is wider
 	 * with -tt; the colour codes take bytes but no columns. */
 	size_t shift = s->len > COL_STEP - 1 ? s->len - (COL_STEP - 1) : 0;

@@ -1575,6 +1575,11 @@ void trace_set_comments(struct tracer *t, unsigned n, const uint8_t *const *p, c
 	out_set_comments(t->out, n, p, len);
 }
 
+void trace_set_iface(struct tracer *t, bool several, uint32_t id, const uint8_t *name, size_t len)
+{
+	out_set_iface(t->out, several, id, name, len);
+}
+
 void trace_set_packet_cb(struct tracer *t, out_packet_cb fn, void *ctx)
 {
 	out_set_packet_cb(t->out, fn, ctx);

@@ -11,7 +11,8 @@ counts each way.  For QUIC
 fetchtrace --keylog): the packet types of every datagram, the SNI of the
 ClientHello in the Initials, and where both decrypted a packet its packet number
 and the types of its frames.  For HTTP/3, which tshark 4.0 does not decode,
-every request's method, path and status against the server's access log.  Prints one line per check and "oracle: N passed,
+every request's method, path and status against the server's access log.  For a pcapng of
+several interfaces (issue 16), every frame's interface id and name.  Prints one line per check and "oracle: N passed,
 N failed".
 
 Relative numbers: both number a direction from its SYN, or without one from the
@@ -333,6 +334,36 @@ def h2_fetchtrace(path, keys=None):
     return out
 
 
+def iface_check(cap, single):
+    """Each packet's interface (issue 16): tshark's frame.interface_id and
+    frame.interface_name per frame against the "interface" of fetchtrace's JSON
+    packet of the same time stamp; a file of one interface has none."""
+    path = os.path.join(ROOT, "captures", cap)
+    out = subprocess.run(["tshark", "-n", "-r", path, "-T", "fields", "-E", "separator=|",
+                          "-e", "frame.time_epoch", "-e", "frame.interface_id",
+                          "-e", "frame.interface_name"],
+                         capture_output=True, text=True, check=True).stdout
+    want = []
+    for line in out.splitlines():
+        ts, i, name = line.split("|")
+        sec, _, frac = ts.partition(".")
+        want.append(("%s.%s" % (sec, (frac + "000000")[:6]), int(i),
+                     None if single else name))
+    got = []
+    for line in fetchtrace(path, "--json", "--all"):
+        if not line.startswith('{"type":"packet"'):
+            continue
+        ts = re.match(r'\{"type":"packet","ts":(-?[0-9]+\.[0-9]{6}),', line).group(1)
+        ifc = json.loads(line).get("interface")
+        if single:
+            got.append((ts, 0 if ifc is None else -1, None))
+        else:
+            got.append((ts, ifc["id"] if ifc else -1, ifc.get("name") if ifc else None))
+    ids = {i for _, i, _ in want}
+    check("%s interface" % cap, want == got and len(want) > 0 and len(ids) == (1 if single else 2),
+          "tshark %s\n  fetchtrace %s" % (want, got))
+
+
 def main():
     if subprocess.run(["sh", "-c", "command -v tshark"], capture_output=True).returncode:
         print("skip oracle: tshark not installed")
@@ -340,6 +371,9 @@ def main():
         return 0
     for cap in ICMP_CAPTURES:
         icmp_check(cap)
+    # the interface of each frame: two of different link types; one (no "interface")
+    iface_check("multi-iface.pcapng", False)
+    iface_check("cold-fetch.pcapng", True)
     for cap in CAPTURES:
         path = os.path.join(ROOT, "captures", cap)
         lines = fetchtrace(path)

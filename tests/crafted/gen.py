@@ -940,6 +940,34 @@ def gen_pcapng_tsresol_seconds():
     print("wrote %s (%d packets)" % (os.path.relpath(path), n))
 
 
+def gen_pcapng_iface_names():
+    """pcapng of three Ethernet interfaces (issue 16): each packet line names its
+    interface.  Names: "eth0"; a hostile one (a space, a backslash, ESC, UTF-8, a
+    byte that is not UTF-8, 200 bytes: kept to 127 by the reader, cut to 14
+    columns in the text line, escaped in both outputs); none (shown by number)."""
+    path = os.path.join(OUT_DIR, "crafted-iface-names.pcapng")
+    shb = pcapng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    names = [b"eth0", b"a b\\c\x1b[31m\xc3\xa9\xff" + b"x" * 186, None]
+    out = shb
+    for name in names:
+        opts = b""
+        if name is not None:
+            opts += struct.pack("<HH", 2, len(name)) + name + b"\0" * (-len(name) % 4)
+        opts += struct.pack("<HH", 0, 0)
+        out += pcapng_block(1, struct.pack("<HHI", 1, 0, 262144) + opts)
+    n = 0
+    t = 1700000000 * 1000000  # microseconds (if_tsresol default 10^-6)
+    for i in range(len(names)):
+        for frame in dns_pair(0x6100 + i, dname(b"www", b"lab", b"test")):
+            t += 250
+            out += pcapng_block(6, struct.pack("<IIIII", i, t >> 32, t & 0xFFFFFFFF,
+                                               len(frame), len(frame)) + frame)
+            n += 1
+    with open(path, "wb") as f:
+        f.write(out)
+    print("wrote %s (%d packets)" % (os.path.relpath(path), n))
+
+
 def gen_http_long_target():
     """A GET whose target (300 bytes) is longer than the 160 the HAR URL keeps
     (TL_TARGET): the HAR entry says where it was cut."""
@@ -1686,6 +1714,7 @@ if __name__ == "__main__":
     gen_http_tls_split()
     gen_ts_2106()
     gen_pcapng_tsresol_seconds()
+    gen_pcapng_iface_names()
     gen_http_long_target()
     gen_http_orphan()
     gen_not_http()

@@ -90,7 +90,9 @@ for cap in captures/*.pcap captures/*.pcapng; do
 		# the same packets, steps and connections as the text output
 		# shellcheck disable=SC2086
 		"$bin" -r "$cap" $opt >"$tmp/t" 2>/dev/null
-		grep -E '^ *-?[0-9]+\.[0-9]{6} +[a-z]+ ' "$tmp/t" | awk '{ print $2 }' >"$tmp/tsteps"
+		# (a file of several interfaces names each packet's after the time: "if1:eth0")
+		grep -E '^ *-?[0-9]+\.[0-9]{6} +(if[0-9]+(:[^ ]*)? +)?[a-z]+ ' "$tmp/t" |
+			awk '{ print ($2 ~ /^if[0-9]+(:|$)/) ? $3 : $2 }' >"$tmp/tsteps"
 		jq -r 'select(.type == "packet") | .step' "$tmp/j" >"$tmp/jsteps"
 		check "$name: packets and their steps match the text output ($(wc -l <"$tmp/tsteps") lines)" \
 			cmp -s "$tmp/tsteps" "$tmp/jsteps"

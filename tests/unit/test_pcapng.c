@@ -670,7 +670,15 @@ static int mode_convert(const char *in, const char *out, const char *keys)
 	const u_char *d;
 	unsigned n = 0;
 	char c[32];
-	while (rc == 0 && pcap_next_ex(p, &h, &d) == 1) {
+	int nx;
+	while (rc == 0 && (nx = pcap_next_ex(p, &h, &d)) != PCAP_ERROR_BREAK) {
+		if (nx != 1) { /* e.g. interfaces of several link types (multi-iface.pcapng) */
+			fprintf(stderr, "convert: %s: libpcap: %s\n", in, pcap_geterr(p));
+			pcapng_writer_close(w);
+			fclose(f);
+			pcap_close(p);
+			return 3;
+		}
 		n++;
 		int cl = snprintf(c, sizeof c, "frame=%u", n);
 		if (pcap_sec(h->ts.tv_sec) > UINT64_MAX / 1000000000u - 1) {
