@@ -434,8 +434,8 @@ void cap_dump_note(struct cap *c, const char *note, size_t len)
 }
 
 /* The packet just handed over, as an Enhanced Packet Block with its note. */
-static void dump_epb(struct cap *c, const struct pcap_pkthdr *h, const u_char *data, int64_t sec,
-		     int64_t frac)
+static void dump_epb_note(struct cap *c, const struct pcap_pkthdr *h, const u_char *data, int64_t sec,
+			  int64_t frac, const char *note, size_t note_len)
 {
 	uint32_t cap_len = h->caplen, wire = h->len;
 	if (c->ng_snaplen && cap_len > c->ng_snaplen) /* a file that broke its own snap length */
@@ -448,8 +448,14 @@ static void dump_epb(struct cap *c, const struct pcap_pkthdr *h, const u_char *d
 	uint64_t usec = sec < 0 ? 0 : (uint64_t)sec > max_sec ? max_sec : (uint64_t)sec;
 	errno = 0;
 	if (pcapng_write_epb(c->ng, 0, usec, frac < 0 ? 0 : (uint32_t)frac,
-			     data, cap_len, wire, c->note, c->note_len) < 0)
+			     data, cap_len, wire, note, note_len) < 0)
 		dump_failed(c);
+}
+
+static void dump_epb(struct cap *c, const struct pcap_pkthdr *h, const u_char *data, int64_t sec,
+		     int64_t frac)
+{
+	dump_epb_note(c, h, data, sec, frac, c->note, c->note_len);
 }
 
 /* The ring's bytes: n from src at offset off (mod q_size), or to dst. */
@@ -479,9 +485,9 @@ static void q_pop(struct cap *c)
 	c->q_head = (c->q_head + sizeof(hd) + n) % c->q_size;
 	c->q_used -= sizeof(hd) + n;
 	struct pcap_pkthdr h = { .caplen = hd.cap_len, .len = hd.wire };
-	memcpy(c->note, c->q_scratch + hd.cap_len, hd.note_len);
-	c->note_len = hd.note_len;
-	dump_epb(c, &h, c->q_scratch, hd.sec, hd.frac);
+	/* its own note: c->note is the packet being handed over */
+	dump_epb_note(c, &h, c->q_scratch, hd.sec, hd.frac, (const char *)c->q_scratch + hd.cap_len,
+		      hd.note_len);
 }
 
 /* Write every held packet, the hold callback first (its secrets before them). */

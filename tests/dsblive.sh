@@ -56,7 +56,8 @@ until ip netns exec "$ns" sh -c 'exec 3<>/dev/tcp/127.0.0.1/8443' 2>/dev/null ||
 done
 
 mkdir "$tmp/w" && chmod 1777 "$tmp/w"
-ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" "$bin" -i lo -w "$tmp/w/live.pcapng" -- \
+ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" "$bin" -i lo -w "$tmp/w/live.pcapng" \
+	--annotations "$tmp/w/notes" -- \
 	curl -s -k --http1.1 -o /dev/null --max-time 10 https://127.0.0.1:8443/ \
 	>"$tmp/out" 2>"$tmp/err"
 rc=$?
@@ -64,6 +65,9 @@ check "fetchtrace -- curl exited 0" [ "$rc" -eq 0 ]
 check "the fetch was decrypted live" grep -q 'GET /' "$tmp/out"
 tshark -r "$tmp/w/live.pcapng" -Y http.request 2>/dev/null >"$tmp/req"
 check "tshark -r live.pcapng (no key log option) decrypts the GET" grep -q 'GET / ' "$tmp/req"
+tshark -r "$tmp/w/live.pcapng" -T fields -e frame.comment 2>/dev/null >"$tmp/comments"
+check "each held packet keeps its own comment (equal to --annotations)" \
+	sh -c "[ -s '$tmp/comments' ] && cmp -s '$tmp/comments' '$tmp/w/notes'"
 n_live=$(grep -c -E '^ *[0-9]+\.[0-9]+ ' "$tmp/out")
 n_file=$(tshark -r "$tmp/w/live.pcapng" 2>/dev/null | wc -l)
 check "every packet shown is in the file ($n_live shown, $n_file in the file)" \

@@ -23,8 +23,11 @@ struct hold_run {
 static void hold_handler(void *ctx, const uint8_t *data, uint32_t cap_len, uint32_t wire_len,
 			 int64_t ts_us)
 {
-	(void)data, (void)cap_len, (void)wire_len, (void)ts_us;
-	((struct hold_run *)ctx)->handed++;
+	(void)cap_len, (void)wire_len, (void)ts_us;
+	struct hold_run *r = ctx;
+	r->handed++;
+	char note[8] = { 'n', (char)('0' + data[0] % 10) };
+	cap_dump_note(r->c, note, 2); /* each packet's own note, held with it */
 }
 
 static void hold_cb(void *ctx)
@@ -82,8 +85,12 @@ static void delay_order(const int *ts_ms, int n, uint32_t len, size_t max_bytes,
 		if (rec.kind == PCAPNG_REC_SECRETS)
 			o += (size_t)snprintf(order + o, order_len - o, "%.*s",
 					      (int)rec.secrets.len - 1, (const char *)rec.secrets.p);
-		else if (rec.kind == PCAPNG_REC_PACKET && rec.cap_len)
+		else if (rec.kind == PCAPNG_REC_PACKET && rec.cap_len) {
 			o += (size_t)snprintf(order + o, order_len - o, "P%d", rec.data[0]);
+			CHECK_EQ_INT(rec.n_comments, 1);
+			CHECK(rec.n_comments == 1 && rec.comment[0].len == 2 &&
+			      rec.comment[0].p[0] == 'n' && rec.comment[0].p[1] == '0' + rec.data[0] % 10);
+		}
 	}
 	if (rd)
 		pcapng_close(rd);
