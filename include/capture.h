@@ -89,6 +89,22 @@ void cap_dump_note(struct cap *c, const char *note, size_t len);
 bool cap_dump_secrets(struct cap *c, const uint8_t *text, size_t len);
 
 /*
+ * Live -w pcapng: hold each packet (with its note) in a queue of max_bytes,
+ * allocated here once, and write it when it is older than max_us of capture
+ * time than the newest, when the queue needs its room, or at
+ * cap_dump_release / cap_dump_close.  fn(ctx) is called before held packets
+ * are written, to write (cap_dump_secrets) the secrets learnt meanwhile, so
+ * that they precede every packet still held.  false (nothing held, packets
+ * written at once) without a pcapng -w or snap length, or out of memory.
+ */
+typedef void (*cap_dump_hold_cb)(void *ctx);
+bool cap_dump_delay(struct cap *c, int64_t max_us, size_t max_bytes, cap_dump_hold_cb fn, void *ctx);
+
+/* Write every held packet now (fn called first) and forget fn; later packets
+ * are still held, written at cap_dump_close. */
+void cap_dump_release(struct cap *c);
+
+/*
  * Flush and close the -w file; false with the cause in errbuf when any
  * write to it failed (a full disk), now or while capturing.  Nothing to do
  * (true) without -w.  A write error while capturing also stops cap_run

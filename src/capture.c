@@ -49,6 +49,20 @@ struct cap {
 	uint32_t n_progs;
 	cap_secrets_cb secrets_fn; /* TLS key log Decryption Secrets Blocks of the input */
 	void *secrets_ctx;
+
+	/* cap_dump_delay: the -w pcapng packets held before being written, a
+	 * ring of records (struct held, the bytes, the note), allocated once. */
+	uint8_t *q;
+	size_t q_size, q_head, q_used;
+	uint8_t *q_scratch;    /* one record's bytes and note, read out of the ring */
+	int64_t q_max_us;      /* hold at most this much capture time */
+	cap_dump_hold_cb hold_fn;
+	void *hold_ctx;
+};
+
+struct held {
+	int64_t sec, frac, ts_us;
+	uint32_t cap_len, wire, note_len;
 };
 
 static void errcpy(char *errbuf, const char *msg)
@@ -420,8 +434,8 @@ void cap_dump_note(struct cap *c, const char *note, size_t len)
 }
 
 /* The packet just handed over, as an Enhanced Packet Block with its note. */
-static void dump_epb(struct cap *c, const struct pcap_pkthdr *h, const u_char *data, int64_t sec,
-		     int64_t frac)
+static void dump_epb_note(struct cap *c, const struct pcap_pkthdr *h, const u_char *data, int64_t sec,
+			  int64_t frac, const char *note, size_t note_len)
 {
 	uint32_t cap_len = h->caplen, wire = h->len;
 	if (c->ng_snaplen && cap_len > c->ng_snaplen) /* a file that broke its own snap length */
@@ -434,8 +448,118 @@ static void dump_epb(struct cap *c, const struct pcap_pkthdr *h, const u_char *d
 	uint64_t usec = sec < 0 ? 0 : (uint64_t)sec > max_sec ? max_sec : (uint64_t)sec;
 	errno = 0;
 	if (pcapng_write_epb(c->ng, 0, usec, frac < 0 ? 0 : (uint32_t)frac,
-			     data, cap_len, wire, c->note, c->note_len) < 0)
+			     data, cap_len, wire, note, note_len) < 0)
 		dump_failed(c);
+}
+
+static void dump_epb(struct cap *c, const struct pcap_pkthdr *h, const u_char *data, int64_t sec,
+		     int64_t frac)
+{
+	dump_epb_note(c, h, data, sec, frac, c->note, c->note_len);
+}
+
+/* The ring's bytes: n from src at offset off (mod q_size), or to dst. */
+static void q_put(struct cap *c, size_t off, const void *src, size_t n)
+{
+	off %= c->q_size;
+	size_t a = c->q_size - off < n ? c->q_size - off : n;
+	memcpy(c->q + off, src, a);
+	memcpy(c->q, (const uint8_t *)src + a, n - a);
+}
+
+static void q_get(const struct cap *c, size_t off, void *dst, size_t n)
+{
+	off %= c->q_size;
+	size_t a = c->q_size - off < n ? c->q_size - off : n;
+	memcpy(dst, c->q + off, a);
+	memcpy((uint8_t *)dst + a, c->q, n - a);
+}
+
+/* Write the oldest held packet and drop it from the ring. */
+static void q_pop(struct cap *c)
+{
+	struct held hd;
+	q_get(c, c->q_head, &hd, sizeof(hd));
+	size_t n = (size_t)hd.cap_len + hd.note_len;
+	q_get(c, c->q_head + sizeof(hd), c->q_scratch, n);
+	c->q_head = (c->q_head + sizeof(hd) + n) % c->q_size;
+	c->q_used -= sizeof(hd) + n;
+	struct pcap_pkthdr h = { .caplen = hd.cap_len, .len = hd.wire };
+	/* its own note: c->note is the packet being handed over */
+	dump_epb_note(c, &h, c->q_scratch, hd.sec, hd.frac, (const char *)c->q_scratch + hd.cap_len,
+		      hd.note_len);
+}
+
+/* Write every held packet, the hold callback first (its secrets before them). */
+static void q_release(struct cap *c)
+{
+	if (!c->q_used)
+		return;
+	if (c->hold_fn)
+		c->hold_fn(c->hold_ctx);
+	while (c->q_used)
+		q_pop(c);
+}
+
+/* Live -w pcapng with a delay: hold the packet just handed over (its note
+ * set), writing first those older than the bound or in the way of its room. */
+static void dump_hold(struct cap *c, const struct pcap_pkthdr *h, const u_char *data, int64_t sec,
+		      int64_t frac, int64_t ts_us)
+{
+	struct held hd = { sec, frac, ts_us, h->caplen, h->len, (uint32_t)c->note_len };
+	if (c->ng_snaplen && hd.cap_len > c->ng_snaplen)
+		hd.cap_len = c->ng_snaplen;
+	size_t need = sizeof(hd) + hd.cap_len + hd.note_len;
+	if (need > c->q_size) { /* cannot be held (no snap length): write all, then it */
+		q_release(c);
+		dump_epb(c, h, data, sec, frac);
+		return;
+	}
+	bool called = false;
+	while (c->q_used) {
+		struct held old;
+		q_get(c, c->q_head, &old, sizeof(old));
+		if (c->q_size - c->q_used >= need && old.ts_us >= ts_us - c->q_max_us)
+			break;
+		if (!called && c->hold_fn) {
+			c->hold_fn(c->hold_ctx);
+			called = true;
+		}
+		q_pop(c);
+	}
+	size_t tail = c->q_head + c->q_used;
+	q_put(c, tail, &hd, sizeof(hd));
+	q_put(c, tail + sizeof(hd), data, hd.cap_len);
+	q_put(c, tail + sizeof(hd) + hd.cap_len, c->note, hd.note_len);
+	c->q_used += need;
+}
+
+bool cap_dump_delay(struct cap *c, int64_t max_us, size_t max_bytes, cap_dump_hold_cb fn, void *ctx)
+{
+	if (!c->ng || c->q || !c->ng_snaplen || max_bytes < sizeof(struct held))
+		return false;
+	c->q = malloc(max_bytes);
+	c->q_scratch = malloc((size_t)c->ng_snaplen + CAP_NOTE_MAX);
+	if (!c->q || !c->q_scratch) {
+		free(c->q);
+		free(c->q_scratch);
+		c->q = c->q_scratch = NULL;
+		return false;
+	}
+	c->q_size = max_bytes;
+	c->q_head = c->q_used = 0;
+	c->q_max_us = max_us;
+	c->hold_fn = fn;
+	c->hold_ctx = ctx;
+	return true;
+}
+
+void cap_dump_release(struct cap *c)
+{
+	if (c->q && c->ng)
+		q_release(c);
+	c->hold_fn = NULL;
+	c->hold_ctx = NULL;
 }
 
 /* Flush the -w file; on its first failure keep the cause and stop the loop. */
@@ -459,6 +583,7 @@ static void dump_flush(struct cap *c)
 bool cap_dump_close(struct cap *c, char *errbuf)
 {
 	if (c->ng) {
+		cap_dump_release(c);
 		errno = 0;
 		if (pcapng_writer_close(c->ng) != 0 && !c->dump_errno)
 			c->dump_errno = errno ? errno : EIO;
@@ -518,9 +643,12 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	int64_t sec = c->ts32 ? (int64_t)(uint32_t)h->ts.tv_sec : (int64_t)h->ts.tv_sec;
 	int64_t frac = c->ts32 ? (int64_t)(uint32_t)h->ts.tv_usec : (int64_t)h->ts.tv_usec;
 	c->note_len = 0;
-	c->fn(c->ctx, data, h->caplen, h->len, cap_ts_us(sec, c->nano ? frac / 1000 : frac));
+	int64_t ts_us = cap_ts_us(sec, c->nano ? frac / 1000 : frac);
+	c->fn(c->ctx, data, h->caplen, h->len, ts_us);
 	/* after the tracer: the note is its verdict on this packet */
-	if (c->ng)
+	if (c->ng && c->q)
+		dump_hold(c, h, data, sec, frac, ts_us);
+	else if (c->ng)
 		dump_epb(c, h, data, sec, frac);
 	if (c->count && c->n_seen >= c->count)
 		pcap_breakloop(c->p);
@@ -764,6 +892,8 @@ void cap_close(struct cap *c)
 		(void)cap_dump_close(c, eb); /* the caller that cares called it first */
 	}
 	pcap_close(c->p);
+	free(c->q);
+	free(c->q_scratch);
 	progs_free(c);
 	free(c->filter);
 	if (c->rd) {

@@ -54,6 +54,8 @@
 #define DEFAULT_BUFFER_KIB 16384
 #define CMD_GRACE_MS 500  /* capture this long after a traced command exits (its last ACKs) */
 #define CMD_KILL_MS 2000  /* a command asked to stop is killed (its group) this much later */
+#define DUMP_DELAY_US 1000000            /* live -w pcapng: packets wait this long for their secrets */
+#define DUMP_DELAY_BYTES (8u << 20)     /* or until this many bytes are held */
 
 struct opts {
 	const char *read_file;   /* -r */
@@ -540,6 +542,21 @@ static void on_event(void *ctx, const struct ev *e)
 		r->notes_errno = errno ? errno : EIO;
 }
 
+/* Live -w pcapng, before held packets are written: the key log re-read
+ * (the lines the program wrote meanwhile) and its new lines as a Decryption
+ * Secrets Block, so that they precede the packets they unlock. */
+static void on_dump_hold(void *ctx)
+{
+	struct run_ctx *r = ctx;
+	if (!r->kl_dsb)
+		return;
+	(void)keylog_refresh(r->kl_dsb, 0); /* live: not rate limited; an error is the tracer's */
+	const uint8_t *text;
+	size_t len = keylog_take_text(r->kl_dsb, &text);
+	if (len)
+		(void)cap_dump_secrets(r->cap, text, len); /* a failure stops the loop */
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -913,6 +930,13 @@ int main(int argc, char **argv)
 		size_t len = keylog_take_text(kl, &text);
 		(void)cap_dump_secrets(cap, text, len);
 	}
+	/* Live, a program writes its handshake secrets after the server's first
+	 * flight was captured: the packets wait (DUMP_DELAY_US of capture time,
+	 * DUMP_DELAY_BYTES) so that the secrets block goes before them. */
+	if (live && rc.kl_dsb &&
+	    !cap_dump_delay(cap, DUMP_DELAY_US, DUMP_DELAY_BYTES, on_dump_hold, &rc))
+		fprintf(stderr, "fetchtrace: -w %s: out of memory for the delay queue: "
+				"secrets may follow the packets they unlock\n", o.write_file);
 	int cmd_status = -1;
 	if (o.cmd)
 		cap_set_count(cap, o.count);
@@ -920,6 +944,7 @@ int main(int argc, char **argv)
 		       : cap_run(cap, o.count, on_packet, &rc, errbuf);
 	errno = 0;
 	int rv = trace_finish(t) < 0 ? 1 : 0;
+	cap_dump_release(cap); /* the held packets, after the key log's last lines */
 	keylog_free(kl); /* wipes the secrets */
 	keylog_remove(&pk);
 	if (ferror(stdout) && !rc.out_errno) /* the summary's flush failed: keep why */
