@@ -916,6 +916,40 @@ static void put_tls_msg(struct sb *s, const struct tlsmsg *m)
 	}
 }
 
+
+/* A ClientHello's members: sni (and sni_cut when asked), alpn, versions,
+ * cipher_suites; over TCP and in a QUIC Initial alike. */
+static void put_client_hello(struct sb *s, const struct tls_client_hello *ch, bool with_cut)
+{
+	key(s, "sni");
+	if (ch->has_sni)
+		sb_json_str(s, ch->sni, ch->sni_len < TLS_NAME_MAX ? ch->sni_len : TLS_NAME_MAX);
+	else
+		sb_puts(s, "null");
+	if (with_cut)
+		kv_bool(s, "sni_cut", ch->sni_cut);
+	key(s, "alpn");
+	sb_putc(s, '[');
+	for (unsigned k = 0; k < ch->n_alpn && k < TLS_MAX_ALPN; k++) {
+		sep(s);
+		sb_json_str(s, ch->alpn[k], ch->alpn_len[k] < TLS_ALPN_MAX ? ch->alpn_len[k]
+									 : TLS_ALPN_MAX);
+	}
+	sb_putc(s, ']');
+	key(s, "versions");
+	sb_putc(s, '[');
+	for (unsigned k = 0; k < ch->n_versions && k < TLS_MAX_VERSIONS; k++) {
+		const char *vn = tls_version_name(ch->versions[k]);
+		sep(s);
+		if (vn)
+			sb_json_str(s, vn, strlen(vn));
+		else
+			sb_printf(s, "\"0x%04x\"", ch->versions[k]);
+	}
+	sb_putc(s, ']');
+	kv_u(s, "cipher_suites", ch->n_ciphers);
+}
+
 static void put_tls(struct sb *s, const struct ev *e)
 {
 	const struct tls_events *tv = e->tls;
@@ -957,34 +991,7 @@ static void put_tls(struct sb *s, const struct ev *e)
 			if (v->status != FT_OK || !ch)
 				break;
 			kv_tls_version(s, "legacy_version", ch->legacy_version);
-			key(s, "sni");
-			if (ch->has_sni)
-				sb_json_str(s, ch->sni, ch->sni_len < TLS_NAME_MAX ? ch->sni_len
-										   : TLS_NAME_MAX);
-			else
-				sb_puts(s, "null");
-			kv_bool(s, "sni_cut", ch->sni_cut);
-			key(s, "alpn");
-			sb_putc(s, '[');
-			for (unsigned k = 0; k < ch->n_alpn && k < TLS_MAX_ALPN; k++) {
-				sep(s);
-				sb_json_str(s, ch->alpn[k], ch->alpn_len[k] < TLS_ALPN_MAX
-								    ? ch->alpn_len[k]
-								    : TLS_ALPN_MAX);
-			}
-			sb_putc(s, ']');
-			key(s, "versions");
-			sb_putc(s, '[');
-			for (unsigned k = 0; k < ch->n_versions && k < TLS_MAX_VERSIONS; k++) {
-				const char *vn = tls_version_name(ch->versions[k]);
-				sep(s);
-				if (vn)
-					sb_json_str(s, vn, strlen(vn));
-				else
-					sb_printf(s, "\"0x%04x\"", ch->versions[k]);
-			}
-			sb_putc(s, ']');
-			kv_u(s, "cipher_suites", ch->n_ciphers);
+			put_client_hello(s, ch, true);
 			break;
 		}
 		case TLS_EV_SERVER_HELLO: {
@@ -1163,33 +1170,7 @@ static void put_quic_tls(struct sb *s, const struct quicdec_result *r)
 		kv_str(s, "why", h->status != FT_OK ? (h->why ? h->why : "?") : NULL);
 		if (h->type == 1 && r->has_ch) {
 			const struct tls_client_hello *ch = &r->ch;
-			key(s, "sni");
-			if (ch->has_sni)
-				sb_json_str(s, ch->sni, ch->sni_len < TLS_NAME_MAX ? ch->sni_len
-										   : TLS_NAME_MAX);
-			else
-				sb_puts(s, "null");
-			key(s, "alpn");
-			sb_putc(s, '[');
-			for (unsigned k = 0; k < ch->n_alpn && k < TLS_MAX_ALPN; k++) {
-				sep(s);
-				sb_json_str(s, ch->alpn[k], ch->alpn_len[k] < TLS_ALPN_MAX
-								    ? ch->alpn_len[k]
-								    : TLS_ALPN_MAX);
-			}
-			sb_putc(s, ']');
-			key(s, "versions");
-			sb_putc(s, '[');
-			for (unsigned k = 0; k < ch->n_versions && k < TLS_MAX_VERSIONS; k++) {
-				const char *vn = tls_version_name(ch->versions[k]);
-				sep(s);
-				if (vn)
-					sb_json_str(s, vn, strlen(vn));
-				else
-					sb_printf(s, "\"0x%04x\"", ch->versions[k]);
-			}
-			sb_putc(s, ']');
-			kv_u(s, "cipher_suites", ch->n_ciphers);
+			put_client_hello(s, ch, false);
 		} else if (h->type == 2 && r->has_sh) {
 			const struct tls_server_hello *sh = &r->sh;
 			kv_tls_version(s, "version", sh->version);

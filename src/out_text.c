@@ -2291,6 +2291,31 @@ static int qsum_cmp(const void *a, const void *b)
 	return x->q.id < y->q.id ? -1 : x->q.id > y->q.id;
 }
 
+
+/* A summary line's "  steps connect,write  sent N B, received N B, T" (the
+ * steps seen, '-' for none; bytes each way; the duration). */
+static void put_steps_sent(struct sb *s, uint8_t steps_seen, const uint64_t bytes[2], int64_t dur)
+{
+	sb_puts(s, "  steps ");
+	bool any = false;
+	for (int st = 0; st < STEP_OTHER; st++) {
+		if (!(steps_seen & (1u << st)))
+			continue;
+		if (any)
+			sb_putc(s, ',');
+		sb_puts(s, step_name((enum step)st));
+		any = true;
+	}
+	if (!any)
+		sb_putc(s, '-');
+	sb_puts(s, "  sent ");
+	sb_u64(s, bytes[0]);
+	sb_puts(s, " B, received ");
+	sb_u64(s, bytes[1]);
+	sb_puts(s, " B, ");
+	sb_dur(s, dur);
+}
+
 /* "  q1 f1 name  client > server  quic v1  steps ...  sent, received, duration,
  * handshake, who closed and why" */
 static void put_quic_sum(struct text_out *o, const struct quic_sum *m)
@@ -2311,24 +2336,7 @@ static void put_quic_sum(struct text_out *o, const struct quic_sum *m)
 	sb_endpoint(s, q->ip_ver, q->srv, q->sport);
 	sb_puts(s, "  quic ");
 	put_quic_version(s, q->version);
-	sb_puts(s, "  steps ");
-	bool any = false;
-	for (int st = 0; st < STEP_OTHER; st++) {
-		if (!(q->steps_seen & (1u << st)))
-			continue;
-		if (any)
-			sb_putc(s, ',');
-		sb_puts(s, step_name((enum step)st));
-		any = true;
-	}
-	if (!any)
-		sb_putc(s, '-');
-	sb_puts(s, "  sent ");
-	sb_u64(s, q->bytes[0]);
-	sb_puts(s, " B, received ");
-	sb_u64(s, q->bytes[1]);
-	sb_puts(s, " B, ");
-	sb_dur(s, q->ts_last - q->ts_first);
+	put_steps_sent(s, q->steps_seen, q->bytes, q->ts_last - q->ts_first);
 	/* One round trip for the ClientHello, one more for each Retry and
 	 * HelloRetryRequest; done when the client sent its first 1-RTT packet. */
 	unsigned rtts = 1u + q->n_retry + q->n_hrr;
@@ -2444,24 +2452,7 @@ static void text_summary(void *impl, const struct out_counts *n)
 		if (m->app != APP_UNKNOWN && m->app < sizeof(app_name) / sizeof(app_name[0]) &&
 		    !(m->tls && m->app == APP_OPAQUE))
 			sb_printf(s, "%s%s", m->tls ? " " : "  ", app_name[m->app]);
-		sb_puts(s, "  steps ");
-		bool any = false;
-		for (int st = 0; st < STEP_OTHER; st++) {
-			if (!(m->steps_seen & (1u << st)))
-				continue;
-			if (any)
-				sb_putc(s, ',');
-			sb_puts(s, step_name((enum step)st));
-			any = true;
-		}
-		if (!any)
-			sb_putc(s, '-');
-		sb_puts(s, "  sent ");
-		sb_u64(s, m->bytes[0]);
-		sb_puts(s, " B, received ");
-		sb_u64(s, m->bytes[1]);
-		sb_puts(s, " B, ");
-		sb_dur(s, m->ts_last - m->ts_first);
+		put_steps_sent(s, m->steps_seen, m->bytes, m->ts_last - m->ts_first);
 		sb_puts(s, ", ");
 		put_close_how(s, m);
 		sb_printf(s, " (%s %s)", m->state, m->history[0] ? m->history : "-");
