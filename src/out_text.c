@@ -915,6 +915,33 @@ static void put_tls_msg(struct sb *s, const struct tls_ev *v)
 	}
 }
 
+
+/* A ClientHello's " SNI name ALPN a,b versions ..., N cipher suites" (GREASE
+ * versions left out); over TCP and in a QUIC Initial alike. */
+static void put_client_hello(struct sb *s, const struct tls_client_hello *ch)
+{
+	if (ch->has_sni) {
+		sb_puts(s, " SNI ");
+		sb_esc(s, ch->sni, ch->sni_len < TLS_NAME_MAX ? ch->sni_len : TLS_NAME_MAX);
+		if (ch->sni_cut)
+			sb_puts(s, "[cut]");
+	}
+	for (unsigned k = 0; k < ch->n_alpn && k < TLS_MAX_ALPN; k++) {
+		sb_puts(s, k ? "," : " ALPN ");
+		sb_esc(s, ch->alpn[k], ch->alpn_len[k] < TLS_ALPN_MAX ? ch->alpn_len[k] : TLS_ALPN_MAX);
+	}
+	bool any = false;
+	for (unsigned k = 0; k < ch->n_versions && k < TLS_MAX_VERSIONS; k++) {
+		const char *vn = tls_version_name(ch->versions[k]);
+		if (vn && !strcmp(vn, "GREASE"))
+			continue;
+		sb_puts(s, any ? "," : " versions ");
+		put_tls_version(s, ch->versions[k]);
+		any = true;
+	}
+	sb_printf(s, ", %u cipher suites", ch->n_ciphers);
+}
+
 static void put_tls(struct sb *s, const struct ev *e)
 {
 	const struct tls_events *tv = e->tls;
@@ -929,26 +956,7 @@ static void put_tls(struct sb *s, const struct ev *e)
 				sb_printf(s, " (malformed tls: %s)", v->why ? v->why : "?");
 				break;
 			}
-			if (ch->has_sni) {
-				sb_puts(s, " SNI ");
-				sb_esc(s, ch->sni, ch->sni_len);
-				if (ch->sni_cut)
-					sb_puts(s, "[cut]");
-			}
-			for (unsigned k = 0; k < ch->n_alpn && k < TLS_MAX_ALPN; k++) {
-				sb_puts(s, k ? "," : " ALPN ");
-				sb_esc(s, ch->alpn[k], ch->alpn_len[k]);
-			}
-			bool any = false;
-			for (unsigned k = 0; k < ch->n_versions && k < TLS_MAX_VERSIONS; k++) {
-				const char *vn = tls_version_name(ch->versions[k]);
-				if (vn && !strcmp(vn, "GREASE"))
-					continue;
-				sb_puts(s, any ? "," : " versions ");
-				put_tls_version(s, ch->versions[k]);
-				any = true;
-			}
-			sb_printf(s, ", %u cipher suites", ch->n_ciphers);
+			put_client_hello(s, ch);
 			break;
 		}
 		case TLS_EV_SERVER_HELLO: {
@@ -1211,27 +1219,7 @@ static void put_quic_hs(struct sb *s, const struct quicdec_result *r)
 		if (h->type == 1 && r->has_ch) {
 			const struct tls_client_hello *ch = &r->ch;
 			sb_puts(s, "ClientHello");
-			if (ch->has_sni) {
-				sb_puts(s, " SNI ");
-				sb_esc(s, ch->sni, ch->sni_len < TLS_NAME_MAX ? ch->sni_len
-									: TLS_NAME_MAX);
-				if (ch->sni_cut)
-					sb_puts(s, "[cut]");
-			}
-			for (unsigned k = 0; k < ch->n_alpn && k < TLS_MAX_ALPN; k++) {
-				sb_puts(s, k ? "," : " ALPN ");
-				sb_esc(s, ch->alpn[k], ch->alpn_len[k]);
-			}
-			bool any = false;
-			for (unsigned k = 0; k < ch->n_versions && k < TLS_MAX_VERSIONS; k++) {
-				const char *vn = tls_version_name(ch->versions[k]);
-				if (vn && !strcmp(vn, "GREASE"))
-					continue;
-				sb_puts(s, any ? "," : " versions ");
-				put_tls_version(s, ch->versions[k]);
-				any = true;
-			}
-			sb_printf(s, ", %u cipher suites", ch->n_ciphers);
+			put_client_hello(s, ch);
 			if (r->has_tp && r->tp_dir == 0)
 				sb_printf(s, ", %u transport parameters", r->tp.n + r->tp.n_dropped);
 		} else if (h->type == 2 && r->has_sh) {

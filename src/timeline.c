@@ -107,6 +107,36 @@ static void keep_h2_head(struct tl_head *th, const struct hpack_headers *hd, uin
 	keep_hfield(th, TL_H_CONTENT_LENGTH, &hd->content_length);
 }
 
+/* An HTTP/3 head kept as HTTP/2's, with its version. */
+static void keep_h3_head(struct tl_head *th, const struct hpack_headers *hd, uint64_t block_len)
+{
+	keep_h2_head(th, hd, block_len > UINT32_MAX ? UINT32_MAX : (uint32_t)block_len);
+	th->v_major = 3;
+}
+
+/* An HTTP/2 or HTTP/3 response head on exchange x: the first starts the
+ * response (returns the wait since the request's last frame, or -1); a
+ * final one (or the first interim) is the one kept. */
+static int64_t resp_head(struct tl_exch *x, const struct hpack_headers *hd, uint64_t block_len,
+			 uint8_t v_major, int64_t now)
+{
+	int64_t dur = -1;
+	if (!x->resp_start) {
+		x->resp_start = now;
+		if (x->req_end && now >= x->req_end)
+			dur = now - x->req_end;
+	}
+	uint16_t sc = hd->status_code;
+	if (sc >= 200 || x->status < 200) {
+		if (sc >= 200)
+			x->status = sc;
+		keep_h3_head(&x->resp, hd, block_len);
+		x->resp.v_major = v_major; /* 2, or 3 */
+		x->reason_len = 0;
+	}
+	return dur;
+}
+
 /* Keep what HAR shows of a head: version, size, the fields fetchtrace keeps. */
 static void keep_head(struct tl_head *th, const struct http_head *hd)
 {
@@ -372,20 +402,8 @@ int64_t timeline_h2(struct timeline *tl, int64_t now, struct conn *c, const stru
 		x->req_end = now; /* the request's newest frame so far */
 		return -1;
 	}
-	if (hd && v->head_kind != H2_HEAD_TRAILERS) {
-		uint16_t sc = hd->status_code;
-		if (!x->resp_start) {
-			x->resp_start = now;
-			if (x->req_end && now >= x->req_end)
-				dur = now - x->req_end;
-		}
-		if (sc >= 200 || x->status < 200) {
-			if (sc >= 200)
-				x->status = sc;
-			keep_h2_head(&x->resp, hd, v->length);
-			x->reason_len = 0;
-		}
-	}
+	if (hd && v->head_kind != H2_HEAD_TRAILERS)
+		dur = resp_head(x, hd, v->length, 2, now);
 	if (v->type == H2_DATA) {
 		x->down = v->body_done;
 		x->resp_end = now;
@@ -431,11 +449,6 @@ static struct tl_exch *add_quic(struct timeline *tl, int64_t now, struct quicflo
 }
 
 /* keep_h2_head for HTTP/3: the same pseudo-fields, version 3. */
-static void keep_h3_head(struct tl_head *th, const struct hpack_headers *hd, uint64_t block_len)
-{
-	keep_h2_head(th, hd, block_len > UINT32_MAX ? UINT32_MAX : (uint32_t)block_len);
-	th->v_major = 3;
-}
 
 int64_t timeline_h3(struct timeline *tl, int64_t now, struct quicflow *q, const struct h3_ev *v)
 {
@@ -480,20 +493,8 @@ int64_t timeline_h3(struct timeline *tl, int64_t now, struct quicflow *q, const 
 		x->req_end = now; /* the request's newest frame so far */
 		return -1;
 	}
-	if (hd && v->head_kind != H3_HEAD_TRAILERS) {
-		uint16_t sc = hd->status_code;
-		if (!x->resp_start) {
-			x->resp_start = now;
-			if (x->req_end && now >= x->req_end)
-				dur = now - x->req_end;
-		}
-		if (sc >= 200 || x->status < 200) {
-			if (sc >= 200)
-				x->status = sc;
-			keep_h3_head(&x->resp, hd, v->length);
-			x->reason_len = 0;
-		}
-	}
+	if (hd && v->head_kind != H3_HEAD_TRAILERS)
+		dur = resp_head(x, hd, v->length, 3, now);
 	if (v->kind == H3_EV_FRAME && v->type == H3_DATA) {
 		x->down = v->body_done;
 		x->resp_end = now;
