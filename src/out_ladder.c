@@ -1,5 +1,12 @@
 /* out_ladder.c - the ladder diagram: hosts as columns, one arrow per packet, drawn in the
- * terminal at the end of the run, or written as a Mermaid sequenceDiagram. */
+ * terminal at the end of the run, or written as a Mermaid sequenceDiagram.
+ *
+ * One client, one column: the client of a connection that a DNS answer led
+ * to (its fetch link) shares the column of the host that received that
+ * answer when the two are of different IP versions: the IPv4 and the IPv6
+ * address of the same machine, which asked for A and AAAA and connected
+ * over the other family.  Each arrow of a connection carries its number
+ * (c1, q1), as the packet lines do. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,12 +19,21 @@
 #define LAD_LABEL 40          /* bytes of an arrow's label */
 #define LAD_COL 26            /* columns between two hosts in the terminal */
 #define LAD_LINE 4096
+#define LAD_ANSWERS 64        /* DNS answers remembered to merge a client's addresses */
 
 struct lad_host {
 	uint8_t ver;
 	uint8_t addr[16];
 	uint32_t fetch;             /* a fetch that names it (0 none) */
 	uint16_t port;              /* a server's port (53, 80, 443 ...), 0 for a client */
+	uint8_t same_as;            /* the host whose column it shares (itself when none) */
+};
+
+/* A DNS answer and the host it went to, to find the client of a fetch. */
+struct lad_answer {
+	int64_t ts;
+	uint16_t id;
+	uint8_t host;
 };
 
 struct lad_arrow {
@@ -25,6 +41,8 @@ struct lad_arrow {
 	uint8_t from, to;           /* host indices */
 	uint8_t step;               /* enum step */
 	bool secure;                /* TLS/QUIC handshake */
+	char conn_kind;             /* 'c' a TCP connection, 'q' a QUIC one, 0 none */
+	uint32_t conn;              /* its number */
 	uint8_t label_len;
 	char label[LAD_LABEL];      /* raw bytes from the wire may be in it: escaped on output */
 };
@@ -39,6 +57,8 @@ struct ladder {
 	uint64_t dropped;
 	char names[LAD_MAX_HOSTS][64]; /* a fetch name per host, raw */
 	uint8_t name_len[LAD_MAX_HOSTS];
+	struct lad_answer answers[LAD_ANSWERS]; /* the last DNS answers, a ring */
+	unsigned n_answers;
 	char line[LAD_LINE];
 };
 
@@ -62,7 +82,35 @@ static uint8_t host_index(struct ladder *l, uint8_t ver, const uint8_t *addr)
 	struct lad_host *h = &l->hosts[l->n_hosts];
 	h->ver = ver;
 	memcpy(h->addr, addr, 16);
+	h->same_as = l->n_hosts;
 	return l->n_hosts++;
+}
+
+/* The host that received the DNS answer a fetch link names, or -1. */
+static int answer_host(const struct ladder *l, const struct fetch_link *k)
+{
+	unsigned n = l->n_answers < LAD_ANSWERS ? l->n_answers : LAD_ANSWERS;
+	for (unsigned i = 0; i < n; i++) {
+		const struct lad_answer *a = &l->answers[i];
+		if (a->id == k->dns_id && a->ts == k->answer_ts)
+			return a->host;
+	}
+	return -1;
+}
+
+/* A connection's first packet: its client shares the column of the host
+ * that received the answer it was led by, when their IP versions differ
+ * (the rule at the top).  Neither may stand for "others". */
+static void merge_client(struct ladder *l, const struct ev *e, uint8_t cli)
+{
+	const struct fetch_link *k = e->link;
+	if (!k || !k->via_dns || l->hosts[cli].same_as != cli)
+		return;
+	int q = answer_host(l, k);
+	if (q < 0 || q == cli || l->hosts[q].ver == l->hosts[cli].ver ||
+	    (l->n_hosts == LAD_MAX_HOSTS && (q == LAD_MAX_HOSTS - 1 || cli == LAD_MAX_HOSTS - 1)))
+		return;
+	l->hosts[cli].same_as = l->hosts[q].same_as;
 }
 
 /* The short label of an arrow: what a reader of a flow graph wants. */
@@ -246,6 +294,14 @@ static void lad_packet(void *impl, const struct ev *e)
 	if (!srv->port)
 		srv->port = e->seg ? e->seg->c->sport : (p->dport == 53 || p->dport == 443 ? p->dport
 											    : p->sport);
+	if (e->n_dns && e->dns[0]->qr) { /* remembered: a client's connections may follow */
+		struct lad_answer *w = &l->answers[l->n_answers++ % LAD_ANSWERS];
+		w->ts = p->ts_us;
+		w->id = e->dns[0]->id;
+		w->host = b;
+	}
+	if (e->link && (e->seg || e->quic)) /* a connection's first packet */
+		merge_client(l, e, (e->seg ? e->seg->dir == 0 : e->quic_from_client) ? a : b);
 	if (e->link && e->link->via_dns) {
 		uint8_t k = (uint8_t)(srv - l->hosts);
 		if (!l->name_len[k]) {
@@ -272,6 +328,15 @@ static void lad_packet(void *impl, const struct ev *e)
 	w->to = b;
 	w->step = (uint8_t)e->step;
 	w->secure = e->secure;
+	w->conn_kind = 0;
+	w->conn = 0;
+	if (e->seg) {
+		w->conn_kind = 'c';
+		w->conn = e->seg->c->id;
+	} else if (e->quic && e->quic_conn) {
+		w->conn_kind = 'q';
+		w->conn = e->quic_conn;
+	}
 	/* the label: built escaped, cut to its field */
 	char tmp[256];
 	struct sb s;
@@ -315,21 +380,62 @@ static void host_title(const struct ladder *l, uint8_t i, struct sb *s, bool bri
 	sb_ip(s, h->ver, h->addr);
 }
 
+/* Each host's column: the hosts that share one (merge_client) take the
+ * column of the first of them; the others in order of appearance.
+ * Returns the number of columns. */
+static uint8_t lad_columns(const struct ladder *l, uint8_t col[LAD_MAX_HOSTS])
+{
+	uint8_t n = 0;
+	for (uint8_t i = 0; i < l->n_hosts; i++) {
+		uint8_t r = l->hosts[i].same_as;
+		col[i] = r < i ? col[r] : n++; /* a host shares only with one seen before it */
+	}
+	return n;
+}
+
+/* The addresses of the hosts merged into column head r: lead before the
+ * first, " / " between. */
+static bool put_merged(const struct ladder *l, uint8_t r, struct sb *s, const char *lead)
+{
+	bool any = false;
+	for (uint8_t i = 0; i < l->n_hosts; i++) {
+		if (i == r || l->hosts[i].same_as != r)
+			continue;
+		sb_puts(s, any ? " / " : lead);
+		sb_ip(s, l->hosts[i].ver, l->hosts[i].addr);
+		any = true;
+	}
+	return any;
+}
+
+/* "c1 " / "q1 ": the arrow's connection, when it has one. */
+static void put_conn(struct sb *s, const struct lad_arrow *w)
+{
+	if (w->conn_kind)
+		sb_printf(s, "%c%u ", w->conn_kind, w->conn);
+}
+
 static void lad_mermaid(struct ladder *l, struct sb *s)
 {
+	uint8_t col[LAD_MAX_HOSTS];
+	lad_columns(l, col);
 	sb_puts(s, "sequenceDiagram");
 	emit(l, s);
 	for (uint8_t i = 0; i < l->n_hosts; i++) {
-		sb_printf(s, "    participant H%u as ", i);
+		if (l->hosts[i].same_as != i)
+			continue;
+		sb_printf(s, "    participant H%u as ", col[i]);
 		host_title(l, i, s, false);
+		put_merged(l, i, s, " / ");
 		emit(l, s);
 	}
 	int64_t t0 = l->n ? l->arrows[0].ts : 0;
 	for (size_t k = 0; k < l->n; k++) {
 		const struct lad_arrow *w = &l->arrows[k];
-		sb_printf(s, "    H%u->>H%u: ", w->from, w->to);
+		sb_printf(s, "    H%u->>H%u: ", col[w->from], col[w->to]);
 		sb_secs(s, w->ts - t0);
 		sb_printf(s, " %s ", step_name((enum step)w->step));
+		put_conn(s, w);
 		/* Mermaid's message text ends at the line; ';' and '#' have meanings
 		 * there: write them as entity codes */
 		for (size_t i = 0; i < w->label_len; i++) {
@@ -354,26 +460,45 @@ static void put_label(struct sb *s, const struct lad_arrow *w)
 static void lad_text(struct ladder *l, struct sb *s)
 {
 	enum { COL0 = 12 }; /* after the time column */
-	size_t width = COL0 + (size_t)(l->n_hosts ? l->n_hosts - 1 : 0) * LAD_COL + 1;
-	/* heads: each host's name where its line will run */
-	for (uint8_t i = 0; i < l->n_hosts; i++) {
-		sb_pad(s, COL0 + (size_t)i * LAD_COL);
-		size_t start = s->len;
-		host_title(l, i, s, true);
-		if (s->len - start > LAD_COL - 2) {
-			s->len = start + LAD_COL - 2;
-			s->buf[s->len] = '\0';
+	uint8_t col[LAD_MAX_HOSTS];
+	uint8_t n_cols = lad_columns(l, col);
+	size_t width = COL0 + (size_t)(n_cols ? n_cols - 1 : 0) * LAD_COL + 1;
+	/* heads: each host's name where its line will run; a second line with
+	 * the other addresses of a merged client */
+	bool merged = false;
+	for (int row = 0; row < 2; row++) {
+		for (uint8_t i = 0; i < l->n_hosts; i++) {
+			if (l->hosts[i].same_as != i)
+				continue;
+			sb_pad(s, COL0 + (size_t)col[i] * LAD_COL);
+			size_t start = s->len;
+			if (row == 0)
+				host_title(l, i, s, true);
+			else
+				put_merged(l, i, s, "");
+			if (s->len - start > LAD_COL - 2) {
+				s->len = start + LAD_COL - 2;
+				s->buf[s->len] = '\0';
+			}
+			merged |= row == 1 && s->len > start;
 		}
+		if (row == 1 && !merged) {
+			sb_reset(s);
+			break;
+		}
+		while (s->len && s->buf[s->len - 1] == ' ') /* no padding left at the end */
+			s->len--;
+		emit(l, s);
 	}
-	emit(l, s);
 	int64_t t0 = l->n ? l->arrows[0].ts : 0;
 	char row[COL0 + LAD_MAX_HOSTS * LAD_COL + 1];
 	for (size_t k = 0; k < l->n; k++) {
 		const struct lad_arrow *w = &l->arrows[k];
 		memset(row, ' ', width);
-		for (uint8_t i = 0; i < l->n_hosts; i++)
+		for (uint8_t i = 0; i < n_cols; i++)
 			row[COL0 + (size_t)i * LAD_COL] = '|';
-		size_t from = COL0 + (size_t)w->from * LAD_COL, to = COL0 + (size_t)w->to * LAD_COL;
+		size_t from = COL0 + (size_t)col[w->from] * LAD_COL;
+		size_t to = COL0 + (size_t)col[w->to] * LAD_COL;
 		size_t lo = from < to ? from : to, hi = from < to ? to : from;
 		for (size_t c = lo + 1; c < hi; c++)
 			row[c] = '-';
@@ -381,6 +506,12 @@ static void lad_text(struct ladder *l, struct sb *s)
 			row[to - 1] = '>';
 		else if (from > to)
 			row[to + 1] = '<';
+		if (w->conn_kind && hi - lo > 14) { /* the connection on the arrow: "--c12--" */
+			char tag[16];
+			int n = snprintf(tag, sizeof(tag), " %c%u ", w->conn_kind, w->conn);
+			if (n > 0 && (size_t)n < hi - lo - 4)
+				memcpy(row + lo + (hi - lo - (size_t)n) / 2 + 1, tag, (size_t)n);
+		}
 		size_t start = s->len;
 		sb_secs(s, w->ts - t0);
 		for (size_t c = s->len - start; c < width; c++)
