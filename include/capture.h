@@ -135,6 +135,11 @@ unsigned cap_packet_comments(const struct cap *c, const uint8_t **p, size_t *len
  * one Interface Description so far); false otherwise (nothing set). */
 bool cap_packet_iface(const struct cap *c, uint32_t *id, const uint8_t **name, size_t *len);
 
+/* During the handler: the frame number of the packet being handed over,
+ * from 1: the Nth packet read, counting those the filter rejected (as
+ * Wireshark's frame.number); live, the Nth the kernel handed over. */
+uint64_t cap_packet_frame(const struct cap *c);
+
 /* The capture is a pcapng file read by the project's reader. */
 bool cap_is_pcapng(const struct cap *c);
 

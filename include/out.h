@@ -45,11 +45,17 @@ struct out_opts {
 	const char *lang;      /* --lang: language of the explanations ("en", "ko"), or NULL:
 	                          from the locale (LC_ALL, LC_MESSAGES, LANG) */
 	const char *har_path;  /* --har FILE: write the exchanges as HAR 1.2 at the end */
+	bool number;           /* -#: each packet line starts with its frame number */
+	unsigned brief;        /* compact packet lines this many columns wide at most (--brief,
+	                          or a narrow terminal); 0 = full lines */
+	bool no_acks;          /* --no-acks: bare ACKs counted on the line they follow */
 };
 
 /* One packet, decoded and classified: everything a line shows. */
 struct ev {
 	const struct pkt *p;           /* the packet */
+	uint64_t frame;                /* its frame number (Wireshark's frame.number: the Nth
+	                                  packet read, from 1); 0 for a released event */
 	enum step step;                /* its step */
 	const struct flow_seg *seg;    /* TCP: what the flow table said; NULL otherwise */
 	const struct fetch_link *link; /* first packet of a connection: its fetch; else NULL */

@@ -35,6 +35,10 @@ void trace_set_comments(struct tracer *t, unsigned n, const uint8_t *const *p, c
  * (out_set_iface); several false when it has one. */
 void trace_set_iface(struct tracer *t, bool several, uint32_t id, const uint8_t *name, size_t len);
 
+/* The frame number of the next packet (the Nth read from the input, the
+ * filter's rejects too).  Without it the packets are numbered as given. */
+void trace_set_frame(struct tracer *t, uint64_t frame);
+
 /* One captured frame of link type dlt. */
 void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_len,
 		  uint32_t wire_len, int64_t ts_us);

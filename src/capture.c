@@ -24,6 +24,11 @@ struct cap {
 	int dump_errno;        /* the first write error on the -w file, 0 = none */
 	long count;            /* cap_set_count: stop after this many packets, 0 = no limit */
 	long n_seen;           /* packets handed over so far */
+	uint64_t n_frames;     /* packets read, the filter's rejects too: the one being
+	                          handed over is frame n_frames (Wireshark's frame.number) */
+	struct bpf_program file_prog; /* a classic pcap file's filter, run here (has_file_prog)
+	                          so that the packets it rejects are counted as frames */
+	bool has_file_prog;
 	bool nano;             /* time stamps in nanoseconds (files), else microseconds */
 	struct pcapng_writer *ng; /* -w FILE.pcapng, or NULL */
 	FILE *ng_file;         /* its FILE */
@@ -333,6 +338,15 @@ bool cap_set_filter(struct cap *c, const char *expr, char *errbuf)
 		snprintf(errbuf, CAP_ERRBUF_SIZE, "filter '%s': %s", expr, pcap_geterr(c->p));
 		return false;
 	}
+	if (!c->live) {
+		/* A file: libpcap would run the filter inside pcap_loop and hide what it
+		 * rejects; on_packet runs it instead, so every packet read is numbered. */
+		if (c->has_file_prog)
+			pcap_freecode(&c->file_prog);
+		c->file_prog = prog;
+		c->has_file_prog = true;
+		return true;
+	}
 	int st = pcap_setfilter(c->p, &prog);
 	pcap_freecode(&prog);
 	if (st < 0) {
@@ -630,6 +644,9 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	struct cap *c = (struct cap *)user;
 	if (c->count && c->n_seen >= c->count)
 		return; /* cap_poll's count reached: what the kernel still had is not ours */
+	c->n_frames++;
+	if (c->has_file_prog && !pcap_offline_filter(&c->file_prog, h, data))
+		return;
 	c->n_seen++;
 	if (c->dump) {
 		pcap_dump((u_char *)c->dump, h, data);
@@ -677,6 +694,10 @@ int cap_run(struct cap *c, long count, cap_handler fn, void *ctx, char *errbuf)
 	if (c->rd)
 		return rd_run(c, count, errbuf);
 	int cnt = count > 0 && count < 0x7fffffff ? (int)count : (count > 0 ? 0x7fffffff : -1);
+	if (c->has_file_prog) { /* pcap_loop would count the rejects: on_packet stops */
+		c->count = count > 0 ? count : 0;
+		cnt = -1;
+	}
 	int st = pcap_loop(c->p, cnt, on_packet, (u_char *)c);
 	if (st == PCAP_ERROR_BREAK && c->live)
 		cap_drain(c);
@@ -735,6 +756,8 @@ void cap_set_secrets_cb(struct cap *c, cap_secrets_cb fn, void *ctx)
 int cap_packet_dlt(const struct cap *c) { return c->rd ? c->cur_dlt : pcap_datalink(c->p); }
 
 bool cap_is_pcapng(const struct cap *c) { return c->rd != NULL; }
+
+uint64_t cap_packet_frame(const struct cap *c) { return c->n_frames; }
 
 unsigned cap_packet_comments(const struct cap *c, const uint8_t **p, size_t *len, unsigned max)
 {
@@ -817,7 +840,10 @@ static int rd_run(struct cap *c, long count, char *errbuf)
 				c->secrets_fn(c->secrets_ctx, rec.secrets.p, rec.secrets.len);
 			continue;
 		}
-		if (rec.kind != PCAPNG_REC_PACKET || !rec.iface)
+		if (rec.kind != PCAPNG_REC_PACKET)
+			continue;
+		c->n_frames++; /* a packet block, whatever the filter says */
+		if (!rec.iface)
 			continue;
 		struct pcap_pkthdr h;
 		memset(&h, 0, sizeof(h));
@@ -895,6 +921,8 @@ void cap_close(struct cap *c)
 	free(c->q);
 	free(c->q_scratch);
 	progs_free(c);
+	if (c->has_file_prog)
+		pcap_freecode(&c->file_prog);
 	free(c->filter);
 	if (c->rd) {
 		pcapng_close(c->rd);

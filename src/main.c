@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -47,6 +48,8 @@
 	"or (icmp6 and (ip6[40] == 1 or ip6[40] == 2 or ip6[40] == 3))"
 
 #define DEFAULT_SNAPLEN 262144
+#define BRIEF_COLS 100   /* --brief: a compact line's width at most */
+#define FULL_COLS 132    /* a terminal narrower than this gets compact lines (-v: not) */
 /* Kernel buffer for live capture.  Immediate mode gives each packet a
  * slot as large as the snap length (on "any", which has no MTU, 256 KiB),
  * so libpcap's 2 MiB default holds only a few packets and a burst such as
@@ -92,7 +95,7 @@ static void on_signal(int sig)
 enum {
 	OPT_ALL = 256, OPT_COLOR, OPT_HELP, OPT_VERSION, OPT_MAXCONNS, OPT_JSON, OPT_TIMELINE,
 	OPT_LADDER, OPT_EXPLAIN, OPT_LANG, OPT_HAR, OPT_KEYLOG, OPT_PCAPNG, OPT_NO_SECRETS,
-	OPT_ANNOTATIONS,
+	OPT_ANNOTATIONS, OPT_BRIEF, OPT_NUMBER, OPT_NO_ACKS,
 };
 
 /*
@@ -138,6 +141,14 @@ static const struct opt_def opt_defs[] = {
 	  "accepted for tcpdump habits: fetchtrace never resolves addresses", 0 },
 	{ 't', NULL, no_argument, "-tt / -ttt",
 	  "absolute time stamps / time since the previous packet", 0 },
+	{ '#', NULL, no_argument, "-# / --number",
+	  "start each packet line with its frame number (as Wireshark's)", 0 },
+	{ OPT_NUMBER, "number", no_argument, NULL, NULL, 0 },
+	{ OPT_BRIEF, "brief", no_argument, "--brief",
+	  "compact lines of at most %d columns (automatic on a narrower terminal)", BRIEF_COLS },
+	{ 'v', NULL, no_argument, "-v", "full packet lines, even on a narrow terminal", 0 },
+	{ OPT_NO_ACKS, "no-acks", no_argument, "--no-acks",
+	  "fold bare ACKs into a count (\"3 ACKs\") on the line they follow", 0 },
 	{ OPT_ALL, "all", no_argument, "--all",
 	  "also print packets that belong to no fetch (step 'other')", 0 },
 	{ OPT_EXPLAIN, "explain", no_argument, "--explain",
@@ -225,6 +236,21 @@ static long parse_num(const char *s, const char *what, long lo, long hi)
 	return v;
 }
 
+/* The width of the terminal standard output is, 0 when it is not one:
+ * TIOCGWINSZ, else COLUMNS (as ls does). */
+static unsigned term_cols(void)
+{
+	if (!isatty(STDOUT_FILENO))
+		return 0;
+	struct winsize ws;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	const char *c = getenv("COLUMNS");
+	char *end;
+	long v = c ? strtol(c, &end, 10) : 0;
+	return c && *c && !*end && v > 0 && v < 10000 ? (unsigned)v : 0;
+}
+
 static void parse_args(int argc, char **argv, struct opts *o)
 {
 	struct option longs[N_OPT_DEFS + 1];
@@ -244,6 +270,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	shorts[n_short] = '\0';
 	longs[n_long] = (struct option){ NULL, 0, NULL, 0 };
 	const char *color = "auto";
+	bool brief = false, verbose = false;
 	int ch;
 	memset(o, 0, sizeof(*o));
 	/* "fetchtrace [options] [expression] -- COMMAND ARGS...": what follows
@@ -281,6 +308,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'n': break;
 		case 'Z': o->user = optarg; break;
 		case 't': o->n_t++; break;
+		case '#': case OPT_NUMBER: o->out.number = true; break;
+		case OPT_BRIEF: brief = true; break;
+		case 'v': verbose = true; break;
+		case OPT_NO_ACKS: o->out.no_acks = true; break;
 		case OPT_ALL: o->out.all = true; break;
 		case OPT_JSON: o->out.format = OUT_JSON; break;
 		case OPT_COLOR: color = optarg ? optarg : "always"; break;
@@ -342,6 +373,12 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	} else {
 		die_usage("bad --color value '%s' (auto, always or never)", color);
 	}
+
+	/* Compact lines with --brief, or on a terminal too narrow for the
+	 * full ones; -v keeps the full lines whatever the width. */
+	unsigned cols = term_cols();
+	if (!verbose && (brief || (cols && cols < FULL_COLS)))
+		o->out.brief = cols && cols < BRIEF_COLS ? (cols < 40 ? 40 : cols) : BRIEF_COLS;
 
 	size_t len = 0;
 	for (int i = optind; i < argc; i++) {
@@ -579,6 +616,7 @@ static void on_packet(void *ctx, const uint8_t *data, uint32_t cap_len, uint32_t
 		if (cap_packet_iface(r->cap, &if_id, &if_name, &if_len))
 			trace_set_iface(r->t, true, if_id, if_name, if_len);
 	}
+	trace_set_frame(r->t, cap_packet_frame(r->cap));
 	trace_packet(r->t, cap_is_pcapng(r->cap) ? cap_packet_dlt(r->cap) : r->dlt, data, cap_len,
 		     wire_len, ts_us);
 	trace_set_comments(r->t, 0, NULL, NULL); /* they were this packet's only */

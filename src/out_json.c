@@ -1551,6 +1551,7 @@ static void put_common(struct json_out *o, const struct ev *e)
 	struct sb *s = &o->sb;
 	const struct pkt *p = e->p;
 	sb_puts(s, "{\"type\":\"packet\"");
+	kv_u(s, "frame", e->frame);
 	key(s, "ts");
 	sb_secs(s, p->ts_us);
 	key(s, "rel");

@@ -72,6 +72,15 @@ struct text_out {
 	                             open addressing, cap a power of two; entries leave with
 	                             their connection in text_conn_done) */
 	uint32_t xc_cap, xc_n;
+	/* --no-acks: the bare ACKs not shown, counted until the next line of any
+	 * kind is written (fold_finish).  The last packet line may be left open
+	 * (no newline yet) so that the ACKs of its connection join it. */
+	bool open_line;           /* the last packet line awaits its newline */
+	uint32_t open_conn;       /* its TCP connection (0: none) */
+	size_t open_cols;         /* its width in columns */
+	uint64_t fold_n;          /* bare ACKs held */
+	uint32_t fold_conn;       /* their connection */
+	uint32_t fold_fetch;      /* its fetch (0: none) */
 };
 
 static const char *const step_color[STEP_COUNT] = {
@@ -79,6 +88,8 @@ static const char *const step_color[STEP_COUNT] = {
 	[STEP_READ] = "\033[35m",    [STEP_CLOSE] = "\033[31m",   [STEP_OTHER] = "\033[2m",
 };
 #define COLOR_OFF "\033[0m"
+
+static void fold_finish(struct text_out *o);
 
 static void *text_open(FILE *f, const struct out_opts *opt)
 {
@@ -104,6 +115,7 @@ static void text_close(void *impl)
 	struct text_out *o = impl;
 	if (!o)
 		return;
+	fold_finish(o);
 	fflush(o->f);
 	free(o->sums);
 	free(o->qsums);
@@ -111,9 +123,12 @@ static void text_close(void *impl)
 	free(o);
 }
 
-static void emit(struct text_out *o)
+/* Write the line in o->sb, after what --no-acks holds; without its
+ * newline when `open` (emit_packet). */
+static void emit_line(struct text_out *o, bool open)
 {
 	struct sb *s = &o->sb;
+	fold_finish(o);
 	if (s->cut) {
 		/* Leave room for the mark: the line was cut, say so. */
 		static const char mark[] = " [line cut]";
@@ -123,10 +138,13 @@ static void emit(struct text_out *o)
 		memcpy(s->buf + s->len, mark, sizeof(mark));
 		s->len += sizeof(mark) - 1;
 	}
-	s->buf[s->len++] = '\n';
+	if (!open)
+		s->buf[s->len++] = '\n';
 	fwrite(s->buf, 1, s->len, o->f);
 	sb_reset(s);
 }
+
+static void emit(struct text_out *o) { emit_line(o, false); }
 
 /* ------------------------------------------------------------------ */
 /* DNS                                                                 */
@@ -1697,6 +1715,244 @@ static void pad_sep(struct sb *s, size_t col)
 		sb_pad(s, col);
 }
 
+/* ------------------------------------------------------------------ */
+/* frame numbers, compact lines, folded ACKs                           */
+/* ------------------------------------------------------------------ */
+
+/* Columns of a compact line (--brief), counted as COL_* are. */
+enum { BCOL_TAG = 19, BCOL_DIR = 28, BCOL_NOTE = 31 };
+
+/* -#: the frame number right-aligned in 5 columns and a space, as tcpdump
+ * -# prints it; no packet (a released event) leaves them blank. */
+static void put_frame(struct text_out *o, const struct ev *e)
+{
+	struct sb *s = &o->sb;
+	if (!o->opt.number)
+		return;
+	if (e->frame)
+		sb_printf(s, "%5llu ", (unsigned long long)e->frame);
+	else
+		sb_pad(s, s->len + 6);
+}
+
+/* The step's name, coloured on a terminal; *shift grows by the bytes the
+ * colour codes take (they take no columns). */
+static void put_step(struct text_out *o, const struct ev *e, size_t *shift)
+{
+	struct sb *s = &o->sb;
+	bool col = o->opt.color;
+	if (col)
+		sb_puts(s, step_color[e->step]);
+	sb_puts(s, step_name(e->step));
+	if (col) {
+		sb_puts(s, COLOR_OFF);
+		*shift += strlen(step_color[e->step]) + strlen(COLOR_OFF);
+	}
+}
+
+/* A TCP connection's tag, "f1 c2" ("c2" before its fetch is known). */
+static void put_conn_tag(struct sb *s, uint32_t fetch_id, uint32_t conn_id)
+{
+	if (fetch_id)
+		sb_printf(s, "f%u ", fetch_id);
+	sb_printf(s, "c%u", conn_id);
+}
+
+/* "f1 c2" (TCP), "f1 q1" (QUIC), "f3" (an ICMP error): the fetch and the connection. */
+static void put_tag(struct sb *s, const struct ev *e)
+{
+	if (e->seg) {
+		put_conn_tag(s, e->seg->c->fetch_id, e->seg->c->id);
+	} else if (e->quic && (e->quic_fetch || e->quic_conn)) {
+		if (e->quic_fetch)
+			sb_printf(s, "f%u%s", e->quic_fetch, e->quic_conn ? " " : "");
+		if (e->quic_conn)
+			sb_printf(s, "q%u", e->quic_conn);
+	} else if (e->icmp_fetch) {
+		sb_printf(s, "f%u", e->icmp_fetch);
+	}
+}
+
+/* A compact line's direction: "->" client to server (a query, a request),
+ * "<-" back (an answer, a response, an ICMP error), "--" unknown. */
+static const char *brief_arrow(const struct ev *e)
+{
+	const struct pkt *p = e->p;
+	if (e->seg)
+		return e->seg->dir == 0 ? "->" : "<-";
+	if (e->quic)
+		return e->quic_from_client ? "->" : "<-";
+	if (e->n_dns)
+		return e->dns[0]->qr ? "<-" : "->";
+	if (p->layer == LAYER_DONE && p->icmp.error &&
+	    (p->proto == IPPROTO_NUM_ICMP || p->proto == IPPROTO_NUM_ICMPV6))
+		return "<-";
+	return "--";
+}
+
+/* A compact line's one note: the ladder's label (out_label: "query A
+ * name", "SYN", "GET /path", "200 OK", "FIN"), and for an answer the
+ * first record of the type asked. */
+static void put_brief_note(struct sb *s, const struct ev *e)
+{
+	out_label(e, s);
+	if (!e->n_dns || !e->dns[0]->qr)
+		return;
+	const struct dns_msg *m = e->dns[0];
+	for (unsigned i = 0; i < m->n_rr && i < DNS_MAX_RR; i++) {
+		const struct dns_rr *rr = &m->rr[i];
+		if (rr->section == DNS_SEC_ANSWER && m->has_question && rr->type == m->qtype) {
+			sb_putc(s, ' ');
+			put_rdata(s, rr);
+			if (m->ancount > 1)
+				sb_printf(s, " (+%u)", m->ancount - 1u);
+			break;
+		}
+	}
+}
+
+/*
+ * The columns of the line from byte `start` (colour codes, ESC [ ... m,
+ * take none).  With max > 0, a line wider than max is cut to at most
+ * max - 3 columns and ends "...": never inside an escape (wire bytes are
+ * written "\\" or "\xNN"; our own text has no backslash) nor a colour code.
+ */
+static size_t line_cols(struct sb *s, size_t start, size_t max)
+{
+	size_t cols = 0, cut_at = 0, cut_cols = 0;
+	bool cut_set = false;
+	for (size_t i = start; i < s->len;) {
+		size_t n = 1, w = 1;
+		if (s->buf[i] == '\033') { /* a colour code, up to its 'm' */
+			while (i + n < s->len && s->buf[i + n - 1] != 'm')
+				n++;
+			w = 0;
+		} else if (s->buf[i] == '\\' && i + 1 < s->len) {
+			n = w = s->buf[i + 1] == 'x' && i + 3 < s->len ? 4 : 2;
+		}
+		if (max > 3 && !cut_set && cols + w > max - 3) {
+			cut_at = i;
+			cut_cols = cols;
+			cut_set = true;
+		}
+		cols += w;
+		i += n;
+	}
+	if (max > 3 && cols > max && cut_set) {
+		s->len = cut_at;
+		s->buf[s->len] = '\0';
+		s->cut = false; /* the ellipsis says it */
+		sb_puts(s, "...");
+		return cut_cols + 3;
+	}
+	return cols;
+}
+
+/* Write the packet line in o->sb.  With --no-acks it stays open (no
+ * newline yet): the bare ACKs of its connection that follow are counted
+ * on it when the next line of any kind starts (fold_finish). */
+static void emit_packet(struct text_out *o, const struct ev *e, size_t start)
+{
+	struct sb *s = &o->sb;
+	size_t cols = o->opt.brief || o->opt.no_acks ? line_cols(s, start, o->opt.brief) : 0;
+	emit_line(o, o->opt.no_acks);
+	if (!o->opt.no_acks)
+		return;
+	o->open_line = true;
+	o->open_conn = e->seg ? e->seg->c->id : 0;
+	o->open_cols = cols;
+}
+
+/* A bare ACK --no-acks folds: no payload, no flag but ACK, and nothing to
+ * say (not the handshake's last packet, no note such as a duplicate ACK
+ * or a window probe, not a close's last ACK). */
+static bool bare_ack(const struct ev *e)
+{
+	const struct pkt *p = e->p;
+	return e->seg && !e->released && p->status == FT_OK && p->pl_len == 0 &&
+	       p->tcp_flags == TCP_ACK && e->seg->notes == 0 && !e->http && !e->h2 && !e->tls &&
+	       !e->n_dns && !e->n_comments;
+}
+
+/* "3 ACKs" in the output's language. */
+static void put_acks(struct sb *s, bool korean, uint64_t n)
+{
+	if (korean)
+		sb_printf(s, "ACK %llu\xea\xb0\x9c", (unsigned long long)n); /* "ACK 3개" */
+	else
+		sb_printf(s, "%llu ACK%s", (unsigned long long)n, n == 1 ? "" : "s");
+}
+
+/* Hold one more bare ACK of the event's connection. */
+static void fold_ack(struct text_out *o, const struct ev *e)
+{
+	const struct conn *c = e->seg->c;
+	bool joins = o->fold_n ? o->fold_conn == c->id : o->open_line && o->open_conn == c->id;
+	if (!joins)
+		fold_finish(o); /* another connection's ACKs: theirs end here */
+	o->fold_conn = c->id;
+	o->fold_fetch = c->fetch_id;
+	o->fold_n++;
+}
+
+/* End what --no-acks holds: the open packet line gets its " | 3 ACKs" and
+ * its newline; ACKs that follow no line of their connection get a short
+ * line of their own, "3 ACKs" under the call column with the tag.  Before
+ * every line written, and at the end. */
+static void fold_finish(struct text_out *o)
+{
+	char buf[128];
+	struct sb t;
+	sb_init(&t, buf, sizeof(buf));
+	bool own_line = o->fold_n && !(o->open_line && o->open_conn == o->fold_conn);
+	if (o->open_line && !own_line && o->fold_n) {
+		sb_puts(&t, " | ");
+		put_acks(&t, o->korean, o->fold_n);
+		if (o->opt.brief && o->open_cols + t.len > o->opt.brief)
+			own_line = true; /* it would not fit: a line of its own */
+		else
+			sb_putc(&t, '\n');
+	}
+	if (o->open_line && (own_line || !o->fold_n)) {
+		sb_reset(&t);
+		sb_putc(&t, '\n');
+	}
+	if (o->open_line || own_line)
+		fwrite(t.buf, 1, t.len, o->f);
+	o->open_line = false;
+	if (own_line) {
+		sb_reset(&t);
+		size_t num = o->opt.number ? 6 : 0;
+		sb_pad(&t, num + (o->opt.brief ? BCOL_TAG : COL_CALL));
+		if (o->opt.brief) {
+			put_conn_tag(&t, o->fold_fetch, o->fold_conn);
+			sb_pad(&t, num + BCOL_NOTE);
+			put_acks(&t, o->korean, o->fold_n);
+		} else {
+			put_acks(&t, o->korean, o->fold_n);
+			sb_pad(&t, num + COL_TAG);
+			put_conn_tag(&t, o->fold_fetch, o->fold_conn);
+		}
+		sb_putc(&t, '\n');
+		fwrite(t.buf, 1, t.len, o->f);
+	}
+	o->fold_n = 0;
+}
+
+/* --brief (or a narrow terminal): time, step, fetch/connection, direction
+ * and one note, in o->opt.brief columns at most.  A damaged packet keeps
+ * its full description (cut to the width). */
+static void put_brief(struct text_out *o, const struct ev *e, size_t shift)
+{
+	struct sb *s = &o->sb;
+	pad_sep(s, BCOL_TAG + shift);
+	put_tag(s, e);
+	pad_sep(s, BCOL_DIR + shift);
+	sb_puts(s, brief_arrow(e));
+	pad_sep(s, BCOL_NOTE + shift);
+	put_brief_note(s, e);
+}
+
 static void put_fetch_header(struct text_out *o, const struct ev *e)
 {
 	const struct fetch_link *l = e->link;
@@ -1730,6 +1986,7 @@ static void put_fetch_header(struct text_out *o, const struct ev *e)
 			     "(cached by the OS or browser, /etc/hosts, or DNS over HTTPS)", port,
 			  udp ? "/udp" : "");
 	}
+	line_cols(s, 0, o->opt.brief);
 	emit(o);
 }
 
@@ -2064,43 +2321,39 @@ static void text_packet(void *impl, const struct ev *e)
 		sb_reset(s);
 		return;
 	}
+	if (o->opt.no_acks && bare_ack(e) && !(e->link && e->link->new_fetch)) {
+		put_time(o, p->ts_us); /* the clock still moves (-ttt) */
+		sb_reset(s);
+		fold_ack(o, e);
+		return;
+	}
 	if (e->link && e->link->new_fetch)
 		put_fetch_header(o, e);
 
+	put_frame(o, e);
 	if (e->released)
-		sb_pad(s, 10); /* no packet, no time of its own */
+		sb_pad(s, s->len + 10); /* no packet, no time of its own */
 	else
 		put_time(o, p->ts_us);
 	if (e->has_iface)
 		put_iface(s, e);
 	/* Columns are counted from the end of the time stamp, which is wider
-	 * with -tt; the colour codes take bytes but no columns. */
+	 * with -tt or -#; the colour codes take bytes but no columns. */
 	size_t shift = s->len > COL_STEP - 1 ? s->len - (COL_STEP - 1) : 0;
 	pad_sep(s, COL_STEP + shift);
-	bool col = o->opt.color;
-	if (col)
-		sb_puts(s, step_color[e->step]);
-	sb_puts(s, step_name(e->step));
-	if (col) {
-		sb_puts(s, COLOR_OFF);
-		shift += strlen(step_color[e->step]) + strlen(COLOR_OFF);
+	put_step(o, e, &shift);
+	bool damaged = p->status != FT_OK && p->layer != LAYER_DONE;
+	if (o->opt.brief && !damaged && !e->released) {
+		put_brief(o, e, shift);
+		emit_packet(o, e, 0);
+		if (o->opt.explain)
+			put_explain(o, e);
+		return;
 	}
 	pad_sep(s, COL_CALL + shift);
 	sb_puts(s, e->secure ? (e->quic ? "QUIC handshake" : "TLS handshake") : step_call(e->step));
 	pad_sep(s, COL_TAG + shift);
-	if (e->seg) {
-		const struct conn *c = e->seg->c;
-		if (c->fetch_id)
-			sb_printf(s, "f%u ", c->fetch_id);
-		sb_printf(s, "c%u", c->id);
-	} else if (e->quic && (e->quic_fetch || e->quic_conn)) {
-		if (e->quic_fetch)
-			sb_printf(s, "f%u%s", e->quic_fetch, e->quic_conn ? " " : "");
-		if (e->quic_conn)
-			sb_printf(s, "q%u", e->quic_conn);
-	} else if (e->icmp_fetch) {
-		sb_printf(s, "f%u", e->icmp_fetch);
-	}
+	put_tag(s, e);
 	pad_sep(s, COL_ADDR + shift);
 	size_t addr_start = s->len;
 	if (p->ip_ver) {
@@ -2127,7 +2380,7 @@ static void text_packet(void *impl, const struct ev *e)
 			sb_printf(s, "(%s)", p->why ? p->why : "unsupported");
 		else
 			sb_printf(s, "(malformed %s: %s)", lname[p->layer], p->why ? p->why : "?");
-		emit(o);
+		emit_packet(o, e, 0);
 		return;
 	}
 	if (e->released) {
@@ -2136,7 +2389,7 @@ static void text_packet(void *impl, const struct ev *e)
 			  e->released == EV_RELEASED_EVICTED ? "when the connection was evicted"
 							     : "at the end of the capture");
 		put_streams(s, e);
-		emit(o);
+		emit_packet(o, e, 0);
 		return;
 	}
 	if (e->seg) {
@@ -2181,7 +2434,7 @@ static void text_packet(void *impl, const struct ev *e)
 		sb_esc(s, e->comment[i], e->comment_len[i]);
 		sb_putc(s, ']');
 	}
-	emit(o);
+	emit_packet(o, e, 0);
 	if (o->opt.explain)
 		put_explain(o, e);
 }
@@ -2410,6 +2663,7 @@ static void put_close_how(struct sb *s, const struct conn_sum *m)
 static void text_summary(void *impl, const struct out_counts *n)
 {
 	struct text_out *o = impl;
+	fold_finish(o); /* --no-acks: what it held goes before */
 	struct sb *s = &o->sb;
 	if (o->n_sums)
 		qsort(o->sums, o->n_sums, sizeof(*o->sums), sum_cmp);
@@ -2518,6 +2772,7 @@ static void text_summary(void *impl, const struct out_counts *n)
 static void text_timeline(void *impl, const struct timeline *tl)
 {
 	struct text_out *o = impl;
+	fold_finish(o); /* --no-acks: what it held goes before */
 	out_timeline_text(o->f, tl, o->opt.timeline, o->opt.color);
 }
 

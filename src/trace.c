@@ -76,6 +76,8 @@ struct tracer {
 	bool doh_now;                         /* this packet carried DoH frames */
 	struct quic_info quic;                /* QUIC headers of this packet */
 	int64_t now;                          /* time of the packet being handled */
+	uint64_t frame;                       /* trace_set_frame: the next packet's frame number,
+	                                         0 = count them here */
 	bool in_packet;                       /* trace_packet is running */
 	struct retired retired[TRACE_RETIRED_MAX]; /* left the table during this packet */
 	unsigned n_retired;
@@ -1585,6 +1587,11 @@ void trace_set_packet_cb(struct tracer *t, out_packet_cb fn, void *ctx)
 	out_set_packet_cb(t->out, fn, ctx);
 }
 
+void trace_set_frame(struct tracer *t, uint64_t frame)
+{
+	t->frame = frame;
+}
+
 void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_len,
 		  uint32_t wire_len, int64_t ts_us)
 {
@@ -1598,6 +1605,8 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 	e.dns_note = t->note;
 	e.step = STEP_OTHER;
 	t->n.packets++;
+	e.frame = t->frame ? t->frame : t->n.packets;
+	t->frame = 0;
 	t->now = ts_us;
 	t->in_packet = true;
 	t->hev.n = t->hev.n_dropped = t->hev.n_heads = 0;

@@ -46,6 +46,43 @@ else
 	skip "terminal colour: script(1) not installed"
 fi
 
+# compact lines: --brief, or a terminal narrower than the full line (TIOCGWINSZ, else
+# COLUMNS); -v brings the full lines back.  Packet lines and fetch headers fit the width.
+wide() { # wide FILE MAX: no packet line or fetch header of FILE is wider than MAX columns
+	sed 's/\x1b\[[0-9;]*m//g' "$1" | grep -E '^( *[0-9]+)? *-?[0-9]+\.[0-9]{6} |^fetch ' |
+		awk -v max="$2" 'length($0) > max { bad = 1; print "  too wide: " $0 } END { exit bad }'
+}
+bad=0
+for c in captures/*.pcap captures/*.pcapng; do
+	"$bin" -r "$c" --brief --all -# >"$tmp/b" 2>/dev/null
+	wide "$tmp/b" 100 || { echo "  in $c"; bad=1; }
+done
+check "--brief: every packet line of every capture fits 100 columns" [ $bad -eq 0 ]
+"$bin" -r captures/keepalive.pcap --brief >"$tmp/b1"
+check "--brief: time, step, tags, arrow, note" grep -q -E '^ +0\.000589 connect f1 c1 +-> SYN$' "$tmp/b1"
+check "--brief: no TCP details" sh -c "! grep -q ' win ' '$tmp/b1'"
+"$bin" -r captures/keepalive.pcap --brief -v >"$tmp/b2"
+"$bin" -r captures/keepalive.pcap >"$tmp/b3"
+check "-v: full lines, whatever --brief says" cmp -s "$tmp/b2" "$tmp/b3"
+if command -v script >/dev/null 2>&1; then
+	COLUMNS=80 script -qec "'$bin' -r captures/keepalive.pcap --color=never" /dev/null >"$tmp/t1" </dev/null
+	check "a terminal of 80 columns (COLUMNS) gets compact lines" grep -q -E -- '-> SYN.?$' "$tmp/t1"
+	tr -d '\r' <"$tmp/t1" >"$tmp/t1n"
+	check "... that fit its 80 columns" wide "$tmp/t1n" 80
+	COLUMNS=80 script -qec "'$bin' -r captures/keepalive.pcap -v" /dev/null >"$tmp/t2" </dev/null
+	check "-v on a narrow terminal: full lines" grep -q 'SYN seq 0 win' "$tmp/t2"
+	COLUMNS=200 script -qec "'$bin' -r captures/keepalive.pcap" /dev/null >"$tmp/t3" </dev/null
+	check "a terminal of 200 columns: full lines" grep -q 'SYN seq 0 win' "$tmp/t3"
+	COLUMNS=200 script -qec "stty cols 70; '$bin' -r captures/cname.pcap --color=never" /dev/null \
+		>"$tmp/t4" </dev/null
+	tr -d '\r' <"$tmp/t4" >"$tmp/t4n"
+	check "the terminal's own width (TIOCGWINSZ) beats COLUMNS" sh -c \
+		"grep -q -- '-> query' '$tmp/t4n' && ! grep -q 'getaddrinfo()' '$tmp/t4n'"
+	check "... and the lines fit its 70 columns" wide "$tmp/t4n" 70
+else
+	skip "compact lines on a terminal: script(1) not installed"
+fi
+
 # -w while reading: the saved file decodes to the same lines
 "$bin" -r captures/keepalive.pcap -w "$tmp/copy.pcap" >"$tmp/w1"
 "$bin" -r "$tmp/copy.pcap" >"$tmp/w2"

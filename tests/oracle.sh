@@ -7,4 +7,6 @@ fi
 # the decoding, then TLS decryption with the captures' key logs (tests/oracle_tls.py)
 python3 tests/oracle.py; rc=$?
 python3 tests/oracle_tls.py || rc=1
+# frame numbers (-#, JSON "frame") against tshark's frame.number (tests/oracle_frames.py)
+python3 tests/oracle_frames.py || rc=1
 exit $rc
