@@ -41,6 +41,7 @@ struct lad_arrow {
 	uint8_t from, to;           /* host indices */
 	uint8_t step;               /* enum step */
 	bool secure;                /* TLS/QUIC handshake */
+	uint64_t frame;             /* the packet's frame number (-#) */
 	char conn_kind;             /* 'c' a TCP connection, 'q' a QUIC one, 0 none */
 	uint32_t conn;              /* its number */
 	uint8_t label_len;
@@ -328,6 +329,7 @@ static void lad_packet(void *impl, const struct ev *e)
 	w->to = b;
 	w->step = (uint8_t)e->step;
 	w->secure = e->secure;
+	w->frame = e->frame;
 	w->conn_kind = 0;
 	w->conn = 0;
 	if (e->seg) {
@@ -433,6 +435,8 @@ static void lad_mermaid(struct ladder *l, struct sb *s)
 	for (size_t k = 0; k < l->n; k++) {
 		const struct lad_arrow *w = &l->arrows[k];
 		sb_printf(s, "    H%u->>H%u: ", col[w->from], col[w->to]);
+		if (l->opt.number) /* not "#5": '#' starts an entity code there */
+			sb_printf(s, "frame %llu ", (unsigned long long)w->frame);
 		sb_secs(s, w->ts - t0);
 		sb_printf(s, " %s ", step_name((enum step)w->step));
 		put_conn(s, w);
@@ -462,6 +466,7 @@ static void lad_text(struct ladder *l, struct sb *s)
 	enum { COL0 = 12 }; /* after the time column */
 	uint8_t col[LAD_MAX_HOSTS];
 	uint8_t n_cols = lad_columns(l, col);
+	size_t num = l->opt.number ? 6 : 0; /* -#: each row starts with the frame number */
 	size_t width = COL0 + (size_t)(n_cols ? n_cols - 1 : 0) * LAD_COL + 1;
 	/* heads: each host's name where its line will run; a second line with
 	 * the other addresses of a merged client */
@@ -470,7 +475,7 @@ static void lad_text(struct ladder *l, struct sb *s)
 		for (uint8_t i = 0; i < l->n_hosts; i++) {
 			if (l->hosts[i].same_as != i)
 				continue;
-			sb_pad(s, COL0 + (size_t)col[i] * LAD_COL);
+			sb_pad(s, num + COL0 + (size_t)col[i] * LAD_COL);
 			size_t start = s->len;
 			if (row == 0)
 				host_title(l, i, s, true);
@@ -512,6 +517,8 @@ static void lad_text(struct ladder *l, struct sb *s)
 			if (n > 0 && (size_t)n < hi - lo - 4)
 				memcpy(row + lo + (hi - lo - (size_t)n) / 2 + 1, tag, (size_t)n);
 		}
+		if (num)
+			sb_printf(s, "%5llu ", (unsigned long long)w->frame);
 		size_t start = s->len;
 		sb_secs(s, w->ts - t0);
 		for (size_t c = s->len - start; c < width; c++)
