@@ -353,7 +353,7 @@ def iface_check(cap, single):
     for line in fetchtrace(path, "--json", "--all"):
         if not line.startswith('{"type":"packet"'):
             continue
-        ts = re.match(r'\{"type":"packet","ts":(-?[0-9]+\.[0-9]{6}),', line).group(1)
+        ts = re.match(r'\{"type":"packet",(?:"frame":[0-9]+,)?"ts":(-?[0-9]+\.[0-9]{6}),', line).group(1)
         ifc = json.loads(line).get("interface")
         if single:
             got.append((ts, 0 if ifc is None else -1, None))
