@@ -2,9 +2,36 @@
 #include "out.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
 
+#include "focus.h"
 #include "out_har.h"
 #include "out_impl.h"
+
+/*
+ * --fetch: the format writes to a stream of ours (fopencookie) that passes
+ * its bytes on to the real one, except while a held packet is written:
+ * then they go to the end of the hold buffer, as one record:
+ *
+ *   | key (8) | ts (8) | len (4) | n_dns (2) | lost (1) | pad (1) | len bytes | pad to 8 |
+ *
+ * Records are in the order their packets came; releasing a key writes or
+ * drops its records and closes the others up (O(bytes held), once per
+ * decision).
+ */
+#define HOLD_HDR 24
+#define HOLD_ROOM (64u * 1024) /* free room made before a held packet is written */
+#define HOLD_EVICTED 16        /* evicted keys remembered until the tracer asks */
+
+struct hold_rec {
+	uint64_t key;
+	int64_t ts;
+	uint32_t len;
+	uint16_t n_dns;
+	uint8_t lost;              /* its output did not fit: dropped when released */
+	uint8_t pad;
+};
 
 struct out {
 	const struct out_ops *ops;  /* the format */
@@ -19,7 +46,138 @@ struct out {
 	const uint8_t *if_name;
 	size_t if_name_len;
 	void *packet_ctx;
+	/* --fetch */
+	FILE *real;                 /* where shown output goes; the format writes to cookie */
+	FILE *cookie;               /* fopencookie stream, or NULL without --fetch */
+	uint8_t *hold;              /* OUT_HOLD_CAP bytes of records */
+	size_t hold_used;
+	bool holding;               /* a held packet is being written: its record is last */
+	size_t cur;                 /* its record's offset */
+	uint64_t evicted[HOLD_EVICTED]; /* keys dropped for room or age, not yet reported */
+	unsigned n_evicted;
+	uint64_t hidden_packets, hidden_dns; /* dropped at once, or held and then dropped */
 };
+
+static void rec_get(const struct out *o, size_t off, struct hold_rec *r)
+{
+	memcpy(r, o->hold + off, sizeof(*r));
+}
+
+static void rec_put(struct out *o, size_t off, const struct hold_rec *r)
+{
+	memcpy(o->hold + off, r, sizeof(*r));
+}
+
+static size_t rec_size(const struct hold_rec *r)
+{
+	return HOLD_HDR + (((size_t)r->len + 7) & ~(size_t)7);
+}
+
+static ssize_t cookie_write(void *ctx, const char *buf, size_t size)
+{
+	struct out *o = ctx;
+	if (!o->holding)
+		return fwrite(buf, 1, size, o->real) == size ? (ssize_t)size : -1;
+	struct hold_rec r;
+	rec_get(o, o->cur, &r);
+	size_t end = o->cur + HOLD_HDR + r.len;
+	if (r.lost || OUT_HOLD_CAP - end < size + 8) {
+		r.lost = 1; /* a packet's output larger than the room made for it */
+	} else {
+		memcpy(o->hold + end, buf, size);
+		r.len += (uint32_t)size;
+	}
+	rec_put(o, o->cur, &r);
+	o->hold_used = o->cur + rec_size(&r);
+	return (ssize_t)size; /* the bytes are taken either way: a held packet never fails */
+}
+
+static const cookie_io_functions_t cookie_fns = { .write = cookie_write };
+
+/*
+ * Every record of key: written (show, and not lost) or dropped (counted);
+ * the rest close up.  Each pass moves on by one record, whose size is at
+ * least HOLD_HDR.
+ */
+static void hold_take(struct out *o, uint64_t key, bool show)
+{
+	size_t rd = 0, wr = 0;
+	while (rd < o->hold_used) {
+		struct hold_rec r;
+		rec_get(o, rd, &r);
+		size_t sz = rec_size(&r);
+		if (r.key == key) {
+			if (show && !r.lost) {
+				fwrite(o->hold + rd + HOLD_HDR, 1, r.len, o->real);
+			} else {
+				o->hidden_packets++;
+				o->hidden_dns += r.n_dns;
+			}
+		} else {
+			if (wr != rd)
+				memmove(o->hold + wr, o->hold + rd, sz);
+			wr += sz;
+		}
+		rd += sz;
+	}
+	o->hold_used = wr;
+}
+
+/* Drop the oldest key's packets: for room, or for age. */
+static void hold_evict_oldest(struct out *o)
+{
+	struct hold_rec r;
+	rec_get(o, 0, &r);
+	hold_take(o, r.key, false);
+	if (o->n_evicted < HOLD_EVICTED)
+		o->evicted[o->n_evicted++] = r.key;
+}
+
+void out_release(struct out *o, uint64_t key, bool show)
+{
+	if (!o->hold)
+		return;
+	fflush(o->cookie); /* what was written before goes first */
+	hold_take(o, key, show);
+}
+
+void out_hold_expire(struct out *o, int64_t ts)
+{
+	if (!o->hold)
+		return;
+	for (unsigned k = 0; k < HOLD_EVICTED && o->hold_used; k++) {
+		struct hold_rec r;
+		rec_get(o, 0, &r);
+		if (r.ts >= ts)
+			break;
+		hold_evict_oldest(o);
+	}
+}
+
+bool out_hold_evicted(struct out *o, uint64_t *key)
+{
+	if (!o->n_evicted)
+		return false;
+	*key = o->evicted[0];
+	memmove(o->evicted, o->evicted + 1, --o->n_evicted * sizeof(o->evicted[0]));
+	return true;
+}
+
+/* Start a held packet's record, with HOLD_ROOM free after it. */
+static void hold_begin(struct out *o, const struct ev *e)
+{
+	while (o->hold_used && OUT_HOLD_CAP - o->hold_used < HOLD_HDR + HOLD_ROOM)
+		hold_evict_oldest(o);
+	struct hold_rec r = {
+		.key = e->focus_key,
+		.ts = e->p->ts_us,
+		.n_dns = (uint16_t)(e->n_dns + e->n_dns_more),
+	};
+	o->cur = o->hold_used;
+	rec_put(o, o->cur, &r);
+	o->hold_used += HOLD_HDR;
+	o->holding = true;
+}
 
 struct out *out_open(FILE *f, const struct out_opts *opt)
 {
@@ -30,8 +188,22 @@ struct out *out_open(FILE *f, const struct out_opts *opt)
 		 : opt->format == OUT_TEXT   ? &out_text_ops
 					     : &out_ladder_ops;
 	o->har_path = opt->har_path;
+	o->real = f;
+	if (opt->n_fetch) {
+		o->hold = malloc(OUT_HOLD_CAP);
+		o->cookie = o->hold ? fopencookie(o, "w", cookie_fns) : NULL;
+		if (!o->cookie) {
+			free(o->hold);
+			free(o);
+			return NULL;
+		}
+		f = o->cookie;
+	}
 	o->impl = o->ops->open(f, opt);
 	if (!o->impl) {
+		if (o->cookie)
+			fclose(o->cookie);
+		free(o->hold);
 		free(o);
 		return NULL;
 	}
@@ -55,7 +227,20 @@ void out_packet(struct out *o, const struct ev *e)
 		withc.if_name_len = o->if_name_len;
 		e = &withc;
 	}
-	o->ops->packet(o->impl, e);
+	if (e->focus == FOCUS_HIDE) {
+		o->hidden_packets++;
+		o->hidden_dns += (uint64_t)e->n_dns + e->n_dns_more;
+	} else if (e->focus == FOCUS_HOLD && o->hold) {
+		fflush(o->cookie); /* what came before is not this packet's */
+		hold_begin(o, e);
+		o->ops->packet(o->impl, e);
+		fflush(o->cookie);
+		o->holding = false;
+	} else {
+		o->ops->packet(o->impl, e);
+		if (o->cookie)
+			fflush(o->cookie);
+	}
 	if (o->packet_cb)
 		o->packet_cb(o->packet_ctx, e);
 }
@@ -111,7 +296,13 @@ bool out_har(struct out *o, const struct timeline *tl)
 	return false;
 }
 
-void out_summary(struct out *o, const struct out_counts *n) { o->ops->summary(o->impl, n); }
+void out_summary(struct out *o, const struct out_counts *n)
+{
+	struct out_counts m = *n;
+	m.hidden_packets += o->hidden_packets;
+	m.hidden_dns += o->hidden_dns;
+	o->ops->summary(o->impl, &m);
+}
 
 void out_flush(struct out *o) { o->ops->flush(o->impl); }
 
@@ -120,5 +311,10 @@ void out_close(struct out *o)
 	if (!o)
 		return;
 	o->ops->close(o->impl);
+	if (o->cookie) {
+		fclose(o->cookie);
+		fflush(o->real);
+	}
+	free(o->hold);
 	free(o);
 }

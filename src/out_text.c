@@ -2413,7 +2413,7 @@ static void text_summary(void *impl, const struct out_counts *n)
 	struct sb *s = &o->sb;
 	if (o->n_sums)
 		qsort(o->sums, o->n_sums, sizeof(*o->sums), sum_cmp);
-	if (o->n_sums || n->conns) {
+	if (o->n_sums || (n->conns && !n->focus)) {
 		sb_puts(s, "connections");
 		emit(o);
 	}
@@ -2486,6 +2486,14 @@ static void text_summary(void *impl, const struct out_counts *n)
 				  (unsigned long long)n->quic_evicted);
 	}
 	emit(o);
+	if (n->focus) {
+		sb_printf(s, "--fetch: %llu fetches shown, %llu hidden; hidden: %llu packets, "
+			  "%llu DNS messages, %llu connections",
+			  (unsigned long long)n->fetches_shown, (unsigned long long)n->fetches_hidden,
+			  (unsigned long long)n->hidden_packets, (unsigned long long)n->hidden_dns,
+			  (unsigned long long)n->hidden_conns);
+		emit(o);
+	}
 	if (n->reasm_overflows) {
 		sb_printf(s, "reassembly: a memory cap gave up held bytes %llu times",
 			  (unsigned long long)n->reasm_overflows);
