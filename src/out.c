@@ -22,7 +22,7 @@
  */
 #define HOLD_HDR 24
 #define HOLD_ROOM (64u * 1024) /* free room made before a held packet is written */
-#define HOLD_EVICTED 16        /* evicted keys remembered until the tracer asks */
+#define HOLD_EVICTED 64        /* keys evicted in one pass; remembered until the tracer asks */
 
 struct hold_rec {
 	uint64_t key;
@@ -56,6 +56,7 @@ struct out {
 	uint64_t evicted[HOLD_EVICTED]; /* keys dropped for room or age, not yet reported */
 	unsigned n_evicted;
 	uint64_t hidden_packets, hidden_dns; /* dropped at once, or held and then dropped */
+	bool seen_any;              /* a packet went by */
 };
 
 static void rec_get(const struct out *o, size_t off, struct hold_rec *r)
@@ -94,19 +95,29 @@ static ssize_t cookie_write(void *ctx, const char *buf, size_t size)
 
 static const cookie_io_functions_t cookie_fns = { .write = cookie_write };
 
-/*
- * Every record of key: written (show, and not lost) or dropped (counted);
- * the rest close up.  Each pass moves on by one record, whose size is at
- * least HOLD_HDR.
- */
-static void hold_take(struct out *o, uint64_t key, bool show)
+static bool key_in(const uint64_t *keys, unsigned n, uint64_t key)
 {
+	for (unsigned i = 0; i < n; i++)
+		if (keys[i] == key)
+			return true;
+	return false;
+}
+
+/*
+ * Every record of the n keys: written (show, and not lost) or dropped
+ * (counted); the rest close up, in one pass.  Each turn moves on by one
+ * record, whose size is at least HOLD_HDR.
+ */
+static void hold_take(struct out *o, const uint64_t *keys, unsigned n, bool show)
+{
+	for (unsigned i = 0; i < n && o->ops->release; i++)
+		o->ops->release(o->impl, keys[i], show);
 	size_t rd = 0, wr = 0;
 	while (rd < o->hold_used) {
 		struct hold_rec r;
 		rec_get(o, rd, &r);
 		size_t sz = rec_size(&r);
-		if (r.key == key) {
+		if (key_in(keys, n, r.key)) {
 			if (show && !r.lost) {
 				fwrite(o->hold + rd + HOLD_HDR, 1, r.len, o->real);
 			} else {
@@ -123,14 +134,35 @@ static void hold_take(struct out *o, uint64_t key, bool show)
 	o->hold_used = wr;
 }
 
-/* Drop the oldest key's packets: for room, or for age. */
-static void hold_evict_oldest(struct out *o)
+/*
+ * Drop the keys of the oldest records: those held since before ts, and
+ * as many more as leave `room` bytes free.  Up to HOLD_EVICTED keys a pass
+ * (one walk of the buffer each), reported to the tracer as far as the list
+ * has room.  Each pass with a key removes at least one record, so the
+ * passes end.
+ */
+static void hold_evict(struct out *o, int64_t ts, size_t room)
 {
-	struct hold_rec r;
-	rec_get(o, 0, &r);
-	hold_take(o, r.key, false);
-	if (o->n_evicted < HOLD_EVICTED)
-		o->evicted[o->n_evicted++] = r.key;
+	for (;;) {
+		uint64_t keys[HOLD_EVICTED];
+		unsigned nk = 0;
+		size_t off = 0, freed = 0;
+		while (off < o->hold_used && nk < HOLD_EVICTED) {
+			struct hold_rec r;
+			rec_get(o, off, &r);
+			if (r.ts >= ts && OUT_HOLD_CAP - o->hold_used + freed >= room)
+				break;
+			if (!key_in(keys, nk, r.key))
+				keys[nk++] = r.key;
+			freed += rec_size(&r);
+			off += rec_size(&r);
+		}
+		if (!nk)
+			return;
+		hold_take(o, keys, nk, false);
+		for (unsigned i = 0; i < nk && o->n_evicted < HOLD_EVICTED; i++)
+			o->evicted[o->n_evicted++] = keys[i];
+	}
 }
 
 void out_release(struct out *o, uint64_t key, bool show)
@@ -138,20 +170,13 @@ void out_release(struct out *o, uint64_t key, bool show)
 	if (!o->hold)
 		return;
 	fflush(o->cookie); /* what was written before goes first */
-	hold_take(o, key, show);
+	hold_take(o, &key, 1, show);
 }
 
 void out_hold_expire(struct out *o, int64_t ts)
 {
-	if (!o->hold)
-		return;
-	for (unsigned k = 0; k < HOLD_EVICTED && o->hold_used; k++) {
-		struct hold_rec r;
-		rec_get(o, 0, &r);
-		if (r.ts >= ts)
-			break;
-		hold_evict_oldest(o);
-	}
+	if (o->hold)
+		hold_evict(o, ts, 0);
 }
 
 bool out_hold_evicted(struct out *o, uint64_t *key)
@@ -166,8 +191,7 @@ bool out_hold_evicted(struct out *o, uint64_t *key)
 /* Start a held packet's record, with HOLD_ROOM free after it. */
 static void hold_begin(struct out *o, const struct ev *e)
 {
-	while (o->hold_used && OUT_HOLD_CAP - o->hold_used < HOLD_HDR + HOLD_ROOM)
-		hold_evict_oldest(o);
+	hold_evict(o, INT64_MIN, HOLD_HDR + HOLD_ROOM);
 	struct hold_rec r = {
 		.key = e->focus_key,
 		.ts = e->p->ts_us,
@@ -227,9 +251,22 @@ void out_packet(struct out *o, const struct ev *e)
 		withc.if_name_len = o->if_name_len;
 		e = &withc;
 	}
-	if (e->focus == FOCUS_HIDE) {
+	if (e->focus == FOCUS_HIDE && o->seen_any) {
 		o->hidden_packets++;
 		o->hidden_dns += (uint64_t)e->n_dns + e->n_dns_more;
+	} else if (e->focus == FOCUS_HIDE) {
+		/* The first packet read: the format sees it (its time is where
+		 * "rel" counts from, as without --fetch), its output dropped. */
+		struct ev first = *e;
+		first.focus = FOCUS_HOLD;
+		first.focus_key = 0; /* no key of focus.c is 0 */
+		fflush(o->cookie);
+		hold_begin(o, &first);
+		o->ops->packet(o->impl, &first);
+		fflush(o->cookie);
+		o->holding = false;
+		uint64_t none = 0;
+		hold_take(o, &none, 1, false);
 	} else if (e->focus == FOCUS_HOLD && o->hold) {
 		fflush(o->cookie); /* what came before is not this packet's */
 		hold_begin(o, e);
@@ -241,6 +278,7 @@ void out_packet(struct out *o, const struct ev *e)
 		if (o->cookie)
 			fflush(o->cookie);
 	}
+	o->seen_any = true;
 	if (o->packet_cb)
 		o->packet_cb(o->packet_ctx, e);
 }

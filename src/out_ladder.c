@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "out.h"
+#include "focus.h"
 #include "out_impl.h"
 #include "sb.h"
 
@@ -25,6 +26,8 @@ struct lad_arrow {
 	uint8_t from, to;           /* host indices */
 	uint8_t step;               /* enum step */
 	bool secure;                /* TLS/QUIC handshake */
+	bool held;                  /* --fetch: its packet is held under key, maybe dropped */
+	uint64_t key;
 	uint8_t label_len;
 	char label[LAD_LABEL];      /* raw bytes from the wire may be in it: escaped on output */
 };
@@ -272,6 +275,8 @@ static void lad_packet(void *impl, const struct ev *e)
 	w->to = b;
 	w->step = (uint8_t)e->step;
 	w->secure = e->secure;
+	w->held = e->focus == FOCUS_HOLD;
+	w->key = e->focus_key;
 	/* the label: built escaped, cut to its field */
 	char tmp[256];
 	struct sb s;
@@ -280,6 +285,25 @@ static void lad_packet(void *impl, const struct ev *e)
 	size_t n = s.len < LAD_LABEL ? s.len : LAD_LABEL;
 	memcpy(w->label, tmp, n);
 	w->label_len = (uint8_t)n;
+}
+
+/* --fetch decided the held arrows of key: kept, or taken out (in order). */
+static void lad_release(void *impl, uint64_t key, bool show)
+{
+	struct ladder *l = impl;
+	size_t w = 0;
+	for (size_t k = 0; k < l->n; k++) {
+		struct lad_arrow *a = &l->arrows[k];
+		if (a->held && a->key == key) {
+			if (!show)
+				continue;
+			a->held = false;
+		}
+		if (w != k)
+			l->arrows[w] = *a;
+		w++;
+	}
+	l->n = w;
 }
 
 static void lad_conn_done(void *impl, const struct conn *c, const char *why,
@@ -430,6 +454,7 @@ const struct out_ops out_ladder_ops = {
 	.open = lad_open,
 	.packet = lad_packet,
 	.conn_done = lad_conn_done,
+	.release = lad_release,
 	.summary = lad_summary,
 	.flush = lad_flush,
 	.close = lad_close,

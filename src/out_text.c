@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "explain.h"
+#include "focus.h"
 #include "out_timeline.h"
 #include "sb.h"
 #include "tlslayer.h"
@@ -2182,7 +2183,7 @@ static void text_packet(void *impl, const struct ev *e)
 		sb_putc(s, ']');
 	}
 	emit(o);
-	if (o->opt.explain)
+	if (o->opt.explain && e->focus != FOCUS_HOLD) /* --fetch: it may be dropped */
 		put_explain(o, e);
 }
 
