@@ -143,8 +143,8 @@ static const struct opt_def opt_defs[] = {
 	{ OPT_ALL, "all", no_argument, "--all",
 	  "also print packets that belong to no fetch (step 'other')", 0 },
 	{ OPT_FETCH, "fetch", required_argument, "--fetch NAME|N",
-	  "show only the fetches whose DNS name, CNAME, SNI or Host matches NAME (a glob, as\n"
-	  "                      '*.example.com'), or fetch number N; repeatable", 0 },
+	  "show only fetches whose DNS name, CNAME, SNI or Host matches the glob NAME\n"
+	  "                      ('*.example.com'), or fetch number N; repeatable", 0 },
 	{ OPT_EXPLAIN, "explain", no_argument, "--explain",
 	  "explain each step's first packet (the chapter's story)", 0 },
 	{ OPT_LANG, "lang", required_argument, "--lang=en|ko",

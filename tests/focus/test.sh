@@ -29,7 +29,8 @@ set -- \
 	"crafted-icmp.pcap" \
 	"crafted-doh-http1.pcap" \
 	"lab-net-chromium.pcap" \
-	"cname.pcap"
+	"cname.pcap" \
+	"lab-chromium-background.pcap"
 pk='select(.type == "packet") | "\(.ts) \(.src) \(.sport) \(.dst) \(.dport) \(.fetch)"'
 for spec in "$@"; do
 	cap=${spec%% *}
@@ -73,8 +74,8 @@ for spec in "$@"; do
 			jq -c 'select(.type == "conn" or .type == "quic_conn") | [.conn, .fetch]' "$tmp/byname" |
 				grep ",$n]\$" | sort >"$tmp/gotn"
 			check "$cap --fetch $up: the connections of fetch $n" cmp -s "$tmp/wantc" "$tmp/gotn"
-			q=$(jq -s "[.[] | select(.type == \"packet\") | .dns[]? | select(.qname != null and (.qname | ascii_downcase) != \"$name\")] | length" "$tmp/byname")
-			check "$cap --fetch $up: no DNS message of another name" test "$q" -eq 0
+			q=$(jq -s "[.[] | select(.type == \"packet\" and .fetch == null) | .dns[]? | select(.question.name != null and (.question.name | ascii_downcase) != \"$name\")] | length" "$tmp/byname")
+			check "$cap --fetch $up: no DNS message of another name (but inside DoH)" test "$q" -eq 0
 		fi
 	done
 	# shellcheck disable=SC2086
