@@ -14,13 +14,12 @@
  * its bytes on to the real one, except while a held packet is written:
  * then they go to the end of the hold buffer, as one record:
  *
- *   | key (8) | ts (8) | len (4) | n_dns (2) | lost (1) | pad (1) | len bytes | pad to 8 |
+ *   | key (8) | ts (8) | len (4) | n_dns (2) | lost (1) | pad (1) | seq (8) | len bytes | pad to 8 |
  *
  * Records are in the order their packets came; releasing a key writes or
  * drops its records and closes the others up (O(bytes held), once per
  * decision).
  */
-#define HOLD_HDR 24
 #define HOLD_ROOM (64u * 1024) /* free room made before a held packet is written */
 #define HOLD_EVICTED 64        /* keys evicted in one pass; remembered until the tracer asks */
 
@@ -31,7 +30,9 @@ struct hold_rec {
 	uint16_t n_dns;
 	uint8_t lost;              /* its output did not fit: dropped when released */
 	uint8_t pad;
+	uint64_t seq;              /* packets written at once before it (out.n_direct) */
 };
+#define HOLD_HDR sizeof(struct hold_rec) /* 32: a multiple of 8 */
 
 struct out {
 	const struct out_ops *ops;  /* the format */
@@ -57,6 +58,8 @@ struct out {
 	unsigned n_evicted;
 	uint64_t hidden_packets, hidden_dns; /* dropped at once, or held and then dropped */
 	bool seen_any;              /* a packet went by */
+	bool text;                  /* the text format: released late lines get a note */
+	uint64_t n_direct;          /* packets written at once (not held) */
 };
 
 static void rec_get(const struct out *o, size_t off, struct hold_rec *r)
@@ -103,6 +106,25 @@ static bool key_in(const uint64_t *keys, unsigned n, uint64_t key)
 	return false;
 }
 
+/* The text note before released lines that others overtook. */
+static void hold_note(struct out *o, uint64_t key, size_t from)
+{
+	unsigned n = 0;
+	for (size_t off = from; off < o->hold_used;) {
+		struct hold_rec r;
+		rec_get(o, off, &r);
+		n += r.key == key && !r.lost;
+		off += rec_size(&r);
+	}
+	uint32_t id = focus_key_fetch_id(key);
+	if (id)
+		fprintf(o->real, "           (fetch %u: %u earlier packets follow, held until its SNI or "
+				 "Host named it)\n", id, n);
+	else
+		fprintf(o->real, "           (%u earlier DNS packets follow, held until their fetch "
+				 "was decided)\n", n);
+}
+
 /*
  * Every record of the n keys: written (show, and not lost) or dropped
  * (counted); the rest close up, in one pass.  Each turn moves on by one
@@ -113,11 +135,17 @@ static void hold_take(struct out *o, const uint64_t *keys, unsigned n, bool show
 	for (unsigned i = 0; i < n && o->ops->release; i++)
 		o->ops->release(o->impl, keys[i], show);
 	size_t rd = 0, wr = 0;
+	bool noted = false; /* a note (hold_note) goes before the first line written only */
 	while (rd < o->hold_used) {
 		struct hold_rec r;
 		rec_get(o, rd, &r);
 		size_t sz = rec_size(&r);
 		if (key_in(keys, n, r.key)) {
+			if (show && !r.lost && !noted && r.seq != o->n_direct && o->text) {
+				/* other lines came since: say why these come late */
+				hold_note(o, r.key, rd);
+			}
+			noted |= show && !r.lost;
 			if (show && !r.lost) {
 				fwrite(o->hold + rd + HOLD_HDR, 1, r.len, o->real);
 			} else {
@@ -196,6 +224,7 @@ static void hold_begin(struct out *o, const struct ev *e)
 		.key = e->focus_key,
 		.ts = e->p->ts_us,
 		.n_dns = (uint16_t)(e->n_dns + e->n_dns_more),
+		.seq = o->n_direct,
 	};
 	o->cur = o->hold_used;
 	rec_put(o, o->cur, &r);
@@ -213,6 +242,7 @@ struct out *out_open(FILE *f, const struct out_opts *opt)
 					     : &out_ladder_ops;
 	o->har_path = opt->har_path;
 	o->real = f;
+	o->text = opt->format == OUT_TEXT && !opt->quiet;
 	if (opt->n_fetch) {
 		o->hold = malloc(OUT_HOLD_CAP);
 		o->cookie = o->hold ? fopencookie(o, "w", cookie_fns) : NULL;
@@ -277,6 +307,7 @@ void out_packet(struct out *o, const struct ev *e)
 		o->ops->packet(o->impl, e);
 		if (o->cookie)
 			fflush(o->cookie);
+		o->n_direct++;
 	}
 	o->seen_any = true;
 	if (o->packet_cb)

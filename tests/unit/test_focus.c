@@ -133,12 +133,13 @@ static void test_hold(void)
 	CHECK(o != NULL);
 	if (!o)
 		return;
-	put(o, 1000000, FOCUS_HOLD, 11);
+	uint64_t f5 = focus_key_fetch(5);
+	put(o, 1000000, FOCUS_HOLD, f5);
 	put(o, 2000000, FOCUS_SHOW, 0);
 	put(o, 3000000, FOCUS_HOLD, 22);
 	put(o, 4000000, FOCUS_HIDE, 0);
-	put(o, 5000000, FOCUS_HOLD, 11);
-	out_release(o, 11, true);   /* 1 and 5, in order, after 2 */
+	put(o, 5000000, FOCUS_HOLD, f5);
+	out_release(o, f5, true);   /* 1 and 5, in order, after 2, with a note */
 	out_release(o, 22, false);  /* 3 dropped */
 	put(o, 6000000, FOCUS_SHOW, 0);
 	out_flush(o);
@@ -146,6 +147,10 @@ static void test_hold(void)
 	char t[256];
 	times(buf, t, sizeof(t));
 	CHECK_EQ_STR(t, "2 1 5 6");
+	/* 2 was written between: the late lines say why, once */
+	CHECK(strstr(buf, "(fetch 5: 2 earlier packets follow, held until its SNI or Host named it)"));
+	const char *n1 = strstr(buf, "earlier packets follow");
+	CHECK(n1 && !strstr(n1 + 1, "earlier packets follow"));
 	uint64_t key;
 	CHECK(!out_hold_evicted(o, &key));
 
@@ -155,7 +160,9 @@ static void test_hold(void)
 	out_hold_expire(o, 20000000);
 	CHECK(out_hold_evicted(o, &key) && key == 33);
 	CHECK(!out_hold_evicted(o, &key));
-	out_release(o, 44, true);
+	out_release(o, 44, true);   /* nothing written since it was held: no note */
+	fflush(mf);
+	CHECK(strstr(buf, "DNS packets follow") == NULL);
 
 	/* room: far more held than the buffer takes; the oldest go first */
 	for (uint64_t k = 1; k <= 40000; k++)
