@@ -341,6 +341,8 @@ void out_conn_done(struct out *o, const struct conn *c, const char *why,
 		   const struct dns_name *name)
 {
 	o->ops->conn_done(o->impl, c, why, name);
+	if (o->cookie)
+		fflush(o->cookie); /* on to the real stream (line-buffered when live) */
 }
 
 void out_quic_done(struct out *o, const struct quicflow *q, const char *why,
@@ -348,6 +350,8 @@ void out_quic_done(struct out *o, const struct quicflow *q, const char *why,
 {
 	if (o->ops->quic_done)
 		o->ops->quic_done(o->impl, q, why, name);
+	if (o->cookie)
+		fflush(o->cookie);
 }
 
 void out_timeline(struct out *o, const struct timeline *tl)
@@ -373,7 +377,12 @@ void out_summary(struct out *o, const struct out_counts *n)
 	o->ops->summary(o->impl, &m);
 }
 
-void out_flush(struct out *o) { o->ops->flush(o->impl); }
+void out_flush(struct out *o)
+{
+	o->ops->flush(o->impl);
+	if (o->cookie)
+		fflush(o->real); /* the format flushed into it */
+}
 
 void out_close(struct out *o)
 {
