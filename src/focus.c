@@ -210,14 +210,14 @@ static void drain_evicted(struct focus *f, struct out *o)
 static bool packet_name(const struct ev *e, const char **b, size_t *len, bool *host)
 {
 	*host = false;
-	for (unsigned i = 0; e->tls && i < e->tls->n; i++) {
+	for (unsigned i = 0; e->tls && i < e->tls->n && i < TLS_MAX_EVENTS; i++) {
 		const struct tls_ev *v = &e->tls->ev[i];
 		if (v->kind == TLS_EV_CLIENT_HELLO && v->ch && v->ch->has_sni) {
 			*b = v->ch->sni, *len = v->ch->sni_len;
 			return true;
 		}
 	}
-	for (unsigned i = 0; e->quic_dec && i < e->n_quic_dec; i++) {
+	for (unsigned i = 0; e->quic_dec && i < e->n_quic_dec && i < QUIC_MAX_PACKETS; i++) {
 		const struct quicdec_result *r = &e->quic_dec[i];
 		if (r->status == QUICDEC_OK && r->has_ch && r->ch.has_sni) {
 			*b = r->ch.sni, *len = r->ch.sni_len;
@@ -225,7 +225,7 @@ static bool packet_name(const struct ev *e, const char **b, size_t *len, bool *h
 		}
 	}
 	*host = true;
-	for (unsigned i = 0; e->http && i < e->http->n; i++) {
+	for (unsigned i = 0; e->http && i < e->http->n && i < HTTP_MAX_EVENTS; i++) {
 		const struct http_ev *v = &e->http->ev[i];
 		if (v->kind == HTTP_EV_HEAD && v->head && v->head->is_request &&
 		    v->head->host.present) {
