@@ -49,6 +49,8 @@ struct out_opts {
 	unsigned brief;        /* compact packet lines this many columns wide at most (--brief,
 	                          or a narrow terminal); 0 = full lines */
 	bool no_acks;          /* --no-acks: bare ACKs counted on the line they follow */
+	const char *const *fetch; /* --fetch NAME|N (focus.h), n_fetch of them; 0: every fetch */
+	unsigned n_fetch;
 };
 
 /* One packet, decoded and classified: everything a line shows. */
@@ -107,6 +109,8 @@ struct ev {
 	                                  bytes held behind a hole that never filled (gap
 	                                  bytes), decoded when their connection left the
 	                                  table; p holds only the time and the endpoints */
+	uint8_t focus;                 /* --fetch: enum focus_verdict (0: shown) */
+	uint64_t focus_key;            /* FOCUS_HOLD: the key its output is held under */
 };
 
 /* Why held bytes were released without a packet (struct ev.released). */
@@ -136,6 +140,10 @@ struct out_counts {
 	uint64_t h2_conns;      /* connections decoded as HTTP/2 */
 	uint64_t h2_refused;    /* HTTP/2 connections not decoded: the HPACK budget said no */
 	uint64_t h2_peak;       /* most bytes the HTTP/2 connections held at once */
+	/* --fetch: what was not shown (out.c adds the packets and DNS messages) */
+	bool focus;             /* --fetch was given */
+	uint64_t fetches_shown, fetches_hidden;
+	uint64_t hidden_packets, hidden_dns, hidden_conns;
 };
 
 struct out;
@@ -174,6 +182,21 @@ void out_timeline(struct out *o, const struct timeline *tl);
  * without --har; false, after one line on stderr, when the file could not
  * be written. */
 bool out_har(struct out *o, const struct timeline *tl);
+
+/*
+ * --fetch (out_opts.fetch): an event's focus says whether its output is
+ * written, dropped, or held under focus_key until the tracer decides.
+ * Held output waits in a buffer of OUT_HOLD_CAP bytes, allocated once;
+ * when it is full, or a packet has waited FOCUS_HOLD_US, the oldest key's
+ * packets are dropped and the key is reported by out_hold_evicted.
+ */
+#define OUT_HOLD_CAP (1024u * 1024)
+/* The packets held under key: written now (show) or dropped. */
+void out_release(struct out *o, uint64_t key, bool show);
+/* Drop what has waited since before ts (capture time). */
+void out_hold_expire(struct out *o, int64_t ts);
+/* A key whose held packets were dropped (room, age), one per call; false when none. */
+bool out_hold_evicted(struct out *o, uint64_t *key);
 
 /* The end-of-run summary. */
 void out_summary(struct out *o, const struct out_counts *n);

@@ -12,7 +12,13 @@ struct out_ops {
 	void (*quic_done)(void *impl, const struct quicflow *q, const char *why,
 			  const struct dns_name *name); /* may be NULL */
 	void (*timeline)(void *impl, const struct timeline *tl); /* may be NULL */
+	/* --fetch: the packets held under key (struct ev.focus_key) are shown
+	 * or dropped; for a format that keeps packets until the end (may be NULL) */
+	void (*release)(void *impl, uint64_t key, bool show);
 	void (*summary)(void *impl, const struct out_counts *n);
+	/* --fetch: end what the format has begun but not written (a line left
+	 * open by --no-acks), before held output starts or is released; may be NULL */
+	void (*sync)(void *impl);
 	void (*flush)(void *impl);
 	void (*close)(void *impl);  /* flushes and frees */
 };

@@ -139,6 +139,10 @@ void timeline_tls(struct timeline *tl, int64_t now, struct conn *c, const struct
 /* A connection left the table: its close times. */
 void timeline_conn_done(struct timeline *tl, const struct conn *c);
 
+/* --fetch, at the end (no event after it): keep only the exchanges whose
+ * fetch keep() says yes, in their order, their links to each other kept. */
+void timeline_keep(struct timeline *tl, bool (*keep)(void *ctx, uint32_t fetch_id), void *ctx);
+
 size_t timeline_count(const struct timeline *tl);
 const struct tl_exch *timeline_get(const struct timeline *tl, size_t i);
 uint64_t timeline_dropped(const struct timeline *tl);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "focus.h"
 #include "keylog.h"
 #include "out_har.h"
 #include "out_note.h"
@@ -79,6 +80,7 @@ struct opts {
 	char **cmd;              /* after "--": a command to run and trace, or NULL */
 	struct out_opts out;
 	uint32_t max_conns;      /* --max-conns */
+	const char *fetch[FOCUS_MAX_ARGS]; /* --fetch, out.n_fetch of them */
 };
 
 static struct cap *g_cap;                 /* for the signal handler only */
@@ -95,7 +97,7 @@ static void on_signal(int sig)
 enum {
 	OPT_ALL = 256, OPT_COLOR, OPT_HELP, OPT_VERSION, OPT_MAXCONNS, OPT_JSON, OPT_TIMELINE,
 	OPT_LADDER, OPT_EXPLAIN, OPT_LANG, OPT_HAR, OPT_KEYLOG, OPT_PCAPNG, OPT_NO_SECRETS,
-	OPT_ANNOTATIONS, OPT_BRIEF, OPT_NUMBER, OPT_NO_ACKS,
+	OPT_ANNOTATIONS, OPT_BRIEF, OPT_NUMBER, OPT_NO_ACKS, OPT_FETCH,
 };
 
 /*
@@ -151,6 +153,9 @@ static const struct opt_def opt_defs[] = {
 	  "fold bare ACKs into a count (\"3 ACKs\") on the line they follow", 0 },
 	{ OPT_ALL, "all", no_argument, "--all",
 	  "also print packets that belong to no fetch (step 'other')", 0 },
+	{ OPT_FETCH, "fetch", required_argument, "--fetch NAME|N",
+	  "show only fetches whose DNS name, CNAME, SNI or Host matches the glob NAME\n"
+	  "                      ('*.example.com'), or fetch number N; repeatable", 0 },
 	{ OPT_EXPLAIN, "explain", no_argument, "--explain",
 	  "explain each step's first packet (the chapter's story)", 0 },
 	{ OPT_LANG, "lang", required_argument, "--lang=en|ko",
@@ -323,6 +328,19 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case OPT_NO_SECRETS: o->no_secrets = true; break;
 		case OPT_ANNOTATIONS: o->notes_file = optarg; break;
 		case OPT_EXPLAIN: o->out.explain = true; break;
+		case OPT_FETCH: {
+			const char *why;
+			if (!focus_arg_ok(optarg, &why)) {
+				fprintf(stderr, "fetchtrace: bad --fetch '%s': %s (see fetchtrace --help)\n",
+					optarg, why);
+				exit(2);
+			}
+			if (o->out.n_fetch == FOCUS_MAX_ARGS)
+				die_usage("too many --fetch options (at most 32)%s", "");
+			o->fetch[o->out.n_fetch++] = optarg;
+			o->out.fetch = o->fetch;
+			break;
+		}
 		case OPT_LANG:
 			if (strcmp(optarg, "en") && strcmp(optarg, "ko"))
 				die_usage("bad --lang value '%s' (en or ko)", optarg);

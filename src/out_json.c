@@ -2111,6 +2111,13 @@ static void json_summary(void *impl, const struct out_counts *n)
 	kv_u(s, "reasm_peak", n->reasm_peak);
 	kv_u(s, "reasm_overflows", n->reasm_overflows);
 	kv_u(s, "exchanges_dropped", o->exch_dropped);
+	if (n->focus) {
+		kv_u(s, "fetches_shown", n->fetches_shown);
+		kv_u(s, "fetches_hidden", n->fetches_hidden);
+		kv_u(s, "hidden_packets", n->hidden_packets);
+		kv_u(s, "hidden_dns", n->hidden_dns);
+		kv_u(s, "hidden_conns", n->hidden_conns);
+	}
 	if (n->keylog) {
 		kv_u(s, "tls_decrypted", n->tls_decrypted);
 		kv_u(s, "tls_auth_failed", n->tls_auth_failed);

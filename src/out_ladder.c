@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "out.h"
+#include "focus.h"
 #include "out_impl.h"
 #include "sb.h"
 
@@ -44,6 +45,8 @@ struct lad_arrow {
 	uint64_t frame;             /* the packet's frame number (-#) */
 	char conn_kind;             /* 'c' a TCP connection, 'q' a QUIC one, 0 none */
 	uint32_t conn;              /* its number */
+	bool held;                  /* --fetch: its packet is held under key, maybe dropped */
+	uint64_t key;
 	uint8_t label_len;
 	char label[LAD_LABEL];      /* raw bytes from the wire may be in it: escaped on output */
 };
@@ -339,6 +342,8 @@ static void lad_packet(void *impl, const struct ev *e)
 		w->conn_kind = 'q';
 		w->conn = e->quic_conn;
 	}
+	w->held = e->focus == FOCUS_HOLD;
+	w->key = e->focus_key;
 	/* the label: built escaped, cut to its field */
 	char tmp[256];
 	struct sb s;
@@ -347,6 +352,25 @@ static void lad_packet(void *impl, const struct ev *e)
 	size_t n = s.len < LAD_LABEL ? s.len : LAD_LABEL;
 	memcpy(w->label, tmp, n);
 	w->label_len = (uint8_t)n;
+}
+
+/* --fetch decided the held arrows of key: kept, or taken out (in order). */
+static void lad_release(void *impl, uint64_t key, bool show)
+{
+	struct ladder *l = impl;
+	size_t w = 0;
+	for (size_t k = 0; k < l->n; k++) {
+		struct lad_arrow *a = &l->arrows[k];
+		if (a->held && a->key == key) {
+			if (!show)
+				continue;
+			a->held = false;
+		}
+		if (w != k)
+			l->arrows[w] = *a;
+		w++;
+	}
+	l->n = w;
 }
 
 static void lad_conn_done(void *impl, const struct conn *c, const char *why,
@@ -568,6 +592,7 @@ const struct out_ops out_ladder_ops = {
 	.open = lad_open,
 	.packet = lad_packet,
 	.conn_done = lad_conn_done,
+	.release = lad_release,
 	.summary = lad_summary,
 	.flush = lad_flush,
 	.close = lad_close,

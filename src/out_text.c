@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "explain.h"
+#include "focus.h"
 #include "out_timeline.h"
 #include "sb.h"
 #include "tlslayer.h"
@@ -108,6 +109,12 @@ static void text_flush(void *impl)
 {
 	struct text_out *o = impl;
 	fflush(o->f);
+}
+
+/* --fetch: a held packet's output must not end a shown line (out.c). */
+static void text_sync(void *impl)
+{
+	fold_finish(impl);
 }
 
 static void text_close(void *impl)
@@ -1855,8 +1862,9 @@ static void emit_packet(struct text_out *o, const struct ev *e, size_t start)
 {
 	struct sb *s = &o->sb;
 	size_t cols = o->opt.brief || o->opt.no_acks ? line_cols(s, start, o->opt.brief) : 0;
-	emit_line(o, o->opt.no_acks);
-	if (!o->opt.no_acks)
+	bool open = o->opt.no_acks && e->focus != FOCUS_HOLD; /* held: ends at once */
+	emit_line(o, open);
+	if (!open)
 		return;
 	o->open_line = true;
 	o->open_conn = e->seg ? e->seg->c->id : 0;
@@ -2321,7 +2329,9 @@ static void text_packet(void *impl, const struct ev *e)
 		sb_reset(s);
 		return;
 	}
-	if (o->opt.no_acks && bare_ack(e) && !(e->link && e->link->new_fetch)) {
+	/* A held packet (--fetch) is not folded: its line may be dropped. */
+	if (o->opt.no_acks && bare_ack(e) && !(e->link && e->link->new_fetch) &&
+	    e->focus != FOCUS_HOLD) {
 		put_time(o, p->ts_us); /* the clock still moves (-ttt) */
 		sb_reset(s);
 		fold_ack(o, e);
@@ -2435,7 +2445,7 @@ static void text_packet(void *impl, const struct ev *e)
 		sb_putc(s, ']');
 	}
 	emit_packet(o, e, 0);
-	if (o->opt.explain)
+	if (o->opt.explain && e->focus != FOCUS_HOLD) /* --fetch: it may be dropped */
 		put_explain(o, e);
 }
 
@@ -2667,7 +2677,7 @@ static void text_summary(void *impl, const struct out_counts *n)
 	struct sb *s = &o->sb;
 	if (o->n_sums)
 		qsort(o->sums, o->n_sums, sizeof(*o->sums), sum_cmp);
-	if (o->n_sums || n->conns) {
+	if (o->n_sums || (n->conns && !n->focus)) {
 		sb_puts(s, "connections");
 		emit(o);
 	}
@@ -2740,6 +2750,14 @@ static void text_summary(void *impl, const struct out_counts *n)
 				  (unsigned long long)n->quic_evicted);
 	}
 	emit(o);
+	if (n->focus) {
+		sb_printf(s, "--fetch: %llu fetches shown, %llu hidden; hidden: %llu packets, "
+			  "%llu DNS messages, %llu connections",
+			  (unsigned long long)n->fetches_shown, (unsigned long long)n->fetches_hidden,
+			  (unsigned long long)n->hidden_packets, (unsigned long long)n->hidden_dns,
+			  (unsigned long long)n->hidden_conns);
+		emit(o);
+	}
 	if (n->reasm_overflows) {
 		sb_printf(s, "reassembly: a memory cap gave up held bytes %llu times",
 			  (unsigned long long)n->reasm_overflows);
@@ -2783,6 +2801,7 @@ const struct out_ops out_text_ops = {
 	.quic_done = text_quic_done,
 	.timeline = text_timeline,
 	.summary = text_summary,
+	.sync = text_sync,
 	.flush = text_flush,
 	.close = text_close,
 };

@@ -175,6 +175,30 @@ void timeline_close(struct timeline *tl)
 	free(tl);
 }
 
+void timeline_keep(struct timeline *tl, bool (*keep)(void *ctx, uint32_t fetch_id), void *ctx)
+{
+	/* new index + 1 of each exchange, 0 when it goes; without the map
+	 * (no memory) the links are cut instead */
+	uint32_t *map = tl->n ? calloc(tl->n, sizeof(*map)) : NULL;
+	size_t w = 0;
+	for (size_t i = 0; i < tl->n; i++) {
+		if (!keep(ctx, tl->ex[i].fetch))
+			continue;
+		if (map)
+			map[i] = (uint32_t)(w + 1);
+		if (w != i)
+			tl->ex[w] = tl->ex[i];
+		w++;
+	}
+	for (size_t i = 0; i < w; i++) {
+		struct tl_exch *x = &tl->ex[i];
+		x->prev_on_conn = map && x->prev_on_conn ? map[x->prev_on_conn - 1] : 0;
+		x->next_on_conn = map && x->next_on_conn ? map[x->next_on_conn - 1] : 0;
+	}
+	free(map);
+	tl->n = w;
+}
+
 size_t timeline_count(const struct timeline *tl) { return tl->n; }
 
 const struct tl_exch *timeline_get(const struct timeline *tl, size_t i)

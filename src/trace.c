@@ -12,6 +12,7 @@
 #include "doh.h"
 #include "fetch.h"
 #include "flow.h"
+#include "focus.h"
 #include "h2.h"
 #include "hpack.h"
 #include "http.h"
@@ -49,6 +50,7 @@ struct tracer {
 	struct out *out;
 	struct flow_table *flows;
 	struct fetch_linker *fetch;
+	struct focus *focus;                  /* --fetch: which fetches show */
 	struct dns_noter *noter;
 	struct timeline *tl;
 	struct out_counts n;
@@ -833,6 +835,7 @@ static void held_out(struct tracer *t, struct retired *r)
 								 : EV_RELEASED_END;
 		for (unsigned i = 0; i < hev->n; i++)
 			e.http_dur[i] = timeline_http(t->tl, p.ts_us, c, &hev->ev[i]);
+		focus_event(t->focus, t->out, &e);
 		out_packet(t->out, &e);
 	}
 }
@@ -846,7 +849,9 @@ static void retired_hand_over(struct tracer *t)
 		const struct conn *c = &r->c;
 		held_out(t, r);
 		timeline_conn_done(t->tl, c);
-		out_conn_done(t->out, c, r->why, c->fetch_id ? fetch_name(t->fetch, c->fetch_id) : NULL);
+		if (focus_conn(t->focus, t->out, c->fetch_id, c->dns))
+			out_conn_done(t->out, c, r->why,
+				      c->fetch_id ? fetch_name(t->fetch, c->fetch_id) : NULL);
 	}
 	t->n_retired = 0;
 }
@@ -1076,8 +1081,9 @@ static void quic_hand_over(struct tracer *t)
 {
 	for (unsigned i = 0; i < t->n_qretired; i++) {
 		const struct quicflow *q = &t->qretired[i];
-		out_quic_done(t->out, q, t->qretired_why[i],
-			      q->fetch_id ? fetch_name(t->fetch, q->fetch_id) : NULL);
+		if (focus_conn(t->focus, t->out, q->fetch_id, false))
+			out_quic_done(t->out, q, t->qretired_why[i],
+				      q->fetch_id ? fetch_name(t->fetch, q->fetch_id) : NULL);
 	}
 	t->n_qretired = 0;
 }
@@ -1546,6 +1552,7 @@ struct tracer *trace_open(FILE *f, const struct out_opts *o, uint32_t max_conns)
 	t->out = out_open(f, o);
 	t->flows = flow_open(max_conns, TRACE_REASM_CAP, on_retire, t);
 	t->fetch = fetch_open();
+	t->focus = focus_open(o->fetch, o->n_fetch);
 	t->noter = dnsnote_open();
 	t->tl = timeline_open();
 	t->tlsl_pool.max_live = TLSL_DEFAULT_MAX_LIVE;
@@ -1554,12 +1561,13 @@ struct tracer *trace_open(FILE *f, const struct out_opts *o, uint32_t max_conns)
 	
 	hpack_budget_init(&t->qpack_budget, HPACK_BUDGET_DEFAULT);
 	t->qflows = quicflow_open(0, on_quic_retire, t);
-	if (!t->out || !t->flows || !t->fetch || !t->noter || !t->tl || !t->qflows) {
+	if (!t->out || !t->flows || !t->fetch || !t->focus || !t->noter || !t->tl || !t->qflows) {
 		quicflow_close(t->qflows);
 		timeline_close(t->tl);
 		out_close(t->out);
 		flow_close(t->flows);
 		fetch_close(t->fetch);
+		focus_close(t->focus);
 		dnsnote_close(t->noter);
 		free(t);
 		return NULL;
@@ -1654,6 +1662,7 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 		t->n.other++;
 	else
 		t->n.decoded++;
+	focus_event(t->focus, t->out, &e);
 	out_packet(t->out, &e);
 	t->in_packet = false;
 	retired_hand_over(t);
@@ -1661,6 +1670,12 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 }
 
 
+
+/* timeline_keep's test: the exchanges of shown fetches stay. */
+static bool focus_keep_fetch(void *ctx, uint32_t fetch_id)
+{
+	return focus_fetch_shown(ctx, fetch_id);
+}
 
 int trace_finish(struct tracer *t)
 {
@@ -1688,11 +1703,15 @@ int trace_finish(struct tracer *t)
 	quicflow_close(t->qflows); /* the same for QUIC */
 	quicdec_keys_free(&t->qtrial);
 	t->n.dns_unanswered = fetch_unanswered(t->fetch);
+	focus_finish(t->focus, t->out, &t->n);
+	if (focus_on(t->focus))
+		timeline_keep(t->tl, focus_keep_fetch, t->focus);
 	out_timeline(t->out, t->tl);
 	bool har_ok = out_har(t->out, t->tl);
 	out_summary(t->out, &t->n);
 	out_close(t->out);
 	fetch_close(t->fetch);
+	focus_close(t->focus);
 	dnsnote_close(t->noter);
 	timeline_close(t->tl);
 	free(t);

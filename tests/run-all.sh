@@ -54,6 +54,7 @@ suite privs sh tests/privs.sh
 suite json sh tests/json/test.sh
 suite steps sh tests/bench/steps.sh
 suite har sh tests/har/test.sh
+suite focus sh tests/focus/test.sh
 suite explain sh tests/explain/test.sh
 suite live sh tests/live.sh
 suite dsblive sh tests/dsblive.sh

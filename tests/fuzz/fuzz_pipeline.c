@@ -70,6 +70,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				      .ts_mode = (enum ts_mode)((size >> 2) % 3), .color = size & 16,
 				      .all = !(size & 32), .quiet = (size & 0xc0) == 0xc0,
 				      .timeline = size & 256 };
+		/* --fetch (issue 12): patterns, a number and a name, so packets are held,
+		 * released and dropped */
+		static const char *const focus_args[] = { "*.example.com", "1", "www.lab.test" };
+		if (size & 1024) {
+			o.fetch = focus_args;
+			o.n_fetch = 3;
+		}
 		struct tracer *t = trace_open(devnull, &o, MAX_CONNS);
 		if (t && kl && (size & 512))
 			trace_set_keylog(t, kl);
