@@ -1557,7 +1557,10 @@ static void put_common(struct json_out *o, const struct ev *e)
 	sb_secs(s, p->ts_us - o->first_ts);
 	kv_str(s, "step", step_name(e->step));
 	kv_str(s, "call",
-	       e->secure ? (e->quic ? "QUIC handshake" : "TLS handshake") : step_call(e->step));
+	       e->secure ? (e->quic ? "QUIC handshake" : "TLS handshake")
+	       : e->step == STEP_RESOLVE && !e->seg && e->n_dns
+		       ? step_dns_call(e->dns_note[0].own_resolver)
+		       : step_call(e->step));
 	if (e->seg) {
 		kv_u_or_null(s, "fetch", e->seg->c->fetch_id);
 		kv_u(s, "conn", e->seg->c->id);
@@ -1845,6 +1848,12 @@ static void json_conn_done(void *impl, const struct conn *c, const char *why,
 	kv_bytes(s, "history", c->history, strnlen(c->history, FLOW_HISTORY_MAX));
 	kv_bool(s, "midstream", c->midstream);
 	kv_bool(s, "partial", c->partial);
+	struct conn_use_in use_in;
+	flow_conn_use_in(c, &use_in);
+	enum conn_use use = step_conn_use(&use_in);
+	kv_str(s, "use", step_conn_use_name(use));
+	kv_secs(s, "idle_before_request",
+		use == CONN_USE_PRECONNECT ? step_conn_idle(&use_in) : -1);
 	sb_putc(s, '}');
 	if (s->cut) {
 		sb_reset(s);

@@ -14,7 +14,10 @@ size_t out_annotation(const struct ev *e, char *buf, size_t cap)
 		return 0;
 	struct sb s;
 	sb_init(&s, buf, cap);
-	sb_printf(&s, "step=%s call=%s", step_name(e->step), step_call(e->step));
+	sb_printf(&s, "step=%s call=%s", step_name(e->step),
+		  e->step == STEP_RESOLVE && !e->seg && e->n_dns
+			  ? step_dns_call(e->dns_note[0].own_resolver)
+			  : step_call(e->step));
 	/* the same fetch and connection the text line's tag column shows */
 	if (e->seg) {
 		const struct conn *c = e->seg->c;

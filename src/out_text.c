@@ -40,6 +40,9 @@ struct conn_sum {
 	char history[FLOW_HISTORY_MAX + 1];
 	const char *state;             /* Zeek conn_state (static) */
 	const char *why;               /* why it left (static) */
+	uint8_t use;                   /* enum conn_use (step.c) */
+	int64_t idle;                  /* CONN_USE_PRECONNECT: ready before its first request */
+	int64_t ts_close, ts_cli_data; /* first close-step packet, the client's first request byte */
 	uint16_t name_len;             /* bytes in name, 0 when unknown */
 	char name[SUMMARY_NAME_MAX];   /* fetch name, raw bytes (cut at SUMMARY_NAME_MAX) */
 };
@@ -51,6 +54,12 @@ struct quic_sum {
 	uint16_t name_len;
 	char name[SUMMARY_NAME_MAX];
 };
+
+struct text_out;
+struct conn_sum;
+static const struct conn_sum *upgrade_before(const struct text_out *o, const struct ev *e);
+
+#define XN_CAP 512        /* --explain: names remembered (open addressing; half used at most) */
 
 struct text_out {
 	FILE *f;
@@ -72,6 +81,11 @@ struct text_out {
 	                             open addressing, cap a power of two; entries leave with
 	                             their connection in text_conn_done) */
 	uint32_t xc_cap, xc_n;
+	struct xname {            /* --explain: names whose first query / answer was explained */
+		uint32_t hash;    /* FNV-1a of the name, letters folded; 0 = empty slot */
+		uint8_t bits;     /* XN_* */
+	} xn[XN_CAP];
+	uint32_t xn_n;
 };
 
 static const char *const step_color[STEP_COUNT] = {
@@ -463,6 +477,32 @@ static void put_opts(struct sb *s, const struct tcp_opts *op)
 
 static const char *const side[2] = { "client", "server" };
 
+/* What the application made of the connection (step.c decides). */
+static enum conn_use conn_use_of(const struct conn *c, int64_t *idle)
+{
+	struct conn_use_in u;
+	flow_conn_use_in(c, &u);
+	if (idle)
+		*idle = step_conn_idle(&u);
+	return step_conn_use(&u);
+}
+
+/* This segment is the client's first request byte (flow_after noted it). */
+static bool first_cli_data(const struct ev *e)
+{
+	const struct conn *c = e->seg->c;
+	return e->step == STEP_WRITE && e->seg->dir == 0 && e->p->pl_len &&
+	       c->ts_cli_data == e->p->ts_us;
+}
+
+/* This segment is the connection's first FIN or RST (flow_after noted it). */
+static bool first_close(const struct ev *e)
+{
+	const struct conn *c = e->seg->c;
+	return e->step == STEP_CLOSE && e->p->tcp_flags & (TCP_FIN | TCP_RST) &&
+	       c->ts_close == e->p->ts_us;
+}
+
 static void put_notes(struct sb *s, const struct ev *e)
 {
 	const struct flow_seg *g = e->seg;
@@ -504,6 +544,18 @@ static void put_notes(struct sb *s, const struct ev *e)
 	}
 	if (e->dns_tcp_lost)
 		sb_puts(s, " [partial: DNS stream not followed]");
+	int64_t idle = 0;
+	if (first_cli_data(e) && conn_use_of(c, &idle) == CONN_USE_PRECONNECT) {
+		sb_puts(s, " [preconnected: ready ");
+		sb_dur(s, idle);
+		sb_puts(s, " before its first request]");
+	} else if (first_close(e)) {
+		enum conn_use u = conn_use_of(c, NULL);
+		if (u == CONN_USE_UNUSED)
+			sb_puts(s, " [preconnected, unused: no request was sent on it]");
+		else if (u == CONN_USE_ABANDONED)
+			sb_puts(s, " [abandoned right after the TLS handshake: no request was sent]");
+	}
 }
 
 static void put_tcp(struct sb *s, const struct ev *e)
@@ -1746,7 +1798,7 @@ static void put_fetch_header(struct text_out *o, const struct ev *e)
  */
 enum {
 	XB_SYN = 1u << 0, XB_SYNACK = 1u << 1, XB_ACK = 1u << 2, XB_TLS = 1u << 3,
-	XB_WRITE = 1u << 4, XB_READ = 1u << 5, XB_CLOSE = 1u << 6,
+	XB_WRITE = 1u << 4, XB_READ = 1u << 5, XB_CLOSE = 1u << 6, XB_REUSED = 1u << 7,
 };
 _Static_assert(EX_COUNT <= 64, "text_out.explained holds a bit per explain_id");
 
@@ -1871,6 +1923,44 @@ static bool explain_first(struct text_out *o, const struct conn *c, uint8_t bit)
 	return true;
 }
 
+enum { XN_QUERY = 1u << 0, XN_ANSWER = 1u << 1 };
+
+/*
+ * True the first time for this bit and this name: DNS is explained per
+ * name, so that each fetch's own first query and answer are, not only the
+ * run's first (a browser's background lookups come before the page's).
+ * The fetch is not known yet when its query is printed; its name is.
+ * Bounded: once XN_CAP / 2 names are held, a new name is not explained.
+ */
+static bool explain_name_first(struct text_out *o, const struct dns_name *nm, uint8_t bit)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < nm->len && i < sizeof(nm->text); i++) {
+		unsigned char ch = (unsigned char)nm->text[i];
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (unsigned char)(ch - 'A' + 'a');
+		h = (h ^ ch) * 16777619u;
+	}
+	if (!h)
+		h = 1;
+	uint32_t i = h & (XN_CAP - 1);
+	for (uint32_t k = 0; k < XN_CAP && o->xn[i].hash; k++) {
+		if (o->xn[i].hash == h) {
+			if (o->xn[i].bits & bit)
+				return false;
+			o->xn[i].bits |= bit;
+			return true;
+		}
+		i = (i + 1) & (XN_CAP - 1);
+	}
+	if (o->xn[i].hash || o->xn_n >= XN_CAP / 2)
+		return false;
+	o->xn[i].hash = h;
+	o->xn[i].bits = bit;
+	o->xn_n++;
+	return true;
+}
+
 static void explain_dns(struct text_out *o, const struct dns_msg *m, const struct dns_note *n)
 {
 	struct xvals v = { .n = 0 };
@@ -1882,13 +1972,17 @@ static void explain_dns(struct text_out *o, const struct dns_msg *m, const struc
 				explain_line(o, EX_DNS_PRIMING, NULL);
 			return;
 		}
-		if (!explain_once(o, EX_DNS_QUERY))
+		if (!explain_name_first(o, &m->qname, XN_QUERY))
 			return;
-		explain_line(o, EX_DNS_QUERY, NULL);
+		explain_line(o, n->own_resolver ? EX_DNS_QUERY_OWN : EX_DNS_QUERY, NULL);
 		put_name(xval(&v, "name"), &m->qname);
 		put_num_name(xval(&v, "class"), dns_class_name(m->qclass), "CLASS", m->qclass);
 		put_num_name(xval(&v, "type"), dns_type_name(m->qtype), "TYPE", m->qtype);
 		explain_line(o, EX_DNS_QUERY_FIELDS, &v);
+		if (m->qtype == DNS_T_HTTPS && explain_once(o, EX_DNS_HTTPS_QUERY))
+			explain_line(o, EX_DNS_HTTPS_QUERY, NULL);
+		if (n->own_resolver && explain_once(o, EX_DNS_OWN_RESOLVER))
+			explain_line(o, EX_DNS_OWN_RESOLVER, NULL);
 		return;
 	}
 	switch (n->kind) {
@@ -1925,8 +2019,8 @@ static void explain_dns(struct text_out *o, const struct dns_msg *m, const struc
 		}
 		return;
 	}
-	/* The first answer, with its first address when it has one. */
-	if (explain_once(o, EX_DNS_ANSWER)) {
+	/* The name's first answer, with its first address when it has one. */
+	if (explain_name_first(o, &m->qname, XN_ANSWER)) {
 		const struct dns_rr *addr = NULL;
 		for (unsigned i = 0; i < m->n_rr && !addr; i++) {
 			const struct dns_rr *rr = &m->rr[i];
@@ -1937,7 +2031,8 @@ static void explain_dns(struct text_out *o, const struct dns_msg *m, const struc
 		if (addr) {
 			put_name(xval(&v, "name"), &m->qname);
 			sb_ip(xval(&v, "addr"), addr->type == DNS_T_A ? 4 : 6, addr->addr);
-			explain_line(o, EX_DNS_ANSWER_ADDR, &v);
+			explain_line(o, n->own_resolver ? EX_DNS_ANSWER_ADDR_OWN : EX_DNS_ANSWER_ADDR,
+				     &v);
 		} else {
 			explain_line(o, EX_DNS_ANSWER, NULL);
 		}
@@ -1992,11 +2087,24 @@ static void explain_tcp(struct text_out *o, const struct ev *e)
 		}
 	}
 	bool tls = c->tls;
-	if (e->step == STEP_WRITE && dir == 0 && p->pl_len && explain_first(o, c, XB_WRITE))
+	int64_t idle = 0;
+	enum conn_use use = conn_use_of(c, &idle);
+	if (e->step == STEP_WRITE && dir == 0 && p->pl_len && explain_first(o, c, XB_WRITE)) {
 		explain_line(o, tls ? EX_WRITE_TLS : EX_WRITE, NULL);
+		if (first_cli_data(e) && use == CONN_USE_PRECONNECT) {
+			sb_dur(xval(&v, "idle"), idle);
+			explain_line(o, EX_PRECONNECT, &v);
+		}
+	}
 	else if (e->step == STEP_READ && dir == 1 && p->pl_len && explain_first(o, c, XB_READ))
 		explain_line(o, tls ? EX_READ_TLS : EX_READ, NULL);
-	if (p->tcp_flags & TCP_RST && explain_first(o, c, XB_CLOSE)) {
+	if (first_close(e) && (use == CONN_USE_UNUSED || use == CONN_USE_ABANDONED) &&
+	    explain_first(o, c, XB_CLOSE)) {
+		/* no request was sent: not "read what it wanted" */
+		explain_line(o, use == CONN_USE_UNUSED ? EX_CLOSE_UNUSED : EX_CLOSE_ABANDONED, NULL);
+		if (!(p->tcp_flags & TCP_RST))
+			explain_line(o, EX_CLOSE_END, NULL);
+	} else if (p->tcp_flags & TCP_RST && explain_first(o, c, XB_CLOSE)) {
 		if (!c->ts_synack && c->ts_syn && dir == 1) {
 			sb_printf(xval(&v, "port"), "%u", c->sport);
 			explain_line(o, EX_REFUSED, &v);
@@ -2027,6 +2135,22 @@ static void put_explain(struct text_out *o, const struct ev *e)
 {
 	if (e->seg) {
 		explain_tcp(o, e);
+		const struct conn_sum *tried = upgrade_before(o, e);
+		if (tried) {
+			struct xvals v = { .n = 0 };
+			sb_printf(xval(&v, "conn"), "c%u", tried->id);
+			explain_line(o, EX_HTTPS_UPGRADE, &v);
+		}
+		/* the first request that reuses a keep-alive connection */
+		for (unsigned i = 0; e->http && i < e->http->n; i++) {
+			const struct http_ev *h = &e->http->ev[i];
+			if (h->kind == HTTP_EV_HEAD && h->dir == 0 && h->exchange == 2 &&
+			    explain_first(o, e->seg->c, XB_REUSED)) {
+				struct xvals v = { .n = 0 };
+				sb_printf(xval(&v, "n"), "#%u", h->exchange);
+				explain_line(o, EX_REUSED, &v);
+			}
+		}
 		for (unsigned i = 0; e->seg->c->dns && i < e->n_dns; i++)
 			explain_dns(o, e->dns[i], &e->dns_note[i]);
 	} else if (e->n_dns) {
@@ -2086,7 +2210,12 @@ static void text_packet(void *impl, const struct ev *e)
 		shift += strlen(step_color[e->step]) + strlen(COLOR_OFF);
 	}
 	pad_sep(s, COL_CALL + shift);
-	sb_puts(s, e->secure ? (e->quic ? "QUIC handshake" : "TLS handshake") : step_call(e->step));
+	if (e->secure)
+		sb_puts(s, e->quic ? "QUIC handshake" : "TLS handshake");
+	else if (e->step == STEP_RESOLVE && !e->seg && e->n_dns)
+		sb_puts(s, step_dns_call(e->dns_note[0].own_resolver));
+	else
+		sb_puts(s, step_call(e->step));
 	pad_sep(s, COL_TAG + shift);
 	if (e->seg) {
 		const struct conn *c = e->seg->c;
@@ -2142,6 +2271,9 @@ static void text_packet(void *impl, const struct ev *e)
 	if (e->seg) {
 		put_tcp(s, e);
 		put_streams(s, e);
+		const struct conn_sum *tried = upgrade_before(o, e);
+		if (tried)
+			sb_printf(s, " [HTTPS-Upgrade: https:// was tried first on c%u]", tried->id);
 		/* DNS over TCP, or DNS over HTTPS (the messages an HTTP exchange carried) */
 		if ((e->seg->c->dns && p->pl_len) || e->n_dns) {
 			for (unsigned i = 0; i < e->n_dns; i++) {
@@ -2233,6 +2365,9 @@ static void text_conn_done(void *impl, const struct conn *c, const char *why,
 	memcpy(m->history, c->history, sizeof(m->history));
 	m->state = flow_conn_state(c);
 	m->why = why;
+	m->use = (uint8_t)conn_use_of(c, &m->idle);
+	m->ts_close = c->ts_close;
+	m->ts_cli_data = c->ts_cli_data;
 	size_t nl = name ? name->len : 0;
 	if (nl > sizeof(m->name))
 		nl = sizeof(m->name);
@@ -2407,6 +2542,68 @@ static void put_close_how(struct sb *s, const struct conn_sum *m)
 		sb_printf(s, ", %s", m->why);
 }
 
+/* The cleartext HTTP connection of the same fetch that an abandoned TLS try
+ * to port 443 gave way to (HTTPS upgrade), or NULL. */
+static const struct conn_sum *upgrade_next(const struct text_out *o, const struct conn_sum *m)
+{
+	if (m->use != CONN_USE_ABANDONED || !m->fetch_id)
+		return NULL;
+	const struct conn_sum *best = NULL;
+	for (uint32_t i = 0; i < o->n_sums; i++) {
+		const struct conn_sum *x = &o->sums[i];
+		if (x->fetch_id == m->fetch_id &&
+		    step_https_upgrade(CONN_USE_ABANDONED, m->sport, m->ts_close,
+				       !x->tls && x->app == APP_HTTP, x->sport, x->ts_cli_data) &&
+		    (!best || x->ts_cli_data < best->ts_cli_data))
+			best = x;
+	}
+	return best;
+}
+
+/* The first request byte of a cleartext HTTP connection that follows an
+ * abandoned TLS try of the same fetch (HTTPS upgrade): that try, or NULL.
+ * The try has left the table by then: its summary entry is read. */
+static const struct conn_sum *upgrade_before(const struct text_out *o, const struct ev *e)
+{
+	const struct conn *c = e->seg->c;
+	if (!first_cli_data(e) || c->tls || c->app != APP_HTTP || !c->fetch_id)
+		return NULL;
+	const struct conn_sum *best = NULL;
+	for (uint32_t i = 0; i < o->n_sums; i++) {
+		const struct conn_sum *x = &o->sums[i];
+		if (x->fetch_id == c->fetch_id &&
+		    step_https_upgrade((enum conn_use)x->use, x->sport, x->ts_close, true, c->sport,
+				       c->ts_cli_data) &&
+		    (!best || x->ts_close > best->ts_close))
+			best = x;
+	}
+	return best;
+}
+
+/* ", preconnected ..." / ", preconnected, unused" / ", abandoned ..." */
+static void put_use(struct sb *s, const struct text_out *o, const struct conn_sum *m)
+{
+	switch ((enum conn_use)m->use) {
+	case CONN_USE_PRECONNECT:
+		sb_puts(s, ", preconnected: ready ");
+		sb_dur(s, m->idle);
+		sb_puts(s, " before its first request");
+		break;
+	case CONN_USE_UNUSED:
+		sb_puts(s, ", preconnected, unused");
+		break;
+	case CONN_USE_ABANDONED: {
+		sb_puts(s, ", abandoned right after the TLS handshake");
+		const struct conn_sum *x = upgrade_next(o, m);
+		if (x)
+			sb_printf(s, " (HTTPS-Upgrade: http:// followed on c%u)", x->id);
+		break;
+	}
+	case CONN_USE_NONE:
+		break;
+	}
+}
+
 static void text_summary(void *impl, const struct out_counts *n)
 {
 	struct text_out *o = impl;
@@ -2443,6 +2640,7 @@ static void text_summary(void *impl, const struct out_counts *n)
 		put_steps_sent(s, m->steps_seen, m->bytes, m->ts_last - m->ts_first);
 		sb_puts(s, ", ");
 		put_close_how(s, m);
+		put_use(s, o, m);
 		sb_printf(s, " (%s %s)", m->state, m->history[0] ? m->history : "-");
 		if (m->midstream)
 			sb_puts(s, " [mid-stream]");
