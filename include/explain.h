@@ -55,6 +55,7 @@ enum explain_id {
 	EX_REUSED,              /* {n}: a later request on a connection already open */
 	EX_DNS_QUERY_OWN,       /* the application's own resolver builds a query */
 	EX_DNS_ANSWER_ADDR_OWN, /* {name} {addr}: the address, back to the application */
+	EX_CLOSE_CLIENT_UNREAD, /* the client called close() first, nothing read */
 	EX_COUNT
 };
 

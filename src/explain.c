@@ -127,6 +127,9 @@ static const char *const msg_en[EX_COUNT] = {
 	[EX_DNS_ANSWER_ADDR_OWN] = N_("the answer holds the resource records that match the "
 				      "name, class and type: {name} is at {addr}; the "
 				      "application's resolver hands the address on to it"),
+	[EX_CLOSE_CLIENT_UNREAD] = N_("the client called close() first without having read "
+				      "anything: it gave up waiting, or no longer wants an "
+				      "answer; its FIN says it will send nothing more"),
 };
 
 const char *explain_msg(enum explain_id id, bool korean)

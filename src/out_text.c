@@ -2112,7 +2112,9 @@ static void explain_tcp(struct text_out *o, const struct ev *e)
 			explain_line(o, dir == 0 ? EX_RESET_CLIENT : EX_RESET_SERVER, NULL);
 		}
 	} else if (notes & NOTE_CLOSES_FIRST && explain_first(o, c, XB_CLOSE)) {
-		explain_line(o, dir == 0 ? EX_CLOSE_CLIENT : EX_CLOSE_SERVER, NULL);
+		/* "it has read what it wanted" only when the server sent something */
+		explain_line(o, dir != 0 ? EX_CLOSE_SERVER
+			     : c->d[1].bytes ? EX_CLOSE_CLIENT : EX_CLOSE_CLIENT_UNREAD, NULL);
 		explain_line(o, EX_CLOSE_END, NULL);
 	}
 }
