@@ -119,8 +119,9 @@ static const char *const msg_en[EX_COUNT] = {
 	[EX_HTTPS_UPGRADE] = N_("HTTPS-Upgrade: the browser tried https:// first for this name "
 				"({conn}, given up after the TLS handshake) and now goes on over "
 				"http://"),
-	[EX_REUSED] = N_("request {n} reuses the open connection (keep-alive): no new DNS "
-			 "lookup, TCP or TLS handshake before it"),
+	[EX_REUSED] = N_("request {n} reuses the open connection (HTTP/1.1 keep-alive, or "
+			 "another HTTP/2 stream): no new DNS lookup, TCP or TLS handshake before "
+			 "it"),
 	[EX_DNS_QUERY_OWN] = N_("the application's own resolver, not getaddrinfo(), builds a "
 				"query message and asks the protocol stack to send it to the DNS "
 				"server"),

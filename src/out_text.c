@@ -495,6 +495,24 @@ static bool first_cli_data(const struct ev *e)
 	       c->ts_cli_data == e->p->ts_us;
 }
 
+/* The number shown (#N) of the connection's second request when this
+ * segment carries its head (HTTP/1.x exchange 2, the HTTP/2 stream of the
+ * second exchange): the first request on a reused connection.  0 otherwise. */
+static uint32_t reused_request(const struct ev *e)
+{
+	for (unsigned i = 0; e->http && i < e->http->n; i++) {
+		const struct http_ev *h = &e->http->ev[i];
+		if (h->kind == HTTP_EV_HEAD && h->dir == 0 && h->exchange == 2)
+			return h->exchange;
+	}
+	for (unsigned i = 0; e->h2 && i < e->h2->n; i++) {
+		const struct h2_ev *h = &e->h2->ev[i];
+		if (h->kind == H2_EV_FRAME && h->type == 1 && h->dir == 0 && h->exchange == 2)
+			return h->stream_id;
+	}
+	return 0;
+}
+
 /* This segment is the connection's first FIN or RST (flow_after noted it). */
 static bool first_close(const struct ev *e)
 {
@@ -2143,15 +2161,12 @@ static void put_explain(struct text_out *o, const struct ev *e)
 			sb_printf(xval(&v, "conn"), "c%u", tried->id);
 			explain_line(o, EX_HTTPS_UPGRADE, &v);
 		}
-		/* the first request that reuses a keep-alive connection */
-		for (unsigned i = 0; e->http && i < e->http->n; i++) {
-			const struct http_ev *h = &e->http->ev[i];
-			if (h->kind == HTTP_EV_HEAD && h->dir == 0 && h->exchange == 2 &&
-			    explain_first(o, e->seg->c, XB_REUSED)) {
-				struct xvals v = { .n = 0 };
-				sb_printf(xval(&v, "n"), "#%u", h->exchange);
-				explain_line(o, EX_REUSED, &v);
-			}
+		/* the first request that reuses the connection */
+		uint32_t rn = reused_request(e);
+		if (rn && explain_first(o, e->seg->c, XB_REUSED)) {
+			struct xvals v = { .n = 0 };
+			sb_printf(xval(&v, "n"), "#%u", rn);
+			explain_line(o, EX_REUSED, &v);
 		}
 		for (unsigned i = 0; e->seg->c->dns && i < e->n_dns; i++)
 			explain_dns(o, e->dns[i], &e->dns_note[i]);
@@ -2276,6 +2291,8 @@ static void text_packet(void *impl, const struct ev *e)
 		const struct conn_sum *tried = upgrade_before(o, e);
 		if (tried)
 			sb_printf(s, " [HTTPS-Upgrade: https:// was tried first on c%u]", tried->id);
+		if (reused_request(e))
+			sb_puts(s, " [reused connection]");
 		/* DNS over TCP, or DNS over HTTPS (the messages an HTTP exchange carried) */
 		if ((e->seg->c->dns && p->pl_len) || e->n_dns) {
 			for (unsigned i = 0; i < e->n_dns; i++) {
@@ -2368,6 +2385,7 @@ static void text_conn_done(void *impl, const struct conn *c, const char *why,
 	m->state = flow_conn_state(c);
 	m->why = why;
 	m->use = (uint8_t)conn_use_of(c, &m->idle);
+
 	m->ts_close = c->ts_close;
 	m->ts_cli_data = c->ts_cli_data;
 	size_t nl = name ? name->len : 0;
