@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "explain.h"
+#include "out_browser.h"
 #include "out_timeline.h"
 #include "sb.h"
 #include "tlslayer.h"
@@ -477,49 +478,6 @@ static void put_opts(struct sb *s, const struct tcp_opts *op)
 
 static const char *const side[2] = { "client", "server" };
 
-/* What the application made of the connection (step.c decides). */
-static enum conn_use conn_use_of(const struct conn *c, int64_t *idle)
-{
-	struct conn_use_in u;
-	flow_conn_use_in(c, &u);
-	if (idle)
-		*idle = step_conn_idle(&u);
-	return step_conn_use(&u);
-}
-
-/* This segment is the client's first request byte (flow_after noted it). */
-static bool first_cli_data(const struct ev *e)
-{
-	const struct conn *c = e->seg->c;
-	return e->step == STEP_WRITE && e->seg->dir == 0 && e->p->pl_len &&
-	       c->ts_cli_data == e->p->ts_us;
-}
-
-/* The number shown (#N) of the connection's second request when this
- * segment carries its head (HTTP/1.x exchange 2, the HTTP/2 stream of the
- * second exchange): the first request on a reused connection.  0 otherwise. */
-static uint32_t reused_request(const struct ev *e)
-{
-	for (unsigned i = 0; e->http && i < e->http->n; i++) {
-		const struct http_ev *h = &e->http->ev[i];
-		if (h->kind == HTTP_EV_HEAD && h->dir == 0 && h->exchange == 2)
-			return h->exchange;
-	}
-	for (unsigned i = 0; e->h2 && i < e->h2->n; i++) {
-		const struct h2_ev *h = &e->h2->ev[i];
-		if (h->kind == H2_EV_FRAME && h->type == 1 && h->dir == 0 && h->exchange == 2)
-			return h->stream_id;
-	}
-	return 0;
-}
-
-/* This segment is the connection's first FIN or RST (flow_after noted it). */
-static bool first_close(const struct ev *e)
-{
-	const struct conn *c = e->seg->c;
-	return e->step == STEP_CLOSE && e->p->tcp_flags & (TCP_FIN | TCP_RST) &&
-	       c->ts_close == e->p->ts_us;
-}
 
 static void put_notes(struct sb *s, const struct ev *e)
 {
@@ -563,12 +521,12 @@ static void put_notes(struct sb *s, const struct ev *e)
 	if (e->dns_tcp_lost)
 		sb_puts(s, " [partial: DNS stream not followed]");
 	int64_t idle = 0;
-	if (first_cli_data(e) && conn_use_of(c, &idle) == CONN_USE_PRECONNECT) {
+	if (out_first_request(e) && out_conn_use(c, &idle) == CONN_USE_PRECONNECT) {
 		sb_puts(s, " [preconnected: ready ");
 		sb_dur(s, idle);
 		sb_puts(s, " before its first request]");
-	} else if (first_close(e)) {
-		enum conn_use u = conn_use_of(c, NULL);
+	} else if (out_first_close(e)) {
+		enum conn_use u = out_conn_use(c, NULL);
 		if (u == CONN_USE_UNUSED)
 			sb_puts(s, " [preconnected, unused: no request was sent on it]");
 		else if (u == CONN_USE_ABANDONED)
@@ -2106,17 +2064,17 @@ static void explain_tcp(struct text_out *o, const struct ev *e)
 	}
 	bool tls = c->tls;
 	int64_t idle = 0;
-	enum conn_use use = conn_use_of(c, &idle);
+	enum conn_use use = out_conn_use(c, &idle);
 	if (e->step == STEP_WRITE && dir == 0 && p->pl_len && explain_first(o, c, XB_WRITE)) {
 		explain_line(o, tls ? EX_WRITE_TLS : EX_WRITE, NULL);
-		if (first_cli_data(e) && use == CONN_USE_PRECONNECT) {
+		if (out_first_request(e) && use == CONN_USE_PRECONNECT) {
 			sb_dur(xval(&v, "idle"), idle);
 			explain_line(o, EX_PRECONNECT, &v);
 		}
 	}
 	else if (e->step == STEP_READ && dir == 1 && p->pl_len && explain_first(o, c, XB_READ))
 		explain_line(o, tls ? EX_READ_TLS : EX_READ, NULL);
-	if (first_close(e) && (use == CONN_USE_UNUSED || use == CONN_USE_ABANDONED) &&
+	if (out_first_close(e) && (use == CONN_USE_UNUSED || use == CONN_USE_ABANDONED) &&
 	    explain_first(o, c, XB_CLOSE)) {
 		/* no request was sent: not "read what it wanted" */
 		explain_line(o, use == CONN_USE_UNUSED ? EX_CLOSE_UNUSED : EX_CLOSE_ABANDONED, NULL);
@@ -2162,7 +2120,7 @@ static void put_explain(struct text_out *o, const struct ev *e)
 			explain_line(o, EX_HTTPS_UPGRADE, &v);
 		}
 		/* the first request that reuses the connection */
-		uint32_t rn = reused_request(e);
+		uint32_t rn = out_reused_request(e);
 		if (rn && explain_first(o, e->seg->c, XB_REUSED)) {
 			struct xvals v = { .n = 0 };
 			sb_printf(xval(&v, "n"), "#%u", rn);
@@ -2227,12 +2185,7 @@ static void text_packet(void *impl, const struct ev *e)
 		shift += strlen(step_color[e->step]) + strlen(COLOR_OFF);
 	}
 	pad_sep(s, COL_CALL + shift);
-	if (e->secure)
-		sb_puts(s, e->quic ? "QUIC handshake" : "TLS handshake");
-	else if (e->step == STEP_RESOLVE && !e->seg && e->n_dns)
-		sb_puts(s, step_dns_call(e->dns_note[0].own_resolver));
-	else
-		sb_puts(s, step_call(e->step));
+	sb_puts(s, out_call(e));
 	pad_sep(s, COL_TAG + shift);
 	if (e->seg) {
 		const struct conn *c = e->seg->c;
@@ -2291,7 +2244,7 @@ static void text_packet(void *impl, const struct ev *e)
 		const struct conn_sum *tried = upgrade_before(o, e);
 		if (tried)
 			sb_printf(s, " [HTTPS-Upgrade: https:// was tried first on c%u]", tried->id);
-		if (reused_request(e))
+		if (out_reused_request(e))
 			sb_puts(s, " [reused connection]");
 		/* DNS over TCP, or DNS over HTTPS (the messages an HTTP exchange carried) */
 		if ((e->seg->c->dns && p->pl_len) || e->n_dns) {
@@ -2384,7 +2337,7 @@ static void text_conn_done(void *impl, const struct conn *c, const char *why,
 	memcpy(m->history, c->history, sizeof(m->history));
 	m->state = flow_conn_state(c);
 	m->why = why;
-	m->use = (uint8_t)conn_use_of(c, &m->idle);
+	m->use = (uint8_t)out_conn_use(c, &m->idle);
 
 	m->ts_close = c->ts_close;
 	m->ts_cli_data = c->ts_cli_data;
@@ -2586,7 +2539,7 @@ static const struct conn_sum *upgrade_next(const struct text_out *o, const struc
 static const struct conn_sum *upgrade_before(const struct text_out *o, const struct ev *e)
 {
 	const struct conn *c = e->seg->c;
-	if (!first_cli_data(e) || c->tls || c->app != APP_HTTP || !c->fetch_id)
+	if (!out_first_request(e) || c->tls || c->app != APP_HTTP || !c->fetch_id)
 		return NULL;
 	const struct conn_sum *best = NULL;
 	for (uint32_t i = 0; i < o->n_sums; i++) {
