@@ -426,8 +426,23 @@ static void put_dns(struct sb *s, const struct dns_msg *m, int64_t rt)
 			}
 			put_rr(s, m, rr);
 		}
-		if (m->rcode == 0 && m->ancount == 0 && m->status == FT_OK)
-			sb_puts(s, m->nscount ? " (no answer: referral or no data)" : " (no data)");
+		if (m->rcode == 0 && m->ancount == 0 && m->status == FT_OK) {
+			/* RFC 2308 2.2: NODATA carries the zone's SOA in authority; a
+			 * referral (RFC 1034 4.3.2) the NS records of a zone below and no
+			 * SOA.  A browser's HTTPS-type query for a name without that
+			 * record gets NODATA. */
+			bool soa = false, ns = false;
+			for (unsigned i = 0; i < m->n_rr; i++) {
+				soa |= m->rr[i].section == DNS_SEC_AUTHORITY && m->rr[i].type == DNS_T_SOA;
+				ns |= m->rr[i].section == DNS_SEC_AUTHORITY && m->rr[i].type == DNS_T_NS;
+			}
+			if (!m->nscount || soa)
+				sb_puts(s, " (no data)");
+			else if (ns)
+				sb_puts(s, " (no answer: referral)");
+			else
+				sb_puts(s, " (no answer: referral or no data)");
+		}
 		if (m->n_rr_dropped)
 			sb_printf(s, " (+%u records not shown)", m->n_rr_dropped);
 	}
