@@ -1708,8 +1708,8 @@ def gen_browser_edges():
     p = Pcap("crafted-browser-edges.pcap")
     https = (struct.pack("!H", 1) + b"\x00" + svc_param(1, b"\x02h2\x08http/1.1") +
              svc_param(3, struct.pack("!H", 443)) + svc_param(4, SERVER) +
-             svc_param(6, bytes.fromhex("20010db8000000000000000000000080")) +
-             svc_param(5, bytes.fromhex("0041fe0d")))
+             svc_param(5, bytes.fromhex("0041fe0d")) +
+             svc_param(6, bytes.fromhex("20010db8000000000000000000000080")))
 
     def ask(port, ident, qtype, rd=True, answer=b"", an=0):
         p.add(udp4_frame(CLIENT, RESOLVER, port, 53,
