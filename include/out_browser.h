@@ -26,7 +26,8 @@ bool out_first_close(const struct ev *e);
 uint32_t out_reused_request(const struct ev *e);
 
 /* The call column of a packet: "TLS handshake" / "QUIC handshake" for the secure
- * channel, "resolver" for DNS an application's own resolver sent, else step_call. */
+ * channel, "resolver" for DNS an application's own resolver sent (DNS over HTTPS
+ * included), else step_call. */
 const char *out_call(const struct ev *e);
 
 #endif

@@ -57,5 +57,8 @@ const char *out_call(const struct ev *e)
 		return e->quic ? "QUIC handshake" : "TLS handshake";
 	if (e->step == STEP_RESOLVE && !e->seg && e->n_dns && e->dns_note)
 		return step_dns_call(e->dns_note[0].own_resolver);
+	/* DNS over HTTPS (DESIGN.md: "the browser's resolver"): no libc call speaks it */
+	if (e->step == STEP_RESOLVE && e->seg && !e->seg->c->dns)
+		return step_dns_call(true);
 	return step_call(e->step);
 }
