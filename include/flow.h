@@ -110,6 +110,11 @@ struct conn {
 	                                   data (0 none): when the application could write */
 	int64_t ts_cli_data;            /* the client's first write-step payload (0 none) */
 	int64_t ts_close;               /* the first close-step packet (0 none) */
+	int64_t cli_data_seq, close_seq; /* their relative sequence numbers, and the direction
+	                                   of the first close-step packet: with the time they
+	                                   tell those packets apart from others of the same
+	                                   time stamp */
+	int8_t close_dir;
 	bool midstream;        /* seen without its handshake */
 	uint8_t client_by;     /* enum flow_client_by */
 	bool roles_final;      /* mid-stream: the roles can no longer change */

@@ -813,10 +813,14 @@ void flow_after(struct flow_table *ft, const struct flow_seg *seg, int step)
 	/* The moments step_conn_use reads (preconnect, unused, abandoned). */
 	if (step == STEP_CONNECT && !c->ts_cli_data)
 		c->ts_ready = c->ts_last;
-	else if (step == STEP_WRITE && seg->dir == 0 && seg->new_bytes && !c->ts_cli_data)
+	else if (step == STEP_WRITE && seg->dir == 0 && seg->new_bytes && !c->ts_cli_data) {
 		c->ts_cli_data = c->ts_last;
-	else if (step == STEP_CLOSE && !c->ts_close)
+		c->cli_data_seq = seg->rel_seq;
+	} else if (step == STEP_CLOSE && !c->ts_close) {
 		c->ts_close = c->ts_last;
+		c->close_seq = seg->rel_seq;
+		c->close_dir = (int8_t)seg->dir;
+	}
 	if (seg->notes & NOTE_CLOSED) {
 		if (ft->retire)
 			conn_retire(ft, c, c->rst_dir >= 0 ? "reset" : "closed");

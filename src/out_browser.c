@@ -16,15 +16,15 @@ enum conn_use out_conn_use(const struct conn *c, int64_t *idle)
 	return step_conn_use(&u);
 }
 
-/* flow_after recorded the moments with this packet's time stamp: the packet
- * that set them is the one whose time and kind match. */
+/* flow_after recorded the moments with the time stamp, sequence number and
+ * direction of the packet that set them: the packet whose own match is it. */
 bool out_first_request(const struct ev *e)
 {
 	if (!e->seg || e->released)
 		return false;
 	const struct conn *c = e->seg->c;
 	return e->step == STEP_WRITE && e->seg->dir == 0 && e->p->pl_len &&
-	       c->ts_cli_data == e->p->ts_us;
+	       c->ts_cli_data == e->p->ts_us && c->cli_data_seq == e->seg->rel_seq;
 }
 
 bool out_first_close(const struct ev *e)
@@ -33,7 +33,8 @@ bool out_first_close(const struct ev *e)
 		return false;
 	const struct conn *c = e->seg->c;
 	return e->step == STEP_CLOSE && e->p->tcp_flags & (TCP_FIN | TCP_RST) &&
-	       c->ts_close == e->p->ts_us;
+	       c->ts_close == e->p->ts_us && c->close_seq == e->seg->rel_seq &&
+	       c->close_dir == e->seg->dir;
 }
 
 uint32_t out_reused_request(const struct ev *e)

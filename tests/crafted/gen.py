@@ -1771,6 +1771,11 @@ def gen_browser_edges():
     C2S(1 + len(ch), 1, "FA")
     # 57-59 c7: connected, still open at the end of the capture: nothing to say
     C2S, S2C = tcp_open(p, SERVER, 50007, 80, 0x17000000, 0x27000000)
+    # 60-64 c8: preconnected, its request in two segments of one time stamp: the note
+    #      is on the first only (the time stamp alone does not tell them apart)
+    C2S, S2C = tcp_open(p, SERVER, 50008, 80, 0x18000000, 0x28000000)
+    C2S(1, 1, "A", req[:20], gap=30000)
+    C2S(21, 1, "PA", req[20:], gap=0)
     p.write()
 
 
