@@ -8,9 +8,11 @@
 
 #include "dns.h"
 #include "pkt.h"
+#include "step.h"
 
 #define DNSNOTE_MAX_SERVERS 256  /* name-server addresses remembered with their zones */
 #define DNSNOTE_MAX_TTLS 512     /* first TTLs remembered per (name, type) */
+#define DNSNOTE_MAX_QUERIES 256  /* recent queries remembered (which resolver sent them) */
 
 enum dns_note_kind {
 	DNS_NOTE_NONE = 0,
@@ -28,6 +30,10 @@ struct dns_note {
 	uint16_t n_ns, n_glue;      /* REFERRAL/ROOT_SERVERS: NS records, glue addresses */
 	uint32_t neg_ttl;           /* NEGATIVE: how long the "no" may be cached (RFC 2308 5) */
 	uint32_t ttl, ttl_first;    /* CACHED: the TTL now and when first seen */
+	bool own_resolver;          /* any kind: the query (or the response's query) came from an
+	                               application's own resolver, not getaddrinfo()
+	                               (step_dns_own_resolver decides; the call column says
+	                               `resolver`) */
 	bool offers_h3;             /* any kind: an HTTPS (or SVCB) answer whose ALPN list has
 	                               h3 (or a draft h3-NN): a browser may try QUIC first */
 	struct dns_name from_zone;  /* zone of the server that answered (names last: the

@@ -46,6 +46,16 @@ enum explain_id {
 	EX_H3_OFFERED,          /* an HTTPS record or Alt-Svc offers h3: why QUIC is tried */
 	EX_ICMP_ERROR,          /* an ICMP error quotes the packet it is about */
 	EX_ICMP_QUIC_FALLBACK,  /* {server}: port unreachable for QUIC: the fallback to TCP */
+	EX_PRECONNECT,          /* {idle}: the connection waited for its first request */
+	EX_CLOSE_UNUSED,        /* preconnected, never used, now closed */
+	EX_CLOSE_ABANDONED,     /* closed right after the TLS handshake, no request */
+	EX_DNS_HTTPS_QUERY,     /* a query of type HTTPS (65) */
+	EX_DNS_OWN_RESOLVER,    /* the query came from the application's own resolver */
+	EX_HTTPS_UPGRADE,       /* {conn}: https:// tried first, http:// follows */
+	EX_REUSED,              /* {n}: a later request on a connection already open */
+	EX_DNS_QUERY_OWN,       /* the application's own resolver builds a query */
+	EX_DNS_ANSWER_ADDR_OWN, /* {name} {addr}: the address, back to the application */
+	EX_CLOSE_CLIENT_UNREAD, /* the client called close() first, nothing read */
 	EX_COUNT
 };
 

@@ -106,6 +106,15 @@ struct conn {
 	int64_t ts_established;         /* handshake completed */
 	int64_t ts_fin;                 /* first FIN */
 	int64_t ts_tls_hello;           /* the TLS ClientHello (0 none) */
+	int64_t ts_ready;               /* the last connect-step packet before the client's first
+	                                   data (0 none): when the application could write */
+	int64_t ts_cli_data;            /* the client's first write-step payload (0 none) */
+	int64_t ts_close;               /* the first close-step packet (0 none) */
+	int64_t cli_data_seq, close_seq; /* their relative sequence numbers, and the direction
+	                                   of the first close-step packet: with the time they
+	                                   tell those packets apart from others of the same
+	                                   time stamp */
+	int8_t close_dir;
 	bool midstream;        /* seen without its handshake */
 	uint8_t client_by;     /* enum flow_client_by */
 	bool roles_final;      /* mid-stream: the roles can no longer change */
@@ -184,6 +193,7 @@ struct flow_seg {
 };
 
 struct flow_table;
+struct conn_use_in;
 
 /* Called for each connection leaving the table (finished, evicted, or at the end),
  * in the middle of flow_track / flow_after / flow_close: the slot may be reused as
@@ -203,6 +213,9 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 /* After the segment was classified: record its step on the connection and
  * retire the connection when this segment finished it (NOTE_CLOSED). */
 void flow_after(struct flow_table *ft, const struct flow_seg *seg, int step);
+
+/* The facts step_conn_use (step.c) decides from, taken from a connection. */
+void flow_conn_use_in(const struct conn *c, struct conn_use_in *out);
 
 /* The reassembly memory pool every connection of the table draws on. */
 struct reasm_pool *flow_reasm_pool(struct flow_table *ft);

@@ -77,4 +77,89 @@ const char *step_name(enum step s);
 /* The socket call behind the step: "getaddrinfo()", "connect()", ... */
 const char *step_call(enum step s);
 
+/*
+ * What the application made of a TCP connection, as a browser's network
+ * stack shows it: used at once, opened ahead of its request (a preconnect),
+ * opened and never used, or given up right after the TLS handshake.  A pure
+ * function of the connection's moments (flow.c records them per step).
+ *
+ * STEP_PRECONNECT_US: a connection is preconnected when its client sent its
+ * first request byte (the first write-step payload) at least this long after
+ * the connection was ready (its last connect-step packet: the handshake's
+ * ACK, or the TLS handshake's last record).  An application that connects
+ * to send writes at once: the time between is its own, well under a
+ * millisecond on a loaded machine, and does not grow with the round trip;
+ * 10 ms leaves room for a slow one.  Chromium's preconnects wait tens of
+ * milliseconds to seconds.
+ */
+#define STEP_PRECONNECT_US 10000
+
+enum conn_use {
+	CONN_USE_NONE = 0,    /* nothing to say: used at once, mid-stream, refused, DNS over TCP */
+	CONN_USE_PRECONNECT,  /* ready STEP_PRECONNECT_US or more before the client's first byte */
+	CONN_USE_UNUSED,      /* ready, then closed (or still open at the end) without a byte from
+	                         the client: "preconnected, unused" */
+	CONN_USE_ABANDONED,   /* TLS: the client sent no request and the connection closed less
+	                         than STEP_PRECONNECT_US after its TLS handshake's last record: given
+	                         up right after the handshake (a certificate refused, an HTTPS
+	                         upgrade that failed) */
+};
+
+/* The moments conn_use looks at (times in microseconds, 0: not seen). */
+struct conn_use_in {
+	bool established;     /* the TCP handshake was seen complete (not mid-stream) */
+	bool dns;             /* DNS over TCP: not a web connection */
+	bool tls;             /* the client's first bytes were a TLS record */
+	bool srv_data;        /* the server sent payload (TLS: its handshake answer) */
+	int64_t ts_ready;     /* the last connect-step packet before the client's first data */
+	int64_t ts_cli_data;  /* the client's first write-step payload */
+	int64_t ts_close;     /* the first close-step packet (FIN, RST), 0 while open */
+	int64_t ts_last;      /* the last packet seen */
+};
+
+enum conn_use step_conn_use(const struct conn_use_in *in);
+
+/* CONN_USE_PRECONNECT: how long the connection waited for its first byte. */
+int64_t step_conn_idle(const struct conn_use_in *in);
+
+/* "preconnect", "unused", "abandoned", or NULL for CONN_USE_NONE (JSON values). */
+const char *step_conn_use_name(enum conn_use u);
+
+/*
+ * HTTPS upgrade (Chromium's HTTPS-Upgrades, Firefox's HTTPS-First): for an
+ * http:// URL the browser tries https:// first, and goes on over http://
+ * when that fails.  Seen on the wire: a connection to port 443 given up
+ * after its TLS handshake (CONN_USE_ABANDONED), then a cleartext
+ * HTTP request to the same fetch on another port, its first byte after the
+ * TLS try ended.  tls_end: the TLS try's first close-step packet; http_first:
+ * the later connection's first request byte.
+ */
+bool step_https_upgrade(enum conn_use tls_try, uint16_t tls_port, int64_t tls_end,
+			bool http_plain, uint16_t http_port, int64_t http_first);
+
+/*
+ * Which resolver sent a DNS query (the call column: `getaddrinfo()` or
+ * `resolver`).  getaddrinfo() (glibc, musl) asks only for A and AAAA, and
+ * sends the A and AAAA of one call from one socket (one source port).  A
+ * query cannot be the libc call when its type is neither A nor AAAA (an
+ * HTTPS-type query, an MX, a resolver's NS), or when the same client asked
+ * the same name, within STEP_LOOKUP_US, from another source port (an
+ * application's own resolver: Chromium's sends the HTTPS, A and AAAA
+ * queries of one lookup from a socket each; so does a recursive resolver).
+ * A response takes its query's call.  The step stays resolve.
+ */
+#define STEP_LOOKUP_US 1000000
+
+struct dns_call_in {
+	uint16_t qtype;       /* the question's type (0: no question) */
+	bool other_port;      /* the same client asked the same name within STEP_LOOKUP_US from
+	                         another source port */
+};
+
+/* true: an application's own resolver ("resolver"); false: getaddrinfo(). */
+bool step_dns_own_resolver(const struct dns_call_in *in);
+
+/* The call column of a DNS packet: "resolver" or step_call(STEP_RESOLVE). */
+const char *step_dns_call(bool own_resolver);
+
 #endif

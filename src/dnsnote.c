@@ -21,7 +21,20 @@ struct first_ttl {
 	struct dns_name name;
 };
 
+/* A recent query: who asked which name from which port, and the verdict. */
+struct recent_query {
+	bool used;
+	bool own;                   /* step_dns_own_resolver said so */
+	uint8_t ip_ver;
+	uint8_t cli[16];            /* the asking host */
+	uint16_t port, id, qtype;   /* its source port, the transaction id, the type */
+	uint32_t name_hash;         /* FNV-1a of the name, ASCII letters folded */
+	int64_t ts_us;
+};
+
 struct dns_noter {
+	struct recent_query queries[DNSNOTE_MAX_QUERIES];
+	uint32_t query_next;        /* ring position */
 	struct ns_addr servers[DNSNOTE_MAX_SERVERS];
 	uint32_t server_next;       /* ring position */
 	struct first_ttl ttls[DNSNOTE_MAX_TTLS];
@@ -144,6 +157,66 @@ static bool offers_h3(const struct dns_msg *m)
 	return false;
 }
 
+static uint32_t name_hash(const struct dns_name *nm)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < nm->len && i < sizeof(nm->text); i++) {
+		unsigned char ch = (unsigned char)nm->text[i];
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (unsigned char)(ch - 'A' + 'a');
+		h = (h ^ ch) * 16777619u;
+	}
+	return h;
+}
+
+/*
+ * Which resolver sent a query (step_dns_own_resolver, step.c, decides).
+ * The evidence from earlier queries: the same host's latest query for the
+ * same name, within STEP_LOOKUP_US, of another type (a sibling in one
+ * lookup: HTTPS, AAAA, A) from another source port.  A query of the same
+ * type is a new lookup (a retry, another program), no evidence either way.
+ * A query without RD set is no stub's: getaddrinfo() always sets it.
+ */
+static bool query_own(struct dns_noter *n, const struct pkt *p, const struct dns_msg *m)
+{
+	uint32_t h = name_hash(&m->qname);
+	const struct recent_query *prev = NULL;
+	for (uint32_t i = 0; i < DNSNOTE_MAX_QUERIES; i++) {
+		const struct recent_query *q = &n->queries[i];
+		if (!q->used || q->name_hash != h || q->ip_ver != p->ip_ver ||
+		    memcmp(q->cli, p->src, 16) || p->ts_us - q->ts_us > STEP_LOOKUP_US ||
+		    q->ts_us > p->ts_us)
+			continue;
+		if (!prev || q->ts_us >= prev->ts_us)
+			prev = q;
+	}
+	struct dns_call_in in = {
+		.qtype = m->qtype,
+		.other_port = prev && prev->qtype != m->qtype && prev->port != p->sport,
+	};
+	bool own = step_dns_own_resolver(&in) || !m->rd;
+	struct recent_query *q = &n->queries[n->query_next];
+	n->query_next = (n->query_next + 1) % DNSNOTE_MAX_QUERIES;
+	*q = (struct recent_query){ .used = true, .own = own, .ip_ver = p->ip_ver,
+				    .port = p->sport, .id = m->id, .qtype = m->qtype,
+				    .name_hash = h, .ts_us = p->ts_us };
+	memcpy(q->cli, p->src, 16);
+	return own;
+}
+
+/* A response takes its query's verdict (newest match of host, port, id). */
+static bool response_own(const struct dns_noter *n, const struct pkt *p, const struct dns_msg *m)
+{
+	const struct recent_query *best = NULL;
+	for (uint32_t i = 0; i < DNSNOTE_MAX_QUERIES; i++) {
+		const struct recent_query *q = &n->queries[i];
+		if (q->used && q->id == m->id && q->port == p->dport && q->ip_ver == p->ip_ver &&
+		    !memcmp(q->cli, p->dst, 16) && (!best || q->ts_us >= best->ts_us))
+			best = q;
+	}
+	return best ? best->own : false;
+}
+
 void dnsnote_message(struct dns_noter *n, const struct pkt *p, const struct dns_msg *m,
 		     struct dns_note *out)
 {
@@ -152,6 +225,7 @@ void dnsnote_message(struct dns_noter *n, const struct pkt *p, const struct dns_
 	if (!m->has_question || m->status != FT_OK || m->opcode != 0)
 		return;
 	bool root_q = m->qname.len == 1 && m->qname.text[0] == '.';
+	out->own_resolver = m->qr ? response_own(n, p, m) : query_own(n, p, m);
 	if (!m->qr) {
 		if (root_q && m->qtype == DNS_T_NS)
 			out->kind = DNS_NOTE_PRIMING;

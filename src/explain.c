@@ -100,6 +100,37 @@ static const char *const msg_en[EX_COUNT] = {
 	[EX_ICMP_QUIC_FALLBACK] = N_("no socket listens on UDP {server}: the QUIC attempt fails at "
 				     "once and the browser falls back to TCP; a SYN to the same "
 				     "server follows, in the same fetch"),
+	[EX_PRECONNECT] = N_("preconnected: the connection was ready {idle} before this first "
+			     "request; the browser opened it ahead of time, guessing a request "
+			     "would follow, so that the request does not wait for the handshake"),
+	[EX_CLOSE_UNUSED] = N_("preconnected, unused: the browser opened this connection ahead "
+			       "of time, but no request came for it; it is closed without a byte "
+			       "of the application's sent or read"),
+	[EX_CLOSE_ABANDONED] = N_("abandoned: the client gives up on the connection right after "
+				  "the TLS handshake, without sending a request (it did not accept "
+				  "the certificate, or it only tried https:// first for an http:// "
+				  "address); nothing was read"),
+	[EX_DNS_HTTPS_QUERY] = N_("type HTTPS (65): beside the address, the browser asks how the "
+				  "server wants to be reached: its protocols (alpn: h2, h3), port, "
+				  "address hints and ECH keys; getaddrinfo() never asks for it"),
+	[EX_DNS_OWN_RESOLVER] = N_("resolver: this query cannot be getaddrinfo()'s, which asks "
+				   "only for A and AAAA from one socket: the application's own "
+				   "resolver sent it, a socket per query"),
+	[EX_HTTPS_UPGRADE] = N_("HTTPS-Upgrade: the browser tried https:// first for this name "
+				"({conn}, given up after the TLS handshake) and now goes on over "
+				"http://"),
+	[EX_REUSED] = N_("request {n} reuses the open connection (HTTP/1.1 keep-alive, or "
+			 "another HTTP/2 stream): no new DNS lookup, TCP or TLS handshake before "
+			 "it"),
+	[EX_DNS_QUERY_OWN] = N_("the application's own resolver, not getaddrinfo(), builds a "
+				"query message and asks the protocol stack to send it to the DNS "
+				"server"),
+	[EX_DNS_ANSWER_ADDR_OWN] = N_("the answer holds the resource records that match the "
+				      "name, class and type: {name} is at {addr}; the "
+				      "application's resolver hands the address on to it"),
+	[EX_CLOSE_CLIENT_UNREAD] = N_("the client called close() first without having read "
+				      "anything: it gave up waiting, or no longer wants an "
+				      "answer; its FIN says it will send nothing more"),
 };
 
 const char *explain_msg(enum explain_id id, bool korean)

@@ -1,6 +1,8 @@
 /* flow.c - TCP connection table: lookup, state per direction, notes, eviction. */
 #include "flow.h"
 
+#include "step.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -808,6 +810,17 @@ void flow_after(struct flow_table *ft, const struct flow_seg *seg, int step)
 	struct conn *c = seg->c;
 	if (step >= 0 && step < 8)
 		c->steps_seen |= (uint8_t)(1u << step);
+	/* The moments step_conn_use reads (preconnect, unused, abandoned). */
+	if (step == STEP_CONNECT && !c->ts_cli_data)
+		c->ts_ready = c->ts_last;
+	else if (step == STEP_WRITE && seg->dir == 0 && seg->new_bytes && !c->ts_cli_data) {
+		c->ts_cli_data = c->ts_last;
+		c->cli_data_seq = seg->rel_seq;
+	} else if (step == STEP_CLOSE && !c->ts_close) {
+		c->ts_close = c->ts_last;
+		c->close_seq = seg->rel_seq;
+		c->close_dir = (int8_t)seg->dir;
+	}
 	if (seg->notes & NOTE_CLOSED) {
 		if (ft->retire)
 			conn_retire(ft, c, c->rst_dir >= 0 ? "reset" : "closed");
@@ -816,6 +829,18 @@ void flow_after(struct flow_table *ft, const struct flow_seg *seg, int step)
 		lru_unlink(ft, i);
 		lru_push_tail(ft, i);
 	}
+}
+
+void flow_conn_use_in(const struct conn *c, struct conn_use_in *out)
+{
+	out->established = c->handshake_done && !c->midstream;
+	out->dns = c->dns;
+	out->tls = c->tls;
+	out->srv_data = c->d[1].bytes > 0;
+	out->ts_ready = c->ts_ready;
+	out->ts_cli_data = c->ts_cli_data;
+	out->ts_close = c->ts_close;
+	out->ts_last = c->ts_last;
 }
 
 struct reasm_pool *flow_reasm_pool(struct flow_table *ft) { return &ft->pool; }

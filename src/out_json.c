@@ -1,6 +1,7 @@
 /* out_json.c - JSON lines (RFC 8259): one object per packet, per fetch start, per
  * connection at its end, and the summary.  Field names are stable: they are listed in
  * tests/json/fetchtrace.schema.json and in fetchtrace(1), JSON OUTPUT. */
+#include "out_browser.h"
 #include "out.h"
 #include "out_impl.h"
 
@@ -21,6 +22,8 @@
  */
 #define LINE_CAP (4u * 1024 * 1024)
 
+#define JSON_TRIES 16    /* abandoned TLS tries remembered for the HTTPS-Upgrade link */
+
 struct json_out {
 	FILE *f;
 	struct out_opts opt;
@@ -29,6 +32,13 @@ struct json_out {
 	bool have_first;
 	int64_t first_ts;        /* first packet read: "rel" counts from it */
 	uint64_t exch_dropped;   /* exchanges the timeline could not keep */
+	struct json_try {        /* the latest TLS tries abandoned after their handshake (a ring):
+	                            what a later cleartext connection may have followed */
+		uint32_t conn, fetch;
+		uint16_t port;
+		int64_t ts_close;
+	} tries[JSON_TRIES];
+	uint32_t n_tries;        /* tries ever kept: the ring's next slot is n_tries % JSON_TRIES */
 };
 
 static const char *const side_name[2] = { "client", "server" };
@@ -495,6 +505,18 @@ static void put_notes(struct sb *s, const struct ev *e)
 		put_str(s, "retransmitted_bytes_differ");
 	if (e->dns_tcp_lost)
 		put_str(s, "dns_stream_lost");
+	/* what the browser is doing (out_browser.c, the text line's bracketed notes) */
+	if (out_first_request(e) && out_conn_use(c, NULL) == CONN_USE_PRECONNECT)
+		put_str(s, "preconnected");
+	if (out_first_close(e)) {
+		enum conn_use u = out_conn_use(c, NULL);
+		if (u == CONN_USE_UNUSED)
+			put_str(s, "preconnected_unused");
+		else if (u == CONN_USE_ABANDONED)
+			put_str(s, "abandoned_after_tls_handshake");
+	}
+	if (out_reused_request(e))
+		put_str(s, "reused_connection");
 	sb_putc(s, ']');
 }
 
@@ -1557,8 +1579,7 @@ static void put_common(struct json_out *o, const struct ev *e)
 	key(s, "rel");
 	sb_secs(s, p->ts_us - o->first_ts);
 	kv_str(s, "step", step_name(e->step));
-	kv_str(s, "call",
-	       e->secure ? (e->quic ? "QUIC handshake" : "TLS handshake") : step_call(e->step));
+	kv_str(s, "call", out_call(e));
 	if (e->seg) {
 		kv_u_or_null(s, "fetch", e->seg->c->fetch_id);
 		kv_u(s, "conn", e->seg->c->id);
@@ -1846,6 +1867,32 @@ static void json_conn_done(void *impl, const struct conn *c, const char *why,
 	kv_bytes(s, "history", c->history, strnlen(c->history, FLOW_HISTORY_MAX));
 	kv_bool(s, "midstream", c->midstream);
 	kv_bool(s, "partial", c->partial);
+	int64_t idle = 0;
+	enum conn_use use = out_conn_use(c, &idle);
+	kv_str(s, "use", step_conn_use_name(use));
+	kv_secs(s, "idle_before_request", use == CONN_USE_PRECONNECT ? idle : -1);
+	/* HTTPS upgrade: the newest abandoned try of the same fetch this one followed */
+	uint32_t after = 0;
+	int64_t after_ts = 0;
+	uint32_t n = o->n_tries < JSON_TRIES ? o->n_tries : JSON_TRIES;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct json_try *t = &o->tries[i];
+		if (c->fetch_id && t->fetch == c->fetch_id &&
+		    step_https_upgrade(CONN_USE_ABANDONED, t->port, t->ts_close,
+				       !c->tls && c->app == APP_HTTP, c->sport, c->ts_cli_data) &&
+		    (!after || t->ts_close > after_ts)) {
+			after = t->conn;
+			after_ts = t->ts_close;
+		}
+	}
+	kv_u_or_null(s, "https_upgrade_after", after);
+	if (use == CONN_USE_ABANDONED) {
+		struct json_try *t = &o->tries[o->n_tries++ % JSON_TRIES];
+		t->conn = c->id;
+		t->fetch = c->fetch_id;
+		t->port = c->sport;
+		t->ts_close = c->ts_close;
+	}
 	sb_putc(s, '}');
 	if (s->cut) {
 		sb_reset(s);

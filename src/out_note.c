@@ -1,4 +1,5 @@
 /* out_note.c - a packet's annotation in key=value words (the pcapng opt_comment). */
+#include "out_browser.h"
 #include "out_note.h"
 
 #include "out_impl.h"
@@ -14,7 +15,9 @@ size_t out_annotation(const struct ev *e, char *buf, size_t cap)
 		return 0;
 	struct sb s;
 	sb_init(&s, buf, cap);
-	sb_printf(&s, "step=%s call=%s", step_name(e->step), step_call(e->step));
+	/* the call as the text line says it, but connect() for the secure channel */
+	sb_printf(&s, "step=%s call=%s", step_name(e->step),
+		  e->secure ? step_call(e->step) : out_call(e));
 	/* the same fetch and connection the text line's tag column shows */
 	if (e->seg) {
 		const struct conn *c = e->seg->c;

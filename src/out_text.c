@@ -7,6 +7,7 @@
 
 #include "explain.h"
 #include "focus.h"
+#include "out_browser.h"
 #include "out_timeline.h"
 #include "sb.h"
 #include "tlslayer.h"
@@ -41,6 +42,9 @@ struct conn_sum {
 	char history[FLOW_HISTORY_MAX + 1];
 	const char *state;             /* Zeek conn_state (static) */
 	const char *why;               /* why it left (static) */
+	uint8_t use;                   /* enum conn_use (step.c) */
+	int64_t idle;                  /* CONN_USE_PRECONNECT: ready before its first request */
+	int64_t ts_close, ts_cli_data; /* first close-step packet, the client's first request byte */
 	uint16_t name_len;             /* bytes in name, 0 when unknown */
 	char name[SUMMARY_NAME_MAX];   /* fetch name, raw bytes (cut at SUMMARY_NAME_MAX) */
 };
@@ -52,6 +56,12 @@ struct quic_sum {
 	uint16_t name_len;
 	char name[SUMMARY_NAME_MAX];
 };
+
+struct text_out;
+struct conn_sum;
+static const struct conn_sum *upgrade_before(const struct text_out *o, const struct ev *e);
+
+#define XN_CAP 512        /* --explain: names remembered (open addressing; half used at most) */
 
 struct text_out {
 	FILE *f;
@@ -82,6 +92,11 @@ struct text_out {
 	uint64_t fold_n;          /* bare ACKs held */
 	uint32_t fold_conn;       /* their connection */
 	uint32_t fold_fetch;      /* its fetch (0: none) */
+	struct xname {            /* --explain: names whose first query / answer was explained */
+		uint32_t hash;    /* FNV-1a of the name, letters folded; 0 = empty slot */
+		uint8_t bits;     /* XN_* */
+	} xn[XN_CAP];
+	uint32_t xn_n;
 };
 
 static const char *const step_color[STEP_COUNT] = {
@@ -436,8 +451,23 @@ static void put_dns(struct sb *s, const struct dns_msg *m, int64_t rt)
 			}
 			put_rr(s, m, rr);
 		}
-		if (m->rcode == 0 && m->ancount == 0 && m->status == FT_OK)
-			sb_puts(s, m->nscount ? " (no answer: referral or no data)" : " (no data)");
+		if (m->rcode == 0 && m->ancount == 0 && m->status == FT_OK) {
+			/* RFC 2308 2.2: NODATA carries the zone's SOA in authority; a
+			 * referral (RFC 1034 4.3.2) the NS records of a zone below and no
+			 * SOA.  A browser's HTTPS-type query for a name without that
+			 * record gets NODATA. */
+			bool soa = false, ns = false;
+			for (unsigned i = 0; i < m->n_rr; i++) {
+				soa |= m->rr[i].section == DNS_SEC_AUTHORITY && m->rr[i].type == DNS_T_SOA;
+				ns |= m->rr[i].section == DNS_SEC_AUTHORITY && m->rr[i].type == DNS_T_NS;
+			}
+			if (!m->nscount || soa)
+				sb_puts(s, " (no data)");
+			else if (ns)
+				sb_puts(s, " (no answer: referral)");
+			else
+				sb_puts(s, " (no answer: referral or no data)");
+		}
 		if (m->n_rr_dropped)
 			sb_printf(s, " (+%u records not shown)", m->n_rr_dropped);
 	}
@@ -488,6 +518,7 @@ static void put_opts(struct sb *s, const struct tcp_opts *op)
 
 static const char *const side[2] = { "client", "server" };
 
+
 static void put_notes(struct sb *s, const struct ev *e)
 {
 	const struct flow_seg *g = e->seg;
@@ -529,6 +560,18 @@ static void put_notes(struct sb *s, const struct ev *e)
 	}
 	if (e->dns_tcp_lost)
 		sb_puts(s, " [partial: DNS stream not followed]");
+	int64_t idle = 0;
+	if (out_first_request(e) && out_conn_use(c, &idle) == CONN_USE_PRECONNECT) {
+		sb_puts(s, " [preconnected: ready ");
+		sb_dur(s, idle);
+		sb_puts(s, " before its first request]");
+	} else if (out_first_close(e)) {
+		enum conn_use u = out_conn_use(c, NULL);
+		if (u == CONN_USE_UNUSED)
+			sb_puts(s, " [preconnected, unused: no request was sent on it]");
+		else if (u == CONN_USE_ABANDONED)
+			sb_puts(s, " [abandoned right after the TLS handshake: no request was sent]");
+	}
 }
 
 static void put_tcp(struct sb *s, const struct ev *e)
@@ -2011,7 +2054,7 @@ static void put_fetch_header(struct text_out *o, const struct ev *e)
  */
 enum {
 	XB_SYN = 1u << 0, XB_SYNACK = 1u << 1, XB_ACK = 1u << 2, XB_TLS = 1u << 3,
-	XB_WRITE = 1u << 4, XB_READ = 1u << 5, XB_CLOSE = 1u << 6,
+	XB_WRITE = 1u << 4, XB_READ = 1u << 5, XB_CLOSE = 1u << 6, XB_REUSED = 1u << 7,
 };
 _Static_assert(EX_COUNT <= 64, "text_out.explained holds a bit per explain_id");
 
@@ -2136,6 +2179,44 @@ static bool explain_first(struct text_out *o, const struct conn *c, uint8_t bit)
 	return true;
 }
 
+enum { XN_QUERY = 1u << 0, XN_ANSWER = 1u << 1 };
+
+/*
+ * True the first time for this bit and this name: DNS is explained per
+ * name, so that each fetch's own first query and answer are, not only the
+ * run's first (a browser's background lookups come before the page's).
+ * The fetch is not known yet when its query is printed; its name is.
+ * Bounded: once XN_CAP / 2 names are held, a new name is not explained.
+ */
+static bool explain_name_first(struct text_out *o, const struct dns_name *nm, uint8_t bit)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < nm->len && i < sizeof(nm->text); i++) {
+		unsigned char ch = (unsigned char)nm->text[i];
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (unsigned char)(ch - 'A' + 'a');
+		h = (h ^ ch) * 16777619u;
+	}
+	if (!h)
+		h = 1;
+	uint32_t i = h & (XN_CAP - 1);
+	for (uint32_t k = 0; k < XN_CAP && o->xn[i].hash; k++) {
+		if (o->xn[i].hash == h) {
+			if (o->xn[i].bits & bit)
+				return false;
+			o->xn[i].bits |= bit;
+			return true;
+		}
+		i = (i + 1) & (XN_CAP - 1);
+	}
+	if (o->xn[i].hash || o->xn_n >= XN_CAP / 2)
+		return false;
+	o->xn[i].hash = h;
+	o->xn[i].bits = bit;
+	o->xn_n++;
+	return true;
+}
+
 static void explain_dns(struct text_out *o, const struct dns_msg *m, const struct dns_note *n)
 {
 	struct xvals v = { .n = 0 };
@@ -2147,13 +2228,17 @@ static void explain_dns(struct text_out *o, const struct dns_msg *m, const struc
 				explain_line(o, EX_DNS_PRIMING, NULL);
 			return;
 		}
-		if (!explain_once(o, EX_DNS_QUERY))
+		if (!explain_name_first(o, &m->qname, XN_QUERY))
 			return;
-		explain_line(o, EX_DNS_QUERY, NULL);
+		explain_line(o, n->own_resolver ? EX_DNS_QUERY_OWN : EX_DNS_QUERY, NULL);
 		put_name(xval(&v, "name"), &m->qname);
 		put_num_name(xval(&v, "class"), dns_class_name(m->qclass), "CLASS", m->qclass);
 		put_num_name(xval(&v, "type"), dns_type_name(m->qtype), "TYPE", m->qtype);
 		explain_line(o, EX_DNS_QUERY_FIELDS, &v);
+		if (m->qtype == DNS_T_HTTPS && explain_once(o, EX_DNS_HTTPS_QUERY))
+			explain_line(o, EX_DNS_HTTPS_QUERY, NULL);
+		if (n->own_resolver && explain_once(o, EX_DNS_OWN_RESOLVER))
+			explain_line(o, EX_DNS_OWN_RESOLVER, NULL);
 		return;
 	}
 	switch (n->kind) {
@@ -2190,8 +2275,8 @@ static void explain_dns(struct text_out *o, const struct dns_msg *m, const struc
 		}
 		return;
 	}
-	/* The first answer, with its first address when it has one. */
-	if (explain_once(o, EX_DNS_ANSWER)) {
+	/* The name's first answer, with its first address when it has one. */
+	if (explain_name_first(o, &m->qname, XN_ANSWER)) {
 		const struct dns_rr *addr = NULL;
 		for (unsigned i = 0; i < m->n_rr && !addr; i++) {
 			const struct dns_rr *rr = &m->rr[i];
@@ -2202,7 +2287,8 @@ static void explain_dns(struct text_out *o, const struct dns_msg *m, const struc
 		if (addr) {
 			put_name(xval(&v, "name"), &m->qname);
 			sb_ip(xval(&v, "addr"), addr->type == DNS_T_A ? 4 : 6, addr->addr);
-			explain_line(o, EX_DNS_ANSWER_ADDR, &v);
+			explain_line(o, n->own_resolver ? EX_DNS_ANSWER_ADDR_OWN : EX_DNS_ANSWER_ADDR,
+				     &v);
 		} else {
 			explain_line(o, EX_DNS_ANSWER, NULL);
 		}
@@ -2257,11 +2343,24 @@ static void explain_tcp(struct text_out *o, const struct ev *e)
 		}
 	}
 	bool tls = c->tls;
-	if (e->step == STEP_WRITE && dir == 0 && p->pl_len && explain_first(o, c, XB_WRITE))
+	int64_t idle = 0;
+	enum conn_use use = out_conn_use(c, &idle);
+	if (e->step == STEP_WRITE && dir == 0 && p->pl_len && explain_first(o, c, XB_WRITE)) {
 		explain_line(o, tls ? EX_WRITE_TLS : EX_WRITE, NULL);
+		if (out_first_request(e) && use == CONN_USE_PRECONNECT) {
+			sb_dur(xval(&v, "idle"), idle);
+			explain_line(o, EX_PRECONNECT, &v);
+		}
+	}
 	else if (e->step == STEP_READ && dir == 1 && p->pl_len && explain_first(o, c, XB_READ))
 		explain_line(o, tls ? EX_READ_TLS : EX_READ, NULL);
-	if (p->tcp_flags & TCP_RST && explain_first(o, c, XB_CLOSE)) {
+	if (out_first_close(e) && (use == CONN_USE_UNUSED || use == CONN_USE_ABANDONED) &&
+	    explain_first(o, c, XB_CLOSE)) {
+		/* no request was sent: not "read what it wanted" */
+		explain_line(o, use == CONN_USE_UNUSED ? EX_CLOSE_UNUSED : EX_CLOSE_ABANDONED, NULL);
+		if (!(p->tcp_flags & TCP_RST))
+			explain_line(o, EX_CLOSE_END, NULL);
+	} else if (p->tcp_flags & TCP_RST && explain_first(o, c, XB_CLOSE)) {
 		if (!c->ts_synack && c->ts_syn && dir == 1) {
 			sb_printf(xval(&v, "port"), "%u", c->sport);
 			explain_line(o, EX_REFUSED, &v);
@@ -2269,7 +2368,9 @@ static void explain_tcp(struct text_out *o, const struct ev *e)
 			explain_line(o, dir == 0 ? EX_RESET_CLIENT : EX_RESET_SERVER, NULL);
 		}
 	} else if (notes & NOTE_CLOSES_FIRST && explain_first(o, c, XB_CLOSE)) {
-		explain_line(o, dir == 0 ? EX_CLOSE_CLIENT : EX_CLOSE_SERVER, NULL);
+		/* "it has read what it wanted" only when the server sent something */
+		explain_line(o, dir != 0 ? EX_CLOSE_SERVER
+			     : c->d[1].bytes ? EX_CLOSE_CLIENT : EX_CLOSE_CLIENT_UNREAD, NULL);
 		explain_line(o, EX_CLOSE_END, NULL);
 	}
 }
@@ -2292,6 +2393,19 @@ static void put_explain(struct text_out *o, const struct ev *e)
 {
 	if (e->seg) {
 		explain_tcp(o, e);
+		const struct conn_sum *tried = upgrade_before(o, e);
+		if (tried) {
+			struct xvals v = { .n = 0 };
+			sb_printf(xval(&v, "conn"), "c%u", tried->id);
+			explain_line(o, EX_HTTPS_UPGRADE, &v);
+		}
+		/* the first request that reuses the connection */
+		uint32_t rn = out_reused_request(e);
+		if (rn && explain_first(o, e->seg->c, XB_REUSED)) {
+			struct xvals v = { .n = 0 };
+			sb_printf(xval(&v, "n"), "#%u", rn);
+			explain_line(o, EX_REUSED, &v);
+		}
 		for (unsigned i = 0; e->seg->c->dns && i < e->n_dns; i++)
 			explain_dns(o, e->dns[i], &e->dns_note[i]);
 	} else if (e->n_dns) {
@@ -2356,12 +2470,12 @@ static void text_packet(void *impl, const struct ev *e)
 	if (o->opt.brief && !damaged && !e->released) {
 		put_brief(o, e, shift);
 		emit_packet(o, e, 0);
-		if (o->opt.explain)
+		if (o->opt.explain && e->focus != FOCUS_HOLD) /* --fetch: it may be dropped */
 			put_explain(o, e);
 		return;
 	}
 	pad_sep(s, COL_CALL + shift);
-	sb_puts(s, e->secure ? (e->quic ? "QUIC handshake" : "TLS handshake") : step_call(e->step));
+	sb_puts(s, out_call(e));
 	pad_sep(s, COL_TAG + shift);
 	put_tag(s, e);
 	pad_sep(s, COL_ADDR + shift);
@@ -2405,6 +2519,11 @@ static void text_packet(void *impl, const struct ev *e)
 	if (e->seg) {
 		put_tcp(s, e);
 		put_streams(s, e);
+		const struct conn_sum *tried = upgrade_before(o, e);
+		if (tried)
+			sb_printf(s, " [HTTPS-Upgrade: https:// was tried first on c%u]", tried->id);
+		if (out_reused_request(e))
+			sb_puts(s, " [reused connection]");
 		/* DNS over TCP, or DNS over HTTPS (the messages an HTTP exchange carried) */
 		if ((e->seg->c->dns && p->pl_len) || e->n_dns) {
 			for (unsigned i = 0; i < e->n_dns; i++) {
@@ -2496,6 +2615,10 @@ static void text_conn_done(void *impl, const struct conn *c, const char *why,
 	memcpy(m->history, c->history, sizeof(m->history));
 	m->state = flow_conn_state(c);
 	m->why = why;
+	m->use = (uint8_t)out_conn_use(c, &m->idle);
+
+	m->ts_close = c->ts_close;
+	m->ts_cli_data = c->ts_cli_data;
 	size_t nl = name ? name->len : 0;
 	if (nl > sizeof(m->name))
 		nl = sizeof(m->name);
@@ -2670,6 +2793,68 @@ static void put_close_how(struct sb *s, const struct conn_sum *m)
 		sb_printf(s, ", %s", m->why);
 }
 
+/* The cleartext HTTP connection of the same fetch that an abandoned TLS try
+ * to port 443 gave way to (HTTPS upgrade), or NULL. */
+static const struct conn_sum *upgrade_next(const struct text_out *o, const struct conn_sum *m)
+{
+	if (m->use != CONN_USE_ABANDONED || !m->fetch_id)
+		return NULL;
+	const struct conn_sum *best = NULL;
+	for (uint32_t i = 0; i < o->n_sums; i++) {
+		const struct conn_sum *x = &o->sums[i];
+		if (x->fetch_id == m->fetch_id &&
+		    step_https_upgrade(CONN_USE_ABANDONED, m->sport, m->ts_close,
+				       !x->tls && x->app == APP_HTTP, x->sport, x->ts_cli_data) &&
+		    (!best || x->ts_cli_data < best->ts_cli_data))
+			best = x;
+	}
+	return best;
+}
+
+/* The first request byte of a cleartext HTTP connection that follows an
+ * abandoned TLS try of the same fetch (HTTPS upgrade): that try, or NULL.
+ * The try has left the table by then: its summary entry is read. */
+static const struct conn_sum *upgrade_before(const struct text_out *o, const struct ev *e)
+{
+	const struct conn *c = e->seg->c;
+	if (!out_first_request(e) || c->tls || c->app != APP_HTTP || !c->fetch_id)
+		return NULL;
+	const struct conn_sum *best = NULL;
+	for (uint32_t i = 0; i < o->n_sums; i++) {
+		const struct conn_sum *x = &o->sums[i];
+		if (x->fetch_id == c->fetch_id &&
+		    step_https_upgrade((enum conn_use)x->use, x->sport, x->ts_close, true, c->sport,
+				       c->ts_cli_data) &&
+		    (!best || x->ts_close > best->ts_close))
+			best = x;
+	}
+	return best;
+}
+
+/* ", preconnected ..." / ", preconnected, unused" / ", abandoned ..." */
+static void put_use(struct sb *s, const struct text_out *o, const struct conn_sum *m)
+{
+	switch ((enum conn_use)m->use) {
+	case CONN_USE_PRECONNECT:
+		sb_puts(s, ", preconnected: ready ");
+		sb_dur(s, m->idle);
+		sb_puts(s, " before its first request");
+		break;
+	case CONN_USE_UNUSED:
+		sb_puts(s, ", preconnected, unused");
+		break;
+	case CONN_USE_ABANDONED: {
+		sb_puts(s, ", abandoned right after the TLS handshake");
+		const struct conn_sum *x = upgrade_next(o, m);
+		if (x)
+			sb_printf(s, " (HTTPS-Upgrade: http:// followed on c%u)", x->id);
+		break;
+	}
+	case CONN_USE_NONE:
+		break;
+	}
+}
+
 static void text_summary(void *impl, const struct out_counts *n)
 {
 	struct text_out *o = impl;
@@ -2707,6 +2892,7 @@ static void text_summary(void *impl, const struct out_counts *n)
 		put_steps_sent(s, m->steps_seen, m->bytes, m->ts_last - m->ts_first);
 		sb_puts(s, ", ");
 		put_close_how(s, m);
+		put_use(s, o, m);
 		sb_printf(s, " (%s %s)", m->state, m->history[0] ? m->history : "-");
 		if (m->midstream)
 			sb_puts(s, " [mid-stream]");

@@ -190,3 +190,64 @@ const char *step_call(enum step s)
 {
 	return (unsigned)s < STEP_COUNT ? step_calls[s] : "?";
 }
+
+/* ------------------------------------------------------------------ */
+/* what the application made of a connection                          */
+/* ------------------------------------------------------------------ */
+
+enum conn_use step_conn_use(const struct conn_use_in *in)
+{
+	/* Without the handshake there is no moment the connection was ready. */
+	if (!in->established || in->dns || !in->ts_ready)
+		return CONN_USE_NONE;
+	if (in->ts_cli_data)
+		return in->ts_cli_data - in->ts_ready >= STEP_PRECONNECT_US ? CONN_USE_PRECONNECT
+									    : CONN_USE_NONE;
+	/* No byte from the client.  A TLS connection closed right after its
+	 * handshake was given up; anything else that waited was opened ahead
+	 * of a request that never came. */
+	int64_t end = in->ts_close ? in->ts_close : in->ts_last;
+	if (in->tls && in->ts_close && end - in->ts_ready < STEP_PRECONNECT_US)
+		/* a ClientHello the server never answered: no handshake to speak of */
+		return in->srv_data ? CONN_USE_ABANDONED : CONN_USE_NONE;
+	if (!in->ts_close && end - in->ts_ready < STEP_PRECONNECT_US)
+		return CONN_USE_NONE; /* the capture ended before it could be used */
+	return CONN_USE_UNUSED;
+}
+
+int64_t step_conn_idle(const struct conn_use_in *in)
+{
+	return in->ts_cli_data && in->ts_ready ? in->ts_cli_data - in->ts_ready : 0;
+}
+
+const char *step_conn_use_name(enum conn_use u)
+{
+	switch (u) {
+	case CONN_USE_PRECONNECT: return "preconnect";
+	case CONN_USE_UNUSED: return "unused";
+	case CONN_USE_ABANDONED: return "abandoned";
+	case CONN_USE_NONE: break;
+	}
+	return NULL;
+}
+
+bool step_https_upgrade(enum conn_use tls_try, uint16_t tls_port, int64_t tls_end,
+			bool http_plain, uint16_t http_port, int64_t http_first)
+{
+	return tls_try == CONN_USE_ABANDONED && tls_port == 443 && http_plain &&
+	       http_port != 443 && tls_end && http_first && http_first >= tls_end;
+}
+
+bool step_dns_own_resolver(const struct dns_call_in *in)
+{
+	if (in->qtype == 0)
+		return false;
+	if (in->qtype != 1 && in->qtype != 28)
+		return true;   /* getaddrinfo() asks for A and AAAA only */
+	return in->other_port;
+}
+
+const char *step_dns_call(bool own_resolver)
+{
+	return own_resolver ? "resolver" : step_calls[STEP_RESOLVE];
+}

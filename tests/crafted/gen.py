@@ -1699,6 +1699,86 @@ def gen_h2_hostile():
     p.write()
 
 
+# ---------------------------------------------------------------------------
+# crafted-browser-edges: what a browser does, at the edges of the rules
+#   (include/step.h: STEP_PRECONNECT_US = 10 ms, STEP_LOOKUP_US = 1 s)
+# ---------------------------------------------------------------------------
+
+def gen_browser_edges():
+    p = Pcap("crafted-browser-edges.pcap")
+    https = (struct.pack("!H", 1) + b"\x00" + svc_param(1, b"\x02h2\x08http/1.1") +
+             svc_param(3, struct.pack("!H", 443)) + svc_param(4, SERVER) +
+             svc_param(5, bytes.fromhex("0041fe0d")) +
+             svc_param(6, bytes.fromhex("20010db8000000000000000000000080")))
+
+    def ask(port, ident, qtype, rd=True, answer=b"", an=0):
+        p.add(udp4_frame(CLIENT, RESOLVER, port, 53,
+                         dns_hdr(ident, False, rd=rd) + question(WWW, qtype)))
+        p.add(udp4_frame(RESOLVER, CLIENT, 53, port,
+                         dns_hdr(ident, True, an=an, rd=rd, ra=True) + question(WWW, qtype) +
+                         answer))
+    # 1-2: an HTTPS-type query: never getaddrinfo()'s (resolver); its answer's SvcParams
+    ask(40001, 0xb001, 65, answer=rr(PTR_Q, 65, https), an=1)
+    # 3-4: A from another port, the HTTPS query of the same name 0.1 ms before: resolver
+    ask(40002, 0xb002, 1, answer=rr(PTR_Q, 1, SERVER), an=1)
+    # 5-8: A again (the same type: a new lookup, no evidence), then AAAA from the
+    #      same port: getaddrinfo()
+    ask(40003, 0xb003, 1, answer=rr(PTR_Q, 1, SERVER), an=1)
+    ask(40003, 0xb004, 28)
+    # 9-10: RD clear: no stub's query: resolver
+    ask(40004, 0xb005, 1, rd=False, answer=rr(PTR_Q, 1, SERVER), an=1)
+    req = b"GET / HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"
+    resp = b"HTTP/1.1 204 No Content\r\n\r\n"
+
+    def exchange(C2S, S2C, idle, close=True):
+        C2S(1, 1, "PA", req, gap=idle)
+        S2C(1, 1 + len(req), "PA", resp)
+        C2S(1 + len(req), 1 + len(resp), "A")
+        if close:
+            C2S(1 + len(req), 1 + len(resp), "FA")
+            S2C(1 + len(resp), 2 + len(req), "FA")
+            C2S(2 + len(req), 2 + len(resp), "A")
+    # 11-19 c1: the request exactly 10 ms after the handshake: preconnected
+    C2S, S2C = tcp_open(p, SERVER, 50001, 80, 0x11000000, 0x21000000)
+    exchange(C2S, S2C, 10000)
+    # 20-28 c2: 9.999 ms: no note
+    C2S, S2C = tcp_open(p, SERVER, 50002, 80, 0x12000000, 0x22000000)
+    exchange(C2S, S2C, 9999)
+    # 29-32 c3: connected, then reset by the client 20 ms later: preconnected, unused
+    C2S, S2C = tcp_open(p, SERVER, 50003, 80, 0x13000000, 0x23000000)
+    C2S(1, 1, "RA", gap=20000)
+    # 33-42 c4: TLS to 443: the server answers the ClientHello, the client closes
+    #      1 ms later, nothing sent: abandoned right after the TLS handshake
+    C2S, S2C = tcp_open(p, SERVER, 50004, 443, 0x14000000, 0x24000000)
+    ch = client_hello(b"www.lab.test", [b"h2", b"http/1.1"])
+    C2S(1, 1, "PA", ch)
+    ccs = b"\x14\x03\x03\x00\x01\x01"
+    S2C(1, 1 + len(ch), "PA", ccs)
+    C2S(1 + len(ch), 1 + len(ccs), "FA", gap=1000)
+    S2C(1 + len(ccs), 2 + len(ch), "FA")
+    C2S(2 + len(ch), 2 + len(ccs), "A")
+    # 43-52 c5: then http:// to the same server: HTTPS-Upgrade; a second request on
+    #      it: reused (keep-alive)
+    C2S, S2C = tcp_open(p, SERVER, 50005, 80, 0x15000000, 0x25000000)
+    exchange(C2S, S2C, 100, close=False)
+    n1, n2 = 1 + len(req), 1 + len(resp)
+    req2 = b"GET /second HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"
+    C2S(n1, n2, "PA", req2)
+    S2C(n2, n1 + len(req2), "PA", resp)
+    # 53-56 c6: TLS, a ClientHello never answered, closed at once: no note (no handshake)
+    C2S, S2C = tcp_open(p, SERVER, 50006, 443, 0x16000000, 0x26000000)
+    C2S(1, 1, "PA", ch)
+    C2S(1 + len(ch), 1, "FA")
+    # 57-59 c7: connected, still open at the end of the capture: nothing to say
+    C2S, S2C = tcp_open(p, SERVER, 50007, 80, 0x17000000, 0x27000000)
+    # 60-64 c8: preconnected, its request in two segments of one time stamp: the note
+    #      is on the first only (the time stamp alone does not tell them apart)
+    C2S, S2C = tcp_open(p, SERVER, 50008, 80, 0x18000000, 0x28000000)
+    C2S(1, 1, "A", req[:20], gap=30000)
+    C2S(21, 1, "PA", req[20:], gap=0)
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -1727,3 +1807,4 @@ if __name__ == "__main__":
     gen_udp443_not_quic()
     gen_doh_http1()
     gen_h2_hostile()
+    gen_browser_edges()

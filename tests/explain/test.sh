@@ -149,6 +149,13 @@ under_once() {
 		END { exit !(all == 1 && n == 1) }' "$1"
 }
 
+# under_some FILE PACKET-TEXT EXPLANATION-TEXT: an explanation with that text is under
+# a packet line holding that text
+under_some() {
+	P=$2 E=$3 awk -F '\t' 'index($2, ENVIRON["E"]) && index($1, ENVIRON["P"]) { n++ }
+		END { exit !(n >= 1) }' "$1"
+}
+
 "$bin" --explain -r captures/cold-fetch.pcap >"$tmp/cold" 2>"$tmp/err"
 check cold-runs [ $? -eq 0 ] && [ ! -s "$tmp/err" ]
 pairs <"$tmp/cold" >"$tmp/cold.pairs"
@@ -172,12 +179,19 @@ grep -v '^ *\^ ' "$tmp/cold" >"$tmp/cold.plain"
 check explain-off-by-default cmp -s "$tmp/cold.plain" "$tmp/cold.off"
 check explain-off-says-nothing sh -c '! grep -q "^ *\^ " "$1"' _ "$tmp/cold.off"
 
-# At most once per connection (TCP) or per run (DNS, QUIC), on every capture.
+# At most once per connection (TCP), per name (a DNS query or answer: each
+# fetch's own first lookup is explained) or per run (QUIC), on every capture.
 once_per_conn() {
 	awk '
 	/^ +\^ / { sub(/^ +\^ /, ""); key = conn " " $1 " " $2 " " $3 " " $4 " " $5
-		   if (++n[key] > 1) { print "  twice: " key; bad = 1 }; next }
-	{ conn = "run"; if (match($0, / c[0-9]+ /)) conn = substr($0, RSTART + 1, RLENGTH - 2) }
+		   if (++n[key] > lim) { print "  twice: " key; bad = 1 }; next }
+	{ conn = "run"; lim = 1
+	  rest = $0; names = ""    # a DNS-over-TCP line may carry several messages: all their names
+	  while (match(rest, /(query|answer) #[0-9a-f]+ [^ ]+/)) {
+		split(substr(rest, RSTART, RLENGTH), w, " "); names = names " " tolower(w[3]); lim++
+		rest = substr(rest, RSTART + RLENGTH) }
+	  if (names != "") { conn = "name" names; lim-- }
+	  else if (match($0, / c[0-9]+ /)) conn = substr($0, RSTART + 1, RLENGTH - 2) }
 	END { exit bad }'
 }
 bad=0
@@ -224,6 +238,41 @@ check quic-fallback under_once "$tmp/fb.pairs" 'ICMPv6 port unreachable for the 
 check quic-fallback-ko grep -q 'UDP \[2001:db8:2::81\]:443에서 기다리는 소켓이 없다' "$tmp/fbko"
 "$bin" --explain -r captures/crafted-altsvc.pcap >"$tmp/alt" 2>/dev/null
 check altsvc-h3-once [ "$(grep -c '^ *\^ h3 offered' "$tmp/alt")" -eq 1 ]
+# Beside a browser (captures/lab-browser.pcap: headless Chromium, its background
+# lookups first): the page's own first query is explained, not only the run's first;
+# the unused preconnect, the abandoned https:// try (HTTPS-Upgrade), the preconnect
+# that waited, the reused connection and the browser's own resolver are said as such.
+"$bin" --explain -r captures/lab-browser.pcap >"$tmp/br" 2>"$tmp/err"
+check browser-runs [ $? -eq 0 ] && [ ! -s "$tmp/err" ]
+pairs <"$tmp/br" >"$tmp/br.pairs"
+check browser-page-query under_once "$tmp/br.pairs" 'query #3c09 www.example.com IN HTTPS' \
+	'a query carries three things: the name www.example.com, the class IN'
+check browser-page-query-own-resolver under_some "$tmp/br.pairs" 'query #3c09 www.example.com' \
+	"the application's own resolver, not getaddrinfo(), builds a query"
+check browser-background-query under_once "$tmp/br.pairs" 'query #8b6a clients2.google.com IN HTTPS' \
+	'the name clients2.google.com'
+check browser-https-type under_once "$tmp/br.pairs" 'query #8b6a clients2.google.com IN HTTPS' \
+	'type HTTPS (65): beside the address'
+check browser-page-answer under_once "$tmp/br.pairs" 'answer #87a6' 'www.example.com is at 2001:db8:2::80'
+check browser-unused under_once "$tmp/br.pairs" '[preconnected, unused: no request was sent on it]' \
+	'preconnected, unused: the browser opened this connection ahead of time'
+check browser-abandoned under_once "$tmp/br.pairs" '[abandoned right after the TLS handshake' \
+	'abandoned: the client gives up on the connection right after the TLS handshake'
+check browser-abandoned-not-read sh -c '! grep "abandoned right after" "$1" | grep -q "read what it wanted"' _ "$tmp/br.pairs"
+check browser-unused-not-read sh -c '! grep "preconnected, unused" "$1" | grep -q "read what it wanted"' _ "$tmp/br.pairs"
+check browser-preconnect under_once "$tmp/br.pairs" '[preconnected: ready 114.1 ms before its first request]' \
+	'the connection was ready 114.1 ms before this first request'
+check browser-upgrade under_once "$tmp/br.pairs" '[HTTPS-Upgrade: https:// was tried first on c3]' \
+	'HTTPS-Upgrade: the browser tried https:// first for this name (c3'
+check browser-reused under_once "$tmp/br.pairs" '#2 GET /favicon.ico' 'request #2 reuses the open connection'
+"$bin" --explain --lang=ko -r captures/lab-browser.pcap >"$tmp/brko" 2>/dev/null
+pairs <"$tmp/brko" >"$tmp/brko.pairs"
+check browser-ko-page-query under_once "$tmp/brko.pairs" 'query #3c09 www.example.com IN HTTPS' \
+	'이름 www.example.com, 클래스 IN'
+check browser-ko-unused under_once "$tmp/brko.pairs" '[preconnected, unused' '미리 연결했지만 쓰지 않음'
+check browser-ko-abandoned under_once "$tmp/brko.pairs" '[abandoned right after' '포기: 클라이언트가 TLS 핸드셰이크 직후'
+check browser-ko-preconnect under_once "$tmp/brko.pairs" '[preconnected: ready' '114.1 ms 앞서 연결이 준비되어'
+check browser-ko-upgrade under_once "$tmp/brko.pairs" '[HTTPS-Upgrade' 'https://를 먼저 시도했고(c3'
 "$bin" --explain --color=always -r captures/cold-fetch.pcap >"$tmp/col" 2>/dev/null
 check colour-dim [ "$(grep -c "^ *$(printf '\033')\[2m\^ " "$tmp/col")" -eq 12 ]
 

@@ -197,6 +197,33 @@ else
 	[ $f -eq $f0 ] || { tail -20 "$tmp/chromium.out"; show "$c"; }
 fi
 
+# ---------------------------------------------------------------- 4b what the browser does
+explains_page_query() { # FILE: an explanation naming www.example.com under a query for it
+	awk '/^ +\^ / { if (prev ~ /query #[0-9a-f]+ www\.example\.com IN/ && /the name www\.example\.com/) ok = 1; next }
+		{ prev = $0 } END { exit !ok }' "$1"
+}
+# Background networking on (its lookups of Google names come first, NXDOMAIN
+# in the lab), every name resolvable: a connection Chromium opened and never
+# used says so, and --explain explains the page's own first query, not only
+# the run's first (captures/lab-browser.pcap is such a run, with goldens).
+if [ -n "$chromium" ]; then
+	mkdir -p "$tmp/chrome-bg"
+	fetch browser -- "$chromium" --headless --no-sandbox --disable-gpu --no-first-run \
+		--disable-quic --user-data-dir="$tmp/chrome-bg" \
+		--dump-dom http://www.example.com/lines.txt; rc=$?
+	c=$tmp/browser/client.txt
+	f0=$f
+	check "browser: loaded the page (exit $rc)" [ $rc -eq 0 ]
+	# every connection that sent nothing is noted "preconnected, unused" (or abandoned)
+	bad=$(awk '/^  c[0-9]+ / && /steps connect,close  sent 0 B/ && !/preconnected, unused|abandoned/' "$c" | wc -l)
+	check "browser: every unused connection is noted ($bad not)" [ "$bad" -eq 0 ]
+	n=$(grep -c 'preconnected, unused\|preconnected: ready\|abandoned right after' "$c")
+	check "browser: preconnects or the abandoned https:// try are noted ($n)" [ "$n" -ge 1 ]
+	"$FETCHTRACE" --explain -r "$tmp/browser/client.pcap" >"$tmp/browser/explain.txt" 2>&1
+	check "browser: --explain explains the page's own query" explains_page_query "$tmp/browser/explain.txt"
+	[ $f -eq $f0 ] || show "$c"
+fi
+
 # ---------------------------------------------------------------- 5 IPv6, IPv4
 fetch v6 -- $curl_q -6 http://www.example.com/; rc=$?
 c=$tmp/v6/client.txt

@@ -57,6 +57,65 @@ static void glue(const char *server, uint8_t last)
 	r->addr[0] = 10, r->addr[3] = last;
 }
 
+/* A query from 10.0.0.10:port (RD set unless rd is false) at t_us, or its response;
+ * returns what dnsnote says: the application's own resolver? */
+static bool own(struct dns_noter *n, bool qr, uint16_t port, uint16_t id, const char *qname,
+		uint16_t qtype, bool rd, int64_t t_us)
+{
+	struct dns_note out;
+	msg(53, qr, qname, qtype);
+	p.ts_us = t_us;
+	m.id = id;
+	m.rd = rd;
+	uint8_t *cli = qr ? p.dst : p.src, *srv = qr ? p.src : p.dst;
+	memset(cli, 0, 16);
+	memset(srv, 0, 16);
+	cli[0] = 10, cli[3] = 10;
+	srv[0] = 10, srv[3] = 53;
+	p.sport = qr ? 53 : port;
+	p.dport = qr ? port : 53;
+	dnsnote_message(n, &p, &m, &out);
+	return out.own_resolver;
+}
+
+/* Which resolver sent a query (step_dns_own_resolver with dnsnote's evidence). */
+static void own_resolver_tests(void)
+{
+	struct dns_noter *n = dnsnote_open();
+	CHECK(n != NULL);
+	if (!n)
+		return;
+	int64_t t = 1000000;
+	/* Chromium's resolver: HTTPS, AAAA, A of one name, a socket each */
+	CHECK(own(n, false, 40001, 1, "www.example.com", DNS_T_HTTPS, true, t));
+	CHECK(own(n, false, 40002, 2, "WWW.example.com", DNS_T_AAAA, true, t + 10));
+	CHECK(own(n, false, 40003, 3, "www.example.com", DNS_T_A, true, t + 20));
+	/* the responses take their queries' verdicts (host, port, id) */
+	CHECK(own(n, true, 40003, 3, "www.example.com", DNS_T_A, true, t + 30));
+	CHECK(own(n, true, 40001, 1, "www.example.com", DNS_T_HTTPS, true, t + 40));
+	CHECK(!own(n, true, 40003, 99, "www.example.com", DNS_T_A, true, t + 41)); /* no query */
+	/* then getaddrinfo(): A (the same type as the latest: a new lookup) and AAAA from
+	 * one port */
+	CHECK(!own(n, false, 40004, 4, "www.example.com", DNS_T_A, true, t + 50));
+	CHECK(!own(n, false, 40004, 5, "www.example.com", DNS_T_AAAA, true, t + 60));
+	CHECK(!own(n, true, 40004, 5, "www.example.com", DNS_T_AAAA, true, t + 70));
+	/* another type from another port, but more than STEP_LOOKUP_US later: no evidence */
+	CHECK(!own(n, false, 40005, 6, "www.example.com", DNS_T_A,
+		   true, t + 60 + STEP_LOOKUP_US + 1));
+	/* another name is another lookup */
+	CHECK(!own(n, false, 40006, 7, "other.example.com", DNS_T_AAAA, true, t + 2 * STEP_LOOKUP_US));
+	/* RD clear: a recursive resolver's own query */
+	CHECK(own(n, false, 40007, 8, "other.example.com", DNS_T_A, false, t + 2 * STEP_LOOKUP_US + 1));
+	/* an MX: not getaddrinfo()'s */
+	CHECK(own(n, false, 40008, 9, "example.com", DNS_T_MX, true, t + 3 * STEP_LOOKUP_US));
+	/* the ring is bounded: many more queries, then an old query's response is unknown */
+	for (unsigned i = 0; i < DNSNOTE_MAX_QUERIES + 5; i++)
+		own(n, false, 41000, (uint16_t)(1000 + i), "x.example.com", DNS_T_A, true,
+		    t + 4 * STEP_LOOKUP_US + i);
+	CHECK(!own(n, true, 40001, 1, "www.example.com", DNS_T_HTTPS, true, t + 5 * STEP_LOOKUP_US));
+	dnsnote_close(n);
+}
+
 int main(void)
 {
 	struct dns_noter *n = dnsnote_open();
@@ -156,5 +215,6 @@ int main(void)
 	CHECK_EQ_INT(out.kind, DNS_NOTE_NONE);
 
 	dnsnote_close(n);
+	own_resolver_tests();
 	return t_done("test_dnsnote");
 }

@@ -330,5 +330,62 @@ int main(void)
 	CHECK_EQ_STR(step_call(STEP_WRITE), "write()");
 	CHECK_EQ_STR(step_call(STEP_READ), "read()");
 	CHECK_EQ_STR(step_call(STEP_CLOSE), "close()");
+
+	/* What the application made of a connection (times in microseconds). */
+	struct conn_use_in u = { .established = true, .ts_ready = 1000, .ts_cli_data = 1500,
+				 .ts_close = 9000, .ts_last = 9500 };
+	CHECK_EQ_INT(step_conn_use(&u), CONN_USE_NONE);          /* written at once */
+	u.ts_cli_data = 1000 + STEP_PRECONNECT_US - 1;
+	CHECK_EQ_INT(step_conn_use(&u), CONN_USE_NONE);          /* just under the threshold */
+	u.ts_cli_data = 1000 + STEP_PRECONNECT_US;
+	CHECK_EQ_INT(step_conn_use(&u), CONN_USE_PRECONNECT);
+	CHECK(step_conn_idle(&u) == STEP_PRECONNECT_US);
+	CHECK_EQ_STR(step_conn_use_name(CONN_USE_PRECONNECT), "preconnect");
+	u.ts_cli_data = 0;                                        /* no request at all */
+	u.ts_close = 300000;
+	CHECK_EQ_INT(step_conn_use(&u), CONN_USE_UNUSED);
+	u.tls = true;                                             /* TLS, closed soon after */
+	u.srv_data = true;
+	u.ts_close = 1000 + STEP_PRECONNECT_US - 1;
+	CHECK_EQ_INT(step_conn_use(&u), CONN_USE_ABANDONED);
+	u.srv_data = false;                                       /* the server never answered */
+	CHECK_EQ_INT(step_conn_use(&u), CONN_USE_NONE);
+	u.srv_data = true;
+	u.ts_close = 1000 + STEP_PRECONNECT_US;                   /* waited: unused, not abandoned */
+	CHECK_EQ_INT(step_conn_use(&u), CONN_USE_UNUSED);
+	u.ts_close = 0;                                           /* still open at the end */
+	u.ts_last = 2000;
+	CHECK_EQ_INT(step_conn_use(&u), CONN_USE_NONE);
+	u.ts_last = 1000 + STEP_PRECONNECT_US;
+	CHECK_EQ_INT(step_conn_use(&u), CONN_USE_UNUSED);
+	u.established = false;                                    /* mid-stream: nothing to say */
+	CHECK_EQ_INT(step_conn_use(&u), CONN_USE_NONE);
+	u.established = true;
+	u.dns = true;                                             /* DNS over TCP */
+	CHECK_EQ_INT(step_conn_use(&u), CONN_USE_NONE);
+	CHECK(step_conn_use_name(CONN_USE_NONE) == NULL);
+
+	/* HTTPS upgrade: an abandoned try on 443, then cleartext HTTP after it. */
+	CHECK(step_https_upgrade(CONN_USE_ABANDONED, 443, 5000, true, 80, 6000));
+	CHECK(!step_https_upgrade(CONN_USE_ABANDONED, 443, 5000, true, 80, 4000)); /* before */
+	CHECK(!step_https_upgrade(CONN_USE_UNUSED, 443, 5000, true, 80, 6000));
+	CHECK(!step_https_upgrade(CONN_USE_ABANDONED, 8443, 5000, true, 80, 6000));
+	CHECK(!step_https_upgrade(CONN_USE_ABANDONED, 443, 5000, false, 80, 6000));
+	CHECK(!step_https_upgrade(CONN_USE_ABANDONED, 443, 5000, true, 80, 0));
+
+	/* Which resolver: getaddrinfo() asks A and AAAA only, from one socket. */
+	struct dns_call_in dq = { .qtype = 1 };
+	CHECK(!step_dns_own_resolver(&dq));
+	dq.qtype = 28;
+	CHECK(!step_dns_own_resolver(&dq));
+	dq.other_port = true;
+	CHECK(step_dns_own_resolver(&dq));
+	dq.other_port = false;
+	dq.qtype = 65;
+	CHECK(step_dns_own_resolver(&dq));
+	dq.qtype = 0;
+	CHECK(!step_dns_own_resolver(&dq));
+	CHECK_EQ_STR(step_dns_call(true), "resolver");
+	CHECK_EQ_STR(step_dns_call(false), "getaddrinfo()");
 	return t_done("test_step");
 }
