@@ -1727,3 +1727,5 @@ if __name__ == "__main__":
     gen_udp443_not_quic()
     gen_doh_http1()
     gen_h2_hostile()
+    import gen_links  # link types, tunnels, TSO (issue 13)
+    gen_links.main()
