@@ -182,6 +182,10 @@ static enum ft_status ip_decode_v6(const uint8_t *b, size_t cap_len, struct pkt 
 			p->why = "IPv6 Jumbo Payload length too large";
 			return FT_MALFORMED;
 		}
+		if (jumbo && jumbo <= 65535) { /* RFC 2675 3: an error, as tcpdump says */
+			p->why = "IPv6 Jumbo Payload length below 65536";
+			return FT_MALFORMED;
+		}
 		p->len_from = jumbo ? PKT_LEN_JUMBO : PKT_LEN_FRAME;
 		end = jumbo ? 40 + (size_t)jumbo : cap_len;
 	}

@@ -44,6 +44,13 @@ CAPTURES = [
     "crafted-tcp-reorder-midstream.pcap",
     # mid-stream, the server on a high port (issue 9): the packets tell client from server
     "crafted-tcp-midstream-roles.pcap", "crafted-tcp-midstream-startlost.pcap",
+    # link types and tunnels (issue 13): a fetch inside VXLAN, BIG TCP super-segments (IPv4
+    # total length 0) on the sender, and crafted ones for every encapsulation and link type
+    # (crafted-links.pcapng is checked by hand: tshark 4.0 reads neither PPP_PPPD, SLIP,
+    # the DSA tags, MPLS nor netANALYZER; each link type against tcpdump and tshark, see
+    # tests/crafted/gen_links.py FT_LINKS_SPLIT)
+    "lab-vxlan.pcap", "lab-bigtcp.pcap", "crafted-tunnels.pcap", "crafted-tso.pcap",
+    "crafted-wifi.pcap",
 ]
 
 # HTTP/2 in cleartext, with the port tshark must be told (-d tcp.port==N,http2)
@@ -86,6 +93,20 @@ SKIP = {
     ("crafted-tcp-reorder-midstream.pcap", "http pairing"):
         "tshark 4.0 reorders only from a SYN: it decodes no request to pair with",
 }
+
+# the server's own capture, cut at 512 bytes a packet: tshark reassembles no HTTP response
+# from segments whose bytes are missing; fetchtrace reads the head in the first one
+for _what in ("http responses", "http pairing"):
+    SKIP[("lab-bigtcp.pcap", _what)] = (
+        "tshark 4.0 decodes no response from snap-cut segments; fetchtrace reads the head "
+        "from the first")
+
+# the last super-segment: IPv6 payload length 0 and no Jumbo option (what recent Linux sends
+# with BIG TCP); tshark 4.0 calls it malformed, tcpdump 4.99 cuts it ([|tcp]), fetchtrace takes
+# the frame's length as both do for IPv4's total length 0
+for _what in ("http responses", "http pairing", "tcp seq/ack"):
+    SKIP[("crafted-tso.pcap", _what)] = (
+        "tshark 4.0 does not read an IPv6 payload length of 0 without a Jumbo option")
 
 passed = failed = skipped = 0
 

@@ -9,9 +9,11 @@
                                   answer, handshake, GET, 200)
   captures/crafted-tunnels.pcap   Ethernet: a fetch inside each tunnel (GRE plain/keyed/TEB,
                                   ERSPAN II/III, VXLAN, Geneve, GTP-U, IP-in-IP 4in4/6in4/4in6/6in6,
-                                  MPLS, Teredo, PPPoE in QinQ, VXLAN in GRE), TSO super-segments
-                                  (IPv4 total length 0, IPv6 Jumbo option and payload length 0), then
-                                  broken tunnel headers
+                                  MPLS, Teredo, PPPoE in QinQ, VXLAN in GRE)
+  captures/crafted-tso.pcap       a sender's super-segments: IPv4 total length 0, an IPv6
+                                  jumbogram (Jumbo Payload option, cut by the snap length), IPv6
+                                  payload length 0 without the option (Linux BIG TCP)
+  captures/crafted-tunnels-bad.pcap  broken tunnel headers, too many labels, tunnels too deep
   captures/crafted-wifi.pcap      802.11 + radiotap: beacons, null data, a protected frame, a fetch
 
 With FT_LINKS_SPLIT=DIR each link type is also written as its own classic pcap in DIR (for
@@ -310,6 +312,12 @@ def gen_tunnels():
     for i, (label, wrap, v6) in enumerate(TUNNELS):
         for up, ipb in fetch(100 + i, v6=v6):
             p.add(wrap(ipb, up))
+    p.write()
+
+
+def gen_tso():
+    """A sender's own capture: super-segments whose IP header says length 0."""
+    p = Pcap("crafted-tso.pcap")
     # TSO / BIG TCP on the sender: a 3000-byte super-segment whose IPv4 total length is 0
     idx = 140
     f = fetch(idx)
@@ -332,10 +340,11 @@ def gen_tunnels():
     get6 = f6[4][1]
     c, s = 1000 * 141, 7000 * 141
     ack6 = c + 1 + (len(get6) - 40 - 20)
-    seg6 = tcp6(SERVER6, CLIENT6, 80, 50141, s + 1, ack6, "PA", 64240,
-                b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 70000\r\n\r\n"
+    seg6 = tcp6(SERVER6, CLIENT6, 80, 50141, s + 1, ack6, "PA", 64240, head + b"j" * 70000)
+    # a jumbogram proper (RFC 2675: longer than 65535), cut at 200 bytes by the snap length
     hbh = bytes([6, 0, 0xC2, 4]) + struct.pack("!I", 8 + len(seg6))
-    p.add(ether(ipv6(SERVER6, CLIENT6, 0, hbh + seg6, plen=0), False))
+    p.add(ether(ipv6(SERVER6, CLIENT6, 0, hbh + seg6, plen=0), False), caplen=200)
     f6b = fetch(142, v6=True)
     for up, ipb in f6b[:5]:
         p.add(ether(ipb, up))
@@ -344,7 +353,13 @@ def gen_tunnels():
     seg6 = tcp6(SERVER6, CLIENT6, 80, 50142, s + 1, c + 1 + (len(get6) - 60), "PA", 64240,
                 b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
     p.add(ether(ipv6(SERVER6, CLIENT6, 6, seg6, plen=0), False))
-    # broken: each shows as malformed or cut, the run goes on
+    p.write()
+
+
+def gen_tunnels_bad():
+    """Broken tunnel and session headers: each shows as malformed, cut or not followed, the
+    run goes on."""
+    p = Pcap("crafted-tunnels-bad.pcap")
     ok = fetch(150)[0][1]
     p.add(ether(outer4(gre(0x0800, ok), 47, True), True), caplen=14 + 20 + 2)      # GRE cut
     p.add(ether(outer4(struct.pack("!HH", 0x0002, 0x0800) + ok, 47, True), True))   # GRE version 2
@@ -451,6 +466,8 @@ def gen_unit_header():
 def main():
     gen_links()
     gen_tunnels()
+    gen_tso()
+    gen_tunnels_bad()
     gen_wifi()
     gen_unit_header()
 

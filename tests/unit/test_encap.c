@@ -204,25 +204,33 @@ static void test_lengths(void)
 	CHECK_EQ_INT(p.ip_len, 50);
 	CHECK_EQ_INT(p.dport, 53);
 	CHECK_EQ_INT(p.pl_len, 2);
-	/* with a Hop-by-Hop header holding a Jumbo Payload option (RFC 2675 2: at 4n + 2) */
+	/* with a Hop-by-Hop header holding a Jumbo Payload option (RFC 2675 2: at 4n + 2),
+	 * 70000 bytes after the IPv6 header, No Next Header after it; cut at 58 bytes */
 	b[6] = 0; /* next header: Hop-by-Hop */
-	static const uint8_t hbh[8] = { 17, 0, 0xC2, 4, 0, 0, 0, 18 }; /* 8 + 10 bytes */
+	static const uint8_t hbh[8] = { 59, 0, 0xC2, 4, 0x00, 0x01, 0x11, 0x70 };
 	memcpy(b + 40, hbh, 8);
-	memcpy(b + 48, v4_udp + 20, 10);
-	CHECK_EQ_INT(dec_wire(229, b, 58, 58, &p), FT_OK);
+	CHECK_EQ_INT(dec_wire(229, b, 58, 40 + 70000, &p), FT_OK);
 	CHECK_EQ_INT(p.len_from, PKT_LEN_JUMBO);
-	CHECK_EQ_INT(p.ip_len, 58);
-	CHECK_EQ_INT(p.pl_len, 2);
+	CHECK_EQ_INT(p.ip_len, 40 + 70000);
+	CHECK_EQ_INT(p.proto, 59);
+	CHECK_EQ_INT(p.pl_len, 70000 - 8);
+	CHECK_EQ_INT(p.pl_cap, 10);
 	/* a Jumbo length beyond the frame: the usual lie */
-	b[47] = 200;
-	CHECK_EQ_INT(dec_wire(229, b, 58, 58, &p), FT_MALFORMED);
+	CHECK_EQ_INT(dec_wire(229, b, 58, 40 + 69999, &p), FT_MALFORMED);
+	CHECK_EQ_STR(p.why, "IP length exceeds frame length");
 	/* every prefix of the jumbogram */
-	b[47] = 18;
 	for (size_t k = 0; k < 58; k++)
-		dec_wire(229, b, k, 58, &p);
+		dec_wire(229, b, k, 40 + 70000, &p);
+	/* a Jumbo length that fits in 16 bits is an error (RFC 2675 3) */
+	b[44] = b[45] = 0;
+	b[46] = 0x01;
+	b[47] = 0x00;
+	CHECK_EQ_INT(dec_wire(229, b, 58, 58, &p), FT_MALFORMED);
+	CHECK_EQ_STR(p.why, "IPv6 Jumbo Payload length below 65536");
 	/* a Jumbo length of 2^32 - 1 does not wrap */
 	b[44] = b[45] = b[46] = b[47] = 0xFF;
 	CHECK_EQ_INT(dec_wire(229, b, 58, 58, &p), FT_MALFORMED);
+	CHECK_EQ_STR(p.why, "IPv6 Jumbo Payload length too large");
 }
 
 /* Link types that cannot carry IP stay refused; the ones of issue 13 are accepted. */
