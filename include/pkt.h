@@ -66,7 +66,7 @@ struct tcp_opts {
 enum pkt_encap_kind {
 	ENCAP_PPPOE = 1, /* PPPoE session (RFC 2516); id: session id */
 	ENCAP_MPLS,      /* MPLS label stack (RFC 3032); id: top label, n: labels */
-	ENCAP_GRE,       /* GRE (RFC 2784, 2890); id: key when has_id; n: version */
+	ENCAP_GRE,       /* GRE (RFC 2784, 2890); id: key when has_id (version 1: PPTP call id); n: version */
 	ENCAP_ERSPAN,    /* ERSPAN in GRE; id: session id when has_id; n: type 1-3 */
 	ENCAP_VXLAN,     /* VXLAN (RFC 7348), UDP 4789; id: VNI */
 	ENCAP_GENEVE,    /* Geneve (RFC 8926), UDP 6081; id: VNI */

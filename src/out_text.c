@@ -2072,9 +2072,9 @@ static void put_encap(struct sb *s, const struct pkt *p)
 				sb_printf(s, " (%u labels)", x->n);
 			break;
 		case ENCAP_GRE:
-			if (x->n)
-				sb_printf(s, " v%u", x->n);
-			if (x->has_id)
+			if (x->n == 1) /* PPTP (RFC 2637): the key field holds the call id */
+				sb_printf(s, " v1 (PPTP) call %u", (unsigned)x->id);
+			else if (x->has_id)
 				sb_printf(s, " key %u", (unsigned)x->id);
 			break;
 		case ENCAP_ERSPAN:

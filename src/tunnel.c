@@ -67,6 +67,11 @@ static enum ft_status tunnel_gre(struct rd *r, struct pkt *p, uint16_t *next)
 		p->why = "GRE header cut by snap length";
 		return FT_TRUNCATED;
 	}
+	if (ver == 1 && !(fl & 0x1000)) {
+		/* PPTP: without a sequence number there is no payload (an acknowledgement only) */
+		*next = 0;
+		return FT_OK;
+	}
 	if (proto == ETHERTYPE_ERSPAN2 || proto == ETHERTYPE_ERSPAN3) {
 		/*
 		 * ERSPAN (draft-foschiano-erspan): type I has no header of its own
@@ -98,7 +103,8 @@ static enum ft_status tunnel_gre(struct rd *r, struct pkt *p, uint16_t *next)
 		*next = ETHERTYPE_TEB;
 		return FT_OK;
 	}
-	pkt_encap_push(p, ENCAP_GRE, ver, (fl & 0x2000) != 0, key);
+	/* version 1's key field is the payload length (2) and the call id (2): the id is the call's */
+	pkt_encap_push(p, ENCAP_GRE, ver, (fl & 0x2000) != 0, ver == 1 ? key & 0xFFFF : key);
 	*next = proto;
 	return FT_OK;
 }
@@ -233,8 +239,8 @@ enum ft_status tunnel_decode(const uint8_t *ip, size_t l4_off, size_t end, struc
 		*found = true;
 		break;
 	case IPPROTO_NUM_GRE:
-		*found = true;
 		st = tunnel_gre(&r, p, &next);
+		*found = st != FT_OK || next != 0; /* next 0: a PPTP acknowledgement, no payload */
 		break;
 	case IPPROTO_NUM_UDP: {
 		uint16_t sport, dport, ulen;

@@ -170,6 +170,45 @@ static void test_nesting(void)
 	CHECK_EQ_INT(p.n_encap, 0);
 }
 
+/* PPTP's GRE (version 1, RFC 2637 4.1): PPP inside; an acknowledgement alone is no tunnel. */
+static void test_pptp(void)
+{
+	uint8_t b[128];
+	struct pkt p;
+	static const uint8_t gre1[] = { 0x30, 0x01, 0x88, 0x0B, 0x00, 34, 0x12, 0x34,
+					0x00, 0x00, 0x00, 0x07, 0xFF, 0x03, 0x00, 0x21 };
+	static const uint8_t ack1[] = { 0x20, 0x81, 0x88, 0x0B, 0x00, 0x00, 0x12, 0x34,
+					0x00, 0x00, 0x00, 0x07 };
+	size_t n = 20 + sizeof gre1 + sizeof v4_udp;
+
+	memcpy(b, v4_udp, 20);
+	b[2] = (uint8_t)(n >> 8);
+	b[3] = (uint8_t)n;
+	b[9] = 47;
+	memcpy(b + 20, gre1, sizeof gre1);
+	memcpy(b + 20 + sizeof gre1, v4_udp, sizeof v4_udp);
+	CHECK_EQ_INT(dec_wire(228, b, n, n, &p), FT_OK);
+	CHECK_EQ_INT(p.layer, LAYER_DONE);
+	CHECK_EQ_INT(p.dport, 53);
+	CHECK_EQ_INT(p.n_encap, 1);
+	CHECK_EQ_INT(p.encap[0].kind, ENCAP_GRE);
+	CHECK_EQ_INT(p.encap[0].n, 1);
+	CHECK_EQ_INT(p.encap[0].id, 0x1234); /* the call id */
+	/* an LCP frame inside: not IP, said so */
+	b[20 + 14] = 0xC0;
+	CHECK_EQ_INT(dec_wire(228, b, n, n, &p), FT_UNSUPPORTED);
+	CHECK_EQ_STR(p.why, "PPP control protocol (not IP)");
+
+	n = 20 + sizeof ack1;
+	b[2] = 0;
+	b[3] = (uint8_t)n;
+	memcpy(b + 20, ack1, sizeof ack1);
+	CHECK_EQ_INT(dec_wire(228, b, n, n, &p), FT_OK);
+	CHECK_EQ_INT(p.layer, LAYER_IP);
+	CHECK_EQ_INT(p.proto, 47);
+	CHECK_EQ_INT(p.n_encap, 0);
+}
+
 /* TSO / BIG TCP: IPv4 total length 0 and IPv6 payload length 0, with and without a Jumbo option. */
 static void test_lengths(void)
 {
@@ -319,6 +358,7 @@ int main(void)
 	test_frames();
 	test_encap_ids();
 	test_nesting();
+	test_pptp();
 	test_lengths();
 	test_supported();
 	test_hostile();
