@@ -27,6 +27,7 @@ enum {
 	LINK_FRELAY = 107,      /* Frame Relay (Q.922 address, RFC 2427) */
 	LINK_LOOP = 108,        /* OpenBSD loopback, 4-byte AF in network byte order */
 	LINK_LINUX_SLL = 113,   /* Linux cooked capture v1 */
+	LINK_PFLOG = 117,       /* OpenBSD pf log header, then IP */
 	LINK_PRISM = 119,       /* 802.11 behind a Prism (or AVS) header */
 	LINK_RADIOTAP = 127,    /* 802.11 behind a radiotap header */
 	LINK_AVS = 163,         /* 802.11 behind an AVS header */
@@ -82,6 +83,7 @@ static const struct {
 	{ LINK_PPP_SERIAL, "PPP_SERIAL" }, { LINK_PPP_ETHER, "PPP_ETHER" },
 	{ LINK_RAW_FILE, "RAW" }, { LINK_C_HDLC, "C_HDLC" }, { LINK_IEEE802_11, "IEEE802_11" },
 	{ LINK_FRELAY, "FRELAY" }, { LINK_LOOP, "LOOP" }, { LINK_LINUX_SLL, "LINUX_SLL" },
+	{ LINK_PFLOG, "PFLOG" },
 	{ LINK_PRISM, "PRISM_HEADER" }, { LINK_RADIOTAP, "IEEE802_11_RADIO" },
 	{ LINK_AVS, "IEEE802_11_RADIO_AVS" }, { LINK_PPP_PPPD, "PPP_PPPD" },
 	{ LINK_JUNIPER_ETHER, "JUNIPER_ETHER" }, { LINK_PPI, "PPI" },
@@ -949,6 +951,28 @@ static enum ft_status link_one(int dlt, struct rd *r, struct pkt *p, int *next)
 	}
 	case LINK_NFLOG:
 		return link_nflog(r, p);
+	case LINK_PFLOG: {
+		/* struct pfloghdr: its length (1, padded to 4), the address family (1), ... */
+		uint8_t len, af;
+		if (!rd_u8(r, &len) || !rd_u8(r, &af)) {
+			p->why = "pflog header cut by snap length";
+			return FT_TRUNCATED;
+		}
+		if (len < 2) {
+			p->why = "pflog header length below 2";
+			return FT_MALFORMED;
+		}
+		if (!rd_skip(r, (((size_t)len + 3) & ~(size_t)3) - 2)) {
+			p->why = "pflog header cut by snap length";
+			return FT_TRUNCATED;
+		}
+		if (af == LINK_AF_INET)
+			return link_ethertype(r, ETHERTYPE_IPV4, p);
+		if (link_af_inet6(af))
+			return link_ethertype(r, ETHERTYPE_IPV6, p);
+		p->why = "pflog address family not IPv4/IPv6";
+		return FT_UNSUPPORTED;
+	}
 	case LINK_NETANALYZER:
 	case LINK_NETANALYZER_T:
 		if (!rd_skip(r, dlt == LINK_NETANALYZER ? 4 : 12)) {

@@ -4,7 +4,7 @@
   captures/crafted-links.pcapng   one interface per link type tcpdump reads that can carry IP
                                   (802.11 with radiotap/PPI/Prism/AVS and bare, PPP and its
                                   framings, PPPoE, Cisco HDLC, Frame Relay, NFLOG, SLIP, IPNET,
-                                  PKTAP, FDDI, ATM, DSA/EDSA/Broadcom tags, Juniper, MPLS,
+                                  PKTAP, FDDI, ATM, DSA/EDSA/Broadcom tags, Juniper, MPLS, pflog,
                                   netANALYZER, IPoIB), each carrying one short fetch (DNS query and
                                   answer, handshake, GET, 200)
   captures/crafted-tunnels.pcap   Ethernet: a fetch inside each tunnel (GRE plain/keyed/TEB,
@@ -207,6 +207,8 @@ LINKS = [
     ("netanalyzer_transparent", 241, lambda b, up: b"\x00" * 4 + b"\x55" * 7 + b"\xd5" + ether(b, up) +
      b"\0" * 4),
     ("ipoib", 242, lambda b, up: bytes(range(40)) + struct.pack("!HH", ethertype_of(b), 0) + b),
+    ("pflog", 117, lambda b, up: bytes([61, 24 if ver_of(b) == 6 else 2, 0, 0]) + b"pflog0".ljust(16, b"\0") +
+     b"\0" * 16 + struct.pack("!IIiiiiB3x", 0, 0xFFFFFFFF, -1, -1, -1, -1, 1 if up else 2)[:28] + b),
     ("linux_sll", 113, lambda b, up: struct.pack("!HHH", 4 if up else 0, 1, 6) + MAC_CLIENT + b"\0\0" +
      struct.pack("!H", ethertype_of(b)) + b),
 ]
