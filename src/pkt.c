@@ -87,14 +87,21 @@ enum ft_status pkt_decode(int dlt, const uint8_t *data, uint32_t cap_len,
 	 * recorded in p->encap.  Each pass moves l3_off forward past at least
 	 * an IP header, and there are at most PKT_MAX_NEST + 1 passes.
 	 */
+	/*
+	 * The end of what the packet being decoded may use: the frame's for
+	 * the outermost, then the datagram that carries it (captured, and as
+	 * its IP header says) -- an inner packet never reaches into the
+	 * outer one's link padding.
+	 */
+	size_t end_cap = cap_len, end_wire = wire_len >= cap_len ? wire_len : cap_len;
 	for (unsigned nest = 0;; nest++) {
 		size_t inner_off = 0, frame;
 		bool found;
 
-		/* link_decode and tunnel_decode leave l3_off <= cap_len. */
+		/* link_decode and tunnel_decode leave l3_off <= end_cap <= cap_len. */
 		p->layer = LAYER_IP;
 		ip = data + l3_off;
-		ip_cap = cap_len - l3_off;
+		ip_cap = end_cap - l3_off;
 		st = ip_decode(ip, ip_cap, p, &l4_off);
 		if (st != FT_OK)
 			goto out;
@@ -104,7 +111,7 @@ enum ft_status pkt_decode(int dlt, const uint8_t *data, uint32_t cap_len,
 		 * (wire_len < cap_len means the capture record is itself
 		 * inconsistent: the captured bytes are all there is).
 		 */
-		frame = (wire_len >= cap_len ? wire_len : cap_len) - l3_off;
+		frame = end_wire - l3_off;
 		if (p->len_from == PKT_LEN_FRAME) {
 			/*
 			 * IPv4 total length 0, or IPv6 payload length 0 without a
@@ -138,7 +145,9 @@ enum ft_status pkt_decode(int dlt, const uint8_t *data, uint32_t cap_len,
 		if (!found)
 			break;
 		/* The inner packet replaces the outer one's IP and transport fields. */
-		l3_off += inner_off;
+		end_cap = l3_off + usable;
+		end_wire = l3_off + p->ip_len;
+		l3_off += inner_off; /* inner_off <= usable: tunnel_decode read inside it */
 		pkt_inner(p);
 	}
 

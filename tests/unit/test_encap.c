@@ -162,6 +162,16 @@ static void test_nesting(void)
 	b[20 + 3] = 200;
 	CHECK_EQ_INT(dec_wire(228, b, n, n, &p), FT_MALFORMED);
 	CHECK_EQ_STR(p.why, "IP length exceeds frame length");
+	/* nor into the outer datagram's link padding (the frame is 10 bytes longer) */
+	n = wrap_ipip(b, sizeof b, v4_udp, sizeof v4_udp, 1);
+	memset(b + n, 0, 10);
+	b[20 + 3] = (uint8_t)(sizeof v4_udp + 10);
+	CHECK_EQ_INT(dec_wire(228, b, n + 10, n + 10, &p), FT_MALFORMED);
+	CHECK_EQ_STR(p.why, "IP length exceeds frame length");
+	/* the same with the inner length right: the padding is left out of its payload */
+	b[20 + 3] = (uint8_t)sizeof v4_udp;
+	CHECK_EQ_INT(dec_wire(228, b, n + 10, n + 10, &p), FT_OK);
+	CHECK_EQ_INT(p.pl_len, 2);
 	/* an outer fragment is not opened: its payload is only part of the tunnel's */
 	n = wrap_ipip(b, sizeof b, v4_udp, sizeof v4_udp, 1);
 	b[6] = 0x20; /* MF */
