@@ -86,12 +86,11 @@ enum ft_status pkt_decode(int dlt, const uint8_t *data, uint32_t cap_len,
 	 * innermost packet is the one the tracer sees; the tunnels are
 	 * recorded in p->encap.  Each pass moves l3_off forward past at least
 	 * an IP header, and there are at most PKT_MAX_NEST + 1 passes.
-	 */
-	/*
-	 * The end of what the packet being decoded may use: the frame's for
-	 * the outermost, then the datagram that carries it (captured, and as
-	 * its IP header says) -- an inner packet never reaches into the
-	 * outer one's link padding.
+	 *
+	 * end_cap and end_wire bound what the packet being decoded may use:
+	 * the frame for the outermost, then the datagram that carries it
+	 * (captured, and as its IP header says) -- an inner packet never
+	 * reaches into the outer one's link padding.
 	 */
 	size_t end_cap = cap_len, end_wire = wire_len >= cap_len ? wire_len : cap_len;
 	for (unsigned nest = 0;; nest++) {
