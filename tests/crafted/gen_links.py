@@ -216,6 +216,7 @@ LINKS = [
 
 def gen_links():
     """crafted-links.pcapng: interface i has link type LINKS[i] and carries fetch i."""
+    gen.IP_ID[0] = 0x1000  # each capture numbers its datagrams from its own start
     path = os.path.join(OUT_DIR, "crafted-links.pcapng")
     shb = pcapng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
     out = shb
@@ -319,6 +320,8 @@ def gen_tunnels():
 
 def gen_tso():
     """A sender's own capture: super-segments whose IP header says length 0."""
+    gen.IP_ID[0] = 0x3000  # each capture numbers its datagrams from its own start
+    gen.IP_ID[0] = 0x2000  # each capture numbers its datagrams from its own start
     p = Pcap("crafted-tso.pcap")
     # TSO / BIG TCP on the sender: a 3000-byte super-segment whose IPv4 total length is 0
     idx = 140
@@ -361,6 +364,7 @@ def gen_tso():
 def gen_tunnels_bad():
     """Broken tunnel and session headers: each shows as malformed, cut or not followed, the
     run goes on."""
+    gen.IP_ID[0] = 0x4000  # each capture numbers its datagrams from its own start
     p = Pcap("crafted-tunnels-bad.pcap")
     ok = fetch(150)[0][1]
     p.add(ether(outer4(gre(0x0800, ok), 47, True), True), caplen=14 + 20 + 2)      # GRE cut
@@ -384,6 +388,7 @@ def gen_tunnels_bad():
 def gen_wifi():
     """802.11 + radiotap as a monitor-mode capture beside a laptop shows it: beacons,
     a null-data frame, a protected (WPA) data frame, an ACK; then a fetch over open Wi-Fi."""
+    gen.IP_ID[0] = 0x5000  # each capture numbers its datagrams from its own start
     p = Pcap("crafted-wifi.pcap", 127)
     bssid = bytes.fromhex("02aabbccdd01")
     beacon = b"\x80\x00\x00\x00" + b"\xff" * 6 + bssid + bssid + b"\x10\x00" + \
@@ -437,6 +442,7 @@ def c_array(name, b):
 def gen_unit_header():
     """tests/unit/encap_frames.h: the SYN of each link type's and each tunnel's fetch, for
     test_encap.c (every prefix, every field)."""
+    gen.IP_ID[0] = 0x6000  # each capture numbers its datagrams from its own start
     path = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "unit",
                                          "encap_frames.h"))
     out = "/* encap_frames.h - written by tests/crafted/gen_links.py; do not edit. */\n"
