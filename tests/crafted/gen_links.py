@@ -311,6 +311,8 @@ TUNNELS = [
 
 
 def gen_tunnels():
+    """crafted-tunnels.pcap: fetch 100 + i inside TUNNELS[i], over Ethernet."""
+    gen.IP_ID[0] = 0x2000  # each capture numbers its datagrams from its own start
     p = Pcap("crafted-tunnels.pcap")
     for i, (label, wrap, v6) in enumerate(TUNNELS):
         for up, ipb in fetch(100 + i, v6=v6):
@@ -321,7 +323,6 @@ def gen_tunnels():
 def gen_tso():
     """A sender's own capture: super-segments whose IP header says length 0."""
     gen.IP_ID[0] = 0x3000  # each capture numbers its datagrams from its own start
-    gen.IP_ID[0] = 0x2000  # each capture numbers its datagrams from its own start
     p = Pcap("crafted-tso.pcap")
     # TSO / BIG TCP on the sender: a 3000-byte super-segment whose IPv4 total length is 0
     idx = 140
