@@ -12,6 +12,8 @@
 #define PKT_MAX_VLAN 4   /* tags recorded; deeper stacks are still walked (bounded) */
 #define PKT_MAX_SACK 4   /* SACK blocks an option can hold (RFC 2018: at most 4) */
 #define PKT_MAX_V6_EXT 8 /* IPv6 extension headers walked before giving up */
+#define PKT_MAX_ENCAP 4  /* encapsulations recorded; deeper ones are still walked */
+#define PKT_MAX_NEST 8   /* tunnels (IP inside IP) walked before the packet is refused */
 
 /* TCP flag bits as on the wire (RFC 9293 section 3.1). */
 #define TCP_FIN 0x01
@@ -56,6 +58,40 @@ struct tcp_opts {
 	uint32_t sack[PKT_MAX_SACK][2];    /* SACK blocks: left edge, right edge (absolute) */
 };
 
+/*
+ * An encapsulation the walk went through on its way to the IP packet the
+ * rest of the tracer sees (link.c, tunnel.c).  The packet's addresses,
+ * ports and payload are the innermost ones: the fetch is inside.
+ */
+enum pkt_encap_kind {
+	ENCAP_PPPOE = 1, /* PPPoE session (RFC 2516); id: session id */
+	ENCAP_MPLS,      /* MPLS label stack (RFC 3032); id: top label, n: labels */
+	ENCAP_GRE,       /* GRE (RFC 2784, 2890); id: key when has_id (version 1: PPTP call id); n: version */
+	ENCAP_ERSPAN,    /* ERSPAN in GRE; id: session id when has_id; n: type 1-3 */
+	ENCAP_VXLAN,     /* VXLAN (RFC 7348), UDP 4789; id: VNI */
+	ENCAP_GENEVE,    /* Geneve (RFC 8926), UDP 6081; id: VNI */
+	ENCAP_GTPU,      /* GTP-U v1 (3GPP TS 29.281), UDP 2152; id: TEID */
+	ENCAP_IPIP,      /* IP in IP (RFC 2003, 4213); n: outer version << 4 | inner */
+	ENCAP_TEREDO,    /* Teredo (RFC 4380), UDP 3544 */
+};
+
+struct pkt_encap {
+	uint8_t kind;   /* ENCAP_* */
+	uint8_t n;      /* per kind, see enum pkt_encap_kind */
+	bool has_id;    /* id is set */
+	uint32_t id;    /* VNI, key, TEID, session id, label */
+};
+
+/* Where an IP length came from when the header's was not used (pkt.c). */
+enum pkt_len_from {
+	PKT_LEN_HDR = 0, /* the header's length */
+	PKT_LEN_FRAME,   /* header said 0 (TSO / BIG TCP on the sender): the frame's */
+	PKT_LEN_JUMBO,   /* IPv6 payload length 0: the Jumbo Payload option's (RFC 2675) */
+};
+
+/* The name of an ENCAP_* kind as printed ("VXLAN"); "?" for others. */
+const char *pkt_encap_name(unsigned kind);
+
 struct pkt {
 	/* --- capture --- */
 	int64_t ts_us;       /* time stamp, microseconds since the epoch */
@@ -71,6 +107,11 @@ struct pkt {
 	uint8_t n_vlan;                  /* 802.1Q/802.1ad tags seen (may exceed PKT_MAX_VLAN) */
 	uint16_t vlan[PKT_MAX_VLAN];     /* VLAN ids, outermost first */
 	uint16_t ethertype;              /* network protocol after the link header */
+
+	/* --- encapsulation (link-layer sessions and tunnels), outermost first --- */
+	uint8_t n_encap;                     /* walked (may exceed PKT_MAX_ENCAP) */
+	struct pkt_encap encap[PKT_MAX_ENCAP]; /* the first PKT_MAX_ENCAP of them */
+	uint8_t len_from;                    /* PKT_LEN_*: where ip_len came from */
 
 	/* --- IP --- */
 	uint8_t ip_ver;       /* 4 or 6; 0 when not IP */

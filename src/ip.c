@@ -63,12 +63,15 @@ static enum ft_status ip_decode_v4(const uint8_t *b, size_t cap_len, struct pkt 
 		p->why = "IPv4 header cut by snap length";
 		return FT_TRUNCATED;
 	}
-	if (total < hlen) {
+	if (total == 0) {
+		/* TSO / BIG TCP on the sender: pkt_decode takes the length from the frame */
+		p->len_from = PKT_LEN_FRAME;
+	} else if (total < hlen) {
 		p->why = "IPv4 total length below header length";
 		return FT_MALFORMED;
 	}
 	p->ip_ver = 4;
-	p->ip_len = total;
+	p->ip_len = total ? total : (uint32_t)hlen;
 	p->ttl = ttl;
 	p->proto = proto;
 	p->frag = (frag & 0x2000) != 0 || (frag & 0x1FFF) != 0;
@@ -112,6 +115,37 @@ static enum ft_status ip_decode_v4(const uint8_t *b, size_t cap_len, struct pkt 
  * extension header that runs past the payload length is malformed; one
  * that runs past the captured bytes is truncated.
  */
+/*
+ * The Jumbo Payload option (RFC 2675 2: type 0xC2, length 4, a 32-bit
+ * payload length) in a Hop-by-Hop Options header right after the IPv6
+ * header; 0 when there is none or it is cut.  Options are TLVs (RFC 8200
+ * 4.2), Pad1 (type 0) a single byte; each step moves forward, inside the
+ * header's (Hdr Ext Len + 1) * 8 bytes.
+ */
+static uint32_t ip6_jumbo(const uint8_t *b, size_t cap_len, uint8_t nh)
+{
+	struct rd r = rd_make(b, cap_len), h;
+	uint8_t elen;
+	if (nh != IP6_HOPOPTS || !rd_skip(&r, 41) || !rd_u8(&r, &elen) ||
+	    !rd_sub(&r, (size_t)elen * 8 + 6, &h))
+		return 0;
+	while (rd_left(&h)) {
+		uint8_t type, len;
+		uint32_t v;
+		if (!rd_u8(&h, &type))
+			return 0;
+		if (type == 0)
+			continue;
+		if (!rd_u8(&h, &len))
+			return 0;
+		if (type == 0xC2 && len == 4)
+			return rd_be32(&h, &v) ? v : 0;
+		if (!rd_skip(&h, len))
+			return 0;
+	}
+	return 0;
+}
+
 static enum ft_status ip_decode_v6(const uint8_t *b, size_t cap_len, struct pkt *p,
 				   size_t *l4_off)
 {
@@ -133,13 +167,28 @@ static enum ft_status ip_decode_v6(const uint8_t *b, size_t cap_len, struct pkt 
 		p->why = "IPv6 header cut by snap length";
 		return FT_TRUNCATED;
 	}
-	if (plen == 0) {
-		p->why = "IPv6 jumbogram (payload length 0)";
-		return FT_UNSUPPORTED;
-	}
 	p->ip_ver = 6;
 	p->ttl = hlim;
 	end = 40 + (size_t)plen;
+	if (plen == 0) {
+		/*
+		 * A jumbogram (RFC 2675): the length is in a Jumbo Payload option
+		 * of the Hop-by-Hop header; without one (Linux BIG TCP strips it
+		 * before the capture sees the packet) pkt_decode takes the
+		 * frame's.  The extension walk is bounded by the captured bytes.
+		 */
+		uint32_t jumbo = ip6_jumbo(b, cap_len, nh);
+		if (jumbo > UINT32_MAX - 40) {
+			p->why = "IPv6 Jumbo Payload length too large";
+			return FT_MALFORMED;
+		}
+		if (jumbo && jumbo <= 65535) { /* RFC 2675 3: an error, as tcpdump says */
+			p->why = "IPv6 Jumbo Payload length below 65536";
+			return FT_MALFORMED;
+		}
+		p->len_from = jumbo ? PKT_LEN_JUMBO : PKT_LEN_FRAME;
+		end = jumbo ? 40 + (size_t)jumbo : cap_len;
+	}
 	p->ip_len = (uint32_t)end;
 
 	/* Each pass moves r.off forward by at least 8 bytes, and there are at most PKT_MAX_V6_EXT + 1. */

@@ -879,8 +879,10 @@ int main(int argc, char **argv)
 	if (!pkt_link_supported(dlt) && !cap_is_pcapng(cap)) {
 		const char *nm = cap_datalink_name(dlt), *desc = cap_datalink_desc(dlt);
 		fprintf(stderr,
-			"fetchtrace: link type %d (%s%s%s) is not supported; supported: Ethernet, "
-			"Linux cooked (SLL, SLL2), raw IP, BSD loopback\n",
+			"fetchtrace: link type %d (%s%s%s) is not supported: it does not carry IP as "
+			"fetchtrace reads it (supported: Ethernet, 802.11, PPP, PPPoE, Cisco HDLC, "
+			"Frame Relay, Linux cooked, NFLOG, SLIP, raw IP, loopback and others: see "
+			"fetchtrace(1))\n",
 			dlt, nm ? nm : "unknown", desc ? ", " : "", desc ? desc : "");
 		cap_close(cap);
 		return 1;

@@ -1607,6 +1607,36 @@ static void put_common(struct json_out *o, const struct ev *e)
 		sb_u64(s, p->vlan[i]);
 	}
 	sb_putc(s, ']');
+	if (p->n_encap) { /* what the packet was found inside, outermost first (issue 13) */
+		static const char *const kinds[] = { "", "pppoe", "mpls", "gre", "erspan", "vxlan",
+						     "geneve", "gtpu", "ipip", "teredo" };
+		key(s, "encap");
+		sb_putc(s, '[');
+		for (unsigned i = 0; i < p->n_encap && i < PKT_MAX_ENCAP; i++) {
+			const struct pkt_encap *x = &p->encap[i];
+			sep(s);
+			sb_putc(s, '{');
+			kv_str(s, "kind", x->kind < sizeof kinds / sizeof kinds[0] ? kinds[x->kind] : "?");
+			if (x->has_id)
+				kv_u(s, "id", x->id);
+			if (x->kind == ENCAP_MPLS)
+				kv_u(s, "labels", x->n);
+			else if (x->kind == ENCAP_ERSPAN)
+				kv_u(s, "erspan_type", x->n);
+			else if (x->kind == ENCAP_GRE)
+				kv_u(s, "gre_version", x->n);
+			else if (x->kind == ENCAP_IPIP) {
+				kv_u(s, "outer_ip_ver", x->n >> 4);
+				kv_u(s, "inner_ip_ver", x->n & 0x0F);
+			}
+			sb_putc(s, '}');
+		}
+		sb_putc(s, ']');
+		if (p->n_encap > PKT_MAX_ENCAP)
+			kv_u(s, "encap_more", p->n_encap - PKT_MAX_ENCAP);
+	}
+	if (p->len_from)
+		kv_str(s, "ip_len_from", p->len_from == PKT_LEN_JUMBO ? "jumbo" : "frame");
 	if (p->ip_ver) {
 		kv_u(s, "ip_ver", p->ip_ver);
 		kv_ip(s, "src", p->ip_ver, p->src);

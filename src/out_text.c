@@ -2428,6 +2428,63 @@ static void put_explain(struct text_out *o, const struct ev *e)
 	}
 }
 
+/*
+ * What the packet shown was found inside (issue 13), outermost first:
+ * " [in GRE key 5, VXLAN vni 42]"; and where its IP length came from
+ * when the header's was 0 (a sender's own capture with TSO / BIG TCP).
+ */
+static void put_encap(struct sb *s, const struct pkt *p)
+{
+	static const char *const erspan[] = { "", " I", " II", " III" };
+	unsigned n = p->n_encap < PKT_MAX_ENCAP ? p->n_encap : PKT_MAX_ENCAP;
+	for (unsigned i = 0; i < n; i++) {
+		const struct pkt_encap *x = &p->encap[i];
+		sb_puts(s, i ? ", " : " [in ");
+		sb_puts(s, pkt_encap_name(x->kind));
+		switch (x->kind) {
+		case ENCAP_PPPOE:
+			sb_printf(s, " 0x%04x", (unsigned)x->id);
+			break;
+		case ENCAP_MPLS:
+			sb_printf(s, " label %u", (unsigned)x->id);
+			if (x->n > 1)
+				sb_printf(s, " (%u labels)", x->n);
+			break;
+		case ENCAP_GRE:
+			if (x->n == 1) /* PPTP (RFC 2637): the key field holds the call id */
+				sb_printf(s, " v1 (PPTP) call %u", (unsigned)x->id);
+			else if (x->has_id)
+				sb_printf(s, " key %u", (unsigned)x->id);
+			break;
+		case ENCAP_ERSPAN:
+			sb_puts(s, erspan[x->n & 3]);
+			if (x->has_id)
+				sb_printf(s, " session %u", (unsigned)x->id);
+			break;
+		case ENCAP_VXLAN:
+		case ENCAP_GENEVE:
+			sb_printf(s, " vni %u", (unsigned)x->id);
+			break;
+		case ENCAP_GTPU:
+			sb_printf(s, " teid 0x%08x", (unsigned)x->id);
+			break;
+		case ENCAP_IPIP:
+			sb_printf(s, " %uin%u", x->n & 0x0F, x->n >> 4);
+			break;
+		default:
+			break;
+		}
+	}
+	if (p->n_encap > n)
+		sb_printf(s, ", +%u more", p->n_encap - n);
+	if (n)
+		sb_putc(s, ']');
+	if (p->len_from == PKT_LEN_FRAME)
+		sb_printf(s, " [IP length 0 in the header (TSO, BIG TCP): %u B from the frame]", p->ip_len);
+	else if (p->len_from == PKT_LEN_JUMBO)
+		sb_printf(s, " [IPv6 jumbogram: %u B]", p->ip_len);
+}
+
 static void text_packet(void *impl, const struct ev *e)
 {
 	struct text_out *o = impl;
@@ -2558,6 +2615,7 @@ static void text_packet(void *impl, const struct ev *e)
 	}
 	if (p->frag && !p->frag_later)
 		sb_puts(s, " [fragmented]");
+	put_encap(s, p);
 	for (unsigned i = 0; i < e->n_comments && i < EV_MAX_COMMENTS; i++) { /* a pcapng's */
 		sb_puts(s, " [comment: ");
 		sb_esc(s, e->comment[i], e->comment_len[i]);

@@ -1,6 +1,7 @@
 /* pkt.c - decode one captured frame: link -> IP -> TCP/UDP/ICMP, first problem wins. */
 #include <string.h>
 
+#include "encap.h"
 #include "pkt.h"
 
 #define IPPROTO_NUM_TCP 6
@@ -33,6 +34,25 @@ const char *ft_status_name(enum ft_status st)
 }
 
 /*
+ * Forget the outer packet's IP fields (and any a later layer would have
+ * set) before the inner packet's are decoded; keep what the walk
+ * learned on the way: capture, link and encapsulation.
+ */
+static void pkt_inner(struct pkt *p)
+{
+	struct pkt keep = *p;
+	memset(p, 0, sizeof *p);
+	p->ts_us = keep.ts_us;
+	p->cap_len = keep.cap_len;
+	p->wire_len = keep.wire_len;
+	p->n_vlan = keep.n_vlan;
+	memcpy(p->vlan, keep.vlan, sizeof p->vlan);
+	p->ethertype = keep.ethertype;
+	p->n_encap = keep.n_encap;
+	memcpy(p->encap, keep.encap, sizeof p->encap);
+}
+
+/*
  * The chain.  p->layer names the layer being decoded when a problem is
  * found, and LAYER_DONE once the TCP or UDP header is decoded.  Outcomes
  * that stop early with FT_OK:
@@ -61,23 +81,73 @@ enum ft_status pkt_decode(int dlt, const uint8_t *data, uint32_t cap_len,
 	if (st != FT_OK)
 		goto out;
 
-	/* link_decode leaves l3_off <= cap_len. */
-	p->layer = LAYER_IP;
-	ip = data + l3_off;
-	ip_cap = cap_len - l3_off;
-	st = ip_decode(ip, ip_cap, p, &l4_off);
-	if (st != FT_OK)
-		goto out;
-
 	/*
-	 * An IP length beyond the frame on the wire is a lie, not a snap
-	 * length cut (tcpdump's "truncated-ip").  wire_len < cap_len means
-	 * the capture record is itself inconsistent; the check is skipped.
+	 * IP, and while the IP payload is a tunnel, the IP inside it: the
+	 * innermost packet is the one the tracer sees; the tunnels are
+	 * recorded in p->encap.  Each pass moves l3_off forward past at least
+	 * an IP header, and there are at most PKT_MAX_NEST + 1 passes.
+	 *
+	 * end_cap and end_wire bound what the packet being decoded may use:
+	 * the frame for the outermost, then the datagram that carries it
+	 * (captured, and as its IP header says) -- an inner packet never
+	 * reaches into the outer one's link padding.
 	 */
-	if (wire_len >= cap_len && p->ip_len > wire_len - l3_off) {
-		p->why = "IP length exceeds frame length";
-		st = FT_MALFORMED;
-		goto out;
+	size_t end_cap = cap_len, end_wire = wire_len >= cap_len ? wire_len : cap_len;
+	for (unsigned nest = 0;; nest++) {
+		size_t inner_off = 0, frame;
+		bool found;
+
+		/* link_decode and tunnel_decode leave l3_off <= end_cap <= cap_len. */
+		p->layer = LAYER_IP;
+		ip = data + l3_off;
+		ip_cap = end_cap - l3_off;
+		st = ip_decode(ip, ip_cap, p, &l4_off);
+		if (st != FT_OK)
+			goto out;
+
+		/*
+		 * The frame's bytes from this IP header on, as on the wire
+		 * (wire_len < cap_len means the capture record is itself
+		 * inconsistent: the captured bytes are all there is).
+		 */
+		frame = end_wire - l3_off;
+		if (p->len_from == PKT_LEN_FRAME) {
+			/*
+			 * IPv4 total length 0, or IPv6 payload length 0 without a
+			 * Jumbo option: a super-segment captured on the sender
+			 * before the NIC cut it (TSO, BIG TCP).  Like tshark, the
+			 * frame says how long it is.
+			 */
+			if (frame > UINT32_MAX || frame < l4_off) {
+				p->why = "IP length 0 and the frame shorter than the header";
+				st = FT_MALFORMED;
+				goto out;
+			}
+			p->ip_len = (uint32_t)frame;
+		}
+		/*
+		 * An IP length beyond the frame on the wire is a lie, not a snap
+		 * length cut (tcpdump's "truncated-ip").  An inconsistent record
+		 * (wire_len < cap_len) is not judged.
+		 */
+		if (wire_len >= cap_len && p->ip_len > frame) {
+			p->why = "IP length exceeds frame length";
+			st = FT_MALFORMED;
+			goto out;
+		}
+		if (nest >= PKT_MAX_NEST)
+			break;
+		usable = ip_cap < p->ip_len ? ip_cap : p->ip_len;
+		st = tunnel_decode(ip, l4_off, usable, p, &inner_off, &found);
+		if (st != FT_OK)
+			goto out;
+		if (!found)
+			break;
+		/* The inner packet replaces the outer one's IP and transport fields. */
+		end_cap = l3_off + usable;
+		end_wire = l3_off + p->ip_len;
+		l3_off += inner_off; /* inner_off <= usable: tunnel_decode read inside it */
+		pkt_inner(p);
 	}
 
 	/*

@@ -1808,3 +1808,5 @@ if __name__ == "__main__":
     gen_doh_http1()
     gen_h2_hostile()
     gen_browser_edges()
+    import gen_links  # link types, tunnels, TSO (issue 13)
+    gen_links.main()

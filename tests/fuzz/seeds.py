@@ -24,7 +24,8 @@ import struct
 import sys
 
 # The link types in fuzz_pkt.c's table, in its order: the seed's first byte is the index.
-DLTS = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 147]
+DLTS = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 147,
+        8, 9, 10, 11, 15, 50, 51, 100, 102, 104, 105, 107, 119, 127, 163, 166, 178, 192, 204, 219, 226, 239, 240, 241, 242, 258, 281, 282, 284, 285, 189, 117]
 HTTP_PORTS = {80, 8000, 8080}
 TLS_PORTS = {443, 8443}
 H2C_PORTS = {8080, 18187, 18189, 18443}  # lab-h2c, h2c-prior-knowledge, h2c-doh (tests/record/)
@@ -38,6 +39,29 @@ QUIC_RFC_CRYPTO = (
     "caa47fbabaf4559fedba753de171fa71f50f1ce15d43e994ec74d748002b0003020304000d0010000e04"
     "03050306030203080408050806002d00020101001c00024001003900320408ffffffffffffffff050480"
     "00ffff07048000ffff0801100104800075300901100f088394c8f03e51570806048000ffff")
+
+
+def read_pcapng_frames(path):
+    """[(linktype, frame)] of a little-endian pcapng's Enhanced Packet Blocks; [] otherwise."""
+    with open(path, "rb") as f:
+        b = f.read()
+    out, lts, off = [], [], 0
+    if b[:4] != b"\x0a\x0d\x0d\x0a" or b[8:12] != b"\x4d\x3c\x2b\x1a":
+        return out
+    while off + 12 <= len(b):
+        btype, blen = struct.unpack_from("<II", b, off)
+        if blen < 12 or off + blen > len(b):
+            break
+        if btype == 0x0A0D0D0A:
+            lts = []
+        elif btype == 1:
+            lts.append(struct.unpack_from("<H", b, off + 8)[0])
+        elif btype == 6 and blen >= 32:
+            iface, _, _, caplen = struct.unpack_from("<IIII", b, off + 8)
+            if iface < len(lts) and 28 + caplen <= blen:
+                out.append((lts[iface], b[off + 28:off + 28 + caplen]))
+        off += blen
+    return out
 
 
 def read_pcap(path):
@@ -162,6 +186,11 @@ def main():
             put("fuzz_pipeline", f.read())
         r = read_pcap(path)
         if not r:
+            # a pcapng: each frame of a link type in DLTS seeds fuzz_pkt (crafted-links.pcapng
+            # holds one interface per link type, issue 13)
+            for lt, fr in read_pcapng_frames(path):
+                if lt in DLTS:
+                    put("fuzz_pkt", bytes([DLTS.index(lt)]) + fr)
             continue
         linktype, frames = r
         idx = DLTS.index(linktype) if linktype in DLTS else DLTS.index(1)
