@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "out_call.h"
 #include "sb.h"
 #include "tlsmsg.h"
 
@@ -2129,9 +2130,80 @@ static void json_summary(void *impl, const struct out_counts *n)
 	fflush(o->f);
 }
 
+/* A socket call (issue 14): {"type":"call"} (schema in README.md). */
+static void json_call(void *impl, const struct call_line *l, const struct call_ctx *cx)
+{
+	struct json_out *o = impl;
+	if (o->opt.quiet)
+		return;
+	struct sb *s = &o->sb;
+	if (!o->have_first) {
+		o->have_first = true;
+		o->first_ts = l->ts_us;
+	}
+	sb_puts(s, "{\"type\":\"call\"");
+	key(s, "ts");
+	sb_secs(s, l->ts_us);
+	key(s, "rel");
+	sb_secs(s, l->ts_us - o->first_ts);
+	kv_str(s, "step", step_name(out_call_step(l)));
+	kv_str(s, "call", calls_sys_name(l->sys));
+	kv_str(s, "phase", l->phase == CALL_ENTERED ? "entered" : l->phase == CALL_RETURNED ? "returned"
+											  : "call");
+	kv_u_or_null(s, "fetch", cx->fetch_id);
+	kv_u_or_null(s, "conn", cx->conn_id);
+	key(s, "process");
+	sb_json_str(s, l->comm, strnlen(l->comm, sizeof(l->comm)));
+	kv_u(s, "pid", l->tgid);
+	kv_u(s, "tid", l->tid);
+	key(s, "fd");
+	sb_printf(s, "%d", (int)l->fd);
+	kv_str(s, "proto", l->sotype == 1 ? "tcp" : l->sotype == 2 ? "udp" : "?");
+	uint8_t ver, la[16], ra[16];
+	if (out_call_tuple(l, &ver, la, ra) && l->rport) {
+		kv_ip(s, "src", ver, la);
+		kv_u(s, "sport", l->lport);
+		kv_ip(s, "dst", ver, ra);
+		kv_u(s, "dport", l->rport);
+	}
+	if (l->tfamily) {
+		struct call_line t = *l;
+		t.has_tuple = true, t.family = l->tfamily;
+		memcpy(t.raddr, l->taddr, 16);
+		memcpy(t.laddr, l->taddr, 16);
+		if (out_call_tuple(&t, &ver, la, ra)) {
+			kv_ip(s, "target", ver, ra);
+			kv_u(s, "target_port", l->tport);
+		}
+	}
+	if (l->asked && l->sys != CALLS_SYS_CLOSE && l->sys != CALLS_SYS_SOCKET)
+		kv_u(s, l->sys == CALLS_SYS_SHUTDOWN ? "how" : l->sys == CALLS_SYS_SENDMMSG ||
+					l->sys == CALLS_SYS_RECVMMSG ? "msgs" : "bytes_asked", l->asked);
+	if (l->has_ret) {
+		key(s, "ret");
+		sb_printf(s, "%lld", (long long)(l->ret < 0 ? -1 : l->ret));
+		if (l->ret < 0) {
+			const char *en = calls_errno_name(-l->ret);
+			if (en)
+				kv_str(s, "errno", en);
+			else
+				kv_u(s, "errno", (uint64_t)-l->ret);
+		}
+	}
+	if (l->enter_us)
+		kv_secs(s, "entered", l->enter_us);
+	if (l->exit_us)
+		kv_secs(s, "returned", l->exit_us);
+	if (l->enter_us && l->exit_us >= l->enter_us)
+		kv_secs(s, "duration", l->exit_us - l->enter_us);
+	sb_putc(s, '}');
+	emit(o);
+}
+
 const struct out_ops out_json_ops = {
 	.open = json_open,
 	.packet = json_packet,
+	.call = json_call,
 	.conn_done = json_conn_done,
 	.quic_done = json_quic_done,
 	.timeline = json_timeline,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "explain.h"
+#include "out_call.h"
 #include "out_timeline.h"
 #include "sb.h"
 #include "tlslayer.h"
@@ -2086,7 +2087,11 @@ static void text_packet(void *impl, const struct ev *e)
 		shift += strlen(step_color[e->step]) + strlen(COLOR_OFF);
 	}
 	pad_sep(s, COL_CALL + shift);
-	sb_puts(s, e->secure ? (e->quic ? "QUIC handshake" : "TLS handshake") : step_call(e->step));
+	if (e->seg && e->seg->c->calls_seen) /* its socket's calls are lines of their own */
+		sb_puts(s, "measured");
+	else
+		sb_puts(s, e->secure ? (e->quic ? "QUIC handshake" : "TLS handshake")
+				     : step_call(e->step));
 	pad_sep(s, COL_TAG + shift);
 	if (e->seg) {
 		const struct conn *c = e->seg->c;
@@ -2521,9 +2526,51 @@ static void text_timeline(void *impl, const struct timeline *tl)
 	out_timeline_text(o->f, tl, o->opt.timeline, o->opt.color);
 }
 
+/* A socket call (issue 14): its own line in the time line, marked "call" in
+ * the call column, with the socket's addresses where a packet line has
+ * them, and the process that made it. */
+static void text_call(void *impl, const struct call_line *l, const struct call_ctx *cx)
+{
+	struct text_out *o = impl;
+	if (o->opt.quiet)
+		return;
+	struct sb *s = &o->sb;
+	put_time(o, l->ts_us);
+	size_t shift = s->len > COL_STEP - 1 ? s->len - (COL_STEP - 1) : 0;
+	pad_sep(s, COL_STEP + shift);
+	enum step st = out_call_step(l);
+	if (o->opt.color) {
+		sb_puts(s, step_color[st]);
+		sb_puts(s, step_name(st));
+		sb_puts(s, COLOR_OFF);
+		shift += strlen(step_color[st]) + strlen(COLOR_OFF);
+	} else {
+		sb_puts(s, step_name(st));
+	}
+	pad_sep(s, COL_CALL + shift);
+	sb_puts(s, "call");
+	pad_sep(s, COL_TAG + shift);
+	if (cx->fetch_id)
+		sb_printf(s, "f%u ", cx->fetch_id);
+	if (cx->conn_id)
+		sb_printf(s, "c%u", cx->conn_id);
+	pad_sep(s, COL_ADDR + shift);
+	size_t addr_start = s->len;
+	out_call_addrs(s, l);
+	pad_sep(s, addr_start + (COL_DESC - COL_ADDR));
+	sb_esc(s, l->comm, strnlen(l->comm, sizeof(l->comm)));
+	if (l->tid != l->tgid)
+		sb_printf(s, "[%u/%u] ", (unsigned)l->tgid, (unsigned)l->tid);
+	else
+		sb_printf(s, "[%u] ", (unsigned)l->tgid);
+	out_call_desc(s, l);
+	emit(o);
+}
+
 const struct out_ops out_text_ops = {
 	.open = text_open,
 	.packet = text_packet,
+	.call = text_call,
 	.conn_done = text_conn_done,
 	.quic_done = text_quic_done,
 	.timeline = text_timeline,

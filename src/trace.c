@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 
+#include "calljoin.h"
 #include "dns.h"
 #include "dnsnote.h"
 #include "doh.h"
@@ -16,6 +17,7 @@
 #include "hpack.h"
 #include "http.h"
 #include "keylog.h"
+#include "out_call.h"
 #include "pkt.h"
 #include "quic.h"
 #include "quicdec.h"
@@ -1652,6 +1654,27 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 }
 
 
+
+void trace_call(struct tracer *t, const struct call_line *l)
+{
+	struct call_ctx cx = { 0, 0 };
+	struct pkt p;
+	memset(&p, 0, sizeof(p));
+	/* a TCP socket's connection, by its addresses as the packets carry them */
+	if (l->sotype == 1 /* SOCK_STREAM */ && l->rport &&
+	    out_call_tuple(l, &p.ip_ver, p.src, p.dst)) {
+		p.proto = 6;
+		p.sport = l->lport;
+		p.dport = l->rport;
+		struct conn *c = flow_lookup(t->flows, &p);
+		if (c) {
+			c->calls_seen = true;
+			cx.conn_id = c->id;
+			cx.fetch_id = c->fetch_id;
+		}
+	}
+	out_call(t->out, l, &cx);
+}
 
 int trace_finish(struct tracer *t)
 {

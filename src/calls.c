@@ -1,0 +1,266 @@
+/* calls.c - the socket system calls of a traced command or process beside
+ * its packets (issue 14): records from eBPF or ptrace, joined and
+ * time-ordered by calljoin.c, handed to the tracer between the packets.
+ *
+ * Order: a packet is handed over after every call line standing before
+ * it.  The records of a call come before the packets it makes (an ENTER
+ * is made before the call does its work), so taking the records before
+ * each packet is enough, with one exception: a write() stands at its
+ * entry with its result, which comes after its segments.  While such a
+ * call is in flight, the packets after its entry wait here (copied into an
+ * arena allocated once; bounded in bytes and in time: a write blocked on a
+ * full buffer lets them go after CALLS_HOLD_MS, its line then comes late).
+ */
+#include "calls.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "calljoin.h"
+#include "trace.h"
+
+#define CALLS_HOLD_BYTES (4u << 20) /* packet bytes that may wait for a call */
+#define CALLS_HOLD_PKTS 4096        /* packets that may wait */
+#define CALLS_HOLD_MS 300           /* how long they may wait (wall clock) */
+#define CALLS_LATE_US 50000         /* a line this old is shown without a packet after it */
+
+struct held {
+	int64_t ts_us;
+	int dlt;
+	uint32_t cap_len, wire_len;
+	size_t off; /* in the arena */
+};
+
+struct calls {
+	bool bpf;                 /* the mechanism: eBPF, else ptrace */
+	struct calls_src *src;
+	struct tracer *t;
+	struct calljoin *j;
+	int64_t offset_us;        /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	uint8_t *arena;           /* held packets' bytes */
+	size_t arena_used;
+	struct held *held;        /* [CALLS_HOLD_PKTS], oldest first from held_first */
+	unsigned n_held, held_first;
+	int64_t held_since_ms;    /* monotonic: when the oldest held packet came */
+};
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* CLOCK_REALTIME - CLOCK_MONOTONIC: the pair read closest together of a few. */
+static int64_t clock_offset(void)
+{
+	int64_t best = 0, best_gap = INT64_MAX;
+	for (int i = 0; i < 5; i++) {
+		struct timespec a, r, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		clock_gettime(CLOCK_REALTIME, &r);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		int64_t ma = (int64_t)a.tv_sec * 1000000 + a.tv_nsec / 1000;
+		int64_t mb = (int64_t)b.tv_sec * 1000000 + b.tv_nsec / 1000;
+		int64_t rr = (int64_t)r.tv_sec * 1000000 + r.tv_nsec / 1000;
+		if (mb - ma < best_gap) {
+			best_gap = mb - ma;
+			best = rr - (ma + (mb - ma) / 2);
+		}
+	}
+	return best;
+}
+
+struct calls *calls_open(enum calls_mode mode, bool for_pid, char *errbuf)
+{
+	if (mode == CALLS_OFF)
+		return NULL;
+	struct calls *c = calloc(1, sizeof(*c));
+	if (!c || !(c->j = calljoin_new()) || !(c->arena = malloc(CALLS_HOLD_BYTES)) ||
+	    !(c->held = calloc(CALLS_HOLD_PKTS, sizeof(*c->held)))) {
+		snprintf(errbuf, CALLS_ERRBUF_SIZE, "out of memory");
+		goto fail;
+	}
+	c->offset_us = clock_offset();
+	char why[CALLS_ERRBUF_SIZE] = "";
+	if (mode != CALLS_PTRACE) {
+		c->src = calls_bpf_open(for_pid, why);
+		if (c->src) {
+			c->bpf = true;
+			return c;
+		}
+		if (mode == CALLS_BPF) {
+			snprintf(errbuf, CALLS_ERRBUF_SIZE, "--calls=bpf: %s", why);
+			goto fail;
+		}
+	}
+	c->src = calls_ptrace_open(errbuf);
+	if (!c->src)
+		goto fail;
+	if (mode == CALLS_AUTO)
+		fprintf(stderr, "fetchtrace: socket calls through ptrace (%s); "
+				"their timings include ptrace's overhead\n", why);
+	else
+		fprintf(stderr, "fetchtrace: socket calls through ptrace; "
+				"their timings include ptrace's overhead\n");
+	return c;
+fail:
+	if (c) {
+		calljoin_free(c->j);
+		free(c->arena);
+		free(c->held);
+		free(c);
+	}
+	return NULL;
+}
+
+const char *calls_mechanism(const struct calls *c)
+{
+	return c->bpf ? "eBPF" : "ptrace";
+}
+
+void calls_set_tracer(struct calls *c, struct tracer *t)
+{
+	c->t = t;
+}
+
+pid_t calls_fork(struct calls *c)
+{
+	if (!c->bpf)
+		return calls_ptrace_fork(c->src);
+	/* The child is traced from its birth: the kernel adds the children of
+	 * a process marked so (sched_process_fork); this process is unmarked
+	 * at once, and its own calls are never recorded. */
+	if (calls_bpf_self(c->src, true) != 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid != 0) {
+		int e = errno;
+		calls_bpf_self(c->src, false);
+		errno = e;
+	}
+	return pid;
+}
+
+int calls_attach(struct calls *c, pid_t pid, char *errbuf)
+{
+	return c->bpf ? calls_bpf_attach(c->src, pid, errbuf)
+		      : calls_ptrace_attach(c->src, pid, errbuf);
+}
+
+static void on_rec(void *ctx, const struct calls_raw *r)
+{
+	struct calls *c = ctx;
+	calljoin_add(c->j, r, c->offset_us);
+}
+
+static void drain(struct calls *c)
+{
+	if (c->bpf)
+		calls_bpf_drain(c->src, on_rec, c);
+	else
+		calls_ptrace_drain(c->src, on_rec, c);
+}
+
+/* The lines standing at or before until (and before any call in flight). */
+static void lines_until(struct calls *c, int64_t until)
+{
+	struct call_line l;
+	while (calljoin_next(c->j, until, &l))
+		if (c->t)
+			trace_call(c->t, &l);
+}
+
+/* The held packets whose calls are in, each after the lines before it. */
+static void release(struct calls *c)
+{
+	while (c->n_held) {
+		const struct held *h = &c->held[c->held_first];
+		if (h->ts_us >= calljoin_hold_from(c->j))
+			break;
+		lines_until(c, h->ts_us);
+		trace_packet(c->t, h->dlt, c->arena + h->off, h->cap_len, h->wire_len, h->ts_us);
+		c->held_first++;
+		c->n_held--;
+		c->held_since_ms = mono_us() / 1000;
+	}
+	if (!c->n_held)
+		c->held_first = 0, c->arena_used = 0;
+}
+
+/* Waited too long (or no room): the calls in flight hold nothing back. */
+static void give_up(struct calls *c)
+{
+	calljoin_release(c->j);
+	release(c);
+}
+
+void calls_packet(struct calls *c, int dlt, const uint8_t *data, uint32_t cap_len,
+		  uint32_t wire_len, int64_t ts_us)
+{
+	drain(c);
+	release(c);
+	if (!c->n_held && ts_us < calljoin_hold_from(c->j)) {
+		lines_until(c, ts_us);
+		trace_packet(c->t, dlt, data, cap_len, wire_len, ts_us);
+		return;
+	}
+	if (c->held_first + c->n_held >= CALLS_HOLD_PKTS || CALLS_HOLD_BYTES - c->arena_used < cap_len) {
+		give_up(c);
+		if (!c->n_held) {
+			lines_until(c, ts_us);
+			trace_packet(c->t, dlt, data, cap_len, wire_len, ts_us);
+			return;
+		}
+	}
+	if (c->held_first + c->n_held >= CALLS_HOLD_PKTS || CALLS_HOLD_BYTES - c->arena_used < cap_len)
+		return; /* cannot happen: give_up released them all */
+	if (!c->n_held)
+		c->held_since_ms = mono_us() / 1000;
+	struct held *h = &c->held[c->held_first + c->n_held++];
+	h->ts_us = ts_us;
+	h->dlt = dlt;
+	h->cap_len = cap_len;
+	h->wire_len = wire_len;
+	h->off = c->arena_used;
+	memcpy(c->arena + c->arena_used, data, cap_len);
+	c->arena_used += cap_len;
+}
+
+void calls_tick(struct calls *c)
+{
+	drain(c);
+	release(c);
+	if (c->n_held && mono_us() / 1000 - c->held_since_ms > CALLS_HOLD_MS)
+		give_up(c);
+	if (!c->n_held) /* no packet can come from before this any more */
+		lines_until(c, mono_us() + c->offset_us - CALLS_LATE_US);
+}
+
+void calls_finish(struct calls *c)
+{
+	drain(c);
+	give_up(c);
+	lines_until(c, INT64_MAX);
+	if (calljoin_dropped(c->j))
+		fprintf(stderr, "fetchtrace: %llu socket call lines dropped (too many at once)\n",
+			(unsigned long long)calljoin_dropped(c->j));
+}
+
+void calls_close(struct calls *c)
+{
+	if (!c)
+		return;
+	if (c->bpf)
+		calls_bpf_close(c->src);
+	else
+		calls_ptrace_close(c->src);
+	calljoin_free(c->j);
+	free(c->arena);
+	free(c->held);
+	free(c);
+}
