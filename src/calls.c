@@ -94,7 +94,7 @@ struct calls *calls_open(enum calls_mode mode, bool for_pid, char *errbuf)
 			return c;
 		}
 		if (mode == CALLS_BPF) {
-			snprintf(errbuf, CALLS_ERRBUF_SIZE, "--calls=bpf: %s", why);
+			snprintf(errbuf, CALLS_ERRBUF_SIZE, "--calls=bpf: %.200s", why);
 			goto fail;
 		}
 	}
@@ -102,7 +102,7 @@ struct calls *calls_open(enum calls_mode mode, bool for_pid, char *errbuf)
 	if (!c->src)
 		goto fail;
 	if (mode == CALLS_AUTO)
-		fprintf(stderr, "fetchtrace: socket calls through ptrace (%s); "
+		fprintf(stderr, "fetchtrace: socket calls through ptrace (%.200s); "
 				"their timings include ptrace's overhead\n", why);
 	else
 		fprintf(stderr, "fetchtrace: socket calls through ptrace; "
