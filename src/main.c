@@ -816,7 +816,7 @@ int main(int argc, char **argv)
 	char devbuf[256];
 	bool live = !o.read_file;
 	if (live) {
-		if (!o.iface && o.cmd) {
+		if (!o.iface && (o.cmd || o.pid)) {
 			/* a command may fetch over loopback or any interface */
 			snprintf(devbuf, sizeof(devbuf), "any");
 			o.iface = devbuf;
@@ -829,10 +829,6 @@ int main(int argc, char **argv)
 			o.iface = devbuf;
 		}
 		bool perm;
-		if (!o.iface && o.pid) {
-			snprintf(devbuf, sizeof(devbuf), "any");
-			o.iface = devbuf;
-		}
 		cap = cap_open_live(o.iface, o.snaplen, o.buffer_kib, errbuf, &perm);
 		if (!cap) {
 			if (perm)
