@@ -162,8 +162,8 @@ static const struct opt_def opt_defs[] = {
 	  "auto (default), always, never (also --colour); NO_COLOR is honoured", 0 },
 	{ OPT_COLOR, "colour", optional_argument, NULL, NULL, 0 },
 	{ OPT_CALLS, "calls", required_argument, "--calls=HOW",
-	  "-- CMD / --pid: measure the socket calls: auto (eBPF, else ptrace), bpf, ptrace\n"
-	  "                      (timings then include ptrace's overhead), off", 0 },
+	  "-- CMD, --pid: measure socket calls with auto (eBPF, else ptrace),\n"
+	  "                      bpf, ptrace (timings then include ptrace's overhead) or off", 0 },
 	{ OPT_PID, "pid", required_argument, "--pid PID",
 	  "trace the running process PID (its threads, the processes it starts) until it exits", 0 },
 	{ OPT_MAXCONNS, "max-conns", required_argument, "--max-conns N",
