@@ -126,6 +126,7 @@ struct conn {
 	uint8_t lost_dirs;     /* bit per direction whose framing a gap broke (DNS over TCP) */
 	bool tls_sni_linked;   /* the ClientHello's SNI was compared with the fetch name */
 	bool calls_seen;       /* a socket call of this connection was measured (issue 14) */
+	int64_t calls_write_at; /* the entry of its newest measured write(), 0 none */
 	struct reasm_dir rs[2]; /* stream reassembly per direction */
 	/* The stream layers: transport -> [TLS] -> application decoder. */
 	bool tls;              /* a TLS layer: the streams carry TLS records (the client's first

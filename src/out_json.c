@@ -1559,6 +1559,8 @@ static void put_common(struct json_out *o, const struct ev *e)
 	kv_str(s, "step", step_name(e->step));
 	kv_str(s, "call",
 	       e->secure ? (e->quic ? "QUIC handshake" : "TLS handshake") : step_call(e->step));
+	if (e->seg && e->seg->c->calls_seen) /* its socket's calls are "call" objects (issue 14) */
+		kv_bool(s, "call_measured", true);
 	if (e->seg) {
 		kv_u_or_null(s, "fetch", e->seg->c->fetch_id);
 		kv_u(s, "conn", e->seg->c->id);
@@ -2012,7 +2014,14 @@ static void json_timeline(void *impl, const struct timeline *tl)
 		sb_putc(s, '{');
 		for (int ph = 0; ph < TL_PHASES; ph++)
 			kv_secs(s, ph_name[ph], st[ph] ? en[ph] - st[ph] : -1);
-		sb_puts(s, "}}");
+		sb_putc(s, '}');
+		if (x->call_read && x->resp_start) { /* measured socket calls (issue 14) */
+			kv_secs(s, "call_write", x->call_write ? x->call_write : -1);
+			kv_secs(s, "call_read", x->call_read);
+			kv_secs(s, "wait_kernel", x->call_write ? x->resp_start - x->call_write : -1);
+			kv_secs(s, "wait_application", x->call_read - x->resp_start);
+		}
+		sb_putc(s, '}');
 		if (s->cut) {
 			sb_reset(s);
 			sb_printf(s, "{\"type\":\"exchange\",\"conn\":%u,\"cut\":true}", x->conn);

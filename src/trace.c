@@ -1671,6 +1671,11 @@ void trace_call(struct tracer *t, const struct call_line *l)
 			c->calls_seen = true;
 			cx.conn_id = c->id;
 			cx.fetch_id = c->fetch_id;
+			enum step st = out_call_step(l);
+			if (st == STEP_WRITE && l->enter_us)
+				c->calls_write_at = l->enter_us;
+			else if (st == STEP_READ && l->has_ret && l->ret > 0 && l->exit_us)
+				timeline_call_read(t->tl, c, l->exit_us);
 		}
 	}
 	out_call(t->out, l, &cx);
