@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "out.h"
+#include "out_call.h"
 #include "out_impl.h"
 #include "sb.h"
 
@@ -12,12 +13,14 @@
 #define LAD_LABEL 40          /* bytes of an arrow's label */
 #define LAD_COL 26            /* columns between two hosts in the terminal */
 #define LAD_LINE 4096
+#define LAD_NO_APP 0xff
 
 struct lad_host {
 	uint8_t ver;
 	uint8_t addr[16];
 	uint32_t fetch;             /* a fetch that names it (0 none) */
 	uint16_t port;              /* a server's port (53, 80, 443 ...), 0 for a client */
+	bool app;                   /* the application: the traced processes' calls (issue 14) */
 };
 
 struct lad_arrow {
@@ -37,6 +40,10 @@ struct ladder {
 	struct lad_arrow *arrows;   /* grows to LAD_MAX_ARROWS */
 	size_t n, cap;
 	uint64_t dropped;
+	uint8_t app;                /* the application's column, LAD_NO_APP while none */
+	char app_name[CALLS_COMM_LEN + 1]; /* the first traced process's name, raw */
+	bool app_several;           /* calls came from more than one process */
+	uint32_t app_pid;
 	char names[LAD_MAX_HOSTS][64]; /* a fetch name per host, raw */
 	uint8_t name_len[LAD_MAX_HOSTS];
 	char line[LAD_LINE];
@@ -49,13 +56,14 @@ static void *lad_open(FILE *f, const struct out_opts *o)
 		return NULL;
 	l->f = f;
 	l->opt = *o;
+	l->app = LAD_NO_APP;
 	return l;
 }
 
 static uint8_t host_index(struct ladder *l, uint8_t ver, const uint8_t *addr)
 {
 	for (uint8_t i = 0; i < l->n_hosts; i++)
-		if (l->hosts[i].ver == ver && !memcmp(l->hosts[i].addr, addr, 16))
+		if (!l->hosts[i].app && l->hosts[i].ver == ver && !memcmp(l->hosts[i].addr, addr, 16))
 			return i;
 	if (l->n_hosts == LAD_MAX_HOSTS)
 		return LAD_MAX_HOSTS - 1; /* the last column stands for the rest */
@@ -233,6 +241,69 @@ void out_label(const struct ev *e, struct sb *s)
 		sb_puts(s, "ACK");
 }
 
+/* Room for one more arrow, or NULL (counted). */
+static struct lad_arrow *arrow_new(struct ladder *l)
+{
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 512;
+		if (ncap > LAD_MAX_ARROWS)
+			ncap = LAD_MAX_ARROWS;
+		struct lad_arrow *na = l->n < ncap ? realloc(l->arrows, ncap * sizeof(*na)) : NULL;
+		if (!na) {
+			l->dropped++;
+			return NULL;
+		}
+		l->arrows = na;
+		l->cap = ncap;
+	}
+	struct lad_arrow *w = &l->arrows[l->n++];
+	memset(w, 0, sizeof(*w));
+	return w;
+}
+
+/*
+ * A socket call (issue 14): an arrow between the application's column
+ * (drawn left of every host) and the client's socket, by the socket's
+ * local address: the application hands bytes down (write, connect, close)
+ * or takes them up (read, a connect() returning).  A call whose socket has
+ * no address yet (socket(), connect() entered) is drawn on the
+ * application's line.
+ */
+static void lad_call(void *impl, const struct call_line *c, const struct call_ctx *cx)
+{
+	struct ladder *l = impl;
+	(void)cx;
+	if (l->app == LAD_NO_APP) {
+		if (l->n_hosts == LAD_MAX_HOSTS)
+			return; /* no column left for it */
+		l->app = l->n_hosts++;
+		memset(&l->hosts[l->app], 0, sizeof(l->hosts[l->app]));
+		l->hosts[l->app].app = true;
+		memcpy(l->app_name, c->comm, sizeof(l->app_name));
+		l->app_pid = c->tgid;
+	} else if (c->tgid != l->app_pid) {
+		l->app_several = true;
+	}
+	uint8_t ver, la[16], ra[16];
+	uint8_t sock = out_call_tuple(c, &ver, la, ra) && c->lport ? host_index(l, ver, la) : l->app;
+	enum step st = out_call_step(c);
+	bool up = st == STEP_READ || (c->sys == CALLS_SYS_CONNECT && c->phase == CALL_RETURNED);
+	struct lad_arrow *w = arrow_new(l);
+	if (!w)
+		return;
+	w->ts = c->ts_us;
+	w->from = up ? sock : l->app;
+	w->to = up ? l->app : sock;
+	w->step = (uint8_t)st;
+	char tmp[256];
+	struct sb s;
+	sb_init(&s, tmp, sizeof(tmp));
+	out_call_desc(&s, c);
+	size_t n = s.len < LAD_LABEL ? s.len : LAD_LABEL;
+	memcpy(w->label, tmp, n);
+	w->label_len = (uint8_t)n;
+}
+
 static void lad_packet(void *impl, const struct ev *e)
 {
 	struct ladder *l = impl;
@@ -254,19 +325,9 @@ static void lad_packet(void *impl, const struct ev *e)
 			l->name_len[k] = (uint8_t)n;
 		}
 	}
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 512;
-		if (ncap > LAD_MAX_ARROWS)
-			ncap = LAD_MAX_ARROWS;
-		struct lad_arrow *na = l->n < ncap ? realloc(l->arrows, ncap * sizeof(*na)) : NULL;
-		if (!na) {
-			l->dropped++;
-			return;
-		}
-		l->arrows = na;
-		l->cap = ncap;
-	}
-	struct lad_arrow *w = &l->arrows[l->n++];
+	struct lad_arrow *w = arrow_new(l);
+	if (!w)
+		return;
 	w->ts = p->ts_us;
 	w->from = a;
 	w->to = b;
@@ -298,6 +359,16 @@ static void emit(struct ladder *l, struct sb *s)
 static void host_title(const struct ladder *l, uint8_t i, struct sb *s, bool brief)
 {
 	const struct lad_host *h = &l->hosts[i];
+	if (h->app) {
+		if (l->app_several) {
+			sb_puts(s, "application");
+		} else {
+			sb_esc(s, l->app_name, strnlen(l->app_name, sizeof(l->app_name)));
+			if (!brief)
+				sb_puts(s, " (application)");
+		}
+		return;
+	}
 	if (i == LAD_MAX_HOSTS - 1 && l->n_hosts == LAD_MAX_HOSTS) {
 		sb_puts(s, "others");
 		return;
@@ -315,13 +386,29 @@ static void host_title(const struct ladder *l, uint8_t i, struct sb *s, bool bri
 	sb_ip(s, h->ver, h->addr);
 }
 
+/* The column each host is drawn in: the application's first (left of the
+ * client's socket), the others in the order they appeared. */
+static void columns(const struct ladder *l, uint8_t pos[LAD_MAX_HOSTS], uint8_t order[LAD_MAX_HOSTS])
+{
+	uint8_t k = 0;
+	if (l->app != LAD_NO_APP)
+		order[k++] = l->app;
+	for (uint8_t i = 0; i < l->n_hosts; i++)
+		if (i != l->app)
+			order[k++] = i;
+	for (uint8_t c = 0; c < l->n_hosts; c++)
+		pos[order[c]] = c;
+}
+
 static void lad_mermaid(struct ladder *l, struct sb *s)
 {
+	uint8_t pos[LAD_MAX_HOSTS], order[LAD_MAX_HOSTS];
+	columns(l, pos, order);
 	sb_puts(s, "sequenceDiagram");
 	emit(l, s);
-	for (uint8_t i = 0; i < l->n_hosts; i++) {
-		sb_printf(s, "    participant H%u as ", i);
-		host_title(l, i, s, false);
+	for (uint8_t c = 0; c < l->n_hosts; c++) {
+		sb_printf(s, "    participant H%u as ", order[c]);
+		host_title(l, order[c], s, false);
 		emit(l, s);
 	}
 	int64_t t0 = l->n ? l->arrows[0].ts : 0;
@@ -354,12 +441,14 @@ static void put_label(struct sb *s, const struct lad_arrow *w)
 static void lad_text(struct ladder *l, struct sb *s)
 {
 	enum { COL0 = 12 }; /* after the time column */
+	uint8_t pos[LAD_MAX_HOSTS], order[LAD_MAX_HOSTS];
+	columns(l, pos, order);
 	size_t width = COL0 + (size_t)(l->n_hosts ? l->n_hosts - 1 : 0) * LAD_COL + 1;
 	/* heads: each host's name where its line will run */
-	for (uint8_t i = 0; i < l->n_hosts; i++) {
-		sb_pad(s, COL0 + (size_t)i * LAD_COL);
+	for (uint8_t c = 0; c < l->n_hosts; c++) {
+		sb_pad(s, COL0 + (size_t)c * LAD_COL);
 		size_t start = s->len;
-		host_title(l, i, s, true);
+		host_title(l, order[c], s, true);
 		if (s->len - start > LAD_COL - 2) {
 			s->len = start + LAD_COL - 2;
 			s->buf[s->len] = '\0';
@@ -373,7 +462,8 @@ static void lad_text(struct ladder *l, struct sb *s)
 		memset(row, ' ', width);
 		for (uint8_t i = 0; i < l->n_hosts; i++)
 			row[COL0 + (size_t)i * LAD_COL] = '|';
-		size_t from = COL0 + (size_t)w->from * LAD_COL, to = COL0 + (size_t)w->to * LAD_COL;
+		size_t from = COL0 + (size_t)pos[w->from] * LAD_COL;
+		size_t to = COL0 + (size_t)pos[w->to] * LAD_COL;
 		size_t lo = from < to ? from : to, hi = from < to ? to : from;
 		for (size_t c = lo + 1; c < hi; c++)
 			row[c] = '-';
@@ -428,6 +518,7 @@ static void lad_close(void *impl)
 
 const struct out_ops out_ladder_ops = {
 	.open = lad_open,
+	.call = lad_call,
 	.packet = lad_packet,
 	.conn_done = lad_conn_done,
 	.summary = lad_summary,
