@@ -46,6 +46,10 @@ enum explain_id {
 	EX_H3_OFFERED,          /* an HTTPS record or Alt-Svc offers h3: why QUIC is tried */
 	EX_ICMP_ERROR,          /* an ICMP error quotes the packet it is about */
 	EX_ICMP_QUIC_FALLBACK,  /* {server}: port unreachable for QUIC: the fallback to TCP */
+	EX_CALL_CONNECT,        /* {dur}: the measured connect() blocked (issue 14) */
+	EX_CALL_CONNECT_NB,     /* {dur}: connect() returned EINPROGRESS (issue 14) */
+	EX_CALL_WRITE,          /* {dur} {bytes}: a measured write() (issue 14) */
+	EX_CALL_READ,           /* {dur} {bytes}: a measured read() (issue 14) */
 	EX_COUNT
 };
 

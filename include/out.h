@@ -144,6 +144,8 @@ struct call_line;
 struct call_ctx {
 	uint32_t conn_id;  /* c1...; 0 none (not TCP, or no packet of it yet) */
 	uint32_t fetch_id; /* its fetch, 0 none */
+	int64_t resp_first; /* a read() that took a response's first bytes: when the first
+	                       arrived (timeline_call_read), 0 none */
 };
 void out_call(struct out *o, const struct call_line *l, const struct call_ctx *cx);
 /* Called with every event after the format saw it (its line is out):

@@ -141,8 +141,9 @@ int64_t timeline_h2(struct timeline *tl, int64_t now, struct conn *c, const stru
 int64_t timeline_h3(struct timeline *tl, int64_t now, struct quicflow *q, const struct h3_ev *v);
 /* A measured read() of connection c returned data at read_exit (issue 14):
  * the oldest HTTP/1.x exchange whose response had begun by then and has no
- * read yet takes it, with c's newest write() entry before its request. */
-void timeline_call_read(struct timeline *tl, const struct conn *c, int64_t read_exit);
+ * read yet takes it, with c's newest write() entry before its request.
+ * Returns when that response's first byte arrived, or 0 when none took it. */
+int64_t timeline_call_read(struct timeline *tl, const struct conn *c, int64_t read_exit);
 
 /* A QUIC connection left the table: its close times. */
 void timeline_quic_done(struct timeline *tl, const struct quicflow *q);

@@ -100,6 +100,15 @@ static const char *const msg_en[EX_COUNT] = {
 	[EX_ICMP_QUIC_FALLBACK] = N_("no socket listens on UDP {server}: the QUIC attempt fails at "
 				     "once and the browser falls back to TCP; a SYN to the same "
 				     "server follows, in the same fetch"),
+	[EX_CALL_CONNECT] = N_("connect() returned after one round trip: {dur} (measured: the SYN went out and "
+		"the SYN-ACK came back while the program waited in the call)"),
+	[EX_CALL_CONNECT_NB] = N_("connect() returned at once ({dur}) with EINPROGRESS: the socket is non-blocking,"
+		" so the protocol stack lays the pipe on its own; the program learns it is laid "
+		"when poll() says the socket is writable"),
+	[EX_CALL_WRITE] = N_("write() returned after {dur}: its {bytes} B are now the protocol stack's to "
+		"send; the call does not wait for the server to receive them"),
+	[EX_CALL_READ] = N_("read() returned {bytes} B {dur} after the response's first byte arrived: that "
+		"long the bytes waited in the receive buffer for the program to ask"),
 };
 
 const char *explain_msg(enum explain_id id, bool korean)

@@ -2,6 +2,7 @@
 #include "out.h"
 #include "out_impl.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -2526,6 +2527,32 @@ static void text_timeline(void *impl, const struct timeline *tl)
 	out_timeline_text(o->f, tl, o->opt.timeline, o->opt.color);
 }
 
+/* --explain on a measured call (issue 14): the times the chapter can only
+ * describe, once each per run. */
+static void explain_call(struct text_out *o, const struct call_line *l, const struct call_ctx *cx)
+{
+	struct xvals v = { .n = 0 };
+	int64_t dur = l->enter_us && l->exit_us >= l->enter_us ? l->exit_us - l->enter_us : -1;
+	if (l->sys == CALLS_SYS_CONNECT && l->phase == CALL_RETURNED && dur >= 0 && l->has_ret) {
+		enum explain_id id = l->ret == 0 ? EX_CALL_CONNECT
+				     : l->ret == -EINPROGRESS ? EX_CALL_CONNECT_NB : EX_COUNT;
+		if (id != EX_COUNT && explain_once(o, id)) {
+			sb_dur(xval(&v, "dur"), dur);
+			explain_line(o, id, &v);
+		}
+	} else if (out_call_step(l) == STEP_WRITE && l->has_ret && l->ret > 0 && dur >= 0 &&
+		   l->sotype == 1 && explain_once(o, EX_CALL_WRITE)) {
+		sb_dur(xval(&v, "dur"), dur);
+		sb_printf(xval(&v, "bytes"), "%lld", (long long)l->ret);
+		explain_line(o, EX_CALL_WRITE, &v);
+	} else if (out_call_step(l) == STEP_READ && l->has_ret && l->ret > 0 && cx->resp_first &&
+		   l->exit_us >= cx->resp_first && explain_once(o, EX_CALL_READ)) {
+		sb_dur(xval(&v, "dur"), l->exit_us - cx->resp_first);
+		sb_printf(xval(&v, "bytes"), "%lld", (long long)l->ret);
+		explain_line(o, EX_CALL_READ, &v);
+	}
+}
+
 /* A socket call (issue 14): its own line in the time line, marked "call" in
  * the call column, with the socket's addresses where a packet line has
  * them, and the process that made it. */
@@ -2565,6 +2592,8 @@ static void text_call(void *impl, const struct call_line *l, const struct call_c
 		sb_printf(s, "[%u] ", (unsigned)l->tgid);
 	out_call_desc(s, l);
 	emit(o);
+	if (o->opt.explain)
+		explain_call(o, l, cx);
 }
 
 const struct out_ops out_text_ops = {

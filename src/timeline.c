@@ -236,7 +236,7 @@ static struct tl_exch *find(struct timeline *tl, const struct conn *c, uint32_t 
 
 #define TL_CALL_WALK 64 /* exchanges of a connection looked back over for a read() */
 
-void timeline_call_read(struct timeline *tl, const struct conn *c, int64_t read_exit)
+int64_t timeline_call_read(struct timeline *tl, const struct conn *c, int64_t read_exit)
 {
 	struct tl_exch *pick = NULL;
 	struct tl_exch *x = at(tl, c->tl_last);
@@ -249,10 +249,11 @@ void timeline_call_read(struct timeline *tl, const struct conn *c, int64_t read_
 			pick = x;
 	}
 	if (!pick)
-		return;
+		return 0;
 	pick->call_read = read_exit;
 	if (c->calls_write_at && c->calls_write_at <= pick->req_start)
 		pick->call_write = c->calls_write_at;
+	return pick->resp_start;
 }
 
 /* A new exchange at the end of the list whose links are *first and *last

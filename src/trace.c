@@ -1657,7 +1657,7 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 
 void trace_call(struct tracer *t, const struct call_line *l)
 {
-	struct call_ctx cx = { 0, 0 };
+	struct call_ctx cx = { 0, 0, 0 };
 	struct pkt p;
 	memset(&p, 0, sizeof(p));
 	/* a TCP socket's connection, by its addresses as the packets carry them */
@@ -1675,7 +1675,7 @@ void trace_call(struct tracer *t, const struct call_line *l)
 			if (st == STEP_WRITE && l->enter_us)
 				c->calls_write_at = l->enter_us;
 			else if (st == STEP_READ && l->has_ret && l->ret > 0 && l->exit_us)
-				timeline_call_read(t->tl, c, l->exit_us);
+				cx.resp_first = timeline_call_read(t->tl, c, l->exit_us);
 		}
 	}
 	out_call(t->out, l, &cx);

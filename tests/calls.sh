@@ -118,7 +118,28 @@ grep -Eq ' write +measured +f1 c1 ' "$tmp/text.out" && ok "text: packets of a me
 grep -Eq ' close +call +f1 c1 .*close\(fd [0-9]+\)$' "$tmp/text.out" && ok "text: close(fd N)" ||
 	fail "text: no close line"
 
-# 4. --pid: a process already running (eBPF only)
+# 4. the views: the ladder's application column, the timeline's split wait, --explain's times
+run ladder --ladder -- curl -s -o /dev/null "$url"
+head -1 "$tmp/ladder.out" | grep -Eq '^ +curl +' && ok "ladder: the application is the first column" ||
+	fail "ladder: no application column: $(head -1 "$tmp/ladder.out")"
+grep -Eq '^[0-9.]+ +\|-+>\| .*  write sendto\(fd [0-9]+, [0-9]+ B\) = [0-9]+$' "$tmp/ladder.out" &&
+	ok "ladder: the write is an arrow from the application to the socket" ||
+	fail "ladder: no write arrow"
+grep -Eq '^[0-9.]+ +\|<-+\| .*  read recvfrom\(fd [0-9]+\) = [0-9]+' "$tmp/ladder.out" &&
+	ok "ladder: the read is an arrow from the socket to the application" ||
+	fail "ladder: no read arrow"
+run timeline --timeline -- curl -s -o /dev/null "$url"
+grep -Eq 'wait [0-9.]+ ms .*\(wait measured: kernel [0-9.]+ ms write\(\) to first byte, application [0-9.]+ ms first byte to read\(\)\)' \
+	"$tmp/timeline.out" && ok "timeline: the wait split into kernel and application time" ||
+	fail "timeline: no split wait"
+run explain --explain -- curl -s -o /dev/null "$url"
+grep -Eq '\^ connect\(\) returned (after one round trip|at once \([0-9.]+ ms\) with EINPROGRESS)' \
+	"$tmp/explain.out" && ok "explain: connect()'s measured time" || fail "explain: no measured connect()"
+grep -Eq '\^ read\(\) returned [0-9]+ B [0-9.]+ ms after the response.s first byte arrived' \
+	"$tmp/explain.out" && ok "explain: how long the response waited for read()" ||
+	fail "explain: no measured read()"
+
+# 5. --pid: a process already running (eBPF only)
 if [ "$mech" = eBPF ]; then
 	ip netns exec "$ns" python3 -c 'import time, urllib.request
 time.sleep(1.5)
