@@ -32,6 +32,9 @@ struct call_line {
 	bool has_ret;
 	int64_t ret;          /* return value, -errno on error */
 	char comm[CALLS_COMM_LEN + 1]; /* the thread's name, NUL-terminated (raw bytes: escape) */
+	char pcomm[CALLS_COMM_LEN + 1]; /* the process's name, the same */
+	char role[32];        /* what the process is, when known ("network service": a
+	                         browser's process type, from its command line), or "" */
 	uint16_t family, sotype;       /* the socket's, 0 unknown */
 	bool has_tuple;       /* local and peer addresses known */
 	uint8_t laddr[16], raddr[16];

@@ -8,8 +8,9 @@
 
 #define CALLS_COMM_LEN 16
 
-/* What a record is: a call entered, or returned. */
-enum { CALLS_REC_ENTER = 1, CALLS_REC_EXIT = 2 };
+/* What a record is: a call entered, or returned; or a traced process ran
+ * execve() (its command line changed: a browser's child becomes what it is). */
+enum { CALLS_REC_ENTER = 1, CALLS_REC_EXIT = 2, CALLS_REC_EXEC = 3 };
 
 /* Which call (its name, whatever the architecture's number). */
 enum calls_sys {
@@ -44,6 +45,7 @@ struct calls_raw {
 	__u16 tport;        /* its port, host order */
 	__u8 taddr[16];
 	char comm[CALLS_COMM_LEN]; /* the thread's name */
+	char pcomm[CALLS_COMM_LEN]; /* the process's (its main thread's) name */
 };
 
 #endif

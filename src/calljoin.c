@@ -175,6 +175,8 @@ static void line_make(struct calljoin *j, struct call_line *l, const struct call
 	l->asked = in->asked;
 	memcpy(l->comm, r->comm, CALLS_COMM_LEN);
 	l->comm[CALLS_COMM_LEN] = '\0';
+	memcpy(l->pcomm, r->pcomm[0] ? r->pcomm : r->comm, CALLS_COMM_LEN);
+	l->pcomm[CALLS_COMM_LEN] = '\0';
 	if (e)
 		l->enter_us = (int64_t)(e->ts_ns / 1000) + offset_us;
 	if (r->kind == CALLS_REC_EXIT) {

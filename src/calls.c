@@ -28,6 +28,14 @@
 #define CALLS_HOLD_MS 300           /* how long they may wait (wall clock) */
 #define CALLS_LATE_US 50000         /* a line this old is shown without a packet after it */
 
+#define CALLS_ROLES 256 /* processes whose role is remembered */
+
+/* What a traced process is, from its command line when first seen. */
+struct role {
+	uint32_t tgid; /* 0 free */
+	char name[32];
+};
+
 struct held {
 	int64_t ts_us;
 	int dlt;
@@ -46,6 +54,8 @@ struct calls {
 	struct held *held;        /* [CALLS_HOLD_PKTS], oldest first from held_first */
 	unsigned n_held, held_first;
 	int64_t held_since_ms;    /* monotonic: when the oldest held packet came */
+	struct role roles[CALLS_ROLES];
+	unsigned role_next;       /* the slot a new process takes (round robin) */
 };
 
 static int64_t mono_us(void)
@@ -152,9 +162,81 @@ int calls_attach(struct calls *c, pid_t pid, char *errbuf)
 		      : calls_ptrace_attach(c->src, pid, errbuf);
 }
 
+/*
+ * A browser's process type from its command line: Chromium's
+ * --type=renderer, --type=gpu-process, --type=utility with
+ * --utility-sub-type=network.mojom.NetworkService (the network service,
+ * where a browser's sockets live); Firefox's -contentproc ... TYPE (its last
+ * argument: tab, socket, rdd ...).  "" for anything else.  Only the
+ * switches are looked at, never their other arguments.
+ */
+static void role_of(const char *cmd, size_t len, char *out, size_t cap)
+{
+	out[0] = '\0';
+	const char *type = NULL, *last = NULL;
+	bool network = false, content = false;
+	for (size_t i = 0; i < len;) {
+		const char *a = cmd + i;
+		size_t n = strnlen(a, len - i);
+		if (n > 7 && !strncmp(a, "--type=", 7))
+			type = a + 7;
+		else if (strstr(a, "--utility-sub-type=network.mojom.NetworkService") == a)
+			network = true;
+		else if (!strcmp(a, "-contentproc"))
+			content = true;
+		if (n)
+			last = a;
+		i += n + 1;
+	}
+	const char *name = network ? "network service" : type ? type : content ? last : NULL;
+	if (!name)
+		return;
+	size_t k = 0;
+	for (; name[k] && k + 1 < cap && k < 24; k++) /* a word: letters, digits, '-', ' ' */
+		out[k] = (name[k] >= 'a' && name[k] <= 'z') || (name[k] >= '0' && name[k] <= '9') ||
+				 name[k] == '-' || name[k] == ' '
+			 ? name[k] : '_';
+	out[k] = '\0';
+	if (content && !network && !type && k + 9 < cap)
+		strcat(out, " process");
+}
+
+static struct role *role_find(struct calls *c, uint32_t tgid)
+{
+	for (unsigned i = 0; i < CALLS_ROLES; i++)
+		if (c->roles[i].tgid == tgid)
+			return &c->roles[i];
+	return NULL;
+}
+
+/* A process first seen: its role read now, while it surely exists. */
+static void role_learn(struct calls *c, uint32_t tgid)
+{
+	if (!tgid || role_find(c, tgid))
+		return;
+	struct role *r = &c->roles[c->role_next++ % CALLS_ROLES];
+	r->tgid = tgid;
+	r->name[0] = '\0';
+	char path[64], cmd[4096];
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", (unsigned)tgid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	size_t n = fread(cmd, 1, sizeof(cmd) - 1, f);
+	fclose(f);
+	cmd[n] = '\0';
+	role_of(cmd, n, r->name, sizeof(r->name));
+}
+
 static void on_rec(void *ctx, const struct calls_raw *r)
 {
 	struct calls *c = ctx;
+	if (r->kind == CALLS_REC_EXEC) { /* a new program: learnt again */
+		struct role *old = role_find(c, r->tgid);
+		if (old)
+			old->tgid = 0;
+	}
+	role_learn(c, r->tgid);
 	calljoin_add(c->j, r, c->offset_us);
 }
 
@@ -170,9 +252,13 @@ static void drain(struct calls *c)
 static void lines_until(struct calls *c, int64_t until)
 {
 	struct call_line l;
-	while (calljoin_next(c->j, until, &l))
+	while (calljoin_next(c->j, until, &l)) {
+		const struct role *r = role_find(c, l.tgid);
+		if (r)
+			snprintf(l.role, sizeof(l.role), "%s", r->name);
 		if (c->t)
 			trace_call(c->t, &l);
+	}
 }
 
 /* The held packets whose calls are in, each after the lines before it. */

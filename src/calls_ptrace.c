@@ -270,12 +270,17 @@ static void rec_base(struct calls_raw *r, const struct pt_thread *t, uint16_t ki
 	r->sys = t->sys;
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)t->tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		ssize_t n = read(fd, r->comm, sizeof(r->comm));
-		if (n > 0 && r->comm[n - 1] == '\n')
-			r->comm[n - 1] = '\0';
-		close(fd);
+	for (int k = 0; k < 2; k++) {
+		char *dst = k ? r->pcomm : r->comm;
+		if (k)
+			snprintf(path, sizeof(path), "/proc/%d/comm", (int)t->tgid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			ssize_t n = read(fd, dst, CALLS_COMM_LEN);
+			if (n > 0 && dst[n - 1] == '\n')
+				dst[n - 1] = '\0';
+			close(fd);
+		}
 	}
 }
 
@@ -403,8 +408,13 @@ static void helper_loop(struct pt_state *st)
 		} else if (event) {
 			if (event == PTRACE_EVENT_EXEC) { /* the thread's calls start afresh */
 				struct pt_thread *t = thread_get(st, tid);
-				if (t)
+				if (t) {
 					t->sys = CALLS_SYS_NONE;
+					struct calls_raw r;
+					rec_base(&r, t, CALLS_REC_EXEC);
+					r.fd = -1;
+					put(st, &r);
+				}
 			}
 		} else {
 			inject = sig; /* a signal for the tracee: delivered */

@@ -2162,7 +2162,11 @@ static void json_call(void *impl, const struct call_line *l, const struct call_c
 	kv_u_or_null(s, "fetch", cx->fetch_id);
 	kv_u_or_null(s, "conn", cx->conn_id);
 	key(s, "process");
+	sb_json_str(s, l->pcomm, strnlen(l->pcomm, sizeof(l->pcomm)));
+	key(s, "thread");
 	sb_json_str(s, l->comm, strnlen(l->comm, sizeof(l->comm)));
+	if (l->role[0])
+		kv_str(s, "role", l->role);
 	kv_u(s, "pid", l->tgid);
 	kv_u(s, "tid", l->tid);
 	key(s, "fd");

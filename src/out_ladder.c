@@ -279,7 +279,7 @@ static void lad_call(void *impl, const struct call_line *c, const struct call_ct
 		l->app = l->n_hosts++;
 		memset(&l->hosts[l->app], 0, sizeof(l->hosts[l->app]));
 		l->hosts[l->app].app = true;
-		memcpy(l->app_name, c->comm, sizeof(l->app_name));
+		memcpy(l->app_name, c->pcomm, sizeof(l->app_name));
 		l->app_pid = c->tgid;
 	} else if (c->tgid != l->app_pid) {
 		l->app_several = true;

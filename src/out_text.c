@@ -2585,11 +2585,16 @@ static void text_call(void *impl, const struct call_line *l, const struct call_c
 	size_t addr_start = s->len;
 	out_call_addrs(s, l);
 	pad_sep(s, addr_start + (COL_DESC - COL_ADDR));
-	sb_esc(s, l->comm, strnlen(l->comm, sizeof(l->comm)));
-	if (l->tid != l->tgid)
-		sb_printf(s, "[%u/%u] ", (unsigned)l->tgid, (unsigned)l->tid);
-	else
-		sb_printf(s, "[%u] ", (unsigned)l->tgid);
+	/* the process, what it is (a browser's network service), the thread */
+	sb_esc(s, l->pcomm, strnlen(l->pcomm, sizeof(l->pcomm)));
+	sb_printf(s, "[%u", (unsigned)l->tgid);
+	if (l->role[0])
+		sb_printf(s, " %s", l->role); /* role_of's words only */
+	if (l->tid != l->tgid) {
+		sb_printf(s, "/%u ", (unsigned)l->tid);
+		sb_esc(s, l->comm, strnlen(l->comm, sizeof(l->comm)));
+	}
+	sb_puts(s, "] ");
 	out_call_desc(s, l);
 	emit(o);
 	if (o->opt.explain)

@@ -28,6 +28,7 @@ cleanup() {
 	for pid in $pids; do kill "$pid" 2>/dev/null; done
 	for pid in $pids; do wait "$pid" 2>/dev/null; done
 	ip netns del "$ns" 2>/dev/null
+	[ -n "${CALLS_KEEP:-}" ] && cp -r "$tmp" /tmp/calls-kept
 	rm -rf "/etc/netns/$ns" "$tmp"
 }
 trap cleanup EXIT INT TERM
@@ -139,7 +140,26 @@ grep -Eq '\^ read\(\) returned [0-9]+ B [0-9.]+ ms after the response.s first by
 	"$tmp/explain.out" && ok "explain: how long the response waited for read()" ||
 	fail "explain: no measured read()"
 
-# 5. --pid: a process already running (eBPF only)
+# 5. headless Chromium: a multi-process browser; its sockets live in the network service
+chromium=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
+if [ -n "$chromium" ]; then
+	mkdir -m 0700 "$tmp/profile"
+	run chromium --json -- "$chromium" --headless=new --no-sandbox --disable-gpu --no-first-run \
+		--user-data-dir="$tmp/profile" --dump-dom "$url"
+	grep '"type":"call"' "$tmp/chromium.out" | grep '"call":"connect","phase":"returned"' |
+		grep -v '"conn":null' | grep -q '"role":"network service"' &&
+		ok "chromium: the network service process's connect() found and joined ($mech)" ||
+		fail "chromium: no joined connect() from the network service: $(grep -c '"type":"call"' "$tmp/chromium.out") calls"
+	grep '"type":"call"' "$tmp/chromium.out" | grep '"role":"network service"' |
+		grep '"call":"\(recvfrom\|read\)"' | grep -v '"conn":null' | grep -q '"ret":[1-9]' &&
+		ok "chromium: the network service's read of the response joined" ||
+		fail "chromium: no joined read from the network service"
+else
+	skipped=$((skipped + 1))
+	echo "skip calls chromium: no chromium installed (the lab test installs it)"
+fi
+
+# 6. --pid: a process already running (eBPF only)
 if [ "$mech" = eBPF ]; then
 	ip netns exec "$ns" python3 -c 'import time, urllib.request
 time.sleep(1.5)

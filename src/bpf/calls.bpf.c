@@ -37,6 +37,8 @@ struct pt_regs {
 struct task_struct {
 	int pid, tgid;
 	struct files_struct *files;
+	struct task_struct *group_leader;
+	char comm[16];
 } __attribute__((preserve_access_index));
 
 struct fdtable {
@@ -203,6 +205,16 @@ static __always_inline void target_fill(struct calls_raw *r, const void *uaddr, 
 	}
 }
 
+/* The thread's name and its process's (the group leader's). */
+static __always_inline void names_fill(struct calls_raw *r)
+{
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	if (leader)
+		BPF_CORE_READ_STR_INTO(&r->pcomm, leader, comm);
+}
+
 SEC("raw_tracepoint/sys_enter")
 int calls_enter(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -257,7 +269,7 @@ int calls_enter(struct bpf_raw_tracepoint_args *ctx)
 		target_fill(r, (const void *)BPF_CORE_READ(regs, r8),
 			    (unsigned long)BPF_CORE_READ(regs, r9));
 	sock_fill(r, so);
-	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	names_fill(r);
 	bpf_ringbuf_submit(r, 0);
 	return 0;
 }
@@ -289,7 +301,7 @@ int calls_exit(struct bpf_raw_tracepoint_args *ctx)
 	r->fd = fd;
 	if (sys != CALLS_SYS_CLOSE)
 		sock_fill(r, fd_socket(fd));
-	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	names_fill(r);
 	bpf_ringbuf_submit(r, 0);
 	return 0;
 }
@@ -306,6 +318,28 @@ int calls_fork(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	__u8 one = 1;
 	bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
+	return 0;
+}
+
+/* A traced process ran execve(): what it is may have changed. */
+SEC("raw_tracepoint/sched_process_exec")
+int calls_exec(struct bpf_raw_tracepoint_args *ctx)
+{
+	(void)ctx;
+	if (!traced_now())
+		return 0;
+	__u64 pt = bpf_get_current_pid_tgid();
+	struct calls_raw *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r)
+		return 0;
+	__builtin_memset(r, 0, sizeof(*r));
+	r->ts_ns = bpf_ktime_get_ns();
+	r->tgid = pt >> 32;
+	r->tid = (__u32)pt;
+	r->kind = CALLS_REC_EXEC;
+	r->fd = -1;
+	names_fill(r);
+	bpf_ringbuf_submit(r, 0);
 	return 0;
 }
 
