@@ -6,6 +6,7 @@
 #define FT_CALLS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -29,6 +30,16 @@ struct tracer;
  * be had; a fallback is told on stderr.  for_pid: --pid (ptrace attaches
  * to a running process; BPF follows it and what it starts). */
 struct calls *calls_open(enum calls_mode mode, bool for_pid, char *errbuf);
+
+/* No mechanism: the records come from calls_feed (tests).  Their clock is
+ * the packets' (no offset). */
+struct calls *calls_open_feed(void);
+void calls_feed(struct calls *c, const struct calls_raw *r);
+
+/* What a process is from its command line (NUL-separated arguments, len
+ * bytes): Chromium's --type (the network service by name), Firefox's
+ * -contentproc type; "" for anything else.  Only [a-z0-9 -] is written. */
+void calls_role_of(const char *cmd, size_t len, char *out, size_t cap);
 
 /* "eBPF" or "ptrace". */
 const char *calls_mechanism(const struct calls *c);

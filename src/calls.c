@@ -128,6 +128,26 @@ fail:
 	return NULL;
 }
 
+struct calls *calls_open_feed(void)
+{
+	struct calls *c = calloc(1, sizeof(*c));
+	if (!c || !(c->j = calljoin_new()) || !(c->arena = malloc(CALLS_HOLD_BYTES)) ||
+	    !(c->held = calloc(CALLS_HOLD_PKTS, sizeof(*c->held)))) {
+		if (c) {
+			calljoin_free(c->j);
+			free(c->arena);
+			free(c);
+		}
+		return NULL;
+	}
+	return c;
+}
+
+void calls_feed(struct calls *c, const struct calls_raw *r)
+{
+	calljoin_add(c->j, r, c->offset_us);
+}
+
 const char *calls_mechanism(const struct calls *c)
 {
 	return c->bpf ? "eBPF" : "ptrace";
@@ -170,7 +190,7 @@ int calls_attach(struct calls *c, pid_t pid, char *errbuf)
  * argument: tab, socket, rdd ...).  "" for anything else.  Only the
  * switches are looked at, never their other arguments.
  */
-static void role_of(const char *cmd, size_t len, char *out, size_t cap)
+void calls_role_of(const char *cmd, size_t len, char *out, size_t cap)
 {
 	out[0] = '\0';
 	const char *type = NULL, *last = NULL;
@@ -225,7 +245,7 @@ static void role_learn(struct calls *c, uint32_t tgid)
 	size_t n = fread(cmd, 1, sizeof(cmd) - 1, f);
 	fclose(f);
 	cmd[n] = '\0';
-	role_of(cmd, n, r->name, sizeof(r->name));
+	calls_role_of(cmd, n, r->name, sizeof(r->name));
 }
 
 static void on_rec(void *ctx, const struct calls_raw *r)
@@ -242,6 +262,8 @@ static void on_rec(void *ctx, const struct calls_raw *r)
 
 static void drain(struct calls *c)
 {
+	if (!c->src)
+		return; /* calls_open_feed */
 	if (c->bpf)
 		calls_bpf_drain(c->src, on_rec, c);
 	else
@@ -341,9 +363,9 @@ void calls_close(struct calls *c)
 {
 	if (!c)
 		return;
-	if (c->bpf)
+	if (c->src && c->bpf)
 		calls_bpf_close(c->src);
-	else
+	else if (c->src)
 		calls_ptrace_close(c->src);
 	calljoin_free(c->j);
 	free(c->arena);

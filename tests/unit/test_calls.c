@@ -1,9 +1,14 @@
 /* test_calls.c - the join of socket system call records into time-ordered
  * call lines (calljoin.c) and what a line says (out_call.c), issue 14. */
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "calljoin.h"
+#include "calls.h"
+#include "frames.h"
+#include "trace.h"
 #include "out_call.h"
 #include "sb.h"
 #include "t.h"
@@ -245,6 +250,157 @@ static void test_bounds(void)
 	calljoin_free(j);
 }
 
+/* ------------------------------------------------------------------ */
+/* calls and packets together (calls.c through a tracer)              */
+/* ------------------------------------------------------------------ */
+
+static const uint8_t CLI[4] = { 10, 0, 0, 2 }, WWW[4] = { 192, 0, 2, 80 };
+#define T0 1700000000000000LL /* microseconds: the records' clock here too */
+
+static void pkt(struct calls *c, int64_t us, bool from_cli, uint32_t seq, uint32_t ack,
+		uint8_t flags, const char *pl)
+{
+	struct frame f;
+	size_t n = pl ? strlen(pl) : 0;
+	if (from_cli)
+		fr_build(&f, 6, CLI, 40000, WWW, 80, seq, ack, flags, pl, n);
+	else
+		fr_build(&f, 6, WWW, 80, CLI, 40000, seq, ack, flags, pl, n);
+	calls_packet(c, 1, f.b, f.len, f.len, T0 + us);
+}
+
+static void feed(struct calls *c, uint16_t kind, uint16_t sys, int64_t us, int64_t ret, bool tup)
+{
+	struct calls_raw r = rec(kind, sys, 7, 5, (uint64_t)(T0 + us), ret);
+	if (tup)
+		tuple(&r, 40000, 80);
+	if (sys == CALLS_SYS_CONNECT && kind == CALLS_REC_ENTER) {
+		r.family = 2, r.sotype = 1, r.tfamily = 2, r.tport = 80;
+		memcpy(r.taddr, WWW, 4);
+	}
+	if (sys == CALLS_SYS_SOCKET)
+		r.family = 2, r.sotype = 1;
+	if (sys == CALLS_SYS_SENDTO)
+		r.asked = (uint32_t)ret;
+	calls_feed(c, &r);
+}
+
+static const char REQ[] = "GET / HTTP/1.1\r\nHost: www.lab.test\r\n\r\n";
+static const char RESP[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+static int line_of(const char *out, const char *needle)
+{
+	const char *hit = strstr(out, needle);
+	if (!hit)
+		return -1;
+	int n = 0;
+	for (const char *p = out; p < hit; p++)
+		n += *p == '\n';
+	return n;
+}
+
+/*
+ * A fetch with its calls, the records and the packets coming as they do
+ * live: a record may come before a packet a few microseconds older than
+ * it (the ring buffer is read before each packet), a write()'s EXIT after
+ * its segment.  The lines come out in time order all the same.
+ */
+static void test_with_packets(void)
+{
+	FILE *f = tmpfile();
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	struct out_opts o = { .format = OUT_TEXT };
+	struct tracer *t = trace_open(f, &o, 64);
+	struct calls *c = calls_open_feed();
+	CHECK(t && c);
+	if (!t || !c) {
+		fclose(f);
+		return;
+	}
+	calls_set_tracer(c, t);
+	uint32_t a = 1000, b = 5000, rq = sizeof(REQ) - 1, rs = sizeof(RESP) - 1;
+	feed(c, CALLS_REC_ENTER, CALLS_SYS_SOCKET, 900, 0, false);
+	feed(c, CALLS_REC_EXIT, CALLS_SYS_SOCKET, 901, 5, false);
+	feed(c, CALLS_REC_ENTER, CALLS_SYS_CONNECT, 950, 0, false);
+	pkt(c, 1000, true, a, 0, FR_SYN, NULL);
+	pkt(c, 1100, false, b, a + 1, FR_SYN | FR_ACK, NULL);
+	pkt(c, 1200, true, a + 1, b + 1, FR_ACK, NULL);
+	feed(c, CALLS_REC_EXIT, CALLS_SYS_CONNECT, 1210, 0, true);
+	feed(c, CALLS_REC_ENTER, CALLS_SYS_SENDTO, 1290, rq, true); /* ret: the bytes asked */
+	pkt(c, 1300, true, a + 1, b + 1, FR_PSH | FR_ACK, REQ); /* waits for the write's result */
+	feed(c, CALLS_REC_EXIT, CALLS_SYS_SENDTO, 1305, rq, true);
+	feed(c, CALLS_REC_ENTER, CALLS_SYS_RECVFROM, 1310, 0, true);
+	pkt(c, 3300, false, b + 1, a + 1 + rq, FR_PSH | FR_ACK, RESP);
+	feed(c, CALLS_REC_EXIT, CALLS_SYS_RECVFROM, 3305, rs, true);
+	/* the ACK captured 3 µs before the read returned, handed over after its record */
+	pkt(c, 3302, true, a + 1 + rq, b + 1 + rs, FR_ACK, NULL);
+	feed(c, CALLS_REC_ENTER, CALLS_SYS_CLOSE, 3490, 0, false);
+	pkt(c, 3500, true, a + 1 + rq, b + 1 + rs, FR_FIN | FR_ACK, NULL);
+	pkt(c, 3600, false, b + 1 + rs, a + 2 + rq, FR_FIN | FR_ACK, NULL);
+	pkt(c, 3700, true, a + 2 + rq, b + 2 + rs, FR_ACK, NULL);
+	calls_finish(c);
+	CHECK_EQ_INT(trace_finish(t), 0);
+	calls_close(c);
+	long n = ftell(f);
+	char *out = calloc(1, (size_t)(n > 0 ? n : 0) + 1);
+	rewind(f);
+	if (out && n > 0 && fread(out, 1, (size_t)n, f) != (size_t)n)
+		out[0] = '\0';
+	fclose(f);
+	if (!out)
+		return;
+	int sock = line_of(out, "socket(AF_INET, SOCK_STREAM) = 5");
+	int entered = line_of(out, "connect(fd 5, 192.0.2.80:80) entered");
+	int syn = line_of(out, " SYN seq");
+	int est = line_of(out, "connection established");
+	int returned = line_of(out, "connect() = 0 after 0.26 ms");
+	int wr = line_of(out, "sendto(fd 5, 38 B) = 38");
+	int get = line_of(out, "GET / HTTP/1.1");
+	int ok200 = line_of(out, "HTTP/1.1 200 OK");
+	int ack = line_of(out, "ACK seq 39 ack 41");
+	int rd = line_of(out, "recvfrom(fd 5) = 40 after 2.00 ms");
+	int cl = line_of(out, "close(fd 5)");
+	int fin = line_of(out, "FIN-ACK seq 39");
+	CHECK(sock >= 0 && sock < entered);
+	CHECK(entered < syn);
+	CHECK(syn < est && est < returned);
+	CHECK(returned < wr);
+	CHECK(wr >= 0 && wr < get); /* the write before the segment that carries its bytes */
+	CHECK(get < ok200);
+	CHECK(ok200 < ack && ack < rd); /* the read after the data, and after the older ACK */
+	CHECK(rd < cl && cl < fin);     /* close() before the FIN */
+	CHECK(line_of(out, "connect  call           f1 c1") == returned); /* joined */
+	CHECK(line_of(out, "write    measured       f1 c1") == get);
+	if (t_failed)
+		fputs(out, stderr);
+	free(out);
+}
+
+static void test_roles(void)
+{
+	char out[32];
+	static const char chrome[] = "/usr/lib/chromium/chromium\0--type=utility\0"
+				     "--utility-sub-type=network.mojom.NetworkService\0--lang=en";
+	calls_role_of(chrome, sizeof(chrome), out, sizeof(out));
+	CHECK_EQ_STR(out, "network service");
+	static const char rend[] = "chromium\0--type=renderer\0--x";
+	calls_role_of(rend, sizeof(rend), out, sizeof(out));
+	CHECK_EQ_STR(out, "renderer");
+	static const char ff[] = "/usr/lib/firefox/firefox\0-contentproc\0-isForBrowser\0socket";
+	calls_role_of(ff, sizeof(ff), out, sizeof(out));
+	CHECK_EQ_STR(out, "socket process");
+	static const char curl[] = "curl\0-s\0--type=x";  /* an argument, not a switch of ours */
+	calls_role_of(curl, 5, out, sizeof(out));
+	CHECK_EQ_STR(out, "");
+	static const char hostile[] = "x\0--type=\x1b[31mA\\b\"c";
+	calls_role_of(hostile, sizeof(hostile), out, sizeof(out));
+	CHECK_EQ_STR(out, "__31m__b_c"); /* only [a-z0-9 -] passes */
+	calls_role_of("", 0, out, sizeof(out));
+	CHECK_EQ_STR(out, "");
+}
+
 int main(void)
 {
 	test_order();
@@ -253,5 +409,7 @@ int main(void)
 	test_two_threads();
 	test_filter();
 	test_bounds();
+	test_with_packets();
+	test_roles();
 	return t_done("test_calls");
 }
