@@ -114,6 +114,8 @@ grep -Eq ' connect +call +.*curl\[[0-9]+(/[0-9]+)?\] connect\(fd [0-9]+, 127\.0\
 grep -Eq ' connect +call +f1 c1 .*curl\[[0-9]+\] connect\(\) = (0|-1 EINPROGRESS) after [0-9.]+ ms$' \
 	"$tmp/text.out" && ok "text: connect() returned, joined to f1 c1" ||
 	fail "text: no joined 'connect() =' line"
+grep -Eq ' connect +measured +f1 c1 .* SYN seq ' "$tmp/text.out" &&
+	ok "text: the SYN of a connect() measured entering says so" || fail "text: SYN not 'measured'"
 grep -Eq ' write +measured +f1 c1 ' "$tmp/text.out" && ok "text: packets of a measured socket say so" ||
 	fail "text: no 'measured' packet line"
 grep -Eq ' close +call +f1 c1 .*close\(fd [0-9]+\)$' "$tmp/text.out" && ok "text: close(fd N)" ||

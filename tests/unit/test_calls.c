@@ -373,6 +373,7 @@ static void test_with_packets(void)
 	CHECK(rd < cl && cl < fin);     /* close() before the FIN */
 	CHECK(line_of(out, "connect  call           f1 c1") == returned); /* joined */
 	CHECK(line_of(out, "write    measured       f1 c1") == get);
+	CHECK(line_of(out, "connect  measured       f1 c1") == syn); /* its connect() entered */
 	if (t_failed)
 		fputs(out, stderr);
 	free(out);
