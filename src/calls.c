@@ -26,7 +26,7 @@
 #define CALLS_HOLD_BYTES (4u << 20) /* packet bytes that may wait for a call */
 #define CALLS_HOLD_PKTS 4096        /* packets that may wait */
 #define CALLS_HOLD_MS 300           /* how long they may wait (wall clock) */
-#define CALLS_LATE_US 50000         /* a line this old is shown without a packet after it */
+#define CALLS_LATE_US 1000          /* slack on the two clocks for a line shown between packets */
 
 #define CALLS_ROLES 256 /* processes whose role is remembered */
 
@@ -54,6 +54,8 @@ struct calls {
 	struct held *held;        /* [CALLS_HOLD_PKTS], oldest first from held_first */
 	unsigned n_held, held_first;
 	int64_t held_since_ms;    /* monotonic: when the oldest held packet came */
+	int64_t prev_tick_us;     /* CLOCK_REALTIME when the previous calls_tick began: every
+	                             packet captured before it has been handed over since */
 	struct role roles[CALLS_ROLES];
 	unsigned role_next;       /* the slot a new process takes (round robin) */
 };
@@ -188,31 +190,37 @@ int calls_attach(struct calls *c, pid_t pid, char *errbuf)
  * --utility-sub-type=network.mojom.NetworkService (the network service,
  * where a browser's sockets live); Firefox's -contentproc ... TYPE (its last
  * argument: tab, socket, rdd ...).  "" for anything else.  Only the
- * switches are looked at, never their other arguments.
+ * switches are looked at, never their other arguments.  The arguments are
+ * NUL-separated, or space-separated in one string once a process has set
+ * its title (Chromium's children do): both are words here.
  */
 void calls_role_of(const char *cmd, size_t len, char *out, size_t cap)
 {
 	out[0] = '\0';
 	const char *type = NULL, *last = NULL;
+	size_t type_n = 0, last_n = 0;
 	bool network = false, content = false;
-	for (size_t i = 0; i < len;) {
+	for (size_t i = 0; i < len;) { /* each word: [i, i + n) */
 		const char *a = cmd + i;
-		size_t n = strnlen(a, len - i);
+		size_t n = 0;
+		while (i + n < len && a[n] && a[n] != ' ')
+			n++;
 		if (n > 7 && !strncmp(a, "--type=", 7))
-			type = a + 7;
-		else if (strstr(a, "--utility-sub-type=network.mojom.NetworkService") == a)
+			type = a + 7, type_n = n - 7;
+		else if (n >= 47 && !strncmp(a, "--utility-sub-type=network.mojom.NetworkService", 47))
 			network = true;
-		else if (!strcmp(a, "-contentproc"))
+		else if (n == 12 && !strncmp(a, "-contentproc", 12))
 			content = true;
 		if (n)
-			last = a;
+			last = a, last_n = n;
 		i += n + 1;
 	}
 	const char *name = network ? "network service" : type ? type : content ? last : NULL;
-	if (!name)
+	size_t name_n = network ? 15 : type ? type_n : last_n;
+	if (!name || cap < 2)
 		return;
 	size_t k = 0;
-	for (; name[k] && k + 1 < cap && k < 24; k++) /* a word: letters, digits, '-', ' ' */
+	for (; k < name_n && k < 24 && k + 1 < cap; k++) /* letters, digits, '-', ' ' */
 		out[k] = (name[k] >= 'a' && name[k] <= 'z') || (name[k] >= '0' && name[k] <= '9') ||
 				 name[k] == '-' || name[k] == ' '
 			 ? name[k] : '_';
@@ -339,14 +347,24 @@ void calls_packet(struct calls *c, int dlt, const uint8_t *data, uint32_t cap_le
 	c->arena_used += cap_len;
 }
 
+/*
+ * Between two polls of the capture.  A line with no packet after it yet
+ * is shown once no packet older than it can come any more: every packet
+ * captured before the previous tick began was in the capture's buffer when
+ * the poll between the two ticks started, and that poll took them all.
+ * (Not "now minus a margin": a run descheduled for longer than the margin
+ * would show a call before the packets it made.)
+ */
 void calls_tick(struct calls *c)
 {
+	int64_t now = mono_us() + c->offset_us;
 	drain(c);
 	release(c);
 	if (c->n_held && mono_us() / 1000 - c->held_since_ms > CALLS_HOLD_MS)
 		give_up(c);
-	if (!c->n_held) /* no packet can come from before this any more */
-		lines_until(c, mono_us() + c->offset_us - CALLS_LATE_US);
+	if (!c->n_held && c->prev_tick_us)
+		lines_until(c, c->prev_tick_us - CALLS_LATE_US);
+	c->prev_tick_us = now;
 }
 
 void calls_finish(struct calls *c)

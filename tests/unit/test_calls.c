@@ -398,7 +398,15 @@ static void test_roles(void)
 	static const char hostile[] = "x\0--type=\x1b[31mA\\b\"c";
 	calls_role_of(hostile, sizeof(hostile), out, sizeof(out));
 	CHECK_EQ_STR(out, "__31m__b_c"); /* only [a-z0-9 -] passes */
-	calls_role_of("", 0, out, sizeof(out));
+	/* a process that set its title: one string, words separated by spaces */
+	static const char titled[] = "/usr/lib/chromium/chromium --type=utility "
+				     "--utility-sub-type=network.mojom.NetworkService --lang=en-US";
+	calls_role_of(titled, sizeof(titled), out, sizeof(out));
+	CHECK_EQ_STR(out, "network service");
+	static const char titled2[] = "chromium --type=gpu-process --no-sandbox";
+	calls_role_of(titled2, sizeof(titled2) - 1, out, sizeof(out)); /* not NUL-terminated */
+	CHECK_EQ_STR(out, "gpu-process");
+		calls_role_of("", 0, out, sizeof(out));
 	CHECK_EQ_STR(out, "");
 }
 
