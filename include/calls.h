@@ -84,6 +84,8 @@ int calls_bpf_self(struct calls_src *s, bool on);
 int calls_bpf_attach(struct calls_src *s, pid_t pid, char *errbuf);
 /* Every record ready: fn for each.  Count, or -1. */
 int calls_bpf_drain(struct calls_src *s, calls_rec_fn fn, void *ctx);
+/* Records lost: the ring buffer was full. */
+uint64_t calls_bpf_lost(const struct calls_src *s);
 void calls_bpf_close(struct calls_src *s);
 
 struct calls_src *calls_ptrace_open(char *errbuf);

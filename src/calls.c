@@ -372,6 +372,10 @@ void calls_finish(struct calls *c)
 	drain(c);
 	give_up(c);
 	lines_until(c, INT64_MAX);
+	uint64_t lost = c->src && c->bpf ? calls_bpf_lost(c->src) : 0;
+	if (lost)
+		fprintf(stderr, "fetchtrace: %llu socket call records lost (the BPF ring buffer was full)\n",
+			(unsigned long long)lost);
 	if (calljoin_dropped(c->j))
 		fprintf(stderr, "fetchtrace: %llu socket call lines dropped (too many at once)\n",
 			(unsigned long long)calljoin_dropped(c->j));

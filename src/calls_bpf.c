@@ -160,6 +160,11 @@ int calls_bpf_drain(struct calls_src *s, calls_rec_fn fn, void *ctx)
 	return ring_buffer__consume(s->rb);
 }
 
+uint64_t calls_bpf_lost(const struct calls_src *s)
+{
+	return s->skel->bss ? s->skel->bss->lost : 0;
+}
+
 void calls_bpf_close(struct calls_src *s)
 {
 	if (!s)
@@ -196,6 +201,12 @@ int calls_bpf_drain(struct calls_src *s, calls_rec_fn fn, void *ctx)
 {
 	(void)s, (void)fn, (void)ctx;
 	return -1;
+}
+
+uint64_t calls_bpf_lost(const struct calls_src *s)
+{
+	(void)s;
+	return 0;
 }
 
 void calls_bpf_close(struct calls_src *s)

@@ -109,6 +109,17 @@ struct {
 	__uint(max_entries, 1 << 22);
 } events SEC(".maps");
 
+/* Records the ring buffer had no room for (read by calls_bpf_lost). */
+__u64 lost = 0;
+
+static __always_inline struct calls_raw *rec_new(void)
+{
+	struct calls_raw *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r)
+		__sync_fetch_and_add(&lost, 1);
+	return r;
+}
+
 /* x86_64 syscall numbers to calls_sys */
 static __always_inline __u16 sys_of(long nr)
 {
@@ -240,7 +251,7 @@ int calls_enter(struct bpf_raw_tracepoint_args *ctx)
 	__u32 tid = (__u32)pt;
 	struct inflight in = { .sys = sys, .fd = fd };
 	bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
-	struct calls_raw *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	struct calls_raw *r = rec_new();
 	if (!r)
 		return 0;
 	__builtin_memset(r, 0, sizeof(*r));
@@ -288,7 +299,7 @@ int calls_exit(struct bpf_raw_tracepoint_args *ctx)
 	long ret = (long)ctx->args[1];
 	if (sys == CALLS_SYS_SOCKET || sys == CALLS_SYS_ACCEPT)
 		fd = ret >= 0 ? (int)ret : -1;
-	struct calls_raw *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	struct calls_raw *r = rec_new();
 	if (!r)
 		return 0;
 	__builtin_memset(r, 0, sizeof(*r));
@@ -329,7 +340,7 @@ int calls_exec(struct bpf_raw_tracepoint_args *ctx)
 	if (!traced_now())
 		return 0;
 	__u64 pt = bpf_get_current_pid_tgid();
-	struct calls_raw *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	struct calls_raw *r = rec_new();
 	if (!r)
 		return 0;
 	__builtin_memset(r, 0, sizeof(*r));
