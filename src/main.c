@@ -811,7 +811,7 @@ int main(int argc, char **argv)
 	}
 
 	struct cap *cap;
-	struct calls *calls = NULL;
+	static struct calls *calls; /* static: still reachable on the early error exits */
 	struct target_user tu;
 	char devbuf[256];
 	bool live = !o.read_file;

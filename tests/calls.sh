@@ -73,6 +73,13 @@ check() { # check NAME [STRACE]: calls_check.py's verdicts
 }
 url=http://calls.lab.test/
 
+# 0. an error after the calls were set up (a bad filter): one line, exit 1, nothing leaked
+ASAN_OPTIONS=detect_leaks=1:exitcode=99 "$bin" 'tcp port' -- true >"$tmp/bad.out" 2>"$tmp/bad.err"
+rc=$?
+[ "$rc" -eq 1 ] && [ "$(grep -c . "$tmp/bad.err")" -eq 1 ] && grep -q "filter 'tcp port'" "$tmp/bad.err" &&
+	ok "a bad filter with -- CMD: one line, exit 1, no leak" ||
+	fail "a bad filter with -- CMD: exit $rc: $(head -3 "$tmp/bad.err")"
+
 # 1. the default mechanism, strace watching the same run
 run auto --json -- strace -f -e trace=network -o "$tmp/strace-auto.txt" curl -s -o /dev/null "$url"
 mech=$(sed -n 's/^fetchtrace: measuring socket calls with //p' "$tmp/auto.err")
