@@ -31,6 +31,7 @@ struct sock_ent {
 	bool has_tuple;
 	uint8_t laddr[16], raddr[16];
 	uint16_t lport, rport;
+	bool connecting;       /* connect() returned EINPROGRESS; no poll() found it writable yet */
 };
 
 struct inflight_ent {
@@ -251,6 +252,17 @@ void calljoin_add(struct calljoin *j, const struct calls_raw *r, int64_t offset_
 	}
 	if (r->kind != CALLS_REC_EXIT)
 		return;
+	if (r->sys == CALLS_SYS_POLL) { /* shown once: the poll() that saw a connect() done */
+		struct sock_ent *s = sock_find(j, r->tgid, r->fd);
+		if (!s || !s->connecting)
+			return;
+		s->connecting = false;
+		sock_learn(j, r);
+		line_make(j, &l, r, NULL, offset_us);
+		l.ts_us = l.exit_us;
+		pending_push(j, &l);
+		return;
+	}
 	struct inflight_ent *f = inflight_find(j, r->tid);
 	struct calls_raw e;
 	bool have_e = f && f->enter.sys == r->sys;
@@ -268,6 +280,11 @@ void calljoin_add(struct calljoin *j, const struct calls_raw *r, int64_t offset_
 		}
 	}
 	sock_learn(j, r);
+	if (r->sys == CALLS_SYS_CONNECT && r->ret == -EINPROGRESS) {
+		struct sock_ent *s = sock_find(j, r->tgid, r->fd);
+		if (s)
+			s->connecting = true;
+	}
 	line_make(j, &l, r, have_e ? &e : NULL, offset_us);
 	if (r->sys == CALLS_SYS_CONNECT) {
 		l.phase = CALL_RETURNED;
@@ -323,6 +340,7 @@ const char *calls_sys_name(unsigned sys)
 		[CALLS_SYS_SHUTDOWN] = "shutdown", [CALLS_SYS_READ] = "read",
 		[CALLS_SYS_WRITE] = "write",     [CALLS_SYS_READV] = "readv",
 		[CALLS_SYS_WRITEV] = "writev",   [CALLS_SYS_CLOSE] = "close",
+		[CALLS_SYS_POLL] = "poll",
 	};
 	return sys < CALLS_SYS_MAX ? names[sys] : "?";
 }

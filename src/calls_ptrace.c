@@ -49,7 +49,11 @@ struct pt_thread {
 	pid_t tid, tgid;
 	uint16_t sys;  /* the call in flight, CALLS_SYS_NONE none */
 	int32_t fd;
+	uint64_t ptr;  /* poll: the pollfd array, and its length */
+	uint32_t n;
 };
+
+#define PT_POLL_FDS 8 /* pollfds looked at, from the start of the array */
 
 struct pt_sock {
 	pid_t tgid;
@@ -104,6 +108,8 @@ static uint16_t sys_of(long nr)
 	case SYS_sendmmsg: return CALLS_SYS_SENDMMSG;
 	case SYS_recvmmsg: return CALLS_SYS_RECVMMSG;
 	case SYS_shutdown: return CALLS_SYS_SHUTDOWN;
+	case SYS_poll: return CALLS_SYS_POLL;
+	case SYS_ppoll: return CALLS_SYS_POLL;
 	}
 	return CALLS_SYS_NONE;
 }
@@ -318,6 +324,32 @@ static void put(struct pt_state *st, const struct calls_raw *r)
 		_exit(0); /* fetchtrace is gone */
 }
 
+/* poll()/ppoll() returned: a record for each socket among its first
+ * PT_POLL_FDS pollfds (the call's argument array) found writable. */
+static void poll_writable(struct pt_state *st, pid_t tid, struct pt_thread *t, int64_t ret)
+{
+	if (ret <= 0 || !t->ptr)
+		return;
+	for (uint32_t i = 0; i < t->n && i < PT_POLL_FDS; i++) {
+		errno = 0;
+		long v = ptrace(PTRACE_PEEKDATA, tid, (void *)(uintptr_t)(t->ptr + 8u * i), NULL);
+		if (errno)
+			return;
+		struct { int fd; short events, revents; } pf;
+		memcpy(&pf, &v, sizeof(pf));
+		unsigned long ino;
+		if (!(pf.revents & 0x004 /* POLLOUT */) || !(ino = fd_inode(tid, pf.fd)))
+			continue;
+		struct calls_raw r;
+		rec_base(&r, t, CALLS_REC_EXIT);
+		r.ret = ret;
+		r.fd = pf.fd;
+		r.asked = (uint16_t)pf.revents;
+		sock_look(st, tid, t->tgid, pf.fd, ino, &r, false);
+		put(st, &r);
+	}
+}
+
 static void on_syscall(struct pt_state *st, pid_t tid)
 {
 	struct sysinfo_pt si;
@@ -335,6 +367,12 @@ static void on_syscall(struct pt_state *st, pid_t tid)
 			return;
 		int fd = (int)si.u.entry.args[0];
 		unsigned long ino = 0;
+		if (sys == CALLS_SYS_POLL) { /* nothing now: at its return, the writable sockets */
+			t->sys = sys;
+			t->ptr = si.u.entry.args[0];
+			t->n = (uint32_t)si.u.entry.args[1];
+			return;
+		}
 		if (sys != CALLS_SYS_SOCKET && !(ino = fd_inode(tid, fd)))
 			return; /* not a socket */
 		t->sys = sys;
@@ -363,6 +401,11 @@ static void on_syscall(struct pt_state *st, pid_t tid)
 	}
 	if (si.op != SI_EXIT || t->sys == CALLS_SYS_NONE)
 		return;
+	if (t->sys == CALLS_SYS_POLL) {
+		poll_writable(st, tid, t, si.u.exit.rval);
+		t->sys = CALLS_SYS_NONE;
+		return;
+	}
 	rec_base(&r, t, CALLS_REC_EXIT);
 	r.ret = si.u.exit.rval;
 	r.fd = t->fd;

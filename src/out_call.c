@@ -19,6 +19,7 @@ enum step out_call_step(const struct call_line *l)
 	case CALLS_SYS_SOCKET:
 	case CALLS_SYS_CONNECT:
 	case CALLS_SYS_ACCEPT:
+	case CALLS_SYS_POLL:
 		return STEP_CONNECT;
 	case CALLS_SYS_WRITE:
 	case CALLS_SYS_WRITEV:
@@ -141,6 +142,11 @@ void out_call_desc(struct sb *s, const struct call_line *l)
 		return;
 	case CALLS_SYS_CLOSE:
 		sb_printf(s, "close(fd %d)", (int)l->fd);
+		return;
+	case CALLS_SYS_POLL:
+		sb_puts(s, "poll()");
+		put_ret(s, l);
+		sb_printf(s, ": fd %d writable, the connection is up", (int)l->fd);
 		return;
 	case CALLS_SYS_SHUTDOWN:
 		sb_printf(s, "shutdown(fd %d, %s)", (int)l->fd,

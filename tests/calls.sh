@@ -125,6 +125,8 @@ grep -Eq ' connect +measured +f1 c1 .* SYN seq ' "$tmp/text.out" &&
 	ok "text: the SYN of a connect() measured entering says so" || fail "text: SYN not 'measured'"
 grep -Eq ' write +measured +f1 c1 ' "$tmp/text.out" && ok "text: packets of a measured socket say so" ||
 	fail "text: no 'measured' packet line"
+grep -Eq ' connect +call +f1 c1 .*poll\(\) = [0-9]+: fd [0-9]+ writable, the connection is up$' \
+	"$tmp/text.out" && ok "text: the poll() that saw the connect() done" || fail "text: no poll() line"
 grep -Eq ' close +call +f1 c1 .*close\(fd [0-9]+\)$' "$tmp/text.out" && ok "text: close(fd N)" ||
 	fail "text: no close line"
 

@@ -88,7 +88,12 @@ struct socket {
 struct inflight {
 	__u16 sys;
 	__s32 fd;
+	__u64 ptr;  /* poll: the pollfd array */
+	__u32 n;    /* poll: its length */
 };
+
+#define POLL_FDS 8       /* pollfds looked at, from the start of the array */
+#define POLLOUT 0x004
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -140,6 +145,8 @@ static __always_inline __u16 sys_of(long nr)
 	case 288: return CALLS_SYS_ACCEPT;
 	case 299: return CALLS_SYS_RECVMMSG;
 	case 307: return CALLS_SYS_SENDMMSG;
+	case 7: return CALLS_SYS_POLL;
+	case 271: return CALLS_SYS_POLL;
 	}
 	return CALLS_SYS_NONE;
 }
@@ -240,6 +247,13 @@ int calls_enter(struct bpf_raw_tracepoint_args *ctx)
 	long a2 = (long)BPF_CORE_READ(regs, dx);
 	struct socket *so = 0;
 	int fd = (int)a0;
+	__u64 pt0 = bpf_get_current_pid_tgid();
+	if (sys == CALLS_SYS_POLL) { /* no record now: at its return, the sockets found writable */
+		__u32 ptid = (__u32)pt0;
+		struct inflight pin = { .sys = sys, .fd = -1, .ptr = (__u64)a0, .n = (__u32)a1 };
+		bpf_map_update_elem(&inflight, &ptid, &pin, BPF_ANY);
+		return 0;
+	}
 	if (sys == CALLS_SYS_SOCKET) {
 		fd = -1;
 	} else {
@@ -285,6 +299,42 @@ int calls_enter(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
+/* poll()/ppoll() returned: a record for each socket among its first
+ * POLL_FDS pollfds (the call's argument array, not data) found writable,
+ * which is how a program learns that a non-blocking connect() is done. */
+static __always_inline void poll_writable(__u64 ptr, __u32 nfds, long ret, __u64 pt)
+{
+	if (ret <= 0 || !ptr)
+		return;
+	for (int i = 0; i < POLL_FDS; i++) {
+		if ((__u32)i >= nfds)
+			break;
+		struct { int fd; short events, revents; } pf;
+		if (bpf_probe_read_user(&pf, sizeof(pf), (const void *)(ptr + (__u64)i * 8)))
+			break;
+		if (!(pf.revents & POLLOUT))
+			continue;
+		struct socket *so = fd_socket(pf.fd);
+		if (!so)
+			continue;
+		struct calls_raw *r = rec_new();
+		if (!r)
+			return;
+		__builtin_memset(r, 0, sizeof(*r));
+		r->ts_ns = bpf_ktime_get_ns();
+		r->ret = ret;
+		r->tgid = pt >> 32;
+		r->tid = (__u32)pt;
+		r->kind = CALLS_REC_EXIT;
+		r->sys = CALLS_SYS_POLL;
+		r->fd = pf.fd;
+		r->asked = (__u16)pf.revents;
+		sock_fill(r, so);
+		names_fill(r);
+		bpf_ringbuf_submit(r, 0);
+	}
+}
+
 SEC("raw_tracepoint/sys_exit")
 int calls_exit(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -295,8 +345,14 @@ int calls_exit(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	__u16 sys = in->sys;
 	int fd = in->fd;
+	__u64 ptr = in->ptr;
+	__u32 nfds = in->n;
 	bpf_map_delete_elem(&inflight, &tid);
 	long ret = (long)ctx->args[1];
+	if (sys == CALLS_SYS_POLL) {
+		poll_writable(ptr, nfds, ret, pt);
+		return 0;
+	}
 	if (sys == CALLS_SYS_SOCKET || sys == CALLS_SYS_ACCEPT)
 		fd = ret >= 0 ? (int)ret : -1;
 	struct calls_raw *r = rec_new();

@@ -131,6 +131,15 @@ static void test_connect(void)
 	CHECK_EQ_INT(l.phase, CALL_RETURNED);
 	CHECK_EQ_INT(l.ts_us, 830);
 	CHECK_EQ_STR(desc(&l), "connect() = -1 EINPROGRESS after 0.81 ms");
+	/* the poll() that finds it writable is shown, once */
+	r = rec(CALLS_REC_EXIT, CALLS_SYS_POLL, 7, 5, 900, 1), tuple(&r, 40000, 80), add(j, r);
+	r = rec(CALLS_REC_EXIT, CALLS_SYS_POLL, 7, 5, 950, 1), tuple(&r, 40000, 80), add(j, r);
+	r = rec(CALLS_REC_EXIT, CALLS_SYS_POLL, 7, 6, 960, 1), tuple(&r, 40001, 80), add(j, r);
+	CHECK(calljoin_next(j, INT64_MAX, &l));
+	CHECK_EQ_INT(l.ts_us, 900);
+	CHECK_EQ_STR(desc(&l), "poll() = 1: fd 5 writable, the connection is up");
+	CHECK_EQ_INT(out_call_step(&l), STEP_CONNECT);
+	CHECK(!calljoin_next(j, INT64_MAX, &l)); /* not again; not for a socket not connecting */
 	calljoin_free(j);
 }
 
