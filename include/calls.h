@@ -47,6 +47,11 @@ const char *calls_mechanism(const struct calls *c);
 /* The tracer the call lines and the packets go to (after trace_open). */
 void calls_set_tracer(struct calls *c, struct tracer *t);
 
+/* Packets are never held back (-w FILE.pcapng, --annotations: a packet's
+ * note must be made while the capture hands it over): a write()'s line may
+ * then come after the segments it sent. */
+void calls_no_hold(struct calls *c);
+
 /* fork(2) for the traced command: the child (0) is traced from here on,
  * with every process and thread it starts.  -1 and errno on failure. */
 pid_t calls_fork(struct calls *c);

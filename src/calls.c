@@ -54,6 +54,7 @@ struct calls {
 	struct held *held;        /* [CALLS_HOLD_PKTS], oldest first from held_first */
 	unsigned n_held, held_first;
 	int64_t held_since_ms;    /* monotonic: when the oldest held packet came */
+	bool no_hold;             /* calls_no_hold */
 	int64_t prev_tick_us;     /* CLOCK_REALTIME when the previous calls_tick began: every
 	                             packet captured before it has been handed over since */
 	struct role roles[CALLS_ROLES];
@@ -158,6 +159,11 @@ const char *calls_mechanism(const struct calls *c)
 void calls_set_tracer(struct calls *c, struct tracer *t)
 {
 	c->t = t;
+}
+
+void calls_no_hold(struct calls *c)
+{
+	c->no_hold = true;
 }
 
 pid_t calls_fork(struct calls *c)
@@ -320,7 +326,7 @@ void calls_packet(struct calls *c, int dlt, const uint8_t *data, uint32_t cap_le
 {
 	drain(c);
 	release(c);
-	if (!c->n_held && ts_us < calljoin_hold_from(c->j)) {
+	if (!c->n_held && (c->no_hold || ts_us < calljoin_hold_from(c->j))) {
 		lines_until(c, ts_us);
 		trace_packet(c->t, dlt, data, cap_len, wire_len, ts_us);
 		return;

@@ -982,6 +982,8 @@ int main(int argc, char **argv)
 	rc.calls = calls;
 	if (calls) {
 		calls_set_tracer(calls, t);
+		if (ng || rc.notes) /* each packet's note is made while it is handed over */
+			calls_no_hold(calls);
 		fprintf(stderr, "fetchtrace: measuring socket calls with %s\n", calls_mechanism(calls));
 	}
 	cap_set_secrets_cb(cap, on_secrets, &rc);

@@ -170,7 +170,21 @@ else
 	echo "skip calls chromium: no chromium installed (the lab test installs it)"
 fi
 
-# 6. --pid: a process already running (eBPF only)
+# 6. -w FILE.pcapng and --annotations: each packet's comment is its own (a packet's note is
+# made while the capture hands it over, so with them packets are never held for a call)
+if command -v tshark >/dev/null 2>&1; then
+	run pcapng -w "$tmp/calls.pcapng" --annotations "$tmp/notes.txt" -- curl -s -o /dev/null "$url"
+	tshark -r "$tmp/calls.pcapng" -T fields -e frame.comment 2>/dev/null | sed 's/\\n/ /g' \
+		>"$tmp/comments.txt"
+	[ -s "$tmp/notes.txt" ] && cmp -s "$tmp/comments.txt" "$tmp/notes.txt" &&
+		ok "-w pcapng: every packet's comment is its own annotation" ||
+		fail "-w pcapng: comments differ from the annotations: $(diff "$tmp/comments.txt" "$tmp/notes.txt" | head -3)"
+else
+	skipped=$((skipped + 1))
+	echo "skip calls -w pcapng: no tshark"
+fi
+
+# 7. --pid: a process already running (eBPF only)
 if [ "$mech" = eBPF ]; then
 	ip netns exec "$ns" python3 -c 'import time, urllib.request
 time.sleep(1.5)
