@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * calls.bpf.c - the socket system calls of a traced process tree (issue 14).
  *
@@ -22,7 +22,8 @@
 
 #include "calls_raw.h"
 
-char LICENSE[] SEC("license") = "GPL";
+/* GPL-compatible, as the kernel requires of programs using bpf_probe_read_kernel */
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define AF_INET 2
 #define AF_INET6 10
