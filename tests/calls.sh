@@ -58,7 +58,7 @@ done
 # LeakSanitizer cannot follow the ptrace helper's children; leaks are checked by the unit tests.
 run() { # run NAME ARGS...: fetchtrace in the namespace, JSON to $tmp/NAME.json
 	name=$1; shift
-	ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" "$bin" "$@" >"$tmp/$name.out" \
+	ASAN_OPTIONS=detect_leaks=0 timeout 300 ip netns exec "$ns" "$bin" "$@" >"$tmp/$name.out" \
 		2>"$tmp/$name.err"
 }
 check() { # check NAME [STRACE]: calls_check.py's verdicts
