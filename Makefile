@@ -25,8 +25,20 @@ LIB_LIBS    := $(shell pkg-config --libs $(LIB_MODS) 2>/dev/null || echo -lcrypt
 PCAP_CFLAGS += $(LIB_CFLAGS)
 PCAP_LIBS   += $(LIB_LIBS)
 
+# Socket calls through eBPF (issue 14): the BPF object is compiled with clang -target bpf
+# and embedded by bpftool's skeleton; libbpf loads it.  Without clang, bpftool or
+# libbpf-dev (or off x86_64) fetchtrace is built without it and uses ptrace.
+BPF_CLANG ?= clang
+BPFTOOL   ?= $(shell command -v bpftool 2>/dev/null || ls /usr/sbin/bpftool 2>/dev/null)
+HAVE_BPF  := $(shell command -v $(BPF_CLANG) >/dev/null 2>&1 && [ -n "$(BPFTOOL)" ] && \
+               pkg-config --exists libbpf 2>/dev/null && [ "$$(uname -m)" = x86_64 ] && echo yes)
+ifeq ($(HAVE_BPF),yes)
+BPF_DEF     := -DFT_HAVE_BPF
+PCAP_LIBS   += $(shell pkg-config --libs libbpf)
+endif
+
 VERSION  := 0.1.0
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DFT_VERSION='"$(VERSION)"' -Iinclude -Ibuild \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DFT_VERSION='"$(VERSION)"' -Iinclude -Ibuild $(BPF_DEF) \
              $(WARN) $(PCAP_CFLAGS) $(CFLAGS)
 
 SRCS     := $(wildcard src/*.c)
@@ -65,6 +77,17 @@ pot:
 	xgettext --keyword=N_ --language=C --from-code=UTF-8 --package-name=fetchtrace \
 		--package-version=$(VERSION) --no-location -o src/po/fetchtrace.pot src/explain.c
 	msgmerge --quiet --update --backup=none src/po/ko.po src/po/fetchtrace.pot
+
+ifeq ($(HAVE_BPF),yes)
+build/calls.bpf.o: src/bpf/calls.bpf.c include/calls_raw.h | build/.dir
+	$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Iinclude \
+		-I/usr/include/$$(uname -m)-linux-gnu -c -o $@ $<
+
+build/calls.skel.h: build/calls.bpf.o
+	$(BPFTOOL) gen skeleton $< name calls_bpf >$@.tmp && mv $@.tmp $@
+
+build/calls_bpf.o build/san/calls_bpf.o: build/calls.skel.h
+endif
 
 build/%.o: src/%.c $(HDRS) | build/.dir
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<

@@ -56,6 +56,10 @@ enum explain_id {
 	EX_DNS_QUERY_OWN,       /* the application's own resolver builds a query */
 	EX_DNS_ANSWER_ADDR_OWN, /* {name} {addr}: the address, back to the application */
 	EX_CLOSE_CLIENT_UNREAD, /* the client called close() first, nothing read */
+	EX_CALL_CONNECT,        /* {dur}: the measured connect() blocked (issue 14) */
+	EX_CALL_CONNECT_NB,     /* {dur}: connect() returned EINPROGRESS (issue 14) */
+	EX_CALL_WRITE,          /* {dur} {bytes}: a measured write() (issue 14) */
+	EX_CALL_READ,           /* {dur} {bytes}: a measured read() (issue 14) */
 	EX_COUNT
 };
 

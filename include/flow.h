@@ -134,6 +134,8 @@ struct conn {
 	uint8_t app;           /* enum app_proto: the application decoder (above TLS, if tls) */
 	uint8_t lost_dirs;     /* bit per direction whose framing a gap broke (DNS over TCP) */
 	bool tls_sni_linked;   /* the ClientHello's SNI was compared with the fetch name */
+	bool calls_seen;       /* a socket call of this connection was measured (issue 14) */
+	int64_t calls_write_at; /* the entry of its newest measured write(), 0 none */
 	struct reasm_dir rs[2]; /* stream reassembly per direction */
 	/* The stream layers: transport -> [TLS] -> application decoder. */
 	bool tls;              /* a TLS layer: the streams carry TLS records (the client's first
@@ -208,6 +210,10 @@ struct flow_table *flow_open(uint32_t max_conns, uint64_t reasm_cap, flow_retire
 void flow_close(struct flow_table *ft);   /* retires every connection still in it */
 
 /* Track one TCP segment (p->proto == 6, layer LAYER_DONE). */
+/* The connection of p's four-tuple (either direction), or NULL: for a
+ * socket call's addresses (trace_call). */
+struct conn *flow_lookup(struct flow_table *ft, const struct pkt *p);
+
 void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out);
 
 /* After the segment was classified: record its step on the connection and

@@ -153,6 +153,15 @@ void out_close(struct out *o);   /* flushes */
 void out_flush(struct out *o);
 
 void out_packet(struct out *o, const struct ev *e);
+/* A socket call's line (issue 14), with the connection it was joined to. */
+struct call_line;
+struct call_ctx {
+	uint32_t conn_id;  /* c1...; 0 none (not TCP, or no packet of it yet) */
+	uint32_t fetch_id; /* its fetch, 0 none */
+	int64_t resp_first; /* a read() that took a response's first bytes: when the first
+	                       arrived (timeline_call_read), 0 none */
+};
+void out_call(struct out *o, const struct call_line *l, const struct call_ctx *cx);
 /* Called with every event after the format saw it (its line is out):
  * what -w FILE.pcapng annotates each packet with (out_note.h). */
 typedef void (*out_packet_cb)(void *ctx, const struct ev *e);

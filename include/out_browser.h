@@ -28,6 +28,6 @@ uint32_t out_reused_request(const struct ev *e);
 /* The call column of a packet: "TLS handshake" / "QUIC handshake" for the secure
  * channel, "resolver" for DNS an application's own resolver sent (DNS over HTTPS
  * included), else step_call. */
-const char *out_call(const struct ev *e);
+const char *out_call_col(const struct ev *e);
 
 #endif

@@ -7,6 +7,7 @@
 struct out_ops {
 	void *(*open)(FILE *f, const struct out_opts *o);  /* NULL when memory cannot be had */
 	void (*packet)(void *impl, const struct ev *e);
+	void (*call)(void *impl, const struct call_line *l, const struct call_ctx *cx); /* may be NULL */
 	void (*conn_done)(void *impl, const struct conn *c, const char *why,
 			  const struct dns_name *name);
 	void (*quic_done)(void *impl, const struct quicflow *q, const char *why,

@@ -87,6 +87,13 @@ struct tl_exch {
 	                               numbering, not a TCP connection's) and stream the request
 	                               stream's id (0 is a stream); the handshake is both the
 	                               connect and the TLS phase (syn = est..., tls_* the same) */
+	int64_t call_write;         /* measured (issue 14): the write() of the request, entered */
+	int64_t call_read;          /* and the read() that returned the response's first bytes;
+	                               0 not measured.  The wait, as the application lived it
+	                               (call_write .. call_read), splits into kernel time (to the
+	                               response's first byte: stack, network, server) and
+	                               application time (the bytes waiting in the receive buffer
+	                               until the read()) */
 	uint32_t prev_on_conn, next_on_conn; /* the same connection's exchanges before and after
 	                                        this one: index + 1, 0 none */
 };
@@ -132,6 +139,12 @@ int64_t timeline_h2(struct timeline *tl, int64_t now, struct conn *c, const stru
  * (the links are q->tl_first / q->tl_last).  Returns what the line shows.
  */
 int64_t timeline_h3(struct timeline *tl, int64_t now, struct quicflow *q, const struct h3_ev *v);
+/* A measured read() of connection c returned data at read_exit (issue 14):
+ * the oldest HTTP/1.x exchange whose response had begun by then and has no
+ * read yet takes it, with c's newest write() entry before its request.
+ * Returns when that response's first byte arrived, or 0 when none took it. */
+int64_t timeline_call_read(struct timeline *tl, const struct conn *c, int64_t read_exit);
+
 /* A QUIC connection left the table: its close times. */
 void timeline_quic_done(struct timeline *tl, const struct quicflow *q);
 void timeline_tls(struct timeline *tl, int64_t now, struct conn *c, const struct tls_ev *v);

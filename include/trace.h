@@ -44,6 +44,11 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 		  uint32_t wire_len, int64_t ts_us);
 
 
+/* A socket call's line (calls.c, issue 14), at its place in the time line:
+ * joined to its connection by the socket's addresses, then to the output. */
+struct call_line;
+void trace_call(struct tracer *t, const struct call_line *l);
+
 /* Retire what is left, print the summary, write the HAR file (--har), free
  * everything.  0, or -1 when the HAR file could not be written (the cause
  * is on stderr). */

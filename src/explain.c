@@ -131,6 +131,15 @@ static const char *const msg_en[EX_COUNT] = {
 	[EX_CLOSE_CLIENT_UNREAD] = N_("the client called close() first without having read "
 				      "anything: it gave up waiting, or no longer wants an "
 				      "answer; its FIN says it will send nothing more"),
+	[EX_CALL_CONNECT] = N_("connect() returned after one round trip: {dur} (measured: the SYN went out and "
+		"the SYN-ACK came back while the program waited in the call)"),
+	[EX_CALL_CONNECT_NB] = N_("connect() returned at once ({dur}) with EINPROGRESS: the socket is non-blocking,"
+		" so the protocol stack lays the pipe on its own; the program learns it is laid "
+		"when poll() says the socket is writable"),
+	[EX_CALL_WRITE] = N_("write() returned after {dur}: its {bytes} B are now the protocol stack's to "
+		"send; the call does not wait for the server to receive them"),
+	[EX_CALL_READ] = N_("read() returned {bytes} B {dur} after the response's first byte arrived: that "
+		"long the bytes waited in the receive buffer for the program to ask"),
 };
 
 const char *explain_msg(enum explain_id id, bool korean)

@@ -554,6 +554,14 @@ enum { H_S, H_H, H_A, H_D, H_F, H_R, H_T, H_W };
 /* tracking one segment                                                */
 /* ------------------------------------------------------------------ */
 
+struct conn *flow_lookup(struct flow_table *ft, const struct pkt *p)
+{
+	uint32_t h = flow_hash(ft->key, p->src, p->sport, p->dst, p->dport) & (ft->n_buckets - 1);
+	int dir = 0;
+	uint32_t i = flow_find(ft, p, h, &dir);
+	return i == NIL ? NULL : &ft->conns[i];
+}
+
 void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out)
 {
 	memset(out, 0, sizeof(*out));

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "calls.h"
 #include "capture.h"
 #include "focus.h"
 #include "keylog.h"
@@ -81,6 +82,8 @@ struct opts {
 	struct out_opts out;
 	uint32_t max_conns;      /* --max-conns */
 	const char *fetch[FOCUS_MAX_ARGS]; /* --fetch, out.n_fetch of them */
+	enum calls_mode calls;   /* --calls: the socket calls of -- CMD / --pid */
+	long pid;                /* --pid PID, 0 none */
 };
 
 static struct cap *g_cap;                 /* for the signal handler only */
@@ -97,7 +100,7 @@ static void on_signal(int sig)
 enum {
 	OPT_ALL = 256, OPT_COLOR, OPT_HELP, OPT_VERSION, OPT_MAXCONNS, OPT_JSON, OPT_TIMELINE,
 	OPT_LADDER, OPT_EXPLAIN, OPT_LANG, OPT_HAR, OPT_KEYLOG, OPT_PCAPNG, OPT_NO_SECRETS,
-	OPT_ANNOTATIONS, OPT_BRIEF, OPT_NUMBER, OPT_NO_ACKS, OPT_FETCH,
+	OPT_ANNOTATIONS, OPT_BRIEF, OPT_NUMBER, OPT_NO_ACKS, OPT_FETCH, OPT_CALLS, OPT_PID,
 };
 
 /*
@@ -174,6 +177,11 @@ static const struct opt_def opt_defs[] = {
 	{ OPT_COLOR, "color", optional_argument, "--color[=WHEN]",
 	  "auto (default), always, never (also --colour); NO_COLOR is honoured", 0 },
 	{ OPT_COLOR, "colour", optional_argument, NULL, NULL, 0 },
+	{ OPT_CALLS, "calls", required_argument, "--calls=HOW",
+	  "-- CMD, --pid: measure socket calls with auto (eBPF, else ptrace),\n"
+	  "                      bpf, ptrace (timings then include ptrace's overhead) or off", 0 },
+	{ OPT_PID, "pid", required_argument, "--pid PID",
+	  "trace the running process PID (its threads, the processes it starts) until it exits", 0 },
 	{ OPT_MAXCONNS, "max-conns", required_argument, "--max-conns N",
 	  "connections tracked at once (default %d)", TRACE_DEFAULT_MAX_CONNS },
 	{ OPT_HELP, "help", no_argument, "--help", "this text", 0 },
@@ -292,6 +300,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	o->snaplen = DEFAULT_SNAPLEN;
 	o->buffer_kib = DEFAULT_BUFFER_KIB;
 	o->max_conns = TRACE_DEFAULT_MAX_CONNS;
+	o->calls = CALLS_AUTO;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
 		switch (ch) {
@@ -355,6 +364,13 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			else
 				die_usage("bad --ladder value '%s' (text or mermaid)", optarg);
 			break;
+		case OPT_CALLS:
+			o->calls = !strcmp(optarg, "auto") ? CALLS_AUTO : !strcmp(optarg, "bpf") ? CALLS_BPF
+				 : !strcmp(optarg, "ptrace") ? CALLS_PTRACE : !strcmp(optarg, "off") ? CALLS_OFF
+				 : (die_usage("bad --calls value '%s' (auto, bpf, ptrace or off)", optarg),
+				    CALLS_OFF);
+			break;
+		case OPT_PID: o->pid = parse_num(optarg, "process id", 1, INT_MAX); break;
 		case OPT_MAXCONNS:
 			o->max_conns = (uint32_t)parse_num(optarg, "connection cap", 16, 1 << 24);
 			break;
@@ -380,6 +396,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		die_usage("-r and -i cannot be used together%s", "");
 	if (o->read_file && o->cmd)
 		die_usage("a command is traced live: it cannot be used with -r%s", "");
+	if (o->pid && (o->read_file || o->cmd))
+		die_usage("--pid traces live, without a command%s", "");
+	if (!o->cmd && !o->pid)
+		o->calls = CALLS_OFF;
 
 	if (!strcmp(color, "always")) {
 		o->out.color = true;
@@ -555,6 +575,7 @@ struct run_ctx {
 	int notes_errno;       /* its first failed write */
 	struct keylog **kl;    /* the key log in use (made for a pcapng's secrets if none) */
 	bool keep_text;        /* the pcapng -w takes the key log's lines */
+	struct calls *calls;   /* -- CMD / --pid: the socket calls, or NULL */
 };
 
 /* A pcapng input's TLS key log secrets block: the capture decrypts with it,
@@ -634,9 +655,14 @@ static void on_packet(void *ctx, const uint8_t *data, uint32_t cap_len, uint32_t
 		if (cap_packet_iface(r->cap, &if_id, &if_name, &if_len))
 			trace_set_iface(r->t, true, if_id, if_name, if_len);
 	}
-	trace_set_frame(r->t, cap_packet_frame(r->cap));
-	trace_packet(r->t, cap_is_pcapng(r->cap) ? cap_packet_dlt(r->cap) : r->dlt, data, cap_len,
-		     wire_len, ts_us);
+	int dlt = cap_is_pcapng(r->cap) ? cap_packet_dlt(r->cap) : r->dlt;
+	uint64_t frame = cap_packet_frame(r->cap);
+	if (r->calls) /* in time order with the calls */
+		calls_packet(r->calls, dlt, data, cap_len, wire_len, ts_us, frame);
+	else {
+		trace_set_frame(r->t, frame);
+		trace_packet(r->t, dlt, data, cap_len, wire_len, ts_us);
+	}
 	trace_set_comments(r->t, 0, NULL, NULL); /* they were this packet's only */
 	trace_set_iface(r->t, false, 0, NULL, 0);
 	/* Output that cannot be written ends the run (as tcpdump), whatever is left to read. */
@@ -733,7 +759,7 @@ static int run_command(struct cap *cap, char **cmd, const struct target_user *tu
 	fflush(stdout);
 	fflush(stderr);
 	pid_t our_pgrp = getpgrp();
-	pid_t pid = fork();
+	pid_t pid = rc->calls ? calls_fork(rc->calls) : fork();
 	if (pid < 0) {
 		snprintf(errbuf, CAP_ERRBUF_SIZE, "cannot start %s: %s", cmd[0], strerror(errno));
 		return -1;
@@ -771,6 +797,8 @@ static int run_command(struct cap *cap, char **cmd, const struct target_user *tu
 				st = -1;
 				capturing = false;
 			}
+			if (rc->calls)
+				calls_tick(rc->calls);
 		} else {
 			struct timespec nap = { 0, 50 * 1000000L };
 			nanosleep(&nap, NULL);
@@ -812,6 +840,20 @@ static int run_command(struct cap *cap, char **cmd, const struct target_user *tu
 	return st;
 }
 
+/* --pid: capture until the process is gone (or a signal, or -c). */
+static int run_pid(struct cap *cap, pid_t pid, struct run_ctx *rc, char *errbuf)
+{
+	for (;;) {
+		int n = cap_poll(cap, 100, on_packet, rc, errbuf);
+		if (n == -1)
+			return -1;
+		if (rc->calls)
+			calls_tick(rc->calls);
+		if (n == -2 || g_n_signals || (kill(pid, 0) != 0 && errno == ESRCH))
+			return 0;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -827,11 +869,12 @@ int main(int argc, char **argv)
 	}
 
 	struct cap *cap;
+	static struct calls *calls; /* static: still reachable on the early error exits */
 	struct target_user tu;
 	char devbuf[256];
 	bool live = !o.read_file;
 	if (live) {
-		if (!o.iface && o.cmd) {
+		if (!o.iface && (o.cmd || o.pid)) {
 			/* a command may fetch over loopback or any interface */
 			snprintf(devbuf, sizeof(devbuf), "any");
 			o.iface = devbuf;
@@ -854,7 +897,23 @@ int main(int argc, char **argv)
 				fprintf(stderr, "fetchtrace: %s\n", errbuf);
 			return 1;
 		}
+		/* the socket calls: BPF is loaded now, while privileges last */
+		char cerr[CALLS_ERRBUF_SIZE] = "";
+		if (o.calls != CALLS_OFF && !(calls = calls_open(o.calls, o.pid != 0, cerr))) {
+			fprintf(stderr, "fetchtrace: socket calls not measured: %s\n", cerr);
+			if (o.calls != CALLS_AUTO || o.pid) {
+				cap_close(cap);
+				return 1;
+			}
+		}
+		if (calls && o.pid && calls_attach(calls, (pid_t)o.pid, cerr) != 0) {
+			fprintf(stderr, "fetchtrace: --pid %ld: %s\n", o.pid, cerr);
+			calls_close(calls);
+			cap_close(cap);
+			return 1;
+		}
 		if (drop_privileges(o.user, &tu) != 0) {
+			calls_close(calls);
 			cap_close(cap);
 			return 1;
 		}
@@ -976,10 +1035,17 @@ int main(int argc, char **argv)
 	if (o.cmd) /* the terminal went away: the command is told, as it would have been */
 		sigaction(SIGHUP, &sa, NULL);
 
-	struct run_ctx rc = { t, dlt, 0, cap, ng && !o.no_secrets ? kl : NULL, ng, NULL, 0, NULL, false };
+	struct run_ctx rc = { t, dlt, 0, cap, ng && !o.no_secrets ? kl : NULL, ng, NULL, 0, NULL, false, NULL };
 	rc.notes = notes;
 	rc.kl = &kl;
 	rc.keep_text = ng && !o.no_secrets;
+	rc.calls = calls;
+	if (calls) {
+		calls_set_tracer(calls, t);
+		if (ng || rc.notes) /* each packet's note is made while it is handed over */
+			calls_no_hold(calls);
+		fprintf(stderr, "fetchtrace: measuring socket calls with %s\n", calls_mechanism(calls));
+	}
 	cap_set_secrets_cb(cap, on_secrets, &rc);
 	if (ng || rc.notes)
 		trace_set_packet_cb(t, on_event, &rc);
@@ -996,10 +1062,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fetchtrace: -w %s: out of memory for the delay queue: "
 				"secrets may follow the packets they unlock\n", o.write_file);
 	int cmd_status = -1;
-	if (o.cmd)
+	if (o.cmd || o.pid)
 		cap_set_count(cap, o.count);
 	int st = o.cmd ? run_command(cap, o.cmd, &tu, &rc, errbuf, &cmd_status)
-		       : cap_run(cap, o.count, on_packet, &rc, errbuf);
+		 : o.pid ? run_pid(cap, (pid_t)o.pid, &rc, errbuf)
+			 : cap_run(cap, o.count, on_packet, &rc, errbuf);
+	if (calls)
+		calls_finish(calls);
 	errno = 0;
 	int rv = trace_finish(t) < 0 ? 1 : 0;
 	cap_dump_release(cap); /* the held packets, after the key log's last lines */
@@ -1035,6 +1104,7 @@ int main(int argc, char **argv)
 		rv = 1;
 	}
 	cap_close(cap);
+	calls_close(calls);
 	/* A write to stdout that failed (a full disk, /dev/full) is an error, as
 	 * in tcpdump. */
 	rv = stdout_done(rv, rc.out_errno);

@@ -324,6 +324,12 @@ void out_packet(struct out *o, const struct ev *e)
 		o->packet_cb(o->packet_ctx, e);
 }
 
+void out_call(struct out *o, const struct call_line *l, const struct call_ctx *cx)
+{
+	if (o->ops->call)
+		o->ops->call(o->impl, l, cx);
+}
+
 void out_set_comments(struct out *o, unsigned n, const uint8_t *const *p, const size_t *len)
 {
 	o->n_comments = n < EV_MAX_COMMENTS ? n : EV_MAX_COMMENTS;

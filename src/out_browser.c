@@ -52,7 +52,7 @@ uint32_t out_reused_request(const struct ev *e)
 	return 0;
 }
 
-const char *out_call(const struct ev *e)
+const char *out_call_col(const struct ev *e)
 {
 	if (e->secure)
 		return e->quic ? "QUIC handshake" : "TLS handshake";

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "out_call.h"
 #include "sb.h"
 #include "tlsmsg.h"
 
@@ -1579,7 +1580,9 @@ static void put_common(struct json_out *o, const struct ev *e)
 	key(s, "rel");
 	sb_secs(s, p->ts_us - o->first_ts);
 	kv_str(s, "step", step_name(e->step));
-	kv_str(s, "call", out_call(e));
+	kv_str(s, "call", out_call_col(e));
+	if (e->seg && e->seg->c->calls_seen) /* its socket's calls are "call" objects (issue 14) */
+		kv_bool(s, "call_measured", true);
 	if (e->seg) {
 		kv_u_or_null(s, "fetch", e->seg->c->fetch_id);
 		kv_u(s, "conn", e->seg->c->id);
@@ -2089,7 +2092,14 @@ static void json_timeline(void *impl, const struct timeline *tl)
 		sb_putc(s, '{');
 		for (int ph = 0; ph < TL_PHASES; ph++)
 			kv_secs(s, ph_name[ph], st[ph] ? en[ph] - st[ph] : -1);
-		sb_puts(s, "}}");
+		sb_putc(s, '}');
+		if (x->call_read && x->resp_start) { /* measured socket calls (issue 14) */
+			kv_secs(s, "call_write", x->call_write ? x->call_write : -1);
+			kv_secs(s, "call_read", x->call_read);
+			kv_secs(s, "wait_kernel", x->call_write ? x->resp_start - x->call_write : -1);
+			kv_secs(s, "wait_application", x->call_read - x->resp_start);
+		}
+		sb_putc(s, '}');
 		if (s->cut) {
 			sb_reset(s);
 			sb_printf(s, "{\"type\":\"exchange\",\"conn\":%u,\"cut\":true}", x->conn);
@@ -2214,9 +2224,84 @@ static void json_summary(void *impl, const struct out_counts *n)
 	fflush(o->f);
 }
 
+/* A socket call (issue 14): {"type":"call"} (schema in README.md). */
+static void json_call(void *impl, const struct call_line *l, const struct call_ctx *cx)
+{
+	struct json_out *o = impl;
+	if (o->opt.quiet)
+		return;
+	struct sb *s = &o->sb;
+	if (!o->have_first) {
+		o->have_first = true;
+		o->first_ts = l->ts_us;
+	}
+	sb_puts(s, "{\"type\":\"call\"");
+	key(s, "ts");
+	sb_secs(s, l->ts_us);
+	key(s, "rel");
+	sb_secs(s, l->ts_us - o->first_ts);
+	kv_str(s, "step", step_name(out_call_step(l)));
+	kv_str(s, "call", calls_sys_name(l->sys));
+	kv_str(s, "phase", l->phase == CALL_ENTERED ? "entered" : l->phase == CALL_RETURNED ? "returned"
+											  : "call");
+	kv_u_or_null(s, "fetch", cx->fetch_id);
+	kv_u_or_null(s, "conn", cx->conn_id);
+	key(s, "process");
+	sb_json_str(s, l->pcomm, strnlen(l->pcomm, sizeof(l->pcomm)));
+	key(s, "thread");
+	sb_json_str(s, l->comm, strnlen(l->comm, sizeof(l->comm)));
+	if (l->role[0])
+		kv_str(s, "role", l->role);
+	kv_u(s, "pid", l->tgid);
+	kv_u(s, "tid", l->tid);
+	key(s, "fd");
+	sb_printf(s, "%d", (int)l->fd);
+	kv_str(s, "proto", l->sotype == 1 ? "tcp" : l->sotype == 2 ? "udp" : "?");
+	uint8_t ver, la[16], ra[16];
+	if (out_call_tuple(l, &ver, la, ra) && l->rport) {
+		kv_ip(s, "src", ver, la);
+		kv_u(s, "sport", l->lport);
+		kv_ip(s, "dst", ver, ra);
+		kv_u(s, "dport", l->rport);
+	}
+	if (l->tfamily) {
+		struct call_line t = *l;
+		t.has_tuple = true, t.family = l->tfamily;
+		memcpy(t.raddr, l->taddr, 16);
+		memcpy(t.laddr, l->taddr, 16);
+		if (out_call_tuple(&t, &ver, la, ra)) {
+			kv_ip(s, "target", ver, ra);
+			kv_u(s, "target_port", l->tport);
+		}
+	}
+	if (l->asked && l->sys != CALLS_SYS_CLOSE && l->sys != CALLS_SYS_SOCKET)
+		kv_u(s, l->sys == CALLS_SYS_SHUTDOWN ? "how" : l->sys == CALLS_SYS_SENDMMSG ||
+					l->sys == CALLS_SYS_RECVMMSG ? "msgs" : "bytes_asked", l->asked);
+	if (l->has_ret) {
+		key(s, "ret");
+		sb_printf(s, "%lld", (long long)(l->ret < 0 ? -1 : l->ret));
+		if (l->ret < 0) {
+			const char *en = calls_errno_name(-l->ret);
+			if (en)
+				kv_str(s, "errno", en);
+			else
+				kv_u(s, "errno", (uint64_t)-l->ret);
+		}
+	}
+	if (l->enter_us)
+		kv_secs(s, "entered", l->enter_us);
+	if (l->exit_us)
+		kv_secs(s, "returned", l->exit_us);
+	if (l->enter_us && l->exit_us >= l->enter_us)
+		kv_secs(s, "duration", l->exit_us - l->enter_us);
+	sb_putc(s, '}');
+	emit(o);
+}
+
 const struct out_ops out_json_ops = {
 	.open = json_open,
 	.packet = json_packet,
+	.call = json_call,
 	.conn_done = json_conn_done,
 	.quic_done = json_quic_done,
 	.timeline = json_timeline,

@@ -12,6 +12,7 @@
 
 #include "out.h"
 #include "focus.h"
+#include "out_call.h"
 #include "out_impl.h"
 #include "sb.h"
 
@@ -21,6 +22,7 @@
 #define LAD_COL 26            /* columns between two hosts in the terminal */
 #define LAD_LINE 4096
 #define LAD_ANSWERS 64        /* DNS answers remembered to merge a client's addresses */
+#define LAD_NO_APP 0xff
 
 struct lad_host {
 	uint8_t ver;
@@ -28,6 +30,7 @@ struct lad_host {
 	uint32_t fetch;             /* a fetch that names it (0 none) */
 	uint16_t port;              /* a server's port (53, 80, 443 ...), 0 for a client */
 	uint8_t same_as;            /* the host whose column it shares (itself when none) */
+	bool app;                   /* the application: the traced processes' calls (issue 14) */
 };
 
 /* A DNS answer and the host it went to, to find the client of a fetch. */
@@ -59,6 +62,10 @@ struct ladder {
 	struct lad_arrow *arrows;   /* grows to LAD_MAX_ARROWS */
 	size_t n, cap;
 	uint64_t dropped;
+	uint8_t app;                /* the application's column, LAD_NO_APP while none */
+	char app_name[CALLS_COMM_LEN + 1]; /* the first traced process's name, raw */
+	bool app_several;           /* calls came from more than one process */
+	uint32_t app_pid;
 	char names[LAD_MAX_HOSTS][64]; /* a fetch name per host, raw */
 	uint8_t name_len[LAD_MAX_HOSTS];
 	struct lad_answer answers[LAD_ANSWERS]; /* the last DNS answers, a ring */
@@ -73,13 +80,14 @@ static void *lad_open(FILE *f, const struct out_opts *o)
 		return NULL;
 	l->f = f;
 	l->opt = *o;
+	l->app = LAD_NO_APP;
 	return l;
 }
 
 static uint8_t host_index(struct ladder *l, uint8_t ver, const uint8_t *addr)
 {
 	for (uint8_t i = 0; i < l->n_hosts; i++)
-		if (l->hosts[i].ver == ver && !memcmp(l->hosts[i].addr, addr, 16))
+		if (!l->hosts[i].app && l->hosts[i].ver == ver && !memcmp(l->hosts[i].addr, addr, 16))
 			return i;
 	if (l->n_hosts == LAD_MAX_HOSTS)
 		return LAD_MAX_HOSTS - 1; /* the last column stands for the rest */
@@ -285,6 +293,73 @@ void out_label(const struct ev *e, struct sb *s)
 		sb_puts(s, "ACK");
 }
 
+/* Room for one more arrow, zeroed, or NULL (counted). */
+static struct lad_arrow *arrow_new(struct ladder *l)
+{
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 512;
+		if (ncap > LAD_MAX_ARROWS)
+			ncap = LAD_MAX_ARROWS;
+		struct lad_arrow *na = l->n < ncap ? realloc(l->arrows, ncap * sizeof(*na)) : NULL;
+		if (!na) {
+			l->dropped++;
+			return NULL;
+		}
+		l->arrows = na;
+		l->cap = ncap;
+	}
+	struct lad_arrow *w = &l->arrows[l->n++];
+	memset(w, 0, sizeof(*w));
+	return w;
+}
+
+/*
+ * A socket call (issue 14): an arrow between the application's column
+ * (drawn left of every host) and the client's socket, by the socket's
+ * local address: the application hands bytes down (write, connect, close)
+ * or takes them up (read, a connect() returning).  A call whose socket has
+ * no address yet (socket(), connect() entered) is drawn on the
+ * application's line.
+ */
+static void lad_call(void *impl, const struct call_line *c, const struct call_ctx *cx)
+{
+	struct ladder *l = impl;
+	if (l->app == LAD_NO_APP) {
+		if (l->n_hosts == LAD_MAX_HOSTS)
+			return; /* no column left for it */
+		l->app = l->n_hosts++;
+		memset(&l->hosts[l->app], 0, sizeof(l->hosts[l->app]));
+		l->hosts[l->app].app = true;
+		l->hosts[l->app].same_as = l->app;
+		memcpy(l->app_name, c->pcomm, sizeof(l->app_name));
+		l->app_pid = c->tgid;
+	} else if (c->tgid != l->app_pid) {
+		l->app_several = true;
+	}
+	uint8_t ver, la[16], ra[16];
+	uint8_t sock = out_call_tuple(c, &ver, la, ra) && c->lport ? host_index(l, ver, la) : l->app;
+	enum step st = out_call_step(c);
+	bool up = st == STEP_READ || (c->sys == CALLS_SYS_CONNECT && c->phase == CALL_RETURNED);
+	struct lad_arrow *w = arrow_new(l);
+	if (!w)
+		return;
+	w->ts = c->ts_us;
+	w->from = up ? sock : l->app;
+	w->to = up ? l->app : sock;
+	w->step = (uint8_t)st;
+	if (cx && cx->conn_id) {
+		w->conn_kind = 'c';
+		w->conn = cx->conn_id;
+	}
+	char tmp[256];
+	struct sb s;
+	sb_init(&s, tmp, sizeof(tmp));
+	out_call_desc(&s, c);
+	size_t n = s.len < LAD_LABEL ? s.len : LAD_LABEL;
+	memcpy(w->label, tmp, n);
+	w->label_len = (uint8_t)n;
+}
+
 static void lad_packet(void *impl, const struct ev *e)
 {
 	struct ladder *l = impl;
@@ -314,19 +389,9 @@ static void lad_packet(void *impl, const struct ev *e)
 			l->name_len[k] = (uint8_t)n;
 		}
 	}
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 512;
-		if (ncap > LAD_MAX_ARROWS)
-			ncap = LAD_MAX_ARROWS;
-		struct lad_arrow *na = l->n < ncap ? realloc(l->arrows, ncap * sizeof(*na)) : NULL;
-		if (!na) {
-			l->dropped++;
-			return;
-		}
-		l->arrows = na;
-		l->cap = ncap;
-	}
-	struct lad_arrow *w = &l->arrows[l->n++];
+	struct lad_arrow *w = arrow_new(l);
+	if (!w)
+		return;
 	w->ts = p->ts_us;
 	w->from = a;
 	w->to = b;
@@ -389,6 +454,16 @@ static void emit(struct ladder *l, struct sb *s)
 static void host_title(const struct ladder *l, uint8_t i, struct sb *s, bool brief)
 {
 	const struct lad_host *h = &l->hosts[i];
+	if (h->app) {
+		if (l->app_several) {
+			sb_puts(s, "application");
+		} else {
+			sb_esc(s, l->app_name, strnlen(l->app_name, sizeof(l->app_name)));
+			if (!brief)
+				sb_puts(s, " (application)");
+		}
+		return;
+	}
 	if (i == LAD_MAX_HOSTS - 1 && l->n_hosts == LAD_MAX_HOSTS) {
 		sb_puts(s, "others");
 		return;
@@ -412,11 +487,24 @@ static void host_title(const struct ladder *l, uint8_t i, struct sb *s, bool bri
 static uint8_t lad_columns(const struct ladder *l, uint8_t col[LAD_MAX_HOSTS])
 {
 	uint8_t n = 0;
+	if (l->app != LAD_NO_APP)
+		col[l->app] = n++; /* the application, left of the client's socket */
 	for (uint8_t i = 0; i < l->n_hosts; i++) {
+		if (i == l->app)
+			continue;
 		uint8_t r = l->hosts[i].same_as;
 		col[i] = r < i ? col[r] : n++; /* a host shares only with one seen before it */
 	}
 	return n;
+}
+
+/* The host at the head of column c (lad_columns), or LAD_MAX_HOSTS. */
+static uint8_t col_head(const struct ladder *l, const uint8_t col[LAD_MAX_HOSTS], uint8_t c)
+{
+	for (uint8_t i = 0; i < l->n_hosts; i++)
+		if (l->hosts[i].same_as == i && col[i] == c)
+			return i;
+	return LAD_MAX_HOSTS;
 }
 
 /* The addresses of the hosts merged into column head r: lead before the
@@ -444,11 +532,12 @@ static void put_conn(struct sb *s, const struct lad_arrow *w)
 static void lad_mermaid(struct ladder *l, struct sb *s)
 {
 	uint8_t col[LAD_MAX_HOSTS];
-	lad_columns(l, col);
+	uint8_t n_cols = lad_columns(l, col);
 	sb_puts(s, "sequenceDiagram");
 	emit(l, s);
-	for (uint8_t i = 0; i < l->n_hosts; i++) {
-		if (l->hosts[i].same_as != i)
+	for (uint8_t c = 0; c < n_cols; c++) { /* declared in column order */
+		uint8_t i = col_head(l, col, c);
+		if (i == LAD_MAX_HOSTS)
 			continue;
 		sb_printf(s, "    participant H%u as ", col[i]);
 		host_title(l, i, s, false);
@@ -496,8 +585,9 @@ static void lad_text(struct ladder *l, struct sb *s)
 	 * the other addresses of a merged client */
 	bool merged = false;
 	for (int row = 0; row < 2; row++) {
-		for (uint8_t i = 0; i < l->n_hosts; i++) {
-			if (l->hosts[i].same_as != i)
+		for (uint8_t c = 0; c < n_cols; c++) {
+			uint8_t i = col_head(l, col, c);
+			if (i == LAD_MAX_HOSTS)
 				continue;
 			sb_pad(s, num + COL0 + (size_t)col[i] * LAD_COL);
 			size_t start = s->len;
@@ -590,6 +680,7 @@ static void lad_close(void *impl)
 
 const struct out_ops out_ladder_ops = {
 	.open = lad_open,
+	.call = lad_call,
 	.packet = lad_packet,
 	.conn_done = lad_conn_done,
 	.release = lad_release,

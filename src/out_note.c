@@ -17,7 +17,7 @@ size_t out_annotation(const struct ev *e, char *buf, size_t cap)
 	sb_init(&s, buf, cap);
 	/* the call as the text line says it, but connect() for the secure channel */
 	sb_printf(&s, "step=%s call=%s", step_name(e->step),
-		  e->secure ? step_call(e->step) : out_call(e));
+		  e->secure ? step_call(e->step) : out_call_col(e));
 	/* the same fetch and connection the text line's tag column shows */
 	if (e->seg) {
 		const struct conn *c = e->seg->c;

@@ -2,12 +2,14 @@
 #include "out.h"
 #include "out_impl.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "explain.h"
 #include "focus.h"
 #include "out_browser.h"
+#include "out_call.h"
 #include "out_timeline.h"
 #include "sb.h"
 #include "tlslayer.h"
@@ -2532,7 +2534,10 @@ static void text_packet(void *impl, const struct ev *e)
 		return;
 	}
 	pad_sep(s, COL_CALL + shift);
-	sb_puts(s, out_call(e));
+	if (e->seg && e->seg->c->calls_seen) /* its socket's calls are lines of their own */
+		sb_puts(s, "measured");
+	else
+		sb_puts(s, out_call_col(e));
 	pad_sep(s, COL_TAG + shift);
 	put_tag(s, e);
 	pad_sep(s, COL_ADDR + shift);
@@ -3038,9 +3043,84 @@ static void text_timeline(void *impl, const struct timeline *tl)
 	out_timeline_text(o->f, tl, o->opt.timeline, o->opt.color);
 }
 
+/* --explain on a measured call (issue 14): the times the chapter can only
+ * describe, once each per run. */
+static void explain_call(struct text_out *o, const struct call_line *l, const struct call_ctx *cx)
+{
+	struct xvals v = { .n = 0 };
+	int64_t dur = l->enter_us && l->exit_us >= l->enter_us ? l->exit_us - l->enter_us : -1;
+	if (l->sys == CALLS_SYS_CONNECT && l->phase == CALL_RETURNED && dur >= 0 && l->has_ret) {
+		enum explain_id id = l->ret == 0 ? EX_CALL_CONNECT
+				     : l->ret == -EINPROGRESS ? EX_CALL_CONNECT_NB : EX_COUNT;
+		if (id != EX_COUNT && explain_once(o, id)) {
+			sb_dur(xval(&v, "dur"), dur);
+			explain_line(o, id, &v);
+		}
+	} else if (out_call_step(l) == STEP_WRITE && l->has_ret && l->ret > 0 && dur >= 0 &&
+		   l->sotype == 1 && explain_once(o, EX_CALL_WRITE)) {
+		sb_dur(xval(&v, "dur"), dur);
+		sb_printf(xval(&v, "bytes"), "%lld", (long long)l->ret);
+		explain_line(o, EX_CALL_WRITE, &v);
+	} else if (out_call_step(l) == STEP_READ && l->has_ret && l->ret > 0 && cx->resp_first &&
+		   l->exit_us >= cx->resp_first && explain_once(o, EX_CALL_READ)) {
+		sb_dur(xval(&v, "dur"), l->exit_us - cx->resp_first);
+		sb_printf(xval(&v, "bytes"), "%lld", (long long)l->ret);
+		explain_line(o, EX_CALL_READ, &v);
+	}
+}
+
+/* A socket call (issue 14): its own line in the time line, marked "call" in
+ * the call column, with the socket's addresses where a packet line has
+ * them, and the process that made it. */
+static void text_call(void *impl, const struct call_line *l, const struct call_ctx *cx)
+{
+	struct text_out *o = impl;
+	if (o->opt.quiet)
+		return;
+	struct sb *s = &o->sb;
+	put_time(o, l->ts_us);
+	size_t shift = s->len > COL_STEP - 1 ? s->len - (COL_STEP - 1) : 0;
+	pad_sep(s, COL_STEP + shift);
+	enum step st = out_call_step(l);
+	if (o->opt.color) {
+		sb_puts(s, step_color[st]);
+		sb_puts(s, step_name(st));
+		sb_puts(s, COLOR_OFF);
+		shift += strlen(step_color[st]) + strlen(COLOR_OFF);
+	} else {
+		sb_puts(s, step_name(st));
+	}
+	pad_sep(s, COL_CALL + shift);
+	sb_puts(s, "call");
+	pad_sep(s, COL_TAG + shift);
+	if (cx->fetch_id)
+		sb_printf(s, "f%u ", cx->fetch_id);
+	if (cx->conn_id)
+		sb_printf(s, "c%u", cx->conn_id);
+	pad_sep(s, COL_ADDR + shift);
+	size_t addr_start = s->len;
+	out_call_addrs(s, l);
+	pad_sep(s, addr_start + (COL_DESC - COL_ADDR));
+	/* the process, what it is (a browser's network service), the thread */
+	sb_esc(s, l->pcomm, strnlen(l->pcomm, sizeof(l->pcomm)));
+	sb_printf(s, "[%u", (unsigned)l->tgid);
+	if (l->role[0])
+		sb_printf(s, " %s", l->role); /* role_of's words only */
+	if (l->tid != l->tgid) {
+		sb_printf(s, "/%u ", (unsigned)l->tid);
+		sb_esc(s, l->comm, strnlen(l->comm, sizeof(l->comm)));
+	}
+	sb_puts(s, "] ");
+	out_call_desc(s, l);
+	emit(o);
+	if (o->opt.explain)
+		explain_call(o, l, cx);
+}
+
 const struct out_ops out_text_ops = {
 	.open = text_open,
 	.packet = text_packet,
+	.call = text_call,
 	.conn_done = text_conn_done,
 	.quic_done = text_quic_done,
 	.timeline = text_timeline,

@@ -68,6 +68,17 @@ static void put_figures(struct sb *s, const struct tl_exch *x)
 		sb_printf(s, "  %s ", phases[ph].name);
 		sb_dur(s, en[ph] - st[ph]);
 	}
+	if (x->call_read && x->resp_start) { /* measured calls (issue 14): the wait split */
+		sb_puts(s, "  (wait measured: ");
+		if (x->call_write) {
+			sb_puts(s, "kernel ");
+			sb_dur(s, x->resp_start - x->call_write);
+			sb_puts(s, " write() to first byte, ");
+		}
+		sb_puts(s, "application ");
+		sb_dur(s, x->call_read - x->resp_start);
+		sb_puts(s, " first byte to read())");
+	}
 	if (x->quic && x->first_on_conn) /* one handshake: connect and TLS are the same time */
 		sb_puts(s, "  (QUIC: connect and TLS are one handshake)");
 	if (x->stream || x->quic) /* HTTP/2, HTTP/3: streams share the connection at once */

@@ -258,6 +258,28 @@ static struct tl_exch *find(struct timeline *tl, const struct conn *c, uint32_t 
 	return find_in(tl, c->tl_last, exchange, any);
 }
 
+#define TL_CALL_WALK 64 /* exchanges of a connection looked back over for a read() */
+
+int64_t timeline_call_read(struct timeline *tl, const struct conn *c, int64_t read_exit)
+{
+	struct tl_exch *pick = NULL;
+	struct tl_exch *x = at(tl, c->tl_last);
+	/* back along the connection (each step to a lower index): the oldest
+	 * response begun and not read yet */
+	for (unsigned k = 0; x && k < TL_CALL_WALK; k++, x = at(tl, x->prev_on_conn)) {
+		if (x->stream || x->quic || x->call_read)
+			break; /* HTTP/2 streams interleave: which read is whose is not known */
+		if (x->resp_start && x->resp_start <= read_exit)
+			pick = x;
+	}
+	if (!pick)
+		return 0;
+	pick->call_read = read_exit;
+	if (c->calls_write_at && c->calls_write_at <= pick->req_start)
+		pick->call_write = c->calls_write_at;
+	return pick->resp_start;
+}
+
 /* A new exchange at the end of the list whose links are *first and *last
  * (a TCP connection's or a QUIC connection's); NULL when none can be kept. */
 static struct tl_exch *add_slot(struct timeline *tl, uint32_t *first, uint32_t *last)

@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 
+#include "calljoin.h"
 #include "dns.h"
 #include "dnsnote.h"
 #include "doh.h"
@@ -17,6 +18,7 @@
 #include "hpack.h"
 #include "http.h"
 #include "keylog.h"
+#include "out_call.h"
 #include "pkt.h"
 #include "quic.h"
 #include "quicdec.h"
@@ -44,6 +46,8 @@ struct retired {
 	struct http_events held[2]; /* HTTP messages held after a gap, decoded as it left */
 	uint64_t held_gap[2];  /* bytes those skipped, per direction */
 };
+#define TRACE_EXPECT_MAX 16 /* connect()s awaiting their SYN (issue 14) */
+#define TRACE_EXPECT_US 10000000 /* ... at most this long */
 #define MIDSTREAM_SKIP_MAX (1u << 20) /* bytes a mid-stream connection skips looking for a message start */
 
 struct tracer {
@@ -100,6 +104,13 @@ struct tracer {
 	/* HTTP/3 (issue 11): the QPACK decoders' total, and the events of the datagram */
 	struct hpack_budget qpack_budget;
 	struct h3_events h3ev;
+	/* measured socket calls (issue 14): connect()s entered whose SYN is to come */
+	struct call_expect {
+		uint8_t ver, srv[16];
+		uint16_t port;
+		int64_t at;          /* entered; 0 free */
+	} expect[TRACE_EXPECT_MAX];
+	unsigned expect_next;
 };
 
 /* What a reassembler's sink needs: the stream's connection and direction,
@@ -934,6 +945,21 @@ static bool tls_close_now(const struct tracer *t)
 	return false;
 }
 
+/* A new connection whose connect() was measured entering (trace_call): its
+ * packets say so from the SYN on. */
+static void call_expected(struct tracer *t, struct conn *c)
+{
+	for (unsigned i = 0; i < TRACE_EXPECT_MAX; i++) {
+		struct call_expect *x = &t->expect[i];
+		if (x->at && x->ver == c->ip_ver && x->port == c->sport && !memcmp(x->srv, c->srv, 16) &&
+		    c->ts_first + 1000 >= x->at && c->ts_first - x->at < TRACE_EXPECT_US) {
+			c->calls_seen = true;
+			x->at = 0;
+			return;
+		}
+	}
+}
+
 /* A TCP segment: track, reassemble, decode; fill what the classifier reads. */
 static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct flow_seg *g,
 		   struct fetch_link *link, struct step_in *in)
@@ -945,6 +971,8 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 	e->seg = g;
 	if (g->is_new)
 		t->n.conns++;
+	if (g->is_new)
+		call_expected(t, c);
 	/* A new connection, or one whose roles the packets just swapped: tie
 	 * it to the fetch of its server. */
 	if (g->is_new || g->notes & NOTE_ROLES_SWAPPED) {
@@ -1675,6 +1703,48 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 static bool focus_keep_fetch(void *ctx, uint32_t fetch_id)
 {
 	return focus_fetch_shown(ctx, fetch_id);
+}
+
+void trace_call(struct tracer *t, const struct call_line *l)
+{
+	struct call_ctx cx = { 0, 0, 0 };
+	struct pkt p;
+	memset(&p, 0, sizeof(p));
+	/* a TCP socket's connection, by its addresses as the packets carry them */
+	if (l->sotype == 1 /* SOCK_STREAM */ && l->rport &&
+	    out_call_tuple(l, &p.ip_ver, p.src, p.dst)) {
+		p.proto = 6;
+		p.sport = l->lport;
+		p.dport = l->rport;
+		struct conn *c = flow_lookup(t->flows, &p);
+		if (c) {
+			c->calls_seen = true;
+			cx.conn_id = c->id;
+			cx.fetch_id = c->fetch_id;
+			enum step st = out_call_step(l);
+			if (st == STEP_WRITE && l->enter_us)
+				c->calls_write_at = l->enter_us;
+			else if (st == STEP_READ && l->has_ret && l->ret > 0 && l->exit_us)
+				cx.resp_first = timeline_call_read(t->tl, c, l->exit_us);
+		}
+	}
+	/* a connect() entered: its connection's SYN is to come */
+	struct call_line tl = *l;
+	tl.has_tuple = true, tl.family = l->tfamily;
+	memcpy(tl.laddr, l->taddr, 16);
+	memcpy(tl.raddr, l->taddr, 16);
+	if (l->phase == CALL_ENTERED && l->sotype == 1 && l->tfamily &&
+	    out_call_tuple(&tl, &p.ip_ver, p.src, p.dst)) {
+		struct call_expect *x = &t->expect[t->expect_next++ % TRACE_EXPECT_MAX];
+		x->ver = p.ip_ver;
+		memcpy(x->srv, p.dst, 16);
+		x->port = l->tport;
+		x->at = l->ts_us;
+	}
+	/* --fetch: a call of a hidden fetch's socket is hidden with it */
+	if (focus_on(t->focus) && cx.fetch_id && !focus_fetch_shown(t->focus, cx.fetch_id))
+		return;
+	out_call(t->out, l, &cx);
 }
 
 int trace_finish(struct tracer *t)

@@ -20,6 +20,24 @@ for lib in "openssl/evp.h libcrypto libssl-dev" "nghttp2/nghttp2.h libnghttp2 li
 		need="$need $3"
 	fi
 done
+# Socket calls through eBPF (issue 14): clang (BPF target), bpftool (the skeleton) and
+# libbpf-dev.  Optional: without them fetchtrace is built with the ptrace fallback only, so
+# they are installed when we can, and only named when we cannot.
+opt=""
+command -v clang >/dev/null 2>&1 || opt="$opt clang"
+command -v bpftool >/dev/null 2>&1 || [ -x /usr/sbin/bpftool ] || opt="$opt bpftool"
+pkg-config --exists libbpf 2>/dev/null || opt="$opt libbpf-dev"
+if [ -n "$opt" ] && [ -z "$need" ]; then
+	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "deps: installing$opt (eBPF socket calls)" >&2
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$opt; } >&2 ||
+			echo "deps: could not install$opt: building with the ptrace fallback only" >&2
+	else
+		echo "deps: no$opt: building with the ptrace fallback only (eBPF needs them)" >&2
+	fi
+elif [ -n "$opt" ]; then
+	need="$need$opt"
+fi
 [ -z "$need" ] && exit 0
 
 cmd="apt-get install -y$need"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # run-all.sh - run every test suite (or the one named) and print one closing line.
 #   sh tests/run-all.sh [unit|golden|readme|public|badinput|pcapng|har|steps|live]
-#   sh tests/run-all.sh [unit|golden|readme|public|badinput|pcapng|annotate|har|live]
+#   sh tests/run-all.sh [unit|golden|readme|public|badinput|pcapng|annotate|har|live|calls]
 set -u
 cd "$(dirname "$0")/.." || exit 1
 only=${1:-}
@@ -57,6 +57,7 @@ suite har sh tests/har/test.sh
 suite focus sh tests/focus/test.sh
 suite explain sh tests/explain/test.sh
 suite live sh tests/live.sh
+suite calls sh tests/calls.sh
 suite dsblive sh tests/dsblive.sh
 
 echo "all: $passed passed, $failed failed, $skipped skipped"

@@ -1,0 +1,596 @@
+/* calls_ptrace.c - socket system call records through ptrace, where BPF
+ * cannot be had (issue 14).  A helper process traces the command
+ * (PTRACE_SEIZE, syscall stops, every child and thread followed) and
+ * writes the records into a pipe that fetchtrace drains.  Each stop costs
+ * two context switches: the timings include ptrace's overhead.  The
+ * socket's addresses come from /proc/PID/net (matched by the socket's
+ * inode from /proc/PID/fd); no data buffer is read. */
+#include "calls.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* PTRACE_GET_SYSCALL_INFO's result (linux/ptrace.h, which cannot be
+ * included beside glibc's sys/ptrace.h). */
+struct sysinfo_pt {
+	uint8_t op; /* 1 entry, 2 exit */
+	uint8_t pad[3];
+	uint32_t arch;
+	uint64_t ip, sp;
+	union {
+		struct { uint64_t nr; uint64_t args[6]; } entry;
+		struct { int64_t rval; uint8_t is_error; } exit;
+	} u;
+};
+#define SI_ENTRY 1
+#define SI_EXIT 2
+
+#define PT_THREADS 1024 /* threads followed at once */
+#define PT_SOCKS 1024   /* sockets whose addresses are remembered */
+
+struct calls_src {
+	int rd;      /* the records, read end (non-blocking) */
+	int wr;      /* write end, for the helper */
+	pid_t helper;
+};
+
+struct pt_thread {
+	pid_t tid, tgid;
+	uint16_t sys;  /* the call in flight, CALLS_SYS_NONE none */
+	int32_t fd;
+	uint64_t ptr;  /* poll: the pollfd array, and its length */
+	uint32_t n;
+};
+
+#define PT_POLL_FDS 8 /* pollfds looked at, from the start of the array */
+
+struct pt_sock {
+	pid_t tgid;
+	int32_t fd;
+	unsigned long ino;
+	struct calls_raw r; /* family, sotype and addresses as last seen */
+};
+
+struct pt_state {
+	int out;
+	struct pt_thread th[PT_THREADS];
+	struct pt_sock so[PT_SOCKS];
+};
+
+struct calls_src *calls_ptrace_open(char *errbuf)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		snprintf(errbuf, CALLS_ERRBUF_SIZE, "pipe: %s", strerror(errno));
+		return NULL;
+	}
+	fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
+	struct calls_src *s = calloc(1, sizeof(*s));
+	if (!s) {
+		close(p[0]);
+		close(p[1]);
+		snprintf(errbuf, CALLS_ERRBUF_SIZE, "out of memory");
+		return NULL;
+	}
+	s->rd = p[0];
+	s->wr = p[1];
+	s->helper = -1;
+	return s;
+}
+
+static uint16_t sys_of(long nr)
+{
+	switch (nr) {
+	case SYS_read: return CALLS_SYS_READ;
+	case SYS_write: return CALLS_SYS_WRITE;
+	case SYS_close: return CALLS_SYS_CLOSE;
+	case SYS_readv: return CALLS_SYS_READV;
+	case SYS_writev: return CALLS_SYS_WRITEV;
+	case SYS_socket: return CALLS_SYS_SOCKET;
+	case SYS_connect: return CALLS_SYS_CONNECT;
+	case SYS_accept: return CALLS_SYS_ACCEPT;
+	case SYS_accept4: return CALLS_SYS_ACCEPT;
+	case SYS_sendto: return CALLS_SYS_SENDTO;
+	case SYS_recvfrom: return CALLS_SYS_RECVFROM;
+	case SYS_sendmsg: return CALLS_SYS_SENDMSG;
+	case SYS_recvmsg: return CALLS_SYS_RECVMSG;
+	case SYS_sendmmsg: return CALLS_SYS_SENDMMSG;
+	case SYS_recvmmsg: return CALLS_SYS_RECVMMSG;
+	case SYS_shutdown: return CALLS_SYS_SHUTDOWN;
+	case SYS_poll: return CALLS_SYS_POLL;
+	case SYS_ppoll: return CALLS_SYS_POLL;
+	}
+	return CALLS_SYS_NONE;
+}
+
+static struct pt_thread *thread_get(struct pt_state *st, pid_t tid)
+{
+	struct pt_thread *fr = NULL;
+	for (unsigned i = 0; i < PT_THREADS; i++) {
+		if (st->th[i].tid == tid)
+			return &st->th[i];
+		if (!fr && !st->th[i].tid)
+			fr = &st->th[i];
+	}
+	if (!fr)
+		return NULL;
+	memset(fr, 0, sizeof(*fr));
+	fr->tid = tid;
+	fr->tgid = tid;
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	FILE *f = fopen(path, "re");
+	if (f) {
+		while (fgets(buf, sizeof(buf), f))
+			if (!strncmp(buf, "Tgid:", 5)) {
+				fr->tgid = (pid_t)atoi(buf + 5);
+				break;
+			}
+		fclose(f);
+	}
+	return fr;
+}
+
+static void thread_gone(struct pt_state *st, pid_t tid)
+{
+	for (unsigned i = 0; i < PT_THREADS; i++)
+		if (st->th[i].tid == tid)
+			st->th[i].tid = 0;
+}
+
+/* The socket inode behind fd of tid, 0 when fd is not a socket. */
+static unsigned long fd_inode(pid_t tid, int fd)
+{
+	char path[64], link[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tid, fd);
+	ssize_t n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = '\0';
+	unsigned long ino;
+	return sscanf(link, "socket:[%lu]", &ino) == 1 ? ino : 0;
+}
+
+/* /proc/TID/net/FILE's line of inode ino: its addresses into r. */
+static bool net_find(pid_t tid, const char *file, int family, int sotype, unsigned long ino,
+		     struct calls_raw *r)
+{
+	char path[64], line[512];
+	snprintf(path, sizeof(path), "/proc/%d/net/%s", (int)tid, file);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	bool found = false;
+	unsigned n_lines = 0;
+	while (!found && n_lines++ < 65536 && fgets(line, sizeof(line), f)) {
+		char la[40], ra[40];
+		unsigned lp, rp;
+		unsigned long in;
+		if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %*x %*x:%*x %*x:%*x %*x "
+				 "%*u %*u %lu", la, &lp, ra, &rp, &in) != 5 || in != ino)
+			continue;
+		found = true;
+		r->family = (uint16_t)family;
+		r->sotype = (uint16_t)sotype;
+		r->lport = (uint16_t)lp;
+		r->rport = (uint16_t)rp;
+		/* each 32-bit word as the kernel printed it (%08X of the word in
+		 * host order): back to its bytes */
+		const char *src[2] = { la, ra };
+		uint8_t *dst[2] = { r->laddr, r->raddr };
+		for (int k = 0; k < 2; k++) {
+			size_t words = strlen(src[k]) / 8;
+			for (size_t w = 0; w < words && w < 4; w++) {
+				char hex[9];
+				memcpy(hex, src[k] + 8 * w, 8);
+				hex[8] = '\0';
+				uint32_t v = (uint32_t)strtoul(hex, NULL, 16);
+				memcpy(dst[k] + 4 * w, &v, 4);
+			}
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static bool unix_find(pid_t tid, unsigned long ino)
+{
+	char path[64], line[512];
+	snprintf(path, sizeof(path), "/proc/%d/net/unix", (int)tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	bool found = false;
+	unsigned n_lines = 0;
+	while (!found && n_lines++ < 65536 && fgets(line, sizeof(line), f)) {
+		unsigned long in;
+		if (sscanf(line, "%*s %*s %*s %*s %*s %*s %lu", &in) == 1 && in == ino)
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/* What the socket ino of (tgid, fd) is: family and addresses into r. */
+static void sock_look(struct pt_state *st, pid_t tid, pid_t tgid, int fd, unsigned long ino,
+		      struct calls_raw *r, bool again)
+{
+	struct pt_sock *s = NULL, *fr = NULL;
+	for (unsigned i = 0; i < PT_SOCKS; i++) {
+		if (st->so[i].ino == ino && st->so[i].tgid == tgid && st->so[i].fd == fd)
+			s = &st->so[i];
+		else if (!fr && !st->so[i].ino)
+			fr = &st->so[i];
+	}
+	bool fresh = !s;
+	if (!s) {
+		s = fr ? fr : &st->so[(unsigned)ino % PT_SOCKS];
+		memset(s, 0, sizeof(*s));
+		s->tgid = tgid, s->fd = fd, s->ino = ino;
+	}
+	if (fresh || again || (s->r.family != AF_UNIX && !(s->r.lport && s->r.rport))) {
+		struct calls_raw t;
+		memset(&t, 0, sizeof(t));
+		if (net_find(tid, "tcp", AF_INET, SOCK_STREAM, ino, &t) ||
+		    net_find(tid, "tcp6", AF_INET6, SOCK_STREAM, ino, &t) ||
+		    net_find(tid, "udp", AF_INET, SOCK_DGRAM, ino, &t) ||
+		    net_find(tid, "udp6", AF_INET6, SOCK_DGRAM, ino, &t))
+			s->r = t;
+		else if (fresh && unix_find(tid, ino))
+			s->r.family = AF_UNIX;
+	}
+	r->family = s->r.family ? s->r.family : r->family;
+	r->sotype = s->r.sotype ? s->r.sotype : r->sotype;
+	r->lport = s->r.lport, r->rport = s->r.rport;
+	memcpy(r->laddr, s->r.laddr, 16);
+	memcpy(r->raddr, s->r.raddr, 16);
+}
+
+static void sock_forget(struct pt_state *st, pid_t tgid, int fd)
+{
+	for (unsigned i = 0; i < PT_SOCKS; i++)
+		if (st->so[i].ino && st->so[i].tgid == tgid && st->so[i].fd == fd)
+			st->so[i].ino = 0;
+}
+
+static void rec_base(struct calls_raw *r, const struct pt_thread *t, uint16_t kind)
+{
+	memset(r, 0, sizeof(*r));
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	r->ts_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	r->tgid = (uint32_t)t->tgid;
+	r->tid = (uint32_t)t->tid;
+	r->kind = kind;
+	r->sys = t->sys;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)t->tid);
+	for (int k = 0; k < 2; k++) {
+		char *dst = k ? r->pcomm : r->comm;
+		if (k)
+			snprintf(path, sizeof(path), "/proc/%d/comm", (int)t->tgid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			ssize_t n = read(fd, dst, CALLS_COMM_LEN);
+			if (n > 0 && dst[n - 1] == '\n')
+				dst[n - 1] = '\0';
+			close(fd);
+		}
+	}
+}
+
+/* A connect()/sendto() target sockaddr, read from the tracee (the
+ * address argument; never a data buffer). */
+static void target_read(pid_t tid, uint64_t addr, uint64_t len, struct calls_raw *r)
+{
+	if (!addr || len < 8)
+		return;
+	uint8_t sa[32];
+	memset(sa, 0, sizeof(sa));
+	for (unsigned w = 0; w < 4 && w * 8 < len; w++) {
+		errno = 0;
+		long v = ptrace(PTRACE_PEEKDATA, tid, (void *)(uintptr_t)(addr + 8 * w), NULL);
+		if (errno)
+			return;
+		memcpy(sa + 8 * w, &v, 8);
+	}
+	uint16_t fam;
+	memcpy(&fam, sa, 2);
+	r->tport = (uint16_t)((sa[2] << 8) | sa[3]);
+	if (fam == AF_INET) {
+		r->tfamily = AF_INET;
+		memcpy(r->taddr, sa + 4, 4);
+	} else if (fam == AF_INET6 && len >= 24) {
+		r->tfamily = AF_INET6;
+		memcpy(r->taddr, sa + 8, 16);
+	}
+}
+
+static void put(struct pt_state *st, const struct calls_raw *r)
+{
+	ssize_t n = write(st->out, r, sizeof(*r)); /* < PIPE_BUF: whole or nothing */
+	if (n < 0 && errno == EPIPE)
+		_exit(0); /* fetchtrace is gone */
+}
+
+/* poll()/ppoll() returned: a record for each socket among its first
+ * PT_POLL_FDS pollfds (the call's argument array) found writable. */
+static void poll_writable(struct pt_state *st, pid_t tid, struct pt_thread *t, int64_t ret)
+{
+	if (ret <= 0 || !t->ptr)
+		return;
+	for (uint32_t i = 0; i < t->n && i < PT_POLL_FDS; i++) {
+		errno = 0;
+		long v = ptrace(PTRACE_PEEKDATA, tid, (void *)(uintptr_t)(t->ptr + 8u * i), NULL);
+		if (errno)
+			return;
+		struct { int fd; short events, revents; } pf;
+		memcpy(&pf, &v, sizeof(pf));
+		unsigned long ino;
+		if (!(pf.revents & 0x004 /* POLLOUT */) || !(ino = fd_inode(tid, pf.fd)))
+			continue;
+		struct calls_raw r;
+		rec_base(&r, t, CALLS_REC_EXIT);
+		r.ret = ret;
+		r.fd = pf.fd;
+		r.asked = (uint16_t)pf.revents;
+		sock_look(st, tid, t->tgid, pf.fd, ino, &r, false);
+		put(st, &r);
+	}
+}
+
+static void on_syscall(struct pt_state *st, pid_t tid)
+{
+	struct sysinfo_pt si;
+	memset(&si, 0, sizeof(si));
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof(si), &si) <= 0)
+		return;
+	struct pt_thread *t = thread_get(st, tid);
+	if (!t)
+		return;
+	struct calls_raw r;
+	if (si.op == SI_ENTRY) {
+		uint16_t sys = sys_of((long)si.u.entry.nr);
+		t->sys = CALLS_SYS_NONE;
+		if (sys == CALLS_SYS_NONE)
+			return;
+		int fd = (int)si.u.entry.args[0];
+		unsigned long ino = 0;
+		if (sys == CALLS_SYS_POLL) { /* nothing now: at its return, the writable sockets */
+			t->sys = sys;
+			t->ptr = si.u.entry.args[0];
+			t->n = (uint32_t)si.u.entry.args[1];
+			return;
+		}
+		if (sys != CALLS_SYS_SOCKET && !(ino = fd_inode(tid, fd)))
+			return; /* not a socket */
+		t->sys = sys;
+		t->fd = sys == CALLS_SYS_SOCKET ? -1 : fd;
+		rec_base(&r, t, CALLS_REC_ENTER);
+		r.fd = t->fd;
+		if (sys == CALLS_SYS_SOCKET) {
+			r.family = (uint16_t)si.u.entry.args[0];
+			r.sotype = (uint16_t)(si.u.entry.args[1] & 0xf);
+		} else {
+			sock_look(st, tid, t->tgid, fd, ino, &r, false);
+		}
+		if (sys == CALLS_SYS_SHUTDOWN)
+			r.asked = (uint32_t)si.u.entry.args[1];
+		else if (sys != CALLS_SYS_SOCKET && sys != CALLS_SYS_CONNECT && sys != CALLS_SYS_CLOSE &&
+			 sys != CALLS_SYS_ACCEPT)
+			r.asked = (uint32_t)si.u.entry.args[2];
+		if (sys == CALLS_SYS_CONNECT)
+			target_read(tid, si.u.entry.args[1], si.u.entry.args[2], &r);
+		else if (sys == CALLS_SYS_SENDTO)
+			target_read(tid, si.u.entry.args[4], si.u.entry.args[5], &r);
+		if (sys == CALLS_SYS_CLOSE)
+			sock_forget(st, t->tgid, fd);
+		put(st, &r);
+		return;
+	}
+	if (si.op != SI_EXIT || t->sys == CALLS_SYS_NONE)
+		return;
+	if (t->sys == CALLS_SYS_POLL) {
+		poll_writable(st, tid, t, si.u.exit.rval);
+		t->sys = CALLS_SYS_NONE;
+		return;
+	}
+	rec_base(&r, t, CALLS_REC_EXIT);
+	r.ret = si.u.exit.rval;
+	r.fd = t->fd;
+	if ((t->sys == CALLS_SYS_SOCKET || t->sys == CALLS_SYS_ACCEPT))
+		r.fd = r.ret >= 0 ? (int32_t)r.ret : -1;
+	if (t->sys != CALLS_SYS_CLOSE && r.fd >= 0) {
+		unsigned long ino = fd_inode(tid, r.fd);
+		if (ino)
+			sock_look(st, tid, t->tgid, r.fd, ino, &r,
+				  t->sys == CALLS_SYS_CONNECT || t->sys == CALLS_SYS_SENDTO ||
+					  t->sys == CALLS_SYS_SENDMSG || t->sys == CALLS_SYS_SENDMMSG);
+	}
+	t->sys = CALLS_SYS_NONE;
+	put(st, &r);
+}
+
+/* The helper: follow every tracee until none is left. */
+static void helper_loop(struct pt_state *st)
+{
+	for (;;) {
+		int ws;
+		pid_t tid = waitpid(-1, &ws, __WALL);
+		if (tid < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(0); /* ECHILD: every tracee is gone */
+		}
+		if (WIFEXITED(ws) || WIFSIGNALED(ws)) {
+			thread_gone(st, tid);
+			continue;
+		}
+		if (!WIFSTOPPED(ws))
+			continue;
+		int sig = WSTOPSIG(ws), event = (unsigned)ws >> 16;
+		int inject = 0;
+		if (sig == (SIGTRAP | 0x80)) {
+			on_syscall(st, tid);
+		} else if (event == PTRACE_EVENT_STOP) {
+			if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+				ptrace(PTRACE_LISTEN, tid, NULL, NULL); /* a group stop: stay stopped */
+				continue;
+			}
+		} else if (event) {
+			if (event == PTRACE_EVENT_EXEC) { /* the thread's calls start afresh */
+				struct pt_thread *t = thread_get(st, tid);
+				if (t) {
+					t->sys = CALLS_SYS_NONE;
+					struct calls_raw r;
+					rec_base(&r, t, CALLS_REC_EXEC);
+					r.fd = -1;
+					put(st, &r);
+				}
+			}
+		} else {
+			inject = sig; /* a signal for the tracee: delivered */
+		}
+		ptrace(PTRACE_SYSCALL, tid, NULL, (void *)(long)inject);
+	}
+}
+
+#define PT_OPTIONS (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | \
+		    PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC)
+
+/* In the helper: seize tid (stopping it with PTRACE_INTERRUPT), and start
+ * its syscall stops at its first stop. */
+static int helper_seize(pid_t tid)
+{
+	if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)(long)PT_OPTIONS) != 0)
+		return -1;
+	return ptrace(PTRACE_INTERRUPT, tid, NULL, NULL);
+}
+
+static void helper_start(void)
+{
+	signal(SIGINT, SIG_IGN);  /* fetchtrace and the command get them */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTSTP, SIG_IGN);
+	prctl(PR_SET_PDEATHSIG, SIGKILL); /* ends with fetchtrace: tracees are then detached */
+}
+
+pid_t calls_ptrace_fork(struct calls_src *s)
+{
+	int to_helper[2], to_child[2];
+	if (pipe2(to_helper, O_CLOEXEC) != 0)
+		return -1;
+	if (pipe2(to_child, O_CLOEXEC) != 0) {
+		close(to_helper[0]);
+		close(to_helper[1]);
+		return -1;
+	}
+	pid_t h = fork();
+	if (h < 0)
+		goto fail;
+	if (h == 0) {
+		helper_start();
+		close(s->rd);
+		close(to_helper[1]);
+		close(to_child[0]);
+		pid_t child;
+		char ok = 0;
+		if (read(to_helper[0], &child, sizeof(child)) != (ssize_t)sizeof(child))
+			_exit(1);
+		if (helper_seize(child) == 0)
+			ok = 1;
+		if (write(to_child[1], &ok, 1) != 1 || !ok)
+			_exit(1);
+		struct pt_state *st = calloc(1, sizeof(*st));
+		if (!st)
+			_exit(1);
+		st->out = s->wr;
+		helper_loop(st);
+		_exit(0);
+	}
+	s->helper = h;
+	pid_t pid = fork();
+	if (pid < 0)
+		goto fail;
+	if (pid == 0) {
+		/* Let the helper (not our parent) trace us: Yama's scope 1, and
+		 * dumpable after the privilege drop cleared it. */
+		prctl(PR_SET_PTRACER, h);
+		prctl(PR_SET_DUMPABLE, 1);
+		pid_t me = getpid();
+		char ok = 0;
+		if (write(to_helper[1], &me, sizeof(me)) != (ssize_t)sizeof(me) ||
+		    read(to_child[0], &ok, 1) != 1 || !ok)
+			fprintf(stderr, "fetchtrace: ptrace could not attach; the command runs untraced\n");
+		close(to_helper[0]);
+		close(to_helper[1]);
+		close(to_child[0]);
+		close(to_child[1]);
+		close(s->rd);
+		close(s->wr);
+		return 0;
+	}
+	close(to_helper[0]);
+	close(to_helper[1]);
+	close(to_child[0]);
+	close(to_child[1]);
+	close(s->wr);
+	s->wr = -1;
+	return pid;
+fail:
+	close(to_helper[0]);
+	close(to_helper[1]);
+	close(to_child[0]);
+	close(to_child[1]);
+	return -1;
+}
+
+int calls_ptrace_attach(struct calls_src *s, pid_t pid, char *errbuf)
+{
+	(void)s, (void)pid;
+	snprintf(errbuf, CALLS_ERRBUF_SIZE, "--pid needs eBPF (ptrace cannot follow a running "
+					    "process here)");
+	return -1;
+}
+
+int calls_ptrace_drain(struct calls_src *s, calls_rec_fn fn, void *ctx)
+{
+	int n = 0;
+	struct calls_raw r;
+	for (int i = 0; i < 65536; i++) {
+		ssize_t got = read(s->rd, &r, sizeof(r));
+		if (got != (ssize_t)sizeof(r))
+			break; /* empty (EAGAIN), or the helper is gone */
+		fn(ctx, &r);
+		n++;
+	}
+	return n;
+}
+
+void calls_ptrace_close(struct calls_src *s)
+{
+	if (!s)
+		return;
+	if (s->rd >= 0)
+		close(s->rd);
+	if (s->wr >= 0)
+		close(s->wr);
+	if (s->helper > 0) {
+		kill(s->helper, SIGKILL); /* its tracees are detached, not killed */
+		waitpid(s->helper, NULL, 0);
+	}
+	free(s);
+}

@@ -1,0 +1,204 @@
+#!/bin/sh
+# calls.sh - the socket calls of a traced command (issue 14), live as root: in a private
+# network namespace with a DNS server (dnsmasq) and an HTTP server (python3 http.server),
+# `fetchtrace --json -- strace -f -e trace=network curl http://calls.lab.test/` and the
+# same with --calls=ptrace; tests/calls_check.py checks that every connect() maps to its
+# SYN, every write() to the segments carrying its bytes, every read() returns after its
+# data, close() precedes the FIN, and that the counts match strace's.  Says which mechanism
+# (eBPF or ptrace) it checked: where BPF cannot be had, the default is ptrace, and says so.
+# Also the text lines, and --pid on a running process.  Without root, skipped, and says so.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+bin=$(pwd)/${FETCHTRACE:-build/san/fetchtrace}
+export TZ=UTC LC_ALL=C
+passed=0 failed=0 skipped=0
+ok() { passed=$((passed + 1)); echo "ok calls $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL calls $1"; }
+skip() { echo "skip calls: $1"; echo "calls: $passed passed, $failed failed, 1 skipped"; exit 0; }
+[ "$(id -u)" -eq 0 ] || skip "needs root (network namespace, live capture, BPF or ptrace)"
+for c in ip dnsmasq curl python3 strace; do
+	command -v $c >/dev/null 2>&1 || skip "$c not installed"
+done
+
+ns=ftcalls$$
+tmp=$(mktemp -d) || exit 1
+chmod 755 "$tmp"
+pids=""
+cleanup() {
+	for pid in $pids; do kill "$pid" 2>/dev/null; done
+	for pid in $pids; do wait "$pid" 2>/dev/null; done
+	ip netns del "$ns" 2>/dev/null
+	[ -n "${CALLS_KEEP:-}" ] && cp -r "$tmp" /tmp/calls-kept
+	rm -rf "/etc/netns/$ns" "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+ip netns add "$ns" || skip "cannot create a network namespace"
+ip -n "$ns" link set lo up
+mkdir -p "/etc/netns/$ns"
+echo "nameserver 127.0.0.1" >"/etc/netns/$ns/resolv.conf"
+printf '127.0.0.1 localhost\n' >"/etc/netns/$ns/hosts"
+ip netns exec "$ns" dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --pid-file= \
+	--listen-address=127.0.0.1 --bind-interfaces --address=/calls.lab.test/127.0.0.1 \
+	--log-facility=- 2>"$tmp/dnsmasq.log" &
+pids="$pids $!"
+mkdir "$tmp/www"
+python3 -c 'print("<html><body>" + "calls test page " * 400 + "</body></html>")' \
+	>"$tmp/www/index.html"
+(cd "$tmp/www" && exec ip netns exec "$ns" python3 -m http.server 80 --bind 127.0.0.1) \
+	>"$tmp/http.log" 2>&1 &
+pids="$pids $!"
+i=0
+until ip netns exec "$ns" curl -s -o /dev/null http://127.0.0.1/ 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -gt 50 ] && skip "the HTTP server did not start"
+	sleep 0.1
+done
+
+# LeakSanitizer cannot follow the ptrace helper's children; leaks are checked by the unit tests.
+run() { # run NAME ARGS...: fetchtrace in the namespace, JSON to $tmp/NAME.json
+	name=$1; shift
+	ASAN_OPTIONS=detect_leaks=0 timeout 300 ip netns exec "$ns" "$bin" "$@" >"$tmp/$name.out" \
+		2>"$tmp/$name.err"
+}
+check() { # check NAME [STRACE]: calls_check.py's verdicts
+	python3 tests/calls_check.py "$tmp/$1.out" ${2:-} >"$tmp/$1.check" 2>&1
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok "$1: ${line#ok }" ;;
+		"FAIL "*) fail "$1: ${line#FAIL }" ;;
+		*) fail "$1: $line" ;;
+		esac
+	done <"$tmp/$1.check"
+}
+url=http://calls.lab.test/
+
+# 0. an error after the calls were set up (a bad filter): one line, exit 1, nothing leaked
+ASAN_OPTIONS=detect_leaks=1:exitcode=99 "$bin" 'tcp port' -- true >"$tmp/bad.out" 2>"$tmp/bad.err"
+rc=$?
+[ "$rc" -eq 1 ] && [ "$(grep -c . "$tmp/bad.err")" -eq 1 ] && grep -q "filter 'tcp port'" "$tmp/bad.err" &&
+	ok "a bad filter with -- CMD: one line, exit 1, no leak" ||
+	fail "a bad filter with -- CMD: exit $rc: $(head -3 "$tmp/bad.err")"
+
+# 1. the default mechanism, strace watching the same run
+run auto --json -- strace -f -e trace=network -o "$tmp/strace-auto.txt" curl -s -o /dev/null "$url"
+mech=$(sed -n 's/^fetchtrace: measuring socket calls with //p' "$tmp/auto.err")
+if [ -z "$mech" ]; then
+	fail "default: no mechanism named on stderr: $(head -3 "$tmp/auto.err")"
+else
+	echo "calls: the default mechanism here is $mech"
+	grep "socket calls" "$tmp/auto.err" | sed 's/^/calls: /'
+	ok "default: measured with $mech"
+fi
+if [ "$mech" = ptrace ]; then
+	# strace cannot trace what ptrace already does: its counts come from a run of its own
+	ip netns exec "$ns" strace -f -e trace=network -o "$tmp/strace-auto.txt" \
+		curl -s -o /dev/null "$url" 2>/dev/null
+	CALLS_STABLE=1 check auto "$tmp/strace-auto.txt"
+else
+	check auto "$tmp/strace-auto.txt"
+fi
+grep -q '"type":"call".*"call":"sendmmsg\|"type":"call".*"step":"resolve"' "$tmp/auto.out" &&
+	ok "default: the resolver's DNS socket calls are resolve" ||
+	fail "default: no resolve call (the resolver's sendmmsg/sendto/recvfrom)"
+grep -q '"type":"call".*"tid":' "$tmp/auto.out" && ok "default: calls name their thread" ||
+	fail "default: no tid"
+
+# 2. the ptrace fallback, forced; strace runs apart
+run ptrace --json --calls=ptrace -- curl -s -o /dev/null "$url"
+grep -q "^fetchtrace: socket calls through ptrace; their timings include ptrace's overhead" \
+	"$tmp/ptrace.err" && ok "ptrace: the one-line note on its overhead" ||
+	fail "ptrace: no note: $(head -3 "$tmp/ptrace.err")"
+ip netns exec "$ns" strace -f -e trace=network -o "$tmp/strace-ptrace.txt" \
+	curl -s -o /dev/null "$url" 2>/dev/null
+CALLS_STABLE=1 check ptrace "$tmp/strace-ptrace.txt"
+
+# 3. the text lines
+run text -- curl -s -o /dev/null "$url"
+grep -Eq ' connect +call +.*curl\[[0-9]+(/[0-9]+)?\] connect\(fd [0-9]+, 127\.0\.0\.1:80\) entered$' \
+	"$tmp/text.out" && ok "text: connect(fd N, 127.0.0.1:80) entered" ||
+	fail "text: no 'connect() entered' line"
+grep -Eq ' connect +call +f1 c1 .*curl\[[0-9]+\] connect\(\) = (0|-1 EINPROGRESS) after [0-9.]+ ms$' \
+	"$tmp/text.out" && ok "text: connect() returned, joined to f1 c1" ||
+	fail "text: no joined 'connect() =' line"
+grep -Eq ' connect +measured +f1 c1 .* SYN seq ' "$tmp/text.out" &&
+	ok "text: the SYN of a connect() measured entering says so" || fail "text: SYN not 'measured'"
+grep -Eq ' write +measured +f1 c1 ' "$tmp/text.out" && ok "text: packets of a measured socket say so" ||
+	fail "text: no 'measured' packet line"
+grep -Eq ' connect +call +f1 c1 .*poll\(\) = [0-9]+: fd [0-9]+ writable, the connection is up$' \
+	"$tmp/text.out" && ok "text: the poll() that saw the connect() done" || fail "text: no poll() line"
+grep -Eq ' close +call +f1 c1 .*close\(fd [0-9]+\)$' "$tmp/text.out" && ok "text: close(fd N)" ||
+	fail "text: no close line"
+
+# 4. the views: the ladder's application column, the timeline's split wait, --explain's times
+run ladder --ladder -- curl -s -o /dev/null "$url"
+head -1 "$tmp/ladder.out" | grep -Eq '^ +curl +' && ok "ladder: the application is the first column" ||
+	fail "ladder: no application column: $(head -1 "$tmp/ladder.out")"
+grep -Eq '^[0-9.]+ +\|-+>\|.* write sendto\(fd [0-9]+, [0-9]+ B\) = [0-9]+$' "$tmp/ladder.out" &&
+	ok "ladder: the write is an arrow from the application to the socket" ||
+	fail "ladder: no write arrow"
+grep -Eq '^[0-9.]+ +\|<-+\|.* read recvfrom\(fd [0-9]+\) = [0-9]+' "$tmp/ladder.out" &&
+	ok "ladder: the read is an arrow from the socket to the application" ||
+	fail "ladder: no read arrow"
+run timeline --timeline -- curl -s -o /dev/null "$url"
+grep -Eq 'wait [0-9.]+ ms .*\(wait measured: kernel [0-9.]+ ms write\(\) to first byte, application [0-9.]+ ms first byte to read\(\)\)' \
+	"$tmp/timeline.out" && ok "timeline: the wait split into kernel and application time" ||
+	fail "timeline: no split wait"
+run explain --explain -- curl -s -o /dev/null "$url"
+grep -Eq '\^ connect\(\) returned (after one round trip|at once \([0-9.]+ ms\) with EINPROGRESS)' \
+	"$tmp/explain.out" && ok "explain: connect()'s measured time" || fail "explain: no measured connect()"
+grep -Eq '\^ read\(\) returned [0-9]+ B [0-9.]+ ms after the response.s first byte arrived' \
+	"$tmp/explain.out" && ok "explain: how long the response waited for read()" ||
+	fail "explain: no measured read()"
+
+# 5. headless Chromium: a multi-process browser; its sockets live in the network service
+chromium=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
+if [ -n "$chromium" ]; then
+	mkdir -m 0700 "$tmp/profile"
+	run chromium --json -- "$chromium" --headless=new --no-sandbox --disable-gpu --no-first-run \
+		--user-data-dir="$tmp/profile" --dump-dom "$url"
+	grep '"type":"call"' "$tmp/chromium.out" | grep '"call":"connect","phase":"returned"' |
+		grep -v '"conn":null' | grep -q '"role":"network service"' &&
+		ok "chromium: the network service process's connect() found and joined ($mech)" ||
+		fail "chromium: no joined connect() from the network service: $(grep -c '"type":"call"' "$tmp/chromium.out") calls"
+	grep '"type":"call"' "$tmp/chromium.out" | grep '"role":"network service"' |
+		grep '"call":"\(recvfrom\|read\)"' | grep -v '"conn":null' | grep -q '"ret":[1-9]' &&
+		ok "chromium: the network service's read of the response joined" ||
+		fail "chromium: no joined read from the network service"
+else
+	skipped=$((skipped + 1))
+	echo "skip calls chromium: no chromium installed (the lab test installs it)"
+fi
+
+# 6. -w FILE.pcapng and --annotations: each packet's comment is its own (a packet's note is
+# made while the capture hands it over, so with them packets are never held for a call)
+if command -v tshark >/dev/null 2>&1; then
+	run pcapng -w "$tmp/calls.pcapng" --annotations "$tmp/notes.txt" -- curl -s -o /dev/null "$url"
+	tshark -r "$tmp/calls.pcapng" -T fields -e frame.comment 2>/dev/null | sed 's/\\n/ /g' \
+		>"$tmp/comments.txt"
+	[ -s "$tmp/notes.txt" ] && cmp -s "$tmp/comments.txt" "$tmp/notes.txt" &&
+		ok "-w pcapng: every packet's comment is its own annotation" ||
+		fail "-w pcapng: comments differ from the annotations: $(diff "$tmp/comments.txt" "$tmp/notes.txt" | head -3)"
+else
+	skipped=$((skipped + 1))
+	echo "skip calls -w pcapng: no tshark"
+fi
+
+# 7. --pid: a process already running (eBPF only)
+if [ "$mech" = eBPF ]; then
+	ip netns exec "$ns" python3 -c 'import time, urllib.request
+time.sleep(1.5)
+urllib.request.urlopen("http://calls.lab.test/").read()' &
+	py=$!
+	pids="$pids $py"
+	sleep 0.3
+	run pid --json --pid "$py"
+	grep -q '"type":"call".*"call":"connect","phase":"returned".*"conn":1' "$tmp/pid.out" &&
+		ok "--pid: the running process's connect() joined" ||
+		fail "--pid: no joined connect(): $(head -c 300 "$tmp/pid.err")"
+else
+	skipped=$((skipped + 1))
+	echo "skip calls --pid: needs eBPF (here: $mech)"
+fi
+echo "calls: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

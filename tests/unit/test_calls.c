@@ -1,0 +1,433 @@
+/* test_calls.c - the join of socket system call records into time-ordered
+ * call lines (calljoin.c) and what a line says (out_call.c), issue 14. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calljoin.h"
+#include "calls.h"
+#include "frames.h"
+#include "trace.h"
+#include "out_call.h"
+#include "sb.h"
+#include "t.h"
+
+#define TGID 100
+
+/* A record: kind, call, thread, descriptor, time (µs), return value. */
+static struct calls_raw rec(uint16_t kind, uint16_t sys, uint32_t tid, int fd, uint64_t us,
+			    int64_t ret)
+{
+	struct calls_raw r;
+	memset(&r, 0, sizeof(r));
+	r.kind = kind;
+	r.sys = sys;
+	r.tgid = TGID;
+	r.tid = tid;
+	r.fd = fd;
+	r.ts_ns = us * 1000;
+	r.ret = ret;
+	memcpy(r.comm, "curl", 5);
+	return r;
+}
+
+/* The socket of a record: TCP 10.0.0.2:lport > 192.0.2.<host>:80. */
+static void tuple(struct calls_raw *r, uint16_t lport, uint8_t host)
+{
+	r->family = 2;
+	r->sotype = 1;
+	const uint8_t l[4] = { 10, 0, 0, 2 }, p[4] = { 192, 0, 2, host };
+	memcpy(r->laddr, l, 4);
+	memcpy(r->raddr, p, 4);
+	r->lport = lport;
+	r->rport = 80;
+}
+
+static void add(struct calljoin *j, struct calls_raw r)
+{
+	calljoin_add(j, &r, 0);
+}
+
+static const char *desc(const struct call_line *l)
+{
+	static char buf[512];
+	struct sb s;
+	sb_init(&s, buf, sizeof(buf));
+	out_call_desc(&s, l);
+	return buf;
+}
+
+static const char *addrs(const struct call_line *l)
+{
+	static char buf[256];
+	struct sb s;
+	sb_init(&s, buf, sizeof(buf));
+	if (!out_call_addrs(&s, l))
+		return "";
+	return buf;
+}
+
+/* Records that come out of time order by a few microseconds (two CPUs'
+ * ring buffer entries) give lines in time order. */
+static void test_order(void)
+{
+	struct calljoin *j = calljoin_new();
+	struct calls_raw r;
+	/* the read returned at 300 µs, but its records come first */
+	r = rec(CALLS_REC_ENTER, CALLS_SYS_READ, 7, 5, 250, 0), tuple(&r, 40000, 80), add(j, r);
+	r = rec(CALLS_REC_EXIT, CALLS_SYS_READ, 7, 5, 300, 400), tuple(&r, 40000, 80), add(j, r);
+	/* another thread's write entered at 296 µs and returned at 310 */
+	r = rec(CALLS_REC_ENTER, CALLS_SYS_WRITE, 8, 5, 296, 0), tuple(&r, 40000, 80);
+	r.asked = 76;
+	add(j, r);
+	/* in flight: nothing from 296 on may go before it */
+	CHECK_EQ_INT(calljoin_hold_from(j), 296);
+	struct call_line l;
+	CHECK(!calljoin_next(j, INT64_MAX, &l));
+	r = rec(CALLS_REC_EXIT, CALLS_SYS_WRITE, 8, 5, 310, 76), tuple(&r, 40000, 80), add(j, r);
+	CHECK_EQ_INT(calljoin_hold_from(j), INT64_MAX);
+	CHECK(!calljoin_next(j, 295, &l)); /* none stands before 296 */
+	CHECK(calljoin_next(j, INT64_MAX, &l));
+	CHECK_EQ_INT(l.sys, CALLS_SYS_WRITE);
+	CHECK_EQ_INT(l.ts_us, 296); /* a write stands at its entry ... */
+	CHECK_EQ_STR(desc(&l), "write(fd 5, 76 B) = 76"); /* ... with its result */
+	CHECK(calljoin_next(j, INT64_MAX, &l));
+	CHECK_EQ_INT(l.sys, CALLS_SYS_READ);
+	CHECK_EQ_INT(l.ts_us, 300); /* a read at its return */
+	CHECK_EQ_STR(desc(&l), "read(fd 5) = 400");
+	CHECK_EQ_STR(addrs(&l), "10.0.0.2:40000 > 192.0.2.80:80");
+	CHECK(!calljoin_next(j, INT64_MAX, &l));
+	calljoin_free(j);
+}
+
+/* connect(): entered and returned, two lines; the error by name. */
+static void test_connect(void)
+{
+	struct calljoin *j = calljoin_new();
+	struct calls_raw r = rec(CALLS_REC_ENTER, CALLS_SYS_SOCKET, 7, -1, 10, 0);
+	r.family = 2, r.sotype = 1;
+	add(j, r);
+	r = rec(CALLS_REC_EXIT, CALLS_SYS_SOCKET, 7, 5, 12, 5);
+	r.family = 2, r.sotype = 1;
+	add(j, r);
+	r = rec(CALLS_REC_ENTER, CALLS_SYS_CONNECT, 7, 5, 20, 0);
+	r.family = 2, r.sotype = 1, r.tfamily = 2, r.tport = 80;
+	const uint8_t a[4] = { 192, 0, 2, 80 };
+	memcpy(r.taddr, a, 4);
+	add(j, r);
+	r = rec(CALLS_REC_EXIT, CALLS_SYS_CONNECT, 7, 5, 830, -115 /* EINPROGRESS */);
+	tuple(&r, 40000, 80);
+	add(j, r);
+	struct call_line l;
+	CHECK(calljoin_next(j, INT64_MAX, &l));
+	CHECK_EQ_STR(desc(&l), "socket(AF_INET, SOCK_STREAM) = 5");
+	CHECK_EQ_INT(out_call_step(&l), STEP_CONNECT);
+	CHECK(calljoin_next(j, INT64_MAX, &l));
+	CHECK_EQ_INT(l.phase, CALL_ENTERED);
+	CHECK_EQ_STR(desc(&l), "connect(fd 5, 192.0.2.80:80) entered");
+	CHECK_EQ_STR(addrs(&l), "> 192.0.2.80:80");
+	CHECK(calljoin_next(j, INT64_MAX, &l));
+	CHECK_EQ_INT(l.phase, CALL_RETURNED);
+	CHECK_EQ_INT(l.ts_us, 830);
+	CHECK_EQ_STR(desc(&l), "connect() = -1 EINPROGRESS after 0.81 ms");
+	/* the poll() that finds it writable is shown, once */
+	r = rec(CALLS_REC_EXIT, CALLS_SYS_POLL, 7, 5, 900, 1), tuple(&r, 40000, 80), add(j, r);
+	r = rec(CALLS_REC_EXIT, CALLS_SYS_POLL, 7, 5, 950, 1), tuple(&r, 40000, 80), add(j, r);
+	r = rec(CALLS_REC_EXIT, CALLS_SYS_POLL, 7, 6, 960, 1), tuple(&r, 40001, 80), add(j, r);
+	CHECK(calljoin_next(j, INT64_MAX, &l));
+	CHECK_EQ_INT(l.ts_us, 900);
+	CHECK_EQ_STR(desc(&l), "poll() = 1: fd 5 writable, the connection is up");
+	CHECK_EQ_INT(out_call_step(&l), STEP_CONNECT);
+	CHECK(!calljoin_next(j, INT64_MAX, &l)); /* not again; not for a socket not connecting */
+	calljoin_free(j);
+}
+
+/* A descriptor reused after close() is a new socket: a call on it gets the
+ * new socket's addresses, close() the old one's. */
+static void test_fd_reuse(void)
+{
+	struct calljoin *j = calljoin_new();
+	struct calls_raw r;
+	r = rec(CALLS_REC_ENTER, CALLS_SYS_WRITE, 7, 5, 10, 0), tuple(&r, 40000, 1), add(j, r);
+	r = rec(CALLS_REC_EXIT, CALLS_SYS_WRITE, 7, 5, 11, 10), tuple(&r, 40000, 1), add(j, r);
+	r = rec(CALLS_REC_ENTER, CALLS_SYS_CLOSE, 7, 5, 20, 0), add(j, r); /* no addresses: learnt */
+	r = rec(CALLS_REC_ENTER, CALLS_SYS_SOCKET, 7, -1, 30, 0);
+	r.family = 2, r.sotype = 1;
+	add(j, r);
+	r = rec(CALLS_REC_EXIT, CALLS_SYS_SOCKET, 7, 5, 31, 5), add(j, r);
+	/* a record with no addresses of its own (ptrace before the lookup):
+	 * nothing of the closed socket may be lent to it */
+	r = rec(CALLS_REC_ENTER, CALLS_SYS_WRITE, 7, 5, 40, 0), add(j, r);
+	r = rec(CALLS_REC_EXIT, CALLS_SYS_WRITE, 7, 5, 41, -32 /* EPIPE */), add(j, r);
+	r = rec(CALLS_REC_ENTER, CALLS_SYS_READ, 7, 5, 50, 0), tuple(&r, 40001, 2), add(j, r);
+	r = rec(CALLS_REC_EXIT, CALLS_SYS_READ, 7, 5, 51, 9), tuple(&r, 40001, 2), add(j, r);
+	r = rec(CALLS_REC_ENTER, CALLS_SYS_CLOSE, 7, 5, 60, 0), add(j, r);
+	struct call_line l;
+	CHECK(calljoin_next(j, INT64_MAX, &l)); /* write, first socket */
+	CHECK_EQ_STR(addrs(&l), "10.0.0.2:40000 > 192.0.2.1:80");
+	CHECK(calljoin_next(j, INT64_MAX, &l)); /* close, first socket */
+	CHECK_EQ_STR(desc(&l), "close(fd 5)");
+	CHECK_EQ_STR(addrs(&l), "10.0.0.2:40000 > 192.0.2.1:80");
+	CHECK_EQ_INT(out_call_step(&l), STEP_CLOSE);
+	CHECK(calljoin_next(j, INT64_MAX, &l)); /* socket() */
+	CHECK_EQ_STR(addrs(&l), "");
+	CHECK(calljoin_next(j, INT64_MAX, &l)); /* write on the new socket, no addresses yet */
+	CHECK(!l.has_tuple);
+	CHECK_EQ_STR(desc(&l), "write(fd 5, 0 B) = -1 EPIPE");
+	CHECK(calljoin_next(j, INT64_MAX, &l)); /* read, second socket */
+	CHECK_EQ_STR(addrs(&l), "10.0.0.2:40001 > 192.0.2.2:80");
+	CHECK(calljoin_next(j, INT64_MAX, &l)); /* close, second socket */
+	CHECK_EQ_STR(addrs(&l), "10.0.0.2:40001 > 192.0.2.2:80");
+	CHECK(!calljoin_next(j, INT64_MAX, &l));
+	calljoin_free(j);
+}
+
+/* One socket, two threads: a read blocked in one while the other writes;
+ * each line has its own thread and the socket's addresses. */
+static void test_two_threads(void)
+{
+	struct calljoin *j = calljoin_new();
+	struct calls_raw r;
+	r = rec(CALLS_REC_ENTER, CALLS_SYS_RECVFROM, 11, 5, 100, 0), tuple(&r, 40000, 80), add(j, r);
+	r = rec(CALLS_REC_ENTER, CALLS_SYS_SENDTO, 12, 5, 200, 0), tuple(&r, 40000, 80);
+	r.asked = 78;
+	add(j, r);
+	r = rec(CALLS_REC_EXIT, CALLS_SYS_SENDTO, 12, 5, 210, 78), tuple(&r, 40000, 80), add(j, r);
+	r = rec(CALLS_REC_EXIT, CALLS_SYS_RECVFROM, 11, 5, 2100, 822), tuple(&r, 40000, 80), add(j, r);
+	struct call_line l;
+	CHECK(calljoin_next(j, INT64_MAX, &l));
+	CHECK_EQ_INT(l.tid, 12);
+	CHECK_EQ_STR(desc(&l), "sendto(fd 5, 78 B) = 78");
+	CHECK(calljoin_next(j, INT64_MAX, &l));
+	CHECK_EQ_INT(l.tid, 11);
+	CHECK_EQ_INT(l.enter_us, 100); /* its own entry, not the other thread's */
+	CHECK_EQ_STR(desc(&l), "recvfrom(fd 5) = 822 after 2.00 ms");
+	CHECK_EQ_STR(addrs(&l), "10.0.0.2:40000 > 192.0.2.80:80");
+	calljoin_free(j);
+}
+
+/* Only Internet sockets: a Unix socket's calls are not lines; a DNS
+ * socket's are resolve. */
+static void test_filter(void)
+{
+	struct calljoin *j = calljoin_new();
+	struct calls_raw r = rec(CALLS_REC_ENTER, CALLS_SYS_WRITE, 7, 3, 10, 0);
+	r.family = 1; /* AF_UNIX */
+	add(j, r);
+	r = rec(CALLS_REC_EXIT, CALLS_SYS_WRITE, 7, 3, 11, 4);
+	r.family = 1;
+	add(j, r);
+	r = rec(CALLS_REC_ENTER, CALLS_SYS_SENDMMSG, 7, 4, 20, 0), tuple(&r, 50000, 53);
+	r.rport = 53, r.sotype = 2, r.asked = 2;
+	add(j, r);
+	r = rec(CALLS_REC_EXIT, CALLS_SYS_SENDMMSG, 7, 4, 21, 2), tuple(&r, 50000, 53);
+	r.rport = 53, r.sotype = 2;
+	add(j, r);
+	struct call_line l;
+	CHECK(calljoin_next(j, INT64_MAX, &l));
+	CHECK_EQ_INT(l.sys, CALLS_SYS_SENDMMSG);
+	CHECK_EQ_INT(out_call_step(&l), STEP_RESOLVE);
+	CHECK_EQ_STR(desc(&l), "sendmmsg(fd 4, 2 msgs) = 2");
+	CHECK(!calljoin_next(j, INT64_MAX, &l));
+	calljoin_free(j);
+}
+
+/* Bounded: a full queue drops and counts; release lets a stuck write go. */
+static void test_bounds(void)
+{
+	struct calljoin *j = calljoin_new();
+	struct calls_raw r;
+	for (unsigned i = 0; i < CALLJOIN_PENDING_MAX + 10; i++) {
+		r = rec(CALLS_REC_ENTER, CALLS_SYS_CLOSE, 7, 5, 1000 + i, 0), tuple(&r, 1, 1);
+		add(j, r);
+	}
+	CHECK_EQ_INT(calljoin_dropped(j), 10);
+	struct call_line l;
+	unsigned n = 0;
+	while (calljoin_next(j, INT64_MAX, &l) && n < 2 * CALLJOIN_PENDING_MAX)
+		n++;
+	CHECK_EQ_INT(n, CALLJOIN_PENDING_MAX);
+	r = rec(CALLS_REC_ENTER, CALLS_SYS_WRITE, 7, 5, 10, 0), tuple(&r, 1, 1), add(j, r);
+	r = rec(CALLS_REC_EXIT, CALLS_SYS_READ, 8, 5, 20, 1), tuple(&r, 1, 1), add(j, r);
+	CHECK(!calljoin_next(j, INT64_MAX, &l));
+	calljoin_release(j);
+	CHECK(calljoin_next(j, INT64_MAX, &l)); /* the read goes; the write's line comes when it returns */
+	CHECK_EQ_INT(l.sys, CALLS_SYS_READ);
+	CHECK_EQ_STR(calls_sys_name(CALLS_SYS_MAX + 3), "?");
+	CHECK(calls_errno_name(-5) == NULL);
+	calljoin_free(j);
+}
+
+/* ------------------------------------------------------------------ */
+/* calls and packets together (calls.c through a tracer)              */
+/* ------------------------------------------------------------------ */
+
+static const uint8_t CLI[4] = { 10, 0, 0, 2 }, WWW[4] = { 192, 0, 2, 80 };
+#define T0 1700000000000000LL /* microseconds: the records' clock here too */
+
+static void pkt(struct calls *c, int64_t us, bool from_cli, uint32_t seq, uint32_t ack,
+		uint8_t flags, const char *pl)
+{
+	struct frame f;
+	size_t n = pl ? strlen(pl) : 0;
+	if (from_cli)
+		fr_build(&f, 6, CLI, 40000, WWW, 80, seq, ack, flags, pl, n);
+	else
+		fr_build(&f, 6, WWW, 80, CLI, 40000, seq, ack, flags, pl, n);
+	calls_packet(c, 1, f.b, f.len, f.len, T0 + us, 0);
+}
+
+static void feed(struct calls *c, uint16_t kind, uint16_t sys, int64_t us, int64_t ret, bool tup)
+{
+	struct calls_raw r = rec(kind, sys, 7, 5, (uint64_t)(T0 + us), ret);
+	if (tup)
+		tuple(&r, 40000, 80);
+	if (sys == CALLS_SYS_CONNECT && kind == CALLS_REC_ENTER) {
+		r.family = 2, r.sotype = 1, r.tfamily = 2, r.tport = 80;
+		memcpy(r.taddr, WWW, 4);
+	}
+	if (sys == CALLS_SYS_SOCKET)
+		r.family = 2, r.sotype = 1;
+	if (sys == CALLS_SYS_SENDTO)
+		r.asked = (uint32_t)ret;
+	calls_feed(c, &r);
+}
+
+static const char REQ[] = "GET / HTTP/1.1\r\nHost: www.lab.test\r\n\r\n";
+static const char RESP[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+static int line_of(const char *out, const char *needle)
+{
+	const char *hit = strstr(out, needle);
+	if (!hit)
+		return -1;
+	int n = 0;
+	for (const char *p = out; p < hit; p++)
+		n += *p == '\n';
+	return n;
+}
+
+/*
+ * A fetch with its calls, the records and the packets coming as they do
+ * live: a record may come before a packet a few microseconds older than
+ * it (the ring buffer is read before each packet), a write()'s EXIT after
+ * its segment.  The lines come out in time order all the same.
+ */
+static void test_with_packets(void)
+{
+	FILE *f = tmpfile();
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	struct out_opts o = { .format = OUT_TEXT };
+	struct tracer *t = trace_open(f, &o, 64);
+	struct calls *c = calls_open_feed();
+	CHECK(t && c);
+	if (!t || !c) {
+		fclose(f);
+		return;
+	}
+	calls_set_tracer(c, t);
+	uint32_t a = 1000, b = 5000, rq = sizeof(REQ) - 1, rs = sizeof(RESP) - 1;
+	feed(c, CALLS_REC_ENTER, CALLS_SYS_SOCKET, 900, 0, false);
+	feed(c, CALLS_REC_EXIT, CALLS_SYS_SOCKET, 901, 5, false);
+	feed(c, CALLS_REC_ENTER, CALLS_SYS_CONNECT, 950, 0, false);
+	pkt(c, 1000, true, a, 0, FR_SYN, NULL);
+	pkt(c, 1100, false, b, a + 1, FR_SYN | FR_ACK, NULL);
+	pkt(c, 1200, true, a + 1, b + 1, FR_ACK, NULL);
+	feed(c, CALLS_REC_EXIT, CALLS_SYS_CONNECT, 1210, 0, true);
+	feed(c, CALLS_REC_ENTER, CALLS_SYS_SENDTO, 1290, rq, true); /* ret: the bytes asked */
+	pkt(c, 1300, true, a + 1, b + 1, FR_PSH | FR_ACK, REQ); /* waits for the write's result */
+	feed(c, CALLS_REC_EXIT, CALLS_SYS_SENDTO, 1305, rq, true);
+	feed(c, CALLS_REC_ENTER, CALLS_SYS_RECVFROM, 1310, 0, true);
+	pkt(c, 3300, false, b + 1, a + 1 + rq, FR_PSH | FR_ACK, RESP);
+	feed(c, CALLS_REC_EXIT, CALLS_SYS_RECVFROM, 3305, rs, true);
+	/* the ACK captured 3 µs before the read returned, handed over after its record */
+	pkt(c, 3302, true, a + 1 + rq, b + 1 + rs, FR_ACK, NULL);
+	feed(c, CALLS_REC_ENTER, CALLS_SYS_CLOSE, 3490, 0, false);
+	pkt(c, 3500, true, a + 1 + rq, b + 1 + rs, FR_FIN | FR_ACK, NULL);
+	pkt(c, 3600, false, b + 1 + rs, a + 2 + rq, FR_FIN | FR_ACK, NULL);
+	pkt(c, 3700, true, a + 2 + rq, b + 2 + rs, FR_ACK, NULL);
+	calls_finish(c);
+	CHECK_EQ_INT(trace_finish(t), 0);
+	calls_close(c);
+	long n = ftell(f);
+	char *out = calloc(1, (size_t)(n > 0 ? n : 0) + 1);
+	rewind(f);
+	if (out && n > 0 && fread(out, 1, (size_t)n, f) != (size_t)n)
+		out[0] = '\0';
+	fclose(f);
+	if (!out)
+		return;
+	int sock = line_of(out, "socket(AF_INET, SOCK_STREAM) = 5");
+	int entered = line_of(out, "connect(fd 5, 192.0.2.80:80) entered");
+	int syn = line_of(out, " SYN seq");
+	int est = line_of(out, "connection established");
+	int returned = line_of(out, "connect() = 0 after 0.26 ms");
+	int wr = line_of(out, "sendto(fd 5, 38 B) = 38");
+	int get = line_of(out, "GET / HTTP/1.1");
+	int ok200 = line_of(out, "HTTP/1.1 200 OK");
+	int ack = line_of(out, "ACK seq 39 ack 41");
+	int rd = line_of(out, "recvfrom(fd 5) = 40 after 2.00 ms");
+	int cl = line_of(out, "close(fd 5)");
+	int fin = line_of(out, "FIN-ACK seq 39");
+	CHECK(sock >= 0 && sock < entered);
+	CHECK(entered < syn);
+	CHECK(syn < est && est < returned);
+	CHECK(returned < wr);
+	CHECK(wr >= 0 && wr < get); /* the write before the segment that carries its bytes */
+	CHECK(get < ok200);
+	CHECK(ok200 < ack && ack < rd); /* the read after the data, and after the older ACK */
+	CHECK(rd < cl && cl < fin);     /* close() before the FIN */
+	CHECK(line_of(out, "connect  call           f1 c1") == returned); /* joined */
+	CHECK(line_of(out, "write    measured       f1 c1") == get);
+	CHECK(line_of(out, "connect  measured       f1 c1") == syn); /* its connect() entered */
+	if (t_failed)
+		fputs(out, stderr);
+	free(out);
+}
+
+static void test_roles(void)
+{
+	char out[32];
+	static const char chrome[] = "/usr/lib/chromium/chromium\0--type=utility\0"
+				     "--utility-sub-type=network.mojom.NetworkService\0--lang=en";
+	calls_role_of(chrome, sizeof(chrome), out, sizeof(out));
+	CHECK_EQ_STR(out, "network service");
+	static const char rend[] = "chromium\0--type=renderer\0--x";
+	calls_role_of(rend, sizeof(rend), out, sizeof(out));
+	CHECK_EQ_STR(out, "renderer");
+	static const char ff[] = "/usr/lib/firefox/firefox\0-contentproc\0-isForBrowser\0socket";
+	calls_role_of(ff, sizeof(ff), out, sizeof(out));
+	CHECK_EQ_STR(out, "socket process");
+	static const char curl[] = "curl\0-s\0--type=x";  /* an argument, not a switch of ours */
+	calls_role_of(curl, 5, out, sizeof(out));
+	CHECK_EQ_STR(out, "");
+	static const char hostile[] = "x\0--type=\x1b[31mA\\b\"c";
+	calls_role_of(hostile, sizeof(hostile), out, sizeof(out));
+	CHECK_EQ_STR(out, "__31m__b_c"); /* only [a-z0-9 -] passes */
+	/* a process that set its title: one string, words separated by spaces */
+	static const char titled[] = "/usr/lib/chromium/chromium --type=utility "
+				     "--utility-sub-type=network.mojom.NetworkService --lang=en-US";
+	calls_role_of(titled, sizeof(titled), out, sizeof(out));
+	CHECK_EQ_STR(out, "network service");
+	static const char titled2[] = "chromium --type=gpu-process --no-sandbox";
+	calls_role_of(titled2, sizeof(titled2) - 1, out, sizeof(out)); /* not NUL-terminated */
+	CHECK_EQ_STR(out, "gpu-process");
+		calls_role_of("", 0, out, sizeof(out));
+	CHECK_EQ_STR(out, "");
+}
+
+int main(void)
+{
+	test_order();
+	test_connect();
+	test_fd_reuse();
+	test_two_threads();
+	test_filter();
+	test_bounds();
+	test_with_packets();
+	test_roles();
+	return t_done("test_calls");
+}
