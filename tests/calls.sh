@@ -134,10 +134,10 @@ grep -Eq ' close +call +f1 c1 .*close\(fd [0-9]+\)$' "$tmp/text.out" && ok "text
 run ladder --ladder -- curl -s -o /dev/null "$url"
 head -1 "$tmp/ladder.out" | grep -Eq '^ +curl +' && ok "ladder: the application is the first column" ||
 	fail "ladder: no application column: $(head -1 "$tmp/ladder.out")"
-grep -Eq '^[0-9.]+ +\|-+>\|.* write sendto\(fd [0-9]+, [0-9]+ B\) = [0-9]+$' "$tmp/ladder.out" &&
+grep -Eq '^[0-9.]+ +\|-+( c[0-9]+ -+)?>\|.* write sendto\(fd [0-9]+, [0-9]+ B\) = [0-9]+$' "$tmp/ladder.out" &&
 	ok "ladder: the write is an arrow from the application to the socket" ||
 	fail "ladder: no write arrow"
-grep -Eq '^[0-9.]+ +\|<-+\|.* read recvfrom\(fd [0-9]+\) = [0-9]+' "$tmp/ladder.out" &&
+grep -Eq '^[0-9.]+ +\|<-+( c[0-9]+ -+)?\|.* read recvfrom\(fd [0-9]+\) = [0-9]+' "$tmp/ladder.out" &&
 	ok "ladder: the read is an arrow from the socket to the application" ||
 	fail "ladder: no read arrow"
 run timeline --timeline -- curl -s -o /dev/null "$url"
