@@ -83,6 +83,10 @@ bool cap_dump_open_pcapng(struct cap *c, const char *path, const char *userappl,
  * over; none when not called.  Nothing to do without a pcapng -w. */
 void cap_dump_note(struct cap *c, const char *note, size_t len);
 
+/* During the handler: the packet being handed over is not written to the
+ * -w file (a live capture's packet of no interest: -- CMD's other programs). */
+void cap_dump_skip(struct cap *c);
+
 /* A Decryption Secrets Block of TLS key log text, before the next packet;
  * false when the write failed (kept for cap_dump_close, the loop stops).
  * Nothing to do (true) without a pcapng -w or without text. */

@@ -107,7 +107,7 @@ struct ev {
 enum { EV_RELEASED_NONE = 0, EV_RELEASED_END, EV_RELEASED_EVICTED };
 
 /* Counts for the end-of-run summary.  Each packet read is in exactly one
- * of decoded, other, truncated, malformed, unsupported. */
+ * of decoded, other, truncated, malformed, unsupported, hidden. */
 struct out_counts {
 	uint64_t packets;       /* every packet read */
 	uint64_t decoded;       /* belonged to a fetch step and decoded fully */
@@ -130,6 +130,9 @@ struct out_counts {
 	uint64_t h2_conns;      /* connections decoded as HTTP/2 */
 	uint64_t h2_refused;    /* HTTP/2 connections not decoded: the HPACK budget said no */
 	uint64_t h2_peak;       /* most bytes the HTTP/2 connections held at once */
+	bool hiding;            /* -- CMD without --all: packets not of the command are hidden */
+	uint64_t hidden;        /* read, but not the command's: not traced (in none of the above) */
+	uint64_t hidden_unknown; /* of those, the ones whose socket was not found */
 };
 
 struct out;

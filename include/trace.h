@@ -35,6 +35,14 @@ void trace_set_comments(struct tracer *t, unsigned n, const uint8_t *const *p, c
  * (out_set_iface); several false when it has one. */
 void trace_set_iface(struct tracer *t, bool several, uint32_t id, const uint8_t *name, size_t len);
 
+/* -- CMD: packets that are not the command's are hidden (trace_hide_packet);
+ * the summary says how many. */
+void trace_set_hiding(struct tracer *t);
+
+/* A packet read but not traced: it is not the traced command's (unknown:
+ * no socket was found for it).  Counted as read and as hidden. */
+void trace_hide_packet(struct tracer *t, bool unknown);
+
 /* One captured frame of link type dlt. */
 void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_len,
 		  uint32_t wire_len, int64_t ts_us);

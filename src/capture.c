@@ -29,6 +29,7 @@ struct cap {
 	FILE *ng_file;         /* its FILE */
 	uint32_t ng_snaplen;   /* the snap length its IDB says */
 	char note[CAP_NOTE_MAX]; /* cap_dump_note: the comment of the packet being handed over */
+	bool skip;             /* cap_dump_skip: the packet being handed over is not written */
 	size_t note_len;
 	uint32_t ng_n_ifaces;  /* IDBs written to the -w pcapng */
 
@@ -612,6 +613,11 @@ bool cap_dump_close(struct cap *c, char *errbuf)
 	return true;
 }
 
+void cap_dump_skip(struct cap *c)
+{
+	c->skip = true;
+}
+
 void cap_set_count(struct cap *c, long count)
 {
 	c->count = count > 0 ? count : 0;
@@ -631,22 +637,24 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	if (c->count && c->n_seen >= c->count)
 		return; /* cap_poll's count reached: what the kernel still had is not ours */
 	c->n_seen++;
-	if (c->dump) {
-		pcap_dump((u_char *)c->dump, h, data);
-		if (ferror(pcap_dump_file(c->dump)) && !c->dump_errno) {
-			c->dump_errno = errno ? errno : EIO;
-			pcap_breakloop(c->p);
-		}
-	}
 	/* A classic pcap's seconds are an unsigned 32-bit field (to 2106), which
 	 * libpcap hands over sign-extended: after 2038 they come out negative. */
 	int64_t sec = c->ts32 ? (int64_t)(uint32_t)h->ts.tv_sec : (int64_t)h->ts.tv_sec;
 	int64_t frac = c->ts32 ? (int64_t)(uint32_t)h->ts.tv_usec : (int64_t)h->ts.tv_usec;
 	c->note_len = 0;
+	c->skip = false;
 	int64_t ts_us = cap_ts_us(sec, c->nano ? frac / 1000 : frac);
 	c->fn(c->ctx, data, h->caplen, h->len, ts_us);
 	/* after the tracer: the note is its verdict on this packet */
-	if (c->ng && c->q)
+	if (c->skip) {
+		/* not written: cap_dump_skip */
+	} else if (c->dump) {
+		pcap_dump((u_char *)c->dump, h, data);
+		if (ferror(pcap_dump_file(c->dump)) && !c->dump_errno) {
+			c->dump_errno = errno ? errno : EIO;
+			pcap_breakloop(c->p);
+		}
+	} else if (c->ng && c->q)
 		dump_hold(c, h, data, sec, frac, ts_us);
 	else if (c->ng)
 		dump_epb(c, h, data, sec, frac);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "cmdsock.h"
 #include "keylog.h"
 #include "out_har.h"
 #include "out_note.h"
@@ -139,7 +141,7 @@ static const struct opt_def opt_defs[] = {
 	{ 't', NULL, no_argument, "-tt / -ttt",
 	  "absolute time stamps / time since the previous packet", 0 },
 	{ OPT_ALL, "all", no_argument, "--all",
-	  "also print packets that belong to no fetch (step 'other')", 0 },
+	  "every packet: also those of no fetch (step 'other'), and with -- CMD other programs'", 0 },
 	{ OPT_EXPLAIN, "explain", no_argument, "--explain",
 	  "explain each step's first packet (the chapter's story)", 0 },
 	{ OPT_LANG, "lang", required_argument, "--lang=en|ko",
@@ -500,6 +502,7 @@ struct run_ctx {
 	int notes_errno;       /* its first failed write */
 	struct keylog **kl;    /* the key log in use (made for a pcapng's secrets if none) */
 	bool keep_text;        /* the pcapng -w takes the key log's lines */
+	struct cmdsock *cs;    /* -- CMD without --all: whose sockets the packets are, or NULL */
 };
 
 /* A pcapng input's TLS key log secrets block: the capture decrypts with it,
@@ -567,6 +570,18 @@ static void on_packet(void *ctx, const uint8_t *data, uint32_t cap_len, uint32_t
 		      int64_t ts_us)
 {
 	struct run_ctx *r = ctx;
+	if (r->cs) {
+		/* -- CMD: only the command's own packets are traced; the others
+		 * are counted, and not written to -w either. */
+		struct pkt p;
+		pkt_decode(r->dlt, data, cap_len, wire_len, ts_us, &p);
+		enum cmdsock_verdict v = cmdsock_packet(r->cs, &p);
+		if (v != CMDSOCK_OURS) {
+			trace_hide_packet(r->t, v == CMDSOCK_UNKNOWN);
+			cap_dump_skip(r->cap);
+			return;
+		}
+	}
 	if (cap_is_pcapng(r->cap)) {
 		const uint8_t *cp[EV_MAX_COMMENTS];
 		size_t cl[EV_MAX_COMMENTS];
@@ -671,12 +686,30 @@ static bool tty_move(pid_t from, pid_t to)
 	return ok;
 }
 
+/* As a child subreaper: the command's orphans that ended, reaped (not the
+ * command itself, whose status its own waitpid takes).  Bounded. */
+static void reap_orphans(pid_t cmd)
+{
+	for (int i = 0; i < 64; i++) {
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid == 0 ||
+		    si.si_pid == cmd)
+			return;
+		(void)waitpid(si.si_pid, NULL, 0);
+	}
+}
+
 static int run_command(struct cap *cap, char **cmd, const struct target_user *tu,
 		       struct run_ctx *rc, char *errbuf, int *status)
 {
 	fflush(stdout);
 	fflush(stderr);
 	pid_t our_pgrp = getpgrp();
+	/* What the command starts stays below us, even when its parent exits
+	 * (a daemonising helper): the process tree whose sockets are traced. */
+	if (rc->cs)
+		(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	pid_t pid = fork();
 	if (pid < 0) {
 		snprintf(errbuf, CAP_ERRBUF_SIZE, "cannot start %s: %s", cmd[0], strerror(errno));
@@ -698,6 +731,8 @@ static int run_command(struct cap *cap, char **cmd, const struct target_user *tu
 		_exit(127);
 	}
 	setpgid(pid, pid); /* as the child does: whichever runs first, the group exists */
+	if (rc->cs)
+		cmdsock_start(rc->cs, pid, getuid());
 	/* On a terminal the command's group becomes the foreground job, as a
 	 * shell would make it: it can read the terminal (not stopped by
 	 * SIGTTIN), and ^C and ^Z reach it directly. */
@@ -733,6 +768,7 @@ static int run_command(struct cap *cap, char **cmd, const struct target_user *tu
 				capturing = false; /* -c: the packets asked for are in */
 		}
 		pid_t w = exited ? 0 : waitpid(pid, &ws, WNOHANG | WUNTRACED);
+		reap_orphans(pid);
 		if (w == pid && WIFSTOPPED(ws)) {
 			/* ^Z stopped the command: stop too, as the job it is part
 			 * of; on `fg`, give it the terminal back and continue it. */
@@ -918,10 +954,20 @@ int main(int argc, char **argv)
 	if (o.cmd) /* the terminal went away: the command is told, as it would have been */
 		sigaction(SIGHUP, &sa, NULL);
 
-	struct run_ctx rc = { t, dlt, 0, cap, ng && !o.no_secrets ? kl : NULL, ng, NULL, 0, NULL, false };
+	struct run_ctx rc = { t, dlt, 0, cap, ng && !o.no_secrets ? kl : NULL, ng, NULL, 0, NULL, false,
+			      NULL };
 	rc.notes = notes;
 	rc.kl = &kl;
 	rc.keep_text = ng && !o.no_secrets;
+	if (o.cmd && !o.out.all) {
+		char cserr[CMDSOCK_ERRBUF_SIZE] = "";
+		rc.cs = cmdsock_open(cserr);
+		if (rc.cs)
+			trace_set_hiding(t);
+		else
+			fprintf(stderr, "fetchtrace: %s: the command's sockets cannot be told from "
+					"others', every packet is shown\n", cserr);
+	}
 	cap_set_secrets_cb(cap, on_secrets, &rc);
 	if (ng || rc.notes)
 		trace_set_packet_cb(t, on_event, &rc);
@@ -942,6 +988,8 @@ int main(int argc, char **argv)
 		cap_set_count(cap, o.count);
 	int st = o.cmd ? run_command(cap, o.cmd, &tu, &rc, errbuf, &cmd_status)
 		       : cap_run(cap, o.count, on_packet, &rc, errbuf);
+	cmdsock_close(rc.cs);
+	rc.cs = NULL;
 	errno = 0;
 	int rv = trace_finish(t) < 0 ? 1 : 0;
 	cap_dump_release(cap); /* the held packets, after the key log's last lines */

@@ -2102,6 +2102,10 @@ static void json_summary(void *impl, const struct out_counts *n)
 	kv_u(s, "truncated", n->truncated);
 	kv_u(s, "malformed", n->malformed);
 	kv_u(s, "unsupported", n->unsupported);
+	if (n->hiding) {
+		kv_u(s, "hidden", n->hidden);
+		kv_u(s, "hidden_unknown", n->hidden_unknown);
+	}
 	kv_u(s, "dns_queries", n->dns_queries);
 	kv_u(s, "dns_responses", n->dns_responses);
 	kv_u(s, "dns_unanswered", n->dns_unanswered);

@@ -1585,6 +1585,19 @@ void trace_set_packet_cb(struct tracer *t, out_packet_cb fn, void *ctx)
 	out_set_packet_cb(t->out, fn, ctx);
 }
 
+void trace_set_hiding(struct tracer *t)
+{
+	t->n.hiding = true;
+}
+
+void trace_hide_packet(struct tracer *t, bool unknown)
+{
+	t->n.packets++;
+	t->n.hidden++;
+	if (unknown)
+		t->n.hidden_unknown++;
+}
+
 void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_len,
 		  uint32_t wire_len, int64_t ts_us)
 {
