@@ -163,6 +163,17 @@ int cap_run(struct cap *c, long count, cap_handler fn, void *ctx, char *errbuf);
  */
 int cap_poll(struct cap *c, int timeout_ms, cap_handler fn, void *ctx, char *errbuf);
 
+/*
+ * A file read one packet at a time, for merging several by time: cap_peek
+ * reads the next packet ahead (the filter applied; a pcapng's secrets
+ * handed to their callback on the way) and gives its time stamp: 1, 0 at
+ * the end, -1 on an error (errbuf).  cap_next hands it over to fn as
+ * cap_run would (written to -w, counted): 1, 0 at the end, -1 on an error,
+ * -2 when writing -w failed.  Not for live captures.
+ */
+int cap_peek(struct cap *c, int64_t *ts_us, char *errbuf);
+int cap_next(struct cap *c, cap_handler fn, void *ctx, char *errbuf);
+
 /* Make cap_run return; safe in a signal handler. */
 void cap_break(struct cap *c);
 

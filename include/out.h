@@ -97,6 +97,7 @@ struct ev {
 	uint32_t if_id;                /* its interface: id in the pcapng section (0, 1, ...) */
 	const uint8_t *if_name;        /* its if_name, raw bytes (escape to print), or NULL */
 	size_t if_name_len;
+	const char *file;              /* several input files: the one this packet is from, or NULL */
 	uint8_t released;              /* EV_RELEASED_NONE: a packet.  Else no packet: HTTP
 	                                  bytes held behind a hole that never filled (gap
 	                                  bytes), decoded when their connection left the
@@ -155,6 +156,9 @@ void out_set_comments(struct out *o, unsigned n, const uint8_t *const *p, const 
  * packet event carries it until out_set_iface(o, false, ...).  name (raw
  * if_name bytes, may be NULL) stays the caller's until then. */
 void out_set_iface(struct out *o, bool several, uint32_t id, const uint8_t *name, size_t len);
+/* Several input files are read as one trace: the packets that follow are
+ * from path (the caller's until the next call), NULL when one is read. */
+void out_set_file(struct out *o, const char *path);
 
 /* One connection leaves the table: remember its summary line. */
 void out_conn_done(struct out *o, const struct conn *c, const char *why,

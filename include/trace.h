@@ -35,6 +35,9 @@ void trace_set_comments(struct tracer *t, unsigned n, const uint8_t *const *p, c
  * (out_set_iface); several false when it has one. */
 void trace_set_iface(struct tracer *t, bool several, uint32_t id, const uint8_t *name, size_t len);
 
+/* Several input files: the packets that follow are from path (out_set_file). */
+void trace_set_file(struct tracer *t, const char *path);
+
 /* -- CMD: packets that are not the command's are hidden (trace_hide_packet);
  * the summary says how many. */
 void trace_set_hiding(struct tracer *t);

@@ -1565,6 +1565,10 @@ static void put_common(struct json_out *o, const struct ev *e)
 		kv_u_or_null(s, "fetch", e->quic ? e->quic_fetch : e->icmp_fetch);
 		kv_null(s, "conn");
 	}
+	if (e->file) { /* several input files: this packet's */
+		key(s, "file");
+		sb_json_str(s, (const uint8_t *)e->file, strlen(e->file));
+	}
 	if (e->has_iface) { /* the input has several interfaces: this packet's */
 		key(s, "interface");
 		sb_puts(s, "{\"id\":");

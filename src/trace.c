@@ -1585,6 +1585,11 @@ void trace_set_packet_cb(struct tracer *t, out_packet_cb fn, void *ctx)
 	out_set_packet_cb(t->out, fn, ctx);
 }
 
+void trace_set_file(struct tracer *t, const char *path)
+{
+	out_set_file(t->out, path);
+}
+
 void trace_set_hiding(struct tracer *t)
 {
 	t->n.hiding = true;
