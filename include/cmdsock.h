@@ -35,8 +35,9 @@ struct cmdsock *cmdsock_open(char *errbuf);
 void cmdsock_start(struct cmdsock *cs, pid_t cmd, uid_t uid);
 
 /*
- * The verdict on one decoded packet, cached per flow (a new TCP SYN or a
- * flow idle for CMDSOCK_IDLE_US is looked up again).  A flow's first
+ * The verdict on one decoded packet, cached per flow (a new TCP SYN, or a
+ * UDP flow idle for CMDSOCK_IDLE_US whose port has a socket again, is
+ * looked up again).  A flow's first
  * packet is looked up at once by its exact four-tuple, both ends tried
  * (loopback has a socket at each); the socket's inode is then looked for
  * among the descriptors (/proc/PID/fd) of the command's processes, read

@@ -418,7 +418,21 @@ static enum cmdsock_verdict owner(struct cmdsock *cs, uint8_t ver, uint8_t proto
 	return CMDSOCK_OTHER;
 }
 
-/* Both ends of the flow tried: OURS when either socket is the command's. */
+/* Both ends on this host: the same address, or both loopback (127/8, ::1). */
+static bool both_here(uint8_t ver, const uint8_t *src, const uint8_t *dst)
+{
+	static const uint8_t lo6[16] = { [15] = 1 };
+	if (ver == 4)
+		return memcmp(src, dst, 4) == 0 || (src[0] == 127 && dst[0] == 127);
+	return memcmp(src, dst, 16) == 0 || (memcmp(src, lo6, 16) == 0 && memcmp(dst, lo6, 16) == 0);
+}
+
+/*
+ * Both ends of the flow tried: OURS when either socket is the command's.
+ * When one end has no socket any more and the other is another program's,
+ * the flow is another program's only if the missing end is not here: on
+ * loopback it may have been the command's, closed before the lookup.
+ */
 static enum cmdsock_verdict lookup(struct cmdsock *cs, uint8_t ver, uint8_t proto,
 				   const uint8_t *src, uint16_t sport, const uint8_t *dst,
 				   uint16_t dport, int64_t ts_us)
@@ -429,6 +443,8 @@ static enum cmdsock_verdict lookup(struct cmdsock *cs, uint8_t ver, uint8_t prot
 	enum cmdsock_verdict b = owner(cs, ver, proto, dst, dport, src, sport, ts_us);
 	if (b == CMDSOCK_OURS)
 		return b;
+	if ((a == CMDSOCK_UNKNOWN || b == CMDSOCK_UNKNOWN) && both_here(ver, src, dst))
+		return CMDSOCK_UNKNOWN;
 	return a == CMDSOCK_OTHER || b == CMDSOCK_OTHER ? CMDSOCK_OTHER : CMDSOCK_UNKNOWN;
 }
 
@@ -513,10 +529,16 @@ enum cmdsock_verdict cmdsock_packet(struct cmdsock *cs, const struct pkt *p)
 	if (quote) /* an error is not a flow's packet: the flow's verdict, or none */
 		return found ? (enum cmdsock_verdict)s->verdict : CMDSOCK_UNKNOWN;
 	bool new_syn = proto == IPPROTO_TCP && (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
-	if (!found || new_syn || p->ts_us - s->last_us > CMDSOCK_IDLE_US) {
+	/* A TCP four-tuple is used again only after a new SYN; a UDP one may
+	 * be anybody's next socket once idle.  An idle UDP flow whose socket
+	 * is gone keeps its verdict (its last datagrams). */
+	bool idle_udp = proto == IPPROTO_UDP && p->ts_us - s->last_us > CMDSOCK_IDLE_US;
+	if (!found || new_syn || idle_udp) {
+		enum cmdsock_verdict v = lookup(cs, ver, proto, src, sport, dst, dport, p->ts_us);
+		if (!found || new_syn || v != CMDSOCK_UNKNOWN)
+			s->verdict = (uint8_t)v;
 		s->k = k;
 		s->used = true;
-		s->verdict = (uint8_t)lookup(cs, ver, proto, src, sport, dst, dport, p->ts_us);
 	}
 	s->last_us = p->ts_us;
 	return (enum cmdsock_verdict)s->verdict;

@@ -1297,6 +1297,15 @@ int main(int argc, char **argv)
 		 : g_in.n > 1 ? run_merge(o.count, &rc, errbuf, &bad_file)
 			      : cap_run(cap, o.count, on_packet, &rc, errbuf);
 	rc.cap = cap;
+	if (rc.cs) {
+		struct cmdsock_stats cst;
+		cmdsock_stats(rc.cs, &cst);
+		if (cst.unreadable)
+			fprintf(stderr, "fetchtrace: the descriptors of a process of the command "
+					"could not be read (%llu times; one that is not dumpable): its "
+					"traffic was hidden\n",
+				(unsigned long long)cst.unreadable);
+	}
 	cmdsock_close(rc.cs);
 	rc.cs = NULL;
 	errno = 0;

@@ -34,6 +34,7 @@ cleanup() {
 	rm -rf "/etc/netns/$ns" "$tmp"
 }
 trap cleanup EXIT INT TERM
+[ -n "${CMD_KEEP:-}" ] && trap 'cp -r "$tmp" "$CMD_KEEP"; cleanup' EXIT
 ip netns add "$ns" || skip "cannot create a network namespace"
 ip -n "$ns" link set lo up
 mkdir -p "/etc/netns/$ns"
@@ -41,7 +42,8 @@ echo "nameserver 127.0.0.1" >"/etc/netns/$ns/resolv.conf"
 printf '127.0.0.1 localhost\n::1 localhost\n' >"/etc/netns/$ns/hosts"
 # A DNS server that answers every name under lab.test (A 127.0.0.1, AAAA ::1) 5 ms late, as
 # one across a network would: a socket closed within a fraction of a millisecond of its first
-# packet is gone before it can be looked up (the limit fetchtrace documents).
+# packet may be gone before it can be looked up (the limit fetchtrace documents; CMD_KEEP=DIR
+# keeps the outputs of a run for a look).
 cat >"$tmp/dns.py" <<'PY'
 import socket, struct, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -65,8 +67,21 @@ ip netns exec "$ns" python3 "$tmp/dns.py" 2>"$tmp/dns.log" &
 pids="$pids $!"
 mkdir "$tmp/www"
 for n in mine mine6 orphan other late; do echo "$n" >"$tmp/www/$n"; done
-(cd "$tmp/www" && exec ip netns exec "$ns" python3 -m http.server 8080 --bind ::) \
-	>"$tmp/http.log" 2>&1 &
+# An HTTP server (IPv4 and IPv6) that answers 50 ms late, as one across a network would.
+cat >"$tmp/slowhttp.py" <<'PY'
+import http.server, socket, time
+class Slow(http.server.SimpleHTTPRequestHandler):
+    def do_GET(self):
+        time.sleep(0.05)
+        super().do_GET()
+class Dual(http.server.ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+    def server_bind(self):
+        self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        super().server_bind()
+Dual(("::", 8080), Slow).serve_forever()
+PY
+(cd "$tmp/www" && exec ip netns exec "$ns" python3 "$tmp/slowhttp.py") >"$tmp/http.log" 2>&1 &
 pids="$pids $!"
 for _ in $(seq 1 100); do
 	ip netns exec "$ns" ss -ltnH 'sport = :8080' | grep -q . &&

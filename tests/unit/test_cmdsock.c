@@ -102,6 +102,7 @@ static struct pkt lo_pkt(int ver, uint8_t proto, uint16_t sport, uint16_t dport,
 /* The ports the child reports back, in this order. */
 struct child_ports {
 	uint16_t tcp4, udp4, tcp6, orphan_tcp4;
+	uint16_t closed_tcp4; /* a connection the command closed at once */
 };
 
 int main(void)
@@ -131,13 +132,17 @@ int main(void)
 		 * TCP connection of its own; they live until the test is done */
 		close(up[0]);
 		close(down[1]);
-		struct child_ports cp = { 0, 0, 0, 0 };
+		struct child_ports cp = { 0, 0, 0, 0, 0 };
 		int t4 = lo_connect(4, lport4);
 		int u4 = lo_socket(4, SOCK_DGRAM, false);
 		int t6 = lport6 ? lo_connect(6, lport6) : -1;
 		cp.tcp4 = t4 >= 0 ? port_of(t4) : 0;
 		cp.udp4 = u4 >= 0 ? port_of(u4) : 0;
 		cp.tcp6 = t6 >= 0 ? port_of(t6) : 0;
+		int tc = lo_connect(4, lport4);
+		cp.closed_tcp4 = tc >= 0 ? port_of(tc) : 0;
+		if (tc >= 0)
+			close(tc);
 		int o[2];
 		if (pipe(o) != 0)
 			_exit(1);
@@ -170,7 +175,12 @@ int main(void)
 	CHECK(read(up[0], &cp, sizeof(cp)) == sizeof(cp));
 	CHECK(cp.tcp4 && cp.udp4 && cp.orphan_tcp4);
 	int a1 = accept(l4, NULL, NULL), a2 = accept(l4, NULL, NULL); /* ours, not the command's */
-	CHECK(a1 >= 0 && a2 >= 0);
+	int a4 = accept(l4, NULL, NULL);
+	CHECK(a1 >= 0 && a2 >= 0 && a4 >= 0);
+	/* the command's end was closed before the lookup, ours (a4) is open:
+	 * on loopback, whose it was cannot be told */
+	struct pkt pc = lo_pkt(4, IPPROTO_TCP, cp.closed_tcp4, lport4, TCP_ACK);
+	CHECK_EQ_INT(cmdsock_packet(cs, &pc), CMDSOCK_UNKNOWN);
 
 	/* the command's connection, either way: its socket is at one end */
 	struct pkt p = lo_pkt(4, IPPROTO_TCP, cp.tcp4, lport4, TCP_ACK);
@@ -233,11 +243,35 @@ int main(void)
 	CHECK_EQ_INT(cmdsock_packet(cs, &p), CMDSOCK_OURS);
 	p = lo_pkt(4, IPPROTO_TCP, port_of(mine), lport4, TCP_SYN);
 	CHECK_EQ_INT(cmdsock_packet(cs, &p), CMDSOCK_OTHER);
+	/* long idle: a TCP flow keeps its verdict (its other end, ours, is
+	 * still open); a UDP flow whose socket is gone keeps it too */
+	p = lo_pkt(4, IPPROTO_TCP, lport4, cp.tcp4, TCP_FIN | TCP_ACK);
+	p.ts_us += 60 * 1000000LL;
+	CHECK_EQ_INT(cmdsock_packet(cs, &p), CMDSOCK_OURS);
+	p = lo_pkt(4, IPPROTO_UDP, 40000, cp.udp4, 0);
+	p.ts_us += 60 * 1000000LL;
+	CHECK_EQ_INT(cmdsock_packet(cs, &p), CMDSOCK_OURS);
+	/* ... but once another program holds the idle UDP port (and the
+	 * peer's, both here on loopback), it is its */
+	int u = socket(AF_INET, SOCK_DGRAM, 0), peer = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in ua = { .sin_family = AF_INET, .sin_port = htons(cp.udp4) };
+	ua.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK(u >= 0 && bind(u, (struct sockaddr *)&ua, sizeof(ua)) == 0);
+	ua.sin_port = htons(40000);
+	if (peer >= 0 && bind(peer, (struct sockaddr *)&ua, sizeof(ua)) == 0) {
+		p = lo_pkt(4, IPPROTO_UDP, 40000, cp.udp4, 0);
+		p.ts_us += 120 * 1000000LL;
+		CHECK_EQ_INT(cmdsock_packet(cs, &p), CMDSOCK_OTHER);
+	} /* else port 40000 is taken here: nothing to learn */
+	close(u);
+	if (peer >= 0)
+		close(peer);
 
 	close(mine);
 	close(a1);
 	close(a2);
 	close(a3);
+	close(a4);
 	close(l4);
 	if (l6 >= 0)
 		close(l6);
