@@ -162,8 +162,9 @@ static bool all_digits(const char *s)
 }
 
 /* The parent of pid from /proc/PID/stat ("pid (comm) state ppid ..."; comm
- * may hold spaces and parentheses: the last ')' ends it).  -1 when gone. */
-static pid_t read_ppid(pid_t pid)
+ * may hold spaces and parentheses: the last ')' ends it), and its state
+ * letter into *state when not NULL.  -1 when gone. */
+static pid_t read_stat(pid_t pid, char *state_out)
 {
 	char path[64], line[512];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -180,6 +181,8 @@ static pid_t read_ppid(pid_t pid)
 	char state;
 	if (!rp || sscanf(rp + 1, " %c %d", &state, &ppid) != 2)
 		return -1;
+	if (state_out)
+		*state_out = state;
 	return (pid_t)ppid;
 }
 
@@ -203,14 +206,21 @@ static bool in_tree(const struct cmdsock *cs, uint32_t n, pid_t pid)
 	return false;
 }
 
-/* The socket inodes of one process's descriptors, added to cs->socks. */
-static void read_fds(struct cmdsock *cs, pid_t pid)
+/* The socket inodes of one process's descriptors, added to cs->socks.
+ * ppid: its parent. */
+static void read_fds(struct cmdsock *cs, pid_t pid, pid_t ppid)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
 	DIR *d = opendir(path);
 	if (!d) {
-		if (errno != ENOENT) /* gone meanwhile is no failure */
+		/* Gone meanwhile is no failure, nor exiting (its descriptors
+		 * are root's then), nor our own fork until its exec of the
+		 * command is done (not dumpable, as we are: it still holds the
+		 * capture socket, and no one may take it). */
+		char state = 'X';
+		if (errno != ENOENT && ppid != cs->self && read_stat(pid, &state) >= 0 &&
+		    state != 'Z' && state != 'X' && state != 'x')
 			cs->st.unreadable++;
 		return;
 	}
@@ -294,7 +304,7 @@ static void scan_tree(struct cmdsock *cs)
 	if (nc >= 0) {
 		for (int i = 1; i < nc; i++) { /* [0] is us */
 			cs->st.n_procs++;
-			read_fds(cs, cs->procs[i].pid);
+			read_fds(cs, cs->procs[i].pid, cs->procs[i].ppid);
 		}
 		qsort(cs->socks, cs->n_socks, sizeof(*cs->socks), u32_cmp);
 		cs->st.n_socks = cs->n_socks;
@@ -312,7 +322,7 @@ static void scan_tree(struct cmdsock *cs)
 		long v = strtol(de->d_name, NULL, 10);
 		if (v <= 0 || v == cs->self)
 			continue;
-		pid_t ppid = read_ppid((pid_t)v);
+		pid_t ppid = read_stat((pid_t)v, NULL);
 		if (ppid < 0)
 			continue;
 		cs->procs[n++] = (struct proc_ent){ (pid_t)v, ppid };
@@ -323,7 +333,7 @@ static void scan_tree(struct cmdsock *cs)
 		if (!in_tree(cs, n, cs->procs[i].pid))
 			continue;
 		cs->st.n_procs++;
-		read_fds(cs, cs->procs[i].pid);
+		read_fds(cs, cs->procs[i].pid, cs->procs[i].ppid);
 	}
 	qsort(cs->socks, cs->n_socks, sizeof(*cs->socks), u32_cmp);
 	cs->st.n_socks = cs->n_socks;
