@@ -4,6 +4,7 @@
 # text and JSON (whose packet objects then name their file, and only then); a piece in pcapng
 # among pcap pieces, files of different link types, -c across files; a missing file in a
 # list gets an error line naming the list and line, and nothing is read; -w refuses several.
+# shellcheck disable=SC2012 # ls over editcap's own plain file names
 set -u
 cd "$(dirname "$0")/.." || exit 1
 bin=${FETCHTRACE:-build/san/fetchtrace}
