@@ -83,6 +83,10 @@ bool cap_dump_open_pcapng(struct cap *c, const char *path, const char *userappl,
  * over; none when not called.  Nothing to do without a pcapng -w. */
 void cap_dump_note(struct cap *c, const char *note, size_t len);
 
+/* During the handler: the packet being handed over is not written to the
+ * -w file (a live capture's packet of no interest: -- CMD's other programs). */
+void cap_dump_skip(struct cap *c);
+
 /* A Decryption Secrets Block of TLS key log text, before the next packet;
  * false when the write failed (kept for cap_dump_close, the loop stops).
  * Nothing to do (true) without a pcapng -w or without text. */
@@ -163,6 +167,17 @@ int cap_run(struct cap *c, long count, cap_handler fn, void *ctx, char *errbuf);
  * Returns the packets handled, -1 on error (errbuf), -2 after cap_break.
  */
 int cap_poll(struct cap *c, int timeout_ms, cap_handler fn, void *ctx, char *errbuf);
+
+/*
+ * A file read one packet at a time, for merging several by time: cap_peek
+ * reads the next packet ahead (the filter applied; a pcapng's secrets
+ * handed to their callback on the way) and gives its time stamp: 1, 0 at
+ * the end, -1 on an error (errbuf).  cap_next hands it over to fn as
+ * cap_run would (written to -w, counted): 1, 0 at the end, -1 on an error,
+ * -2 when writing -w failed.  Not for live captures.
+ */
+int cap_peek(struct cap *c, int64_t *ts_us, char *errbuf);
+int cap_next(struct cap *c, cap_handler fn, void *ctx, char *errbuf);
 
 /* Make cap_run return; safe in a signal handler. */
 void cap_break(struct cap *c);

@@ -105,6 +105,7 @@ struct ev {
 	uint32_t if_id;                /* its interface: id in the pcapng section (0, 1, ...) */
 	const uint8_t *if_name;        /* its if_name, raw bytes (escape to print), or NULL */
 	size_t if_name_len;
+	const char *file;              /* several input files: the one this packet is from, or NULL */
 	uint8_t released;              /* EV_RELEASED_NONE: a packet.  Else no packet: HTTP
 	                                  bytes held behind a hole that never filled (gap
 	                                  bytes), decoded when their connection left the
@@ -117,7 +118,7 @@ struct ev {
 enum { EV_RELEASED_NONE = 0, EV_RELEASED_END, EV_RELEASED_EVICTED };
 
 /* Counts for the end-of-run summary.  Each packet read is in exactly one
- * of decoded, other, truncated, malformed, unsupported. */
+ * of decoded, other, truncated, malformed, unsupported, hidden. */
 struct out_counts {
 	uint64_t packets;       /* every packet read */
 	uint64_t decoded;       /* belonged to a fetch step and decoded fully */
@@ -144,6 +145,9 @@ struct out_counts {
 	bool focus;             /* --fetch was given */
 	uint64_t fetches_shown, fetches_hidden;
 	uint64_t hidden_packets, hidden_dns, hidden_conns;
+	bool hiding;            /* -- CMD without --all: packets not of the command are hidden */
+	uint64_t hidden;        /* read, but not the command's: not traced (in none of the above) */
+	uint64_t hidden_unknown; /* of those, the ones whose socket was not found */
 };
 
 struct out;
@@ -175,6 +179,9 @@ void out_set_comments(struct out *o, unsigned n, const uint8_t *const *p, const 
  * packet event carries it until out_set_iface(o, false, ...).  name (raw
  * if_name bytes, may be NULL) stays the caller's until then. */
 void out_set_iface(struct out *o, bool several, uint32_t id, const uint8_t *name, size_t len);
+/* Several input files are read as one trace: the packets that follow are
+ * from path (the caller's until the next call), NULL when one is read. */
+void out_set_file(struct out *o, const char *path);
 
 /* One connection leaves the table: remember its summary line. */
 void out_conn_done(struct out *o, const struct conn *c, const char *why,

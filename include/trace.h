@@ -38,6 +38,16 @@ void trace_set_iface(struct tracer *t, bool several, uint32_t id, const uint8_t 
 /* The frame number of the next packet (the Nth read from the input, the
  * filter's rejects too).  Without it the packets are numbered as given. */
 void trace_set_frame(struct tracer *t, uint64_t frame);
+/* Several input files: the packets that follow are from path (out_set_file). */
+void trace_set_file(struct tracer *t, const char *path);
+
+/* -- CMD: packets that are not the command's are hidden (trace_hide_packet);
+ * the summary says how many. */
+void trace_set_hiding(struct tracer *t);
+
+/* A packet read but not traced: it is not the traced command's (unknown:
+ * no socket was found for it).  Counted as read and as hidden. */
+void trace_hide_packet(struct tracer *t, bool unknown);
 
 /* One captured frame of link type dlt. */
 void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_len,

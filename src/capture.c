@@ -34,6 +34,7 @@ struct cap {
 	FILE *ng_file;         /* its FILE */
 	uint32_t ng_snaplen;   /* the snap length its IDB says */
 	char note[CAP_NOTE_MAX]; /* cap_dump_note: the comment of the packet being handed over */
+	bool skip;             /* cap_dump_skip: the packet being handed over is not written */
 	size_t note_len;
 	uint32_t ng_n_ifaces;  /* IDBs written to the -w pcapng */
 
@@ -63,6 +64,12 @@ struct cap {
 	int64_t q_max_us;      /* hold at most this much capture time */
 	cap_dump_hold_cb hold_fn;
 	void *hold_ctx;
+
+	/* cap_peek: the packet read ahead of cap_next (a file's). */
+	bool have_ahead;
+	struct pcap_pkthdr ahead_h;  /* libpcap's: its header, and its data until the next read */
+	const u_char *ahead_data;
+	struct pcapng_rec ahead_rec; /* the reader's record (its pointers valid until the next) */
 };
 
 struct held {
@@ -626,6 +633,11 @@ bool cap_dump_close(struct cap *c, char *errbuf)
 	return true;
 }
 
+void cap_dump_skip(struct cap *c)
+{
+	c->skip = true;
+}
+
 void cap_set_count(struct cap *c, long count)
 {
 	c->count = count > 0 ? count : 0;
@@ -648,22 +660,24 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	if (c->has_file_prog && !pcap_offline_filter(&c->file_prog, h, data))
 		return;
 	c->n_seen++;
-	if (c->dump) {
-		pcap_dump((u_char *)c->dump, h, data);
-		if (ferror(pcap_dump_file(c->dump)) && !c->dump_errno) {
-			c->dump_errno = errno ? errno : EIO;
-			pcap_breakloop(c->p);
-		}
-	}
 	/* A classic pcap's seconds are an unsigned 32-bit field (to 2106), which
 	 * libpcap hands over sign-extended: after 2038 they come out negative. */
 	int64_t sec = c->ts32 ? (int64_t)(uint32_t)h->ts.tv_sec : (int64_t)h->ts.tv_sec;
 	int64_t frac = c->ts32 ? (int64_t)(uint32_t)h->ts.tv_usec : (int64_t)h->ts.tv_usec;
 	c->note_len = 0;
-	int64_t ts_us = cap_ts_us(sec, c->nano ? frac / 1000 : frac);
+	c->skip = false;
+	int64_t ts_us = cap_ts_us(sec, c->nano ? frac / 1000 : frac); /* as hdr_ts_us */
 	c->fn(c->ctx, data, h->caplen, h->len, ts_us);
 	/* after the tracer: the note is its verdict on this packet */
-	if (c->ng && c->q)
+	if (c->skip) {
+		/* not written: cap_dump_skip */
+	} else if (c->dump) {
+		pcap_dump((u_char *)c->dump, h, data);
+		if (ferror(pcap_dump_file(c->dump)) && !c->dump_errno) {
+			c->dump_errno = errno ? errno : EIO;
+			pcap_breakloop(c->p);
+		}
+	} else if (c->ng && c->q)
 		dump_hold(c, h, data, sec, frac, ts_us);
 	else if (c->ng)
 		dump_epb(c, h, data, sec, frac);
@@ -807,6 +821,96 @@ static bool ng_ifaces_upto(struct cap *c, uint32_t if_id)
 	return true;
 }
 
+/* The reader's next packet that passes the filter, into *rec (the secrets
+ * blocks on the way handed to their callback): 1, 0 at the end, -1 on an
+ * error (errbuf). */
+static int rd_read(struct cap *c, struct pcapng_rec *rec, char *errbuf)
+{
+	for (;;) {
+		if (c->have_pend) {
+			*rec = c->pend;
+			c->have_pend = false;
+		} else {
+			int r = pcapng_next(c->rd, rec);
+			if (r == 0)
+				return 0;
+			if (r < 0) {
+				errcpy(errbuf, pcapng_geterr(c->rd));
+				return -1;
+			}
+		}
+		if (rec->section != c->rd_section) { /* a new section: new interfaces */
+			c->rd_section = rec->section;
+			c->rd_out_base = c->ng_n_ifaces;
+			progs_free(c);
+		}
+		if (rec->kind == PCAPNG_REC_SECRETS) {
+			if (rec->secrets_type == PCAPNG_SECRETS_TLS_KEYLOG && c->secrets_fn)
+				c->secrets_fn(c->secrets_ctx, rec->secrets.p, rec->secrets.len);
+			continue;
+		}
+		if (rec->kind != PCAPNG_REC_PACKET)
+			continue;
+		c->n_frames++; /* a packet block, whatever the filter says */
+		if (!rec->iface)
+			continue;
+		if (c->filter) {
+			struct pcap_pkthdr h;
+			memset(&h, 0, sizeof(h));
+			h.caplen = rec->cap_len;
+			h.len = rec->wire_len;
+			struct bpf_program *prog = prog_for(c, rec->if_id, rec->iface, errbuf);
+			if (!prog)
+				return -1;
+			if (!pcap_offline_filter(prog, &h, rec->data))
+				continue;
+		}
+		return 1;
+	}
+}
+
+/* Hand one packet record of the reader over, and write it to -w. */
+static void rd_hand(struct cap *c, const struct pcapng_rec *rec)
+{
+	struct pcap_pkthdr h;
+	memset(&h, 0, sizeof(h));
+	h.ts.tv_sec = (time_t)rec->ts_sec;
+	h.ts.tv_usec = (suseconds_t)rec->ts_nsec; /* nanoseconds: the handle's precision */
+	h.caplen = rec->cap_len;
+	h.len = rec->wire_len;
+	c->n_seen++;
+	c->cur_dlt = rec->iface->linktype;
+	c->cur_rec = rec;
+	c->note_len = 0;
+	c->fn(c->ctx, rec->data, rec->cap_len, rec->wire_len,
+	      cap_ts_us(rec->ts_sec, (int64_t)(rec->ts_nsec / 1000)));
+	c->cur_rec = NULL;
+	if (c->ng) {
+		if (ng_ifaces_upto(c, rec->if_id)) {
+			uint32_t wire = rec->wire_len < rec->cap_len ? rec->cap_len : rec->wire_len;
+			uint32_t cl = rec->cap_len;
+			if (rec->iface->snaplen && cl > rec->iface->snaplen)
+				cl = rec->iface->snaplen;
+			/* clamped to what 64 bits of nanoseconds since 1970 say */
+			const uint64_t max_sec = UINT64_MAX / 1000000000u - 1;
+			uint64_t sec = rec->ts_sec < 0 ? 0 : (uint64_t)rec->ts_sec;
+			errno = 0;
+			if (pcapng_write_epb(c->ng, c->rd_out_base + rec->if_id,
+					     sec > max_sec ? max_sec : sec, rec->ts_nsec, rec->data, cl,
+					     wire, c->note, c->note_len) < 0)
+				dump_failed(c);
+		} else if (!c->dump_errno) {
+			errno = EIO;
+			dump_failed(c);
+		}
+	} else if (c->dump && rec->iface->linktype == pcap_datalink(c->p)) {
+		/* a pcap has one link type: the first interface's */
+		pcap_dump((u_char *)c->dump, &h, rec->data);
+		if (ferror(pcap_dump_file(c->dump)))
+			dump_failed(c);
+	}
+}
+
 /* cap_run over a pcapng file read by the project's reader. */
 static int rd_run(struct cap *c, long count, char *errbuf)
 {
@@ -817,85 +921,70 @@ static int rd_run(struct cap *c, long count, char *errbuf)
 			break;
 		}
 		struct pcapng_rec rec;
-		if (c->have_pend) {
-			rec = c->pend;
-			c->have_pend = false;
-		} else {
-			int r = pcapng_next(c->rd, &rec);
-			if (r == 0)
-				break;
-			if (r < 0) {
-				errcpy(errbuf, pcapng_geterr(c->rd));
-				dump_flush(c);
-				return -1;
-			}
+		int r = rd_read(c, &rec, errbuf);
+		if (r == 0)
+			break;
+		if (r < 0) {
+			dump_flush(c);
+			return -1;
 		}
-		if (rec.section != c->rd_section) { /* a new section: new interfaces */
-			c->rd_section = rec.section;
-			c->rd_out_base = c->ng_n_ifaces;
-			progs_free(c);
-		}
-		if (rec.kind == PCAPNG_REC_SECRETS) {
-			if (rec.secrets_type == PCAPNG_SECRETS_TLS_KEYLOG && c->secrets_fn)
-				c->secrets_fn(c->secrets_ctx, rec.secrets.p, rec.secrets.len);
-			continue;
-		}
-		if (rec.kind != PCAPNG_REC_PACKET)
-			continue;
-		c->n_frames++; /* a packet block, whatever the filter says */
-		if (!rec.iface)
-			continue;
-		struct pcap_pkthdr h;
-		memset(&h, 0, sizeof(h));
-		h.ts.tv_sec = (time_t)rec.ts_sec;
-		h.ts.tv_usec = (suseconds_t)rec.ts_nsec; /* nanoseconds: the handle's precision */
-		h.caplen = rec.cap_len;
-		h.len = rec.wire_len;
-		if (c->filter) {
-			struct bpf_program *prog = prog_for(c, rec.if_id, rec.iface, errbuf);
-			if (!prog) {
-				dump_flush(c);
-				return -1;
-			}
-			if (!pcap_offline_filter(prog, &h, rec.data))
-				continue;
-		}
-		c->n_seen++;
-		c->cur_dlt = rec.iface->linktype;
-		c->cur_rec = &rec;
-		c->note_len = 0;
-		c->fn(c->ctx, rec.data, rec.cap_len, rec.wire_len,
-		      cap_ts_us(rec.ts_sec, (int64_t)(rec.ts_nsec / 1000)));
-		c->cur_rec = NULL;
-		if (c->ng) {
-			if (ng_ifaces_upto(c, rec.if_id)) {
-				uint32_t wire = rec.wire_len < rec.cap_len ? rec.cap_len : rec.wire_len;
-				uint32_t cl = rec.cap_len;
-				if (rec.iface->snaplen && cl > rec.iface->snaplen)
-					cl = rec.iface->snaplen;
-				/* clamped to what 64 bits of nanoseconds since 1970 say */
-				const uint64_t max_sec = UINT64_MAX / 1000000000u - 1;
-				uint64_t sec = rec.ts_sec < 0 ? 0 : (uint64_t)rec.ts_sec;
-				errno = 0;
-				if (pcapng_write_epb(c->ng, c->rd_out_base + rec.if_id,
-						     sec > max_sec ? max_sec : sec, rec.ts_nsec,
-						     rec.data, cl, wire, c->note, c->note_len) < 0)
-					dump_failed(c);
-			} else if (!c->dump_errno) {
-				errno = EIO;
-				dump_failed(c);
-			}
-		} else if (c->dump && rec.iface->linktype == pcap_datalink(c->p)) {
-			/* a pcap has one link type: the first interface's */
-			pcap_dump((u_char *)c->dump, &h, rec.data);
-			if (ferror(pcap_dump_file(c->dump)))
-				dump_failed(c);
-		}
+		rd_hand(c, &rec);
 		if (count > 0 && c->n_seen >= count)
 			break;
 	}
 	dump_flush(c);
 	return st;
+}
+
+/* A classic capture's time stamp as microseconds (see on_packet). */
+static int64_t hdr_ts_us(const struct cap *c, const struct pcap_pkthdr *h)
+{
+	int64_t sec = c->ts32 ? (int64_t)(uint32_t)h->ts.tv_sec : (int64_t)h->ts.tv_sec;
+	int64_t frac = c->ts32 ? (int64_t)(uint32_t)h->ts.tv_usec : (int64_t)h->ts.tv_usec;
+	return cap_ts_us(sec, c->nano ? frac / 1000 : frac);
+}
+
+int cap_peek(struct cap *c, int64_t *ts_us, char *errbuf)
+{
+	if (!c->have_ahead) {
+		if (c->rd) {
+			int r = rd_read(c, &c->ahead_rec, errbuf);
+			if (r <= 0)
+				return r;
+		} else {
+			struct pcap_pkthdr *h;
+			const u_char *data;
+			int r = pcap_next_ex(c->p, &h, &data);
+			if (r == PCAP_ERROR_BREAK)
+				return 0; /* the end of the file */
+			if (r != 1) {
+				errcpy(errbuf, r == PCAP_ERROR ? pcap_geterr(c->p) : "read error");
+				return -1;
+			}
+			c->ahead_h = *h;
+			c->ahead_data = data; /* libpcap's until the next pcap_next_ex */
+		}
+		c->have_ahead = true;
+	}
+	*ts_us = c->rd ? cap_ts_us(c->ahead_rec.ts_sec, (int64_t)(c->ahead_rec.ts_nsec / 1000))
+		       : hdr_ts_us(c, &c->ahead_h);
+	return 1;
+}
+
+int cap_next(struct cap *c, cap_handler fn, void *ctx, char *errbuf)
+{
+	int64_t ts;
+	int r = cap_peek(c, &ts, errbuf);
+	if (r <= 0)
+		return r;
+	c->have_ahead = false;
+	c->fn = fn;
+	c->ctx = ctx;
+	if (c->rd)
+		rd_hand(c, &c->ahead_rec);
+	else
+		on_packet((u_char *)c, &c->ahead_h, c->ahead_data);
+	return c->dump_errno ? -2 : 1;
 }
 
 bool cap_stats(struct cap *c, uint64_t *recv, uint64_t *drop, uint64_t *ifdrop)

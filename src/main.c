@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -22,6 +23,7 @@
 #include "calls.h"
 #include "capture.h"
 #include "focus.h"
+#include "cmdsock.h"
 #include "keylog.h"
 #include "out_har.h"
 #include "out_note.h"
@@ -62,8 +64,16 @@
 #define DUMP_DELAY_US 1000000            /* live -w pcapng: packets wait this long for their secrets */
 #define DUMP_DELAY_BYTES (8u << 20)     /* or until this many bytes are held */
 
+/* One -r FILE or -V LIST, in the order given. */
+struct src_arg {
+	bool list;               /* -V: a file naming a capture per line */
+	const char *arg;
+};
+
 struct opts {
-	const char *read_file;   /* -r */
+	const char *read_file;   /* the first -r or -V: files are read */
+	struct src_arg *srcs;    /* every -r and -V, in order */
+	size_t n_srcs;
 	const char *iface;       /* -i */
 	const char *write_file;  /* -w */
 	const char *user;        /* -Z */
@@ -87,6 +97,7 @@ struct opts {
 };
 
 static struct cap *g_cap;                 /* for the signal handler only */
+static struct src_arg *g_srcs;            /* opts.srcs, freed at exit (inputs_free) */
 static volatile sig_atomic_t g_signal;   /* the last SIGINT/SIGTERM/SIGHUP, 0 = none */
 static volatile sig_atomic_t g_n_signals; /* how many arrived (a traced command gets each) */
 
@@ -102,6 +113,10 @@ enum {
 	OPT_LADDER, OPT_EXPLAIN, OPT_LANG, OPT_HAR, OPT_KEYLOG, OPT_PCAPNG, OPT_NO_SECRETS,
 	OPT_ANNOTATIONS, OPT_BRIEF, OPT_NUMBER, OPT_NO_ACKS, OPT_FETCH, OPT_CALLS, OPT_PID,
 };
+
+/* Reading several files at once (each open until the end): at most this
+ * many, or what the limit on open descriptors allows. */
+#define MAX_INPUTS 65536
 
 /*
  * Every option, once: getopt's short string and long table and --help are
@@ -119,7 +134,9 @@ struct opt_def {
 
 static const struct opt_def opt_defs[] = {
 	{ 'r', NULL, required_argument, "-r FILE",
-	  "read a pcap or pcapng file ('-' = standard input)", 0 },
+	  "read a pcap or pcapng file ('-' = standard input); repeated: merged by time", 0 },
+	{ 'V', NULL, required_argument, "-V LIST",
+	  "read the files LIST names, one per line ('-' = standard input), merged by time", 0 },
 	{ 'i', NULL, required_argument, "-i IFACE",
 	  "capture live on IFACE ('any' for all); default: first up non-loopback", 0 },
 	{ 'D', NULL, no_argument, "-D", "list the interfaces that can be captured on", 0 },
@@ -155,7 +172,7 @@ static const struct opt_def opt_defs[] = {
 	{ OPT_NO_ACKS, "no-acks", no_argument, "--no-acks",
 	  "fold bare ACKs into a count (\"3 ACKs\") on the line they follow", 0 },
 	{ OPT_ALL, "all", no_argument, "--all",
-	  "also print packets that belong to no fetch (step 'other')", 0 },
+	  "every packet: also those of no fetch (step 'other'), and with -- CMD other programs'", 0 },
 	{ OPT_FETCH, "fetch", required_argument, "--fetch NAME|N",
 	  "show only fetches whose DNS name, CNAME, SNI or Host matches the glob NAME\n"
 	  "                      ('*.example.com'), or fetch number N; repeatable", 0 },
@@ -304,7 +321,19 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
 		switch (ch) {
-		case 'r': o->read_file = optarg; break;
+		case 'r':
+		case 'V': {
+			struct src_arg *v = realloc(o->srcs, (o->n_srcs + 1) * sizeof(*v));
+			if (!v) {
+				fprintf(stderr, "fetchtrace: out of memory\n");
+				exit(1);
+			}
+			o->srcs = g_srcs = v;
+			o->srcs[o->n_srcs++] = (struct src_arg){ ch == 'V', optarg };
+			if (!o->read_file)
+				o->read_file = optarg;
+			break;
+		}
 		case 'i': o->iface = optarg; break;
 		case 'w': o->write_file = optarg; break;
 		case 'c': o->count = parse_num(optarg, "packet count", 1, LONG_MAX); break;
@@ -576,6 +605,7 @@ struct run_ctx {
 	struct keylog **kl;    /* the key log in use (made for a pcapng's secrets if none) */
 	bool keep_text;        /* the pcapng -w takes the key log's lines */
 	struct calls *calls;   /* -- CMD / --pid: the socket calls, or NULL */
+	struct cmdsock *cs;    /* -- CMD without --all: whose sockets the packets are, or NULL */
 };
 
 /* A pcapng input's TLS key log secrets block: the capture decrypts with it,
@@ -643,6 +673,18 @@ static void on_packet(void *ctx, const uint8_t *data, uint32_t cap_len, uint32_t
 		      int64_t ts_us)
 {
 	struct run_ctx *r = ctx;
+	if (r->cs) {
+		/* -- CMD: only the command's own packets are traced; the others
+		 * are counted, and not written to -w either. */
+		struct pkt p;
+		pkt_decode(r->dlt, data, cap_len, wire_len, ts_us, &p);
+		enum cmdsock_verdict v = cmdsock_packet(r->cs, &p);
+		if (v != CMDSOCK_OURS) {
+			trace_hide_packet(r->t, v == CMDSOCK_UNKNOWN);
+			cap_dump_skip(r->cap);
+			return;
+		}
+	}
 	if (cap_is_pcapng(r->cap)) {
 		const uint8_t *cp[EV_MAX_COMMENTS];
 		size_t cl[EV_MAX_COMMENTS];
@@ -753,12 +795,30 @@ static bool tty_move(pid_t from, pid_t to)
 	return ok;
 }
 
+/* As a child subreaper: the command's orphans that ended, reaped (not the
+ * command itself, whose status its own waitpid takes).  Bounded. */
+static void reap_orphans(pid_t cmd)
+{
+	for (int i = 0; i < 64; i++) {
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid == 0 ||
+		    si.si_pid == cmd)
+			return;
+		(void)waitpid(si.si_pid, NULL, 0);
+	}
+}
+
 static int run_command(struct cap *cap, char **cmd, const struct target_user *tu,
 		       struct run_ctx *rc, char *errbuf, int *status)
 {
 	fflush(stdout);
 	fflush(stderr);
 	pid_t our_pgrp = getpgrp();
+	/* What the command starts stays below us, even when its parent exits
+	 * (a daemonising helper): the process tree whose sockets are traced. */
+	if (rc->cs)
+		(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	pid_t pid = rc->calls ? calls_fork(rc->calls) : fork();
 	if (pid < 0) {
 		snprintf(errbuf, CAP_ERRBUF_SIZE, "cannot start %s: %s", cmd[0], strerror(errno));
@@ -780,6 +840,8 @@ static int run_command(struct cap *cap, char **cmd, const struct target_user *tu
 		_exit(127);
 	}
 	setpgid(pid, pid); /* as the child does: whichever runs first, the group exists */
+	if (rc->cs)
+		cmdsock_start(rc->cs, pid, getuid());
 	/* On a terminal the command's group becomes the foreground job, as a
 	 * shell would make it: it can read the terminal (not stopped by
 	 * SIGTTIN), and ^C and ^Z reach it directly. */
@@ -817,6 +879,7 @@ static int run_command(struct cap *cap, char **cmd, const struct target_user *tu
 				capturing = false; /* -c: the packets asked for are in */
 		}
 		pid_t w = exited ? 0 : waitpid(pid, &ws, WNOHANG | WUNTRACED);
+		reap_orphans(pid);
 		if (w == pid && WIFSTOPPED(ws)) {
 			/* ^Z stopped the command: stop too, as the job it is part
 			 * of; on `fg`, give it the terminal back and continue it. */
@@ -852,6 +915,279 @@ static int run_pid(struct cap *cap, pid_t pid, struct run_ctx *rc, char *errbuf)
 		if (n == -2 || g_n_signals || (kill(pid, 0) != 0 && errno == ESRCH))
 			return 0;
 	}
+}
+
+/*
+ * The files to read (-r, -V): each opened before any is read, so a missing
+ * one is reported at once; read together as one trace by run_merge.
+ */
+struct input {
+	char *path;              /* as given (a -V line without its line end) */
+	const char *list;        /* the -V LIST that named it, or NULL */
+	unsigned long line;      /* its line there */
+	struct cap *cap;
+};
+
+struct inputs {
+	struct input *v;
+	size_t n, cap_n;
+};
+
+static struct inputs g_in; /* the other files are closed at exit, whatever path it takes */
+
+static void inputs_free(void)
+{
+	for (size_t i = 0; i < g_in.n; i++) {
+		if (i > 0) /* the first is main's `cap`, closed there */
+			cap_close(g_in.v[i].cap);
+		free(g_in.v[i].path);
+	}
+	free(g_in.v);
+	memset(&g_in, 0, sizeof(g_in));
+	free(g_srcs);
+	g_srcs = NULL;
+}
+
+static int inputs_add(const char *path, size_t len, const char *list, unsigned long line)
+{
+	if (g_in.n == g_in.cap_n) {
+		size_t nn = g_in.cap_n ? 2 * g_in.cap_n : 8;
+		struct input *v = realloc(g_in.v, nn * sizeof(*v));
+		if (!v)
+			return -1;
+		g_in.v = v;
+		g_in.cap_n = nn;
+	}
+	char *p = strndup(path, len);
+	if (!p)
+		return -1;
+	g_in.v[g_in.n++] = (struct input){ p, list, line, NULL };
+	return 0;
+}
+
+/* -V LIST: one path per line (its line end, LF or CRLF, not part of it);
+ * empty lines are skipped.  0, or -1 after a line on stderr. */
+static int inputs_read_list(const char *list)
+{
+	FILE *f = strcmp(list, "-") == 0 ? stdin : fopen(list, "re");
+	if (!f) {
+		fprintf(stderr, "fetchtrace: -V %s: %s\n", list, strerror(errno));
+		return -1;
+	}
+	char *line = NULL;
+	size_t sz = 0;
+	unsigned long no = 0;
+	ssize_t n;
+	int rv = 0;
+	while ((n = getline(&line, &sz, f)) > 0) {
+		no++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			n--;
+		if (n == 0)
+			continue;
+		if (g_in.n >= MAX_INPUTS) {
+			fprintf(stderr, "fetchtrace: -V %s: more than %d files\n", list, MAX_INPUTS);
+			rv = -1;
+			break;
+		}
+		if (inputs_add(line, (size_t)n, list, no) != 0) {
+			fprintf(stderr, "fetchtrace: out of memory\n");
+			rv = -1;
+			break;
+		}
+	}
+	if (rv == 0 && ferror(f)) {
+		fprintf(stderr, "fetchtrace: -V %s: %s\n", list, strerror(errno));
+		rv = -1;
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return rv;
+}
+
+/* Where a file came from, for its error line: "PATH" or "LIST line N: PATH". */
+static void input_name(const struct input *in, char *buf, size_t len)
+{
+	if (in->list)
+		snprintf(buf, len, "-V %s line %lu: %s", in->list, in->line, in->path);
+	else
+		snprintf(buf, len, "%s", in->path);
+}
+
+/*
+ * Every -r and -V, expanded and opened (after the privilege drop: the user
+ * reads them).  Each file that cannot be opened gets its line on stderr,
+ * then -1; nothing is read.  With several files, the limit on open
+ * descriptors is raised to its hard limit first.
+ */
+static int inputs_open(const struct opts *o, char *errbuf)
+{
+	atexit(inputs_free);
+	for (size_t i = 0; i < o->n_srcs; i++) {
+		if (o->srcs[i].list) {
+			if (inputs_read_list(o->srcs[i].arg) != 0)
+				return -1;
+		} else if (inputs_add(o->srcs[i].arg, strlen(o->srcs[i].arg), NULL, 0) != 0) {
+			fprintf(stderr, "fetchtrace: out of memory\n");
+			return -1;
+		}
+	}
+	if (g_in.n == 0) {
+		fprintf(stderr, "fetchtrace: -V: no file to read\n");
+		return -1;
+	}
+	if (g_in.n > 1) {
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+		    g_in.n + 32 > rl.rlim_cur) {
+			fprintf(stderr, "fetchtrace: %zu files to read at once, but only %llu may be "
+					"open: read fewer at a time (README: one process per file)\n",
+				g_in.n, (unsigned long long)rl.rlim_cur);
+			return -1;
+		}
+	}
+	int bad = 0;
+	for (size_t i = 0; i < g_in.n; i++) {
+		struct input *in = &g_in.v[i];
+		char name[PATH_MAX + 64];
+		input_name(in, name, sizeof(name));
+		bool twice = false;
+		for (size_t j = 0; j < i && strcmp(in->path, "-") == 0; j++)
+			twice = twice || strcmp(g_in.v[j].path, "-") == 0;
+		if (twice) {
+			fprintf(stderr, "fetchtrace: %s: standard input read twice\n", name);
+			bad++;
+			continue;
+		}
+		in->cap = cap_open_file(in->path, errbuf);
+		if (!in->cap) {
+			/* libpcap names the file in some messages, not in others */
+			size_t n = strlen(in->path);
+			if (!in->list && strncmp(errbuf, in->path, n) == 0 && errbuf[n] == ':')
+				fprintf(stderr, "fetchtrace: %s\n", errbuf);
+			else
+				fprintf(stderr, "fetchtrace: %s: %s\n", name, errbuf);
+			bad++;
+		}
+	}
+	if (bad)
+		for (size_t i = 0; i < g_in.n; i++) {
+			cap_close(g_in.v[i].cap);
+			g_in.v[i].cap = NULL;
+		}
+	return bad ? -1 : 0;
+}
+
+/* A file's next packet in run_merge's heap. */
+struct merge_ent {
+	int64_t ts;   /* its time stamp */
+	uint32_t i;   /* the file: g_in.v[i] */
+};
+
+/* Earlier first; at the same time, the file named first. */
+static bool merge_before(const struct merge_ent *a, const struct merge_ent *b)
+{
+	return a->ts < b->ts || (a->ts == b->ts && a->i < b->i);
+}
+
+static void merge_down(struct merge_ent *h, size_t n, size_t k)
+{
+	for (;;) { /* bounded: k at least doubles each round */
+		size_t l = 2 * k + 1, m = k;
+		if (l < n && merge_before(&h[l], &h[m]))
+			m = l;
+		if (l + 1 < n && merge_before(&h[l + 1], &h[m]))
+			m = l + 1;
+		if (m == k)
+			return;
+		struct merge_ent t = h[k];
+		h[k] = h[m];
+		h[m] = t;
+		k = m;
+	}
+}
+
+/*
+ * Several files as one trace: a k-way merge by time stamp (a binary heap
+ * of each file's next packet), each packet handed over from its own file
+ * (its link type, its pcapng comments and interfaces) with its file's name
+ * for the output.  A file whose own packets go back in time is read in its
+ * order, as mergecap does.  Stops after count packets (0 = all), on a
+ * signal or an output error.  0 at the end, 1 when stopped, -1 on an error
+ * (errbuf; *bad names the file).
+ */
+static int run_merge(long count, struct run_ctx *rc, char *errbuf, const char **bad)
+{
+	struct merge_ent *h = calloc(g_in.n, sizeof(*h));
+	if (!h) {
+		snprintf(errbuf, CAP_ERRBUF_SIZE, "out of memory");
+		*bad = g_in.v[0].path;
+		return -1;
+	}
+	size_t n = 0;
+	int st = 0;
+	for (size_t i = 0; i < g_in.n; i++) {
+		int64_t ts;
+		int r = cap_peek(g_in.v[i].cap, &ts, errbuf);
+		if (r < 0) {
+			*bad = g_in.v[i].path;
+			free(h);
+			return -1;
+		}
+		if (r > 0)
+			h[n++] = (struct merge_ent){ ts, (uint32_t)i };
+	}
+	for (size_t k = n / 2; k-- > 0;)
+		merge_down(h, n, k);
+	long handed = 0;
+	uint32_t cur = UINT32_MAX;
+	while (n > 0) { /* bounded: every round hands a packet over or drops a file */
+		if (g_n_signals || rc->out_errno) {
+			st = 1;
+			break;
+		}
+		struct input *in = &g_in.v[h[0].i];
+		if (h[0].i != cur) {
+			cur = h[0].i;
+			trace_set_file(rc->t, in->path);
+		}
+		rc->cap = in->cap;
+		rc->dlt = cap_datalink(in->cap);
+		int r = cap_next(in->cap, on_packet, rc, errbuf);
+		if (r == -2) { /* the -w file: its error is cap_dump_close's */
+			st = 1;
+			break;
+		}
+		if (r < 0) {
+			*bad = in->path;
+			st = -1;
+			break;
+		}
+		if (count > 0 && ++handed >= count) {
+			st = 1;
+			break;
+		}
+		int64_t ts;
+		r = cap_peek(in->cap, &ts, errbuf);
+		if (r < 0) {
+			*bad = in->path;
+			st = -1;
+			break;
+		}
+		if (r > 0)
+			h[0].ts = ts;
+		else
+			h[0] = h[--n];
+		merge_down(h, n, 0);
+	}
+	trace_set_file(rc->t, NULL);
+	free(h);
+	return st == 1 && count > 0 && handed >= count ? 0 : st;
 }
 
 int main(int argc, char **argv)
@@ -920,38 +1256,42 @@ int main(int argc, char **argv)
 	} else {
 		if (drop_privileges(o.user, &tu) != 0)
 			return 1;
-		cap = cap_open_file(o.read_file, errbuf);
-		if (!cap) {
-			/* libpcap names the file in some messages, not in others */
-			size_t n = strlen(o.read_file);
-			if (strncmp(errbuf, o.read_file, n) == 0 && errbuf[n] == ':')
-				fprintf(stderr, "fetchtrace: %s\n", errbuf);
-			else
-				fprintf(stderr, "fetchtrace: %s: %s\n", o.read_file, errbuf);
+		if (inputs_open(&o, errbuf) != 0)
+			return 1;
+		cap = g_in.v[0].cap;
+		if (g_in.n > 1 && o.write_file) {
+			fprintf(stderr, "fetchtrace: -w with several input files is not supported "
+					"(mergecap joins them into one)\n");
+			cap_close(cap);
 			return 1;
 		}
 	}
 
-	int dlt = cap_datalink(cap);
-	/* a pcapng's interfaces each have theirs: a packet of one not
-	 * supported is counted, not refused */
-	if (!pkt_link_supported(dlt) && !cap_is_pcapng(cap)) {
-		const char *nm = cap_datalink_name(dlt), *desc = cap_datalink_desc(dlt);
-		fprintf(stderr,
-			"fetchtrace: link type %d (%s%s%s) is not supported: it does not carry IP as "
-			"fetchtrace reads it (supported: Ethernet, 802.11, PPP, PPPoE, Cisco HDLC, "
-			"Frame Relay, Linux cooked, NFLOG, SLIP, raw IP, loopback and others: see "
-			"fetchtrace(1))\n",
-			dlt, nm ? nm : "unknown", desc ? ", " : "", desc ? desc : "");
-		cap_close(cap);
-		return 1;
-	}
 	const char *filter = o.filter[0] ? o.filter : (live ? DEFAULT_LIVE_FILTER : NULL);
-	if (filter && !cap_set_filter(cap, filter, errbuf)) {
-		fprintf(stderr, "fetchtrace: %s\n", errbuf);
-		cap_close(cap);
-		return 1;
+	for (size_t i = 0; i < (live ? 1 : g_in.n); i++) {
+		struct cap *ci = live ? cap : g_in.v[i].cap;
+		int dl = cap_datalink(ci);
+		/* a pcapng's interfaces each have theirs: a packet of one not
+		 * supported is counted, not refused */
+		if (!pkt_link_supported(dl) && !cap_is_pcapng(ci)) {
+			const char *nm = cap_datalink_name(dl), *desc = cap_datalink_desc(dl);
+			fprintf(stderr,
+				"fetchtrace: %s%slink type %d (%s%s%s) is not supported: it does not "
+				"carry IP as fetchtrace reads it (supported: Ethernet, 802.11, PPP, "
+				"PPPoE, Cisco HDLC, Frame Relay, Linux cooked, NFLOG, SLIP, raw IP, "
+				"loopback and others: see fetchtrace(1))\n",
+				g_in.n > 1 ? g_in.v[i].path : "", g_in.n > 1 ? ": " : "", dl,
+				nm ? nm : "unknown", desc ? ", " : "", desc ? desc : "");
+			cap_close(cap);
+			return 1;
+		}
+		if (filter && !cap_set_filter(ci, filter, errbuf)) {
+			fprintf(stderr, "fetchtrace: %s\n", errbuf);
+			cap_close(cap);
+			return 1;
+		}
 	}
+	int dlt = cap_datalink(cap);
 	/* After the privilege drop, so the files belong to the user; before the
 	 * capture, so a path that cannot be written is refused before any work. */
 	bool ng = o.write_file && (o.pcapng || ends_with(o.write_file, ".pcapng"));
@@ -1035,7 +1375,7 @@ int main(int argc, char **argv)
 	if (o.cmd) /* the terminal went away: the command is told, as it would have been */
 		sigaction(SIGHUP, &sa, NULL);
 
-	struct run_ctx rc = { t, dlt, 0, cap, ng && !o.no_secrets ? kl : NULL, ng, NULL, 0, NULL, false, NULL };
+	struct run_ctx rc = { t, dlt, 0, cap, ng && !o.no_secrets ? kl : NULL, ng, NULL, 0, NULL, false, NULL, NULL };
 	rc.notes = notes;
 	rc.kl = &kl;
 	rc.keep_text = ng && !o.no_secrets;
@@ -1046,7 +1386,18 @@ int main(int argc, char **argv)
 			calls_no_hold(calls);
 		fprintf(stderr, "fetchtrace: measuring socket calls with %s\n", calls_mechanism(calls));
 	}
+	if (o.cmd && !o.out.all) {
+		char cserr[CMDSOCK_ERRBUF_SIZE] = "";
+		rc.cs = cmdsock_open(cserr);
+		if (rc.cs)
+			trace_set_hiding(t);
+		else
+			fprintf(stderr, "fetchtrace: %s: the command's sockets cannot be told from "
+					"others', every packet is shown\n", cserr);
+	}
 	cap_set_secrets_cb(cap, on_secrets, &rc);
+	for (size_t i = 1; i < g_in.n; i++)
+		cap_set_secrets_cb(g_in.v[i].cap, on_secrets, &rc);
 	if (ng || rc.notes)
 		trace_set_packet_cb(t, on_event, &rc);
 	if (rc.kl_dsb) { /* the key log as read so far, before the first packet */
@@ -1064,11 +1415,25 @@ int main(int argc, char **argv)
 	int cmd_status = -1;
 	if (o.cmd || o.pid)
 		cap_set_count(cap, o.count);
-	int st = o.cmd ? run_command(cap, o.cmd, &tu, &rc, errbuf, &cmd_status)
-		 : o.pid ? run_pid(cap, (pid_t)o.pid, &rc, errbuf)
-			 : cap_run(cap, o.count, on_packet, &rc, errbuf);
+	const char *bad_file = o.read_file;
+	int st = o.cmd		  ? run_command(cap, o.cmd, &tu, &rc, errbuf, &cmd_status)
+		 : o.pid      ? run_pid(cap, (pid_t)o.pid, &rc, errbuf)
+		 : g_in.n > 1 ? run_merge(o.count, &rc, errbuf, &bad_file)
+			      : cap_run(cap, o.count, on_packet, &rc, errbuf);
 	if (calls)
 		calls_finish(calls);
+	rc.cap = cap;
+	if (rc.cs) {
+		struct cmdsock_stats cst;
+		cmdsock_stats(rc.cs, &cst);
+		if (cst.unreadable)
+			fprintf(stderr, "fetchtrace: the descriptors of a process of the command "
+					"could not be read (%llu times; one that is not dumpable): its "
+					"traffic was hidden\n",
+				(unsigned long long)cst.unreadable);
+	}
+	cmdsock_close(rc.cs);
+	rc.cs = NULL;
 	errno = 0;
 	int rv = trace_finish(t) < 0 ? 1 : 0;
 	cap_dump_release(cap); /* the held packets, after the key log's last lines */
@@ -1077,7 +1442,7 @@ int main(int argc, char **argv)
 	if (ferror(stdout) && !rc.out_errno) /* the summary's flush failed: keep why */
 		rc.out_errno = errno;
 	if (st < 0) {
-		fprintf(stderr, "fetchtrace: %s: %s\n", o.read_file ? o.read_file : o.iface, errbuf);
+		fprintf(stderr, "fetchtrace: %s: %s\n", o.read_file ? bad_file : o.iface, errbuf);
 		rv = 1;
 	}
 	if (live) {
@@ -1105,6 +1470,7 @@ int main(int argc, char **argv)
 	}
 	cap_close(cap);
 	calls_close(calls);
+	inputs_free();
 	/* A write to stdout that failed (a full disk, /dev/full) is an error, as
 	 * in tcpdump. */
 	rv = stdout_done(rv, rc.out_errno);

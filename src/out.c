@@ -46,6 +46,7 @@ struct out {
 	uint32_t if_id;
 	const uint8_t *if_name;
 	size_t if_name_len;
+	const char *file;           /* out_set_file: for the packets that follow */
 	void *packet_ctx;
 	/* --fetch */
 	FILE *real;                 /* where shown output goes; the format writes to cookie */
@@ -275,7 +276,7 @@ struct out *out_open(FILE *f, const struct out_opts *opt)
 void out_packet(struct out *o, const struct ev *e)
 {
 	struct ev withc;
-	if ((o->n_comments || o->has_iface) && e->released == EV_RELEASED_NONE) {
+	if ((o->n_comments || o->has_iface || o->file) && e->released == EV_RELEASED_NONE) {
 		withc = *e; /* the tracer's event, and the input's comments and interface */
 		withc.n_comments = (uint8_t)o->n_comments;
 		for (unsigned i = 0; i < o->n_comments; i++) {
@@ -287,6 +288,7 @@ void out_packet(struct out *o, const struct ev *e)
 		withc.if_id = o->if_id;
 		withc.if_name = o->if_name;
 		withc.if_name_len = o->if_name_len;
+		withc.file = o->file;
 		e = &withc;
 	}
 	if (e->focus == FOCUS_HIDE && o->seen_any) {
@@ -345,6 +347,11 @@ void out_set_iface(struct out *o, bool several, uint32_t id, const uint8_t *name
 	o->if_id = id;
 	o->if_name = several && len ? name : NULL;
 	o->if_name_len = several && name ? len : 0;
+}
+
+void out_set_file(struct out *o, const char *path)
+{
+	o->file = path;
 }
 
 void out_set_packet_cb(struct out *o, out_packet_cb fn, void *ctx)

@@ -1590,6 +1590,10 @@ static void put_common(struct json_out *o, const struct ev *e)
 		kv_u_or_null(s, "fetch", e->quic ? e->quic_fetch : e->icmp_fetch);
 		kv_null(s, "conn");
 	}
+	if (e->file) { /* several input files: this packet's */
+		key(s, "file");
+		sb_json_str(s, (const uint8_t *)e->file, strlen(e->file));
+	}
 	if (e->has_iface) { /* the input has several interfaces: this packet's */
 		key(s, "interface");
 		sb_puts(s, "{\"id\":");
@@ -2190,6 +2194,10 @@ static void json_summary(void *impl, const struct out_counts *n)
 	kv_u(s, "truncated", n->truncated);
 	kv_u(s, "malformed", n->malformed);
 	kv_u(s, "unsupported", n->unsupported);
+	if (n->hiding) {
+		kv_u(s, "hidden", n->hidden);
+		kv_u(s, "hidden_unknown", n->hidden_unknown);
+	}
 	kv_u(s, "dns_queries", n->dns_queries);
 	kv_u(s, "dns_responses", n->dns_responses);
 	kv_u(s, "dns_unanswered", n->dns_unanswered);

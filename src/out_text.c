@@ -2986,7 +2986,18 @@ static void text_summary(void *impl, const struct out_counts *n)
 		  (unsigned long long)n->packets, (unsigned long long)n->decoded,
 		  (unsigned long long)n->other, (unsigned long long)n->truncated,
 		  (unsigned long long)n->malformed, (unsigned long long)n->unsupported);
+	if (n->hiding)
+		sb_printf(s, ", %llu hidden", (unsigned long long)n->hidden);
 	emit(o);
+	if (n->hiding) {
+		sb_printf(s, "hidden: %llu packets not of the command's sockets: %llu of other "
+			     "programs, %llu of sockets not found (closed before the lookup, or not "
+			     "this host's); --all shows them",
+			  (unsigned long long)n->hidden,
+			  (unsigned long long)(n->hidden - n->hidden_unknown),
+			  (unsigned long long)n->hidden_unknown);
+		emit(o);
+	}
 	sb_printf(s, "dns: %llu queries, %llu responses, %llu unanswered; tcp: %llu connections",
 		  (unsigned long long)n->dns_queries, (unsigned long long)n->dns_responses,
 		  (unsigned long long)n->dns_unanswered, (unsigned long long)n->conns);

@@ -1628,6 +1628,24 @@ void trace_set_frame(struct tracer *t, uint64_t frame)
 	t->frame = frame;
 }
 
+void trace_set_file(struct tracer *t, const char *path)
+{
+	out_set_file(t->out, path);
+}
+
+void trace_set_hiding(struct tracer *t)
+{
+	t->n.hiding = true;
+}
+
+void trace_hide_packet(struct tracer *t, bool unknown)
+{
+	t->n.packets++;
+	t->n.hidden++;
+	if (unknown)
+		t->n.hidden_unknown++;
+}
+
 void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_len,
 		  uint32_t wire_len, int64_t ts_us)
 {

@@ -51,6 +51,8 @@ suite annotate sh tests/annotate.sh
 suite lab sh tests/lab/test.sh
 suite mutate sh tests/mutate.sh
 suite privs sh tests/privs.sh
+suite cmd sh tests/cmd.sh
+suite merge sh tests/merge.sh
 suite json sh tests/json/test.sh
 suite steps sh tests/bench/steps.sh
 suite har sh tests/har/test.sh
