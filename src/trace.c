@@ -1546,6 +1546,8 @@ struct tracer *trace_open(FILE *f, const struct out_opts *o, uint32_t max_conns)
 	t->fetch = fetch_open();
 	t->noter = dnsnote_open();
 	t->tl = timeline_open();
+	if (t->tl && o->har_path)
+		timeline_keep_heads(t->tl); /* HAR's headers; the other views need no heads */
 	t->tlsl_pool.max_live = TLSL_DEFAULT_MAX_LIVE;
 	t->tlsl_pool.held_cap = TLSL_DEFAULT_HELD_CAP;
 	hpack_budget_init(&t->h2_budget, HPACK_BUDGET_DEFAULT);
