@@ -2,6 +2,7 @@
 #include "sb.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,13 +45,12 @@ static void sb_putn(struct sb *s, const char *p, size_t n)
 
 void sb_puts(struct sb *s, const char *str) { sb_putn(s, str, strlen(str)); }
 
-void sb_printf(struct sb *s, const char *fmt, ...)
+/* vsnprintf into the line: the general case, for conversions sb_printf
+ * does not write itself (floating point, '#', '+', ...). */
+static void sb_vsnprintf(struct sb *s, const char *fmt, va_list ap)
 {
 	size_t room = s->cap - s->len;
-	va_list ap;
-	va_start(ap, fmt);
 	int n = vsnprintf(s->buf + s->len, room, fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		return;
 	if ((size_t)n >= room) {
@@ -61,10 +61,183 @@ void sb_printf(struct sb *s, const char *fmt, ...)
 	}
 }
 
+/* n copies of c. */
+static void sb_fill(struct sb *s, char c, size_t n)
+{
+	size_t room = s->cap - s->len - 1;
+	if (n > room) {
+		n = room;
+		s->cut = true;
+	}
+	memset(s->buf + s->len, c, n);
+	s->len += n;
+	s->buf[s->len] = '\0';
+}
+
+/* p[0..n) in a field of `width`, padded with spaces (left-justified with
+ * `left`), or zeros after a sign for a number (`zero`). */
+static void sb_field(struct sb *s, const char *p, size_t n, size_t width, bool left, bool zero)
+{
+	size_t pad = width > n ? width - n : 0;
+	if (left) {
+		sb_putn(s, p, n);
+		sb_fill(s, ' ', pad);
+	} else if (zero) {
+		size_t sign = n > 0 && p[0] == '-';
+		sb_putn(s, p, sign);
+		sb_fill(s, '0', pad);
+		sb_putn(s, p + sign, n - sign);
+	} else {
+		sb_fill(s, ' ', pad);
+		sb_putn(s, p, n);
+	}
+}
+
+/*
+ * printf into the line.  The lines of a capture are mostly %u, %s, %llu and
+ * %x: those (flags '-' and '0', a width, a precision for %s, the length
+ * modifiers) are written here, as C's printf writes them, without stdio's
+ * machinery per call; any other conversion sends the whole call to
+ * vsnprintf.  tests/unit/test_sb.c compares the two on every form used.
+ */
+void sb_printf(struct sb *s, const char *fmt, ...)
+{
+	va_list ap, ap0;
+	va_start(ap, fmt);
+	va_copy(ap0, ap);
+	size_t start = s->len;
+	bool start_cut = s->cut;
+	const char *f = fmt;
+	while (*f) {
+		const char *pct = strchr(f, '%');
+		if (!pct) {
+			sb_putn(s, f, strlen(f));
+			break;
+		}
+		sb_putn(s, f, (size_t)(pct - f));
+		f = pct + 1;
+		bool left = false, zero = false;
+		for (;; f++) {
+			if (*f == '-')
+				left = true;
+			else if (*f == '0')
+				zero = true;
+			else
+				break;
+		}
+		size_t width = 0;
+		int prec = -1;
+		if (*f == '*') {
+			int w = va_arg(ap, int);
+			if (w < 0) {
+				left = true;
+				w = -w;
+			}
+			width = (size_t)w;
+			f++;
+		} else {
+			while (*f >= '0' && *f <= '9' && width < 100000)
+				width = width * 10 + (size_t)(*f++ - '0');
+		}
+		if (*f == '.') {
+			f++;
+			prec = 0;
+			if (*f == '*') {
+				prec = va_arg(ap, int);
+				f++;
+			} else {
+				while (*f >= '0' && *f <= '9' && prec < 100000)
+					prec = prec * 10 + (*f++ - '0');
+			}
+		}
+		int lng = 0; /* 0 int, 1 long, 2 long long, 3 size_t, 4 intmax_t, 5 ptrdiff_t */
+		if (*f == 'h') {
+			f += f[1] == 'h' ? 2 : 1; /* promoted to int: converted below */
+		} else if (*f == 'l') {
+			lng = f[1] == 'l' ? 2 : 1;
+			f += lng;
+		} else if (*f == 'z' || *f == 'j' || *f == 't') {
+			lng = *f == 'z' ? 3 : *f == 'j' ? 4 : 5;
+			f++;
+		}
+		char conv = *f;
+		char num[24];
+		size_t i = sizeof(num);
+		if (conv == 'u' || conv == 'x' || conv == 'X' || conv == 'd' || conv == 'i') {
+			if (prec >= 0)
+				goto general; /* a minimum count of digits: rare */
+			bool neg = false;
+			uintmax_t v;
+			if (conv == 'd' || conv == 'i') {
+				intmax_t sv = lng == 1 ? va_arg(ap, long) : lng == 2 ? va_arg(ap, long long)
+					    : lng == 3 ? (intmax_t)va_arg(ap, size_t)
+					    : lng == 4 ? va_arg(ap, intmax_t)
+					    : lng == 5 ? (intmax_t)va_arg(ap, ptrdiff_t) : va_arg(ap, int);
+				if (f[-1] == 'h')
+					sv = f[-2] == 'h' ? (signed char)sv : (short)sv;
+				neg = sv < 0;
+				v = neg ? (uintmax_t)0 - (uintmax_t)sv : (uintmax_t)sv;
+			} else {
+				v = lng == 1 ? va_arg(ap, unsigned long) : lng == 2 ? va_arg(ap, unsigned long long)
+				  : lng == 3 ? va_arg(ap, size_t) : lng == 4 ? va_arg(ap, uintmax_t)
+				  : lng == 5 ? (uintmax_t)va_arg(ap, ptrdiff_t) : va_arg(ap, unsigned);
+				if (f[-1] == 'h')
+					v = f[-2] == 'h' ? (unsigned char)v : (unsigned short)v;
+			}
+			if (conv == 'x' || conv == 'X') {
+				const char *dig = conv == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+				do {
+					num[--i] = dig[v & 15];
+					v >>= 4;
+				} while (v);
+			} else if (v <= UINT32_MAX) { /* most numbers: a 32-bit division by a constant */
+				uint32_t w = (uint32_t)v;
+				do {
+					num[--i] = (char)('0' + w % 10);
+					w /= 10;
+				} while (w);
+			} else {
+				do {
+					num[--i] = (char)('0' + v % 10);
+					v /= 10;
+				} while (v);
+			}
+			if (neg)
+				num[--i] = '-';
+			sb_field(s, num + i, sizeof(num) - i, width, left, zero);
+		} else if (conv == 's') {
+			const char *str = va_arg(ap, const char *);
+			if (!str)
+				goto general; /* "(null)", as the C library words it */
+			size_t n = prec >= 0 ? strnlen(str, (size_t)prec) : strlen(str);
+			sb_field(s, str, n, width, left, false);
+		} else if (conv == 'c') {
+			num[0] = (char)va_arg(ap, int);
+			sb_field(s, num, 1, width, left, false);
+		} else if (conv == '%' && width == 0 && !left && !zero && prec < 0) {
+			sb_putc(s, '%');
+		} else {
+			goto general;
+		}
+		f++;
+	}
+	va_end(ap);
+	va_end(ap0);
+	return;
+general:
+	va_end(ap);
+	s->len = start;
+	s->cut = start_cut;
+	if (s->cap)
+		s->buf[s->len] = '\0';
+	sb_vsnprintf(s, fmt, ap0);
+	va_end(ap0);
+}
+
 void sb_pad(struct sb *s, size_t col)
 {
-	while (s->len < col && !s->cut)
-		sb_putc(s, ' ');
+	if (s->len < col && !s->cut)
+		sb_fill(s, ' ', col - s->len);
 }
 
 void sb_u64(struct sb *s, uint64_t v)
