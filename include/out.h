@@ -130,7 +130,14 @@ struct out_counts {
 	uint64_t h2_conns;      /* connections decoded as HTTP/2 */
 	uint64_t h2_refused;    /* HTTP/2 connections not decoded: the HPACK budget said no */
 	uint64_t h2_peak;       /* most bytes the HTTP/2 connections held at once */
+	/* live: libpcap's counts and the capture queue's (capture.h), for the summary */
+	bool capture_stats;     /* the counts below are set */
+	uint64_t cap_received;  /* packets received by the filter */
+	uint64_t cap_drop_kernel, cap_drop_iface, cap_drop_queue; /* dropped there */
 };
+
+/* What dropped packets mean for the trace: said with every report of drops. */
+extern const char out_drop_meaning[];
 
 struct out;
 
@@ -168,6 +175,10 @@ void out_timeline(struct out *o, const struct timeline *tl);
  * without --har; false, after one line on stderr, when the file could not
  * be written. */
 bool out_har(struct out *o, const struct timeline *tl);
+
+/* Live: packets were dropped (kernel, interface, the capture queue: new since
+ * the last report, and in total): a line of their own, as it happens. */
+void out_drops(struct out *o, const uint64_t new_drops[3], const uint64_t total[3]);
 
 /* The end-of-run summary. */
 void out_summary(struct out *o, const struct out_counts *n);

@@ -13,6 +13,7 @@ struct out_ops {
 			  const struct dns_name *name); /* may be NULL */
 	void (*timeline)(void *impl, const struct timeline *tl); /* may be NULL */
 	void (*summary)(void *impl, const struct out_counts *n);
+	void (*drops)(void *impl, const uint64_t new_drops[3], const uint64_t total[3]); /* may be NULL */
 	void (*flush)(void *impl);
 	void (*close)(void *impl);  /* flushes and frees */
 };

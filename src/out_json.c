@@ -2090,6 +2090,23 @@ static void json_fetches(struct json_out *o, const struct timeline *tl)
 	free(ids);
 }
 
+/* Live drops as they happen: new since the last report, and in total. */
+static void json_drops(void *impl, const uint64_t d[3], const uint64_t tot[3])
+{
+	struct json_out *o = impl;
+	struct sb *s = &o->sb;
+	sb_reset(s);
+	sb_puts(s, "{\"type\":\"drops\"");
+	kv_u(s, "kernel", d[0]);
+	kv_u(s, "interface", d[1]);
+	kv_u(s, "queue", d[2]);
+	kv_u(s, "kernel_total", tot[0]);
+	kv_u(s, "interface_total", tot[1]);
+	kv_u(s, "queue_total", tot[2]);
+	sb_putc(s, '}');
+	emit(o);
+}
+
 static void json_summary(void *impl, const struct out_counts *n)
 {
 	struct json_out *o = impl;
@@ -2124,6 +2141,12 @@ static void json_summary(void *impl, const struct out_counts *n)
 		kv_u(s, "h2_conns", n->h2_conns);
 		kv_u(s, "h2_refused", n->h2_refused);
 	}
+	if (n->capture_stats) { /* live */
+		kv_u(s, "received", n->cap_received);
+		kv_u(s, "dropped_kernel", n->cap_drop_kernel);
+		kv_u(s, "dropped_interface", n->cap_drop_iface);
+		kv_u(s, "dropped_queue", n->cap_drop_queue);
+	}
 	sb_putc(s, '}');
 	emit(o);
 	fflush(o->f);
@@ -2136,6 +2159,7 @@ const struct out_ops out_json_ops = {
 	.quic_done = json_quic_done,
 	.timeline = json_timeline,
 	.summary = json_summary,
+	.drops = json_drops,
 	.flush = json_flush,
 	.close = json_close,
 };

@@ -1655,6 +1655,21 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 
 
 
+void trace_capture_stats(struct tracer *t, uint64_t recv, uint64_t drop, uint64_t ifdrop,
+			 uint64_t qdrop)
+{
+	t->n.capture_stats = true;
+	t->n.cap_received = recv;
+	t->n.cap_drop_kernel = drop;
+	t->n.cap_drop_iface = ifdrop;
+	t->n.cap_drop_queue = qdrop;
+}
+
+void trace_drops(struct tracer *t, const uint64_t new_drops[3], const uint64_t total[3])
+{
+	out_drops(t->out, new_drops, total);
+}
+
 int trace_finish(struct tracer *t)
 {
 	if (!t)

@@ -56,6 +56,7 @@ suite steps sh tests/bench/steps.sh
 suite har sh tests/har/test.sh
 suite explain sh tests/explain/test.sh
 suite live sh tests/live.sh
+suite livedrop sh tests/livedrop.sh
 suite dsblive sh tests/dsblive.sh
 
 echo "all: $passed passed, $failed failed, $skipped skipped"
