@@ -51,7 +51,10 @@ struct addr_ent {
 	uint32_t fetch_id;      /* fetch made of this resolution, 0 until a connection uses it */
 	struct fname name;      /* the name asked for; len 0 when the address came without DNS */
 	struct fname cname;     /* end of the CNAME chain, len 0 when none */
+	uint32_t rnext, rprev;  /* the other addresses of its resolution: a circle (ring indices) */
 };
+
+#define NO_ADDR UINT32_MAX
 
 /* Answers for the same name to the same host this close together come
  * from one getaddrinfo() call (its A and AAAA queries), so one fetch. */
@@ -206,6 +209,44 @@ void fetch_close(struct fetch_linker *fl)
 	free(fl);
 }
 
+/*
+ * The addresses of one resolution form a circle through rnext/rprev, so a
+ * new fetch marks them all by walking it instead of scanning the ring (and
+ * faulting in every page of it on a 16-packet capture).  Every address with
+ * a given res is in its circle: a resolution's first address starts one, the
+ * others join the address they were found with (addr_link).
+ */
+static void addr_link(struct fetch_linker *fl, uint32_t i, uint32_t peer)
+{
+	struct addr_ent *a = &fl->addrs[i];
+	if (peer == NO_ADDR) {
+		a->rnext = a->rprev = i;
+		return;
+	}
+	struct addr_ent *p = &fl->addrs[peer];
+	a->rprev = peer;
+	a->rnext = p->rnext;
+	fl->addrs[p->rnext].rprev = i;
+	p->rnext = i;
+}
+
+/* The ring's next slot, the address it held (if any) out of its circle;
+ * *peer (a member of the circle a new address joins) stays one. */
+static uint32_t addr_take(struct fetch_linker *fl, uint32_t *peer)
+{
+	uint32_t i = fl->addr_next;
+	fl->addr_next = (i + 1) % FETCH_MAX_ADDRS;
+	struct addr_ent *a = &fl->addrs[i];
+	if (a->used) {
+		uint32_t nx = a->rnext;
+		fl->addrs[a->rprev].rnext = a->rnext;
+		fl->addrs[a->rnext].rprev = a->rprev;
+		if (peer && *peer == i)
+			*peer = nx != i ? nx : NO_ADDR;
+	}
+	return i;
+}
+
 void fetch_dns_query(struct fetch_linker *fl, const struct pkt *p, const struct dns_msg *m)
 {
 	struct pending *q = &fl->pend[fl->pend_next];
@@ -274,15 +315,16 @@ int64_t fetch_dns_response(struct fetch_linker *fl, const struct pkt *p, const s
 
 	/* Join the resolution of a recent answer for the same name to the
 	 * same host: the other half of an A + AAAA pair. */
-	uint32_t res = 0, fetch_id = 0;
+	uint32_t res = 0, fetch_id = 0, peer = NO_ADDR;
 	for (uint32_t k = 0; k < FETCH_MAX_ADDRS; k++) {
-		const struct addr_ent *a = &fl->addrs[(fl->addr_next + FETCH_MAX_ADDRS - 1 - k) %
-						      FETCH_MAX_ADDRS];
+		uint32_t ai = (fl->addr_next + FETCH_MAX_ADDRS - 1 - k) % FETCH_MAX_ADDRS;
+		const struct addr_ent *a = &fl->addrs[ai];
 		if (!a->used || p->ts_us - a->ts > FETCH_SAME_RES_US)
 			break;
 		if (a->name.len && !memcmp(a->querier, p->dst, 16) && fname_eq(fl, &a->name, &m->qname)) {
 			res = a->res;
 			fetch_id = a->fetch_id;
+			peer = ai;
 			break;
 		}
 	}
@@ -293,9 +335,11 @@ int64_t fetch_dns_response(struct fetch_linker *fl, const struct pkt *p, const s
 			continue;
 		if (!res)
 			res = fl->next_res++;
-		struct addr_ent *a = &fl->addrs[fl->addr_next];
-		fl->addr_next = (fl->addr_next + 1) % FETCH_MAX_ADDRS;
+		uint32_t ai = addr_take(fl, &peer);
+		struct addr_ent *a = &fl->addrs[ai];
 		memset(a, 0, offsetof(struct addr_ent, name)); /* the names are set below */
+		addr_link(fl, ai, peer);
+		peer = ai;
 		a->used = true;
 		a->ip_ver = rr->type == DNS_T_A ? 4 : 6;
 		memcpy(a->addr, rr->addr, rr->type == DNS_T_A ? 4 : 16);
@@ -351,9 +395,10 @@ void fetch_connect(struct fetch_linker *fl, uint8_t ip_ver, const uint8_t cli[16
 	if (!hit) {
 		/* No answer gave it: remember the address so the next connection
 		 * to it joins the same fetch. */
-		hit = &fl->addrs[fl->addr_next];
-		fl->addr_next = (fl->addr_next + 1) % FETCH_MAX_ADDRS;
+		uint32_t hi = addr_take(fl, NULL);
+		hit = &fl->addrs[hi];
 		memset(hit, 0, offsetof(struct addr_ent, name));
+		addr_link(fl, hi, NO_ADDR);
 		hit->used = true;
 		hit->ip_ver = ip_ver;
 		memcpy(hit->addr, srv, 16);
@@ -365,10 +410,13 @@ void fetch_connect(struct fetch_linker *fl, uint8_t ip_ver, const uint8_t cli[16
 	out->via_dns = hit->name.len > 0;
 	if (!hit->fetch_id) {
 		uint32_t id = fetch_new(fl, out->via_dns ? &hit->name : NULL);
-		/* Every address of the same resolution shares the fetch. */
-		for (uint32_t i = 0; i < FETCH_MAX_ADDRS; i++)
-			if (fl->addrs[i].used && fl->addrs[i].res == hit->res)
-				fl->addrs[i].fetch_id = id;
+		/* Every address of the same resolution shares the fetch: its circle
+		 * (at most the ring's size). */
+		uint32_t first = (uint32_t)(hit - fl->addrs), k = first, n = 0;
+		do {
+			fl->addrs[k].fetch_id = id;
+			k = fl->addrs[k].rnext;
+		} while (k != first && ++n < FETCH_MAX_ADDRS);
 		out->new_fetch = true;
 	}
 	out->fetch_id = hit->fetch_id;

@@ -25,6 +25,8 @@
 struct flow_table {
 	struct conn **chunks;    /* [max_conns / FLOW_CHUNK, rounded up]: allocated as needed */
 	uint32_t n_alloc;        /* slots allocated (whole chunks, at most max_conns) */
+	uint32_t n_used;         /* slots handed out at least once; the rest of the chunks
+	                            stays untouched (no page of it is faulted in) */
 	uint32_t max_conns;      /* table cap */
 	uint32_t n_finished;     /* slots in use by finished connections (lingering) */
 	uint32_t *buckets;       /* hash heads (indices into conns) */
@@ -206,10 +208,12 @@ struct flow_table *flow_open(uint32_t max_conns, uint64_t reasm_cap, flow_retire
 	struct flow_table *ft = calloc(1, sizeof(*ft));
 	if (!ft)
 		return NULL;
-	/* The buckets stay a power of two at least twice the cap (4 bytes each:
-	 * 128 KiB for the default cap), so chains stay short as the slots fill. */
+	/* The buckets: a power of two at least twice the slots allocated, grown
+	 * with them (slots_grow), so chains stay short and a small capture sets
+	 * up 2 KiB of them, not 128 KiB. */
+	uint32_t first = max_conns < FLOW_CHUNK ? max_conns : FLOW_CHUNK;
 	ft->n_buckets = 1;
-	while (ft->n_buckets < max_conns * 2u)
+	while (ft->n_buckets < first * 2u)
 		ft->n_buckets <<= 1;
 	ft->chunks = calloc((max_conns + FLOW_CHUNK - 1) / FLOW_CHUNK, sizeof(*ft->chunks));
 	ft->buckets = malloc(ft->n_buckets * sizeof(*ft->buckets));
@@ -278,7 +282,7 @@ void flow_close(struct flow_table *ft)
 	/* (connection number << 32 | slot): sorted, the numbers' order */
 	uint64_t *order = ft->retire && ft->n_live ? malloc(ft->n_live * sizeof(*order)) : NULL;
 	uint32_t n = 0;
-	for (uint32_t i = 0; i < ft->n_alloc; i++) {
+	for (uint32_t i = 0; i < ft->n_used; i++) {
 		struct conn *c = slot_at(ft, i);
 		if (!c->in_use || c->finished || !ft->retire)
 			continue;
@@ -293,7 +297,7 @@ void flow_close(struct flow_table *ft)
 			conn_retire(ft, slot_at(ft, (uint32_t)order[k]), "end of capture");
 		free(order);
 	}
-	for (uint32_t i = 0; i < ft->n_alloc; i++) {
+	for (uint32_t i = 0; i < ft->n_used; i++) {
 		reasm_free(&ft->pool, &slot_at(ft, i)->rs[0]);
 		reasm_free(&ft->pool, &slot_at(ft, i)->rs[1]);
 	}
@@ -345,9 +349,31 @@ static uint32_t flow_find(const struct flow_table *ft, const struct pkt *p, uint
 	return NIL;
 }
 
-/* One more chunk of free slots (fewer when the cap is near), on the free
- * list in index order so slots are used from the front; false when the
- * table is at its cap or memory cannot be had. */
+/* The buckets for n_buckets (a power of two): every connection in use
+ * hashed again; on allocation failure the old ones stay (longer chains). */
+static void rehash(struct flow_table *ft, uint32_t n_buckets)
+{
+	uint32_t *nb = malloc(n_buckets * sizeof(*nb));
+	if (!nb)
+		return;
+	for (uint32_t b = 0; b < n_buckets; b++)
+		nb[b] = NIL;
+	free(ft->buckets);
+	ft->buckets = nb;
+	ft->n_buckets = n_buckets;
+	for (uint32_t i = 0; i < ft->n_used; i++) {
+		struct conn *c = slot_at(ft, i);
+		if (!c->in_use)
+			continue; /* a free slot: its hnext is the free list's */
+		uint32_t h = conn_hash(ft, c);
+		c->hnext = nb[h];
+		nb[h] = i;
+	}
+}
+
+/* One more chunk of slots (fewer when the cap is near), handed out from
+ * its front as needed (calloc: its pages are faulted in as they are
+ * used); false when the table is at its cap or memory cannot be had. */
 static bool slots_grow(struct flow_table *ft)
 {
 	if (ft->n_alloc >= ft->max_conns)
@@ -356,14 +382,10 @@ static bool slots_grow(struct flow_table *ft)
 	struct conn *chunk = calloc(n, sizeof(*chunk));
 	if (!chunk)
 		return false;
-	uint32_t base = ft->n_alloc;
-	ft->chunks[base >> FLOW_CHUNK_SHIFT] = chunk;
-	for (uint32_t k = 0; k < n; k++) {
-		chunk[k].slot = base + k;
-		chunk[k].hnext = k + 1 < n ? base + k + 1 : ft->free_head;
-	}
-	ft->free_head = base;
+	ft->chunks[ft->n_alloc >> FLOW_CHUNK_SHIFT] = chunk;
 	ft->n_alloc += n;
+	if (ft->n_buckets < ft->n_alloc * 2u && ft->n_buckets < (1u << 31))
+		rehash(ft, ft->n_buckets * 2u >= ft->n_alloc * 2u ? ft->n_buckets * 2u : ft->n_buckets * 4u);
 	return true;
 }
 
@@ -372,7 +394,7 @@ static bool slots_grow(struct flow_table *ft)
  * connection's, evicting it. */
 static uint32_t slot_get(struct flow_table *ft)
 {
-	if (ft->free_head == NIL) {
+	if (ft->free_head == NIL && ft->n_used == ft->n_alloc) {
 		bool reuse = ft->n_finished >= FLOW_LINGER && ft->lru_tail != NIL &&
 			     slot_at(ft, ft->lru_tail)->finished;
 		if (reuse || !slots_grow(ft)) {
@@ -386,6 +408,8 @@ static uint32_t slot_get(struct flow_table *ft)
 			slot_release(ft, victim);
 		}
 	}
+	if (ft->free_head == NIL)
+		return ft->n_used++; /* a slot of the newest chunk never used */
 	uint32_t i = ft->free_head;
 	ft->free_head = slot_at(ft, i)->hnext;
 	return i;
