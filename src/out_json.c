@@ -45,6 +45,20 @@ static void sep(struct sb *s)
 
 static void key(struct sb *s, const char *k)
 {
+	size_t n = strlen(k);
+	if (s->cap - s->len > n + 5) { /* room for ,"k": and the NUL: one copy */
+		char *p = s->buf + s->len;
+		if (s->len && p[-1] != '{' && p[-1] != '[')
+			*p++ = ',';
+		*p++ = '"';
+		memcpy(p, k, n);
+		p += n;
+		*p++ = '"';
+		*p++ = ':';
+		*p = '\0';
+		s->len = (size_t)(p - s->buf);
+		return;
+	}
 	sep(s);
 	sb_putc(s, '"');
 	sb_puts(s, k);

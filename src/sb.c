@@ -21,16 +21,6 @@ void sb_reset(struct sb *s)
 		s->buf[0] = '\0';
 }
 
-void sb_putc(struct sb *s, char c)
-{
-	if (s->cap - s->len <= 1) {
-		s->cut = true;
-		return;
-	}
-	s->buf[s->len++] = c;
-	s->buf[s->len] = '\0';
-}
-
 static void sb_putn(struct sb *s, const char *p, size_t n)
 {
 	size_t room = s->cap - s->len - 1;
@@ -43,7 +33,7 @@ static void sb_putn(struct sb *s, const char *p, size_t n)
 	s->buf[s->len] = '\0';
 }
 
-void sb_puts(struct sb *s, const char *str) { sb_putn(s, str, strlen(str)); }
+void sb_write(struct sb *s, const char *p, size_t n) { sb_putn(s, p, n); }
 
 /* vsnprintf into the line: the general case, for conversions sb_printf
  * does not write itself (floating point, '#', '+', ...). */
@@ -93,20 +83,68 @@ static void sb_field(struct sb *s, const char *p, size_t n, size_t width, bool l
 	}
 }
 
+/* Can sb_printf write every conversion of fmt itself?  %u %d %i %x %X %s %c
+ * %%, flags '-' and '0', a width, a precision on %s only, the length
+ * modifiers; anything else is vsnprintf's. */
+static bool fmt_simple(const char *f)
+{
+	while ((f = strchr(f, '%'))) {
+		f++;
+		while (*f == '-' || *f == '0')
+			f++;
+		if (*f == '*')
+			f++;
+		else
+			while (*f >= '0' && *f <= '9')
+				f++;
+		bool prec = *f == '.';
+		if (prec) {
+			f++;
+			if (*f == '*')
+				f++;
+			else
+				while (*f >= '0' && *f <= '9')
+					f++;
+		}
+		if (*f == 'h' || *f == 'l')
+			f += f[1] == f[0] ? 2 : 1;
+		else if (*f == 'z' || *f == 'j' || *f == 't')
+			f++;
+		switch (*f) {
+		case 'u': case 'd': case 'i': case 'x': case 'X':
+			if (prec)
+				return false; /* a minimum count of digits: rare */
+			break;
+		case 's': case 'c':
+			break;
+		case '%':
+			if (f[-1] != '%')
+				return false; /* "%5%" and the like */
+			break;
+		default:
+			return false;
+		}
+		f++;
+	}
+	return true;
+}
+
 /*
  * printf into the line.  The lines of a capture are mostly %u, %s, %llu and
  * %x: those (flags '-' and '0', a width, a precision for %s, the length
  * modifiers) are written here, as C's printf writes them, without stdio's
- * machinery per call; any other conversion sends the whole call to
- * vsnprintf.  tests/unit/test_sb.c compares the two on every form used.
+ * machinery per call; a format with any other conversion goes to
+ * vsnprintf whole.  tests/unit/test_sb.c compares the two on every form used.
  */
 void sb_printf(struct sb *s, const char *fmt, ...)
 {
-	va_list ap, ap0;
+	va_list ap;
 	va_start(ap, fmt);
-	va_copy(ap0, ap);
-	size_t start = s->len;
-	bool start_cut = s->cut;
+	if (!fmt_simple(fmt)) {
+		sb_vsnprintf(s, fmt, ap);
+		va_end(ap);
+		return;
+	}
 	const char *f = fmt;
 	while (*f) {
 		const char *pct = strchr(f, '%');
@@ -151,8 +189,10 @@ void sb_printf(struct sb *s, const char *fmt, ...)
 			}
 		}
 		int lng = 0; /* 0 int, 1 long, 2 long long, 3 size_t, 4 intmax_t, 5 ptrdiff_t */
+		int half = 0; /* 1 h, 2 hh */
 		if (*f == 'h') {
-			f += f[1] == 'h' ? 2 : 1; /* promoted to int: converted below */
+			half = f[1] == 'h' ? 2 : 1; /* promoted to int: converted below */
+			f += half;
 		} else if (*f == 'l') {
 			lng = f[1] == 'l' ? 2 : 1;
 			f += lng;
@@ -164,8 +204,6 @@ void sb_printf(struct sb *s, const char *fmt, ...)
 		char num[24];
 		size_t i = sizeof(num);
 		if (conv == 'u' || conv == 'x' || conv == 'X' || conv == 'd' || conv == 'i') {
-			if (prec >= 0)
-				goto general; /* a minimum count of digits: rare */
 			bool neg = false;
 			uintmax_t v;
 			if (conv == 'd' || conv == 'i') {
@@ -173,16 +211,16 @@ void sb_printf(struct sb *s, const char *fmt, ...)
 					    : lng == 3 ? (intmax_t)va_arg(ap, size_t)
 					    : lng == 4 ? va_arg(ap, intmax_t)
 					    : lng == 5 ? (intmax_t)va_arg(ap, ptrdiff_t) : va_arg(ap, int);
-				if (f[-1] == 'h')
-					sv = f[-2] == 'h' ? (signed char)sv : (short)sv;
+				if (half)
+					sv = half == 2 ? (signed char)sv : (short)sv;
 				neg = sv < 0;
 				v = neg ? (uintmax_t)0 - (uintmax_t)sv : (uintmax_t)sv;
 			} else {
 				v = lng == 1 ? va_arg(ap, unsigned long) : lng == 2 ? va_arg(ap, unsigned long long)
 				  : lng == 3 ? va_arg(ap, size_t) : lng == 4 ? va_arg(ap, uintmax_t)
 				  : lng == 5 ? (uintmax_t)va_arg(ap, ptrdiff_t) : va_arg(ap, unsigned);
-				if (f[-1] == 'h')
-					v = f[-2] == 'h' ? (unsigned char)v : (unsigned short)v;
+				if (half)
+					v = half == 2 ? (unsigned char)v : (unsigned short)v;
 			}
 			if (conv == 'x' || conv == 'X') {
 				const char *dig = conv == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
@@ -207,31 +245,19 @@ void sb_printf(struct sb *s, const char *fmt, ...)
 			sb_field(s, num + i, sizeof(num) - i, width, left, zero);
 		} else if (conv == 's') {
 			const char *str = va_arg(ap, const char *);
-			if (!str)
-				goto general; /* "(null)", as the C library words it */
+			if (!str) /* as the C library words it */
+				str = prec < 0 || prec >= 6 ? "(null)" : "";
 			size_t n = prec >= 0 ? strnlen(str, (size_t)prec) : strlen(str);
 			sb_field(s, str, n, width, left, false);
 		} else if (conv == 'c') {
 			num[0] = (char)va_arg(ap, int);
 			sb_field(s, num, 1, width, left, false);
-		} else if (conv == '%' && width == 0 && !left && !zero && prec < 0) {
+		} else { /* "%%": fmt_simple let nothing else through */
 			sb_putc(s, '%');
-		} else {
-			goto general;
 		}
 		f++;
 	}
 	va_end(ap);
-	va_end(ap0);
-	return;
-general:
-	va_end(ap);
-	s->len = start;
-	s->cut = start_cut;
-	if (s->cap)
-		s->buf[s->len] = '\0';
-	sb_vsnprintf(s, fmt, ap0);
-	va_end(ap0);
 }
 
 void sb_pad(struct sb *s, size_t col)
@@ -244,10 +270,15 @@ void sb_u64(struct sb *s, uint64_t v)
 {
 	char tmp[24];
 	size_t i = sizeof(tmp);
-	do {
+	while (v > UINT32_MAX) {
 		tmp[--i] = (char)('0' + v % 10);
 		v /= 10;
-	} while (v && i > 0);
+	}
+	uint32_t w = (uint32_t)v; /* most numbers: 32-bit divisions by a constant */
+	do {
+		tmp[--i] = (char)('0' + w % 10);
+		w /= 10;
+	} while (w);
 	sb_putn(s, tmp + i, sizeof(tmp) - i);
 }
 
