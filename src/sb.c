@@ -35,6 +35,35 @@ static void sb_putn(struct sb *s, const char *p, size_t n)
 
 void sb_write(struct sb *s, const char *p, size_t n) { sb_putn(s, p, n); }
 
+/* v in decimal, written backwards ending at end; returns where it starts.
+ * Two digits a step (a table of "00".."99"): half the dependent divisions. */
+static char *dec_u64(char *end, uint64_t v)
+{
+	static const char d2[201] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+	char *p = end;
+	while (v > UINT32_MAX) {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	}
+	uint32_t w = (uint32_t)v;
+	while (w >= 100) {
+		uint32_t r = w % 100;
+		w /= 100;
+		p -= 2;
+		memcpy(p, d2 + 2 * r, 2);
+	}
+	if (w >= 10) {
+		p -= 2;
+		memcpy(p, d2 + 2 * w, 2);
+	} else {
+		*--p = (char)('0' + w);
+	}
+	return p;
+}
+
 /* vsnprintf into the line: the general case, for conversions sb_printf
  * does not write itself (floating point, '#', '+', ...). */
 static void sb_vsnprintf(struct sb *s, const char *fmt, va_list ap)
@@ -66,9 +95,14 @@ static void sb_fill(struct sb *s, char c, size_t n)
 
 /* p[0..n) in a field of `width`, padded with spaces (left-justified with
  * `left`), or zeros after a sign for a number (`zero`). */
-static void sb_field(struct sb *s, const char *p, size_t n, size_t width, bool left, bool zero)
+static inline void sb_field(struct sb *s, const char *p, size_t n, size_t width, bool left,
+			    bool zero)
 {
-	size_t pad = width > n ? width - n : 0;
+	if (width <= n) { /* most fields: no padding */
+		sb_putn(s, p, n);
+		return;
+	}
+	size_t pad = width - n;
 	if (left) {
 		sb_putn(s, p, n);
 		sb_fill(s, ' ', pad);
@@ -88,7 +122,11 @@ static void sb_field(struct sb *s, const char *p, size_t n, size_t width, bool l
  * modifiers; anything else is vsnprintf's. */
 static bool fmt_simple(const char *f)
 {
-	while ((f = strchr(f, '%'))) {
+	for (;;) {
+		while (*f && *f != '%') /* formats are short: a byte loop beats strchr's call */
+			f++;
+		if (!*f)
+			return true;
 		f++;
 		while (*f == '-' || *f == '0')
 			f++;
@@ -126,7 +164,6 @@ static bool fmt_simple(const char *f)
 		}
 		f++;
 	}
-	return true;
 }
 
 /*
@@ -147,12 +184,13 @@ void sb_printf(struct sb *s, const char *fmt, ...)
 	}
 	const char *f = fmt;
 	while (*f) {
-		const char *pct = strchr(f, '%');
-		if (!pct) {
-			sb_putn(s, f, strlen(f));
+		const char *pct = f;
+		while (*pct && *pct != '%')
+			pct++;
+		if (pct > f)
+			sb_putn(s, f, (size_t)(pct - f));
+		if (!*pct)
 			break;
-		}
-		sb_putn(s, f, (size_t)(pct - f));
 		f = pct + 1;
 		bool left = false, zero = false;
 		for (;; f++) {
@@ -228,17 +266,8 @@ void sb_printf(struct sb *s, const char *fmt, ...)
 					num[--i] = dig[v & 15];
 					v >>= 4;
 				} while (v);
-			} else if (v <= UINT32_MAX) { /* most numbers: a 32-bit division by a constant */
-				uint32_t w = (uint32_t)v;
-				do {
-					num[--i] = (char)('0' + w % 10);
-					w /= 10;
-				} while (w);
 			} else {
-				do {
-					num[--i] = (char)('0' + v % 10);
-					v /= 10;
-				} while (v);
+				i = (size_t)(dec_u64(num + sizeof(num), v) - num);
 			}
 			if (neg)
 				num[--i] = '-';
@@ -269,17 +298,8 @@ void sb_pad(struct sb *s, size_t col)
 void sb_u64(struct sb *s, uint64_t v)
 {
 	char tmp[24];
-	size_t i = sizeof(tmp);
-	while (v > UINT32_MAX) {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	}
-	uint32_t w = (uint32_t)v; /* most numbers: 32-bit divisions by a constant */
-	do {
-		tmp[--i] = (char)('0' + w % 10);
-		w /= 10;
-	} while (w);
-	sb_putn(s, tmp + i, sizeof(tmp) - i);
+	const char *p = dec_u64(tmp + sizeof(tmp), v);
+	sb_putn(s, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 static const char hexdig[] = "0123456789abcdef";

@@ -68,6 +68,23 @@ static void test_printf(void)
 	SAME("%llx", 0x123456789abcdefull);
 	SAME("%06llu", 42ull);
 	SAME("%llu.%06llu", 12ull, 5ull);
+	SAME("%u %u %u %u %u %u %u", 9u, 10u, 99u, 100u, 101u, 999u, 1000u);
+	SAME("%llu %llu %llu", 4294967295ull, 4294967296ull, 10000000000000000000ull);
+	SAME("%lld %d", -100ll, -99);
+	/* sb_u64 the same as %llu, around every power of ten */
+	int u64_bad = 0;
+	for (uint64_t p10 = 1, k = 0; k < 20; k++, p10 *= 10) {
+		for (int d = -1; d <= 1; d++) {
+			uint64_t v = p10 + (uint64_t)(int64_t)d;
+			char want[32], got[32];
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
+			struct sb t;
+			sb_init(&t, got, sizeof(got));
+			sb_u64(&t, v);
+			u64_bad += strcmp(want, got) != 0;
+		}
+	}
+	CHECK_EQ_INT(u64_bad, 0);
 	SAME("%5u|%-5u|%05d|%-5d", 42u, 42u, -42, -42);
 	SAME("%hu %hhu %hd %hhd", 70000, 300, 40000, 200);
 	SAME("%s", "");
