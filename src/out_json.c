@@ -43,7 +43,9 @@ static void sep(struct sb *s)
 		sb_putc(s, ',');
 }
 
-static void key(struct sb *s, const char *k)
+/* Inlined, so a key's length is known when compiling (strlen was a tenth
+ * of --json's time). */
+static inline __attribute__((always_inline)) void key(struct sb *s, const char *k)
 {
 	size_t n = strlen(k);
 	if (s->cap - s->len > n + 5) { /* room for ,"k": and the NUL: one copy */
@@ -65,7 +67,7 @@ static void key(struct sb *s, const char *k)
 	sb_puts(s, "\":");
 }
 
-static void kv_u(struct sb *s, const char *k, uint64_t v)
+static inline __attribute__((always_inline)) void kv_u(struct sb *s, const char *k, uint64_t v)
 {
 	key(s, k);
 	sb_u64(s, v);
@@ -81,7 +83,7 @@ static void kv_u_or_null(struct sb *s, const char *k, uint64_t v)
 		sb_puts(s, "null");
 }
 
-static void kv_bool(struct sb *s, const char *k, bool v)
+static inline __attribute__((always_inline)) void kv_bool(struct sb *s, const char *k, bool v)
 {
 	key(s, k);
 	sb_puts(s, v ? "true" : "false");
