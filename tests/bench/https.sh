@@ -7,8 +7,9 @@
 # A veth pair between a client and a server namespace, MTU 1500, segmentation offloads off (so
 # the capture holds wire-sized segments, as a browser's would); on the server a Python TLS 1.3
 # server (a throw-away self-signed certificate) serves a 256 KiB body over HTTP/1.1 keep-alive;
-# 24 curl clients (SSLKEYLOGFILE) fetch it 8 times each, 4 at a time; tcpdump records the
-# client's side.  About 50 MB, 40,000 packets.  Traffic stays inside the namespaces.
+# 48 curl clients (SSLKEYLOGFILE) fetch it 16 times each, 4 at a time; tcpdump records the
+# client's side.  About 200 MB, 180,000 packets (long enough to time without start-up noise).
+# Traffic stays inside the namespaces.
 set -eu
 [ $# -eq 2 ] || { echo "usage: https.sh OUT.pcap OUT.keys" >&2; exit 2; }
 out=$1 keys=$2
@@ -66,12 +67,13 @@ done
 grep -q listening "$tmp/tcpdump.err" 2>/dev/null || sleep 1
 : >"$keys"
 i=0
-while [ $i -lt 24 ]; do
+while [ $i -lt 48 ]; do
 	j=0
 	while [ $j -lt 4 ]; do
 		SSLKEYLOGFILE=$keys ip netns exec $c curl -sk --http1.1 -o /dev/null -o /dev/null -o /dev/null \
-			-o /dev/null -o /dev/null -o /dev/null -o /dev/null -o /dev/null \
-			"https://10.91.0.2/big?[1-8]" &
+			-o /dev/null -o /dev/null -o /dev/null -o /dev/null -o /dev/null -o /dev/null \
+			-o /dev/null -o /dev/null -o /dev/null -o /dev/null -o /dev/null -o /dev/null \
+			-o /dev/null "https://10.91.0.2/big?[1-16]" &
 		j=$((j + 1))
 		i=$((i + 1))
 	done
