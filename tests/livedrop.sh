@@ -89,6 +89,11 @@ run() {
 	check "$mode: 0 dropped by fetchtrace's queue" [ "${dq:-x}" = 0 ]
 	if grep -q -e '^drops: ' -e '"type":"drops"' "$out"; then drops_line=1; else drops_line=0; fi
 	check "$mode: no drops line on the output" [ "$drops_line" = 0 ]
+	if [ "$mode" = json ] && command -v python3 >/dev/null 2>&1; then
+		tail -n 200 "$out" >"$tmp/tail.json" # the summary and the end: the schema's live members
+		check "json: valid against the schema (the live summary)" \
+			python3 tests/json/validate.py tests/json/fetchtrace.schema.json "$tmp/tail.json"
+	fi
 }
 
 # told: fetchtrace stopped (SIGSTOP) while 20,000 packets arrive, a 1 MiB kernel buffer: the
@@ -117,6 +122,11 @@ told() {
 	if [ "$mode" = json ]; then
 		dk=$(grep '"type":"summary"' "$out" | sed -n 's/.*"dropped_kernel":\([0-9]*\).*/\1/p')
 		check "told, json: a drops object" grep -q '"type":"drops","kernel":[1-9]' "$out"
+		if command -v python3 >/dev/null 2>&1; then
+			grep -e '"type":"drops"' -e '"type":"summary"' "$out" >"$tmp/told.json"
+			check "told, json: drops and summary valid against the schema" \
+				python3 tests/json/validate.py tests/json/fetchtrace.schema.json "$tmp/told.json"
+		fi
 	else
 		dk=$(sed -n 's/^capture: .* \([0-9]*\) dropped by kernel.*/\1/p' "$out")
 		check "told, text: a drops line that says what it means" \
