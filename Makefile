@@ -23,7 +23,7 @@ LIB_MODS    := libcrypto libnghttp2 libnghttp3
 LIB_CFLAGS  := $(shell pkg-config --cflags $(LIB_MODS) 2>/dev/null)
 LIB_LIBS    := $(shell pkg-config --libs $(LIB_MODS) 2>/dev/null || echo -lcrypto -lnghttp2 -lnghttp3)
 PCAP_CFLAGS += $(LIB_CFLAGS)
-PCAP_LIBS   += $(LIB_LIBS)
+PCAP_LIBS   += $(LIB_LIBS) -pthread
 
 # Socket calls through eBPF (issue 14): the BPF object is compiled with clang -target bpf
 # and embedded by bpftool's skeleton; libbpf loads it.  Without clang, bpftool or
@@ -113,7 +113,8 @@ demo: deps
 
 # Every test, under ASan + UBSan.
 test: deps
-	@$(MAKE) --no-print-directory build/san/fetchtrace $(UNIT_BINS) fetchtrace build/bench-gen
+	@$(MAKE) --no-print-directory build/san/fetchtrace $(UNIT_BINS) fetchtrace build/bench-gen \
+		build/bench-blast
 	@sh tests/run-all.sh
 
 unit: $(UNIT_BINS)
@@ -131,6 +132,9 @@ build/bench-gen: tests/bench/gen.c | build/.dir
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 
 build/bench-loop: tests/bench/loop.c | build/.dir
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(PCAP_LIBS) $(LDFLAGS)
+
+build/bench-blast: tests/bench/blast.c | build/.dir
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(PCAP_LIBS) $(LDFLAGS)
 
 # libFuzzer targets (clang, ASan + UBSan), seeded from captures/:  make fuzz FUZZ_SECONDS=60

@@ -185,6 +185,23 @@ void cap_break(struct cap *c);
 /* Statistics of a live capture; false when not available. */
 bool cap_stats(struct cap *c, uint64_t *recv, uint64_t *drop, uint64_t *ifdrop);
 
+/*
+ * Live, a reader thread takes the packets from libpcap into a bounded
+ * queue (64 MiB) and cap_run / cap_poll hand them over from there, so the
+ * capture never waits on the output.  cap_stats stops the reader (its
+ * counts are then final).  Packets the full queue could not take are
+ * dropped and counted here; fn is told of new drops (kernel, interface,
+ * queue: since the last call, and in total) at most once a second while
+ * packets are handed over, and once at the end.
+ */
+uint64_t cap_queue_dropped(struct cap *c);
+typedef void (*cap_drop_cb)(void *ctx, const uint64_t new_drops[3], const uint64_t total[3]);
+void cap_set_drop_cb(struct cap *c, cap_drop_cb fn, void *ctx);
+/* Live: fn(ctx) whenever the packets handed over emptied the queue (the
+ * tracer caught up: a moment to flush its output). */
+typedef void (*cap_idle_cb)(void *ctx);
+void cap_set_idle_cb(struct cap *c, cap_idle_cb fn, void *ctx);
+
 void cap_close(struct cap *c);
 
 #endif

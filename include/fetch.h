@@ -51,8 +51,9 @@ void fetch_connect(struct fetch_linker *fl, uint8_t ip_ver, const uint8_t cli[16
  */
 bool fetch_sni(struct fetch_linker *fl, uint32_t fetch_id, const char *sni, size_t len);
 
-/* The name of a fetch for the summary, or NULL (no DNS, or forgotten). */
-const struct dns_name *fetch_name(const struct fetch_linker *fl, uint32_t fetch_id);
+/* The name of a fetch for the summary, or NULL (no DNS, or forgotten);
+ * valid until the next call. */
+const struct dns_name *fetch_name(struct fetch_linker *fl, uint32_t fetch_id);
 
 /* Queries never answered (for the summary). */
 uint64_t fetch_unanswered(const struct fetch_linker *fl);

@@ -157,6 +157,7 @@ struct conn {
 	uint32_t tl_sni;       /* its ClientHello's server name in the timeline: index + 1, 0 none */
 
 	/* table links (indices; UINT32_MAX = none) */
+	uint32_t slot;         /* its own index in the table */
 	uint32_t hnext;        /* next in hash chain */
 	uint32_t lprev, lnext; /* LRU list: head = most recently used */
 	bool in_use;
@@ -230,6 +231,7 @@ struct reasm_pool *flow_reasm_pool(struct flow_table *ft);
 uint32_t flow_count(const struct flow_table *ft);
 uint64_t flow_evicted(const struct flow_table *ft);
 uint32_t flow_chain_max(const struct flow_table *ft); /* longest hash chain (tests) */
+uint32_t flow_slots(const struct flow_table *ft);     /* slots allocated so far (tests) */
 
 /* The relative number of an absolute sequence number in direction d (a
  * SACK edge): as rel_seq is counted, signed; d's first number must be known. */

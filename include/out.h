@@ -148,7 +148,14 @@ struct out_counts {
 	bool hiding;            /* -- CMD without --all: packets not of the command are hidden */
 	uint64_t hidden;        /* read, but not the command's: not traced (in none of the above) */
 	uint64_t hidden_unknown; /* of those, the ones whose socket was not found */
+	/* live: libpcap's counts and the capture queue's (capture.h), for the summary */
+	bool capture_stats;     /* the counts below are set */
+	uint64_t cap_received;  /* packets received by the filter */
+	uint64_t cap_drop_kernel, cap_drop_iface, cap_drop_queue; /* dropped there */
 };
+
+/* What dropped packets mean for the trace: said with every report of drops. */
+extern const char out_drop_meaning[];
 
 struct out;
 
@@ -213,6 +220,9 @@ void out_release(struct out *o, uint64_t key, bool show);
 void out_hold_expire(struct out *o, int64_t ts);
 /* A key whose held packets were dropped (room, age), one per call; false when none. */
 bool out_hold_evicted(struct out *o, uint64_t *key);
+/* Live: packets were dropped (kernel, interface, the capture queue: new since
+ * the last report, and in total): a line of their own, as it happens. */
+void out_drops(struct out *o, const uint64_t new_drops[3], const uint64_t total[3]);
 
 /* The end-of-run summary. */
 void out_summary(struct out *o, const struct out_counts *n);

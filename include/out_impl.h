@@ -20,6 +20,7 @@ struct out_ops {
 	/* --fetch: end what the format has begun but not written (a line left
 	 * open by --no-acks), before held output starts or is released; may be NULL */
 	void (*sync)(void *impl);
+	void (*drops)(void *impl, const uint64_t new_drops[3], const uint64_t total[3]); /* may be NULL */
 	void (*flush)(void *impl);
 	void (*close)(void *impl);  /* flushes and frees */
 };

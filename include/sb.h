@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /*
  * Appends never overflow: past the capacity the line is cut and `cut`
@@ -19,8 +20,24 @@ struct sb {
 
 void sb_init(struct sb *s, char *buf, size_t cap);
 void sb_reset(struct sb *s);
-void sb_putc(struct sb *s, char c);
-void sb_puts(struct sb *s, const char *str);            /* trusted text only */
+void sb_write(struct sb *s, const char *p, size_t n);  /* n bytes of trusted text */
+
+/* Inline: a line is built of thousands of these a second, and a literal's
+ * length is then known when compiling. */
+static inline void sb_putc(struct sb *s, char c)
+{
+	if (s->cap - s->len <= 1) {
+		s->cut = true;
+		return;
+	}
+	s->buf[s->len++] = c;
+	s->buf[s->len] = '\0';
+}
+
+static inline void sb_puts(struct sb *s, const char *str) /* trusted text only */
+{
+	sb_write(s, str, strlen(str));
+}
 void sb_printf(struct sb *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_pad(struct sb *s, size_t col);                  /* spaces up to column col */
 void sb_u64(struct sb *s, uint64_t v);

@@ -50,6 +50,15 @@ struct tl_head {
 bool tl_head_next(const struct tl_head *h, size_t *off, enum tl_hdr *id, const char **val,
 		  size_t *len, bool *cut);
 
+/* What only the HAR export reads of an exchange (about 1 KB): kept only when
+ * timeline_keep_heads asked for it, so the summary's exchanges stay small. */
+struct tl_heads {
+	bool url_target_cut;        /* the target was longer than TL_TARGET */
+	uint16_t url_target_len;
+	char url_target[TL_TARGET]; /* the request target, raw bytes */
+	struct tl_head req, resp;   /* the request's and the final response's heads */
+};
+
 /* One exchange: an HTTP request and its response, or for a connection whose
  * HTTP is not visible (TLS), the connection's application data as one.
  * Times are microseconds since the epoch; 0 = did not happen / not seen. */
@@ -73,14 +82,11 @@ struct tl_exch {
 	uint8_t ip_ver;             /* 4 or 6 */
 	uint8_t srv[16];            /* server address */
 	uint16_t sport;             /* server port */
-	bool url_target_cut;        /* the target was longer than TL_TARGET */
-	uint16_t url_target_len;
-	char url_target[TL_TARGET]; /* the request target, raw bytes */
 	uint8_t sni_len;            /* TLS: the ClientHello's server name, 0 none */
 	char sni[TL_STR];
 	uint8_t reason_len;         /* the final response's reason phrase */
 	char reason[TL_STR];
-	struct tl_head req, resp;   /* the request's and the final response's heads */
+	struct tl_heads *hd;        /* the target and heads for HAR; NULL unless kept */
 	uint32_t stream;            /* HTTP/2: the stream id (0 for HTTP/1.x) */
 	bool cancelled;             /* HTTP/2: RST_STREAM ended the exchange; HTTP/3: RESET_STREAM */
 	bool quic;                  /* HTTP/3: conn is the QUIC connection number (qN, its own
@@ -112,6 +118,9 @@ struct timeline;
 
 struct timeline *timeline_open(void);
 void timeline_close(struct timeline *tl);
+/* Keep each exchange's target and heads (struct tl_heads) for the HAR export;
+ * before the first exchange.  Without it tl_exch.hd is NULL. */
+void timeline_keep_heads(struct timeline *tl);
 
 /* A fetch begins (its first connection): remember its name and DNS times. */
 void timeline_fetch(struct timeline *tl, const struct fetch_link *l);

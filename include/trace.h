@@ -58,6 +58,12 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
  * joined to its connection by the socket's addresses, then to the output. */
 struct call_line;
 void trace_call(struct tracer *t, const struct call_line *l);
+/* Live: the capture's counts for the summary (packets received, dropped by
+ * the kernel, the interface, the capture queue); before trace_finish. */
+void trace_capture_stats(struct tracer *t, uint64_t recv, uint64_t drop, uint64_t ifdrop,
+			 uint64_t qdrop);
+/* Live: packets were dropped (capture.h's cap_drop_cb): said on the output. */
+void trace_drops(struct tracer *t, const uint64_t new_drops[3], const uint64_t total[3]);
 
 /* Retire what is left, print the summary, write the HAR file (--har), free
  * everything.  0, or -1 when the HAR file could not be written (the cause

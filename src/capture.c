@@ -8,9 +8,12 @@
 #include <limits.h>
 #include <pcap.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct cap {
@@ -49,6 +52,7 @@ struct cap {
 	int cur_dlt;           /* link type of the packet being handed over */
 	const struct pcapng_rec *cur_rec; /* the record being handed over, or NULL */
 	volatile sig_atomic_t brk; /* cap_break during the reader's loop */
+	bool brk_told;         /* cap_poll returned -2 for it */
 	char *filter;          /* cap_set_filter's expression, compiled per interface */
 	struct bpf_program *progs; /* [n_progs]: per interface of the section */
 	bool *prog_ok;
@@ -65,14 +69,61 @@ struct cap {
 	cap_dump_hold_cb hold_fn;
 	void *hold_ctx;
 
+	/* A classic pcap file read through a mapped window (struct mm); p is
+	 * then a dead handle of its link type, for -w and filter compiling. */
+	struct mm *mm;
+
 	/* cap_peek: the packet read ahead of cap_next (a file's). */
 	bool have_ahead;
-	struct pcap_pkthdr ahead_h;  /* libpcap's: its header, and its data until the next read */
+	struct pcap_pkthdr ahead_h;  /* its header, and its data until the next read */
 	const u_char *ahead_data;
 	struct pcapng_rec ahead_rec; /* the reader's record (its pointers valid until the next) */
+
+	/* Live: the reader thread and its queue (struct lq), from the first
+	 * cap_run or cap_poll; NULL before and for files. */
+	struct lq *lq;
+	cap_idle_cb idle_fn;   /* the queue ran empty */
+	void *idle_ctx;
+	cap_drop_cb drop_fn;   /* told of new drops, at most once a second */
+	void *drop_ctx;
+	uint64_t drop_told[3]; /* kernel, interface, queue drops already told */
+	int64_t drop_check_ms; /* when the drops were last looked at */
+};
+
+/*
+ * The mapped reader of a classic pcap file.  libpcap reads a file with
+ * fread: every byte is copied from the page cache to stdio's buffer, then to
+ * libpcap's, a third of the time of `fetchtrace -q` on a large capture.
+ * Mapped, the packets are read where the page cache holds them.  The window
+ * is MM_WIN bytes at a time (unmapped as it moves on), so resident memory
+ * does not grow with the file.  Only the plain format is read here: version
+ * 2.4, micro- or nanosecond magic in either byte order, a snap length in
+ * (0, 262144], Ethernet or Linux cooked link type.  Anything else is
+ * libpcap's at open; a record libpcap would complain about (longer than the
+ * snap length, cut by the end of the file) hands the rest of the file to
+ * libpcap, which skips the records already read and words the error itself.
+ */
+#define MM_WIN (1u << 20)
+#define MM_MAX_REC (16u + 262144u)
+
+struct mm {
+	int fd;
+	char *path;            /* for the hand-over to libpcap */
+	uint64_t size;         /* file size, re-read at the end (a file still growing) */
+	uint64_t pos;          /* offset of the next record */
+	uint64_t n_recs;       /* records read (before the filter) */
+	const uint8_t *win;    /* mapping of [win_off, win_off + win_len), or NULL */
+	uint64_t win_off;
+	size_t win_len;
+	bool swapped;          /* the file's byte order is not ours */
+	bool nano;             /* nanosecond time stamps */
+	uint32_t snaplen;
+	struct bpf_program prog; /* cap_set_filter's, when has_prog */
+	bool has_prog;
 };
 
 struct held {
+
 	int64_t sec, frac, ts_us;
 	uint32_t cap_len, wire, note_len;
 };
@@ -143,15 +194,99 @@ static struct cap *open_pcapng(FILE *f, char *errbuf)
 	return c;
 }
 
+static uint32_t mm_u32(const struct mm *m, const uint8_t *b)
+{
+	uint32_t v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+	return m->swapped ? __builtin_bswap32(v) : v;
+}
+
+static void mm_free(struct mm *m)
+{
+	if (!m)
+		return;
+	if (m->win)
+		munmap((void *)m->win, m->win_len);
+	if (m->has_prog)
+		pcap_freecode(&m->prog);
+	if (m->fd >= 0)
+		close(m->fd);
+	free(m->path);
+	free(m);
+}
+
+/* The mapped reader for f, a regular file whose first 24 bytes are h, or
+ * NULL (not a plain classic pcap: libpcap reads it). */
+static struct cap *open_mapped(const char *path, FILE *f, const uint8_t h[24], char *errbuf)
+{
+	struct stat st;
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
+		return NULL;
+	struct mm probe = { .fd = -1 };
+	uint32_t magic = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 |
+			 (uint32_t)h[3] << 24;
+	if (magic == 0xa1b2c3d4 || magic == 0xa1b23c4d) {
+		probe.nano = magic == 0xa1b23c4d;
+	} else if (magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1) {
+		probe.swapped = true;
+		probe.nano = magic == 0x4d3cb2a1;
+	} else {
+		return NULL;
+	}
+	uint16_t vmaj = probe.swapped ? (uint16_t)(h[4] << 8 | h[5]) : (uint16_t)(h[5] << 8 | h[4]);
+	uint16_t vmin = probe.swapped ? (uint16_t)(h[6] << 8 | h[7]) : (uint16_t)(h[7] << 8 | h[6]);
+	uint32_t snap = mm_u32(&probe, h + 16), lt = mm_u32(&probe, h + 20);
+	if (vmaj != 2 || vmin != 4 || snap == 0 || snap > 262144 || (lt != 1 && lt != 113 && lt != 276))
+		return NULL;
+	pcap_t *p = pcap_open_dead_with_tstamp_precision((int)lt, (int)snap, PCAP_TSTAMP_PRECISION_NANO);
+	struct mm *m = calloc(1, sizeof(*m));
+	int fd = dup(fileno(f));
+	char *pc = strdup(path);
+	struct cap *c = p && m && fd >= 0 && pc ? cap_wrap(p, false, errbuf) : NULL;
+	if (!c) {
+		if (fd >= 0)
+			close(fd);
+		free(m);
+		free(pc);
+		if (p && !(m && fd >= 0 && pc))
+			pcap_close(p);
+		errcpy(errbuf, "out of memory");
+		return NULL;
+	}
+	*m = probe;
+	m->fd = fd;
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	m->path = pc;
+	m->size = (uint64_t)st.st_size;
+	m->pos = 24;
+	m->snaplen = snap;
+	c->mm = m;
+	c->ts32 = true;
+	c->nano = true; /* as libpcap opened with nanosecond precision hands them over */
+	return c;
+}
+
 struct cap *cap_open_file(const char *path, char *errbuf)
 {
 	if (strcmp(path, "-") != 0) { /* standard input cannot be peeked at: libpcap */
 		FILE *f = fopen(path, "rbe");
-		uint8_t m[4];
-		if (f && fread(m, 1, 4, f) == 4 && m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d &&
-		    m[3] == 0x0a) {
+		uint8_t m[24];
+		size_t got = f ? fread(m, 1, sizeof(m), f) : 0;
+		if (got >= 4 && m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a) {
 			rewind(f);
 			return open_pcapng(f, errbuf);
+		}
+		if (got == sizeof(m)) {
+			char eb[CAP_ERRBUF_SIZE] = "";
+			struct cap *c = open_mapped(path, f, m, eb);
+			if (c) {
+				fclose(f);
+				return c;
+			}
+			if (eb[0]) {
+				errcpy(errbuf, eb);
+				fclose(f);
+				return NULL;
+			}
 		}
 		if (f)
 			fclose(f);
@@ -184,8 +319,13 @@ struct cap *cap_open_live(const char *iface, int snaplen, int buffer_kib, char *
 	}
 	pcap_set_snaplen(p, snaplen);
 	pcap_set_promisc(p, 0); /* a fetch on this host needs no promiscuous mode */
-	pcap_set_timeout(p, 100);
-	pcap_set_immediate_mode(p, 1);
+	/* Not immediate mode: on Linux that means a TPACKET_V2 ring of frames each
+	 * as large as the snap length allows, a few hundred packets in the whole
+	 * buffer, dropped by the kernel at the first hiccup of a loaded machine
+	 * (issue 15).  Without it libpcap packs packets into TPACKET_V3 blocks,
+	 * tens of thousands in the same buffer, handed over when a block fills or
+	 * after this timeout: a line appears at most 10 ms late. */
+	pcap_set_timeout(p, 10);
 	if (buffer_kib > 0) /* in bytes, as an int: at most INT_MAX */
 		pcap_set_buffer_size(p, buffer_kib > INT_MAX / 1024 ? INT_MAX : buffer_kib * 1024);
 	int st = pcap_activate(p);
@@ -328,6 +468,22 @@ static struct bpf_program *prog_for(struct cap *c, uint32_t if_id, const struct 
 bool cap_set_filter(struct cap *c, const char *expr, char *errbuf)
 {
 	struct bpf_program prog;
+	if (c->mm) { /* compiled for the file's link type, run by mm_run */
+		if (pcap_compile(c->p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+			snprintf(errbuf, CAP_ERRBUF_SIZE, "filter '%s': %s", expr, pcap_geterr(c->p));
+			return false;
+		}
+		if (c->mm->has_prog)
+			pcap_freecode(&c->mm->prog);
+		c->mm->prog = prog;
+		c->mm->has_prog = true;
+		free(c->filter);
+		if (!(c->filter = strdup(expr))) {
+			errcpy(errbuf, "out of memory");
+			return false;
+		}
+		return true;
+	}
 	if (c->rd) { /* checked on the first interface's link type, compiled per interface */
 		if (pcap_compile(c->p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
 			snprintf(errbuf, CAP_ERRBUF_SIZE, "filter '%s': %s", expr, pcap_geterr(c->p));
@@ -700,6 +856,348 @@ static void cap_drain(struct cap *c)
 }
 
 static int rd_run(struct cap *c, long count, char *errbuf);
+static int mm_run(struct cap *c, long count, char *errbuf);
+
+/* ------------------------------------------------------------------ */
+/* live: a reader thread, a bounded queue, the tracer                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The capture must never wait on the output: a tracer writing JSON to a
+ * slow file, or a terminal being scrolled, would leave the kernel's buffer
+ * full and the kernel would drop packets (issue 15: 10,000-57,000 of
+ * 240,000).  So live, a reader thread does nothing but take packets from
+ * libpcap and copy them into a queue of LQ_BYTES; the caller's thread (the
+ * tracer, its output, -w) takes them from there.  A packet the full queue
+ * cannot take is dropped and counted (cap_queue_dropped, the summary, a
+ * note on the output), never silently.  The queue starts again from its
+ * first byte whenever it empties, so while the tracer keeps up it uses a
+ * few pages, not LQ_BYTES.
+ */
+#define LQ_BYTES (64u << 20)
+#define LQ_WRAP UINT32_MAX     /* a record's cap_len: the next record is at offset 0 */
+#define LQ_STATS_MS 250        /* how often the reader asks the kernel for its counts */
+#define LQ_BATCH (1u << 20)    /* bytes the tracer takes before giving the room back */
+
+struct lrec {
+	uint32_t cap_len, wire_len;
+	int64_t sec, frac;     /* as libpcap handed them over */
+};
+
+struct lq {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;     /* records arrived, or the reader stopped */
+	uint8_t *ring;
+	size_t size, head, tail, used; /* used counts pads and wrap markers too */
+	bool waiting;          /* the tracer sleeps on cv */
+	bool stop;             /* asked to stop (cap_break, -c, an error) */
+	bool done;             /* the reader has stopped */
+	bool failed;           /* ... on a capture error (errbuf) */
+	char errbuf[CAP_ERRBUF_SIZE];
+	uint64_t n_dropped;    /* packets the full queue could not take */
+	bool stats_ok;
+	uint64_t recv, drop, ifdrop; /* the kernel's counts, as of the reader's last look */
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static size_t lq_rec_size(uint32_t cap_len)
+{
+	return (sizeof(struct lrec) + (size_t)cap_len + 7) & ~(size_t)7;
+}
+
+/* Room for n contiguous bytes at the tail (the lock held): where, or NULL. */
+static uint8_t *lq_reserve(struct lq *q, size_t n)
+{
+	if (q->used == 0)
+		q->head = q->tail = 0; /* empty: start again from the first byte */
+	if (q->used == 0 || q->tail > q->head) {
+		if (q->size - q->tail >= n)
+			return q->ring + q->tail;
+		if (q->head >= n) { /* wrap: mark the rest of the ring as skipped */
+			if (q->size - q->tail >= sizeof(struct lrec))
+				((struct lrec *)(void *)(q->ring + q->tail))->cap_len = LQ_WRAP;
+			q->used += q->size - q->tail;
+			q->tail = 0;
+			return q->ring;
+		}
+		return NULL;
+	}
+	return q->head - q->tail >= n ? q->ring + q->tail : NULL;
+}
+
+/* The reader's pcap_dispatch callback: copy the packet into the queue. */
+static void lq_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct lq *q = ((struct cap *)(void *)user)->lq;
+	size_t n = lq_rec_size(h->caplen);
+	pthread_mutex_lock(&q->mu);
+	uint8_t *at = n <= q->size ? lq_reserve(q, n) : NULL;
+	if (!at) {
+		q->n_dropped++;
+	} else {
+		struct lrec r = { h->caplen, h->len, (int64_t)h->ts.tv_sec, (int64_t)h->ts.tv_usec };
+		memcpy(at, &r, sizeof(r));
+		memcpy(at + sizeof(r), data, h->caplen);
+		q->tail += n;
+		q->used += n;
+		if (q->waiting)
+			pthread_cond_signal(&q->cv);
+	}
+	pthread_mutex_unlock(&q->mu);
+}
+
+static void lq_stats(struct cap *c)
+{
+	struct pcap_stat st;
+	if (pcap_stats(c->p, &st) < 0)
+		return;
+	pthread_mutex_lock(&c->lq->mu);
+	c->lq->stats_ok = true;
+	c->lq->recv = st.ps_recv;
+	c->lq->drop = st.ps_drop;
+	c->lq->ifdrop = st.ps_ifdrop;
+	pthread_mutex_unlock(&c->lq->mu);
+}
+
+static void *lq_main(void *arg)
+{
+	struct cap *c = arg;
+	struct lq *q = c->lq;
+	int64_t last = 0;
+	for (;;) {
+		pthread_mutex_lock(&q->mu);
+		bool stop = q->stop;
+		pthread_mutex_unlock(&q->mu);
+		if (stop)
+			break;
+		int n = pcap_dispatch(c->p, -1, lq_packet, (u_char *)c);
+		if (n == PCAP_ERROR) {
+			pthread_mutex_lock(&q->mu);
+			q->failed = true;
+			errcpy(q->errbuf, pcap_geterr(c->p));
+			pthread_mutex_unlock(&q->mu);
+			break;
+		}
+		int64_t now = mono_ms();
+		if (now - last >= LQ_STATS_MS) {
+			lq_stats(c);
+			last = now;
+		}
+	}
+	/* Stopped: what the kernel already captured is ours (the last moments'
+	 * FIN exchange), bounded as cap_drain. */
+	char eb[PCAP_ERRBUF_SIZE];
+	if (pcap_setnonblock(c->p, 1, eb) == 0)
+		for (int i = 0; i < 16; i++)
+			if (pcap_dispatch(c->p, -1, lq_packet, (u_char *)c) <= 0)
+				break;
+	lq_stats(c);
+	pthread_mutex_lock(&q->mu);
+	q->done = true;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+/* Start the reader (signals blocked in it: they are the tracer's thread's). */
+static bool lq_start(struct cap *c, char *errbuf)
+{
+	struct lq *q = calloc(1, sizeof(*q));
+	uint8_t *ring = malloc(LQ_BYTES);
+	if (!q || !ring) {
+		free(q);
+		free(ring);
+		errcpy(errbuf, "out of memory for the capture queue");
+		return false;
+	}
+	q->ring = ring;
+	q->size = LQ_BYTES;
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&q->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	c->lq = q;
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int e = pthread_create(&q->th, NULL, lq_main, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0) {
+		c->lq = NULL;
+		pthread_cond_destroy(&q->cv);
+		pthread_mutex_destroy(&q->mu);
+		free(q->ring);
+		free(q);
+		snprintf(errbuf, CAP_ERRBUF_SIZE, "cannot start the capture thread: %s", strerror(e));
+		return false;
+	}
+	c->drop_check_ms = mono_ms();
+	return true;
+}
+
+/* Ask the reader to stop and wait for it; the queue keeps what it took. */
+static void lq_stop(struct cap *c)
+{
+	struct lq *q = c->lq;
+	if (!q)
+		return;
+	pthread_mutex_lock(&q->mu);
+	bool was = q->stop;
+	q->stop = true;
+	pthread_mutex_unlock(&q->mu);
+	if (!was) {
+		pcap_breakloop(c->p); /* wakes its poll */
+		pthread_join(q->th, NULL);
+	}
+}
+
+static void lq_free(struct cap *c)
+{
+	struct lq *q = c->lq;
+	if (!q)
+		return;
+	lq_stop(c);
+	pthread_cond_destroy(&q->cv);
+	pthread_mutex_destroy(&q->mu);
+	free(q->ring);
+	free(q);
+	c->lq = NULL;
+}
+
+/* New drops since they were last told, at most once a second (and at the end). */
+static void lq_check_drops(struct cap *c, bool final)
+{
+	if (!c->drop_fn)
+		return;
+	int64_t now = mono_ms();
+	if (!final && now - c->drop_check_ms < 1000)
+		return;
+	c->drop_check_ms = now;
+	struct lq *q = c->lq;
+	pthread_mutex_lock(&q->mu);
+	uint64_t tot[3] = { q->stats_ok ? q->drop : 0, q->stats_ok ? q->ifdrop : 0, q->n_dropped };
+	pthread_mutex_unlock(&q->mu);
+	if (tot[0] <= c->drop_told[0] && tot[1] <= c->drop_told[1] && tot[2] <= c->drop_told[2])
+		return;
+	uint64_t d[3];
+	for (int k = 0; k < 3; k++)
+		d[k] = tot[k] > c->drop_told[k] ? tot[k] - c->drop_told[k] : 0;
+	memcpy(c->drop_told, tot, sizeof(tot));
+	c->drop_fn(c->drop_ctx, d, tot);
+}
+
+/*
+ * Hand the queued packets to the tracer: wait up to wait_ms (-1: until the
+ * reader stops) for some, take what is there.  Returns the packets handed
+ * over, -1 on a capture error (errbuf), -2 once the reader stopped and the
+ * queue is empty.
+ */
+static int lq_take(struct cap *c, int wait_ms, char *errbuf)
+{
+	struct lq *q = c->lq;
+	pthread_mutex_lock(&q->mu);
+	if (q->used == 0 && !q->done && wait_ms != 0) {
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		int ms = wait_ms < 0 || wait_ms > 100 ? 100 : wait_ms; /* then look at the flags again */
+		until.tv_nsec += (long)ms * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		q->waiting = true;
+		pthread_cond_timedwait(&q->cv, &q->mu, &until);
+		q->waiting = false;
+	}
+	size_t avail = q->used, head = q->head;
+	bool done = q->done, failed = q->failed;
+	if (failed)
+		errcpy(errbuf, q->errbuf);
+	pthread_mutex_unlock(&q->mu);
+	if (avail == 0) {
+		lq_check_drops(c, done);
+		if (failed)
+			return -1;
+		return done ? -2 : 0;
+	}
+	/* The records in [head, head + avail) are the tracer's until it gives
+	 * their room back: the reader writes only past them. */
+	size_t took = 0;
+	int n = 0;
+	while (took < avail && took < LQ_BATCH) {
+		if (q->size - head < sizeof(struct lrec) ||
+		    ((const struct lrec *)(const void *)(q->ring + head))->cap_len == LQ_WRAP) {
+			took += q->size - head;
+			head = 0;
+			continue;
+		}
+		struct lrec r;
+		memcpy(&r, q->ring + head, sizeof(r));
+		struct pcap_pkthdr h;
+		memset(&h, 0, sizeof(h));
+		h.ts.tv_sec = (time_t)r.sec;
+		h.ts.tv_usec = (suseconds_t)r.frac;
+		h.caplen = r.cap_len;
+		h.len = r.wire_len;
+		size_t sz = lq_rec_size(r.cap_len);
+		/* after a write error nothing more is handed over; after -c's
+		 * count, on_packet takes nothing more */
+		if (!c->dump_errno)
+			on_packet((u_char *)c, &h, q->ring + head + sizeof(r));
+		head += sz;
+		took += sz;
+		n++;
+	}
+	pthread_mutex_lock(&q->mu);
+	q->head = head;
+	q->used -= took;
+	bool empty = q->used == 0;
+	if (empty)
+		q->head = q->tail = 0;
+	pthread_mutex_unlock(&q->mu);
+	if (empty && c->idle_fn)
+		c->idle_fn(c->idle_ctx);
+	lq_check_drops(c, false);
+	return n;
+}
+
+/* cap_run on a live capture: the tracer's side of the queue. */
+static int lq_run(struct cap *c, long count, char *errbuf)
+{
+	if (count > 0 && (!c->count || count < c->count))
+		c->count = count;
+	if (!c->lq && !lq_start(c, errbuf))
+		return -1;
+	int st = 0;
+	bool stopping = false;
+	for (;;) {
+		bool counted = c->count && c->n_seen >= c->count;
+		if (!stopping && (c->brk || c->dump_errno || counted)) {
+			lq_stop(c); /* what it took still goes through lq_take */
+			stopping = true;
+			st = counted && !c->brk && !c->dump_errno ? 0 : 1; /* as pcap_loop's count */
+		}
+		int n = lq_take(c, -1, errbuf);
+		if (n == -1) {
+			st = -1;
+			break;
+		}
+		if (n == -2)
+			break;
+	}
+	lq_check_drops(c, true);
+	dump_flush(c);
+	return st;
+}
 
 int cap_run(struct cap *c, long count, cap_handler fn, void *ctx, char *errbuf)
 {
@@ -707,6 +1205,10 @@ int cap_run(struct cap *c, long count, cap_handler fn, void *ctx, char *errbuf)
 	c->ctx = ctx;
 	if (c->rd)
 		return rd_run(c, count, errbuf);
+	if (c->mm)
+		return mm_run(c, count, errbuf);
+	if (c->live)
+		return lq_run(c, count, errbuf);
 	int cnt = count > 0 && count < 0x7fffffff ? (int)count : (count > 0 ? 0x7fffffff : -1);
 	if (c->has_file_prog) { /* pcap_loop would count the rejects: on_packet stops */
 		c->count = count > 0 ? count : 0;
@@ -728,6 +1230,21 @@ int cap_poll(struct cap *c, int timeout_ms, cap_handler fn, void *ctx, char *err
 	char eb[PCAP_ERRBUF_SIZE] = "";
 	c->fn = fn;
 	c->ctx = ctx;
+	if (c->live) { /* through the reader thread's queue */
+		if (!c->lq && !lq_start(c, errbuf))
+			return -1;
+		int n = lq_take(c, timeout_ms, errbuf);
+		dump_flush(c);
+		if (n == -1)
+			return -1;
+		if (c->count && c->n_seen >= c->count)
+			return -2;
+		if (c->brk && !c->brk_told) { /* once, as pcap_dispatch's break */
+			c->brk_told = true;
+			return -2;
+		}
+		return n < 0 ? 0 : n;
+	}
 	if (!c->nonblock) {
 		if (pcap_setnonblock(c->p, 1, eb) < 0) {
 			errcpy(errbuf, eb);
@@ -759,6 +1276,28 @@ void cap_break(struct cap *c)
 		c->brk = 1;
 		pcap_breakloop(c->p);
 	}
+}
+
+uint64_t cap_queue_dropped(struct cap *c)
+{
+	if (!c->lq)
+		return 0;
+	pthread_mutex_lock(&c->lq->mu);
+	uint64_t n = c->lq->n_dropped;
+	pthread_mutex_unlock(&c->lq->mu);
+	return n;
+}
+
+void cap_set_idle_cb(struct cap *c, cap_idle_cb fn, void *ctx)
+{
+	c->idle_fn = fn;
+	c->idle_ctx = ctx;
+}
+
+void cap_set_drop_cb(struct cap *c, cap_drop_cb fn, void *ctx)
+{
+	c->drop_fn = fn;
+	c->drop_ctx = ctx;
 }
 
 void cap_set_secrets_cb(struct cap *c, cap_secrets_cb fn, void *ctx)
@@ -936,6 +1475,140 @@ static int rd_run(struct cap *c, long count, char *errbuf)
 	return st;
 }
 
+/* The window holding [off, off + n) of the file (n <= MM_MAX_REC), mapped
+ * if it is not; NULL when the mapping fails. */
+static const uint8_t *mm_at(struct mm *m, uint64_t off, size_t n)
+{
+	if (m->win && off >= m->win_off && off - m->win_off + n <= m->win_len)
+		return m->win + (off - m->win_off);
+	if (m->win)
+		munmap((void *)m->win, m->win_len);
+	m->win = NULL;
+	long pg = sysconf(_SC_PAGESIZE);
+	uint64_t start = off - off % (uint64_t)(pg > 0 ? pg : 4096);
+	uint64_t len = MM_WIN + MM_MAX_REC;
+	if (len > m->size - start)
+		len = m->size - start;
+	void *w = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, m->fd, (off_t)start);
+	if (w == MAP_FAILED)
+		return NULL;
+	(void)madvise(w, (size_t)len, MADV_SEQUENTIAL);
+	m->win = w;
+	m->win_off = start;
+	m->win_len = (size_t)len;
+	return m->win + (off - start);
+}
+
+/*
+ * Hand the rest of the file to libpcap: open it there and skip the records
+ * read here; libpcap reads the rest (the filter run by on_packet, so that
+ * its rejects are numbered), and a record libpcap refuses is refused in its
+ * words.  1, or -1 and errbuf.
+ */
+static int mm_to_pcap(struct cap *c, char *errbuf)
+{
+	struct mm *m = c->mm;
+	char eb[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p = pcap_open_offline_with_tstamp_precision(m->path, PCAP_TSTAMP_PRECISION_NANO, eb);
+	if (!p) {
+		errcpy(errbuf, eb);
+		return -1;
+	}
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	for (uint64_t k = 0; k < m->n_recs; k++)
+		if (pcap_next_ex(p, &h, &d) != 1)
+			break;
+	if (m->has_prog) { /* on_packet runs it, so that what it rejects is numbered */
+		if (c->has_file_prog)
+			pcap_freecode(&c->file_prog);
+		c->file_prog = m->prog;
+		c->has_file_prog = true;
+		m->has_prog = false;
+	}
+	pcap_close(c->p);
+	c->p = p;
+	mm_free(m);
+	c->mm = NULL;
+	return 1;
+}
+
+/* A mapped file's rest handed to libpcap (mm_to_pcap), read with pcap_loop. */
+static int mm_hand_over(struct cap *c, long count, char *errbuf)
+{
+	if (mm_to_pcap(c, errbuf) < 0)
+		return -1;
+	long left = count > 0 ? count - c->n_seen : 0;
+	if (count > 0 && left <= 0)
+		return 0;
+	int cnt = -1; /* on_packet stops at the count: the filter's rejects are not counted */
+	c->count = count > 0 ? count : 0;
+	int st = pcap_loop(c->p, cnt, on_packet, (u_char *)c);
+	dump_flush(c);
+	if (st == PCAP_ERROR) {
+		errcpy(errbuf, pcap_geterr(c->p));
+		return -1;
+	}
+	return st == PCAP_ERROR_BREAK ? 1 : 0;
+}
+
+/* cap_run over a mapped classic pcap file. */
+static int mm_run(struct cap *c, long count, char *errbuf)
+{
+	struct mm *m = c->mm;
+	for (;;) {
+		if (c->brk || c->dump_errno) {
+			dump_flush(c);
+			return 1;
+		}
+		if (m->size - m->pos < 16) {
+			struct stat st; /* a file still being written: read what came since */
+			if (fstat(m->fd, &st) == 0 && (uint64_t)st.st_size > m->size)
+				m->size = (uint64_t)st.st_size;
+			if (m->pos == m->size)
+				break; /* the end, between two records */
+			if (m->size - m->pos < 16)
+				return mm_hand_over(c, count, errbuf); /* a header cut short */
+		}
+		const uint8_t *rh = mm_at(m, m->pos, 16);
+		if (!rh)
+			return mm_hand_over(c, count, errbuf);
+		uint32_t caplen = mm_u32(m, rh + 8), len = mm_u32(m, rh + 12);
+		if (caplen > m->snaplen || m->size - m->pos - 16 < caplen)
+			return mm_hand_over(c, count, errbuf); /* libpcap's to judge */
+		rh = mm_at(m, m->pos, 16 + (size_t)caplen);
+		if (!rh)
+			return mm_hand_over(c, count, errbuf);
+		struct pcap_pkthdr h;
+		memset(&h, 0, sizeof(h));
+		/* as libpcap hands them over: seconds unsigned, the fraction in nanoseconds */
+		h.ts.tv_sec = (time_t)mm_u32(m, rh);
+		uint32_t frac = mm_u32(m, rh + 4);
+		h.ts.tv_usec = m->nano ? (suseconds_t)frac : (suseconds_t)frac * 1000;
+		h.caplen = caplen;
+		h.len = len;
+		m->pos += 16 + (uint64_t)caplen;
+		m->n_recs++;
+		/* The next record's header and first bytes, fetched from memory while
+		 * this packet is decoded: read cold, they cost a cache miss each. */
+		if (m->pos - m->win_off + 192 <= m->win_len) {
+			const uint8_t *nx = m->win + (m->pos - m->win_off);
+			__builtin_prefetch(nx);
+			__builtin_prefetch(nx + 64);
+			__builtin_prefetch(nx + 128);
+		}
+		if (m->has_prog && !pcap_offline_filter(&m->prog, &h, rh + 16)) {
+			c->n_frames++; /* a frame all the same (-#) */
+			continue;
+		}
+		on_packet((u_char *)c, &h, rh + 16);
+		if ((count > 0 && c->n_seen >= count) || (c->count && c->n_seen >= c->count))
+			break;
+	}
+	dump_flush(c);
+	return 0;
+}
+
 /* A classic capture's time stamp as microseconds (see on_packet). */
 static int64_t hdr_ts_us(const struct cap *c, const struct pcap_pkthdr *h)
 {
@@ -952,6 +1625,9 @@ int cap_peek(struct cap *c, int64_t *ts_us, char *errbuf)
 			if (r <= 0)
 				return r;
 		} else {
+			/* several files, merged: libpcap reads each (not mapped) */
+			if (c->mm && mm_to_pcap(c, errbuf) < 0)
+				return -1;
 			struct pcap_pkthdr *h;
 			const u_char *data;
 			int r = pcap_next_ex(c->p, &h, &data);
@@ -989,6 +1665,13 @@ int cap_next(struct cap *c, cap_handler fn, void *ctx, char *errbuf)
 
 bool cap_stats(struct cap *c, uint64_t *recv, uint64_t *drop, uint64_t *ifdrop)
 {
+	if (c->lq) { /* the reader's last look: it stops first, so it is the final one */
+		lq_stop(c);
+		*recv = c->lq->recv;
+		*drop = c->lq->drop;
+		*ifdrop = c->lq->ifdrop;
+		return c->lq->stats_ok;
+	}
 	struct pcap_stat st;
 	if (!c->live || pcap_stats(c->p, &st) < 0)
 		return false;
@@ -1006,7 +1689,9 @@ void cap_close(struct cap *c)
 		char eb[CAP_ERRBUF_SIZE];
 		(void)cap_dump_close(c, eb); /* the caller that cares called it first */
 	}
+	lq_free(c); /* the reader stops before the handle goes */
 	pcap_close(c->p);
+	mm_free(c->mm);
 	free(c->q);
 	free(c->q_scratch);
 	progs_free(c);

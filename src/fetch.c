@@ -5,6 +5,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * A name kept by the linker.  Most names are short: they are kept inline,
+ * and a longer one (up to DNS_NAME_TEXT_MAX) in an overflow slot shared by
+ * the entries that hold it (counted references).  So the rings of addresses
+ * and fetches take about 60 bytes a name instead of a struct dns_name's 522
+ * (4.5 MB of tables became 0.6 MB), and slots exist only while long names do.
+ */
+#define FNAME_INLINE 46
+#define FETCH_OVF_CHUNK 64
+#define FETCH_OVF_MAX (2 * FETCH_MAX_ADDRS + FETCH_MAX_FETCHES) /* one per holder at most */
+
+struct fname {
+	uint16_t len;           /* bytes of the name; 0: no name */
+	uint32_t ovf;           /* len > FNAME_INLINE: its overflow slot + 1 */
+	char inl[FNAME_INLINE]; /* len <= FNAME_INLINE: the name (no NUL) */
+};
+
+struct ovf_slot {
+	uint32_t refs;          /* fnames holding it; 0: on the free list */
+	uint32_t next_free;     /* free list: slot + 1, 0 end */
+	struct dns_name name;
+};
+
 /* A query waiting for its answer. */
 struct pending {
 	bool used;              /* slot holds a query */
@@ -26,9 +49,12 @@ struct addr_ent {
 	int64_t ts;             /* when it arrived */
 	int64_t query_ts;       /* when its query left, 0 unknown */
 	uint32_t fetch_id;      /* fetch made of this resolution, 0 until a connection uses it */
-	struct dns_name name;   /* the name asked for; len 0 when the address came without DNS */
-	struct dns_name cname;  /* end of the CNAME chain, len 0 when none */
+	struct fname name;      /* the name asked for; len 0 when the address came without DNS */
+	struct fname cname;     /* end of the CNAME chain, len 0 when none */
+	uint32_t rnext, rprev;  /* the other addresses of its resolution: a circle (ring indices) */
 };
+
+#define NO_ADDR UINT32_MAX
 
 /* Answers for the same name to the same host this close together come
  * from one getaddrinfo() call (its A and AAAA queries), so one fetch. */
@@ -36,7 +62,7 @@ struct addr_ent {
 
 struct fetch_rec {
 	uint32_t id;            /* fetch number; 0 = empty */
-	struct dns_name name;   /* its name, len 0 without DNS */
+	struct fname name;      /* its name, len 0 without DNS */
 };
 
 struct fetch_linker {
@@ -49,7 +75,120 @@ struct fetch_linker {
 	uint32_t next_fetch;     /* next fetch number */
 	uint64_t n_unanswered;   /* queries pushed out of the ring unanswered */
 	struct dns_name chain[DNS_MAX_RR + 1]; /* scratch: names of one CNAME chain */
+	struct ovf_slot *ovf[(FETCH_OVF_MAX + FETCH_OVF_CHUNK - 1) / FETCH_OVF_CHUNK];
+	uint32_t n_ovf;          /* overflow slots allocated (whole chunks) */
+	uint32_t ovf_free;       /* free overflow slots: slot + 1, 0 none */
+	struct dns_name tmp;     /* scratch: an inline name as a struct dns_name */
+	struct dns_name out_name, out_cname; /* fetch_connect's answer (until the next call) */
+	struct dns_name ret_name;            /* fetch_name's answer (until the next call) */
+	struct dns_name sni;                 /* scratch: fetch_sni's name */
 };
+
+/* ------------------------------------------------------------------ */
+/* names                                                               */
+/* ------------------------------------------------------------------ */
+
+static struct ovf_slot *ovf_at(const struct fetch_linker *fl, uint32_t i1)
+{
+	return &fl->ovf[(i1 - 1) / FETCH_OVF_CHUNK][(i1 - 1) % FETCH_OVF_CHUNK];
+}
+
+/* A free overflow slot (slot + 1), a new chunk of them if need be; 0 when
+ * memory cannot be had. */
+static uint32_t ovf_get(struct fetch_linker *fl)
+{
+	if (!fl->ovf_free) {
+		if (fl->n_ovf >= FETCH_OVF_MAX)
+			return 0; /* cannot be: one slot per holder at most */
+		struct ovf_slot *ch = malloc(FETCH_OVF_CHUNK * sizeof(*ch));
+		if (!ch)
+			return 0;
+		fl->ovf[fl->n_ovf / FETCH_OVF_CHUNK] = ch;
+		for (uint32_t k = FETCH_OVF_CHUNK; k-- > 0;) {
+			ch[k].refs = 0;
+			ch[k].next_free = fl->ovf_free;
+			fl->ovf_free = fl->n_ovf + k + 1;
+		}
+		fl->n_ovf += FETCH_OVF_CHUNK;
+	}
+	uint32_t i1 = fl->ovf_free;
+	fl->ovf_free = ovf_at(fl, i1)->next_free;
+	return i1;
+}
+
+/* f holds no name any more. */
+static void fname_clear(struct fetch_linker *fl, struct fname *f)
+{
+	if (f->ovf) {
+		struct ovf_slot *o = ovf_at(fl, f->ovf);
+		if (--o->refs == 0) {
+			o->next_free = fl->ovf_free;
+			fl->ovf_free = f->ovf;
+		}
+	}
+	f->len = 0;
+	f->ovf = 0;
+}
+
+/* f takes the name src (NULL or len 0: none).  Out of memory for a long
+ * name, it keeps none, as an address learnt without DNS. */
+static void fname_set(struct fetch_linker *fl, struct fname *f, const struct dns_name *src)
+{
+	fname_clear(fl, f);
+	if (!src || src->len == 0 || src->len >= DNS_NAME_TEXT_MAX)
+		return;
+	if (src->len <= FNAME_INLINE) {
+		memcpy(f->inl, src->text, src->len);
+	} else {
+		uint32_t i1 = ovf_get(fl);
+		if (!i1)
+			return;
+		struct ovf_slot *o = ovf_at(fl, i1);
+		o->refs = 1;
+		o->name.len = src->len;
+		memcpy(o->name.text, src->text, src->len);
+		o->name.text[src->len] = '\0';
+		f->ovf = i1;
+	}
+	f->len = src->len;
+}
+
+/* f takes the name g holds. */
+static void fname_copy(struct fetch_linker *fl, struct fname *f, const struct fname *g)
+{
+	if (f == g)
+		return;
+	fname_clear(fl, f);
+	*f = *g;
+	if (g->ovf)
+		ovf_at(fl, g->ovf)->refs++;
+}
+
+/* The name f holds as a struct dns_name, written to *out. */
+static const struct dns_name *fname_get(const struct fetch_linker *fl, const struct fname *f,
+					struct dns_name *out)
+{
+	if (f->ovf) {
+		const struct dns_name *n = &ovf_at(fl, f->ovf)->name;
+		out->len = n->len;
+		memcpy(out->text, n->text, (size_t)n->len + 1);
+	} else {
+		out->len = f->len;
+		memcpy(out->text, f->inl, f->len);
+		out->text[f->len] = '\0';
+	}
+	return out;
+}
+
+/* Does f hold the name x (DNS names compare without case)? */
+static bool fname_eq(struct fetch_linker *fl, const struct fname *f, const struct dns_name *x)
+{
+	if (f->len != x->len)
+		return false;
+	if (f->ovf)
+		return dns_name_equal(&ovf_at(fl, f->ovf)->name, x);
+	return dns_name_equal(fname_get(fl, f, &fl->tmp), x);
+}
 
 struct fetch_linker *fetch_open(void)
 {
@@ -61,7 +200,52 @@ struct fetch_linker *fetch_open(void)
 	return fl;
 }
 
-void fetch_close(struct fetch_linker *fl) { free(fl); }
+void fetch_close(struct fetch_linker *fl)
+{
+	if (!fl)
+		return;
+	for (uint32_t k = 0; k < fl->n_ovf / FETCH_OVF_CHUNK; k++)
+		free(fl->ovf[k]);
+	free(fl);
+}
+
+/*
+ * The addresses of one resolution form a circle through rnext/rprev, so a
+ * new fetch marks them all by walking it instead of scanning the ring (and
+ * faulting in every page of it on a 16-packet capture).  Every address with
+ * a given res is in its circle: a resolution's first address starts one, the
+ * others join the address they were found with (addr_link).
+ */
+static void addr_link(struct fetch_linker *fl, uint32_t i, uint32_t peer)
+{
+	struct addr_ent *a = &fl->addrs[i];
+	if (peer == NO_ADDR) {
+		a->rnext = a->rprev = i;
+		return;
+	}
+	struct addr_ent *p = &fl->addrs[peer];
+	a->rprev = peer;
+	a->rnext = p->rnext;
+	fl->addrs[p->rnext].rprev = i;
+	p->rnext = i;
+}
+
+/* The ring's next slot, the address it held (if any) out of its circle;
+ * *peer (a member of the circle a new address joins) stays one. */
+static uint32_t addr_take(struct fetch_linker *fl, uint32_t *peer)
+{
+	uint32_t i = fl->addr_next;
+	fl->addr_next = (i + 1) % FETCH_MAX_ADDRS;
+	struct addr_ent *a = &fl->addrs[i];
+	if (a->used) {
+		uint32_t nx = a->rnext;
+		fl->addrs[a->rprev].rnext = a->rnext;
+		fl->addrs[a->rnext].rprev = a->rprev;
+		if (peer && *peer == i)
+			*peer = nx != i ? nx : NO_ADDR;
+	}
+	return i;
+}
 
 void fetch_dns_query(struct fetch_linker *fl, const struct pkt *p, const struct dns_msg *m)
 {
@@ -131,15 +315,16 @@ int64_t fetch_dns_response(struct fetch_linker *fl, const struct pkt *p, const s
 
 	/* Join the resolution of a recent answer for the same name to the
 	 * same host: the other half of an A + AAAA pair. */
-	uint32_t res = 0, fetch_id = 0;
+	uint32_t res = 0, fetch_id = 0, peer = NO_ADDR;
 	for (uint32_t k = 0; k < FETCH_MAX_ADDRS; k++) {
-		const struct addr_ent *a = &fl->addrs[(fl->addr_next + FETCH_MAX_ADDRS - 1 - k) %
-						      FETCH_MAX_ADDRS];
+		uint32_t ai = (fl->addr_next + FETCH_MAX_ADDRS - 1 - k) % FETCH_MAX_ADDRS;
+		const struct addr_ent *a = &fl->addrs[ai];
 		if (!a->used || p->ts_us - a->ts > FETCH_SAME_RES_US)
 			break;
-		if (a->name.len && !memcmp(a->querier, p->dst, 16) && dns_name_equal(&a->name, &m->qname)) {
+		if (a->name.len && !memcmp(a->querier, p->dst, 16) && fname_eq(fl, &a->name, &m->qname)) {
 			res = a->res;
 			fetch_id = a->fetch_id;
+			peer = ai;
 			break;
 		}
 	}
@@ -150,9 +335,11 @@ int64_t fetch_dns_response(struct fetch_linker *fl, const struct pkt *p, const s
 			continue;
 		if (!res)
 			res = fl->next_res++;
-		struct addr_ent *a = &fl->addrs[fl->addr_next];
-		fl->addr_next = (fl->addr_next + 1) % FETCH_MAX_ADDRS;
+		uint32_t ai = addr_take(fl, &peer);
+		struct addr_ent *a = &fl->addrs[ai];
 		memset(a, 0, offsetof(struct addr_ent, name)); /* the names are set below */
+		addr_link(fl, ai, peer);
+		peer = ai;
 		a->used = true;
 		a->ip_ver = rr->type == DNS_T_A ? 4 : 6;
 		memcpy(a->addr, rr->addr, rr->type == DNS_T_A ? 4 : 16);
@@ -162,24 +349,21 @@ int64_t fetch_dns_response(struct fetch_linker *fl, const struct pkt *p, const s
 		a->dns_id = m->id;
 		a->ts = p->ts_us;
 		a->query_ts = rt >= 0 ? p->ts_us - rt : 0;
-		name_copy(&a->name, &m->qname);
-		if (n > 1)
-			name_copy(&a->cname, &fl->chain[n - 1]);
-		else
-			a->cname.len = 0, a->cname.text[0] = '\0';
+		fname_set(fl, &a->name, &m->qname);
+		fname_set(fl, &a->cname, n > 1 ? &fl->chain[n - 1] : NULL);
 	}
 	return rt;
 }
 
-static uint32_t fetch_new(struct fetch_linker *fl, const struct dns_name *name)
+static uint32_t fetch_new(struct fetch_linker *fl, const struct fname *name)
 {
 	uint32_t id = fl->next_fetch++;
 	struct fetch_rec *f = &fl->fetches[id % FETCH_MAX_FETCHES];
 	f->id = id;
 	if (name)
-		name_copy(&f->name, name);
+		fname_copy(fl, &f->name, name);
 	else
-		f->name.len = 0, f->name.text[0] = '\0';
+		fname_clear(fl, &f->name);
 	return id;
 }
 
@@ -211,29 +395,33 @@ void fetch_connect(struct fetch_linker *fl, uint8_t ip_ver, const uint8_t cli[16
 	if (!hit) {
 		/* No answer gave it: remember the address so the next connection
 		 * to it joins the same fetch. */
-		hit = &fl->addrs[fl->addr_next];
-		fl->addr_next = (fl->addr_next + 1) % FETCH_MAX_ADDRS;
+		uint32_t hi = addr_take(fl, NULL);
+		hit = &fl->addrs[hi];
 		memset(hit, 0, offsetof(struct addr_ent, name));
+		addr_link(fl, hi, NO_ADDR);
 		hit->used = true;
 		hit->ip_ver = ip_ver;
 		memcpy(hit->addr, srv, 16);
 		memcpy(hit->querier, cli, 16);
 		hit->res = fl->next_res++;
-		hit->name.len = 0, hit->name.text[0] = '\0';
-		hit->cname.len = 0, hit->cname.text[0] = '\0';
+		fname_clear(fl, &hit->name);
+		fname_clear(fl, &hit->cname);
 	}
 	out->via_dns = hit->name.len > 0;
 	if (!hit->fetch_id) {
 		uint32_t id = fetch_new(fl, out->via_dns ? &hit->name : NULL);
-		/* Every address of the same resolution shares the fetch. */
-		for (uint32_t i = 0; i < FETCH_MAX_ADDRS; i++)
-			if (fl->addrs[i].used && fl->addrs[i].res == hit->res)
-				fl->addrs[i].fetch_id = id;
+		/* Every address of the same resolution shares the fetch: its circle
+		 * (at most the ring's size). */
+		uint32_t first = (uint32_t)(hit - fl->addrs), k = first, n = 0;
+		do {
+			fl->addrs[k].fetch_id = id;
+			k = fl->addrs[k].rnext;
+		} while (k != first && ++n < FETCH_MAX_ADDRS);
 		out->new_fetch = true;
 	}
 	out->fetch_id = hit->fetch_id;
-	out->name = out->via_dns ? &hit->name : NULL;
-	out->cname = hit->cname.len ? &hit->cname : NULL;
+	out->name = out->via_dns ? fname_get(fl, &hit->name, &fl->out_name) : NULL;
+	out->cname = hit->cname.len ? fname_get(fl, &hit->cname, &fl->out_cname) : NULL;
 	out->dns_id = hit->dns_id;
 	out->answer_ts = hit->ts;
 	out->query_ts = hit->query_ts;
@@ -242,25 +430,25 @@ void fetch_connect(struct fetch_linker *fl, uint8_t ip_ver, const uint8_t cli[16
 bool fetch_sni(struct fetch_linker *fl, uint32_t fetch_id, const char *sni, size_t len)
 {
 	struct fetch_rec *f = &fl->fetches[fetch_id % FETCH_MAX_FETCHES];
-	if (f->id != fetch_id || len == 0 || len >= sizeof(f->name.text))
+	if (f->id != fetch_id || len == 0 || len >= DNS_NAME_TEXT_MAX)
 		return true;
-	struct dns_name n;
-	memcpy(n.text, sni, len);
-	n.text[len] = '\0';
-	n.len = (uint16_t)len;
+	struct dns_name *n = &fl->sni;
+	memcpy(n->text, sni, len);
+	n->text[len] = '\0';
+	n->len = (uint16_t)len;
 	if (f->name.len == 0) {
-		name_copy(&f->name, &n);
+		fname_set(fl, &f->name, n);
 		return true;
 	}
-	return dns_name_equal(&f->name, &n);
+	return fname_eq(fl, &f->name, n);
 }
 
-const struct dns_name *fetch_name(const struct fetch_linker *fl, uint32_t fetch_id)
+const struct dns_name *fetch_name(struct fetch_linker *fl, uint32_t fetch_id)
 {
 	const struct fetch_rec *f = &fl->fetches[fetch_id % FETCH_MAX_FETCHES];
 	if (f->id != fetch_id || f->name.len == 0)
 		return NULL;
-	return &f->name;
+	return fname_get(fl, &f->name, &fl->ret_name);
 }
 
 uint64_t fetch_unanswered(const struct fetch_linker *fl)

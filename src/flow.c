@@ -11,9 +11,26 @@
 
 #define NIL UINT32_MAX
 
+/*
+ * Slots are allocated as the table fills, FLOW_CHUNK at a time, never moved
+ * (a struct conn * stays valid while its slot is in use): a capture of 16
+ * packets touches one chunk, not max_conns slots.  A finished connection
+ * keeps its slot for late packets (a retransmitted FIN, an RST after the
+ * close) while at most FLOW_LINGER finished ones are kept; beyond that the
+ * oldest finished slot is reused before the table grows, so the table grows
+ * with the connections open at once, not with the capture.
+ */
+#define FLOW_CHUNK_SHIFT 8
+#define FLOW_CHUNK (1u << FLOW_CHUNK_SHIFT)
+#define FLOW_LINGER 1024
+
 struct flow_table {
-	struct conn *conns;      /* max_conns slots, allocated once */
+	struct conn **chunks;    /* [max_conns / FLOW_CHUNK, rounded up]: allocated as needed */
+	uint32_t n_alloc;        /* slots allocated (whole chunks, at most max_conns) */
+	uint32_t n_used;         /* slots handed out at least once; the rest of the chunks
+	                            stays untouched (no page of it is faulted in) */
 	uint32_t max_conns;      /* table cap */
+	uint32_t n_finished;     /* slots in use by finished connections (lingering) */
 	uint32_t *buckets;       /* hash heads (indices into conns) */
 	uint32_t n_buckets;      /* power of two */
 	uint32_t free_head;      /* free slots, chained through hnext */
@@ -28,6 +45,12 @@ struct flow_table {
 	uint64_t key[2];         /* the hash key of this run (random) */
 };
 
+/* Slot i (i < n_alloc). */
+static inline struct conn *slot_at(const struct flow_table *ft, uint32_t i)
+{
+	return &ft->chunks[i >> FLOW_CHUNK_SHIFT][i & (FLOW_CHUNK - 1)];
+}
+
 /* ------------------------------------------------------------------ */
 /* hashing and the LRU list                                            */
 /* ------------------------------------------------------------------ */
@@ -36,15 +59,18 @@ struct flow_table {
  * The hash is keyed per run (a random 128-bit key from getrandom(2)): with
  * a fixed function anyone who can put packets on the wire could pick
  * four-tuples that share one bucket and make every lookup walk them all.
- * SipHash-2-4 (Aumasson and Bernstein, 2012), the keyed function hash
- * tables keyed by untrusted input use (Linux, Python, Rust); here it
- * only spreads buckets, it guards no secret.  The key never reaches the
- * output, and the output never depends on the bucket order (a lookup
- * finds the one connection of a tuple, whatever its place in the chain).
+ * SipHash (Aumasson and Bernstein, 2012), the keyed function hash tables
+ * keyed by untrusted input use (Linux, Python, Rust); here it only spreads
+ * buckets, it guards no secret, so it runs with one compression and three
+ * finalisation rounds (SipHash-1-3, Rust's HashMap default) over only the
+ * bytes of the tuple: 12 for IPv4, 36 for IPv6 -- it runs once a packet.
+ * The key never reaches the output, and the output never depends on the
+ * bucket order (a lookup finds the one connection of a tuple, whatever its
+ * place in the chain).
  */
 #define ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
 
-static void sip_round(uint64_t v[4])
+static inline void sip_round(uint64_t v[4])
 {
 	v[0] += v[1], v[1] = ROTL64(v[1], 13), v[1] ^= v[0], v[0] = ROTL64(v[0], 32);
 	v[2] += v[3], v[3] = ROTL64(v[3], 16), v[3] ^= v[2];
@@ -52,7 +78,7 @@ static void sip_round(uint64_t v[4])
 	v[2] += v[1], v[1] = ROTL64(v[1], 17), v[1] ^= v[2], v[2] = ROTL64(v[2], 32);
 }
 
-static uint64_t le64(const uint8_t *b)
+static inline uint64_t le64(const uint8_t *b)
 {
 	uint64_t x = 0;
 	for (int i = 7; i >= 0; i--)
@@ -60,7 +86,8 @@ static uint64_t le64(const uint8_t *b)
 	return x;
 }
 
-static uint64_t siphash24(const uint64_t key[2], const uint8_t *in, size_t len)
+/* SipHash-c-d: c rounds per 8-byte block, d to finish. */
+static inline uint64_t siphash(const uint64_t key[2], const uint8_t *in, size_t len, int c, int d)
 {
 	uint64_t v[4] = { key[0] ^ 0x736f6d6570736575ull, key[1] ^ 0x646f72616e646f6dull,
 			  key[0] ^ 0x6c7967656e657261ull, key[1] ^ 0x7465646279746573ull };
@@ -68,18 +95,26 @@ static uint64_t siphash24(const uint64_t key[2], const uint8_t *in, size_t len)
 	for (; len - off >= 8; off += 8) {
 		uint64_t m = le64(in + off);
 		v[3] ^= m;
-		sip_round(v), sip_round(v);
+		for (int r = 0; r < c; r++)
+			sip_round(v);
 		v[0] ^= m;
 	}
 	uint64_t last = (uint64_t)(len & 0xff) << 56;
 	for (size_t i = 0; off + i < len; i++)
 		last |= (uint64_t)in[off + i] << (8 * i);
 	v[3] ^= last;
-	sip_round(v), sip_round(v);
+	for (int r = 0; r < c; r++)
+		sip_round(v);
 	v[0] ^= last;
 	v[2] ^= 0xff;
-	sip_round(v), sip_round(v), sip_round(v), sip_round(v);
+	for (int r = 0; r < d; r++)
+		sip_round(v);
 	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+static uint64_t siphash24(const uint64_t key[2], const uint8_t *in, size_t len)
+{
+	return siphash(key, in, len, 2, 4);
 }
 
 /* A random key for this run: getrandom(2); if that fails (an old kernel,
@@ -100,39 +135,40 @@ static void hash_key(uint64_t key[2], const void *salt)
 }
 
 /* Both endpoints in a fixed order (the lower first), so that the hash
- * does not depend on direction. */
-static uint32_t flow_hash(const uint64_t key[2], const uint8_t *a, uint16_t pa, const uint8_t *b,
-			  uint16_t pb)
+ * does not depend on direction; an IPv4 address is its first 4 bytes. */
+static uint32_t flow_hash(const uint64_t key[2], uint8_t ip_ver, const uint8_t *a, uint16_t pa,
+			  const uint8_t *b, uint16_t pb)
 {
 	uint8_t in[36];
-	int cmp = memcmp(a, b, 16);
+	size_t al = ip_ver == 4 ? 4 : 16;
+	int cmp = memcmp(a, b, al);
 	if (cmp > 0 || (cmp == 0 && pa > pb)) {
 		const uint8_t *t = a;
 		uint16_t tp = pa;
 		a = b, pa = pb, b = t, pb = tp;
 	}
-	memcpy(in, a, 16);
-	in[16] = (uint8_t)(pa >> 8), in[17] = (uint8_t)pa;
-	memcpy(in + 18, b, 16);
-	in[34] = (uint8_t)(pb >> 8), in[35] = (uint8_t)pb;
-	uint64_t h = siphash24(key, in, sizeof(in));
+	memcpy(in, a, al);
+	in[al] = (uint8_t)(pa >> 8), in[al + 1] = (uint8_t)pa;
+	memcpy(in + al + 2, b, al);
+	in[2 * al + 2] = (uint8_t)(pb >> 8), in[2 * al + 3] = (uint8_t)pb;
+	uint64_t h = siphash(key, in, 2 * al + 4, 1, 3);
 	return (uint32_t)(h ^ (h >> 32));
 }
 
 static uint32_t conn_hash(const struct flow_table *ft, const struct conn *c)
 {
-	return flow_hash(ft->key, c->cli, c->cport, c->srv, c->sport) & (ft->n_buckets - 1);
+	return flow_hash(ft->key, c->ip_ver, c->cli, c->cport, c->srv, c->sport) & (ft->n_buckets - 1);
 }
 
 static void lru_unlink(struct flow_table *ft, uint32_t i)
 {
-	struct conn *c = &ft->conns[i];
+	struct conn *c = slot_at(ft, i);
 	if (c->lprev != NIL)
-		ft->conns[c->lprev].lnext = c->lnext;
+		slot_at(ft, c->lprev)->lnext = c->lnext;
 	else
 		ft->lru_head = c->lnext;
 	if (c->lnext != NIL)
-		ft->conns[c->lnext].lprev = c->lprev;
+		slot_at(ft, c->lnext)->lprev = c->lprev;
 	else
 		ft->lru_tail = c->lprev;
 	c->lprev = c->lnext = NIL;
@@ -140,11 +176,11 @@ static void lru_unlink(struct flow_table *ft, uint32_t i)
 
 static void lru_push_head(struct flow_table *ft, uint32_t i)
 {
-	struct conn *c = &ft->conns[i];
+	struct conn *c = slot_at(ft, i);
 	c->lprev = NIL;
 	c->lnext = ft->lru_head;
 	if (ft->lru_head != NIL)
-		ft->conns[ft->lru_head].lprev = i;
+		slot_at(ft, ft->lru_head)->lprev = i;
 	ft->lru_head = i;
 	if (ft->lru_tail == NIL)
 		ft->lru_tail = i;
@@ -152,11 +188,11 @@ static void lru_push_head(struct flow_table *ft, uint32_t i)
 
 static void lru_push_tail(struct flow_table *ft, uint32_t i)
 {
-	struct conn *c = &ft->conns[i];
+	struct conn *c = slot_at(ft, i);
 	c->lnext = NIL;
 	c->lprev = ft->lru_tail;
 	if (ft->lru_tail != NIL)
-		ft->conns[ft->lru_tail].lnext = i;
+		slot_at(ft, ft->lru_tail)->lnext = i;
 	ft->lru_tail = i;
 	if (ft->lru_head == NIL)
 		ft->lru_head = i;
@@ -174,23 +210,24 @@ struct flow_table *flow_open(uint32_t max_conns, uint64_t reasm_cap, flow_retire
 	struct flow_table *ft = calloc(1, sizeof(*ft));
 	if (!ft)
 		return NULL;
+	/* The buckets: a power of two at least twice the slots allocated, grown
+	 * with them (slots_grow), so chains stay short and a small capture sets
+	 * up 2 KiB of them, not 128 KiB. */
+	uint32_t first = max_conns < FLOW_CHUNK ? max_conns : FLOW_CHUNK;
 	ft->n_buckets = 1;
-	while (ft->n_buckets < max_conns * 2u)
+	while (ft->n_buckets < first * 2u)
 		ft->n_buckets <<= 1;
-	ft->conns = calloc(max_conns, sizeof(*ft->conns));
+	ft->chunks = calloc((max_conns + FLOW_CHUNK - 1) / FLOW_CHUNK, sizeof(*ft->chunks));
 	ft->buckets = malloc(ft->n_buckets * sizeof(*ft->buckets));
-	if (!ft->conns || !ft->buckets) {
-		free(ft->conns);
+	if (!ft->chunks || !ft->buckets) {
+		free(ft->chunks);
 		free(ft->buckets);
 		free(ft);
 		return NULL;
 	}
 	for (uint32_t i = 0; i < ft->n_buckets; i++)
 		ft->buckets[i] = NIL;
-	/* Free list in index order so slots are used from the front. */
-	for (uint32_t i = 0; i < max_conns; i++)
-		ft->conns[i].hnext = i + 1 < max_conns ? i + 1 : NIL;
-	ft->free_head = 0;
+	ft->free_head = NIL;
 	ft->max_conns = max_conns;
 	ft->lru_head = ft->lru_tail = NIL;
 	ft->next_id = 1;
@@ -213,16 +250,18 @@ static void conn_retire(struct flow_table *ft, struct conn *c, const char *why)
 /* Take slot i out of the hash chain and the LRU list, back on the free list. */
 static void slot_release(struct flow_table *ft, uint32_t i)
 {
-	struct conn *c = &ft->conns[i];
+	struct conn *c = slot_at(ft, i);
 	uint32_t *pp = &ft->buckets[conn_hash(ft, c)];
 	/* The chain holds at most n_live entries, so this walk ends. */
 	while (*pp != NIL && *pp != i)
-		pp = &ft->conns[*pp].hnext;
+		pp = &slot_at(ft, *pp)->hnext;
 	if (*pp == i)
 		*pp = c->hnext;
 	lru_unlink(ft, i);
 	reasm_free(&ft->pool, &c->rs[0]);
 	reasm_free(&ft->pool, &c->rs[1]);
+	if (c->finished)
+		ft->n_finished--;
 	c->in_use = false;
 	c->hnext = ft->free_head;
 	ft->free_head = i;
@@ -245,8 +284,8 @@ void flow_close(struct flow_table *ft)
 	/* (connection number << 32 | slot): sorted, the numbers' order */
 	uint64_t *order = ft->retire && ft->n_live ? malloc(ft->n_live * sizeof(*order)) : NULL;
 	uint32_t n = 0;
-	for (uint32_t i = 0; i < ft->max_conns; i++) {
-		struct conn *c = &ft->conns[i];
+	for (uint32_t i = 0; i < ft->n_used; i++) {
+		struct conn *c = slot_at(ft, i);
 		if (!c->in_use || c->finished || !ft->retire)
 			continue;
 		if (order && n < ft->n_live)
@@ -257,14 +296,16 @@ void flow_close(struct flow_table *ft)
 	if (order) {
 		qsort(order, n, sizeof(*order), cmp_u64);
 		for (uint32_t k = 0; k < n; k++)
-			conn_retire(ft, &ft->conns[(uint32_t)order[k]], "end of capture");
+			conn_retire(ft, slot_at(ft, (uint32_t)order[k]), "end of capture");
 		free(order);
 	}
-	for (uint32_t i = 0; i < ft->max_conns; i++) {
-		reasm_free(&ft->pool, &ft->conns[i].rs[0]);
-		reasm_free(&ft->pool, &ft->conns[i].rs[1]);
+	for (uint32_t i = 0; i < ft->n_used; i++) {
+		reasm_free(&ft->pool, &slot_at(ft, i)->rs[0]);
+		reasm_free(&ft->pool, &slot_at(ft, i)->rs[1]);
 	}
-	free(ft->conns);
+	for (uint32_t i = 0; i < ft->n_alloc; i += FLOW_CHUNK)
+		free(ft->chunks[i >> FLOW_CHUNK_SHIFT]);
+	free(ft->chunks);
 	free(ft->buckets);
 	free(ft);
 }
@@ -273,13 +314,15 @@ uint32_t flow_count(const struct flow_table *ft) { return ft->n_live; }
 
 uint64_t flow_evicted(const struct flow_table *ft) { return ft->n_evicted; }
 
+uint32_t flow_slots(const struct flow_table *ft) { return ft->n_alloc; }
+
 uint32_t flow_chain_max(const struct flow_table *ft)
 {
 	uint32_t longest = 0;
 	for (uint32_t b = 0; b < ft->n_buckets; b++) {
 		uint32_t n = 0;
 		/* a chain holds at most n_live entries */
-		for (uint32_t i = ft->buckets[b]; i != NIL && n <= ft->n_live; i = ft->conns[i].hnext)
+		for (uint32_t i = ft->buckets[b]; i != NIL && n <= ft->n_live; i = slot_at(ft, i)->hnext)
 			n++;
 		if (n > longest)
 			longest = n;
@@ -290,8 +333,8 @@ uint32_t flow_chain_max(const struct flow_table *ft)
 /* Find the connection of p; *dir tells which way p goes. */
 static uint32_t flow_find(const struct flow_table *ft, const struct pkt *p, uint32_t h, int *dir)
 {
-	for (uint32_t i = ft->buckets[h]; i != NIL; i = ft->conns[i].hnext) {
-		const struct conn *c = &ft->conns[i];
+	for (uint32_t i = ft->buckets[h]; i != NIL; i = slot_at(ft, i)->hnext) {
+		const struct conn *c = slot_at(ft, i);
 		if (c->ip_ver != p->ip_ver)
 			continue;
 		if (c->cport == p->sport && c->sport == p->dport && !memcmp(c->cli, p->src, 16) &&
@@ -308,21 +351,69 @@ static uint32_t flow_find(const struct flow_table *ft, const struct pkt *p, uint
 	return NIL;
 }
 
-/* A free slot, evicting the least recently used connection when full. */
+/* The buckets for n_buckets (a power of two): every connection in use
+ * hashed again; on allocation failure the old ones stay (longer chains). */
+static void rehash(struct flow_table *ft, uint32_t n_buckets)
+{
+	uint32_t *nb = malloc(n_buckets * sizeof(*nb));
+	if (!nb)
+		return;
+	for (uint32_t b = 0; b < n_buckets; b++)
+		nb[b] = NIL;
+	free(ft->buckets);
+	ft->buckets = nb;
+	ft->n_buckets = n_buckets;
+	for (uint32_t i = 0; i < ft->n_used; i++) {
+		struct conn *c = slot_at(ft, i);
+		if (!c->in_use)
+			continue; /* a free slot: its hnext is the free list's */
+		uint32_t h = conn_hash(ft, c);
+		c->hnext = nb[h];
+		nb[h] = i;
+	}
+}
+
+/* One more chunk of slots (fewer when the cap is near), handed out from
+ * its front as needed (calloc: its pages are faulted in as they are
+ * used); false when the table is at its cap or memory cannot be had. */
+static bool slots_grow(struct flow_table *ft)
+{
+	if (ft->n_alloc >= ft->max_conns)
+		return false;
+	uint32_t n = ft->max_conns - ft->n_alloc < FLOW_CHUNK ? ft->max_conns - ft->n_alloc : FLOW_CHUNK;
+	struct conn *chunk = calloc(n, sizeof(*chunk));
+	if (!chunk)
+		return false;
+	ft->chunks[ft->n_alloc >> FLOW_CHUNK_SHIFT] = chunk;
+	ft->n_alloc += n;
+	if (ft->n_buckets < ft->n_alloc * 2u && ft->n_buckets < (1u << 31))
+		rehash(ft, ft->n_buckets * 2u >= ft->n_alloc * 2u ? ft->n_buckets * 2u : ft->n_buckets * 4u);
+	return true;
+}
+
+/* A free slot: a free one; else the oldest finished one when FLOW_LINGER
+ * are kept; else a new one; else (the cap) the least recently used
+ * connection's, evicting it. */
 static uint32_t slot_get(struct flow_table *ft)
 {
-	if (ft->free_head == NIL) {
-		uint32_t victim = ft->lru_tail;
-		struct conn *v = &ft->conns[victim];
-		if (!v->finished) {
-			ft->n_evicted++;
-			if (ft->retire)
-				conn_retire(ft, v, "evicted (table full)");
+	if (ft->free_head == NIL && ft->n_used == ft->n_alloc) {
+		bool reuse = ft->n_finished >= FLOW_LINGER && ft->lru_tail != NIL &&
+			     slot_at(ft, ft->lru_tail)->finished;
+		if (reuse || !slots_grow(ft)) {
+			uint32_t victim = ft->lru_tail;
+			struct conn *v = slot_at(ft, victim);
+			if (!v->finished) {
+				ft->n_evicted++;
+				if (ft->retire)
+					conn_retire(ft, v, "evicted (table full)");
+			}
+			slot_release(ft, victim);
 		}
-		slot_release(ft, victim);
 	}
+	if (ft->free_head == NIL)
+		return ft->n_used++; /* a slot of the newest chunk never used */
 	uint32_t i = ft->free_head;
-	ft->free_head = ft->conns[i].hnext;
+	ft->free_head = slot_at(ft, i)->hnext;
 	return i;
 }
 
@@ -445,8 +536,9 @@ const char *flow_client_why(const struct conn *c)
 static uint32_t slot_new(struct flow_table *ft, const struct pkt *p, bool sender_client)
 {
 	uint32_t i = slot_get(ft);
-	struct conn *c = &ft->conns[i];
+	struct conn *c = slot_at(ft, i);
 	memset(c, 0, sizeof(*c));
+	c->slot = i;
 	c->id = ft->next_id++;
 	c->ip_ver = p->ip_ver;
 	if (sender_client) {
@@ -556,10 +648,10 @@ enum { H_S, H_H, H_A, H_D, H_F, H_R, H_T, H_W };
 
 struct conn *flow_lookup(struct flow_table *ft, const struct pkt *p)
 {
-	uint32_t h = flow_hash(ft->key, p->src, p->sport, p->dst, p->dport) & (ft->n_buckets - 1);
+	uint32_t h = flow_hash(ft->key, p->ip_ver, p->src, p->sport, p->dst, p->dport) & (ft->n_buckets - 1);
 	int dir = 0;
 	uint32_t i = flow_find(ft, p, h, &dir);
-	return i == NIL ? NULL : &ft->conns[i];
+	return i == NIL ? NULL : slot_at(ft, i);
 }
 
 void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out)
@@ -570,10 +662,10 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 	uint8_t fl = p->tcp_flags;
 	bool syn = fl & TCP_SYN, ack = fl & TCP_ACK, fin = fl & TCP_FIN, rst = fl & TCP_RST;
 
-	uint32_t h = flow_hash(ft->key, p->src, p->sport, p->dst, p->dport) & (ft->n_buckets - 1);
+	uint32_t h = flow_hash(ft->key, p->ip_ver, p->src, p->sport, p->dst, p->dport) & (ft->n_buckets - 1);
 	int dir = 0;
 	uint32_t i = flow_find(ft, p, h, &dir);
-	if (i != NIL && ft->conns[i].finished && syn && !ack) {
+	if (i != NIL && slot_at(ft, i)->finished && syn && !ack) {
 		/* A new connection on a finished one's four-tuple. */
 		slot_release(ft, i);
 		i = NIL;
@@ -588,13 +680,13 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 		dir = sender_client ? 0 : 1;
 		out->is_new = true;
 		if (!syn) {
-			ft->conns[i].midstream = true;
-			ft->conns[i].client_by = by;
-			ft->conns[i].roles_final = role != 0 || ft->conns[i].dns;
+			slot_at(ft, i)->midstream = true;
+			slot_at(ft, i)->client_by = by;
+			slot_at(ft, i)->roles_final = role != 0 || slot_at(ft, i)->dns;
 			out->notes |= NOTE_MIDSTREAM;
 		}
 	} else {
-		if (!ft->conns[i].finished) {
+		if (!slot_at(ft, i)->finished) {
 			lru_unlink(ft, i);
 			lru_push_head(ft, i);
 		}
@@ -602,7 +694,7 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 		 * guess: swap the roles if the guess was wrong, as long as no
 		 * decoder has seen a byte (its app is not chosen yet); after
 		 * that it is too late, and the guess stays. */
-		struct conn *m = &ft->conns[i];
+		struct conn *m = slot_at(ft, i);
 		uint8_t by = FLOW_BY_PORTS;
 		int role = !m->midstream || m->roles_final || syn || m->app != APP_UNKNOWN
 				   ? 0
@@ -618,7 +710,7 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 		}
 	}
 
-	struct conn *c = &ft->conns[i];
+	struct conn *c = slot_at(ft, i);
 	struct flow_dir *d = &c->d[dir], *o = &c->d[1 - dir];
 	out->c = c;
 	out->dir = dir;
@@ -809,6 +901,7 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
 	}
 	if (!c->finished && (rst || (c->d[0].state == EP_CLOSED && c->d[1].state == EP_CLOSED))) {
 		c->finished = true;
+		ft->n_finished++;
 		out->notes |= NOTE_CLOSED;
 	}
 }
@@ -833,7 +926,7 @@ void flow_after(struct flow_table *ft, const struct flow_seg *seg, int step)
 		if (ft->retire)
 			conn_retire(ft, c, c->rst_dir >= 0 ? "reset" : "closed");
 		/* Keep the slot for late packets, but reuse it first. */
-		uint32_t i = (uint32_t)(c - ft->conns);
+		uint32_t i = c->slot;
 		lru_unlink(ft, i);
 		lru_push_tail(ft, i);
 	}

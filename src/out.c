@@ -400,6 +400,17 @@ void out_summary(struct out *o, const struct out_counts *n)
 	o->ops->summary(o->impl, &m);
 }
 
+const char out_drop_meaning[] =
+	"the trace misses them: a connection whose handshake was dropped shows as mid-stream, "
+	"a dropped segment as \"previous segment not captured\", a dropped DNS answer as a "
+	"query never answered";
+
+void out_drops(struct out *o, const uint64_t new_drops[3], const uint64_t total[3])
+{
+	if (o->ops->drops)
+		o->ops->drops(o->impl, new_drops, total);
+}
+
 void out_flush(struct out *o)
 {
 	o->ops->flush(o->impl);

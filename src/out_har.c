@@ -168,7 +168,7 @@ static const char *field(const struct tl_head *h, enum tl_hdr want, size_t *len)
 static void put_authority(struct sb *s, const struct tl_exch *x)
 {
 	size_t n = 0;
-	const char *host = field(&x->req, TL_H_HOST, &n);
+	const char *host = field(&x->hd->req, TL_H_HOST, &n);
 	if (host && n) {
 		put_uri_part(s, host, n, ":[]");
 		return;
@@ -191,26 +191,26 @@ static void put_authority(struct sb *s, const struct tl_exch *x)
 /* Is the request target in absolute form ("http://host/path", RFC 9112 3.2.2)? */
 static bool absolute_form(const struct tl_exch *x)
 {
-	const char *t = x->url_target;
-	size_t n = x->url_target_len;
+	const char *t = x->hd->url_target;
+	size_t n = x->hd->url_target_len;
 	return (n >= 7 && !strncmp(t, "http://", 7)) || (n >= 8 && !strncmp(t, "https://", 8));
 }
 
 static bool origin_form(const struct tl_exch *x)
 {
-	return x->url_target_len && x->url_target[0] == '/';
+	return x->hd->url_target_len && x->hd->url_target[0] == '/';
 }
 
 static void put_url(struct sb *s, const struct tl_exch *x)
 {
 	sb_putc(s, '"');
 	if (!x->tls && absolute_form(x)) {
-		put_uri_part(s, x->url_target, x->url_target_len, ":/?#@[]");
+		put_uri_part(s, x->hd->url_target, x->hd->url_target_len, ":/?#@[]");
 	} else {
 		sb_puts(s, x->tls ? "https://" : "http://");
 		put_authority(s, x);
-		if ((!x->tls || x->req.seen) && origin_form(x)) /* decrypted: the target is known */
-			put_uri_part(s, x->url_target, x->url_target_len, ":/?#@");
+		if ((!x->tls || x->hd->req.seen) && origin_form(x)) /* decrypted: the target is known */
+			put_uri_part(s, x->hd->url_target, x->hd->url_target_len, ":/?#@");
 		else
 			sb_putc(s, '/'); /* encrypted, or an authority- or asterisk-form target */
 	}
@@ -222,9 +222,9 @@ static void put_url(struct sb *s, const struct tl_exch *x)
 static void put_query(struct sb *s, const struct tl_exch *x)
 {
 	sb_putc(s, '[');
-	const char *t = x->url_target;
-	size_t n = x->url_target_len;
-	const char *q = x->tls && !x->req.seen ? NULL : memchr(t, '?', n);
+	const char *t = x->hd->url_target;
+	size_t n = x->hd->url_target_len;
+	const char *q = x->tls && !x->hd->req.seen ? NULL : memchr(t, '?', n);
 	if (q) {
 		size_t i = (size_t)(q - t) + 1, end = n;
 		const char *hash = memchr(t + i, '#', n - i);
@@ -305,34 +305,34 @@ static void put_head_comment(struct sb *s, const struct tl_head *h, bool target_
 static void put_request(struct sb *s, const struct tl_exch *x)
 {
 	sb_puts(s, "\"request\":{\"method\":");
-	if (x->tls && !x->req.seen)
+	if (x->tls && !x->hd->req.seen)
 		sb_puts(s, "\"\""); /* encrypted: not visible */
 	else
 		sb_json_str(s, x->method, x->method_len);
 	sb_puts(s, ",\"url\":");
 	put_url(s, x);
 	sb_puts(s, ",\"httpVersion\":");
-	put_version(s, &x->req);
+	put_version(s, &x->hd->req);
 	sb_puts(s, ",\"cookies\":[],\"headers\":");
-	put_headers(s, &x->req);
+	put_headers(s, &x->hd->req);
 	sb_puts(s, ",\"queryString\":");
 	put_query(s, x);
-	if (x->req.seen)
-		sb_printf(s, ",\"headersSize\":%" PRIu32 ",\"bodySize\":%" PRIu64, x->req.head_len,
+	if (x->hd->req.seen)
+		sb_printf(s, ",\"headersSize\":%" PRIu32 ",\"bodySize\":%" PRIu64, x->hd->req.head_len,
 			  x->up);
 	else
 		sb_printf(s, ",\"headersSize\":-1,\"bodySize\":-1,\"_transferSize\":%" PRIu64, x->up);
 	if (!x->tls && !origin_form(x) && !absolute_form(x)) {
 		sb_puts(s, ",\"_target\":");
-		sb_json_str(s, x->url_target, x->url_target_len);
+		sb_json_str(s, x->hd->url_target, x->hd->url_target_len);
 	}
-	put_head_comment(s, &x->req, x->url_target_cut);
+	put_head_comment(s, &x->hd->req, x->hd->url_target_cut);
 	sb_putc(s, '}');
 }
 
 static void put_response(struct sb *s, const struct tl_exch *x)
 {
-	const struct tl_head *h = &x->resp;
+	const struct tl_head *h = &x->hd->resp;
 	sb_printf(s, "\"response\":{\"status\":%u,\"statusText\":", h->seen ? x->status : 0);
 	sb_json_str(s, x->reason, h->seen ? x->reason_len : 0);
 	sb_puts(s, ",\"httpVersion\":");
@@ -400,7 +400,7 @@ static void put_entry(struct sb *s, const struct tl_exch *x, bool first)
 		  x->exchange, x->tls ? "true" : "false");
 	if (x->quic) /* HTTP/3: the QUIC connection and the request stream's id */
 		sb_printf(s, ",\"_quic\":true,\"_stream\":%" PRIu32, x->stream);
-	if (x->tls && x->req.seen)
+	if (x->tls && x->hd->req.seen)
 		sb_puts(s, ",\"_decrypted\":true"); /* with the key log: the request is known */
 	if (x->sni_len) {
 		sb_puts(s, ",\"_sni\":");

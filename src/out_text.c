@@ -3018,6 +3018,15 @@ static void text_summary(void *impl, const struct out_counts *n)
 			  (unsigned long long)n->hidden_conns);
 		emit(o);
 	}
+	if (n->capture_stats) {
+		sb_printf(s, "capture: %llu packets received by filter, %llu dropped by kernel, "
+			  "%llu dropped by interface, %llu dropped by fetchtrace (queue full)",
+			  (unsigned long long)n->cap_received, (unsigned long long)n->cap_drop_kernel,
+			  (unsigned long long)n->cap_drop_iface, (unsigned long long)n->cap_drop_queue);
+		if (n->cap_drop_kernel || n->cap_drop_iface || n->cap_drop_queue)
+			sb_printf(s, "; %s", out_drop_meaning);
+		emit(o);
+	}
 	if (n->reasm_overflows) {
 		sb_printf(s, "reassembly: a memory cap gave up held bytes %llu times",
 			  (unsigned long long)n->reasm_overflows);
@@ -3045,6 +3054,18 @@ static void text_summary(void *impl, const struct out_counts *n)
 		emit(o);
 	}
 	fflush(o->f);
+}
+
+static void text_drops(void *impl, const uint64_t d[3], const uint64_t tot[3])
+{
+	struct text_out *o = impl;
+	struct sb *s = &o->sb;
+	sb_printf(s, "drops: %llu packets dropped by the kernel, %llu by the interface, %llu by "
+		     "fetchtrace (queue full) (in all %llu, %llu, %llu); %s",
+		  (unsigned long long)d[0], (unsigned long long)d[1], (unsigned long long)d[2],
+		  (unsigned long long)tot[0], (unsigned long long)tot[1], (unsigned long long)tot[2],
+		  out_drop_meaning);
+	emit(o);
 }
 
 static void text_timeline(void *impl, const struct timeline *tl)
@@ -3137,6 +3158,7 @@ const struct out_ops out_text_ops = {
 	.timeline = text_timeline,
 	.summary = text_summary,
 	.sync = text_sync,
+	.drops = text_drops,
 	.flush = text_flush,
 	.close = text_close,
 };

@@ -2,6 +2,7 @@
 #include "sb.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,16 +21,6 @@ void sb_reset(struct sb *s)
 		s->buf[0] = '\0';
 }
 
-void sb_putc(struct sb *s, char c)
-{
-	if (s->cap - s->len <= 1) {
-		s->cut = true;
-		return;
-	}
-	s->buf[s->len++] = c;
-	s->buf[s->len] = '\0';
-}
-
 static void sb_putn(struct sb *s, const char *p, size_t n)
 {
 	size_t room = s->cap - s->len - 1;
@@ -42,15 +33,43 @@ static void sb_putn(struct sb *s, const char *p, size_t n)
 	s->buf[s->len] = '\0';
 }
 
-void sb_puts(struct sb *s, const char *str) { sb_putn(s, str, strlen(str)); }
+void sb_write(struct sb *s, const char *p, size_t n) { sb_putn(s, p, n); }
 
-void sb_printf(struct sb *s, const char *fmt, ...)
+/* v in decimal, written backwards ending at end; returns where it starts.
+ * Two digits a step (a table of "00".."99"): half the dependent divisions. */
+static char *dec_u64(char *end, uint64_t v)
+{
+	static const char d2[201] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+	char *p = end;
+	while (v > UINT32_MAX) {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	}
+	uint32_t w = (uint32_t)v;
+	while (w >= 100) {
+		uint32_t r = w % 100;
+		w /= 100;
+		p -= 2;
+		memcpy(p, d2 + 2 * r, 2);
+	}
+	if (w >= 10) {
+		p -= 2;
+		memcpy(p, d2 + 2 * w, 2);
+	} else {
+		*--p = (char)('0' + w);
+	}
+	return p;
+}
+
+/* vsnprintf into the line: the general case, for conversions sb_printf
+ * does not write itself (floating point, '#', '+', ...). */
+static void sb_vsnprintf(struct sb *s, const char *fmt, va_list ap)
 {
 	size_t room = s->cap - s->len;
-	va_list ap;
-	va_start(ap, fmt);
 	int n = vsnprintf(s->buf + s->len, room, fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		return;
 	if ((size_t)n >= room) {
@@ -61,21 +80,226 @@ void sb_printf(struct sb *s, const char *fmt, ...)
 	}
 }
 
+/* n copies of c. */
+static void sb_fill(struct sb *s, char c, size_t n)
+{
+	size_t room = s->cap - s->len - 1;
+	if (n > room) {
+		n = room;
+		s->cut = true;
+	}
+	memset(s->buf + s->len, c, n);
+	s->len += n;
+	s->buf[s->len] = '\0';
+}
+
+/* p[0..n) in a field of `width`, padded with spaces (left-justified with
+ * `left`), or zeros after a sign for a number (`zero`). */
+static inline void sb_field(struct sb *s, const char *p, size_t n, size_t width, bool left,
+			    bool zero)
+{
+	if (width <= n) { /* most fields: no padding */
+		sb_putn(s, p, n);
+		return;
+	}
+	size_t pad = width - n;
+	if (left) {
+		sb_putn(s, p, n);
+		sb_fill(s, ' ', pad);
+	} else if (zero) {
+		size_t sign = n > 0 && p[0] == '-';
+		sb_putn(s, p, sign);
+		sb_fill(s, '0', pad);
+		sb_putn(s, p + sign, n - sign);
+	} else {
+		sb_fill(s, ' ', pad);
+		sb_putn(s, p, n);
+	}
+}
+
+/* Can sb_printf write every conversion of fmt itself?  %u %d %i %x %X %s %c
+ * %%, flags '-' and '0', a width, a precision on %s only, the length
+ * modifiers; anything else is vsnprintf's. */
+static bool fmt_simple(const char *f)
+{
+	for (;;) {
+		while (*f && *f != '%') /* formats are short: a byte loop beats strchr's call */
+			f++;
+		if (!*f)
+			return true;
+		f++;
+		while (*f == '-' || *f == '0')
+			f++;
+		if (*f == '*')
+			f++;
+		else
+			while (*f >= '0' && *f <= '9')
+				f++;
+		bool prec = *f == '.';
+		if (prec) {
+			f++;
+			if (*f == '*')
+				f++;
+			else
+				while (*f >= '0' && *f <= '9')
+					f++;
+		}
+		if (*f == 'h' || *f == 'l')
+			f += f[1] == f[0] ? 2 : 1;
+		else if (*f == 'z' || *f == 'j' || *f == 't')
+			f++;
+		switch (*f) {
+		case 'u': case 'd': case 'i': case 'x': case 'X':
+			if (prec)
+				return false; /* a minimum count of digits: rare */
+			break;
+		case 's': case 'c':
+			break;
+		case '%':
+			if (f[-1] != '%')
+				return false; /* "%5%" and the like */
+			break;
+		default:
+			return false;
+		}
+		f++;
+	}
+}
+
+/*
+ * printf into the line.  The lines of a capture are mostly %u, %s, %llu and
+ * %x: those (flags '-' and '0', a width, a precision for %s, the length
+ * modifiers) are written here, as C's printf writes them, without stdio's
+ * machinery per call; a format with any other conversion goes to
+ * vsnprintf whole.  tests/unit/test_sb.c compares the two on every form used.
+ */
+void sb_printf(struct sb *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (!fmt_simple(fmt)) {
+		sb_vsnprintf(s, fmt, ap);
+		va_end(ap);
+		return;
+	}
+	const char *f = fmt;
+	while (*f) {
+		const char *pct = f;
+		while (*pct && *pct != '%')
+			pct++;
+		if (pct > f)
+			sb_putn(s, f, (size_t)(pct - f));
+		if (!*pct)
+			break;
+		f = pct + 1;
+		bool left = false, zero = false;
+		for (;; f++) {
+			if (*f == '-')
+				left = true;
+			else if (*f == '0')
+				zero = true;
+			else
+				break;
+		}
+		size_t width = 0;
+		int prec = -1;
+		if (*f == '*') {
+			int w = va_arg(ap, int);
+			if (w < 0) {
+				left = true;
+				w = -w;
+			}
+			width = (size_t)w;
+			f++;
+		} else {
+			while (*f >= '0' && *f <= '9' && width < 100000)
+				width = width * 10 + (size_t)(*f++ - '0');
+		}
+		if (*f == '.') {
+			f++;
+			prec = 0;
+			if (*f == '*') {
+				prec = va_arg(ap, int);
+				f++;
+			} else {
+				while (*f >= '0' && *f <= '9' && prec < 100000)
+					prec = prec * 10 + (*f++ - '0');
+			}
+		}
+		int lng = 0; /* 0 int, 1 long, 2 long long, 3 size_t, 4 intmax_t, 5 ptrdiff_t */
+		int half = 0; /* 1 h, 2 hh */
+		if (*f == 'h') {
+			half = f[1] == 'h' ? 2 : 1; /* promoted to int: converted below */
+			f += half;
+		} else if (*f == 'l') {
+			lng = f[1] == 'l' ? 2 : 1;
+			f += lng;
+		} else if (*f == 'z' || *f == 'j' || *f == 't') {
+			lng = *f == 'z' ? 3 : *f == 'j' ? 4 : 5;
+			f++;
+		}
+		char conv = *f;
+		char num[24];
+		size_t i = sizeof(num);
+		if (conv == 'u' || conv == 'x' || conv == 'X' || conv == 'd' || conv == 'i') {
+			bool neg = false;
+			uintmax_t v;
+			if (conv == 'd' || conv == 'i') {
+				intmax_t sv = lng == 1 ? va_arg(ap, long) : lng == 2 ? va_arg(ap, long long)
+					    : lng == 3 ? (intmax_t)va_arg(ap, size_t)
+					    : lng == 4 ? va_arg(ap, intmax_t)
+					    : lng == 5 ? (intmax_t)va_arg(ap, ptrdiff_t) : va_arg(ap, int);
+				if (half)
+					sv = half == 2 ? (signed char)sv : (short)sv;
+				neg = sv < 0;
+				v = neg ? (uintmax_t)0 - (uintmax_t)sv : (uintmax_t)sv;
+			} else {
+				v = lng == 1 ? va_arg(ap, unsigned long) : lng == 2 ? va_arg(ap, unsigned long long)
+				  : lng == 3 ? va_arg(ap, size_t) : lng == 4 ? va_arg(ap, uintmax_t)
+				  : lng == 5 ? (uintmax_t)va_arg(ap, ptrdiff_t) : va_arg(ap, unsigned);
+				if (half)
+					v = half == 2 ? (unsigned char)v : (unsigned short)v;
+			}
+			if (conv == 'x' || conv == 'X') {
+				const char *dig = conv == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+				do {
+					num[--i] = dig[v & 15];
+					v >>= 4;
+				} while (v);
+			} else {
+				i = (size_t)(dec_u64(num + sizeof(num), v) - num);
+			}
+			if (neg)
+				num[--i] = '-';
+			sb_field(s, num + i, sizeof(num) - i, width, left, zero);
+		} else if (conv == 's') {
+			const char *str = va_arg(ap, const char *);
+			if (!str) /* as the C library words it */
+				str = prec < 0 || prec >= 6 ? "(null)" : "";
+			size_t n = prec >= 0 ? strnlen(str, (size_t)prec) : strlen(str);
+			sb_field(s, str, n, width, left, false);
+		} else if (conv == 'c') {
+			num[0] = (char)va_arg(ap, int);
+			sb_field(s, num, 1, width, left, false);
+		} else { /* "%%": fmt_simple let nothing else through */
+			sb_putc(s, '%');
+		}
+		f++;
+	}
+	va_end(ap);
+}
+
 void sb_pad(struct sb *s, size_t col)
 {
-	while (s->len < col && !s->cut)
-		sb_putc(s, ' ');
+	if (s->len < col && !s->cut)
+		sb_fill(s, ' ', col - s->len);
 }
 
 void sb_u64(struct sb *s, uint64_t v)
 {
 	char tmp[24];
-	size_t i = sizeof(tmp);
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v && i > 0);
-	sb_putn(s, tmp + i, sizeof(tmp) - i);
+	const char *p = dec_u64(tmp + sizeof(tmp), v);
+	sb_putn(s, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 static const char hexdig[] = "0123456789abcdef";

@@ -23,8 +23,16 @@ struct tl_sni {
 	char name[TL_STR];
 };
 
+/* The exchanges live in chunks allocated as they fill, never moved or
+ * copied (no doubling realloc that holds the old and the new array at once). */
+#define TL_CHUNK_SHIFT 8
+#define TL_CHUNK (1u << TL_CHUNK_SHIFT)
+#define TL_N_CHUNKS ((TL_MAX_EXCH + TL_CHUNK - 1) / TL_CHUNK)
+
 struct timeline {
-	struct tl_exch *ex;         /* grows to TL_MAX_EXCH */
+	struct tl_exch *ex[TL_N_CHUNKS]; /* chunks of TL_CHUNK exchanges, as they fill */
+	struct tl_heads *hd[TL_N_CHUNKS]; /* with keep_heads: the HAR part, chunk for chunk */
+	bool keep_heads;            /* timeline_keep_heads */
 	size_t n, cap;
 	uint64_t dropped;
 	struct tl_fetch fetches[TL_MAX_FETCH_NAMES]; /* by id % TL_MAX_FETCH_NAMES */
@@ -130,11 +138,24 @@ static int64_t resp_head(struct tl_exch *x, const struct hpack_headers *hd, uint
 	if (sc >= 200 || x->status < 200) {
 		if (sc >= 200)
 			x->status = sc;
-		keep_h3_head(&x->resp, hd, block_len);
-		x->resp.v_major = v_major; /* 2, or 3 */
+		if (x->hd) {
+			keep_h3_head(&x->hd->resp, hd, block_len);
+			x->hd->resp.v_major = v_major; /* 2, or 3 */
+		}
 		x->reason_len = 0;
 	}
 	return dur;
+}
+
+/* The request target HAR's URL is made of (with keep_heads). */
+static void keep_target(struct tl_exch *x, const char *b, size_t len, bool cut)
+{
+	if (!x->hd)
+		return;
+	size_t tn = len < TL_TARGET ? len : TL_TARGET;
+	memcpy(x->hd->url_target, b, tn);
+	x->hd->url_target_len = (uint16_t)tn;
+	x->hd->url_target_cut = cut || len > TL_TARGET;
 }
 
 /* Keep what HAR shows of a head: version, size, the fields fetchtrace keeps. */
@@ -166,13 +187,24 @@ static void keep_head(struct tl_head *th, const struct http_head *hd)
 
 struct timeline *timeline_open(void) { return calloc(1, sizeof(struct timeline)); }
 
+void timeline_keep_heads(struct timeline *tl) { tl->keep_heads = true; }
+
 void timeline_close(struct timeline *tl)
 {
 	if (!tl)
 		return;
-	free(tl->ex);
+	for (size_t k = 0; k < TL_N_CHUNKS; k++) {
+		free(tl->ex[k]);
+		free(tl->hd[k]);
+	}
 	free(tl->sni);
 	free(tl);
+}
+
+/* Exchange i (< tl->n), in its chunk. */
+static struct tl_exch *ex_at(const struct timeline *tl, size_t i)
+{
+	return &tl->ex[i >> TL_CHUNK_SHIFT][i & (TL_CHUNK - 1)];
 }
 
 void timeline_keep(struct timeline *tl, bool (*keep)(void *ctx, uint32_t fetch_id), void *ctx)
@@ -182,16 +214,16 @@ void timeline_keep(struct timeline *tl, bool (*keep)(void *ctx, uint32_t fetch_i
 	uint32_t *map = tl->n ? calloc(tl->n, sizeof(*map)) : NULL;
 	size_t w = 0;
 	for (size_t i = 0; i < tl->n; i++) {
-		if (!keep(ctx, tl->ex[i].fetch))
+		if (!keep(ctx, ex_at(tl, i)->fetch))
 			continue;
 		if (map)
 			map[i] = (uint32_t)(w + 1);
 		if (w != i)
-			tl->ex[w] = tl->ex[i];
+			*ex_at(tl, w) = *ex_at(tl, i); /* its hd still points to its own heads */
 		w++;
 	}
 	for (size_t i = 0; i < w; i++) {
-		struct tl_exch *x = &tl->ex[i];
+		struct tl_exch *x = ex_at(tl, i);
 		x->prev_on_conn = map && x->prev_on_conn ? map[x->prev_on_conn - 1] : 0;
 		x->next_on_conn = map && x->next_on_conn ? map[x->next_on_conn - 1] : 0;
 	}
@@ -203,7 +235,7 @@ size_t timeline_count(const struct timeline *tl) { return tl->n; }
 
 const struct tl_exch *timeline_get(const struct timeline *tl, size_t i)
 {
-	return i < tl->n ? &tl->ex[i] : NULL;
+	return i < tl->n ? &tl->ex[i >> TL_CHUNK_SHIFT][i & (TL_CHUNK - 1)] : NULL;
 }
 
 uint64_t timeline_dropped(const struct timeline *tl) { return tl->dropped; }
@@ -231,7 +263,8 @@ void timeline_fetch(struct timeline *tl, const struct fetch_link *l)
 /* Exchange number i + 1 (0 none): the links kept in struct conn and struct tl_exch. */
 static struct tl_exch *at(struct timeline *tl, uint32_t i1)
 {
-	return i1 && i1 <= tl->n ? &tl->ex[i1 - 1] : NULL;
+	return i1 && i1 <= tl->n ? &tl->ex[(i1 - 1) >> TL_CHUNK_SHIFT][(i1 - 1) & (TL_CHUNK - 1)]
+				 : NULL;
 }
 
 /*
@@ -285,23 +318,29 @@ int64_t timeline_call_read(struct timeline *tl, const struct conn *c, int64_t re
 static struct tl_exch *add_slot(struct timeline *tl, uint32_t *first, uint32_t *last)
 {
 	if (tl->n == tl->cap) {
-		size_t ncap = tl->cap ? tl->cap * 2 : 256;
-		if (ncap > TL_MAX_EXCH)
-			ncap = TL_MAX_EXCH;
-		struct tl_exch *nx = tl->n < ncap ? realloc(tl->ex, ncap * sizeof(*nx)) : NULL;
-		if (!nx) {
+		size_t k = tl->cap >> TL_CHUNK_SHIFT;
+		if (tl->cap >= TL_MAX_EXCH || !(tl->ex[k] = malloc(TL_CHUNK * sizeof(struct tl_exch))) ||
+		    (tl->keep_heads && !(tl->hd[k] = malloc(TL_CHUNK * sizeof(struct tl_heads))))) {
+			if (tl->cap < TL_MAX_EXCH) {
+				free(tl->ex[k]);
+				tl->ex[k] = NULL;
+			}
 			tl->dropped++;
 			return NULL;
 		}
-		tl->ex = nx;
-		tl->cap = ncap;
+		tl->cap += TL_CHUNK;
 	}
 	bool is_first = find_in(tl, *last, 0, true) == NULL;
-	struct tl_exch *x = &tl->ex[tl->n++];
+	size_t i = tl->n++;
+	struct tl_exch *x = &tl->ex[i >> TL_CHUNK_SHIFT][i & (TL_CHUNK - 1)];
 	memset(x, 0, sizeof(*x));
+	if (tl->keep_heads) {
+		x->hd = &tl->hd[i >> TL_CHUNK_SHIFT][i & (TL_CHUNK - 1)];
+		memset(x->hd, 0, sizeof(*x->hd));
+	}
 	x->prev_on_conn = *last;
 	if (*last)
-		tl->ex[*last - 1].next_on_conn = (uint32_t)tl->n;
+		at(tl, *last)->next_on_conn = (uint32_t)tl->n;
 	else
 		*first = (uint32_t)tl->n;
 	*last = (uint32_t)tl->n;
@@ -364,11 +403,10 @@ int64_t timeline_http(struct timeline *tl, int64_t now, struct conn *c, const st
 			return -1;
 		x->method_len = copy_str(x->method, h->head->method.b, h->head->method.len);
 		x->target_len = copy_str(x->target, h->head->target.b, h->head->target.len);
-		size_t tn = h->head->target.len < TL_TARGET ? h->head->target.len : TL_TARGET;
-		memcpy(x->url_target, h->head->target.b, tn);
-		x->url_target_len = (uint16_t)tn;
-		x->url_target_cut = h->head->target.cut || h->head->target.len > TL_TARGET;
-		keep_head(&x->req, h->head);
+		keep_target(x, (const char *)h->head->target.b, h->head->target.len,
+			    h->head->target.cut);
+		if (x->hd)
+			keep_head(&x->hd->req, h->head);
 		if (!x->name_len && h->head->host.present)
 			x->name_len = copy_str(x->name, h->head->host.b, h->head->host.len);
 	}
@@ -393,7 +431,8 @@ int64_t timeline_http(struct timeline *tl, int64_t now, struct conn *c, const st
 			x->status = h->head->status;
 		/* the final response's head, or an interim one until it comes */
 		if (h->kind == HTTP_EV_HEAD && (h->head->status >= 200 || x->status < 200)) {
-			keep_head(&x->resp, h->head);
+			if (x->hd)
+				keep_head(&x->hd->resp, h->head);
 			x->reason_len = copy_str(x->reason, h->head->reason.b, h->head->reason.len);
 		}
 		if (h->kind == HTTP_EV_HEAD && x->req_end && now >= x->req_end)
@@ -421,11 +460,9 @@ int64_t timeline_h2(struct timeline *tl, int64_t now, struct conn *c, const stru
 		x->stream = v->stream_id;
 		x->method_len = copy_str(x->method, hd->method.b, hd->method.len);
 		x->target_len = copy_str(x->target, hd->path.b, hd->path.len);
-		size_t tn = hd->path.len < TL_TARGET ? hd->path.len : TL_TARGET;
-		memcpy(x->url_target, hd->path.b, tn);
-		x->url_target_len = (uint16_t)tn;
-		x->url_target_cut = hd->path.cut || hd->path.len > TL_TARGET;
-		keep_h2_head(&x->req, hd, v->length);
+		keep_target(x, (const char *)hd->path.b, hd->path.len, hd->path.cut);
+		if (x->hd)
+			keep_h2_head(&x->hd->req, hd, v->length);
 		if (!x->name_len && hd->authority.present)
 			x->name_len = copy_str(x->name, hd->authority.b, hd->authority.len);
 	}
@@ -513,11 +550,9 @@ int64_t timeline_h3(struct timeline *tl, int64_t now, struct quicflow *q, const 
 			return -1;
 		x->method_len = copy_str(x->method, hd->method.b, hd->method.len);
 		x->target_len = copy_str(x->target, hd->path.b, hd->path.len);
-		size_t tn = hd->path.len < TL_TARGET ? hd->path.len : TL_TARGET;
-		memcpy(x->url_target, hd->path.b, tn);
-		x->url_target_len = (uint16_t)tn;
-		x->url_target_cut = hd->path.cut || hd->path.len > TL_TARGET;
-		keep_h3_head(&x->req, hd, v->length);
+		keep_target(x, (const char *)hd->path.b, hd->path.len, hd->path.cut);
+		if (x->hd)
+			keep_h3_head(&x->hd->req, hd, v->length);
 		if (!x->name_len && hd->authority.present)
 			x->name_len = copy_str(x->name, hd->authority.b, hd->authority.len);
 	}

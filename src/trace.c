@@ -1583,6 +1583,8 @@ struct tracer *trace_open(FILE *f, const struct out_opts *o, uint32_t max_conns)
 	t->focus = focus_open(o->fetch, o->n_fetch);
 	t->noter = dnsnote_open();
 	t->tl = timeline_open();
+	if (t->tl && o->har_path)
+		timeline_keep_heads(t->tl); /* HAR's headers; the other views need no heads */
 	t->tlsl_pool.max_live = TLSL_DEFAULT_MAX_LIVE;
 	t->tlsl_pool.held_cap = TLSL_DEFAULT_HELD_CAP;
 	hpack_budget_init(&t->h2_budget, HPACK_BUDGET_DEFAULT);
@@ -1763,6 +1765,21 @@ void trace_call(struct tracer *t, const struct call_line *l)
 	if (focus_on(t->focus) && cx.fetch_id && !focus_fetch_shown(t->focus, cx.fetch_id))
 		return;
 	out_call(t->out, l, &cx);
+}
+
+void trace_capture_stats(struct tracer *t, uint64_t recv, uint64_t drop, uint64_t ifdrop,
+			 uint64_t qdrop)
+{
+	t->n.capture_stats = true;
+	t->n.cap_received = recv;
+	t->n.cap_drop_kernel = drop;
+	t->n.cap_drop_iface = ifdrop;
+	t->n.cap_drop_queue = qdrop;
+}
+
+void trace_drops(struct tracer *t, const uint64_t new_drops[3], const uint64_t total[3])
+{
+	out_drops(t->out, new_drops, total);
 }
 
 int trace_finish(struct tracer *t)

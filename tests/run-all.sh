@@ -60,6 +60,7 @@ suite focus sh tests/focus/test.sh
 suite explain sh tests/explain/test.sh
 suite live sh tests/live.sh
 suite calls sh tests/calls.sh
+suite livedrop sh tests/livedrop.sh
 suite dsblive sh tests/dsblive.sh
 
 echo "all: $passed passed, $failed failed, $skipped skipped"

@@ -207,11 +207,69 @@ static void test_edges(void)
 	fetch_close(fl);
 }
 
+/* Names longer than the inline part: kept whole (shared, counted), the same
+ * as short ones, and given back when their entries are pushed out of the
+ * rings (ASan sees a leak or a use after free otherwise). */
+static void test_long_names(void)
+{
+	struct fetch_linker *fl = fetch_open();
+	char lname[200], lcname[200];
+	/* 30 labels of 2 letters and one of 4: 3 * 30 + 4 = 94 bytes, past the inline 46 */
+	size_t n = 0;
+	for (int k = 0; k < 30; k++)
+		n += (size_t)snprintf(lname + n, sizeof(lname) - n, "a%c.", 'a' + k % 26);
+	snprintf(lname + n, sizeof(lname) - n, "test");
+	memcpy(lcname, lname, sizeof(lname));
+	lcname[0] = 'c';
+	struct dnsb d;
+	query(fl, CLI, 7, lname, 1, 1000);
+	db_start(&d, 7, 0x8180, 2, lname, 1);
+	db_cname(&d, lname, lcname);
+	db_a(&d, lcname, WWW);
+	CHECK(answer(fl, CLI, 7, &d, 1500) == 500);
+	struct fetch_link l;
+	connect4(fl, CLI, WWW, &l);
+	CHECK(l.via_dns && l.new_fetch);
+	CHECK(name_is(l.name, lname));
+	CHECK(name_is(l.cname, lcname));
+	CHECK(name_is(fetch_name(fl, l.fetch_id), lname));
+	/* the same name in upper case is the same name (A + AAAA join) */
+	char upper[200];
+	for (size_t i = 0; i <= strlen(lname); i++)
+		upper[i] = lname[i] >= 'a' && lname[i] <= 'z' ? (char)(lname[i] - 32) : lname[i];
+	query(fl, CLI, 8, upper, 28, 1600);
+	db_start(&d, 8, 0x8180, 1, upper, 28);
+	db_aaaa(&d, upper, WWW6);
+	answer(fl, CLI, 8, &d, 1700);
+	uint8_t c6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x10 };
+	fetch_connect(fl, 6, c6, WWW6, &l);
+	CHECK(!l.new_fetch); /* the A answer's fetch */
+	/* 4,200 more long-named answers push every entry out of the rings: the
+	 * slots are given back and used again */
+	for (uint16_t i = 0; i < 4200; i++) {
+		uint8_t a[4] = { 10, (uint8_t)(i >> 8), (uint8_t)i, 1 };
+		lname[1] = (char)('a' + i % 26);
+		lname[4] = (char)('a' + i / 26 % 26);
+		lname[7] = (char)('a' + i / 676 % 26);
+		query(fl, CLI, (uint16_t)(100 + i), lname, 1, 2000000 + 10 * i);
+		db_start(&d, (uint16_t)(100 + i), 0x8180, 1, lname, 1);
+		db_a(&d, lname, a);
+		answer(fl, CLI, (uint16_t)(100 + i), &d, 2000001 + 10 * i);
+		connect4(fl, CLI, a, &l);
+		if (!name_is(l.name, lname))
+			CHECK(name_is(l.name, lname));
+	}
+	CHECK(name_is(fetch_name(fl, l.fetch_id), lname));
+	CHECK(fetch_name(fl, 1) == NULL); /* fetch 1 was forgotten */
+	fetch_close(fl);
+}
+
 int main(void)
 {
 	test_cname_chain();
 	test_a_aaaa_one_fetch();
 	test_no_dns();
 	test_edges();
+	test_long_names();
 	return t_done("test_fetch");
 }

@@ -1045,6 +1045,72 @@ static void test_cap(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* memory grows with the connections open at once, not with the cap     */
+/* ------------------------------------------------------------------ */
+
+/* A whole connection on port pa: handshake, FIN each way, last ACK. */
+static void whole_conn(struct flow_table *ft, uint16_t pa, int64_t ts)
+{
+	struct tconv cv = conv4(1, pa, 2, 80);
+	handshake(ft, &cv, 100, 500, ts);
+	run(ft, &cv, 0, 101, 501, TCP_FIN | TCP_ACK, 0, ts + 30);
+	run(ft, &cv, 1, 501, 102, TCP_FIN | TCP_ACK, 0, ts + 40);
+	run(ft, &cv, 0, 102, 502, TCP_ACK, 0, ts + 50);
+}
+
+static void test_grow(void)
+{
+	rl_reset();
+	/* the default cap: one connection allocates one chunk, not 16,384 slots */
+	struct flow_table *ft = flow_open(16384, 1 << 20, on_retire, NULL);
+	CHECK_EQ_INT(flow_slots(ft), 0);
+	whole_conn(ft, 40000, 1000);
+	CHECK(flow_slots(ft) > 0 && flow_slots(ft) <= 256);
+	/* 20,000 connections one after another: finished ones linger (a late
+	 * packet still finds its connection), up to a bound, then their slots
+	 * are reused: no eviction, and the table does not grow with them */
+	for (uint32_t k = 1; k < 20000; k++)
+		whole_conn(ft, (uint16_t)(40000 + k % 25000), 1000 + 100 * (int64_t)k);
+	CHECK_EQ_INT(rl.n_closed, 20000);
+	CHECK_EQ_INT(flow_evicted(ft), 0);
+	CHECK(flow_slots(ft) <= 2048);
+	/* the newest finished one is still there for a late packet */
+	struct tconv cv = conv4(1, (uint16_t)(40000 + 19999 % 25000), 2, 80);
+	struct flow_seg s = run(ft, &cv, 1, 502, 102, TCP_ACK, 0, 5000000);
+	CHECK(!s.is_new);
+	flow_close(ft);
+
+	/* 3,000 open at once: all kept, none evicted */
+	rl_reset();
+	ft = flow_open(16384, 1 << 20, on_retire, NULL);
+	for (uint32_t k = 0; k < 3000; k++) {
+		struct tconv c2 = conv4(3, (uint16_t)(10000 + k), 4, 443);
+		run(ft, &c2, 0, 7, 0, TCP_SYN, 0, 1000 + k);
+	}
+	CHECK_EQ_INT(flow_count(ft), 3000);
+	CHECK(flow_slots(ft) >= 3000 && flow_slots(ft) <= 3000 + 256);
+	CHECK_EQ_INT(flow_evicted(ft), 0);
+	struct tconv c0 = conv4(3, 10000, 4, 443);
+	s = run(ft, &c0, 1, 9, 8, TCP_SYN | TCP_ACK, 0, 9000);
+	CHECK(!s.is_new);
+	CHECK_EQ_INT(s.c->id, 1);
+	flow_close(ft);
+	CHECK_EQ_INT(rl.n_end, 3000);
+
+	/* a cap that is not a multiple of the chunk is reached exactly */
+	rl_reset();
+	ft = flow_open(300, 1 << 20, on_retire, NULL);
+	for (uint32_t k = 0; k < 400; k++) {
+		struct tconv c3 = conv4(5, (uint16_t)(10000 + k), 6, 80);
+		run(ft, &c3, 0, 7, 0, TCP_SYN, 0, 1000 + k);
+	}
+	CHECK_EQ_INT(flow_slots(ft), 300);
+	CHECK_EQ_INT(flow_count(ft), 300);
+	CHECK_EQ_INT(flow_evicted(ft), 100);
+	flow_close(ft);
+}
+
+/* ------------------------------------------------------------------ */
 /* IPv6 and IPv4 with the same bytes and ports                          */
 /* ------------------------------------------------------------------ */
 
@@ -1204,6 +1270,7 @@ int main(void)
 	test_rej_s0();
 	test_port_reuse();
 	test_cap();
+	test_grow();
 	test_ipv6();
 	test_dns();
 	test_random();

@@ -153,7 +153,36 @@ static void test_many_open(void)
 	}
 	CHECK_EQ_INT(timeline_count(tl), N);
 	CHECK_EQ_INT(ok, N);
+	CHECK(timeline_get(tl, 0)->hd == NULL); /* no heads unless HAR asks for them */
 	free(c);
+	timeline_close(tl);
+}
+
+/* Past the cap: exchanges are counted, not kept; those kept (in chunks)
+ * stay in place and in order across chunk boundaries, with their heads. */
+static void test_cap(void)
+{
+	enum { N = TL_MAX_EXCH + 10 };
+	struct timeline *tl = timeline_open();
+	timeline_keep_heads(tl);
+	struct conn c = mkconn(1, 1);
+	const struct tl_exch *first = NULL;
+	for (uint32_t i = 1; i <= N; i++) {
+		ev(tl, 1000 + i, &c, HTTP_EV_HEAD, 0, i, 0, 0);
+		if (i == 1)
+			first = timeline_get(tl, 0);
+	}
+	CHECK_EQ_INT(timeline_count(tl), TL_MAX_EXCH);
+	CHECK_EQ_INT(timeline_dropped(tl), 10);
+	CHECK(timeline_get(tl, 0) == first); /* never moved */
+	int ok = 0;
+	for (size_t i = 0; i < timeline_count(tl); i++) {
+		const struct tl_exch *x = timeline_get(tl, i);
+		ok += x->exchange == i + 1 && x->req_start == (int64_t)(1001 + i) && x->hd &&
+		      x->hd->req.seen;
+	}
+	CHECK_EQ_INT(ok, TL_MAX_EXCH);
+	CHECK(timeline_get(tl, TL_MAX_EXCH) == NULL);
 	timeline_close(tl);
 }
 
@@ -294,6 +323,7 @@ static int64_t h2ev(struct timeline *tl, int64_t now, struct conn *c, uint8_t ty
 static void test_h2_streams(void)
 {
 	struct timeline *tl = timeline_open();
+	timeline_keep_heads(tl); /* x->hd: the heads HAR shows */
 	struct conn c = mkconn(1, 1);
 	c.app = APP_H2;
 	/* three requests at once: streams 1, 3, 5 */
@@ -318,7 +348,7 @@ static void test_h2_streams(void)
 	CHECK_EQ_INT(x1->resp_end, 2000);
 	CHECK_EQ_INT(x1->status, 404);
 	CHECK_EQ_INT(x1->down, 250);
-	CHECK_EQ_INT(x1->req.v_major, 2);
+	CHECK_EQ_INT(x1->hd->req.v_major, 2);
 	CHECK(x1->first_on_conn);
 	CHECK_EQ_INT(x2->stream, 3);
 	CHECK_EQ_INT(x2->req_start, 1010);
@@ -368,6 +398,7 @@ static int64_t h3ev(struct timeline *tl, int64_t now, struct quicflow *q, enum h
 static void test_h3_streams(void)
 {
 	struct timeline *tl = timeline_open();
+	timeline_keep_heads(tl);
 	struct conn c = mkconn(1, 1);
 	struct quicflow q;
 	memset(&q, 0, sizeof(q));
@@ -402,7 +433,7 @@ static void test_h3_streams(void)
 	CHECK_EQ_INT(x1->stream, 0);
 	CHECK_EQ_INT(x1->status, 200);
 	CHECK_EQ_INT(x1->down, 320);
-	CHECK_EQ_INT(x1->req.v_major, 3);
+	CHECK_EQ_INT(x1->hd->req.v_major, 3);
 	CHECK_EQ_INT(x1->resp_end, 1100);
 	CHECK_EQ_INT(x1->fin, 1400);
 	CHECK_EQ_INT(x1->close_how, 1);
@@ -429,6 +460,7 @@ int main(void)
 	test_h2_streams();
 	test_phases();
 	test_many_open();
+	test_cap();
 	test_pipelined();
 	test_tls();
 	return t_done("test_timeline");
