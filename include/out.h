@@ -11,6 +11,7 @@
 #include "fetch.h"
 #include "h3.h"
 #include "flow.h"
+#include "frag.h"
 #include "h2.h"
 #include "http.h"
 #include "pkt.h"
@@ -90,6 +91,8 @@ struct ev {
 	const struct h3_events *h3;    /* QUIC: the HTTP/3 events of this datagram's STREAM
 	                                  frames, or NULL (the tracer's storage) */
 	const char *udp_not_quic;      /* UDP port 443 that is not QUIC: why (shown as bytes) */
+	const struct frag_out *frag;   /* an IP fragment held, a duplicate or dropped (frag.c;
+	                                  the tracer's storage), or NULL */
 	uint8_t n_comments;            /* a pcapng input's comments on this packet (opt_comment) */
 	const uint8_t *comment[EV_MAX_COMMENTS]; /* their raw bytes: escape to print */
 	size_t comment_len[EV_MAX_COMMENTS];
@@ -130,6 +133,7 @@ struct out_counts {
 	uint64_t h2_conns;      /* connections decoded as HTTP/2 */
 	uint64_t h2_refused;    /* HTTP/2 connections not decoded: the HPACK budget said no */
 	uint64_t h2_peak;       /* most bytes the HTTP/2 connections held at once */
+	struct frag_stats frag; /* IP fragments (all zero when none was seen) */
 };
 
 struct out;

@@ -91,6 +91,8 @@ struct pkt {
 	uint8_t frag_nh;      /* fragment: v4 protocol; v6 the Fragment header's Next Header */
 	uint8_t n_reasm;      /* a datagram reassembled from this many fragments (frag.c;
 	                         255 = 255 or more), 0 for a packet as captured */
+	uint32_t reasm_len;   /* n_reasm: the bytes reassembled (after the IP header and, v6,
+	                         the Fragment header), as tshark's "reassembled length" */
 	uint32_t ip_len;      /* IP datagram length from the header (payload for v6 + 40) */
 
 	/* --- transport --- */

@@ -299,6 +299,9 @@ enum frag_verdict frag_add(struct frag_table *ft, const struct pkt *p, const uin
 		ft->now = p->ts_us;
 	expire(ft);
 
+	/* ip.c checked frag_data_off <= ip_len; ip_len bounds what is ours (the rest is padding). */
+	uint32_t len = p->ip_len >= p->frag_data_off ? p->ip_len - p->frag_data_off : 0;
+	out->len = len;
 	for (unsigned i = 0; i < FRAG_MAX_DGRAMS && !d; i++)
 		if (key_eq(&ft->d[i], p))
 			d = &ft->d[i];
@@ -309,11 +312,9 @@ enum frag_verdict frag_add(struct frag_table *ft, const struct pkt *p, const uin
 		return out->verdict = FRAG_DROPPED;
 	}
 
-	/* ip.c checked frag_data_off <= ip_len; ip_len bounds what is ours (the rest is padding). */
 	if (p->frag_data_off > p->ip_len)
 		return drop(ft, d, out, "fragment header past the IP length", true);
-	uint32_t len = p->ip_len - p->frag_data_off, off = p->frag_off;
-	out->len = len;
+	uint32_t off = p->frag_off;
 	if (!d)
 		d = slot_new(ft, p);
 	if (ip_cap < p->ip_len)

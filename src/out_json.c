@@ -1545,6 +1545,37 @@ static void put_icmp(struct sb *s, const struct ev *e)
 /* the packet object                                                   */
 /* ------------------------------------------------------------------ */
 
+/* "ip_frag": an IP fragment held, a duplicate or dropped, or a datagram
+ * reassembled from fragments (frag.c); absent otherwise. */
+static void put_ip_frag(struct sb *s, const struct ev *e)
+{
+	static const char *const state[] = { "held", "reassembled", "duplicate", "dropped" };
+	const struct frag_out *f = e->frag;
+	const struct pkt *p = e->p;
+	if (!f && !p->n_reasm)
+		return;
+	key(s, "ip_frag");
+	const char *st = f ? state[f->verdict] : "reassembled";
+	sb_puts(s, "{\"state\":");
+	sb_json_str(s, st, strlen(st));
+	if (!f) {
+		kv_u(s, "n_frags", p->n_reasm);
+		kv_u(s, "len", p->reasm_len);
+		sb_putc(s, '}');
+		return;
+	}
+	kv_u(s, "id", f->id);
+	kv_u(s, "offset", f->offset);
+	kv_u(s, "len", f->len);
+	kv_bool(s, "last", !f->more);
+	kv_u(s, "n_frags", f->n_frags);
+	kv_u(s, "held", f->held);
+	if (f->dns)
+		kv_u(s, "dns_id", f->dns_id);
+	kv_str(s, "why", f->verdict == FRAG_DROPPED ? (f->why ? f->why : "?") : NULL);
+	sb_putc(s, '}');
+}
+
 /* The fields every packet object has; the line cut fallback uses them alone. */
 static void put_common(struct json_out *o, const struct ev *e)
 {
@@ -1593,6 +1624,7 @@ static void put_common(struct json_out *o, const struct ev *e)
 		kv_u(s, "ip_proto", p->proto);
 		kv_str(s, "proto", proto_name(p->proto));
 		kv_str(s, "fragment", !p->frag ? NULL : p->frag_later ? "later" : "first");
+		put_ip_frag(s, e);
 	} else {
 		kv_null(s, "ip_ver");
 		kv_null(s, "src");
@@ -2120,6 +2152,16 @@ static void json_summary(void *impl, const struct out_counts *n)
 	kv_u(s, "quic_conns", n->quic_conns);
 	kv_u(s, "quic_conns_evicted", n->quic_evicted);
 	kv_u(s, "quic_mem_peak", n->quic_mem_peak);
+	if (n->frag.n_frags) { /* IP fragments were seen (frag.c) */
+		kv_u(s, "ip_frags", n->frag.n_frags);
+		kv_u(s, "ip_frag_reassembled", n->frag.n_reassembled);
+		kv_u(s, "ip_frag_dup", n->frag.n_dup);
+		kv_u(s, "ip_frag_bad", n->frag.n_bad);
+		kv_u(s, "ip_frag_timeout", n->frag.n_timeout);
+		kv_u(s, "ip_frag_overflow", n->frag.n_overflow);
+		kv_u(s, "ip_frag_incomplete", n->frag.n_incomplete);
+		kv_u(s, "ip_frag_peak", n->frag.peak_bytes);
+	}
 	if (n->h2_conns || n->h2_refused) {
 		kv_u(s, "h2_conns", n->h2_conns);
 		kv_u(s, "h2_refused", n->h2_refused);

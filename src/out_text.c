@@ -1537,6 +1537,46 @@ static void put_quic(struct sb *s, const struct ev *e)
 /* ICMP                                                                */
 /* ------------------------------------------------------------------ */
 
+/* An IP fragment not handed on (frag.c): "fragment of DNS answer #3278,
+ * bytes 0-1231: held (1 fragment, 1232 B so far)". */
+static void put_frag(struct sb *s, const struct ev *e)
+{
+	const struct frag_out *f = e->frag;
+	sb_puts(s, "fragment of ");
+	if (f->dns)
+		sb_printf(s, "DNS %s #%04x", f->dns_qr ? "answer" : "query", f->dns_id);
+	else if (f->l4 && f->proto == 17)
+		sb_printf(s, "UDP datagram %u > %u", f->sport, f->dport);
+	else if (f->l4 && f->proto == 6)
+		sb_printf(s, "TCP segment %u > %u", f->sport, f->dport);
+	else if (f->l4 && (f->proto == IPPROTO_NUM_ICMP || f->proto == IPPROTO_NUM_ICMPV6))
+		sb_puts(s, "ICMP message");
+	else if (f->l4)
+		sb_printf(s, "IP proto %u datagram", f->proto);
+	else
+		sb_printf(s, "IP datagram id 0x%x", f->id); /* its first fragment not seen yet */
+	if (f->len)
+		sb_printf(s, ", bytes %u-%u", f->offset, f->offset + f->len - 1);
+	else
+		sb_printf(s, ", 0 B at %u", f->offset);
+	if (!f->more)
+		sb_puts(s, " (last)");
+	switch (f->verdict) {
+	case FRAG_HELD:
+		sb_printf(s, ": held (%u fragment%s, %u B so far)", f->n_frags,
+			  f->n_frags == 1 ? "" : "s", f->held);
+		break;
+	case FRAG_DUP:
+		sb_puts(s, ": a duplicate, ignored");
+		break;
+	case FRAG_DROPPED:
+		sb_printf(s, ": dropped: %s", f->why ? f->why : "?");
+		break;
+	case FRAG_DONE: /* handed on, never here */
+		break;
+	}
+}
+
 /* What an error quotes: "the QUIC Initial to [::1]:443", "the DNS query
  * #4f1a example.com to 10.0.0.53:53", "the SYN to 10.0.4.2:80". */
 static void put_icmp_quote(struct sb *s, const struct icmp_info *m, const struct dns_msg *d)
@@ -2116,7 +2156,7 @@ static void text_packet(void *impl, const struct ev *e)
 	}
 	pad_sep(s, addr_start + (COL_DESC - COL_ADDR));
 
-	if (p->status != FT_OK && p->layer != LAYER_DONE) {
+	if (p->status != FT_OK && p->layer != LAYER_DONE && !e->frag) {
 		static const char *const lname[] = { "link", "ip", "tcp", "udp", "icmp", "" };
 		if (p->status == FT_TRUNCATED)
 			sb_printf(s, "[|%s]", lname[p->layer]);
@@ -2139,7 +2179,9 @@ static void text_packet(void *impl, const struct ev *e)
 		emit(o);
 		return;
 	}
-	if (e->seg) {
+	if (e->frag) {
+		put_frag(s, e);
+	} else if (e->seg) {
 		put_tcp(s, e);
 		put_streams(s, e);
 		/* DNS over TCP, or DNS over HTTPS (the messages an HTTP exchange carried) */
@@ -2174,8 +2216,10 @@ static void text_packet(void *impl, const struct ev *e)
 	} else {
 		sb_printf(s, "ethertype 0x%04x", p->ethertype);
 	}
-	if (p->frag && !p->frag_later)
+	if (p->frag && !p->frag_later && !e->frag)
 		sb_puts(s, " [fragmented]");
+	if (p->n_reasm)
+		sb_printf(s, " [reassembled from %u fragments, %u B]", p->n_reasm, p->reasm_len);
 	for (unsigned i = 0; i < e->n_comments && i < EV_MAX_COMMENTS; i++) { /* a pcapng's */
 		sb_puts(s, " [comment: ");
 		sb_esc(s, e->comment[i], e->comment_len[i]);
@@ -2486,6 +2530,22 @@ static void text_summary(void *impl, const struct out_counts *n)
 				  (unsigned long long)n->quic_evicted);
 	}
 	emit(o);
+	if (n->frag.n_frags) {
+		const struct frag_stats *fs = &n->frag;
+		sb_printf(s, "ip fragments: %llu read, %llu datagrams reassembled",
+			  (unsigned long long)fs->n_frags, (unsigned long long)fs->n_reassembled);
+		if (fs->n_dup)
+			sb_printf(s, ", %llu duplicates", (unsigned long long)fs->n_dup);
+		if (fs->n_bad)
+			sb_printf(s, ", %llu dropped as bad", (unsigned long long)fs->n_bad);
+		if (fs->n_timeout)
+			sb_printf(s, ", %llu timed out", (unsigned long long)fs->n_timeout);
+		if (fs->n_overflow)
+			sb_printf(s, ", %llu dropped by a cap", (unsigned long long)fs->n_overflow);
+		if (fs->n_incomplete)
+			sb_printf(s, ", %llu incomplete at the end", (unsigned long long)fs->n_incomplete);
+		emit(o);
+	}
 	if (n->reasm_overflows) {
 		sb_printf(s, "reassembly: a memory cap gave up held bytes %llu times",
 			  (unsigned long long)n->reasm_overflows);

@@ -12,6 +12,7 @@
 #include "doh.h"
 #include "fetch.h"
 #include "flow.h"
+#include "frag.h"
 #include "h2.h"
 #include "hpack.h"
 #include "http.h"
@@ -96,6 +97,9 @@ struct tracer {
 	/* HTTP/3 (issue 11): the QPACK decoders' total, and the events of the datagram */
 	struct hpack_budget qpack_budget;
 	struct h3_events h3ev;
+	/* IP fragments (issue 13): made at the first fragment; NULL until then */
+	struct frag_table *frags;
+	struct frag_out frag;                 /* the verdict on this packet's fragment */
 };
 
 /* What a reassembler's sink needs: the stream's connection and direction,
@@ -1585,6 +1589,51 @@ void trace_set_packet_cb(struct tracer *t, out_packet_cb fn, void *ctx)
 	out_set_packet_cb(t->out, fn, ctx);
 }
 
+/* ------------------------------------------------------------------ */
+/* IP fragments                                                        */
+/* ------------------------------------------------------------------ */
+
+#define FRAG_DLT_RAW 12 /* DLT_RAW: how a reassembled datagram is decoded again */
+
+/*
+ * An IP fragment goes to the reassembly (frag.c).  True when the packet is
+ * done with here: held until its datagram is whole, a duplicate, or
+ * dropped (e->frag says which; a fragment of a DNS message is still in the
+ * resolve step).  False when it completed its datagram: *p is then that
+ * datagram, decoded again from its IP header on, and goes on like any
+ * packet on this packet's line (its link fields and lengths kept).
+ */
+static bool do_frag(struct tracer *t, struct pkt *p, const uint8_t *data, uint32_t cap_len,
+		    struct ev *e, struct step_in *in)
+{
+	struct frag_out *o = &t->frag;
+	if (!t->frags && !(t->frags = frag_open()))
+		return false; /* no memory: shown as fragments, as before */
+	/* pkt_decode left l3_off <= cap_len. */
+	enum frag_verdict v = frag_add(t->frags, p, data + p->l3_off, cap_len - p->l3_off, o);
+	if (v == FRAG_DONE) {
+		struct pkt keep = *p;
+		pkt_decode(FRAG_DLT_RAW, o->dgram, o->dgram_len, o->dgram_len, keep.ts_us, p);
+		p->n_vlan = keep.n_vlan;
+		memcpy(p->vlan, keep.vlan, sizeof p->vlan);
+		p->ethertype = keep.ethertype;
+		p->cap_len = keep.cap_len;
+		p->wire_len = keep.wire_len;
+		p->l3_off = keep.l3_off;
+		p->n_reasm = o->n_frags > 255 ? 255 : (uint8_t)o->n_frags;
+		p->reasm_len = o->total;
+		return false;
+	}
+	e->frag = o;
+	if (o->dns)
+		in->is_dns = true;
+	if (v == FRAG_DROPPED && o->bad && p->status == FT_OK) {
+		p->status = cap_len - p->l3_off < p->ip_len ? FT_TRUNCATED : FT_MALFORMED;
+		p->why = o->why;
+	}
+	return true;
+}
+
 void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_len,
 		  uint32_t wire_len, int64_t ts_us)
 {
@@ -1610,8 +1659,11 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 	pkt_decode(dlt, data, cap_len, wire_len, ts_us, p);
 	t->dns_malformed = t->dns_truncated = false;
 
-	if (p->layer == LAYER_DONE && p->proto == 17 &&
-	    (p->sport == DNS_PORT || p->dport == DNS_PORT)) {
+	if (p->frag && (p->layer > LAYER_IP || p->status == FT_OK) &&
+	    do_frag(t, p, data, cap_len, &e, &in)) {
+		/* held, a duplicate or dropped: nothing more to decode */
+	} else if (p->layer == LAYER_DONE && p->proto == 17 &&
+		   (p->sport == DNS_PORT || p->dport == DNS_PORT)) {
 		do_dns_udp(t, p, &e, &in, false);
 	} else if (p->layer == LAYER_DONE && p->proto == 17 &&
 		   (p->sport == QUIC_PORT || p->dport == QUIC_PORT)) {
@@ -1679,6 +1731,11 @@ int trace_finish(struct tracer *t)
 	quicflow_close(t->qflows); /* the same for QUIC */
 	quicdec_keys_free(&t->qtrial);
 	t->n.dns_unanswered = fetch_unanswered(t->fetch);
+	if (t->frags) {
+		frag_end(t->frags);
+		frag_stats_get(t->frags, &t->n.frag);
+		frag_close(t->frags);
+	}
 	out_timeline(t->out, t->tl);
 	bool har_ok = out_har(t->out, t->tl);
 	out_summary(t->out, &t->n);

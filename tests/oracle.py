@@ -44,6 +44,8 @@ CAPTURES = [
     "crafted-tcp-reorder-midstream.pcap",
     # mid-stream, the server on a high port (issue 9): the packets tell client from server
     "crafted-tcp-midstream-roles.pcap", "crafted-tcp-midstream-startlost.pcap",
+    # a DNS answer in IP fragments, v4 and v6 (issue 13): named on its last fragment's frame
+    "lab-frag-dns.pcap",
 ]
 
 # HTTP/2 in cleartext, with the port tshark must be told (-d tcp.port==N,http2)
@@ -272,6 +274,48 @@ def icmp_check(cap):
         got.append((m["type"], m["code"], q.get("sport"), q.get("dport"), m.get("echo_id"),
                     m.get("echo_seq"), m.get("mtu")))
     check("%s icmp" % cap, len(want) > 0 and want == got, "tshark %s\n  fetchtrace %s" % (want, got))
+# IP fragments (issue 13): frame by frame, which ones tshark (two passes) holds for a later
+# frame and which ones carry a reassembled datagram (fragment count and reassembled length)
+FRAG_CAPTURES = ["lab-frag-dns.pcap"]
+
+
+def frag_check(cap):
+    import json
+    path = os.path.join(ROOT, "captures", cap)
+    cmd = ["tshark", "-2", "-n", "-r", path, "-T", "fields", "-E", "separator=|"]
+    for f in ["frame.number", "ip.reassembled_in", "ipv6.reassembled.in", "ip.fragment.count",
+              "ipv6.fragment.count", "ip.reassembled.length", "ipv6.reassembled.length"]:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    want = []
+    for line in out.splitlines():
+        fr, in4, in6, n4, n6, l4, l6 = line.split("|")
+        held_in = in4 or in6
+        if n4 or n6:
+            want.append(("reassembled", int(n4 or n6), int(l4 or l6)))
+        elif held_in and held_in != fr:
+            want.append(("held",))
+        else:
+            want.append(None)
+    env = dict(os.environ, TZ="UTC", LC_ALL="C")
+    out = subprocess.run([BIN, "--json", "--all", "-r", path], capture_output=True, text=True,
+                         env=env, check=True).stdout
+    got = []
+    for line in out.splitlines():
+        o = json.loads(line)
+        if o.get("type") != "packet":
+            continue
+        f = o.get("ip_frag")
+        if f is None:
+            got.append(None)
+        elif f["state"] == "reassembled":
+            got.append(("reassembled", f["n_frags"], f["len"]))
+        else:
+            got.append((f["state"],))
+    check("%s fragments" % cap, any(want) and want == got,
+          "tshark %s\n  fetchtrace %s" % (want, got))
+
+
 def as_list(v):
     return v if isinstance(v, list) else [] if v is None else [v]
 
@@ -371,6 +415,8 @@ def main():
         return 0
     for cap in ICMP_CAPTURES:
         icmp_check(cap)
+    for cap in FRAG_CAPTURES:
+        frag_check(cap)
     # the interface of each frame: two of different link types; one (no "interface")
     iface_check("multi-iface.pcapng", False)
     iface_check("cold-fetch.pcapng", True)
