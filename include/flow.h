@@ -204,6 +204,10 @@ void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out
  * retire the connection when this segment finished it (NOTE_CLOSED). */
 void flow_after(struct flow_table *ft, const struct flow_seg *seg, int step);
 
+/* The connection p would belong to (either direction), or NULL; changes
+ * nothing (an ICMP error's quote looks its connection up with it). */
+const struct conn *flow_peek(const struct flow_table *ft, const struct pkt *p);
+
 /* The reassembly memory pool every connection of the table draws on. */
 struct reasm_pool *flow_reasm_pool(struct flow_table *ft);
 

@@ -80,6 +80,8 @@ struct ev {
 	uint32_t quic_fetch;           /* QUIC: the fetch of the server's address */
 	bool quic_from_client;         /* QUIC: sent by the client (to port 443) */
 	uint32_t icmp_fetch;           /* ICMP error: the fetch of the flow its quote belongs to */
+	uint32_t icmp_conn;            /* ICMP error quoting a TCP segment: its connection, 0 none */
+	uint32_t icmp_qconn;           /* ICMP error quoting a QUIC packet: its connection, 0 none */
 	const struct dns_msg *icmp_dns; /* ICMP error quoting a DNS query: the query as far as
 	                                   quoted (its id and name), or NULL */
 	uint32_t quic_conn;            /* QUIC: its connection's number (q1, q2...), 0 none */

@@ -306,6 +306,14 @@ static uint32_t flow_find(const struct flow_table *ft, const struct pkt *p, uint
 	return NIL;
 }
 
+const struct conn *flow_peek(const struct flow_table *ft, const struct pkt *p)
+{
+	int dir = 0;
+	uint32_t h = flow_hash(ft->key, p->src, p->sport, p->dst, p->dport) & (ft->n_buckets - 1);
+	uint32_t i = flow_find(ft, p, h, &dir);
+	return i == NIL ? NULL : &ft->conns[i];
+}
+
 /* A free slot, evicting the least recently used connection when full. */
 static uint32_t slot_get(struct flow_table *ft)
 {

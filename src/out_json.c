@@ -1538,6 +1538,10 @@ static void put_icmp(struct sb *s, const struct ev *e)
 	if (m->error)
 		put_icmp_quote(s, e);
 	kv_str(s, "meaning", icmp_meaning(m));
+	if (e->icmp_conn) /* the connection of the quoted packet, when known */
+		kv_u(s, "quote_conn", e->icmp_conn);
+	if (e->icmp_qconn)
+		kv_u(s, "quote_quic_conn", e->icmp_qconn);
 	sb_putc(s, '}');
 }
 

@@ -2138,8 +2138,14 @@ static void text_packet(void *impl, const struct ev *e)
 			sb_printf(s, "f%u%s", e->quic_fetch, e->quic_conn ? " " : "");
 		if (e->quic_conn)
 			sb_printf(s, "q%u", e->quic_conn);
-	} else if (e->icmp_fetch) {
-		sb_printf(s, "f%u", e->icmp_fetch);
+	} else if (e->icmp_fetch || e->icmp_conn || e->icmp_qconn) {
+		/* an ICMP error: the fetch and connection of the packet it quotes */
+		if (e->icmp_fetch)
+			sb_printf(s, "f%u", e->icmp_fetch);
+		if (e->icmp_conn)
+			sb_printf(s, "%sc%u", e->icmp_fetch ? " " : "", e->icmp_conn);
+		else if (e->icmp_qconn)
+			sb_printf(s, "%sq%u", e->icmp_fetch ? " " : "", e->icmp_qconn);
 	}
 	pad_sep(s, COL_ADDR + shift);
 	size_t addr_start = s->len;

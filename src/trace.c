@@ -1528,6 +1528,20 @@ static void do_icmp(struct tracer *t, const struct pkt *p, struct ev *e, struct 
 		return;
 	}
 	in->quoted = qin;
+	/* The connection the quoted packet belongs to, when it is in a table. */
+	struct pkt qp;
+	memset(&qp, 0, sizeof qp);
+	qp.ip_ver = q->ver;
+	memcpy(qp.src, q->src, 16), memcpy(qp.dst, q->dst, 16);
+	qp.sport = q->sport, qp.dport = q->dport;
+	if (q->proto == 6) {
+		const struct conn *c = flow_peek(t->flows, &qp);
+		e->icmp_conn = c ? c->id : 0;
+	} else if (qin->is_quic) {
+		int dir;
+		const struct quicflow *qf = quicflow_find(t->qflows, &qp, &dir);
+		e->icmp_qconn = qf ? qf->id : 0;
+	}
 	if (qin->is_dns)
 		return;
 	fetch_connect(t->fetch, q->ver, q->src, q->dst, link);
