@@ -8,6 +8,7 @@
 
 #include "http.h"
 #include "pkt.h"
+#include "proxy.h"
 #include "reasm.h"
 #include "tls.h"
 
@@ -126,7 +127,9 @@ struct conn {
 	uint8_t lost_dirs;     /* bit per direction whose framing a gap broke (DNS over TCP) */
 	bool tls_sni_linked;   /* the ClientHello's SNI was compared with the fetch name */
 	struct reasm_dir rs[2]; /* stream reassembly per direction */
-	/* The stream layers: transport -> [TLS] -> application decoder. */
+	/* The stream layers: transport -> [proxy handshake] -> [TLS] -> application decoder. */
+	struct proxy_state proxy; /* a SOCKS or HTTP CONNECT handshake at the stream's start
+	                          (proxy.c): its bytes are consumed, the rest is the inner stream */
 	bool tls;              /* a TLS layer: the streams carry TLS records (the client's first
 	                          bytes were one); the application decoder gets their plaintext */
 	struct tls_conn tls_rec; /* with tls: the record layer (tls.c) */

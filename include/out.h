@@ -93,6 +93,9 @@ struct ev {
 	const struct h3_events *h3;    /* QUIC: the HTTP/3 events of this datagram's STREAM
 	                                  frames, or NULL (the tracer's storage) */
 	const char *udp_not_quic;      /* UDP port 443 that is not QUIC: why (shown as bytes) */
+	const struct proxy_state *proxy; /* TCP: this segment carried proxy handshake bytes:
+	                                  the connection's handshake state, else NULL */
+	uint8_t proxy_msgs;            /* PROXY_M_* messages completed during this segment */
 	const struct frag_out *frag;   /* an IP fragment held, a duplicate or dropped (frag.c;
 	                                  the tracer's storage), or NULL */
 	uint8_t n_comments;            /* a pcapng input's comments on this packet (opt_comment) */

@@ -60,6 +60,8 @@ struct step_in {
 	const struct step_in *quoted; /* an ICMP error quoting a packet of DNS or web traffic
 	                                 this host sent: that packet's facts (its own quoted
 	                                 is NULL); NULL otherwise */
+	bool proxy_hs;        /* this segment carries bytes of a proxy handshake (SOCKS, HTTP
+	                         CONNECT), or is a bare ACK while one is under way: connect() */
 	bool doh;             /* this segment carries frames of a DNS-over-HTTPS exchange (RFC 8484) */
 	bool h2_goaway;       /* HTTP/2: a GOAWAY was sent on the connection (by either side),
 	                         in this segment or before it */

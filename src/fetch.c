@@ -255,6 +255,16 @@ bool fetch_sni(struct fetch_linker *fl, uint32_t fetch_id, const char *sni, size
 	return dns_name_equal(&f->name, &n);
 }
 
+void fetch_proxy(struct fetch_linker *fl, uint32_t fetch_id, const char *host, size_t len)
+{
+	struct fetch_rec *f = &fl->fetches[fetch_id % FETCH_MAX_FETCHES];
+	if (f->id != fetch_id || len == 0 || len >= sizeof(f->name.text))
+		return;
+	memcpy(f->name.text, host, len);
+	f->name.text[len] = '\0';
+	f->name.len = (uint16_t)len;
+}
+
 const struct dns_name *fetch_name(const struct fetch_linker *fl, uint32_t fetch_id)
 {
 	const struct fetch_rec *f = &fl->fetches[fetch_id % FETCH_MAX_FETCHES];

@@ -1580,6 +1580,43 @@ static void put_ip_frag(struct sb *s, const struct ev *e)
 	sb_putc(s, '}');
 }
 
+/* "proxy": the proxy handshake bytes this segment carried (proxy.c). */
+static void put_proxy(struct sb *s, const struct ev *e)
+{
+	static const struct { uint8_t bit; const char *name; } msg[] = {
+		{ PROXY_M_HELLO, "hello" }, { PROXY_M_METHOD, "method" },
+		{ PROXY_M_AUTH, "auth" }, { PROXY_M_AUTH_REPLY, "auth_reply" },
+		{ PROXY_M_REQUEST, "request" }, { PROXY_M_REPLY, "reply" },
+	};
+	const struct proxy_state *px = e->proxy;
+	static const char *const kind[] = { "none", "socks4", "socks5", "connect" };
+	key(s, "proxy");
+	sb_puts(s, "{\"kind\":");
+	const char *k = px->kind < 4 ? kind[px->kind] : "none";
+	if (px->kind == PROXY_SOCKS4 && px->socks4a)
+		k = "socks4a";
+	sb_json_str(s, k, strlen(k));
+	key(s, "messages");
+	sb_putc(s, '[');
+	for (size_t i = 0; i < sizeof msg / sizeof msg[0]; i++)
+		if (e->proxy_msgs & msg[i].bit) {
+			sep(s);
+			sb_json_str(s, msg[i].name, strlen(msg[i].name));
+		}
+	sb_putc(s, ']');
+	if (e->proxy_msgs & PROXY_M_REQUEST) {
+		kv_bytes(s, "host", px->host, px->host_len);
+		kv_u(s, "port", px->port);
+	}
+	if (e->proxy_msgs & PROXY_M_REPLY) {
+		kv_u(s, "code", px->kind == PROXY_CONNECT ? px->status : px->code);
+		kv_bool(s, "ok", px->ok);
+	}
+	if (e->proxy_msgs & PROXY_M_METHOD)
+		kv_u(s, "method", px->method);
+	sb_putc(s, '}');
+}
+
 /* The fields every packet object has; the line cut fallback uses them alone. */
 static void put_common(struct json_out *o, const struct ev *e)
 {
@@ -1763,6 +1800,8 @@ static void json_packet(void *impl, const struct ev *e)
 	bool l4 = p->layer == LAYER_DONE;
 	if (e->seg) {
 		put_tcp(s, e);
+		if (e->proxy)
+			put_proxy(s, e);
 		if (e->http)
 			put_http(s, e);
 		if (e->h2)

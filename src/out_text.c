@@ -1057,8 +1057,44 @@ static bool stream_said_gap(const struct ev *e)
 }
 
 /* What the reassembled streams said about this segment. */
+/* A proxy handshake's messages in this segment: " | SOCKS5 CONNECT www.lab.test:443". */
+static void put_proxy(struct sb *s, const struct ev *e)
+{
+	const struct proxy_state *px = e->proxy;
+	uint8_t m = e->proxy_msgs;
+	const char *k = proxy_kind_name(px);
+	if (m & PROXY_M_HELLO)
+		sb_printf(s, " | %s hello, %u auth method%s", k, px->n_methods,
+			  px->n_methods == 1 ? "" : "s");
+	if (m & PROXY_M_METHOD)
+		sb_printf(s, " | %s method %s", k,
+			  px->method == 0 ? "no auth" : px->method == 2 ? "username/password"
+			  : px->method == 0xFF ? "none acceptable (refused)" : "other");
+	if (m & PROXY_M_AUTH)
+		sb_printf(s, " | %s username/password", k);
+	if (m & PROXY_M_AUTH_REPLY)
+		sb_printf(s, " | %s auth %s", k, px->auth_status ? "failed" : "ok");
+	if (m & PROXY_M_REQUEST) {
+		sb_printf(s, " | %s to ", k);
+		sb_esc(s, (const uint8_t *)px->host, px->host_len);
+		sb_printf(s, " port %u", px->port);
+	}
+	if (m & PROXY_M_REPLY) {
+		if (px->kind == PROXY_CONNECT)
+			sb_printf(s, " | %s %u: %s", k, px->status,
+				  px->ok ? "tunnel open" : "refused");
+		else
+			sb_printf(s, " | %s reply %u: %s", k, px->code,
+				  px->ok ? "tunnel open" : "refused");
+	}
+	if (!m && e->proxy)
+		sb_printf(s, " | %s handshake continues", k);
+}
+
 static void put_streams(struct sb *s, const struct ev *e)
 {
+	if (e->proxy)
+		put_proxy(s, e);
 	if (e->rres.differs)
 		sb_puts(s, " [retransmitted bytes differ]");
 	if (e->http)

@@ -130,6 +130,10 @@ enum step step_classify(const struct step_in *in)
 		return STEP_CLOSE;
 	if (in->pl_len == 0 && in->completes_handshake)
 		return STEP_CONNECT;
+	/* Through a proxy, connect() is done when the proxy has opened the way:
+	 * its handshake (SOCKS, HTTP CONNECT) is part of it. */
+	if (in->proxy_hs)
+		return STEP_CONNECT;
 	if (in->pl_len == 0 && in->after_fin)
 		return STEP_CLOSE;
 	/* close_notify (SSL_shutdown) is the start of close(), wherever it

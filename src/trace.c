@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 
@@ -18,6 +19,7 @@
 #include "http.h"
 #include "keylog.h"
 #include "pkt.h"
+#include "proxy.h"
 #include "quic.h"
 #include "quicdec.h"
 #include "quicflow.h"
@@ -524,6 +526,44 @@ static void h2c_upgrade(const struct stream_ctx *sc, unsigned from)
 }
 
 /*
+ * A request to a forward proxy names the origin in its target, the
+ * absolute form (RFC 9112 3.2.2: "GET http://www.example.com/ HTTP/1.1"):
+ * the fetch takes that host as its name, as for a CONNECT tunnel.
+ */
+static void proxy_absolute(const struct stream_ctx *sc, unsigned from)
+{
+	struct tracer *t = sc->t;
+	struct conn *c = sc->c;
+	for (unsigned i = from; i < t->hev.n && c->fetch_id; i++) {
+		const struct http_ev *v = &t->hev.ev[i];
+		const struct http_head *hd = v->head;
+		if (v->kind != HTTP_EV_HEAD || !hd || !hd->is_request || hd->exchange != 1)
+			continue;
+		const char *u = hd->target.b;
+		size_t n = hd->target.len, s;
+		if (n > 7 && strncasecmp(u, "http://", 7) == 0)
+			s = 7;
+		else if (n > 8 && strncasecmp(u, "https://", 8) == 0)
+			s = 8;
+		else
+			continue;
+		size_t e = s;
+		if (e < n && u[e] == '[') { /* [v6]:port */
+			while (e < n && u[e] != ']')
+				e++;
+			if (e < n)
+				fetch_proxy(t->fetch, c->fetch_id, u + s + 1, e - s - 1);
+			continue;
+		}
+		while (e < n && u[e] != '/' && u[e] != ':' && u[e] != '?' && u[e] != '#' && u[e] != '@')
+			e++;
+		if (e < n && u[e] == '@')
+			continue; /* userinfo: not a name to show */
+		fetch_proxy(t->fetch, c->fetch_id, u + s, e - s);
+	}
+}
+
+/*
  * The application layer's one entry point: in-order plaintext bytes of
  * one direction of a connection, from whatever layer is below it (TCP
  * reassembly here; decrypted TLS records call the same three functions,
@@ -569,6 +609,8 @@ static size_t app_feed(const struct stream_ctx *sc, const uint8_t *data, size_t 
 		unsigned from = t->hev.n;
 		size_t n = http_feed_app(sc, data, len);
 		h2c_upgrade(sc, from);
+		if (!c->tls)
+			proxy_absolute(sc, from);
 		if (n < len && c->ap.http.upgraded && c->app == APP_H2) {
 			h2_feed_app(sc, data + n, len - n);
 			n = len;
@@ -678,20 +720,77 @@ static void layer_sniff(struct conn *c, int dir, const uint8_t *data, size_t len
 	}
 }
 
+/*
+ * A proxy handshake at the start of the stream (SOCKS4/4a, SOCKS5, HTTP
+ * CONNECT; proxy.c): its bytes are taken here, each direction's up to
+ * where its handshake ends, and what follows is the inner stream, sniffed
+ * and decoded as if the connection began there.  The fetch takes the
+ * name of the host the client asked for.  Returns the bytes taken; *wait:
+ * the rest must come again with more.
+ */
+static size_t proxy_stream(const struct stream_ctx *sc, const uint8_t *data, size_t len,
+			   uint64_t seq, bool *wait)
+{
+	struct conn *c = sc->c;
+	struct proxy_state *px = &c->proxy;
+	*wait = false;
+	if (!px->sniffed) {
+		/* the client speaks first in every kind; mid-stream the start is unknown */
+		if (sc->dir != 0 || c->midstream) {
+			px->sniffed = px->done[0] = px->done[1] = true;
+			return 0;
+		}
+		if (proxy_sniff(data, len, &px->kind) == FT_NEED_MORE) {
+			*wait = true;
+			return 0;
+		}
+		px->sniffed = true;
+		if (px->kind == PROXY_NONE) {
+			px->done[0] = px->done[1] = true;
+			return 0;
+		}
+	}
+	size_t used;
+	uint8_t msgs;
+	enum ft_status s = proxy_feed(px, sc->dir, data, len, &used, &msgs);
+	sc->e->proxy = px;
+	sc->e->proxy_msgs |= msgs;
+	if ((msgs & PROXY_M_REQUEST) && c->fetch_id)
+		fetch_proxy(sc->t->fetch, c->fetch_id, px->host, px->host_len);
+	if (s == FT_MALFORMED || (px->replied && !px->ok)) {
+		/* not a handshake after all, or refused: nothing inner to decode */
+		c->app = APP_OPAQUE;
+		return len;
+	}
+	if (s == FT_NEED_MORE)
+		*wait = true;
+	else
+		px->hs_end[sc->dir ? 1 : 0] = seq + used;
+	return used;
+}
+
 static size_t on_stream_data(void *ctx, const uint8_t *data, size_t len, uint64_t seq)
 {
 	const struct stream_ctx *sc = ctx;
 	struct conn *c = sc->c;
-	(void)seq;
+	size_t pre = 0;
+	if (!c->dns && !c->proxy.done[sc->dir] &&
+	    (c->proxy.sniffed || (c->app == APP_UNKNOWN && !c->tls))) {
+		bool wait;
+		pre = proxy_stream(sc, data, len, seq, &wait);
+		if (wait || pre == len)
+			return pre;
+		data += pre, len -= pre;
+	}
 	if (c->app == APP_UNKNOWN && !c->tls) {
 		bool wait;
 		layer_sniff(c, sc->dir, data, len, &wait);
 		if (wait)
-			return 0;
+			return pre;
 	}
 	if (c->tls)
-		return tls_stream(sc, data, len);
-	return app_feed(sc, data, len);
+		return pre + tls_stream(sc, data, len);
+	return pre + app_feed(sc, data, len);
 }
 
 static void on_stream_gap(void *ctx, uint64_t seq, uint64_t len)
@@ -1050,6 +1149,12 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		.tls_ahead = tls && p->pl_len && e->rres.held,
 		.h2_goaway = goaway,
 		.doh = t->doh_now,
+		/* a bare ACK during the proxy handshake, or of its last bytes */
+		.proxy_hs = e->proxy != NULL ||
+			    (p->pl_len == 0 && c->proxy.kind && !c->proxy.failed &&
+			     (!(c->proxy.done[0] && c->proxy.done[1]) ||
+			      (g->ack_valid && g->rel_ack > 0 &&
+			       (uint64_t)g->rel_ack == c->proxy.hs_end[1 - g->dir]))),
 	};
 }
 

@@ -46,6 +46,9 @@ CAPTURES = [
     "crafted-tcp-midstream-roles.pcap", "crafted-tcp-midstream-startlost.pcap",
     # a DNS answer in IP fragments, v4 and v6 (issue 13): named on its last fragment's frame
     "lab-frag-dns.pcap",
+    # through proxies (issue 13): HTTP inside SOCKS, a forward proxy's absolute-form GET,
+    # and a CONNECT tunnel (its TLS SNI)
+    "lab-proxy-socks.pcap", "lab-proxy-forward.pcap", "lab-proxy-connect.pcap",
 ]
 
 # HTTP/2 in cleartext, with the port tshark must be told (-d tcp.port==N,http2)
@@ -79,6 +82,11 @@ TSHARK_OPTS = {
 
 # checks left out, and why (printed as "skip")
 SKIP = {
+    ("lab-proxy-connect.pcap", "http requests"):
+        "tshark counts the CONNECT request and the proxy's 200 as HTTP messages; fetchtrace "
+        "tells them as the proxy handshake (the proxy check compares the host asked for)",
+    ("lab-proxy-connect.pcap", "http responses"): "as http requests",
+    ("lab-proxy-connect.pcap", "http pairing"): "as http requests",
     ("crafted-tcp-reorder-midstream.pcap", "http requests"):
         "tshark 4.0 reorders only from a SYN; fetchtrace numbers this stream from the "
         "server's ACK and decodes the request",
@@ -316,6 +324,39 @@ def frag_check(cap):
           "tshark %s\n  fetchtrace %s" % (want, got))
 
 
+# Proxies (issue 13): per TCP connection, the host and port the client asked the proxy for,
+# from tshark's SOCKS dissector (the first name or address and port it shows on the
+# connection) and its CONNECT requests, against fetchtrace's proxy requests (JSON)
+PROXY_CAPTURES = ["lab-proxy-socks.pcap", "lab-proxy-connect.pcap"]
+
+
+def proxy_check(cap):
+    import json
+    path = os.path.join(ROOT, "captures", cap)
+    per = {}
+    for st, name, dst, port in tshark(path, "socks.command",
+                                      ["tcp.stream", "socks.remote_name", "socks.dst",
+                                       "socks.dstport"]):
+        h, p = per.setdefault(int(st), [None, None])
+        per[int(st)] = [h or name or dst or None, p or (int(port) if port else None)]
+    for st, uri in tshark(path, "http.request.method == \"CONNECT\"",
+                          ["tcp.stream", "http.request.uri"]):
+        host, _, port = uri.rpartition(":")
+        per.setdefault(int(st), [host.strip("[]"), int(port)])
+    want = [tuple(per[k]) for k in sorted(per)]
+    env = dict(os.environ, TZ="UTC", LC_ALL="C")
+    out = subprocess.run([BIN, "--json", "--all", "-r", path], capture_output=True, text=True,
+                         env=env, check=True).stdout
+    got = []
+    for line in out.splitlines():
+        o = json.loads(line)
+        px = o.get("proxy") if o.get("type") == "packet" else None
+        if px and "request" in px["messages"]:
+            got.append((px["host"], px["port"]))
+    check("%s proxy" % cap, len(want) > 0 and want == got,
+          "tshark %s\n  fetchtrace %s" % (want, got))
+
+
 def as_list(v):
     return v if isinstance(v, list) else [] if v is None else [v]
 
@@ -417,6 +458,8 @@ def main():
         icmp_check(cap)
     for cap in FRAG_CAPTURES:
         frag_check(cap)
+    for cap in PROXY_CAPTURES:
+        proxy_check(cap)
     # the interface of each frame: two of different link types; one (no "interface")
     iface_check("multi-iface.pcapng", False)
     iface_check("cold-fetch.pcapng", True)
