@@ -1087,7 +1087,9 @@ static void put_proxy(struct sb *s, const struct ev *e)
 			sb_printf(s, " | %s reply %u: %s", k, px->code,
 				  px->ok ? "tunnel open" : "refused");
 	}
-	if (!m && e->proxy)
+	if (!m && px->failed)
+		sb_printf(s, " | %s handshake broken: the rest is not decoded", k);
+	else if (!m)
 		sb_printf(s, " | %s handshake continues", k);
 }
 

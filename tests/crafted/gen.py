@@ -1793,6 +1793,61 @@ def gen_ip_frag():
     p.write()
 
 
+# ---------------------------------------------------------------------------
+# crafted-proxy: proxy handshakes (issue 13): SOCKS5 with username/password and a
+# request split over two segments, then HTTP inside; SOCKS4a refused (91); SOCKS5 with no
+# acceptable method; CONNECT answered 407; a SOCKS5 request with an unknown address type
+# ---------------------------------------------------------------------------
+
+def gen_proxy():
+    p = Pcap("crafted-proxy.pcap")
+    www = b"www.lab.test"
+    # 1: SOCKS5, username/password (RFC 1929), the request in two segments
+    C2S, S2C = tcp_open(p, SERVER, 44001, 1080, 1000, 5000)
+    c, sv = 1, 1
+    for d, data in ((0, b"\x05\x01\x02"), (1, b"\x05\x02"), (0, b"\x01\x04user\x04pass"),
+                    (1, b"\x01\x00"), (0, b"\x05\x01\x00\x03" + bytes([len(www)]) + www[:5]),
+                    (0, www[5:] + b"\x00\x50"), (1, b"\x05\x00\x00\x01\xc0\x00\x02\x50\x9c\x41")):
+        if d == 0:
+            C2S(c, sv, "PA", data)
+            c += len(data)
+        else:
+            S2C(sv, c, "PA", data)
+            sv += len(data)
+    req = b"GET / HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"
+    C2S(c, sv, "PA", req)
+    c += len(req)
+    resp = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    S2C(sv, c, "PA", resp)
+    sv += len(resp)
+    C2S(c, sv, "FA")
+    S2C(sv, c + 1, "FA")
+    C2S(c + 1, sv + 1, "A")
+    # 2: SOCKS4a for www.lab.test, refused (91); the proxy closes
+    C2S, S2C = tcp_open(p, SERVER, 44002, 1080, 2000, 6000)
+    r4 = b"\x04\x01\x00\x50\x00\x00\x00\x01anon\x00" + www + b"\x00"
+    C2S(1, 1, "PA", r4)
+    S2C(1, 1 + len(r4), "PA", b"\x00\x5b\x00\x00\x00\x00\x00\x00")
+    S2C(9, 1 + len(r4), "FA")
+    # 3: SOCKS5, no acceptable method (0xFF)
+    C2S, S2C = tcp_open(p, SERVER, 44003, 1080, 3000, 7000)
+    C2S(1, 1, "PA", b"\x05\x01\x00")
+    S2C(1, 4, "PA", b"\x05\xff")
+    S2C(3, 4, "FA")
+    # 4: CONNECT answered 407 Proxy Authentication Required
+    C2S, S2C = tcp_open(p, SERVER, 44004, 3128, 4000, 8000)
+    cr = b"CONNECT www.lab.test:443 HTTP/1.1\r\nHost: www.lab.test:443\r\n\r\n"
+    C2S(1, 1, "PA", cr)
+    no = b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n"
+    S2C(1, 1 + len(cr), "PA", no)
+    # 5: SOCKS5 request with address type 9 (none such): not a handshake after all
+    C2S, S2C = tcp_open(p, SERVER, 44005, 1080, 5000, 9000)
+    C2S(1, 1, "PA", b"\x05\x01\x00")
+    S2C(1, 4, "PA", b"\x05\x00")
+    C2S(4, 3, "PA", b"\x05\x01\x00\x09\x01\x02\x03\x04\x00\x50")
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -1822,3 +1877,4 @@ if __name__ == "__main__":
     gen_doh_http1()
     gen_h2_hostile()
     gen_ip_frag()
+    gen_proxy()
