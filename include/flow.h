@@ -107,6 +107,7 @@ struct conn {
 	int64_t ts_established;         /* handshake completed */
 	int64_t ts_fin;                 /* first FIN */
 	int64_t ts_tls_hello;           /* the TLS ClientHello (0 none) */
+	int64_t ts_proxy_done;          /* the proxy's reply opening the tunnel (0 none) */
 	bool midstream;        /* seen without its handshake */
 	uint8_t client_by;     /* enum flow_client_by */
 	bool roles_final;      /* mid-stream: the roles can no longer change */

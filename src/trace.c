@@ -755,6 +755,8 @@ static size_t proxy_stream(const struct stream_ctx *sc, const uint8_t *data, siz
 	enum ft_status s = proxy_feed(px, sc->dir, data, len, &used, &msgs);
 	sc->e->proxy = px;
 	sc->e->proxy_msgs |= msgs;
+	if ((msgs & PROXY_M_REPLY) && px->ok && !c->ts_proxy_done)
+		c->ts_proxy_done = sc->t->now;
 	if ((msgs & PROXY_M_REQUEST) && c->fetch_id)
 		fetch_proxy(sc->t->fetch, c->fetch_id, px->host, px->host_len);
 	if (s == FT_MALFORMED || (px->replied && !px->ok)) {
