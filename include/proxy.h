@@ -49,6 +49,9 @@ struct proxy_state {
 	uint16_t status;          /* CONNECT: the HTTP status */
 	uint16_t port;            /* the port asked for */
 	uint16_t host_len;        /* bytes in host */
+	bool again;               /* CONNECT: a 407 that keeps the connection: the client may ask
+	                             again on it (with its credentials) */
+	uint32_t body_left;       /* CONNECT: bytes of a refusal's body still to pass over */
 	uint64_t hs_end[2];       /* the caller's: relative sequence number just past each
 	                             direction's handshake (0 until it ended) */
 	char host[PROXY_HOST_MAX + 1]; /* the host asked for: a name, or an address as text;

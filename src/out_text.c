@@ -1082,7 +1082,8 @@ static void put_proxy(struct sb *s, const struct ev *e)
 	if (m & PROXY_M_REPLY) {
 		if (px->kind == PROXY_CONNECT)
 			sb_printf(s, " | %s %u: %s", k, px->status,
-				  px->ok ? "tunnel open" : "refused");
+				  px->ok ? "tunnel open"
+				  : px->status == 407 ? "proxy authentication required" : "refused");
 		else
 			sb_printf(s, " | %s reply %u: %s", k, px->code,
 				  px->ok ? "tunnel open" : "refused");

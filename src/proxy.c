@@ -110,9 +110,81 @@ static long head_len(const uint8_t *b, size_t len)
 	return len >= PROXY_HEAD_MAX ? -1 : 0;
 }
 
+/* Case-insensitive: does the field line f[0..n) start with name (lower case, with its colon)? */
+static bool field_is(const uint8_t *f, size_t n, const char *name)
+{
+	size_t k = strlen(name);
+	if (n < k)
+		return false;
+	for (size_t i = 0; i < k; i++) {
+		uint8_t c = f[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (uint8_t)(c - 'A' + 'a');
+		if (c != (uint8_t)name[i])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A refusal's head: does the proxy keep the connection for another try
+ * (a 407 without Connection: close, RFC 9110 15.5.8), and how long is
+ * its body (Content-Length; none means 0 for a CONNECT answer we follow)?
+ */
+static void refusal_fields(struct proxy_state *st, const uint8_t *b, size_t n)
+{
+	bool close = false;
+	uint64_t cl = 0;
+	size_t i = 0;
+	while (i < n && b[i] != '\n') /* past the status line */
+		i++;
+	/* each pass moves i past one line */
+	while (i < n) {
+		size_t s = ++i;
+		while (i < n && b[i] != '\n')
+			i++;
+		const uint8_t *f = b + s;
+		size_t fl = i - s;
+		if (field_is(f, fl, "content-length:")) {
+			for (size_t k = 15; k < fl && cl <= PROXY_HEAD_MAX * 128u; k++)
+				if (f[k] >= '0' && f[k] <= '9')
+					cl = cl * 10 + (unsigned)(f[k] - '0');
+		} else if (field_is(f, fl, "connection:") || field_is(f, fl, "proxy-connection:")) {
+			for (size_t k = 0; k + 5 <= fl; k++)
+				if (field_is(f + k, fl - k, "close"))
+					close = true;
+		}
+	}
+	if (st->status == 407 && !close && cl <= PROXY_HEAD_MAX * 128u) {
+		st->again = true;
+		st->body_left = (uint32_t)cl;
+	}
+}
+
+static enum ft_status feed_connect_head(struct proxy_state *st, int dir, const uint8_t *b,
+					size_t len, size_t *used, uint8_t *msgs);
+
+/* CONNECT, passing over a refusal's body first. */
 static enum ft_status feed_connect(struct proxy_state *st, int dir, const uint8_t *b, size_t len,
 				   size_t *used, uint8_t *msgs)
 {
+	size_t skip = 0;
+	if (dir == 1 && st->body_left) {
+		skip = len < st->body_left ? len : st->body_left;
+		st->body_left -= (uint32_t)skip;
+		*used = skip;
+		if (st->body_left)
+			return FT_NEED_MORE;
+	}
+	enum ft_status s = feed_connect_head(st, dir, b + skip, len - skip, used, msgs);
+	*used += skip;
+	return s;
+}
+
+static enum ft_status feed_connect_head(struct proxy_state *st, int dir, const uint8_t *b,
+					size_t len, size_t *used, uint8_t *msgs)
+{
+	*used = 0;
 	long n = head_len(b, len);
 	if (n < 0)
 		return FT_MALFORMED;
@@ -169,6 +241,8 @@ static enum ft_status feed_connect(struct proxy_state *st, int dir, const uint8_
 		st->replied = true;
 		st->ok = code < 300;
 		*msgs |= PROXY_M_REPLY;
+		if (!st->ok)
+			refusal_fields(st, b, (size_t)n);
 	}
 	*used = (size_t)n;
 	return FT_OK;
@@ -353,9 +427,17 @@ enum ft_status proxy_feed(struct proxy_state *st, int dir, const uint8_t *b, siz
 		st->done[0] = st->done[1] = true;
 		*used = 0;
 	}
-	/* The proxy said no: nothing more of the client's is a handshake either. */
-	if (st->replied && !st->ok)
+	if (st->replied && !st->ok) {
+		if (st->again) {
+			/* 407 on a kept connection: the next request may carry credentials */
+			st->again = false;
+			st->replied = false;
+			st->done[0] = st->done[1] = false;
+			return FT_NEED_MORE;
+		}
+		/* The proxy said no: nothing more of the client's is a handshake either. */
 		st->done[0] = st->done[1] = true;
+	}
 	return s;
 }
 

@@ -1796,7 +1796,8 @@ def gen_ip_frag():
 # ---------------------------------------------------------------------------
 # crafted-proxy: proxy handshakes (issue 13): SOCKS5 with username/password and a
 # request split over two segments, then HTTP inside; SOCKS4a refused (91); SOCKS5 with no
-# acceptable method; CONNECT answered 407; a SOCKS5 request with an unknown address type
+# acceptable method; CONNECT answered 407, asked again with credentials and let through (TLS
+# inside); a SOCKS5 request with an unknown address type
 # ---------------------------------------------------------------------------
 
 def gen_proxy():
@@ -1840,6 +1841,17 @@ def gen_proxy():
     C2S(1, 1, "PA", cr)
     no = b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n"
     S2C(1, 1 + len(cr), "PA", no)
+    #    ... and asked again on the same connection with credentials: 200, then TLS
+    c, sv = 1 + len(cr), 1 + len(no)
+    cr2 = (b"CONNECT www.lab.test:443 HTTP/1.1\r\nHost: www.lab.test:443\r\n"
+           b"Proxy-Authorization: Basic dXNlcjpwYXNz\r\n\r\n")
+    C2S(c, sv, "PA", cr2)
+    c += len(cr2)
+    ok = b"HTTP/1.1 200 Connection established\r\n\r\n"
+    S2C(sv, c, "PA", ok)
+    sv += len(ok)
+    ch = client_hello(b"www.lab.test", [b"http/1.1"])
+    C2S(c, sv, "PA", ch)
     # 5: SOCKS5 request with address type 9 (none such): not a handshake after all
     C2S, S2C = tcp_open(p, SERVER, 44005, 1080, 5000, 9000)
     C2S(1, 1, "PA", b"\x05\x01\x00")

@@ -169,9 +169,26 @@ static void test_connect(void)
 	CHECK_EQ_INT(proxy_feed(&st, 0, (const uint8_t *)v6, sizeof v6 - 1, &used, &msgs), FT_OK);
 	CHECK_EQ_STR(st.host, "2001:db8::80");
 	CHECK_EQ_INT(st.port, 8443);
-	const char no[] = "HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n";
-	CHECK_EQ_INT(proxy_feed(&st, 1, (const uint8_t *)no, sizeof no - 1, &used, &msgs), FT_OK);
-	CHECK(!st.ok && st.status == 407);
+	/* 407 keeping the connection, with a body: the client asks again on it */
+	const char no[] = "HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 5\r\n\r\n"
+			  "deny!HTTP/1.1 200 OK\r\n\r\n";
+	size_t no_head = sizeof no - 1 - 5 - 19;
+	CHECK_EQ_INT(proxy_feed(&st, 1, (const uint8_t *)no, no_head + 2, &used, &msgs), FT_NEED_MORE);
+	CHECK_EQ_INT(used, no_head);
+	CHECK(!st.ok && st.status == 407 && !st.done[0] && !st.done[1] && st.body_left == 5);
+	CHECK_EQ_INT(msgs, PROXY_M_REPLY);
+	CHECK_EQ_INT(proxy_feed(&st, 0, (const uint8_t *)v6, sizeof v6 - 1, &used, &msgs), FT_OK);
+	CHECK_EQ_INT(proxy_feed(&st, 1, (const uint8_t *)no + no_head, 3, &used, &msgs), FT_NEED_MORE);
+	CHECK_EQ_INT(used, 3);
+	CHECK_EQ_INT(proxy_feed(&st, 1, (const uint8_t *)no + no_head + 3, sizeof no - 1 - no_head - 3,
+				&used, &msgs), FT_OK);
+	CHECK(st.ok && st.status == 200 && st.done[1]);
+	/* 407 with Connection: close: the end */
+	memset(&st, 0, sizeof st);
+	st.kind = PROXY_CONNECT;
+	const char bye[] = "HTTP/1.1 407 No\r\nProxy-Connection: Close\r\n\r\n";
+	CHECK_EQ_INT(proxy_feed(&st, 1, (const uint8_t *)bye, sizeof bye - 1, &used, &msgs), FT_OK);
+	CHECK(!st.ok && st.done[0] && st.done[1]);
 	static uint8_t big[PROXY_HEAD_MAX + 10];
 	memset(big, 'x', sizeof big);
 	memcpy(big, "CONNECT ", 8);
