@@ -51,6 +51,10 @@ void fetch_connect(struct fetch_linker *fl, uint8_t ip_ver, const uint8_t cli[16
  */
 bool fetch_sni(struct fetch_linker *fl, uint32_t fetch_id, const char *sni, size_t len);
 
+/* The connections of this fetch go through a proxy that was asked for
+ * `host`: that is the fetch's name (a DNS name it had was the proxy's). */
+void fetch_proxy(struct fetch_linker *fl, uint32_t fetch_id, const char *host, size_t len);
+
 /* The name of a fetch for the summary, or NULL (no DNS, or forgotten);
  * valid until the next call. */
 const struct dns_name *fetch_name(struct fetch_linker *fl, uint32_t fetch_id);

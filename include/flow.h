@@ -8,6 +8,7 @@
 
 #include "http.h"
 #include "pkt.h"
+#include "proxy.h"
 #include "reasm.h"
 #include "tls.h"
 
@@ -115,6 +116,7 @@ struct conn {
 	                                   tell those packets apart from others of the same
 	                                   time stamp */
 	int8_t close_dir;
+	int64_t ts_proxy_done;          /* the proxy's reply opening the tunnel (0 none) */
 	bool midstream;        /* seen without its handshake */
 	uint8_t client_by;     /* enum flow_client_by */
 	bool roles_final;      /* mid-stream: the roles can no longer change */
@@ -137,7 +139,9 @@ struct conn {
 	bool calls_seen;       /* a socket call of this connection was measured (issue 14) */
 	int64_t calls_write_at; /* the entry of its newest measured write(), 0 none */
 	struct reasm_dir rs[2]; /* stream reassembly per direction */
-	/* The stream layers: transport -> [TLS] -> application decoder. */
+	/* The stream layers: transport -> [proxy handshake] -> [TLS] -> application decoder. */
+	struct proxy_state proxy; /* a SOCKS or HTTP CONNECT handshake at the stream's start
+	                          (proxy.c): its bytes are consumed, the rest is the inner stream */
 	bool tls;              /* a TLS layer: the streams carry TLS records (the client's first
 	                          bytes were one); the application decoder gets their plaintext */
 	struct tls_conn tls_rec; /* with tls: the record layer (tls.c) */
@@ -223,6 +227,9 @@ void flow_after(struct flow_table *ft, const struct flow_seg *seg, int step);
 
 /* The facts step_conn_use (step.c) decides from, taken from a connection. */
 void flow_conn_use_in(const struct conn *c, struct conn_use_in *out);
+/* The connection p would belong to (either direction), or NULL; changes
+ * nothing (an ICMP error's quote looks its connection up with it). */
+const struct conn *flow_peek(const struct flow_table *ft, const struct pkt *p);
 
 /* The reassembly memory pool every connection of the table draws on. */
 struct reasm_pool *flow_reasm_pool(struct flow_table *ft);

@@ -11,6 +11,7 @@
 #include "fetch.h"
 #include "h3.h"
 #include "flow.h"
+#include "frag.h"
 #include "h2.h"
 #include "http.h"
 #include "pkt.h"
@@ -87,6 +88,8 @@ struct ev {
 	uint32_t quic_fetch;           /* QUIC: the fetch of the server's address */
 	bool quic_from_client;         /* QUIC: sent by the client (to port 443) */
 	uint32_t icmp_fetch;           /* ICMP error: the fetch of the flow its quote belongs to */
+	uint32_t icmp_conn;            /* ICMP error quoting a TCP segment: its connection, 0 none */
+	uint32_t icmp_qconn;           /* ICMP error quoting a QUIC packet: its connection, 0 none */
 	const struct dns_msg *icmp_dns; /* ICMP error quoting a DNS query: the query as far as
 	                                   quoted (its id and name), or NULL */
 	uint32_t quic_conn;            /* QUIC: its connection's number (q1, q2...), 0 none */
@@ -98,6 +101,11 @@ struct ev {
 	const struct h3_events *h3;    /* QUIC: the HTTP/3 events of this datagram's STREAM
 	                                  frames, or NULL (the tracer's storage) */
 	const char *udp_not_quic;      /* UDP port 443 that is not QUIC: why (shown as bytes) */
+	const struct proxy_state *proxy; /* TCP: this segment carried proxy handshake bytes:
+	                                  the connection's handshake state, else NULL */
+	uint8_t proxy_msgs;            /* PROXY_M_* messages completed during this segment */
+	const struct frag_out *frag;   /* an IP fragment held, a duplicate or dropped (frag.c;
+	                                  the tracer's storage), or NULL */
 	uint8_t n_comments;            /* a pcapng input's comments on this packet (opt_comment) */
 	const uint8_t *comment[EV_MAX_COMMENTS]; /* their raw bytes: escape to print */
 	size_t comment_len[EV_MAX_COMMENTS];
@@ -152,6 +160,7 @@ struct out_counts {
 	bool capture_stats;     /* the counts below are set */
 	uint64_t cap_received;  /* packets received by the filter */
 	uint64_t cap_drop_kernel, cap_drop_iface, cap_drop_queue; /* dropped there */
+	struct frag_stats frag; /* IP fragments (all zero when none was seen) */
 };
 
 /* What dropped packets mean for the trace: said with every report of drops. */

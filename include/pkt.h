@@ -107,6 +107,9 @@ struct pkt {
 	uint8_t n_vlan;                  /* 802.1Q/802.1ad tags seen (may exceed PKT_MAX_VLAN) */
 	uint16_t vlan[PKT_MAX_VLAN];     /* VLAN ids, outermost first */
 	uint16_t ethertype;              /* network protocol after the link header */
+	uint32_t l3_off;                 /* where the IP header starts in the frame */
+	uint32_t l4_off;                 /* where the transport header starts, from the IP
+	                                    header's start (valid once the IP layer decoded) */
 
 	/* --- encapsulation (link-layer sessions and tunnels), outermost first --- */
 	uint8_t n_encap;                     /* walked (may exceed PKT_MAX_ENCAP) */
@@ -121,6 +124,16 @@ struct pkt {
 	uint8_t ttl;          /* TTL or hop limit */
 	bool frag;            /* part of a fragmented datagram */
 	bool frag_later;      /* a non-first fragment: no transport header in it */
+	bool frag_more;       /* fragment: more fragments follow (MF / M flag) */
+	uint32_t frag_id;     /* fragment: Identification (v4 16 bits, v6 32 bits) */
+	uint32_t frag_off;    /* fragment: offset of its data in the datagram, in bytes */
+	uint32_t frag_data_off; /* fragment: where its data starts, from the IP header's start
+	                           (v4: the header length; v6: just past the Fragment header) */
+	uint8_t frag_nh;      /* fragment: v4 protocol; v6 the Fragment header's Next Header */
+	uint8_t n_reasm;      /* a datagram reassembled from this many fragments (frag.c;
+	                         255 = 255 or more), 0 for a packet as captured */
+	uint32_t reasm_len;   /* n_reasm: the bytes reassembled (after the IP header and, v6,
+	                         the Fragment header), as tshark's "reassembled length" */
 	uint32_t ip_len;      /* IP datagram length from the header (payload for v6 + 40) */
 
 	/* --- transport --- */

@@ -60,6 +60,8 @@ struct step_in {
 	const struct step_in *quoted; /* an ICMP error quoting a packet of DNS or web traffic
 	                                 this host sent: that packet's facts (its own quoted
 	                                 is NULL); NULL otherwise */
+	bool proxy_hs;        /* this segment carries bytes of a proxy handshake (SOCKS, HTTP
+	                         CONNECT), or is a bare ACK while one is under way: connect() */
 	bool doh;             /* this segment carries frames of a DNS-over-HTTPS exchange (RFC 8484) */
 	bool h2_goaway;       /* HTTP/2: a GOAWAY was sent on the connection (by either side),
 	                         in this segment or before it */
@@ -115,6 +117,8 @@ struct conn_use_in {
 	int64_t ts_cli_data;  /* the client's first write-step payload */
 	int64_t ts_close;     /* the first close-step packet (FIN, RST), 0 while open */
 	int64_t ts_last;      /* the last packet seen */
+	bool proxy_refused;   /* the client asked a proxy for a tunnel (SOCKS, CONNECT) and got
+	                         none: the connection was used, for that */
 };
 
 enum conn_use step_conn_use(const struct conn_use_in *in);

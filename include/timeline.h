@@ -69,6 +69,8 @@ struct tl_exch {
 	bool tls;                   /* over TLS */
 	int64_t dns_start, dns_end; /* the fetch's query and answer */
 	int64_t syn, synack, est;   /* TCP handshake: SYN, SYN-ACK, the ACK */
+	int64_t proxy_end;          /* through a proxy: its reply opening the tunnel (connect()
+	                               ends there), else 0 */
 	int64_t tls_start, tls_end; /* ClientHello, first application data */
 	int64_t req_start, req_end; /* request: first and last byte */
 	int64_t resp_start, resp_end; /* response: first and last byte */

@@ -443,6 +443,18 @@ bool fetch_sni(struct fetch_linker *fl, uint32_t fetch_id, const char *sni, size
 	return fname_eq(fl, &f->name, n);
 }
 
+void fetch_proxy(struct fetch_linker *fl, uint32_t fetch_id, const char *host, size_t len)
+{
+	struct fetch_rec *f = &fl->fetches[fetch_id % FETCH_MAX_FETCHES];
+	struct dns_name n;
+	if (f->id != fetch_id || len == 0 || len >= sizeof(n.text))
+		return;
+	memcpy(n.text, host, len);
+	n.text[len] = '\0';
+	n.len = (uint16_t)len;
+	fname_set(fl, &f->name, &n);
+}
+
 const struct dns_name *fetch_name(struct fetch_linker *fl, uint32_t fetch_id)
 {
 	const struct fetch_rec *f = &fl->fetches[fetch_id % FETCH_MAX_FETCHES];

@@ -351,6 +351,14 @@ static uint32_t flow_find(const struct flow_table *ft, const struct pkt *p, uint
 	return NIL;
 }
 
+const struct conn *flow_peek(const struct flow_table *ft, const struct pkt *p)
+{
+	int dir = 0;
+	uint32_t h = flow_hash(ft->key, p->ip_ver, p->src, p->sport, p->dst, p->dport) & (ft->n_buckets - 1);
+	uint32_t i = flow_find(ft, p, h, &dir);
+	return i == NIL ? NULL : slot_at(ft, i);
+}
+
 /* The buckets for n_buckets (a power of two): every connection in use
  * hashed again; on allocation failure the old ones stay (longer chains). */
 static void rehash(struct flow_table *ft, uint32_t n_buckets)
@@ -648,10 +656,7 @@ enum { H_S, H_H, H_A, H_D, H_F, H_R, H_T, H_W };
 
 struct conn *flow_lookup(struct flow_table *ft, const struct pkt *p)
 {
-	uint32_t h = flow_hash(ft->key, p->ip_ver, p->src, p->sport, p->dst, p->dport) & (ft->n_buckets - 1);
-	int dir = 0;
-	uint32_t i = flow_find(ft, p, h, &dir);
-	return i == NIL ? NULL : slot_at(ft, i);
+	return (struct conn *)flow_peek(ft, p); /* the table is the caller's to change */
 }
 
 void flow_track(struct flow_table *ft, const struct pkt *p, struct flow_seg *out)
@@ -942,6 +947,7 @@ void flow_conn_use_in(const struct conn *c, struct conn_use_in *out)
 	out->ts_cli_data = c->ts_cli_data;
 	out->ts_close = c->ts_close;
 	out->ts_last = c->ts_last;
+	out->proxy_refused = c->proxy.kind != PROXY_NONE && !(c->proxy.replied && c->proxy.ok);
 }
 
 struct reasm_pool *flow_reasm_pool(struct flow_table *ft) { return &ft->pool; }

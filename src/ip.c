@@ -41,7 +41,7 @@ static enum ft_status ip_decode_v4(const uint8_t *b, size_t cap_len, struct pkt 
 {
 	struct rd r = rd_make(b, cap_len);
 	uint8_t vihl, ttl, proto;
-	uint16_t total, frag;
+	uint16_t total, id, frag;
 	size_t hlen;
 
 	if (!rd_u8(&r, &vihl)) {
@@ -57,7 +57,7 @@ static enum ft_status ip_decode_v4(const uint8_t *b, size_t cap_len, struct pkt 
 		p->why = "IPv4 header length below 20";
 		return FT_MALFORMED;
 	}
-	if (!rd_skip(&r, 1) || !rd_be16(&r, &total) || !rd_skip(&r, 2) ||
+	if (!rd_skip(&r, 1) || !rd_be16(&r, &total) || !rd_be16(&r, &id) ||
 	    !rd_be16(&r, &frag) || !rd_u8(&r, &ttl) || !rd_u8(&r, &proto) ||
 	    !rd_skip(&r, 2) || !rd_copy(&r, p->src, 4) || !rd_copy(&r, p->dst, 4)) {
 		p->why = "IPv4 header cut by snap length";
@@ -74,12 +74,18 @@ static enum ft_status ip_decode_v4(const uint8_t *b, size_t cap_len, struct pkt 
 	p->ip_len = total ? total : (uint32_t)hlen;
 	p->ttl = ttl;
 	p->proto = proto;
-	p->frag = (frag & 0x2000) != 0 || (frag & 0x1FFF) != 0;
-	p->frag_later = (frag & 0x1FFF) != 0;
 	if (!rd_skip(&r, hlen - 20)) {
 		p->why = "IPv4 options cut by snap length";
 		return FT_TRUNCATED;
 	}
+	/* Set only on a header read whole: frag.c copies it for the reassembly. */
+	p->frag = (frag & 0x2000) != 0 || (frag & 0x1FFF) != 0;
+	p->frag_later = (frag & 0x1FFF) != 0;
+	p->frag_more = (frag & 0x2000) != 0;
+	p->frag_off = (uint32_t)(frag & 0x1FFF) * 8;
+	p->frag_id = id;
+	p->frag_data_off = (uint32_t)hlen;
+	p->frag_nh = proto;
 	*l4_off = hlen;
 	return FT_OK;
 }
@@ -236,8 +242,21 @@ static enum ft_status ip_decode_v6(const uint8_t *b, size_t cap_len, struct pkt 
 			 * with M clear is an atomic fragment (RFC 6946): not part of
 			 * a fragmented datagram.
 			 */
-			if (fo >> 3 != 0 || (fo & 1) != 0)
+			uint32_t id;
+			if (fo >> 3 != 0 || (fo & 1) != 0) {
+				/* h stands after the first 4 bytes; rd_skip above
+				 * proved all 8 are captured. */
+				if (!rd_be32(&h, &id)) {
+					p->why = "IPv6 extension header cut by snap length";
+					return FT_TRUNCATED;
+				}
 				p->frag = true;
+				p->frag_more = (fo & 1) != 0;
+				p->frag_off = (uint32_t)(fo >> 3) * 8;
+				p->frag_id = id;
+				p->frag_data_off = (uint32_t)r.off;
+				p->frag_nh = next;
+			}
 			if (fo >> 3 != 0) {
 				/* What follows is the middle of the datagram, not a header. */
 				p->frag_later = true;

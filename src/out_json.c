@@ -1577,12 +1577,84 @@ static void put_icmp(struct sb *s, const struct ev *e)
 	if (m->error)
 		put_icmp_quote(s, e);
 	kv_str(s, "meaning", icmp_meaning(m));
+	if (e->icmp_conn) /* the connection of the quoted packet, when known */
+		kv_u(s, "quote_conn", e->icmp_conn);
+	if (e->icmp_qconn)
+		kv_u(s, "quote_quic_conn", e->icmp_qconn);
 	sb_putc(s, '}');
 }
 
 /* ------------------------------------------------------------------ */
 /* the packet object                                                   */
 /* ------------------------------------------------------------------ */
+
+/* "ip_frag": an IP fragment held, a duplicate or dropped, or a datagram
+ * reassembled from fragments (frag.c); absent otherwise. */
+static void put_ip_frag(struct sb *s, const struct ev *e)
+{
+	static const char *const state[] = { "held", "reassembled", "duplicate", "dropped" };
+	const struct frag_out *f = e->frag;
+	const struct pkt *p = e->p;
+	if (!f && !p->n_reasm)
+		return;
+	key(s, "ip_frag");
+	const char *st = f ? state[f->verdict] : "reassembled";
+	sb_puts(s, "{\"state\":");
+	sb_json_str(s, st, strlen(st));
+	if (!f) {
+		kv_u(s, "n_frags", p->n_reasm);
+		kv_u(s, "len", p->reasm_len);
+		sb_putc(s, '}');
+		return;
+	}
+	kv_u(s, "id", f->id);
+	kv_u(s, "offset", f->offset);
+	kv_u(s, "len", f->len);
+	kv_bool(s, "last", !f->more);
+	kv_u(s, "n_frags", f->n_frags);
+	kv_u(s, "held", f->held);
+	if (f->dns)
+		kv_u(s, "dns_id", f->dns_id);
+	kv_str(s, "why", f->verdict == FRAG_DROPPED ? (f->why ? f->why : "?") : NULL);
+	sb_putc(s, '}');
+}
+
+/* "proxy": the proxy handshake bytes this segment carried (proxy.c). */
+static void put_proxy(struct sb *s, const struct ev *e)
+{
+	static const struct { uint8_t bit; const char *name; } msg[] = {
+		{ PROXY_M_HELLO, "hello" }, { PROXY_M_METHOD, "method" },
+		{ PROXY_M_AUTH, "auth" }, { PROXY_M_AUTH_REPLY, "auth_reply" },
+		{ PROXY_M_REQUEST, "request" }, { PROXY_M_REPLY, "reply" },
+	};
+	const struct proxy_state *px = e->proxy;
+	static const char *const kind[] = { "none", "socks4", "socks5", "connect" };
+	key(s, "proxy");
+	sb_puts(s, "{\"kind\":");
+	const char *k = px->kind < 4 ? kind[px->kind] : "none";
+	if (px->kind == PROXY_SOCKS4 && px->socks4a)
+		k = "socks4a";
+	sb_json_str(s, k, strlen(k));
+	key(s, "messages");
+	sb_putc(s, '[');
+	for (size_t i = 0; i < sizeof msg / sizeof msg[0]; i++)
+		if (e->proxy_msgs & msg[i].bit) {
+			sep(s);
+			sb_json_str(s, msg[i].name, strlen(msg[i].name));
+		}
+	sb_putc(s, ']');
+	if (e->proxy_msgs & PROXY_M_REQUEST) {
+		kv_bytes(s, "host", px->host, px->host_len);
+		kv_u(s, "port", px->port);
+	}
+	if (e->proxy_msgs & PROXY_M_REPLY) {
+		kv_u(s, "code", px->kind == PROXY_CONNECT ? px->status : px->code);
+		kv_bool(s, "ok", px->ok);
+	}
+	if (e->proxy_msgs & PROXY_M_METHOD)
+		kv_u(s, "method", px->method);
+	sb_putc(s, '}');
+}
 
 /* The fields every packet object has; the line cut fallback uses them alone. */
 static void put_common(struct json_out *o, const struct ev *e)
@@ -1668,6 +1740,7 @@ static void put_common(struct json_out *o, const struct ev *e)
 		kv_u(s, "ip_proto", p->proto);
 		kv_str(s, "proto", proto_name(p->proto));
 		kv_str(s, "fragment", !p->frag ? NULL : p->frag_later ? "later" : "first");
+		put_ip_frag(s, e);
 	} else {
 		kv_null(s, "ip_ver");
 		kv_null(s, "src");
@@ -1802,6 +1875,8 @@ static void json_packet(void *impl, const struct ev *e)
 	bool l4 = p->layer == LAYER_DONE;
 	if (e->seg) {
 		put_tcp(s, e);
+		if (e->proxy)
+			put_proxy(s, e);
 		if (e->http)
 			put_http(s, e);
 		if (e->h2)
@@ -2256,6 +2331,16 @@ static void json_summary(void *impl, const struct out_counts *n)
 	kv_u(s, "quic_conns", n->quic_conns);
 	kv_u(s, "quic_conns_evicted", n->quic_evicted);
 	kv_u(s, "quic_mem_peak", n->quic_mem_peak);
+	if (n->frag.n_frags) { /* IP fragments were seen (frag.c) */
+		kv_u(s, "ip_frags", n->frag.n_frags);
+		kv_u(s, "ip_frag_reassembled", n->frag.n_reassembled);
+		kv_u(s, "ip_frag_dup", n->frag.n_dup);
+		kv_u(s, "ip_frag_bad", n->frag.n_bad);
+		kv_u(s, "ip_frag_timeout", n->frag.n_timeout);
+		kv_u(s, "ip_frag_overflow", n->frag.n_overflow);
+		kv_u(s, "ip_frag_incomplete", n->frag.n_incomplete);
+		kv_u(s, "ip_frag_peak", n->frag.peak_bytes);
+	}
 	if (n->h2_conns || n->h2_refused) {
 		kv_u(s, "h2_conns", n->h2_conns);
 		kv_u(s, "h2_refused", n->h2_refused);

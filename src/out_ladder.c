@@ -190,6 +190,22 @@ static void put_quic_gist(struct sb *s, const struct ev *e)
 void out_label(const struct ev *e, struct sb *s)
 {
 	const struct pkt *p = e->p;
+	if (e->frag) { /* an IP fragment held back (frag.c): its datagram is on a later arrow */
+		sb_puts(s, e->frag->verdict == FRAG_HELD  ? "fragment held"
+			   : e->frag->verdict == FRAG_DUP ? "fragment (duplicate)"
+							  : "fragment dropped");
+		return;
+	}
+	if (e->proxy && (e->proxy_msgs & (PROXY_M_REQUEST | PROXY_M_REPLY))) {
+		const struct proxy_state *px = e->proxy;
+		if (e->proxy_msgs & PROXY_M_REQUEST) {
+			sb_printf(s, "%s to ", proxy_kind_name(px));
+			sb_esc(s, px->host, px->host_len);
+		} else {
+			sb_printf(s, "%s %s", proxy_kind_name(px), px->ok ? "tunnel open" : "refused");
+		}
+		return;
+	}
 	if (e->n_dns) {
 		const struct dns_msg *m = e->dns[0];
 		sb_puts(s, m->qr ? "answer " : "query ");

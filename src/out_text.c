@@ -1127,8 +1127,47 @@ static bool stream_said_gap(const struct ev *e)
 }
 
 /* What the reassembled streams said about this segment. */
+/* A proxy handshake's messages in this segment: " | SOCKS5 CONNECT www.lab.test:443". */
+static void put_proxy(struct sb *s, const struct ev *e)
+{
+	const struct proxy_state *px = e->proxy;
+	uint8_t m = e->proxy_msgs;
+	const char *k = proxy_kind_name(px);
+	if (m & PROXY_M_HELLO)
+		sb_printf(s, " | %s hello, %u auth method%s", k, px->n_methods,
+			  px->n_methods == 1 ? "" : "s");
+	if (m & PROXY_M_METHOD)
+		sb_printf(s, " | %s method %s", k,
+			  px->method == 0 ? "no auth" : px->method == 2 ? "username/password"
+			  : px->method == 0xFF ? "none acceptable (refused)" : "other");
+	if (m & PROXY_M_AUTH)
+		sb_printf(s, " | %s username/password", k);
+	if (m & PROXY_M_AUTH_REPLY)
+		sb_printf(s, " | %s auth %s", k, px->auth_status ? "failed" : "ok");
+	if (m & PROXY_M_REQUEST) {
+		sb_printf(s, " | %s to ", k);
+		sb_esc(s, (const uint8_t *)px->host, px->host_len);
+		sb_printf(s, " port %u", px->port);
+	}
+	if (m & PROXY_M_REPLY) {
+		if (px->kind == PROXY_CONNECT)
+			sb_printf(s, " | %s %u: %s", k, px->status,
+				  px->ok ? "tunnel open"
+				  : px->status == 407 ? "proxy authentication required" : "refused");
+		else
+			sb_printf(s, " | %s reply %u: %s", k, px->code,
+				  px->ok ? "tunnel open" : "refused");
+	}
+	if (!m && px->failed)
+		sb_printf(s, " | %s handshake broken: the rest is not decoded", k);
+	else if (!m)
+		sb_printf(s, " | %s handshake continues", k);
+}
+
 static void put_streams(struct sb *s, const struct ev *e)
 {
+	if (e->proxy)
+		put_proxy(s, e);
 	if (e->rres.differs)
 		sb_puts(s, " [retransmitted bytes differ]");
 	if (e->http)
@@ -1607,6 +1646,46 @@ static void put_quic(struct sb *s, const struct ev *e)
 /* ICMP                                                                */
 /* ------------------------------------------------------------------ */
 
+/* An IP fragment not handed on (frag.c): "fragment of DNS answer #3278,
+ * bytes 0-1231: held (1 fragment, 1232 B so far)". */
+static void put_frag(struct sb *s, const struct ev *e)
+{
+	const struct frag_out *f = e->frag;
+	sb_puts(s, "fragment of ");
+	if (f->dns)
+		sb_printf(s, "DNS %s #%04x", f->dns_qr ? "answer" : "query", f->dns_id);
+	else if (f->l4 && f->proto == 17)
+		sb_printf(s, "UDP datagram %u > %u", f->sport, f->dport);
+	else if (f->l4 && f->proto == 6)
+		sb_printf(s, "TCP segment %u > %u", f->sport, f->dport);
+	else if (f->l4 && (f->proto == IPPROTO_NUM_ICMP || f->proto == IPPROTO_NUM_ICMPV6))
+		sb_puts(s, "ICMP message");
+	else if (f->l4)
+		sb_printf(s, "IP proto %u datagram", f->proto);
+	else
+		sb_printf(s, "IP datagram id 0x%x", f->id); /* its first fragment not seen yet */
+	if (f->len)
+		sb_printf(s, ", bytes %u-%u", f->offset, f->offset + f->len - 1);
+	else
+		sb_printf(s, ", 0 B at %u", f->offset);
+	if (!f->more)
+		sb_puts(s, " (last)");
+	switch (f->verdict) {
+	case FRAG_HELD:
+		sb_printf(s, ": held (%u fragment%s, %u B so far)", f->n_frags,
+			  f->n_frags == 1 ? "" : "s", f->held);
+		break;
+	case FRAG_DUP:
+		sb_puts(s, ": a duplicate, ignored");
+		break;
+	case FRAG_DROPPED:
+		sb_printf(s, ": dropped: %s", f->why ? f->why : "?");
+		break;
+	case FRAG_DONE: /* handed on, never here */
+		break;
+	}
+}
+
 /* What an error quotes: "the QUIC Initial to [::1]:443", "the DNS query
  * #4f1a example.com to 10.0.0.53:53", "the SYN to 10.0.4.2:80". */
 static void put_icmp_quote(struct sb *s, const struct icmp_info *m, const struct dns_msg *d)
@@ -1820,8 +1899,14 @@ static void put_tag(struct sb *s, const struct ev *e)
 			sb_printf(s, "f%u%s", e->quic_fetch, e->quic_conn ? " " : "");
 		if (e->quic_conn)
 			sb_printf(s, "q%u", e->quic_conn);
-	} else if (e->icmp_fetch) {
-		sb_printf(s, "f%u", e->icmp_fetch);
+	} else if (e->icmp_fetch || e->icmp_conn || e->icmp_qconn) {
+		/* an ICMP error: the fetch and connection of the packet it quotes */
+		if (e->icmp_fetch)
+			sb_printf(s, "f%u", e->icmp_fetch);
+		if (e->icmp_conn)
+			sb_printf(s, "%sc%u", e->icmp_fetch ? " " : "", e->icmp_conn);
+		else if (e->icmp_qconn)
+			sb_printf(s, "%sq%u", e->icmp_fetch ? " " : "", e->icmp_qconn);
 	}
 }
 
@@ -2555,7 +2640,7 @@ static void text_packet(void *impl, const struct ev *e)
 	}
 	pad_sep(s, addr_start + (COL_DESC - COL_ADDR));
 
-	if (p->status != FT_OK && p->layer != LAYER_DONE) {
+	if (p->status != FT_OK && p->layer != LAYER_DONE && !e->frag) {
 		static const char *const lname[] = { "link", "ip", "tcp", "udp", "icmp", "" };
 		if (p->status == FT_TRUNCATED)
 			sb_printf(s, "[|%s]", lname[p->layer]);
@@ -2578,7 +2663,9 @@ static void text_packet(void *impl, const struct ev *e)
 		emit_packet(o, e, 0);
 		return;
 	}
-	if (e->seg) {
+	if (e->frag) {
+		put_frag(s, e);
+	} else if (e->seg) {
 		put_tcp(s, e);
 		put_streams(s, e);
 		const struct conn_sum *tried = upgrade_before(o, e);
@@ -2618,9 +2705,11 @@ static void text_packet(void *impl, const struct ev *e)
 	} else {
 		sb_printf(s, "ethertype 0x%04x", p->ethertype);
 	}
-	if (p->frag && !p->frag_later)
+	if (p->frag && !p->frag_later && !e->frag)
 		sb_puts(s, " [fragmented]");
 	put_encap(s, p);
+	if (p->n_reasm)
+		sb_printf(s, " [reassembled from %u fragments, %u B]", p->n_reasm, p->reasm_len);
 	for (unsigned i = 0; i < e->n_comments && i < EV_MAX_COMMENTS; i++) { /* a pcapng's */
 		sb_puts(s, " [comment: ");
 		sb_esc(s, e->comment[i], e->comment_len[i]);
@@ -3025,6 +3114,22 @@ static void text_summary(void *impl, const struct out_counts *n)
 			  (unsigned long long)n->cap_drop_iface, (unsigned long long)n->cap_drop_queue);
 		if (n->cap_drop_kernel || n->cap_drop_iface || n->cap_drop_queue)
 			sb_printf(s, "; %s", out_drop_meaning);
+		emit(o);
+	}
+	if (n->frag.n_frags) {
+		const struct frag_stats *fs = &n->frag;
+		sb_printf(s, "ip fragments: %llu read, %llu datagrams reassembled",
+			  (unsigned long long)fs->n_frags, (unsigned long long)fs->n_reassembled);
+		if (fs->n_dup)
+			sb_printf(s, ", %llu duplicates", (unsigned long long)fs->n_dup);
+		if (fs->n_bad)
+			sb_printf(s, ", %llu dropped as bad", (unsigned long long)fs->n_bad);
+		if (fs->n_timeout)
+			sb_printf(s, ", %llu timed out", (unsigned long long)fs->n_timeout);
+		if (fs->n_overflow)
+			sb_printf(s, ", %llu dropped by a cap", (unsigned long long)fs->n_overflow);
+		if (fs->n_incomplete)
+			sb_printf(s, ", %llu incomplete at the end", (unsigned long long)fs->n_incomplete);
 		emit(o);
 	}
 	if (n->reasm_overflows) {

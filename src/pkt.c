@@ -99,11 +99,13 @@ enum ft_status pkt_decode(int dlt, const uint8_t *data, uint32_t cap_len,
 
 		/* link_decode and tunnel_decode leave l3_off <= end_cap <= cap_len. */
 		p->layer = LAYER_IP;
+		p->l3_off = (uint32_t)l3_off;
 		ip = data + l3_off;
 		ip_cap = end_cap - l3_off;
 		st = ip_decode(ip, ip_cap, p, &l4_off);
 		if (st != FT_OK)
 			goto out;
+		p->l4_off = (uint32_t)l4_off;
 
 		/*
 		 * The frame's bytes from this IP header on, as on the wire

@@ -130,6 +130,10 @@ enum step step_classify(const struct step_in *in)
 		return STEP_CLOSE;
 	if (in->pl_len == 0 && in->completes_handshake)
 		return STEP_CONNECT;
+	/* Through a proxy, connect() is done when the proxy has opened the way:
+	 * its handshake (SOCKS, HTTP CONNECT) is part of it. */
+	if (in->proxy_hs)
+		return STEP_CONNECT;
 	if (in->pl_len == 0 && in->after_fin)
 		return STEP_CLOSE;
 	/* close_notify (SSL_shutdown) is the start of close(), wherever it
@@ -198,7 +202,7 @@ const char *step_call(enum step s)
 enum conn_use step_conn_use(const struct conn_use_in *in)
 {
 	/* Without the handshake there is no moment the connection was ready. */
-	if (!in->established || in->dns || !in->ts_ready)
+	if (!in->established || in->dns || !in->ts_ready || in->proxy_refused)
 		return CONN_USE_NONE;
 	if (in->ts_cli_data)
 		return in->ts_cli_data - in->ts_ready >= STEP_PRECONNECT_US ? CONN_USE_PRECONNECT

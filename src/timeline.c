@@ -382,6 +382,7 @@ static struct tl_exch *add(struct timeline *tl, int64_t now, struct conn *c, uin
 		x->syn = c->ts_syn;
 		x->synack = c->ts_synack;
 		x->est = c->ts_established;
+		x->proxy_end = c->ts_proxy_done;
 		x->tls_start = c->ts_tls_hello;
 		x->tls_end = x->tls ? now : 0;
 		take_dns(tl, x, c->fetch_id);
@@ -661,7 +662,12 @@ void timeline_tls(struct timeline *tl, int64_t now, struct conn *c, const struct
 	}
 }
 
-int64_t timeline_connect_end(const struct tl_exch *x) { return x->synack ? x->synack : x->est; }
+int64_t timeline_connect_end(const struct tl_exch *x)
+{
+	int64_t e = x->synack ? x->synack : x->est;
+	/* through a proxy, connect() returns when the proxy has opened the tunnel */
+	return x->proxy_end > e ? x->proxy_end : e;
+}
 
 void timeline_phases(const struct tl_exch *x, int64_t st[TL_PHASES], int64_t en[TL_PHASES])
 {

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 
@@ -14,12 +15,14 @@
 #include "fetch.h"
 #include "flow.h"
 #include "focus.h"
+#include "frag.h"
 #include "h2.h"
 #include "hpack.h"
 #include "http.h"
 #include "keylog.h"
 #include "out_call.h"
 #include "pkt.h"
+#include "proxy.h"
 #include "quic.h"
 #include "quicdec.h"
 #include "quicflow.h"
@@ -111,6 +114,9 @@ struct tracer {
 		int64_t at;          /* entered; 0 free */
 	} expect[TRACE_EXPECT_MAX];
 	unsigned expect_next;
+	/* IP fragments (issue 13): made at the first fragment; NULL until then */
+	struct frag_table *frags;
+	struct frag_out frag;                 /* the verdict on this packet's fragment */
 };
 
 /* What a reassembler's sink needs: the stream's connection and direction,
@@ -535,6 +541,44 @@ static void h2c_upgrade(const struct stream_ctx *sc, unsigned from)
 }
 
 /*
+ * A request to a forward proxy names the origin in its target, the
+ * absolute form (RFC 9112 3.2.2: "GET http://www.example.com/ HTTP/1.1"):
+ * the fetch takes that host as its name, as for a CONNECT tunnel.
+ */
+static void proxy_absolute(const struct stream_ctx *sc, unsigned from)
+{
+	struct tracer *t = sc->t;
+	struct conn *c = sc->c;
+	for (unsigned i = from; i < t->hev.n && c->fetch_id; i++) {
+		const struct http_ev *v = &t->hev.ev[i];
+		const struct http_head *hd = v->head;
+		if (v->kind != HTTP_EV_HEAD || !hd || !hd->is_request || hd->exchange != 1)
+			continue;
+		const char *u = hd->target.b;
+		size_t n = hd->target.len, s;
+		if (n > 7 && strncasecmp(u, "http://", 7) == 0)
+			s = 7;
+		else if (n > 8 && strncasecmp(u, "https://", 8) == 0)
+			s = 8;
+		else
+			continue;
+		size_t e = s;
+		if (e < n && u[e] == '[') { /* [v6]:port */
+			while (e < n && u[e] != ']')
+				e++;
+			if (e < n)
+				fetch_proxy(t->fetch, c->fetch_id, u + s + 1, e - s - 1);
+			continue;
+		}
+		while (e < n && u[e] != '/' && u[e] != ':' && u[e] != '?' && u[e] != '#' && u[e] != '@')
+			e++;
+		if (e < n && u[e] == '@')
+			continue; /* userinfo: not a name to show */
+		fetch_proxy(t->fetch, c->fetch_id, u + s, e - s);
+	}
+}
+
+/*
  * The application layer's one entry point: in-order plaintext bytes of
  * one direction of a connection, from whatever layer is below it (TCP
  * reassembly here; decrypted TLS records call the same three functions,
@@ -580,6 +624,8 @@ static size_t app_feed(const struct stream_ctx *sc, const uint8_t *data, size_t 
 		unsigned from = t->hev.n;
 		size_t n = http_feed_app(sc, data, len);
 		h2c_upgrade(sc, from);
+		if (!c->tls)
+			proxy_absolute(sc, from);
 		if (n < len && c->ap.http.upgraded && c->app == APP_H2) {
 			h2_feed_app(sc, data + n, len - n);
 			n = len;
@@ -689,20 +735,79 @@ static void layer_sniff(struct conn *c, int dir, const uint8_t *data, size_t len
 	}
 }
 
+/*
+ * A proxy handshake at the start of the stream (SOCKS4/4a, SOCKS5, HTTP
+ * CONNECT; proxy.c): its bytes are taken here, each direction's up to
+ * where its handshake ends, and what follows is the inner stream, sniffed
+ * and decoded as if the connection began there.  The fetch takes the
+ * name of the host the client asked for.  Returns the bytes taken; *wait:
+ * the rest must come again with more.
+ */
+static size_t proxy_stream(const struct stream_ctx *sc, const uint8_t *data, size_t len,
+			   uint64_t seq, bool *wait)
+{
+	struct conn *c = sc->c;
+	struct proxy_state *px = &c->proxy;
+	*wait = false;
+	if (!px->sniffed) {
+		/* the client speaks first in every kind; mid-stream the start is unknown */
+		if (sc->dir != 0 || c->midstream) {
+			px->sniffed = px->done[0] = px->done[1] = true;
+			return 0;
+		}
+		if (proxy_sniff(data, len, &px->kind) == FT_NEED_MORE) {
+			*wait = true;
+			return 0;
+		}
+		px->sniffed = true;
+		if (px->kind == PROXY_NONE) {
+			px->done[0] = px->done[1] = true;
+			return 0;
+		}
+	}
+	size_t used;
+	uint8_t msgs;
+	enum ft_status s = proxy_feed(px, sc->dir, data, len, &used, &msgs);
+	sc->e->proxy = px;
+	sc->e->proxy_msgs |= msgs;
+	if ((msgs & PROXY_M_REPLY) && px->ok && !c->ts_proxy_done)
+		c->ts_proxy_done = sc->t->now;
+	if ((msgs & PROXY_M_REQUEST) && c->fetch_id)
+		fetch_proxy(sc->t->fetch, c->fetch_id, px->host, px->host_len);
+	if (s == FT_MALFORMED || (px->replied && !px->ok)) {
+		/* not a handshake after all, or refused: nothing inner to decode */
+		c->app = APP_OPAQUE;
+		return len;
+	}
+	if (s == FT_NEED_MORE)
+		*wait = true;
+	else
+		px->hs_end[sc->dir ? 1 : 0] = seq + used;
+	return used;
+}
+
 static size_t on_stream_data(void *ctx, const uint8_t *data, size_t len, uint64_t seq)
 {
 	const struct stream_ctx *sc = ctx;
 	struct conn *c = sc->c;
-	(void)seq;
+	size_t pre = 0;
+	if (!c->dns && !c->proxy.done[sc->dir] &&
+	    (c->proxy.sniffed || (c->app == APP_UNKNOWN && !c->tls))) {
+		bool wait;
+		pre = proxy_stream(sc, data, len, seq, &wait);
+		if (wait || pre == len)
+			return pre;
+		data += pre, len -= pre;
+	}
 	if (c->app == APP_UNKNOWN && !c->tls) {
 		bool wait;
 		layer_sniff(c, sc->dir, data, len, &wait);
 		if (wait)
-			return 0;
+			return pre;
 	}
 	if (c->tls)
-		return tls_stream(sc, data, len);
-	return app_feed(sc, data, len);
+		return pre + tls_stream(sc, data, len);
+	return pre + app_feed(sc, data, len);
 }
 
 static void on_stream_gap(void *ctx, uint64_t seq, uint64_t len)
@@ -1081,6 +1186,12 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		.tls_ahead = tls && p->pl_len && e->rres.held,
 		.h2_goaway = goaway,
 		.doh = t->doh_now,
+		/* a bare ACK during the proxy handshake, or of its last bytes */
+		.proxy_hs = e->proxy != NULL ||
+			    (p->pl_len == 0 && c->proxy.kind && !c->proxy.failed &&
+			     (!(c->proxy.done[0] && c->proxy.done[1]) ||
+			      (g->ack_valid && g->rel_ack > 0 &&
+			       (uint64_t)g->rel_ack == c->proxy.hs_end[1 - g->dir]))),
 	};
 }
 
@@ -1560,6 +1671,20 @@ static void do_icmp(struct tracer *t, const struct pkt *p, struct ev *e, struct 
 		return;
 	}
 	in->quoted = qin;
+	/* The connection the quoted packet belongs to, when it is in a table. */
+	struct pkt qp;
+	memset(&qp, 0, sizeof qp);
+	qp.ip_ver = q->ver;
+	memcpy(qp.src, q->src, 16), memcpy(qp.dst, q->dst, 16);
+	qp.sport = q->sport, qp.dport = q->dport;
+	if (q->proto == 6) {
+		const struct conn *c = flow_peek(t->flows, &qp);
+		e->icmp_conn = c ? c->id : 0;
+	} else if (qin->is_quic) {
+		int dir;
+		const struct quicflow *qf = quicflow_find(t->qflows, &qp, &dir);
+		e->icmp_qconn = qf ? qf->id : 0;
+	}
 	if (qin->is_dns)
 		return;
 	fetch_connect(t->fetch, q->ver, q->src, q->dst, link);
@@ -1648,6 +1773,51 @@ void trace_hide_packet(struct tracer *t, bool unknown)
 		t->n.hidden_unknown++;
 }
 
+/* ------------------------------------------------------------------ */
+/* IP fragments                                                        */
+/* ------------------------------------------------------------------ */
+
+#define FRAG_DLT_RAW 12 /* DLT_RAW: how a reassembled datagram is decoded again */
+
+/*
+ * An IP fragment goes to the reassembly (frag.c).  True when the packet is
+ * done with here: held until its datagram is whole, a duplicate, or
+ * dropped (e->frag says which; a fragment of a DNS message is still in the
+ * resolve step).  False when it completed its datagram: *p is then that
+ * datagram, decoded again from its IP header on, and goes on like any
+ * packet on this packet's line (its link fields and lengths kept).
+ */
+static bool do_frag(struct tracer *t, struct pkt *p, const uint8_t *data, uint32_t cap_len,
+		    struct ev *e, struct step_in *in)
+{
+	struct frag_out *o = &t->frag;
+	if (!t->frags && !(t->frags = frag_open()))
+		return false; /* no memory: shown as fragments, as before */
+	/* pkt_decode left l3_off <= cap_len. */
+	enum frag_verdict v = frag_add(t->frags, p, data + p->l3_off, cap_len - p->l3_off, o);
+	if (v == FRAG_DONE) {
+		struct pkt keep = *p;
+		pkt_decode(FRAG_DLT_RAW, o->dgram, o->dgram_len, o->dgram_len, keep.ts_us, p);
+		p->n_vlan = keep.n_vlan;
+		memcpy(p->vlan, keep.vlan, sizeof p->vlan);
+		p->ethertype = keep.ethertype;
+		p->cap_len = keep.cap_len;
+		p->wire_len = keep.wire_len;
+		p->l3_off = keep.l3_off;
+		p->n_reasm = o->n_frags > 255 ? 255 : (uint8_t)o->n_frags;
+		p->reasm_len = o->total;
+		return false;
+	}
+	e->frag = o;
+	if (o->dns)
+		in->is_dns = true;
+	if (v == FRAG_DROPPED && o->bad && p->status == FT_OK) {
+		p->status = cap_len - p->l3_off < p->ip_len ? FT_TRUNCATED : FT_MALFORMED;
+		p->why = o->why;
+	}
+	return true;
+}
+
 void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_len,
 		  uint32_t wire_len, int64_t ts_us)
 {
@@ -1675,8 +1845,11 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 	pkt_decode(dlt, data, cap_len, wire_len, ts_us, p);
 	t->dns_malformed = t->dns_truncated = false;
 
-	if (p->layer == LAYER_DONE && p->proto == 17 &&
-	    (p->sport == DNS_PORT || p->dport == DNS_PORT)) {
+	if (p->frag && (p->layer > LAYER_IP || p->status == FT_OK) &&
+	    do_frag(t, p, data, cap_len, &e, &in)) {
+		/* held, a duplicate or dropped: nothing more to decode */
+	} else if (p->layer == LAYER_DONE && p->proto == 17 &&
+		   (p->sport == DNS_PORT || p->dport == DNS_PORT)) {
 		do_dns_udp(t, p, &e, &in, false);
 	} else if (p->layer == LAYER_DONE && p->proto == 17 &&
 		   (p->sport == QUIC_PORT || p->dport == QUIC_PORT)) {
@@ -1808,6 +1981,11 @@ int trace_finish(struct tracer *t)
 	quicflow_close(t->qflows); /* the same for QUIC */
 	quicdec_keys_free(&t->qtrial);
 	t->n.dns_unanswered = fetch_unanswered(t->fetch);
+	if (t->frags) {
+		frag_end(t->frags);
+		frag_stats_get(t->frags, &t->n.frag);
+		frag_close(t->frags);
+	}
 	focus_finish(t->focus, t->out, &t->n);
 	if (focus_on(t->focus))
 		timeline_keep(t->tl, focus_keep_fetch, t->focus);

@@ -9,6 +9,12 @@
   syn-flood   100000 SYNs to distinct ports: the connection table (16384 by default) evicts.
               Checks: exit 0 within the time limit, "tcp: 100000 connections (83616 evicted
               by the table cap)", peak RSS under 64 MiB.
+  frag-flood  FRAGS IP fragments, each the 1480-byte first fragment of a datagram never
+              completed (distinct ids, 10 us apart), then the last fragment of 8 datagrams
+              whose first one went long ago: the reassembly's slots and buffers stay under
+              their caps (64 datagrams, 1 MiB).  Checks: exit 0 within the time limit, the
+              summary's "ip fragments:" line counts every fragment and the drops by a cap,
+              peak RSS under 64 MiB.
 Each capture runs twice: under ASan+UBSan (build/san/fetchtrace: no sanitizer report, time
 limit) and as the plain build (./fetchtrace: peak RSS, from /usr/bin/time or wait4).
 TCP sequence wrap-around is covered by captures/crafted-tcp-seqwrap.pcap (golden test).
@@ -118,6 +124,32 @@ def gen_syn_flood(path, n):
     w.close()
 
 
+def gen_frag_flood(path, n):
+    w = Writer(path)
+    data = bytes(range(256)) * 6
+    udp = struct.pack(">HHHH", 53, 40000, 8 + 3000, 0) + data[:1472]
+    hdr = struct.Struct("<IIII")
+    buf = []
+    t = w.t
+    for i in range(n + 8):
+        last = i >= n
+        ident = i & 0xFFFF
+        pl = data[:1000] if last else udp
+        off = 0xB9 if last else 0  # 1480 / 8: the second half of a datagram
+        ip = bytearray(struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(pl), ident,
+                                   off if last else 0x2000, 64, 17, 0, SRV, CLI))
+        ip[10:12] = struct.pack(">H", ip_sum(bytes(ip)))
+        fr = ETH_S2C + bytes(ip) + pl
+        t += 10
+        buf.append(hdr.pack(T0 + t // 1000000, t % 1000000, len(fr), len(fr)))
+        buf.append(fr)
+        if len(buf) > 20000:
+            w.f.write(b"".join(buf))
+            buf = []
+    w.f.write(b"".join(buf))
+    w.close()
+
+
 def run(binary, path, timeout, san):
     """(status, seconds, peak RSS KiB or None, stdout, stderr); status None on a timeout.
     The peak RSS comes from /usr/bin/time: a child forked from this (large) Python process
@@ -160,6 +192,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--segments", type=int, default=1000000)
     ap.add_argument("--syns", type=int, default=100000)
+    ap.add_argument("--frags", type=int, default=20000)
     ap.add_argument("--timeout", type=int, default=120)
     a = ap.parse_args()
     san = os.path.join(ROOT, "build", "san", "fetchtrace")
@@ -184,6 +217,8 @@ def main():
         gen_ooo(ooo, a.segments)
         syn = os.path.join(tmp, "syn-flood.pcap")
         gen_syn_flood(syn, a.syns)
+        frag = os.path.join(tmp, "frag-flood.pcap")
+        gen_frag_flood(frag, a.frags)
         print("# generated %d one-byte segments and %d SYNs in %.1f s" % (
             a.segments, a.syns, time.monotonic() - t0))
         evicted = max(0, a.syns - 16384)
@@ -197,6 +232,12 @@ def main():
                     o, re.M)),
                 ("reassembly cap reported", lambda o: re.search(
                     r"^reassembly: a memory cap gave up held bytes [0-9]+ times", o, re.M)),
+            ]),
+            ("frag-flood", frag, [
+                ("summary", lambda o: re.search(r"^packets: %d read" % (a.frags + 8), o, re.M)),
+                ("drops by a cap reported", lambda o: re.search(
+                    r"^ip fragments: %d read, 0 datagrams reassembled, .*[0-9]+ dropped by a cap"
+                    % (a.frags + 8), o, re.M)),
             ]),
             ("syn-flood", syn, [
                 ("summary", lambda o: re.search(r"^packets: %d read" % a.syns, o, re.M)),

@@ -50,6 +50,11 @@ CAPTURES = [
     # reads neither PPP_PPPD, SLIP, the DSA tags, MPLS nor netANALYZER, tcpdump does)
     "lab-vxlan.pcap", "lab-bigtcp.pcap", "crafted-tunnels.pcap", "crafted-tso.pcap",
     "crafted-wifi.pcap",
+    # a DNS answer in IP fragments, v4 and v6 (issue 13): named on its last fragment's frame
+    "lab-frag-dns.pcap",
+    # through proxies (issue 13): HTTP inside SOCKS, a forward proxy's absolute-form GET,
+    # and a CONNECT tunnel (its TLS SNI)
+    "lab-proxy-socks.pcap", "lab-proxy-forward.pcap", "lab-proxy-connect.pcap",
 ]
 
 # HTTP/2 in cleartext, with the port tshark must be told (-d tcp.port==N,http2)
@@ -83,6 +88,11 @@ TSHARK_OPTS = {
 
 # checks left out, and why (printed as "skip")
 SKIP = {
+    ("lab-proxy-connect.pcap", "http requests"):
+        "tshark counts the CONNECT request and the proxy's 200 as HTTP messages; fetchtrace "
+        "tells them as the proxy handshake (the proxy check compares the host asked for)",
+    ("lab-proxy-connect.pcap", "http responses"): "as http requests",
+    ("lab-proxy-connect.pcap", "http pairing"): "as http requests",
     ("crafted-tcp-reorder-midstream.pcap", "http requests"):
         "tshark 4.0 reorders only from a SYN; fetchtrace numbers this stream from the "
         "server's ACK and decodes the request",
@@ -296,6 +306,81 @@ def icmp_check(cap):
         got.append((m["type"], m["code"], q.get("sport"), q.get("dport"), m.get("echo_id"),
                     m.get("echo_seq"), m.get("mtu")))
     check("%s icmp" % cap, len(want) > 0 and want == got, "tshark %s\n  fetchtrace %s" % (want, got))
+# IP fragments (issue 13): frame by frame, which ones tshark (two passes) holds for a later
+# frame and which ones carry a reassembled datagram (fragment count and reassembled length)
+FRAG_CAPTURES = ["lab-frag-dns.pcap"]
+
+
+def frag_check(cap):
+    import json
+    path = os.path.join(ROOT, "captures", cap)
+    cmd = ["tshark", "-2", "-n", "-r", path, "-T", "fields", "-E", "separator=|"]
+    for f in ["frame.number", "ip.reassembled_in", "ipv6.reassembled.in", "ip.fragment.count",
+              "ipv6.fragment.count", "ip.reassembled.length", "ipv6.reassembled.length"]:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    want = []
+    for line in out.splitlines():
+        fr, in4, in6, n4, n6, l4, l6 = line.split("|")
+        held_in = in4 or in6
+        if n4 or n6:
+            want.append(("reassembled", int(n4 or n6), int(l4 or l6)))
+        elif held_in and held_in != fr:
+            want.append(("held",))
+        else:
+            want.append(None)
+    env = dict(os.environ, TZ="UTC", LC_ALL="C")
+    out = subprocess.run([BIN, "--json", "--all", "-r", path], capture_output=True, text=True,
+                         env=env, check=True).stdout
+    got = []
+    for line in out.splitlines():
+        o = json.loads(line)
+        if o.get("type") != "packet":
+            continue
+        f = o.get("ip_frag")
+        if f is None:
+            got.append(None)
+        elif f["state"] == "reassembled":
+            got.append(("reassembled", f["n_frags"], f["len"]))
+        else:
+            got.append((f["state"],))
+    check("%s fragments" % cap, any(want) and want == got,
+          "tshark %s\n  fetchtrace %s" % (want, got))
+
+
+# Proxies (issue 13): per TCP connection, the host and port the client asked the proxy for,
+# from tshark's SOCKS dissector (the first name or address and port it shows on the
+# connection) and its CONNECT requests, against fetchtrace's proxy requests (JSON)
+PROXY_CAPTURES = ["lab-proxy-socks.pcap", "lab-proxy-connect.pcap"]
+
+
+def proxy_check(cap):
+    import json
+    path = os.path.join(ROOT, "captures", cap)
+    per = {}
+    for st, name, dst, port in tshark(path, "socks.command",
+                                      ["tcp.stream", "socks.remote_name", "socks.dst",
+                                       "socks.dstport"]):
+        h, p = per.setdefault(int(st), [None, None])
+        per[int(st)] = [h or name or dst or None, p or (int(port) if port else None)]
+    for st, uri in tshark(path, "http.request.method == \"CONNECT\"",
+                          ["tcp.stream", "http.request.uri"]):
+        host, _, port = uri.rpartition(":")
+        per.setdefault(int(st), [host.strip("[]"), int(port)])
+    want = [tuple(per[k]) for k in sorted(per)]
+    env = dict(os.environ, TZ="UTC", LC_ALL="C")
+    out = subprocess.run([BIN, "--json", "--all", "-r", path], capture_output=True, text=True,
+                         env=env, check=True).stdout
+    got = []
+    for line in out.splitlines():
+        o = json.loads(line)
+        px = o.get("proxy") if o.get("type") == "packet" else None
+        if px and "request" in px["messages"]:
+            got.append((px["host"], px["port"]))
+    check("%s proxy" % cap, len(want) > 0 and want == got,
+          "tshark %s\n  fetchtrace %s" % (want, got))
+
+
 def as_list(v):
     return v if isinstance(v, list) else [] if v is None else [v]
 
@@ -435,6 +520,10 @@ def main():
         return 0
     for cap in ICMP_CAPTURES:
         icmp_check(cap)
+    for cap in FRAG_CAPTURES:
+        frag_check(cap)
+    for cap in PROXY_CAPTURES:
+        proxy_check(cap)
     # the interface of each frame: two of different link types; one (no "interface")
     iface_check("multi-iface.pcapng", False)
     iface_check("cold-fetch.pcapng", True)

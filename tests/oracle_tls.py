@@ -31,6 +31,8 @@ KEYED = [
     ("lab-tls12-cbc.pcap", "lab-tls12-cbc.keys"),
     ("lab-tls13-keyupdate.pcap", "lab-tls13-keyupdate.keys"),
     ("lab-h2-curl.pcap", "lab-h2-wrongkeys.keys"),
+    # TLS 1.3 inside an HTTP CONNECT tunnel (issue 13): the records start after the proxy's 200
+    ("lab-proxy-connect.pcap", "lab-proxy-connect.keys"),
 ]
 
 HS_KINDS = {"client_hello": 1, "server_hello": 2}

@@ -1776,6 +1776,163 @@ def gen_browser_edges():
     C2S, S2C = tcp_open(p, SERVER, 50008, 80, 0x18000000, 0x28000000)
     C2S(1, 1, "A", req[:20], gap=30000)
     C2S(21, 1, "PA", req[20:], gap=0)
+# crafted-ip-frag: IP fragments (issue 13): order, duplicates, overlaps, tiny first
+# fragments, ping of death, a snap-cut fragment, a timeout, a datagram never completed
+# ---------------------------------------------------------------------------
+
+def frag4(src, dst, dgram, ident, pieces, proto=17):
+    """IPv4 fragments of the transport datagram dgram: pieces are (offset, length) in
+    bytes; MF is set on every piece that does not reach the end."""
+    return [eth_for(src, ipv4(src, dst, proto, dgram[o:o + n], df=False,
+                              mf=o + n < len(dgram), frag_off=o // 8, ident=ident))
+            for o, n in pieces]
+
+
+def frag6(src, dst, dgram, ident, pieces):
+    """IPv6 fragments (RFC 8200 4.5): fixed header, Fragment header (next header UDP)."""
+    out = []
+    for o, n in pieces:
+        more = 1 if o + n < len(dgram) else 0
+        fh = struct.pack("!BBHI", 17, 0, o | more, ident)
+        body = fh + dgram[o:o + n]
+        ip6 = struct.pack("!IHBB", 0x60000000, len(body), 44, 64) + src + dst
+        out.append(eth_for(src, ip6 + body, 0x86DD))
+    return out
+
+
+def big_answer(ident, v6=False):
+    """A 600-odd byte DNS answer (one TXT record of three strings) from the resolver."""
+    name = dname("big", "lab", "test")
+    msg = dns_hdr(ident, True, an=1, aa=True, ra=True) + question(name, 16)
+    msg += rr(PTR_Q, 16, txt_rdata(b"a" * 200, b"b" * 200, b"c" * 200))
+    if v6:
+        return udp(RESOLVER6, CLIENT6, 53, 43100, msg, v6=True)
+    return udp(RESOLVER, CLIENT, 53, 43100, msg)
+
+
+def gen_ip_frag():
+    p = Pcap("crafted-ip-frag.pcap")
+    # every IP id is given: the capture is the same whatever gen_* ran before
+    def query(i):
+        q = udp(CLIENT, RESOLVER, 43100, 53, dns_query(i, dname("big", "lab", "test"), 16))
+        return eth_for(CLIENT, ipv4(CLIENT, RESOLVER, 17, q, df=False, ident=i))
+    # 1-4: query #4101; its answer in three fragments sent last, first, middle: the middle
+    #      one completes the datagram and carries the answer
+    p.add(query(0x4101))
+    d = big_answer(0x4101)
+    f = frag4(RESOLVER, CLIENT, d, 0x5101, [(0, 256), (256, 256), (512, len(d) - 512)])
+    for fr in (f[2], f[0], f[1]):
+        p.add(fr)
+    # 5-8: query #4102; the answer's first fragment comes twice (a duplicate, ignored)
+    p.add(query(0x4102))
+    d = big_answer(0x4102)
+    f = frag4(RESOLVER, CLIENT, d, 0x5102, [(0, 320), (320, len(d) - 320)])
+    for fr in (f[0], f[0], f[1]):
+        p.add(fr)
+    # 9-12: query #4103; the second fragment overlaps the first (offset 248 < 256): the
+    #       datagram is dropped (RFC 5722 for both versions, as Linux), and its last
+    #       fragment too
+    p.add(query(0x4103))
+    d = big_answer(0x4103)
+    f = frag4(RESOLVER, CLIENT, d, 0x5103, [(0, 256), (248, 256), (504, len(d) - 504)])
+    for fr in f:
+        p.add(fr)
+    # 13-15: IPv6, the same overlap: dropped
+    d = big_answer(0x4104, v6=True)
+    for fr in frag6(RESOLVER6, CLIENT6, d, 0x51040001, [(0, 256), (128, 256), (384, len(d) - 384)]):
+        p.add(fr)
+    # 16-17: IPv6 answer #4105 in two fragments: reassembled
+    d = big_answer(0x4105, v6=True)
+    for fr in frag6(RESOLVER6, CLIENT6, d, 0x51050001, [(0, 512), (512, len(d) - 512)]):
+        p.add(fr)
+    # 18-19: a tiny first fragment (RFC 1858): 8 bytes of a TCP SYN to port 80, then the
+    #        rest at offset 8, which would rewrite the flags: both dropped
+    syn = tcp(CLIENT, SERVER, 43200, 80, 0x2000, 0, "S", 64240, options=SYN_OPTS)
+    for fr in frag4(CLIENT, SERVER, syn, 0x5106, [(0, 8), (8, len(syn) - 8)], proto=6):
+        p.add(fr)
+    # 20: ping of death: a last fragment at offset 65512 with 100 bytes ends past 65535
+    pod = struct.pack("!BBHHH", 8, 0, 0, 0x99, 1) + b"x" * 200
+    p.add(eth_for(CLIENT, ipv4(CLIENT, SERVER, 1, pod[100:200], df=False,
+                               frag_off=65512 // 8, ident=0x5107)))
+    # 21: a first fragment cut by the snap length (96 of its bytes captured): dropped, cut
+    d = big_answer(0x4108)
+    f = frag4(RESOLVER, CLIENT, d, 0x5108, [(0, 256), (256, len(d) - 256)])
+    p.add(f[0], caplen=96)
+    # 22-23: answer #4109's first fragment, then its last one 31 s later: the first timed
+    #        out (IPv4: 30 s), the last waits alone and is still held at the end
+    d = big_answer(0x4109)
+    f = frag4(RESOLVER, CLIENT, d, 0x5109, [(0, 256), (256, len(d) - 256)])
+    p.add(f[0])
+    p.add(f[1], gap_us=31000000)
+    # 24: a good DNS query to show the run goes on
+    p.add(query(0x410a))
+    p.write()
+
+
+# ---------------------------------------------------------------------------
+# crafted-proxy: proxy handshakes (issue 13): SOCKS5 with username/password and a
+# request split over two segments, then HTTP inside; SOCKS4a refused (91); SOCKS5 with no
+# acceptable method; CONNECT answered 407, asked again with credentials and let through (TLS
+# inside); a SOCKS5 request with an unknown address type
+# ---------------------------------------------------------------------------
+
+def gen_proxy():
+    p = Pcap("crafted-proxy.pcap")
+    www = b"www.lab.test"
+    # 1: SOCKS5, username/password (RFC 1929), the request in two segments
+    C2S, S2C = tcp_open(p, SERVER, 44001, 1080, 1000, 5000)
+    c, sv = 1, 1
+    for d, data in ((0, b"\x05\x01\x02"), (1, b"\x05\x02"), (0, b"\x01\x04user\x04pass"),
+                    (1, b"\x01\x00"), (0, b"\x05\x01\x00\x03" + bytes([len(www)]) + www[:5]),
+                    (0, www[5:] + b"\x00\x50"), (1, b"\x05\x00\x00\x01\xc0\x00\x02\x50\x9c\x41")):
+        if d == 0:
+            C2S(c, sv, "PA", data)
+            c += len(data)
+        else:
+            S2C(sv, c, "PA", data)
+            sv += len(data)
+    req = b"GET / HTTP/1.1\r\nHost: www.lab.test\r\n\r\n"
+    C2S(c, sv, "PA", req)
+    c += len(req)
+    resp = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    S2C(sv, c, "PA", resp)
+    sv += len(resp)
+    C2S(c, sv, "FA")
+    S2C(sv, c + 1, "FA")
+    C2S(c + 1, sv + 1, "A")
+    # 2: SOCKS4a for www.lab.test, refused (91); the proxy closes
+    C2S, S2C = tcp_open(p, SERVER, 44002, 1080, 2000, 6000)
+    r4 = b"\x04\x01\x00\x50\x00\x00\x00\x01anon\x00" + www + b"\x00"
+    C2S(1, 1, "PA", r4)
+    S2C(1, 1 + len(r4), "PA", b"\x00\x5b\x00\x00\x00\x00\x00\x00")
+    S2C(9, 1 + len(r4), "FA")
+    # 3: SOCKS5, no acceptable method (0xFF)
+    C2S, S2C = tcp_open(p, SERVER, 44003, 1080, 3000, 7000)
+    C2S(1, 1, "PA", b"\x05\x01\x00")
+    S2C(1, 4, "PA", b"\x05\xff")
+    S2C(3, 4, "FA")
+    # 4: CONNECT answered 407 Proxy Authentication Required
+    C2S, S2C = tcp_open(p, SERVER, 44004, 3128, 4000, 8000)
+    cr = b"CONNECT www.lab.test:443 HTTP/1.1\r\nHost: www.lab.test:443\r\n\r\n"
+    C2S(1, 1, "PA", cr)
+    no = b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n"
+    S2C(1, 1 + len(cr), "PA", no)
+    #    ... and asked again on the same connection with credentials: 200, then TLS
+    c, sv = 1 + len(cr), 1 + len(no)
+    cr2 = (b"CONNECT www.lab.test:443 HTTP/1.1\r\nHost: www.lab.test:443\r\n"
+           b"Proxy-Authorization: Basic dXNlcjpwYXNz\r\n\r\n")
+    C2S(c, sv, "PA", cr2)
+    c += len(cr2)
+    ok = b"HTTP/1.1 200 Connection established\r\n\r\n"
+    S2C(sv, c, "PA", ok)
+    sv += len(ok)
+    ch = client_hello(b"www.lab.test", [b"http/1.1"])
+    C2S(c, sv, "PA", ch)
+    # 5: SOCKS5 request with address type 9 (none such): not a handshake after all
+    C2S, S2C = tcp_open(p, SERVER, 44005, 1080, 5000, 9000)
+    C2S(1, 1, "PA", b"\x05\x01\x00")
+    S2C(1, 4, "PA", b"\x05\x00")
+    C2S(4, 3, "PA", b"\x05\x01\x00\x09\x01\x02\x03\x04\x00\x50")
     p.write()
 
 
@@ -1810,3 +1967,5 @@ if __name__ == "__main__":
     gen_browser_edges()
     import gen_links  # link types, tunnels, TSO (issue 13)
     gen_links.main()
+    gen_ip_frag()
+    gen_proxy()

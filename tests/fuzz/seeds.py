@@ -178,6 +178,33 @@ def main():
     rfc_ch = bytes.fromhex(QUIC_RFC_CRYPTO)
     put("fuzz_quicdec", bytes([1, 0, len(rfc_ch)]) + rfc_ch)
 
+    # fuzz_frag (its layout in fuzz_frag.c): mode 1, a datagram cut by the harness into two
+    # fragments, and into overlapping ones; mode 0 seeds come from the captures below
+    targets.append("fuzz_frag")
+    seeds["fuzz_frag"] = set()
+    os.makedirs(os.path.join(out, "fuzz_frag"), exist_ok=True)
+    dgram = bytes(range(256)) * 2
+    put("fuzz_frag", bytes([1, 0, 0, 7, 0x80, 0, 32, 0, 32, 32, 0]) + dgram)
+    put("fuzz_frag", bytes([1, 1, 0, 8, 0x80, 0, 32, 0x80, 30, 32, 0, 62, 10, 0]) + dgram)
+
+    # fuzz_proxy (its layout in fuzz_proxy.c): SOCKS5 with auth, SOCKS4a, CONNECT
+    targets.append("fuzz_proxy")
+    seeds["fuzz_proxy"] = set()
+    os.makedirs(os.path.join(out, "fuzz_proxy"), exist_ok=True)
+
+    def chunks(*parts):
+        b = b"\x00"
+        for d, x in parts:
+            b += bytes([(0x80 if d else 0) | len(x)]) + x
+        return b
+    put("fuzz_proxy", chunks((0, b"\x05\x01\x02"), (1, b"\x05\x02"), (0, b"\x01\x01u\x01p"),
+                             (1, b"\x01\x00"), (0, b"\x05\x01\x00\x03\x03abc\x00\x50GET"),
+                             (1, b"\x05\x00\x00\x01\x7f\x00\x00\x01\x04\x38HTTP")))
+    put("fuzz_proxy", chunks((0, b"\x04\x01\x00\x50\x00\x00\x00\x01u\x00host\x00"),
+                             (1, b"\x00\x5a\x00\x00\x00\x00\x00\x00")))
+    put("fuzz_proxy", chunks((0, b"CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n"),
+                             (1, b"HTTP/1.1 200 OK\r\n\r\n\x16\x03")))
+
     for fn in sorted(os.listdir(cap_dir)):
         path = os.path.join(cap_dir, fn)
         if not (fn.endswith(".pcap") or fn.endswith(".pcapng")):
@@ -195,6 +222,17 @@ def main():
         linktype, frames = r
         idx = DLTS.index(linktype) if linktype in DLTS else DLTS.index(1)
         conns = {}  # (client ep, server ep) -> [bytes c->s, bytes s->c, seqs seen]
+        frags = b""  # the capture's IP fragments as fuzz_frag mode-0 records
+        for fr in frames:
+            off = l3(linktype, fr)
+            if off is not None and off + 40 <= len(fr):
+                ip = fr[off:]
+                v4frag = ip[0] >> 4 == 4 and (ip[6] & 0x3F or ip[7])
+                v6frag = ip[0] >> 4 == 6 and ip[6] == 44
+                if (v4frag or v6frag) and len(frags) < 60000:
+                    frags += bytes([1]) + struct.pack(">H", len(ip)) + ip
+        if frags:
+            put("fuzz_frag", b"\x00" + frags)
         for fr in frames:
             put("fuzz_pkt", bytes([idx]) + fr)
             t = transport(linktype, fr)

@@ -358,6 +358,9 @@ int main(void)
 	CHECK_EQ_INT(step_conn_use(&u), CONN_USE_NONE);
 	u.ts_last = 1000 + STEP_PRECONNECT_US;
 	CHECK_EQ_INT(step_conn_use(&u), CONN_USE_UNUSED);
+	u.proxy_refused = true;                                   /* a proxy said no: it was used */
+	CHECK_EQ_INT(step_conn_use(&u), CONN_USE_NONE);
+	u.proxy_refused = false;
 	u.established = false;                                    /* mid-stream: nothing to say */
 	CHECK_EQ_INT(step_conn_use(&u), CONN_USE_NONE);
 	u.established = true;
