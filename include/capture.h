@@ -46,12 +46,15 @@ typedef void (*cap_handler)(void *ctx, const uint8_t *data, uint32_t cap_len, ui
 struct cap *cap_open_file(const char *path, char *errbuf);
 
 /*
- * Open a live capture: snaplen, kernel buffer (KiB, 0 = default),
- * immediate mode; its descriptor is close-on-exec.  NULL on failure with
- * errbuf filled and *perm set when the cause is missing permission.
+ * Open a live capture: snaplen, kernel buffer (KiB, 0 = default); packets
+ * handed over in blocks (at most 10 ms late), or at once when immediate
+ * (-- CMD: a flow's socket is looked up at its first packet, before a
+ * short-lived socket is gone).  Its descriptor is close-on-exec.  NULL on
+ * failure with errbuf filled and *perm set when the cause is missing
+ * permission.
  */
-struct cap *cap_open_live(const char *iface, int snaplen, int buffer_kib, char *errbuf,
-			  bool *perm);
+struct cap *cap_open_live(const char *iface, int snaplen, int buffer_kib, bool immediate,
+			  char *errbuf, bool *perm);
 
 /* The first up, non-loopback device, into buf; false with errbuf filled. */
 bool cap_default_device(char *buf, size_t len, char *errbuf);

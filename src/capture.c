@@ -307,8 +307,8 @@ struct cap *cap_open_file(const char *path, char *errbuf)
 	return c;
 }
 
-struct cap *cap_open_live(const char *iface, int snaplen, int buffer_kib, char *errbuf,
-			  bool *perm)
+struct cap *cap_open_live(const char *iface, int snaplen, int buffer_kib, bool immediate,
+			  char *errbuf, bool *perm)
 {
 	char eb[PCAP_ERRBUF_SIZE] = "";
 	*perm = false;
@@ -324,8 +324,12 @@ struct cap *cap_open_live(const char *iface, int snaplen, int buffer_kib, char *
 	 * buffer, dropped by the kernel at the first hiccup of a loaded machine
 	 * (issue 15).  Without it libpcap packs packets into TPACKET_V3 blocks,
 	 * tens of thousands in the same buffer, handed over when a block fills or
-	 * after this timeout: a line appears at most 10 ms late. */
+	 * after this timeout: a line appears at most 10 ms late.  -- CMD asks for
+	 * it all the same: the lookup of a flow's socket (cmdsock.c) must come
+	 * before a connection of a few milliseconds has closed it. */
 	pcap_set_timeout(p, 10);
+	if (immediate)
+		pcap_set_immediate_mode(p, 1);
 	if (buffer_kib > 0) /* in bytes, as an int: at most INT_MAX */
 		pcap_set_buffer_size(p, buffer_kib > INT_MAX / 1024 ? INT_MAX : buffer_kib * 1024);
 	int st = pcap_activate(p);

@@ -1240,7 +1240,9 @@ int main(int argc, char **argv)
 			o.iface = devbuf;
 		}
 		bool perm;
-		cap = cap_open_live(o.iface, o.snaplen, o.buffer_kib, errbuf, &perm);
+		/* -- CMD without --all looks each new flow's socket up: at once */
+		cap = cap_open_live(o.iface, o.snaplen, o.buffer_kib, o.cmd && !o.out.all, errbuf,
+				    &perm);
 		if (!cap) {
 			if (perm)
 				fprintf(stderr, "fetchtrace: %s; run it with sudo, or allow capture once: "
