@@ -19,7 +19,11 @@ struct fetch_link {
 	uint32_t fetch_id;      /* fetch number, from 1 */
 	bool new_fetch;         /* this connection starts the fetch */
 	bool via_dns;           /* an earlier DNS answer gave the server address */
-	const struct dns_name *name;  /* the name asked for (valid until the next call); NULL without DNS */
+	bool via_proxy;         /* fetch_proxy: a connection to a proxy moved to this fetch,
+	                           the host it asked the proxy for (name) */
+	uint32_t moved_from;    /* via_proxy: the fetch the connection was in until then */
+	const struct dns_name *name;  /* the name asked for (valid until the next call); NULL without
+	                                 DNS; via_proxy: the host asked of the proxy */
 	const struct dns_name *cname; /* the canonical name at the end of a CNAME chain, or NULL */
 	uint16_t dns_id;        /* id of the answer that gave the address */
 	int64_t answer_ts;      /* when that answer arrived */
@@ -51,9 +55,17 @@ void fetch_connect(struct fetch_linker *fl, uint8_t ip_ver, const uint8_t cli[16
  */
 bool fetch_sni(struct fetch_linker *fl, uint32_t fetch_id, const char *sni, size_t len);
 
-/* The connections of this fetch go through a proxy that was asked for
- * `host`: that is the fetch's name (a DNS name it had was the proxy's). */
-void fetch_proxy(struct fetch_linker *fl, uint32_t fetch_id, const char *host, size_t len);
+/*
+ * A connection of fetch fetch_id asked the proxy at px (its server) for
+ * `host`.  A fetch is one host: the fetch's first host through a proxy
+ * becomes its name (a DNS name it had was the proxy's); another host
+ * moves the connection to that host's fetch through the same proxy, a
+ * new one the first time.  Returns the connection's fetch from now on;
+ * when it changed, *out tells (via_proxy, moved_from, new_fetch, name),
+ * else out->fetch_id is 0.
+ */
+uint32_t fetch_proxy(struct fetch_linker *fl, uint32_t fetch_id, uint8_t ip_ver,
+		     const uint8_t px[16], const char *host, size_t len, struct fetch_link *out);
 
 /* The name of a fetch for the summary, or NULL (no DNS, or forgotten);
  * valid until the next call. */

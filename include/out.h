@@ -61,7 +61,9 @@ struct ev {
 	                                  packet read, from 1); 0 for a released event */
 	enum step step;                /* its step */
 	const struct flow_seg *seg;    /* TCP: what the flow table said; NULL otherwise */
-	const struct fetch_link *link; /* first packet of a connection: its fetch; else NULL */
+	const struct fetch_link *link; /* first packet of a connection: its fetch; the packet
+	                                  that moved a connection to a proxied host's new fetch
+	                                  (fetch_proxy, via_proxy); else NULL */
 	uint8_t n_dns;                 /* DNS messages decoded from this packet */
 	uint8_t n_dns_more;            /* further DNS messages not shown */
 	const struct dns_msg *dns[EV_MAX_DNS]; /* those messages */

@@ -63,6 +63,9 @@ struct addr_ent {
 struct fetch_rec {
 	uint32_t id;            /* fetch number; 0 = empty */
 	struct fname name;      /* its name, len 0 without DNS */
+	bool proxied;           /* name: the host a proxy at px was asked for */
+	uint8_t px_ver;         /* proxied: the proxy's address */
+	uint8_t px[16];
 };
 
 struct fetch_linker {
@@ -82,6 +85,7 @@ struct fetch_linker {
 	struct dns_name out_name, out_cname; /* fetch_connect's answer (until the next call) */
 	struct dns_name ret_name;            /* fetch_name's answer (until the next call) */
 	struct dns_name sni;                 /* scratch: fetch_sni's name */
+	struct dns_name px_name;             /* fetch_proxy's answer (until the next call) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -360,6 +364,7 @@ static uint32_t fetch_new(struct fetch_linker *fl, const struct fname *name)
 	uint32_t id = fl->next_fetch++;
 	struct fetch_rec *f = &fl->fetches[id % FETCH_MAX_FETCHES];
 	f->id = id;
+	f->proxied = false;
 	if (name)
 		fname_copy(fl, &f->name, name);
 	else
@@ -443,16 +448,60 @@ bool fetch_sni(struct fetch_linker *fl, uint32_t fetch_id, const char *sni, size
 	return fname_eq(fl, &f->name, n);
 }
 
-void fetch_proxy(struct fetch_linker *fl, uint32_t fetch_id, const char *host, size_t len)
+/* The newest fetch named `n` through the proxy at px, 0 none (one pass
+ * over the fetch records: once per connection that asks another host). */
+static uint32_t proxied_find(struct fetch_linker *fl, uint8_t ver, const uint8_t px[16],
+			     const struct dns_name *n)
 {
+	uint32_t best = 0;
+	for (uint32_t i = 0; i < FETCH_MAX_FETCHES; i++) {
+		const struct fetch_rec *f = &fl->fetches[i];
+		if (f->id > best && f->proxied && f->px_ver == ver && !memcmp(f->px, px, 16) &&
+		    fname_eq(fl, &f->name, n))
+			best = f->id;
+	}
+	return best;
+}
+
+uint32_t fetch_proxy(struct fetch_linker *fl, uint32_t fetch_id, uint8_t ip_ver,
+		     const uint8_t px[16], const char *host, size_t len, struct fetch_link *out)
+{
+	memset(out, 0, sizeof(*out));
 	struct fetch_rec *f = &fl->fetches[fetch_id % FETCH_MAX_FETCHES];
-	struct dns_name n;
-	if (f->id != fetch_id || len == 0 || len >= sizeof(n.text))
-		return;
-	memcpy(n.text, host, len);
-	n.text[len] = '\0';
-	n.len = (uint16_t)len;
-	fname_set(fl, &f->name, &n);
+	struct dns_name *n = &fl->px_name;
+	if (f->id != fetch_id || len == 0 || len >= sizeof(n->text))
+		return fetch_id;
+	memcpy(n->text, host, len);
+	n->text[len] = '\0';
+	n->len = (uint16_t)len;
+	if (!f->proxied) {
+		/* the fetch's first host through a proxy: its name (a DNS name
+		 * it had was the proxy's) */
+		fname_set(fl, &f->name, n);
+		f->proxied = true;
+		f->px_ver = ip_ver;
+		memcpy(f->px, px, 16);
+		return fetch_id;
+	}
+	if (fname_eq(fl, &f->name, n))
+		return fetch_id;
+	/* another host through the same proxy: that host's fetch, a new one
+	 * the first time it is asked */
+	uint32_t id = proxied_find(fl, ip_ver, px, n);
+	if (!id) {
+		id = fetch_new(fl, NULL);
+		struct fetch_rec *g = &fl->fetches[id % FETCH_MAX_FETCHES];
+		fname_set(fl, &g->name, n);
+		g->proxied = true;
+		g->px_ver = ip_ver;
+		memcpy(g->px, px, 16);
+		out->new_fetch = true;
+	}
+	out->fetch_id = id;
+	out->via_proxy = true;
+	out->moved_from = fetch_id;
+	out->name = n;
+	return id;
 }
 
 const struct dns_name *fetch_name(struct fetch_linker *fl, uint32_t fetch_id)

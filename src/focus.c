@@ -205,11 +205,17 @@ static void drain_evicted(struct focus *f, struct out *o)
 	}
 }
 
-/* A name this packet gives its connection: the ClientHello's SNI (TLS,
- * QUIC), a request's Host or :authority.  *host: it may carry a :port. */
+/* A name this packet gives its connection: the host a proxy was asked
+ * for, the ClientHello's SNI (TLS, QUIC), a request's Host or :authority.
+ * *host: it may carry a :port. */
 static bool packet_name(const struct ev *e, const char **b, size_t *len, bool *host)
 {
 	*host = false;
+	/* the host a proxy handshake asks for (a name or an address as text) */
+	if (e->proxy && (e->proxy_msgs & PROXY_M_REQUEST) && e->proxy->host_len) {
+		*b = e->proxy->host, *len = e->proxy->host_len;
+		return true;
+	}
 	for (unsigned i = 0; e->tls && i < e->tls->n && i < TLS_MAX_EVENTS; i++) {
 		const struct tls_ev *v = &e->tls->ev[i];
 		if (v->kind == TLS_EV_CLIENT_HELLO && v->ch && v->ch->has_sni) {
@@ -261,6 +267,9 @@ static enum focus_state fetch_first(const struct focus *f, const struct ev *e, u
 				       (l->cname && focus_name(f, l->cname->text, l->cname->len))
 			       ? FOCUS_SHOWN
 			       : FOCUS_HIDDEN;
+	/* a connection that asked its proxy for another host: that host's fetch */
+	if (l && l->via_proxy && l->name)
+		return focus_name(f, l->name->text, l->name->len) ? FOCUS_SHOWN : FOCUS_HIDDEN;
 	/* no DNS name: an SNI or Host may still name it (when names were asked) */
 	return l && f->n_pat ? FOCUS_UNDECIDED : FOCUS_HIDDEN;
 }

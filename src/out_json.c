@@ -1798,7 +1798,9 @@ static void put_fetch_start(struct json_out *o, const struct ev *e)
 	else
 		kv_null(s, "conn");
 	kv_bool(s, "via_dns", l->via_dns);
-	kv_name(s, "name", l->via_dns ? l->name : NULL);
+	kv_bool(s, "via_proxy", l->via_proxy);
+	kv_u_or_null(s, "moved_from", l->via_proxy ? l->moved_from : 0);
+	kv_name(s, "name", l->via_dns || l->via_proxy ? l->name : NULL);
 	kv_name(s, "cname", l->via_dns ? l->cname : NULL);
 	kv_ip(s, "server", ver, srv);
 	kv_u(s, "port", port);

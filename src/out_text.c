@@ -2118,6 +2118,15 @@ static void put_fetch_header(struct text_out *o, const struct ev *e)
 		sb_ip(s, ver, srv);
 		sb_printf(s, " port %u%s, from DNS answer #%04x", port, udp ? "/udp" : "",
 			  l->dns_id);
+	} else if (l->via_proxy && l->name) {
+		/* a connection asked its proxy for another host (fetch_proxy) */
+		put_name(s, l->name);
+		sb_puts(s, " via proxy ");
+		sb_ip(s, ver, srv);
+		sb_printf(s, " port %u", port);
+		if (e->seg)
+			sb_printf(s, ", c%u moves here from fetch %u at its proxy request",
+				  e->seg->c->id, l->moved_from);
 	} else {
 		sb_ip(s, ver, srv);
 		sb_printf(s, " port %u%s, no DNS answer for this address in the capture "

@@ -60,6 +60,7 @@ struct tracer {
 	struct focus *focus;                  /* --fetch: which fetches show */
 	struct dns_noter *noter;
 	struct timeline *tl;
+	struct fetch_link px_link;            /* a connection moved to a proxied host's fetch */
 	struct out_counts n;
 	struct pkt pkt;                       /* the packet being handled */
 	bool dns_malformed, dns_truncated;    /* a DNS message of this packet was */
@@ -541,6 +542,29 @@ static void h2c_upgrade(const struct stream_ctx *sc, unsigned from)
 }
 
 /*
+ * The connection asked its proxy for `host` (a tunnel's handshake, a
+ * forward proxy's absolute target): a fetch is one host, so a host other
+ * than its fetch's moves the connection to that host's fetch from this
+ * packet on, and a new fetch gets its header above this packet's line.
+ */
+static void proxy_host(const struct stream_ctx *sc, const char *host, size_t len)
+{
+	struct tracer *t = sc->t;
+	struct conn *c = sc->c;
+	if (!c->fetch_id)
+		return;
+	struct fetch_link *l = &t->px_link;
+	uint32_t id = fetch_proxy(t->fetch, c->fetch_id, c->ip_ver, c->srv, host, len, l);
+	if (id == c->fetch_id)
+		return;
+	c->fetch_id = id;
+	if (l->new_fetch) {
+		timeline_fetch(t->tl, l);
+		sc->e->link = l;
+	}
+}
+
+/*
  * A request to a forward proxy names the origin in its target, the
  * absolute form (RFC 9112 3.2.2: "GET http://www.example.com/ HTTP/1.1"):
  * the fetch takes that host as its name, as for a CONNECT tunnel.
@@ -567,14 +591,14 @@ static void proxy_absolute(const struct stream_ctx *sc, unsigned from)
 			while (e < n && u[e] != ']')
 				e++;
 			if (e < n)
-				fetch_proxy(t->fetch, c->fetch_id, u + s + 1, e - s - 1);
+				proxy_host(sc, u + s + 1, e - s - 1);
 			continue;
 		}
 		while (e < n && u[e] != '/' && u[e] != ':' && u[e] != '?' && u[e] != '#' && u[e] != '@')
 			e++;
 		if (e < n && u[e] == '@')
 			continue; /* userinfo: not a name to show */
-		fetch_proxy(t->fetch, c->fetch_id, u + s, e - s);
+		proxy_host(sc, u + s, e - s);
 	}
 }
 
@@ -772,8 +796,8 @@ static size_t proxy_stream(const struct stream_ctx *sc, const uint8_t *data, siz
 	sc->e->proxy_msgs |= msgs;
 	if ((msgs & PROXY_M_REPLY) && px->ok && !c->ts_proxy_done)
 		c->ts_proxy_done = sc->t->now;
-	if ((msgs & PROXY_M_REQUEST) && c->fetch_id)
-		fetch_proxy(sc->t->fetch, c->fetch_id, px->host, px->host_len);
+	if (msgs & PROXY_M_REQUEST)
+		proxy_host(sc, px->host, px->host_len);
 	if (s == FT_MALFORMED || (px->replied && !px->ok)) {
 		/* not a handshake after all, or refused: nothing inner to decode */
 		c->app = APP_OPAQUE;

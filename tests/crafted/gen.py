@@ -1936,6 +1936,48 @@ def gen_proxy():
     p.write()
 
 
+# ---------------------------------------------------------------------------
+# crafted-proxy-hosts: one proxy asked for several hosts (issue 13): each host asked
+# through it is its own fetch.  c1 SOCKS5 to a.lab.test (HTTP inside), c2 CONNECT to
+# b.lab.test (TLS inside), c3 SOCKS5 to a.lab.test again, c4 CONNECT to b.lab.test again
+# ---------------------------------------------------------------------------
+
+def gen_proxy_hosts():
+    p = Pcap("crafted-proxy-hosts.pcap")
+
+    def socks5(cp, host, isn_c, isn_s):
+        C2S, S2C = tcp_open(p, SERVER, cp, 1080, isn_c, isn_s)
+        C2S(1, 1, "PA", b"\x05\x01\x00")
+        S2C(1, 4, "PA", b"\x05\x00")
+        r = b"\x05\x01\x00\x03" + bytes([len(host)]) + host + b"\x00\x50"
+        C2S(4, 3, "PA", r)
+        c = 4 + len(r)
+        S2C(3, c, "PA", b"\x05\x00\x00\x01\xc0\x00\x02\x50\x9c\x41")
+        req = b"GET / HTTP/1.1\r\nHost: " + host + b"\r\n\r\n"
+        C2S(c, 13, "PA", req)
+        c += len(req)
+        resp = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        S2C(13, c, "PA", resp)
+        sv = 13 + len(resp)
+        C2S(c, sv, "FA")
+        S2C(sv, c + 1, "FA")
+        C2S(c + 1, sv + 1, "A")
+
+    def connect(cp, host, isn_c, isn_s):
+        C2S, S2C = tcp_open(p, SERVER, cp, 3128, isn_c, isn_s)
+        cr = b"CONNECT " + host + b":443 HTTP/1.1\r\nHost: " + host + b":443\r\n\r\n"
+        C2S(1, 1, "PA", cr)
+        ok = b"HTTP/1.1 200 Connection established\r\n\r\n"
+        S2C(1, 1 + len(cr), "PA", ok)
+        C2S(1 + len(cr), 1 + len(ok), "PA", client_hello(host, [b"http/1.1"]))
+
+    socks5(45001, b"a.lab.test", 1000, 5000)
+    connect(45002, b"b.lab.test", 2000, 6000)
+    socks5(45003, b"a.lab.test", 3000, 7000)
+    connect(45004, b"b.lab.test", 4000, 8000)
+    p.write()
+
+
 if __name__ == "__main__":
     gen_dns_hostile()
     gen_dns_malformed()
@@ -1969,3 +2011,4 @@ if __name__ == "__main__":
     gen_links.main()
     gen_ip_frag()
     gen_proxy()
+    gen_proxy_hosts()

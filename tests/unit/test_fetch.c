@@ -264,6 +264,41 @@ static void test_long_names(void)
 	fetch_close(fl);
 }
 
+/* Through a proxy a fetch is one host: the first host asked names the
+ * address's fetch, another host moves the connection to a fetch of its
+ * own, a host asked again (case-blind) goes back to its fetch; another
+ * proxy asked the same host is another fetch. */
+static void test_proxy_hosts(void)
+{
+	struct fetch_linker *fl = fetch_open();
+	struct fetch_link l, m;
+	uint8_t px[16] = { 0 }, px2[16] = { 0 };
+	memcpy(px, WWW, 4);
+	memcpy(px2, OTHER, 4);
+	connect4(fl, CLI, WWW, &l);
+	CHECK_EQ_INT(l.fetch_id, 1);
+	CHECK_EQ_INT(fetch_proxy(fl, 1, 4, px, "a.lab.test", 10, &m), 1);
+	CHECK_EQ_INT(m.fetch_id, 0);
+	CHECK(name_is(fetch_name(fl, 1), "a.lab.test"));
+	CHECK_EQ_INT(fetch_proxy(fl, 1, 4, px, "A.lab.test", 10, &m), 1); /* the same host */
+	connect4(fl, CLI, WWW, &l);
+	CHECK_EQ_INT(l.fetch_id, 1);
+	CHECK_EQ_INT(fetch_proxy(fl, 1, 4, px, "b.lab.test", 10, &m), 2);
+	CHECK_EQ_INT(m.fetch_id, 2);
+	CHECK(m.new_fetch && m.via_proxy && !m.via_dns);
+	CHECK_EQ_INT(m.moved_from, 1);
+	CHECK(name_is(m.name, "b.lab.test"));
+	CHECK(name_is(fetch_name(fl, 1), "a.lab.test")); /* the first fetch keeps its host */
+	CHECK(name_is(fetch_name(fl, 2), "b.lab.test"));
+	CHECK_EQ_INT(fetch_proxy(fl, 1, 4, px, "b.lab.test", 10, &m), 2); /* b again: joins 2 */
+	CHECK(!m.new_fetch && m.via_proxy);
+	CHECK_EQ_INT(fetch_proxy(fl, 2, 4, px, "a.lab.test", 10, &m), 1);
+	CHECK_EQ_INT(fetch_proxy(fl, 1, 4, px2, "b.lab.test", 10, &m), 3); /* not that proxy's */
+	CHECK_EQ_INT(fetch_proxy(fl, 1, 4, px, "", 0, &m), 1);           /* no host: stays */
+	CHECK_EQ_INT(fetch_proxy(fl, 99, 4, px, "c.lab.test", 10, &m), 99); /* no such fetch */
+	fetch_close(fl);
+}
+
 int main(void)
 {
 	test_cname_chain();
@@ -271,5 +306,6 @@ int main(void)
 	test_no_dns();
 	test_edges();
 	test_long_names();
+	test_proxy_hosts();
 	return t_done("test_fetch");
 }
