@@ -769,8 +769,9 @@ int calls_ptrace_attach(struct calls_src *s, pid_t pid, char *errbuf)
 		if (n != (ssize_t)sizeof(e))
 			e = EIO;
 		snprintf(errbuf, CALLS_ERRBUF_SIZE,
-			 "ptrace cannot attach: %s (it needs the process's own user or "
-			 "CAP_SYS_PTRACE, and kernel.yama.ptrace_scope 0, or 1 as root)",
+			 "ptrace cannot attach: %s (it needs a process of the same user, else "
+			 "CAP_SYS_PTRACE; no other tracer on it; kernel.yama.ptrace_scope 0, "
+			 "or 1 or 2 as root)",
 			 strerror(e));
 		return -1;
 	}

@@ -259,6 +259,21 @@ rc=$?
 sleep 0.3
 untraced "Ctrl-C"
 kill "$py" 2>/dev/null
+# a process another tracer holds (strace): one line saying why and what ptrace needs, exit 1,
+# and the process is left to its tracer
+strace -o /dev/null sleep 30 &
+st_pid=$!
+pids="$pids $st_pid"
+sleep 0.5
+sl=$(pgrep -P "$st_pid" sleep | head -1)
+ASAN_OPTIONS=detect_leaks=0 timeout 30 "$bin" --calls=ptrace --pid "${sl:-0}" >"$tmp/pidperm.out" \
+	2>"$tmp/pidperm.err"
+rc=$?
+[ "$rc" -eq 1 ] && [ "$(grep -c "^fetchtrace: --pid ${sl:-0}: ptrace cannot attach: .*CAP_SYS_PTRACE.*ptrace_scope" "$tmp/pidperm.err")" -eq 1 ] &&
+	[ "$(sed -n 's/^TracerPid:[[:space:]]*//p' "/proc/$sl/status" 2>/dev/null)" = "$st_pid" ] &&
+	ok "--pid ptrace: a process traced already: exit 1, one line on what ptrace needs" ||
+	fail "--pid ptrace: a process traced already: exit $rc: $(head -c 300 "$tmp/pidperm.err")"
+kill "$st_pid" 2>/dev/null
 # the process exits (its parent reaps it): fetchtrace ends too
 ip netns exec "$ns" sh -c 'python3 -c "import time, urllib.request
 time.sleep(1)
