@@ -669,18 +669,20 @@ fail:
 	return -1;
 }
 
-/* In the helper, --pid: seize every thread of pid (its /proc/PID/task,
- * read again until a pass finds no new thread: one may start a thread
- * before it is seized itself), each interrupted so that its syscall stops
- * start.  0, or the errno of seizing pid's main thread. */
-static int seize_all(struct pt_state *st, pid_t pid)
+/* In the helper, --pid: seize every thread of the process pid (its
+ * /proc/PID/task, read again until a pass finds no new thread: one may
+ * start a thread before it is seized itself), each interrupted so that its
+ * syscall stops start.  0, or the errno of seizing pid itself (must: the
+ * process asked for; else a thread that is gone, or traced already as the
+ * clone of a seized one, is passed over). */
+static int seize_threads(struct pt_state *st, pid_t pid, bool must)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	for (unsigned pass = 0; pass < 64; pass++) {
 		DIR *d = opendir(path);
 		if (!d)
-			return pass ? 0 : errno;
+			return pass || !must ? 0 : errno;
 		unsigned fresh = 0, seen = 0;
 		struct dirent *de;
 		while ((de = readdir(d)) && seen++ < 4 * PT_THREADS) {
@@ -690,11 +692,11 @@ static int seize_all(struct pt_state *st, pid_t pid)
 				continue;
 			if (ptrace(PTRACE_SEIZE, (pid_t)v, NULL, (void *)(long)PT_OPTIONS) != 0) {
 				int e = errno;
-				if (v == pid && !st->n_tr) {
+				if (v == pid && must && !pass) {
 					closedir(d);
 					return e;
 				}
-				continue; /* gone, or traced already (a clone of a seized thread) */
+				continue;
 			}
 			tr_add(st, (pid_t)v);
 			ptrace(PTRACE_INTERRUPT, (pid_t)v, NULL, NULL);
@@ -703,6 +705,56 @@ static int seize_all(struct pt_state *st, pid_t pid)
 		closedir(d);
 		if (!fresh && pass)
 			break;
+	}
+	return 0;
+}
+
+#define PT_TREE 256 /* processes of the tree seized at attach */
+
+/* --pid: the process and the processes it had started (each thread's
+ * /proc/PID/task/TID/children, breadth first); those it starts from now
+ * on follow by PTRACE_O_TRACEFORK. */
+static int seize_all(struct pt_state *st, pid_t pid)
+{
+	pid_t q[PT_TREE];
+	unsigned nq = 0;
+	q[nq++] = pid;
+	for (unsigned k = 0; k < nq; k++) {
+		int e = seize_threads(st, q[k], k == 0);
+		if (e)
+			return e;
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)q[k]);
+		DIR *d = opendir(path);
+		if (!d)
+			continue;
+		struct dirent *de;
+		unsigned seen = 0;
+		while ((de = readdir(d)) && seen++ < 4 * PT_THREADS && nq < PT_TREE) {
+			if (de->d_name[0] < '0' || de->d_name[0] > '9')
+				continue;
+			char cp[96], buf[1024];
+			snprintf(cp, sizeof(cp), "/proc/%d/task/%.16s/children", (int)q[k], de->d_name);
+			int fd = open(cp, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			ssize_t n = read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			if (n <= 0)
+				continue;
+			buf[n] = '\0';
+			for (char *p = buf, *end; nq < PT_TREE; p = end) {
+				long c = strtol(p, &end, 10);
+				if (end == p || *end != ' ')
+					break; /* the end, or a number the buffer cut */
+				bool dup = false;
+				for (unsigned j = 0; j < nq; j++)
+					dup |= q[j] == (pid_t)c;
+				if (c > 0 && !dup)
+					q[nq++] = (pid_t)c;
+			}
+		}
+		closedir(d);
 	}
 	return st->n_tr ? 0 : ESRCH;
 }

@@ -274,20 +274,27 @@ rc=$?
 	ok "--pid ptrace: a process traced already: exit 1, one line on what ptrace needs" ||
 	fail "--pid ptrace: a process traced already: exit $rc: $(head -c 300 "$tmp/pidperm.err")"
 kill "$st_pid" 2>/dev/null
-# the process exits (its parent reaps it): fetchtrace ends too
-ip netns exec "$ns" sh -c 'python3 -c "import time, urllib.request
-time.sleep(1)
+# a shell whose child (started before fetchtrace) fetches: the child is followed too, and
+# fetchtrace ends when the shell exits (its parent reaps it)
+cat >"$tmp/tree.sh" <<'EOF2'
+python3 -c 'import time, urllib.request
+time.sleep(2)
 for i in range(3):
-    urllib.request.urlopen(\"http://calls.lab.test/\").read()
-time.sleep(0.5)" & echo $! >"$1"; wait' sh "$tmp/exit.pid" &
+    urllib.request.urlopen("http://calls.lab.test/").read()
+time.sleep(0.5)' &
+wait
+EOF2
+ip netns exec "$ns" sh -c 'sh "$1" & echo $! >"$2"; wait' sh "$tmp/tree.sh" "$tmp/exit.pid" &
 pids="$pids $!"
 i=0
 until [ -s "$tmp/exit.pid" ] || [ $i -gt 50 ]; do sleep 0.1; i=$((i + 1)); done
 ASAN_OPTIONS=detect_leaks=0 timeout 30 ip netns exec "$ns" "$bin" --json --calls=ptrace \
 	--pid "$(cat "$tmp/exit.pid")" >"$tmp/pidexit.out" 2>"$tmp/pidexit.err"
 rc=$?
-n=$(grep '"type":"call"' "$tmp/pidexit.out" | grep -c '"call":"connect","phase":"returned".*"conn":[0-9]')
-[ "$rc" -eq 0 ] && [ "$n" -eq 3 ] && ok "--pid ptrace: ends with the process, its 3 connect() joined" ||
-	fail "--pid ptrace: the process exited: exit $rc, $n joined connect(): $(head -c 300 "$tmp/pidexit.err")"
+n=$(grep '"type":"call"' "$tmp/pidexit.out" | grep '"process":"python3"' |
+	grep -c '"call":"connect","phase":"returned".*"conn":[0-9]')
+[ "$rc" -eq 0 ] && [ "$n" -eq 3 ] &&
+	ok "--pid ptrace: a child started before is followed, its 3 connect() joined; ends with the process" ||
+	fail "--pid ptrace: the process's child: exit $rc, $n joined connect(): $(head -c 300 "$tmp/pidexit.err")"
 echo "calls: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
