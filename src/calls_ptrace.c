@@ -4,9 +4,15 @@
  * writes the records into a pipe that fetchtrace drains.  Each stop costs
  * two context switches: the timings include ptrace's overhead.  The
  * socket's addresses come from /proc/PID/net (matched by the socket's
- * inode from /proc/PID/fd); no data buffer is read. */
+ * inode from /proc/PID/fd); no data buffer is read.
+ *
+ * --pid: the helper seizes every thread of the running process, and its
+ * new threads and children follow; when fetchtrace stops (closing the
+ * helper's control pipe, which signals it), the helper interrupts and
+ * detaches each, so the process runs on as it was. */
 #include "calls.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -42,6 +48,7 @@ struct sysinfo_pt {
 struct calls_src {
 	int rd;      /* the records, read end (non-blocking) */
 	int wr;      /* write end, for the helper */
+	int ctl;     /* --pid: the helper's control pipe, write end; closed to detach */
 	pid_t helper;
 };
 
@@ -64,9 +71,47 @@ struct pt_sock {
 
 struct pt_state {
 	int out;
+	bool attached;            /* --pid: detach (not _exit) when told or when fetchtrace is gone */
+	unsigned n_tr;
+	pid_t tr[PT_THREADS];     /* the threads traced (--pid: to detach each) */
 	struct pt_thread th[PT_THREADS];
 	struct pt_sock so[PT_SOCKS];
 };
+
+/* In the helper: set by SIGIO (the control pipe closed) and SIGALRM (the
+ * detach took too long). */
+static volatile sig_atomic_t g_detach, g_alarm;
+
+static void on_detach_sig(int sig)
+{
+	if (sig == SIGALRM)
+		g_alarm = 1;
+	else
+		g_detach = 1;
+}
+
+static bool tr_has(const struct pt_state *st, pid_t tid)
+{
+	for (unsigned i = 0; i < st->n_tr; i++)
+		if (st->tr[i] == tid)
+			return true;
+	return false;
+}
+
+static void tr_add(struct pt_state *st, pid_t tid)
+{
+	if (tid > 0 && !tr_has(st, tid) && st->n_tr < PT_THREADS)
+		st->tr[st->n_tr++] = tid;
+}
+
+static void tr_del(struct pt_state *st, pid_t tid)
+{
+	for (unsigned i = 0; i < st->n_tr; i++)
+		if (st->tr[i] == tid) {
+			st->tr[i] = st->tr[--st->n_tr];
+			return;
+		}
+}
 
 struct calls_src *calls_ptrace_open(char *errbuf)
 {
@@ -85,6 +130,7 @@ struct calls_src *calls_ptrace_open(char *errbuf)
 	}
 	s->rd = p[0];
 	s->wr = p[1];
+	s->ctl = -1;
 	s->helper = -1;
 	return s;
 }
@@ -320,8 +366,11 @@ static void target_read(pid_t tid, uint64_t addr, uint64_t len, struct calls_raw
 static void put(struct pt_state *st, const struct calls_raw *r)
 {
 	ssize_t n = write(st->out, r, sizeof(*r)); /* < PIPE_BUF: whole or nothing */
-	if (n < 0 && errno == EPIPE)
-		_exit(0); /* fetchtrace is gone */
+	if (n < 0 && errno == EPIPE) {
+		if (!st->attached)
+			_exit(0); /* fetchtrace is gone */
+		g_detach = 1;
+	}
 }
 
 /* poll()/ppoll() returned: a record for each socket among its first
@@ -422,10 +471,65 @@ static void on_syscall(struct pt_state *st, pid_t tid)
 	put(st, &r);
 }
 
-/* The helper: follow every tracee until none is left. */
+static bool is_stop_sig(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+/* --pid, at the end: stop each traced thread (PTRACE_INTERRUPT) and detach
+ * it at its next stop, handing on a signal it was being given; a thread in
+ * a group stop stays stopped, as it was.  Bounded by an alarm: what is
+ * left then is detached by the kernel as the helper exits. */
+static void detach_all(struct pt_state *st)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_detach_sig; /* no SA_RESTART: waitpid returns */
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(2);
+	for (unsigned i = 0; i < st->n_tr;)
+		if (ptrace(PTRACE_INTERRUPT, st->tr[i], NULL, NULL) != 0 && errno == ESRCH)
+			tr_del(st, st->tr[i]); /* gone (or a thread an exec replaced) */
+		else
+			i++;
+	for (unsigned k = 0; st->n_tr && !g_alarm && k < 4 * PT_THREADS; k++) {
+		int ws;
+		pid_t tid = waitpid(-1, &ws, __WALL);
+		if (tid < 0) {
+			if (errno == EINTR)
+				continue;
+			break; /* ECHILD */
+		}
+		if (WIFEXITED(ws) || WIFSIGNALED(ws)) {
+			tr_del(st, tid);
+			continue;
+		}
+		if (!WIFSTOPPED(ws))
+			continue;
+		int sig = WSTOPSIG(ws), event = (unsigned)ws >> 16, give = 0;
+		if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
+		    event == PTRACE_EVENT_CLONE) {
+			unsigned long nt = 0;
+			if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &nt) == 0)
+				tr_add(st, (pid_t)nt); /* traced already: detached at its first stop */
+		} else if (!event && sig != (SIGTRAP | 0x80)) {
+			give = sig; /* a signal-delivery stop: the signal goes on */
+		}
+		ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)give);
+		tr_del(st, tid);
+	}
+	alarm(0);
+}
+
+/* The helper: follow every tracee until none is left (or, --pid, until
+ * fetchtrace says to let go). */
 static void helper_loop(struct pt_state *st)
 {
 	for (;;) {
+		if (g_detach && st->attached) {
+			detach_all(st);
+			_exit(0);
+		}
 		int ws;
 		pid_t tid = waitpid(-1, &ws, __WALL);
 		if (tid < 0) {
@@ -435,21 +539,28 @@ static void helper_loop(struct pt_state *st)
 		}
 		if (WIFEXITED(ws) || WIFSIGNALED(ws)) {
 			thread_gone(st, tid);
+			tr_del(st, tid);
 			continue;
 		}
 		if (!WIFSTOPPED(ws))
 			continue;
+		tr_add(st, tid); /* a new child's or thread's first stop */
 		int sig = WSTOPSIG(ws), event = (unsigned)ws >> 16;
 		int inject = 0;
 		if (sig == (SIGTRAP | 0x80)) {
 			on_syscall(st, tid);
 		} else if (event == PTRACE_EVENT_STOP) {
-			if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+			if (is_stop_sig(sig)) {
 				ptrace(PTRACE_LISTEN, tid, NULL, NULL); /* a group stop: stay stopped */
 				continue;
 			}
 		} else if (event) {
-			if (event == PTRACE_EVENT_EXEC) { /* the thread's calls start afresh */
+			if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
+			    event == PTRACE_EVENT_CLONE) {
+				unsigned long nt = 0;
+				if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &nt) == 0)
+					tr_add(st, (pid_t)nt);
+			} else if (event == PTRACE_EVENT_EXEC) { /* the thread's calls start afresh */
 				struct pt_thread *t = thread_get(st, tid);
 				if (t) {
 					t->sys = CALLS_SYS_NONE;
@@ -558,12 +669,169 @@ fail:
 	return -1;
 }
 
+/* In the helper, --pid: seize every thread of the process pid (its
+ * /proc/PID/task, read again until a pass finds no new thread: one may
+ * start a thread before it is seized itself), each interrupted so that its
+ * syscall stops start.  0, or the errno of seizing pid itself (must: the
+ * process asked for; else a thread that is gone, or traced already as the
+ * clone of a seized one, is passed over). */
+static int seize_threads(struct pt_state *st, pid_t pid, bool must)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	for (unsigned pass = 0; pass < 64; pass++) {
+		DIR *d = opendir(path);
+		if (!d)
+			return pass || !must ? 0 : errno;
+		unsigned fresh = 0, seen = 0;
+		struct dirent *de;
+		while ((de = readdir(d)) && seen++ < 4 * PT_THREADS) {
+			char *end;
+			long v = strtol(de->d_name, &end, 10);
+			if (*end || v <= 0 || tr_has(st, (pid_t)v))
+				continue;
+			if (ptrace(PTRACE_SEIZE, (pid_t)v, NULL, (void *)(long)PT_OPTIONS) != 0) {
+				int e = errno;
+				if (v == pid && must && !pass) {
+					closedir(d);
+					return e;
+				}
+				continue;
+			}
+			tr_add(st, (pid_t)v);
+			ptrace(PTRACE_INTERRUPT, (pid_t)v, NULL, NULL);
+			fresh++;
+		}
+		closedir(d);
+		if (!fresh && pass)
+			break;
+	}
+	return 0;
+}
+
+#define PT_TREE 256 /* processes of the tree seized at attach */
+
+/* --pid: the process and the processes it had started (each thread's
+ * /proc/PID/task/TID/children, breadth first); those it starts from now
+ * on follow by PTRACE_O_TRACEFORK. */
+static int seize_all(struct pt_state *st, pid_t pid)
+{
+	pid_t q[PT_TREE];
+	unsigned nq = 0;
+	q[nq++] = pid;
+	for (unsigned k = 0; k < nq; k++) {
+		int e = seize_threads(st, q[k], k == 0);
+		if (e)
+			return e;
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)q[k]);
+		DIR *d = opendir(path);
+		if (!d)
+			continue;
+		struct dirent *de;
+		unsigned seen = 0;
+		while ((de = readdir(d)) && seen++ < 4 * PT_THREADS && nq < PT_TREE) {
+			if (de->d_name[0] < '0' || de->d_name[0] > '9')
+				continue;
+			char cp[96], buf[1024];
+			snprintf(cp, sizeof(cp), "/proc/%d/task/%.16s/children", (int)q[k], de->d_name);
+			int fd = open(cp, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			ssize_t n = read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			if (n <= 0)
+				continue;
+			buf[n] = '\0';
+			for (char *p = buf, *end; nq < PT_TREE; p = end) {
+				long c = strtol(p, &end, 10);
+				if (end == p || *end != ' ')
+					break; /* the end, or a number the buffer cut */
+				bool dup = false;
+				for (unsigned j = 0; j < nq; j++)
+					dup |= q[j] == (pid_t)c;
+				if (c > 0 && !dup)
+					q[nq++] = (pid_t)c;
+			}
+		}
+		closedir(d);
+	}
+	return st->n_tr ? 0 : ESRCH;
+}
+
 int calls_ptrace_attach(struct calls_src *s, pid_t pid, char *errbuf)
 {
-	(void)s, (void)pid;
-	snprintf(errbuf, CALLS_ERRBUF_SIZE, "--pid needs eBPF (ptrace cannot follow a running "
-					    "process here)");
-	return -1;
+	int res[2], ctl[2];
+	if (pipe2(res, O_CLOEXEC) != 0) {
+		snprintf(errbuf, CALLS_ERRBUF_SIZE, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (pipe2(ctl, O_CLOEXEC) != 0) {
+		snprintf(errbuf, CALLS_ERRBUF_SIZE, "pipe: %s", strerror(errno));
+		close(res[0]);
+		close(res[1]);
+		return -1;
+	}
+	pid_t h = fork();
+	if (h < 0) {
+		snprintf(errbuf, CALLS_ERRBUF_SIZE, "fork: %s", strerror(errno));
+		close(res[0]), close(res[1]), close(ctl[0]), close(ctl[1]);
+		return -1;
+	}
+	if (h == 0) {
+		helper_start();
+		close(s->rd);
+		close(res[0]);
+		close(ctl[1]);
+		/* the control pipe's write end closed (fetchtrace is done, or
+		 * gone): SIGIO, and the threads are detached */
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_detach_sig; /* no SA_RESTART: waitpid returns */
+		sigaction(SIGIO, &sa, NULL);
+		fcntl(ctl[0], F_SETOWN, getpid());
+		fcntl(ctl[0], F_SETFL, fcntl(ctl[0], F_GETFL) | O_ASYNC | O_NONBLOCK);
+		struct pt_state *st = calloc(1, sizeof(*st));
+		int e = st ? 0 : ENOMEM;
+		if (st) {
+			st->out = s->wr;
+			st->attached = true;
+			e = seize_all(st, pid);
+		}
+		if (write(res[1], &e, sizeof(e)) != (ssize_t)sizeof(e) || e)
+			_exit(1); /* what was seized is let go as we exit */
+		close(res[1]);
+		char b;
+		if (read(ctl[0], &b, 1) == 0) /* closed before SIGIO was armed */
+			g_detach = 1;
+		helper_loop(st);
+		_exit(0);
+	}
+	close(res[1]);
+	close(ctl[0]);
+	int e = EIO;
+	ssize_t n;
+	do
+		n = read(res[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(res[0]);
+	if (n != (ssize_t)sizeof(e) || e) {
+		close(ctl[1]);
+		waitpid(h, NULL, 0);
+		if (n != (ssize_t)sizeof(e))
+			e = EIO;
+		snprintf(errbuf, CALLS_ERRBUF_SIZE,
+			 "ptrace cannot attach: %s (it needs a process of the same user, else "
+			 "CAP_SYS_PTRACE; no other tracer on it; kernel.yama.ptrace_scope 0, "
+			 "or 1 or 2 as root)",
+			 strerror(e));
+		return -1;
+	}
+	s->helper = h;
+	s->ctl = ctl[1];
+	close(s->wr);
+	s->wr = -1;
+	return 0;
 }
 
 int calls_ptrace_drain(struct calls_src *s, calls_rec_fn fn, void *ctx)
@@ -584,13 +852,30 @@ void calls_ptrace_close(struct calls_src *s)
 {
 	if (!s)
 		return;
+	if (s->ctl >= 0) {
+		/* --pid: the helper detaches every thread (within its 2 s
+		 * alarm), then exits; it may be root while we no longer are,
+		 * so it is told by the pipe, not by a signal */
+		close(s->ctl);
+		for (int i = 0; i < 300; i++) {
+			pid_t w = waitpid(s->helper, NULL, WNOHANG);
+			if (w == s->helper || (w < 0 && errno != EINTR)) {
+				s->helper = -1;
+				break;
+			}
+			struct timespec ts = { 0, 10000000 };
+			nanosleep(&ts, NULL);
+		}
+	}
 	if (s->rd >= 0)
 		close(s->rd);
 	if (s->wr >= 0)
 		close(s->wr);
 	if (s->helper > 0) {
-		kill(s->helper, SIGKILL); /* its tracees are detached, not killed */
-		waitpid(s->helper, NULL, 0);
+		/* its tracees are detached, not killed (a root helper of --pid
+		 * we may not signal ends with us: PR_SET_PDEATHSIG) */
+		if (kill(s->helper, SIGKILL) == 0)
+			waitpid(s->helper, NULL, 0);
 	}
 	free(s);
 }

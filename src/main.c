@@ -198,7 +198,9 @@ static const struct opt_def opt_defs[] = {
 	  "-- CMD, --pid: measure socket calls with auto (eBPF, else ptrace),\n"
 	  "                      bpf, ptrace (timings then include ptrace's overhead) or off", 0 },
 	{ OPT_PID, "pid", required_argument, "--pid PID",
-	  "trace the running process PID (its threads, the processes it starts) until it exits", 0 },
+	  "trace the running process PID (its threads, the processes it starts) until it exits;\n"
+	  "                      with ptrace: a process of your user (else CAP_SYS_PTRACE), and\n"
+	  "                      Yama's kernel.yama.ptrace_scope 0 (1, 2: as root), not traced already", 0 },
 	{ OPT_MAXCONNS, "max-conns", required_argument, "--max-conns N",
 	  "connections tracked at once (default %d)", TRACE_DEFAULT_MAX_CONNS },
 	{ OPT_HELP, "help", no_argument, "--help", "this text", 0 },

@@ -200,5 +200,101 @@ else
 	skipped=$((skipped + 1))
 	echo "skip calls --pid: needs eBPF (here: $mech)"
 fi
+# 8. --pid --calls=ptrace: attach to a process fetching in a loop, follow its connections,
+# and leave it running, neither stopped nor traced, when fetchtrace exits (-c)
+ip netns exec "$ns" python3 -c 'import threading, time, urllib.request
+def loop():
+    for i in range(600):
+        urllib.request.urlopen("http://calls.lab.test/").read()
+        time.sleep(0.1)
+t = threading.Thread(target=loop)
+t.start()
+t.join()' &
+py=$!
+pids="$pids $py"
+sleep 0.5
+run pidpt --json --calls=ptrace -c 60 --pid "$py"
+rc=$?
+[ "$rc" -eq 0 ] && ok "--pid ptrace: exit 0" || fail "--pid ptrace: exit $rc: $(head -c 300 "$tmp/pidpt.err")"
+for c in connect sendto recvfrom; do
+	grep '"type":"call"' "$tmp/pidpt.out" | grep -E "\"call\":\"$c\",\"phase\":\"(returned|call)\"" |
+		grep -v '"conn":null' | grep -q "\"process\":\"python3\".*\"pid\":$py," &&
+		ok "--pid ptrace: the running process's $c() joined to its connection" ||
+		fail "--pid ptrace: no joined $c(): $(grep -c '"type":"call"' "$tmp/pidpt.out") calls; $(head -c 300 "$tmp/pidpt.err")"
+done
+sleep 0.3
+st=$(sed -n 's/^State:[[:space:]]*\([A-Za-z]\).*/\1/p' "/proc/$py/status" 2>/dev/null)
+tr=$(sed -n 's/^TracerPid:[[:space:]]*//p' "/proc/$py/status" 2>/dev/null)
+case $st in
+[RSD]) [ "$tr" = 0 ] && ok "--pid ptrace: the process runs on, untraced (state $st)" ||
+	fail "--pid ptrace: the process is still traced by $tr" ;;
+*) fail "--pid ptrace: the process is '${st:-gone}' after fetchtrace exited" ;;
+esac
+grep -q "\"type\":\"call\".*\"pid\":$py,\"tid\":$py," "$tmp/pidpt.out" &&
+	fail "--pid ptrace: calls of the main thread, which only waits" ||
+	ok "--pid ptrace: the calls are the fetching thread's"
+untraced() { # untraced WHAT: each thread of $py runs on, neither stopped nor traced, and fetches
+	bad=$(grep -l '^State:[[:space:]]*[tTZ]\|^TracerPid:[[:space:]]*[1-9]' /proc/$py/task/*/status 2>/dev/null | wc -l)
+	nt=$(ls /proc/$py/task 2>/dev/null | wc -l)
+	[ "$bad" -eq 0 ] && [ "$nt" -ge 2 ] && ok "--pid ptrace $1: no thread left stopped or traced ($nt threads)" ||
+		fail "--pid ptrace $1: $bad of $nt threads stopped or traced"
+	n1=$(grep -c 'GET / ' "$tmp/http.log")
+	sleep 1
+	n2=$(grep -c 'GET / ' "$tmp/http.log")
+	[ "$n2" -gt "$n1" ] && ok "--pid ptrace $1: the process goes on fetching ($n1 -> $n2)" ||
+		fail "--pid ptrace $1: no fetch after fetchtrace exited ($n1 -> $n2)"
+}
+untraced "-c"
+# Ctrl-C: the same
+ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" "$bin" --calls=ptrace --pid "$py" >"$tmp/pidint.out" \
+	2>"$tmp/pidint.err" &
+ft=$!
+sleep 1.5
+kill -INT "$ft"
+wait "$ft"
+rc=$?
+[ "$rc" -eq 0 ] && grep -Eq ' connect +call .*python3\[[0-9]+/[0-9]+ [^]]*\] connect\(' "$tmp/pidint.out" &&
+	ok "--pid ptrace Ctrl-C: exit 0, the thread's connect() shown" ||
+	fail "--pid ptrace Ctrl-C: exit $rc, $(grep -c ' call ' "$tmp/pidint.out") call lines: $(head -c 300 "$tmp/pidint.err")"
+sleep 0.3
+untraced "Ctrl-C"
+kill "$py" 2>/dev/null
+# a process another tracer holds (strace): one line saying why and what ptrace needs, exit 1,
+# and the process is left to its tracer
+strace -o /dev/null sleep 30 &
+st_pid=$!
+pids="$pids $st_pid"
+sleep 0.5
+sl=$(pgrep -P "$st_pid" sleep | head -1)
+ASAN_OPTIONS=detect_leaks=0 timeout 30 "$bin" --calls=ptrace --pid "${sl:-0}" >"$tmp/pidperm.out" \
+	2>"$tmp/pidperm.err"
+rc=$?
+[ "$rc" -eq 1 ] && [ "$(grep -c "^fetchtrace: --pid ${sl:-0}: ptrace cannot attach: .*CAP_SYS_PTRACE.*ptrace_scope" "$tmp/pidperm.err")" -eq 1 ] &&
+	[ "$(sed -n 's/^TracerPid:[[:space:]]*//p' "/proc/$sl/status" 2>/dev/null)" = "$st_pid" ] &&
+	ok "--pid ptrace: a process traced already: exit 1, one line on what ptrace needs" ||
+	fail "--pid ptrace: a process traced already: exit $rc: $(head -c 300 "$tmp/pidperm.err")"
+kill "$st_pid" 2>/dev/null
+# a shell whose child (started before fetchtrace) fetches: the child is followed too, and
+# fetchtrace ends when the shell exits (its parent reaps it)
+cat >"$tmp/tree.sh" <<'EOF2'
+python3 -c 'import time, urllib.request
+time.sleep(2)
+for i in range(3):
+    urllib.request.urlopen("http://calls.lab.test/").read()
+time.sleep(0.5)' &
+wait
+EOF2
+ip netns exec "$ns" sh -c 'sh "$1" & echo $! >"$2"; wait' sh "$tmp/tree.sh" "$tmp/exit.pid" &
+pids="$pids $!"
+i=0
+until [ -s "$tmp/exit.pid" ] || [ $i -gt 50 ]; do sleep 0.1; i=$((i + 1)); done
+ASAN_OPTIONS=detect_leaks=0 timeout 30 ip netns exec "$ns" "$bin" --json --calls=ptrace \
+	--pid "$(cat "$tmp/exit.pid")" >"$tmp/pidexit.out" 2>"$tmp/pidexit.err"
+rc=$?
+n=$(grep '"type":"call"' "$tmp/pidexit.out" | grep '"process":"python3"' |
+	grep -c '"call":"connect","phase":"returned".*"conn":[0-9]')
+[ "$rc" -eq 0 ] && [ "$n" -eq 3 ] &&
+	ok "--pid ptrace: a child started before is followed, its 3 connect() joined; ends with the process" ||
+	fail "--pid ptrace: the process's child: exit $rc, $n joined connect(): $(head -c 300 "$tmp/pidexit.err")"
 echo "calls: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
