@@ -922,6 +922,25 @@ static int run_command(struct cap *cap, char **cmd, const struct target_user *tu
 	return st;
 }
 
+/* The process has ended: no such process, or a zombie its parent has not
+ * reaped yet (kill(pid, 0) still succeeds on one): /proc/PID/stat's state,
+ * the field after the command's closing parenthesis. */
+static bool pid_gone(pid_t pid)
+{
+	if (kill(pid, 0) != 0 && errno == ESRCH)
+		return true;
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *rp = strrchr(buf, ')');
+	return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
+}
+
 /* --pid: capture until the process is gone (or a signal, or -c). */
 static int run_pid(struct cap *cap, pid_t pid, struct run_ctx *rc, char *errbuf)
 {
@@ -931,7 +950,7 @@ static int run_pid(struct cap *cap, pid_t pid, struct run_ctx *rc, char *errbuf)
 			return -1;
 		if (rc->calls)
 			calls_tick(rc->calls);
-		if (n == -2 || g_n_signals || (kill(pid, 0) != 0 && errno == ESRCH))
+		if (n == -2 || g_n_signals || pid_gone(pid))
 			return 0;
 	}
 }

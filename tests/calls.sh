@@ -296,5 +296,26 @@ n=$(grep '"type":"call"' "$tmp/pidexit.out" | grep '"process":"python3"' |
 [ "$rc" -eq 0 ] && [ "$n" -eq 3 ] &&
 	ok "--pid ptrace: a child started before is followed, its 3 connect() joined; ends with the process" ||
 	fail "--pid ptrace: the process's child: exit $rc, $n joined connect(): $(head -c 300 "$tmp/pidexit.err")"
+# 9. --pid ends when the process has ended, even while it is a zombie its parent has not
+# reaped (kill(pid, 0) still succeeds on one)
+python3 -c 'import os, sys, time
+pid = os.fork()
+if pid == 0:
+    time.sleep(1)
+    os._exit(0)
+print(pid, flush=True)
+time.sleep(15)' >"$tmp/zombie.pid" &
+zparent=$!
+i=0
+until [ -s "$tmp/zombie.pid" ] || [ $i -gt 50 ]; do sleep 0.1; i=$((i + 1)); done
+t0=$(date +%s)
+ASAN_OPTIONS=detect_leaks=0 timeout 12 "$bin" -i lo --pid "$(cat "$tmp/zombie.pid")" \
+	>"$tmp/zombie.out" 2>"$tmp/zombie.err"
+rc=$?
+t1=$(date +%s)
+kill "$zparent" 2>/dev/null; wait "$zparent" 2>/dev/null
+[ "$rc" -eq 0 ] && [ $((t1 - t0)) -lt 10 ] &&
+	ok "--pid: ends when the process is a zombie not yet reaped ($((t1 - t0)) s)" ||
+	fail "--pid on a zombie: exit $rc after $((t1 - t0)) s: $(head -c 300 "$tmp/zombie.err")"
 echo "calls: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
