@@ -71,6 +71,16 @@ void calls_packet(struct calls *c, int dlt, const uint8_t *data, uint32_t cap_le
  * lines whose time has come. */
 void calls_tick(struct calls *c);
 
+/*
+ * -- CMD: a socket the kernel's socket table no longer has (closed before
+ * its first packet was looked up, cmdsock.c) is the command's when one of
+ * its processes' calls was made on a socket with a local port the packet
+ * carries (TCP or UDP), in the last CALLS_PORT_US.  Drains the calls first.
+ */
+#define CALLS_PORTS 256
+#define CALLS_PORT_US 5000000
+bool calls_owns(struct calls *c, bool udp, uint16_t sport, uint16_t dport);
+
 /* The end: every record taken, every line and held packet shown (before
  * trace_finish). */
 void calls_finish(struct calls *c);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,6 +61,14 @@ struct calls {
 	                             packet captured before it has been handed over since */
 	struct role roles[CALLS_ROLES];
 	unsigned role_next;       /* the slot a new process takes (round robin) */
+	/* The local ports the traced processes' sockets were seen with (calls_owns):
+	 * a ring of the last CALLS_PORTS, each forgotten CALLS_PORT_US after. */
+	struct own_port {
+		int64_t at_us;    /* monotonic; 0 = empty */
+		uint16_t port;
+		bool udp;
+	} ports[CALLS_PORTS];
+	unsigned port_next;
 };
 
 static int64_t mono_us(void)
@@ -147,8 +156,25 @@ struct calls *calls_open_feed(void)
 	return c;
 }
 
+/* The local port of an Internet socket a call was made on (calls_owns). */
+static void port_learn(struct calls *c, const struct calls_raw *r)
+{
+	if (!r->lport || (r->family != AF_INET && r->family != AF_INET6) ||
+	    (r->sotype != SOCK_STREAM && r->sotype != SOCK_DGRAM))
+		return;
+	bool udp = r->sotype == SOCK_DGRAM;
+	const struct own_port *last = &c->ports[(c->port_next + CALLS_PORTS - 1) % CALLS_PORTS];
+	if (last->at_us && last->port == r->lport && last->udp == udp)
+		return; /* the same socket's calls, one after another */
+	struct own_port *o = &c->ports[c->port_next++ % CALLS_PORTS];
+	o->at_us = mono_us();
+	o->port = r->lport;
+	o->udp = udp;
+}
+
 void calls_feed(struct calls *c, const struct calls_raw *r)
 {
+	port_learn(c, r);
 	calljoin_add(c->j, r, c->offset_us);
 }
 
@@ -272,6 +298,7 @@ static void on_rec(void *ctx, const struct calls_raw *r)
 			old->tgid = 0;
 	}
 	role_learn(c, r->tgid);
+	port_learn(c, r);
 	calljoin_add(c->j, r, c->offset_us);
 }
 
@@ -283,6 +310,19 @@ static void drain(struct calls *c)
 		calls_bpf_drain(c->src, on_rec, c);
 	else
 		calls_ptrace_drain(c->src, on_rec, c);
+}
+
+bool calls_owns(struct calls *c, bool udp, uint16_t sport, uint16_t dport)
+{
+	drain(c); /* the calls made by now, the packet's among them */
+	int64_t now = mono_us();
+	for (unsigned i = 0; i < CALLS_PORTS; i++) {
+		const struct own_port *o = &c->ports[i];
+		if (o->at_us && now - o->at_us < CALLS_PORT_US && o->udp == udp &&
+		    (o->port == sport || o->port == dport))
+			return true;
+	}
+	return false;
 }
 
 /* The lines standing at or before until (and before any call in flight). */

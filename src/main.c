@@ -681,6 +681,10 @@ static void on_packet(void *ctx, const uint8_t *data, uint32_t cap_len, uint32_t
 		struct pkt p;
 		pkt_decode(r->dlt, data, cap_len, wire_len, ts_us, &p);
 		enum cmdsock_verdict v = cmdsock_packet(r->cs, &p);
+		/* a socket gone before the lookup: the measured calls may know it */
+		if (v == CMDSOCK_UNKNOWN && r->calls && (p.proto == 6 || p.proto == 17) &&
+		    calls_owns(r->calls, p.proto == 17, p.sport, p.dport))
+			v = CMDSOCK_OURS;
 		if (v != CMDSOCK_OURS) {
 			trace_hide_packet(r->t, v == CMDSOCK_UNKNOWN);
 			cap_dump_skip(r->cap);

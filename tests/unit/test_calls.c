@@ -419,8 +419,39 @@ static void test_roles(void)
 	CHECK_EQ_STR(out, "");
 }
 
+/* calls_owns: a socket gone from the kernel's table is the command's when its
+ * calls were seen with the packet's local port (TCP and UDP apart). */
+static void test_owns(void)
+{
+	struct calls *c = calls_open_feed();
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	CHECK(!calls_owns(c, true, 40000, 53)); /* nothing seen yet */
+	struct calls_raw r;
+	memset(&r, 0, sizeof(r));
+	r.kind = CALLS_REC_EXIT;
+	r.sys = CALLS_SYS_SENDTO;
+	r.tgid = r.tid = 42;
+	r.fd = 7;
+	r.ret = 33;
+	r.family = 2, r.sotype = 2; /* AF_INET, SOCK_DGRAM */
+	r.lport = 40000, r.rport = 0;
+	calls_feed(c, &r);
+	CHECK(calls_owns(c, true, 40000, 53));  /* the query */
+	CHECK(calls_owns(c, true, 53, 40000));  /* its answer */
+	CHECK(!calls_owns(c, false, 40000, 53)); /* TCP is another socket */
+	CHECK(!calls_owns(c, true, 40001, 53));  /* another port */
+	r.family = 1; /* AF_UNIX: no port of the network */
+	r.lport = 41000;
+	calls_feed(c, &r);
+	CHECK(!calls_owns(c, true, 41000, 53));
+	calls_close(c);
+}
+
 int main(void)
 {
+	test_owns();
 	test_order();
 	test_connect();
 	test_fd_reuse();
