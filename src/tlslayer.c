@@ -1,6 +1,7 @@
 /* tlslayer.c - a connection's TLS layer: whole records, decrypted with the key log, plaintext up. */
 #include "tlslayer.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,7 @@ struct tlsl {
 	uint32_t hold_len[2];          /* bytes in hold: whole records, in order */
 	uint8_t pt_type[2];            /* content type of what pt holds (22 or 23), 0 nothing */
 	uint32_t pt_len[2];            /* plaintext not consumed yet */
+	uint32_t hold_hi[2], pt_hi[2]; /* high-water marks: what tlsl_free must cleanse */
 	uint8_t hold[2][TLSL_HOLD_MAX];
 	uint8_t pt[2][TLSL_PT_CAP];
 };
@@ -51,7 +53,13 @@ void tlsl_free(struct tlsl **lp, struct tlsl_pool *pool)
 	tlsdec_free(&l->dec);
 	pool->held_bytes -= l->hold_len[0] + l->hold_len[1];
 	pool->n_live--;
-	OPENSSL_cleanse(l, sizeof(*l));
+	/* Only the bytes ever written: the untouched rest of the buffers (most
+	 * of the struct) is not brought in just to be zeroed. */
+	for (int d = 0; d < 2; d++) {
+		OPENSSL_cleanse(l->hold[d], l->hold_hi[d]);
+		OPENSSL_cleanse(l->pt[d], l->pt_hi[d]);
+	}
+	OPENSSL_cleanse(l, offsetof(struct tlsl, hold));
 	free(l);
 	*lp = NULL;
 }
@@ -193,6 +201,10 @@ static enum tlsdec_status rec_decrypt(struct tlsl *l, const struct tls_conn *tc,
 	pt_room(l, dir, l->pt_type[dir], env);
 	uint8_t *out = l->pt[dir] + l->pt_len[dir];
 	size_t cap = TLSL_PT_CAP - l->pt_len[dir];
+	/* tlsdec_record writes at most the record's fragment, and at most cap */
+	size_t hi = l->pt_len[dir] + (rlen < cap ? rlen : cap);
+	if (hi > l->pt_hi[dir])
+		l->pt_hi[dir] = (uint32_t)hi;
 	enum tlsdec_status st = tlsdec_record(&l->dec, dir, rec, rlen, out, cap, &out_len, &inner);
 	if (st == TLSDEC_AUTH_FAIL && tlsdec_auth_failed(&l->dec)) {
 		if (!l->noted)
@@ -275,6 +287,8 @@ static bool hold_add(struct tlsl *l, int dir, const uint8_t *rec, size_t rlen,
 		return false;
 	memcpy(l->hold[dir] + l->hold_len[dir], rec, rlen);
 	l->hold_len[dir] += (uint32_t)rlen;
+	if (l->hold_len[dir] > l->hold_hi[dir])
+		l->hold_hi[dir] = l->hold_len[dir];
 	env->pool->held_bytes += rlen;
 	return true;
 }

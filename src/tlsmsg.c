@@ -116,7 +116,7 @@ static void fmt_time(const ASN1_TIME *t, char *dst, size_t cap)
 			 (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
 }
 
-static void decode_x509(const uint8_t *der, size_t len, struct tlsmsg_cert *c)
+static void decode_x509_der(const uint8_t *der, size_t len, struct tlsmsg_cert *c)
 {
 	const unsigned char *p = der;
 	X509 *x = d2i_X509(NULL, &p, (long)len);
@@ -144,6 +144,34 @@ static void decode_x509(const uint8_t *der, size_t len, struct tlsmsg_cert *c)
 	}
 	GENERAL_NAMES_free(sans);
 	X509_free(x);
+}
+
+/*
+ * The last certificate decoded and what it gave: a server sends the same
+ * leaf on every connection, and d2i_X509 (which also decodes the public
+ * key through libcrypto's decoders) costs more than decrypting a record.
+ * One entry, compared byte for byte; a longer certificate is decoded each
+ * time.  c has only zeros in it on entry (tlsmsg_decode cleared it).
+ */
+#define X509_CACHE_MAX 4096
+static struct {
+	size_t len;                    /* 0: empty */
+	uint8_t der[X509_CACHE_MAX];
+	struct tlsmsg_cert cert;       /* n_certs 0, as decode_x509_der left it */
+} x509_cache;
+
+static void decode_x509(const uint8_t *der, size_t len, struct tlsmsg_cert *c)
+{
+	if (len > 0 && len == x509_cache.len && memcmp(der, x509_cache.der, len) == 0) {
+		*c = x509_cache.cert;
+		return;
+	}
+	decode_x509_der(der, len, c);
+	if (len > 0 && len <= X509_CACHE_MAX && c->n_certs == 0) {
+		memcpy(x509_cache.der, der, len);
+		x509_cache.len = len;
+		x509_cache.cert = *c;
+	}
 }
 
 /* ------------------------------------------------------------------ */

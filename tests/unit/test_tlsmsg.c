@@ -200,11 +200,47 @@ static void test_loopback_cert(void)
 	keylog_free(kl);
 }
 
+/* The certificate cache (the last one decoded): a certificate of the same
+ * length that differs in one byte is decoded anew, and the first one again
+ * still gives its own names. */
+static void test_cert_cache(void)
+{
+	size_t n = unhex(r_srv_flight, buf, sizeof buf), used, cstart, clen, i;
+	static uint8_t alt[20000];
+	struct tlsmsg m;
+
+	CHECK_EQ_INT(tlsmsg_decode(buf, n, true, &m, &used), FT_OK);   /* EncryptedExtensions */
+	cstart = used;
+	CHECK_EQ_INT(tlsmsg_decode(buf + cstart, n - cstart, true, &m, &clen), FT_OK);
+	CHECK_EQ_INT(m.type, TLS_HS_CERTIFICATE);
+	memcpy(alt, buf + cstart, clen);
+	/* the first "rsa" in the DER is the issuer's CN: make it "rsb" */
+	for (i = 0; i + 3 <= clen && memcmp(alt + i, "rsa", 3) != 0; i++)
+		;
+	CHECK(i + 3 <= clen);
+	if (i + 3 > clen)
+		return;
+	alt[i + 2] = 'b';
+	for (int round = 0; round < 2; round++) {
+		CHECK_EQ_INT(tlsmsg_decode(alt, clen, true, &m, &used), FT_OK);
+		CHECK(m.cert.parsed);
+		CHECK(m.cert.issuer_cn_len == 3 && memcmp(m.cert.issuer_cn, "rsb", 3) == 0);
+		CHECK(m.cert.subject_cn_len == 3 && memcmp(m.cert.subject_cn, "rsa", 3) == 0);
+		CHECK_EQ_INT(m.cert.n_certs, 1);
+		CHECK_EQ_INT(tlsmsg_decode(buf + cstart, clen, true, &m, &used), FT_OK);
+		CHECK(m.cert.parsed);
+		CHECK(m.cert.issuer_cn_len == 3 && memcmp(m.cert.issuer_cn, "rsa", 3) == 0);
+		CHECK_EQ_INT(m.cert.n_certs, 1);
+		CHECK_EQ_STR(m.cert.not_after, "2026-07-30T01:23:59Z");
+	}
+}
+
 int main(void)
 {
 	test_rfc8448_flight();
 	test_rfc8448_ticket();
 	test_small();
 	test_loopback_cert();
+	test_cert_cache();
 	return t_done("test_tlsmsg");
 }
