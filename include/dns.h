@@ -151,4 +151,7 @@ const char *dns_opcode_name(uint8_t opcode);
 /* Case-insensitive (ASCII) comparison of two presentation names. */
 bool dns_name_equal(const struct dns_name *a, const struct dns_name *b);
 
+/* FNV-1a of a name's text, ASCII letters folded (names compare without case). */
+uint32_t dns_name_hash(const struct dns_name *nm);
+
 #endif

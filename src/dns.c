@@ -653,3 +653,15 @@ enum ft_status dns_decode(const uint8_t *msg, size_t len, struct dns_msg *out)
 	out->why = rd_why;
 	return FT_OK;
 }
+
+uint32_t dns_name_hash(const struct dns_name *nm)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < nm->len && i < sizeof(nm->text); i++) {
+		unsigned char ch = (unsigned char)nm->text[i];
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (unsigned char)(ch - 'A' + 'a');
+		h = (h ^ ch) * 16777619u;
+	}
+	return h;
+}

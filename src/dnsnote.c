@@ -157,17 +157,6 @@ static bool offers_h3(const struct dns_msg *m)
 	return false;
 }
 
-static uint32_t name_hash(const struct dns_name *nm)
-{
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < nm->len && i < sizeof(nm->text); i++) {
-		unsigned char ch = (unsigned char)nm->text[i];
-		if (ch >= 'A' && ch <= 'Z')
-			ch = (unsigned char)(ch - 'A' + 'a');
-		h = (h ^ ch) * 16777619u;
-	}
-	return h;
-}
 
 /*
  * Which resolver sent a query (step_dns_own_resolver, step.c, decides).
@@ -179,7 +168,7 @@ static uint32_t name_hash(const struct dns_name *nm)
  */
 static bool query_own(struct dns_noter *n, const struct pkt *p, const struct dns_msg *m)
 {
-	uint32_t h = name_hash(&m->qname);
+	uint32_t h = dns_name_hash(&m->qname);
 	const struct recent_query *prev = NULL;
 	for (uint32_t i = 0; i < DNSNOTE_MAX_QUERIES; i++) {
 		const struct recent_query *q = &n->queries[i];

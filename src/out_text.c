@@ -2286,13 +2286,7 @@ enum { XN_QUERY = 1u << 0, XN_ANSWER = 1u << 1 };
  */
 static bool explain_name_first(struct text_out *o, const struct dns_name *nm, uint8_t bit)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < nm->len && i < sizeof(nm->text); i++) {
-		unsigned char ch = (unsigned char)nm->text[i];
-		if (ch >= 'A' && ch <= 'Z')
-			ch = (unsigned char)(ch - 'A' + 'a');
-		h = (h ^ ch) * 16777619u;
-	}
+	uint32_t h = dns_name_hash(nm);
 	if (!h)
 		h = 1;
 	uint32_t i = h & (XN_CAP - 1);
