@@ -2727,28 +2727,52 @@ static void text_packet(void *impl, const struct ev *e)
 /* the summary                                                         */
 /* ------------------------------------------------------------------ */
 
+/* The next summary slot of an array grown by doubling up to SUMMARY_MAX
+ * (first: its first size), or NULL: counted in *dropped. */
+static void *sum_room(void **arr, size_t elem, uint32_t *n, uint32_t *cap, uint32_t first,
+		      uint64_t *dropped)
+{
+	if (*n == SUMMARY_MAX) {
+		(*dropped)++;
+		return NULL;
+	}
+	if (*n == *cap) {
+		uint32_t ncap = *cap ? *cap * 2 : first;
+		if (ncap > SUMMARY_MAX)
+			ncap = SUMMARY_MAX;
+		void *na = realloc(*arr, (size_t)ncap * elem);
+		if (!na) {
+			(*dropped)++;
+			return NULL;
+		}
+		*arr = na;
+		*cap = ncap;
+	}
+	return (char *)*arr + (size_t)(*n)++ * elem;
+}
+
+/* A summary's fetch name: raw bytes, cut at SUMMARY_NAME_MAX; its length. */
+static uint16_t sum_name(char dst[SUMMARY_NAME_MAX], const struct dns_name *name)
+{
+	size_t nl = name ? name->len : 0;
+	if (nl > SUMMARY_NAME_MAX)
+		nl = SUMMARY_NAME_MAX;
+	if (nl)
+		memcpy(dst, name->text, nl);
+	return (uint16_t)nl;
+}
+
 static void text_conn_done(void *impl, const struct conn *c, const char *why,
 			   const struct dns_name *name)
 {
 	struct text_out *o = impl;
 	xc_forget(o, c->id);
-	if (o->n_sums == SUMMARY_MAX) {
-		o->n_sums_dropped++;
+	void *arr = o->sums;
+	struct conn_sum *m = sum_room(&arr, sizeof(*o->sums), &o->n_sums, &o->cap_sums, 64,
+				      &o->n_sums_dropped);
+	o->sums = arr;
+	if (!m)
 		return;
-	}
-	if (o->n_sums == o->cap_sums) {
-		uint32_t ncap = o->cap_sums ? o->cap_sums * 2 : 64;
-		if (ncap > SUMMARY_MAX)
-			ncap = SUMMARY_MAX;
-		struct conn_sum *n = realloc(o->sums, ncap * sizeof(*n));
-		if (!n) {
-			o->n_sums_dropped++;
-			return;
-		}
-		o->sums = n;
-		o->cap_sums = ncap;
-	}
-	struct conn_sum *m = &o->sums[o->n_sums++];
 	m->id = c->id;
 	m->fetch_id = c->fetch_id;
 	m->ip_ver = c->ip_ver;
@@ -2774,44 +2798,23 @@ static void text_conn_done(void *impl, const struct conn *c, const char *why,
 
 	m->ts_close = c->ts_close;
 	m->ts_cli_data = c->ts_cli_data;
-	size_t nl = name ? name->len : 0;
-	if (nl > sizeof(m->name))
-		nl = sizeof(m->name);
-	if (nl)
-		memcpy(m->name, name->text, nl);
-	m->name_len = (uint16_t)nl;
+	m->name_len = sum_name(m->name, name);
 }
 
 static void text_quic_done(void *impl, const struct quicflow *q, const char *why,
 			   const struct dns_name *name)
 {
 	struct text_out *o = impl;
-	if (o->n_qsums == SUMMARY_MAX) {
-		o->n_qsums_dropped++;
+	void *arr = o->qsums;
+	struct quic_sum *m = sum_room(&arr, sizeof(*o->qsums), &o->n_qsums, &o->cap_qsums, 16,
+				      &o->n_qsums_dropped);
+	o->qsums = arr;
+	if (!m)
 		return;
-	}
-	if (o->n_qsums == o->cap_qsums) {
-		uint32_t ncap = o->cap_qsums ? o->cap_qsums * 2 : 16;
-		if (ncap > SUMMARY_MAX)
-			ncap = SUMMARY_MAX;
-		struct quic_sum *n = realloc(o->qsums, ncap * sizeof(*n));
-		if (!n) {
-			o->n_qsums_dropped++;
-			return;
-		}
-		o->qsums = n;
-		o->cap_qsums = ncap;
-	}
-	struct quic_sum *m = &o->qsums[o->n_qsums++];
 	m->q = *q;
 	m->q.dec = NULL;
 	m->why = why;
-	size_t nl = name ? name->len : 0;
-	if (nl > sizeof(m->name))
-		nl = sizeof(m->name);
-	if (nl)
-		memcpy(m->name, name->text, nl);
-	m->name_len = (uint16_t)nl;
+	m->name_len = sum_name(m->name, name);
 }
 
 static int qsum_cmp(const void *a, const void *b)
