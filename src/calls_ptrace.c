@@ -15,6 +15,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -599,6 +602,125 @@ static void helper_start(void)
 	prctl(PR_SET_PDEATHSIG, SIGKILL); /* ends with fetchtrace: tracees are then detached */
 }
 
+/* ---- the helper's privileges ----
+ *
+ * The helper needs to attach to the traced processes and, afterwards,
+ * to read their /proc/TID/fd links (to know a descriptor is a socket);
+ * nothing else.  Before it attaches it becomes the traced process's user
+ * (its effective uid and gid; no supplementary groups), keeping only
+ * CAP_SYS_PTRACE (Yama's ptrace_scope 1 or 2, or ids unlike ours), and
+ * CAP_DAC_READ_SEARCH where the process is not dumpable: its /proc/PID/fd
+ * is then root's, mode 0500.  Once every thread is seized, a tree whose
+ * processes all run as that user, dumpable and without capabilities (a
+ * root process has them all), needs no capability at all
+ * (Yama restricts attaching only; a thread or child that comes later is
+ * attached by the kernel without a check), so the rest go too.  With
+ * no_new_privs and no exec, nothing is ever gained back.  -- CMD: the
+ * helper is forked after fetchtrace gave up root, as the command's user;
+ * the same steps leave it with no capability (as root without sudo too). */
+
+#define PT_CAP(c) ((uint64_t)1 << (c))
+
+/* Effective and permitted capabilities: keep (of those still permitted);
+ * no inheritable ones, so no ambient ones either. */
+static void caps_keep(uint64_t keep)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) != 0)
+		return;
+	keep &= (uint64_t)d[0].permitted | (uint64_t)d[1].permitted << 32;
+	for (int k = 0; k < 2; k++) {
+		d[k].effective = d[k].permitted = (uint32_t)(keep >> (32 * k));
+		d[k].inheritable = 0;
+	}
+	(void)syscall(SYS_capset, &h, d);
+}
+
+/* A process's ids from /proc/PID/status (real, effective, saved), its
+ * permitted capabilities, and the owner of its /proc/PID/fd (its
+ * effective uid when dumpable, else root). */
+struct pt_ids {
+	uid_t uid[3];
+	gid_t gid[3];
+	uint64_t cap_prm;
+	uid_t fd_owner;
+};
+
+static bool ids_of(pid_t pid, struct pt_ids *id)
+{
+	char path[64], line[256];
+	unsigned got = 0;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	for (unsigned n = 0; got != 7 && n < 128 && fgets(line, sizeof(line), f); n++) {
+		unsigned a, b, c;
+		unsigned long long caps;
+		if (sscanf(line, "Uid: %u %u %u", &a, &b, &c) == 3)
+			id->uid[0] = a, id->uid[1] = b, id->uid[2] = c, got |= 1;
+		else if (sscanf(line, "Gid: %u %u %u", &a, &b, &c) == 3)
+			id->gid[0] = a, id->gid[1] = b, id->gid[2] = c, got |= 2;
+		else if (sscanf(line, "CapPrm: %llx", &caps) == 1)
+			id->cap_prm = caps, got |= 4;
+	}
+	fclose(f);
+	struct stat sb;
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if (got != 7 || stat(path, &sb) != 0)
+		return false;
+	id->fd_owner = sb.st_uid;
+	return true;
+}
+
+/* pid runs as uid and gid alone, dumpable, with no capability (a reader
+ * of its /proc/PID/fd must hold every capability it holds, or
+ * CAP_SYS_PTRACE): tracing it needs no capability once it is seized. */
+static bool ids_plain(pid_t pid, uid_t uid, gid_t gid)
+{
+	struct pt_ids id;
+	if (!ids_of(pid, &id) || id.fd_owner != uid || id.cap_prm)
+		return false;
+	for (int k = 0; k < 3; k++)
+		if (id.uid[k] != uid || id.gid[k] != gid)
+			return false;
+	return true;
+}
+
+/* Become uid and gid (as root; else stay), keeping only the capabilities
+ * keep; no_new_privs.  0, or an errno. */
+static int helper_become(uid_t uid, gid_t gid, uint64_t keep)
+{
+	pid_t parent = getppid();
+	if (geteuid() == 0) {
+		if (prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L) != 0 || setgroups(0, NULL) != 0 ||
+		    setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0)
+			return errno;
+		prctl(PR_SET_KEEPCAPS, 0L, 0L, 0L, 0L);
+	}
+	caps_keep(keep);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) != 0)
+		return errno;
+	/* a change of ids cleared the parent-death signal: again, and
+	 * fetchtrace may have gone in between */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	return 0;
+}
+
+/* After the seizing: no capability left when every thread traced runs
+ * as uid and gid alone, dumpable. */
+static void helper_settle(const struct pt_state *st, uid_t uid, gid_t gid)
+{
+	for (unsigned i = 0; i < st->n_tr; i++)
+		if (!ids_plain(st->tr[i], uid, gid))
+			return;
+	caps_keep(0);
+}
+
 pid_t calls_ptrace_fork(struct calls_src *s)
 {
 	int to_helper[2], to_child[2];
@@ -619,10 +741,15 @@ pid_t calls_ptrace_fork(struct calls_src *s)
 		close(to_child[0]);
 		pid_t child;
 		char ok = 0;
-		if (read(to_helper[0], &child, sizeof(child)) != (ssize_t)sizeof(child))
+		uid_t uid = getuid();
+		gid_t gid = getgid();
+		if (helper_become(uid, gid, PT_CAP(CAP_SYS_PTRACE)) != 0 ||
+		    read(to_helper[0], &child, sizeof(child)) != (ssize_t)sizeof(child))
 			_exit(1);
 		if (helper_seize(child) == 0)
 			ok = 1;
+		if (ok && ids_plain(child, uid, gid))
+			caps_keep(0);
 		if (write(to_child[1], &ok, 1) != 1 || !ok)
 			_exit(1);
 		struct pt_state *st = calloc(1, sizeof(*st));
@@ -793,11 +920,20 @@ int calls_ptrace_attach(struct calls_src *s, pid_t pid, char *errbuf)
 		fcntl(ctl[0], F_SETFL, fcntl(ctl[0], F_GETFL) | O_ASYNC | O_NONBLOCK);
 		struct pt_state *st = calloc(1, sizeof(*st));
 		int e = st ? 0 : ENOMEM;
-		if (st) {
+		struct pt_ids id;
+		if (!e && !ids_of(pid, &id))
+			e = ESRCH;
+		if (!e) /* the process's user; see helper_become */
+			e = helper_become(id.uid[1], id.gid[1],
+					  PT_CAP(CAP_SYS_PTRACE) |
+						  (id.fd_owner != id.uid[1] ? PT_CAP(CAP_DAC_READ_SEARCH) : 0));
+		if (!e) {
 			st->out = s->wr;
 			st->attached = true;
 			e = seize_all(st, pid);
 		}
+		if (!e)
+			helper_settle(st, id.uid[1], id.gid[1]);
 		if (write(res[1], &e, sizeof(e)) != (ssize_t)sizeof(e) || e)
 			_exit(1); /* what was seized is let go as we exit */
 		close(res[1]);

@@ -200,10 +200,71 @@ static uint32_t mm_u32(const struct mm *m, const uint8_t *b)
 	return m->swapped ? __builtin_bswap32(v) : v;
 }
 
+/*
+ * Another process may truncate the file while it is mapped: the pages past
+ * its new end leave the mapping, and reading one raises SIGBUS.  While
+ * mm_run reads the mapping (the record headers, the filter, the decoders
+ * under on_packet), mm_on_sigbus catches a fault inside the window: it maps
+ * zero pages over the window from the faulting page on, so the read goes on
+ * with zeros, and says so; mm_run looks after each record (a flag, no
+ * system call per packet) and stops with "truncated while being read".  No
+ * jump out of a decoder halfway through its state: a record whose bytes
+ * vanished while it was decoded is decoded to its end (from zeros, as any
+ * bytes may be) and named in the error.  A fault anywhere else is not ours:
+ * the previous action comes back and the access faults again under it.
+ * fstat alone cannot do this: the file may shrink right after it.
+ */
+static struct {
+	const uint8_t *volatile win; /* the window mapped, or NULL */
+	volatile size_t len;
+	volatile uintptr_t page;     /* the page size */
+	volatile sig_atomic_t cut;   /* a fault was caught: the file shrank */
+	bool armed;
+	struct sigaction old;        /* SIGBUS's action before mm_run */
+} g_mm_bus;
+
+static void mm_on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig, (void)uc;
+	uintptr_t a = (uintptr_t)si->si_addr, w = (uintptr_t)g_mm_bus.win, len = g_mm_bus.len;
+	uintptr_t pg = g_mm_bus.page;
+	if (w && pg && a >= w && a - w < len) {
+		uintptr_t from = a - (a - w) % pg; /* the window starts on a page */
+		if (mmap((void *)from, (size_t)(w + len - from), PROT_READ,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
+			g_mm_bus.cut = 1;
+			return;
+		}
+	}
+	sigaction(SIGBUS, &g_mm_bus.old, NULL);
+}
+
+static void mm_bus_arm(bool on)
+{
+	if (on == g_mm_bus.armed)
+		return;
+	if (on) {
+		long pg = sysconf(_SC_PAGESIZE);
+		g_mm_bus.page = (uintptr_t)(pg > 0 ? pg : 4096);
+		g_mm_bus.cut = 0;
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = mm_on_sigbus;
+		sa.sa_flags = SA_SIGINFO;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGBUS, &sa, &g_mm_bus.old);
+	} else {
+		sigaction(SIGBUS, &g_mm_bus.old, NULL);
+	}
+	g_mm_bus.armed = on;
+}
+
 static void mm_free(struct mm *m)
 {
 	if (!m)
 		return;
+	if (m->win && m->win == g_mm_bus.win)
+		g_mm_bus.win = NULL;
 	if (m->win)
 		munmap((void *)m->win, m->win_len);
 	if (m->has_prog)
@@ -1485,6 +1546,7 @@ static const uint8_t *mm_at(struct mm *m, uint64_t off, size_t n)
 {
 	if (m->win && off >= m->win_off && off - m->win_off + n <= m->win_len)
 		return m->win + (off - m->win_off);
+	g_mm_bus.win = NULL;
 	if (m->win)
 		munmap((void *)m->win, m->win_len);
 	m->win = NULL;
@@ -1500,6 +1562,8 @@ static const uint8_t *mm_at(struct mm *m, uint64_t off, size_t n)
 	m->win = w;
 	m->win_off = start;
 	m->win_len = (size_t)len;
+	g_mm_bus.len = (size_t)len;
+	g_mm_bus.win = w;
 	return m->win + (off - start);
 }
 
@@ -1556,8 +1620,32 @@ static int mm_hand_over(struct cap *c, long count, char *errbuf)
 	return st == PCAP_ERROR_BREAK ? 1 : 0;
 }
 
-/* cap_run over a mapped classic pcap file. */
+/* The file shrank under the mapping (g_mm_bus): -1 and the error; frame,
+ * when not 0, was decoded in part from zeros. */
+static int mm_cut(struct cap *c, uint64_t frame, char *errbuf)
+{
+	dump_flush(c);
+	if (frame)
+		snprintf(errbuf, CAP_ERRBUF_SIZE,
+			 "truncated while being read (frame %llu was cut: read in part as zeros)",
+			 (unsigned long long)frame);
+	else
+		errcpy(errbuf, "truncated while being read");
+	return -1;
+}
+
+static int mm_loop(struct cap *c, long count, char *errbuf);
+
+/* cap_run over a mapped classic pcap file: mm_loop, SIGBUS caught. */
 static int mm_run(struct cap *c, long count, char *errbuf)
+{
+	mm_bus_arm(true);
+	int st = mm_loop(c, count, errbuf);
+	mm_bus_arm(false);
+	return st;
+}
+
+static int mm_loop(struct cap *c, long count, char *errbuf)
 {
 	struct mm *m = c->mm;
 	for (;;) {
@@ -1565,6 +1653,8 @@ static int mm_run(struct cap *c, long count, char *errbuf)
 			dump_flush(c);
 			return 1;
 		}
+		if (g_mm_bus.cut)
+			return mm_cut(c, 0, errbuf);
 		if (m->size - m->pos < 16) {
 			struct stat st; /* a file still being written: read what came since */
 			if (fstat(m->fd, &st) == 0 && (uint64_t)st.st_size > m->size)
@@ -1578,6 +1668,8 @@ static int mm_run(struct cap *c, long count, char *errbuf)
 		if (!rh)
 			return mm_hand_over(c, count, errbuf);
 		uint32_t caplen = mm_u32(m, rh + 8), len = mm_u32(m, rh + 12);
+		if (g_mm_bus.cut)
+			return mm_cut(c, 0, errbuf);
 		if (caplen > m->snaplen || m->size - m->pos - 16 < caplen)
 			return mm_hand_over(c, count, errbuf); /* libpcap's to judge */
 		rh = mm_at(m, m->pos, 16 + (size_t)caplen);
@@ -1591,6 +1683,8 @@ static int mm_run(struct cap *c, long count, char *errbuf)
 		h.ts.tv_usec = m->nano ? (suseconds_t)frac : (suseconds_t)frac * 1000;
 		h.caplen = caplen;
 		h.len = len;
+		if (g_mm_bus.cut)
+			return mm_cut(c, 0, errbuf);
 		m->pos += 16 + (uint64_t)caplen;
 		m->n_recs++;
 		/* The next record's header and first bytes, fetched from memory while
@@ -1606,6 +1700,8 @@ static int mm_run(struct cap *c, long count, char *errbuf)
 			continue;
 		}
 		on_packet((u_char *)c, &h, rh + 16);
+		if (g_mm_bus.cut)
+			return mm_cut(c, c->n_frames, errbuf);
 		if ((count > 0 && c->n_seen >= count) || (c->count && c->n_seen >= c->count))
 			break;
 	}

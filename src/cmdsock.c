@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "digits.h"
+
 /*
  * How a packet is tied to a process (no privilege needed for any of it):
  *
@@ -150,17 +152,6 @@ static int u32_cmp(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
-/* A number made of decimal digits only (a /proc entry that is a process). */
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
 /* The parent of pid from /proc/PID/stat ("pid (comm) state ppid ..."; comm
  * may hold spaces and parentheses: the last ')' ends it), and its state
  * letter into *state when not NULL.  -1 when gone. */
@@ -227,7 +218,7 @@ static void read_fds(struct cmdsock *cs, pid_t pid, pid_t ppid)
 	struct dirent *de;
 	while ((de = readdir(d)) != NULL && cs->n_socks < MAX_SOCKS) {
 		char link[64];
-		if (!all_digits(de->d_name))
+		if (!digits_all(de->d_name))
 			continue;
 		ssize_t n = readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1);
 		if (n <= 0)
@@ -264,7 +255,7 @@ static int walk_children(struct cmdsock *cs)
 			continue; /* gone meanwhile */
 		struct dirent *de;
 		while ((de = readdir(d)) != NULL && n < MAX_PROCS) {
-			if (!all_digits(de->d_name))
+			if (!digits_all(de->d_name))
 				continue;
 			char cpath[320], list[4096];
 			snprintf(cpath, sizeof(cpath), "/proc/%d/task/%s/children", (int)pid,
@@ -317,7 +308,7 @@ static void scan_tree(struct cmdsock *cs)
 	uint32_t n = 0;
 	struct dirent *de;
 	while ((de = readdir(d)) != NULL && n < MAX_PROCS) {
-		if (!all_digits(de->d_name))
+		if (!digits_all(de->d_name))
 			continue;
 		long v = strtol(de->d_name, NULL, 10);
 		if (v <= 0 || v == cs->self)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digits.h"
 #include "out.h"
 
 struct fstate {
@@ -22,21 +23,10 @@ struct focus {
 	uint64_t n_conns_hidden;             /* connection summaries not shown */
 };
 
-/* All decimal digits: a fetch number. */
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
 bool focus_arg_ok(const char *arg, const char **why)
 {
 	size_t len = strlen(arg);
-	if (all_digits(arg)) {
+	if (digits_all(arg)) {
 		unsigned long long v = len <= 10 ? strtoull(arg, NULL, 10) : 0;
 		if (v < 1 || v > UINT32_MAX) {
 			*why = "a fetch number is 1..4294967295";
@@ -61,7 +51,7 @@ struct focus *focus_open(const char *const *args, unsigned n)
 		const char *why;
 		if (!focus_arg_ok(a, &why))
 			continue; /* main refused it already */
-		if (all_digits(a)) {
+		if (digits_all(a)) {
 			f->num[f->n_num++] = (uint32_t)strtoul(a, NULL, 10);
 			continue;
 		}

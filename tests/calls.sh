@@ -317,5 +317,86 @@ kill "$zparent" 2>/dev/null; wait "$zparent" 2>/dev/null
 [ "$rc" -eq 0 ] && [ $((t1 - t0)) -lt 10 ] &&
 	ok "--pid: ends when the process is a zombie not yet reaped ($((t1 - t0)) s)" ||
 	fail "--pid on a zombie: exit $rc after $((t1 - t0)) s: $(head -c 300 "$tmp/zombie.err")"
+# 10. the ptrace helper keeps only what tracing needs: it becomes the traced process's user
+# (real, effective, saved, file-system ids; no supplementary groups), with no_new_privs, and
+# with no capability left once every thread is seized; a process that is not dumpable (its
+# /proc/PID/fd is root's) keeps CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH (0x80004), a root
+# process (it has every capability) CAP_SYS_PTRACE (0x80000).  -- CMD: the same, as the
+# command's user.  Read from the helper's /proc/PID/status (the tracer of
+# the target) while it traces, then the trace is checked: connect() calls joined.
+fetchloop='import time, urllib.request
+for i in range(200):
+    urllib.request.urlopen("http://calls.lab.test/").read()
+    time.sleep(0.1)'
+# (a python3 the user nobody can run: not one under root's home)
+upy=$(PATH=/usr/local/bin:/usr/bin:/bin command -v python3 || echo python3)
+stfield() { sed -n "s/^$1:[[:space:]]*//p" "$2" | tr -s ' \t' '  ' | sed 's/ $//'; }
+ptpriv() { # ptpriv LABEL TARGET-PIDFILE IDS CAPS ARGS...: fetchtrace ARGS; its helper's status
+	label=$1 tpf=$2 ids=$3 caps=$4; shift 4
+	ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" "$@" >"$tmp/$label.out" 2>"$tmp/$label.err" &
+	ft=$!
+	i=0
+	until grep -q 'listening on' "$tmp/$label.err" 2>/dev/null && [ -s "$tpf" ] || [ $i -gt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	tp=$(cat "$tpf" 2>/dev/null)
+	helper=$(sed -n 's/^TracerPid:[[:space:]]*//p' "/proc/${tp:-0}/status" 2>/dev/null)
+	if [ -n "$helper" ] && [ "$helper" != 0 ] && cp "/proc/$helper/status" "$tmp/$label.status"; then
+		u=$(stfield Uid "$tmp/$label.status") g=$(stfield Gid "$tmp/$label.status")
+		grps=$(stfield Groups "$tmp/$label.status") nnp=$(stfield NoNewPrivs "$tmp/$label.status")
+		c=$(for k in CapEff CapPrm CapInh CapAmb; do stfield $k "$tmp/$label.status"; done | tr '\n' ' ')
+		[ "$u" = "$ids $ids $ids $ids" ] && [ "$g" = "$ids $ids $ids $ids" ] &&
+			{ [ -z "$grps" ] || [ "$grps" = "$ids" ]; } &&
+			ok "$label: the helper's uid and gid are $ids, groups '$grps'" ||
+			fail "$label: the helper's Uid '$u' Gid '$g' Groups '$grps', expected $ids, no other group"
+		[ "$c" = "$caps $caps 0000000000000000 0000000000000000 " ] &&
+			ok "$label: the helper's capabilities: effective and permitted $caps, no other" ||
+			fail "$label: the helper's CapEff CapPrm CapInh CapAmb: $c; expected $caps"
+		[ "$nnp" = 1 ] && ok "$label: the helper has no_new_privs" ||
+			fail "$label: the helper's NoNewPrivs '$nnp'"
+	else
+		fail "$label: no helper tracing pid '${tp:-}': $(head -c 300 "$tmp/$label.err")"
+	fi
+	sleep 1.5
+	kill -INT "$ft" 2>/dev/null
+	waited=0
+	while kill -0 "$ft" 2>/dev/null && [ $waited -lt 100 ]; do sleep 0.1; waited=$((waited + 1)); done
+	kill -KILL "$ft" 2>/dev/null
+	wait "$ft"
+	n=$(grep '"type":"call"' "$tmp/$label.out" | grep "\"pid\":${tp:-0}," |
+		grep -c '"call":"connect","phase":"returned".*"conn":[0-9]')
+	[ "$n" -ge 1 ] && ok "$label: the trace works: $n connect() joined" ||
+		fail "$label: no joined connect() of pid ${tp:-}: $(head -c 300 "$tmp/$label.err")"
+}
+for dump in 1 0; do
+	ip netns exec "$ns" setpriv --reuid=65534 --regid=65534 --clear-groups "$upy" -c "import ctypes
+ctypes.CDLL(None).prctl(4, $dump, 0, 0, 0)
+$fetchloop" &
+	py=$!
+	pids="$pids $py"
+	echo "$py" >"$tmp/py$dump.pid"
+	sleep 0.3
+	[ $dump = 1 ] && caps=0000000000000000 || caps=0000000000080004
+	ptpriv "helper --pid nobody dumpable=$dump" "$tmp/py$dump.pid" 65534 $caps \
+		"$bin" --json --calls=ptrace --pid "$py"
+	kill "$py" 2>/dev/null
+done
+ip netns exec "$ns" python3 -c "$fetchloop" &
+py=$!
+pids="$pids $py"
+echo "$py" >"$tmp/pyroot.pid"
+sleep 0.3
+ptpriv "helper --pid root" "$tmp/pyroot.pid" 0 0000000000080000 \
+	env -u SUDO_UID -u SUDO_GID "$bin" --json --calls=ptrace --pid "$py"
+kill "$py" 2>/dev/null
+: >"$tmp/cmd.pid"
+chmod 666 "$tmp/cmd.pid" # the command runs as nobody
+ptpriv "helper -- CMD sudo" "$tmp/cmd.pid" 65534 0000000000000000 \
+	env SUDO_UID=65534 SUDO_GID=65534 "$bin" --json --calls=ptrace -- \
+	sh -c 'echo $$ >"$1"; exec "$2" -c "$3"' sh "$tmp/cmd.pid" "$upy" "$fetchloop"
+rm -f "$tmp/cmd.pid"
+ptpriv "helper -- CMD root" "$tmp/cmd.pid" 0 0000000000080000 \
+	env -u SUDO_UID -u SUDO_GID "$bin" --json --calls=ptrace -- \
+	sh -c 'echo $$ >"$1"; exec python3 -c "$2"' sh "$tmp/cmd.pid" "$fetchloop"
 echo "calls: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
