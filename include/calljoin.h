@@ -48,6 +48,7 @@ struct call_line {
 	uint32_t events;      /* epoll_ctl: asked; poll, select, epoll_wait: seen on fd (EPOLL* values) */
 	bool has_val;
 	int32_t val;          /* getsockopt SO_ERROR: the value read (0 or an errno) */
+	uint8_t tcp_state;    /* getsockopt SO_ERROR: the socket's TCP state then, 0 unknown */
 	int64_t connect_us;   /* readiness, getsockopt: when the connect() returned EINPROGRESS, 0 unknown */
 };
 

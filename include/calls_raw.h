@@ -58,7 +58,8 @@ struct calls_raw {
 	__s32 epfd;         /* epoll_ctl, epoll_wait: the epoll descriptor, else -1 or 0 */
 	__u32 events;       /* epoll_ctl: the events asked; epoll_wait: returned (EPOLL*) */
 	__s32 val;          /* getsockopt SO_ERROR: the value read (0, or an errno) */
-	__u32 pad;
+	__u32 state;        /* getsockopt SO_ERROR: the socket's TCP state then (1 ESTABLISHED,
+	                     * 2 SYN_SENT, 8 CLOSE_WAIT ...), 0 unknown */
 };
 
 /* epoll_ctl's op (asked) and the epoll events shown */

@@ -277,6 +277,7 @@ static void line_make(struct calljoin *j, struct call_line *l, const struct call
 	if (r->sys == CALLS_SYS_GETSOCKOPT) {
 		l->has_val = true;
 		l->val = r->val;
+		l->tcp_state = r->state < 256 ? (uint8_t)r->state : 0;
 	}
 	l->tfamily = in->tfamily;
 	l->tport = in->tport;
@@ -313,7 +314,8 @@ static bool family_shown(uint16_t family)
  *   poll, select, epoll_wait (one record per descriptor seen ready)
  *                a line for the first that saw a connecting socket ready;
  *   getsockopt(SO_ERROR)
- *                a line for the first after a connect() returned EINPROGRESS.
+ *                a line for each from the EINPROGRESS up to the first after
+ *                the wait, or the first with an error.
  * The rest (the same socket seen writable again and again) is no line.
  */
 static void readiness(struct calljoin *j, const struct calls_raw *r, int64_t offset_us)
@@ -337,9 +339,13 @@ static void readiness(struct calljoin *j, const struct calls_raw *r, int64_t off
 		if (!s->connecting)
 			return;
 	} else if (r->sys == CALLS_SYS_GETSOCKOPT) {
+		/* shown from the EINPROGRESS to the first after the wait (a
+		 * program may ask before it waits: Chromium does) or the first
+		 * that says it failed */
 		if (!s->await_err)
 			return;
-		s->await_err = s->connecting = false;
+		if (!s->connecting || r->val)
+			s->await_err = false;
 	} else {
 		if (!s->connecting)
 			return;

@@ -9,8 +9,8 @@
  * The wait that sees a non-blocking connect() done is followed as eBPF
  * follows it: poll's pollfds, select's writefds and epoll_wait's events
  * (argument arrays, read at return, bounded) are looked at only while the
- * process has a connect() in progress (EINPROGRESS, until getsockopt
- * SO_ERROR, a write or close() of the socket); epoll_wait's data goes to
+ * process has a connect() in progress (EINPROGRESS, until a wait saw it,
+ * a write or close() of the socket); epoll_wait's data goes to
  * fetchtrace unmapped (calljoin maps it back through the epoll_ctl
  * records).
  *
@@ -651,7 +651,15 @@ static void on_syscall(struct pt_state *st, pid_t tid)
 			int32_t v = 0;
 			if (r.ret == 0 && mem_read(tid, t->ptr, &v, sizeof(v)))
 				r.val = v;
-			pend_take(st, t->tgid, t->fd);
+			/* not taken out of pending: a program may ask before it
+			 * waits; the socket's TCP state says what 0 means */
+			unsigned long ino = fd_inode(tid, t->fd);
+			struct calls_raw tmp;
+			memset(&tmp, 0, sizeof(tmp));
+			unsigned state = 0;
+			if (ino && (net_find(tid, "tcp", AF_INET, SOCK_STREAM, ino, &tmp, &state) ||
+				    net_find(tid, "tcp6", AF_INET6, SOCK_STREAM, ino, &tmp, &state)))
+				r.state = state;
 		}
 		t->sys = CALLS_SYS_NONE;
 		put(st, &r);

@@ -210,8 +210,12 @@ void out_call_desc(struct sb *s, const struct call_line *l)
 		if (!l->has_val || (l->has_ret && l->ret < 0))
 			return;
 		const char *en = l->val ? calls_errno_name(l->val) : NULL;
-		if (!l->val)
+		if (!l->val && (l->tcp_state == 1 || l->tcp_state == 8)) /* ESTABLISHED, CLOSE_WAIT */
 			sb_puts(s, ": connected");
+		else if (!l->val && l->tcp_state == 2) /* SYN_SENT */
+			sb_puts(s, ": no error yet, the connect is in progress");
+		else if (!l->val)
+			sb_puts(s, ": no error");
 		else if (en)
 			sb_printf(s, ": %s, the connect failed", en);
 		else

@@ -463,7 +463,8 @@ static __always_inline void ready_rec(__u16 sys, int fd, long ret, __u64 pt, str
 	r->sys = sys;
 	r->fd = fd;
 	r->epfd = epfd;
-	r->events = events;
+	r->events = sys == CALLS_SYS_GETSOCKOPT ? 0 : events;
+	r->state = sys == CALLS_SYS_GETSOCKOPT ? events : 0; /* getsockopt: its TCP state */
 	r->data = data;
 	r->val = val;
 	sock_fill(r, so);
@@ -596,8 +597,11 @@ int calls_exit(struct bpf_raw_tracepoint_args *ctx)
 		int val = 0;
 		if (ret == 0 && ptr)
 			bpf_probe_read_user(&val, sizeof(val), (const void *)ptr);
-		pending_take(pt, fd);
-		ready_rec(CALLS_SYS_GETSOCKOPT, fd, ret, pt, fd_socket(fd), -1, 0, 0, val);
+		/* not taken out of pending: a program may ask before it waits */
+		struct socket *so = fd_socket(fd);
+		struct sock *sk = so ? BPF_CORE_READ(so, sk) : 0;
+		__u32 st = sk ? BPF_CORE_READ(sk, __sk_common.skc_state) : 0;
+		ready_rec(CALLS_SYS_GETSOCKOPT, fd, ret, pt, so, -1, st, 0, val);
 		return 0;
 	}
 	if (sys == CALLS_SYS_CONNECT && ret == -EINPROGRESS) {

@@ -485,6 +485,7 @@ static void so_error(struct calljoin *j, int fd, int val, uint64_t us)
 {
 	struct calls_raw r = rec(CALLS_REC_EXIT, CALLS_SYS_GETSOCKOPT, 7, fd, us, 0);
 	r.val = val;
+	r.state = val ? 7 /* CLOSE */ : 1 /* ESTABLISHED */;
 	add(j, r);
 }
 
@@ -602,6 +603,27 @@ static void test_epoll(void)
 	calljoin_free(j);
 }
 
+/* Chromium asks getsockopt(SO_ERROR) right after epoll_ctl, before it
+ * waits: that one, the wait and the one after it are lines; more are not. */
+static void test_so_error_early(void)
+{
+	struct calljoin *j = calljoin_new();
+	connecting(j, 24, 20, 40000);
+	drain(j);
+	epctl(j, 16, CALLS_EPOLL_ADD, 24, EOUT, 0xabc, 30);
+	struct calls_raw r = rec(CALLS_REC_EXIT, CALLS_SYS_GETSOCKOPT, 7, 24, 31, 0);
+	r.state = 2; /* SYN_SENT */
+	add(j, r);
+	epwait(j, 16, EOUT, 0xabc, 40, 24);
+	so_error(j, 24, 0, 41);
+	so_error(j, 24, 0, 42);
+	CHECK_EQ_STR(drain(j), "epoll_ctl(epfd 16, EPOLL_CTL_ADD, fd 24, EPOLLOUT) = 0 | "
+			       "getsockopt(fd 24, SO_ERROR) = 0: no error yet, the connect is in progress | "
+			       "epoll_wait(epfd 16) = 1: fd 24 writable, the connection is up | "
+			       "getsockopt(fd 24, SO_ERROR) = 0: connected");
+	calljoin_free(j);
+}
+
 /* select()/pselect6(): a writable socket of writefds whose connect() is
  * pending is shown once; one not connecting is not. */
 static void test_select(void)
@@ -654,6 +676,7 @@ int main(void)
 {
 	test_epoll();
 	test_select();
+	test_so_error_early();
 	test_fdset();
 	test_owns();
 	test_order();
