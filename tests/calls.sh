@@ -176,6 +176,13 @@ for m in auto ptrace; do
 	grep '"type":"call"' "$tmp/nb-json-$m.out" | grep '"call":"getsockopt"' | grep '"so_error":0' |
 		grep -v '"conn":null' | grep -q '"ret":0' &&
 		ok "nb-json-$m: getsockopt's so_error 0 ($label)" || fail "nb-json-$m: no getsockopt with so_error ($label)"
+	# --explain: the wait's measured time since the EINPROGRESS, and what SO_ERROR said
+	run "nb-explain-$m" --explain --calls=$m -- python3 tests/calls_nbclient.py epoll calls.lab.test 80
+	grep -Eq '\^ epoll_wait\(\) saw the socket writable [0-9.]+ ms after connect\(\) returned EINPROGRESS' \
+		"$tmp/nb-explain-$m.out" &&
+		grep -Eq '\^ getsockopt\(SO_ERROR\) reads the non-blocking connect\(\).s result, 0 ' "$tmp/nb-explain-$m.out" &&
+		ok "nb-explain-$m: the wait's time after EINPROGRESS, getsockopt's result ($label)" ||
+		fail "nb-explain-$m: no explain lines for the wait and getsockopt ($label)"
 	# a refused connect(): the wait sees the error, getsockopt says which
 	run "nb-refused-$m" --calls=$m -- python3 tests/calls_nbclient.py epoll calls.lab.test 81
 	grep -Eq 'epoll_wait\(epfd [0-9]+\) = 1: fd [0-9]+ [A-Z|]*EPOLLERR[A-Z|]*, the connect failed$' "$tmp/nb-refused-$m.out" &&
