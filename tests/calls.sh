@@ -127,6 +127,9 @@ grep -Eq ' write +measured +f1 c1 ' "$tmp/text.out" && ok "text: packets of a me
 	fail "text: no 'measured' packet line"
 grep -Eq ' connect +call +f1 c1 .*poll\(\) = [0-9]+: fd [0-9]+ writable, the connection is up$' \
 	"$tmp/text.out" && ok "text: the poll() that saw the connect() done" || fail "text: no poll() line"
+grep -Eq ' connect +call +f1 c1 .*getsockopt\(fd [0-9]+, SO_ERROR\) = 0: connected$' "$tmp/text.out" &&
+	ok "text: curl's getsockopt(SO_ERROR) after the poll(): connected ($mech)" ||
+	fail "text: no getsockopt(SO_ERROR) line ($mech)"
 grep -Eq ' close +call +f1 c1 .*close\(fd [0-9]+\)$' "$tmp/text.out" && ok "text: close(fd N)" ||
 	fail "text: no close line"
 
