@@ -17,8 +17,9 @@
  * A non-blocking connect() returns EINPROGRESS; the program then waits for
  * the socket to be writable (poll, select, epoll_wait) and reads the
  * result with getsockopt(SO_ERROR).  The first wait that saw the socket
- * ready is a line, and so is that getsockopt, at their return; so is an
- * epoll_ctl on the socket while it is connecting.  epoll_wait hands back
+ * ready is a line, at its return; so are the getsockopt(SO_ERROR) calls
+ * up to the first after that wait, and an epoll_ctl on the socket while it
+ * is connecting.  epoll_wait hands back
  * the data the program registered, not the descriptor: the registrations
  * (epoll_ctl ADD, MOD, DEL) are remembered per (process, epoll
  * descriptor) and the data mapped back to its descriptor; a close() of
@@ -148,9 +149,9 @@ static void sock_learn(struct calljoin *j, const struct calls_raw *r)
 	}
 }
 
-/* Forget the registrations of (tgid, epfd) matching fd or data (either
- * may be "any": fd -1 / !by_data); epfd -1: of any epoll descriptor, and
- * those of the epoll descriptor fd itself. */
+/* Forget tgid's registrations with the epoll descriptor epfd of fd, and
+ * (by_data) any under data; epfd -1 (fd was closed): fd's with every epoll
+ * descriptor, and every one of the epoll descriptor fd itself. */
 static void epreg_drop(struct calljoin *j, uint32_t tgid, int32_t epfd, int32_t fd, bool by_data,
 		       uint64_t data)
 {
