@@ -4,6 +4,7 @@
 #define FT_CALLJOIN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "calls_raw.h"
@@ -11,6 +12,7 @@
 #define CALLJOIN_PENDING_MAX 4096 /* lines waiting for their place in the time line */
 #define CALLJOIN_SOCKS_MAX 4096   /* sockets remembered (tgid, fd) */
 #define CALLJOIN_INFLIGHT_MAX 1024 /* calls entered and not yet returned (per thread) */
+#define CALLJOIN_EPREG_MAX 1024   /* epoll registrations remembered (tgid, epfd, fd, data) */
 
 /* How a line stands in the time line. */
 enum call_phase {
@@ -41,6 +43,13 @@ struct call_line {
 	uint16_t lport, rport;
 	uint16_t tfamily, tport; /* connect()/sendto() target, tfamily 0 none */
 	uint8_t taddr[16];
+	/* the readiness calls (poll, select, epoll_ctl, epoll_wait) and getsockopt: */
+	int32_t epfd;         /* epoll_ctl, epoll_wait: the epoll descriptor, else -1 */
+	uint32_t events;      /* epoll_ctl: asked; poll, select, epoll_wait: seen on fd (EPOLL* values) */
+	bool has_val;
+	int32_t val;          /* getsockopt SO_ERROR: the value read (0 or an errno) */
+	uint8_t tcp_state;    /* getsockopt SO_ERROR: the socket's TCP state then, 0 unknown */
+	int64_t connect_us;   /* readiness, getsockopt: when the connect() returned EINPROGRESS, 0 unknown */
 };
 
 struct calljoin;
@@ -67,6 +76,11 @@ void calljoin_release(struct calljoin *j);
 
 /* Counts: lines given up because the queue was full. */
 uint64_t calljoin_dropped(const struct calljoin *j);
+
+/* select()'s fd_set (len bytes, as the kernel lays it out on a little-endian
+ * machine: fd n is bit n%8 of byte n/8): the descriptors set below nfds and
+ * 1024, lowest first, at most cap into out.  Their count. */
+int calls_fdset_list(const uint8_t *set, size_t len, int nfds, int *out, int cap);
 
 /* The name of a call ("connect"), and of an errno value ("EINPROGRESS";
  * NULL when not in the table). */

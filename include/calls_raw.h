@@ -20,6 +20,11 @@ enum calls_sys {
 	CALLS_SYS_RECVMMSG, CALLS_SYS_SHUTDOWN, CALLS_SYS_READ, CALLS_SYS_WRITE,
 	CALLS_SYS_READV, CALLS_SYS_WRITEV, CALLS_SYS_CLOSE,
 	CALLS_SYS_POLL,     /* poll/ppoll: an EXIT per socket it found writable (asked: revents) */
+	CALLS_SYS_EPOLL_CTL, /* an EXIT with its arguments: epfd, asked = op, fd, events, data */
+	CALLS_SYS_EPOLL_WAIT, /* epoll_wait/epoll_pwait/epoll_pwait2: an EXIT per returned
+	                       * epoll_event that may be a connect()'s end (epfd, events, data) */
+	CALLS_SYS_SELECT,   /* select/pselect6: an EXIT per socket of writefds found writable */
+	CALLS_SYS_GETSOCKOPT, /* getsockopt(fd, SOL_SOCKET, SO_ERROR): an EXIT, val the error */
 	CALLS_SYS_MAX
 };
 
@@ -47,6 +52,24 @@ struct calls_raw {
 	__u8 taddr[16];
 	char comm[CALLS_COMM_LEN]; /* the thread's name */
 	char pcomm[CALLS_COMM_LEN]; /* the process's (its main thread's) name */
+	/* the readiness calls' arguments (never data): */
+	__u64 data;         /* epoll_ctl, epoll_wait: the epoll_event's data (what the
+	                     * program registered, a pointer or the fd) */
+	__s32 epfd;         /* epoll_ctl, epoll_wait: the epoll descriptor, else -1 or 0 */
+	__u32 events;       /* epoll_ctl: the events asked; epoll_wait: returned (EPOLL*) */
+	__s32 val;          /* getsockopt SO_ERROR: the value read (0, or an errno) */
+	__u32 state;        /* getsockopt SO_ERROR: the socket's TCP state then (1 ESTABLISHED,
+	                     * 2 SYN_SENT, 8 CLOSE_WAIT ...), 0 unknown */
 };
+
+/* epoll_ctl's op (asked) and the epoll events shown */
+enum { CALLS_EPOLL_ADD = 1, CALLS_EPOLL_DEL = 2, CALLS_EPOLL_MOD = 3 };
+#define CALLS_EPOLLIN 0x001u
+#define CALLS_EPOLLOUT 0x004u
+#define CALLS_EPOLLERR 0x008u
+#define CALLS_EPOLLHUP 0x010u
+#define CALLS_EPOLLRDHUP 0x2000u
+#define CALLS_EPOLLET (1u << 31)
+#define CALLS_EPOLLONESHOT (1u << 30)
 
 #endif

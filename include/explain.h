@@ -60,6 +60,9 @@ enum explain_id {
 	EX_CALL_CONNECT_NB,     /* {dur}: connect() returned EINPROGRESS (issue 14) */
 	EX_CALL_WRITE,          /* {dur} {bytes}: a measured write() (issue 14) */
 	EX_CALL_READ,           /* {dur} {bytes}: a measured read() (issue 14) */
+	EX_CALL_READY,          /* {call} {dur}: the wait that saw a connecting socket writable */
+	EX_CALL_READY_FAIL,     /* {call}: the wait that saw a connecting socket's error */
+	EX_CALL_SO_ERROR,       /* {result}: getsockopt(SO_ERROR) after a non-blocking connect() */
 	EX_COUNT
 };
 

@@ -25,4 +25,8 @@ bool out_call_addrs(struct sb *s, const struct call_line *l);
  * false when not an Internet socket with addresses. */
 bool out_call_tuple(const struct call_line *l, uint8_t *ver, uint8_t *la, uint8_t *ra);
 
+/* epoll events as their names, '|'-joined ("EPOLLIN|EPOLLOUT"), or poll's
+ * (!epoll: "POLLIN|POLLOUT", the same bits); the bits without a name in hex. */
+void out_call_events(struct sb *s, uint32_t ev, bool epoll);
+
 #endif

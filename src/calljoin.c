@@ -13,6 +13,17 @@
  * The socket's addresses come with the records (the kernel's socket) and
  * are remembered per (process, descriptor) until close(), so a descriptor
  * reused after close() is a new socket.  Only Internet sockets are shown.
+ *
+ * A non-blocking connect() returns EINPROGRESS; the program then waits for
+ * the socket to be writable (poll, select, epoll_wait) and reads the
+ * result with getsockopt(SO_ERROR).  The first wait that saw the socket
+ * ready is a line, at its return; so are the getsockopt(SO_ERROR) calls
+ * up to the first after that wait, and an epoll_ctl on the socket while it
+ * is connecting.  epoll_wait hands back
+ * the data the program registered, not the descriptor: the registrations
+ * (epoll_ctl ADD, MOD, DEL) are remembered per (process, epoll
+ * descriptor) and the data mapped back to its descriptor; a close() of
+ * either descriptor ends them (the kernel drops a closed file's).
  */
 #include "calljoin.h"
 
@@ -31,7 +42,18 @@ struct sock_ent {
 	bool has_tuple;
 	uint8_t laddr[16], raddr[16];
 	uint16_t lport, rport;
-	bool connecting;       /* connect() returned EINPROGRESS; no poll() found it writable yet */
+	bool connecting;       /* connect() returned EINPROGRESS; no wait found it ready yet */
+	bool await_err;        /* ... and no getsockopt(SO_ERROR) has read its result yet */
+	int64_t connect_us;    /* when that connect() returned */
+};
+
+/* An epoll registration: epoll_ctl(epfd, ADD or MOD, fd, {events, data}). */
+struct epreg_ent {
+	bool used;
+	uint32_t tgid;
+	int32_t epfd, fd;
+	uint32_t events;
+	uint64_t data;
 };
 
 struct inflight_ent {
@@ -46,6 +68,9 @@ struct calljoin {
 	unsigned n_socks_hw;  /* slots used so far: the scans stop here */
 	struct inflight_ent inflight[CALLJOIN_INFLIGHT_MAX];
 	unsigned n_inflight_hw;
+	struct epreg_ent epreg[CALLJOIN_EPREG_MAX];
+	unsigned n_epreg_hw;
+	unsigned epreg_next;  /* when full, the slot replaced next (the oldest, round robin) */
 	struct call_line pending[CALLJOIN_PENDING_MAX]; /* by ts_us, earliest first */
 	unsigned n_pending;
 	uint64_t dropped;
@@ -124,6 +149,61 @@ static void sock_learn(struct calljoin *j, const struct calls_raw *r)
 	}
 }
 
+/* Forget tgid's registrations with the epoll descriptor epfd of fd, and
+ * (by_data) any under data; epfd -1 (fd was closed): fd's with every epoll
+ * descriptor, and every one of the epoll descriptor fd itself. */
+static void epreg_drop(struct calljoin *j, uint32_t tgid, int32_t epfd, int32_t fd, bool by_data,
+		       uint64_t data)
+{
+	for (unsigned i = 0; i < j->n_epreg_hw; i++) {
+		struct epreg_ent *e = &j->epreg[i];
+		if (!e->used || e->tgid != tgid)
+			continue;
+		if (epfd < 0) {
+			if (e->fd == fd || e->epfd == fd)
+				e->used = false;
+		} else if (e->epfd == epfd && (e->fd == fd || (by_data && e->data == data))) {
+			e->used = false;
+		}
+	}
+}
+
+/* epoll_ctl(epfd, op, fd, {events, data}) = 0.  ADD and MOD replace what
+ * was registered for fd, and for the same data (two descriptors under one
+ * data value cannot be told apart: the newest stands). */
+static void epreg_ctl(struct calljoin *j, const struct calls_raw *r)
+{
+	epreg_drop(j, r->tgid, r->epfd, r->fd, r->asked != CALLS_EPOLL_DEL, r->data);
+	if (r->asked != CALLS_EPOLL_ADD && r->asked != CALLS_EPOLL_MOD)
+		return;
+	struct epreg_ent *e = NULL;
+	for (unsigned i = 0; !e && i < CALLJOIN_EPREG_MAX; i++)
+		if (!j->epreg[i].used) {
+			e = &j->epreg[i];
+			if (i >= j->n_epreg_hw)
+				j->n_epreg_hw = i + 1;
+		}
+	if (!e) /* full: an old one goes (its socket is likely long connected) */
+		e = &j->epreg[j->epreg_next++ % CALLJOIN_EPREG_MAX];
+	e->used = true;
+	e->tgid = r->tgid;
+	e->epfd = r->epfd;
+	e->fd = r->fd;
+	e->events = r->events;
+	e->data = r->data;
+}
+
+/* The descriptor registered under data with (tgid, epfd), or -1. */
+static int32_t epreg_fd(const struct calljoin *j, uint32_t tgid, int32_t epfd, uint64_t data)
+{
+	for (unsigned i = 0; i < j->n_epreg_hw; i++) {
+		const struct epreg_ent *e = &j->epreg[i];
+		if (e->used && e->tgid == tgid && e->epfd == epfd && e->data == data)
+			return e->fd;
+	}
+	return -1;
+}
+
 static struct inflight_ent *inflight_find(struct calljoin *j, uint32_t tid)
 {
 	for (unsigned i = 0; i < j->n_inflight_hw; i++)
@@ -187,6 +267,19 @@ static void line_make(struct calljoin *j, struct call_line *l, const struct call
 	} else {
 		l->enter_us = (int64_t)(r->ts_ns / 1000) + offset_us;
 	}
+	l->epfd = -1;
+	if (r->sys == CALLS_SYS_EPOLL_CTL || r->sys == CALLS_SYS_EPOLL_WAIT)
+		l->epfd = r->epfd;
+	l->events = r->events;
+	if (r->sys == CALLS_SYS_POLL) { /* its revents, carried in asked */
+		l->events = r->asked;
+		l->asked = 0;
+	}
+	if (r->sys == CALLS_SYS_GETSOCKOPT) {
+		l->has_val = true;
+		l->val = r->val;
+		l->tcp_state = r->state < 256 ? (uint8_t)r->state : 0;
+	}
 	l->tfamily = in->tfamily;
 	l->tport = in->tport;
 	memcpy(l->taddr, in->taddr, 16);
@@ -215,6 +308,59 @@ static bool family_shown(uint16_t family)
 	return family == 0 || family == FAM_INET || family == FAM_INET6;
 }
 
+/*
+ * The calls around a non-blocking connect() (one EXIT record each, with the
+ * arguments read at entry):
+ *   epoll_ctl    remembered; a line while its socket is connecting;
+ *   poll, select, epoll_wait (one record per descriptor seen ready)
+ *                a line for the first that saw a connecting socket ready;
+ *   getsockopt(SO_ERROR)
+ *                a line for each from the EINPROGRESS up to the first after
+ *                the wait, or the first with an error.
+ * The rest (the same socket seen writable again and again) is no line.
+ */
+static void readiness(struct calljoin *j, const struct calls_raw *r, int64_t offset_us)
+{
+	struct calls_raw c = *r;
+	if (r->sys == CALLS_SYS_EPOLL_CTL) {
+		if (r->ret != 0)
+			return;
+		epreg_ctl(j, r);
+	} else if (r->sys == CALLS_SYS_EPOLL_WAIT) {
+		/* eBPF resolved the descriptor in the kernel; ptrace did not */
+		if (c.fd < 0)
+			c.fd = epreg_fd(j, r->tgid, r->epfd, r->data);
+		if (c.fd < 0)
+			return;
+	}
+	struct sock_ent *s = sock_find(j, c.tgid, c.fd);
+	if (!s)
+		return;
+	if (r->sys == CALLS_SYS_EPOLL_CTL) {
+		if (!s->connecting)
+			return;
+	} else if (r->sys == CALLS_SYS_GETSOCKOPT) {
+		/* shown from the EINPROGRESS to the first after the wait (a
+		 * program may ask before it waits: Chromium does) or the first
+		 * that says it failed */
+		if (!s->await_err)
+			return;
+		if (!s->connecting || r->val)
+			s->await_err = false;
+	} else {
+		if (!s->connecting)
+			return;
+		s->connecting = false;
+	}
+	int64_t connect_us = s->connect_us;
+	sock_learn(j, &c);
+	struct call_line l;
+	line_make(j, &l, &c, NULL, offset_us);
+	l.ts_us = l.exit_us;
+	l.connect_us = connect_us;
+	pending_push(j, &l);
+}
+
 void calljoin_add(struct calljoin *j, const struct calls_raw *r, int64_t offset_us)
 {
 	struct call_line l;
@@ -232,6 +378,7 @@ void calljoin_add(struct calljoin *j, const struct calls_raw *r, int64_t offset_
 				struct sock_ent *s = sock_find(j, r->tgid, r->fd);
 				if (s)
 					s->used = false;
+				epreg_drop(j, r->tgid, -1, r->fd, false, 0);
 			}
 			return;
 		}
@@ -252,15 +399,9 @@ void calljoin_add(struct calljoin *j, const struct calls_raw *r, int64_t offset_
 	}
 	if (r->kind != CALLS_REC_EXIT)
 		return;
-	if (r->sys == CALLS_SYS_POLL) { /* shown once: the poll() that saw a connect() done */
-		struct sock_ent *s = sock_find(j, r->tgid, r->fd);
-		if (!s || !s->connecting)
-			return;
-		s->connecting = false;
-		sock_learn(j, r);
-		line_make(j, &l, r, NULL, offset_us);
-		l.ts_us = l.exit_us;
-		pending_push(j, &l);
+	if (r->sys == CALLS_SYS_EPOLL_CTL || r->sys == CALLS_SYS_POLL || r->sys == CALLS_SYS_SELECT ||
+	    r->sys == CALLS_SYS_EPOLL_WAIT || r->sys == CALLS_SYS_GETSOCKOPT) {
+		readiness(j, r, offset_us);
 		return;
 	}
 	struct inflight_ent *f = inflight_find(j, r->tid);
@@ -282,8 +423,10 @@ void calljoin_add(struct calljoin *j, const struct calls_raw *r, int64_t offset_
 	sock_learn(j, r);
 	if (r->sys == CALLS_SYS_CONNECT && r->ret == -EINPROGRESS) {
 		struct sock_ent *s = sock_find(j, r->tgid, r->fd);
-		if (s)
-			s->connecting = true;
+		if (s) {
+			s->connecting = s->await_err = true;
+			s->connect_us = (int64_t)(r->ts_ns / 1000) + offset_us;
+		}
 	}
 	line_make(j, &l, r, have_e ? &e : NULL, offset_us);
 	if (r->sys == CALLS_SYS_CONNECT) {
@@ -340,9 +483,21 @@ const char *calls_sys_name(unsigned sys)
 		[CALLS_SYS_SHUTDOWN] = "shutdown", [CALLS_SYS_READ] = "read",
 		[CALLS_SYS_WRITE] = "write",     [CALLS_SYS_READV] = "readv",
 		[CALLS_SYS_WRITEV] = "writev",   [CALLS_SYS_CLOSE] = "close",
-		[CALLS_SYS_POLL] = "poll",
+		[CALLS_SYS_POLL] = "poll",       [CALLS_SYS_EPOLL_CTL] = "epoll_ctl",
+		[CALLS_SYS_EPOLL_WAIT] = "epoll_wait", [CALLS_SYS_SELECT] = "select",
+		[CALLS_SYS_GETSOCKOPT] = "getsockopt",
 	};
 	return sys < CALLS_SYS_MAX ? names[sys] : "?";
+}
+
+int calls_fdset_list(const uint8_t *set, size_t len, int nfds, int *out, int cap)
+{
+	int n = 0;
+	size_t lim = nfds <= 0 ? 0 : nfds > 1024 ? 1024 : (size_t)nfds;
+	for (size_t fd = 0; fd < lim && fd / 8 < len && n < cap; fd++)
+		if (set[fd / 8] & (1u << (fd % 8)))
+			out[n++] = (int)fd;
+	return n;
 }
 
 const char *calls_errno_name(int64_t err)

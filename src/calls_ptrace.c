@@ -6,11 +6,20 @@
  * socket's addresses come from /proc/PID/net (matched by the socket's
  * inode from /proc/PID/fd); no data buffer is read.
  *
+ * The wait that sees a non-blocking connect() done is followed as eBPF
+ * follows it: poll's pollfds, select's writefds and epoll_wait's events
+ * (argument arrays, read at return, bounded) are looked at only while the
+ * process has a connect() in progress (EINPROGRESS, until a wait saw it,
+ * a write or close() of the socket); epoll_wait's data goes to
+ * fetchtrace unmapped (calljoin maps it back through the epoll_ctl
+ * records).
+ *
  * --pid: the helper seizes every thread of the running process, and its
  * new threads and children follow; when fetchtrace stops (closing the
  * helper's control pipe, which signals it), the helper interrupts and
  * detaches each, so the process runs on as it was. */
 #include "calls.h"
+#include "calljoin.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -26,6 +35,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,9 +69,17 @@ struct pt_thread {
 	pid_t tid, tgid;
 	uint16_t sys;  /* the call in flight, CALLS_SYS_NONE none */
 	int32_t fd;
-	uint64_t ptr;  /* poll: the pollfd array, and its length */
+	uint64_t ptr;  /* poll: the pollfd array, and its length; select: writefds and nfds;
+	                * epoll_wait: the events and maxevents; getsockopt: optval */
 	uint32_t n;
+	int32_t epfd;  /* epoll_ctl, epoll_wait */
+	uint32_t op, events; /* epoll_ctl */
+	uint64_t data;
 };
+
+#define PT_PENDING 256 /* connect()s in progress followed at once */
+#define PT_EP_EVENTS 16 /* epoll_events looked at, from the start of the array */
+#define PT_SEL_FDS 16  /* select: writable descriptors looked at */
 
 #define PT_POLL_FDS 8 /* pollfds looked at, from the start of the array */
 
@@ -79,6 +97,7 @@ struct pt_state {
 	pid_t tr[PT_THREADS];     /* the threads traced (--pid: to detach each) */
 	struct pt_thread th[PT_THREADS];
 	struct pt_sock so[PT_SOCKS];
+	struct { pid_t tgid; int32_t fd; } pend[PT_PENDING]; /* connect() in progress; tgid 0 free */
 };
 
 /* In the helper: set by SIGIO (the control pipe closed) and SIGALRM (the
@@ -159,6 +178,15 @@ static uint16_t sys_of(long nr)
 	case SYS_shutdown: return CALLS_SYS_SHUTDOWN;
 	case SYS_poll: return CALLS_SYS_POLL;
 	case SYS_ppoll: return CALLS_SYS_POLL;
+	case SYS_select: return CALLS_SYS_SELECT;
+	case SYS_pselect6: return CALLS_SYS_SELECT;
+	case SYS_epoll_wait: return CALLS_SYS_EPOLL_WAIT;
+	case SYS_epoll_pwait: return CALLS_SYS_EPOLL_WAIT;
+#ifdef SYS_epoll_pwait2
+	case SYS_epoll_pwait2: return CALLS_SYS_EPOLL_WAIT;
+#endif
+	case SYS_epoll_ctl: return CALLS_SYS_EPOLL_CTL;
+	case SYS_getsockopt: return CALLS_SYS_GETSOCKOPT;
 	}
 	return CALLS_SYS_NONE;
 }
@@ -213,7 +241,7 @@ static unsigned long fd_inode(pid_t tid, int fd)
 
 /* /proc/TID/net/FILE's line of inode ino: its addresses into r. */
 static bool net_find(pid_t tid, const char *file, int family, int sotype, unsigned long ino,
-		     struct calls_raw *r)
+		     struct calls_raw *r, unsigned *state)
 {
 	char path[64], line[512];
 	snprintf(path, sizeof(path), "/proc/%d/net/%s", (int)tid, file);
@@ -224,12 +252,14 @@ static bool net_find(pid_t tid, const char *file, int family, int sotype, unsign
 	unsigned n_lines = 0;
 	while (!found && n_lines++ < 65536 && fgets(line, sizeof(line), f)) {
 		char la[40], ra[40];
-		unsigned lp, rp;
+		unsigned lp, rp, stv;
 		unsigned long in;
-		if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %*x %*x:%*x %*x:%*x %*x "
-				 "%*u %*u %lu", la, &lp, ra, &rp, &in) != 5 || in != ino)
+		if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x %*x:%*x %*x:%*x %*x "
+				 "%*u %*u %lu", la, &lp, ra, &rp, &stv, &in) != 6 || in != ino)
 			continue;
 		found = true;
+		if (state)
+			*state = stv;
 		r->family = (uint16_t)family;
 		r->sotype = (uint16_t)sotype;
 		r->lport = (uint16_t)lp;
@@ -291,10 +321,10 @@ static void sock_look(struct pt_state *st, pid_t tid, pid_t tgid, int fd, unsign
 	if (fresh || again || (s->r.family != AF_UNIX && !(s->r.lport && s->r.rport))) {
 		struct calls_raw t;
 		memset(&t, 0, sizeof(t));
-		if (net_find(tid, "tcp", AF_INET, SOCK_STREAM, ino, &t) ||
-		    net_find(tid, "tcp6", AF_INET6, SOCK_STREAM, ino, &t) ||
-		    net_find(tid, "udp", AF_INET, SOCK_DGRAM, ino, &t) ||
-		    net_find(tid, "udp6", AF_INET6, SOCK_DGRAM, ino, &t))
+		if (net_find(tid, "tcp", AF_INET, SOCK_STREAM, ino, &t, NULL) ||
+		    net_find(tid, "tcp6", AF_INET6, SOCK_STREAM, ino, &t, NULL) ||
+		    net_find(tid, "udp", AF_INET, SOCK_DGRAM, ino, &t, NULL) ||
+		    net_find(tid, "udp6", AF_INET6, SOCK_DGRAM, ino, &t, NULL))
 			s->r = t;
 		else if (fresh && unix_find(tid, ino))
 			s->r.family = AF_UNIX;
@@ -366,6 +396,44 @@ static void target_read(pid_t tid, uint64_t addr, uint64_t len, struct calls_raw
 	}
 }
 
+/* (tgid, fd) has a connect() in progress */
+static void pend_add(struct pt_state *st, pid_t tgid, int32_t fd)
+{
+	int fr = -1;
+	for (int i = 0; i < PT_PENDING; i++) {
+		if (st->pend[i].tgid == tgid && st->pend[i].fd == fd)
+			return;
+		if (fr < 0 && !st->pend[i].tgid)
+			fr = i;
+	}
+	if (fr < 0)
+		fr = (int)((unsigned)fd % PT_PENDING); /* full: one goes */
+	st->pend[fr].tgid = tgid;
+	st->pend[fr].fd = fd;
+}
+
+/* Take (tgid, fd) out (fd -1: is any of tgid's there, taking nothing). */
+static bool pend_take(struct pt_state *st, pid_t tgid, int32_t fd)
+{
+	for (int i = 0; i < PT_PENDING; i++)
+		if (st->pend[i].tgid == tgid && (fd < 0 || st->pend[i].fd == fd)) {
+			if (fd >= 0)
+				st->pend[i].tgid = 0;
+			return true;
+		}
+	return false;
+}
+
+/* len bytes of the tracee's memory at addr (an argument array): true when
+ * all were read. */
+static bool mem_read(pid_t tid, uint64_t addr, void *buf, size_t len)
+{
+	if (!addr)
+		return false;
+	struct iovec loc = { buf, len }, rem = { (void *)(uintptr_t)addr, len };
+	return process_vm_readv(tid, &loc, 1, &rem, 1, 0) == (ssize_t)len;
+}
+
 static void put(struct pt_state *st, const struct calls_raw *r)
 {
 	ssize_t n = write(st->out, r, sizeof(*r)); /* < PIPE_BUF: whole or nothing */
@@ -380,7 +448,7 @@ static void put(struct pt_state *st, const struct calls_raw *r)
  * PT_POLL_FDS pollfds (the call's argument array) found writable. */
 static void poll_writable(struct pt_state *st, pid_t tid, struct pt_thread *t, int64_t ret)
 {
-	if (ret <= 0 || !t->ptr)
+	if (ret <= 0 || !t->ptr || !pend_take(st, t->tgid, -1))
 		return;
 	for (uint32_t i = 0; i < t->n && i < PT_POLL_FDS; i++) {
 		errno = 0;
@@ -390,7 +458,8 @@ static void poll_writable(struct pt_state *st, pid_t tid, struct pt_thread *t, i
 		struct { int fd; short events, revents; } pf;
 		memcpy(&pf, &v, sizeof(pf));
 		unsigned long ino;
-		if (!(pf.revents & 0x004 /* POLLOUT */) || !(ino = fd_inode(tid, pf.fd)))
+		if (!(pf.revents & (CALLS_EPOLLOUT | CALLS_EPOLLERR | CALLS_EPOLLHUP)) ||
+		    !pend_take(st, t->tgid, pf.fd) || !(ino = fd_inode(tid, pf.fd)))
 			continue;
 		struct calls_raw r;
 		rec_base(&r, t, CALLS_REC_EXIT);
@@ -398,6 +467,70 @@ static void poll_writable(struct pt_state *st, pid_t tid, struct pt_thread *t, i
 		r.fd = pf.fd;
 		r.asked = (uint16_t)pf.revents;
 		sock_look(st, tid, t->tgid, pf.fd, ino, &r, false);
+		put(st, &r);
+	}
+}
+
+/* epoll_wait returned ret events: a record for each of the first
+ * PT_EP_EVENTS that is ready (writable or an error), fd unknown (-1). */
+static void epoll_ready(struct pt_state *st, pid_t tid, struct pt_thread *t, int64_t ret)
+{
+	if (ret <= 0 || !pend_take(st, t->tgid, -1))
+		return;
+	uint8_t buf[PT_EP_EVENTS * 12]; /* struct epoll_event is packed on x86_64 */
+	size_t n = ret < PT_EP_EVENTS ? (size_t)ret : PT_EP_EVENTS;
+	if (!mem_read(tid, t->ptr, buf, n * 12))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t ev;
+		uint64_t data;
+		memcpy(&ev, buf + 12 * i, 4);
+		memcpy(&data, buf + 12 * i + 4, 8);
+		if (!(ev & (CALLS_EPOLLOUT | CALLS_EPOLLERR | CALLS_EPOLLHUP)))
+			continue;
+		struct calls_raw r;
+		rec_base(&r, t, CALLS_REC_EXIT);
+		r.ret = ret;
+		r.fd = -1;
+		r.epfd = t->epfd;
+		r.events = ev;
+		r.data = data;
+		put(st, &r);
+	}
+}
+
+/* select()/pselect6() returned: a record for each socket with a connect()
+ * in progress set in writefds (below nfds and 1024); writable there also
+ * means the connect() failed: not ESTABLISHED (1) or CLOSE_WAIT (8) in
+ * /proc/net/tcp, or not there, is an error. */
+static void select_ready(struct pt_state *st, pid_t tid, struct pt_thread *t, int64_t ret)
+{
+	if (ret <= 0 || !t->ptr || !pend_take(st, t->tgid, -1))
+		return;
+	uint8_t set[128];
+	size_t len = t->n >= 1024 ? sizeof(set) : (t->n + 7) / 8;
+	if (!len || !mem_read(tid, t->ptr, set, len))
+		return;
+	int fds[PT_SEL_FDS];
+	int n = calls_fdset_list(set, len, (int)t->n, fds, PT_SEL_FDS);
+	for (int i = 0; i < n; i++) {
+		unsigned long ino;
+		if (!pend_take(st, t->tgid, fds[i]) || !(ino = fd_inode(tid, fds[i])))
+			continue;
+		struct calls_raw r;
+		rec_base(&r, t, CALLS_REC_EXIT);
+		r.ret = ret;
+		r.fd = fds[i];
+		r.events = CALLS_EPOLLOUT;
+		unsigned state = 0;
+		struct calls_raw tmp;
+		memset(&tmp, 0, sizeof(tmp));
+		/* a socket whose connect() was refused is unhashed: not listed */
+		if (!(net_find(tid, "tcp", AF_INET, SOCK_STREAM, ino, &tmp, &state) ||
+		      net_find(tid, "tcp6", AF_INET6, SOCK_STREAM, ino, &tmp, &state)) ||
+		    (state != 1 && state != 8))
+			r.events |= CALLS_EPOLLERR;
+		sock_look(st, tid, t->tgid, fds[i], ino, &r, false);
 		put(st, &r);
 	}
 }
@@ -425,6 +558,45 @@ static void on_syscall(struct pt_state *st, pid_t tid)
 			t->n = (uint32_t)si.u.entry.args[1];
 			return;
 		}
+		if (sys == CALLS_SYS_SELECT) { /* nfds, readfds, writefds */
+			t->sys = sys;
+			t->n = (uint32_t)si.u.entry.args[0];
+			t->ptr = si.u.entry.args[2];
+			return;
+		}
+		if (sys == CALLS_SYS_EPOLL_WAIT) { /* epfd, events, maxevents */
+			t->sys = sys;
+			t->epfd = (int32_t)si.u.entry.args[0];
+			t->ptr = si.u.entry.args[1];
+			t->n = (uint32_t)si.u.entry.args[2];
+			return;
+		}
+		if (sys == CALLS_SYS_EPOLL_CTL) { /* epfd, op, fd, event: read now, a record at return */
+			t->epfd = (int32_t)si.u.entry.args[0];
+			t->op = (uint32_t)si.u.entry.args[1];
+			t->fd = (int32_t)si.u.entry.args[2];
+			t->events = 0;
+			t->data = 0;
+			uint8_t ev[12];
+			if (t->op != CALLS_EPOLL_DEL) {
+				if (!mem_read(tid, si.u.entry.args[3], ev, sizeof(ev)))
+					return;
+				memcpy(&t->events, ev, 4);
+				memcpy(&t->data, ev + 4, 8);
+			}
+			if (fd_inode(tid, t->fd))
+				t->sys = sys;
+			return;
+		}
+		if (sys == CALLS_SYS_GETSOCKOPT) { /* SOL_SOCKET, SO_ERROR only */
+			if (si.u.entry.args[1] != SOL_SOCKET || si.u.entry.args[2] != SO_ERROR ||
+			    !fd_inode(tid, fd))
+				return;
+			t->sys = sys;
+			t->fd = fd;
+			t->ptr = si.u.entry.args[3];
+			return;
+		}
 		if (sys != CALLS_SYS_SOCKET && !(ino = fd_inode(tid, fd)))
 			return; /* not a socket */
 		t->sys = sys;
@@ -446,8 +618,10 @@ static void on_syscall(struct pt_state *st, pid_t tid)
 			target_read(tid, si.u.entry.args[1], si.u.entry.args[2], &r);
 		else if (sys == CALLS_SYS_SENDTO)
 			target_read(tid, si.u.entry.args[4], si.u.entry.args[5], &r);
-		if (sys == CALLS_SYS_CLOSE)
+		if (sys == CALLS_SYS_CLOSE) {
 			sock_forget(st, t->tgid, fd);
+			pend_take(st, t->tgid, fd);
+		}
 		put(st, &r);
 		return;
 	}
@@ -458,6 +632,47 @@ static void on_syscall(struct pt_state *st, pid_t tid)
 		t->sys = CALLS_SYS_NONE;
 		return;
 	}
+	if (t->sys == CALLS_SYS_SELECT || t->sys == CALLS_SYS_EPOLL_WAIT) {
+		if (t->sys == CALLS_SYS_SELECT)
+			select_ready(st, tid, t, si.u.exit.rval);
+		else
+			epoll_ready(st, tid, t, si.u.exit.rval);
+		t->sys = CALLS_SYS_NONE;
+		return;
+	}
+	if (t->sys == CALLS_SYS_EPOLL_CTL || t->sys == CALLS_SYS_GETSOCKOPT) {
+		/* the socket's addresses are calljoin's (learnt): no /proc look-up */
+		rec_base(&r, t, CALLS_REC_EXIT);
+		r.ret = si.u.exit.rval;
+		r.fd = t->fd;
+		if (t->sys == CALLS_SYS_EPOLL_CTL) {
+			r.epfd = t->epfd;
+			r.asked = t->op;
+			r.events = t->events;
+			r.data = t->data;
+		} else {
+			int32_t v = 0;
+			if (r.ret == 0 && mem_read(tid, t->ptr, &v, sizeof(v)))
+				r.val = v;
+			/* not taken out of pending: a program may ask before it
+			 * waits; the socket's TCP state says what 0 means */
+			unsigned long ino = fd_inode(tid, t->fd);
+			struct calls_raw tmp;
+			memset(&tmp, 0, sizeof(tmp));
+			unsigned state = 0;
+			if (ino && (net_find(tid, "tcp", AF_INET, SOCK_STREAM, ino, &tmp, &state) ||
+				    net_find(tid, "tcp6", AF_INET6, SOCK_STREAM, ino, &tmp, &state)))
+				r.state = state;
+		}
+		t->sys = CALLS_SYS_NONE;
+		put(st, &r);
+		return;
+	}
+	if (t->sys == CALLS_SYS_CONNECT && si.u.exit.rval == -EINPROGRESS)
+		pend_add(st, t->tgid, t->fd);
+	else if ((t->sys == CALLS_SYS_WRITE || t->sys == CALLS_SYS_SENDTO ||
+		  t->sys == CALLS_SYS_SENDMSG || t->sys == CALLS_SYS_WRITEV) && si.u.exit.rval > 0)
+		pend_take(st, t->tgid, t->fd); /* written: it was connected */
 	rec_base(&r, t, CALLS_REC_EXIT);
 	r.ret = si.u.exit.rval;
 	r.fd = t->fd;

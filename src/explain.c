@@ -135,11 +135,20 @@ static const char *const msg_en[EX_COUNT] = {
 		"the SYN-ACK came back while the program waited in the call)"),
 	[EX_CALL_CONNECT_NB] = N_("connect() returned at once ({dur}) with EINPROGRESS: the socket is non-blocking,"
 		" so the protocol stack lays the pipe on its own; the program learns it is laid "
-		"when poll() says the socket is writable"),
+		"when poll(), select() or epoll_wait() says the socket is writable"),
 	[EX_CALL_WRITE] = N_("write() returned after {dur}: its {bytes} B are now the protocol stack's to "
 		"send; the call does not wait for the server to receive them"),
 	[EX_CALL_READ] = N_("read() returned {bytes} B {dur} after the response's first byte arrived: that "
 		"long the bytes waited in the receive buffer for the program to ask"),
+	[EX_CALL_READY] = N_("{call} saw the socket writable {dur} after connect() returned EINPROGRESS: "
+		"the SYN-ACK came back and the protocol stack finished the handshake on its own; "
+		"this is when the program learns the pipe is laid"),
+	[EX_CALL_READY_FAIL] = N_("{call} saw an error on the socket instead: the pipe could not be "
+		"laid (the server answered the SYN with a RST, or an ICMP error came back); "
+		"getsockopt(SO_ERROR) tells the program why"),
+	[EX_CALL_SO_ERROR] = N_("getsockopt(SO_ERROR) reads the non-blocking connect()'s result, "
+		"{result} (0: connected, else the error); the program asks before it writes on the "
+		"socket"),
 };
 
 const char *explain_msg(enum explain_id id, bool korean)

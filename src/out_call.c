@@ -20,6 +20,10 @@ enum step out_call_step(const struct call_line *l)
 	case CALLS_SYS_CONNECT:
 	case CALLS_SYS_ACCEPT:
 	case CALLS_SYS_POLL:
+	case CALLS_SYS_SELECT:
+	case CALLS_SYS_EPOLL_CTL:
+	case CALLS_SYS_EPOLL_WAIT:
+	case CALLS_SYS_GETSOCKOPT:
 		return STEP_CONNECT;
 	case CALLS_SYS_WRITE:
 	case CALLS_SYS_WRITEV:
@@ -116,6 +120,41 @@ static void put_ret(struct sb *s, const struct call_line *l)
 		sb_printf(s, " = -1 errno %lld", (long long)-l->ret);
 }
 
+void out_call_events(struct sb *s, uint32_t ev, bool epoll)
+{
+	static const struct { uint32_t bit; const char *name; } tab[] = {
+		{ CALLS_EPOLLIN, "EPOLLIN" },       { CALLS_EPOLLOUT, "EPOLLOUT" },
+		{ CALLS_EPOLLERR, "EPOLLERR" },     { CALLS_EPOLLHUP, "EPOLLHUP" },
+		{ CALLS_EPOLLRDHUP, "EPOLLRDHUP" }, { CALLS_EPOLLONESHOT, "EPOLLONESHOT" },
+		{ CALLS_EPOLLET, "EPOLLET" },
+	};
+	uint32_t rest = ev;
+	bool any = false;
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (ev & tab[i].bit) {
+			if (any)
+				sb_putc(s, '|');
+			sb_puts(s, tab[i].name + (epoll ? 0 : 1)); /* poll's POLL* bits are the same */
+			any = true;
+			rest &= ~tab[i].bit;
+		}
+	if (rest || !any)
+		sb_printf(s, any ? "|0x%x" : "0x%x", (unsigned)rest);
+}
+
+/* What a wait found on a connecting socket: the connection is up, or the
+ * connect() failed (the error is getsockopt's to tell). */
+static void put_ready(struct sb *s, const struct call_line *l)
+{
+	sb_printf(s, ": fd %d ", (int)l->fd);
+	if (l->events & (CALLS_EPOLLERR | CALLS_EPOLLHUP)) {
+		out_call_events(s, l->events, l->sys == CALLS_SYS_EPOLL_WAIT);
+		sb_puts(s, ", the connect failed");
+	} else {
+		sb_puts(s, "writable, the connection is up");
+	}
+}
+
 void out_call_desc(struct sb *s, const struct call_line *l)
 {
 	const char *name = calls_sys_name(l->sys);
@@ -144,10 +183,45 @@ void out_call_desc(struct sb *s, const struct call_line *l)
 		sb_printf(s, "close(fd %d)", (int)l->fd);
 		return;
 	case CALLS_SYS_POLL:
-		sb_puts(s, "poll()");
+	case CALLS_SYS_SELECT:
+		sb_printf(s, "%s()", name);
 		put_ret(s, l);
-		sb_printf(s, ": fd %d writable, the connection is up", (int)l->fd);
+		put_ready(s, l);
 		return;
+	case CALLS_SYS_EPOLL_WAIT:
+		sb_printf(s, "epoll_wait(epfd %d)", (int)l->epfd);
+		put_ret(s, l);
+		put_ready(s, l);
+		return;
+	case CALLS_SYS_EPOLL_CTL:
+		sb_printf(s, "epoll_ctl(epfd %d, %s, fd %d", (int)l->epfd,
+			  l->asked == CALLS_EPOLL_ADD ? "EPOLL_CTL_ADD" : l->asked == CALLS_EPOLL_MOD ?
+			  "EPOLL_CTL_MOD" : l->asked == CALLS_EPOLL_DEL ? "EPOLL_CTL_DEL" : "?", (int)l->fd);
+		if (l->asked != CALLS_EPOLL_DEL) {
+			sb_puts(s, ", ");
+			out_call_events(s, l->events, true);
+		}
+		sb_putc(s, ')');
+		put_ret(s, l);
+		return;
+	case CALLS_SYS_GETSOCKOPT: {
+		sb_printf(s, "getsockopt(fd %d, SO_ERROR)", (int)l->fd);
+		put_ret(s, l);
+		if (!l->has_val || (l->has_ret && l->ret < 0))
+			return;
+		const char *en = l->val ? calls_errno_name(l->val) : NULL;
+		if (!l->val && (l->tcp_state == 1 || l->tcp_state == 8)) /* ESTABLISHED, CLOSE_WAIT */
+			sb_puts(s, ": connected");
+		else if (!l->val && l->tcp_state == 2) /* SYN_SENT */
+			sb_puts(s, ": no error yet, the connect is in progress");
+		else if (!l->val)
+			sb_puts(s, ": no error");
+		else if (en)
+			sb_printf(s, ": %s, the connect failed", en);
+		else
+			sb_printf(s, ": errno %d, the connect failed", (int)l->val);
+		return;
+	}
 	case CALLS_SYS_SHUTDOWN:
 		sb_printf(s, "shutdown(fd %d, %s)", (int)l->fd,
 			  l->asked == 0 ? "SHUT_RD" : l->asked == 1 ? "SHUT_WR" : "SHUT_RDWR");

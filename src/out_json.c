@@ -2408,9 +2408,33 @@ static void json_call(void *impl, const struct call_line *l, const struct call_c
 			kv_u(s, "target_port", l->tport);
 		}
 	}
-	if (l->asked && l->sys != CALLS_SYS_CLOSE && l->sys != CALLS_SYS_SOCKET)
+	bool ready = l->sys == CALLS_SYS_POLL || l->sys == CALLS_SYS_SELECT ||
+		     l->sys == CALLS_SYS_EPOLL_WAIT || l->sys == CALLS_SYS_EPOLL_CTL;
+	if (l->asked && l->sys != CALLS_SYS_CLOSE && l->sys != CALLS_SYS_SOCKET && !ready &&
+	    l->sys != CALLS_SYS_GETSOCKOPT)
 		kv_u(s, l->sys == CALLS_SYS_SHUTDOWN ? "how" : l->sys == CALLS_SYS_SENDMMSG ||
 					l->sys == CALLS_SYS_RECVMMSG ? "msgs" : "bytes_asked", l->asked);
+	if (l->sys == CALLS_SYS_EPOLL_CTL || l->sys == CALLS_SYS_EPOLL_WAIT) {
+		key(s, "epfd");
+		sb_printf(s, "%d", (int)l->epfd);
+	}
+	if (l->sys == CALLS_SYS_EPOLL_CTL)
+		kv_str(s, "op", l->asked == CALLS_EPOLL_ADD ? "EPOLL_CTL_ADD" : l->asked == CALLS_EPOLL_MOD ?
+			   "EPOLL_CTL_MOD" : l->asked == CALLS_EPOLL_DEL ? "EPOLL_CTL_DEL" : "?");
+	if (ready && (l->sys != CALLS_SYS_EPOLL_CTL || l->asked != CALLS_EPOLL_DEL)) {
+		key(s, "events");
+		sb_putc(s, '"');
+		out_call_events(s, l->events, l->sys != CALLS_SYS_POLL && l->sys != CALLS_SYS_SELECT);
+		/* names and hex only: nothing to escape */
+		sb_putc(s, '"');
+	}
+	if (l->sys == CALLS_SYS_GETSOCKOPT && l->has_val) {
+		const char *en = l->val ? calls_errno_name(l->val) : NULL;
+		if (en)
+			kv_str(s, "so_error", en);
+		else
+			kv_u(s, "so_error", (uint64_t)(uint32_t)l->val);
+	}
 	if (l->has_ret) {
 		key(s, "ret");
 		sb_printf(s, "%lld", (long long)(l->ret < 0 ? -1 : l->ret));

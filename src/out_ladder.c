@@ -333,7 +333,8 @@ static struct lad_arrow *arrow_new(struct ladder *l)
  * A socket call (issue 14): an arrow between the application's column
  * (drawn left of every host) and the client's socket, by the socket's
  * local address: the application hands bytes down (write, connect, close)
- * or takes them up (read, a connect() returning).  A call whose socket has
+ * or takes them up (read, a connect() returning, the wait that saw it
+ * connected).  A call whose socket has
  * no address yet (socket(), connect() entered) is drawn on the
  * application's line.
  */
@@ -355,7 +356,11 @@ static void lad_call(void *impl, const struct call_line *c, const struct call_ct
 	uint8_t ver, la[16], ra[16];
 	uint8_t sock = out_call_tuple(c, &ver, la, ra) && c->lport ? host_index(l, ver, la) : l->app;
 	enum step st = out_call_step(c);
-	bool up = st == STEP_READ || (c->sys == CALLS_SYS_CONNECT && c->phase == CALL_RETURNED);
+	/* the socket tells the application: a read, a connect() returning, the
+	 * wait that saw it writable and getsockopt(SO_ERROR)'s result */
+	bool up = st == STEP_READ || (c->sys == CALLS_SYS_CONNECT && c->phase == CALL_RETURNED) ||
+		  c->sys == CALLS_SYS_POLL || c->sys == CALLS_SYS_SELECT ||
+		  c->sys == CALLS_SYS_EPOLL_WAIT || c->sys == CALLS_SYS_GETSOCKOPT;
 	struct lad_arrow *w = arrow_new(l);
 	if (!w)
 		return;

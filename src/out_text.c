@@ -3199,6 +3199,26 @@ static void explain_call(struct text_out *o, const struct call_line *l, const st
 			sb_dur(xval(&v, "dur"), dur);
 			explain_line(o, id, &v);
 		}
+	} else if (l->sys == CALLS_SYS_POLL || l->sys == CALLS_SYS_SELECT ||
+		   l->sys == CALLS_SYS_EPOLL_WAIT) { /* the wait that saw a connect() done */
+		bool failed = l->events & (CALLS_EPOLLERR | CALLS_EPOLLHUP);
+		enum explain_id id = failed ? EX_CALL_READY_FAIL : EX_CALL_READY;
+		if ((failed || (l->connect_us && l->exit_us >= l->connect_us)) && explain_once(o, id)) {
+			sb_printf(xval(&v, "call"), "%s()", calls_sys_name(l->sys));
+			if (!failed)
+				sb_dur(xval(&v, "dur"), l->exit_us - l->connect_us);
+			explain_line(o, id, &v);
+		}
+	} else if (l->sys == CALLS_SYS_GETSOCKOPT && l->has_val && explain_once(o, EX_CALL_SO_ERROR)) {
+		const char *en = l->val ? calls_errno_name(l->val) : NULL;
+		struct sb *r = xval(&v, "result");
+		if (!l->val)
+			sb_putc(r, '0');
+		else if (en)
+			sb_puts(r, en);
+		else
+			sb_printf(r, "errno %d", (int)l->val);
+		explain_line(o, EX_CALL_SO_ERROR, &v);
 	} else if (out_call_step(l) == STEP_WRITE && l->has_ret && l->ret > 0 && dur >= 0 &&
 		   l->sotype == 1 && explain_once(o, EX_CALL_WRITE)) {
 		sb_dur(xval(&v, "dur"), dur);

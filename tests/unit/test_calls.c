@@ -449,8 +449,235 @@ static void test_owns(void)
 	calls_close(c);
 }
 
+/* A connect() on fd that returned EINPROGRESS at us. */
+static void connecting(struct calljoin *j, int fd, uint64_t us, uint16_t lport)
+{
+	struct calls_raw r = rec(CALLS_REC_ENTER, CALLS_SYS_CONNECT, 7, fd, us, 0);
+	r.family = 2, r.sotype = 1, r.tfamily = 2, r.tport = 80;
+	const uint8_t a[4] = { 192, 0, 2, 80 };
+	memcpy(r.taddr, a, 4);
+	add(j, r);
+	r = rec(CALLS_REC_EXIT, CALLS_SYS_CONNECT, 7, fd, us + 5, -115 /* EINPROGRESS */);
+	tuple(&r, lport, 80);
+	add(j, r);
+}
+
+/* epoll_ctl(epfd, op, fd, {events, data}) = 0 */
+static void epctl(struct calljoin *j, int epfd, unsigned op, int fd, uint32_t events,
+		  uint64_t data, uint64_t us)
+{
+	struct calls_raw r = rec(CALLS_REC_EXIT, CALLS_SYS_EPOLL_CTL, 7, fd, us, 0);
+	r.epfd = epfd, r.asked = op, r.events = events, r.data = data;
+	add(j, r);
+}
+
+/* epoll_wait(epfd) = 1 returning {events, data}; fd as the kernel resolved
+ * it (eBPF), -1 not (ptrace). */
+static void epwait(struct calljoin *j, int epfd, uint32_t events, uint64_t data, uint64_t us,
+		   int fd)
+{
+	struct calls_raw r = rec(CALLS_REC_EXIT, CALLS_SYS_EPOLL_WAIT, 7, fd, us, 1);
+	r.epfd = epfd, r.events = events, r.data = data;
+	add(j, r);
+}
+
+static void so_error(struct calljoin *j, int fd, int val, uint64_t us)
+{
+	struct calls_raw r = rec(CALLS_REC_EXIT, CALLS_SYS_GETSOCKOPT, 7, fd, us, 0);
+	r.val = val;
+	r.state = val ? 7 /* CLOSE */ : 1 /* ESTABLISHED */;
+	add(j, r);
+}
+
+/* The lines still queued, each "desc" joined by " | ". */
+static const char *drain(struct calljoin *j)
+{
+	static char all[2048];
+	struct sb s;
+	struct call_line l;
+	sb_init(&s, all, sizeof(all));
+	for (int n = 0; calljoin_next(j, INT64_MAX, &l); n++) {
+		if (n)
+			sb_puts(&s, " | ");
+		sb_puts(&s, desc(&l));
+	}
+	return all;
+}
+
+#define EIN 0x001u
+#define EOUT 0x004u
+#define EERR 0x008u
+#define EHUP 0x010u
+
+/* epoll: what epoll_wait returns is the data epoll_ctl registered, mapped
+ * back to its descriptor per process and epoll descriptor. */
+static void test_epoll(void)
+{
+	struct calljoin *j = calljoin_new();
+	connecting(j, 5, 20, 40000);
+	CHECK_EQ_STR(drain(j), "connect(fd 5, 192.0.2.80:80) entered | connect() = -1 EINPROGRESS after 0.01 ms");
+	/* ADD, then MOD with new data: the old data no longer maps */
+	epctl(j, 7, CALLS_EPOLL_ADD, 5, EOUT, 0x1000, 40);
+	epctl(j, 7, CALLS_EPOLL_MOD, 5, EOUT | EIN, 0x2000, 50);
+	CHECK_EQ_STR(drain(j), "epoll_ctl(epfd 7, EPOLL_CTL_ADD, fd 5, EPOLLOUT) = 0 | "
+			       "epoll_ctl(epfd 7, EPOLL_CTL_MOD, fd 5, EPOLLIN|EPOLLOUT) = 0");
+	epwait(j, 7, EOUT, 0x1000, 60, -1);   /* the old data */
+	epwait(j, 8, EOUT, 0x2000, 61, -1);   /* another epoll descriptor */
+	CHECK_EQ_STR(drain(j), "");
+	epwait(j, 7, EOUT, 0x2000, 70, -1);
+	struct call_line l;
+	CHECK(calljoin_next(j, INT64_MAX, &l));
+	CHECK_EQ_STR(desc(&l), "epoll_wait(epfd 7) = 1: fd 5 writable, the connection is up");
+	CHECK_EQ_STR(addrs(&l), "10.0.0.2:40000 > 192.0.2.80:80");
+	CHECK_EQ_INT(out_call_step(&l), STEP_CONNECT);
+	CHECK_EQ_INT(l.ts_us, 70);
+	CHECK_EQ_INT(l.connect_us, 25); /* the connect()'s return */
+	CHECK_EQ_INT(l.events, EOUT);
+	epwait(j, 7, EOUT, 0x2000, 80, -1); /* once */
+	CHECK_EQ_STR(drain(j), "");
+	so_error(j, 5, 0, 90);
+	CHECK(calljoin_next(j, INT64_MAX, &l));
+	CHECK_EQ_STR(desc(&l), "getsockopt(fd 5, SO_ERROR) = 0: connected");
+	CHECK_EQ_STR(addrs(&l), "10.0.0.2:40000 > 192.0.2.80:80");
+	so_error(j, 5, 0, 91); /* asked again: the connect()'s result is known already */
+	epctl(j, 7, CALLS_EPOLL_MOD, 5, EIN, 0x2000, 92); /* not connecting: not shown */
+	CHECK_EQ_STR(drain(j), "");
+
+	/* DEL: the registration is gone */
+	epctl(j, 7, CALLS_EPOLL_DEL, 5, 0, 0, 95);
+	{
+		struct calls_raw r = rec(CALLS_REC_ENTER, CALLS_SYS_CLOSE, 7, 5, 100, 0);
+		add(j, r);
+	}
+	connecting(j, 5, 110, 40001); /* fd 5 reused */
+	epwait(j, 7, EOUT, 0x2000, 120, -1);
+	CHECK_EQ_STR(drain(j), "close(fd 5) | connect(fd 5, 192.0.2.80:80) entered | "
+			       "connect() = -1 EINPROGRESS after 0.01 ms");
+
+	/* closed without DEL: the kernel dropped the registration with the
+	 * descriptor; the reused fd is not the old registration's */
+	epctl(j, 7, CALLS_EPOLL_ADD, 6, EOUT, 0x3000, 130);
+	{
+		struct calls_raw r = rec(CALLS_REC_ENTER, CALLS_SYS_CLOSE, 7, 6, 140, 0);
+		add(j, r);
+	}
+	connecting(j, 6, 150, 40002);
+	epwait(j, 7, EOUT, 0x3000, 160, -1);
+	CHECK_EQ_STR(drain(j), "close(fd 6) | connect(fd 6, 192.0.2.80:80) entered | "
+			       "connect() = -1 EINPROGRESS after 0.01 ms");
+
+	/* two epoll descriptors, one data value: each maps to its own fd */
+	epctl(j, 7, CALLS_EPOLL_ADD, 5, EOUT, 0x4000, 170);
+	epctl(j, 9, CALLS_EPOLL_ADD, 6, EOUT, 0x4000, 171);
+	CHECK_EQ_STR(drain(j), "epoll_ctl(epfd 7, EPOLL_CTL_ADD, fd 5, EPOLLOUT) = 0 | "
+			       "epoll_ctl(epfd 9, EPOLL_CTL_ADD, fd 6, EPOLLOUT) = 0");
+	epwait(j, 9, EOUT, 0x4000, 180, -1);
+	CHECK_EQ_STR(drain(j), "epoll_wait(epfd 9) = 1: fd 6 writable, the connection is up");
+	/* a refused connect: the error and its SO_ERROR */
+	epwait(j, 7, EERR | EHUP | EIN, 0x4000, 190, -1);
+	so_error(j, 5, 111 /* ECONNREFUSED */, 191);
+	CHECK_EQ_STR(drain(j), "epoll_wait(epfd 7) = 1: fd 5 EPOLLIN|EPOLLERR|EPOLLHUP, the connect failed | "
+			       "getsockopt(fd 5, SO_ERROR) = 0: ECONNREFUSED, the connect failed");
+	/* closing the epoll descriptor drops its registrations */
+	connecting(j, 5, 200, 40003);
+	epctl(j, 7, CALLS_EPOLL_ADD, 5, EOUT, 0x5000, 210);
+	{
+		struct calls_raw r = rec(CALLS_REC_ENTER, CALLS_SYS_CLOSE, 7, 7, 220, 0);
+		add(j, r);
+	}
+	epwait(j, 7, EOUT, 0x5000, 230, -1);
+	CHECK(strstr(drain(j), "epoll_wait") == NULL);
+	/* eBPF resolves the descriptor in the kernel: its fd stands when no
+	 * registration was recorded (one made before the trace began) */
+	connecting(j, 11, 300, 40004);
+	epwait(j, 12, EOUT, 0x6000, 310, 11);
+	CHECK(strstr(drain(j), "epoll_wait(epfd 12) = 1: fd 11 writable, the connection is up") != NULL);
+	/* another process's epoll descriptor 7 is not this one's */
+	connecting(j, 13, 400, 40005);
+	epctl(j, 7, CALLS_EPOLL_ADD, 13, EOUT, 0x7000, 410);
+	drain(j);
+	struct calls_raw r = rec(CALLS_REC_EXIT, CALLS_SYS_EPOLL_WAIT, 7, -1, 420, 1);
+	r.tgid = TGID + 1, r.epfd = 7, r.events = EOUT, r.data = 0x7000;
+	add(j, r);
+	CHECK_EQ_STR(drain(j), "");
+	calljoin_free(j);
+}
+
+/* Chromium asks getsockopt(SO_ERROR) right after epoll_ctl, before it
+ * waits: that one, the wait and the one after it are lines; more are not. */
+static void test_so_error_early(void)
+{
+	struct calljoin *j = calljoin_new();
+	connecting(j, 24, 20, 40000);
+	drain(j);
+	epctl(j, 16, CALLS_EPOLL_ADD, 24, EOUT, 0xabc, 30);
+	struct calls_raw r = rec(CALLS_REC_EXIT, CALLS_SYS_GETSOCKOPT, 7, 24, 31, 0);
+	r.state = 2; /* SYN_SENT */
+	add(j, r);
+	epwait(j, 16, EOUT, 0xabc, 40, 24);
+	so_error(j, 24, 0, 41);
+	so_error(j, 24, 0, 42);
+	CHECK_EQ_STR(drain(j), "epoll_ctl(epfd 16, EPOLL_CTL_ADD, fd 24, EPOLLOUT) = 0 | "
+			       "getsockopt(fd 24, SO_ERROR) = 0: no error yet, the connect is in progress | "
+			       "epoll_wait(epfd 16) = 1: fd 24 writable, the connection is up | "
+			       "getsockopt(fd 24, SO_ERROR) = 0: connected");
+	calljoin_free(j);
+}
+
+/* select()/pselect6(): a writable socket of writefds whose connect() is
+ * pending is shown once; one not connecting is not. */
+static void test_select(void)
+{
+	struct calljoin *j = calljoin_new();
+	connecting(j, 5, 20, 40000);
+	drain(j);
+	struct calls_raw r = rec(CALLS_REC_EXIT, CALLS_SYS_SELECT, 7, 6, 30, 2);
+	r.events = EOUT;
+	add(j, r); /* fd 6: no connect() pending */
+	r.fd = 5, r.ts_ns = 31000;
+	add(j, r);
+	r.ts_ns = 32000;
+	add(j, r);
+	struct call_line l;
+	CHECK(calljoin_next(j, INT64_MAX, &l));
+	CHECK_EQ_STR(desc(&l), "select() = 2: fd 5 writable, the connection is up");
+	CHECK_EQ_INT(l.ts_us, 31);
+	CHECK(!calljoin_next(j, INT64_MAX, &l));
+	/* writable in select's sense, and the socket not connected: failed */
+	connecting(j, 6, 40, 40001);
+	drain(j);
+	r = rec(CALLS_REC_EXIT, CALLS_SYS_SELECT, 7, 6, 50, 1);
+	r.events = EOUT | EERR;
+	add(j, r);
+	CHECK_EQ_STR(drain(j), "select() = 1: fd 6 POLLOUT|POLLERR, the connect failed");
+	calljoin_free(j);
+}
+
+/* The bitmaps of select(): which descriptors below 1024 and nfds are set. */
+static void test_fdset(void)
+{
+	uint8_t set[128];
+	memset(set, 0, sizeof(set));
+	set[0] = 0x20;        /* fd 5 */
+	set[127] = 0x80;      /* fd 1023 */
+	set[2] = 0x01;        /* fd 16 */
+	int fds[8];
+	CHECK_EQ_INT(calls_fdset_list(set, sizeof(set), 1024, fds, 8), 3);
+	CHECK_EQ_INT(fds[0], 5);
+	CHECK_EQ_INT(fds[1], 16);
+	CHECK_EQ_INT(fds[2], 1023);
+	CHECK_EQ_INT(calls_fdset_list(set, sizeof(set), 16, fds, 8), 1); /* below nfds */
+	CHECK_EQ_INT(calls_fdset_list(set, sizeof(set), 5000, fds, 2), 2); /* cap */
+	CHECK_EQ_INT(calls_fdset_list(set, 1, 1024, fds, 8), 1); /* only the bytes given */
+	CHECK_EQ_INT(calls_fdset_list(set, sizeof(set), -1, fds, 8), 0);
+}
+
 int main(void)
 {
+	test_epoll();
+	test_select();
+	test_so_error_early();
+	test_fdset();
 	test_owns();
 	test_order();
 	test_connect();
