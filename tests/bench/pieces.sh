@@ -114,7 +114,7 @@ if [ "$nfig" -ge 30 ] && [ "${npk:-0}" -gt 0 ] && cmp -s "$dir/whole.fig" "$dir/
 	ok "sums: the whole's $nfig figures ($npk packets) are the sums (peaks: the largest) of the pieces'"
 else
 	bad "sums: the whole's figures are not its pieces' ($nfig figures, $npk packets); whole / pieces:"
-	join -a 1 -a 2 -e - -o 0,1.3,2.3 -j 1 \
+	join -a 1 -a 2 -e - -o 0,1.2,2.2 \
 		"$(awk '{ print $1 "." $2, $3 }' "$dir/whole.fig" | sort >"$dir/w.j"; echo "$dir/w.j")" \
 		"$(awk '{ print $1 "." $2, $3 }' "$dir/pieces.fig" | sort >"$dir/p.j"; echo "$dir/p.j")" |
 		awk '$2 != $3 { print "  " $0 }'
