@@ -144,6 +144,8 @@ sed 's/^/  /' "$dir/whole.fig"
 # one line for make bench's targets
 ndiff=$(cat "$dir/whole.fig" "$dir/pieces.fig" | sort | uniq -u | awk '{ print $2 }' | sort -u | wc -l)
 echo "result: bytes $(grep -q '^ok pieces bytes' "$dir/out" && echo same || echo differ)," \
-	"figures $nfig, differing $ndiff ($(cat "$dir/whole.fig" "$dir/pieces.fig" | sort | uniq -u | awk '{ print $2 }' | sort -u | head -n 4 | tr '\n' ' ')), -V $([ "$vtext" = "$wtext" ] && [ "$vq" = "$wq" ] && echo same || echo differs)"
+	"figures $nfig, differing $ndiff ($(cat "$dir/whole.fig" "$dir/pieces.fig" | sort | uniq -u | awk '{ print $2 }' | sort -u |
+		awk '/^(objects|summary)\./ { print; next } { rest = rest $0 "\n" } END { printf "%s", rest }' |
+		head -n 4 | tr '\n' ' ')), -V $([ "$vtext" = "$wtext" ] && [ "$vq" = "$wq" ] && echo same || echo differs)"
 echo "pieces: $p passed, $f failed"
 [ $f -eq 0 ]

@@ -190,8 +190,9 @@ if [ "${BENCH_10X:-1}" != 0 ]; then
 	measure "10x fetchtrace -q" "$N10" ./fetchtrace -q -r "$F10"
 	measure "10x fetchtrace --json" "$N10" ./fetchtrace --json -r "$F10"
 	p0=$(date +%s)
+	# its failures are MISSes in the table, not the end of the bench (set -e)
 	FETCHTRACE=./fetchtrace sh tests/bench/pieces.sh -n "$PACKETS" -c "$CONCURRENT" -k 10 -W "$F10" -R \
-		"$TMP/pieces" >"$TMP/pieces.out" 2>&1
+		"$TMP/pieces" >"$TMP/pieces.out" 2>&1 || true
 	rm -f "$F10"
 	grep -E '^(ok|FAIL) pieces|^  (sum|max)\.' "$TMP/pieces.out" | sed 's/^/  /'
 	echo "  (tests/bench/pieces.sh, $(( $(date +%s) - p0 )) s)"
