@@ -2,6 +2,8 @@
  *
  * usage: gen [-n PACKETS] [-c CONCURRENT] [-s SEED] [-p PIECE | -P PIECES] [-t TRUTH] -o FILE
  *
+ * FILE '-' is standard output; PACKETS is at most 10^8 (a piece's fetch numbers must fit).
+ *
  * Writes classic pcap (24-byte file header, DLT_EN10MB, 16-byte record headers) by hand, so
  * it needs no libpcap.  CONCURRENT fetches are in flight at once; each packet comes from a
  * fetch picked by a fixed-seed LCG, so fetches interleave in time and the file is the same
