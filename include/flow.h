@@ -159,6 +159,7 @@ struct conn {
 	uint32_t tl_first, tl_last; /* its first and newest exchange in the timeline: index + 1,
 	                               0 none (timeline.c keeps them; the table only clears them) */
 	uint32_t tl_sni;       /* its ClientHello's server name in the timeline: index + 1, 0 none */
+	bool tl_tls_dropped;   /* its opaque TLS exchange found the timeline full (counted once) */
 
 	/* table links (indices; UINT32_MAX = none) */
 	uint32_t slot;         /* its own index in the table */

@@ -638,11 +638,13 @@ void timeline_tls(struct timeline *tl, int64_t now, struct conn *c, const struct
 		return;
 	struct tl_exch *x = find(tl, c, 0, false);
 	if (!x) {
-		if (v->dir != 0)
-			return; /* the request opens the exchange */
+		if (v->dir != 0 || c->tl_tls_dropped)
+			return; /* the request opens the exchange; one not kept is counted once */
 		x = add(tl, now, c, 0);
-		if (!x)
+		if (!x) {
+			c->tl_tls_dropped = true;
 			return;
+		}
 		x->method_len = copy_str(x->method, "TLS", 3);
 		if (!x->name_len && c->fetch_id) {
 			const struct tl_fetch *f = &tl->fetches[c->fetch_id % TL_MAX_FETCH_NAMES];

@@ -1,6 +1,8 @@
 /* gen.c - deterministic generator of a large pcap of concurrent web fetches, for `make bench`.
  *
- * usage: gen [-n PACKETS] [-c CONCURRENT] [-s SEED] -o FILE
+ * usage: gen [-n PACKETS] [-c CONCURRENT] [-s SEED] [-p PIECE | -P PIECES] [-t TRUTH] -o FILE
+ *
+ * FILE '-' is standard output; PACKETS is at most 10^8 (a piece's fetch numbers must fit).
  *
  * Writes classic pcap (24-byte file header, DLT_EN10MB, 16-byte record headers) by hand, so
  * it needs no libpcap.  CONCURRENT fetches are in flight at once; each packet comes from a
@@ -28,6 +30,16 @@
  * correct.  Once PACKETS packets are written no fetch starts and no new request is sent, but
  * the responses in flight finish, so the file holds a little more than PACKETS packets.  The
  * packet mix goes to standard error.
+ *
+ * Pieces, for the check that a long capture gives the sums of its parts (make bench's 10x file,
+ * tests/bench/pieces.sh): -p K writes piece K alone, -P N writes pieces 0 to N-1 one after the
+ * other in one file (one file header), so that piece K is byte for byte its part of the whole.
+ * Piece K is made only from K and the seed: its own random streams, its clock starting K spans
+ * (PACKETS x 80 us rounded up to a second, plus a second) after piece 0's, fetch numbers (so
+ * names) from K x 10^8, and its own addresses: 198.18.K.x clients, 198.19.K.x servers and
+ * resolver, 2001:db8:c1:K::/64 and the like for IPv6 (piece 0 keeps the default's, which it
+ * equals byte for byte).  Every fetch of a piece ends in it, so no connection, DNS exchange,
+ * name or address spans two pieces.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -42,7 +54,8 @@
 /* ---------------------------------------------------------------- random numbers */
 
 /* Knuth's MMIX LCG; the high bits are the good ones. */
-static uint64_t rng_state = 0x2545F4914F6CDD1DULL;
+#define RNG_INIT   0x2545F4914F6CDD1DULL
+static uint64_t rng_state = RNG_INIT;
 
 static uint32_t rnd(void)
 {
@@ -63,7 +76,8 @@ static bool rnd_permille(uint32_t pm)
 }
 
 /* Ciphertext-looking bytes (xorshift, cheap; not the LCG so the main stream stays stable). */
-static uint64_t noise_state = 0x9E3779B97F4A7C15ULL;
+#define NOISE_INIT 0x9E3779B97F4A7C15ULL
+static uint64_t noise_state = NOISE_INIT;
 
 static void fill_noise(uint8_t *p, size_t n)
 {
@@ -190,10 +204,14 @@ struct fetch {
 
 /* ---------------------------------------------------------------- output */
 
+#define CLOCK0_US  (1700000000ULL * 1000000ULL)      /* piece 0's clock starts here */
+#define PIECE_IDS  100000000ULL                        /* fetch numbers of a piece: K x this + 1... */
+
 static FILE *out;
 static FILE *truth;                                    /* -t FILE: one "step kind" line per frame */
-static uint64_t now_us = 1700000000ULL * 1000000ULL;   /* capture clock */
-static uint64_t n_written;
+static uint64_t now_us = CLOCK0_US;                    /* capture clock */
+static uint64_t n_written;                             /* packets of the current piece */
+static unsigned piece;                                 /* the piece being written (0: the default) */
 
 static struct {
 	uint64_t pkts, bytes, v4, v6, dns, tcp, syn, fin;
@@ -766,18 +784,21 @@ static void fetch_init(struct fetch *f, uint64_t id)
 	f->nx = rnd_permille(50);
 	f->n_cname = rnd_permille(250) ? (int)rnd_range(1, 3) : 0;
 	f->aaaa_empty = !f->v6;
-	memcpy(f->srv4, (uint8_t[4]){ 192, 0, 2, (uint8_t)(60 + id % 190) }, 4);
-	memcpy(f->srv6, (uint8_t[16]){ 0x20, 0x01, 0x0d, 0xb8, 0, 5, 0, 0, 0, 0, 0, 0,
+	/* piece 0: the documentation ranges; piece K > 0: RFC 2544's benchmarking range, /24 K */
+	uint8_t pk = (uint8_t)piece, s4a = piece ? 198 : 192, s4b = piece ? 19 : 0, s4c = piece ? pk : 2;
+	memcpy(f->srv4, (uint8_t[4]){ s4a, s4b, s4c, (uint8_t)(60 + id % 190) }, 4);
+	memcpy(f->srv6, (uint8_t[16]){ 0x20, 0x01, 0x0d, 0xb8, 0, 5, 0, pk, 0, 0, 0, 0,
 	                                (uint8_t)(k >> 8), (uint8_t)k, (uint8_t)(h >> 8), (uint8_t)h }, 16);
 	if (f->v6) {
-		memcpy(f->cli, (uint8_t[16]){ 0x20, 0x01, 0x0d, 0xb8, 0, 0xc1, 0, 0, 0, 0, 0, 0,
+		memcpy(f->cli, (uint8_t[16]){ 0x20, 0x01, 0x0d, 0xb8, 0, 0xc1, 0, pk, 0, 0, 0, 0,
 		                               0, 0, 0, (uint8_t)(10 + id % 50) }, 16);
-		memcpy(f->dns, (uint8_t[16]){ 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0,
+		memcpy(f->dns, (uint8_t[16]){ 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, pk, 0, 0, 0, 0,
 		                               0, 0, 0, 0x53 }, 16);
 		memcpy(f->srv, f->srv6, 16);
 	} else {
-		memcpy(f->cli, (uint8_t[4]){ 198, 51, 100, (uint8_t)(10 + id % 50) }, 4);
-		memcpy(f->dns, (uint8_t[4]){ 192, 0, 2, 53 }, 4);
+		memcpy(f->cli, (uint8_t[4]){ 198, piece ? 18 : 51, piece ? pk : 100,
+		                              (uint8_t)(10 + id % 50) }, 4);
+		memcpy(f->dns, (uint8_t[4]){ s4a, s4b, s4c, 53 }, 4);
 		memcpy(f->srv, f->srv4, 4);
 	}
 	f->cport = (uint16_t)(20000 + id % 45000);
@@ -957,55 +978,33 @@ static void fetch_fill(struct fetch *f)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: gen [-n PACKETS] [-c CONCURRENT] [-s SEED] [-t TRUTH] -o FILE\n");
+	fprintf(stderr, "usage: gen [-n PACKETS] [-c CONCURRENT] [-s SEED] [-p PIECE | -P PIECES] "
+		"[-t TRUTH] -o FILE\n");
 	exit(2);
 }
 
-int main(int argc, char **argv)
+/* Microseconds between the starts of two pieces of target packets each (see the top). */
+static uint64_t piece_span_us(uint64_t target)
 {
-	uint64_t target = 1000000, next_id = 1, seed = 1;
-	long conc = 200;
-	const char *path = NULL, *tpath = NULL;
-	struct fetch *slots;
-	bool *live;
-	long n_live = 0;
-	int c;
+	return ((target * 80 + 999999) / 1000000 + 1) * 1000000;
+}
 
-	while ((c = getopt(argc, argv, "n:c:s:o:t:")) != -1) {
-		switch (c) {
-		case 'n': target = strtoull(optarg, NULL, 10); break;
-		case 'c': conc = strtol(optarg, NULL, 10); break;
-		case 's': seed = strtoull(optarg, NULL, 10); break;
-		case 'o': path = optarg; break;
-		case 't': tpath = optarg; break;
-		default: usage();
-		}
-	}
-	if (!path || optind != argc || conc < 1 || conc > 100000 || target < 1)
-		usage();
-	rng_state ^= seed * 0x9E3779B97F4A7C15ULL;
-	out = fopen(path, "wb");
-	if (!out) {
-		fprintf(stderr, "gen: %s: %s\n", path, strerror(errno));
-		return 1;
-	}
-	setvbuf(out, NULL, _IOFBF, 1 << 20);
-	if (tpath) {
-		truth = fopen(tpath, "w");
-		if (!truth) {
-			fprintf(stderr, "gen: %s: %s\n", tpath, strerror(errno));
-			return 1;
-		}
-		setvbuf(truth, NULL, _IOFBF, 1 << 20);
-	}
-	body_text_init();
-	slots = malloc(sizeof *slots * (size_t)conc);
-	live = calloc((size_t)conc, sizeof *live);
-	if (!slots || !live) {
-		fprintf(stderr, "gen: out of memory\n");
-		return 1;
-	}
-	pcap_header();
+/*
+ * Piece k: about target packets of conc concurrent fetches, made from k and seed alone (every
+ * random stream, the clock and the fetch numbers start again), written after what is in out.
+ */
+static void gen_piece(unsigned k, uint64_t target, long conc, uint64_t seed, struct fetch *slots,
+                      bool *live)
+{
+	uint64_t next_id = k * PIECE_IDS + 1, t_end = CLOCK0_US + (k + 1) * piece_span_us(target);
+	long n_live = 0;
+
+	piece = k;
+	/* piece 0 is the generator's default stream: k folds in only from piece 1 on */
+	rng_state = (RNG_INIT ^ seed * 0x9E3779B97F4A7C15ULL) ^ k * 0xD1B54A32D192ED03ULL;
+	noise_state = NOISE_INIT ^ k * 0xBF58476D1CE4E5B9ULL;
+	now_us = CLOCK0_US + k * piece_span_us(target);
+	n_written = 0;
 	for (long i = 0; i < conc; i++) {
 		fetch_init(&slots[i], next_id++);
 		live[i] = true;
@@ -1044,6 +1043,65 @@ int main(int argc, char **argv)
 			st.retx++;
 		}
 	}
+	/* the next piece starts at t_end: a piece that ran into it would not be in time order */
+	if (now_us >= t_end || next_id - 1 > (k + 1) * PIECE_IDS) {
+		fprintf(stderr, "gen: piece %u ran past its time span or its fetch numbers (bug)\n", k);
+		exit(1);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t target = 1000000, seed = 1;
+	long conc = 200, first = 0, n_pieces = 1;
+	const char *path = NULL, *tpath = NULL;
+	struct fetch *slots;
+	bool *live;
+	int c;
+
+	while ((c = getopt(argc, argv, "n:c:s:o:t:p:P:")) != -1) {
+		switch (c) {
+		case 'n': target = strtoull(optarg, NULL, 10); break;
+		case 'c': conc = strtol(optarg, NULL, 10); break;
+		case 's': seed = strtoull(optarg, NULL, 10); break;
+		case 'o': path = optarg; break;
+		case 't': tpath = optarg; break;
+		case 'p': first = strtol(optarg, NULL, 10); n_pieces = -1; break;
+		case 'P': first = 0; n_pieces = strtol(optarg, NULL, 10); break;
+		default: usage();
+		}
+	}
+	if (n_pieces == -1)                            /* -p K: piece K alone */
+		n_pieces = 1;
+	else if (n_pieces < 1)
+		usage();
+	if (!path || optind != argc || conc < 1 || conc > 100000 || target < 1 ||
+	    first < 0 || first + n_pieces > 256 || target > 100000000)
+		usage();
+	out = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
+	if (!out) {
+		fprintf(stderr, "gen: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	setvbuf(out, NULL, _IOFBF, 1 << 20);
+	if (tpath) {
+		truth = fopen(tpath, "w");
+		if (!truth) {
+			fprintf(stderr, "gen: %s: %s\n", tpath, strerror(errno));
+			return 1;
+		}
+		setvbuf(truth, NULL, _IOFBF, 1 << 20);
+	}
+	body_text_init();
+	slots = malloc(sizeof *slots * (size_t)conc);
+	live = calloc((size_t)conc, sizeof *live);
+	if (!slots || !live) {
+		fprintf(stderr, "gen: out of memory\n");
+		return 1;
+	}
+	pcap_header();
+	for (long k = first; k < first + n_pieces; k++)
+		gen_piece((unsigned)k, target, conc, seed, slots, live);
 	if (fclose(out) != 0) {
 		fprintf(stderr, "gen: %s: %s\n", path, strerror(errno));
 		return 1;
@@ -1061,7 +1119,7 @@ int main(int argc, char **argv)
 		"gen: packets: %" PRIu64 " IPv4, %" PRIu64 " IPv6; %" PRIu64 " DNS, %" PRIu64 " TCP "
 		"(%" PRIu64 " SYN, %" PRIu64 " FIN, %" PRIu64 " with data, %" PRIu64 " pure ACK)\n"
 		"gen: injected %" PRIu64 " retransmissions, %" PRIu64 " swapped segment pairs\n",
-		st.pkts, st.bytes / 1e6, (double)st.pkts ? (now_us - 1700000000ULL * 1000000ULL) / 1e6 : 0.0, conc,
+		st.pkts, st.bytes / 1e6, (double)st.pkts ? (now_us - CLOCK0_US - (uint64_t)first * piece_span_us(target)) / 1e6 : 0.0, conc,
 		st.fetches, st.http, st.tls, st.nx, st.cname, st.aaaa_nodata,
 		st.exchanges, st.clen, st.not_found, st.chunked, st.body_bytes / 1e6,
 		st.v4, st.v6, st.dns, st.tcp, st.syn, st.fin, st.data_segs, st.acks,

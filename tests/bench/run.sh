@@ -9,7 +9,8 @@
 #   BENCH_RUNS=N             runs per tool; the median counts (default 3)
 #   BENCH_NO_TSHARK=1        skip tshark
 #   BENCH_TSHARK_PACKETS=N   run tshark on the first N packets only and scale (default: all)
-#   BENCH_10X=0              skip the capture ten times as long (peak RSS; it needs ~10 GB in TMPDIR)
+#   BENCH_10X=0              skip the capture ten times as long (peak RSS, and its figures against
+#                            its ten pieces': tests/bench/pieces.sh; it needs ~10 GB in TMPDIR)
 #   BENCH_LIVE=0             skip the live drop test (root: tests/livedrop.sh at 100,000 packets/s)
 #   BENCH_TLS_FILE, BENCH_TLS_KEYS   an HTTPS-heavy capture and its key log (default: as root,
 #                            tests/bench/https.sh records one on a veth pair)
@@ -175,15 +176,27 @@ fi
 
 # ---------------------------------------------------------------- ten times longer
 
+# ten pieces of the bench file's size in one file (build/bench-gen -P 10: no connection, name
+# or address spans two pieces); peak RSS in every mode, one run each; then tests/bench/pieces.sh
+# compares its figures with those of the pieces read separately and its output with the pieces'
+# read as one trace (-V).  The file is removed before the pieces are written: ~10 GB at a time.
+PIECES_RESULT=
 if [ "${BENCH_10X:-1}" != 0 ]; then
 	F10=$TMP/bench10.pcap
-	echo "10x: generating $((PACKETS * 10)) packets (peak RSS in every mode, one run each; the file is removed after)"
-	build/bench-gen -n $((PACKETS * 10)) -c "$CONCURRENT" -o "$F10" 2>/dev/null
+	echo "10x: generating 10 pieces of $PACKETS packets in one file (peak RSS in every mode, one run each; then its figures against the pieces'; the file is removed after)"
+	build/bench-gen -n "$PACKETS" -c "$CONCURRENT" -P 10 -o "$F10" 2>/dev/null
 	N10=$(build/bench-loop "$F10" | awk '{ print $1 }')
 	measure "10x fetchtrace" "$N10" ./fetchtrace -r "$F10"
 	measure "10x fetchtrace -q" "$N10" ./fetchtrace -q -r "$F10"
 	measure "10x fetchtrace --json" "$N10" ./fetchtrace --json -r "$F10"
+	p0=$(date +%s)
+	# its failures are MISSes in the table, not the end of the bench (set -e)
+	FETCHTRACE=./fetchtrace sh tests/bench/pieces.sh -n "$PACKETS" -c "$CONCURRENT" -k 10 -W "$F10" -R \
+		"$TMP/pieces" >"$TMP/pieces.out" 2>&1 || true
 	rm -f "$F10"
+	grep -E '^(ok|FAIL) pieces|^  (sum|max)\.' "$TMP/pieces.out" | sed 's/^/  /'
+	echo "  (tests/bench/pieces.sh, $(( $(date +%s) - p0 )) s)"
+	PIECES_RESULT=$(sed -n 's/^result: //p' "$TMP/pieces.out")
 fi
 
 # ---------------------------------------------------------------- live
@@ -263,6 +276,25 @@ if [ "${BENCH_10X:-1}" != 0 ]; then
 	target "peak RSS at most 24 MiB in every mode (10x file, $N10 packets)" "$(awk -v k="$m" 'BEGIN { printf "%.1f MiB", k / 1024 }')" "$(le "$m" 24576)"
 else
 	target "peak RSS at most 24 MiB in every mode (10x file)" "not measured (BENCH_10X=0)" 0
+fi
+# PIECES_RESULT: "bytes same, figures N, differing K (names ), -V same" (tests/bench/pieces.sh)
+if [ -n "$PIECES_RESULT" ]; then
+	nf=$(echo "$PIECES_RESULT" | sed -n 's/.*figures \([0-9]*\), differing \([0-9]*\) (\(.*\)),.*/\1|\2|\3/p')
+	nfig=${nf%%|*} rest=${nf#*|}
+	ndiff=${rest%%|*} names=${rest#*|}
+	okb=0; case $PIECES_RESULT in "bytes same,"*) okb=1 ;; esac
+	if [ "$okb" = 1 ] && [ "${ndiff:-1}" = 0 ] && [ "${nfig:-0}" -gt 0 ]; then
+		target "10x file: the summed figures of its 10 pieces read separately" "$nfig of $nfig figures equal" 1
+	else
+		target "10x file: the summed figures of its 10 pieces read separately" \
+			"$([ "$okb" = 1 ] || echo "pieces not its bytes; ")${ndiff:-?} of ${nfig:-?} differ: ${names% }" 0
+	fi
+	okv=0; case $PIECES_RESULT in *"-V same") okv=1 ;; esac
+	target "10x file: its 10 pieces as one trace (-V) give its output" \
+		"text and -q --json $([ "$okv" = 1 ] && echo identical || echo differ)" "$okv"
+else
+	target "10x file: the summed figures of its 10 pieces read separately" "not measured (BENCH_10X=0)" 0
+	target "10x file: its 10 pieces as one trace (-V) give its output" "not measured (BENCH_10X=0)" 0
 fi
 a=$(med 'startup fetchtrace -q') b=$(med 'startup tcpdump -n -r')
 r=$(ratio "$a" "$b")

@@ -186,6 +186,30 @@ static void test_cap(void)
 	timeline_close(tl);
 }
 
+/* Past the cap, a TLS connection's exchange is counted once, not once per
+ * record the client sends (exchanges_dropped counts exchanges). */
+static void test_cap_tls(void)
+{
+	struct timeline *tl = timeline_open();
+	struct conn c = mkconn(1, 1);
+	for (uint32_t i = 1; i <= TL_MAX_EXCH; i++)
+		ev(tl, 1000 + i, &c, HTTP_EV_HEAD, 0, i, 0, 0);
+	CHECK_EQ_INT(timeline_dropped(tl), 0);
+	struct tls_ev up = { .kind = TLS_EV_APPDATA, .dir = 0, .rec_len = 100 };
+	struct tls_ev down = { .kind = TLS_EV_APPDATA, .dir = 1, .rec_len = 1000 };
+	for (uint32_t k = 2; k <= 3; k++) {
+		struct conn t = mkconn(k, k);
+		t.tls = true;
+		timeline_tls(tl, 90000, &t, &up);
+		timeline_tls(tl, 90001, &t, &up);
+		timeline_tls(tl, 90002, &t, &down);
+		timeline_tls(tl, 90003, &t, &up); /* a second request on the connection */
+		CHECK_EQ_INT(timeline_dropped(tl), k - 1);
+	}
+	CHECK_EQ_INT(timeline_count(tl), TL_MAX_EXCH);
+	timeline_close(tl);
+}
+
 /* Pipelining: the second request leaves before the first response; a 1xx
  * head does not take the status; events of an unknown exchange are ignored. */
 static void test_pipelined(void)
@@ -461,6 +485,7 @@ int main(void)
 	test_phases();
 	test_many_open();
 	test_cap();
+	test_cap_tls();
 	test_pipelined();
 	test_tls();
 	return t_done("test_timeline");
