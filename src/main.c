@@ -51,6 +51,14 @@
 	"or icmp[icmptype] == icmp-unreach or icmp[icmptype] == icmp-timxceed "       \
 	"or (icmp6 and (ip6[40] == 1 or ip6[40] == 2 or ip6[40] == 3))"
 
+/* `-- CMD` without --all shows the command's own sockets only, whatever
+ * their port (a test server on 18081 is the command's fetch too): all TCP
+ * and UDP, with the same ICMP errors. */
+#define DEFAULT_CMD_FILTER                                                          \
+	"tcp or udp "                                                                 \
+	"or icmp[icmptype] == icmp-unreach or icmp[icmptype] == icmp-timxceed "       \
+	"or (icmp6 and (ip6[40] == 1 or ip6[40] == 2 or ip6[40] == 3))"
+
 #define DEFAULT_SNAPLEN 262144
 #define BRIEF_COLS 100   /* --brief: a compact line's width at most */
 #define FULL_COLS 132    /* a terminal narrower than this gets compact lines (-v: not) */
@@ -225,7 +233,7 @@ static void usage(FILE *f)
 		fputc('\n', f);
 	}
 	fprintf(f, "  expression          a BPF filter; live default: DNS and TCP 80/443/8000/8080/8443,\n"
-		   "                      UDP 443\n"
+		   "                      UDP 443 (with -- CMD: every TCP and UDP port)\n"
 		   "  -- CMD ARGS         run CMD (as the user behind sudo), trace its fetches (on 'any'\n"
 		   "                      unless -i), stop shortly after it exits, exit with its status\n");
 }
@@ -1311,7 +1319,10 @@ int main(int argc, char **argv)
 		}
 	}
 
-	const char *filter = o.filter[0] ? o.filter : (live ? DEFAULT_LIVE_FILTER : NULL);
+	const char *filter = o.filter[0] ? o.filter
+			   : !live		    ? NULL
+			   : o.cmd && !o.out.all ? DEFAULT_CMD_FILTER
+						 : DEFAULT_LIVE_FILTER;
 	for (size_t i = 0; i < (live ? 1 : g_in.n); i++) {
 		struct cap *ci = live ? cap : g_in.v[i].cap;
 		int dl = cap_datalink(ci);
