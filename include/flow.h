@@ -91,6 +91,28 @@ enum app_proto {
 	APP_H2,           /* HTTP/2 (the preface, or h2c after an Upgrade): conn.h2 */
 };
 
+/*
+ * The measured reads and writes of a connection (issue 14), for joining an
+ * HTTP/2 stream's first bytes to the call that moved them: a read() returns
+ * the next `ret` bytes of the stream, so the bytes moved so far, counted from
+ * the connect(), say which stream position each call covered.  The newest
+ * few calls are kept (the call of a position may be seen a few microseconds
+ * before the packet that carried it); timeline.c keeps all of this.
+ */
+#define CONN_CALL_RING 8
+struct conn_call {
+	uint64_t from, to;     /* the stream positions it covered: (from, to], 1-based */
+	int64_t at;            /* a write() entered, a read() returned */
+};
+struct conn_calls {
+	bool counted;          /* its connect() was measured: the counts start with the stream */
+	bool lost;             /* a call whose bytes are not known (sendmmsg, a read that cannot
+	                          have come after its bytes): no position is joined any more */
+	uint64_t done[2];      /* bytes written (0) and read (1) by the measured calls */
+	uint8_t next[2];       /* ring slot the next call takes */
+	struct conn_call ring[2][CONN_CALL_RING]; /* [0] writes, [1] reads: the newest */
+};
+
 struct tlsl;
 struct h2_conn;
 struct doh_conn;
@@ -138,6 +160,7 @@ struct conn {
 	bool tls_sni_linked;   /* the ClientHello's SNI was compared with the fetch name */
 	bool calls_seen;       /* a socket call of this connection was measured (issue 14) */
 	int64_t calls_write_at; /* the entry of its newest measured write(), 0 none */
+	struct conn_calls calls_pos; /* its measured calls' stream positions (timeline.c) */
 	struct reasm_dir rs[2]; /* stream reassembly per direction */
 	/* The stream layers: transport -> [proxy handshake] -> [TLS] -> application decoder. */
 	struct proxy_state proxy; /* a SOCKS or HTTP CONNECT handshake at the stream's start

@@ -102,6 +102,10 @@ struct tl_exch {
 	                               response's first byte: stack, network, server) and
 	                               application time (the bytes waiting in the receive buffer
 	                               until the read()) */
+	uint64_t req_pos, resp_pos; /* HTTP/2: the TCP stream positions (1-based) of the last
+	                               byte of the frame or TLS record that carried the request's
+	                               HEADERS and the response's first; 0 unknown.  The calls
+	                               whose counted bytes cover them are call_write, call_read */
 	uint32_t prev_on_conn, next_on_conn; /* the same connection's exchanges before and after
 	                                        this one: index + 1, 0 none */
 };
@@ -155,6 +159,22 @@ int64_t timeline_h3(struct timeline *tl, int64_t now, struct quicflow *q, const 
  * read yet takes it, with c's newest write() entry before its request.
  * Returns when that response's first byte arrived, or 0 when none took it. */
 int64_t timeline_call_read(struct timeline *tl, const struct conn *c, int64_t read_exit);
+
+/*
+ * A measured write() (dir 0: entered at `when`) or read() (dir 1: returned
+ * at `when`) of connection c moved n bytes (issue 14).  From the bytes moved since
+ * the connect(), it covered a range of the stream's positions: the HTTP/2
+ * stream whose request HEADERS ended in that range was written by it, the
+ * stream whose response's first HEADERS ended there was read by it (exactly:
+ * no guess by time).  The join works in either order (the call before the
+ * frame's event, or after).  Returns the arrival of the first response head
+ * it read (and *stream its stream id), 0 none.  lost: the call's bytes are
+ * not known (sendmmsg counts messages): no stream is joined from then on.
+ */
+int64_t timeline_call_bytes(struct timeline *tl, struct conn *c, int dir, uint64_t n,
+			    int64_t when, bool lost, uint32_t *stream);
+#define TL_CALL_SKEW_US 1000 /* a call up to this much before the packet it returned is the
+                                 clocks' difference (read_exit clamped to the arrival) */
 
 /* A QUIC connection left the table: its close times. */
 void timeline_quic_done(struct timeline *tl, const struct quicflow *q);

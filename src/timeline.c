@@ -313,6 +313,86 @@ int64_t timeline_call_read(struct timeline *tl, const struct conn *c, int64_t re
 	return pick->resp_start;
 }
 
+/* ------------------------------------------------------------------ */
+/* measured calls joined by stream position (issue 14)                 */
+/* ------------------------------------------------------------------ */
+
+/* The kept call of direction dir whose range covers stream position pos:
+ * its time, or 0 (not kept, not yet seen, or the counts are not to be
+ * trusted). */
+static int64_t pos_call(const struct conn_calls *k, int dir, uint64_t pos)
+{
+	if (!k->counted || k->lost || !pos)
+		return 0;
+	for (unsigned i = 0; i < CONN_CALL_RING; i++) {
+		const struct conn_call *r = &k->ring[dir][i];
+		if (r->at && r->from < pos && pos <= r->to)
+			return r->at;
+	}
+	return 0;
+}
+
+/* The read() at `at` returned stream x's first response bytes: its time, or
+ * false when it cannot have (it returned before they arrived, beyond the
+ * clocks' difference: a count is off, so none is trusted from now on). */
+static bool pos_read(struct conn_calls *k, struct tl_exch *x, int64_t at)
+{
+	if (at + TL_CALL_SKEW_US < x->resp_start) {
+		k->lost = true;
+		return false;
+	}
+	x->call_read = at < x->resp_start ? x->resp_start : at;
+	return true;
+}
+
+/* The same for the write() entered at `at` and the request's HEADERS sent
+ * at x->req_start: the write comes first. */
+static bool pos_write(struct conn_calls *k, struct tl_exch *x, int64_t at)
+{
+	if (at > x->req_start + TL_CALL_SKEW_US) {
+		k->lost = true;
+		return false;
+	}
+	x->call_write = at;
+	return true;
+}
+
+int64_t timeline_call_bytes(struct timeline *tl, struct conn *c, int dir, uint64_t n, int64_t when,
+			    bool lost, uint32_t *stream)
+{
+	struct conn_calls *k = &c->calls_pos;
+	int d = dir ? 1 : 0;
+	*stream = 0;
+	if (lost)
+		k->lost = true;
+	if (!k->counted || k->lost || !n || !when)
+		return 0;
+	struct conn_call *r = &k->ring[d][k->next[d]];
+	k->next[d] = (uint8_t)((k->next[d] + 1) % CONN_CALL_RING);
+	r->from = k->done[d];
+	r->to = k->done[d] + n;
+	r->at = when;
+	k->done[d] = r->to;
+	/* back along the connection (each step to a lower index): its streams
+	 * whose position the call covered */
+	int64_t first = 0;
+	struct tl_exch *x = at(tl, c->tl_last);
+	for (unsigned i = 0; x && i < TL_CALL_WALK; i++, x = at(tl, x->prev_on_conn)) {
+		if (!x->stream || x->quic)
+			continue;
+		if (d == 0 && x->req_pos > r->from && x->req_pos <= r->to && !x->call_write)
+			pos_write(k, x, when);
+		if (d == 1 && x->resp_pos > r->from && x->resp_pos <= r->to && !x->call_read &&
+		    pos_read(k, x, when) && (!first || x->resp_start < first)) {
+			first = x->resp_start;
+			*stream = x->stream;
+		}
+		if (k->lost)
+			return 0;
+	}
+	return first;
+}
+
 /* A new exchange at the end of the list whose links are *first and *last
  * (a TCP connection's or a QUIC connection's); NULL when none can be kept. */
 static struct tl_exch *add_slot(struct timeline *tl, uint32_t *first, uint32_t *last)
@@ -466,6 +546,11 @@ int64_t timeline_h2(struct timeline *tl, int64_t now, struct conn *c, const stru
 			keep_h2_head(&x->hd->req, hd, v->length);
 		if (!x->name_len && hd->authority.present)
 			x->name_len = copy_str(x->name, hd->authority.b, hd->authority.len);
+		/* the write() that wrote it, when already seen */
+		x->req_pos = v->at;
+		int64_t w = pos_call(&c->calls_pos, 0, v->at);
+		if (w)
+			pos_write(&c->calls_pos, x, w);
 	}
 	if (!x)
 		return -1;
@@ -486,8 +571,18 @@ int64_t timeline_h2(struct timeline *tl, int64_t now, struct conn *c, const stru
 		x->req_end = now; /* the request's newest frame so far */
 		return -1;
 	}
-	if (hd && v->head_kind != H2_HEAD_TRAILERS)
+	if (hd && v->head_kind != H2_HEAD_TRAILERS) {
+		bool first = !x->resp_start;
 		dur = resp_head(x, hd, v->length, 2, now);
+		if (first) {
+			/* the read() that returned it, when already seen (the
+			 * clocks may put it a little before the packet) */
+			x->resp_pos = v->at;
+			int64_t r = pos_call(&c->calls_pos, 1, v->at);
+			if (r)
+				pos_read(&c->calls_pos, x, r);
+		}
+	}
 	if (v->type == H2_DATA) {
 		x->down = v->body_done;
 		x->resp_end = now;
