@@ -151,6 +151,122 @@ grep -Eq '\^ read\(\) returned [0-9]+ B [0-9.]+ ms after the response.s first by
 	"$tmp/explain.out" && ok "explain: how long the response waited for read()" ||
 	fail "explain: no measured read()"
 
+# 4b. HTTP/2: two streams at once on one TLS connection (curl -Z against nginx, the key log
+# decrypting): each stream's wait is split by the read() that returned its first response
+# bytes, found by the bytes read since the connect() (not by time); checked here against
+# the packets: that read's bytes overlap the segment that carried the stream's response
+# HEADERS and it returned after that segment arrived, the write's bytes overlap the
+# request's, and the figures add up
+if command -v nginx >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1; then
+	mkdir -p "$tmp/h2/www" "$tmp/h2/logs"
+	head -c 30000 /dev/zero | tr '\0' a >"$tmp/h2/www/a.txt"
+	head -c 40000 /dev/zero | tr '\0' b >"$tmp/h2/www/b.txt"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-keyout "$tmp/h2/key.pem" -out "$tmp/h2/cert.pem" -subj /CN=calls.lab.test 2>/dev/null
+	cat >"$tmp/h2/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $tmp/h2/nginx.pid;
+error_log $tmp/h2/logs/error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $tmp/h2/t1;
+	proxy_temp_path $tmp/h2/t2;
+	fastcgi_temp_path $tmp/h2/t3;
+	uwsgi_temp_path $tmp/h2/t4;
+	scgi_temp_path $tmp/h2/t5;
+	server {
+		listen 127.0.0.1:8443 ssl http2;
+		ssl_certificate $tmp/h2/cert.pem;
+		ssl_certificate_key $tmp/h2/key.pem;
+		root $tmp/h2/www;
+	}
+}
+EOF
+	ip netns exec "$ns" nginx -c "$tmp/h2/nginx.conf" -p "$tmp/h2" >"$tmp/h2/nginx.log" 2>&1 &
+	pids="$pids $!"
+	i=0
+	until ip netns exec "$ns" curl -sk -o /dev/null https://127.0.0.1:8443/a.txt 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 50 ] && break
+		sleep 0.1
+	done
+	h2url=https://calls.lab.test:8443
+	run h2 --json --keylog "$tmp/h2/keys.txt" -- env SSLKEYLOGFILE="$tmp/h2/keys.txt" curl -sk \
+		--http2 -Z -o /dev/null -o /dev/null "$h2url/a.txt" "$h2url/b.txt"
+	python3 - "$tmp/h2.out" >"$tmp/h2.check" 2>&1 <<'PY'
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+xs = [o for o in objs if o["type"] == "exchange" and o.get("stream")]
+def say(ok, what):
+    print(("ok " if ok else "FAIL ") + what)
+say(len(xs) == 2 and len({x["conn"] for x in xs}) == 1,
+    "two HTTP/2 streams on one connection (%d exchanges)" % len(xs))
+def ranges(conn, step):
+    """(from, to, call) of each measured call of conn that moved bytes, in time order"""
+    out, done = [], 0
+    for o in objs:
+        if o["type"] == "call" and o.get("conn") == conn and o["step"] == step and \
+           (o.get("ret") or -1) > 0:
+            out.append((done, done + o["ret"], o))
+            done += o["ret"]
+    return out
+def segment(conn, sender, stream, kind):
+    """the packet that carried the stream's HEADERS of that kind: it, and its bytes (a, b]"""
+    for o in objs:
+        if o["type"] != "packet" or o.get("conn") != conn or not o.get("tcp"):
+            continue
+        if o["tcp"]["dir"] != sender:
+            continue
+        for f in o.get("h2") or []:
+            if f.get("type") == "HEADERS" and f.get("stream") == stream and \
+               (f.get("head") or {}).get("kind") == kind:
+                s = o["tcp"]["seq"] - 1
+                return o, s, s + o["tcp"]["len"]
+    return None, 0, 0
+for x in xs:
+    sid, c = x["stream"], x["conn"]
+    if "call_read" not in x:
+        say(False, "stream %d: no measured split" % sid)
+        continue
+    t = x["times"]
+    pr, a, b = segment(c, "from_server", sid, "response")
+    rd = [r for r in ranges(c, "read") if abs(r[2]["returned"] - x["call_read"]) < 1e-6]
+    say(pr is not None and len(rd) == 1 and rd[0][0] < b and a < rd[0][1],
+        "stream %d: the read() %s returned bytes of the segment that carried its response HEADERS (%d..%d]"
+        % (sid, [r[:2] for r in rd], a, b))
+    say(pr is not None and x["call_read"] >= pr["ts"] - 1e-6 and t["resp_start"] >= pr["ts"] - 1e-6,
+        "stream %d: its read() returned after the first byte arrived" % sid)
+    pw, a, b = segment(c, "to_server", sid, "request")
+    wr = [r for r in ranges(c, "write") if abs(r[2]["entered"] - x["call_write"]) < 1e-6]
+    say(pw is not None and len(wr) == 1 and wr[0][0] < b and a < wr[0][1] and
+        x["call_write"] <= pw["ts"] + 1e-6,
+        "stream %d: the write() %s sent its request HEADERS (%d..%d]" % (sid, [r[:2] for r in wr], a, b))
+    k, ap = x["wait_kernel"], x["wait_application"]
+    say(k >= 0 and ap >= 0 and abs(k - (t["resp_start"] - x["call_write"])) < 2e-6 and
+        abs(ap - (x["call_read"] - t["resp_start"])) < 2e-6 and
+        abs(k + ap - (x["call_read"] - x["call_write"])) < 3e-6,
+        "stream %d: kernel %.6f + application %.6f s = write() to read() %.6f s" %
+        (sid, k, ap, x["call_read"] - x["call_write"]))
+PY
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok "h2: ${line#ok }" ;;
+		*) fail "h2: ${line#FAIL }" ;;
+		esac
+	done <"$tmp/h2.check"
+	run h2tl --timeline --keylog "$tmp/h2/keys2.txt" -- env SSLKEYLOGFILE="$tmp/h2/keys2.txt" \
+		curl -sk --http2 -Z -o /dev/null -o /dev/null "$h2url/a.txt" "$h2url/b.txt"
+	n=$(grep -Ec '\(wait measured: kernel [0-9.]+ ms write\(\) to first byte, application [0-9.]+ ms first byte to read\(\)\)  \(stream #[13]' "$tmp/h2tl.out")
+	[ "$n" -eq 2 ] && ok "h2: the timeline splits both streams' wait" ||
+		fail "h2: $n streams with a split wait in the timeline"
+else
+	skipped=$((skipped + 1))
+	echo "skip calls h2: no nginx or openssl"
+fi
+
 # 5. headless Chromium: a multi-process browser; its sockets live in the network service
 chromium=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
 if [ -n "$chromium" ]; then
