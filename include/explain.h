@@ -60,6 +60,8 @@ enum explain_id {
 	EX_CALL_CONNECT_NB,     /* {dur}: connect() returned EINPROGRESS (issue 14) */
 	EX_CALL_WRITE,          /* {dur} {bytes}: a measured write() (issue 14) */
 	EX_CALL_READ,           /* {dur} {bytes}: a measured read() (issue 14) */
+	EX_CALL_READ_STREAM,    /* {dur} {bytes} {stream}: the read() of an HTTP/2 stream's first bytes */
+	EX_CALL_READ_DGRAM,     /* {dur} {bytes} {stream}: the read() of an HTTP/3 stream's datagram */
 	EX_COUNT
 };
 

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "callpos.h"
 #include "http.h"
 #include "pkt.h"
 #include "proxy.h"
@@ -89,28 +90,6 @@ enum app_proto {
 	APP_HTTP,         /* HTTP/1.x */
 	APP_OPAQUE,       /* something else: bytes are counted, not decoded */
 	APP_H2,           /* HTTP/2 (the preface, or h2c after an Upgrade): conn.h2 */
-};
-
-/*
- * The measured reads and writes of a connection (issue 14), for joining an
- * HTTP/2 stream's first bytes to the call that moved them: a read() returns
- * the next `ret` bytes of the stream, so the bytes moved so far, counted from
- * the connect(), say which stream position each call covered.  The newest
- * few calls are kept (the call of a position may be seen a few microseconds
- * before the packet that carried it); timeline.c keeps all of this.
- */
-#define CONN_CALL_RING 8
-struct conn_call {
-	uint64_t from, to;     /* the stream positions it covered: (from, to], 1-based */
-	int64_t at;            /* a write() entered, a read() returned */
-};
-struct conn_calls {
-	bool counted;          /* its connect() was measured: the counts start with the stream */
-	bool lost;             /* a call whose bytes are not known (sendmmsg, a read that cannot
-	                          have come after its bytes): no position is joined any more */
-	uint64_t done[2];      /* bytes written (0) and read (1) by the measured calls */
-	uint8_t next[2];       /* ring slot the next call takes */
-	struct conn_call ring[2][CONN_CALL_RING]; /* [0] writes, [1] reads: the newest */
 };
 
 struct tlsl;

@@ -1647,6 +1647,7 @@ static bool do_quic(struct tracer *t, const struct pkt *p, struct ev *e, struct 
 	q->ts_last = t->now;
 	q->bytes[dir] += p->pl_len;
 	q->pkts[dir]++;
+	timeline_dgram(t->tl, q, dir, p->pl_len); /* checked against a measured call's size */
 	e->quic_fetch = q->fetch_id;
 	e->quic_conn = q->id;
 	e->quic_dec = t->qres;
@@ -1979,6 +1980,28 @@ void trace_call(struct tracer *t, const struct call_line *l)
 								when, mm, &cx.stream);
 				if (r)
 					cx.resp_first = r;
+			}
+		}
+	}
+	/* a connected UDP socket's datagram (HTTP/3): which stream's head it
+	 * carried (an unconnected one has no peer to find its connection by) */
+	if (l->sotype == 2 /* SOCK_DGRAM */ && l->rport && l->has_ret && l->ret > 0 && t->qflows &&
+	    out_call_tuple(l, &p.ip_ver, p.src, p.dst)) {
+		enum step st = out_call_step(l);
+		p.proto = 17;
+		p.sport = l->lport;
+		p.dport = l->rport;
+		int qdir = 0;
+		struct quicflow *q = (st == STEP_WRITE || st == STEP_READ) ?
+					     quicflow_find(t->qflows, &p, &qdir) : NULL;
+		if (q && qdir == 0) {
+			bool mm = l->sys == CALLS_SYS_SENDMMSG || l->sys == CALLS_SYS_RECVMMSG;
+			int64_t when = st == STEP_WRITE ? l->enter_us : l->exit_us;
+			int64_t r = timeline_call_dgram(t->tl, q, st == STEP_READ, (uint64_t)l->ret, when,
+							mm, &cx.stream);
+			if (r) {
+				cx.resp_first = r;
+				cx.dgram_len = (uint32_t)l->ret;
 			}
 		}
 	}

@@ -262,6 +262,11 @@ PY
 	n=$(grep -Ec '\(wait measured: kernel [0-9.]+ ms write\(\) to first byte, application [0-9.]+ ms first byte to read\(\)\)  \(stream #[13]' "$tmp/h2tl.out")
 	[ "$n" -eq 2 ] && ok "h2: the timeline splits both streams' wait" ||
 		fail "h2: $n streams with a split wait in the timeline"
+	run h2x --explain --keylog "$tmp/h2/keys3.txt" -- env SSLKEYLOGFILE="$tmp/h2/keys3.txt" \
+		curl -sk --http2 -Z -o /dev/null -o /dev/null "$h2url/a.txt" "$h2url/b.txt"
+	grep -Eq "\^ read\(\) returned [0-9]+ B [0-9.]+ ms after the first bytes of stream [13]'s response arrived" \
+		"$tmp/h2x.out" && ok "h2: --explain tells the read of a stream's first bytes" ||
+		fail "h2: --explain: no measured read of a stream"
 else
 	skipped=$((skipped + 1))
 	echo "skip calls h2: no nginx or openssl"

@@ -537,6 +537,8 @@ static void test_h2_call_pos(void)
 	const struct tl_exch *x11 = timeline_get(tl, 5);
 	CHECK_EQ_INT(x11->call_read, 0);
 	CHECK(c.calls_pos.lost);
+	CHECK_EQ_INT(x11->call_nosplit, TL_NOSPLIT_COUNT); /* the views say why */
+	CHECK_EQ_INT(x9->call_nosplit, TL_SPLIT);
 	CHECK_EQ_INT(timeline_count(tl), 6);
 	timeline_close(tl);
 
@@ -561,6 +563,8 @@ static void test_h2_call_pos(void)
 	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 1, 300, 1600, false, &sid), 0);
 	CHECK_EQ_INT(timeline_get(tl, 1)->call_read, 0);
 	CHECK_EQ_INT(timeline_get(tl, 1)->call_write, 0);
+	CHECK_EQ_INT(timeline_get(tl, 1)->call_nosplit, TL_NOSPLIT_COUNT);
+	CHECK_EQ_INT(timeline_get(tl, 0)->call_nosplit, TL_SPLIT); /* not counted: no calls to tell */
 	/* HTTP/1.x exchanges are not joined by position (timeline_call_read) */
 	c = mkconn(4, 1);
 	c.calls_pos.counted = true;
@@ -571,8 +575,117 @@ static void test_h2_call_pos(void)
 	timeline_close(tl);
 }
 
+/* The datagram q->pkts[dir] + 1 of len bytes is being handled. */
+static void dgram(struct timeline *tl, struct quicflow *q, int dir, uint32_t len)
+{
+	q->pkts[dir]++;
+	timeline_dgram(tl, q, dir, len);
+}
+
+/* HTTP/3 (issue 14): a connected UDP socket's reads return its datagrams in
+ * the order they came, so the k-th read returned the k-th datagram (the
+ * sizes must agree): the read of the datagram that carried a stream's
+ * first response HEADERS splits its wait. */
+static void test_h3_call_dgram(void)
+{
+	struct timeline *tl = timeline_open();
+	struct quicflow q;
+	memset(&q, 0, sizeof(q));
+	q.id = 1, q.fetch_id = 2, q.ip_ver = 4, q.sport = 443, q.close_dir = -1;
+	q.ts_first = 100, q.ts_hs_done = 700;
+	uint32_t sid = 99;
+	/* the Initial's sendmsg() before the server's first datagram: counted */
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 0, 1200, 100, false, &sid), 0);
+	dgram(tl, &q, 0, 1200);
+	CHECK(q.calls_pos.counted);
+	dgram(tl, &q, 1, 1200);
+	dgram(tl, &q, 1, 1100);
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 1, 1200, 610, false, &sid), 0);
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 1, 1100, 620, false, &sid), 0);
+	/* two requests, each its own datagram */
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 0, 80, 1000, false, &sid), 0);
+	dgram(tl, &q, 0, 80);
+	CHECK_EQ_INT(h3ev(tl, 1001, &q, H3_EV_HEADERS, H3_HEADERS, 0, 0, 1, "/", 0, 0, true, NULL),
+		     -1);
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 0, 60, 1010, false, &sid), 0);
+	dgram(tl, &q, 0, 60);
+	CHECK_EQ_INT(h3ev(tl, 1011, &q, H3_EV_HEADERS, H3_HEADERS, 0, 4, 2, "/a", 0, 0, true, NULL),
+		     -1);
+	const struct tl_exch *x0 = timeline_get(tl, 0), *x4 = timeline_get(tl, 1);
+	CHECK_EQ_INT(x0->call_write, 1000);
+	CHECK_EQ_INT(x4->call_write, 1010);
+	/* stream 4 answers first: datagram 3, read 20 us later */
+	dgram(tl, &q, 1, 300);
+	CHECK_EQ_INT(h3ev(tl, 1500, &q, H3_EV_HEADERS, H3_HEADERS, 1, 4, 2, NULL, 200, 0, false,
+			  NULL), 1500 - 1011);
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 1, 300, 1520, false, &sid), 1500);
+	CHECK_EQ_INT(sid, 4);
+	CHECK_EQ_INT(x4->call_read, 1520);
+	CHECK_EQ_INT(x0->call_read, 0);
+	/* stream 0's datagram: its read seen 2 us before the packet (the clocks) */
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 1, 500, 1598, false, &sid), 0);
+	dgram(tl, &q, 1, 500);
+	CHECK_EQ_INT(h3ev(tl, 1600, &q, H3_EV_HEADERS, H3_HEADERS, 1, 0, 1, NULL, 200, 0, false,
+			  NULL), 1600 - 1001);
+	CHECK_EQ_INT(x0->call_read, 1600);
+	CHECK_EQ_INT(x0->call_nosplit, TL_SPLIT);
+	/* a read of two datagrams at once (GRO): 2400 B is not datagram 5's size */
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 0, 70, 1700, false, &sid), 0);
+	dgram(tl, &q, 0, 70);
+	CHECK_EQ_INT(h3ev(tl, 1701, &q, H3_EV_HEADERS, H3_HEADERS, 0, 8, 3, "/b", 0, 0, true, NULL),
+		     -1);
+	dgram(tl, &q, 1, 1200);
+	dgram(tl, &q, 1, 1200);
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 1, 2400, 1800, false, &sid), 0);
+	CHECK(q.calls_pos.lost);
+	dgram(tl, &q, 1, 400);
+	CHECK_EQ_INT(h3ev(tl, 1900, &q, H3_EV_HEADERS, H3_HEADERS, 1, 8, 3, NULL, 200, 0, false,
+			  NULL), 1900 - 1701);
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 1, 400, 1910, false, &sid), 0);
+	const struct tl_exch *x8 = timeline_get(tl, 2);
+	CHECK_EQ_INT(x8->call_read, 0);
+	CHECK_EQ_INT(x8->call_nosplit, TL_NOSPLIT_SIZE);
+	CHECK_EQ_INT(x4->call_nosplit, TL_SPLIT); /* joined before: kept */
+	timeline_close(tl);
+
+	/* the socket's first call after the server's first datagram (--pid
+	 * attached late): not counted, nothing joined */
+	tl = timeline_open();
+	memset(&q, 0, sizeof(q));
+	q.id = 2, q.close_dir = -1;
+	dgram(tl, &q, 0, 1200);
+	dgram(tl, &q, 1, 1200);
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 1, 1200, 610, false, &sid), 0);
+	CHECK(!q.calls_pos.counted);
+	CHECK_EQ_INT(h3ev(tl, 1001, &q, H3_EV_HEADERS, H3_HEADERS, 0, 0, 1, "/", 0, 0, true, NULL),
+		     -1);
+	dgram(tl, &q, 1, 300);
+	CHECK_EQ_INT(h3ev(tl, 1500, &q, H3_EV_HEADERS, H3_HEADERS, 1, 0, 1, NULL, 200, 0, false,
+			  NULL), 499);
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 1, 300, 1520, false, &sid), 0);
+	CHECK_EQ_INT(timeline_get(tl, 0)->call_read, 0);
+	CHECK_EQ_INT(timeline_get(tl, 0)->call_nosplit, TL_SPLIT);
+	/* recvmmsg(): several datagrams, their sizes not seen: said, not joined */
+	memset(&q, 0, sizeof(q));
+	q.id = 3, q.close_dir = -1;
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 0, 1200, 100, false, &sid), 0);
+	dgram(tl, &q, 0, 1200);
+	CHECK_EQ_INT(h3ev(tl, 1001, &q, H3_EV_HEADERS, H3_HEADERS, 0, 0, 1, "/", 0, 0, true, NULL),
+		     -1);
+	dgram(tl, &q, 1, 1200);
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 1, 1, 610, true, &sid), 0);
+	dgram(tl, &q, 1, 300);
+	CHECK_EQ_INT(h3ev(tl, 1500, &q, H3_EV_HEADERS, H3_HEADERS, 1, 0, 1, NULL, 200, 0, false,
+			  NULL), 499);
+	CHECK_EQ_INT(timeline_get(tl, 1)->call_read, 0);
+	CHECK_EQ_INT(timeline_get(tl, 1)->call_nosplit, TL_NOSPLIT_MMSG);
+	CHECK_EQ_INT(strcmp(timeline_nosplit_why(TL_NOSPLIT_SIZE), "") != 0, 1);
+	timeline_close(tl);
+}
+
 int main(void)
 {
+	test_h3_call_dgram();
 	test_h2_call_pos();
 	test_h3_streams();
 	test_many_tls();
