@@ -196,7 +196,8 @@ int64_t timeline_call_bytes(struct timeline *tl, struct conn *c, int dir, uint64
  * k-th that left; each checked against its datagram's size.  n: bytes the
  * call moved; mmsg: a recvmmsg()/sendmmsg() (n datagrams, sizes unknown:
  * nothing is joined from then on).  Calls count only when the socket's
- * first call came before the server's first datagram.
+ * first call came before its first datagram either way (the first send,
+ * made before q exists, is handed over when q is made: trace.c).
  */
 int64_t timeline_call_dgram(struct timeline *tl, struct quicflow *q, int dir, uint64_t n,
 			    int64_t when, bool mmsg, uint32_t *stream);

@@ -459,7 +459,7 @@ int64_t timeline_call_dgram(struct timeline *tl, struct quicflow *q, int dir, ui
 	if (!k->seen) {
 		/* before the server's first datagram: every one is counted */
 		k->seen = true;
-		k->counted = q->pkts[1] == 0;
+		k->counted = q->pkts[0] == 0 && q->pkts[1] == 0;
 	}
 	if (mmsg && k->counted)
 		pos_lost(tl, k, q->tl_last, TL_NOSPLIT_MMSG);

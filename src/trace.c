@@ -115,6 +115,15 @@ struct tracer {
 		int64_t at;          /* entered; 0 free */
 	} expect[TRACE_EXPECT_MAX];
 	unsigned expect_next;
+	/* measured sends on connected UDP sockets of no QUIC connection yet: the
+	 * client's first Initial is sent before its connection is made */
+	struct dgram_expect {
+		uint8_t ver, cli[16], srv[16];
+		uint16_t cport, sport;
+		uint32_t len;
+		int64_t at;          /* entered; 0 free */
+	} dexpect[TRACE_EXPECT_MAX];
+	unsigned dexpect_next;
 	/* IP fragments (issue 13): made at the first fragment; NULL until then */
 	struct frag_table *frags;
 	struct frag_out frag;                 /* the verdict on this packet's fragment */
@@ -1098,6 +1107,25 @@ static bool tls_close_now(const struct tracer *t)
 	return false;
 }
 
+/* A new QUIC connection whose first datagram a measured send on a connected
+ * UDP socket was seen entering (trace_call, before the connection was
+ * made): that send counts as its socket's first (timeline_call_dgram). */
+static void dgram_expected(struct tracer *t, struct quicflow *q, const struct pkt *p)
+{
+	for (unsigned i = 0; i < TRACE_EXPECT_MAX; i++) {
+		struct dgram_expect *x = &t->dexpect[i];
+		if (x->at && x->ver == q->ip_ver && x->cport == q->cport && x->sport == q->sport &&
+		    !memcmp(x->cli, q->cli, 16) && !memcmp(x->srv, q->srv, 16) &&
+		    x->len == p->pl_len && x->at <= t->now + TL_CALL_SKEW_US &&
+		    t->now - x->at < TRACE_EXPECT_US) {
+			uint32_t sid;
+			(void)timeline_call_dgram(t->tl, q, 0, x->len, x->at, false, &sid);
+			x->at = 0;
+			return;
+		}
+	}
+}
+
 /* A new connection whose connect() was measured entering (trace_call): its
  * packets say so from the SYN on. */
 static void call_expected(struct tracer *t, struct conn *c)
@@ -1644,6 +1672,8 @@ static bool do_quic(struct tracer *t, const struct pkt *p, struct ev *e, struct 
 		if (link->new_fetch)
 			timeline_fetch(t->tl, link);
 	}
+	if (created)
+		dgram_expected(t, q, p);
 	q->ts_last = t->now;
 	q->bytes[dir] += p->pl_len;
 	q->pkts[dir]++;
@@ -1994,6 +2024,17 @@ void trace_call(struct tracer *t, const struct call_line *l)
 		int qdir = 0;
 		struct quicflow *q = (st == STEP_WRITE || st == STEP_READ) ?
 					     quicflow_find(t->qflows, &p, &qdir) : NULL;
+		if (!q && st == STEP_WRITE && l->sys != CALLS_SYS_SENDMMSG) {
+			/* its connection may be made by the datagram it sends */
+			struct dgram_expect *x = &t->dexpect[t->dexpect_next++ % TRACE_EXPECT_MAX];
+			x->ver = p.ip_ver;
+			memcpy(x->cli, p.src, 16);
+			memcpy(x->srv, p.dst, 16);
+			x->cport = p.sport;
+			x->sport = p.dport;
+			x->len = l->ret > UINT32_MAX ? UINT32_MAX : (uint32_t)l->ret;
+			x->at = l->enter_us;
+		}
 		if (q && qdir == 0) {
 			bool mm = l->sys == CALLS_SYS_SENDMMSG || l->sys == CALLS_SYS_RECVMMSG;
 			int64_t when = st == STEP_WRITE ? l->enter_us : l->exit_us;

@@ -272,6 +272,108 @@ else
 	echo "skip calls h2: no nginx or openssl"
 fi
 
+# 4c. HTTP/3: headless Chromium forced to QUIC against Caddy in the namespace (its key log
+# decrypting): each stream's wait is split by the call that returned the datagram carrying
+# its first response HEADERS, found by counting the datagrams on the connected UDP socket;
+# checked here by counting them again from the JSON lines (the k-th datagram from the server
+# against the k-th read, whose size must be the datagram's)
+chromium=$(command -v chromium || command -v chromium-browser || true)
+if [ -n "$chromium" ] && command -v caddy >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1; then
+	mkdir -p "$tmp/h3/www" "$tmp/h3/home" "$tmp/h3/profile"
+	chmod 0700 "$tmp/h3/profile"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-keyout "$tmp/h3/key.pem" -out "$tmp/h3/cert.pem" -subj /CN=calls.lab.test \
+		-addext subjectAltName=DNS:calls.lab.test 2>/dev/null
+	spki=$(openssl x509 -in "$tmp/h3/cert.pem" -pubkey -noout | openssl pkey -pubin -outform der |
+		openssl dgst -sha256 -binary | base64)
+	printf '<html><body><script src="/a.js"></script><script src="/b.js"></script>h3</body></html>\n' \
+		>"$tmp/h3/www/index.html"
+	printf 'var a = "%s";\n' "$(head -c 20000 /dev/zero | tr '\0' a)" >"$tmp/h3/www/a.js"
+	printf 'var b = "%s";\n' "$(head -c 30000 /dev/zero | tr '\0' b)" >"$tmp/h3/www/b.js"
+	cat >"$tmp/h3/Caddyfile" <<EOF
+{
+	admin off
+	auto_https off
+	storage file_system $tmp/h3/data
+	servers {
+		protocols h1 h2 h3
+	}
+}
+https://calls.lab.test:443 {
+	bind 127.0.0.1
+	tls $tmp/h3/cert.pem $tmp/h3/key.pem
+	root * $tmp/h3/www
+	file_server
+}
+EOF
+	ip netns exec "$ns" env HOME="$tmp/h3/home" XDG_DATA_HOME="$tmp/h3/home" \
+		XDG_CONFIG_HOME="$tmp/h3/home" caddy run --adapter caddyfile \
+		--config "$tmp/h3/Caddyfile" >"$tmp/h3/caddy.log" 2>&1 &
+	pids="$pids $!"
+	i=0
+	until ip netns exec "$ns" ss -lun | grep -q '127.0.0.1:443 '; do
+		i=$((i + 1))
+		[ $i -gt 50 ] && break
+		sleep 0.1
+	done
+	chmod -R a+rwX "$tmp/h3/profile" "$tmp/h3/home"
+	run h3 --json --keylog "$tmp/h3/keys.txt" -- "$chromium" --headless=new --no-sandbox \
+		--disable-gpu --no-first-run --user-data-dir="$tmp/h3/profile" \
+		--host-resolver-rules="MAP calls.lab.test 127.0.0.1" --enable-quic \
+		--origin-to-force-quic-on=calls.lab.test:443 --ignore-certificate-errors-spki-list="$spki" \
+		--ssl-key-log-file="$tmp/h3/keys.txt" --dump-dom https://calls.lab.test/
+	python3 - "$tmp/h3.out" >"$tmp/h3.check" 2>&1 <<'PY'
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+def say(ok, what):
+    print(("ok " if ok else "FAIL ") + what)
+xs = [o for o in objs if o["type"] == "exchange" and o.get("quic") and
+      o.get("target") in ("/", "/a.js", "/b.js")]
+say(len(xs) == 3 and len({x["conn"] for x in xs}) == 1,
+    "three HTTP/3 streams on one QUIC connection (%d)" % len(xs))
+qc = xs[0]["conn"] if xs else None
+# the server's datagrams of that connection, in order, and what each carried
+dgs = []
+for o in objs:
+    q = o.get("quic") if o["type"] == "packet" else None
+    if q and q.get("conn") == qc and not q.get("from_client"):
+        heads = [f["stream"] for f in q.get("h3") or [] if f.get("frame") == "HEADERS" and
+                 (f.get("head") or {}).get("kind") == "response"]
+        dgs.append((o, heads))
+port = dgs[0][0]["dport"] if dgs else None
+reads = [o for o in objs if o["type"] == "call" and o.get("proto") == "udp" and
+         o.get("sport") == port and o.get("dport") == 443 and o["step"] == "read" and
+         (o.get("ret") or -1) > 0]
+for x in xs:
+    sid = x["stream"]
+    k = [i for i, (o, h) in enumerate(dgs) if sid in h]
+    if "call_read" not in x or not k:
+        say(False, "stream %d: no measured split (%s)" % (sid, x.get("wait_not_split")))
+        continue
+    k = k[0]
+    r = reads[k] if k < len(reads) else None
+    say(r is not None and abs(r["returned"] - x["call_read"]) < 1e-6 and r["ret"] == dgs[k][0]["payload_len"],
+        "stream %d: its read() is read #%d on the socket, of datagram #%d from the server (%s B)" %
+        (sid, k + 1, k + 1, dgs[k][0]["payload_len"]))
+    t = x["times"]
+    say(x["call_read"] >= dgs[k][0]["ts"] - 1e-6 and abs(t["resp_start"] - dgs[k][0]["ts"]) < 1e-6,
+        "stream %d: the read returned after its datagram arrived" % sid)
+    k2, ap = x["wait_kernel"], x["wait_application"]
+    say(k2 >= 0 and ap >= 0 and abs(k2 + ap - (x["call_read"] - x["call_write"])) < 3e-6,
+        "stream %d: kernel %.6f + application %.6f s = send to read %.6f s" %
+        (sid, k2, ap, x["call_read"] - x["call_write"]))
+PY
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok "h3: ${line#ok }" ;;
+		*) fail "h3: ${line#FAIL }" ;;
+		esac
+	done <"$tmp/h3.check"
+else
+	skipped=$((skipped + 1))
+	echo "skip calls h3: needs chromium, caddy and openssl"
+fi
+
 # 5. headless Chromium: a multi-process browser; its sockets live in the network service
 chromium=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
 if [ -n "$chromium" ]; then
