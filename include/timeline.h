@@ -190,6 +190,15 @@ int64_t timeline_call_read(struct timeline *tl, const struct conn *c, int64_t re
 int64_t timeline_call_bytes(struct timeline *tl, struct conn *c, int dir, uint64_t n,
 			    int64_t when, bool lost, uint32_t *stream);
 /*
+ * Before a measured read() of c returning at `when`: avail bytes of the
+ * server's stream have arrived in order so far.  A read that returned more
+ * than a clocks' difference ago cannot have counted past them; if one did,
+ * the counts are off (a recv(MSG_PEEK) counted bytes it did not take: the
+ * calls' flags are not recorded) and no stream is joined from then on.
+ */
+void timeline_call_avail(struct timeline *tl, struct conn *c, uint64_t avail, int64_t when);
+
+/*
  * The same for HTTP/3, on QUIC connection q's connected UDP socket: a read
  * returns one datagram, in the order they came, so the k-th datagram read
  * is the k-th that arrived (q->pkts[1] counts them), and the k-th sent the

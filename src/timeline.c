@@ -450,6 +450,20 @@ int64_t timeline_call_bytes(struct timeline *tl, struct conn *c, int dir, uint64
 	return pos_add(tl, k, c->tl_last, false, dir ? 1 : 0, n, 0, when, stream);
 }
 
+void timeline_call_avail(struct timeline *tl, struct conn *c, uint64_t avail, int64_t when)
+{
+	struct conn_calls *k = &c->calls_pos;
+	if (!k->counted || k->lost)
+		return;
+	for (unsigned i = 0; i < CONN_CALL_RING; i++) {
+		const struct conn_call *r = &k->ring[1][i];
+		if (r->at && r->at + TL_CALL_SKEW_US <= when && r->to > avail) {
+			pos_lost(tl, k, c->tl_last, TL_NOSPLIT_COUNT);
+			return;
+		}
+	}
+}
+
 int64_t timeline_call_dgram(struct timeline *tl, struct quicflow *q, int dir, uint64_t n,
 			    int64_t when, bool mmsg, uint32_t *stream)
 {

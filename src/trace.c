@@ -2005,6 +2005,8 @@ void trace_call(struct tracer *t, const struct call_line *l)
 			 * (the *mmsg calls return messages, not bytes) */
 			bool mm = l->sys == CALLS_SYS_SENDMMSG || l->sys == CALLS_SYS_RECVMMSG;
 			int64_t when = st == STEP_WRITE ? l->enter_us : l->exit_us;
+			if (st == STEP_READ && c->rs[1].started && c->rs[1].next > 0)
+				timeline_call_avail(t->tl, c, c->rs[1].next - 1, l->exit_us);
 			if ((st == STEP_WRITE || st == STEP_READ) && l->has_ret && l->ret > 0) {
 				int64_t r = timeline_call_bytes(t->tl, c, st == STEP_READ, (uint64_t)l->ret,
 								when, mm, &cx.stream);

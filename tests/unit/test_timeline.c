@@ -565,13 +565,39 @@ static void test_h2_call_pos(void)
 	CHECK_EQ_INT(timeline_get(tl, 1)->call_write, 0);
 	CHECK_EQ_INT(timeline_get(tl, 1)->call_nosplit, TL_NOSPLIT_COUNT);
 	CHECK_EQ_INT(timeline_get(tl, 0)->call_nosplit, TL_SPLIT); /* not counted: no calls to tell */
+	/* a recv(MSG_PEEK) counted as a read (the flags are not recorded): once
+	 * a read older than the clocks' difference counted past the bytes that
+	 * had arrived, the counts are off: nothing joined */
+	c = mkconn(5, 1);
+	c.app = APP_H2;
+	c.calls_pos.counted = true;
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 0, 100, 900, false, &sid), 0);
+	CHECK_EQ_INT(h2ev_at(tl, 1000, &c, H2_HEADERS, 0, 1, 1, "/", 0, 0, true, 100), -1);
+	timeline_call_avail(tl, &c, 50, 1100);
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 1, 1, 1100, false, &sid), 0); /* the peek */
+	timeline_call_avail(tl, &c, 50, 1101);
+	CHECK(!c.calls_pos.lost); /* within the clocks' difference: not yet known */
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 1, 50, 1101, false, &sid), 0); /* 2..51 */
+	timeline_call_avail(tl, &c, 50, 3000);
+	CHECK(c.calls_pos.lost);
+	CHECK_EQ_INT(h2ev_at(tl, 3500, &c, H2_HEADERS, 1, 1, 1, NULL, 200, 0, false, 60), 2500);
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 1, 100, 3600, false, &sid), 0);
+	CHECK_EQ_INT(timeline_get(tl, 2)->call_read, 0);
+	CHECK_EQ_INT(timeline_get(tl, 2)->call_nosplit, TL_NOSPLIT_COUNT);
+	/* the same reads without the peek: none counted past what arrived */
+	c = mkconn(6, 1);
+	c.app = APP_H2;
+	c.calls_pos.counted = true;
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 1, 50, 1101, false, &sid), 0);
+	timeline_call_avail(tl, &c, 50, 3000);
+	CHECK(!c.calls_pos.lost);
 	/* HTTP/1.x exchanges are not joined by position (timeline_call_read) */
 	c = mkconn(4, 1);
 	c.calls_pos.counted = true;
 	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 0, 40, 900, false, &sid), 0);
 	exchange(tl, &c, 1, 1000, 500, 100);
 	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 1, 300, 1600, false, &sid), 0);
-	CHECK_EQ_INT(timeline_get(tl, 2)->call_read, 0);
+	CHECK_EQ_INT(timeline_get(tl, 3)->call_read, 0);
 	timeline_close(tl);
 }
 
