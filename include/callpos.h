@@ -18,11 +18,12 @@
  * The newest few calls are kept (the call of a position may be seen a few
  * microseconds before the packet that carried it).
  */
-#define CONN_CALL_RING 8
+#define CONN_CALL_RING 4   /* calls kept each way: those within the clocks' difference */
 struct conn_call {
-	uint64_t from, to;     /* the stream positions it covered: (from, to], 1-based (UDP:
+	uint64_t to;           /* it covered the stream positions (to - n, to], 1-based (UDP:
 	                          the datagrams, by their number on the socket) */
 	int64_t at;            /* a write() entered, a read() returned */
+	uint32_t n;            /* positions covered */
 	uint32_t len;          /* UDP: the bytes it sent or returned (one datagram's) */
 };
 struct conn_calls {

@@ -359,7 +359,7 @@ static int64_t pos_call(const struct conn_calls *k, int dir, uint64_t pos)
 		return 0;
 	for (unsigned i = 0; i < CONN_CALL_RING; i++) {
 		const struct conn_call *r = &k->ring[dir][i];
-		if (r->at && r->from < pos && pos <= r->to)
+		if (r->at && r->to - r->n < pos && pos <= r->to)
 			return r->at;
 	}
 	return 0;
@@ -416,8 +416,9 @@ static int64_t pos_add(struct timeline *tl, struct conn_calls *k, uint32_t last,
 {
 	struct conn_call *r = &k->ring[d][k->next[d]];
 	k->next[d] = (uint8_t)((k->next[d] + 1) % CONN_CALL_RING);
-	r->from = k->done[d];
-	r->to = k->done[d] + n;
+	uint64_t from = k->done[d];
+	r->to = from + n;
+	r->n = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 	r->at = when;
 	r->len = len;
 	k->done[d] = r->to;
@@ -427,9 +428,9 @@ static int64_t pos_add(struct timeline *tl, struct conn_calls *k, uint32_t last,
 	for (unsigned i = 0; x && i < TL_CALL_WALK && !k->lost; i++, x = at(tl, x->prev_on_conn)) {
 		if (!is_stream(x) || x->quic != quic)
 			continue;
-		if (d == 0 && x->req_pos > r->from && x->req_pos <= r->to && !x->call_write)
+		if (d == 0 && x->req_pos > from && x->req_pos <= r->to && !x->call_write)
 			pos_write(tl, k, last, x, when);
-		if (d == 1 && x->resp_pos > r->from && x->resp_pos <= r->to && !x->call_read &&
+		if (d == 1 && x->resp_pos > from && x->resp_pos <= r->to && !x->call_read &&
 		    pos_read(tl, k, last, x, when) && (!first || x->resp_start < first)) {
 			first = x->resp_start;
 			*stream = x->stream;
