@@ -369,6 +369,15 @@ PY
 		*) fail "h3: ${line#FAIL }" ;;
 		esac
 	done <"$tmp/h3.check"
+	rm -rf "$tmp/h3/profile"/*
+	run h3x --explain --keylog "$tmp/h3/keys2.txt" -- "$chromium" --headless=new --no-sandbox \
+		--disable-gpu --no-first-run --user-data-dir="$tmp/h3/profile" \
+		--host-resolver-rules="MAP calls.lab.test 127.0.0.1" --enable-quic \
+		--origin-to-force-quic-on=calls.lab.test:443 --ignore-certificate-errors-spki-list="$spki" \
+		--ssl-key-log-file="$tmp/h3/keys2.txt" --dump-dom https://calls.lab.test/
+	grep -Eq '\^ the call returned the datagram that carried stream [0-9]+.s first response bytes \([0-9]+ B\) [0-9.]+ ms after it arrived' \
+		"$tmp/h3x.out" && ok "h3: --explain tells the read of a stream's datagram" ||
+		fail "h3: --explain: no measured read of a stream's datagram"
 else
 	skipped=$((skipped + 1))
 	echo "skip calls h3: needs chromium, caddy and openssl"
