@@ -63,6 +63,8 @@ enum explain_id {
 	EX_CALL_READY,          /* {call} {dur}: the wait that saw a connecting socket writable */
 	EX_CALL_READY_FAIL,     /* {call}: the wait that saw a connecting socket's error */
 	EX_CALL_SO_ERROR,       /* {result}: getsockopt(SO_ERROR) after a non-blocking connect() */
+	EX_CALL_READ_STREAM,    /* {dur} {bytes} {stream}: the read() of an HTTP/2 stream's first bytes */
+	EX_CALL_READ_DGRAM,     /* {dur} {bytes} {stream}: the read() of an HTTP/3 stream's datagram */
 	EX_COUNT
 };
 

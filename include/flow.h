@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "callpos.h"
 #include "http.h"
 #include "pkt.h"
 #include "proxy.h"
@@ -138,6 +139,7 @@ struct conn {
 	bool tls_sni_linked;   /* the ClientHello's SNI was compared with the fetch name */
 	bool calls_seen;       /* a socket call of this connection was measured (issue 14) */
 	int64_t calls_write_at; /* the entry of its newest measured write(), 0 none */
+	struct conn_calls calls_pos; /* its measured calls' stream positions (timeline.c) */
 	struct reasm_dir rs[2]; /* stream reassembly per direction */
 	/* The stream layers: transport -> [proxy handshake] -> [TLS] -> application decoder. */
 	struct proxy_state proxy; /* a SOCKS or HTTP CONNECT handshake at the stream's start

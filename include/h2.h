@@ -172,6 +172,11 @@ struct h2_ev {
 	 * that did not decode, the stream table full ...), or H2_EV_OPAQUE's reason */
 	enum ft_status status;
 	const char *why;           /* static text */
+	/* where the event's bytes ended: feed_end bytes of the h2_feed call that made it were
+	 * consumed (h2.c); `at`, set by the caller, is the transport's 1-based position of the
+	 * last byte of what carried it (the frame, or the TLS record), 0 unknown (issue 14) */
+	uint32_t feed_end;
+	uint64_t at;
 };
 
 /* What one feed produced.  Blocks and finished streams live here so events can point at them. */

@@ -182,6 +182,9 @@ struct call_ctx {
 	uint32_t fetch_id; /* its fetch, 0 none */
 	int64_t resp_first; /* a read() that took a response's first bytes: when the first
 	                       arrived (timeline_call_read), 0 none */
+	uint32_t stream;    /* with resp_first: the HTTP/2 or HTTP/3 stream whose
+	                       (timeline_call_bytes, timeline_call_dgram), 0 an HTTP/1.x exchange */
+	uint32_t dgram_len; /* HTTP/3: the bytes of the datagram the call returned */
 };
 void out_call(struct out *o, const struct call_line *l, const struct call_ctx *cx);
 /* Called with every event after the format saw it (its line is out):

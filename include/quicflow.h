@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "callpos.h"
 #include "pkt.h"
 #include "quicdec.h"
 
@@ -75,6 +76,10 @@ struct quicflow {
 
 	uint32_t tl_first, tl_last; /* its first and newest exchange in the timeline: index + 1,
 	                               0 none (kept by timeline.c) */
+	struct conn_calls calls_pos; /* its connected UDP socket's measured calls, by datagram
+	                               (issue 14; timeline.c) */
+	uint32_t dg_len[2][CONN_CALL_RING]; /* UDP payload bytes of datagram k (pkts[dir] counts
+	                               them from 1) at [dir][k % CONN_CALL_RING], the newest */
 	int64_t ts_close;        /* the first CONNECTION_CLOSE, 0 none */
 
 	/* table links (indices; UINT32_MAX = none) */

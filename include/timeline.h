@@ -102,9 +102,29 @@ struct tl_exch {
 	                               response's first byte: stack, network, server) and
 	                               application time (the bytes waiting in the receive buffer
 	                               until the read()) */
+	uint64_t req_pos, resp_pos; /* HTTP/2: the TCP stream positions (1-based) of the last
+	                               byte of the frame or TLS record that carried the request's
+	                               HEADERS and the response's first; 0 unknown.  The calls
+	                               whose counted bytes cover them are call_write, call_read */
+	uint8_t call_nosplit;       /* enum tl_nosplit: calls were measured on its connection but
+	                               which returned its first bytes cannot be known exactly (the
+	                               wait is then not split); 0 none */
 	uint32_t prev_on_conn, next_on_conn; /* the same connection's exchanges before and after
 	                                        this one: index + 1, 0 none */
 };
+
+/* Why a stream's wait is not split though its connection's calls were measured. */
+enum tl_nosplit {
+	TL_SPLIT = 0,
+	TL_NOSPLIT_COUNT,   /* a call's bytes are not known, or a call came before the bytes it
+	                       moved: the counts do not follow the stream */
+	TL_NOSPLIT_MMSG,    /* recvmmsg()/sendmmsg(): several datagrams at once, their sizes unknown */
+	TL_NOSPLIT_SIZE,    /* a call's size is not its datagram's (datagrams coalesced by GRO,
+	                       or cut): which call returned which datagram is not known */
+	TL_NOSPLIT_N
+};
+/* The words the views use for it ("" for TL_SPLIT). */
+const char *timeline_nosplit_why(unsigned why);
 
 /* The phases of an exchange, in time order (the DevTools / HAR model). */
 enum tl_phase { TL_DNS, TL_CONNECT, TL_TLS, TL_SEND, TL_WAIT, TL_DOWNLOAD, TL_CLOSE, TL_PHASES };
@@ -155,6 +175,46 @@ int64_t timeline_h3(struct timeline *tl, int64_t now, struct quicflow *q, const 
  * read yet takes it, with c's newest write() entry before its request.
  * Returns when that response's first byte arrived, or 0 when none took it. */
 int64_t timeline_call_read(struct timeline *tl, const struct conn *c, int64_t read_exit);
+
+/*
+ * A measured write() (dir 0: entered at `when`) or read() (dir 1: returned
+ * at `when`) of connection c moved n bytes (issue 14).  From the bytes moved since
+ * the connect(), it covered a range of the stream's positions: the HTTP/2
+ * stream whose request HEADERS ended in that range was written by it, the
+ * stream whose response's first HEADERS ended there was read by it (exactly:
+ * no guess by time).  The join works in either order (the call before the
+ * frame's event, or after).  Returns the arrival of the first response head
+ * it read (and *stream its stream id), 0 none.  lost: the call's bytes are
+ * not known (sendmmsg counts messages): no stream is joined from then on.
+ */
+int64_t timeline_call_bytes(struct timeline *tl, struct conn *c, int dir, uint64_t n,
+			    int64_t when, bool lost, uint32_t *stream);
+/*
+ * Before a measured read() of c returning at `when`: avail bytes of the
+ * server's stream have arrived in order so far.  A read that returned more
+ * than a clocks' difference ago cannot have counted past them; if one did,
+ * the counts are off (a recv(MSG_PEEK) counted bytes it did not take: the
+ * calls' flags are not recorded) and no stream is joined from then on.
+ */
+void timeline_call_avail(struct timeline *tl, struct conn *c, uint64_t avail, int64_t when);
+
+/*
+ * The same for HTTP/3, on QUIC connection q's connected UDP socket: a read
+ * returns one datagram, in the order they came, so the k-th datagram read
+ * is the k-th that arrived (q->pkts[1] counts them), and the k-th sent the
+ * k-th that left; each checked against its datagram's size.  n: bytes the
+ * call moved; mmsg: a recvmmsg()/sendmmsg() (n datagrams, sizes unknown:
+ * nothing is joined from then on).  Calls count only when the socket's
+ * first call came before its first datagram either way (the first send,
+ * made before q exists, is handed over when q is made: trace.c).
+ */
+int64_t timeline_call_dgram(struct timeline *tl, struct quicflow *q, int dir, uint64_t n,
+			    int64_t when, bool mmsg, uint32_t *stream);
+/* Datagram q->pkts[dir] (len UDP payload bytes) of q is being handled:
+ * checked against a call already seen for it. */
+void timeline_dgram(struct timeline *tl, struct quicflow *q, int dir, uint32_t len);
+#define TL_CALL_SKEW_US 1000 /* a call up to this much before the packet it returned is the
+                                 clocks' difference (read_exit clamped to the arrival) */
 
 /* A QUIC connection left the table: its close times. */
 void timeline_quic_done(struct timeline *tl, const struct quicflow *q);

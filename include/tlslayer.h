@@ -72,6 +72,9 @@ struct tlsl_env {
 	tlsl_app_fn app;
 	tlsl_app_gap_fn app_gap;
 	void *app_ctx;
+	size_t *rec_end;              /* may be NULL: tlsl_feed sets it, before the plaintext
+	                                 of a record goes up, to where the record ends in its
+	                                 data (exclusive); 0 while what goes up came before */
 };
 
 struct tlsl;

@@ -149,6 +149,14 @@ static const char *const msg_en[EX_COUNT] = {
 	[EX_CALL_SO_ERROR] = N_("getsockopt(SO_ERROR) reads the non-blocking connect()'s result, "
 		"{result} (0: connected, else the error); the program asks before it writes on the "
 		"socket"),
+	[EX_CALL_READ_STREAM] = N_("read() returned {bytes} B {dur} after the first bytes of stream {stream}'s "
+		"response arrived: the streams share one connection, so the bytes read since "
+		"connect() say which read returned them; that long they waited in the receive "
+		"buffer"),
+	[EX_CALL_READ_DGRAM] = N_("the call returned the datagram that carried stream {stream}'s first response "
+		"bytes ({bytes} B) {dur} after it arrived: a UDP socket hands its datagrams over in "
+		"the order they came, so counting them says which call returned it; that long it "
+		"waited in the receive buffer"),
 };
 
 const char *explain_msg(enum explain_id id, bool korean)

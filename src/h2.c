@@ -988,9 +988,13 @@ size_t h2_feed(struct h2_conn *c, int dir, const uint8_t *data, size_t len, stru
 	if (c == NULL || (dir != 0 && dir != 1) || (data == NULL && len > 0))
 		return len;
 	h = &c->half[dir];
+	unsigned n_seen = out->n;
 	/* every round consumes at least one byte or ends a frame that is
 	 * complete (a zero-length payload right after its header) */
 	while (i < len) {
+		/* the events of the last round end where it stopped */
+		for (; n_seen < out->n; n_seen++)
+			out->ev[n_seen].feed_end = (uint32_t)i;
 		switch (h->st) {
 		case S_PREFACE:
 			if (data[i] != (uint8_t)H2_PREFACE[h->pre_got]) {
@@ -1039,6 +1043,8 @@ size_t h2_feed(struct h2_conn *c, int dir, const uint8_t *data, size_t len, stru
 			break;
 		}
 	}
+	for (; n_seen < out->n; n_seen++)
+		out->ev[n_seen].feed_end = (uint32_t)i;
 	return len;
 }
 

@@ -2195,6 +2195,8 @@ static void json_timeline(void *impl, const struct timeline *tl)
 			kv_secs(s, "call_read", x->call_read);
 			kv_secs(s, "wait_kernel", x->call_write ? x->resp_start - x->call_write : -1);
 			kv_secs(s, "wait_application", x->call_read - x->resp_start);
+		} else if (x->call_nosplit) { /* measured, but which call is whose is not known */
+			kv_str(s, "wait_not_split", timeline_nosplit_why(x->call_nosplit));
 		}
 		sb_putc(s, '}');
 		if (s->cut) {

@@ -3225,10 +3225,18 @@ static void explain_call(struct text_out *o, const struct call_line *l, const st
 		sb_printf(xval(&v, "bytes"), "%lld", (long long)l->ret);
 		explain_line(o, EX_CALL_WRITE, &v);
 	} else if (out_call_step(l) == STEP_READ && l->has_ret && l->ret > 0 && cx->resp_first &&
-		   l->exit_us >= cx->resp_first && explain_once(o, EX_CALL_READ)) {
+		   l->exit_us >= cx->resp_first) {
+		/* an HTTP/2 stream's (by the bytes read), an HTTP/3 stream's (by
+		 * the datagrams read), or an HTTP/1.x response's */
+		enum explain_id id = l->sotype == 2 /* SOCK_DGRAM */ ? EX_CALL_READ_DGRAM
+				     : cx->stream ? EX_CALL_READ_STREAM : EX_CALL_READ;
+		if (!explain_once(o, id))
+			return;
 		sb_dur(xval(&v, "dur"), l->exit_us - cx->resp_first);
-		sb_printf(xval(&v, "bytes"), "%lld", (long long)l->ret);
-		explain_line(o, EX_CALL_READ, &v);
+		sb_printf(xval(&v, "bytes"), "%lld", (long long)(id == EX_CALL_READ_DGRAM ? cx->dgram_len
+											     : l->ret));
+		sb_printf(xval(&v, "stream"), "%u", cx->stream);
+		explain_line(o, id, &v);
 	}
 }
 

@@ -78,6 +78,8 @@ static void put_figures(struct sb *s, const struct tl_exch *x)
 		sb_puts(s, "application ");
 		sb_dur(s, x->call_read - x->resp_start);
 		sb_puts(s, " first byte to read())");
+	} else if (x->call_nosplit) { /* measured, but which call is whose cannot be known */
+		sb_printf(s, "  (wait not split: %s)", timeline_nosplit_why(x->call_nosplit));
 	}
 	if (x->quic && x->first_on_conn) /* one handshake: connect and TLS are the same time */
 		sb_puts(s, "  (QUIC: connect and TLS are one handshake)");

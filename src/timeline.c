@@ -313,6 +313,200 @@ int64_t timeline_call_read(struct timeline *tl, const struct conn *c, int64_t re
 	return pick->resp_start;
 }
 
+/* ------------------------------------------------------------------ */
+/* measured calls joined by stream position (issue 14)                 */
+/* ------------------------------------------------------------------ */
+
+const char *timeline_nosplit_why(unsigned why)
+{
+	static const char *const w[TL_NOSPLIT_N] = {
+		[TL_SPLIT] = "",
+		[TL_NOSPLIT_COUNT] = "the calls' byte counts do not follow the stream (a call whose "
+				     "bytes are not known, or one not seen)",
+		[TL_NOSPLIT_MMSG] = "recvmmsg()/sendmmsg() move several datagrams at once, of sizes "
+				    "not seen",
+		[TL_NOSPLIT_SIZE] = "a call's size is not its datagram's (datagrams coalesced by GRO, "
+				    "or cut): which call returned which is not known",
+	};
+	return why < TL_NOSPLIT_N ? w[why] : "";
+}
+
+/* An exchange of an HTTP/2 or HTTP/3 stream (joined by position). */
+static bool is_stream(const struct tl_exch *x)
+{
+	return x->stream || x->quic;
+}
+
+/* The counts of a connection (its exchanges' list ends at `last`) can no
+ * longer be trusted: the streams not joined yet say why. */
+static void pos_lost(struct timeline *tl, struct conn_calls *k, uint32_t last, uint8_t why)
+{
+	if (!k->lost) {
+		k->lost = true;
+		k->why = why;
+	}
+	struct tl_exch *x = at(tl, last);
+	for (unsigned i = 0; x && i < TL_CALL_WALK; i++, x = at(tl, x->prev_on_conn))
+		if (is_stream(x) && !x->call_read && k->counted && !x->call_nosplit)
+			x->call_nosplit = k->why;
+}
+
+/* The kept call of direction dir whose range covers position pos: its
+ * time, or 0 (not kept, not yet seen, or the counts are not trusted). */
+static int64_t pos_call(const struct conn_calls *k, int dir, uint64_t pos)
+{
+	if (!k->counted || k->lost || !pos)
+		return 0;
+	for (unsigned i = 0; i < CONN_CALL_RING; i++) {
+		const struct conn_call *r = &k->ring[dir][i];
+		if (r->at && r->to - r->n < pos && pos <= r->to)
+			return r->at;
+	}
+	return 0;
+}
+
+/* The read() at `when` returned stream x's first response bytes; false when
+ * it cannot have (it returned before they arrived, beyond the clocks'
+ * difference: a count is off, so none is trusted from now on). */
+static bool pos_read(struct timeline *tl, struct conn_calls *k, uint32_t last, struct tl_exch *x,
+		     int64_t when)
+{
+	if (when + TL_CALL_SKEW_US < x->resp_start) {
+		pos_lost(tl, k, last, TL_NOSPLIT_COUNT);
+		return false;
+	}
+	x->call_read = when < x->resp_start ? x->resp_start : when;
+	return true;
+}
+
+/* The same for the write() entered at `when` and the request's head sent at
+ * x->req_start: the write comes first. */
+static void pos_write(struct timeline *tl, struct conn_calls *k, uint32_t last, struct tl_exch *x,
+		      int64_t when)
+{
+	if (when > x->req_start + TL_CALL_SKEW_US)
+		pos_lost(tl, k, last, TL_NOSPLIT_COUNT);
+	else
+		x->call_write = when;
+}
+
+/* A stream's request head (dir 0) or first response head (dir 1) ended at
+ * position pos: the call already seen that covers it, if any. */
+static void pos_event(struct timeline *tl, struct conn_calls *k, uint32_t last, struct tl_exch *x,
+		      int dir, uint64_t pos)
+{
+	if (dir == 0)
+		x->req_pos = pos;
+	else
+		x->resp_pos = pos;
+	if (dir == 1 && k->counted && k->lost && !x->call_nosplit)
+		x->call_nosplit = k->why;
+	int64_t w = pos_call(k, dir, pos);
+	if (w && dir == 0)
+		pos_write(tl, k, last, x, w);
+	else if (w)
+		(void)pos_read(tl, k, last, x, w);
+}
+
+/* A call of direction d covering (from, to] at `when`: the streams of the
+ * list ending at `last` whose head it moved (quic: the HTTP/3 ones, else the
+ * HTTP/2 ones).  Returns the arrival of the first response head it read. */
+static int64_t pos_add(struct timeline *tl, struct conn_calls *k, uint32_t last, bool quic, int d,
+		       uint64_t n, uint32_t len, int64_t when, uint32_t *stream)
+{
+	struct conn_call *r = &k->ring[d][k->next[d]];
+	k->next[d] = (uint8_t)((k->next[d] + 1) % CONN_CALL_RING);
+	uint64_t from = k->done[d];
+	r->to = from + n;
+	r->n = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+	r->at = when;
+	r->len = len;
+	k->done[d] = r->to;
+	int64_t first = 0;
+	/* back along the connection (each step to a lower index) */
+	struct tl_exch *x = at(tl, last);
+	for (unsigned i = 0; x && i < TL_CALL_WALK && !k->lost; i++, x = at(tl, x->prev_on_conn)) {
+		if (!is_stream(x) || x->quic != quic)
+			continue;
+		if (d == 0 && x->req_pos > from && x->req_pos <= r->to && !x->call_write)
+			pos_write(tl, k, last, x, when);
+		if (d == 1 && x->resp_pos > from && x->resp_pos <= r->to && !x->call_read &&
+		    pos_read(tl, k, last, x, when) && (!first || x->resp_start < first)) {
+			first = x->resp_start;
+			*stream = x->stream;
+		}
+	}
+	return k->lost ? 0 : first;
+}
+
+int64_t timeline_call_bytes(struct timeline *tl, struct conn *c, int dir, uint64_t n,
+			    int64_t when, bool lost, uint32_t *stream)
+{
+	struct conn_calls *k = &c->calls_pos;
+	*stream = 0;
+	if (lost && k->counted)
+		pos_lost(tl, k, c->tl_last, TL_NOSPLIT_COUNT);
+	if (!k->counted || k->lost || !n || !when)
+		return 0;
+	return pos_add(tl, k, c->tl_last, false, dir ? 1 : 0, n, 0, when, stream);
+}
+
+void timeline_call_avail(struct timeline *tl, struct conn *c, uint64_t avail, int64_t when)
+{
+	struct conn_calls *k = &c->calls_pos;
+	if (!k->counted || k->lost)
+		return;
+	for (unsigned i = 0; i < CONN_CALL_RING; i++) {
+		const struct conn_call *r = &k->ring[1][i];
+		if (r->at && r->at + TL_CALL_SKEW_US <= when && r->to > avail) {
+			pos_lost(tl, k, c->tl_last, TL_NOSPLIT_COUNT);
+			return;
+		}
+	}
+}
+
+int64_t timeline_call_dgram(struct timeline *tl, struct quicflow *q, int dir, uint64_t n,
+			    int64_t when, bool mmsg, uint32_t *stream)
+{
+	struct conn_calls *k = &q->calls_pos;
+	int d = dir ? 1 : 0;
+	*stream = 0;
+	if (!k->seen) {
+		/* before the server's first datagram: every one is counted */
+		k->seen = true;
+		k->counted = q->pkts[0] == 0 && q->pkts[1] == 0;
+	}
+	if (mmsg && k->counted)
+		pos_lost(tl, k, q->tl_last, TL_NOSPLIT_MMSG);
+	if (!k->counted || k->lost || !n || !when)
+		return 0;
+	uint64_t idx = k->done[d] + 1;
+	uint32_t len = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+	/* its datagram seen already (kept): the sizes must agree */
+	if (idx <= q->pkts[d] && q->pkts[d] - idx < CONN_CALL_RING &&
+	    q->dg_len[d][idx % CONN_CALL_RING] != len) {
+		pos_lost(tl, k, q->tl_last, TL_NOSPLIT_SIZE);
+		return 0;
+	}
+	return pos_add(tl, k, q->tl_last, true, d, 1, len, when, stream);
+}
+
+void timeline_dgram(struct timeline *tl, struct quicflow *q, int dir, uint32_t len)
+{
+	int d = dir ? 1 : 0;
+	uint64_t idx = q->pkts[d];
+	struct conn_calls *k = &q->calls_pos;
+	q->dg_len[d][idx % CONN_CALL_RING] = len;
+	if (!k->counted || k->lost)
+		return;
+	/* a call seen before its datagram (the clocks): the sizes must agree */
+	for (unsigned i = 0; i < CONN_CALL_RING; i++) {
+		const struct conn_call *r = &k->ring[d][i];
+		if (r->at && r->to == idx && r->len != len)
+			pos_lost(tl, k, q->tl_last, TL_NOSPLIT_SIZE);
+	}
+}
+
 /* A new exchange at the end of the list whose links are *first and *last
  * (a TCP connection's or a QUIC connection's); NULL when none can be kept. */
 static struct tl_exch *add_slot(struct timeline *tl, uint32_t *first, uint32_t *last)
@@ -466,6 +660,8 @@ int64_t timeline_h2(struct timeline *tl, int64_t now, struct conn *c, const stru
 			keep_h2_head(&x->hd->req, hd, v->length);
 		if (!x->name_len && hd->authority.present)
 			x->name_len = copy_str(x->name, hd->authority.b, hd->authority.len);
+		/* the write() that wrote it, when already seen */
+		pos_event(tl, &c->calls_pos, c->tl_last, x, 0, v->at);
 	}
 	if (!x)
 		return -1;
@@ -486,8 +682,13 @@ int64_t timeline_h2(struct timeline *tl, int64_t now, struct conn *c, const stru
 		x->req_end = now; /* the request's newest frame so far */
 		return -1;
 	}
-	if (hd && v->head_kind != H2_HEAD_TRAILERS)
+	if (hd && v->head_kind != H2_HEAD_TRAILERS) {
+		bool first = !x->resp_start;
 		dur = resp_head(x, hd, v->length, 2, now);
+		if (first) /* the read() that returned it, when already seen (the
+			    * clocks may put it a little before the packet) */
+			pos_event(tl, &c->calls_pos, c->tl_last, x, 1, v->at);
+	}
 	if (v->type == H2_DATA) {
 		x->down = v->body_done;
 		x->resp_end = now;
@@ -556,6 +757,8 @@ int64_t timeline_h3(struct timeline *tl, int64_t now, struct quicflow *q, const 
 			keep_h3_head(&x->hd->req, hd, v->length);
 		if (!x->name_len && hd->authority.present)
 			x->name_len = copy_str(x->name, hd->authority.b, hd->authority.len);
+		/* the datagram being handled carried it: the call that sent it */
+		pos_event(tl, &q->calls_pos, q->tl_last, x, 0, q->pkts[0]);
 	}
 	if (!x)
 		return -1;
@@ -575,8 +778,12 @@ int64_t timeline_h3(struct timeline *tl, int64_t now, struct quicflow *q, const 
 		x->req_end = now; /* the request's newest frame so far */
 		return -1;
 	}
-	if (hd && v->head_kind != H3_HEAD_TRAILERS)
+	if (hd && v->head_kind != H3_HEAD_TRAILERS) {
+		bool first = !x->resp_start;
 		dur = resp_head(x, hd, v->length, 3, now);
+		if (first) /* the datagram being handled: the call that returned it */
+			pos_event(tl, &q->calls_pos, q->tl_last, x, 1, q->pkts[1]);
+	}
 	if (v->kind == H3_EV_FRAME && v->type == H3_DATA) {
 		x->down = v->body_done;
 		x->resp_end = now;

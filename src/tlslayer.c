@@ -436,6 +436,8 @@ size_t tlsl_feed(struct tls_conn *tc, struct tlsl **lp, int dir, const uint8_t *
 	if (!env->kl)
 		return tls_feed(tc, d, data, len, env->tev);
 	struct tlsl *l = *lp;
+	if (env->rec_end)
+		*env->rec_end = 0;
 	if (l)
 		hold_drain(l, tc, d, env);
 	size_t off = 0;
@@ -474,8 +476,13 @@ size_t tlsl_feed(struct tls_conn *tc, struct tlsl **lp, int dir, const uint8_t *
 				*lp = l;
 			}
 		}
-		if (l)
+		if (l) {
+			if (env->rec_end)
+				*env->rec_end = off;
 			rec_layer(l, tc, d, rec, rlen, env, ev_first);
+		}
 	}
+	if (env->rec_end)
+		*env->rec_end = 0;
 	return off;
 }

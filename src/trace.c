@@ -115,6 +115,15 @@ struct tracer {
 		int64_t at;          /* entered; 0 free */
 	} expect[TRACE_EXPECT_MAX];
 	unsigned expect_next;
+	/* measured sends on connected UDP sockets of no QUIC connection yet: the
+	 * client's first Initial is sent before its connection is made */
+	struct dgram_expect {
+		uint8_t ver, cli[16], srv[16];
+		uint16_t cport, sport;
+		uint32_t len;
+		int64_t at;          /* entered; 0 free */
+	} dexpect[TRACE_EXPECT_MAX];
+	unsigned dexpect_next;
 	/* IP fragments (issue 13): made at the first fragment; NULL until then */
 	struct frag_table *frags;
 	struct frag_out frag;                 /* the verdict on this packet's fragment */
@@ -127,6 +136,11 @@ struct stream_ctx {
 	struct conn *c;
 	int dir;                              /* 0 client -> server, 1 server -> client */
 	struct ev *e;
+	uint64_t seq;                         /* relative sequence of the bytes being fed (the
+	                                         TLS layer's, or the application's without
+	                                         TLS); 0 unknown */
+	size_t *rec_end;                      /* with TLS: where the record whose plaintext
+	                                         goes up ends in them (tlsl_env), or NULL */
 };
 
 /* ------------------------------------------------------------------ */
@@ -491,14 +505,25 @@ static size_t http_feed_app(const struct stream_ctx *sc, const uint8_t *data, si
 	return n;
 }
 
-/* Feed HTTP/2 bytes, DoH bodies collected on the way. */
-static void h2_feed_app(const struct stream_ctx *sc, const uint8_t *data, size_t len)
+/* Feed HTTP/2 bytes, DoH bodies collected on the way; skip: bytes of the
+ * feed (sc->seq) before data.  Each event says where on the TCP stream what
+ * carried it ended (h2_ev.at): the frame's last byte, or over TLS its
+ * record's, which is what a read() must have returned for the application
+ * to see it (timeline_call_bytes). */
+static void h2_feed_app(const struct stream_ctx *sc, const uint8_t *data, size_t len, size_t skip)
 {
 	struct tracer *t = sc->t;
 	unsigned from = t->h2ev.n;
 	h2_set_data_sink(sc->c->h2, doh_data, (void *)sc);
 	h2_feed(sc->c->h2, sc->dir, data, len, &t->h2ev);
 	h2_set_data_sink(sc->c->h2, NULL, NULL); /* sc lives on the caller's stack */
+	for (unsigned i = from; sc->seq && i < t->h2ev.n; i++) {
+		struct h2_ev *v = &t->h2ev.ev[i];
+		if (!sc->c->tls)
+			v->at = sc->seq + skip + v->feed_end - 1;
+		else if (sc->rec_end && *sc->rec_end)
+			v->at = sc->seq + *sc->rec_end - 1;
+	}
 	doh_events(sc, from);
 }
 
@@ -651,7 +676,7 @@ static size_t app_feed(const struct stream_ctx *sc, const uint8_t *data, size_t 
 		if (!c->tls)
 			proxy_absolute(sc, from);
 		if (n < len && c->ap.http.upgraded && c->app == APP_H2) {
-			h2_feed_app(sc, data + n, len - n);
+			h2_feed_app(sc, data + n, len - n, n);
 			n = len;
 		}
 		else if (n < len && c->ap.http.upgraded)
@@ -660,7 +685,7 @@ static size_t app_feed(const struct stream_ctx *sc, const uint8_t *data, size_t 
 	}
 	case APP_H2:
 		if (c->h2)
-			h2_feed_app(sc, data, len);
+			h2_feed_app(sc, data, len, 0);
 		return len;
 	default:
 		return len;
@@ -727,7 +752,10 @@ static void tls_env(const struct stream_ctx *sc, struct tlsl_env *env)
 		.app = tls_app_data,
 		.app_gap = tls_app_gap,
 		.app_ctx = (void *)sc,
+		.rec_end = sc->rec_end,
 	};
+	if (sc->rec_end)
+		*sc->rec_end = 0;
 }
 
 /* A stream's bytes through its TLS layer (records; decryption with a key log). */
@@ -812,9 +840,13 @@ static size_t proxy_stream(const struct stream_ctx *sc, const uint8_t *data, siz
 
 static size_t on_stream_data(void *ctx, const uint8_t *data, size_t len, uint64_t seq)
 {
-	const struct stream_ctx *sc = ctx;
-	struct conn *c = sc->c;
-	size_t pre = 0;
+	const struct stream_ctx *osc = ctx;
+	struct conn *c = osc->c;
+	size_t pre = 0, rec_end = 0;
+	struct stream_ctx sub = *osc; /* where the bytes lie, for the layers above */
+	const struct stream_ctx *sc = &sub;
+	sub.seq = seq;
+	sub.rec_end = &rec_end;
 	if (!c->dns && !c->proxy.done[sc->dir] &&
 	    (c->proxy.sniffed || (c->app == APP_UNKNOWN && !c->tls))) {
 		bool wait;
@@ -822,6 +854,7 @@ static size_t on_stream_data(void *ctx, const uint8_t *data, size_t len, uint64_
 		if (wait || pre == len)
 			return pre;
 		data += pre, len -= pre;
+		sub.seq = seq + pre;
 	}
 	if (c->app == APP_UNKNOWN && !c->tls) {
 		bool wait;
@@ -863,7 +896,7 @@ static void app_end(const struct stream_ctx *sc)
 /* One direction ended: hand over what is held, tell the decoder. */
 static void stream_end(struct tracer *t, struct conn *c, int dir, struct ev *e)
 {
-	struct stream_ctx sc = { t, c, dir, e };
+	struct stream_ctx sc = { .t = t, .c = c, .dir = dir, .e = e };
 	struct reasm_sink sink = { on_stream_data, on_stream_gap, &sc };
 	reasm_flush(flow_reasm_pool(t->flows), &c->rs[dir], &sink);
 	app_end(&sc);
@@ -1074,6 +1107,25 @@ static bool tls_close_now(const struct tracer *t)
 	return false;
 }
 
+/* A new QUIC connection whose first datagram a measured send on a connected
+ * UDP socket was seen entering (trace_call, before the connection was
+ * made): that send counts as its socket's first (timeline_call_dgram). */
+static void dgram_expected(struct tracer *t, struct quicflow *q, const struct pkt *p)
+{
+	for (unsigned i = 0; i < TRACE_EXPECT_MAX; i++) {
+		struct dgram_expect *x = &t->dexpect[i];
+		if (x->at && x->ver == q->ip_ver && x->cport == q->cport && x->sport == q->sport &&
+		    !memcmp(x->cli, q->cli, 16) && !memcmp(x->srv, q->srv, 16) &&
+		    x->len == p->pl_len && x->at <= t->now + TL_CALL_SKEW_US &&
+		    t->now - x->at < TRACE_EXPECT_US) {
+			uint32_t sid;
+			(void)timeline_call_dgram(t->tl, q, 0, x->len, x->at, false, &sid);
+			x->at = 0;
+			return;
+		}
+	}
+}
+
 /* A new connection whose connect() was measured entering (trace_call): its
  * packets say so from the SYN on. */
 static void call_expected(struct tracer *t, struct conn *c)
@@ -1083,6 +1135,9 @@ static void call_expected(struct tracer *t, struct conn *c)
 		if (x->at && x->ver == c->ip_ver && x->port == c->sport && !memcmp(x->srv, c->srv, 16) &&
 		    c->ts_first + 1000 >= x->at && c->ts_first - x->at < TRACE_EXPECT_US) {
 			c->calls_seen = true;
+			/* the calls were followed from before its first byte: their
+			 * counts are the stream's positions (timeline_call_bytes) */
+			c->calls_pos.counted = !c->midstream;
 			x->at = 0;
 			return;
 		}
@@ -1114,7 +1169,7 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		}
 	}
 	int dir = g->dir;
-	struct stream_ctx sc = { t, c, dir, e };
+	struct stream_ctx sc = { .t = t, .c = c, .dir = dir, .e = e };
 	struct reasm_sink sink = { on_stream_data, on_stream_gap, &sc };
 	static const uint8_t none[1];
 	/* A direction's data starts at relative 1 (after its SYN, or where the
@@ -1143,7 +1198,7 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		int64_t ack = g->rel_ack;
 		if (o->fin_seen && ack > o->fin_seq)
 			ack = o->fin_seq;
-		struct stream_ctx osc = { t, c, 1 - dir, e };
+		struct stream_ctx osc = { .t = t, .c = c, .dir = 1 - dir, .e = e };
 		struct reasm_sink osink = { on_stream_data, on_stream_gap, &osc };
 		reasm_ack(pool, &c->rs[1 - dir], (uint64_t)ack, &osink);
 	}
@@ -1617,9 +1672,12 @@ static bool do_quic(struct tracer *t, const struct pkt *p, struct ev *e, struct 
 		if (link->new_fetch)
 			timeline_fetch(t->tl, link);
 	}
+	if (created)
+		dgram_expected(t, q, p);
 	q->ts_last = t->now;
 	q->bytes[dir] += p->pl_len;
 	q->pkts[dir]++;
+	timeline_dgram(t->tl, q, dir, p->pl_len); /* checked against a measured call's size */
 	e->quic_fetch = q->fetch_id;
 	e->quic_conn = q->id;
 	e->quic_dec = t->qres;
@@ -1924,7 +1982,7 @@ static bool focus_keep_fetch(void *ctx, uint32_t fetch_id)
 
 void trace_call(struct tracer *t, const struct call_line *l)
 {
-	struct call_ctx cx = { 0, 0, 0 };
+	struct call_ctx cx = { .conn_id = 0 };
 	struct pkt p;
 	memset(&p, 0, sizeof(p));
 	/* a TCP socket's connection, by its addresses as the packets carry them */
@@ -1943,6 +2001,51 @@ void trace_call(struct tracer *t, const struct call_line *l)
 				c->calls_write_at = l->enter_us;
 			else if (st == STEP_READ && l->has_ret && l->ret > 0 && l->exit_us)
 				cx.resp_first = timeline_call_read(t->tl, c, l->exit_us);
+			/* the bytes it moved: which HTTP/2 stream's it wrote or read
+			 * (the *mmsg calls return messages, not bytes) */
+			bool mm = l->sys == CALLS_SYS_SENDMMSG || l->sys == CALLS_SYS_RECVMMSG;
+			int64_t when = st == STEP_WRITE ? l->enter_us : l->exit_us;
+			if (st == STEP_READ && c->rs[1].started && c->rs[1].next > 0)
+				timeline_call_avail(t->tl, c, c->rs[1].next - 1, l->exit_us);
+			if ((st == STEP_WRITE || st == STEP_READ) && l->has_ret && l->ret > 0) {
+				int64_t r = timeline_call_bytes(t->tl, c, st == STEP_READ, (uint64_t)l->ret,
+								when, mm, &cx.stream);
+				if (r)
+					cx.resp_first = r;
+			}
+		}
+	}
+	/* a connected UDP socket's datagram (HTTP/3): which stream's head it
+	 * carried (an unconnected one has no peer to find its connection by) */
+	if (l->sotype == 2 /* SOCK_DGRAM */ && l->rport && l->has_ret && l->ret > 0 && t->qflows &&
+	    out_call_tuple(l, &p.ip_ver, p.src, p.dst)) {
+		enum step st = out_call_step(l);
+		p.proto = 17;
+		p.sport = l->lport;
+		p.dport = l->rport;
+		int qdir = 0;
+		struct quicflow *q = (st == STEP_WRITE || st == STEP_READ) ?
+					     quicflow_find(t->qflows, &p, &qdir) : NULL;
+		if (!q && st == STEP_WRITE && l->sys != CALLS_SYS_SENDMMSG) {
+			/* its connection may be made by the datagram it sends */
+			struct dgram_expect *x = &t->dexpect[t->dexpect_next++ % TRACE_EXPECT_MAX];
+			x->ver = p.ip_ver;
+			memcpy(x->cli, p.src, 16);
+			memcpy(x->srv, p.dst, 16);
+			x->cport = p.sport;
+			x->sport = p.dport;
+			x->len = l->ret > UINT32_MAX ? UINT32_MAX : (uint32_t)l->ret;
+			x->at = l->enter_us;
+		}
+		if (q && qdir == 0) {
+			bool mm = l->sys == CALLS_SYS_SENDMMSG || l->sys == CALLS_SYS_RECVMMSG;
+			int64_t when = st == STEP_WRITE ? l->enter_us : l->exit_us;
+			int64_t r = timeline_call_dgram(t->tl, q, st == STEP_READ, (uint64_t)l->ret, when,
+							mm, &cx.stream);
+			if (r) {
+				cx.resp_first = r;
+				cx.dgram_len = (uint32_t)l->ret;
+			}
 		}
 	}
 	/* a connect() entered: its connection's SYN is to come */

@@ -240,6 +240,238 @@ for line in open(sys.argv[1]):
 print(len(seen))
 EOF2
 }
+# 4b. HTTP/2: two streams at once on one TLS connection (curl -Z against nginx, the key log
+# decrypting): each stream's wait is split by the read() that returned its first response
+# bytes, found by the bytes read since the connect() (not by time); checked here against
+# the packets: that read's bytes overlap the segment that carried the stream's response
+# HEADERS and it returned after that segment arrived, the write's bytes overlap the
+# request's, and the figures add up
+if command -v nginx >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1; then
+	mkdir -p "$tmp/h2/www" "$tmp/h2/logs"
+	head -c 30000 /dev/zero | tr '\0' a >"$tmp/h2/www/a.txt"
+	head -c 40000 /dev/zero | tr '\0' b >"$tmp/h2/www/b.txt"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-keyout "$tmp/h2/key.pem" -out "$tmp/h2/cert.pem" -subj /CN=calls.lab.test 2>/dev/null
+	cat >"$tmp/h2/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $tmp/h2/nginx.pid;
+error_log $tmp/h2/logs/error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $tmp/h2/t1;
+	proxy_temp_path $tmp/h2/t2;
+	fastcgi_temp_path $tmp/h2/t3;
+	uwsgi_temp_path $tmp/h2/t4;
+	scgi_temp_path $tmp/h2/t5;
+	server {
+		listen 127.0.0.1:8443 ssl http2;
+		ssl_certificate $tmp/h2/cert.pem;
+		ssl_certificate_key $tmp/h2/key.pem;
+		root $tmp/h2/www;
+	}
+}
+EOF
+	ip netns exec "$ns" nginx -c "$tmp/h2/nginx.conf" -p "$tmp/h2" >"$tmp/h2/nginx.log" 2>&1 &
+	pids="$pids $!"
+	i=0
+	until ip netns exec "$ns" curl -sk -o /dev/null https://127.0.0.1:8443/a.txt 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 50 ] && break
+		sleep 0.1
+	done
+	h2url=https://calls.lab.test:8443
+	run h2 --json --keylog "$tmp/h2/keys.txt" -- env SSLKEYLOGFILE="$tmp/h2/keys.txt" curl -sk \
+		--http2 -Z -o /dev/null -o /dev/null "$h2url/a.txt" "$h2url/b.txt"
+	python3 - "$tmp/h2.out" >"$tmp/h2.check" 2>&1 <<'PY'
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+xs = [o for o in objs if o["type"] == "exchange" and o.get("stream")]
+def say(ok, what):
+    print(("ok " if ok else "FAIL ") + what)
+say(len(xs) == 2 and len({x["conn"] for x in xs}) == 1,
+    "two HTTP/2 streams on one connection (%d exchanges)" % len(xs))
+def ranges(conn, step):
+    """(from, to, call) of each measured call of conn that moved bytes, in time order"""
+    out, done = [], 0
+    for o in objs:
+        if o["type"] == "call" and o.get("conn") == conn and o["step"] == step and \
+           (o.get("ret") or -1) > 0:
+            out.append((done, done + o["ret"], o))
+            done += o["ret"]
+    return out
+def segment(conn, sender, stream, kind):
+    """the packet that carried the stream's HEADERS of that kind: it, and its bytes (a, b]"""
+    for o in objs:
+        if o["type"] != "packet" or o.get("conn") != conn or not o.get("tcp"):
+            continue
+        if o["tcp"]["dir"] != sender:
+            continue
+        for f in o.get("h2") or []:
+            if f.get("type") == "HEADERS" and f.get("stream") == stream and \
+               (f.get("head") or {}).get("kind") == kind:
+                s = o["tcp"]["seq"] - 1
+                return o, s, s + o["tcp"]["len"]
+    return None, 0, 0
+for x in xs:
+    sid, c = x["stream"], x["conn"]
+    if "call_read" not in x:
+        say(False, "stream %d: no measured split" % sid)
+        continue
+    t = x["times"]
+    pr, a, b = segment(c, "from_server", sid, "response")
+    rd = [r for r in ranges(c, "read") if abs(r[2]["returned"] - x["call_read"]) < 1e-6]
+    say(pr is not None and len(rd) == 1 and rd[0][0] < b and a < rd[0][1],
+        "stream %d: the read() %s returned bytes of the segment that carried its response HEADERS (%d..%d]"
+        % (sid, [r[:2] for r in rd], a, b))
+    say(pr is not None and x["call_read"] >= pr["ts"] - 1e-6 and t["resp_start"] >= pr["ts"] - 1e-6,
+        "stream %d: its read() returned after the first byte arrived" % sid)
+    pw, a, b = segment(c, "to_server", sid, "request")
+    wr = [r for r in ranges(c, "write") if abs(r[2]["entered"] - x["call_write"]) < 1e-6]
+    say(pw is not None and len(wr) == 1 and wr[0][0] < b and a < wr[0][1] and
+        x["call_write"] <= pw["ts"] + 1e-6,
+        "stream %d: the write() %s sent its request HEADERS (%d..%d]" % (sid, [r[:2] for r in wr], a, b))
+    k, ap = x["wait_kernel"], x["wait_application"]
+    say(k >= 0 and ap >= 0 and abs(k - (t["resp_start"] - x["call_write"])) < 2e-6 and
+        abs(ap - (x["call_read"] - t["resp_start"])) < 2e-6 and
+        abs(k + ap - (x["call_read"] - x["call_write"])) < 3e-6,
+        "stream %d: kernel %.6f + application %.6f s = write() to read() %.6f s" %
+        (sid, k, ap, x["call_read"] - x["call_write"]))
+PY
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok "h2: ${line#ok }" ;;
+		*) fail "h2: ${line#FAIL }" ;;
+		esac
+	done <"$tmp/h2.check"
+	run h2tl --timeline --keylog "$tmp/h2/keys2.txt" -- env SSLKEYLOGFILE="$tmp/h2/keys2.txt" \
+		curl -sk --http2 -Z -o /dev/null -o /dev/null "$h2url/a.txt" "$h2url/b.txt"
+	n=$(grep -Ec '\(wait measured: kernel [0-9.]+ ms write\(\) to first byte, application [0-9.]+ ms first byte to read\(\)\)  \(stream #[13]' "$tmp/h2tl.out")
+	[ "$n" -eq 2 ] && ok "h2: the timeline splits both streams' wait" ||
+		fail "h2: $n streams with a split wait in the timeline"
+	run h2x --explain --keylog "$tmp/h2/keys3.txt" -- env SSLKEYLOGFILE="$tmp/h2/keys3.txt" \
+		curl -sk --http2 -Z -o /dev/null -o /dev/null "$h2url/a.txt" "$h2url/b.txt"
+	grep -Eq "\^ read\(\) returned [0-9]+ B [0-9.]+ ms after the first bytes of stream [13]'s response arrived" \
+		"$tmp/h2x.out" && ok "h2: --explain tells the read of a stream's first bytes" ||
+		fail "h2: --explain: no measured read of a stream"
+else
+	skipped=$((skipped + 1))
+	echo "skip calls h2: no nginx or openssl"
+fi
+
+# 4c. HTTP/3: headless Chromium forced to QUIC against Caddy in the namespace (its key log
+# decrypting): each stream's wait is split by the call that returned the datagram carrying
+# its first response HEADERS, found by counting the datagrams on the connected UDP socket;
+# checked here by counting them again from the JSON lines (the k-th datagram from the server
+# against the k-th read, whose size must be the datagram's)
+chromium=$(command -v chromium || command -v chromium-browser || true)
+if [ -n "$chromium" ] && command -v caddy >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1; then
+	mkdir -p "$tmp/h3/www" "$tmp/h3/home" "$tmp/h3/profile"
+	chmod 0700 "$tmp/h3/profile"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-keyout "$tmp/h3/key.pem" -out "$tmp/h3/cert.pem" -subj /CN=calls.lab.test \
+		-addext subjectAltName=DNS:calls.lab.test 2>/dev/null
+	spki=$(openssl x509 -in "$tmp/h3/cert.pem" -pubkey -noout | openssl pkey -pubin -outform der |
+		openssl dgst -sha256 -binary | base64)
+	printf '<html><body><script src="/a.js"></script><script src="/b.js"></script>h3</body></html>\n' \
+		>"$tmp/h3/www/index.html"
+	printf 'var a = "%s";\n' "$(head -c 20000 /dev/zero | tr '\0' a)" >"$tmp/h3/www/a.js"
+	printf 'var b = "%s";\n' "$(head -c 30000 /dev/zero | tr '\0' b)" >"$tmp/h3/www/b.js"
+	cat >"$tmp/h3/Caddyfile" <<EOF
+{
+	admin off
+	auto_https off
+	storage file_system $tmp/h3/data
+	servers {
+		protocols h1 h2 h3
+	}
+}
+https://calls.lab.test:443 {
+	bind 127.0.0.1
+	tls $tmp/h3/cert.pem $tmp/h3/key.pem
+	root * $tmp/h3/www
+	file_server
+}
+EOF
+	ip netns exec "$ns" env HOME="$tmp/h3/home" XDG_DATA_HOME="$tmp/h3/home" \
+		XDG_CONFIG_HOME="$tmp/h3/home" caddy run --adapter caddyfile \
+		--config "$tmp/h3/Caddyfile" >"$tmp/h3/caddy.log" 2>&1 &
+	pids="$pids $!"
+	i=0
+	until ip netns exec "$ns" ss -lun | grep -q '127.0.0.1:443 '; do
+		i=$((i + 1))
+		[ $i -gt 50 ] && break
+		sleep 0.1
+	done
+	chmod -R a+rwX "$tmp/h3/profile" "$tmp/h3/home"
+	run h3 --json --keylog "$tmp/h3/keys.txt" -- "$chromium" --headless=new --no-sandbox \
+		--disable-gpu --no-first-run --user-data-dir="$tmp/h3/profile" \
+		--host-resolver-rules="MAP calls.lab.test 127.0.0.1" --enable-quic \
+		--origin-to-force-quic-on=calls.lab.test:443 --ignore-certificate-errors-spki-list="$spki" \
+		--ssl-key-log-file="$tmp/h3/keys.txt" --dump-dom https://calls.lab.test/
+	python3 - "$tmp/h3.out" >"$tmp/h3.check" 2>&1 <<'PY'
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+def say(ok, what):
+    print(("ok " if ok else "FAIL ") + what)
+xs = [o for o in objs if o["type"] == "exchange" and o.get("quic") and
+      o.get("target") in ("/", "/a.js", "/b.js")]
+say(len(xs) == 3 and len({x["conn"] for x in xs}) == 1,
+    "three HTTP/3 streams on one QUIC connection (%d)" % len(xs))
+qc = xs[0]["conn"] if xs else None
+# the server's datagrams of that connection, in order, and what each carried
+dgs = []
+for o in objs:
+    q = o.get("quic") if o["type"] == "packet" else None
+    if q and q.get("conn") == qc and not q.get("from_client"):
+        heads = [f["stream"] for f in q.get("h3") or [] if f.get("frame") == "HEADERS" and
+                 (f.get("head") or {}).get("kind") == "response"]
+        dgs.append((o, heads))
+port = dgs[0][0]["dport"] if dgs else None
+reads = [o for o in objs if o["type"] == "call" and o.get("proto") == "udp" and
+         o.get("sport") == port and o.get("dport") == 443 and o["step"] == "read" and
+         (o.get("ret") or -1) > 0]
+for x in xs:
+    sid = x["stream"]
+    k = [i for i, (o, h) in enumerate(dgs) if sid in h]
+    if "call_read" not in x or not k:
+        say(False, "stream %d: no measured split (%s)" % (sid, x.get("wait_not_split")))
+        continue
+    k = k[0]
+    r = reads[k] if k < len(reads) else None
+    say(r is not None and abs(r["returned"] - x["call_read"]) < 1e-6 and r["ret"] == dgs[k][0]["payload_len"],
+        "stream %d: its read() is read #%d on the socket, of datagram #%d from the server (%s B)" %
+        (sid, k + 1, k + 1, dgs[k][0]["payload_len"]))
+    t = x["times"]
+    say(x["call_read"] >= dgs[k][0]["ts"] - 1e-6 and abs(t["resp_start"] - dgs[k][0]["ts"]) < 1e-6,
+        "stream %d: the read returned after its datagram arrived" % sid)
+    k2, ap = x["wait_kernel"], x["wait_application"]
+    say(k2 >= 0 and ap >= 0 and abs(k2 + ap - (x["call_read"] - x["call_write"])) < 3e-6,
+        "stream %d: kernel %.6f + application %.6f s = send to read %.6f s" %
+        (sid, k2, ap, x["call_read"] - x["call_write"]))
+PY
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok "h3: ${line#ok }" ;;
+		*) fail "h3: ${line#FAIL }" ;;
+		esac
+	done <"$tmp/h3.check"
+	rm -rf "$tmp/h3/profile"/*
+	run h3x --explain --keylog "$tmp/h3/keys2.txt" -- "$chromium" --headless=new --no-sandbox \
+		--disable-gpu --no-first-run --user-data-dir="$tmp/h3/profile" \
+		--host-resolver-rules="MAP calls.lab.test 127.0.0.1" --enable-quic \
+		--origin-to-force-quic-on=calls.lab.test:443 --ignore-certificate-errors-spki-list="$spki" \
+		--ssl-key-log-file="$tmp/h3/keys2.txt" --dump-dom https://calls.lab.test/
+	grep -Eq '\^ the call returned the datagram that carried stream [0-9]+.s first response bytes \([0-9]+ B\) [0-9.]+ ms after it arrived' \
+		"$tmp/h3x.out" && ok "h3: --explain tells the read of a stream's datagram" ||
+		fail "h3: --explain: no measured read of a stream's datagram"
+else
+	skipped=$((skipped + 1))
+	echo "skip calls h3: needs chromium, caddy and openssl"
+fi
+
 # 5. headless Chromium: a multi-process browser; its sockets live in the network service
 chromium=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
 if [ -n "$chromium" ]; then

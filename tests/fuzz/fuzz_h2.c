@@ -46,6 +46,9 @@ static size_t feed(void *ctx, int dir, const uint8_t *data, size_t len)
 	h2_events_clear(&evs);
 	size_t n = h2_feed(conn, dir, data, len, &evs);
 	check(&evs);
+	for (unsigned i = 0; i < evs.n; i++) /* where each event's bytes ended: in this feed */
+		if (evs.ev[i].feed_end > len || (i && evs.ev[i].feed_end < evs.ev[i - 1].feed_end))
+			__builtin_trap();
 	if (n != len) /* h2_feed consumes everything */
 		__builtin_trap();
 	return n;

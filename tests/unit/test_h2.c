@@ -766,8 +766,34 @@ static void real_capture(void)
 	CHECK_EQ_INT(r.bud.used, 0);
 }
 
+/* Each event says where in the feed its frame ended (h2_ev.feed_end): what
+ * the tracer turns into a TCP stream position (issue 14). */
+static void feed_ends(void)
+{
+	struct hpack_budget bud;
+	hpack_budget_init(&bud, HPACK_BUDGET_DEFAULT);
+	static struct log l;
+	client_start(&bb);                         /* 24 + 9 bytes */
+	frame_hex(&bb, H2_PING, 0, 0, "0102030405060708"); /* ends at 50 */
+	frame(&bb, H2_SETTINGS, 1, 0, NULL, 0);    /* an ACK: ends at 59 */
+	struct h2_conn *c = feed1(&bud, NULL, 0, &bb, &l);
+	unsigned n_frames = 0;
+	for (unsigned i = 0; i < ev.n; i++) {
+		if (ev.ev[i].kind == H2_EV_PREFACE)
+			CHECK_EQ_INT(ev.ev[i].feed_end, 24);
+		if (ev.ev[i].kind != H2_EV_FRAME)
+			continue;
+		n_frames++;
+		const uint32_t want[] = { 33, 50, 59 };
+		CHECK_EQ_INT(ev.ev[i].feed_end, want[n_frames - 1 < 3 ? n_frames - 1 : 2]);
+	}
+	CHECK_EQ_INT(n_frames, 3);
+	h2_free(c);
+}
+
 int main(void)
 {
+	feed_ends();
 	conversation();
 	errors();
 	hostile_hpack();

@@ -316,15 +316,27 @@ static void hset(struct hpack_str *s, const char *v)
 
 /* One HTTP/2 frame event on c at now: a header block (req: request, else
  * response with status), or DATA (body bytes so far); returns the line's duration. */
+static int64_t h2ev_at(struct timeline *tl, int64_t now, struct conn *c, uint8_t type, int dir,
+		       uint32_t sid, uint32_t exchange, const char *path, uint16_t status,
+		       uint64_t body, bool end, uint64_t at);
+
 static int64_t h2ev(struct timeline *tl, int64_t now, struct conn *c, uint8_t type, int dir,
 		    uint32_t sid, uint32_t exchange, const char *path, uint16_t status,
 		    uint64_t body, bool end)
+{
+	return h2ev_at(tl, now, c, type, dir, sid, exchange, path, status, body, end, 0);
+}
+
+/* The same, the frame (or its TLS record) ending at stream position at. */
+static int64_t h2ev_at(struct timeline *tl, int64_t now, struct conn *c, uint8_t type, int dir,
+		       uint32_t sid, uint32_t exchange, const char *path, uint16_t status,
+		       uint64_t body, bool end, uint64_t at)
 {
 	static struct hpack_headers h;
 	hpack_headers_clear(&h);
 	struct h2_ev e = { .kind = H2_EV_FRAME, .dir = (uint8_t)dir, .type = type,
 			   .stream_id = sid, .exchange = exchange, .end_stream = end,
-			   .body_done = body, .length = 20 };
+			   .body_done = body, .length = 20, .at = at };
 	if (type == H2_HEADERS) {
 		if (dir == 0) {
 			hset(&h.method, "GET");
@@ -477,8 +489,254 @@ static void test_h3_streams(void)
 	timeline_close(tl);
 }
 
+/* Measured calls joined to HTTP/2 streams by stream position (issue 14): the
+ * write() whose counted bytes cover a request's HEADERS wrote it, the read()
+ * whose counted bytes cover a response's first HEADERS returned it. */
+static void test_h2_call_pos(void)
+{
+	struct timeline *tl = timeline_open();
+	struct conn c = mkconn(1, 1);
+	c.app = APP_H2;
+	c.calls_pos.counted = true; /* its connect() was measured */
+	uint32_t sid = 99;
+	/* one write: preface, SETTINGS, stream 1's HEADERS (its record ends at 100) */
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 0, 100, 900, false, &sid), 0);
+	CHECK_EQ_INT(h2ev_at(tl, 1000, &c, H2_HEADERS, 0, 1, 1, "/", 0, 0, true, 100), -1);
+	/* stream 3: its event first, then its write (packets not held back) */
+	CHECK_EQ_INT(h2ev_at(tl, 1010, &c, H2_HEADERS, 0, 3, 2, "/a", 0, 0, true, 150), -1);
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 0, 50, 1005, false, &sid), 0);
+	const struct tl_exch *x1 = timeline_get(tl, 0), *x3 = timeline_get(tl, 1);
+	CHECK_EQ_INT(x1->call_write, 900);
+	CHECK_EQ_INT(x3->call_write, 1005);
+	CHECK_EQ_INT(x1->req_pos, 100);
+	CHECK_EQ_INT(x3->req_pos, 150);
+	/* the server's SETTINGS: a record read in two (header, then body) */
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 1, 5, 1100, false, &sid), 0);
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 1, 195, 1200, false, &sid), 0);
+	/* stream 3's response first: its record (201..300) read in two; the
+	 * read that covers its last byte returned it */
+	CHECK_EQ_INT(h2ev_at(tl, 1500, &c, H2_HEADERS, 1, 3, 2, NULL, 200, 0, false, 300),
+		     1500 - 1010);
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 1, 5, 1510, false, &sid), 0);
+	CHECK_EQ_INT(x3->call_read, 0);
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 1, 95, 1520, false, &sid), 1500);
+	CHECK_EQ_INT(sid, 3);
+	CHECK_EQ_INT(x3->call_read, 1520);
+	CHECK_EQ_INT(x1->call_read, 0);
+	/* stream 1's response (ends at 400) and a DATA frame: one read */
+	CHECK_EQ_INT(h2ev_at(tl, 1600, &c, H2_HEADERS, 1, 1, 1, NULL, 200, 0, false, 400),
+		     1600 - 1000);
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 1, 150, 1650, false, &sid), 1600);
+	CHECK_EQ_INT(sid, 1);
+	CHECK_EQ_INT(x1->call_read, 1650);
+	CHECK_EQ_INT(x3->call_read, 1520); /* kept */
+	/* streams 5 and 7: both first bytes in one read */
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 0, 60, 1700, false, &sid), 0); /* 151..210 */
+	CHECK_EQ_INT(h2ev_at(tl, 1701, &c, H2_HEADERS, 0, 5, 3, "/5", 0, 0, true, 180), -1);
+	CHECK_EQ_INT(h2ev_at(tl, 1702, &c, H2_HEADERS, 0, 7, 4, "/7", 0, 0, true, 210), -1);
+	CHECK_EQ_INT(h2ev_at(tl, 1800, &c, H2_HEADERS, 1, 7, 4, NULL, 200, 0, false, 500), 98);
+	CHECK_EQ_INT(h2ev_at(tl, 1810, &c, H2_HEADERS, 1, 5, 3, NULL, 200, 0, false, 650), 109);
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 1, 300, 1900, false, &sid), 1800); /* 451..750 */
+	CHECK_EQ_INT(sid, 7);
+	const struct tl_exch *x5 = timeline_get(tl, 2), *x7 = timeline_get(tl, 3);
+	CHECK_EQ_INT(x5->call_read, 1900);
+	CHECK_EQ_INT(x7->call_read, 1900);
+	CHECK_EQ_INT(x5->call_write, 1700);
+	CHECK_EQ_INT(x7->call_write, 1700);
+	/* a read that the clocks put 4 us before the packet that carried its
+	 * bytes: joined when the event comes, at the arrival */
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 0, 40, 1950, false, &sid), 0); /* 211..250 */
+	CHECK_EQ_INT(h2ev_at(tl, 1951, &c, H2_HEADERS, 0, 9, 5, "/9", 0, 0, true, 250), -1);
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 1, 100, 1996, false, &sid), 0); /* 751..850 */
+	CHECK_EQ_INT(h2ev_at(tl, 2000, &c, H2_HEADERS, 1, 9, 5, NULL, 200, 0, false, 800), 49);
+	const struct tl_exch *x9 = timeline_get(tl, 4);
+	CHECK_EQ_INT(x9->call_read, 2000);
+	CHECK_EQ_INT(x9->call_write, 1950);
+	/* a read counted before bytes that arrived long after it: the counts are
+	 * off (a byte counted that the stream did not move): nothing joined */
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 0, 10, 2050, false, &sid), 0); /* 251..260 */
+	CHECK_EQ_INT(h2ev_at(tl, 2051, &c, H2_HEADERS, 0, 11, 6, "/11", 0, 0, true, 260), -1);
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 1, 100, 2100, false, &sid), 0); /* 851..950 */
+	CHECK_EQ_INT(h2ev_at(tl, 9000, &c, H2_HEADERS, 1, 11, 6, NULL, 200, 0, false, 900), 6949);
+	const struct tl_exch *x11 = timeline_get(tl, 5);
+	CHECK_EQ_INT(x11->call_read, 0);
+	CHECK(c.calls_pos.lost);
+	CHECK_EQ_INT(x11->call_nosplit, TL_NOSPLIT_COUNT); /* the views say why */
+	CHECK_EQ_INT(x9->call_nosplit, TL_SPLIT);
+	CHECK_EQ_INT(timeline_count(tl), 6);
+	timeline_close(tl);
+
+	/* a connection whose connect() was not measured: its counts may not
+	 * start with the stream: nothing is joined */
+	tl = timeline_open();
+	c = mkconn(2, 1);
+	c.app = APP_H2;
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 0, 100, 900, false, &sid), 0);
+	CHECK_EQ_INT(h2ev_at(tl, 1000, &c, H2_HEADERS, 0, 1, 1, "/", 0, 0, true, 100), -1);
+	CHECK_EQ_INT(h2ev_at(tl, 1500, &c, H2_HEADERS, 1, 1, 1, NULL, 200, 0, false, 200), 500);
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 1, 300, 1600, false, &sid), 0);
+	CHECK_EQ_INT(timeline_get(tl, 0)->call_read, 0);
+	CHECK_EQ_INT(timeline_get(tl, 0)->call_write, 0);
+	/* a sendmmsg() (its return counts messages, not bytes): nothing from then on */
+	c = mkconn(3, 1);
+	c.app = APP_H2;
+	c.calls_pos.counted = true;
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 0, 2, 900, true, &sid), 0);
+	CHECK_EQ_INT(h2ev_at(tl, 1000, &c, H2_HEADERS, 0, 1, 1, "/", 0, 0, true, 1), -1);
+	CHECK_EQ_INT(h2ev_at(tl, 1500, &c, H2_HEADERS, 1, 1, 1, NULL, 200, 0, false, 200), 500);
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 1, 300, 1600, false, &sid), 0);
+	CHECK_EQ_INT(timeline_get(tl, 1)->call_read, 0);
+	CHECK_EQ_INT(timeline_get(tl, 1)->call_write, 0);
+	CHECK_EQ_INT(timeline_get(tl, 1)->call_nosplit, TL_NOSPLIT_COUNT);
+	CHECK_EQ_INT(timeline_get(tl, 0)->call_nosplit, TL_SPLIT); /* not counted: no calls to tell */
+	/* a recv(MSG_PEEK) counted as a read (the flags are not recorded): once
+	 * a read older than the clocks' difference counted past the bytes that
+	 * had arrived, the counts are off: nothing joined */
+	c = mkconn(5, 1);
+	c.app = APP_H2;
+	c.calls_pos.counted = true;
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 0, 100, 900, false, &sid), 0);
+	CHECK_EQ_INT(h2ev_at(tl, 1000, &c, H2_HEADERS, 0, 1, 1, "/", 0, 0, true, 100), -1);
+	timeline_call_avail(tl, &c, 50, 1100);
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 1, 1, 1100, false, &sid), 0); /* the peek */
+	timeline_call_avail(tl, &c, 50, 1101);
+	CHECK(!c.calls_pos.lost); /* within the clocks' difference: not yet known */
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 1, 50, 1101, false, &sid), 0); /* 2..51 */
+	timeline_call_avail(tl, &c, 50, 3000);
+	CHECK(c.calls_pos.lost);
+	CHECK_EQ_INT(h2ev_at(tl, 3500, &c, H2_HEADERS, 1, 1, 1, NULL, 200, 0, false, 60), 2500);
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 1, 100, 3600, false, &sid), 0);
+	CHECK_EQ_INT(timeline_get(tl, 2)->call_read, 0);
+	CHECK_EQ_INT(timeline_get(tl, 2)->call_nosplit, TL_NOSPLIT_COUNT);
+	/* the same reads without the peek: none counted past what arrived */
+	c = mkconn(6, 1);
+	c.app = APP_H2;
+	c.calls_pos.counted = true;
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 1, 50, 1101, false, &sid), 0);
+	timeline_call_avail(tl, &c, 50, 3000);
+	CHECK(!c.calls_pos.lost);
+	/* HTTP/1.x exchanges are not joined by position (timeline_call_read) */
+	c = mkconn(4, 1);
+	c.calls_pos.counted = true;
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 0, 40, 900, false, &sid), 0);
+	exchange(tl, &c, 1, 1000, 500, 100);
+	CHECK_EQ_INT(timeline_call_bytes(tl, &c, 1, 300, 1600, false, &sid), 0);
+	CHECK_EQ_INT(timeline_get(tl, 3)->call_read, 0);
+	timeline_close(tl);
+}
+
+/* The datagram q->pkts[dir] + 1 of len bytes is being handled. */
+static void dgram(struct timeline *tl, struct quicflow *q, int dir, uint32_t len)
+{
+	q->pkts[dir]++;
+	timeline_dgram(tl, q, dir, len);
+}
+
+/* HTTP/3 (issue 14): a connected UDP socket's reads return its datagrams in
+ * the order they came, so the k-th read returned the k-th datagram (the
+ * sizes must agree): the read of the datagram that carried a stream's
+ * first response HEADERS splits its wait. */
+static void test_h3_call_dgram(void)
+{
+	struct timeline *tl = timeline_open();
+	struct quicflow q;
+	memset(&q, 0, sizeof(q));
+	q.id = 1, q.fetch_id = 2, q.ip_ver = 4, q.sport = 443, q.close_dir = -1;
+	q.ts_first = 100, q.ts_hs_done = 700;
+	uint32_t sid = 99;
+	/* the Initial's sendmsg() before the server's first datagram: counted */
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 0, 1200, 100, false, &sid), 0);
+	dgram(tl, &q, 0, 1200);
+	CHECK(q.calls_pos.counted);
+	dgram(tl, &q, 1, 1200);
+	dgram(tl, &q, 1, 1100);
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 1, 1200, 610, false, &sid), 0);
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 1, 1100, 620, false, &sid), 0);
+	/* two requests, each its own datagram */
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 0, 80, 1000, false, &sid), 0);
+	dgram(tl, &q, 0, 80);
+	CHECK_EQ_INT(h3ev(tl, 1001, &q, H3_EV_HEADERS, H3_HEADERS, 0, 0, 1, "/", 0, 0, true, NULL),
+		     -1);
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 0, 60, 1010, false, &sid), 0);
+	dgram(tl, &q, 0, 60);
+	CHECK_EQ_INT(h3ev(tl, 1011, &q, H3_EV_HEADERS, H3_HEADERS, 0, 4, 2, "/a", 0, 0, true, NULL),
+		     -1);
+	const struct tl_exch *x0 = timeline_get(tl, 0), *x4 = timeline_get(tl, 1);
+	CHECK_EQ_INT(x0->call_write, 1000);
+	CHECK_EQ_INT(x4->call_write, 1010);
+	/* stream 4 answers first: datagram 3, read 20 us later */
+	dgram(tl, &q, 1, 300);
+	CHECK_EQ_INT(h3ev(tl, 1500, &q, H3_EV_HEADERS, H3_HEADERS, 1, 4, 2, NULL, 200, 0, false,
+			  NULL), 1500 - 1011);
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 1, 300, 1520, false, &sid), 1500);
+	CHECK_EQ_INT(sid, 4);
+	CHECK_EQ_INT(x4->call_read, 1520);
+	CHECK_EQ_INT(x0->call_read, 0);
+	/* stream 0's datagram: its read seen 2 us before the packet (the clocks) */
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 1, 500, 1598, false, &sid), 0);
+	dgram(tl, &q, 1, 500);
+	CHECK_EQ_INT(h3ev(tl, 1600, &q, H3_EV_HEADERS, H3_HEADERS, 1, 0, 1, NULL, 200, 0, false,
+			  NULL), 1600 - 1001);
+	CHECK_EQ_INT(x0->call_read, 1600);
+	CHECK_EQ_INT(x0->call_nosplit, TL_SPLIT);
+	/* a read of two datagrams at once (GRO): 2400 B is not datagram 5's size */
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 0, 70, 1700, false, &sid), 0);
+	dgram(tl, &q, 0, 70);
+	CHECK_EQ_INT(h3ev(tl, 1701, &q, H3_EV_HEADERS, H3_HEADERS, 0, 8, 3, "/b", 0, 0, true, NULL),
+		     -1);
+	dgram(tl, &q, 1, 1200);
+	dgram(tl, &q, 1, 1200);
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 1, 2400, 1800, false, &sid), 0);
+	CHECK(q.calls_pos.lost);
+	dgram(tl, &q, 1, 400);
+	CHECK_EQ_INT(h3ev(tl, 1900, &q, H3_EV_HEADERS, H3_HEADERS, 1, 8, 3, NULL, 200, 0, false,
+			  NULL), 1900 - 1701);
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 1, 400, 1910, false, &sid), 0);
+	const struct tl_exch *x8 = timeline_get(tl, 2);
+	CHECK_EQ_INT(x8->call_read, 0);
+	CHECK_EQ_INT(x8->call_nosplit, TL_NOSPLIT_SIZE);
+	CHECK_EQ_INT(x4->call_nosplit, TL_SPLIT); /* joined before: kept */
+	timeline_close(tl);
+
+	/* the socket's first call after the server's first datagram (--pid
+	 * attached late): not counted, nothing joined */
+	tl = timeline_open();
+	memset(&q, 0, sizeof(q));
+	q.id = 2, q.close_dir = -1;
+	dgram(tl, &q, 0, 1200);
+	dgram(tl, &q, 1, 1200);
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 1, 1200, 610, false, &sid), 0);
+	CHECK(!q.calls_pos.counted);
+	CHECK_EQ_INT(h3ev(tl, 1001, &q, H3_EV_HEADERS, H3_HEADERS, 0, 0, 1, "/", 0, 0, true, NULL),
+		     -1);
+	dgram(tl, &q, 1, 300);
+	CHECK_EQ_INT(h3ev(tl, 1500, &q, H3_EV_HEADERS, H3_HEADERS, 1, 0, 1, NULL, 200, 0, false,
+			  NULL), 499);
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 1, 300, 1520, false, &sid), 0);
+	CHECK_EQ_INT(timeline_get(tl, 0)->call_read, 0);
+	CHECK_EQ_INT(timeline_get(tl, 0)->call_nosplit, TL_SPLIT);
+	/* recvmmsg(): several datagrams, their sizes not seen: said, not joined */
+	memset(&q, 0, sizeof(q));
+	q.id = 3, q.close_dir = -1;
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 0, 1200, 100, false, &sid), 0);
+	dgram(tl, &q, 0, 1200);
+	CHECK_EQ_INT(h3ev(tl, 1001, &q, H3_EV_HEADERS, H3_HEADERS, 0, 0, 1, "/", 0, 0, true, NULL),
+		     -1);
+	dgram(tl, &q, 1, 1200);
+	CHECK_EQ_INT(timeline_call_dgram(tl, &q, 1, 1, 610, true, &sid), 0);
+	dgram(tl, &q, 1, 300);
+	CHECK_EQ_INT(h3ev(tl, 1500, &q, H3_EV_HEADERS, H3_HEADERS, 1, 0, 1, NULL, 200, 0, false,
+			  NULL), 499);
+	CHECK_EQ_INT(timeline_get(tl, 1)->call_read, 0);
+	CHECK_EQ_INT(timeline_get(tl, 1)->call_nosplit, TL_NOSPLIT_MMSG);
+	CHECK_EQ_INT(strcmp(timeline_nosplit_why(TL_NOSPLIT_SIZE), "") != 0, 1);
+	timeline_close(tl);
+}
+
 int main(void)
 {
+	test_h3_call_dgram();
+	test_h2_call_pos();
 	test_h3_streams();
 	test_many_tls();
 	test_h2_streams();

@@ -143,7 +143,7 @@ static void hold_caps(uint64_t held_cap, uint32_t n_records, uint64_t want_dropp
 	struct tls_events tev;
 	struct tlsmsg msgs[TLS_MAX_EVENTS];
 	unsigned n_msgs = 0;
-	struct tlsl_env env = { kl, &pool, 1000, &tev, msgs, &n_msgs, app_none, gap_none, NULL };
+	struct tlsl_env env = { kl, &pool, 1000, &tev, msgs, &n_msgs, app_none, gap_none, NULL, NULL };
 	struct tls_conn tc;
 	struct tlsl *l = NULL;
 	uint8_t b[512];
@@ -194,9 +194,14 @@ static void hold_caps(uint64_t held_cap, uint32_t n_records, uint64_t want_dropp
 static uint8_t got[2][256];
 static size_t got_len[2];
 
+static size_t *rec_end_at;  /* the env's rec_end, when the test sets one */
+static size_t rec_end_seen[2]; /* its value at the last plaintext of each side */
+
 static size_t app_keep(void *ctx, int dir, const uint8_t *pt, size_t len)
 {
 	(void)ctx;
+	if (rec_end_at)
+		rec_end_seen[dir] = *rec_end_at;
 	if (got_len[dir] + len <= sizeof(got[dir])) {
 		memcpy(got[dir] + got_len[dir], pt, len);
 		got_len[dir] += len;
@@ -232,7 +237,11 @@ static void early_data(void)
 	struct tls_events tev;
 	struct tlsmsg msgs[TLS_MAX_EVENTS];
 	unsigned n_msgs = 0;
-	struct tlsl_env env = { kl, &pool, 1000, &tev, msgs, &n_msgs, app_keep, gap_none, NULL };
+	size_t rec_end = 99;
+	struct tlsl_env env = { kl, &pool, 1000, &tev, msgs, &n_msgs, app_keep, gap_none, NULL,
+				&rec_end };
+	rec_end_at = &rec_end;
+	rec_end_seen[0] = rec_end_seen[1] = 99;
 	static uint8_t cli[2048], srv[2048], want[256];
 	size_t cl = unhex(se->cli, cli, sizeof(cli)), sl = unhex(se->srv, srv, sizeof(srv));
 	struct tls_conn tc;
@@ -249,10 +258,22 @@ static void early_data(void)
 	memset(&tev, 0, sizeof(tev));
 	n_msgs = 0;
 	CHECK_EQ_INT(tlsl_feed(&tc, &l, 1, srv, sl, &env), sl);
-	/* the next packet: the held client records, early data first, decrypt in order */
+	/* the server's data went up from a record of this feed: where that
+	 * application data record ends in it; after the feed, 0 again */
+	bool boundary = false;
+	for (size_t o = 0; o + 5 <= sl; o += 5 + (size_t)(srv[o + 3] << 8 | srv[o + 4]))
+		boundary |= rec_end_seen[1] == o + 5 + (size_t)(srv[o + 3] << 8 | srv[o + 4]) &&
+			    srv[o] == 23;
+	CHECK(boundary);
+	CHECK_EQ_INT(rec_end, 0);
+	/* the next packet: the held client records, early data first, decrypt in order;
+	 * they came before: no position in this feed */
 	memset(&tev, 0, sizeof(tev));
 	n_msgs = 0;
+	rec_end_seen[0] = 99;
 	tlsl_poll(&tc, l, &env);
+	CHECK_EQ_INT(rec_end_seen[0], 0);
+	rec_end_at = NULL;
 	CHECK_EQ_INT(pool.held_bytes, 0);
 	size_t wl = unhex(se->cli_app, want, sizeof(want));
 	CHECK(wl > 0 && wl == got_len[0] && memcmp(got[0], want, wl) == 0);
