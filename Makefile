@@ -34,7 +34,8 @@ HAVE_BPF  := $(shell command -v $(BPF_CLANG) >/dev/null 2>&1 && [ -n "$(BPFTOOL)
                pkg-config --exists libbpf 2>/dev/null && [ "$$(uname -m)" = x86_64 ] && echo yes)
 ifeq ($(HAVE_BPF),yes)
 BPF_DEF     := -DFT_HAVE_BPF
-PCAP_LIBS   += $(shell pkg-config --libs libbpf)
+# libbpf is not linked: calls_bpf.c opens it with dlopen when calls are traced, so
+# that a run measuring no socket calls (-- CMD, --pid) loads neither it nor libelf and libz.
 endif
 
 VERSION  := 0.1.0
