@@ -104,6 +104,7 @@ struct tl_exch {
 	                               until the read()) */
 	uint32_t prev_on_conn, next_on_conn; /* the same connection's exchanges before and after
 	                                        this one: index + 1, 0 none */
+	bool retired;               /* its connection has left the table (timeline.c) */
 };
 
 /* The phases of an exchange, in time order (the DevTools / HAR model). */
