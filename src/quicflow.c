@@ -145,7 +145,7 @@ struct quicflow_table *quicflow_open(uint32_t max, quicflow_retire_fn retire_fn,
 	t->n_buckets = 1;
 	while (t->n_buckets < 2 * max)
 		t->n_buckets <<= 1;
-	t->q = calloc(max, sizeof(*t->q));
+	t->q = malloc((size_t)max * sizeof(*t->q)); /* each slot cleared when first handed out */
 	t->buckets = malloc(t->n_buckets * sizeof(*t->buckets));
 	if (!t->q || !t->buckets) {
 		free(t->q);
@@ -247,14 +247,14 @@ struct quicflow *quicflow_new(struct quicflow_table *t, const struct pkt *p, int
 void quicflow_retire(struct quicflow_table *t, struct quicflow *q, const char *why)
 {
 	uint32_t i = (uint32_t)(q - t->q);
-	if (i < t->max && q->in_use)
+	if (i < t->n_fresh && q->in_use)
 		retire(t, i, why);
 }
 
 void quicflow_forget(struct quicflow_table *t, struct quicflow *q)
 {
 	uint32_t i = (uint32_t)(q - t->q);
-	if (i >= t->max || !q->in_use)
+	if (i >= t->n_fresh || !q->in_use)
 		return;
 	if (q->id == t->next_id)
 		t->next_id--;
