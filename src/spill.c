@@ -18,7 +18,7 @@ size_t spill_page(void)
 void *spill_map(size_t len)
 {
 	const char *dir = getenv("TMPDIR");
-	if (!dir || !*dir)
+	if (!dir || dir[0] != '/') /* as for the key log directory: an absolute path */
 		dir = "/tmp";
 	char path[4096];
 	int n = snprintf(path, sizeof(path), "%s/fetchtrace-spill.XXXXXX", dir);
