@@ -21,7 +21,25 @@ endif
 # libcrypto (TLS/QUIC decryption), libnghttp2 (HPACK), libnghttp3 (QPACK)
 LIB_MODS    := libcrypto libnghttp2 libnghttp3
 LIB_CFLAGS  := $(shell pkg-config --cflags $(LIB_MODS) 2>/dev/null)
-LIB_LIBS    := $(shell pkg-config --libs $(LIB_MODS) 2>/dev/null || echo -lcrypto -lnghttp2 -lnghttp3)
+# libnghttp2 and libnghttp3 are opened (dlopen) by hpack.c and qpack.c when the first
+# HTTP/2 or HTTP/3 decoder is made, not at every start (start-up, issue 15), when the
+# soname of the library built against can be read; else they are linked as before.
+soname = $(shell objdump -p "$$(pkg-config --variable=libdir $(1) 2>/dev/null)/$(1).so" 2>/dev/null | \
+           awk '$$1 == "SONAME" { print $$2 }')
+NGHTTP2_SONAME := $(call soname,libnghttp2)
+NGHTTP3_SONAME := $(call soname,libnghttp3)
+LINK_MODS   := libcrypto
+ifneq ($(NGHTTP2_SONAME),)
+LIB_CFLAGS  += -DFT_NGHTTP2_SONAME='"$(NGHTTP2_SONAME)"'
+else
+LINK_MODS   += libnghttp2
+endif
+ifneq ($(NGHTTP3_SONAME),)
+LIB_CFLAGS  += -DFT_NGHTTP3_SONAME='"$(NGHTTP3_SONAME)"'
+else
+LINK_MODS   += libnghttp3
+endif
+LIB_LIBS    := $(shell pkg-config --libs $(LINK_MODS) 2>/dev/null || echo $(LINK_MODS:lib%=-l%))
 PCAP_CFLAGS += $(LIB_CFLAGS)
 PCAP_LIBS   += $(LIB_LIBS) -pthread
 
@@ -34,7 +52,8 @@ HAVE_BPF  := $(shell command -v $(BPF_CLANG) >/dev/null 2>&1 && [ -n "$(BPFTOOL)
                pkg-config --exists libbpf 2>/dev/null && [ "$$(uname -m)" = x86_64 ] && echo yes)
 ifeq ($(HAVE_BPF),yes)
 BPF_DEF     := -DFT_HAVE_BPF
-PCAP_LIBS   += $(shell pkg-config --libs libbpf)
+# libbpf is not linked: calls_bpf.c opens it with dlopen when calls are traced, so
+# that a run measuring no socket calls (-- CMD, --pid) loads neither it nor libelf and libz.
 endif
 
 VERSION  := 0.1.0

@@ -111,6 +111,7 @@ struct tl_exch {
 	                               wait is then not split); 0 none */
 	uint32_t prev_on_conn, next_on_conn; /* the same connection's exchanges before and after
 	                                        this one: index + 1, 0 none */
+	bool retired;               /* its connection has left the table (timeline.c) */
 };
 
 /* Why a stream's wait is not split though its connection's calls were measured. */

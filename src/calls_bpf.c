@@ -2,6 +2,8 @@
  * programs of src/bpf/calls.bpf.c (raw sys_enter/sys_exit tracepoints,
  * CO-RE), loaded with libbpf from the object embedded at build time
  * (bpftool gen skeleton), records through a BPF ring buffer (issue 14).
+ * libbpf (and the libelf and libz it needs) is opened when calls are traced,
+ * not linked: a run that traces no calls does not load it (start-up, issue 15).
  * Built without BPF (no clang, bpftool or libbpf): every call says so. */
 #include "calls.h"
 
@@ -14,8 +16,72 @@
 #ifdef FT_HAVE_BPF
 #include <dirent.h>
 
+#include <dlfcn.h>
+
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+
+/* The libbpf functions used here and by the skeleton, found in libbpf.so.1
+ * by libbpf_load; each name below then calls through its pointer (the
+ * skeleton's inline functions included). */
+#define FT_LIBBPF(X)                                                                               \
+	X(bpf_map__fd)                                                                             \
+	X(bpf_map_delete_elem)                                                                     \
+	X(bpf_map_lookup_elem)                                                                     \
+	X(bpf_map_update_elem)                                                                     \
+	X(bpf_object__attach_skeleton)                                                             \
+	X(bpf_object__destroy_skeleton)                                                            \
+	X(bpf_object__detach_skeleton)                                                             \
+	X(bpf_object__load_skeleton)                                                               \
+	X(bpf_object__open_skeleton)                                                               \
+	X(libbpf_set_print)                                                                        \
+	X(ring_buffer__consume)                                                                    \
+	X(ring_buffer__free)                                                                       \
+	X(ring_buffer__new)
+
+#define FT_LIBBPF_PTR(name) static __typeof__(name) *libbpf_##name;
+FT_LIBBPF(FT_LIBBPF_PTR)
+
+#define LIBBPF_SONAME "libbpf.so.1"
+
+/* Open libbpf once and find every function; false (errbuf says why) when it
+ * or one of them is missing: calls then go through ptrace. */
+static bool libbpf_load(char *errbuf)
+{
+	static void *lib;
+	if (lib)
+		return true;
+	void *h = dlopen(LIBBPF_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		const char *e = dlerror();
+		snprintf(errbuf, CALLS_ERRBUF_SIZE, "%s", e ? e : LIBBPF_SONAME ": cannot be opened");
+		return false;
+	}
+#define FT_LIBBPF_SYM(name)                                                                        \
+	if (!(*(void **)&libbpf_##name = dlsym(h, #name))) {                                      \
+		snprintf(errbuf, CALLS_ERRBUF_SIZE, LIBBPF_SONAME " has no %s", #name);             \
+		dlclose(h);                                                                        \
+		return false;                                                                      \
+	}
+	FT_LIBBPF(FT_LIBBPF_SYM)
+#undef FT_LIBBPF_SYM
+	lib = h;
+	return true;
+}
+
+#define bpf_map__fd (*libbpf_bpf_map__fd)
+#define bpf_map_delete_elem (*libbpf_bpf_map_delete_elem)
+#define bpf_map_lookup_elem (*libbpf_bpf_map_lookup_elem)
+#define bpf_map_update_elem (*libbpf_bpf_map_update_elem)
+#define bpf_object__attach_skeleton (*libbpf_bpf_object__attach_skeleton)
+#define bpf_object__destroy_skeleton (*libbpf_bpf_object__destroy_skeleton)
+#define bpf_object__detach_skeleton (*libbpf_bpf_object__detach_skeleton)
+#define bpf_object__load_skeleton (*libbpf_bpf_object__load_skeleton)
+#define bpf_object__open_skeleton (*libbpf_bpf_object__open_skeleton)
+#define libbpf_set_print (*libbpf_libbpf_set_print)
+#define ring_buffer__consume (*libbpf_ring_buffer__consume)
+#define ring_buffer__free (*libbpf_ring_buffer__free)
+#define ring_buffer__new (*libbpf_ring_buffer__new)
 
 #include "calls.skel.h"
 
@@ -51,6 +117,8 @@ struct calls_src *calls_bpf_open(bool for_pid, char *errbuf)
 	snprintf(errbuf, CALLS_ERRBUF_SIZE, "the BPF programs are for x86_64");
 	return NULL;
 #else
+	if (!libbpf_load(errbuf))
+		return NULL;
 	libbpf_set_print(quiet_print);
 	struct calls_src *s = calloc(1, sizeof(*s));
 	if (!s) {

@@ -33,12 +33,18 @@ struct recent_query {
 };
 
 struct dns_noter {
+	/* each ring fills from its slot 0: the first n_* slots are the used ones,
+	 * and only those are searched (the rest is never touched: a small
+	 * capture does not fault in the whole calloc'd table) */
 	struct recent_query queries[DNSNOTE_MAX_QUERIES];
 	uint32_t query_next;        /* ring position */
+	uint32_t n_queries;         /* slots used */
 	struct ns_addr servers[DNSNOTE_MAX_SERVERS];
 	uint32_t server_next;       /* ring position */
+	uint32_t n_servers;         /* slots used */
 	struct first_ttl ttls[DNSNOTE_MAX_TTLS];
 	uint32_t ttl_next;          /* ring position */
+	uint32_t n_ttls;            /* slots used */
 };
 
 struct dns_noter *dnsnote_open(void) { return calloc(1, sizeof(struct dns_noter)); }
@@ -53,7 +59,7 @@ static void name_set(struct dns_name *dst, const struct dns_name *src)
 
 static const struct ns_addr *server_find(const struct dns_noter *n, const struct pkt *p)
 {
-	for (uint32_t i = 0; i < DNSNOTE_MAX_SERVERS; i++) {
+	for (uint32_t i = 0; i < n->n_servers; i++) {
 		const struct ns_addr *s = &n->servers[i];
 		if (s->used && s->ip_ver == p->ip_ver && !memcmp(s->addr, p->src, 16))
 			return s;
@@ -82,6 +88,8 @@ static uint16_t learn_glue(struct dns_noter *n, const struct dns_msg *m, const s
 		n_glue++;
 		struct ns_addr *s = &n->servers[n->server_next];
 		n->server_next = (n->server_next + 1) % DNSNOTE_MAX_SERVERS;
+		if (n->n_servers < DNSNOTE_MAX_SERVERS)
+			n->n_servers++;
 		memset(s->addr, 0, sizeof(s->addr));
 		s->used = true;
 		s->ip_ver = g->type == DNS_T_A ? 4 : 6;
@@ -111,7 +119,7 @@ static bool note_cached(struct dns_noter *n, const struct dns_msg *m, struct dns
 	uint32_t ttl = 0;
 	if (!answer_ttl(m, &ttl))
 		return false;
-	for (uint32_t i = 0; i < DNSNOTE_MAX_TTLS; i++) {
+	for (uint32_t i = 0; i < n->n_ttls; i++) {
 		const struct first_ttl *f = &n->ttls[i];
 		if (!f->used || f->qtype != m->qtype || !dns_name_equal(&f->name, &m->qname))
 			continue;
@@ -124,6 +132,8 @@ static bool note_cached(struct dns_noter *n, const struct dns_msg *m, struct dns
 	}
 	struct first_ttl *f = &n->ttls[n->ttl_next];
 	n->ttl_next = (n->ttl_next + 1) % DNSNOTE_MAX_TTLS;
+	if (n->n_ttls < DNSNOTE_MAX_TTLS)
+		n->n_ttls++;
 	f->used = true;
 	f->qtype = m->qtype;
 	f->ttl = ttl;
@@ -170,7 +180,7 @@ static bool query_own(struct dns_noter *n, const struct pkt *p, const struct dns
 {
 	uint32_t h = dns_name_hash(&m->qname);
 	const struct recent_query *prev = NULL;
-	for (uint32_t i = 0; i < DNSNOTE_MAX_QUERIES; i++) {
+	for (uint32_t i = 0; i < n->n_queries; i++) {
 		const struct recent_query *q = &n->queries[i];
 		if (!q->used || q->name_hash != h || q->ip_ver != p->ip_ver ||
 		    memcmp(q->cli, p->src, 16) || p->ts_us - q->ts_us > STEP_LOOKUP_US ||
@@ -186,6 +196,8 @@ static bool query_own(struct dns_noter *n, const struct pkt *p, const struct dns
 	bool own = step_dns_own_resolver(&in) || !m->rd;
 	struct recent_query *q = &n->queries[n->query_next];
 	n->query_next = (n->query_next + 1) % DNSNOTE_MAX_QUERIES;
+	if (n->n_queries < DNSNOTE_MAX_QUERIES)
+		n->n_queries++;
 	*q = (struct recent_query){ .used = true, .own = own, .ip_ver = p->ip_ver,
 				    .port = p->sport, .id = m->id, .qtype = m->qtype,
 				    .name_hash = h, .ts_us = p->ts_us };
@@ -197,7 +209,7 @@ static bool query_own(struct dns_noter *n, const struct pkt *p, const struct dns
 static bool response_own(const struct dns_noter *n, const struct pkt *p, const struct dns_msg *m)
 {
 	const struct recent_query *best = NULL;
-	for (uint32_t i = 0; i < DNSNOTE_MAX_QUERIES; i++) {
+	for (uint32_t i = 0; i < n->n_queries; i++) {
 		const struct recent_query *q = &n->queries[i];
 		if (q->used && q->id == m->id && q->port == p->dport && q->ip_ver == p->ip_ver &&
 		    !memcmp(q->cli, p->dst, 16) && (!best || q->ts_us >= best->ts_us))

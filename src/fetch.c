@@ -71,6 +71,8 @@ struct fetch_rec {
 struct fetch_linker {
 	struct pending pend[FETCH_MAX_PENDING];
 	uint32_t pend_next;      /* ring position for the next query */
+	uint32_t n_pend;         /* slots filled so far (the ring fills from 0): only these
+	                            are searched, the rest is never touched */
 	struct addr_ent addrs[FETCH_MAX_ADDRS];
 	uint32_t addr_next;      /* ring position for the next address */
 	uint32_t next_res;       /* next resolution number */
@@ -255,6 +257,8 @@ void fetch_dns_query(struct fetch_linker *fl, const struct pkt *p, const struct 
 {
 	struct pending *q = &fl->pend[fl->pend_next];
 	fl->pend_next = (fl->pend_next + 1) % FETCH_MAX_PENDING;
+	if (fl->n_pend < FETCH_MAX_PENDING)
+		fl->n_pend++;
 	if (q->used)
 		fl->n_unanswered++;
 	q->used = true;
@@ -285,7 +289,7 @@ int64_t fetch_dns_response(struct fetch_linker *fl, const struct pkt *p, const s
 {
 	int64_t rt = -1;
 	/* Newest first: a retransmitted query with the same id matches the last copy. */
-	for (uint32_t k = 0; k < FETCH_MAX_PENDING; k++) {
+	for (uint32_t k = 0; k < fl->n_pend; k++) {
 		uint32_t i = (fl->pend_next + FETCH_MAX_PENDING - 1 - k) % FETCH_MAX_PENDING;
 		struct pending *q = &fl->pend[i];
 		if (!q->used || q->id != m->id || q->ip_ver != p->ip_ver || q->cport != p->dport ||
@@ -515,7 +519,7 @@ const struct dns_name *fetch_name(struct fetch_linker *fl, uint32_t fetch_id)
 uint64_t fetch_unanswered(const struct fetch_linker *fl)
 {
 	uint64_t n = fl->n_unanswered;
-	for (uint32_t i = 0; i < FETCH_MAX_PENDING; i++)
+	for (uint32_t i = 0; i < fl->n_pend; i++)
 		n += fl->pend[i].used;
 	return n;
 }

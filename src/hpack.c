@@ -5,6 +5,38 @@
 
 #include <nghttp2/nghttp2.h>
 
+#ifdef FT_NGHTTP2_SONAME
+/* nghttp2 is opened the first time a decoder is made (lazylib.h), not at
+ * start: its functions are called through pointers of their own types. */
+#include "lazylib.h"
+
+#define LZ_FNS(X) \
+	X(nghttp2_hd_inflate_change_table_size) \
+	X(nghttp2_hd_inflate_del) \
+	X(nghttp2_hd_inflate_end_headers) \
+	X(nghttp2_hd_inflate_hd2) \
+	X(nghttp2_hd_inflate_new2)
+
+#define LZ_PTR(name) static __typeof__(name) *lz_##name;
+LZ_FNS(LZ_PTR)
+#define LZ_NAME(name) #name,
+static const char *const lz_names[] = { LZ_FNS(LZ_NAME) };
+#define LZ_ADDR(name) (void **)(void *)&lz_##name,
+static void **const lz_ptrs[] = { LZ_FNS(LZ_ADDR) };
+static struct lazylib lz_lib = { FT_NGHTTP2_SONAME, lz_names, lz_ptrs,
+				 sizeof(lz_names) / sizeof(lz_names[0]), 0,
+				 "HTTP/2 header blocks not decoded" };
+#define LZ_READY() lazylib_load(&lz_lib)
+
+#define nghttp2_hd_inflate_change_table_size (*lz_nghttp2_hd_inflate_change_table_size)
+#define nghttp2_hd_inflate_del (*lz_nghttp2_hd_inflate_del)
+#define nghttp2_hd_inflate_end_headers (*lz_nghttp2_hd_inflate_end_headers)
+#define nghttp2_hd_inflate_hd2 (*lz_nghttp2_hd_inflate_hd2)
+#define nghttp2_hd_inflate_new2 (*lz_nghttp2_hd_inflate_new2)
+#else
+#define LZ_READY() true
+#endif
+
 #include "hpack.h"
 
 /*
@@ -65,7 +97,7 @@ enum ft_status hpack_init(struct hpack_inflater *h, struct hpack_budget *budget)
 	h->acct.cap = HPACK_MEM_CAP;
 	h->table_max = NGHTTP2_DEFAULT_HEADER_TABLE_SIZE;
 	h->table_pending = UINT32_MAX;
-	if (nghttp2_hd_inflate_new2(&hd, (nghttp2_mem *)(void *)h->mem_fns) != 0) {
+	if (!LZ_READY() || nghttp2_hd_inflate_new2(&hd, (nghttp2_mem *)(void *)h->mem_fns) != 0) {
 		h->err = h->acct.refused ? HPACK_ERR_MEMORY : HPACK_ERR_INIT;
 		return FT_UNSUPPORTED;
 	}

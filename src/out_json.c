@@ -2209,38 +2209,42 @@ static void json_timeline(void *impl, const struct timeline *tl)
 }
 
 /* One object per fetch at the end: its exchanges added up (timeline.h). */
-static int cmp_u32(const void *a, const void *b)
+static int cmp_u64(const void *a, const void *b)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 	return x < y ? -1 : x > y;
 }
 
+/* One object per fetch, in fetch order, from its exchanges in the order they
+ * began: one pass over the exchanges sorted by (fetch, index), not one pass
+ * per fetch (the exchanges may be read back from disk: timeline.c). */
 static void json_fetches(struct json_out *o, const struct timeline *tl)
 {
 	struct sb *s = &o->sb;
 	size_t n = timeline_count(tl);
-	uint32_t *ids = n ? malloc(n * sizeof(*ids)) : NULL; /* once per run, not per packet */
-	if (!ids)
+	uint64_t *ord = n ? malloc(n * sizeof(*ord)) : NULL; /* once per run, not per packet */
+	if (!ord)
 		return;
 	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (timeline_get(tl, i)->fetch)
-			ids[k++] = timeline_get(tl, i)->fetch;
-	qsort(ids, k, sizeof(*ids), cmp_u32);
-	for (size_t j = 0; j < k; j++) {
-		if (j && ids[j] == ids[j - 1])
-			continue;
-		uint32_t id = ids[j];
+	for (size_t i = 0; i < n; i++) {
+		uint32_t f = timeline_get(tl, i)->fetch;
+		if (f)
+			ord[k++] = (uint64_t)f << 32 | (uint32_t)i;
+	}
+	qsort(ord, k, sizeof(*ord), cmp_u64);
+	for (size_t j = 0; j < k;) {
+		uint32_t id = (uint32_t)(ord[j] >> 32);
 		uint64_t up = 0, down = 0;
 		unsigned n_ex = 0, n_conn = 0;
 		int64_t start = 0, end = 0, dns = -1;
-		const struct tl_exch *first = NULL;
-		for (size_t i = 0; i < n; i++) {
-			const struct tl_exch *x = timeline_get(tl, i);
-			if (x->fetch != id)
-				continue;
-			if (!first)
-				first = x;
+		uint8_t name_len = 0;
+		char name[TL_STR];
+		for (; j < k && (uint32_t)(ord[j] >> 32) == id; j++) {
+			const struct tl_exch *x = timeline_get(tl, (uint32_t)ord[j]);
+			if (!n_ex) { /* the first: its name */
+				name_len = x->name_len < TL_STR ? x->name_len : TL_STR;
+				memcpy(name, x->name, name_len);
+			}
 			n_ex++;
 			n_conn += x->first_on_conn;
 			up += x->up, down += x->down;
@@ -2259,8 +2263,8 @@ static void json_fetches(struct json_out *o, const struct timeline *tl)
 		sb_puts(s, "{\"type\":\"fetch\"");
 		kv_u(s, "fetch", id);
 		key(s, "name");
-		if (first && first->name_len)
-			sb_json_str(s, first->name, first->name_len < TL_STR ? first->name_len : TL_STR);
+		if (name_len)
+			sb_json_str(s, name, name_len);
 		else
 			sb_puts(s, "null");
 		kv_u(s, "exchanges", n_ex);
@@ -2274,7 +2278,7 @@ static void json_fetches(struct json_out *o, const struct timeline *tl)
 		sb_putc(s, '}');
 		emit(o);
 	}
-	free(ids);
+	free(ord);
 }
 
 /* Live drops as they happen: new since the last report, and in total. */

@@ -12,6 +12,7 @@
 #include "out_call.h"
 #include "out_timeline.h"
 #include "sb.h"
+#include "spill.h"
 #include "tlslayer.h"
 #include "tlsmsg.h"
 
@@ -51,6 +52,19 @@ struct conn_sum {
 	char name[SUMMARY_NAME_MAX];   /* fetch name, raw bytes (cut at SUMMARY_NAME_MAX) */
 };
 
+/* What the summary's searches and its sort read of a conn_sum, kept in memory
+ * while the conn_sums themselves may wait in a file (spill.h). */
+struct sum_key {
+	uint32_t id, fetch_id;
+	uint32_t slot;                 /* its conn_sum in text_out.sums */
+	uint16_t sport;
+	uint8_t use, app;              /* enum conn_use, enum app_proto */
+	bool tls;
+	int64_t ts_close, ts_cli_data;
+};
+
+#define SUM_MEM_BYTES (128 * 1024) /* of the summary's records kept in memory; the rest in a file */
+
 /* A QUIC connection for the summary: the table's copy (no decoder) and its fetch name. */
 struct quic_sum {
 	struct quicflow q;
@@ -61,7 +75,7 @@ struct quic_sum {
 
 struct text_out;
 struct conn_sum;
-static const struct conn_sum *upgrade_before(const struct text_out *o, const struct ev *e);
+static uint32_t upgrade_before(const struct text_out *o, const struct ev *e);
 
 #define XN_CAP 512        /* --explain: names remembered (open addressing; half used at most) */
 
@@ -72,12 +86,14 @@ struct text_out {
 	struct sb sb;
 	bool have_first;
 	int64_t first_ts, prev_ts;
-	struct conn_sum *sums;    /* grows to SUMMARY_MAX */
+	struct sum_key *sums;     /* grows to SUMMARY_MAX; each one's record in sum_recs */
 	uint32_t n_sums, cap_sums;
 	uint64_t n_sums_dropped;
-	struct quic_sum *qsums;   /* grows to SUMMARY_MAX */
+	struct spill_arr sum_recs; /* struct conn_sum, in the order they left */
+	uint64_t *qsums;          /* grows to SUMMARY_MAX: QUIC id << 32 | its record in qsum_recs */
 	uint32_t n_qsums, cap_qsums;
 	uint64_t n_qsums_dropped;
+	struct spill_arr qsum_recs; /* struct quic_sum */
 	bool korean;              /* --explain speaks Korean */
 	uint64_t explained;       /* --explain: bit per explain_id said once per run (DNS, QUIC,
 	                             ICMP) */
@@ -119,6 +135,12 @@ static void *text_open(FILE *f, const struct out_opts *opt)
 	o->korean = explain_korean(opt->lang, getenv("LC_ALL"), getenv("LC_MESSAGES"),
 				   getenv("LANG"));
 	sb_init(&o->sb, o->line, sizeof(o->line));
+	if (!spill_arr_init(&o->sum_recs, sizeof(struct conn_sum), SUMMARY_MAX, SUM_MEM_BYTES) ||
+	    !spill_arr_init(&o->qsum_recs, sizeof(struct quic_sum), SUMMARY_MAX, SUM_MEM_BYTES)) {
+		spill_arr_free(&o->sum_recs);
+		free(o);
+		return NULL;
+	}
 	return o;
 }
 
@@ -143,6 +165,8 @@ static void text_close(void *impl)
 	fflush(o->f);
 	free(o->sums);
 	free(o->qsums);
+	spill_arr_free(&o->sum_recs);
+	spill_arr_free(&o->qsum_recs);
 	free(o->xc);
 	free(o);
 }
@@ -2483,10 +2507,10 @@ static void put_explain(struct text_out *o, const struct ev *e)
 {
 	if (e->seg) {
 		explain_tcp(o, e);
-		const struct conn_sum *tried = upgrade_before(o, e);
+		uint32_t tried = upgrade_before(o, e);
 		if (tried) {
 			struct xvals v = { .n = 0 };
-			sb_printf(xval(&v, "conn"), "c%u", tried->id);
+			sb_printf(xval(&v, "conn"), "c%u", tried);
 			explain_line(o, EX_HTTPS_UPGRADE, &v);
 		}
 		/* the first request that reuses the connection */
@@ -2671,9 +2695,9 @@ static void text_packet(void *impl, const struct ev *e)
 	} else if (e->seg) {
 		put_tcp(s, e);
 		put_streams(s, e);
-		const struct conn_sum *tried = upgrade_before(o, e);
+		uint32_t tried = upgrade_before(o, e);
 		if (tried)
-			sb_printf(s, " [HTTPS-Upgrade: https:// was tried first on c%u]", tried->id);
+			sb_printf(s, " [HTTPS-Upgrade: https:// was tried first on c%u]", tried);
 		if (out_reused_request(e))
 			sb_puts(s, " [reused connection]");
 		/* DNS over TCP, or DNS over HTTPS (the messages an HTTP exchange carried) */
@@ -2768,11 +2792,20 @@ static void text_conn_done(void *impl, const struct conn *c, const char *why,
 	struct text_out *o = impl;
 	xc_forget(o, c->id);
 	void *arr = o->sums;
-	struct conn_sum *m = sum_room(&arr, sizeof(*o->sums), &o->n_sums, &o->cap_sums, 64,
-				      &o->n_sums_dropped);
+	struct sum_key *k = sum_room(&arr, sizeof(*o->sums), &o->n_sums, &o->cap_sums, 64,
+				     &o->n_sums_dropped);
 	o->sums = arr;
-	if (!m)
+	if (!k)
 		return;
+	struct conn_sum *m = spill_arr_add(&o->sum_recs);
+	if (!m) {
+		o->n_sums--;
+		o->n_sums_dropped++;
+		return;
+	}
+	*k = (struct sum_key){ .id = c->id, .fetch_id = c->fetch_id, .slot = o->sum_recs.n - 1,
+			       .sport = c->sport, .app = c->app, .tls = c->tls,
+			       .ts_close = c->ts_close, .ts_cli_data = c->ts_cli_data };
 	m->id = c->id;
 	m->fetch_id = c->fetch_id;
 	m->ip_ver = c->ip_ver;
@@ -2795,6 +2828,7 @@ static void text_conn_done(void *impl, const struct conn *c, const char *why,
 	m->state = flow_conn_state(c);
 	m->why = why;
 	m->use = (uint8_t)out_conn_use(c, &m->idle);
+	k->use = m->use;
 
 	m->ts_close = c->ts_close;
 	m->ts_cli_data = c->ts_cli_data;
@@ -2806,11 +2840,18 @@ static void text_quic_done(void *impl, const struct quicflow *q, const char *why
 {
 	struct text_out *o = impl;
 	void *arr = o->qsums;
-	struct quic_sum *m = sum_room(&arr, sizeof(*o->qsums), &o->n_qsums, &o->cap_qsums, 16,
-				      &o->n_qsums_dropped);
+	uint64_t *k = sum_room(&arr, sizeof(*o->qsums), &o->n_qsums, &o->cap_qsums, 16,
+			       &o->n_qsums_dropped);
 	o->qsums = arr;
-	if (!m)
+	if (!k)
 		return;
+	struct quic_sum *m = spill_arr_add(&o->qsum_recs);
+	if (!m) {
+		o->n_qsums--;
+		o->n_qsums_dropped++;
+		return;
+	}
+	*k = (uint64_t)q->id << 32 | (o->qsum_recs.n - 1);
 	m->q = *q;
 	m->q.dec = NULL;
 	m->why = why;
@@ -2819,8 +2860,8 @@ static void text_quic_done(void *impl, const struct quicflow *q, const char *why
 
 static int qsum_cmp(const void *a, const void *b)
 {
-	const struct quic_sum *x = a, *y = b;
-	return x->q.id < y->q.id ? -1 : x->q.id > y->q.id;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
 }
 
 
@@ -2933,7 +2974,7 @@ static void put_quic_sum(struct text_out *o, const struct quic_sum *m)
 
 static int sum_cmp(const void *a, const void *b)
 {
-	const struct conn_sum *x = a, *y = b;
+	const struct sum_key *x = a, *y = b;
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
@@ -2953,40 +2994,40 @@ static void put_close_how(struct sb *s, const struct conn_sum *m)
 
 /* The cleartext HTTP connection of the same fetch that an abandoned TLS try
  * to port 443 gave way to (HTTPS upgrade), or NULL. */
-static const struct conn_sum *upgrade_next(const struct text_out *o, const struct conn_sum *m)
+static uint32_t upgrade_next(const struct text_out *o, const struct conn_sum *m)
 {
 	if (m->use != CONN_USE_ABANDONED || !m->fetch_id)
-		return NULL;
-	const struct conn_sum *best = NULL;
+		return 0;
+	const struct sum_key *best = NULL;
 	for (uint32_t i = 0; i < o->n_sums; i++) {
-		const struct conn_sum *x = &o->sums[i];
+		const struct sum_key *x = &o->sums[i];
 		if (x->fetch_id == m->fetch_id &&
 		    step_https_upgrade(CONN_USE_ABANDONED, m->sport, m->ts_close,
 				       !x->tls && x->app == APP_HTTP, x->sport, x->ts_cli_data) &&
 		    (!best || x->ts_cli_data < best->ts_cli_data))
 			best = x;
 	}
-	return best;
+	return best ? best->id : 0;
 }
 
 /* The first request byte of a cleartext HTTP connection that follows an
  * abandoned TLS try of the same fetch (HTTPS upgrade): that try, or NULL.
  * The try has left the table by then: its summary entry is read. */
-static const struct conn_sum *upgrade_before(const struct text_out *o, const struct ev *e)
+static uint32_t upgrade_before(const struct text_out *o, const struct ev *e)
 {
 	const struct conn *c = e->seg->c;
 	if (!out_first_request(e) || c->tls || c->app != APP_HTTP || !c->fetch_id)
-		return NULL;
-	const struct conn_sum *best = NULL;
+		return 0;
+	const struct sum_key *best = NULL;
 	for (uint32_t i = 0; i < o->n_sums; i++) {
-		const struct conn_sum *x = &o->sums[i];
+		const struct sum_key *x = &o->sums[i];
 		if (x->fetch_id == c->fetch_id &&
 		    step_https_upgrade((enum conn_use)x->use, x->sport, x->ts_close, true, c->sport,
 				       c->ts_cli_data) &&
 		    (!best || x->ts_close > best->ts_close))
 			best = x;
 	}
-	return best;
+	return best ? best->id : 0;
 }
 
 /* ", preconnected ..." / ", preconnected, unused" / ", abandoned ..." */
@@ -3003,9 +3044,9 @@ static void put_use(struct sb *s, const struct text_out *o, const struct conn_su
 		break;
 	case CONN_USE_ABANDONED: {
 		sb_puts(s, ", abandoned right after the TLS handshake");
-		const struct conn_sum *x = upgrade_next(o, m);
+		uint32_t x = upgrade_next(o, m);
 		if (x)
-			sb_printf(s, " (HTTPS-Upgrade: http:// followed on c%u)", x->id);
+			sb_printf(s, " (HTTPS-Upgrade: http:// followed on c%u)", x);
 		break;
 	}
 	case CONN_USE_NONE:
@@ -3025,7 +3066,7 @@ static void text_summary(void *impl, const struct out_counts *n)
 		emit(o);
 	}
 	for (uint32_t i = 0; i < o->n_sums; i++) {
-		const struct conn_sum *m = &o->sums[i];
+		const struct conn_sum *m = spill_arr_at(&o->sum_recs, o->sums[i].slot);
 		sb_printf(s, "  c%u", m->id);
 		if (m->fetch_id)
 			sb_printf(s, " f%u", m->fetch_id);
@@ -3069,7 +3110,7 @@ static void text_summary(void *impl, const struct out_counts *n)
 		emit(o);
 	}
 	for (uint32_t i = 0; i < o->n_qsums; i++)
-		put_quic_sum(o, &o->qsums[i]);
+		put_quic_sum(o, spill_arr_at(&o->qsum_recs, (uint32_t)o->qsums[i]));
 	if (o->n_qsums_dropped) {
 		sb_printf(s, "  ... %llu more QUIC connections not listed",
 			  (unsigned long long)o->n_qsums_dropped);

@@ -5,6 +5,56 @@
 
 #include <nghttp3/nghttp3.h>
 
+#ifdef FT_NGHTTP3_SONAME
+/* nghttp3 is opened the first time a decoder is made (lazylib.h), not at
+ * start: its functions are called through pointers of their own types. */
+#include "lazylib.h"
+
+#define LZ_FNS(X) \
+	X(nghttp3_qpack_decoder_del) \
+	X(nghttp3_qpack_decoder_get_decoder_streamlen) \
+	X(nghttp3_qpack_decoder_get_icnt) \
+	X(nghttp3_qpack_decoder_new) \
+	X(nghttp3_qpack_decoder_read_encoder) \
+	X(nghttp3_qpack_decoder_read_request) \
+	X(nghttp3_qpack_decoder_set_max_concurrent_streams) \
+	X(nghttp3_qpack_decoder_write_decoder) \
+	X(nghttp3_qpack_stream_context_del) \
+	X(nghttp3_qpack_stream_context_get_ricnt) \
+	X(nghttp3_qpack_stream_context_new) \
+	X(nghttp3_qpack_stream_context_reset) \
+	X(nghttp3_rcbuf_decref) \
+	X(nghttp3_rcbuf_get_buf)
+
+#define LZ_PTR(name) static __typeof__(name) *lz_##name;
+LZ_FNS(LZ_PTR)
+#define LZ_NAME(name) #name,
+static const char *const lz_names[] = { LZ_FNS(LZ_NAME) };
+#define LZ_ADDR(name) (void **)(void *)&lz_##name,
+static void **const lz_ptrs[] = { LZ_FNS(LZ_ADDR) };
+static struct lazylib lz_lib = { FT_NGHTTP3_SONAME, lz_names, lz_ptrs,
+				 sizeof(lz_names) / sizeof(lz_names[0]), 0,
+				 "HTTP/3 header blocks not decoded" };
+#define LZ_READY() lazylib_load(&lz_lib)
+
+#define nghttp3_qpack_decoder_del (*lz_nghttp3_qpack_decoder_del)
+#define nghttp3_qpack_decoder_get_decoder_streamlen (*lz_nghttp3_qpack_decoder_get_decoder_streamlen)
+#define nghttp3_qpack_decoder_get_icnt (*lz_nghttp3_qpack_decoder_get_icnt)
+#define nghttp3_qpack_decoder_new (*lz_nghttp3_qpack_decoder_new)
+#define nghttp3_qpack_decoder_read_encoder (*lz_nghttp3_qpack_decoder_read_encoder)
+#define nghttp3_qpack_decoder_read_request (*lz_nghttp3_qpack_decoder_read_request)
+#define nghttp3_qpack_decoder_set_max_concurrent_streams (*lz_nghttp3_qpack_decoder_set_max_concurrent_streams)
+#define nghttp3_qpack_decoder_write_decoder (*lz_nghttp3_qpack_decoder_write_decoder)
+#define nghttp3_qpack_stream_context_del (*lz_nghttp3_qpack_stream_context_del)
+#define nghttp3_qpack_stream_context_get_ricnt (*lz_nghttp3_qpack_stream_context_get_ricnt)
+#define nghttp3_qpack_stream_context_new (*lz_nghttp3_qpack_stream_context_new)
+#define nghttp3_qpack_stream_context_reset (*lz_nghttp3_qpack_stream_context_reset)
+#define nghttp3_rcbuf_decref (*lz_nghttp3_rcbuf_decref)
+#define nghttp3_rcbuf_get_buf (*lz_nghttp3_rcbuf_get_buf)
+#else
+#define LZ_READY() true
+#endif
+
 #include "qpack.h"
 
 #define QPACK_ENTRY_COST 160      /* bytes an entry may take (its struct, two buffers, our headers) */
@@ -119,7 +169,7 @@ enum ft_status qpack_init(struct qpack_decoder *q, struct hpack_budget *budget,
 		q->err = QPACK_ERR_MEMORY;
 		return FT_UNSUPPORTED;
 	}
-	if (nghttp3_qpack_decoder_new(&dec, q->table_max, q->blocked_max,
+	if (!LZ_READY() || nghttp3_qpack_decoder_new(&dec, q->table_max, q->blocked_max,
 				      (const nghttp3_mem *)(void *)q->mem_fns) != 0) {
 		q->err = q->acct.refused ? QPACK_ERR_MEMORY : QPACK_ERR_INIT;
 		return FT_UNSUPPORTED;

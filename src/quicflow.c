@@ -17,6 +17,8 @@ struct quicflow_table {
 	uint32_t *buckets;       /* hash heads (indices into q) */
 	uint32_t n_buckets;      /* a power of two */
 	uint32_t free_head;      /* free slots, chained through hnext */
+	uint32_t n_fresh;        /* slots n_fresh..max-1 never used yet (not on the free list,
+	                            never touched: a capture without QUIC faults none in) */
 	uint32_t lru_head, lru_tail; /* head = most recently used */
 	uint64_t key[2];         /* per-run hash key: chains cannot be aimed at from the wire */
 	uint32_t next_id;
@@ -143,7 +145,7 @@ struct quicflow_table *quicflow_open(uint32_t max, quicflow_retire_fn retire_fn,
 	t->n_buckets = 1;
 	while (t->n_buckets < 2 * max)
 		t->n_buckets <<= 1;
-	t->q = calloc(max, sizeof(*t->q));
+	t->q = malloc((size_t)max * sizeof(*t->q)); /* each slot cleared when first handed out */
 	t->buckets = malloc(t->n_buckets * sizeof(*t->buckets));
 	if (!t->q || !t->buckets) {
 		free(t->q);
@@ -153,11 +155,8 @@ struct quicflow_table *quicflow_open(uint32_t max, quicflow_retire_fn retire_fn,
 	}
 	for (uint32_t i = 0; i < t->n_buckets; i++)
 		t->buckets[i] = NIL;
-	for (uint32_t i = 0; i < max; i++) {
-		t->q[i].hnext = i + 1 < max ? i + 1 : NIL;
-		t->q[i].lprev = t->q[i].lnext = NIL;
-	}
-	t->free_head = 0;
+	t->free_head = NIL;
+	t->n_fresh = 0;
 	t->lru_head = t->lru_tail = NIL;
 	t->retire = retire_fn;
 	t->ctx = ctx;
@@ -208,7 +207,7 @@ struct quicflow *quicflow_find(struct quicflow_table *t, const struct pkt *p, in
 
 struct quicflow *quicflow_new(struct quicflow_table *t, const struct pkt *p, int64_t ts)
 {
-	if (t->free_head == NIL) {
+	if (t->free_head == NIL && t->n_fresh == t->max) {
 		if (t->lru_tail == NIL)
 			return NULL;
 		t->n_evicted++;
@@ -217,9 +216,10 @@ struct quicflow *quicflow_new(struct quicflow_table *t, const struct pkt *p, int
 	struct quicdec_conn *dec = quicdec_new(QUICFLOW_CRYPTO_CAP);
 	if (!dec)
 		return NULL;
-	uint32_t i = t->free_head;
+	uint32_t i = t->free_head != NIL ? t->free_head : t->n_fresh++;
 	struct quicflow *q = &t->q[i];
-	t->free_head = q->hnext;
+	if (i == t->free_head)
+		t->free_head = q->hnext;
 	memset(q, 0, sizeof(*q));
 	q->in_use = true;
 	q->id = ++t->next_id;
@@ -247,14 +247,14 @@ struct quicflow *quicflow_new(struct quicflow_table *t, const struct pkt *p, int
 void quicflow_retire(struct quicflow_table *t, struct quicflow *q, const char *why)
 {
 	uint32_t i = (uint32_t)(q - t->q);
-	if (i < t->max && q->in_use)
+	if (i < t->n_fresh && q->in_use)
 		retire(t, i, why);
 }
 
 void quicflow_forget(struct quicflow_table *t, struct quicflow *q)
 {
 	uint32_t i = (uint32_t)(q - t->q);
-	if (i >= t->max || !q->in_use)
+	if (i >= t->n_fresh || !q->in_use)
 		return;
 	if (q->id == t->next_id)
 		t->next_id--;

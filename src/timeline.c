@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "spill.h"
+
 #define TL_MAX_FETCH_NAMES 4096 /* fetches whose DNS times and names are kept */
 
 struct tl_fetch {
@@ -18,16 +20,22 @@ struct tl_fetch {
 /* A ClientHello's server name, until the connection's first exchange takes it
  * (found through the connection: conn.tl_sni). */
 struct tl_sni {
-	uint32_t conn;              /* connection number */
+	uint32_t conn;              /* connection number, 0 when the slot is free */
+	uint32_t next_free;         /* a free slot: the next free one's index + 1, 0 none */
 	uint8_t len;
 	char name[TL_STR];
 };
 
 /* The exchanges live in chunks allocated as they fill, never moved or
- * copied (no doubling realloc that holds the old and the new array at once). */
+ * copied (no doubling realloc that holds the old and the new array at once).
+ * The first TL_MEM_CHUNKS are malloc'd; the later ones are pages of a
+ * temporary file (spill.h) that leave memory once every exchange in them
+ * has left the table, and come back page by page as the summary reads them:
+ * a long capture's exchanges wait for the summary on disk, not in memory. */
 #define TL_CHUNK_SHIFT 8
 #define TL_CHUNK (1u << TL_CHUNK_SHIFT)
 #define TL_N_CHUNKS ((TL_MAX_EXCH + TL_CHUNK - 1) / TL_CHUNK)
+#define TL_MEM_CHUNKS 4
 
 struct timeline {
 	struct tl_exch *ex[TL_N_CHUNKS]; /* chunks of TL_CHUNK exchanges, as they fill */
@@ -35,9 +43,15 @@ struct timeline {
 	bool keep_heads;            /* timeline_keep_heads */
 	size_t n, cap;
 	uint64_t dropped;
+	uint16_t n_open[TL_N_CHUNKS]; /* exchanges of the chunk whose connection is open */
+	uint8_t *spill;             /* the chunks from TL_MEM_CHUNKS on, in a file; NULL none */
+	size_t spill_len, stride;   /* its bytes; a chunk's, whole pages */
+	bool spill_failed;          /* no file: malloc, as for the first chunks */
+	size_t rd_chunk;            /* the chunk timeline_get read last, + 1 */
 	struct tl_fetch fetches[TL_MAX_FETCH_NAMES]; /* by id % TL_MAX_FETCH_NAMES */
-	struct tl_sni *sni;         /* grows to TL_MAX_EXCH: one per TLS connection */
+	struct tl_sni *sni;         /* one per open TLS connection (freed slots reused) */
 	size_t n_sni, cap_sni;
+	uint32_t sni_free;          /* the first free slot's index + 1, 0 none */
 };
 
 const char *const tl_hdr_name[TL_H_N] = {
@@ -187,6 +201,49 @@ static void keep_head(struct tl_head *th, const struct http_head *hd)
 
 struct timeline *timeline_open(void) { return calloc(1, sizeof(struct timeline)); }
 
+/* Chunk k is pages of the file (not malloc'd). */
+static bool in_file(const struct timeline *tl, size_t k)
+{
+	return tl->spill && tl->ex[k] && (uint8_t *)tl->ex[k] >= tl->spill &&
+	       (uint8_t *)tl->ex[k] < tl->spill + tl->spill_len;
+}
+
+/* Memory for chunk k: in the file from TL_MEM_CHUNKS on (mapped at the first
+ * such chunk), else malloc'd; NULL when neither can be had. */
+static struct tl_exch *chunk_new(struct timeline *tl, size_t k)
+{
+	if (k >= TL_MEM_CHUNKS && !tl->spill && !tl->spill_failed) {
+		size_t pg = spill_page();
+		tl->stride = (TL_CHUNK * sizeof(struct tl_exch) + pg - 1) / pg * pg;
+		tl->spill_len = (TL_N_CHUNKS - TL_MEM_CHUNKS) * tl->stride;
+		tl->spill = spill_map(tl->spill_len);
+		tl->spill_failed = !tl->spill;
+	}
+	if (k >= TL_MEM_CHUNKS && tl->spill)
+		return (struct tl_exch *)(void *)(tl->spill + (k - TL_MEM_CHUNKS) * tl->stride);
+	return malloc(TL_CHUNK * sizeof(struct tl_exch));
+}
+
+/* Chunk k leaves memory when it is in the file, full, and every exchange in
+ * it has left the table (nothing writes it any more). */
+static void chunk_rest(const struct timeline *tl, size_t k)
+{
+	if (k < TL_N_CHUNKS && in_file(tl, k) && !tl->n_open[k] && (k + 1) * TL_CHUNK <= tl->n)
+		spill_drop(tl->ex[k], tl->stride);
+}
+
+/* Exchange i's connection has left the table (once per exchange). */
+static void retire(struct timeline *tl, struct tl_exch *x, size_t i)
+{
+	if (x->retired)
+		return;
+	x->retired = true;
+	size_t k = i >> TL_CHUNK_SHIFT;
+	if (tl->n_open[k])
+		tl->n_open[k]--;
+	chunk_rest(tl, k);
+}
+
 void timeline_keep_heads(struct timeline *tl) { tl->keep_heads = true; }
 
 void timeline_close(struct timeline *tl)
@@ -194,9 +251,11 @@ void timeline_close(struct timeline *tl)
 	if (!tl)
 		return;
 	for (size_t k = 0; k < TL_N_CHUNKS; k++) {
-		free(tl->ex[k]);
+		if (!in_file(tl, k))
+			free(tl->ex[k]);
 		free(tl->hd[k]);
 	}
+	spill_unmap(tl->spill, tl->spill_len);
 	free(tl->sni);
 	free(tl);
 }
@@ -235,7 +294,17 @@ size_t timeline_count(const struct timeline *tl) { return tl->n; }
 
 const struct tl_exch *timeline_get(const struct timeline *tl, size_t i)
 {
-	return i < tl->n ? &tl->ex[i >> TL_CHUNK_SHIFT][i & (TL_CHUNK - 1)] : NULL;
+	if (i >= tl->n)
+		return NULL;
+	size_t k = i >> TL_CHUNK_SHIFT;
+	if (tl->rd_chunk != k + 1) {
+		/* read in order at the end: the chunk read before goes back to the
+		 * file (its pages come back if read again) */
+		if (tl->rd_chunk)
+			chunk_rest(tl, tl->rd_chunk - 1);
+		((struct timeline *)tl)->rd_chunk = k + 1; /* tl is never const itself */
+	}
+	return &tl->ex[k][i & (TL_CHUNK - 1)];
 }
 
 uint64_t timeline_dropped(const struct timeline *tl) { return tl->dropped; }
@@ -513,21 +582,25 @@ static struct tl_exch *add_slot(struct timeline *tl, uint32_t *first, uint32_t *
 {
 	if (tl->n == tl->cap) {
 		size_t k = tl->cap >> TL_CHUNK_SHIFT;
-		if (tl->cap >= TL_MAX_EXCH || !(tl->ex[k] = malloc(TL_CHUNK * sizeof(struct tl_exch))) ||
+		if (tl->cap >= TL_MAX_EXCH || !(tl->ex[k] = chunk_new(tl, k)) ||
 		    (tl->keep_heads && !(tl->hd[k] = malloc(TL_CHUNK * sizeof(struct tl_heads))))) {
 			if (tl->cap < TL_MAX_EXCH) {
-				free(tl->ex[k]);
+				if (!in_file(tl, k))
+					free(tl->ex[k]);
 				tl->ex[k] = NULL;
 			}
 			tl->dropped++;
 			return NULL;
 		}
 		tl->cap += TL_CHUNK;
+		if (k)
+			chunk_rest(tl, k - 1); /* full now: it may rest */
 	}
 	bool is_first = find_in(tl, *last, 0, true) == NULL;
 	size_t i = tl->n++;
 	struct tl_exch *x = &tl->ex[i >> TL_CHUNK_SHIFT][i & (TL_CHUNK - 1)];
 	memset(x, 0, sizeof(*x));
+	tl->n_open[i >> TL_CHUNK_SHIFT]++;
 	if (tl->keep_heads) {
 		x->hd = &tl->hd[i >> TL_CHUNK_SHIFT][i & (TL_CHUNK - 1)];
 		memset(x->hd, 0, sizeof(*x->hd));
@@ -799,12 +872,16 @@ int64_t timeline_h3(struct timeline *tl, int64_t now, struct quicflow *q, const 
 void timeline_quic_done(struct timeline *tl, const struct quicflow *q)
 {
 	/* each step goes to a higher index: the walk ends */
-	for (struct tl_exch *x = at(tl, q->tl_first); x; x = at(tl, x->next_on_conn)) {
+	for (uint32_t i1 = q->tl_first; at(tl, i1);) {
+		struct tl_exch *x = at(tl, i1);
 		if (!x->quic || x->conn != q->id)
 			break;
 		x->fin = q->ts_close;
 		x->closed = q->ts_close ? q->ts_last : 0;
 		x->close_how = q->close_dir == 0 ? 1 : q->close_dir == 1 ? 2 : 0;
+		uint32_t next = x->next_on_conn;
+		retire(tl, x, i1 - 1);
+		i1 = next;
 	}
 }
 
@@ -812,8 +889,14 @@ void timeline_quic_done(struct timeline *tl, const struct quicflow *q)
  * NULL when the cap is reached or memory cannot be had. */
 static struct tl_sni *sni_slot(struct timeline *tl, struct conn *c)
 {
-	if (c->tl_sni && c->tl_sni <= tl->n_sni)
+	if (c->tl_sni && c->tl_sni <= tl->n_sni && tl->sni[c->tl_sni - 1].conn == c->id)
 		return &tl->sni[c->tl_sni - 1];
+	if (tl->sni_free) {
+		c->tl_sni = tl->sni_free;
+		tl->sni_free = tl->sni[c->tl_sni - 1].next_free;
+		tl->sni[c->tl_sni - 1].next_free = 0;
+		return &tl->sni[c->tl_sni - 1];
+	}
 	if (tl->n_sni == tl->cap_sni) {
 		size_t ncap = tl->cap_sni ? tl->cap_sni * 2 : 64;
 		if (ncap > TL_MAX_EXCH)
@@ -900,11 +983,21 @@ void timeline_phases(const struct tl_exch *x, int64_t st[TL_PHASES], int64_t en[
 void timeline_conn_done(struct timeline *tl, const struct conn *c)
 {
 	/* each step goes to a higher index: the walk ends */
-	for (struct tl_exch *x = at(tl, c->tl_first); x; x = at(tl, x->next_on_conn)) {
+	for (uint32_t i1 = c->tl_first; at(tl, i1);) {
+		struct tl_exch *x = at(tl, i1);
 		if (x->conn != c->id)
 			break; /* not this connection's (cannot happen: links are per connection) */
 		x->fin = c->ts_fin;
 		x->closed = c->ts_last;
 		x->close_how = c->rst_dir >= 0 ? 3 : c->first_fin == 0 ? 1 : c->first_fin == 1 ? 2 : 0;
+		uint32_t next = x->next_on_conn;
+		retire(tl, x, i1 - 1);
+		i1 = next;
+	}
+	/* its server name slot is free for another connection */
+	if (c->tl_sni && c->tl_sni <= tl->n_sni && tl->sni[c->tl_sni - 1].conn == c->id) {
+		tl->sni[c->tl_sni - 1].conn = 0;
+		tl->sni[c->tl_sni - 1].next_free = tl->sni_free;
+		tl->sni_free = c->tl_sni;
 	}
 }

@@ -185,5 +185,45 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
 else
 	skip "permission tests: need root and setpriv"
 fi
+# issue 15: libbpf, libnghttp2 and libnghttp3 are opened when needed; hidden (a bind mount
+# in a private mount namespace), a run says so in one line on stderr and goes on
+hide() { # hide SONAME CMD...: run CMD with the library SONAME unreadable
+	lib=$(ldconfig -p 2>/dev/null | awk -v n="$1" '$1 == n { print $NF; exit }')
+	shift
+	[ -n "$lib" ] && unshare -m sh -c 'mount --bind /dev/null "$0" && exec "$@"' "$lib" "$@"
+}
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 && unshare -m true 2>/dev/null &&
+	ldconfig -p 2>/dev/null | grep -q 'libnghttp2\.so'; then
+	n2=$(ldconfig -p | awk '$1 ~ /^libnghttp2\.so\./ { print $1; exit }')
+	hide "$n2" "$bin" -q -r captures/h2c-prior-knowledge.pcap >"$tmp/h2o" 2>"$tmp/h2e"; rc=$?
+	check "no libnghttp2: exit 0, one line on stderr saying what is lost" sh -c \
+		"[ $rc -eq 0 ] && [ \$(wc -l <'$tmp/h2e') -eq 1 ] && grep -q '^fetchtrace: HTTP/2 header blocks not decoded: ' '$tmp/h2e'"
+	check "no libnghttp2: the summary is still written" grep -q '^packets: ' "$tmp/h2o"
+	hide "$n2" "$bin" -q -r captures/cold-fetch.pcap >/dev/null 2>"$tmp/h1e"; rc=$?
+	check "no libnghttp2: a capture without HTTP/2 does not miss it" sh -c \
+		"[ $rc -eq 0 ] && [ ! -s '$tmp/h1e' ]"
+	hide libbpf.so.1 "$bin" -q -- true >/dev/null 2>"$tmp/bpfe"
+	check "no libbpf: one line, socket calls through ptrace" sh -c \
+		"[ \$(grep -c 'socket calls through ptrace' '$tmp/bpfe') -eq 1 ] && ! grep -qi 'libbpf:' '$tmp/bpfe'"
+else
+	skip "missing shared libraries: need root, unshare -m and libnghttp2"
+fi
+
+# issue 15: the summary's lists past what stays in memory wait in a temporary file
+# (spill.c); with one and without (no usable TMPDIR: all in memory) the output is the
+# same, every connection listed once, in order
+if [ -x build/bench-gen ] && build/bench-gen -n 160000 -c 50 -o "$tmp/long.pcap" 2>/dev/null; then
+	"$bin" -q -r "$tmp/long.pcap" >"$tmp/long1" 2>&1
+	TMPDIR=/nonexistent "$bin" -q -r "$tmp/long.pcap" >"$tmp/long2" 2>&1
+	check "a long summary: the same with a spill file and without" cmp -s "$tmp/long1" "$tmp/long2"
+	n=$(sed -n 's/.*tcp: \([0-9]*\) connections.*/\1/p' "$tmp/long1")
+	check "a long summary: more connections than kept in memory, all listed in order" sh -c \
+		"[ '${n:-0}' -gt 700 ] && grep -o '^  c[0-9]*' '$tmp/long1' | tr -d ' c' | awk '\$1 != NR { exit 1 } END { exit NR != $n }'"
+	check "a long summary: more exchanges than kept in memory" sh -c \
+		"[ \$(sed -n '/^exchanges/,/^connections/p' '$tmp/long1' | grep -c '^  ') -gt 1100 ]"
+	rm -f "$tmp/long.pcap"
+else
+	skip "a long summary: build/bench-gen is missing (make build/bench-gen)"
+fi
 echo "cli: $p passed, $f failed, $s skipped"
 [ $f -eq 0 ]

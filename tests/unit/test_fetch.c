@@ -299,8 +299,39 @@ static void test_proxy_hosts(void)
 	fetch_close(fl);
 }
 
+/* The ring of queries awaiting an answer, before and after it wraps (it is
+ * searched only as far as it has been filled): answers match their own
+ * query, newest first; a query pushed out of the ring counts unanswered. */
+static void test_pending_ring(void)
+{
+	struct fetch_linker *fl = fetch_open();
+	struct dnsb d;
+	query(fl, CLI, 1, "a.lab.test", 1, 100);
+	query(fl, CLI, 2, "b.lab.test", 1, 200);
+	db_start(&d, 1, 0x8180, 0, "a.lab.test", 1);
+	CHECK_EQ_INT(answer(fl, CLI, 1, &d, 150), 50);
+	CHECK_EQ_INT(answer(fl, CLI, 1, &d, 160), -1); /* answered already */
+	CHECK_EQ_INT(fetch_unanswered(fl), 1);
+	for (uint32_t i = 0; i < FETCH_MAX_PENDING + 10; i++)
+		query(fl, CLI, (uint16_t)(100 + i), "c.lab.test", 1, 1000 + i);
+	/* b and the first 10 of the loop's were pushed out; the rest wait */
+	CHECK_EQ_INT(fetch_unanswered(fl), FETCH_MAX_PENDING + 11);
+	db_start(&d, 2, 0x8180, 0, "b.lab.test", 1);
+	CHECK_EQ_INT(answer(fl, CLI, 2, &d, 5000), -1);
+	db_start(&d, 105, 0x8180, 0, "c.lab.test", 1);
+	CHECK_EQ_INT(answer(fl, CLI, 105, &d, 5000), -1);
+	db_start(&d, 110, 0x8180, 0, "c.lab.test", 1);
+	CHECK_EQ_INT(answer(fl, CLI, 110, &d, 5000), 5000 - 1010);
+	db_start(&d, (uint16_t)(100 + FETCH_MAX_PENDING + 9), 0x8180, 0, "c.lab.test", 1);
+	CHECK_EQ_INT(answer(fl, CLI, (uint16_t)(100 + FETCH_MAX_PENDING + 9), &d, 5000),
+		     5000 - (1000 + FETCH_MAX_PENDING + 9));
+	CHECK_EQ_INT(fetch_unanswered(fl), FETCH_MAX_PENDING + 9);
+	fetch_close(fl);
+}
+
 int main(void)
 {
+	test_pending_ring();
 	test_cname_chain();
 	test_a_aaaa_one_fetch();
 	test_no_dns();

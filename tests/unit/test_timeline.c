@@ -730,6 +730,47 @@ static void test_h3_call_dgram(void)
 	CHECK_EQ_INT(timeline_get(tl, 1)->call_read, 0);
 	CHECK_EQ_INT(timeline_get(tl, 1)->call_nosplit, TL_NOSPLIT_MMSG);
 	CHECK_EQ_INT(strcmp(timeline_nosplit_why(TL_NOSPLIT_SIZE), "") != 0, 1);
+/* Issue 15: many connections one after the other, each with one exchange
+ * and a server name, then closed.  The exchanges past the first chunks wait
+ * in a file once closed and read back whole; each connection's server name
+ * is its own although the name slots of closed connections are reused. */
+static void test_many_closed(void)
+{
+	enum { N = 6000 };
+	struct timeline *tl = timeline_open();
+	static struct tls_client_hello ch;
+	for (int i = 0; i < N; i++) {
+		struct conn c = mkconn((uint32_t)i + 1, 0);
+		c.tls = true;
+		memset(&ch, 0, sizeof(ch));
+		ch.has_sni = true;
+		ch.sni_len = (uint16_t)snprintf(ch.sni, sizeof(ch.sni), "n%d.test", i + 1);
+		struct tls_ev hello = { .kind = TLS_EV_CLIENT_HELLO, .dir = 0, .ch = &ch };
+		timeline_tls(tl, 100 + i, &c, &hello);
+		struct tls_ev up = { .kind = TLS_EV_APPDATA, .dir = 0, .rec_len = 10 };
+		struct tls_ev down = { .kind = TLS_EV_APPDATA, .dir = 1, .rec_len = 7 };
+		timeline_tls(tl, 200 + i, &c, &up);
+		timeline_tls(tl, 300 + i, &c, &down);
+		c.ts_fin = c.ts_last = 400 + i;
+		c.first_fin = 0;
+		timeline_conn_done(tl, &c);
+	}
+	CHECK_EQ_INT(timeline_count(tl), N);
+	int ok = 0;
+	for (size_t i = 0; i < timeline_count(tl); i++) {
+		const struct tl_exch *x = timeline_get(tl, i);
+		char want[TL_STR];
+		int n = snprintf(want, sizeof(want), "n%zu.test", i + 1);
+		ok += x->conn == i + 1 && x->sni_len == n && !memcmp(x->sni, want, (size_t)n) &&
+		      x->up == 10 && x->down == 7 && x->resp_start == (int64_t)(300 + i) &&
+		      x->closed == (int64_t)(400 + i) && x->close_how == 1 && x->retired;
+	}
+	CHECK_EQ_INT(ok, N);
+	/* read again, backwards: the pages come back from the file */
+	ok = 0;
+	for (size_t i = timeline_count(tl); i-- > 0;)
+		ok += timeline_get(tl, i)->conn == i + 1;
+	CHECK_EQ_INT(ok, N);
 	timeline_close(tl);
 }
 
@@ -737,6 +778,7 @@ int main(void)
 {
 	test_h3_call_dgram();
 	test_h2_call_pos();
+	test_many_closed();
 	test_h3_streams();
 	test_many_tls();
 	test_h2_streams();
