@@ -730,6 +730,9 @@ static void test_h3_call_dgram(void)
 	CHECK_EQ_INT(timeline_get(tl, 1)->call_read, 0);
 	CHECK_EQ_INT(timeline_get(tl, 1)->call_nosplit, TL_NOSPLIT_MMSG);
 	CHECK_EQ_INT(strcmp(timeline_nosplit_why(TL_NOSPLIT_SIZE), "") != 0, 1);
+	timeline_close(tl);
+}
+
 /* Issue 15: many connections one after the other, each with one exchange
  * and a server name, then closed.  The exchanges past the first chunks wait
  * in a file once closed and read back whole; each connection's server name
