@@ -1,4 +1,5 @@
 /* tlsdec.c - TLS 1.3 and 1.2 record decryption with libcrypto: key schedules, nonces, AEAD and CBC records. */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -118,6 +119,13 @@ static size_t tls12_iv_len(const struct tlsdec_suite *cs)
 /* Key derivation (libcrypto's KDFs)                                   */
 /* ------------------------------------------------------------------ */
 
+/* libcrypto's HKDF, fetched once: a fetch per derivation (a method store
+ * lookup under locks) cost more than the derivation itself. */
+static EVP_KDF *hkdf;
+static pthread_once_t hkdf_once = PTHREAD_ONCE_INIT;
+
+static void hkdf_fetch(void) { hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL); }
+
 /*
  * HkdfLabel (RFC 8446 7.1):
  *   uint16 length | opaque label<7..255> = "tls13 " + label | opaque context<0..255>
@@ -128,7 +136,6 @@ int tlsdec_expand_label(const char *md, const uint8_t *secret, size_t secret_len
 {
 	uint8_t info[2 + 1 + 255 + 1 + 255];
 	size_t label_len = strlen(label), n = 0;
-	EVP_KDF *kdf;
 	EVP_KDF_CTX *kctx;
 	OSSL_PARAM params[5];
 	int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY, rc = -1;
@@ -147,9 +154,8 @@ int tlsdec_expand_label(const char *md, const uint8_t *secret, size_t secret_len
 		memcpy(info + n, ctx, ctx_len);
 	n += ctx_len;
 
-	kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-	kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-	EVP_KDF_free(kdf);
+	pthread_once(&hkdf_once, hkdf_fetch);
+	kctx = hkdf ? EVP_KDF_CTX_new(hkdf) : NULL;
 	if (!kctx)
 		return -1;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md, 0);

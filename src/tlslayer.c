@@ -26,6 +26,7 @@ struct tlsl {
 	uint8_t pt_type[2];            /* content type of what pt holds (22 or 23), 0 nothing */
 	uint32_t pt_len[2];            /* plaintext not consumed yet */
 	uint32_t hold_hi[2], pt_hi[2]; /* high-water marks: what tlsl_free must cleanse */
+	/* the buffers come last: a new layer zeroes only what is above them */
 	uint8_t hold[2][TLSL_HOLD_MAX];
 	uint8_t pt[2][TLSL_PT_CAP];
 };
@@ -460,8 +461,13 @@ size_t tlsl_feed(struct tls_conn *tc, struct tlsl **lp, int dir, const uint8_t *
 		if (!l && d == 0 && rec[0] == TLS_CT_HANDSHAKE && rlen > REC_HDR &&
 		    rec[REC_HDR] == TLS_HS_CLIENT_HELLO) {
 			/* the connection's layer, once: capped */
+			/* Only the header is zeroed: the buffers are written before
+			 * they are read (their lengths and high-water marks say how
+			 * far), so their pages are touched only as they fill. */
 			if (env->pool->n_live < env->pool->max_live)
-				l = calloc(1, sizeof(*l));
+				l = malloc(sizeof(*l));
+			if (l)
+				memset(l, 0, offsetof(struct tlsl, hold));
 			if (!l) {
 				env->pool->n_refused++;
 				struct tls_ev *e = ev_new(env->tev, d, NULL, TLS_EV_DEC_NOTE);
