@@ -839,7 +839,12 @@ static void on_stream_gap(void *ctx, uint64_t seq, uint64_t len)
 	const struct stream_ctx *sc = ctx;
 	struct tracer *t = sc->t;
 	struct conn *c = sc->c;
-	(void)seq;
+	/* a record the TLS layer was decrypting as it came is lost with the
+	 * gap: its bytes are the gap's, as they were when the reassembler
+	 * held them */
+	uint32_t part = c->tls ? tlsl_abandon(c->tlsl, sc->dir) : 0;
+	seq -= part;
+	len += part;
 	sc->e->gap += len;
 	c->partial = true;
 	if (c->midstream && seq == 1) /* the peer's ACK showed bytes before the first seen */
@@ -866,6 +871,8 @@ static void stream_end(struct tracer *t, struct conn *c, int dir, struct ev *e)
 	struct stream_ctx sc = { t, c, dir, e };
 	struct reasm_sink sink = { on_stream_data, on_stream_gap, &sc };
 	reasm_flush(flow_reasm_pool(t->flows), &c->rs[dir], &sink);
+	if (c->tls && tlsl_partial(c->tlsl, dir)) /* the record it cut, as a held one */
+		on_stream_gap(&sc, c->rs[dir].next, 0);
 	app_end(&sc);
 }
 
@@ -1155,9 +1162,9 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		g->notes |= NOTE_START_LOST;
 
 	/* Bytes waiting for the rest of their message: say how far it got. */
-	if (p->pl_len && c->rs[dir].tail_len && (c->app == APP_HTTP || c->tls) &&
-	    !stream_events(t, dir))
-		e->held = c->rs[dir].tail_len;
+	uint32_t held = c->rs[dir].tail_len + (c->tls ? tlsl_partial(c->tlsl, dir) : 0);
+	if (p->pl_len && held && (c->app == APP_HTTP || c->tls) && !stream_events(t, dir))
+		e->held = held;
 	for (unsigned i = 0; i < t->hev.n; i++)
 		e->http_dur[i] = timeline_http(t->tl, t->now, c, &t->hev.ev[i]);
 	for (unsigned i = 0; i < t->h2ev.n; i++)
