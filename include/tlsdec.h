@@ -129,6 +129,7 @@ struct tlsdec {
 	struct tlsdec_dir dir[2];
 	bool auth_failed;                  /* a record failed to authenticate */
 	struct evp_cipher_ctx_st *early_ctx;  /* 0-RTT: keyed with the client early key */
+	struct evp_cipher_ctx_st *ks_ctx;     /* tlsdec_stream_differs' keystream, made when first needed */
 	uint8_t early_iv[12];
 	uint64_t early_seq;                /* early records decrypted */
 	char why[TLSDEC_WHY_MAX];          /* what is not decrypted, "" when all is */
@@ -181,6 +182,13 @@ enum tlsdec_status tlsdec_stream_end(struct tlsdec *t, int dir, uint8_t *out, si
 				     uint8_t *inner_type);
 /* Give up a record begun (its bytes were lost): as if it never began. */
 void tlsdec_stream_abort(struct tlsdec *t, int dir);
+/* A retransmission brings again fragment bytes [pos, pos + len) of the
+ * record being streamed: do they differ from the ones taken there (pos +
+ * len within what update took; out as given to update)?  The ciphertext
+ * taken is not kept: its plaintext is encrypted again (the AEAD's own
+ * counter-mode keystream, RFC 5116 / RFC 8439) to compare. */
+bool tlsdec_stream_differs(struct tlsdec *t, int dir, size_t pos, const uint8_t *bytes,
+			   size_t len, const uint8_t *out);
 
 /* TLS 1.3: move dir to its application traffic secret 0 (TLSDEC_F_MANUAL callers). */
 void tlsdec_app_keys(struct tlsdec *t, int dir);

@@ -105,6 +105,10 @@ void tlsl_poll(struct tls_conn *tc, struct tlsl *l, const struct tlsl_env *env);
  */
 uint32_t tlsl_partial(const struct tlsl *l, int dir);
 uint32_t tlsl_abandon(struct tlsl *l, int dir);
+/* A retransmission: do bytes[0..len), ending back - len bytes before the
+ * end of what dir fed (back >= len), differ from the ones taken there?
+ * Only the record decrypted as it comes is held (reasm_differs_fn). */
+bool tlsl_differs(struct tlsl *l, int dir, uint64_t back, const uint8_t *bytes, size_t len);
 
 /* Did dir send decrypted application data (a record whose inner type is 23)? */
 bool tlsl_appdata_seen(const struct tlsl *l, int dir);

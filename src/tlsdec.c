@@ -406,6 +406,7 @@ void tlsdec_free(struct tlsdec *t)
 		EVP_MAC_CTX_free(t->dir[d].mac);
 	}
 	EVP_CIPHER_CTX_free(t->early_ctx);
+	EVP_CIPHER_CTX_free(t->ks_ctx);
 	OPENSSL_cleanse(t, sizeof *t);
 }
 
@@ -910,4 +911,85 @@ void tlsdec_stream_abort(struct tlsdec *t, int dir)
 
 	dr->st_on = false;
 	OPENSSL_cleanse(dr->st_tag, sizeof dr->st_tag);
+}
+
+/* The streamed record's nonce (as stream_start made it). */
+static void stream_nonce(const struct tlsdec *t, const struct tlsdec_dir *dr, uint8_t nonce[12])
+{
+	if (!t->cs->tls13 && t->cs->kind == K_GCM) {
+		memcpy(nonce, dr->iv, 4);
+		memcpy(nonce + 4, dr->st_expl, 8);
+	} else {
+		xor_nonce(dr->iv, dr->seq, nonce);
+	}
+}
+
+bool tlsdec_stream_differs(struct tlsdec *t, int dir, size_t pos, const uint8_t *bytes,
+			   size_t len, const uint8_t *out)
+{
+	struct tlsdec_dir *dr = &t->dir[dir ? 1 : 0];
+	size_t expl, ct_end;
+	bool differs = false;
+
+	if (!dr->st_on || pos > dr->st_pos || len > (size_t)dr->st_pos - pos)
+		return false;
+	expl = expl_len(t);
+	ct_end = (size_t)dr->st_frag_len - TAG_LEN;
+	/* Each turn takes at least one byte: the loop ends. */
+	while (len > 0 && !differs) {
+		size_t take;
+
+		if (pos < expl) {
+			take = len < expl - pos ? len : expl - pos;
+			differs = memcmp(bytes, dr->st_expl + pos, take) != 0;
+		} else if (pos >= ct_end) {
+			take = len;
+			differs = memcmp(bytes, dr->st_tag + (pos - ct_end), take) != 0;
+		} else {
+			/* Ciphertext = plaintext XOR keystream: AES-GCM's keystream is
+			 * AES-CTR from counter 2 (NIST SP 800-38D 7.2), ChaCha20-Poly1305's
+			 * ChaCha20 from block 1 (RFC 8439 2.8).  Whole keystream blocks
+			 * from the one holding pos, at most 256 bytes a turn. */
+			bool gcm = t->cs->kind == K_GCM;
+			size_t blk = gcm ? 16 : 64, p = pos - expl, first = p - p % blk, k;
+			uint8_t nonce[12], iv[16], pt[256 + 64], ct[256 + 64];
+			uint32_t ctr = (uint32_t)(first / blk) + (gcm ? 2 : 1);
+			int n = 0;
+
+			take = ct_end - pos;
+			if (take > len)
+				take = len;
+			if (take > 256)
+				take = 256;
+			k = p - first + take;   /* <= 256 + blk - 1 */
+			stream_nonce(t, dr, nonce);
+			if (gcm) {
+				memcpy(iv, nonce, 12);
+				iv[12] = (uint8_t)(ctr >> 24), iv[13] = (uint8_t)(ctr >> 16);
+				iv[14] = (uint8_t)(ctr >> 8), iv[15] = (uint8_t)ctr;
+			} else {
+				iv[0] = (uint8_t)ctr, iv[1] = (uint8_t)(ctr >> 8);
+				iv[2] = (uint8_t)(ctr >> 16), iv[3] = (uint8_t)(ctr >> 24);
+				memcpy(iv + 4, nonce, 12);
+			}
+			if (!t->ks_ctx)
+				t->ks_ctx = EVP_CIPHER_CTX_new();
+			memcpy(pt, out + first, k);
+			if (!t->ks_ctx ||
+			    EVP_EncryptInit_ex(t->ks_ctx,
+					       !gcm ? EVP_chacha20()
+					       : t->cs->key_len == 16 ? EVP_aes_128_ctr() : EVP_aes_256_ctr(),
+					       NULL, dr->key, iv) != 1 ||
+			    EVP_EncryptUpdate(t->ks_ctx, ct, &n, pt, (int)k) != 1 || (size_t)n != k) {
+				OPENSSL_cleanse(pt, sizeof pt);
+				return false;   /* cannot tell: say nothing */
+			}
+			differs = memcmp(bytes, ct + (p - first), take) != 0;
+			OPENSSL_cleanse(pt, sizeof pt);
+		}
+		pos += take;
+		bytes += take;
+		len -= take;
+	}
+	return differs;
 }

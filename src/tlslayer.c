@@ -539,6 +539,31 @@ uint32_t tlsl_abandon(struct tlsl *l, int dir)
 	return got;
 }
 
+bool tlsl_differs(struct tlsl *l, int dir, uint64_t back, const uint8_t *bytes, size_t len)
+{
+	int d = dir ? 1 : 0;
+	if (!l || !l->st_got[d] || len > back)
+		return false;
+	/* only the record's bytes taken so far are held: the last st_got */
+	if (back > l->st_got[d]) {
+		uint64_t skip = back - l->st_got[d];
+		if (skip >= len)
+			return false;
+		bytes += skip;
+		len -= (size_t)skip;
+		back = l->st_got[d];
+	}
+	size_t r = (size_t)(l->st_got[d] - back);   /* offset in the record */
+	if (r < REC_HDR) {
+		size_t n = REC_HDR - r < len ? REC_HDR - r : len;
+		if (memcmp(bytes, l->st_hdr[d] + r, n) != 0)
+			return true;
+		bytes += n, len -= n, r += n;
+	}
+	return len && tlsdec_stream_differs(&l->dec, d, r - REC_HDR, bytes, len,
+					    l->pt[d] + l->pt_len[d]);
+}
+
 void tlsl_poll(struct tls_conn *tc, struct tlsl *l, const struct tlsl_env *env)
 {
 	if (!l || !env->kl)

@@ -312,6 +312,8 @@ struct split {
 	uint32_t max_partial;   /* the most tlsl_partial said */
 	unsigned bad_held;      /* segments after which held bytes differed from a reassembler's */
 	unsigned stuck;         /* bytes left over at the end */
+	unsigned bad_differs;   /* a retransmission of held bytes judged wrongly */
+	unsigned n_differs;     /* retransmissions judged */
 };
 
 /* b[0..n) of direction dir in segments of k bytes (k 0: a record each). */
@@ -339,6 +341,21 @@ static void feed_split(struct split *sp, int dir, const uint8_t *b, size_t n, si
 		uint32_t part = tlsl_partial(sp->l, dir);
 		if (part > sp->max_partial)
 			sp->max_partial = part;
+		if (part && part <= off) {
+			/* the held bytes again, then with one byte changed (header,
+			 * explicit nonce, ciphertext or tag, as the split falls) */
+			static uint8_t again[1 << 16];
+			size_t j = (off * 7) % part;
+			memcpy(again, b + off - part, part);
+			sp->bad_differs += tlsl_differs(sp->l, dir, part, again, part);
+			again[j] ^= 0x20;
+			sp->bad_differs += !tlsl_differs(sp->l, dir, part, again, part);
+			/* a piece of it only, ending before the end: back > len */
+			sp->bad_differs += !tlsl_differs(sp->l, dir, part, again, j + 1);
+			sp->bad_differs += tlsl_differs(sp->l, dir, part - j - 1, again + j + 1,
+							part - j - 1);
+			sp->n_differs++;
+		}
 		/* what waits (in the tail or decrypted as it came) is the open record */
 		if (tl + part != open_record(b, off))
 			sp->bad_held++;
@@ -404,6 +421,9 @@ static void pieces(void)
 			}
 			CHECK_EQ_INT(pool.n_auth_failed, 0);
 			CHECK_EQ_INT(sp.bad_held, 0);
+			CHECK_EQ_INT(sp.bad_differs, 0);
+			if (sp.max_partial)
+				CHECK(sp.n_differs > 0);
 			CHECK_EQ_INT(sp.stuck, 0);
 			/* AEAD records across segments were decrypted as they came; CBC
 			 * ones (and everything fed whole) were not */
