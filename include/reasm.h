@@ -82,17 +82,25 @@ typedef size_t (*reasm_data_fn)(void *ctx, const uint8_t *data, size_t len, uint
  * given up first and is part of the gap). */
 typedef void (*reasm_gap_fn)(void *ctx, uint64_t seq, uint64_t len);
 
+/* Optional: data[0..len) come again (a retransmission), bytes the consumer
+ * consumed that end `back` bytes before the end of what it consumed
+ * (back >= len).  A consumer that still holds them in a form of its own
+ * (the TLS layer: a record it decrypts as it comes) says whether they
+ * differ; false when it does not know. */
+typedef bool (*reasm_differs_fn)(void *ctx, uint64_t back, const uint8_t *data, size_t len);
+
 struct reasm_sink {
 	reasm_data_fn data;
 	reasm_gap_fn gap;
 	void *ctx;
+	reasm_differs_fn differs;  /* NULL: the consumer keeps nothing */
 };
 
 /* What one reasm_push did. */
 struct reasm_res {
 	uint32_t new_bytes;    /* bytes of this segment never seen before */
 	uint32_t old_bytes;    /* bytes of it already delivered or held */
-	bool differs;          /* some old byte differs from the copy still held */
+	bool differs;          /* some old byte differs from the copy still held (here or by the consumer) */
 	bool held;             /* stored out of order (waits for a hole to fill) */
 	bool overflow;         /* a cap was hit while handling it */
 	uint64_t gap;          /* bytes skipped as a gap during this call */

@@ -107,6 +107,15 @@ struct tlsdec_dir {
 	bool etm;                          /* TLS 1.2 CBC: encrypt-then-MAC (RFC 7366) seen */
 	bool mte;                          /* TLS 1.2 CBC: MAC-then-encrypt seen (EtM no longer tried) */
 	uint32_t n_ok, n_auth_fail;        /* records decrypted, records that failed */
+	/* a record decrypted as its pieces come (tlsdec_stream_*) */
+	bool st_on;                        /* begun, not ended nor aborted */
+	bool st_err;                       /* libcrypto refused a piece */
+	uint8_t st_type;                   /* the record's header: type, version */
+	uint16_t st_version;
+	uint16_t st_frag_len;              /* its fragment's length */
+	uint16_t st_pos;                   /* fragment bytes taken so far */
+	uint8_t st_expl[8];                /* TLS 1.2 GCM: the explicit nonce, as it comes */
+	uint8_t st_tag[16];                /* the tag, as it comes */
 };
 
 struct tlsdec {
@@ -120,6 +129,7 @@ struct tlsdec {
 	struct tlsdec_dir dir[2];
 	bool auth_failed;                  /* a record failed to authenticate */
 	struct evp_cipher_ctx_st *early_ctx;  /* 0-RTT: keyed with the client early key */
+	struct evp_cipher_ctx_st *ks_ctx;     /* tlsdec_stream_differs' keystream, made when first needed */
 	uint8_t early_iv[12];
 	uint64_t early_seq;                /* early records decrypted */
 	char why[TLSDEC_WHY_MAX];          /* what is not decrypted, "" when all is */
@@ -145,6 +155,40 @@ int tlsdec_init(struct tlsdec *t, uint16_t version, uint16_t suite,
 enum tlsdec_status tlsdec_record(struct tlsdec *t, int dir, const uint8_t *rec, size_t len,
 				 uint8_t *out, size_t out_cap, size_t *out_len,
 				 uint8_t *inner_type);
+
+/*
+ * The same, for a record whose fragment comes in pieces (a record across
+ * TCP segments), without gathering it first: the pieces are decrypted
+ * straight into out as they come (EVP's streaming AEAD), the tag checked at
+ * the end.  Only AEAD suites (AES-GCM, ChaCha20-Poly1305) and only
+ * protected records with their key at hand stream; tlsdec_stream_begin
+ * says false for anything else (a CBC suite, a plaintext record, no
+ * secret yet, a client record that may be 0-RTT early data, a fragment
+ * longer than out_cap) and the caller passes the record whole as before.
+ * Nothing changes until tlsdec_stream_end: then the result, the sequence
+ * number and every other effect are tlsdec_record's for the same record.
+ *
+ *   begin(hdr) - update(piece) ... update(piece) - end      (or abort)
+ *
+ * out is the same buffer, at least the fragment long, from begin to end:
+ * update writes each piece's plaintext at its place there (unauthenticated
+ * until end says TLSDEC_OK; end wipes it otherwise).  The pieces are the
+ * fragment's bytes in order, frag_len in all, before end.
+ */
+bool tlsdec_stream_begin(struct tlsdec *t, int dir, const uint8_t hdr[5], size_t out_cap);
+void tlsdec_stream_update(struct tlsdec *t, int dir, const uint8_t *piece, size_t len,
+			  uint8_t *out);
+enum tlsdec_status tlsdec_stream_end(struct tlsdec *t, int dir, uint8_t *out, size_t *out_len,
+				     uint8_t *inner_type);
+/* Give up a record begun (its bytes were lost): as if it never began. */
+void tlsdec_stream_abort(struct tlsdec *t, int dir);
+/* A retransmission brings again fragment bytes [pos, pos + len) of the
+ * record being streamed: do they differ from the ones taken there (pos +
+ * len within what update took; out as given to update)?  The ciphertext
+ * taken is not kept: its plaintext is encrypted again (the AEAD's own
+ * counter-mode keystream, RFC 5116 / RFC 8439) to compare. */
+bool tlsdec_stream_differs(struct tlsdec *t, int dir, size_t pos, const uint8_t *bytes,
+			   size_t len, const uint8_t *out);
 
 /* TLS 1.3: move dir to its application traffic secret 0 (TLSDEC_F_MANUAL callers). */
 void tlsdec_app_keys(struct tlsdec *t, int dir);

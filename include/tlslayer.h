@@ -22,7 +22,9 @@
  *
  * Without a key log nothing here runs: tls_feed alone follows the records.
  * With one, the layer takes whole records (a record is left to the
- * reassembler until it is whole: at most 18 KiB), and one struct tlsl is
+ * reassembler until it is whole: at most 18 KiB) or, for a protected
+ * record whose key is at hand, its pieces as they come, decrypted in place
+ * (tlsl_partial); and one struct tlsl is
  * allocated per connection at its ClientHello (never per packet): the
  * decryption state and per direction a plaintext buffer (a message head or
  * a handshake message that spans records) and a hold for records whose
@@ -94,6 +96,22 @@ size_t tlsl_feed(struct tls_conn *tc, struct tlsl **lp, int dir, const uint8_t *
  * shows as soon as the secret is there, on this packet's line.
  */
 void tlsl_poll(struct tls_conn *tc, struct tlsl *l, const struct tlsl_env *env);
+
+/*
+ * A protected record that does not end in the bytes fed is decrypted as
+ * its pieces come (straight from the segments, not gathered): those bytes
+ * are consumed, though nothing of the record shows before its end.
+ * tlsl_partial: how many bytes of such a record (header included) were
+ * taken so far, 0 none: what a reassembler would hold of it.  A gap (the
+ * rest will never come) must be told first with tlsl_abandon, which drops
+ * the record and returns the same count: those bytes are lost with it.
+ */
+uint32_t tlsl_partial(const struct tlsl *l, int dir);
+uint32_t tlsl_abandon(struct tlsl *l, int dir);
+/* A retransmission: do bytes[0..len), ending back - len bytes before the
+ * end of what dir fed (back >= len), differ from the ones taken there?
+ * Only the record decrypted as it comes is held (reasm_differs_fn). */
+bool tlsl_differs(struct tlsl *l, int dir, uint64_t back, const uint8_t *bytes, size_t len);
 
 /* Did dir send decrypted application data (a record whose inner type is 23)? */
 bool tlsl_appdata_seen(const struct tlsl *l, int dir);

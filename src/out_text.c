@@ -1202,12 +1202,15 @@ static void put_streams(struct sb *s, const struct ev *e)
 		sb_puts(s, " | HTTP/2 not decoded: over the memory cap");
 	if (e->tls)
 		put_tls(s, e);
-	if (e->held)
-		sb_printf(s, " | %s continues (%u B so far)",
-			  e->seg->c->tls            ? "TLS record"
-			  : e->seg->dir == 0        ? "request head"
-						    : "response head",
-			  e->held);
+	if (e->held) {
+		/* on most segments of a decrypted transfer: written piece by
+		 * piece, not parsed from a format each time */
+		sb_puts(s, e->seg->c->tls       ? " | TLS record continues ("
+			   : e->seg->dir == 0   ? " | request head continues ("
+						: " | response head continues (");
+		sb_u64(s, e->held);
+		sb_puts(s, " B so far)");
+	}
 	/* A decoder that took the gap says so itself (HTTP "N B lost", TLS
 	 * "not TLS from here"); otherwise say it here. */
 	if (e->gap && !stream_said_gap(e))

@@ -357,6 +357,11 @@ void reasm_push(struct reasm_pool *pool, struct reasm_dir *d, uint64_t seq, cons
 		if (a < b && memcmp(data + (a - seq), d->tail + (a - (d->next - d->tail_len)),
 				    (size_t)(b - a)) != 0)
 			res->differs = true;
+		/* before the tail: consumed, perhaps still held by the consumer */
+		uint64_t took = d->next - d->tail_len, hb = min_u64(min_u64(oend, cap_end), took);
+		if (!res->differs && sink && sink->differs && seq < hb &&
+		    sink->differs(sink->ctx, took - seq, data, (size_t)(hb - seq)))
+			res->differs = true;
 	}
 	uint64_t from = max_u64(seq, d->next);
 	for (uint32_t i = ooo_find(d, from); i < d->n_ooo && d->ooo[i].seq < end; i++) {

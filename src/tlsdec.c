@@ -1,4 +1,5 @@
 /* tlsdec.c - TLS 1.3 and 1.2 record decryption with libcrypto: key schedules, nonces, AEAD and CBC records. */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -118,6 +119,13 @@ static size_t tls12_iv_len(const struct tlsdec_suite *cs)
 /* Key derivation (libcrypto's KDFs)                                   */
 /* ------------------------------------------------------------------ */
 
+/* libcrypto's HKDF, fetched once: a fetch per derivation (a method store
+ * lookup under locks) cost more than the derivation itself. */
+static EVP_KDF *hkdf;
+static pthread_once_t hkdf_once = PTHREAD_ONCE_INIT;
+
+static void hkdf_fetch(void) { hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL); }
+
 /*
  * HkdfLabel (RFC 8446 7.1):
  *   uint16 length | opaque label<7..255> = "tls13 " + label | opaque context<0..255>
@@ -128,7 +136,6 @@ int tlsdec_expand_label(const char *md, const uint8_t *secret, size_t secret_len
 {
 	uint8_t info[2 + 1 + 255 + 1 + 255];
 	size_t label_len = strlen(label), n = 0;
-	EVP_KDF *kdf;
 	EVP_KDF_CTX *kctx;
 	OSSL_PARAM params[5];
 	int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY, rc = -1;
@@ -147,9 +154,8 @@ int tlsdec_expand_label(const char *md, const uint8_t *secret, size_t secret_len
 		memcpy(info + n, ctx, ctx_len);
 	n += ctx_len;
 
-	kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-	kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-	EVP_KDF_free(kdf);
+	pthread_once(&hkdf_once, hkdf_fetch);
+	kctx = hkdf ? EVP_KDF_CTX_new(hkdf) : NULL;
 	if (!kctx)
 		return -1;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)md, 0);
@@ -400,6 +406,7 @@ void tlsdec_free(struct tlsdec *t)
 		EVP_MAC_CTX_free(t->dir[d].mac);
 	}
 	EVP_CIPHER_CTX_free(t->early_ctx);
+	EVP_CIPHER_CTX_free(t->ks_ctx);
 	OPENSSL_cleanse(t, sizeof *t);
 }
 
@@ -594,6 +601,51 @@ static bool early_keys(struct tlsdec *t)
 	return ok;
 }
 
+/*
+ * A protected record was opened (st): its sequence number is taken, and
+ * the plaintext out[0..n) (TLS 1.3: with the inner type and padding) gives
+ * *out_len and *inner_type.  On a failure out[0..frag_len) is wiped.
+ */
+static enum tlsdec_status rec_done(struct tlsdec *t, int d, enum tlsdec_status st, uint8_t type,
+				   uint8_t *out, size_t n, size_t frag_len, size_t *out_len,
+				   uint8_t *inner_type)
+{
+	struct tlsdec_dir *dr = &t->dir[d];
+
+	dr->seq++;
+	if (st != TLSDEC_OK) {
+		OPENSSL_cleanse(out, frag_len);  /* nothing unauthenticated leaves */
+		if (st == TLSDEC_AUTH_FAIL) {
+			dr->n_auth_fail++;
+			t->auth_failed = true;
+		}
+		*inner_type = type;
+		return st;
+	}
+	dr->n_ok++;
+	if (t->cs->tls13) {
+		bool fin = false, ku = false;
+
+		/* RFC 8446 5.4: the last non-zero byte is the true content type. */
+		while (n > 0 && out[n - 1] == 0)
+			n--;
+		if (n == 0)
+			return TLSDEC_MALFORMED;
+		*inner_type = out[--n];
+		if (*inner_type == TLS_CT_HANDSHAKE && !(t->flags & TLSDEC_F_MANUAL)) {
+			hs_walk(dr, out, n, &fin, &ku);
+			if (fin && dr->epoch == TLSDEC_EPOCH_HANDSHAKE)
+				tlsdec_app_keys(t, d);
+			else if (ku && dr->epoch == TLSDEC_EPOCH_APP)
+				tlsdec_key_update(t, d);
+		}
+	} else {
+		*inner_type = type;
+	}
+	*out_len = n;
+	return TLSDEC_OK;
+}
+
 enum tlsdec_status tlsdec_record(struct tlsdec *t, int dir, const uint8_t *rec, size_t len,
 				 uint8_t *out, size_t out_cap, size_t *out_len,
 				 uint8_t *inner_type)
@@ -705,36 +757,239 @@ enum tlsdec_status tlsdec_record(struct tlsdec *t, int dir, const uint8_t *rec, 
 			return TLSDEC_OK;
 		}
 	}
-	dr->seq++;
-	if (st != TLSDEC_OK) {
-		OPENSSL_cleanse(out, frag_len);  /* nothing unauthenticated leaves */
-		if (st == TLSDEC_AUTH_FAIL) {
-			dr->n_auth_fail++;
-			t->auth_failed = true;
-		}
-		*inner_type = type;
-		return st;
-	}
-	dr->n_ok++;
-	if (t->cs->tls13) {
-		bool fin = false, ku = false;
+	return rec_done(t, d, st, type, out, n, frag_len, out_len, inner_type);
+}
 
-		/* RFC 8446 5.4: the last non-zero byte is the true content type. */
-		while (n > 0 && out[n - 1] == 0)
-			n--;
-		if (n == 0)
-			return TLSDEC_MALFORMED;
-		*inner_type = out[--n];
-		if (*inner_type == TLS_CT_HANDSHAKE && !(t->flags & TLSDEC_F_MANUAL)) {
-			hs_walk(dr, out, n, &fin, &ku);
-			if (fin && dr->epoch == TLSDEC_EPOCH_HANDSHAKE)
-				tlsdec_app_keys(t, d);
-			else if (ku && dr->epoch == TLSDEC_EPOCH_APP)
-				tlsdec_key_update(t, d);
-		}
+/* ------------------------------------------------------------------ */
+/* Records in pieces                                                   */
+/* ------------------------------------------------------------------ */
+
+/* Bytes of explicit nonce in front of the ciphertext (TLS 1.2 GCM, RFC 5288 3). */
+static size_t expl_len(const struct tlsdec *t)
+{
+	return !t->cs->tls13 && t->cs->kind == K_GCM ? 8 : 0;
+}
+
+/* The nonce and additional data of the streamed record into the cipher
+ * context: once the explicit nonce (if any) has come. */
+static bool stream_start(struct tlsdec *t, struct tlsdec_dir *dr)
+{
+	uint8_t nonce[12], aad[13], hdr[HDR_LEN];
+	size_t n = dr->st_frag_len - expl_len(t) - TAG_LEN, aad_len = HDR_LEN;
+	int k = 0;
+
+	hdr[0] = dr->st_type;
+	hdr[1] = (uint8_t)(dr->st_version >> 8);
+	hdr[2] = (uint8_t)dr->st_version;
+	hdr[3] = (uint8_t)(dr->st_frag_len >> 8);
+	hdr[4] = (uint8_t)dr->st_frag_len;
+	if (t->cs->tls13) {
+		xor_nonce(dr->iv, dr->seq, nonce);
+		memcpy(aad, hdr, HDR_LEN);
 	} else {
-		*inner_type = type;
+		if (t->cs->kind == K_GCM) {
+			memcpy(nonce, dr->iv, 4);
+			memcpy(nonce + 4, dr->st_expl, 8);
+		} else {
+			xor_nonce(dr->iv, dr->seq, nonce);
+		}
+		put_seq(aad, dr->seq);
+		aad[8] = dr->st_type;
+		aad[9] = hdr[1];
+		aad[10] = hdr[2];
+		aad[11] = (uint8_t)(n >> 8);
+		aad[12] = (uint8_t)n;
+		aad_len = sizeof aad;
 	}
-	*out_len = n;
-	return TLSDEC_OK;
+	return EVP_DecryptInit_ex(dr->ctx, NULL, NULL, NULL, nonce) == 1 &&
+	       EVP_DecryptUpdate(dr->ctx, NULL, &k, aad, (int)aad_len) == 1;
+}
+
+bool tlsdec_stream_begin(struct tlsdec *t, int dir, const uint8_t hdr[5], size_t out_cap)
+{
+	int d = dir ? 1 : 0;
+	struct tlsdec_dir *dr = &t->dir[d];
+	uint8_t type = hdr[0];
+	size_t frag_len = (size_t)hdr[3] << 8 | hdr[4];
+
+	if (dr->st_on || !t->cs || t->cs->kind == K_CBC)
+		return false;
+	/* protected, as tlsdec_record decides it */
+	if (t->cs->tls13 ? type != TLS_CT_APPDATA : dr->epoch == TLSDEC_EPOCH_NONE)
+		return false;
+	if (frag_len > (t->cs->tls13 ? TLS13_CT_MAX : TLS12_CT_MAX) || frag_len > out_cap ||
+	    frag_len < expl_len(t) + TAG_LEN + (t->cs->tls13 ? 1 : 0))
+		return false;
+	/* a first client record that fails may be 0-RTT early data: tlsdec_record
+	 * tries it again under the early key, which needs it whole */
+	if (t->cs->tls13 && d == 0 && dr->epoch == TLSDEC_EPOCH_HANDSHAKE && dr->seq == 0 &&
+	    dr->n_ok == 0)
+		return false;
+	if (!dr->have_key && get_keys(t, d) != TLSDEC_OK)
+		return false;
+	dr->st_on = true;
+	dr->st_err = false;
+	dr->st_type = type;
+	dr->st_version = (uint16_t)(hdr[1] << 8 | hdr[2]);
+	dr->st_frag_len = (uint16_t)frag_len;
+	dr->st_pos = 0;
+	if (expl_len(t) == 0 && !stream_start(t, dr))
+		dr->st_err = true;
+	return true;
+}
+
+void tlsdec_stream_update(struct tlsdec *t, int dir, const uint8_t *piece, size_t len,
+			  uint8_t *out)
+{
+	struct tlsdec_dir *dr = &t->dir[dir ? 1 : 0];
+	size_t expl, ct_end;
+
+	if (!dr->st_on)
+		return;
+	expl = expl_len(t);
+	ct_end = (size_t)dr->st_frag_len - TAG_LEN;
+	if (len > (size_t)dr->st_frag_len - dr->st_pos)
+		len = (size_t)dr->st_frag_len - dr->st_pos;   /* the caller's contract */
+	/* Each turn takes at least one byte of the piece: the loop ends. */
+	while (len > 0) {
+		size_t pos = dr->st_pos, take;
+
+		if (pos < expl) {
+			take = len < expl - pos ? len : expl - pos;
+			memcpy(dr->st_expl + pos, piece, take);
+			if (pos + take == expl && !stream_start(t, dr))
+				dr->st_err = true;
+		} else if (pos < ct_end) {
+			int k = 0;
+
+			take = len < ct_end - pos ? len : ct_end - pos;
+			if (!dr->st_err &&
+			    (EVP_DecryptUpdate(dr->ctx, out + (pos - expl), &k, piece, (int)take) != 1 ||
+			     (size_t)k != take))
+				dr->st_err = true;
+		} else {
+			take = len < dr->st_frag_len - pos ? len : dr->st_frag_len - pos;
+			memcpy(dr->st_tag + (pos - ct_end), piece, take);
+		}
+		dr->st_pos = (uint16_t)(pos + take);
+		piece += take;
+		len -= take;
+	}
+}
+
+enum tlsdec_status tlsdec_stream_end(struct tlsdec *t, int dir, uint8_t *out, size_t *out_len,
+				     uint8_t *inner_type)
+{
+	int d = dir ? 1 : 0;
+	struct tlsdec_dir *dr = &t->dir[d];
+	size_t frag_len = dr->st_frag_len, n;
+	enum tlsdec_status st;
+	int fin = 0;
+
+	*out_len = 0;
+	*inner_type = 0;
+	if (!dr->st_on)
+		return TLSDEC_MALFORMED;
+	dr->st_on = false;
+	n = frag_len - expl_len(t) - TAG_LEN;
+	if (dr->st_err || dr->st_pos != frag_len) {
+		/* libcrypto refused a piece, or the caller's pieces fell short */
+		snprintf(t->why, sizeof t->why, "libcrypto could not decrypt the record");
+		st = TLSDEC_UNSUPPORTED;
+	} else if (EVP_CIPHER_CTX_ctrl(dr->ctx, EVP_CTRL_AEAD_SET_TAG, TAG_LEN, dr->st_tag) != 1) {
+		st = TLSDEC_AUTH_FAIL;
+	} else {
+		st = EVP_DecryptFinal_ex(dr->ctx, out + n, &fin) == 1 ? TLSDEC_OK : TLSDEC_AUTH_FAIL;
+	}
+	OPENSSL_cleanse(dr->st_tag, sizeof dr->st_tag);
+	return rec_done(t, d, st, dr->st_type, out, n, frag_len, out_len, inner_type);
+}
+
+void tlsdec_stream_abort(struct tlsdec *t, int dir)
+{
+	struct tlsdec_dir *dr = &t->dir[dir ? 1 : 0];
+
+	dr->st_on = false;
+	OPENSSL_cleanse(dr->st_tag, sizeof dr->st_tag);
+}
+
+/* The streamed record's nonce (as stream_start made it). */
+static void stream_nonce(const struct tlsdec *t, const struct tlsdec_dir *dr, uint8_t nonce[12])
+{
+	if (!t->cs->tls13 && t->cs->kind == K_GCM) {
+		memcpy(nonce, dr->iv, 4);
+		memcpy(nonce + 4, dr->st_expl, 8);
+	} else {
+		xor_nonce(dr->iv, dr->seq, nonce);
+	}
+}
+
+bool tlsdec_stream_differs(struct tlsdec *t, int dir, size_t pos, const uint8_t *bytes,
+			   size_t len, const uint8_t *out)
+{
+	struct tlsdec_dir *dr = &t->dir[dir ? 1 : 0];
+	size_t expl, ct_end;
+	bool differs = false;
+
+	if (!dr->st_on || pos > dr->st_pos || len > (size_t)dr->st_pos - pos)
+		return false;
+	expl = expl_len(t);
+	ct_end = (size_t)dr->st_frag_len - TAG_LEN;
+	/* Each turn takes at least one byte: the loop ends. */
+	while (len > 0 && !differs) {
+		size_t take;
+
+		if (pos < expl) {
+			take = len < expl - pos ? len : expl - pos;
+			differs = memcmp(bytes, dr->st_expl + pos, take) != 0;
+		} else if (pos >= ct_end) {
+			take = len;
+			differs = memcmp(bytes, dr->st_tag + (pos - ct_end), take) != 0;
+		} else {
+			/* Ciphertext = plaintext XOR keystream: AES-GCM's keystream is
+			 * AES-CTR from counter 2 (NIST SP 800-38D 7.2), ChaCha20-Poly1305's
+			 * ChaCha20 from block 1 (RFC 8439 2.8).  Whole keystream blocks
+			 * from the one holding pos, at most 256 bytes a turn. */
+			bool gcm = t->cs->kind == K_GCM;
+			size_t blk = gcm ? 16 : 64, p = pos - expl, first = p - p % blk, k;
+			uint8_t nonce[12], iv[16], pt[256 + 64], ct[256 + 64];
+			uint32_t ctr = (uint32_t)(first / blk) + (gcm ? 2 : 1);
+			int n = 0;
+
+			take = ct_end - pos;
+			if (take > len)
+				take = len;
+			if (take > 256)
+				take = 256;
+			k = p - first + take;   /* <= 256 + blk - 1 */
+			stream_nonce(t, dr, nonce);
+			if (gcm) {
+				memcpy(iv, nonce, 12);
+				iv[12] = (uint8_t)(ctr >> 24), iv[13] = (uint8_t)(ctr >> 16);
+				iv[14] = (uint8_t)(ctr >> 8), iv[15] = (uint8_t)ctr;
+			} else {
+				iv[0] = (uint8_t)ctr, iv[1] = (uint8_t)(ctr >> 8);
+				iv[2] = (uint8_t)(ctr >> 16), iv[3] = (uint8_t)(ctr >> 24);
+				memcpy(iv + 4, nonce, 12);
+			}
+			if (!t->ks_ctx)
+				t->ks_ctx = EVP_CIPHER_CTX_new();
+			memcpy(pt, out + first, k);
+			if (!t->ks_ctx ||
+			    EVP_EncryptInit_ex(t->ks_ctx,
+					       !gcm ? EVP_chacha20()
+					       : t->cs->key_len == 16 ? EVP_aes_128_ctr() : EVP_aes_256_ctr(),
+					       NULL, dr->key, iv) != 1 ||
+			    EVP_EncryptUpdate(t->ks_ctx, ct, &n, pt, (int)k) != 1 || (size_t)n != k) {
+				OPENSSL_cleanse(pt, sizeof pt);
+				return false;   /* cannot tell: say nothing */
+			}
+			differs = memcmp(bytes, ct + (p - first), take) != 0;
+			OPENSSL_cleanse(pt, sizeof pt);
+		}
+		pos += take;
+		bytes += take;
+		len -= take;
+	}
+	return differs;
 }

@@ -26,6 +26,11 @@ struct tlsl {
 	uint8_t pt_type[2];            /* content type of what pt holds (22 or 23), 0 nothing */
 	uint32_t pt_len[2];            /* plaintext not consumed yet */
 	uint32_t hold_hi[2], pt_hi[2]; /* high-water marks: what tlsl_free must cleanse */
+	/* a record decrypted as its segments come (tlsdec_stream_*), not gathered first */
+	uint32_t st_got[2];            /* its bytes taken so far, header included; 0 none */
+	uint32_t st_len[2];            /* its whole length, header included */
+	uint8_t st_hdr[2][REC_HDR];    /* its header */
+	/* the buffers come last: a new layer zeroes only what is above them */
 	uint8_t hold[2][TLSL_HOLD_MAX];
 	uint8_t pt[2][TLSL_PT_CAP];
 };
@@ -50,7 +55,7 @@ void tlsl_free(struct tlsl **lp, struct tlsl_pool *pool)
 	struct tlsl *l = *lp;
 	if (!l)
 		return;
-	tlsdec_free(&l->dec);
+	tlsdec_free(&l->dec); /* a record being streamed goes with its keys */
 	pool->held_bytes -= l->hold_len[0] + l->hold_len[1];
 	pool->n_live--;
 	/* Only the bytes ever written: the untouched rest of the buffers (most
@@ -182,6 +187,20 @@ static bool rec_protected(const struct tlsl *l, const struct tls_conn *tc, int d
 	return tc->half[dir].ccs_seen && rec[0] != TLS_CT_CCS;
 }
 
+static enum tlsdec_status rec_opened(struct tlsl *l, int dir, const uint8_t *rec, bool prot,
+				     enum tlsdec_status st, uint8_t *out, size_t out_len,
+				     uint8_t inner, const struct tlsl_env *env, int ev_first);
+
+/* tlsdec writes at most the record's fragment after what waits in pt, and
+ * at most to the end of pt: what tlsl_free must cleanse. */
+static void pt_mark(struct tlsl *l, int dir, size_t rlen)
+{
+	size_t cap = TLSL_PT_CAP - l->pt_len[dir];
+	size_t hi = l->pt_len[dir] + (rlen < cap ? rlen : cap);
+	if (hi > l->pt_hi[dir])
+		l->pt_hi[dir] = (uint32_t)hi;
+}
+
 /*
  * One whole record through tlsdec.  ev_first: where tls_feed's event for
  * it starts in the packet's events (-1: it was shown on an earlier packet,
@@ -192,7 +211,6 @@ static enum tlsdec_status rec_decrypt(struct tlsl *l, const struct tls_conn *tc,
 				      const uint8_t *rec, size_t rlen, const struct tlsl_env *env,
 				      int ev_first)
 {
-	struct tls_events *tev = env->tev;
 	bool prot = rec_protected(l, tc, dir, rec);
 	size_t out_len = 0;
 	uint8_t inner = 0;
@@ -201,11 +219,21 @@ static enum tlsdec_status rec_decrypt(struct tlsl *l, const struct tls_conn *tc,
 	pt_room(l, dir, l->pt_type[dir], env);
 	uint8_t *out = l->pt[dir] + l->pt_len[dir];
 	size_t cap = TLSL_PT_CAP - l->pt_len[dir];
-	/* tlsdec_record writes at most the record's fragment, and at most cap */
-	size_t hi = l->pt_len[dir] + (rlen < cap ? rlen : cap);
-	if (hi > l->pt_hi[dir])
-		l->pt_hi[dir] = (uint32_t)hi;
+	pt_mark(l, dir, rlen);
 	enum tlsdec_status st = tlsdec_record(&l->dec, dir, rec, rlen, out, cap, &out_len, &inner);
+	return rec_opened(l, dir, rec, prot, st, out, out_len, inner, env, ev_first);
+}
+
+/*
+ * What a record opened into (st; out[0..out_len) of type inner, at the end
+ * of pt) becomes: a note once, or events and plaintext up.  rec: its header.
+ */
+static enum tlsdec_status rec_opened(struct tlsl *l, int dir, const uint8_t *rec, bool prot,
+				     enum tlsdec_status st, uint8_t *out, size_t out_len,
+				     uint8_t inner, const struct tlsl_env *env, int ev_first)
+{
+	struct tls_events *tev = env->tev;
+	size_t cap = TLSL_PT_CAP - l->pt_len[dir];
 	if (st == TLSDEC_AUTH_FAIL && tlsdec_auth_failed(&l->dec)) {
 		if (!l->noted)
 			env->pool->n_auth_failed++;
@@ -420,6 +448,122 @@ static void rec_layer(struct tlsl *l, const struct tls_conn *tc, int dir, const 
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* records in pieces                                                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A protected record that does not end in the bytes at hand (the common
+ * case: a 16 KiB record across a dozen wire-sized segments) is decrypted
+ * piece by piece straight from the segments as they come, instead of
+ * being left to the reassembler to gather (a copy of every byte) and
+ * decrypted whole.  Nothing of it shows before its last piece: then
+ * tls_feed frames it from its header and it opens as the whole record
+ * would have (rec_opened), on the same packet, with the same events.
+ * What a record needs that streaming does not give (a plaintext record,
+ * a secret not in the key log yet, records held before it, a CBC suite,
+ * possible 0-RTT data) waits to be whole as before.
+ */
+
+/* More of the streamed record: into the plaintext after what waits. */
+static void stream_more(struct tlsl *l, int dir, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i += 64)
+		__builtin_prefetch(p + i);
+	tlsdec_stream_update(&l->dec, dir, p, n, l->pt[dir] + l->pt_len[dir]);
+	l->st_got[dir] += (uint32_t)n;
+}
+
+/* Start streaming the record at rec (avail bytes of it here, fewer than
+ * its length)?  false: it waits to be whole. */
+static bool stream_begin(struct tlsl *l, const struct tls_conn *tc, int dir, const uint8_t *rec,
+			 size_t avail)
+{
+	size_t rlen = REC_HDR + (size_t)(rec[3] << 8 | rec[4]);
+	/* a record tls_feed frames from its header alone (no plaintext
+	 * handshake, nothing that turns the direction opaque) and that
+	 * rec_layer would decrypt at once (set up, nothing held before it) */
+	if (!l->dec_init || l->hold_len[dir] || rec[0] < TLS_CT_CCS || rec[0] > TLS_CT_HEARTBEAT ||
+	    rec[1] != 3 || tc->half[dir].hs_left || !rec_protected(l, tc, dir, rec))
+		return false;
+	/* room after what waits: rec_decrypt's pt_room would give up nothing */
+	if (l->pt_len[dir] && TLSL_PT_CAP - l->pt_len[dir] < TLSDEC_OUT_MAX)
+		return false;
+	if (!tlsdec_stream_begin(&l->dec, dir, rec, TLSL_PT_CAP - l->pt_len[dir]))
+		return false;
+	pt_mark(l, dir, rlen);
+	memcpy(l->st_hdr[dir], rec, REC_HDR);
+	l->st_len[dir] = (uint32_t)rlen;
+	l->st_got[dir] = REC_HDR;
+	stream_more(l, dir, rec + REC_HDR, avail - REC_HDR);
+	return true;
+}
+
+/* The streamed record's last piece came: framed, opened, handed up. */
+static void stream_done(struct tlsl *l, struct tls_conn *tc, int dir, const struct tlsl_env *env)
+{
+	const uint8_t *hdr = l->st_hdr[dir];
+	unsigned ev_first = env->tev->n;
+	uint8_t *out = l->pt[dir] + l->pt_len[dir];
+	l->st_got[dir] = 0;
+	/* tls_feed frames it from the header; the body, which it would skip
+	 * unread, is counted past */
+	(void)tls_feed(tc, dir, hdr, REC_HDR, env->tev);
+	tc->half[dir].rec_left = 0;
+	if (tc->half[dir].opaque) { /* cannot happen: stream_begin's tests */
+		tlsdec_stream_abort(&l->dec, dir);
+		OPENSSL_cleanse(out, l->st_len[dir] - REC_HDR);
+		return;
+	}
+	size_t out_len = 0;
+	uint8_t inner = 0;
+	enum tlsdec_status st = tlsdec_stream_end(&l->dec, dir, out, &out_len, &inner);
+	(void)rec_opened(l, dir, hdr, true, st, out, out_len, inner, env, (int)ev_first);
+}
+
+uint32_t tlsl_partial(const struct tlsl *l, int dir)
+{
+	return l ? l->st_got[dir ? 1 : 0] : 0;
+}
+
+uint32_t tlsl_abandon(struct tlsl *l, int dir)
+{
+	int d = dir ? 1 : 0;
+	if (!l || !l->st_got[d])
+		return 0;
+	uint32_t got = l->st_got[d];
+	tlsdec_stream_abort(&l->dec, d);
+	/* what was decrypted of it, never authenticated */
+	OPENSSL_cleanse(l->pt[d] + l->pt_len[d], got - REC_HDR);
+	l->st_got[d] = 0;
+	return got;
+}
+
+bool tlsl_differs(struct tlsl *l, int dir, uint64_t back, const uint8_t *bytes, size_t len)
+{
+	int d = dir ? 1 : 0;
+	if (!l || !l->st_got[d] || len > back)
+		return false;
+	/* only the record's bytes taken so far are held: the last st_got */
+	if (back > l->st_got[d]) {
+		uint64_t skip = back - l->st_got[d];
+		if (skip >= len)
+			return false;
+		bytes += skip;
+		len -= (size_t)skip;
+		back = l->st_got[d];
+	}
+	size_t r = (size_t)(l->st_got[d] - back);   /* offset in the record */
+	if (r < REC_HDR) {
+		size_t n = REC_HDR - r < len ? REC_HDR - r : len;
+		if (memcmp(bytes, l->st_hdr[d] + r, n) != 0)
+			return true;
+		bytes += n, len -= n, r += n;
+	}
+	return len && tlsdec_stream_differs(&l->dec, d, r - REC_HDR, bytes, len,
+					    l->pt[d] + l->pt_len[d]);
+}
+
 void tlsl_poll(struct tls_conn *tc, struct tlsl *l, const struct tlsl_env *env)
 {
 	if (!l || !env->kl)
@@ -441,7 +585,18 @@ size_t tlsl_feed(struct tls_conn *tc, struct tlsl **lp, int dir, const uint8_t *
 	if (l)
 		hold_drain(l, tc, d, env);
 	size_t off = 0;
-	/* Each turn takes a whole record (at least 5 bytes) or leaves. */
+	if (l && l->st_got[d]) {
+		/* the rest of a record begun on an earlier segment */
+		size_t need = l->st_len[d] - l->st_got[d];
+		size_t take = len < need ? len : need;
+		stream_more(l, d, data, take);
+		if (take < need)
+			return len;
+		stream_done(l, tc, d, env);
+		off = take;
+	}
+	/* Each turn takes a whole record (at least 5 bytes), or the start of
+	 * one streamed, or leaves. */
 	while (len - off >= REC_HDR) {
 		if (tc->half[d].opaque)
 			return len;
@@ -449,8 +604,11 @@ size_t tlsl_feed(struct tls_conn *tc, struct tlsl **lp, int dir, const uint8_t *
 		size_t body = (size_t)(rec[3] << 8 | rec[4]);
 		if (body > REC_MAX)
 			return off + tls_feed(tc, d, rec, len - off, env->tev); /* not TLS: it says so */
-		if (len - off - REC_HDR < body)
+		if (len - off - REC_HDR < body) {
+			if (l && stream_begin(l, tc, d, rec, len - off))
+				return len;
 			break;
+		}
 		size_t rlen = REC_HDR + body;
 		unsigned ev_first = env->tev->n;
 		size_t used = tls_feed(tc, d, rec, rlen, env->tev);
@@ -462,8 +620,13 @@ size_t tlsl_feed(struct tls_conn *tc, struct tlsl **lp, int dir, const uint8_t *
 		if (!l && d == 0 && rec[0] == TLS_CT_HANDSHAKE && rlen > REC_HDR &&
 		    rec[REC_HDR] == TLS_HS_CLIENT_HELLO) {
 			/* the connection's layer, once: capped */
+			/* Only the header is zeroed: the buffers are written before
+			 * they are read (their lengths and high-water marks say how
+			 * far), so their pages are touched only as they fill. */
 			if (env->pool->n_live < env->pool->max_live)
-				l = calloc(1, sizeof(*l));
+				l = malloc(sizeof(*l));
+			if (l)
+				memset(l, 0, offsetof(struct tlsl, hold));
 			if (!l) {
 				env->pool->n_refused++;
 				struct tls_ev *e = ev_new(env->tev, d, NULL, TLS_EV_DEC_NOTE);

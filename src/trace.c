@@ -867,12 +867,25 @@ static size_t on_stream_data(void *ctx, const uint8_t *data, size_t len, uint64_
 	return pre + app_feed(sc, data, len);
 }
 
+/* A retransmission of bytes the TLS layer took into a record it decrypts
+ * as it comes: do they differ (what the reassembler's tail told)? */
+static bool on_stream_differs(void *ctx, uint64_t back, const uint8_t *data, size_t len)
+{
+	const struct stream_ctx *sc = ctx;
+	return sc->c->tls && tlsl_differs(sc->c->tlsl, sc->dir, back, data, len);
+}
+
 static void on_stream_gap(void *ctx, uint64_t seq, uint64_t len)
 {
 	const struct stream_ctx *sc = ctx;
 	struct tracer *t = sc->t;
 	struct conn *c = sc->c;
-	(void)seq;
+	/* a record the TLS layer was decrypting as it came is lost with the
+	 * gap: its bytes are the gap's, as they were when the reassembler
+	 * held them */
+	uint32_t part = c->tls ? tlsl_abandon(c->tlsl, sc->dir) : 0;
+	seq -= part;
+	len += part;
 	sc->e->gap += len;
 	c->partial = true;
 	if (c->midstream && seq == 1) /* the peer's ACK showed bytes before the first seen */
@@ -897,8 +910,10 @@ static void app_end(const struct stream_ctx *sc)
 static void stream_end(struct tracer *t, struct conn *c, int dir, struct ev *e)
 {
 	struct stream_ctx sc = { .t = t, .c = c, .dir = dir, .e = e };
-	struct reasm_sink sink = { on_stream_data, on_stream_gap, &sc };
+	struct reasm_sink sink = { on_stream_data, on_stream_gap, &sc, on_stream_differs };
 	reasm_flush(flow_reasm_pool(t->flows), &c->rs[dir], &sink);
+	if (c->tls && tlsl_partial(c->tlsl, dir)) /* the record it cut, as a held one */
+		on_stream_gap(&sc, c->rs[dir].next, 0);
 	app_end(&sc);
 }
 
@@ -963,7 +978,7 @@ static void release_held(struct tracer *t, struct conn *c, struct retired *r)
 		if (c->app != APP_HTTP || c->tls || c->rs[dir].n_ooo == 0)
 			continue;
 		struct held h = { c, dir, hev, &r->held_gap[dir] };
-		struct reasm_sink sink = { held_data, held_gap, &h };
+		struct reasm_sink sink = { held_data, held_gap, &h, NULL };
 		reasm_release(flow_reasm_pool(t->flows), &c->rs[dir], &sink);
 	}
 }
@@ -1170,7 +1185,7 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 	}
 	int dir = g->dir;
 	struct stream_ctx sc = { .t = t, .c = c, .dir = dir, .e = e };
-	struct reasm_sink sink = { on_stream_data, on_stream_gap, &sc };
+	struct reasm_sink sink = { on_stream_data, on_stream_gap, &sc, on_stream_differs };
 	static const uint8_t none[1];
 	/* A direction's data starts at relative 1 (after its SYN, or where the
 	 * peer's ACK or its first segment seen says), so a lost first segment
@@ -1199,7 +1214,7 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		if (o->fin_seen && ack > o->fin_seq)
 			ack = o->fin_seq;
 		struct stream_ctx osc = { .t = t, .c = c, .dir = 1 - dir, .e = e };
-		struct reasm_sink osink = { on_stream_data, on_stream_gap, &osc };
+		struct reasm_sink osink = { on_stream_data, on_stream_gap, &osc, on_stream_differs };
 		reasm_ack(pool, &c->rs[1 - dir], (uint64_t)ack, &osink);
 	}
 	if (p->tcp_flags & (TCP_FIN | TCP_RST))
@@ -1210,9 +1225,9 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		g->notes |= NOTE_START_LOST;
 
 	/* Bytes waiting for the rest of their message: say how far it got. */
-	if (p->pl_len && c->rs[dir].tail_len && (c->app == APP_HTTP || c->tls) &&
-	    !stream_events(t, dir))
-		e->held = c->rs[dir].tail_len;
+	uint32_t held = c->rs[dir].tail_len + (c->tls ? tlsl_partial(c->tlsl, dir) : 0);
+	if (p->pl_len && held && (c->app == APP_HTTP || c->tls) && !stream_events(t, dir))
+		e->held = held;
 	for (unsigned i = 0; i < t->hev.n; i++)
 		e->http_dur[i] = timeline_http(t->tl, t->now, c, &t->hev.ev[i]);
 	for (unsigned i = 0; i < t->h2ev.n; i++)

@@ -72,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct reasm_pool pool = { .cap = POOL_CAP };
 	struct reasm_dir d[2] = { { 0 }, { 0 } };
 	struct cons c[2] = { { 0 }, { 0 } };
-	struct reasm_sink sink[2] = { { c_data, c_gap, &c[0] }, { c_data, c_gap, &c[1] } };
+	struct reasm_sink sink[2] = { { c_data, c_gap, &c[0], NULL }, { c_data, c_gap, &c[1], NULL } };
 	for (size_t i = 0; i + 5 <= size; i += 5) {
 		uint8_t op = data[i];
 		uint32_t off = (uint32_t)data[i + 1] | (uint32_t)data[i + 2] << 8;

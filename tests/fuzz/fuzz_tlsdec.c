@@ -26,6 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  *   direction's current key (bytes[0] the inner type, the rest the content,
  *   ctl bit 3: add 3 bytes of zero padding) -- TLS 1.3 suites only;
  *   2 tlsdec_key_update; 3 tlsdec_app_keys, then tlsdec_skip.
+ *   ctl bit 4: a record goes through tlsdec_stream_* when it may (else
+ *   tlsdec_record), its fragment in pieces of 1 << (ctl >> 5) bytes.
  */
 
 /* The random every secret below is logged under. */
@@ -117,6 +119,20 @@ static size_t seal13(const struct tlsdec *t, int d, const uint8_t *p, size_t n, 
 	return len ? 5 + len : 0;
 }
 
+/* One record through tlsdec: whole, or (stream) in pieces as a segmented stream brings it. */
+static enum tlsdec_status open_rec(struct tlsdec *t, int d, const uint8_t *r, size_t rl,
+				   uint8_t ctl, size_t *n, uint8_t *it)
+{
+	size_t piece = (size_t)1 << (ctl >> 5);
+
+	if (!(ctl & 0x10) || rl < 5 || ((size_t)r[3] << 8 | r[4]) != rl - 5 ||
+	    !tlsdec_stream_begin(t, d, r, sizeof out))
+		return tlsdec_record(t, d, r, rl, out, sizeof out, n, it);
+	for (size_t off = 5; off < rl; off += piece)
+		tlsdec_stream_update(t, d, r + off, rl - off < piece ? rl - off : piece, out);
+	return tlsdec_stream_end(t, d, out, n, it);
+}
+
 static void records(const uint8_t *data, size_t size)
 {
 	struct tlsdec t;
@@ -142,7 +158,7 @@ static void records(const uint8_t *data, size_t size)
 			len = size - off;
 		switch ((ctl >> 1) & 3) {
 		case 0:
-			st = tlsdec_record(&t, d, data + off, len, out, sizeof out, &n, &it);
+			st = open_rec(&t, d, data + off, len, ctl, &n, &it);
 			did = true;
 			break;
 		case 1:
@@ -156,7 +172,7 @@ static void records(const uint8_t *data, size_t size)
 							    scratch, sizeof scratch, &n, &it);
 				rl = t.dir[d].have_key ? seal13(&t, d, data + off, len, ctl & 8 ? 3 : 0) : 0;
 				if (rl) {
-					st = tlsdec_record(&t, d, rec, rl, out, sizeof out, &n, &it);
+					st = open_rec(&t, d, rec, rl, ctl, &n, &it);
 					did = true;
 					/* a sealed record with a content type always opens */
 					trap_if(data[off] != 0 && st != TLSDEC_OK);

@@ -123,7 +123,7 @@ static void c_gap(void *ctx, uint64_t seq, uint64_t len)
 }
 
 static struct cons C;
-static struct reasm_sink sink = { c_data, c_gap, &C };
+static struct reasm_sink sink = { c_data, c_gap, &C, NULL };
 
 static void cons_reset(enum policy p, size_t want)
 {
@@ -754,7 +754,7 @@ static void test_cap_pool(void)
 	struct reasm_dir a = { 0 }, b = { 0 };
 	struct reasm_res r;
 	static struct cons ca, cb;
-	struct reasm_sink sa = { c_data, c_gap, &ca }, sb = { c_data, c_gap, &cb };
+	struct reasm_sink sa = { c_data, c_gap, &ca, NULL }, sb = { c_data, c_gap, &cb, NULL };
 	memset(&ca, 0, sizeof(ca));
 	memset(&cb, 0, sizeof(cb));
 	ca.policy = P_ALL;
@@ -999,8 +999,89 @@ static void test_start(void)
 	CHECK_EQ_INT(pool.bytes, 0);
 }
 
+/* ------------------------------------------------ a consumer that holds */
+
+/* Consumes everything, and keeps the last `kept` bytes it consumed (as the
+ * TLS layer keeps a record it decrypts as it comes): says if a
+ * retransmission of them differs. */
+static struct {
+	uint8_t seen[64];
+	size_t n, kept;
+	unsigned calls;
+	uint64_t back;
+	size_t len;
+} H;
+
+static size_t h_data(void *ctx, const uint8_t *data, size_t len, uint64_t seq)
+{
+	(void)ctx, (void)seq;
+	for (size_t i = 0; i < len && H.n < sizeof(H.seen); i++)
+		H.seen[H.n++] = data[i];
+	return len;
+}
+
+static void h_gap(void *ctx, uint64_t seq, uint64_t len)
+{
+	(void)ctx, (void)seq, (void)len;
+}
+
+static bool h_differs(void *ctx, uint64_t back, const uint8_t *data, size_t len)
+{
+	(void)ctx;
+	H.calls++;
+	H.back = back;
+	H.len = len;
+	/* only the last `kept` bytes are known */
+	if (back > H.kept || len > back)
+		return false;
+	return memcmp(H.seen + H.n - back, data, len) != 0;
+}
+
+static void test_consumer_differs(void)
+{
+	struct reasm_pool pool = big_pool();
+	struct reasm_dir d = { 0 };
+	struct reasm_sink hs = { h_data, h_gap, NULL, h_differs };
+	struct reasm_res r;
+	memset(&H, 0, sizeof(H));
+	H.kept = 6;
+	reasm_start(&d, 1);
+	reasm_push(&pool, &d, 1, (const uint8_t *)"abcdefghij", 10, 10, &hs, &r);
+	CHECK(!r.differs);
+	CHECK_EQ_INT(H.calls, 0);
+	/* the same bytes again: asked (bytes 5..9 end 2 before the end), they match */
+	reasm_push(&pool, &d, 5, (const uint8_t *)"efgh", 4, 4, &hs, &r);
+	CHECK(!r.differs);
+	CHECK_EQ_INT(r.old_bytes, 4);
+	CHECK_EQ_INT(H.calls, 1);
+	CHECK_EQ_INT(H.back, 6);
+	CHECK_EQ_INT(H.len, 4);
+	/* different bytes where the consumer holds them: differs */
+	reasm_push(&pool, &d, 7, (const uint8_t *)"gXi", 3, 3, &hs, &r);
+	CHECK(r.differs);
+	/* different bytes where it no longer holds them: cannot tell */
+	reasm_push(&pool, &d, 1, (const uint8_t *)"Xb", 2, 2, &hs, &r);
+	CHECK(!r.differs);
+	/* part old, part new: only the old part is asked about */
+	H.calls = 0;
+	reasm_push(&pool, &d, 10, (const uint8_t *)"jkl", 3, 3, &hs, &r);
+	CHECK(!r.differs);
+	CHECK_EQ_INT(H.calls, 1);
+	CHECK_EQ_INT(H.back, 1);
+	CHECK_EQ_INT(H.len, 1);
+	CHECK_EQ_INT(r.new_bytes, 2);
+	/* a sink without the callback: nothing is asked */
+	struct reasm_sink plain = { h_data, h_gap, NULL, NULL };
+	H.calls = 0;
+	reasm_push(&pool, &d, 11, (const uint8_t *)"X", 1, 1, &plain, &r);
+	CHECK(!r.differs);
+	CHECK_EQ_INT(H.calls, 0);
+	reasm_free(&pool, &d);
+}
+
 int main(void)
 {
+	test_consumer_differs();
 	for (size_t i = 0; i < sizeof(bigbuf); i++)
 		bigbuf[i] = (uint8_t)('A' + i % 23);
 	test_in_order();

@@ -285,9 +285,226 @@ static void early_data(void)
 	keylog_free(kl);
 }
 
+/* ------------------------------------------------------------------ */
+/* records in pieces: the sessions of tests/unit/tlsdec_vectors.h fed     */
+/* whole, then as a reassembler hands them over in segments of k bytes  */
+/* (what tlsl_feed leaves is offered again in front of the next ones)   */
+/* ------------------------------------------------------------------ */
+
+struct evrec {
+	uint8_t kind, dir, content_type, hs_type, decrypted, status;
+	uint32_t rec_len, pt_len;
+};
+
+static struct evrec evlog[2][512];
+static size_t n_evlog[2];
+static bool ev_dropped[2];  /* a feed had more events than a packet keeps: not compared */
+
+static void log_events(int run, const struct tls_events *tev)
+{
+	if (tev->n_dropped)
+		ev_dropped[run] = true;
+	for (unsigned i = 0; i < tev->n && n_evlog[run] < 512; i++) {
+		const struct tls_ev *e = &tev->ev[i];
+		struct evrec *r = &evlog[run][n_evlog[run]++];
+		memset(r, 0, sizeof(*r)); /* padding too: the logs are compared whole */
+		r->kind = (uint8_t)e->kind, r->dir = e->dir, r->content_type = e->content_type;
+		r->hs_type = e->hs_type, r->decrypted = e->decrypted, r->status = (uint8_t)e->status;
+		r->rec_len = e->rec_len, r->pt_len = e->pt_len;
+	}
+}
+
+/* Bytes from the start of the first record that does not end by off. */
+static size_t open_record(const uint8_t *b, size_t off)
+{
+	size_t s = 0;
+	while (off - s >= 5 && off - s - 5 >= (size_t)(b[s + 3] << 8 | b[s + 4]))
+		s += 5 + (size_t)(b[s + 3] << 8 | b[s + 4]);
+	return off - s;
+}
+
+struct split {
+	struct tls_conn tc;
+	struct tlsl *l;
+	struct tlsl_env *env;
+	struct tls_events *tev;
+	unsigned *n_msgs;
+	int run;
+	uint32_t max_partial;   /* the most tlsl_partial said */
+	unsigned bad_held;      /* segments after which held bytes differed from a reassembler's */
+	unsigned stuck;         /* bytes left over at the end */
+	unsigned bad_differs;   /* a retransmission of held bytes judged wrongly */
+	unsigned n_differs;     /* retransmissions judged */
+};
+
+/* b[0..n) of direction dir in segments of k bytes (k 0: a record each). */
+static void feed_split(struct split *sp, int dir, const uint8_t *b, size_t n, size_t k)
+{
+	static uint8_t tail[1 << 16];
+	size_t tl = 0;
+	for (size_t off = 0; off < n;) {
+		size_t c = k ? k : n - off < 5 ? n - off : 5 + (size_t)(b[off + 3] << 8 | b[off + 4]);
+		if (c > n - off)
+			c = n - off;
+		if (tl + c > sizeof(tail))
+			break;
+		memcpy(tail + tl, b + off, c);
+		tl += c;
+		off += c;
+		memset(sp->tev, 0, sizeof(*sp->tev));
+		*sp->n_msgs = 0;
+		size_t used = tlsl_feed(&sp->tc, &sp->l, dir, tail, tl, sp->env);
+		log_events(sp->run, sp->tev);
+		if (used > tl)
+			used = tl;
+		memmove(tail, tail + used, tl - used);
+		tl -= used;
+		uint32_t part = tlsl_partial(sp->l, dir);
+		if (part > sp->max_partial)
+			sp->max_partial = part;
+		if (part && part <= off) {
+			/* the held bytes again, then with one byte changed (header,
+			 * explicit nonce, ciphertext or tag, as the split falls) */
+			static uint8_t again[1 << 16];
+			size_t j = (off * 7) % part;
+			memcpy(again, b + off - part, part);
+			sp->bad_differs += tlsl_differs(sp->l, dir, part, again, part);
+			again[j] ^= 0x20;
+			sp->bad_differs += !tlsl_differs(sp->l, dir, part, again, part);
+			/* a piece of it only, ending before the end: back > len */
+			sp->bad_differs += !tlsl_differs(sp->l, dir, part, again, j + 1);
+			sp->bad_differs += tlsl_differs(sp->l, dir, part - j - 1, again + j + 1,
+							part - j - 1);
+			sp->n_differs++;
+		}
+		/* what waits (in the tail or decrypted as it came) is the open record */
+		if (tl + part != open_record(b, off))
+			sp->bad_held++;
+	}
+	sp->stuck += (unsigned)tl;
+}
+
+static void pieces(void)
+{
+	static const size_t ks[] = { 0, 1, 2, 3, 5, 7, 13, 16, 17, 64, 100, 1000 };
+	for (size_t si = 0; si < sizeof(sessions) / sizeof(sessions[0]); si++) {
+		const struct session *se = &sessions[si];
+		if (strcmp(se->name, "t13_early") == 0)
+			continue; /* its client flight waits for the ServerHello: early_data() */
+		bool cbc = strstr(se->name, "cbc") != NULL;
+		char eb[KEYLOG_ERRBUF_SIZE];
+		struct keylog *kl = keylog_new(0, 1, eb);
+		keylog_add_text(kl, (const uint8_t *)se->keylog, strlen(se->keylog));
+		static uint8_t cli[8192], srv[8192], want[2][4096];
+		size_t cl = unhex(se->cli, cli, sizeof(cli)), sl = unhex(se->srv, srv, sizeof(srv));
+		size_t wl[2] = { unhex(se->cli_app, want[0], sizeof(want[0])),
+				 unhex(se->srv_app, want[1], sizeof(want[1])) };
+		size_t hello_len = 5 + (size_t)(cli[3] << 8 | cli[4]);
+		CHECK(hello_len < cl);
+		for (size_t ki = 0; ki < sizeof(ks) / sizeof(ks[0]); ki++) {
+			int run = ki == 0 ? 0 : 1;
+			struct tlsl_pool pool = { .max_live = 4, .held_cap = TLSL_DEFAULT_HELD_CAP };
+			struct tls_events tev;
+			struct tlsmsg msgs[TLS_MAX_EVENTS];
+			unsigned n_msgs = 0;
+			struct tlsl_env env = { kl, &pool, 1000, &tev, msgs, &n_msgs,
+						app_keep, gap_none, NULL };
+			struct split sp = { .env = &env, .tev = &tev, .n_msgs = &n_msgs, .run = run };
+			tls_init(&sp.tc);
+			n_evlog[run] = 0;
+			ev_dropped[run] = false;
+			got_len[0] = got_len[1] = 0;
+			feed_split(&sp, 0, cli, hello_len, ks[ki]);
+			feed_split(&sp, 1, srv, sl, ks[ki]);
+			feed_split(&sp, 0, cli + hello_len, cl - hello_len, ks[ki]);
+			memset(&tev, 0, sizeof(tev));
+			tlsl_poll(&sp.tc, sp.l, &env);
+			log_events(run, &tev);
+			/* the same plaintext, the same events in the same order */
+			for (int d = 0; d < 2; d++) {
+				size_t w = wl[d] < sizeof(got[d]) ? wl[d] : sizeof(got[d]);
+				if (got_len[d] != w || memcmp(got[d], want[d], w) != 0) {
+					fprintf(stderr, "%s k=%zu dir %d: plaintext differs\n", se->name,
+						ks[ki], d);
+					CHECK(0);
+				}
+			}
+			CHECK(!ev_dropped[0]);
+			if (run == 1 && !ev_dropped[1] && (n_evlog[1] != n_evlog[0] ||
+					 memcmp(evlog[0], evlog[1], n_evlog[0] * sizeof(evlog[0][0])) != 0)) {
+				fprintf(stderr, "%s k=%zu: events differ\n", se->name, ks[ki]);
+				if (getenv("DBG"))
+					for (size_t q = 0; q < n_evlog[0] || q < n_evlog[1]; q++)
+						fprintf(stderr, "  %2zu: %u/%u/%u/%u/%u/%u/%u/%u   %u/%u/%u/%u/%u/%u/%u/%u\n", q,
+							evlog[0][q].kind, evlog[0][q].dir, evlog[0][q].content_type, evlog[0][q].hs_type, evlog[0][q].decrypted, evlog[0][q].status, evlog[0][q].rec_len, evlog[0][q].pt_len,
+							evlog[1][q].kind, evlog[1][q].dir, evlog[1][q].content_type, evlog[1][q].hs_type, evlog[1][q].decrypted, evlog[1][q].status, evlog[1][q].rec_len, evlog[1][q].pt_len);
+				CHECK(0);
+			}
+			CHECK_EQ_INT(pool.n_auth_failed, 0);
+			CHECK_EQ_INT(sp.bad_held, 0);
+			CHECK_EQ_INT(sp.bad_differs, 0);
+			if (sp.max_partial)
+				CHECK(sp.n_differs > 0);
+			CHECK_EQ_INT(sp.stuck, 0);
+			/* AEAD records across segments were decrypted as they came; CBC
+			 * ones (and everything fed whole) were not */
+			if (ks[ki] && ks[ki] < 100 && !cbc)
+				CHECK(sp.max_partial > 0);
+			if (cbc || !ks[ki])
+				CHECK_EQ_INT(sp.max_partial, 0);
+			tlsl_free(&sp.l, &pool);
+		}
+		keylog_free(kl);
+	}
+}
+
+/* A record cut by a gap: tlsl_abandon gives its bytes back to the gap, and the
+ * next record after it is not decrypted from a stale state. */
+static void pieces_gap(void)
+{
+	const struct session *se = &sessions[1]; /* t13_aes256 */
+	char eb[KEYLOG_ERRBUF_SIZE];
+	struct keylog *kl = keylog_new(0, 1, eb);
+	keylog_add_text(kl, (const uint8_t *)se->keylog, strlen(se->keylog));
+	static uint8_t cli[8192], srv[8192];
+	size_t cl = unhex(se->cli, cli, sizeof(cli)), sl = unhex(se->srv, srv, sizeof(srv));
+	CHECK(cl > 0);
+	struct tlsl_pool pool = { .max_live = 4, .held_cap = TLSL_DEFAULT_HELD_CAP };
+	struct tls_events tev;
+	struct tlsmsg msgs[TLS_MAX_EVENTS];
+	unsigned n_msgs = 0;
+	struct tlsl_env env = { kl, &pool, 1000, &tev, msgs, &n_msgs, app_keep, gap_none, NULL };
+	struct tls_conn tc;
+	struct tlsl *l = NULL;
+	tls_init(&tc);
+	memset(&tev, 0, sizeof(tev));
+	size_t hello_len = 5 + (size_t)(cli[3] << 8 | cli[4]);
+	CHECK_EQ_INT(tlsl_feed(&tc, &l, 0, cli, hello_len, &env), hello_len);
+	/* the server's flight up to the middle of its first protected record */
+	size_t off = 0, first = 0;
+	while (sl - off >= 5 && srv[off] != 23)
+		off += 5 + (size_t)(srv[off + 3] << 8 | srv[off + 4]);
+	first = off;
+	CHECK(first > 0 && first < sl);
+	size_t half = first + 5 + (size_t)(srv[first + 3] << 8 | srv[first + 4]) / 2;
+	memset(&tev, 0, sizeof(tev));
+	CHECK_EQ_INT(tlsl_feed(&tc, &l, 1, srv, half, &env), half);
+	CHECK_EQ_INT(tlsl_partial(l, 1), half - first);
+	CHECK_EQ_INT(tlsl_partial(l, 0), 0);
+	CHECK_EQ_INT(tlsl_abandon(l, 1), half - first);
+	CHECK_EQ_INT(tlsl_partial(l, 1), 0);
+	CHECK_EQ_INT(tlsl_abandon(l, 1), 0);
+	CHECK_EQ_INT(tlsl_abandon(NULL, 1), 0);
+	CHECK_EQ_INT(pool.n_decrypted, 0);
+	tlsl_free(&l, &pool);
+	keylog_free(kl);
+}
+
 int main(void)
 {
 	early_data();
+	pieces();
+	pieces_gap();
 	/* 2000 records of 105 bytes: the 64 KiB hold of the direction fills, then all go */
 	hold_caps(TLSL_DEFAULT_HELD_CAP, 2000, 2000 - TLSL_HOLD_MAX / 105);
 	/* a total cap smaller than one direction's: it decides */
