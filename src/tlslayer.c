@@ -592,6 +592,8 @@ size_t tlsl_feed(struct tls_conn *tc, struct tlsl **lp, int dir, const uint8_t *
 		stream_more(l, d, data, take);
 		if (take < need)
 			return len;
+		if (env->rec_end) /* the record ends here, in this piece */
+			*env->rec_end = take;
 		stream_done(l, tc, d, env);
 		off = take;
 	}

@@ -196,12 +196,15 @@ static size_t got_len[2];
 
 static size_t *rec_end_at;  /* the env's rec_end, when the test sets one */
 static size_t rec_end_seen[2]; /* its value at the last plaintext of each side */
+static unsigned rec_end_zero;  /* plaintext handed over with no record end set */
 
 static size_t app_keep(void *ctx, int dir, const uint8_t *pt, size_t len)
 {
 	(void)ctx;
-	if (rec_end_at)
+	if (rec_end_at) {
 		rec_end_seen[dir] = *rec_end_at;
+		rec_end_zero += *rec_end_at == 0;
+	}
 	if (got_len[dir] + len <= sizeof(got[dir])) {
 		memcpy(got[dir] + got_len[dir], pt, len);
 		got_len[dir] += len;
@@ -407,9 +410,15 @@ static void pieces(void)
 			struct tls_events tev;
 			struct tlsmsg msgs[TLS_MAX_EVENTS];
 			unsigned n_msgs = 0;
+			size_t re = 0;
 			struct tlsl_env env = { kl, &pool, 1000, &tev, msgs, &n_msgs,
-						app_keep, gap_none, NULL };
+						app_keep, gap_none, NULL, &re };
 			struct split sp = { .env = &env, .tev = &tev, .n_msgs = &n_msgs, .run = run };
+			/* each record's plaintext says where the record ended in the
+			 * piece that completed it (HTTP/2's stream positions, issue 14),
+			 * a record decrypted as its pieces came too */
+			rec_end_at = &re;
+			rec_end_zero = 0;
 			tls_init(&sp.tc);
 			n_evlog[run] = 0;
 			ev_dropped[run] = false;
@@ -440,6 +449,8 @@ static void pieces(void)
 							evlog[1][q].kind, evlog[1][q].dir, evlog[1][q].content_type, evlog[1][q].hs_type, evlog[1][q].decrypted, evlog[1][q].status, evlog[1][q].rec_len, evlog[1][q].pt_len);
 				CHECK(0);
 			}
+			rec_end_at = NULL;
+			CHECK_EQ_INT(rec_end_zero, 0);
 			CHECK_EQ_INT(pool.n_auth_failed, 0);
 			CHECK_EQ_INT(sp.bad_held, 0);
 			CHECK_EQ_INT(sp.bad_differs, 0);
@@ -473,7 +484,7 @@ static void pieces_gap(void)
 	struct tls_events tev;
 	struct tlsmsg msgs[TLS_MAX_EVENTS];
 	unsigned n_msgs = 0;
-	struct tlsl_env env = { kl, &pool, 1000, &tev, msgs, &n_msgs, app_keep, gap_none, NULL };
+	struct tlsl_env env = { kl, &pool, 1000, &tev, msgs, &n_msgs, app_keep, gap_none, NULL, NULL };
 	struct tls_conn tc;
 	struct tlsl *l = NULL;
 	tls_init(&tc);
