@@ -508,14 +508,22 @@ static void put_flags(struct sb *s, uint8_t fl)
 
 static void put_opts(struct sb *s, const struct tcp_opts *op)
 {
-	if (op->has_mss)
-		sb_printf(s, " mss %u", op->mss);
+	if (op->has_mss) {
+		sb_puts(s, " mss ");
+		sb_u64(s, op->mss);
+	}
 	if (op->sack_ok)
 		sb_puts(s, " sackOK");
-	if (op->has_ts)
-		sb_printf(s, " ts %u %u", op->tsval, op->tsecr);
-	if (op->has_ws)
-		sb_printf(s, " ws %u", op->ws);
+	if (op->has_ts) { /* on most packets: the numbers written without a format */
+		sb_puts(s, " ts ");
+		sb_u64(s, op->tsval);
+		sb_putc(s, ' ');
+		sb_u64(s, op->tsecr);
+	}
+	if (op->has_ws) {
+		sb_puts(s, " ws ");
+		sb_u64(s, op->ws);
+	}
 }
 
 static const char *const side[2] = { "client", "server" };
@@ -581,13 +589,20 @@ static void put_tcp(struct sb *s, const struct ev *e)
 	const struct pkt *p = e->p;
 	const struct flow_seg *g = e->seg;
 	put_flags(s, p->tcp_flags);
-	/* relative numbers are signed: below 1 is before the direction's start */
-	sb_printf(s, " seq %lld", (long long)g->rel_seq);
-	if (p->pl_len)
-		sb_printf(s, ":%lld", (long long)(g->rel_seq + p->pl_len));
-	if (g->ack_valid)
-		sb_printf(s, " ack %lld", (long long)g->rel_ack);
-	sb_printf(s, " win %u", p->win);
+	/* Relative numbers are signed: below 1 is before the direction's start.
+	 * The fields of every TCP line are written without a format to parse. */
+	sb_puts(s, " seq ");
+	sb_i64(s, g->rel_seq);
+	if (p->pl_len) {
+		sb_putc(s, ':');
+		sb_i64(s, g->rel_seq + p->pl_len);
+	}
+	if (g->ack_valid) {
+		sb_puts(s, " ack ");
+		sb_i64(s, g->rel_ack);
+	}
+	sb_puts(s, " win ");
+	sb_u64(s, p->win);
 	put_opts(s, &p->opt);
 	/* SACK blocks name bytes of the peer's stream: relative, as seq is. */
 	const struct flow_dir *peer = &g->c->d[1 - g->dir];
@@ -600,7 +615,9 @@ static void put_tcp(struct sb *s, const struct ev *e)
 			sb_printf(s, "%s%u:%u", i ? "," : " sack ", l, r);
 	}
 	if (p->pl_len) {
-		sb_printf(s, ", %u B %s", p->pl_len, g->dir == 0 ? "to server" : "from server");
+		sb_puts(s, ", ");
+		sb_u64(s, p->pl_len);
+		sb_puts(s, g->dir == 0 ? " B to server" : " B from server");
 		if (p->pl_cap < p->pl_len)
 			sb_printf(s, " [|only %u B captured]", p->pl_cap);
 	}
@@ -676,20 +693,27 @@ static void put_http(struct sb *s, const struct ev *e)
 		if (h->kind == HTTP_EV_END && h->body_done == 0 && h->dir == 0)
 			continue;
 		sb_puts(s, shown++ ? "; " : " | ");
-		if (h->exchange)
-			sb_printf(s, "#%u ", h->exchange);
+		if (h->exchange) {
+			sb_putc(s, '#');
+			sb_u64(s, h->exchange);
+			sb_putc(s, ' ');
+		}
 		else if (h->kind == HTTP_EV_HEAD && h->dir == 1)
 			sb_puts(s, "[response without a captured request] ");
 		switch (h->kind) {
 		case HTTP_EV_HEAD:
 			put_http_head(s, h->head, dur);
 			break;
-		case HTTP_EV_BODY:
-			if (h->body_total != UINT64_MAX)
-				sb_printf(s, "body %llu/%llu B", (unsigned long long)h->body_done,
-					  (unsigned long long)h->body_total);
-			else
-				sb_printf(s, "body %llu B so far", (unsigned long long)h->body_done);
+		case HTTP_EV_BODY: /* "body 1448/14220 B", "body 2896 B so far": most HTTP lines */
+			sb_puts(s, "body ");
+			sb_u64(s, h->body_done);
+			if (h->body_total != UINT64_MAX) {
+				sb_putc(s, '/');
+				sb_u64(s, h->body_total);
+				sb_puts(s, " B");
+			} else {
+				sb_puts(s, " B so far");
+			}
 			break;
 		case HTTP_EV_END:
 			if (h->body_done == 0) {
@@ -1088,8 +1112,10 @@ static void put_tls(struct sb *s, const struct ev *e)
 			} else if (v->guess == TLS_GUESS_TICKET) {
 				sb_printf(s, "TLS application data %u B (encrypted, likely NewSessionTicket)",
 					  v->rec_len);
-			} else {
-				sb_printf(s, "TLS application data %u B (encrypted)", v->rec_len);
+			} else { /* most TLS lines */
+				sb_puts(s, "TLS application data ");
+				sb_u64(s, v->rec_len);
+				sb_puts(s, " B (encrypted)");
 			}
 			break;
 		case TLS_EV_DEC_HS:
@@ -1786,14 +1812,12 @@ static void put_time(struct text_out *o, int64_t ts)
 		v = ts - o->prev_ts;
 	o->prev_ts = ts;
 	/* Right-aligned in 10 columns: "  0.004512", " 12.000100". */
-	size_t start = s->len;
-	sb_secs(s, v);
-	size_t w = s->len - start;
-	if (w < 10 && !s->cut) {
-		memmove(s->buf + start + (10 - w), s->buf + start, w + 1);
-		memset(s->buf + start, ' ', 10 - w);
-		s->len += 10 - w;
-	}
+	char tmp[32];
+	struct sb t;
+	sb_init(&t, tmp, sizeof(tmp));
+	sb_secs(&t, v);
+	sb_pad(s, s->len + (t.len < 10 ? 10 - t.len : 0));
+	sb_write(s, tmp, t.len);
 }
 
 /* The packet's interface when the input has several: " if1:eth0", its
@@ -1884,9 +1908,13 @@ static void put_step(struct text_out *o, const struct ev *e, size_t *shift)
 /* A TCP connection's tag, "f1 c2" ("c2" before its fetch is known). */
 static void put_conn_tag(struct sb *s, uint32_t fetch_id, uint32_t conn_id)
 {
-	if (fetch_id)
-		sb_printf(s, "f%u ", fetch_id);
-	sb_printf(s, "c%u", conn_id);
+	if (fetch_id) {
+		sb_putc(s, 'f');
+		sb_u64(s, fetch_id);
+		sb_putc(s, ' ');
+	}
+	sb_putc(s, 'c');
+	sb_u64(s, conn_id);
 }
 
 /* "f1 c2" (TCP), "f1 q1" (QUIC), "f3" (an ICMP error): the fetch and the connection. */
