@@ -60,7 +60,7 @@ static inline void sb_done(struct sb *s, char *tmp, char *start, char *end)
 
 /* v in decimal, written backwards ending at end; returns where it starts.
  * Two digits a step (a table of "00".."99"): half the dependent divisions. */
-static char *dec_u64(char *end, uint64_t v)
+static inline char *dec_u64(char *end, uint64_t v)
 {
 	static const char d2[201] =
 		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
@@ -87,13 +87,19 @@ static char *dec_u64(char *end, uint64_t v)
 	return p;
 }
 
-/* The digits of v in decimal. */
+/* The digits of v in decimal: compares, most numbers on a line being short. */
 static inline size_t dec_width(uint64_t v)
 {
-	size_t n = 1;
-	for (; v >= 100; v /= 100)
-		n += 2;
-	return n + (v >= 10);
+	if (v < 10)
+		return 1;
+	if (v < 100)
+		return 2;
+	if (v < 10000)
+		return 3 + (v >= 1000);
+	size_t n = 5;
+	for (uint64_t p10 = 100000; n < 20 && v >= p10; p10 *= 10) /* n < 20: 10^19 the last */
+		n++;
+	return n;
 }
 
 /* v in decimal at p; returns the end. */
@@ -340,12 +346,19 @@ static const char hexdig[] = "0123456789abcdef";
 
 static void esc_bytes(struct sb *s, const unsigned char *b, size_t n, bool quote)
 {
-	for (size_t i = 0; i < n && !s->cut; i++) {
-		unsigned char c = b[i];
+	for (size_t i = 0; i < n && !s->cut;) {
+		/* a run of bytes written as themselves: one copy */
+		size_t j = i;
+		while (j < n && b[j] >= 0x20 && b[j] <= 0x7e && b[j] != '\\' && !(quote && b[j] == '"'))
+			j++;
+		if (j > i) {
+			sb_putn(s, (const char *)b + i, j - i);
+			i = j;
+			continue;
+		}
+		unsigned char c = b[i++];
 		if (c == '\\') {
 			sb_putn(s, "\\\\", 2);
-		} else if (c >= 0x20 && c <= 0x7e && !(quote && c == '"')) {
-			sb_putc(s, (char)c);
 		} else {
 			char e[4] = { '\\', 'x', hexdig[c >> 4], hexdig[c & 15] };
 			sb_putn(s, e, 4);
@@ -546,6 +559,15 @@ void sb_json_esc(struct sb *s, const void *bytes, size_t n)
 {
 	const unsigned char *b = bytes;
 	for (size_t i = 0; i < n && !s->cut;) {
+		/* a run of printable ASCII written as itself: one copy */
+		size_t j = i;
+		while (j < n && b[j] >= 0x20 && b[j] < 0x7f && b[j] != '"' && b[j] != '\\')
+			j++;
+		if (j > i) {
+			sb_putn(s, (const char *)b + i, j - i);
+			i = j;
+			continue;
+		}
 		unsigned char c = b[i];
 		if (c < 0x80) {
 			i++;

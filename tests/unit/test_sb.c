@@ -291,10 +291,68 @@ static void test_direct(void)
 	CHECK_EQ_INT(n_direct_bad, 0);
 }
 
+/* sb_esc byte by byte, as the spec says: the reference for the runs. */
+static void ref_esc(char *out, const unsigned char *b, size_t n, bool quote)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned c = b[i];
+		if (c == '\\')
+			k += (size_t)sprintf(out + k, "\\\\");
+		else if (c >= 0x20 && c <= 0x7e && !(quote && c == '"'))
+			out[k++] = (char)c;
+		else
+			k += (size_t)sprintf(out + k, "\\x%02x", c);
+	}
+	out[k] = '\0';
+}
+
+static void test_escapes(void)
+{
+	/* random strings, mostly printable with escapes between runs, at every capacity */
+	for (int r = 0; r < 300; r++) {
+		unsigned char in[24];
+		size_t n = (size_t)(rnd() % sizeof(in));
+		for (size_t i = 0; i < n; i++) {
+			uint64_t x = rnd();
+			in[i] = x % 4 ? (unsigned char)(0x20 + x / 4 % 95) : (unsigned char)(x >> 8);
+		}
+		char want[128];
+		ref_esc(want, in, n, false);
+		SAME_AS(want, sb_esc(&t_, in, n));
+		ref_esc(want, in, n, true);
+		SAME_AS(want, sb_esc_quote(&t_, in, n));
+	}
+	/* JSON strings: runs, escapes, UTF-8 kept, risky and broken sequences as \u00XX */
+	static const struct {
+		const char *in, *want;
+	} js[] = {
+		{ "", "" },
+		{ "plain text", "plain text" },
+		{ "a\"b\\c", "a\\\"b\\\\c" },
+		{ "tab\there\nnl\r\b\f", "tab\\there\\nnl\\r\\b\\f" },
+		{ "\x01\x1f\x7fz", "\\u0001\\u001f\\u007fz" },
+		{ "caf\xc3\xa9 ok", "caf\xc3\xa9 ok" },                /* U+00E9 kept */
+		{ "\xe2\x80\xae!", "\\u202e!" },                        /* bidi override */
+		{ "\xc2\x85x", "\\u0085x" },                             /* C1 control */
+		{ "\xff\xfe", "\\u00ff\\u00fe" },                        /* not UTF-8 */
+		{ "\xe2\x80", "\\u00e2\\u0080" },                        /* cut short */
+		{ "\xf0\x9f\x98\x80 end", "\xf0\x9f\x98\x80 end" },      /* U+1F600 */
+	};
+	for (size_t i = 0; i < sizeof(js) / sizeof(js[0]); i++) {
+		SAME_AS(js[i].want, sb_json_esc(&t_, js[i].in, strlen(js[i].in)));
+		char q[128];
+		snprintf(q, sizeof(q), "\"%s\"", js[i].want);
+		SAME_AS(q, sb_json_str(&t_, js[i].in, strlen(js[i].in)));
+	}
+	CHECK_EQ_INT(n_direct_bad, 0);
+}
+
 int main(void)
 {
 	test_printf();
 	test_direct();
+	test_escapes();
 	/* printable ASCII stays, backslash doubles, everything else is \xNN */
 	CHECK_EQ_STR(esc("www.example.com", 15), "www.example.com");
 	CHECK_EQ_STR(esc("a\\b", 3), "a\\\\b");
