@@ -64,6 +64,17 @@ struct conn_sum;
 static const struct conn_sum *upgrade_before(const struct text_out *o, const struct ev *e);
 
 #define XN_CAP 512        /* --explain: names remembered (open addressing; half used at most) */
+#define EP_SLOTS 512      /* address columns kept (put_endpoints) */
+
+/* The address column of a TCP or UDP line, "192.0.2.1:80 > 198.51.100.7:41234",
+ * with the four-tuple it was written for. */
+struct ep_text {
+	uint8_t ver;              /* 0: an empty slot */
+	uint8_t len;              /* bytes in text */
+	uint16_t sport, dport;
+	uint8_t src[16], dst[16]; /* as struct pkt has them */
+	char text[100];           /* two of "[" 39 "]:" 5, " > ", the NUL */
+};
 
 struct text_out {
 	FILE *f;
@@ -75,6 +86,11 @@ struct text_out {
 	struct conn_sum *sums;    /* grows to SUMMARY_MAX */
 	uint32_t n_sums, cap_sums;
 	uint64_t n_sums_dropped;
+	uint32_t *tries;          /* indices in sums of the abandoned TLS tries, the only
+	                             summaries an HTTPS upgrade looks back to (upgrade_before
+	                             read all of sums at each first request) */
+	uint32_t n_tries, cap_tries;
+	uint64_t n_tries_dropped; /* never more than n_sums_dropped: sums caps them */
 	struct quic_sum *qsums;   /* grows to SUMMARY_MAX */
 	uint32_t n_qsums, cap_qsums;
 	uint64_t n_qsums_dropped;
@@ -99,6 +115,7 @@ struct text_out {
 		uint8_t bits;     /* XN_* */
 	} xn[XN_CAP];
 	uint32_t xn_n;
+	struct ep_text ep[EP_SLOTS]; /* direct-mapped by four-tuple (put_endpoints) */
 };
 
 static const char *const step_color[STEP_COUNT] = {
@@ -142,6 +159,7 @@ static void text_close(void *impl)
 	fold_finish(o);
 	fflush(o->f);
 	free(o->sums);
+	free(o->tries);
 	free(o->qsums);
 	free(o->xc);
 	free(o);
@@ -1861,6 +1879,33 @@ static void put_iface(struct sb *s, const struct ev *e)
 	sb_pad(s, start + IFACE_COLS);
 }
 
+/* "192.0.2.1:80 > 198.51.100.7:41234": a connection's packets all carry the
+ * same two endpoints, so the text is kept per four-tuple and formatted once
+ * (a slot holds the last tuple that fell in it: a collision, even a crafted
+ * one, only costs formatting again). */
+static void put_endpoints(struct text_out *o, const struct pkt *p)
+{
+	unsigned last = p->ip_ver == 6 ? 15 : 3; /* the addresses' last bytes vary most */
+	uint32_t h = p->sport * 0x9e3779b1u ^ p->dport * 0x85ebca6bu ^
+		     (uint32_t)p->src[last] << 7 ^ (uint32_t)p->dst[last] << 15;
+	struct ep_text *c = &o->ep[(h ^ h >> 16) % EP_SLOTS];
+	if (c->ver != p->ip_ver || c->sport != p->sport || c->dport != p->dport ||
+	    memcmp(c->src, p->src, 16) || memcmp(c->dst, p->dst, 16)) {
+		struct sb t;
+		sb_init(&t, c->text, sizeof(c->text));
+		sb_endpoint(&t, p->ip_ver, p->src, p->sport);
+		sb_puts(&t, " > ");
+		sb_endpoint(&t, p->ip_ver, p->dst, p->dport);
+		c->ver = p->ip_ver;
+		c->len = (uint8_t)t.len;
+		c->sport = p->sport;
+		c->dport = p->dport;
+		memcpy(c->src, p->src, 16);
+		memcpy(c->dst, p->dst, 16);
+	}
+	sb_write(&o->sb, c->text, c->len);
+}
+
 /* Spaces up to column col, and at least one: fields never run together. */
 static void pad_sep(struct sb *s, size_t col)
 {
@@ -2660,9 +2705,7 @@ static void text_packet(void *impl, const struct ev *e)
 	size_t addr_start = s->len;
 	if (p->ip_ver) {
 		if (p->layer == LAYER_DONE && (p->proto == 6 || p->proto == 17)) {
-			sb_endpoint(s, p->ip_ver, p->src, p->sport);
-			sb_puts(s, " > ");
-			sb_endpoint(s, p->ip_ver, p->dst, p->dport);
+			put_endpoints(o, p);
 		} else {
 			sb_ip(s, p->ip_ver, p->src);
 			sb_puts(s, " > ");
@@ -2790,6 +2833,17 @@ static uint16_t sum_name(char dst[SUMMARY_NAME_MAX], const struct dns_name *name
 	return (uint16_t)nl;
 }
 
+/* Index i of sums, an abandoned TLS try, for upgrade_before. */
+static void tries_add(struct text_out *o, uint32_t i)
+{
+	void *arr = o->tries;
+	uint32_t *slot = sum_room(&arr, sizeof(*o->tries), &o->n_tries, &o->cap_tries, 16,
+				  &o->n_tries_dropped);
+	o->tries = arr;
+	if (slot)
+		*slot = i;
+}
+
 static void text_conn_done(void *impl, const struct conn *c, const char *why,
 			   const struct dns_name *name)
 {
@@ -2827,6 +2881,8 @@ static void text_conn_done(void *impl, const struct conn *c, const char *why,
 	m->ts_close = c->ts_close;
 	m->ts_cli_data = c->ts_cli_data;
 	m->name_len = sum_name(m->name, name);
+	if (m->use == CONN_USE_ABANDONED)
+		tries_add(o, (uint32_t)(m - o->sums));
 }
 
 static void text_quic_done(void *impl, const struct quicflow *q, const char *why,
@@ -3006,8 +3062,8 @@ static const struct conn_sum *upgrade_before(const struct text_out *o, const str
 	if (!out_first_request(e) || c->tls || c->app != APP_HTTP || !c->fetch_id)
 		return NULL;
 	const struct conn_sum *best = NULL;
-	for (uint32_t i = 0; i < o->n_sums; i++) {
-		const struct conn_sum *x = &o->sums[i];
+	for (uint32_t i = 0; i < o->n_tries; i++) { /* step_https_upgrade: only an abandoned try */
+		const struct conn_sum *x = &o->sums[o->tries[i]];
 		if (x->fetch_id == c->fetch_id &&
 		    step_https_upgrade((enum conn_use)x->use, x->sport, x->ts_close, true, c->sport,
 				       c->ts_cli_data) &&
@@ -3046,8 +3102,13 @@ static void text_summary(void *impl, const struct out_counts *n)
 	struct text_out *o = impl;
 	fold_finish(o); /* --no-acks: what it held goes before */
 	struct sb *s = &o->sb;
-	if (o->n_sums)
+	if (o->n_sums) {
 		qsort(o->sums, o->n_sums, sizeof(*o->sums), sum_cmp);
+		o->n_tries = 0; /* the indices moved: taken again */
+		for (uint32_t i = 0; i < o->n_sums; i++)
+			if (o->sums[i].use == CONN_USE_ABANDONED)
+				tries_add(o, i);
+	}
 	if (o->n_sums || (n->conns && !n->focus)) {
 		sb_puts(s, "connections");
 		emit(o);
