@@ -325,6 +325,11 @@ void sb_pad(struct sb *s, size_t col)
 
 void sb_u64(struct sb *s, uint64_t v)
 {
+	if (v < 10 && s->cap - s->len > 1) { /* 0, 1, a flag or a count: many of --json's */
+		s->buf[s->len++] = (char)('0' + v);
+		s->buf[s->len] = '\0';
+		return;
+	}
 	char tmp[20];
 	char *p = sb_at(s, tmp, sizeof(tmp));
 	sb_done(s, tmp, p, dec_put(p, v));
