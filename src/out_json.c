@@ -2211,36 +2211,42 @@ static void json_timeline(void *impl, const struct timeline *tl)
 }
 
 /* One object per fetch at the end: its exchanges added up (timeline.h). */
-static int cmp_u32(const void *a, const void *b)
+struct fetch_ex {
+	uint32_t fetch; /* the exchange's fetch */
+	size_t i;       /* its index in the timeline */
+};
+
+static int cmp_fetch_ex(const void *a, const void *b)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
+	const struct fetch_ex *x = a, *y = b;
+	if (x->fetch != y->fetch)
+		return x->fetch < y->fetch ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
 }
 
 static void json_fetches(struct json_out *o, const struct timeline *tl)
 {
 	struct sb *s = &o->sb;
 	size_t n = timeline_count(tl);
-	uint32_t *ids = n ? malloc(n * sizeof(*ids)) : NULL; /* once per run, not per packet */
-	if (!ids)
+	/* The exchanges of a fetch, in timeline order, fetch after fetch: one
+	 * sort, then one pass (a pass over every exchange for each fetch was
+	 * quadratic: fetches x exchanges). */
+	struct fetch_ex *fx = n ? malloc(n * sizeof(*fx)) : NULL; /* once per run, not per packet */
+	if (!fx)
 		return;
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
 		if (timeline_get(tl, i)->fetch)
-			ids[k++] = timeline_get(tl, i)->fetch;
-	qsort(ids, k, sizeof(*ids), cmp_u32);
-	for (size_t j = 0; j < k; j++) {
-		if (j && ids[j] == ids[j - 1])
-			continue;
-		uint32_t id = ids[j];
+			fx[k++] = (struct fetch_ex){ timeline_get(tl, i)->fetch, i };
+	qsort(fx, k, sizeof(*fx), cmp_fetch_ex);
+	for (size_t j = 0; j < k;) {
+		uint32_t id = fx[j].fetch;
 		uint64_t up = 0, down = 0;
 		unsigned n_ex = 0, n_conn = 0;
 		int64_t start = 0, end = 0, dns = -1;
 		const struct tl_exch *first = NULL;
-		for (size_t i = 0; i < n; i++) {
-			const struct tl_exch *x = timeline_get(tl, i);
-			if (x->fetch != id)
-				continue;
+		for (; j < k && fx[j].fetch == id; j++) {
+			const struct tl_exch *x = timeline_get(tl, fx[j].i);
 			if (!first)
 				first = x;
 			n_ex++;
@@ -2276,7 +2282,7 @@ static void json_fetches(struct json_out *o, const struct timeline *tl)
 		sb_putc(s, '}');
 		emit(o);
 	}
-	free(ids);
+	free(fx);
 }
 
 /* Live drops as they happen: new since the last report, and in total. */
