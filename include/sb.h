@@ -20,7 +20,20 @@ struct sb {
 
 void sb_init(struct sb *s, char *buf, size_t cap);
 void sb_reset(struct sb *s);
-void sb_write(struct sb *s, const char *p, size_t n);  /* n bytes of trusted text */
+void sb_write_cut(struct sb *s, const char *p, size_t n); /* sb_write when it does not fit */
+
+/* n bytes of trusted text.  Inline: with a literal, n is known when
+ * compiling and the copy is a few moves, not a call. */
+static inline void sb_write(struct sb *s, const char *p, size_t n)
+{
+	if (n < s->cap - s->len) {
+		memcpy(s->buf + s->len, p, n);
+		s->len += n;
+		s->buf[s->len] = '\0';
+	} else {
+		sb_write_cut(s, p, n);
+	}
+}
 
 /* Inline: a line is built of thousands of these a second, and a literal's
  * length is then known when compiling. */
@@ -40,7 +53,10 @@ static inline void sb_puts(struct sb *s, const char *str) /* trusted text only *
 }
 void sb_printf(struct sb *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_pad(struct sb *s, size_t col);                  /* spaces up to column col */
+/* Integers in decimal, as "%llu" and "%lld" write them: the hot fields of a
+ * line (ports, sequence numbers, lengths) without a format to parse. */
 void sb_u64(struct sb *s, uint64_t v);
+void sb_i64(struct sb *s, int64_t v);
 
 /* Wire bytes, escaped: 0x20-0x7e as themselves, '\\' as "\\\\", the rest "\\xNN". */
 void sb_esc(struct sb *s, const void *bytes, size_t n);

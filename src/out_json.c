@@ -546,10 +546,10 @@ static void put_tcp(struct sb *s, const struct ev *e)
 	kv_str(s, "dir", g->dir == 0 ? "to_server" : "from_server");
 	put_flags(s, p->tcp_flags);
 	key(s, "seq"); /* signed: below 1 is before the direction's start */
-	sb_printf(s, "%lld", (long long)g->rel_seq);
+	sb_i64(s, g->rel_seq);
 	key(s, "ack");
 	if (g->ack_valid)
-		sb_printf(s, "%lld", (long long)g->rel_ack);
+		sb_i64(s, g->rel_ack);
 	else
 		sb_puts(s, "null");
 	kv_u(s, "win", p->win);
@@ -563,9 +563,13 @@ static void put_tcp(struct sb *s, const struct ev *e)
 	if (op->has_ws)
 		kv_u(s, "ws", op->ws);
 	kv_bool(s, "sack_ok", op->sack_ok);
-	if (op->has_ts) {
+	if (op->has_ts) { /* on most packets: without a format to parse */
 		key(s, "ts");
-		sb_printf(s, "[%u,%u]", op->tsval, op->tsecr);
+		sb_putc(s, '[');
+		sb_u64(s, op->tsval);
+		sb_putc(s, ',');
+		sb_u64(s, op->tsecr);
+		sb_putc(s, ']');
 	}
 	/* SACK blocks name bytes of the peer's stream: relative, as seq is. */
 	const struct flow_dir *peer = &g->c->d[1 - g->dir];

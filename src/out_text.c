@@ -78,6 +78,17 @@ struct conn_sum;
 static uint32_t upgrade_before(const struct text_out *o, const struct ev *e);
 
 #define XN_CAP 512        /* --explain: names remembered (open addressing; half used at most) */
+#define EP_SLOTS 512      /* address columns kept (put_endpoints) */
+
+/* The address column of a TCP or UDP line, "192.0.2.1:80 > 198.51.100.7:41234",
+ * with the four-tuple it was written for. */
+struct ep_text {
+	uint8_t ver;              /* 0: an empty slot */
+	uint8_t len;              /* bytes in text */
+	uint16_t sport, dport;
+	uint8_t src[16], dst[16]; /* as struct pkt has them */
+	char text[100];           /* two of "[" 39 "]:" 5, " > ", the NUL */
+};
 
 struct text_out {
 	FILE *f;
@@ -91,6 +102,11 @@ struct text_out {
 	uint64_t n_sums_dropped;
 	struct spill_arr sum_recs; /* struct conn_sum, in the order they left */
 	uint64_t *qsums;          /* grows to SUMMARY_MAX: QUIC id << 32 | its record in qsum_recs */
+	uint32_t *tries;          /* indices in sums of the abandoned TLS tries, the only
+	                             summaries an HTTPS upgrade looks back to (upgrade_before
+	                             read all of sums at each first request) */
+	uint32_t n_tries, cap_tries;
+	uint64_t n_tries_dropped; /* never more than n_sums_dropped: sums caps them */
 	uint32_t n_qsums, cap_qsums;
 	uint64_t n_qsums_dropped;
 	struct spill_arr qsum_recs; /* struct quic_sum */
@@ -115,6 +131,7 @@ struct text_out {
 		uint8_t bits;     /* XN_* */
 	} xn[XN_CAP];
 	uint32_t xn_n;
+	struct ep_text ep[EP_SLOTS]; /* direct-mapped by four-tuple (put_endpoints) */
 };
 
 static const char *const step_color[STEP_COUNT] = {
@@ -164,6 +181,7 @@ static void text_close(void *impl)
 	fold_finish(o);
 	fflush(o->f);
 	free(o->sums);
+	free(o->tries);
 	free(o->qsums);
 	spill_arr_free(&o->sum_recs);
 	spill_arr_free(&o->qsum_recs);
@@ -532,14 +550,22 @@ static void put_flags(struct sb *s, uint8_t fl)
 
 static void put_opts(struct sb *s, const struct tcp_opts *op)
 {
-	if (op->has_mss)
-		sb_printf(s, " mss %u", op->mss);
+	if (op->has_mss) {
+		sb_puts(s, " mss ");
+		sb_u64(s, op->mss);
+	}
 	if (op->sack_ok)
 		sb_puts(s, " sackOK");
-	if (op->has_ts)
-		sb_printf(s, " ts %u %u", op->tsval, op->tsecr);
-	if (op->has_ws)
-		sb_printf(s, " ws %u", op->ws);
+	if (op->has_ts) { /* on most packets: the numbers written without a format */
+		sb_puts(s, " ts ");
+		sb_u64(s, op->tsval);
+		sb_putc(s, ' ');
+		sb_u64(s, op->tsecr);
+	}
+	if (op->has_ws) {
+		sb_puts(s, " ws ");
+		sb_u64(s, op->ws);
+	}
 }
 
 static const char *const side[2] = { "client", "server" };
@@ -605,13 +631,20 @@ static void put_tcp(struct sb *s, const struct ev *e)
 	const struct pkt *p = e->p;
 	const struct flow_seg *g = e->seg;
 	put_flags(s, p->tcp_flags);
-	/* relative numbers are signed: below 1 is before the direction's start */
-	sb_printf(s, " seq %lld", (long long)g->rel_seq);
-	if (p->pl_len)
-		sb_printf(s, ":%lld", (long long)(g->rel_seq + p->pl_len));
-	if (g->ack_valid)
-		sb_printf(s, " ack %lld", (long long)g->rel_ack);
-	sb_printf(s, " win %u", p->win);
+	/* Relative numbers are signed: below 1 is before the direction's start.
+	 * The fields of every TCP line are written without a format to parse. */
+	sb_puts(s, " seq ");
+	sb_i64(s, g->rel_seq);
+	if (p->pl_len) {
+		sb_putc(s, ':');
+		sb_i64(s, g->rel_seq + p->pl_len);
+	}
+	if (g->ack_valid) {
+		sb_puts(s, " ack ");
+		sb_i64(s, g->rel_ack);
+	}
+	sb_puts(s, " win ");
+	sb_u64(s, p->win);
 	put_opts(s, &p->opt);
 	/* SACK blocks name bytes of the peer's stream: relative, as seq is. */
 	const struct flow_dir *peer = &g->c->d[1 - g->dir];
@@ -624,7 +657,9 @@ static void put_tcp(struct sb *s, const struct ev *e)
 			sb_printf(s, "%s%u:%u", i ? "," : " sack ", l, r);
 	}
 	if (p->pl_len) {
-		sb_printf(s, ", %u B %s", p->pl_len, g->dir == 0 ? "to server" : "from server");
+		sb_puts(s, ", ");
+		sb_u64(s, p->pl_len);
+		sb_puts(s, g->dir == 0 ? " B to server" : " B from server");
 		if (p->pl_cap < p->pl_len)
 			sb_printf(s, " [|only %u B captured]", p->pl_cap);
 	}
@@ -700,20 +735,27 @@ static void put_http(struct sb *s, const struct ev *e)
 		if (h->kind == HTTP_EV_END && h->body_done == 0 && h->dir == 0)
 			continue;
 		sb_puts(s, shown++ ? "; " : " | ");
-		if (h->exchange)
-			sb_printf(s, "#%u ", h->exchange);
+		if (h->exchange) {
+			sb_putc(s, '#');
+			sb_u64(s, h->exchange);
+			sb_putc(s, ' ');
+		}
 		else if (h->kind == HTTP_EV_HEAD && h->dir == 1)
 			sb_puts(s, "[response without a captured request] ");
 		switch (h->kind) {
 		case HTTP_EV_HEAD:
 			put_http_head(s, h->head, dur);
 			break;
-		case HTTP_EV_BODY:
-			if (h->body_total != UINT64_MAX)
-				sb_printf(s, "body %llu/%llu B", (unsigned long long)h->body_done,
-					  (unsigned long long)h->body_total);
-			else
-				sb_printf(s, "body %llu B so far", (unsigned long long)h->body_done);
+		case HTTP_EV_BODY: /* "body 1448/14220 B", "body 2896 B so far": most HTTP lines */
+			sb_puts(s, "body ");
+			sb_u64(s, h->body_done);
+			if (h->body_total != UINT64_MAX) {
+				sb_putc(s, '/');
+				sb_u64(s, h->body_total);
+				sb_puts(s, " B");
+			} else {
+				sb_puts(s, " B so far");
+			}
 			break;
 		case HTTP_EV_END:
 			if (h->body_done == 0) {
@@ -1112,8 +1154,10 @@ static void put_tls(struct sb *s, const struct ev *e)
 			} else if (v->guess == TLS_GUESS_TICKET) {
 				sb_printf(s, "TLS application data %u B (encrypted, likely NewSessionTicket)",
 					  v->rec_len);
-			} else {
-				sb_printf(s, "TLS application data %u B (encrypted)", v->rec_len);
+			} else { /* most TLS lines */
+				sb_puts(s, "TLS application data ");
+				sb_u64(s, v->rec_len);
+				sb_puts(s, " B (encrypted)");
 			}
 			break;
 		case TLS_EV_DEC_HS:
@@ -1813,14 +1857,12 @@ static void put_time(struct text_out *o, int64_t ts)
 		v = ts - o->prev_ts;
 	o->prev_ts = ts;
 	/* Right-aligned in 10 columns: "  0.004512", " 12.000100". */
-	size_t start = s->len;
-	sb_secs(s, v);
-	size_t w = s->len - start;
-	if (w < 10 && !s->cut) {
-		memmove(s->buf + start + (10 - w), s->buf + start, w + 1);
-		memset(s->buf + start, ' ', 10 - w);
-		s->len += 10 - w;
-	}
+	char tmp[32];
+	struct sb t;
+	sb_init(&t, tmp, sizeof(tmp));
+	sb_secs(&t, v);
+	sb_pad(s, s->len + (t.len < 10 ? 10 - t.len : 0));
+	sb_write(s, tmp, t.len);
 }
 
 /* The packet's interface when the input has several: " if1:eth0", its
@@ -1862,6 +1904,33 @@ static void put_iface(struct sb *s, const struct ev *e)
 		}
 	}
 	sb_pad(s, start + IFACE_COLS);
+}
+
+/* "192.0.2.1:80 > 198.51.100.7:41234": a connection's packets all carry the
+ * same two endpoints, so the text is kept per four-tuple and formatted once
+ * (a slot holds the last tuple that fell in it: a collision, even a crafted
+ * one, only costs formatting again). */
+static void put_endpoints(struct text_out *o, const struct pkt *p)
+{
+	unsigned last = p->ip_ver == 6 ? 15 : 3; /* the addresses' last bytes vary most */
+	uint32_t h = p->sport * 0x9e3779b1u ^ p->dport * 0x85ebca6bu ^
+		     (uint32_t)p->src[last] << 7 ^ (uint32_t)p->dst[last] << 15;
+	struct ep_text *c = &o->ep[(h ^ h >> 16) % EP_SLOTS];
+	if (c->ver != p->ip_ver || c->sport != p->sport || c->dport != p->dport ||
+	    memcmp(c->src, p->src, 16) || memcmp(c->dst, p->dst, 16)) {
+		struct sb t;
+		sb_init(&t, c->text, sizeof(c->text));
+		sb_endpoint(&t, p->ip_ver, p->src, p->sport);
+		sb_puts(&t, " > ");
+		sb_endpoint(&t, p->ip_ver, p->dst, p->dport);
+		c->ver = p->ip_ver;
+		c->len = (uint8_t)t.len;
+		c->sport = p->sport;
+		c->dport = p->dport;
+		memcpy(c->src, p->src, 16);
+		memcpy(c->dst, p->dst, 16);
+	}
+	sb_write(&o->sb, c->text, c->len);
 }
 
 /* Spaces up to column col, and at least one: fields never run together. */
@@ -1911,9 +1980,13 @@ static void put_step(struct text_out *o, const struct ev *e, size_t *shift)
 /* A TCP connection's tag, "f1 c2" ("c2" before its fetch is known). */
 static void put_conn_tag(struct sb *s, uint32_t fetch_id, uint32_t conn_id)
 {
-	if (fetch_id)
-		sb_printf(s, "f%u ", fetch_id);
-	sb_printf(s, "c%u", conn_id);
+	if (fetch_id) {
+		sb_putc(s, 'f');
+		sb_u64(s, fetch_id);
+		sb_putc(s, ' ');
+	}
+	sb_putc(s, 'c');
+	sb_u64(s, conn_id);
 }
 
 /* "f1 c2" (TCP), "f1 q1" (QUIC), "f3" (an ICMP error): the fetch and the connection. */
@@ -2659,9 +2732,7 @@ static void text_packet(void *impl, const struct ev *e)
 	size_t addr_start = s->len;
 	if (p->ip_ver) {
 		if (p->layer == LAYER_DONE && (p->proto == 6 || p->proto == 17)) {
-			sb_endpoint(s, p->ip_ver, p->src, p->sport);
-			sb_puts(s, " > ");
-			sb_endpoint(s, p->ip_ver, p->dst, p->dport);
+			put_endpoints(o, p);
 		} else {
 			sb_ip(s, p->ip_ver, p->src);
 			sb_puts(s, " > ");
@@ -2789,6 +2860,17 @@ static uint16_t sum_name(char dst[SUMMARY_NAME_MAX], const struct dns_name *name
 	return (uint16_t)nl;
 }
 
+/* Index i of sums, an abandoned TLS try, for upgrade_before. */
+static void tries_add(struct text_out *o, uint32_t i)
+{
+	void *arr = o->tries;
+	uint32_t *slot = sum_room(&arr, sizeof(*o->tries), &o->n_tries, &o->cap_tries, 16,
+				  &o->n_tries_dropped);
+	o->tries = arr;
+	if (slot)
+		*slot = i;
+}
+
 static void text_conn_done(void *impl, const struct conn *c, const char *why,
 			   const struct dns_name *name)
 {
@@ -2836,6 +2918,8 @@ static void text_conn_done(void *impl, const struct conn *c, const char *why,
 	m->ts_close = c->ts_close;
 	m->ts_cli_data = c->ts_cli_data;
 	m->name_len = sum_name(m->name, name);
+	if (m->use == CONN_USE_ABANDONED)
+		tries_add(o, (uint32_t)(k - o->sums));
 }
 
 static void text_quic_done(void *impl, const struct quicflow *q, const char *why,
@@ -3022,8 +3106,8 @@ static uint32_t upgrade_before(const struct text_out *o, const struct ev *e)
 	if (!out_first_request(e) || c->tls || c->app != APP_HTTP || !c->fetch_id)
 		return 0;
 	const struct sum_key *best = NULL;
-	for (uint32_t i = 0; i < o->n_sums; i++) {
-		const struct sum_key *x = &o->sums[i];
+	for (uint32_t i = 0; i < o->n_tries; i++) { /* step_https_upgrade: only an abandoned try */
+		const struct sum_key *x = &o->sums[o->tries[i]];
 		if (x->fetch_id == c->fetch_id &&
 		    step_https_upgrade((enum conn_use)x->use, x->sport, x->ts_close, true, c->sport,
 				       c->ts_cli_data) &&
@@ -3062,8 +3146,13 @@ static void text_summary(void *impl, const struct out_counts *n)
 	struct text_out *o = impl;
 	fold_finish(o); /* --no-acks: what it held goes before */
 	struct sb *s = &o->sb;
-	if (o->n_sums)
+	if (o->n_sums) {
 		qsort(o->sums, o->n_sums, sizeof(*o->sums), sum_cmp);
+		o->n_tries = 0; /* the indices moved: taken again */
+		for (uint32_t i = 0; i < o->n_sums; i++)
+			if (o->sums[i].use == CONN_USE_ABANDONED)
+				tries_add(o, i);
+	}
 	if (o->n_sums || (n->conns && !n->focus)) {
 		sb_puts(s, "connections");
 		emit(o);

@@ -21,7 +21,8 @@ void sb_reset(struct sb *s)
 		s->buf[0] = '\0';
 }
 
-static void sb_putn(struct sb *s, const char *p, size_t n)
+/* The part of p[0..n) that fits, and the line marked cut. */
+void sb_write_cut(struct sb *s, const char *p, size_t n)
 {
 	size_t room = s->cap - s->len - 1;
 	if (n > room) {
@@ -33,11 +34,33 @@ static void sb_putn(struct sb *s, const char *p, size_t n)
 	s->buf[s->len] = '\0';
 }
 
-void sb_write(struct sb *s, const char *p, size_t n) { sb_putn(s, p, n); }
+static inline void sb_putn(struct sb *s, const char *p, size_t n) { sb_write(s, p, n); }
+
+/*
+ * A field of at most `max` bytes is written in place: sb_at gives the end
+ * of the line when the field and the NUL fit there, else tmp (max bytes);
+ * sb_done(s, tmp, start, end) then takes the field start..end, moving the
+ * length when it was written in place, or appending from tmp what fits
+ * (the line is cut as any append cuts it).
+ */
+static inline char *sb_at(struct sb *s, char *tmp, size_t max)
+{
+	return s->cap - s->len > max ? s->buf + s->len : tmp;
+}
+
+static inline void sb_done(struct sb *s, char *tmp, char *start, char *end)
+{
+	if (start == tmp) {
+		sb_write(s, tmp, (size_t)(end - tmp));
+	} else {
+		s->len = (size_t)(end - s->buf);
+		*end = '\0';
+	}
+}
 
 /* v in decimal, written backwards ending at end; returns where it starts.
  * Two digits a step (a table of "00".."99"): half the dependent divisions. */
-static char *dec_u64(char *end, uint64_t v)
+static inline char *dec_u64(char *end, uint64_t v)
 {
 	static const char d2[201] =
 		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
@@ -62,6 +85,38 @@ static char *dec_u64(char *end, uint64_t v)
 		*--p = (char)('0' + w);
 	}
 	return p;
+}
+
+/* The digits of v in decimal: compares, most numbers on a line being short. */
+static inline size_t dec_width(uint64_t v)
+{
+	if (v < 10)
+		return 1;
+	if (v < 100)
+		return 2;
+	if (v < 10000)
+		return 3 + (v >= 1000);
+	size_t n = 5;
+	for (uint64_t p10 = 100000; n < 20 && v >= p10; p10 *= 10) /* n < 20: 10^19 the last */
+		n++;
+	return n;
+}
+
+/* v in decimal at p; returns the end. */
+static inline char *dec_put(char *p, uint64_t v)
+{
+	char *end = p + dec_width(v);
+	dec_u64(end, v);
+	return end;
+}
+
+/* v (0-999999) in six digits, zeros first, at p; returns the end. */
+static inline char *dec_put6(char *p, uint32_t v)
+{
+	char tmp[8];
+	char *q = dec_u64(tmp + 7, (uint64_t)v + 1000000); /* "1dddddd": the leading 1 dropped */
+	memcpy(p, q + 1, 6);
+	return p + 6;
 }
 
 /* vsnprintf into the line: the general case, for conversions sb_printf
@@ -117,81 +172,38 @@ static inline void sb_field(struct sb *s, const char *p, size_t n, size_t width,
 	}
 }
 
-/* Can sb_printf write every conversion of fmt itself?  %u %d %i %x %X %s %c
- * %%, flags '-' and '0', a width, a precision on %s only, the length
- * modifiers; anything else is vsnprintf's. */
-static bool fmt_simple(const char *f)
-{
-	for (;;) {
-		while (*f && *f != '%') /* formats are short: a byte loop beats strchr's call */
-			f++;
-		if (!*f)
-			return true;
-		f++;
-		while (*f == '-' || *f == '0')
-			f++;
-		if (*f == '*')
-			f++;
-		else
-			while (*f >= '0' && *f <= '9')
-				f++;
-		bool prec = *f == '.';
-		if (prec) {
-			f++;
-			if (*f == '*')
-				f++;
-			else
-				while (*f >= '0' && *f <= '9')
-					f++;
-		}
-		if (*f == 'h' || *f == 'l')
-			f += f[1] == f[0] ? 2 : 1;
-		else if (*f == 'z' || *f == 'j' || *f == 't')
-			f++;
-		switch (*f) {
-		case 'u': case 'd': case 'i': case 'x': case 'X':
-			if (prec)
-				return false; /* a minimum count of digits: rare */
-			break;
-		case 's': case 'c':
-			break;
-		case '%':
-			if (f[-1] != '%')
-				return false; /* "%5%" and the like */
-			break;
-		default:
-			return false;
-		}
-		f++;
-	}
-}
-
 /*
  * printf into the line.  The lines of a capture are mostly %u, %s, %llu and
  * %x: those (flags '-' and '0', a width, a precision for %s, the length
  * modifiers) are written here, as C's printf writes them, without stdio's
- * machinery per call; a format with any other conversion goes to
- * vsnprintf whole.  tests/unit/test_sb.c compares the two on every form used.
+ * machinery per call, in one pass over the format.  At any other conversion
+ * (floating point, '#', '+', a precision on a number, "%5%") what was
+ * written is taken back and the whole call goes to vsnprintf, from a copy
+ * of the arguments made before the first.  tests/unit/test_sb.c compares
+ * the two on every form used.
  */
 void sb_printf(struct sb *s, const char *fmt, ...)
 {
-	va_list ap;
+	va_list ap, ap0;
 	va_start(ap, fmt);
-	if (!fmt_simple(fmt)) {
-		sb_vsnprintf(s, fmt, ap);
-		va_end(ap);
-		return;
-	}
+	va_copy(ap0, ap);
+	size_t len0 = s->len;
+	bool cut0 = s->cut;
 	const char *f = fmt;
 	while (*f) {
 		const char *pct = f;
-		while (*pct && *pct != '%')
+		while (*pct && *pct != '%') /* formats are short: a byte loop beats strchr's call */
 			pct++;
 		if (pct > f)
 			sb_putn(s, f, (size_t)(pct - f));
 		if (!*pct)
 			break;
 		f = pct + 1;
+		if (*f == '%') { /* "%%" */
+			sb_putc(s, '%');
+			f++;
+			continue;
+		}
 		bool left = false, zero = false;
 		for (;; f++) {
 			if (*f == '-')
@@ -241,7 +253,8 @@ void sb_printf(struct sb *s, const char *fmt, ...)
 		char conv = *f;
 		char num[24];
 		size_t i = sizeof(num);
-		if (conv == 'u' || conv == 'x' || conv == 'X' || conv == 'd' || conv == 'i') {
+		if ((conv == 'u' || conv == 'x' || conv == 'X' || conv == 'd' || conv == 'i') &&
+		    prec < 0) {
 			bool neg = false;
 			uintmax_t v;
 			if (conv == 'd' || conv == 'i') {
@@ -281,37 +294,76 @@ void sb_printf(struct sb *s, const char *fmt, ...)
 		} else if (conv == 'c') {
 			num[0] = (char)va_arg(ap, int);
 			sb_field(s, num, 1, width, left, false);
-		} else { /* "%%": fmt_simple let nothing else through */
-			sb_putc(s, '%');
+		} else { /* not ours: vsnprintf writes the whole call */
+			s->len = len0;
+			s->cut = cut0;
+			s->buf[len0] = '\0';
+			sb_vsnprintf(s, fmt, ap0);
+			break;
 		}
 		f++;
 	}
+	va_end(ap0);
 	va_end(ap);
 }
 
 void sb_pad(struct sb *s, size_t col)
 {
-	if (s->len < col && !s->cut)
-		sb_fill(s, ' ', col - s->len);
+	if (s->len >= col || s->cut)
+		return;
+	size_t n = col - s->len;
+	/* A column's padding is short: one fixed-size fill (a few stores) past
+	 * the end when there is room for it, and the length moved by n. */
+	if (n <= 64 && s->cap - s->len > 64) {
+		memset(s->buf + s->len, ' ', 64);
+		s->len = col;
+		s->buf[col] = '\0';
+		return;
+	}
+	sb_fill(s, ' ', n);
 }
 
 void sb_u64(struct sb *s, uint64_t v)
 {
-	char tmp[24];
-	const char *p = dec_u64(tmp + sizeof(tmp), v);
-	sb_putn(s, p, (size_t)(tmp + sizeof(tmp) - p));
+	if (v < 10 && s->cap - s->len > 1) { /* 0, 1, a flag or a count: many of --json's */
+		s->buf[s->len++] = (char)('0' + v);
+		s->buf[s->len] = '\0';
+		return;
+	}
+	char tmp[20];
+	char *p = sb_at(s, tmp, sizeof(tmp));
+	sb_done(s, tmp, p, dec_put(p, v));
+}
+
+void sb_i64(struct sb *s, int64_t v)
+{
+	char tmp[21];
+	char *p = sb_at(s, tmp, sizeof(tmp)), *q = p;
+	uint64_t m = (uint64_t)v; /* the magnitude as unsigned: -INT64_MIN does not fit */
+	if (v < 0) {
+		*q++ = '-';
+		m = 0 - m;
+	}
+	sb_done(s, tmp, p, dec_put(q, m));
 }
 
 static const char hexdig[] = "0123456789abcdef";
 
 static void esc_bytes(struct sb *s, const unsigned char *b, size_t n, bool quote)
 {
-	for (size_t i = 0; i < n && !s->cut; i++) {
-		unsigned char c = b[i];
+	for (size_t i = 0; i < n && !s->cut;) {
+		/* a run of bytes written as themselves: one copy */
+		size_t j = i;
+		while (j < n && b[j] >= 0x20 && b[j] <= 0x7e && b[j] != '\\' && !(quote && b[j] == '"'))
+			j++;
+		if (j > i) {
+			sb_putn(s, (const char *)b + i, j - i);
+			i = j;
+			continue;
+		}
+		unsigned char c = b[i++];
 		if (c == '\\') {
 			sb_putn(s, "\\\\", 2);
-		} else if (c >= 0x20 && c <= 0x7e && !(quote && c == '"')) {
-			sb_putc(s, (char)c);
 		} else {
 			char e[4] = { '\\', 'x', hexdig[c >> 4], hexdig[c & 15] };
 			sb_putn(s, e, 4);
@@ -324,13 +376,33 @@ void sb_esc(struct sb *s, const void *bytes, size_t n) { esc_bytes(s, bytes, n, 
 void sb_esc_quote(struct sb *s, const void *bytes, size_t n) { esc_bytes(s, bytes, n, true); }
 
 
-/* RFC 5952: lower case, leading zeros dropped, the longest run (>= 2) of
- * zero groups shown as "::" (the first such run on a tie). */
-static void sb_ip6(struct sb *s, const uint8_t *a)
+/* A dotted quad at p; returns the end (at most 15 bytes). */
+static char *put_ip4(char *p, const uint8_t *a)
 {
-	uint16_t g[8];
+	for (int i = 0; i < 4; i++) {
+		unsigned v = a[i];
+		if (i)
+			*p++ = '.';
+		if (v >= 100) {
+			*p++ = (char)('0' + v / 100);
+			v %= 100;
+			*p++ = (char)('0' + v / 10);
+		} else if (v >= 10) {
+			*p++ = (char)('0' + v / 10);
+		}
+		*p++ = (char)('0' + v % 10);
+	}
+	return p;
+}
+
+/* RFC 5952 at p: lower case, leading zeros dropped, the longest run (>= 2)
+ * of zero groups shown as "::" (the first such run on a tie); returns the
+ * end (at most 39 bytes). */
+static char *put_ip6(char *p, const uint8_t *a)
+{
+	unsigned g[8];
 	for (int i = 0; i < 8; i++)
-		g[i] = (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
+		g[i] = (unsigned)(a[2 * i] << 8 | a[2 * i + 1]);
 	int best = -1, best_len = 0;
 	for (int i = 0; i < 8;) {
 		if (g[i]) {
@@ -346,52 +418,88 @@ static void sb_ip6(struct sb *s, const uint8_t *a)
 	}
 	/* IPv4-mapped ::ffff:a.b.c.d */
 	if (best == 0 && best_len == 5 && g[5] == 0xffff) {
-		sb_printf(s, "::ffff:%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
-		return;
+		memcpy(p, "::ffff:", 7);
+		return put_ip4(p + 7, a + 12);
 	}
 	for (int i = 0; i < 8; i++) {
 		if (i == best) {
-			sb_puts(s, "::");
+			*p++ = ':';
+			*p++ = ':';
 			i += best_len - 1;
 			continue;
 		}
 		if (i > 0 && i != best + best_len)
-			sb_putc(s, ':');
-		sb_printf(s, "%x", g[i]);
+			*p++ = ':';
+		unsigned v = g[i];
+		if (v >= 0x1000)
+			*p++ = hexdig[v >> 12];
+		if (v >= 0x100)
+			*p++ = hexdig[v >> 8 & 15];
+		if (v >= 0x10)
+			*p++ = hexdig[v >> 4 & 15];
+		*p++ = hexdig[v & 15];
 	}
+	return p;
 }
 
 void sb_ip(struct sb *s, uint8_t ver, const uint8_t *addr)
 {
-	if (ver == 6)
-		sb_ip6(s, addr);
-	else
-		sb_printf(s, "%u.%u.%u.%u", addr[0], addr[1], addr[2], addr[3]);
+	char tmp[40];
+	char *p = sb_at(s, tmp, sizeof(tmp));
+	sb_done(s, tmp, p, ver == 6 ? put_ip6(p, addr) : put_ip4(p, addr));
 }
 
 void sb_endpoint(struct sb *s, uint8_t ver, const uint8_t *addr, uint16_t port)
 {
+	char tmp[48]; /* "[" 39 "]:" 5 */
+	char *p = sb_at(s, tmp, sizeof(tmp)), *q = p;
 	if (ver == 6) {
-		sb_putc(s, '[');
-		sb_ip6(s, addr);
-		sb_putc(s, ']');
+		*q++ = '[';
+		q = put_ip6(q, addr);
+		*q++ = ']';
 	} else {
-		sb_ip(s, ver, addr);
+		q = put_ip4(q, addr);
 	}
-	sb_putc(s, ':');
-	sb_u64(s, port);
+	*q++ = ':';
+	sb_done(s, tmp, p, dec_put(q, port));
 }
 
 void sb_secs(struct sb *s, int64_t us)
 {
-	/* the magnitude as unsigned: -INT64_MIN does not fit in int64_t */
-	uint64_t m = (uint64_t)us;
+	char tmp[21]; /* "-9223372036854.775808" */
+	char *p = sb_at(s, tmp, sizeof(tmp)), *q = p;
+	uint64_t m = (uint64_t)us; /* the magnitude as unsigned: -INT64_MIN does not fit */
 	if (us < 0) {
-		sb_putc(s, '-');
+		*q++ = '-';
 		m = 0 - m;
 	}
-	sb_printf(s, "%llu.%06llu", (unsigned long long)(m / 1000000),
-		  (unsigned long long)(m % 1000000));
+	q = dec_put(q, m / 1000000);
+	*q++ = '.';
+	sb_done(s, tmp, p, dec_put6(q, (uint32_t)(m % 1000000)));
+}
+
+/*
+ * v / 10^k with `prec` decimals (k > prec), rounded as printf rounds the
+ * double v / 10^k ("%.*f"): the decimals are v / 10^(k - prec) rounded, and
+ * only a tie (the dropped digits exactly half) depends on which way the
+ * division's double fell, so a tie, or a v too large for the double to hold
+ * a hundredth of a microsecond, goes to printf itself.
+ */
+static void sb_fixed(struct sb *s, uint64_t v, unsigned k, unsigned prec, const char *unit)
+{
+	static const uint64_t p10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000 };
+	uint64_t div = p10[k - prec], half = div / 2, r = v % div;
+	if (r == half || v >= (uint64_t)1 << 40) {
+		sb_printf(s, "%.*f%s", (int)prec, (double)v / (double)p10[k], unit);
+		return;
+	}
+	uint64_t q = v / div + (r > half); /* the value in units of 10^-prec */
+	sb_u64(s, q / p10[prec]);
+	char frac[8];
+	char *end = dec_u64(frac + sizeof(frac), q % p10[prec] + p10[prec]); /* "1ddd" */
+	*end = '.'; /* the leading 1 kept the zeros after the point */
+	sb_write(s, end, (size_t)(frac + sizeof(frac) - end));
+	sb_puts(s, unit);
 }
 
 void sb_dur(struct sb *s, int64_t us)
@@ -399,11 +507,11 @@ void sb_dur(struct sb *s, int64_t us)
 	if (us < 0)
 		us = 0;
 	if (us < 10000)
-		sb_printf(s, "%.2f ms", (double)us / 1000.0);
+		sb_fixed(s, (uint64_t)us, 3, 2, " ms");
 	else if (us < 1000000)
-		sb_printf(s, "%.1f ms", (double)us / 1000.0);
+		sb_fixed(s, (uint64_t)us, 3, 1, " ms");
 	else
-		sb_printf(s, "%.3f s", (double)us / 1e6);
+		sb_fixed(s, (uint64_t)us, 6, 3, " s");
 }
 
 /* ------------------------------------------------------------------ */
@@ -456,6 +564,15 @@ void sb_json_esc(struct sb *s, const void *bytes, size_t n)
 {
 	const unsigned char *b = bytes;
 	for (size_t i = 0; i < n && !s->cut;) {
+		/* a run of printable ASCII written as itself: one copy */
+		size_t j = i;
+		while (j < n && b[j] >= 0x20 && b[j] < 0x7f && b[j] != '"' && b[j] != '\\')
+			j++;
+		if (j > i) {
+			sb_putn(s, (const char *)b + i, j - i);
+			i = j;
+			continue;
+		}
 		unsigned char c = b[i];
 		if (c < 0x80) {
 			i++;
