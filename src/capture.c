@@ -326,12 +326,127 @@ static struct cap *open_mapped(const char *path, FILE *f, const uint8_t h[24], c
 	return c;
 }
 
+/* A classic pcap (or libpcap-read) capture opened by libpcap, wrapped. */
+static struct cap *wrap_offline(pcap_t *p, char *errbuf)
+{
+	struct cap *c = cap_wrap(p, false, errbuf);
+	/* libpcap says 2.x for every classic pcap flavour, 1.0 for pcapng */
+	if (c) {
+		c->ts32 = pcap_major_version(p) == 2;
+		c->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
+	}
+	return c;
+}
+
+/*
+ * A stream (a pipe, a FIFO, standard input) is read once: the bytes read
+ * to tell pcap from pcapng cannot be read again, nor the path reopened (a
+ * FIFO's would wait for a new writer, /dev/fd/N's pipe has lost them).  A
+ * stdio cookie stream hands them back first, then the rest of the
+ * descriptor, to libpcap (pcap_fopen_offline) or to our pcapng reader.
+ */
+struct replay {
+	int fd;              /* the stream's descriptor, closed with the FILE */
+	uint8_t head[24];    /* the bytes read to tell the format */
+	size_t n_head;       /* how many (fewer at an early end) */
+	size_t pos;          /* how many of them handed back */
+};
+
+static ssize_t replay_read(void *cookie, char *buf, size_t size)
+{
+	struct replay *r = cookie;
+	if (r->pos < r->n_head) {
+		size_t n = r->n_head - r->pos < size ? r->n_head - r->pos : size;
+		memcpy(buf, r->head + r->pos, n);
+		r->pos += n;
+		return (ssize_t)n;
+	}
+	ssize_t n;
+	do
+		n = read(r->fd, buf, size);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+static int replay_close(void *cookie)
+{
+	struct replay *r = cookie;
+	int rc = close(r->fd);
+	free(r);
+	return rc;
+}
+
+/* Open fd (ours: closed on every path) as a stream capture.  The format is
+ * told from its first bytes; pcapng goes to open_pcapng, the rest to
+ * libpcap, which words its own errors (an empty stream: "truncated dump
+ * file"). */
+static struct cap *open_stream(int fd, char *errbuf)
+{
+	struct replay *r = calloc(1, sizeof(*r));
+	if (!r) {
+		close(fd);
+		errcpy(errbuf, "out of memory");
+		return NULL;
+	}
+	r->fd = fd;
+	while (r->n_head < sizeof(r->head)) { /* a pipe hands over what was written: loop */
+		ssize_t k = read(fd, r->head + r->n_head, sizeof(r->head) - r->n_head);
+		if (k > 0) {
+			r->n_head += (size_t)k;
+		} else if (k == 0) {
+			break;
+		} else if (errno != EINTR) {
+			snprintf(errbuf, CAP_ERRBUF_SIZE, "error reading dump file: %s", strerror(errno));
+			replay_close(r);
+			return NULL;
+		}
+	}
+	cookie_io_functions_t io = { .read = replay_read, .close = replay_close };
+	FILE *f = fopencookie(r, "rb", io);
+	if (!f) {
+		replay_close(r);
+		errcpy(errbuf, "out of memory");
+		return NULL;
+	}
+	const uint8_t *m = r->head;
+	if (r->n_head >= 4 && m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a)
+		return open_pcapng(f, errbuf);
+	char eb[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, eb);
+	if (!p) {
+		fclose(f);
+		errcpy(errbuf, eb);
+		return NULL;
+	}
+	return wrap_offline(p, errbuf); /* pcap_close closes f */
+}
+
 struct cap *cap_open_file(const char *path, char *errbuf)
 {
-	if (strcmp(path, "-") != 0) { /* standard input cannot be peeked at: libpcap */
-		FILE *f = fopen(path, "rbe");
+	if (strcmp(path, "-") == 0) { /* as tcpdump -r -; a descriptor of our own for the cookie to close */
+		int fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0) {
+			snprintf(errbuf, CAP_ERRBUF_SIZE, "standard input: %s", strerror(errno));
+			return NULL;
+		}
+		return open_stream(fd, errbuf);
+	}
+	FILE *f = fopen(path, "rbe");
+	struct stat st;
+	if (f && fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		/* a FIFO, <(...)'s /dev/fd/N, a character device: read once, never reopened */
+		int fd = fcntl(fileno(f), F_DUPFD_CLOEXEC, 3);
+		int e = errno;
+		fclose(f);
+		if (fd < 0) {
+			snprintf(errbuf, CAP_ERRBUF_SIZE, "%s: %s", path, strerror(e));
+			return NULL;
+		}
+		return open_stream(fd, errbuf);
+	}
+	if (f) { /* a regular file: peeked at, then mapped or reopened */
 		uint8_t m[24];
-		size_t got = f ? fread(m, 1, sizeof(m), f) : 0;
+		size_t got = fread(m, 1, sizeof(m), f);
 		if (got >= 4 && m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a) {
 			rewind(f);
 			return open_pcapng(f, errbuf);
@@ -349,8 +464,7 @@ struct cap *cap_open_file(const char *path, char *errbuf)
 				return NULL;
 			}
 		}
-		if (f)
-			fclose(f);
+		fclose(f);
 	}
 	char eb[PCAP_ERRBUF_SIZE] = "";
 	/* Nanoseconds, so -w keeps a nanosecond capture's time stamps */
@@ -359,13 +473,7 @@ struct cap *cap_open_file(const char *path, char *errbuf)
 		errcpy(errbuf, eb);
 		return NULL;
 	}
-	struct cap *c = cap_wrap(p, false, errbuf);
-	/* libpcap says 2.x for every classic pcap flavour, 1.0 for pcapng */
-	if (c) {
-		c->ts32 = pcap_major_version(p) == 2;
-		c->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
-	}
-	return c;
+	return wrap_offline(p, errbuf);
 }
 
 struct cap *cap_open_live(const char *iface, int snaplen, int buffer_kib, bool immediate,

@@ -134,7 +134,7 @@ struct opt_def {
 
 static const struct opt_def opt_defs[] = {
 	{ 'r', NULL, required_argument, "-r FILE",
-	  "read a pcap or pcapng file ('-' = standard input); repeated: merged by time", 0 },
+	  "read a pcap or pcapng file, pipe or FIFO ('-' = standard input); repeated: merged by time", 0 },
 	{ 'V', NULL, required_argument, "-V LIST",
 	  "read the files LIST names, one per line ('-' = standard input), merged by time", 0 },
 	{ 'i', NULL, required_argument, "-i IFACE",

@@ -172,6 +172,66 @@ else
 	skip "time stamps against tshark: tshark not installed"
 fi
 
+# -r from a pipe, a FIFO and standard input (as tcpdump -r -): the same lines as -r FILE, pcap
+# and pcapng (crafted-links: interfaces of several link types, which only our reader reads);
+# bounded by timeout, so that a reader that reopens the path and waits fails instead of hanging
+to=${TIMEOUT:-10}
+if command -v timeout >/dev/null 2>&1 && command -v mkfifo >/dev/null 2>&1; then
+	for c in captures/cold-fetch.pcap captures/cold-fetch.pcapng captures/crafted-links.pcapng; do
+		n=$(basename "$c")
+		"$bin" -r "$c" >"$tmp/p-ref" 2>&1
+		cat "$c" | timeout "$to" "$bin" -r - >"$tmp/p-out" 2>&1
+		check "-r - (a pipe) reads $n as -r FILE does" cmp -s "$tmp/p-ref" "$tmp/p-out"
+		timeout "$to" "$bin" -r - <"$c" >"$tmp/p-out" 2>&1
+		check "-r - (a file on standard input) reads $n as -r FILE does" cmp -s "$tmp/p-ref" "$tmp/p-out"
+		rm -f "$tmp/fifo" && mkfifo "$tmp/fifo"
+		timeout "$to" sh -c "cat '$c' >'$tmp/fifo'" &
+		timeout "$to" "$bin" -r "$tmp/fifo" >"$tmp/p-out" 2>&1
+		wait
+		check "-r FIFO reads $n as -r FILE does" cmp -s "$tmp/p-ref" "$tmp/p-out"
+		if command -v bash >/dev/null 2>&1; then
+			timeout "$to" bash -c '"$1" -r <(cat "$2")' - "$bin" "$c" >"$tmp/p-out" 2>&1
+			check "-r <(cat $n) reads it as -r FILE does" cmp -s "$tmp/p-ref" "$tmp/p-out"
+		fi
+	done
+	# several inputs, one of them a pipe: merged as the files are
+	"$bin" -r captures/keepalive.pcap -r captures/cold-fetch.pcapng >"$tmp/p-ref" 2>&1
+	cat captures/cold-fetch.pcapng | timeout "$to" "$bin" -r captures/keepalive.pcap -r - >"$tmp/p-out" 2>&1
+	check "-r FILE -r - (a pipe) merges as two files do" cmp -s "$tmp/p-ref" "$tmp/p-out"
+	rm -f "$tmp/fifo" && mkfifo "$tmp/fifo"
+	printf '%s\n' captures/keepalive.pcap "$tmp/fifo" >"$tmp/list"
+	timeout "$to" sh -c "cat captures/cold-fetch.pcapng >'$tmp/fifo'" &
+	timeout "$to" "$bin" -V "$tmp/list" >"$tmp/p-out" 2>&1
+	wait
+	check "-V LIST naming a FIFO merges as two files do" cmp -s "$tmp/p-ref" "$tmp/p-out"
+	# an empty, short or hostile standard input or FIFO: one line, exit 1, no hang
+	# pipeerr DESCRIPTION INPUT-COMMAND: fetchtrace -r - fed by INPUT-COMMAND fails in one line
+	pipeerr() {
+		sh -c "$2" | timeout "$to" "$bin" -r - >"$tmp/p-out" 2>"$tmp/p-err"; rc=$?
+		check "-r - $1: exit 1 (got $rc), one line on stderr, nothing on stdout" sh -c \
+			"[ $rc -eq 1 ] && [ \$(wc -l <'$tmp/p-err') -eq 1 ] && grep -q '^fetchtrace: ' '$tmp/p-err' &&
+			 [ ! -s '$tmp/p-out' ]" || sed 's/^/  stderr: /' "$tmp/p-err"
+	}
+	pipeerr "empty" ":"
+	pipeerr "of 3 bytes" "printf abc"
+	pipeerr "of text" "yes hello | head -c 100000"
+	pipeerr "a pcap header cut short" "head -c 20 captures/keepalive.pcap"
+	pipeerr "a pcapng header cut short" "head -c 20 captures/cold-fetch.pcapng"
+	pipeerr "a pcapng magic and junk" "printf '\n\r\r\n\377\377\377\377'; yes | head -c 5000"
+	rm -f "$tmp/fifo" && mkfifo "$tmp/fifo"
+	timeout "$to" sh -c ": >'$tmp/fifo'" &
+	timeout "$to" "$bin" -r "$tmp/fifo" >"$tmp/p-out" 2>"$tmp/p-err"; rc=$?
+	wait
+	check "-r FIFO closed empty: exit 1 (got $rc), one line on stderr" sh -c \
+		"[ $rc -eq 1 ] && [ \$(wc -l <'$tmp/p-err') -eq 1 ]"
+	timeout "$to" "$bin" -r - -r - <captures/keepalive.pcap >"$tmp/p-out" 2>"$tmp/p-err"; rc=$?
+	check "-r - twice: exit 1 (got $rc), one line saying so" sh -c \
+		"[ $rc -eq 1 ] && [ \$(wc -l <'$tmp/p-err') -eq 1 ] &&
+		 grep -q 'standard input read twice' '$tmp/p-err' && [ ! -s '$tmp/p-out' ]"
+else
+	skip "-r from a pipe: timeout or mkfifo not installed"
+fi
+
 # an unprivileged user gets one line saying what to do
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" -i lo >"$tmp/o" 2>"$tmp/e"; rc=$?
