@@ -350,6 +350,7 @@ struct replay {
 	uint8_t head[24];    /* the bytes read to tell the format */
 	size_t n_head;       /* how many (fewer at an early end) */
 	size_t pos;          /* how many of them handed back */
+	volatile sig_atomic_t *brk; /* the cap's cap_break flag, once it exists */
 };
 
 static ssize_t replay_read(void *cookie, char *buf, size_t size)
@@ -361,10 +362,13 @@ static ssize_t replay_read(void *cookie, char *buf, size_t size)
 		r->pos += n;
 		return (ssize_t)n;
 	}
+	/* A signal that was not cap_break's: read on.  cap_break's (SIGINT
+	 * while the writer is still there): the error ends the reader's loop,
+	 * which cap_run then takes for the break it is. */
 	ssize_t n;
 	do
 		n = read(r->fd, buf, size);
-	while (n < 0 && errno == EINTR);
+	while (n < 0 && errno == EINTR && !(r->brk && *r->brk));
 	return n;
 }
 
@@ -409,8 +413,12 @@ static struct cap *open_stream(int fd, char *errbuf)
 		return NULL;
 	}
 	const uint8_t *m = r->head;
-	if (r->n_head >= 4 && m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a)
-		return open_pcapng(f, errbuf);
+	if (r->n_head >= 4 && m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a) {
+		struct cap *c = open_pcapng(f, errbuf);
+		if (c)
+			r->brk = &c->brk; /* r lives as long as f, which c closes */
+		return c;
+	}
 	char eb[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, eb);
 	if (!p) {
@@ -418,7 +426,10 @@ static struct cap *open_stream(int fd, char *errbuf)
 		errcpy(errbuf, eb);
 		return NULL;
 	}
-	return wrap_offline(p, errbuf); /* pcap_close closes f */
+	struct cap *c = wrap_offline(p, errbuf); /* pcap_close closes f */
+	if (c)
+		r->brk = &c->brk;
+	return c;
 }
 
 struct cap *cap_open_file(const char *path, char *errbuf)
@@ -1391,6 +1402,8 @@ int cap_run(struct cap *c, long count, cap_handler fn, void *ctx, char *errbuf)
 	if (st == PCAP_ERROR_BREAK && c->live)
 		cap_drain(c);
 	dump_flush(c);
+	if (st == PCAP_ERROR && c->brk && !c->live)
+		return 1; /* a stream's read cut short by cap_break (replay_read) */
 	if (st == PCAP_ERROR) {
 		errcpy(errbuf, pcap_geterr(c->p));
 		return -1;
@@ -1636,6 +1649,10 @@ static int rd_run(struct cap *c, long count, char *errbuf)
 		int r = rd_read(c, &rec, errbuf);
 		if (r == 0)
 			break;
+		if (r < 0 && c->brk) { /* a stream's read cut short by cap_break (replay_read) */
+			st = 1;
+			break;
+		}
 		if (r < 0) {
 			dump_flush(c);
 			return -1;
