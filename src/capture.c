@@ -350,8 +350,12 @@ struct replay {
 	uint8_t head[24];    /* the bytes read to tell the format */
 	size_t n_head;       /* how many (fewer at an early end) */
 	size_t pos;          /* how many of them handed back */
-	volatile sig_atomic_t *brk; /* the cap's cap_break flag, once it exists */
 };
+
+/* Set by any cap_break (safe in a signal handler): a stream's blocked read
+ * gives up.  Not per handle: merging, the signal handler breaks the first
+ * input while a later one may be the stream waiting on its writer. */
+static volatile sig_atomic_t g_stream_brk;
 
 static ssize_t replay_read(void *cookie, char *buf, size_t size)
 {
@@ -365,10 +369,10 @@ static ssize_t replay_read(void *cookie, char *buf, size_t size)
 	/* A signal that was not cap_break's: read on.  cap_break's (SIGINT
 	 * while the writer is still there): the error ends the reader's loop,
 	 * which cap_run then takes for the break it is. */
-	ssize_t n;
-	do
-		n = read(r->fd, buf, size);
-	while (n < 0 && errno == EINTR && !(r->brk && *r->brk));
+	ssize_t n = -1;
+	errno = EINTR;
+	while (!g_stream_brk && (n = read(r->fd, buf, size)) < 0 && errno == EINTR)
+		;
 	return n;
 }
 
@@ -414,10 +418,7 @@ static struct cap *open_stream(int fd, char *errbuf)
 	}
 	const uint8_t *m = r->head;
 	if (r->n_head >= 4 && m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a) {
-		struct cap *c = open_pcapng(f, errbuf);
-		if (c)
-			r->brk = &c->brk; /* r lives as long as f, which c closes */
-		return c;
+		return open_pcapng(f, errbuf);
 	}
 	char eb[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, eb);
@@ -426,10 +427,7 @@ static struct cap *open_stream(int fd, char *errbuf)
 		errcpy(errbuf, eb);
 		return NULL;
 	}
-	struct cap *c = wrap_offline(p, errbuf); /* pcap_close closes f */
-	if (c)
-		r->brk = &c->brk;
-	return c;
+	return wrap_offline(p, errbuf); /* pcap_close closes f */
 }
 
 struct cap *cap_open_file(const char *path, char *errbuf)
@@ -1402,7 +1400,7 @@ int cap_run(struct cap *c, long count, cap_handler fn, void *ctx, char *errbuf)
 	if (st == PCAP_ERROR_BREAK && c->live)
 		cap_drain(c);
 	dump_flush(c);
-	if (st == PCAP_ERROR && c->brk && !c->live)
+	if (st == PCAP_ERROR && g_stream_brk && !c->live)
 		return 1; /* a stream's read cut short by cap_break (replay_read) */
 	if (st == PCAP_ERROR) {
 		errcpy(errbuf, pcap_geterr(c->p));
@@ -1458,6 +1456,7 @@ int cap_poll(struct cap *c, int timeout_ms, cap_handler fn, void *ctx, char *err
 
 void cap_break(struct cap *c)
 {
+	g_stream_brk = 1;
 	if (c) {
 		c->brk = 1;
 		pcap_breakloop(c->p);
@@ -1649,7 +1648,7 @@ static int rd_run(struct cap *c, long count, char *errbuf)
 		int r = rd_read(c, &rec, errbuf);
 		if (r == 0)
 			break;
-		if (r < 0 && c->brk) { /* a stream's read cut short by cap_break (replay_read) */
+		if (r < 0 && g_stream_brk) { /* a stream's read cut short by cap_break (replay_read) */
 			st = 1;
 			break;
 		}
@@ -1847,6 +1846,8 @@ int cap_peek(struct cap *c, int64_t *ts_us, char *errbuf)
 	if (!c->have_ahead) {
 		if (c->rd) {
 			int r = rd_read(c, &c->ahead_rec, errbuf);
+			if (r < 0 && g_stream_brk)
+				return 0; /* a stream's read cut short by cap_break: the caller stops */
 			if (r <= 0)
 				return r;
 		} else {
@@ -1856,8 +1857,8 @@ int cap_peek(struct cap *c, int64_t *ts_us, char *errbuf)
 			struct pcap_pkthdr *h;
 			const u_char *data;
 			int r = pcap_next_ex(c->p, &h, &data);
-			if (r == PCAP_ERROR_BREAK)
-				return 0; /* the end of the file */
+			if (r == PCAP_ERROR_BREAK || (r == PCAP_ERROR && g_stream_brk))
+				return 0; /* the end of the file, or a stream's read cut short by cap_break */
 			if (r != 1) {
 				errcpy(errbuf, r == PCAP_ERROR ? pcap_geterr(c->p) : "read error");
 				return -1;
