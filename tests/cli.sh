@@ -254,6 +254,16 @@ if command -v timeout >/dev/null 2>&1 && command -v mkfifo >/dev/null 2>&1; then
 	check "-r - twice: exit 1 (got $rc), one line saying so" sh -c \
 		"[ $rc -eq 1 ] && [ \$(wc -l <'$tmp/p-err') -eq 1 ] &&
 		 grep -q 'standard input read twice' '$tmp/p-err' && [ ! -s '$tmp/p-out' ]"
+	echo captures/keepalive.pcap | timeout "$to" "$bin" -V - -r - >"$tmp/p-out" 2>"$tmp/p-err"; rc=$?
+	check "-V - and -r -: exit 1 (got $rc), one line: standard input read twice" sh -c \
+		"[ $rc -eq 1 ] && [ \$(wc -l <'$tmp/p-err') -eq 1 ] &&
+		 grep -q 'standard input read twice' '$tmp/p-err' && [ ! -s '$tmp/p-out' ]" ||
+		sed 's/^/  stderr: /' "$tmp/p-err"
+	printf '%s\n' - captures/keepalive.pcap | timeout "$to" "$bin" -V - >"$tmp/p-out" 2>"$tmp/p-err"; rc=$?
+	check "-V - naming -: exit 1 (got $rc), one line: standard input read twice" sh -c \
+		"[ $rc -eq 1 ] && [ \$(wc -l <'$tmp/p-err') -eq 1 ] &&
+		 grep -q 'standard input read twice' '$tmp/p-err' && [ ! -s '$tmp/p-out' ]" ||
+		sed 's/^/  stderr: /' "$tmp/p-err"
 else
 	skip "-r from a pipe: timeout or mkfifo not installed"
 fi
