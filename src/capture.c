@@ -107,8 +107,7 @@ struct cap {
 #define MM_MAX_REC (16u + 262144u)
 
 struct mm {
-	int fd;
-	char *path;            /* for the hand-over to libpcap */
+	int fd;                /* the file (also handed over to libpcap, mm_to_pcap) */
 	uint64_t size;         /* file size, re-read at the end (a file still growing) */
 	uint64_t pos;          /* offset of the next record */
 	uint64_t n_recs;       /* records read (before the filter) */
@@ -271,13 +270,12 @@ static void mm_free(struct mm *m)
 		pcap_freecode(&m->prog);
 	if (m->fd >= 0)
 		close(m->fd);
-	free(m->path);
 	free(m);
 }
 
 /* The mapped reader for f, a regular file whose first 24 bytes are h, or
  * NULL (not a plain classic pcap: libpcap reads it). */
-static struct cap *open_mapped(const char *path, FILE *f, const uint8_t h[24], char *errbuf)
+static struct cap *open_mapped(FILE *f, const uint8_t h[24], char *errbuf)
 {
 	struct stat st;
 	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
@@ -301,14 +299,12 @@ static struct cap *open_mapped(const char *path, FILE *f, const uint8_t h[24], c
 	pcap_t *p = pcap_open_dead_with_tstamp_precision((int)lt, (int)snap, PCAP_TSTAMP_PRECISION_NANO);
 	struct mm *m = calloc(1, sizeof(*m));
 	int fd = dup(fileno(f));
-	char *pc = strdup(path);
-	struct cap *c = p && m && fd >= 0 && pc ? cap_wrap(p, false, errbuf) : NULL;
+	struct cap *c = p && m && fd >= 0 ? cap_wrap(p, false, errbuf) : NULL;
 	if (!c) {
 		if (fd >= 0)
 			close(fd);
 		free(m);
-		free(pc);
-		if (p && !(m && fd >= 0 && pc))
+		if (p && !(m && fd >= 0))
 			pcap_close(p);
 		errcpy(errbuf, "out of memory");
 		return NULL;
@@ -316,7 +312,6 @@ static struct cap *open_mapped(const char *path, FILE *f, const uint8_t h[24], c
 	*m = probe;
 	m->fd = fd;
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-	m->path = pc;
 	m->size = (uint64_t)st.st_size;
 	m->pos = 24;
 	m->snaplen = snap;
@@ -432,28 +427,42 @@ static struct cap *open_stream(int fd, char *errbuf)
 
 struct cap *cap_open_file(const char *path, char *errbuf)
 {
-	if (strcmp(path, "-") == 0) { /* as tcpdump -r -; a descriptor of our own for the cookie to close */
-		int fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
-		if (fd < 0) {
-			snprintf(errbuf, CAP_ERRBUF_SIZE, "standard input: %s", strerror(errno));
-			return NULL;
-		}
-		return open_stream(fd, errbuf);
-	}
-	FILE *f = fopen(path, "rbe");
+	FILE *f;
 	struct stat st;
-	if (f && fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-		/* a FIFO, <(...)'s /dev/fd/N, a character device: read once, never reopened */
-		int fd = fcntl(fileno(f), F_DUPFD_CLOEXEC, 3);
-		int e = errno;
-		fclose(f);
-		if (fd < 0) {
-			snprintf(errbuf, CAP_ERRBUF_SIZE, "%s: %s", path, strerror(e));
+	if (strcmp(path, "-") == 0) { /* as tcpdump -r -: descriptors of our own, to close */
+		if (fstat(STDIN_FILENO, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    lseek(STDIN_FILENO, 0, SEEK_CUR) != 0) { /* a pipe, or a file read in part */
+			int fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+			if (fd < 0) {
+				snprintf(errbuf, CAP_ERRBUF_SIZE, "standard input: %s", strerror(errno));
+				return NULL;
+			}
+			return open_stream(fd, errbuf);
+		}
+		int fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3); /* a whole file: as -r FILE */
+		f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+		if (!f) {
+			snprintf(errbuf, CAP_ERRBUF_SIZE, "standard input: %s", strerror(errno));
+			if (fd >= 0)
+				close(fd);
 			return NULL;
 		}
-		return open_stream(fd, errbuf);
+	} else {
+		f = fopen(path, "rbe");
+		if (f && fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+			/* a FIFO, <(...)'s /dev/fd/N, a character device: read once, never reopened */
+			int fd = fcntl(fileno(f), F_DUPFD_CLOEXEC, 3);
+			int e = errno;
+			fclose(f);
+			if (fd < 0) {
+				snprintf(errbuf, CAP_ERRBUF_SIZE, "%s: %s", path, strerror(e));
+				return NULL;
+			}
+			return open_stream(fd, errbuf);
+		}
 	}
-	if (f) { /* a regular file: peeked at, then mapped or reopened */
+	char eb[PCAP_ERRBUF_SIZE] = "";
+	if (f) { /* a regular file (or a directory, libpcap's to refuse): peeked at, then mapped */
 		uint8_t m[24];
 		size_t got = fread(m, 1, sizeof(m), f);
 		if (got >= 4 && m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a) {
@@ -461,8 +470,7 @@ struct cap *cap_open_file(const char *path, char *errbuf)
 			return open_pcapng(f, errbuf);
 		}
 		if (got == sizeof(m)) {
-			char eb[CAP_ERRBUF_SIZE] = "";
-			struct cap *c = open_mapped(path, f, m, eb);
+			struct cap *c = open_mapped(f, m, eb);
 			if (c) {
 				fclose(f);
 				return c;
@@ -473,10 +481,19 @@ struct cap *cap_open_file(const char *path, char *errbuf)
 				return NULL;
 			}
 		}
-		fclose(f);
+		/* libpcap reads the rest of the formats, from the start of the same file */
+		rewind(f);
+		clearerr(f);
+		pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, eb);
+		if (!p) {
+			fclose(f);
+			errcpy(errbuf, eb);
+			return NULL;
+		}
+		return wrap_offline(p, errbuf); /* pcap_close closes f */
 	}
-	char eb[PCAP_ERRBUF_SIZE] = "";
-	/* Nanoseconds, so -w keeps a nanosecond capture's time stamps */
+	/* Nanoseconds, so -w keeps a nanosecond capture's time stamps; libpcap
+	 * words the error of a file that cannot be opened, naming it */
 	pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, eb);
 	if (!p) {
 		errcpy(errbuf, eb);
@@ -1701,8 +1718,20 @@ static int mm_to_pcap(struct cap *c, char *errbuf)
 {
 	struct mm *m = c->mm;
 	char eb[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *p = pcap_open_offline_with_tstamp_precision(m->path, PCAP_TSTAMP_PRECISION_NANO, eb);
+	/* the descriptor, not the path: standard input has none to reopen */
+	int fd = fcntl(m->fd, F_DUPFD_CLOEXEC, 3);
+	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+	if (!f || fseeko(f, 0, SEEK_SET) != 0) {
+		snprintf(errbuf, CAP_ERRBUF_SIZE, "%s", strerror(errno));
+		if (f)
+			fclose(f);
+		else if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, eb);
 	if (!p) {
+		fclose(f);
 		errcpy(errbuf, eb);
 		return -1;
 	}

@@ -173,11 +173,13 @@ else
 fi
 
 # -r from a pipe, a FIFO and standard input (as tcpdump -r -): the same lines as -r FILE, pcap
-# and pcapng (crafted-links: interfaces of several link types, which only our reader reads);
-# bounded by timeout, so that a reader that reopens the path and waits fails instead of hanging
+# and pcapng (crafted-links: interfaces of several link types, which only our reader reads;
+# crafted-wifi: a classic pcap the mapped reader leaves to libpcap); bounded by timeout, so
+# that a reader that reopens the path and waits fails instead of hanging
 to=${TIMEOUT:-10}
 if command -v timeout >/dev/null 2>&1 && command -v mkfifo >/dev/null 2>&1; then
-	for c in captures/cold-fetch.pcap captures/cold-fetch.pcapng captures/crafted-links.pcapng; do
+	for c in captures/cold-fetch.pcap captures/cold-fetch.pcapng captures/crafted-links.pcapng \
+		captures/crafted-wifi.pcap; do
 		n=$(basename "$c")
 		"$bin" -r "$c" >"$tmp/p-ref" 2>&1
 		cat "$c" | timeout "$to" "$bin" -r - >"$tmp/p-out" 2>&1
@@ -194,6 +196,17 @@ if command -v timeout >/dev/null 2>&1 && command -v mkfifo >/dev/null 2>&1; then
 			check "-r <(cat $n) reads it as -r FILE does" cmp -s "$tmp/p-ref" "$tmp/p-out"
 		fi
 	done
+	# a capture cut in the middle of a record: the packets before the cut, then the error
+	size=$(wc -c <captures/keepalive.pcap)
+	head -c $((size - 10)) captures/keepalive.pcap >"$tmp/cut.pcap"
+	"$bin" -r "$tmp/cut.pcap" >"$tmp/p-ref" 2>/dev/null; rc0=$?
+	timeout "$to" "$bin" -r - <"$tmp/cut.pcap" >"$tmp/p-out" 2>"$tmp/p-err"; rc=$?
+	check "-r - <cut.pcap (the mapped reader's hand-over to libpcap): as -r FILE, exit $rc0 (got $rc)" \
+		sh -c "[ $rc0 -eq 1 ] && [ $rc -eq 1 ] && cmp -s '$tmp/p-ref' '$tmp/p-out' &&
+		       grep -q 'truncated dump file' '$tmp/p-err'"
+	cat "$tmp/cut.pcap" | timeout "$to" "$bin" -r - >"$tmp/p-out" 2>"$tmp/p-err"; rc=$?
+	check "cat cut.pcap | -r -: as -r FILE, exit 1 (got $rc)" \
+		sh -c "[ $rc -eq 1 ] && cmp -s '$tmp/p-ref' '$tmp/p-out' && grep -q 'truncated dump file' '$tmp/p-err'"
 	# several inputs, one of them a pipe: merged as the files are
 	"$bin" -r captures/keepalive.pcap -r captures/cold-fetch.pcapng >"$tmp/p-ref" 2>&1
 	cat captures/cold-fetch.pcapng | timeout "$to" "$bin" -r captures/keepalive.pcap -r - >"$tmp/p-out" 2>&1
