@@ -334,7 +334,7 @@ static struct cap *wrap_offline(pcap_t *p, char *errbuf)
 }
 
 /*
- * A stream (a pipe, a FIFO, standard input) is read once: the bytes read
+ * A stream (a pipe, a FIFO, standard input that is one) is read once: the bytes read
  * to tell pcap from pcapng cannot be read again, nor the path reopened (a
  * FIFO's would wait for a new writer, /dev/fd/N's pipe has lost them).  A
  * stdio cookie stream hands them back first, then the rest of the
@@ -412,9 +412,8 @@ static struct cap *open_stream(int fd, char *errbuf)
 		return NULL;
 	}
 	const uint8_t *m = r->head;
-	if (r->n_head >= 4 && m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a) {
-		return open_pcapng(f, errbuf);
-	}
+	if (r->n_head >= 4 && m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a)
+		return open_pcapng(f, errbuf); /* it closes f on failure */
 	char eb[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, eb);
 	if (!p) {
