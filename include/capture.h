@@ -38,8 +38,11 @@ typedef void (*cap_handler)(void *ctx, const uint8_t *data, uint32_t cap_len, ui
 			    int64_t ts_us);
 
 /* Open a saved capture (pcap or pcapng; "-" = standard input).  NULL and
- * errbuf filled on failure.  A pcapng file (not standard input) is read
- * by src/pcapng.c: interfaces of several link types, each packet's own
+ * errbuf filled on failure.  A regular file of classic pcap is mapped
+ * (standard input too, when it is one read from its start); a pipe or a
+ * FIFO is read once as a stream (its first bytes, read to tell the format,
+ * handed back to the reader).  No path is ever opened twice.
+ * A pcapng input is read by src/pcapng.c: interfaces of several link types, each packet's own
  * link type (cap_packet_dlt) and time-stamp resolution, its secrets
  * (cap_set_secrets_cb); a broken block is cap_run's error naming the cause
  * and offset.  Time stamps are read to the nanosecond. */

@@ -107,8 +107,7 @@ struct cap {
 #define MM_MAX_REC (16u + 262144u)
 
 struct mm {
-	int fd;
-	char *path;            /* for the hand-over to libpcap */
+	int fd;                /* the file (also handed over to libpcap, mm_to_pcap) */
 	uint64_t size;         /* file size, re-read at the end (a file still growing) */
 	uint64_t pos;          /* offset of the next record */
 	uint64_t n_recs;       /* records read (before the filter) */
@@ -271,13 +270,12 @@ static void mm_free(struct mm *m)
 		pcap_freecode(&m->prog);
 	if (m->fd >= 0)
 		close(m->fd);
-	free(m->path);
 	free(m);
 }
 
 /* The mapped reader for f, a regular file whose first 24 bytes are h, or
  * NULL (not a plain classic pcap: libpcap reads it). */
-static struct cap *open_mapped(const char *path, FILE *f, const uint8_t h[24], char *errbuf)
+static struct cap *open_mapped(FILE *f, const uint8_t h[24], char *errbuf)
 {
 	struct stat st;
 	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
@@ -301,14 +299,12 @@ static struct cap *open_mapped(const char *path, FILE *f, const uint8_t h[24], c
 	pcap_t *p = pcap_open_dead_with_tstamp_precision((int)lt, (int)snap, PCAP_TSTAMP_PRECISION_NANO);
 	struct mm *m = calloc(1, sizeof(*m));
 	int fd = dup(fileno(f));
-	char *pc = strdup(path);
-	struct cap *c = p && m && fd >= 0 && pc ? cap_wrap(p, false, errbuf) : NULL;
+	struct cap *c = p && m && fd >= 0 ? cap_wrap(p, false, errbuf) : NULL;
 	if (!c) {
 		if (fd >= 0)
 			close(fd);
 		free(m);
-		free(pc);
-		if (p && !(m && fd >= 0 && pc))
+		if (p && !(m && fd >= 0))
 			pcap_close(p);
 		errcpy(errbuf, "out of memory");
 		return NULL;
@@ -316,7 +312,6 @@ static struct cap *open_mapped(const char *path, FILE *f, const uint8_t h[24], c
 	*m = probe;
 	m->fd = fd;
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-	m->path = pc;
 	m->size = (uint64_t)st.st_size;
 	m->pos = 24;
 	m->snaplen = snap;
@@ -326,19 +321,155 @@ static struct cap *open_mapped(const char *path, FILE *f, const uint8_t h[24], c
 	return c;
 }
 
+/* A classic pcap (or libpcap-read) capture opened by libpcap, wrapped. */
+static struct cap *wrap_offline(pcap_t *p, char *errbuf)
+{
+	struct cap *c = cap_wrap(p, false, errbuf);
+	/* libpcap says 2.x for every classic pcap flavour, 1.0 for pcapng */
+	if (c) {
+		c->ts32 = pcap_major_version(p) == 2;
+		c->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
+	}
+	return c;
+}
+
+/*
+ * A stream (a pipe, a FIFO, standard input that is one) is read once: the bytes read
+ * to tell pcap from pcapng cannot be read again, nor the path reopened (a
+ * FIFO's would wait for a new writer, /dev/fd/N's pipe has lost them).  A
+ * stdio cookie stream hands them back first, then the rest of the
+ * descriptor, to libpcap (pcap_fopen_offline) or to our pcapng reader.
+ */
+struct replay {
+	int fd;              /* the stream's descriptor, closed with the FILE */
+	uint8_t head[24];    /* the bytes read to tell the format */
+	size_t n_head;       /* how many (fewer at an early end) */
+	size_t pos;          /* how many of them handed back */
+};
+
+/* Set by any cap_break (safe in a signal handler): a stream's blocked read
+ * gives up.  Not per handle: merging, the signal handler breaks the first
+ * input while a later one may be the stream waiting on its writer. */
+static volatile sig_atomic_t g_stream_brk;
+
+static ssize_t replay_read(void *cookie, char *buf, size_t size)
+{
+	struct replay *r = cookie;
+	if (r->pos < r->n_head) {
+		size_t n = r->n_head - r->pos < size ? r->n_head - r->pos : size;
+		memcpy(buf, r->head + r->pos, n);
+		r->pos += n;
+		return (ssize_t)n;
+	}
+	/* A signal that was not cap_break's: read on.  cap_break's (SIGINT
+	 * while the writer is still there): the error ends the reader's loop,
+	 * which cap_run then takes for the break it is. */
+	ssize_t n = -1;
+	errno = EINTR;
+	while (!g_stream_brk && (n = read(r->fd, buf, size)) < 0 && errno == EINTR)
+		;
+	return n;
+}
+
+static int replay_close(void *cookie)
+{
+	struct replay *r = cookie;
+	int rc = close(r->fd);
+	free(r);
+	return rc;
+}
+
+/* Open fd (ours: closed on every path) as a stream capture.  The format is
+ * told from its first bytes; pcapng goes to open_pcapng, the rest to
+ * libpcap, which words its own errors (an empty stream: "truncated dump
+ * file"). */
+static struct cap *open_stream(int fd, char *errbuf)
+{
+	struct replay *r = calloc(1, sizeof(*r));
+	if (!r) {
+		close(fd);
+		errcpy(errbuf, "out of memory");
+		return NULL;
+	}
+	r->fd = fd;
+	while (r->n_head < sizeof(r->head)) { /* a pipe hands over what was written: loop */
+		ssize_t k = read(fd, r->head + r->n_head, sizeof(r->head) - r->n_head);
+		if (k > 0) {
+			r->n_head += (size_t)k;
+		} else if (k == 0) {
+			break;
+		} else if (errno != EINTR) {
+			snprintf(errbuf, CAP_ERRBUF_SIZE, "error reading dump file: %s", strerror(errno));
+			replay_close(r);
+			return NULL;
+		}
+	}
+	cookie_io_functions_t io = { .read = replay_read, .close = replay_close };
+	FILE *f = fopencookie(r, "rb", io);
+	if (!f) {
+		replay_close(r);
+		errcpy(errbuf, "out of memory");
+		return NULL;
+	}
+	const uint8_t *m = r->head;
+	if (r->n_head >= 4 && m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a)
+		return open_pcapng(f, errbuf); /* it closes f on failure */
+	char eb[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, eb);
+	if (!p) {
+		fclose(f);
+		errcpy(errbuf, eb);
+		return NULL;
+	}
+	return wrap_offline(p, errbuf); /* pcap_close closes f */
+}
+
 struct cap *cap_open_file(const char *path, char *errbuf)
 {
-	if (strcmp(path, "-") != 0) { /* standard input cannot be peeked at: libpcap */
-		FILE *f = fopen(path, "rbe");
+	FILE *f;
+	struct stat st;
+	if (strcmp(path, "-") == 0) { /* as tcpdump -r -: descriptors of our own, to close */
+		if (fstat(STDIN_FILENO, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    lseek(STDIN_FILENO, 0, SEEK_CUR) != 0) { /* a pipe, or a file read in part */
+			int fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+			if (fd < 0) {
+				snprintf(errbuf, CAP_ERRBUF_SIZE, "standard input: %s", strerror(errno));
+				return NULL;
+			}
+			return open_stream(fd, errbuf);
+		}
+		int fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3); /* a whole file: as -r FILE */
+		f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+		if (!f) {
+			snprintf(errbuf, CAP_ERRBUF_SIZE, "standard input: %s", strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return NULL;
+		}
+	} else {
+		f = fopen(path, "rbe");
+		if (f && fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+			/* a FIFO, <(...)'s /dev/fd/N, a character device: read once, never reopened */
+			int fd = fcntl(fileno(f), F_DUPFD_CLOEXEC, 3);
+			int e = errno;
+			fclose(f);
+			if (fd < 0) {
+				snprintf(errbuf, CAP_ERRBUF_SIZE, "%s: %s", path, strerror(e));
+				return NULL;
+			}
+			return open_stream(fd, errbuf);
+		}
+	}
+	char eb[PCAP_ERRBUF_SIZE] = "";
+	if (f) { /* a regular file (or a directory, libpcap's to refuse): peeked at, then mapped */
 		uint8_t m[24];
-		size_t got = f ? fread(m, 1, sizeof(m), f) : 0;
+		size_t got = fread(m, 1, sizeof(m), f);
 		if (got >= 4 && m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a) {
 			rewind(f);
 			return open_pcapng(f, errbuf);
 		}
 		if (got == sizeof(m)) {
-			char eb[CAP_ERRBUF_SIZE] = "";
-			struct cap *c = open_mapped(path, f, m, eb);
+			struct cap *c = open_mapped(f, m, eb);
 			if (c) {
 				fclose(f);
 				return c;
@@ -349,23 +480,25 @@ struct cap *cap_open_file(const char *path, char *errbuf)
 				return NULL;
 			}
 		}
-		if (f)
+		/* libpcap reads the rest of the formats, from the start of the same file */
+		rewind(f);
+		clearerr(f);
+		pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, eb);
+		if (!p) {
 			fclose(f);
+			errcpy(errbuf, eb);
+			return NULL;
+		}
+		return wrap_offline(p, errbuf); /* pcap_close closes f */
 	}
-	char eb[PCAP_ERRBUF_SIZE] = "";
-	/* Nanoseconds, so -w keeps a nanosecond capture's time stamps */
+	/* Nanoseconds, so -w keeps a nanosecond capture's time stamps; libpcap
+	 * words the error of a file that cannot be opened, naming it */
 	pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, eb);
 	if (!p) {
 		errcpy(errbuf, eb);
 		return NULL;
 	}
-	struct cap *c = cap_wrap(p, false, errbuf);
-	/* libpcap says 2.x for every classic pcap flavour, 1.0 for pcapng */
-	if (c) {
-		c->ts32 = pcap_major_version(p) == 2;
-		c->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
-	}
-	return c;
+	return wrap_offline(p, errbuf);
 }
 
 struct cap *cap_open_live(const char *iface, int snaplen, int buffer_kib, bool immediate,
@@ -1283,6 +1416,8 @@ int cap_run(struct cap *c, long count, cap_handler fn, void *ctx, char *errbuf)
 	if (st == PCAP_ERROR_BREAK && c->live)
 		cap_drain(c);
 	dump_flush(c);
+	if (st == PCAP_ERROR && g_stream_brk && !c->live)
+		return 1; /* a stream's read cut short by cap_break (replay_read) */
 	if (st == PCAP_ERROR) {
 		errcpy(errbuf, pcap_geterr(c->p));
 		return -1;
@@ -1337,6 +1472,7 @@ int cap_poll(struct cap *c, int timeout_ms, cap_handler fn, void *ctx, char *err
 
 void cap_break(struct cap *c)
 {
+	g_stream_brk = 1;
 	if (c) {
 		c->brk = 1;
 		pcap_breakloop(c->p);
@@ -1528,6 +1664,10 @@ static int rd_run(struct cap *c, long count, char *errbuf)
 		int r = rd_read(c, &rec, errbuf);
 		if (r == 0)
 			break;
+		if (r < 0 && g_stream_brk) { /* a stream's read cut short by cap_break (replay_read) */
+			st = 1;
+			break;
+		}
 		if (r < 0) {
 			dump_flush(c);
 			return -1;
@@ -1577,8 +1717,20 @@ static int mm_to_pcap(struct cap *c, char *errbuf)
 {
 	struct mm *m = c->mm;
 	char eb[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *p = pcap_open_offline_with_tstamp_precision(m->path, PCAP_TSTAMP_PRECISION_NANO, eb);
+	/* the descriptor, not the path: standard input has none to reopen */
+	int fd = fcntl(m->fd, F_DUPFD_CLOEXEC, 3);
+	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+	if (!f || fseeko(f, 0, SEEK_SET) != 0) {
+		snprintf(errbuf, CAP_ERRBUF_SIZE, "%s", strerror(errno));
+		if (f)
+			fclose(f);
+		else if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, eb);
 	if (!p) {
+		fclose(f);
 		errcpy(errbuf, eb);
 		return -1;
 	}
@@ -1722,6 +1874,8 @@ int cap_peek(struct cap *c, int64_t *ts_us, char *errbuf)
 	if (!c->have_ahead) {
 		if (c->rd) {
 			int r = rd_read(c, &c->ahead_rec, errbuf);
+			if (r < 0 && g_stream_brk)
+				return 0; /* a stream's read cut short by cap_break: the caller stops */
 			if (r <= 0)
 				return r;
 		} else {
@@ -1731,8 +1885,8 @@ int cap_peek(struct cap *c, int64_t *ts_us, char *errbuf)
 			struct pcap_pkthdr *h;
 			const u_char *data;
 			int r = pcap_next_ex(c->p, &h, &data);
-			if (r == PCAP_ERROR_BREAK)
-				return 0; /* the end of the file */
+			if (r == PCAP_ERROR_BREAK || (r == PCAP_ERROR && g_stream_brk))
+				return 0; /* the end of the file, or a stream's read cut short by cap_break */
 			if (r != 1) {
 				errcpy(errbuf, r == PCAP_ERROR ? pcap_geterr(c->p) : "read error");
 				return -1;

@@ -142,7 +142,7 @@ struct opt_def {
 
 static const struct opt_def opt_defs[] = {
 	{ 'r', NULL, required_argument, "-r FILE",
-	  "read a pcap or pcapng file ('-' = standard input); repeated: merged by time", 0 },
+	  "read a pcap or pcapng file, pipe or FIFO ('-' = standard input); repeated: merged by time", 0 },
 	{ 'V', NULL, required_argument, "-V LIST",
 	  "read the files LIST names, one per line ('-' = standard input), merged by time", 0 },
 	{ 'i', NULL, required_argument, "-i IFACE",
@@ -1102,11 +1102,14 @@ static int inputs_open(const struct opts *o, char *errbuf)
 		}
 	}
 	int bad = 0;
+	bool list_stdin = false; /* a -V LIST read from standard input: none left for a capture */
+	for (size_t i = 0; i < o->n_srcs; i++)
+		list_stdin = list_stdin || (o->srcs[i].list && strcmp(o->srcs[i].arg, "-") == 0);
 	for (size_t i = 0; i < g_in.n; i++) {
 		struct input *in = &g_in.v[i];
 		char name[PATH_MAX + 64];
 		input_name(in, name, sizeof(name));
-		bool twice = false;
+		bool twice = list_stdin && strcmp(in->path, "-") == 0;
 		for (size_t j = 0; j < i && strcmp(in->path, "-") == 0; j++)
 			twice = twice || strcmp(g_in.v[j].path, "-") == 0;
 		if (twice) {

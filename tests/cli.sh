@@ -172,6 +172,115 @@ else
 	skip "time stamps against tshark: tshark not installed"
 fi
 
+# -r from a pipe, a FIFO and standard input (as tcpdump -r -): the same lines as -r FILE, pcap
+# and pcapng (crafted-links: interfaces of several link types, which only our reader reads;
+# crafted-wifi: a classic pcap the mapped reader leaves to libpcap); bounded by timeout, so
+# that a reader that reopens the path and waits fails instead of hanging
+to=${TIMEOUT:-10}
+if command -v timeout >/dev/null 2>&1 && command -v mkfifo >/dev/null 2>&1; then
+	for c in captures/cold-fetch.pcap captures/cold-fetch.pcapng captures/crafted-links.pcapng \
+		captures/crafted-wifi.pcap; do
+		n=$(basename "$c")
+		"$bin" -r "$c" >"$tmp/p-ref" 2>&1
+		cat "$c" | timeout "$to" "$bin" -r - >"$tmp/p-out" 2>&1
+		check "-r - (a pipe) reads $n as -r FILE does" cmp -s "$tmp/p-ref" "$tmp/p-out"
+		timeout "$to" "$bin" -r - <"$c" >"$tmp/p-out" 2>&1
+		check "-r - (a file on standard input) reads $n as -r FILE does" cmp -s "$tmp/p-ref" "$tmp/p-out"
+		rm -f "$tmp/fifo" && mkfifo "$tmp/fifo"
+		timeout "$to" sh -c "cat '$c' >'$tmp/fifo'" &
+		timeout "$to" "$bin" -r "$tmp/fifo" >"$tmp/p-out" 2>&1
+		wait
+		check "-r FIFO reads $n as -r FILE does" cmp -s "$tmp/p-ref" "$tmp/p-out"
+		if command -v bash >/dev/null 2>&1; then
+			timeout "$to" bash -c '"$1" -r <(cat "$2")' - "$bin" "$c" >"$tmp/p-out" 2>&1
+			check "-r <(cat $n) reads it as -r FILE does" cmp -s "$tmp/p-ref" "$tmp/p-out"
+		fi
+	done
+	# a capture cut in the middle of a record: the packets before the cut, then the error
+	size=$(wc -c <captures/keepalive.pcap)
+	head -c $((size - 10)) captures/keepalive.pcap >"$tmp/cut.pcap"
+	"$bin" -r "$tmp/cut.pcap" >"$tmp/p-ref" 2>/dev/null; rc0=$?
+	timeout "$to" "$bin" -r - <"$tmp/cut.pcap" >"$tmp/p-out" 2>"$tmp/p-err"; rc=$?
+	check "-r - <cut.pcap (the mapped reader's hand-over to libpcap): as -r FILE, exit $rc0 (got $rc)" \
+		sh -c "[ $rc0 -eq 1 ] && [ $rc -eq 1 ] && cmp -s '$tmp/p-ref' '$tmp/p-out' &&
+		       grep -q 'truncated dump file' '$tmp/p-err'"
+	cat "$tmp/cut.pcap" | timeout "$to" "$bin" -r - >"$tmp/p-out" 2>"$tmp/p-err"; rc=$?
+	check "cat cut.pcap | -r -: as -r FILE, exit 1 (got $rc)" \
+		sh -c "[ $rc -eq 1 ] && cmp -s '$tmp/p-ref' '$tmp/p-out' && grep -q 'truncated dump file' '$tmp/p-err'"
+	# several inputs, one of them a pipe: merged as the files are
+	"$bin" -r captures/keepalive.pcap -r captures/cold-fetch.pcapng >"$tmp/p-ref" 2>&1
+	cat captures/cold-fetch.pcapng | timeout "$to" "$bin" -r captures/keepalive.pcap -r - >"$tmp/p-out" 2>&1
+	check "-r FILE -r - (a pipe) merges as two files do" cmp -s "$tmp/p-ref" "$tmp/p-out"
+	rm -f "$tmp/fifo" && mkfifo "$tmp/fifo"
+	printf '%s\n' captures/keepalive.pcap "$tmp/fifo" >"$tmp/list"
+	timeout "$to" sh -c "cat captures/cold-fetch.pcapng >'$tmp/fifo'" &
+	timeout "$to" "$bin" -V "$tmp/list" >"$tmp/p-out" 2>&1
+	wait
+	check "-V LIST naming a FIFO merges as two files do" cmp -s "$tmp/p-ref" "$tmp/p-out"
+	# an empty, short or hostile standard input or FIFO: one line, exit 1, no hang
+	# pipeerr DESCRIPTION INPUT-COMMAND: fetchtrace -r - fed by INPUT-COMMAND fails in one line
+	pipeerr() {
+		sh -c "$2" | timeout "$to" "$bin" -r - >"$tmp/p-out" 2>"$tmp/p-err"; rc=$?
+		check "-r - $1: exit 1 (got $rc), one line on stderr, nothing on stdout" sh -c \
+			"[ $rc -eq 1 ] && [ \$(wc -l <'$tmp/p-err') -eq 1 ] && grep -q '^fetchtrace: ' '$tmp/p-err' &&
+			 [ ! -s '$tmp/p-out' ]" || sed 's/^/  stderr: /' "$tmp/p-err"
+	}
+	pipeerr "empty" ":"
+	pipeerr "of 3 bytes" "printf abc"
+	pipeerr "of text" "yes hello | head -c 100000"
+	pipeerr "a pcap header cut short" "head -c 20 captures/keepalive.pcap"
+	pipeerr "a pcapng header cut short" "head -c 20 captures/cold-fetch.pcapng"
+	pipeerr "a pcapng magic and junk" "printf '\n\r\r\n\377\377\377\377'; yes | head -c 5000"
+	rm -f "$tmp/fifo" && mkfifo "$tmp/fifo"
+	timeout "$to" sh -c ": >'$tmp/fifo'" &
+	timeout "$to" "$bin" -r "$tmp/fifo" >"$tmp/p-out" 2>"$tmp/p-err"; rc=$?
+	wait
+	check "-r FIFO closed empty: exit 1 (got $rc), one line on stderr" sh -c \
+		"[ $rc -eq 1 ] && [ \$(wc -l <'$tmp/p-err') -eq 1 ]"
+	# SIGINT while waiting on a pipe whose writer is still there: the loop ends as it does
+	# for a file (the summary printed, exit 0), at once, not when the writer goes; also when
+	# the pipe is the second of two inputs being merged (the signal breaks the first)
+	# sigpipe DESCRIPTION CAPTURE WANT ARGS...: fetchtrace ARGS reads CAPTURE from a held pipe
+	sigpipe() {
+		sd=$1 sc=$2 sw=$3; shift 3
+		rm -f "$tmp/fifo" && mkfifo "$tmp/fifo"
+		(cat "$sc"; exec sleep 30) >"$tmp/fifo" &
+		wpid=$!
+		"$bin" "$@" -q <"$tmp/fifo" >"$tmp/p-out" 2>"$tmp/p-err" &
+		fpid=$!
+		sleep 2
+		kill -INT $fpid 2>/dev/null
+		k=0
+		while kill -0 $fpid 2>/dev/null && [ $k -lt 50 ]; do sleep 0.1; k=$((k + 1)); done
+		kill -KILL $fpid 2>/dev/null
+		wait $fpid; rc=$?
+		kill $wpid 2>/dev/null
+		wait $wpid 2>/dev/null
+		check "SIGINT while $sd waits on a pipe: ends within 5 s, exit 0 (got $rc), summary printed" sh -c \
+			"[ $k -lt 50 ] && [ $rc -eq 0 ] && grep -q '^packets: $sw read' '$tmp/p-out'" ||
+			sed 's/^/  stderr: /' "$tmp/p-err"
+	}
+	sigpipe "-r -" captures/keepalive.pcap 38 -r -
+	sigpipe "-r - (pcapng)" captures/cold-fetch.pcapng 16 -r -
+	sigpipe "-r FILE -r -" captures/cold-fetch.pcapng '[0-9]*' -r captures/keepalive.pcap -r -
+	timeout "$to" "$bin" -r - -r - <captures/keepalive.pcap >"$tmp/p-out" 2>"$tmp/p-err"; rc=$?
+	check "-r - twice: exit 1 (got $rc), one line saying so" sh -c \
+		"[ $rc -eq 1 ] && [ \$(wc -l <'$tmp/p-err') -eq 1 ] &&
+		 grep -q 'standard input read twice' '$tmp/p-err' && [ ! -s '$tmp/p-out' ]"
+	echo captures/keepalive.pcap | timeout "$to" "$bin" -V - -r - >"$tmp/p-out" 2>"$tmp/p-err"; rc=$?
+	check "-V - and -r -: exit 1 (got $rc), one line: standard input read twice" sh -c \
+		"[ $rc -eq 1 ] && [ \$(wc -l <'$tmp/p-err') -eq 1 ] &&
+		 grep -q 'standard input read twice' '$tmp/p-err' && [ ! -s '$tmp/p-out' ]" ||
+		sed 's/^/  stderr: /' "$tmp/p-err"
+	printf '%s\n' - captures/keepalive.pcap | timeout "$to" "$bin" -V - >"$tmp/p-out" 2>"$tmp/p-err"; rc=$?
+	check "-V - naming -: exit 1 (got $rc), one line: standard input read twice" sh -c \
+		"[ $rc -eq 1 ] && [ \$(wc -l <'$tmp/p-err') -eq 1 ] &&
+		 grep -q 'standard input read twice' '$tmp/p-err' && [ ! -s '$tmp/p-out' ]" ||
+		sed 's/^/  stderr: /' "$tmp/p-err"
+else
+	skip "-r from a pipe: timeout or mkfifo not installed"
+fi
+
 # an unprivileged user gets one line saying what to do
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" -i lo >"$tmp/o" 2>"$tmp/e"; rc=$?
