@@ -246,5 +246,31 @@ if [ -x build/bench-gen ] && build/bench-gen -n 40000 -c 50 -o "$tmp/xj.pcap" 2>
 else
 	skip "--json past the kept exchanges: build/bench-gen is missing (make build/bench-gen)"
 fi
+# a fetch still going when its place among the fetches added up is needed (2000 fetches at
+# once, 1024 places): its later exchanges go out in "partial" objects; by fetch number the
+# objects add up to the exchange objects, exchanges and bytes alike
+if [ -x build/bench-gen ] && command -v python3 >/dev/null 2>&1 &&
+	build/bench-gen -n 60000 -c 2000 -o "$tmp/xp.pcap" 2>/dev/null; then
+	"$bin" -q --json -r "$tmp/xp.pcap" >"$tmp/xp" 2>&1
+	check "--json, 2000 fetches at once: partial fetch objects add up to the exchanges" \
+		python3 - "$tmp/xp" <<'PY'
+import collections, json, sys
+ex, fx = collections.Counter(), collections.Counter()
+part = 0
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o["type"] == "exchange" and o["fetch"]:
+        ex[o["fetch"], "n"] += 1
+        ex[o["fetch"], "down"] += o["down"]
+    elif o["type"] == "fetch":
+        part += o.get("partial", False)
+        fx[o["fetch"], "n"] += o["exchanges"]
+        fx[o["fetch"], "down"] += o["down"]
+sys.exit(0 if part > 0 and ex == fx else 1)
+PY
+	rm -f "$tmp/xp.pcap"
+else
+	skip "--json, 2000 fetches at once: build/bench-gen or python3 is missing"
+fi
 echo "cli: $p passed, $f failed, $s skipped"
 [ $f -eq 0 ]
