@@ -136,11 +136,13 @@ void timeline_keep_heads(struct timeline *tl);
  * at timeline_stream_end; before the first exchange.  The exchanges past the
  * kept ones (TL_MAX_EXCH) then still live while their connection is open (at
  * most TL_MAX_OPEN at once), are handed over and forgotten; only the kept
- * ones stay for timeline_get.  Events of a connection after it left are not
- * taken (its exchanges were handed over).
+ * ones stay for timeline_get.  Without keep (nothing reads them at the end:
+ * no HAR), none is kept: each lives only while its connection is open.
+ * Events of a connection after it left are not taken (its exchanges were
+ * handed over).
  */
 void timeline_stream(struct timeline *tl, void (*done)(void *ctx, const struct tl_exch *x),
-		     void *ctx);
+		     void *ctx, bool keep);
 /* The end: hand over the exchanges whose connection never left. */
 void timeline_stream_end(struct timeline *tl);
 

@@ -226,10 +226,12 @@ struct timeline *timeline_open(void)
 }
 
 void timeline_stream(struct timeline *tl, void (*done)(void *ctx, const struct tl_exch *x),
-		     void *ctx)
+		     void *ctx, bool keep)
 {
 	tl->done = done;
 	tl->done_ctx = ctx;
+	if (!keep)
+		tl->keep_max = 0;
 }
 
 /* Chunk k is pages of the file (not malloc'd). */

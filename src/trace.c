@@ -1743,8 +1743,9 @@ struct tracer *trace_open(FILE *f, const struct out_opts *o, uint32_t max_conns)
 	t->tl = timeline_open();
 	if (t->tl && o->har_path)
 		timeline_keep_heads(t->tl); /* HAR's headers; the other views need no heads */
+	/* JSON: each exchange as it ends; the kept ones only for HAR */
 	if (t->tl && t->out && out_streams_exchanges(t->out))
-		timeline_stream(t->tl, exch_out, t); /* JSON: each exchange as it ends */
+		timeline_stream(t->tl, exch_out, t, o->har_path != NULL);
 	t->tlsl_pool.max_live = TLSL_DEFAULT_MAX_LIVE;
 	t->tlsl_pool.held_cap = TLSL_DEFAULT_HELD_CAP;
 	hpack_budget_init(&t->h2_budget, HPACK_BUDGET_DEFAULT);

@@ -226,11 +226,16 @@ else
 	skip "a long summary: build/bench-gen is missing (make build/bench-gen)"
 fi
 # issue 15: --json writes every exchange (as its connection leaves) and every fetch, not
-# only the exchanges the timeline keeps for the summary and HAR: with the kept ones
-# lowered to 50 (FETCHTRACE_TEST_TL_KEEP, timeline.h) the objects are the same as without
+# only the exchanges the timeline keeps for the summary and HAR: alone (none kept) and
+# with --har and the kept ones lowered to 50 (FETCHTRACE_TEST_TL_KEEP, timeline.h) the
+# objects are the same, and HAR has the 50 kept
 if [ -x build/bench-gen ] && build/bench-gen -n 40000 -c 50 -o "$tmp/xj.pcap" 2>/dev/null; then
 	"$bin" -q --json -r "$tmp/xj.pcap" >"$tmp/xj1" 2>&1
-	FETCHTRACE_TEST_TL_KEEP=50 "$bin" -q --json -r "$tmp/xj.pcap" >"$tmp/xj2" 2>&1
+	FETCHTRACE_TEST_TL_KEEP=50 "$bin" -q --json --har "$tmp/xj.har" -r "$tmp/xj.pcap" \
+		>"$tmp/xj2" 2>&1
+	check "--json past the kept exchanges: HAR has the 50 kept" sh -c \
+		"[ \$(grep -c '\"startedDateTime\"' '$tmp/xj.har') -ge 50 ] &&
+		 python3 -c 'import json, sys; sys.exit(len(json.load(open(sys.argv[1]))[\"log\"][\"entries\"]) != 50)' '$tmp/xj.har'"
 	for k in 1 2; do
 		grep -E '^\{"type":"(exchange|fetch)"' "$tmp/xj$k" | sort >"$tmp/xj$k.s"
 	done

@@ -528,7 +528,7 @@ static void test_stream(void)
 	unsetenv(TL_KEEP_ENV);
 	struct seen sn;
 	memset(&sn, 0, sizeof(sn));
-	timeline_stream(tl, on_done, &sn);
+	timeline_stream(tl, on_done, &sn, true);
 	/* 10 connections one after another, 3 exchanges each */
 	for (uint32_t i = 1; i <= 10; i++) {
 		struct conn c = mkconn(i, i);
@@ -569,9 +569,37 @@ static void test_stream(void)
 	timeline_close(tl);
 }
 
+static void count_done(void *ctx, const struct tl_exch *x)
+{
+	(void)x;
+	(*(unsigned *)ctx)++;
+}
+
+/* Streaming with nothing kept (JSON without HAR): more connections one after
+ * another than TL_MAX_OPEN, each exchange handed over, none lost: the slots
+ * are used again. */
+static void test_stream_none_kept(void)
+{
+	enum { N = TL_MAX_OPEN + 1000 };
+	struct timeline *tl = timeline_open();
+	unsigned n = 0;
+	timeline_stream(tl, count_done, &n, false);
+	for (uint32_t i = 1; i <= N; i++) {
+		struct conn c = mkconn(i, i);
+		ev(tl, 10 * i, &c, HTTP_EV_HEAD, 0, 1, 0, 0);
+		c.ts_last = 10 * i + 5;
+		timeline_conn_done(tl, &c);
+	}
+	CHECK_EQ_INT(n, N);
+	CHECK_EQ_INT(timeline_count(tl), 0);
+	CHECK_EQ_INT(timeline_lost(tl), 0);
+	timeline_close(tl);
+}
+
 int main(void)
 {
 	test_stream();
+	test_stream_none_kept();
 	test_many_closed();
 	test_h3_streams();
 	test_many_tls();
