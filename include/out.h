@@ -212,6 +212,12 @@ void out_conn_done(struct out *o, const struct conn *c, const char *why,
 void out_quic_done(struct out *o, const struct quicflow *q, const char *why,
 		   const struct dns_name *name);
 
+/* Does the format write each exchange as it becomes final (out_exchange)? */
+bool out_streams_exchanges(const struct out *o);
+/* One exchange is final (timeline_stream's hand-over): written now by a
+ * format that streams them (JSON), else nothing. */
+void out_exchange(struct out *o, const struct tl_exch *x);
+
 /* Where each exchange's time went (before the summary). */
 void out_timeline(struct out *o, const struct timeline *tl);
 

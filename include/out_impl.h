@@ -13,6 +13,8 @@ struct out_ops {
 	void (*quic_done)(void *impl, const struct quicflow *q, const char *why,
 			  const struct dns_name *name); /* may be NULL */
 	void (*timeline)(void *impl, const struct timeline *tl); /* may be NULL */
+	/* one exchange, final (timeline_stream): its connection left, or the end; may be NULL */
+	void (*exchange)(void *impl, const struct tl_exch *x);
 	/* --fetch: the packets held under key (struct ev.focus_key) are shown
 	 * or dropped; for a format that keeps packets until the end (may be NULL) */
 	void (*release)(void *impl, uint64_t key, bool show);

@@ -16,6 +16,10 @@
 #include "tls.h"
 
 #define TL_MAX_EXCH 16384   /* exchanges kept; more are counted (bounds RSS: see make bench) */
+#define TL_MAX_OPEN 16384   /* timeline_stream: exchanges open at once past the kept ones */
+/* For tests only: an environment variable that lowers the number of
+ * exchanges kept (1 to TL_MAX_EXCH), so a small capture passes the cap. */
+#define TL_KEEP_ENV "FETCHTRACE_TEST_TL_KEEP"
 #define TL_STR 64           /* bytes kept of a method, target or name */
 #define TL_TARGET 160       /* bytes kept of a request target for the HAR URL */
 #define TL_HDR_BUF 384      /* bytes of header fields kept for one side (packed) */
@@ -112,6 +116,7 @@ struct tl_exch {
 	uint32_t prev_on_conn, next_on_conn; /* the same connection's exchanges before and after
 	                                        this one: index + 1, 0 none */
 	bool retired;               /* its connection has left the table (timeline.c) */
+	uint64_t seq;               /* the order exchanges began in: 0, 1, 2... (kept or not) */
 };
 
 /* Why a stream's wait is not split though its connection's calls were measured. */
@@ -144,6 +149,22 @@ void timeline_close(struct timeline *tl);
 /* Keep each exchange's target and heads (struct tl_heads) for the HAR export;
  * before the first exchange.  Without it tl_exch.hd is NULL. */
 void timeline_keep_heads(struct timeline *tl);
+
+/*
+ * Hand each exchange to done(ctx, x) once it is final: when its connection
+ * leaves (timeline_conn_done, timeline_quic_done) and, for those still open,
+ * at timeline_stream_end; before the first exchange.  The exchanges past the
+ * kept ones (TL_MAX_EXCH) then still live while their connection is open (at
+ * most TL_MAX_OPEN at once), are handed over and forgotten; only the kept
+ * ones stay for timeline_get.  Without keep (nothing reads them at the end:
+ * no HAR), none is kept: each lives only while its connection is open.
+ * Events of a connection after it left are not taken (its exchanges were
+ * handed over).
+ */
+void timeline_stream(struct timeline *tl, void (*done)(void *ctx, const struct tl_exch *x),
+		     void *ctx, bool keep);
+/* The end: hand over the exchanges whose connection never left. */
+void timeline_stream_end(struct timeline *tl);
 
 /* A fetch begins (its first connection): remember its name and DNS times. */
 void timeline_fetch(struct timeline *tl, const struct fetch_link *l);
@@ -230,6 +251,9 @@ void timeline_keep(struct timeline *tl, bool (*keep)(void *ctx, uint32_t fetch_i
 
 size_t timeline_count(const struct timeline *tl);
 const struct tl_exch *timeline_get(const struct timeline *tl, size_t i);
+/* Exchanges not kept for timeline_get (with timeline_stream, handed over all the same). */
 uint64_t timeline_dropped(const struct timeline *tl);
+/* Exchanges not taken at all (no room): never kept nor handed over. */
+uint64_t timeline_lost(const struct timeline *tl);
 
 #endif

@@ -377,6 +377,17 @@ void out_quic_done(struct out *o, const struct quicflow *q, const char *why,
 		fflush(o->cookie);
 }
 
+bool out_streams_exchanges(const struct out *o) { return o->ops->exchange != NULL; }
+
+void out_exchange(struct out *o, const struct tl_exch *x)
+{
+	if (!o->ops->exchange)
+		return;
+	o->ops->exchange(o->impl, x);
+	if (o->cookie)
+		fflush(o->cookie); /* on to the real stream, as a connection's line */
+}
+
 void out_timeline(struct out *o, const struct timeline *tl)
 {
 	if (o->ops->timeline)

@@ -24,6 +24,27 @@
 #define LINE_CAP (4u * 1024 * 1024)
 
 #define JSON_TRIES 16    /* abandoned TLS tries remembered for the HTTPS-Upgrade link */
+/* Fetches added up at once, by id % JSON_FETCHES: a fetch gives its place up
+ * (its object is written) when an exchange of a fetch that many numbers newer
+ * ends; one still going then is written in more than one object, the later
+ * ones "partial" (fetch_add).  1024 x 144 B: the table costs what the sort of
+ * every exchange at the end cost (8 B each), and fetches live far shorter
+ * than 1024 newer ones take to begin (none partial in make bench's file). */
+#define JSON_FETCHES 1024
+
+/* A fetch's exchanges added up as they are written (json_exchange), for its
+ * "fetch" object at the end (json_timeline). */
+struct json_fetch {
+	uint32_t id;             /* fetch number, 0: the slot is free */
+	uint32_t n_ex, n_conn;   /* exchanges; connections (their first exchanges) */
+	int64_t start, end;      /* earliest and latest moment of its exchanges, 0 none */
+	int64_t dns;             /* the DNS time of its first exchange that has one, -1 none */
+	uint64_t dns_seq;        /* that exchange's tl_exch.seq */
+	uint64_t up, down;
+	uint64_t name_seq;       /* the first exchange (lowest seq): its name is the fetch's */
+	uint8_t name_len;
+	char name[TL_STR];
+};
 
 struct json_out {
 	FILE *f;
@@ -40,6 +61,8 @@ struct json_out {
 		int64_t ts_close;
 	} tries[JSON_TRIES];
 	uint32_t n_tries;        /* tries ever kept: the ring's next slot is n_tries % JSON_TRIES */
+	struct json_fetch *fetches; /* [JSON_FETCHES], at the first exchange; NULL before (or
+	                               no memory: no fetch objects) */
 };
 
 static const char *const side_name[2] = { "client", "server" };
@@ -233,6 +256,7 @@ static void json_close(void *impl)
 		return;
 	fflush(o->f);
 	free(o->line);
+	free(o->fetches);
 	free(o);
 }
 
@@ -2117,171 +2141,201 @@ static void json_quic_done(void *impl, const struct quicflow *q, const char *why
 	emit(o);
 }
 
-static void json_fetches(struct json_out *o, const struct timeline *tl);
+/* A fetch's object: its exchanges added up; partial when its object was
+ * written already and an exchange of it came after (fetch_add). */
+static void put_fetch(struct json_out *o, const struct json_fetch *f, bool partial)
+{
+	struct sb *s = &o->sb;
+	sb_reset(s);
+	sb_puts(s, "{\"type\":\"fetch\"");
+	kv_u(s, "fetch", f->id);
+	key(s, "name");
+	if (f->name_len)
+		sb_json_str(s, f->name, f->name_len);
+	else
+		sb_puts(s, "null");
+	kv_u(s, "exchanges", f->n_ex);
+	kv_u(s, "connections", f->n_conn);
+	kv_secs(s, "start", f->start ? f->start : -1);
+	kv_secs(s, "end", f->end ? f->end : -1);
+	kv_secs(s, "duration", f->start && f->end >= f->start ? f->end - f->start : -1);
+	kv_secs(s, "dns", f->dns);
+	kv_u(s, "up", f->up);
+	kv_u(s, "down", f->down);
+	if (partial)
+		kv_bool(s, "partial", true);
+	sb_putc(s, '}');
+	emit(o);
+}
 
-/* Where each exchange's time went (timeline.h): one object per exchange,
- * the phases as out_timeline.c derives them. */
-static void json_timeline(void *impl, const struct timeline *tl)
+/* Add exchange x up into its fetch's totals.  The fetch in its place
+ * before it, older, is taken as done: its object goes out.  An exchange of
+ * a fetch whose object went out already (a connection that outlived
+ * JSON_FETCHES newer fetches) goes out at once in an object of its own,
+ * "partial": the fetch's exchanges are in more than one object. */
+static void fetch_add(struct json_out *o, const struct tl_exch *x)
+{
+	if (!x->fetch)
+		return;
+	if (!o->fetches && !(o->fetches = calloc(JSON_FETCHES, sizeof(*o->fetches))))
+		return; /* once per run, not per packet */
+	struct json_fetch *f = &o->fetches[x->fetch % JSON_FETCHES];
+	struct json_fetch late;
+	if (f->id > x->fetch) {
+		f = &late;
+		memset(f, 0, sizeof(*f));
+		f->id = x->fetch;
+		f->dns = -1;
+	} else if (f->id != x->fetch) {
+		if (f->id)
+			put_fetch(o, f, false);
+		memset(f, 0, sizeof(*f));
+		f->id = x->fetch;
+		f->dns = -1;
+	}
+	if (!f->n_ex || x->seq < f->name_seq) { /* the first exchange names the fetch */
+		f->name_seq = x->seq;
+		f->name_len = x->name_len < TL_STR ? x->name_len : TL_STR;
+		memcpy(f->name, x->name, f->name_len);
+	}
+	f->n_ex++;
+	f->n_conn += x->first_on_conn;
+	f->up += x->up, f->down += x->down;
+	const int64_t moments[] = { x->dns_start, x->syn, x->req_start };
+	for (size_t m = 0; m < 3; m++)
+		if (moments[m] && (!f->start || moments[m] < f->start))
+			f->start = moments[m];
+	const int64_t ends[] = { x->resp_end, x->closed, x->req_end };
+	for (size_t m = 0; m < 3; m++)
+		if (ends[m] > f->end)
+			f->end = ends[m];
+	if (x->dns_start && x->dns_end >= x->dns_start && (f->dns < 0 || x->seq < f->dns_seq)) {
+		f->dns = x->dns_end - x->dns_start;
+		f->dns_seq = x->seq;
+	}
+	if (f == &late)
+		put_fetch(o, f, true);
+}
+
+/* Where one exchange's time went (timeline.h), written as soon as it is
+ * final (its connection left, or the end): the phases as out_timeline.c
+ * derives them. */
+static void json_exchange(void *impl, const struct tl_exch *x)
 {
 	struct json_out *o = impl;
 	struct sb *s = &o->sb;
-	o->exch_dropped = timeline_dropped(tl);
-	size_t n = timeline_count(tl);
-	for (size_t i = 0; i < n; i++) {
-		const struct tl_exch *x = timeline_get(tl, i);
-		sb_reset(s);
-		sb_puts(s, "{\"type\":\"exchange\"");
-		kv_u_or_null(s, "fetch", x->fetch);
-		kv_u(s, "conn", x->conn);
-		kv_u_or_null(s, "exchange", x->exchange);
-		if (x->quic) /* conn is the QUIC connection's number (qN), not a TCP one's */
-			kv_bool(s, "quic", true);
-		if (x->stream || x->quic) {
-			kv_u(s, "stream", x->stream);
-			kv_bool(s, "cancelled", x->cancelled);
-		}
-		kv_bool(s, "first_on_conn", x->first_on_conn);
-		kv_bool(s, "tls", x->tls);
-		key(s, "name");
-		if (x->name_len)
-			sb_json_str(s, x->name, x->name_len < TL_STR ? x->name_len : TL_STR);
-		else
-			sb_puts(s, "null");
-		key(s, "method");
-		if (x->method_len)
-			sb_json_str(s, x->method, x->method_len < TL_STR ? x->method_len : TL_STR);
-		else
-			sb_puts(s, "null");
-		key(s, "target");
-		if (x->target_len)
-			sb_json_str(s, x->target, x->target_len < TL_STR ? x->target_len : TL_STR);
-		else
-			sb_puts(s, "null");
-		kv_u_or_null(s, "status", x->status);
-		kv_u(s, "up", x->up);
-		kv_u(s, "down", x->down);
-		static const char *const how[] = { NULL, "client_first", "server_first", "reset" };
-		kv_str(s, "close", x->close_how < 4 ? how[x->close_how] : NULL);
-		/* the moments (0 = not seen: null) */
-		static const struct {
-			const char *name;
-			size_t off;
-		} at[] = {
-#define M(f) { #f, offsetof(struct tl_exch, f) }
-			M(dns_start), M(dns_end), M(syn), M(synack), M(est), M(tls_start),
-			M(tls_end), M(req_start), M(req_end), M(resp_start), M(resp_end), M(fin),
-			M(closed),
-#undef M
-		};
-		key(s, "times");
-		sb_putc(s, '{');
-		for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
-			int64_t v;
-			memcpy(&v, (const char *)x + at[k].off, sizeof(v));
-			kv_secs(s, at[k].name, v ? v : -1);
-		}
-		sb_putc(s, '}');
-		/* the phases' durations (timeline.h): null when a phase was not seen */
-		static const char *const ph_name[TL_PHASES] = {
-			[TL_DNS] = "dns",   [TL_CONNECT] = "connect", [TL_TLS] = "tls",
-			[TL_SEND] = "send", [TL_WAIT] = "wait",       [TL_DOWNLOAD] = "download",
-			[TL_CLOSE] = "close",
-		};
-		int64_t st[TL_PHASES], en[TL_PHASES];
-		timeline_phases(x, st, en);
-		key(s, "phases");
-		sb_putc(s, '{');
-		for (int ph = 0; ph < TL_PHASES; ph++)
-			kv_secs(s, ph_name[ph], st[ph] ? en[ph] - st[ph] : -1);
-		sb_putc(s, '}');
-		if (x->call_read && x->resp_start) { /* measured socket calls (issue 14) */
-			kv_secs(s, "call_write", x->call_write ? x->call_write : -1);
-			kv_secs(s, "call_read", x->call_read);
-			kv_secs(s, "wait_kernel", x->call_write ? x->resp_start - x->call_write : -1);
-			kv_secs(s, "wait_application", x->call_read - x->resp_start);
-		} else if (x->call_nosplit) { /* measured, but which call is whose is not known */
-			kv_str(s, "wait_not_split", timeline_nosplit_why(x->call_nosplit));
-		}
-		sb_putc(s, '}');
-		if (s->cut) {
-			sb_reset(s);
-			sb_printf(s, "{\"type\":\"exchange\",\"conn\":%u,\"cut\":true}", x->conn);
-		}
-		emit(o);
+	sb_reset(s);
+	sb_puts(s, "{\"type\":\"exchange\"");
+	kv_u_or_null(s, "fetch", x->fetch);
+	kv_u(s, "conn", x->conn);
+	kv_u_or_null(s, "exchange", x->exchange);
+	if (x->quic) /* conn is the QUIC connection's number (qN), not a TCP one's */
+		kv_bool(s, "quic", true);
+	if (x->stream || x->quic) {
+		kv_u(s, "stream", x->stream);
+		kv_bool(s, "cancelled", x->cancelled);
 	}
-	json_fetches(o, tl);
+	kv_bool(s, "first_on_conn", x->first_on_conn);
+	kv_bool(s, "tls", x->tls);
+	key(s, "name");
+	if (x->name_len)
+		sb_json_str(s, x->name, x->name_len < TL_STR ? x->name_len : TL_STR);
+	else
+		sb_puts(s, "null");
+	key(s, "method");
+	if (x->method_len)
+		sb_json_str(s, x->method, x->method_len < TL_STR ? x->method_len : TL_STR);
+	else
+		sb_puts(s, "null");
+	key(s, "target");
+	if (x->target_len)
+		sb_json_str(s, x->target, x->target_len < TL_STR ? x->target_len : TL_STR);
+	else
+		sb_puts(s, "null");
+	kv_u_or_null(s, "status", x->status);
+	kv_u(s, "up", x->up);
+	kv_u(s, "down", x->down);
+	static const char *const how[] = { NULL, "client_first", "server_first", "reset" };
+	kv_str(s, "close", x->close_how < 4 ? how[x->close_how] : NULL);
+	/* the moments (0 = not seen: null) */
+	static const struct {
+		const char *name;
+		size_t off;
+	} at[] = {
+#define M(f) { #f, offsetof(struct tl_exch, f) }
+		M(dns_start), M(dns_end), M(syn), M(synack), M(est), M(tls_start),
+		M(tls_end), M(req_start), M(req_end), M(resp_start), M(resp_end), M(fin),
+		M(closed),
+#undef M
+	};
+	key(s, "times");
+	sb_putc(s, '{');
+	for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+		int64_t v;
+		memcpy(&v, (const char *)x + at[k].off, sizeof(v));
+		kv_secs(s, at[k].name, v ? v : -1);
+	}
+	sb_putc(s, '}');
+	/* the phases' durations (timeline.h): null when a phase was not seen */
+	static const char *const ph_name[TL_PHASES] = {
+		[TL_DNS] = "dns",   [TL_CONNECT] = "connect", [TL_TLS] = "tls",
+		[TL_SEND] = "send", [TL_WAIT] = "wait",       [TL_DOWNLOAD] = "download",
+		[TL_CLOSE] = "close",
+	};
+	int64_t st[TL_PHASES], en[TL_PHASES];
+	timeline_phases(x, st, en);
+	key(s, "phases");
+	sb_putc(s, '{');
+	for (int ph = 0; ph < TL_PHASES; ph++)
+		kv_secs(s, ph_name[ph], st[ph] ? en[ph] - st[ph] : -1);
+	sb_putc(s, '}');
+	if (x->call_read && x->resp_start) { /* measured socket calls (issue 14) */
+		kv_secs(s, "call_write", x->call_write ? x->call_write : -1);
+		kv_secs(s, "call_read", x->call_read);
+		kv_secs(s, "wait_kernel", x->call_write ? x->resp_start - x->call_write : -1);
+		kv_secs(s, "wait_application", x->call_read - x->resp_start);
+	} else if (x->call_nosplit) { /* measured, but which call is whose is not known */
+		kv_str(s, "wait_not_split", timeline_nosplit_why(x->call_nosplit));
+	}
+	sb_putc(s, '}');
+	if (s->cut) {
+		sb_reset(s);
+		sb_printf(s, "{\"type\":\"exchange\",\"conn\":%u,\"cut\":true}", x->conn);
+	}
+	emit(o);
+	fetch_add(o, x);
 }
 
-/* One object per fetch at the end: its exchanges added up (timeline.h). */
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 	return x < y ? -1 : x > y;
 }
 
-/* One object per fetch, in fetch order, from its exchanges in the order they
- * began: one pass over the exchanges sorted by (fetch, index), not one pass
- * per fetch (the exchanges may be read back from disk: timeline.c). */
-static void json_fetches(struct json_out *o, const struct timeline *tl)
+/* The end: one object per fetch still added up, in fetch order (the
+ * exchanges were written as they ended: json_exchange). */
+static void json_timeline(void *impl, const struct timeline *tl)
 {
-	struct sb *s = &o->sb;
-	size_t n = timeline_count(tl);
-	uint64_t *ord = n ? malloc(n * sizeof(*ord)) : NULL; /* once per run, not per packet */
-	if (!ord)
+	struct json_out *o = impl;
+	o->exch_dropped = timeline_lost(tl);
+	if (!o->fetches)
 		return;
+	uint64_t *ord = malloc(JSON_FETCHES * sizeof(*ord)); /* once per run */
 	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t f = timeline_get(tl, i)->fetch;
-		if (f)
-			ord[k++] = (uint64_t)f << 32 | (uint32_t)i;
-	}
-	qsort(ord, k, sizeof(*ord), cmp_u64);
-	for (size_t j = 0; j < k;) {
-		uint32_t id = (uint32_t)(ord[j] >> 32);
-		uint64_t up = 0, down = 0;
-		unsigned n_ex = 0, n_conn = 0;
-		int64_t start = 0, end = 0, dns = -1;
-		uint8_t name_len = 0;
-		char name[TL_STR];
-		for (; j < k && (uint32_t)(ord[j] >> 32) == id; j++) {
-			const struct tl_exch *x = timeline_get(tl, (uint32_t)ord[j]);
-			if (!n_ex) { /* the first: its name */
-				name_len = x->name_len < TL_STR ? x->name_len : TL_STR;
-				memcpy(name, x->name, name_len);
-			}
-			n_ex++;
-			n_conn += x->first_on_conn;
-			up += x->up, down += x->down;
-			const int64_t moments[] = { x->dns_start, x->syn, x->req_start };
-			for (size_t m = 0; m < 3; m++)
-				if (moments[m] && (!start || moments[m] < start))
-					start = moments[m];
-			const int64_t ends[] = { x->resp_end, x->closed, x->req_end };
-			for (size_t m = 0; m < 3; m++)
-				if (ends[m] > end)
-					end = ends[m];
-			if (dns < 0 && x->dns_start && x->dns_end >= x->dns_start)
-				dns = x->dns_end - x->dns_start;
+	for (size_t i = 0; i < JSON_FETCHES; i++) {
+		const struct json_fetch *f = &o->fetches[i];
+		if (!f->id)
+			continue;
+		if (!ord) { /* no memory to sort: slot order */
+			put_fetch(o, f, false);
+			continue;
 		}
-		sb_reset(s);
-		sb_puts(s, "{\"type\":\"fetch\"");
-		kv_u(s, "fetch", id);
-		key(s, "name");
-		if (name_len)
-			sb_json_str(s, name, name_len);
-		else
-			sb_puts(s, "null");
-		kv_u(s, "exchanges", n_ex);
-		kv_u(s, "connections", n_conn);
-		kv_secs(s, "start", start ? start : -1);
-		kv_secs(s, "end", end ? end : -1);
-		kv_secs(s, "duration", start && end >= start ? end - start : -1);
-		kv_secs(s, "dns", dns);
-		kv_u(s, "up", up);
-		kv_u(s, "down", down);
-		sb_putc(s, '}');
-		emit(o);
+		ord[k++] = (uint64_t)f->id << 32 | (uint32_t)i;
 	}
+	if (ord)
+		qsort(ord, k, sizeof(*ord), cmp_u64);
+	for (size_t j = 0; j < k; j++)
+		put_fetch(o, &o->fetches[(uint32_t)ord[j]], false);
 	free(ord);
 }
 
@@ -2473,6 +2527,7 @@ const struct out_ops out_json_ops = {
 	.conn_done = json_conn_done,
 	.quic_done = json_quic_done,
 	.timeline = json_timeline,
+	.exchange = json_exchange,
 	.summary = json_summary,
 	.drops = json_drops,
 	.flush = json_flush,

@@ -36,13 +36,26 @@ struct tl_sni {
 #define TL_CHUNK (1u << TL_CHUNK_SHIFT)
 #define TL_N_CHUNKS ((TL_MAX_EXCH + TL_CHUNK - 1) / TL_CHUNK)
 #define TL_MEM_CHUNKS 4
+/* timeline_stream: the exchanges past the kept ones, in malloc'd chunks of
+ * TL_CHUNK as they fill, each slot free again once handed over; their
+ * index + 1 in the links is TL_OVF_BASE + slot + 1 (above every kept one). */
+#define TL_OVF_BASE TL_MAX_EXCH
+#define TL_OVF_CHUNKS ((TL_MAX_OPEN + TL_CHUNK - 1) / TL_CHUNK)
 
 struct timeline {
 	struct tl_exch *ex[TL_N_CHUNKS]; /* chunks of TL_CHUNK exchanges, as they fill */
 	struct tl_heads *hd[TL_N_CHUNKS]; /* with keep_heads: the HAR part, chunk for chunk */
 	bool keep_heads;            /* timeline_keep_heads */
 	size_t n, cap;
-	uint64_t dropped;
+	size_t keep_max;            /* exchanges kept: TL_MAX_EXCH (lower only in tests) */
+	uint64_t dropped;           /* exchanges not taken (no room) */
+	uint64_t not_kept;          /* streamed: exchanges handed over but not kept */
+	uint64_t n_seq;             /* exchanges begun */
+	void (*done)(void *ctx, const struct tl_exch *x); /* timeline_stream, or NULL */
+	void *done_ctx;
+	struct tl_exch *ovf[TL_OVF_CHUNKS]; /* streamed past the kept ones, as they fill */
+	size_t n_ovf;               /* slots of ovf used so far */
+	uint32_t ovf_free;          /* a free slot + 1 (its next_on_conn: the next), 0 none */
 	uint16_t n_open[TL_N_CHUNKS]; /* exchanges of the chunk whose connection is open */
 	uint8_t *spill;             /* the chunks from TL_MEM_CHUNKS on, in a file; NULL none */
 	size_t spill_len, stride;   /* its bytes; a chunk's, whole pages */
@@ -199,7 +212,27 @@ static void keep_head(struct tl_head *th, const struct http_head *hd)
 		keep_field(th, (enum tl_hdr)i, f[i]);
 }
 
-struct timeline *timeline_open(void) { return calloc(1, sizeof(struct timeline)); }
+struct timeline *timeline_open(void)
+{
+	struct timeline *tl = calloc(1, sizeof(struct timeline));
+	if (!tl)
+		return NULL;
+	tl->keep_max = TL_MAX_EXCH;
+	const char *k = getenv(TL_KEEP_ENV); /* tests only: timeline.h */
+	long v = k ? strtol(k, NULL, 10) : 0;
+	if (v > 0 && v < TL_MAX_EXCH)
+		tl->keep_max = (size_t)v;
+	return tl;
+}
+
+void timeline_stream(struct timeline *tl, void (*done)(void *ctx, const struct tl_exch *x),
+		     void *ctx, bool keep)
+{
+	tl->done = done;
+	tl->done_ctx = ctx;
+	if (!keep)
+		tl->keep_max = 0;
+}
 
 /* Chunk k is pages of the file (not malloc'd). */
 static bool in_file(const struct timeline *tl, size_t k)
@@ -232,13 +265,22 @@ static void chunk_rest(const struct timeline *tl, size_t k)
 		spill_drop(tl->ex[k], tl->stride);
 }
 
-/* Exchange i's connection has left the table (once per exchange). */
-static void retire(struct timeline *tl, struct tl_exch *x, size_t i)
+/* Exchange i1 (index + 1) is final: handed over when streaming; a kept
+ * one's chunk may rest, a streamed one's slot is free again (once). */
+static void retire(struct timeline *tl, struct tl_exch *x, uint32_t i1)
 {
 	if (x->retired)
 		return;
+	if (tl->done)
+		tl->done(tl->done_ctx, x);
 	x->retired = true;
-	size_t k = i >> TL_CHUNK_SHIFT;
+	if (i1 > TL_OVF_BASE) {
+		x->conn = 0;
+		x->next_on_conn = tl->ovf_free;
+		tl->ovf_free = i1 - TL_OVF_BASE;
+		return;
+	}
+	size_t k = (i1 - 1) >> TL_CHUNK_SHIFT;
 	if (tl->n_open[k])
 		tl->n_open[k]--;
 	chunk_rest(tl, k);
@@ -256,6 +298,8 @@ void timeline_close(struct timeline *tl)
 		free(tl->hd[k]);
 	}
 	spill_unmap(tl->spill, tl->spill_len);
+	for (size_t k = 0; k < TL_OVF_CHUNKS; k++)
+		free(tl->ovf[k]);
 	free(tl->sni);
 	free(tl);
 }
@@ -307,7 +351,9 @@ const struct tl_exch *timeline_get(const struct timeline *tl, size_t i)
 	return &tl->ex[k][i & (TL_CHUNK - 1)];
 }
 
-uint64_t timeline_dropped(const struct timeline *tl) { return tl->dropped; }
+uint64_t timeline_dropped(const struct timeline *tl) { return tl->dropped + tl->not_kept; }
+
+uint64_t timeline_lost(const struct timeline *tl) { return tl->dropped; }
 
 static uint8_t copy_str(char *dst, const char *src, size_t len)
 {
@@ -332,8 +378,23 @@ void timeline_fetch(struct timeline *tl, const struct fetch_link *l)
 /* Exchange number i + 1 (0 none): the links kept in struct conn and struct tl_exch. */
 static struct tl_exch *at(struct timeline *tl, uint32_t i1)
 {
+	if (i1 > TL_OVF_BASE && i1 - TL_OVF_BASE <= tl->n_ovf) {
+		size_t j = i1 - TL_OVF_BASE - 1;
+		return &tl->ovf[j >> TL_CHUNK_SHIFT][j & (TL_CHUNK - 1)];
+	}
 	return i1 && i1 <= tl->n ? &tl->ex[(i1 - 1) >> TL_CHUNK_SHIFT][(i1 - 1) & (TL_CHUNK - 1)]
 				 : NULL;
+}
+
+/* Streaming: the connection whose newest exchange is last1 has left and its
+ * exchanges were handed over (or the slot is another's now): take no more
+ * events for it. */
+static bool gone(struct timeline *tl, uint32_t last1, uint32_t conn, bool quic)
+{
+	if (!tl->done || !last1)
+		return false;
+	const struct tl_exch *x = at(tl, last1);
+	return !x || x->retired || x->conn != conn || x->quic != quic;
 }
 
 /*
@@ -365,6 +426,8 @@ static struct tl_exch *find(struct timeline *tl, const struct conn *c, uint32_t 
 int64_t timeline_call_read(struct timeline *tl, const struct conn *c, int64_t read_exit)
 {
 	struct tl_exch *pick = NULL;
+	if (gone(tl, c->tl_last, c->id, false))
+		return 0;
 	struct tl_exch *x = at(tl, c->tl_last);
 	/* back along the connection (each step to a lower index): the oldest
 	 * response begun and not read yet */
@@ -576,41 +639,79 @@ void timeline_dgram(struct timeline *tl, struct quicflow *q, int dir, uint32_t l
 	}
 }
 
+/* Room for exchange tl->n among the kept ones: its chunk allocated. */
+static bool kept_room(struct timeline *tl)
+{
+	if (tl->n >= tl->keep_max)
+		return false;
+	if (tl->n < tl->cap)
+		return true;
+	size_t k = tl->cap >> TL_CHUNK_SHIFT;
+	if (!(tl->ex[k] = chunk_new(tl, k)) ||
+	    (tl->keep_heads && !(tl->hd[k] = malloc(TL_CHUNK * sizeof(struct tl_heads))))) {
+		if (!in_file(tl, k))
+			free(tl->ex[k]);
+		tl->ex[k] = NULL;
+		return false;
+	}
+	tl->cap += TL_CHUNK;
+	if (k)
+		chunk_rest(tl, k - 1); /* full now: it may rest */
+	return true;
+}
+
+/* Streaming, past the kept ones: a free slot (a freed one first); its
+ * index + 1 in *i1; NULL when TL_MAX_OPEN are open or memory cannot be had. */
+static struct tl_exch *ovf_new(struct timeline *tl, uint32_t *i1)
+{
+	if (tl->ovf_free) {
+		*i1 = TL_OVF_BASE + tl->ovf_free;
+		struct tl_exch *x = at(tl, *i1);
+		tl->ovf_free = x->next_on_conn;
+		return x;
+	}
+	if (tl->n_ovf >= TL_MAX_OPEN)
+		return NULL;
+	size_t k = tl->n_ovf >> TL_CHUNK_SHIFT;
+	if (!tl->ovf[k] && !(tl->ovf[k] = malloc(TL_CHUNK * sizeof(struct tl_exch))))
+		return NULL;
+	*i1 = (uint32_t)(TL_OVF_BASE + ++tl->n_ovf);
+	return at(tl, *i1);
+}
+
 /* A new exchange at the end of the list whose links are *first and *last
  * (a TCP connection's or a QUIC connection's); NULL when none can be kept. */
 static struct tl_exch *add_slot(struct timeline *tl, uint32_t *first, uint32_t *last)
 {
-	if (tl->n == tl->cap) {
-		size_t k = tl->cap >> TL_CHUNK_SHIFT;
-		if (tl->cap >= TL_MAX_EXCH || !(tl->ex[k] = chunk_new(tl, k)) ||
-		    (tl->keep_heads && !(tl->hd[k] = malloc(TL_CHUNK * sizeof(struct tl_heads))))) {
-			if (tl->cap < TL_MAX_EXCH) {
-				if (!in_file(tl, k))
-					free(tl->ex[k]);
-				tl->ex[k] = NULL;
-			}
-			tl->dropped++;
-			return NULL;
-		}
-		tl->cap += TL_CHUNK;
-		if (k)
-			chunk_rest(tl, k - 1); /* full now: it may rest */
+	struct tl_exch *x;
+	uint32_t i1;
+	struct tl_heads *hd = NULL;
+	if (kept_room(tl)) {
+		size_t i = tl->n++;
+		i1 = (uint32_t)tl->n;
+		x = &tl->ex[i >> TL_CHUNK_SHIFT][i & (TL_CHUNK - 1)];
+		tl->n_open[i >> TL_CHUNK_SHIFT]++;
+		if (tl->keep_heads)
+			hd = &tl->hd[i >> TL_CHUNK_SHIFT][i & (TL_CHUNK - 1)];
+	} else if (tl->done && (x = ovf_new(tl, &i1))) {
+		tl->not_kept++;
+	} else {
+		tl->dropped++;
+		return NULL;
 	}
 	bool is_first = find_in(tl, *last, 0, true) == NULL;
-	size_t i = tl->n++;
-	struct tl_exch *x = &tl->ex[i >> TL_CHUNK_SHIFT][i & (TL_CHUNK - 1)];
 	memset(x, 0, sizeof(*x));
-	tl->n_open[i >> TL_CHUNK_SHIFT]++;
-	if (tl->keep_heads) {
-		x->hd = &tl->hd[i >> TL_CHUNK_SHIFT][i & (TL_CHUNK - 1)];
+	x->seq = tl->n_seq++;
+	if (hd) {
+		x->hd = hd;
 		memset(x->hd, 0, sizeof(*x->hd));
 	}
 	x->prev_on_conn = *last;
 	if (*last)
-		at(tl, *last)->next_on_conn = (uint32_t)tl->n;
+		at(tl, *last)->next_on_conn = i1;
 	else
-		*first = (uint32_t)tl->n;
-	*last = (uint32_t)tl->n;
+		*first = i1;
+	*last = i1;
 	x->first_on_conn = is_first;
 	return x;
 }
@@ -662,7 +763,7 @@ static struct tl_exch *add(struct timeline *tl, int64_t now, struct conn *c, uin
 
 int64_t timeline_http(struct timeline *tl, int64_t now, struct conn *c, const struct http_ev *h)
 {
-	if (!h->exchange)
+	if (!h->exchange || gone(tl, c->tl_last, c->id, false))
 		return -1;
 	struct tl_exch *x = find(tl, c, h->exchange, false);
 	if (h->dir == 0 && h->kind == HTTP_EV_HEAD && !x) {
@@ -713,7 +814,7 @@ int64_t timeline_http(struct timeline *tl, int64_t now, struct conn *c, const st
 
 int64_t timeline_h2(struct timeline *tl, int64_t now, struct conn *c, const struct h2_ev *v)
 {
-	if (v->kind != H2_EV_FRAME || !v->exchange)
+	if (v->kind != H2_EV_FRAME || !v->exchange || gone(tl, c->tl_last, c->id, false))
 		return -1;
 	const struct hpack_headers *hd = v->head;
 	/* PUSH_PROMISE's block is the pushed stream's request, not this one's */
@@ -811,7 +912,8 @@ static struct tl_exch *add_quic(struct timeline *tl, int64_t now, struct quicflo
 int64_t timeline_h3(struct timeline *tl, int64_t now, struct quicflow *q, const struct h3_ev *v)
 {
 	if (!v->exchange || (v->kind != H3_EV_FRAME && v->kind != H3_EV_HEADERS &&
-			     v->kind != H3_EV_STREAM_DONE))
+			     v->kind != H3_EV_STREAM_DONE) ||
+	    gone(tl, q->tl_last, q->id, true))
 		return -1;
 	/* PUSH_PROMISE's block is the pushed stream's request, not this one's */
 	if (v->kind == H3_EV_FRAME && v->type == H3_PUSH_PROMISE)
@@ -880,7 +982,9 @@ void timeline_quic_done(struct timeline *tl, const struct quicflow *q)
 		x->closed = q->ts_close ? q->ts_last : 0;
 		x->close_how = q->close_dir == 0 ? 1 : q->close_dir == 1 ? 2 : 0;
 		uint32_t next = x->next_on_conn;
-		retire(tl, x, i1 - 1);
+		if (next > TL_OVF_BASE)
+			x->next_on_conn = 0; /* its slot is free once handed over */
+		retire(tl, x, i1);
 		i1 = next;
 	}
 }
@@ -924,6 +1028,7 @@ void timeline_tls(struct timeline *tl, int64_t now, struct conn *c, const struct
 	 * an application decoder follows is its own (its exchanges come from
 	 * the decoder: HTTP/1.x); a likely session ticket is the handshake's. */
 	if (v->kind != TLS_EV_APPDATA || v->guess == TLS_GUESS_TICKET ||
+	    gone(tl, c->tl_last, c->id, false) ||
 	    (v->decrypted && c->app != APP_OPAQUE && c->app != APP_UNKNOWN))
 		return;
 	struct tl_exch *x = find(tl, c, 0, false);
@@ -991,7 +1096,9 @@ void timeline_conn_done(struct timeline *tl, const struct conn *c)
 		x->closed = c->ts_last;
 		x->close_how = c->rst_dir >= 0 ? 3 : c->first_fin == 0 ? 1 : c->first_fin == 1 ? 2 : 0;
 		uint32_t next = x->next_on_conn;
-		retire(tl, x, i1 - 1);
+		if (next > TL_OVF_BASE)
+			x->next_on_conn = 0; /* its slot is free once handed over */
+		retire(tl, x, i1);
 		i1 = next;
 	}
 	/* its server name slot is free for another connection */
@@ -999,5 +1106,21 @@ void timeline_conn_done(struct timeline *tl, const struct conn *c)
 		tl->sni[c->tl_sni - 1].conn = 0;
 		tl->sni[c->tl_sni - 1].next_free = tl->sni_free;
 		tl->sni_free = c->tl_sni;
+	}
+}
+
+void timeline_stream_end(struct timeline *tl)
+{
+	if (!tl->done)
+		return;
+	/* a chunk whose exchanges have all left stays where it is (its pages
+	 * may be in the file: not read back for nothing) */
+	for (size_t i = 0; i < tl->n; i++)
+		if (tl->n_open[i >> TL_CHUNK_SHIFT])
+			retire(tl, ex_at(tl, i), (uint32_t)(i + 1));
+	for (size_t j = 0; j < tl->n_ovf; j++) {
+		struct tl_exch *x = at(tl, (uint32_t)(TL_OVF_BASE + j + 1));
+		if (!x->retired)
+			retire(tl, x, (uint32_t)(TL_OVF_BASE + j + 1));
 	}
 }

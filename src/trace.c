@@ -1028,6 +1028,15 @@ static void held_out(struct tracer *t, struct retired *r)
 	}
 }
 
+/* timeline_stream's hand-over: a final exchange is written now, when its
+ * fetch is shown (--fetch decided it by now: focus_conn, focus_finish). */
+static void exch_out(void *ctx, const struct tl_exch *x)
+{
+	struct tracer *t = ctx;
+	if (focus_fetch_shown(t->focus, x->fetch))
+		out_exchange(t->out, x);
+}
+
 /* Hand the retired connections to the timeline and the output, in the
  * order they left: after the packet's line, or at once outside a packet. */
 static void retired_hand_over(struct tracer *t)
@@ -1036,10 +1045,10 @@ static void retired_hand_over(struct tracer *t)
 		struct retired *r = &t->retired[i];
 		const struct conn *c = &r->c;
 		held_out(t, r);
-		timeline_conn_done(t->tl, c);
 		if (focus_conn(t->focus, t->out, c->fetch_id, c->dns))
 			out_conn_done(t->out, c, r->why,
 				      c->fetch_id ? fetch_name(t->fetch, c->fetch_id) : NULL);
+		timeline_conn_done(t->tl, c); /* its exchanges: after its line */
 	}
 	t->n_retired = 0;
 }
@@ -1317,6 +1326,7 @@ static void quic_hand_over(struct tracer *t)
 		if (focus_conn(t->focus, t->out, q->fetch_id, false))
 			out_quic_done(t->out, q, t->qretired_why[i],
 				      q->fetch_id ? fetch_name(t->fetch, q->fetch_id) : NULL);
+		timeline_quic_done(t->tl, q); /* its exchanges: after its line, not mid-packet */
 	}
 	t->n_qretired = 0;
 }
@@ -1348,7 +1358,6 @@ static void on_quic_retire(void *ctx, const struct quicflow *q, const char *why)
 	struct tracer *t = ctx;
 	if (t->n_qretired == sizeof(t->qretired) / sizeof(t->qretired[0]))
 		quic_hand_over(t); /* cannot happen: one eviction per packet */
-	timeline_quic_done(t->tl, q);
 	t->qretired[t->n_qretired] = *q;
 	t->qretired[t->n_qretired].dec = NULL; /* freed once this returns */
 	if (q->h3) {
@@ -1807,6 +1816,9 @@ struct tracer *trace_open(FILE *f, const struct out_opts *o, uint32_t max_conns)
 	t->tl = timeline_open();
 	if (t->tl && o->har_path)
 		timeline_keep_heads(t->tl); /* HAR's headers; the other views need no heads */
+	/* JSON: each exchange as it ends; the kept ones only for HAR */
+	if (t->tl && t->out && out_streams_exchanges(t->out))
+		timeline_stream(t->tl, exch_out, t, o->har_path != NULL);
 	t->tlsl_pool.max_live = TLSL_DEFAULT_MAX_LIVE;
 	t->tlsl_pool.held_cap = TLSL_DEFAULT_HELD_CAP;
 	hpack_budget_init(&t->h2_budget, HPACK_BUDGET_DEFAULT);
@@ -2129,6 +2141,7 @@ int trace_finish(struct tracer *t)
 		frag_close(t->frags);
 	}
 	focus_finish(t->focus, t->out, &t->n);
+	timeline_stream_end(t->tl); /* the exchanges of connections that never left */
 	if (focus_on(t->focus))
 		timeline_keep(t->tl, focus_keep_fetch, t->focus);
 	out_timeline(t->out, t->tl);

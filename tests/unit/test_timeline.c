@@ -777,10 +777,111 @@ static void test_many_closed(void)
 	timeline_close(tl);
 }
 
+/* timeline_stream: what the hand-over saw */
+struct seen {
+	unsigned n;
+	uint32_t conn[64], exchange[64];
+	int64_t closed[64];
+	uint64_t seq[64];
+};
+
+static void on_done(void *ctx, const struct tl_exch *x)
+{
+	struct seen *sn = ctx;
+	if (sn->n < 64) {
+		sn->conn[sn->n] = x->conn;
+		sn->exchange[sn->n] = x->exchange;
+		sn->closed[sn->n] = x->closed;
+		sn->seq[sn->n] = x->seq;
+	}
+	sn->n++;
+}
+
+/* Streaming past the kept ones (lowered to 4 for the test): every exchange
+ * is handed over once, with its close times, when its connection leaves;
+ * those of a connection still open at the end; the slots past the kept
+ * ones are used again; a connection's events after it left are not taken. */
+static void test_stream(void)
+{
+	setenv(TL_KEEP_ENV, "4", 1);
+	struct timeline *tl = timeline_open();
+	unsetenv(TL_KEEP_ENV);
+	struct seen sn;
+	memset(&sn, 0, sizeof(sn));
+	timeline_stream(tl, on_done, &sn, true);
+	/* 10 connections one after another, 3 exchanges each */
+	for (uint32_t i = 1; i <= 10; i++) {
+		struct conn c = mkconn(i, i);
+		for (uint32_t k = 1; k <= 3; k++)
+			exchange(tl, &c, k, 1000 * i + 100 * k, 10, 5);
+		CHECK_EQ_INT(sn.n, 3 * (i - 1)); /* nothing before it leaves */
+		c.ts_fin = 1000 * i + 900, c.ts_last = 1000 * i + 950, c.first_fin = 0;
+		timeline_conn_done(tl, &c);
+		CHECK_EQ_INT(sn.n, 3 * i);
+		/* a late request of the connection that left: not taken */
+		c.retired = true;
+		CHECK_EQ_INT(ev(tl, 1000 * i + 990, &c, HTTP_EV_HEAD, 0, 4, 0, 0), -1);
+		CHECK_EQ_INT(sn.n, 3 * i);
+	}
+	int ok = 0;
+	for (unsigned j = 0; j < 30; j++)
+		ok += sn.conn[j] == j / 3 + 1 && sn.exchange[j] == j % 3 + 1 &&
+		      sn.closed[j] == (int64_t)(1000 * (j / 3 + 1) + 950) && sn.seq[j] == j;
+	CHECK_EQ_INT(ok, 30);
+	CHECK_EQ_INT(timeline_count(tl), 4);   /* kept for the summary and HAR */
+	CHECK_EQ_INT(timeline_dropped(tl), 26); /* not kept, handed over all the same */
+	CHECK_EQ_INT(timeline_lost(tl), 0);
+	CHECK_EQ_INT(timeline_get(tl, 3)->conn, 2);
+	CHECK_EQ_INT(timeline_get(tl, 3)->next_on_conn, 0); /* its next is forgotten */
+	/* two open at once; one never leaves: handed over at the end */
+	struct conn a = mkconn(11, 11), b = mkconn(12, 12);
+	exchange(tl, &a, 1, 20000, 10, 5);
+	exchange(tl, &b, 1, 20001, 10, 5);
+	exchange(tl, &a, 2, 20100, 10, 5);
+	a.ts_last = 20200;
+	timeline_conn_done(tl, &a);
+	CHECK_EQ_INT(sn.n, 32);
+	timeline_stream_end(tl);
+	CHECK_EQ_INT(sn.n, 33);
+	CHECK_EQ_INT(sn.conn[32], 12);
+	timeline_stream_end(tl); /* once each */
+	CHECK_EQ_INT(sn.n, 33);
+	timeline_close(tl);
+}
+
+static void count_done(void *ctx, const struct tl_exch *x)
+{
+	(void)x;
+	(*(unsigned *)ctx)++;
+}
+
+/* Streaming with nothing kept (JSON without HAR): more connections one after
+ * another than TL_MAX_OPEN, each exchange handed over, none lost: the slots
+ * are used again. */
+static void test_stream_none_kept(void)
+{
+	enum { N = TL_MAX_OPEN + 1000 };
+	struct timeline *tl = timeline_open();
+	unsigned n = 0;
+	timeline_stream(tl, count_done, &n, false);
+	for (uint32_t i = 1; i <= N; i++) {
+		struct conn c = mkconn(i, i);
+		ev(tl, 10 * i, &c, HTTP_EV_HEAD, 0, 1, 0, 0);
+		c.ts_last = 10 * i + 5;
+		timeline_conn_done(tl, &c);
+	}
+	CHECK_EQ_INT(n, N);
+	CHECK_EQ_INT(timeline_count(tl), 0);
+	CHECK_EQ_INT(timeline_lost(tl), 0);
+	timeline_close(tl);
+}
+
 int main(void)
 {
 	test_h3_call_dgram();
 	test_h2_call_pos();
+	test_stream();
+	test_stream_none_kept();
 	test_many_closed();
 	test_h3_streams();
 	test_many_tls();
