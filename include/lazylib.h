@@ -20,4 +20,17 @@ struct lazylib {
  * and the callers report their decoder as not created. */
 bool lazylib_load(struct lazylib *l);
 
+/* A file's library, its functions listed by LZ_FNS(X): a pointer of each
+ * one's own type (lz_NAME), their names, and the struct lazylib lz_lib that
+ * lazylib_load fills them from. */
+#define LZ_PTR_(name) static __typeof__(name) *lz_##name;
+#define LZ_NAME_(name) #name,
+#define LZ_ADDR_(name) (void **)(void *)&lz_##name,
+#define LAZYLIB_DEFINE(soname, without)                                               \
+	LZ_FNS(LZ_PTR_)                                                               \
+	static const char *const lz_names[] = { LZ_FNS(LZ_NAME_) };                   \
+	static void **const lz_ptrs[] = { LZ_FNS(LZ_ADDR_) };                         \
+	static struct lazylib lz_lib = { soname, lz_names, lz_ptrs,                   \
+					 sizeof(lz_names) / sizeof(lz_names[0]), 0, without };
+
 #endif

@@ -17,15 +17,7 @@
 	X(nghttp2_hd_inflate_hd2) \
 	X(nghttp2_hd_inflate_new2)
 
-#define LZ_PTR(name) static __typeof__(name) *lz_##name;
-LZ_FNS(LZ_PTR)
-#define LZ_NAME(name) #name,
-static const char *const lz_names[] = { LZ_FNS(LZ_NAME) };
-#define LZ_ADDR(name) (void **)(void *)&lz_##name,
-static void **const lz_ptrs[] = { LZ_FNS(LZ_ADDR) };
-static struct lazylib lz_lib = { FT_NGHTTP2_SONAME, lz_names, lz_ptrs,
-				 sizeof(lz_names) / sizeof(lz_names[0]), 0,
-				 "HTTP/2 header blocks not decoded" };
+LAZYLIB_DEFINE(FT_NGHTTP2_SONAME, "HTTP/2 header blocks not decoded")
 #define LZ_READY() lazylib_load(&lz_lib)
 
 #define nghttp2_hd_inflate_change_table_size (*lz_nghttp2_hd_inflate_change_table_size)

@@ -26,15 +26,7 @@
 	X(nghttp3_rcbuf_decref) \
 	X(nghttp3_rcbuf_get_buf)
 
-#define LZ_PTR(name) static __typeof__(name) *lz_##name;
-LZ_FNS(LZ_PTR)
-#define LZ_NAME(name) #name,
-static const char *const lz_names[] = { LZ_FNS(LZ_NAME) };
-#define LZ_ADDR(name) (void **)(void *)&lz_##name,
-static void **const lz_ptrs[] = { LZ_FNS(LZ_ADDR) };
-static struct lazylib lz_lib = { FT_NGHTTP3_SONAME, lz_names, lz_ptrs,
-				 sizeof(lz_names) / sizeof(lz_names[0]), 0,
-				 "HTTP/3 header blocks not decoded" };
+LAZYLIB_DEFINE(FT_NGHTTP3_SONAME, "HTTP/3 header blocks not decoded")
 #define LZ_READY() lazylib_load(&lz_lib)
 
 #define nghttp3_qpack_decoder_del (*lz_nghttp3_qpack_decoder_del)
