@@ -180,11 +180,23 @@ struct {
 /* Records the ring buffer had no room for (read by calls_bpf_lost). */
 __u64 lost = 0;
 
-static __always_inline struct calls_raw *rec_new(void)
+/* A record reserved in the ring buffer, zeroed, its header filled (pt: the
+ * thread's pid_tgid); NULL when the buffer is full (counted in `lost`). */
+static __always_inline struct calls_raw *rec_new(__u64 pt, __u16 kind, __u16 sys, int fd, long ret)
 {
 	struct calls_raw *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-	if (!r)
+	if (!r) {
 		__sync_fetch_and_add(&lost, 1);
+		return 0;
+	}
+	__builtin_memset(r, 0, sizeof(*r));
+	r->ts_ns = bpf_ktime_get_ns();
+	r->ret = ret;
+	r->tgid = pt >> 32;
+	r->tid = (__u32)pt;
+	r->kind = kind;
+	r->sys = sys;
+	r->fd = fd;
 	return r;
 }
 
@@ -376,16 +388,9 @@ int calls_enter(struct bpf_raw_tracepoint_args *ctx)
 	}
 	struct inflight in = { .sys = sys, .fd = fd };
 	bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
-	struct calls_raw *r = rec_new();
+	struct calls_raw *r = rec_new(pt, CALLS_REC_ENTER, sys, fd, 0);
 	if (!r)
 		return 0;
-	__builtin_memset(r, 0, sizeof(*r));
-	r->ts_ns = bpf_ktime_get_ns();
-	r->tgid = pt >> 32;
-	r->tid = tid;
-	r->kind = CALLS_REC_ENTER;
-	r->sys = sys;
-	r->fd = fd;
 	switch (sys) {
 	case CALLS_SYS_READ: case CALLS_SYS_WRITE: case CALLS_SYS_SENDTO: case CALLS_SYS_RECVFROM:
 	case CALLS_SYS_READV: case CALLS_SYS_WRITEV: case CALLS_SYS_SENDMMSG: case CALLS_SYS_RECVMMSG:
@@ -429,17 +434,9 @@ static __always_inline void poll_writable(__u64 ptr, __u32 nfds, long ret, __u64
 		struct socket *so = fd_socket(pf.fd);
 		if (!so || !pending_take(pt, pf.fd))
 			continue;
-		struct calls_raw *r = rec_new();
+		struct calls_raw *r = rec_new(pt, CALLS_REC_EXIT, CALLS_SYS_POLL, pf.fd, ret);
 		if (!r)
 			return;
-		__builtin_memset(r, 0, sizeof(*r));
-		r->ts_ns = bpf_ktime_get_ns();
-		r->ret = ret;
-		r->tgid = pt >> 32;
-		r->tid = (__u32)pt;
-		r->kind = CALLS_REC_EXIT;
-		r->sys = CALLS_SYS_POLL;
-		r->fd = pf.fd;
 		r->asked = (__u16)pf.revents;
 		sock_fill(r, so);
 		names_fill(r);
@@ -451,17 +448,9 @@ static __always_inline void poll_writable(__u64 ptr, __u32 nfds, long ret, __u64
 static __always_inline void ready_rec(__u16 sys, int fd, long ret, __u64 pt, struct socket *so,
 				      int epfd, __u32 events, __u64 data, int val)
 {
-	struct calls_raw *r = rec_new();
+	struct calls_raw *r = rec_new(pt, CALLS_REC_EXIT, sys, fd, ret);
 	if (!r)
 		return;
-	__builtin_memset(r, 0, sizeof(*r));
-	r->ts_ns = bpf_ktime_get_ns();
-	r->ret = ret;
-	r->tgid = pt >> 32;
-	r->tid = (__u32)pt;
-	r->kind = CALLS_REC_EXIT;
-	r->sys = sys;
-	r->fd = fd;
 	r->epfd = epfd;
 	r->events = sys == CALLS_SYS_GETSOCKOPT ? 0 : events;
 	r->state = sys == CALLS_SYS_GETSOCKOPT ? events : 0; /* getsockopt: its TCP state */
@@ -572,17 +561,9 @@ int calls_exit(struct bpf_raw_tracepoint_args *ctx)
 		unsigned char st = sk ? BPF_CORE_READ(sk, __sk_common.skc_state) : 0;
 		__u64 pk = (pt & ~0xffffffffULL) | (__u32)fd;
 		if (st == TCP_CLOSE || bpf_map_lookup_elem(&pending, &pk)) {
-			struct calls_raw *r = rec_new();
+			struct calls_raw *r = rec_new(pt, CALLS_REC_EXIT, sys, fd, ret);
 			if (!r)
 				return 0;
-			__builtin_memset(r, 0, sizeof(*r));
-			r->ts_ns = bpf_ktime_get_ns();
-			r->ret = ret;
-			r->tgid = pt >> 32;
-			r->tid = tid;
-			r->kind = CALLS_REC_EXIT;
-			r->sys = sys;
-			r->fd = fd;
 			r->asked = op;
 			r->epfd = epfd;
 			r->events = events;
@@ -625,17 +606,9 @@ int calls_exit(struct bpf_raw_tracepoint_args *ctx)
 	}
 	if (sys == CALLS_SYS_SOCKET || sys == CALLS_SYS_ACCEPT)
 		fd = ret >= 0 ? (int)ret : -1;
-	struct calls_raw *r = rec_new();
+	struct calls_raw *r = rec_new(pt, CALLS_REC_EXIT, sys, fd, ret);
 	if (!r)
 		return 0;
-	__builtin_memset(r, 0, sizeof(*r));
-	r->ts_ns = bpf_ktime_get_ns();
-	r->ret = ret;
-	r->tgid = pt >> 32;
-	r->tid = tid;
-	r->kind = CALLS_REC_EXIT;
-	r->sys = sys;
-	r->fd = fd;
 	if (sys != CALLS_SYS_CLOSE)
 		sock_fill(r, fd_socket(fd));
 	names_fill(r);
@@ -666,15 +639,9 @@ int calls_exec(struct bpf_raw_tracepoint_args *ctx)
 	if (!traced_now())
 		return 0;
 	__u64 pt = bpf_get_current_pid_tgid();
-	struct calls_raw *r = rec_new();
+	struct calls_raw *r = rec_new(pt, CALLS_REC_EXEC, 0, -1, 0);
 	if (!r)
 		return 0;
-	__builtin_memset(r, 0, sizeof(*r));
-	r->ts_ns = bpf_ktime_get_ns();
-	r->tgid = pt >> 32;
-	r->tid = (__u32)pt;
-	r->kind = CALLS_REC_EXEC;
-	r->fd = -1;
 	names_fill(r);
 	bpf_ringbuf_submit(r, 0);
 	return 0;
