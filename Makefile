@@ -71,6 +71,12 @@ SAN_OBJS := $(SRCS:src/%.c=build/san/%.o)
 SAN_LIB_OBJS := $(LIB_SRCS:src/%.c=build/san/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/san/%)
+# The decryption worker's test under ThreadSanitizer too (clang's; skipped without clang).
+TSAN_CC   ?= clang
+HAVE_TSAN := $(shell command -v $(TSAN_CC) >/dev/null 2>&1 && echo yes)
+ifeq ($(HAVE_TSAN),yes)
+TSAN_BINS := build/tsan/test_cwork
+endif
 
 .PHONY: all deps demo test unit golden public badinput live install uninstall clean regen bench lab-up lab-down fuzz pot
 
@@ -123,6 +129,10 @@ build/san/fetchtrace: $(SAN_OBJS)
 build/san/test_%: tests/unit/test_%.c tests/unit/t.h $(SAN_LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -Itests/unit -o $@ $< $(SAN_LIB_OBJS) $(PCAP_LIBS)
 
+build/tsan/test_cwork: tests/unit/test_cwork.c tests/unit/t.h src/cwork.c include/cwork.h | build/.dir
+	@mkdir -p build/tsan
+	$(TSAN_CC) $(ALL_CFLAGS) -fsanitize=thread -O1 -Itests/unit -o $@ $< src/cwork.c $(PCAP_LIBS)
+
 build/.dir:
 	@mkdir -p build/san && touch $@
 
@@ -132,11 +142,11 @@ demo: deps
 
 # Every test, under ASan + UBSan.
 test: deps
-	@$(MAKE) --no-print-directory build/san/fetchtrace $(UNIT_BINS) fetchtrace build/bench-gen \
-		build/bench-blast
+	@$(MAKE) --no-print-directory build/san/fetchtrace $(UNIT_BINS) $(TSAN_BINS) fetchtrace \
+		build/bench-gen build/bench-blast
 	@sh tests/run-all.sh
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(TSAN_BINS)
 	@sh tests/run-all.sh unit
 
 golden: build/san/fetchtrace

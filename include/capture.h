@@ -150,6 +150,13 @@ bool cap_packet_iface(const struct cap *c, uint32_t *id, const uint8_t **name, s
  * Wireshark's frame.number); live, the Nth the kernel handed over. */
 uint64_t cap_packet_frame(const struct cap *c);
 
+/* The packet being handed over stays where it is (a classic pcap file's
+ * mapped window) until the release callback is called, before the window
+ * is unmapped. */
+bool cap_packet_kept(const struct cap *c);
+typedef void (*cap_release_cb)(void *ctx);
+void cap_set_release(struct cap *c, cap_release_cb fn, void *ctx);
+
 /* The capture is a pcapng file read by the project's reader. */
 bool cap_is_pcapng(const struct cap *c);
 

@@ -113,6 +113,7 @@ struct tls_events {
 /* One direction's record-layer state. */
 struct tls_half {
 	uint32_t rec_left;          /* bytes of the current (skipped) record still to come */
+	uint32_t rec_len;           /* its length (the header's) */
 	uint8_t rec_type;           /* its content type */
 	bool ccs_seen;              /* this side sent ChangeCipherSpec: what follows is encrypted */
 	bool opaque;                /* gave up on this direction */
@@ -133,6 +134,11 @@ struct tls_conn {
 };
 
 void tls_init(struct tls_conn *t);
+
+/* Bytes taken so far of a record whose body is being skipped and has more
+ * to come, its header included (0: none): the "TLS record continues"
+ * of a segment in the middle of a record. */
+uint32_t tls_partial(const struct tls_conn *t, int dir);
 
 /* Does a stream (client side) start with a TLS handshake record?
  * FT_OK yes, FT_NEED_MORE too short to tell, FT_UNSUPPORTED no. */

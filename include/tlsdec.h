@@ -86,6 +86,7 @@ enum tlsdec_epoch {
 struct tlsdec_suite;
 struct evp_cipher_ctx_st;
 struct evp_mac_ctx_st;
+struct cwork;
 
 /* One direction's keys and counters. */
 struct tlsdec_dir {
@@ -109,7 +110,9 @@ struct tlsdec_dir {
 	uint32_t n_ok, n_auth_fail;        /* records decrypted, records that failed */
 	/* a record decrypted as its pieces come (tlsdec_stream_*) */
 	bool st_on;                        /* begun, not ended nor aborted */
-	bool st_err;                       /* libcrypto refused a piece */
+	bool st_err;                       /* libcrypto refused a piece (in line) */
+	bool st_werr;                      /* the worker's libcrypto refused a piece */
+	uint64_t st_ticket;                /* cwork: the last piece queued */
 	uint8_t st_type;                   /* the record's header: type, version */
 	uint16_t st_version;
 	uint16_t st_frag_len;              /* its fragment's length */
@@ -132,6 +135,7 @@ struct tlsdec {
 	struct evp_cipher_ctx_st *ks_ctx;     /* tlsdec_stream_differs' keystream, made when first needed */
 	uint8_t early_iv[12];
 	uint64_t early_seq;                /* early records decrypted */
+	struct cwork *cw;                  /* streamed pieces decrypted there, or NULL: in line */
 	char why[TLSDEC_WHY_MAX];          /* what is not decrypted, "" when all is */
 };
 
@@ -174,10 +178,16 @@ enum tlsdec_status tlsdec_record(struct tlsdec *t, int dir, const uint8_t *rec, 
  * update writes each piece's plaintext at its place there (unauthenticated
  * until end says TLSDEC_OK; end wipes it otherwise).  The pieces are the
  * fragment's bytes in order, frag_len in all, before end.
+ *
+ * With cw (not NULL; it outlives t) the pieces are decrypted on the
+ * worker's thread (cwork.h): out is written there until end, abort,
+ * differs or tlsdec_free, which wait for it.  A kept piece is read where
+ * it is, not copied: it stays until cwork_drain.
  */
-bool tlsdec_stream_begin(struct tlsdec *t, int dir, const uint8_t hdr[5], size_t out_cap);
+bool tlsdec_stream_begin(struct tlsdec *t, int dir, const uint8_t hdr[5], size_t out_cap,
+			 struct cwork *cw);
 void tlsdec_stream_update(struct tlsdec *t, int dir, const uint8_t *piece, size_t len,
-			  uint8_t *out);
+			  bool kept, uint8_t *out);
 enum tlsdec_status tlsdec_stream_end(struct tlsdec *t, int dir, uint8_t *out, size_t *out_len,
 				     uint8_t *inner_type);
 /* Give up a record begun (its bytes were lost): as if it never began. */

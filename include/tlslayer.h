@@ -44,6 +44,10 @@
                                                       on loopback a client writes its secrets
                                                       a millisecond after the ServerHello */
 
+#define TLSL_SPARE 4  /* freed layers kept for reuse */
+
+struct tlsl;
+
 /* Shared by every connection of a tracer. */
 struct tlsl_pool {
 	uint32_t n_live;            /* layers allocated now */
@@ -54,6 +58,13 @@ struct tlsl_pool {
 	uint64_t n_hold_dropped;    /* records given up while waiting for a key (a cap) */
 	uint64_t n_decrypted;       /* records decrypted */
 	uint64_t n_auth_failed;     /* connections whose records failed to authenticate */
+	struct cwork *cw;           /* streamed records' pieces decrypted there (NULL: in line) */
+	/* layers freed, wiped, kept for the next connections: a layer is
+	 * ~200 KiB, which malloc maps and unmaps each time (page faults, and
+	 * with the worker a TLB shootdown across cores) */
+	struct tlsl *spare[TLSL_SPARE];
+	unsigned n_spare;
+	bool cw_tried;              /* cwork_new was called (at the first record streamed) */
 };
 
 /* The application decoder above: it gets the plaintext of application
@@ -77,6 +88,8 @@ struct tlsl_env {
 	size_t *rec_end;              /* may be NULL: tlsl_feed sets it, before the plaintext
 	                                 of a record goes up, to where the record ends in its
 	                                 data (exclusive); 0 while what goes up came before */
+	bool kept;                    /* the data fed stays where it is until tlsl_pool_drain
+	                                 (a packet's bytes in a mapped capture file) */
 };
 
 struct tlsl;
@@ -125,5 +138,9 @@ const char *tlsl_alpn(const struct tlsl *l);
 
 /* Wipe (keys, plaintext, held records) and free; *lp becomes NULL. */
 void tlsl_free(struct tlsl **lp, struct tlsl_pool *pool);
+/* Every piece queued to the pool's worker done: kept bytes (tlsl_env) may go. */
+void tlsl_pool_drain(struct tlsl_pool *pool);
+/* The pool's worker stopped (after every layer is freed). */
+void tlsl_pool_end(struct tlsl_pool *pool);
 
 #endif

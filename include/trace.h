@@ -35,6 +35,13 @@ void trace_set_comments(struct tracer *t, unsigned n, const uint8_t *const *p, c
  * (out_set_iface); several false when it has one. */
 void trace_set_iface(struct tracer *t, bool several, uint32_t id, const uint8_t *name, size_t len);
 
+/* The next packet's bytes stay where they are after trace_packet, until
+ * the caller's trace_release (a packet in a mapped capture file): what a
+ * key log decrypts of them is read there on another core, not copied. */
+void trace_set_kept(struct tracer *t);
+/* Bytes of packets given as kept are not read any more after this. */
+void trace_release(struct tracer *t);
+
 /* The frame number of the next packet (the Nth read from the input, the
  * filter's rejects too).  Without it the packets are numbered as given. */
 void trace_set_frame(struct tracer *t, uint64_t frame);

@@ -119,6 +119,9 @@ struct mm {
 	uint32_t snaplen;
 	struct bpf_program prog; /* cap_set_filter's, when has_prog */
 	bool has_prog;
+	bool handing;          /* a packet of the window is being handed over */
+	cap_release_cb release; /* called before the window is unmapped */
+	void *release_ctx;
 };
 
 struct held {
@@ -264,6 +267,8 @@ static void mm_free(struct mm *m)
 		return;
 	if (m->win && m->win == g_mm_bus.win)
 		g_mm_bus.win = NULL;
+	if (m->win && m->release)
+		m->release(m->release_ctx); /* nothing reads the packets there any more */
 	if (m->win)
 		munmap((void *)m->win, m->win_len);
 	if (m->has_prog)
@@ -1005,6 +1010,19 @@ const char *cap_datalink_desc(int dlt) { return pcap_datalink_val_to_description
 
 int cap_snaplen(const struct cap *c) { return pcap_snapshot(c->p); }
 
+bool cap_packet_kept(const struct cap *c)
+{
+	return c->mm && c->mm->handing;
+}
+
+void cap_set_release(struct cap *c, cap_release_cb fn, void *ctx)
+{
+	if (c->mm) {
+		c->mm->release = fn;
+		c->mm->release_ctx = ctx;
+	}
+}
+
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
 	struct cap *c = (struct cap *)user;
@@ -1687,6 +1705,8 @@ static const uint8_t *mm_at(struct mm *m, uint64_t off, size_t n)
 	if (m->win && off >= m->win_off && off - m->win_off + n <= m->win_len)
 		return m->win + (off - m->win_off);
 	g_mm_bus.win = NULL;
+	if (m->win && m->release)
+		m->release(m->release_ctx); /* nothing reads the packets there any more */
 	if (m->win)
 		munmap((void *)m->win, m->win_len);
 	m->win = NULL;
@@ -1851,7 +1871,9 @@ static int mm_loop(struct cap *c, long count, char *errbuf)
 			c->n_frames++; /* a frame all the same (-#) */
 			continue;
 		}
+		m->handing = true;
 		on_packet((u_char *)c, &h, rh + 16);
+		m->handing = false;
 		if (g_mm_bus.cut)
 			return mm_cut(c, c->n_frames, errbuf);
 		if ((count > 0 && c->n_seen >= count) || (c->count && c->n_seen >= c->count))

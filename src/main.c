@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -679,6 +680,11 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
+static void on_cap_release(void *ctx)
+{
+	trace_release(ctx);
+}
+
 static void on_packet(void *ctx, const uint8_t *data, uint32_t cap_len, uint32_t wire_len,
 		      int64_t ts_us)
 {
@@ -717,6 +723,8 @@ static void on_packet(void *ctx, const uint8_t *data, uint32_t cap_len, uint32_t
 		calls_packet(r->calls, dlt, data, cap_len, wire_len, ts_us, frame);
 	else {
 		trace_set_frame(r->t, frame);
+		if (cap_packet_kept(r->cap))
+			trace_set_kept(r->t);
 		trace_packet(r->t, dlt, data, cap_len, wire_len, ts_us);
 	}
 	trace_set_comments(r->t, 0, NULL, NULL); /* they were this packet's only */
@@ -1380,6 +1388,9 @@ int main(int argc, char **argv)
 	static char outbuf[1 << 16];
 	bool lines = o.line_buf || isatty(STDOUT_FILENO);
 	setvbuf(stdout, outbuf, lines ? _IOLBF : _IOFBF, sizeof(outbuf));
+	/* Only this thread writes it (the live reader and the decryption worker
+	 * never do): no lock taken for each write once another thread exists. */
+	__fsetlocking(stdout, FSETLOCKING_BYCALLER);
 
 	struct private_keylog pk = { "", "" };
 	if (o.cmd && keylog_for_command(o.keylog, &pk) != 0) {
@@ -1420,6 +1431,8 @@ int main(int argc, char **argv)
 	}
 	if (kl)
 		trace_set_keylog(t, kl);
+	/* what a key log decrypts is read in the mapped file, until it moves on */
+	cap_set_release(cap, on_cap_release, t);
 	if (live)
 		fprintf(stderr, "fetchtrace: listening on %s, link type %s, snapshot length %d bytes\n",
 			o.iface, cap_datalink_name(dlt) ? cap_datalink_name(dlt) : "?",
@@ -1504,6 +1517,7 @@ int main(int argc, char **argv)
 	cmdsock_close(rc.cs);
 	rc.cs = NULL;
 	errno = 0;
+	cap_set_release(cap, NULL, NULL); /* trace_finish is the last release */
 	int rv = trace_finish(t) < 0 ? 1 : 0;
 	cap_dump_release(cap); /* the held packets, after the key log's last lines */
 	keylog_free(kl); /* wipes the secrets */

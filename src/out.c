@@ -1,6 +1,7 @@
 /* out.c - the output layer's front: one format chosen at open, every call passed on. */
 #include "out.h"
 
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -260,6 +261,7 @@ struct out *out_open(FILE *f, const struct out_opts *opt)
 			free(o);
 			return NULL;
 		}
+		__fsetlocking(o->cookie, FSETLOCKING_BYCALLER); /* as stdout: one thread */
 		f = o->cookie;
 	}
 	o->impl = o->ops->open(f, opt);

@@ -710,6 +710,7 @@ size_t tls_feed(struct tls_conn *t, int dir, const uint8_t *data, size_t len,
 			e->alert_level = level;
 			e->alert_desc = desc;
 			h->rec_left = rh.len - 2;
+			h->rec_len = rh.len;
 			h->rec_type = rh.type;
 			continue;
 		}
@@ -718,6 +719,7 @@ size_t tls_feed(struct tls_conn *t, int dir, const uint8_t *data, size_t len,
 		r = hdr;
 		h->n_records++;
 		h->rec_left = rh.len;
+		h->rec_len = rh.len;
 		h->rec_type = rh.type;
 		switch (rh.type) {
 		case TLS_CT_CCS:
@@ -768,6 +770,14 @@ size_t tls_feed(struct tls_conn *t, int dir, const uint8_t *data, size_t len,
 		}
 	}
 	return r.off;
+}
+
+uint32_t tls_partial(const struct tls_conn *t, int dir)
+{
+	const struct tls_half *h = &t->half[dir ? 1 : 0];
+	if (h->opaque || h->rec_left == 0 || h->rec_left > h->rec_len)
+		return 0;
+	return TLS_HDR_LEN + h->rec_len - h->rec_left;
 }
 
 void tls_gap(struct tls_conn *t, int dir, uint64_t len, struct tls_events *out)

@@ -9,6 +9,7 @@
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 
+#include "cwork.h"
 #include "tls.h"
 #include "tlsdec.h"
 
@@ -402,6 +403,7 @@ const char *tlsdec_why(const struct tlsdec *t) { return t->why; }
 void tlsdec_free(struct tlsdec *t)
 {
 	for (int d = 0; d < 2; d++) {
+		cwork_wait(t->cw, t->dir[d].st_ticket);   /* its pieces use the context */
 		EVP_CIPHER_CTX_free(t->dir[d].ctx);   /* cleanses the key schedule */
 		EVP_MAC_CTX_free(t->dir[d].mac);
 	}
@@ -805,7 +807,8 @@ static bool stream_start(struct tlsdec *t, struct tlsdec_dir *dr)
 	       EVP_DecryptUpdate(dr->ctx, NULL, &k, aad, (int)aad_len) == 1;
 }
 
-bool tlsdec_stream_begin(struct tlsdec *t, int dir, const uint8_t hdr[5], size_t out_cap)
+bool tlsdec_stream_begin(struct tlsdec *t, int dir, const uint8_t hdr[5], size_t out_cap,
+			 struct cwork *cw)
 {
 	int d = dir ? 1 : 0;
 	struct tlsdec_dir *dr = &t->dir[d];
@@ -829,6 +832,8 @@ bool tlsdec_stream_begin(struct tlsdec *t, int dir, const uint8_t hdr[5], size_t
 		return false;
 	dr->st_on = true;
 	dr->st_err = false;
+	dr->st_werr = false;   /* no piece of it queued yet: the worker is past it */
+	t->cw = cw;
 	dr->st_type = type;
 	dr->st_version = (uint16_t)(hdr[1] << 8 | hdr[2]);
 	dr->st_frag_len = (uint16_t)frag_len;
@@ -839,7 +844,7 @@ bool tlsdec_stream_begin(struct tlsdec *t, int dir, const uint8_t hdr[5], size_t
 }
 
 void tlsdec_stream_update(struct tlsdec *t, int dir, const uint8_t *piece, size_t len,
-			  uint8_t *out)
+			  bool kept, uint8_t *out)
 {
 	struct tlsdec_dir *dr = &t->dir[dir ? 1 : 0];
 	size_t expl, ct_end;
@@ -863,10 +868,16 @@ void tlsdec_stream_update(struct tlsdec *t, int dir, const uint8_t *piece, size_
 			int k = 0;
 
 			take = len < ct_end - pos ? len : ct_end - pos;
-			if (!dr->st_err &&
-			    (EVP_DecryptUpdate(dr->ctx, out + (pos - expl), &k, piece, (int)take) != 1 ||
-			     (size_t)k != take))
+			if (dr->st_err) {
+				/* nothing more: the record fails at its end */
+			} else if (t->cw) {
+				dr->st_ticket = cwork_update(t->cw, dr->ctx, piece, take, kept,
+							     out + (pos - expl), &dr->st_werr);
+			} else if (EVP_DecryptUpdate(dr->ctx, out + (pos - expl), &k, piece,
+						     (int)take) != 1 ||
+				   (size_t)k != take) {
 				dr->st_err = true;
+			}
 		} else {
 			take = len < dr->st_frag_len - pos ? len : dr->st_frag_len - pos;
 			memcpy(dr->st_tag + (pos - ct_end), piece, take);
@@ -892,7 +903,8 @@ enum tlsdec_status tlsdec_stream_end(struct tlsdec *t, int dir, uint8_t *out, si
 		return TLSDEC_MALFORMED;
 	dr->st_on = false;
 	n = frag_len - expl_len(t) - TAG_LEN;
-	if (dr->st_err || dr->st_pos != frag_len) {
+	cwork_wait(t->cw, dr->st_ticket);   /* the pieces' plaintext, all in out */
+	if (dr->st_err || dr->st_werr || dr->st_pos != frag_len) {
 		/* libcrypto refused a piece, or the caller's pieces fell short */
 		snprintf(t->why, sizeof t->why, "libcrypto could not decrypt the record");
 		st = TLSDEC_UNSUPPORTED;
@@ -909,6 +921,7 @@ void tlsdec_stream_abort(struct tlsdec *t, int dir)
 {
 	struct tlsdec_dir *dr = &t->dir[dir ? 1 : 0];
 
+	cwork_wait(t->cw, dr->st_ticket);   /* the caller wipes out next */
 	dr->st_on = false;
 	OPENSSL_cleanse(dr->st_tag, sizeof dr->st_tag);
 }
@@ -933,6 +946,7 @@ bool tlsdec_stream_differs(struct tlsdec *t, int dir, size_t pos, const uint8_t 
 
 	if (!dr->st_on || pos > dr->st_pos || len > (size_t)dr->st_pos - pos)
 		return false;
+	cwork_wait(t->cw, dr->st_ticket);   /* out is read below */
 	expl = expl_len(t);
 	ct_end = (size_t)dr->st_frag_len - TAG_LEN;
 	/* Each turn takes at least one byte: the loop ends. */

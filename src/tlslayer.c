@@ -1,5 +1,6 @@
 /* tlslayer.c - a connection's TLS layer: whole records, decrypted with the key log, plaintext up. */
 #include "tlslayer.h"
+#include "cwork.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -65,8 +66,24 @@ void tlsl_free(struct tlsl **lp, struct tlsl_pool *pool)
 		OPENSSL_cleanse(l->pt[d], l->pt_hi[d]);
 	}
 	OPENSSL_cleanse(l, offsetof(struct tlsl, hold));
-	free(l);
+	if (pool->n_spare < TLSL_SPARE)
+		pool->spare[pool->n_spare++] = l;
+	else
+		free(l);
 	*lp = NULL;
+}
+
+void tlsl_pool_drain(struct tlsl_pool *pool)
+{
+	cwork_drain(pool->cw);
+}
+
+void tlsl_pool_end(struct tlsl_pool *pool)
+{
+	while (pool->n_spare) /* each turn frees one */
+		free(pool->spare[--pool->n_spare]);
+	cwork_free(pool->cw);
+	pool->cw = NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -466,18 +483,19 @@ static void rec_layer(struct tlsl *l, const struct tls_conn *tc, int dir, const 
  */
 
 /* More of the streamed record: into the plaintext after what waits. */
-static void stream_more(struct tlsl *l, int dir, const uint8_t *p, size_t n)
+static void stream_more(struct tlsl *l, int dir, const uint8_t *p, size_t n,
+			const struct tlsl_env *env)
 {
 	for (size_t i = 0; i < n; i += 64)
 		__builtin_prefetch(p + i);
-	tlsdec_stream_update(&l->dec, dir, p, n, l->pt[dir] + l->pt_len[dir]);
+	tlsdec_stream_update(&l->dec, dir, p, n, env->kept, l->pt[dir] + l->pt_len[dir]);
 	l->st_got[dir] += (uint32_t)n;
 }
 
 /* Start streaming the record at rec (avail bytes of it here, fewer than
  * its length)?  false: it waits to be whole. */
 static bool stream_begin(struct tlsl *l, const struct tls_conn *tc, int dir, const uint8_t *rec,
-			 size_t avail)
+			 size_t avail, const struct tlsl_env *env)
 {
 	size_t rlen = REC_HDR + (size_t)(rec[3] << 8 | rec[4]);
 	/* a record tls_feed frames from its header alone (no plaintext
@@ -489,13 +507,17 @@ static bool stream_begin(struct tlsl *l, const struct tls_conn *tc, int dir, con
 	/* room after what waits: rec_decrypt's pt_room would give up nothing */
 	if (l->pt_len[dir] && TLSL_PT_CAP - l->pt_len[dir] < TLSDEC_OUT_MAX)
 		return false;
-	if (!tlsdec_stream_begin(&l->dec, dir, rec, TLSL_PT_CAP - l->pt_len[dir]))
+	if (!env->pool->cw_tried) { /* the worker: at the first record worth one */
+		env->pool->cw_tried = true;
+		env->pool->cw = cwork_new();
+	}
+	if (!tlsdec_stream_begin(&l->dec, dir, rec, TLSL_PT_CAP - l->pt_len[dir], env->pool->cw))
 		return false;
 	pt_mark(l, dir, rlen);
 	memcpy(l->st_hdr[dir], rec, REC_HDR);
 	l->st_len[dir] = (uint32_t)rlen;
 	l->st_got[dir] = REC_HDR;
-	stream_more(l, dir, rec + REC_HDR, avail - REC_HDR);
+	stream_more(l, dir, rec + REC_HDR, avail - REC_HDR, env);
 	return true;
 }
 
@@ -589,7 +611,7 @@ size_t tlsl_feed(struct tls_conn *tc, struct tlsl **lp, int dir, const uint8_t *
 		/* the rest of a record begun on an earlier segment */
 		size_t need = l->st_len[d] - l->st_got[d];
 		size_t take = len < need ? len : need;
-		stream_more(l, d, data, take);
+		stream_more(l, d, data, take, env);
 		if (take < need)
 			return len;
 		if (env->rec_end) /* the record ends here, in this piece */
@@ -607,7 +629,7 @@ size_t tlsl_feed(struct tls_conn *tc, struct tlsl **lp, int dir, const uint8_t *
 		if (body > REC_MAX)
 			return off + tls_feed(tc, d, rec, len - off, env->tev); /* not TLS: it says so */
 		if (len - off - REC_HDR < body) {
-			if (l && stream_begin(l, tc, d, rec, len - off))
+			if (l && stream_begin(l, tc, d, rec, len - off, env))
 				return len;
 			break;
 		}
@@ -626,7 +648,8 @@ size_t tlsl_feed(struct tls_conn *tc, struct tlsl **lp, int dir, const uint8_t *
 			 * they are read (their lengths and high-water marks say how
 			 * far), so their pages are touched only as they fill. */
 			if (env->pool->n_live < env->pool->max_live)
-				l = malloc(sizeof(*l));
+				l = env->pool->n_spare ? env->pool->spare[--env->pool->n_spare]
+							: malloc(sizeof(*l));
 			if (l)
 				memset(l, 0, offsetof(struct tlsl, hold));
 			if (!l) {

@@ -76,6 +76,11 @@ struct tracer {
 	unsigned n_tmsg;                      /* used of tmsg */
 	struct keylog *kl;                    /* --keylog: decrypt TLS, or NULL */
 	struct tlsl_pool tlsl_pool;           /* TLS layers' caps and counts */
+	/* the packet being traced stays where it is after (trace_set_kept):
+	 * its bytes, or NULL */
+	const uint8_t *kept;
+	uint32_t kept_len;
+	bool kept_next;                       /* trace_set_kept's, for the next packet */
 	struct h2_events h2ev;                /* HTTP/2 events of this packet (47 KB: here, not
 	                                         on the stack) */
 	struct hpack_budget h2_budget;        /* what every HTTP/2 connection's state (h2_new:
@@ -768,6 +773,11 @@ static size_t tls_stream(const struct stream_ctx *sc, const uint8_t *data, size_
 		return tls_feed(&sc->c->tls_rec, sc->dir, data, len, &sc->t->tev);
 	struct tlsl_env env;
 	tls_env(sc, &env);
+	/* the packet's own bytes (not the reassembler's, nor a reassembled
+	 * fragment's), in a packet that stays where it is */
+	struct tracer *t = sc->t;
+	uintptr_t a = (uintptr_t)data, k = (uintptr_t)t->kept;
+	env.kept = t->kept && a >= k && a - k <= t->kept_len && len <= t->kept_len - (a - k);
 	return tlsl_feed(&sc->c->tls_rec, &sc->c->tlsl, sc->dir, data, len, &env);
 }
 
@@ -1234,7 +1244,8 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		g->notes |= NOTE_START_LOST;
 
 	/* Bytes waiting for the rest of their message: say how far it got. */
-	uint32_t held = c->rs[dir].tail_len + (c->tls ? tlsl_partial(c->tlsl, dir) : 0);
+	uint32_t held = c->rs[dir].tail_len +
+			(c->tls ? tlsl_partial(c->tlsl, dir) + tls_partial(&c->tls_rec, dir) : 0);
 	if (p->pl_len && held && (c->app == APP_HTTP || c->tls) && !stream_events(t, dir))
 		e->held = held;
 	for (unsigned i = 0; i < t->hev.n; i++)
@@ -1944,6 +1955,9 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 	t->frame = 0;
 	t->now = ts_us;
 	t->in_packet = true;
+	t->kept = t->kept_next ? data : NULL;
+	t->kept_len = cap_len;
+	t->kept_next = false;
 	t->hev.n = t->hev.n_dropped = t->hev.n_heads = 0;
 	t->tev.n = t->tev.n_dropped = 0;
 	t->n_tmsg = 0;
@@ -1995,8 +2009,19 @@ void trace_packet(struct tracer *t, int dlt, const uint8_t *data, uint32_t cap_l
 	focus_event(t->focus, t->out, &e);
 	out_packet(t->out, &e);
 	t->in_packet = false;
+	t->kept = NULL;
 	retired_hand_over(t);
 	quic_hand_over(t);
+}
+
+void trace_set_kept(struct tracer *t)
+{
+	t->kept_next = true;
+}
+
+void trace_release(struct tracer *t)
+{
+	tlsl_pool_drain(&t->tlsl_pool);
 }
 
 
@@ -2118,6 +2143,7 @@ int trace_finish(struct tracer *t)
 	t->n.reasm_peak = pool->peak;
 	t->n.reasm_overflows = pool->n_overflows;
 	flow_close(t->flows); /* retires the connections still open (their TLS layers freed) */
+	tlsl_pool_end(&t->tlsl_pool);
 	t->n.h2_peak = t->h2_budget.peak;
 	if (t->kl) {
 		struct keylog_stats ks;

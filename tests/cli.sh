@@ -145,6 +145,40 @@ check "--keylog: decrypted, and no secret in the text or JSON output" sh -c \
 	"grep -q 'records decrypted' '$tmp/kl-text' && [ -s '$tmp/kl-secrets' ] &&
 	 ! grep -q -i -F -f '$tmp/kl-secrets' '$tmp/kl-text' '$tmp/kl-json'"
 
+# Decryption on a second core (issue 15): a record spanning segments is decrypted piece by
+# piece on the decryption worker; the output is the same, byte for byte, as in line
+# (FETCHTRACE_DECRYPT_THREAD=0), for every capture with a key log, in text and JSON.
+# FETCHTRACE_CWORK_DEBUG=1 says on stderr how many pieces went through the worker and how
+# many were copied: none from a mapped pcap file (read where they lie), all from a pipe.
+same=0 n=0
+for k in captures/*.keys; do
+	c=${k%.keys}.pcap
+	[ -f "$c" ] || continue
+	for fmt in "" --json; do
+		n=$((n + 1))
+		FETCHTRACE_DECRYPT_THREAD=0 "$bin" -r "$c" --keylog "$k" $fmt >"$tmp/cw0" 2>&1
+		FETCHTRACE_DECRYPT_THREAD=1 "$bin" -r "$c" --keylog "$k" $fmt >"$tmp/cw1" 2>&1
+		cmp -s "$tmp/cw0" "$tmp/cw1" && same=$((same + 1)) || echo "  differs: $c $fmt"
+	done
+done
+check "decryption worker: the same output as in line ($same of $n runs over the key logs)" \
+	[ $n -gt 10 ] && [ $same -eq $n ]
+FETCHTRACE_DECRYPT_THREAD=1 FETCHTRACE_CWORK_DEBUG=1 "$bin" -r captures/tls-bulk.pcap \
+	--keylog captures/tls-bulk.keys >"$tmp/cw1" 2>"$tmp/cw1.err"
+check "decryption worker: tls-bulk's 180 pieces read in the mapped file, none copied" \
+	grep -q '^cwork: 180 pieces (0 copied), ' "$tmp/cw1.err"
+check "decryption worker: tls-bulk's six 40000-byte bodies, 43 records decrypted" sh -c \
+	"[ \$(grep -c -E '#[12] GET /bulk.txt .* 200  0 B up, 40000 B down' '$tmp/cw1') -eq 6 ] &&
+	 grep -q '^tls: 43 records decrypted' '$tmp/cw1'"
+cat captures/tls-bulk.pcap | FETCHTRACE_DECRYPT_THREAD=1 FETCHTRACE_CWORK_DEBUG=1 "$bin" -r - \
+	--keylog captures/tls-bulk.keys >"$tmp/cw2" 2>"$tmp/cw2.err"
+check "decryption worker: from a pipe every piece is copied, the output the same" sh -c \
+	"grep -q '^cwork: 180 pieces (180 copied), ' '$tmp/cw2.err' && cmp -s '$tmp/cw1' '$tmp/cw2'"
+FETCHTRACE_DECRYPT_THREAD=0 FETCHTRACE_CWORK_DEBUG=1 "$bin" -r captures/tls-bulk.pcap \
+	--keylog captures/tls-bulk.keys >"$tmp/cw0" 2>"$tmp/cw0.err"
+check "FETCHTRACE_DECRYPT_THREAD=0: no worker, the same output" sh -c \
+	"! grep -q '^cwork' '$tmp/cw0.err' && cmp -s '$tmp/cw0' '$tmp/cw1'"
+
 # a HAR URL whose target was cut says after how many bytes, and that many bytes are there
 "$bin" -r captures/crafted-http-long-target.pcap -q --har "$tmp/long.har" >/dev/null 2>&1
 if command -v python3 >/dev/null 2>&1; then

@@ -33,6 +33,8 @@ KEYED = [
     ("lab-h2-curl.pcap", "lab-h2-wrongkeys.keys"),
     # TLS 1.3 inside an HTTP CONNECT tunnel (issue 13): the records start after the proxy's 200
     ("lab-proxy-connect.pcap", "lab-proxy-connect.keys"),
+    # records across many wire-sized segments, decrypted as the segments come (issue 15)
+    ("tls-bulk.pcap", "tls-bulk.keys"),
 ]
 
 HS_KINDS = {"client_hello": 1, "server_hello": 2}

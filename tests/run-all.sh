@@ -31,7 +31,7 @@ suite() { # suite NAME COMMAND...: the command prints "N passed, N failed[, N sk
 
 unit_all() { # each binary prints its own count line; a crash fails the suite
 	rc=0
-	for t in build/san/test_*; do
+	for t in build/san/test_* build/tsan/test_*; do
 		[ -x "$t" ] || continue
 		"$t" || { echo "FAIL unit $(basename "$t") (exit $?)"; rc=1; }
 	done

@@ -126,10 +126,10 @@ static enum tlsdec_status open_rec(struct tlsdec *t, int d, const uint8_t *r, si
 	size_t piece = (size_t)1 << (ctl >> 5);
 
 	if (!(ctl & 0x10) || rl < 5 || ((size_t)r[3] << 8 | r[4]) != rl - 5 ||
-	    !tlsdec_stream_begin(t, d, r, sizeof out))
+	    !tlsdec_stream_begin(t, d, r, sizeof out, NULL))
 		return tlsdec_record(t, d, r, rl, out, sizeof out, n, it);
 	for (size_t off = 5; off < rl; off += piece)
-		tlsdec_stream_update(t, d, r + off, rl - off < piece ? rl - off : piece, out);
+		tlsdec_stream_update(t, d, r + off, rl - off < piece ? rl - off : piece, false, out);
 	return tlsdec_stream_end(t, d, out, n, it);
 }
 
