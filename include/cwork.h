@@ -11,8 +11,8 @@
  * piece by piece as the pieces come; nothing of it is read before its
  * last piece.  So the pieces need not be decrypted when they come, only
  * by then: the tracer's thread queues each piece and goes on with the
- * next packet, while a worker thread runs EVP_DecryptUpdate on the pieces
- * in the order they were queued.  Before the tracer reads the plaintext,
+ * next packet, while a worker thread runs libcrypto on them in the order
+ * they were queued (the record's start, its pieces, its tag).  Before the tracer reads the plaintext,
  * authenticates the record or touches the cipher context again (the
  * record's end, an abandoned record, a retransmission compared, the keys
  * freed) it waits for the pieces queued so far (cwork_wait), doing the
@@ -52,6 +52,15 @@ void cwork_free(struct cwork *w);
  * the wait).  The ticket to wait for. */
 uint64_t cwork_update(struct cwork *w, struct evp_cipher_ctx_st *ctx, const uint8_t *in,
 		      size_t len, bool kept, uint8_t *out, bool *err);
+/* Queue a record's start: EVP_DecryptInit_ex(ctx, nonce) then its AAD
+ * (EVP_DecryptUpdate with no output).  nonce (12 bytes) and aad stay
+ * until the wait; *err is set when libcrypto refuses. */
+uint64_t cwork_begin(struct cwork *w, struct evp_cipher_ctx_st *ctx, const uint8_t *nonce,
+		     const uint8_t *aad, size_t aad_len, bool *err);
+/* Queue a record's end: the tag (16 bytes, stays until the wait) set and
+ * EVP_DecryptFinal_ex(ctx, out); *ok says whether it authenticated. */
+uint64_t cwork_end(struct cwork *w, struct evp_cipher_ctx_st *ctx, const uint8_t *tag,
+		   uint8_t *out, bool *ok);
 /* Every piece queued up to ticket is done (0: nothing to wait for). */
 void cwork_wait(struct cwork *w, uint64_t ticket);
 /* Every piece queued is done: no kept bytes are read any more. */

@@ -111,8 +111,10 @@ struct tlsdec_dir {
 	/* a record decrypted as its pieces come (tlsdec_stream_*) */
 	bool st_on;                        /* begun, not ended nor aborted */
 	bool st_err;                       /* libcrypto refused a piece (in line) */
-	bool st_werr;                      /* the worker's libcrypto refused a piece */
-	uint64_t st_ticket;                /* cwork: the last piece queued */
+	bool st_werr;                      /* the worker's libcrypto refused the start or a piece */
+	bool st_wok;                       /* the worker's verdict on the tag */
+	uint64_t st_ticket;                /* cwork: the last job queued */
+	uint8_t st_nonce[12], st_aad[13];  /* the record's, for the worker's start */
 	uint8_t st_type;                   /* the record's header: type, version */
 	uint16_t st_version;
 	uint16_t st_frag_len;              /* its fragment's length */

@@ -21,14 +21,19 @@
  * decrypting in line.
  */
 
-/* One piece: its bytes, what to decrypt them with. */
+/* One job: a record's start, a piece of it, or its end. */
+enum cw_kind { CW_BEGIN, CW_UPDATE, CW_END };
+
 struct cw_job {
 	EVP_CIPHER_CTX *ctx;
-	uint8_t *out;
-	bool *err;
-	const uint8_t *in;     /* in the ring, or kept where the caller has it */
+	uint8_t *out;          /* CW_UPDATE, CW_END: the plaintext's place */
+	bool *flag;            /* CW_BEGIN, CW_UPDATE: set on an error; CW_END: the verdict */
+	const uint8_t *in;     /* the piece (in the ring, or kept where the caller has it);
+	                          CW_BEGIN: the nonce; CW_END: the tag */
+	const uint8_t *aad;    /* CW_BEGIN */
 	uint64_t end;          /* the ring's bytes used up to here (given back when done) */
-	uint32_t len;
+	uint32_t len;          /* CW_UPDATE: the piece's; CW_BEGIN: the AAD's */
+	uint8_t kind;          /* enum cw_kind */
 };
 
 struct cwork {
@@ -44,8 +49,9 @@ struct cwork {
 	/* the tracer's thread's own */
 	_Alignas(64) uint64_t pos;      /* the ring's next free byte (ever increasing) */
 	uint64_t seen_done;             /* done when last read */
-	uint64_t n_helped;              /* pieces the tracer's thread did itself */
-	uint64_t n_copied;              /* pieces copied into the ring */
+	uint64_t n_pieces;              /* pieces queued (cwork_update) */
+	uint64_t n_copied;              /* of them, copied into the ring */
+	uint64_t n_helped;              /* jobs the tracer's thread did itself */
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -60,20 +66,44 @@ static inline void cw_pause(void)
 #endif
 }
 
-/* Do the next piece if it is free to take (the one before it is done and
+static void cw_do(const struct cw_job *j)
+{
+	int k = 0;
+	switch (j->kind) {
+	case CW_BEGIN:
+		if (EVP_DecryptInit_ex(j->ctx, NULL, NULL, NULL, j->in) != 1 ||
+		    EVP_DecryptUpdate(j->ctx, NULL, &k, j->aad, (int)j->len) != 1)
+			*j->flag = true;
+		break;
+	case CW_UPDATE:
+		if (EVP_DecryptUpdate(j->ctx, j->out, &k, j->in, (int)j->len) != 1 ||
+		    (uint32_t)k != j->len)
+			*j->flag = true;
+		break;
+	default:
+		*j->flag = EVP_CIPHER_CTX_ctrl(j->ctx, EVP_CTRL_AEAD_SET_TAG, 16, (void *)j->in) == 1 &&
+			   EVP_DecryptFinal_ex(j->ctx, j->out, &k) == 1;
+		break;
+	}
+}
+
+/* Do the next job if it is free to take (the one before it is done and
  * nobody has it).  true: one was done here. */
 static bool cw_take(struct cwork *w)
 {
 	uint64_t i = atomic_load_explicit(&w->done, memory_order_acquire);
 	if (i == atomic_load_explicit(&w->head, memory_order_acquire))
 		return false;
+	/* taken already (the other thread is on it): only looked at, since a
+	 * compare-and-swap, even one that fails, takes the cache line from the
+	 * thread that is about to write done there */
+	if (atomic_load_explicit(&w->claim, memory_order_relaxed) != i)
+		return false;
 	if (!atomic_compare_exchange_strong_explicit(&w->claim, &i, i + 1, memory_order_acquire,
 						     memory_order_relaxed))
 		return false;
 	const struct cw_job *j = &w->jobs[i % CWORK_JOBS];
-	int k = 0;
-	if (EVP_DecryptUpdate(j->ctx, j->out, &k, j->in, (int)j->len) != 1 || (uint32_t)k != j->len)
-		*j->err = true;
+	cw_do(j);
 	atomic_store_explicit(&w->done_end, j->end, memory_order_release);
 	atomic_store_explicit(&w->done, i + 1, memory_order_release);
 	return true;
@@ -190,9 +220,10 @@ void cwork_free(struct cwork *w)
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->th, NULL);
 	if (getenv("FETCHTRACE_CWORK_DEBUG"))
-		fprintf(stderr, "cwork: %llu pieces (%llu copied), %llu done by the tracer's thread\n",
-			(unsigned long long)atomic_load(&w->head), (unsigned long long)w->n_copied,
-			(unsigned long long)w->n_helped);
+		fprintf(stderr, "cwork: %llu pieces (%llu copied), %llu jobs, %llu done by the "
+				"tracer's thread\n",
+			(unsigned long long)w->n_pieces, (unsigned long long)w->n_copied,
+			(unsigned long long)atomic_load(&w->head), (unsigned long long)w->n_helped);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
 	/* the ring held ciphertext only; the plaintext is the caller's */
@@ -222,20 +253,59 @@ void cwork_drain(struct cwork *w)
 		cw_until(w, atomic_load_explicit(&w->head, memory_order_relaxed));
 }
 
+/* Queue job (its slot h, free), with the ring's bytes used so far. */
+static uint64_t cw_push(struct cwork *w, uint64_t h, const struct cw_job *job)
+{
+	struct cw_job *j = &w->jobs[h % CWORK_JOBS];
+	*j = *job;
+	j->end = w->pos;
+	/* No fence for each piece: a worker falling asleep right now may miss
+	 * this one; it is done at the tracer's thread's next wait (cw_until),
+	 * and the next piece wakes the worker. */
+	atomic_store_explicit(&w->head, h + 1, memory_order_release);
+	if (atomic_load_explicit(&w->sleeping, memory_order_relaxed))
+		cw_wake(w);
+	return h + 1;
+}
+
+/* The next job's slot, once free: the tracer's thread does jobs meanwhile. */
+static uint64_t cw_slot(struct cwork *w)
+{
+	uint64_t h = atomic_load_explicit(&w->head, memory_order_relaxed);
+	if (h - w->seen_done >= CWORK_JOBS)
+		cw_until(w, h - CWORK_JOBS + 1);
+	return h;
+}
+
+uint64_t cwork_begin(struct cwork *w, EVP_CIPHER_CTX *ctx, const uint8_t *nonce,
+		     const uint8_t *aad, size_t aad_len, bool *err)
+{
+	return cw_push(w, cw_slot(w), &(struct cw_job){ .kind = CW_BEGIN, .ctx = ctx, .flag = err,
+							 .in = nonce, .aad = aad,
+							 .len = (uint32_t)aad_len });
+}
+
+uint64_t cwork_end(struct cwork *w, EVP_CIPHER_CTX *ctx, const uint8_t *tag, uint8_t *out,
+		   bool *ok)
+{
+	return cw_push(w, cw_slot(w), &(struct cw_job){ .kind = CW_END, .ctx = ctx, .out = out,
+							 .flag = ok, .in = tag });
+}
+
 uint64_t cwork_update(struct cwork *w, EVP_CIPHER_CTX *ctx, const uint8_t *in, size_t len,
 		      bool kept, uint8_t *out, bool *err)
 {
-	uint64_t h = atomic_load_explicit(&w->head, memory_order_relaxed);
-	uint64_t pos = w->pos;
+	uint64_t h, pos = w->pos;
 	if (!kept && len > CWORK_PIECE_MAX) { /* in line, after the rest */
+		h = atomic_load_explicit(&w->head, memory_order_relaxed);
 		int k = 0;
 		cw_until(w, h);
 		if (EVP_DecryptUpdate(ctx, out, &k, in, (int)len) != 1 || (size_t)k != len)
 			*err = true;
 		return h;
 	}
-	if (h - w->seen_done >= CWORK_JOBS) /* room: a job slot */
-		cw_until(w, h - CWORK_JOBS + 1);
+	h = cw_slot(w);
+	w->n_pieces++;
 	if (!kept) {
 		/* a piece does not wrap: past the ring's end it starts at its start */
 		if (pos % CWORK_BYTES + len > CWORK_BYTES)
@@ -250,15 +320,8 @@ uint64_t cwork_update(struct cwork *w, EVP_CIPHER_CTX *ctx, const uint8_t *in, s
 		pos += len;
 	}
 	/* a kept piece gives back what the one before it used */
-	w->jobs[h % CWORK_JOBS] = (struct cw_job){
-		.ctx = ctx, .out = out, .err = err, .in = in, .end = pos, .len = (uint32_t)len,
-	};
 	w->pos = pos;
-	/* No fence for each piece: a worker falling asleep right now may miss
-	 * this one; it is done at the tracer's thread's next wait (cw_until),
-	 * and the next piece wakes the worker. */
-	atomic_store_explicit(&w->head, h + 1, memory_order_release);
-	if (atomic_load_explicit(&w->sleeping, memory_order_relaxed))
-		cw_wake(w);
-	return h + 1;
+	return cw_push(w, h, &(struct cw_job){ .kind = CW_UPDATE, .ctx = ctx, .out = out,
+					       .flag = err, .in = in, .len = (uint32_t)len });
 }
+

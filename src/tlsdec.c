@@ -776,7 +776,7 @@ static size_t expl_len(const struct tlsdec *t)
  * context: once the explicit nonce (if any) has come. */
 static bool stream_start(struct tlsdec *t, struct tlsdec_dir *dr)
 {
-	uint8_t nonce[12], aad[13], hdr[HDR_LEN];
+	uint8_t *nonce = dr->st_nonce, *aad = dr->st_aad, hdr[HDR_LEN];
 	size_t n = dr->st_frag_len - expl_len(t) - TAG_LEN, aad_len = HDR_LEN;
 	int k = 0;
 
@@ -801,7 +801,11 @@ static bool stream_start(struct tlsdec *t, struct tlsdec_dir *dr)
 		aad[10] = hdr[2];
 		aad[11] = (uint8_t)(n >> 8);
 		aad[12] = (uint8_t)n;
-		aad_len = sizeof aad;
+		aad_len = sizeof dr->st_aad;
+	}
+	if (t->cw) { /* on the worker's thread, before the pieces */
+		dr->st_ticket = cwork_begin(t->cw, dr->ctx, nonce, aad, aad_len, &dr->st_werr);
+		return true;
 	}
 	return EVP_DecryptInit_ex(dr->ctx, NULL, NULL, NULL, nonce) == 1 &&
 	       EVP_DecryptUpdate(dr->ctx, NULL, &k, aad, (int)aad_len) == 1;
@@ -903,8 +907,19 @@ enum tlsdec_status tlsdec_stream_end(struct tlsdec *t, int dir, uint8_t *out, si
 		return TLSDEC_MALFORMED;
 	dr->st_on = false;
 	n = frag_len - expl_len(t) - TAG_LEN;
-	cwork_wait(t->cw, dr->st_ticket);   /* the pieces' plaintext, all in out */
-	if (dr->st_err || dr->st_werr || dr->st_pos != frag_len) {
+	if (t->cw) {
+		/* the tag on the worker's thread too, after the pieces: then the
+		 * plaintext is all in out and the verdict in st_wok */
+		bool whole = !dr->st_err && dr->st_pos == frag_len;
+		if (whole)
+			dr->st_ticket = cwork_end(t->cw, dr->ctx, dr->st_tag, out + n, &dr->st_wok);
+		cwork_wait(t->cw, dr->st_ticket);
+		st = !whole || dr->st_werr ? TLSDEC_UNSUPPORTED
+		     : dr->st_wok	   ? TLSDEC_OK
+					   : TLSDEC_AUTH_FAIL;
+		if (st == TLSDEC_UNSUPPORTED)
+			snprintf(t->why, sizeof t->why, "libcrypto could not decrypt the record");
+	} else if (dr->st_err || dr->st_pos != frag_len) {
 		/* libcrypto refused a piece, or the caller's pieces fell short */
 		snprintf(t->why, sizeof t->why, "libcrypto could not decrypt the record");
 		st = TLSDEC_UNSUPPORTED;

@@ -486,8 +486,11 @@ static void rec_layer(struct tlsl *l, const struct tls_conn *tc, int dir, const 
 static void stream_more(struct tlsl *l, int dir, const uint8_t *p, size_t n,
 			const struct tlsl_env *env)
 {
-	for (size_t i = 0; i < n; i += 64)
-		__builtin_prefetch(p + i);
+	/* decrypted here: its bytes into the cache ahead (with the worker they
+	 * are read there, and stay out of this core's cache) */
+	if (!env->pool->cw)
+		for (size_t i = 0; i < n; i += 64)
+			__builtin_prefetch(p + i);
 	tlsdec_stream_update(&l->dec, dir, p, n, env->kept, l->pt[dir] + l->pt_len[dir]);
 	l->st_got[dir] += (uint32_t)n;
 }

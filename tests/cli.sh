@@ -174,6 +174,17 @@ cat captures/tls-bulk.pcap | FETCHTRACE_DECRYPT_THREAD=1 FETCHTRACE_CWORK_DEBUG=
 	--keylog captures/tls-bulk.keys >"$tmp/cw2" 2>"$tmp/cw2.err"
 check "decryption worker: from a pipe every piece is copied, the output the same" sh -c \
 	"grep -q '^cwork: 180 pieces (180 copied), ' '$tmp/cw2.err' && cmp -s '$tmp/cw1' '$tmp/cw2'"
+# a wrong key log (each secret written backwards): every streamed record fails its tag on the
+# worker as in line, and says so the same way
+awk 'NF == 3 { s = ""; for (i = length($3); i > 0; i--) s = s substr($3, i, 1); print $1, $2, s; next } { print }' \
+	captures/tls-bulk.keys >"$tmp/bulk-wrong.keys"
+FETCHTRACE_DECRYPT_THREAD=1 "$bin" -r captures/tls-bulk.pcap --keylog "$tmp/bulk-wrong.keys" \
+	>"$tmp/cww1" 2>&1
+FETCHTRACE_DECRYPT_THREAD=0 "$bin" -r captures/tls-bulk.pcap --keylog "$tmp/bulk-wrong.keys" \
+	>"$tmp/cww0" 2>&1
+check "decryption worker: a wrong key log fails as in line (nothing decrypted, noted)" sh -c \
+	"cmp -s '$tmp/cww0' '$tmp/cww1' && grep -q '^tls: 0 records decrypted' '$tmp/cww1' &&
+	 grep -q 'secret does not authenticate the records' '$tmp/cww1'"
 FETCHTRACE_DECRYPT_THREAD=0 FETCHTRACE_CWORK_DEBUG=1 "$bin" -r captures/tls-bulk.pcap \
 	--keylog captures/tls-bulk.keys >"$tmp/cw0" 2>"$tmp/cw0.err"
 check "FETCHTRACE_DECRYPT_THREAD=0: no worker, the same output" sh -c \

@@ -22,11 +22,11 @@
 
 struct msg {
 	const EVP_CIPHER *cipher;
-	uint8_t key[32], iv[12], tag[16];
+	uint8_t key[32], iv[12], tag[16], aad[13];
 	uint8_t pt[MSG_MAX], ct[MSG_MAX], out[MSG_MAX];
 	size_t len, pos;
 	EVP_CIPHER_CTX *ctx;
-	bool err;
+	bool err, ok;
 	uint64_t ticket;
 };
 
@@ -43,8 +43,9 @@ static bool seal(struct msg *m)
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 	int k = 0, f = 0;
 	bool ok = c && RAND_bytes(m->key, sizeof m->key) == 1 && RAND_bytes(m->iv, 12) == 1 &&
-		  RAND_bytes(m->pt, (int)m->len) == 1 &&
+		  RAND_bytes(m->aad, sizeof m->aad) == 1 && RAND_bytes(m->pt, (int)m->len) == 1 &&
 		  EVP_EncryptInit_ex(c, m->cipher, NULL, m->key, m->iv) == 1 &&
+		  EVP_EncryptUpdate(c, NULL, &k, m->aad, sizeof m->aad) == 1 &&
 		  EVP_EncryptUpdate(c, m->ct, &k, m->pt, (int)m->len) == 1 &&
 		  EVP_EncryptFinal_ex(c, m->ct + k, &f) == 1 &&
 		  EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, 16, m->tag) == 1;
@@ -52,23 +53,42 @@ static bool seal(struct msg *m)
 	return ok;
 }
 
-static bool open_begin(struct msg *m)
+/* The key set here; the nonce and AAD here or, queued, on the worker
+ * (what tlsdec's stream_start does either way). */
+static bool open_begin(struct cwork *w, struct msg *m)
 {
+	int k = 0;
 	m->ctx = EVP_CIPHER_CTX_new();
 	m->pos = 0;
 	m->err = false;
 	m->ticket = 0;
-	return m->ctx && EVP_DecryptInit_ex(m->ctx, m->cipher, NULL, m->key, m->iv) == 1;
+	if (!m->ctx || EVP_DecryptInit_ex(m->ctx, m->cipher, NULL, m->key, NULL) != 1)
+		return false;
+	if (w && rnd(2)) {
+		m->ticket = cwork_begin(w, m->ctx, m->iv, m->aad, sizeof m->aad, &m->err);
+		return true;
+	}
+	return EVP_DecryptInit_ex(m->ctx, NULL, NULL, NULL, m->iv) == 1 &&
+	       EVP_DecryptUpdate(m->ctx, NULL, &k, m->aad, sizeof m->aad) == 1;
 }
 
-/* The tag, once every piece is done: what tlsdec_stream_end does. */
+/* The tag, once every piece is done (here, or queued after them): what
+ * tlsdec_stream_end does. */
 static bool open_end(struct cwork *w, struct msg *m)
 {
 	int f = 0;
-	cwork_wait(w, m->ticket);
-	bool ok = !m->err && EVP_CIPHER_CTX_ctrl(m->ctx, EVP_CTRL_AEAD_SET_TAG, 16, m->tag) == 1 &&
-		  EVP_DecryptFinal_ex(m->ctx, m->out + m->len, &f) == 1 &&
-		  memcmp(m->out, m->pt, m->len) == 0;
+	bool ok;
+	if (rnd(2)) {
+		m->ok = false;
+		m->ticket = cwork_end(w, m->ctx, m->tag, m->out + m->len, &m->ok);
+		cwork_wait(w, m->ticket);
+		ok = !m->err && m->ok && memcmp(m->out, m->pt, m->len) == 0;
+	} else {
+		cwork_wait(w, m->ticket);
+		ok = !m->err && EVP_CIPHER_CTX_ctrl(m->ctx, EVP_CTRL_AEAD_SET_TAG, 16, m->tag) == 1 &&
+		     EVP_DecryptFinal_ex(m->ctx, m->out + m->len, &f) == 1 &&
+		     memcmp(m->out, m->pt, m->len) == 0;
+	}
 	EVP_CIPHER_CTX_free(m->ctx);
 	m->ctx = NULL;
 	return ok;
@@ -87,7 +107,7 @@ static void test_interleaved(struct cwork *w, unsigned max_piece, int rounds)
 			m->cipher = ciphers[(r + i) % 3];
 			m->len = 1 + rnd(MSG_MAX - 1);
 			CHECK(seal(m));
-			CHECK(open_begin(m));
+			CHECK(open_begin(w, m));
 			memset(m->out, 0, m->len);
 		}
 		/* pieces, from a message picked at random each time, until all are in */
@@ -130,7 +150,7 @@ static void test_wait(struct cwork *w, struct msg *m)
 		m->cipher = EVP_aes_256_gcm();
 		m->len = MSG_MAX;
 		CHECK(seal(m));
-		CHECK(open_begin(m));
+		CHECK(open_begin(w, m));
 		memset(m->out, 0, m->len);
 		for (size_t off = 0; off < m->len; off += MSG_MAX / 2)
 			m->ticket = cwork_update(w, m->ctx, m->ct + off, MSG_MAX / 2, true,
@@ -140,6 +160,26 @@ static void test_wait(struct cwork *w, struct msg *m)
 		CHECK(open_end(w, m));
 	}
 	CHECK_EQ_INT(whole, 50);
+}
+
+/* A tag that does not match (one bit of it flipped) fails on the worker. */
+static void test_bad_tag(struct cwork *w, struct msg *m)
+{
+	int failed = 0;
+	for (int r = 0; r < 20; r++) {
+		m->cipher = r % 2 ? EVP_chacha20_poly1305() : EVP_aes_128_gcm();
+		m->len = 1 + rnd(MSG_MAX - 1);
+		CHECK(seal(m));
+		m->tag[rnd(16)] ^= (uint8_t)(1u << rnd(8));
+		CHECK(open_begin(w, m));
+		m->ticket = cwork_update(w, m->ctx, m->ct, m->len, true, m->out, &m->err);
+		m->ok = true;
+		m->ticket = cwork_end(w, m->ctx, m->tag, m->out + m->len, &m->ok);
+		cwork_wait(w, m->ticket);
+		failed += !m->err && !m->ok;
+		EVP_CIPHER_CTX_free(m->ctx);
+	}
+	CHECK_EQ_INT(failed, 20);
 }
 
 /* A piece libcrypto refuses (a context never set up) says so in *err. */
@@ -180,13 +220,15 @@ int main(void)
 	/* pieces left queued: cwork_free does them before it stops */
 	struct msg *m = calloc(1, sizeof *m);
 	CHECK(m != NULL);
-	if (m)
+	if (m) {
 		test_wait(w, m);
+		test_bad_tag(w, m);
+	}
 	if (m) {
 		m->cipher = EVP_aes_256_gcm();
 		m->len = MSG_MAX;
 		CHECK(seal(m));
-		CHECK(open_begin(m));
+		CHECK(open_begin(w, m));
 		for (size_t off = 0; off < m->len; off += 1000)
 			m->ticket = cwork_update(w, m->ctx, m->ct + off,
 						 m->len - off < 1000 ? m->len - off : 1000, true,

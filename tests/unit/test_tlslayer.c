@@ -143,7 +143,7 @@ static void hold_caps(uint64_t held_cap, uint32_t n_records, uint64_t want_dropp
 	struct tls_events tev;
 	struct tlsmsg msgs[TLS_MAX_EVENTS];
 	unsigned n_msgs = 0;
-	struct tlsl_env env = { kl, &pool, 1000, &tev, msgs, &n_msgs, app_none, gap_none, NULL, NULL };
+	struct tlsl_env env = { kl, &pool, 1000, &tev, msgs, &n_msgs, app_none, gap_none, NULL, NULL, false };
 	struct tls_conn tc;
 	struct tlsl *l = NULL;
 	uint8_t b[512];
@@ -178,6 +178,7 @@ static void hold_caps(uint64_t held_cap, uint32_t n_records, uint64_t want_dropp
 	CHECK(pool.n_hold_dropped >= want_dropped_min);
 	CHECK_EQ_INT(pool.n_decrypted, 0);
 	tlsl_free(&l, &pool);
+	tlsl_pool_end(&pool); /* the spare layers, the worker */
 	CHECK(l == NULL);
 	CHECK_EQ_INT(pool.n_live, 0);
 	CHECK_EQ_INT(pool.held_bytes, 0);
@@ -242,7 +243,7 @@ static void early_data(void)
 	unsigned n_msgs = 0;
 	size_t rec_end = 99;
 	struct tlsl_env env = { kl, &pool, 1000, &tev, msgs, &n_msgs, app_keep, gap_none, NULL,
-				&rec_end };
+				&rec_end, false };
 	rec_end_at = &rec_end;
 	rec_end_seen[0] = rec_end_seen[1] = 99;
 	static uint8_t cli[2048], srv[2048], want[256];
@@ -285,6 +286,7 @@ static void early_data(void)
 	CHECK(tlsl_decrypting(l));
 	CHECK_EQ_INT(pool.n_auth_failed, 0);
 	tlsl_free(&l, &pool);
+	tlsl_pool_end(&pool); /* the spare layers, the worker */
 	keylog_free(kl);
 }
 
@@ -412,7 +414,7 @@ static void pieces(void)
 			unsigned n_msgs = 0;
 			size_t re = 0;
 			struct tlsl_env env = { kl, &pool, 1000, &tev, msgs, &n_msgs,
-						app_keep, gap_none, NULL, &re };
+						app_keep, gap_none, NULL, &re, false };
 			struct split sp = { .env = &env, .tev = &tev, .n_msgs = &n_msgs, .run = run };
 			/* each record's plaintext says where the record ended in the
 			 * piece that completed it (HTTP/2's stream positions, issue 14),
@@ -464,6 +466,7 @@ static void pieces(void)
 			if (cbc || !ks[ki])
 				CHECK_EQ_INT(sp.max_partial, 0);
 			tlsl_free(&sp.l, &pool);
+			tlsl_pool_end(&pool); /* the spare layers, the worker */
 		}
 		keylog_free(kl);
 	}
@@ -484,7 +487,7 @@ static void pieces_gap(void)
 	struct tls_events tev;
 	struct tlsmsg msgs[TLS_MAX_EVENTS];
 	unsigned n_msgs = 0;
-	struct tlsl_env env = { kl, &pool, 1000, &tev, msgs, &n_msgs, app_keep, gap_none, NULL, NULL };
+	struct tlsl_env env = { kl, &pool, 1000, &tev, msgs, &n_msgs, app_keep, gap_none, NULL, NULL, false };
 	struct tls_conn tc;
 	struct tlsl *l = NULL;
 	tls_init(&tc);
@@ -508,6 +511,7 @@ static void pieces_gap(void)
 	CHECK_EQ_INT(tlsl_abandon(NULL, 1), 0);
 	CHECK_EQ_INT(pool.n_decrypted, 0);
 	tlsl_free(&l, &pool);
+	tlsl_pool_end(&pool); /* the spare layers, the worker */
 	keylog_free(kl);
 }
 
