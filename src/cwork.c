@@ -233,11 +233,18 @@ void cwork_free(struct cwork *w)
 /* Wait for done to reach n, doing pieces meanwhile rather than spinning. */
 static void cw_until(struct cwork *w, uint64_t n)
 {
+	unsigned spins = 0;
 	while ((w->seen_done = atomic_load_explicit(&w->done, memory_order_acquire)) < n) {
-		if (cw_take(w))
+		if (cw_take(w)) {
 			w->n_helped++;
-		else
-			cw_pause();   /* the worker is on the piece before */
+			spins = 0;
+		} else if (++spins < 4096) {
+			cw_pause();   /* the worker is on the job before: a microsecond or so */
+		} else {
+			/* longer: the worker was put aside in the middle of a job (its CPU
+			 * taken); give this CPU away, it may run there */
+			sched_yield();
+		}
 	}
 }
 
