@@ -11,6 +11,7 @@
 # client's side.  About 200 MB, 180,000 packets (long enough to time without start-up noise).
 # Traffic stays inside the namespaces.
 set -eu
+. "$(dirname "$0")/../record/lib.sh"
 [ $# -eq 2 ] || { echo "usage: https.sh OUT.pcap OUT.keys" >&2; exit 2; }
 out=$1 keys=$2
 [ "$(id -u)" -eq 0 ] || { echo "https.sh: needs root" >&2; exit 1; }
@@ -27,17 +28,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
-ip netns add $c
-ip netns add $s
-ip -n $c link add vh0 type veth peer name vh1 netns $s
-ip -n $c addr add 10.91.0.1/24 dev vh0
-ip -n $s addr add 10.91.0.2/24 dev vh1
-ip -n $c link set vh0 up
-ip -n $s link set vh1 up
-ip -n $c link set lo up
-ip -n $s link set lo up
-ip netns exec $c ethtool -K vh0 tso off gso off gro off >/dev/null 2>&1 || true
-ip netns exec $s ethtool -K vh1 tso off gso off gro off >/dev/null 2>&1 || true
+veth_pair $c $s vh0 vh1 10.91.0
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
 	-subj /CN=bench.test -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null

@@ -12,6 +12,7 @@
 # Only 127.0.0.1 (nginx) and 127.0.0.53 (unbound) are used; both run from a temp dir and stop at the end.
 #   sh tests/record/h2c-doh.sh [OUT.pcap]
 set -eu
+. "$(dirname "$0")/lib.sh"
 out=${1:-captures/h2c-doh.pcap}
 doh=18443
 web=18189
@@ -22,19 +23,7 @@ printf '<!doctype html><title>h2c</title><link rel=stylesheet href=/style.css><i
 awk 'BEGIN { s = ""; while (length(s) < 3000) s = s sprintf(".c%04d { color: #%06x; }\n", n, n++ * 7919 % 16777216); printf "%s", substr(s, 1, 3000) }' >"$dir/html/style.css"
 head -c 40000 /dev/zero | tr '\0' 'x' >"$dir/html/img.bin"
 chmod 644 "$dir/html/"*
-cat >"$dir/nginx.conf" <<CONF
-worker_processes 1;
-pid nginx.pid;
-error_log error.log;
-daemon on;
-events { worker_connections 16; }
-http {
-	access_log access.log;
-	client_body_temp_path tmp/body;
-	proxy_temp_path tmp/proxy;
-	fastcgi_temp_path tmp/fastcgi;
-	uwsgi_temp_path tmp/uwsgi;
-	scgi_temp_path tmp/scgi;
+{ nginx_head; cat <<CONF
 	types { text/html html; text/css css; application/octet-stream bin; }
 	server_tokens off;
 	server {
@@ -43,6 +32,7 @@ http {
 	}
 }
 CONF
+} >"$dir/nginx.conf"
 cat >"$dir/unbound.conf" <<CONF
 server:
 	verbosity: 1

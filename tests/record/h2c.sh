@@ -7,6 +7,7 @@
 #   sh tests/record/h2c.sh [OUT.pcap] [PORT]
 # Only 127.0.0.1 is used; nginx runs from a temp dir and is stopped at the end.
 set -eu
+. "$(dirname "$0")/lib.sh"
 out=${1:-captures/h2c-prior-knowledge.pcap}
 port=${2:-18187}
 dir=$(mktemp -d /tmp/ft-h2c.XXXXXX)
@@ -15,19 +16,7 @@ chmod 755 "$dir" "$dir/html"   # nginx's worker (not root) reads the docroot
 # 3000 bytes of CSS (one DATA frame and END_STREAM), the body the test counts
 awk 'BEGIN { s = ""; while (length(s) < 3000) s = s sprintf(".c%04d { color: #%06x; }\n", n, n++ * 7919 % 16777216); printf "%s", substr(s, 1, 3000) }' >"$dir/html/style.css"
 chmod 644 "$dir/html/style.css"
-cat >"$dir/nginx.conf" <<CONF
-worker_processes 1;
-pid nginx.pid;
-error_log error.log;
-daemon on;
-events { worker_connections 16; }
-http {
-	access_log access.log;
-	client_body_temp_path tmp/body;
-	proxy_temp_path tmp/proxy;
-	fastcgi_temp_path tmp/fastcgi;
-	uwsgi_temp_path tmp/uwsgi;
-	scgi_temp_path tmp/scgi;
+{ nginx_head; cat <<CONF
 	types { text/css css; }
 	server_tokens off;
 	server {
@@ -36,6 +25,7 @@ http {
 	}
 }
 CONF
+} >"$dir/nginx.conf"
 nginx -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log"
 trap 'kill "$(cat "$dir/nginx.pid")" 2>/dev/null; [ -n "${cap:-}" ] && kill "$cap" 2>/dev/null; rm -rf "$dir"' EXIT
 dumpcap -q -i lo -f "tcp port $port" -P -w "$dir/out.pcap" 2>"$dir/cap.log" &

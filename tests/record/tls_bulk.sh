@@ -13,6 +13,7 @@
 # ECDHE-ECDSA-AES128-GCM-SHA256 (an explicit nonce in each record).  tcpdump records the
 # client's side.  Traffic stays inside the namespaces.
 set -eu
+. "$(dirname "$0")/lib.sh"
 out=${1:-captures/tls-bulk.pcap}
 keys=${2:-captures/tls-bulk.keys}
 [ "$(id -u)" -eq 0 ] || { echo "tls_bulk.sh: needs root" >&2; exit 1; }
@@ -29,17 +30,7 @@ cleanup() {
 	rm -rf "$dir"
 }
 trap cleanup EXIT INT TERM
-ip netns add $c
-ip netns add $s
-ip -n $c link add vb0 type veth peer name vb1 netns $s
-ip -n $c addr add 10.93.0.1/24 dev vb0
-ip -n $s addr add 10.93.0.2/24 dev vb1
-ip -n $c link set vb0 up
-ip -n $s link set vb1 up
-ip -n $c link set lo up
-ip -n $s link set lo up
-ip netns exec $c ethtool -K vb0 tso off gso off gro off >/dev/null 2>&1 || true
-ip netns exec $s ethtool -K vb1 tso off gso off gro off >/dev/null 2>&1 || true
+veth_pair $c $s vb0 vb1 10.93.0
 
 mkdir -p "$dir/html" "$dir/tmp"
 chmod 755 "$dir" "$dir/html"   # nginx's worker (not root) reads the docroot
@@ -49,19 +40,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
 awk 'BEGIN { s = ""; n = 0; while (length(s) < 40000) s = s sprintf("line %05d of the bulk body\n", n++); printf "%s", substr(s, 1, 40000) }' \
 	>"$dir/html/bulk.txt"
 chmod 644 "$dir/html/bulk.txt"
-cat >"$dir/nginx.conf" <<CONF
-worker_processes 1;
-pid nginx.pid;
-error_log error.log;
-daemon on;
-events { worker_connections 16; }
-http {
-	access_log access.log;
-	client_body_temp_path tmp/body;
-	proxy_temp_path tmp/proxy;
-	fastcgi_temp_path tmp/fastcgi;
-	uwsgi_temp_path tmp/uwsgi;
-	scgi_temp_path tmp/scgi;
+{ nginx_head; cat <<CONF
 	default_type text/plain;
 	server {
 		listen 10.93.0.2:443 ssl;
@@ -73,6 +52,7 @@ http {
 	}
 }
 CONF
+} >"$dir/nginx.conf"
 ip netns exec $s nginx -p "$dir" -c "$dir/nginx.conf"
 ip netns exec $c tcpdump -i vb0 -s 0 -w "$dir/out.pcap" 'tcp port 443' 2>"$dir/tcpdump.err" &
 tcpd=$!
