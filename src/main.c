@@ -143,7 +143,8 @@ struct opt_def {
 
 static const struct opt_def opt_defs[] = {
 	{ 'r', NULL, required_argument, "-r FILE",
-	  "read a pcap or pcapng file, pipe or FIFO ('-' = standard input); repeated: merged by time", 0 },
+	  "read a pcap or pcapng file, pipe or FIFO ('-' = standard input);\n"
+	  "                      repeated: merged by time", 0 },
 	{ 'V', NULL, required_argument, "-V LIST",
 	  "read the files LIST names, one per line ('-' = standard input), merged by time", 0 },
 	{ 'i', NULL, required_argument, "-i IFACE",
@@ -152,7 +153,8 @@ static const struct opt_def opt_defs[] = {
 	{ 'w', NULL, required_argument, "-w FILE",
 	  "also save the raw packets to FILE (pcap; pcapng when FILE ends in .pcapng)", 0 },
 	{ OPT_PCAPNG, "pcapng", no_argument, "--pcapng",
-	  "-w writes pcapng: each packet commented with its step, fetch and note, and the key log", 0 },
+	  "-w writes pcapng: each packet commented with its step, fetch and note,\n"
+	  "                      and the key log", 0 },
 	{ OPT_NO_SECRETS, "no-secrets", no_argument, "--no-secrets",
 	  "leave the key log out of a pcapng -w file (with it, its reader can decrypt)", 0 },
 	{ OPT_ANNOTATIONS, "annotations", required_argument, "--annotations FILE",
@@ -181,7 +183,8 @@ static const struct opt_def opt_defs[] = {
 	{ OPT_NO_ACKS, "no-acks", no_argument, "--no-acks",
 	  "fold bare ACKs into a count (\"3 ACKs\") on the line they follow", 0 },
 	{ OPT_ALL, "all", no_argument, "--all",
-	  "every packet: also those of no fetch (step 'other'), and with -- CMD other programs'", 0 },
+	  "every packet: also those of no fetch (step 'other'), and with -- CMD\n"
+	  "                      other programs'", 0 },
 	{ OPT_FETCH, "fetch", required_argument, "--fetch NAME|N",
 	  "show only fetches whose DNS name, CNAME, SNI or Host matches the glob NAME\n"
 	  "                      ('*.example.com'), or fetch number N; repeatable", 0 },
@@ -198,7 +201,8 @@ static const struct opt_def opt_defs[] = {
 	{ OPT_HAR, "har", required_argument, "--har FILE",
 	  "also write the exchanges to FILE as HAR 1.2", 0 },
 	{ OPT_KEYLOG, "keylog", required_argument, "--keylog FILE",
-	  "decrypt TLS with the key log FILE (SSLKEYLOGFILE; keep it secret); -- CMD: keep it there",
+	  "decrypt TLS with the key log FILE (SSLKEYLOGFILE; keep it secret);\n"
+	  "                      -- CMD: keep it there",
 	  0 },
 	{ OPT_COLOR, "color", optional_argument, "--color[=WHEN]",
 	  "auto (default), always, never (also --colour); NO_COLOR is honoured", 0 },
@@ -207,9 +211,9 @@ static const struct opt_def opt_defs[] = {
 	  "-- CMD, --pid: measure socket calls with auto (eBPF, else ptrace),\n"
 	  "                      bpf, ptrace (timings then include ptrace's overhead) or off", 0 },
 	{ OPT_PID, "pid", required_argument, "--pid PID",
-	  "trace the running process PID (its threads, the processes it starts) until it exits;\n"
-	  "                      with ptrace: a process of your user (else CAP_SYS_PTRACE), and\n"
-	  "                      Yama's kernel.yama.ptrace_scope 0 (1, 2: as root), not traced already", 0 },
+	  "trace the running process PID (its threads, the processes it starts)\n"
+	  "                      until it exits; with ptrace: a process of your user (else CAP_SYS_PTRACE),\n"
+	  "                      and Yama's kernel.yama.ptrace_scope 0 (1, 2: as root), not traced already", 0 },
 	{ OPT_MAXCONNS, "max-conns", required_argument, "--max-conns N",
 	  "connections tracked at once (default %d)", TRACE_DEFAULT_MAX_CONNS },
 	{ OPT_HELP, "help", no_argument, "--help", "this text", 0 },

@@ -18,6 +18,7 @@ skip() { echo "skip cli $1"; s=$((s + 1)); }
 
 "$bin" --help >"$tmp/help" 2>&1; rc=$?
 check "--help exits 0" [ $rc -eq 0 ]
+check "--help: every line fits 100 columns" sh -c "! awk 'length > 100' '$tmp/help' | grep -q ."
 # every option getopt accepts (main.c's one table, opt_defs) is in --help
 opts=$(sed -n -e "s/^[[:space:]]*{ '\(.\)', NULL,.*/-\1/p" \
 	-e 's/^[[:space:]]*{ OPT_[A-Z]*, "\([a-z-]*\)",.*/--\1/p' src/main.c)
