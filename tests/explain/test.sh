@@ -112,6 +112,9 @@ if command -v xgettext >/dev/null 2>&1; then
 	po_entries "$tmp/x.pot" | cut -f2 | sort >"$tmp/x.ids"
 	c_msgids src/explain.c | sort >"$tmp/c.ids"
 	check catalog-extractor-matches-xgettext cmp -s "$tmp/x.ids" "$tmp/c.ids"
+	# the template translators start from (make pot) holds every message of the code
+	po_entries src/po/fetchtrace.pot | cut -f2 | sort >"$tmp/pot.ids"
+	check catalog-template-up-to-date cmp -s "$tmp/pot.ids" "$tmp/c.ids"
 fi
 if command -v msgfmt >/dev/null 2>&1; then
 	check catalog-msgfmt-check msgfmt --check -o /dev/null src/po/ko.po
