@@ -29,4 +29,9 @@ bool out_call_tuple(const struct call_line *l, uint8_t *ver, uint8_t *la, uint8_
  * (!epoll: "POLLIN|POLLOUT", the same bits); the bits without a name in hex. */
 void out_call_events(struct sb *s, uint32_t ev, bool epoll);
 
+/* An errno: its name ("ECONNREFUSED"), or "errno N" when it has none known. */
+void out_call_errno(struct sb *s, int64_t err);
+/* An epoll_ctl line's operation: "EPOLL_CTL_ADD", "EPOLL_CTL_MOD", "EPOLL_CTL_DEL" or "?". */
+const char *out_call_epoll_op(const struct call_line *l);
+
 #endif

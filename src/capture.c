@@ -261,16 +261,25 @@ static void mm_bus_arm(bool on)
 	g_mm_bus.armed = on;
 }
 
+/* The window unmapped, if one is: the SIGBUS handler forgets it first, and
+ * the release callback is told (nothing reads the packets there any more). */
+static void mm_unmap(struct mm *m)
+{
+	if (!m->win)
+		return;
+	if (m->win == g_mm_bus.win)
+		g_mm_bus.win = NULL;
+	if (m->release)
+		m->release(m->release_ctx);
+	munmap((void *)m->win, m->win_len);
+	m->win = NULL;
+}
+
 static void mm_free(struct mm *m)
 {
 	if (!m)
 		return;
-	if (m->win && m->win == g_mm_bus.win)
-		g_mm_bus.win = NULL;
-	if (m->win && m->release)
-		m->release(m->release_ctx); /* nothing reads the packets there any more */
-	if (m->win)
-		munmap((void *)m->win, m->win_len);
+	mm_unmap(m);
 	if (m->has_prog)
 		pcap_freecode(&m->prog);
 	if (m->fd >= 0)
@@ -1705,11 +1714,7 @@ static const uint8_t *mm_at(struct mm *m, uint64_t off, size_t n)
 	if (m->win && off >= m->win_off && off - m->win_off + n <= m->win_len)
 		return m->win + (off - m->win_off);
 	g_mm_bus.win = NULL;
-	if (m->win && m->release)
-		m->release(m->release_ctx); /* nothing reads the packets there any more */
-	if (m->win)
-		munmap((void *)m->win, m->win_len);
-	m->win = NULL;
+	mm_unmap(m);
 	long pg = sysconf(_SC_PAGESIZE);
 	uint64_t start = off - off % (uint64_t)(pg > 0 ? pg : 4096);
 	uint64_t len = MM_WIN + MM_MAX_REC;

@@ -230,7 +230,7 @@ void cwork_free(struct cwork *w)
 	free(w);
 }
 
-/* Wait for done to reach n, doing pieces meanwhile rather than spinning. */
+/* Wait for done to reach n, doing jobs meanwhile rather than spinning. */
 static void cw_until(struct cwork *w, uint64_t n)
 {
 	unsigned spins = 0;
@@ -305,10 +305,9 @@ uint64_t cwork_update(struct cwork *w, EVP_CIPHER_CTX *ctx, const uint8_t *in, s
 	uint64_t h, pos = w->pos;
 	if (!kept && len > CWORK_PIECE_MAX) { /* in line, after the rest */
 		h = atomic_load_explicit(&w->head, memory_order_relaxed);
-		int k = 0;
 		cw_until(w, h);
-		if (EVP_DecryptUpdate(ctx, out, &k, in, (int)len) != 1 || (size_t)k != len)
-			*err = true;
+		cw_do(&(struct cw_job){ .kind = CW_UPDATE, .ctx = ctx, .out = out, .flag = err,
+					.in = in, .len = (uint32_t)len });
 		return h;
 	}
 	h = cw_slot(w);

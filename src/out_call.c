@@ -113,11 +113,25 @@ static void put_ret(struct sb *s, const struct call_line *l)
 		sb_printf(s, " = %lld", (long long)l->ret);
 		return;
 	}
-	const char *name = calls_errno_name(-l->ret);
+	sb_puts(s, " = -1 ");
+	out_call_errno(s, -l->ret);
+}
+
+void out_call_errno(struct sb *s, int64_t err)
+{
+	const char *name = calls_errno_name(err);
 	if (name)
-		sb_printf(s, " = -1 %s", name);
+		sb_puts(s, name);
 	else
-		sb_printf(s, " = -1 errno %lld", (long long)-l->ret);
+		sb_printf(s, "errno %lld", (long long)err);
+}
+
+const char *out_call_epoll_op(const struct call_line *l)
+{
+	return l->asked == CALLS_EPOLL_ADD   ? "EPOLL_CTL_ADD"
+	       : l->asked == CALLS_EPOLL_MOD ? "EPOLL_CTL_MOD"
+	       : l->asked == CALLS_EPOLL_DEL ? "EPOLL_CTL_DEL"
+					     : "?";
 }
 
 void out_call_events(struct sb *s, uint32_t ev, bool epoll)
@@ -194,9 +208,8 @@ void out_call_desc(struct sb *s, const struct call_line *l)
 		put_ready(s, l);
 		return;
 	case CALLS_SYS_EPOLL_CTL:
-		sb_printf(s, "epoll_ctl(epfd %d, %s, fd %d", (int)l->epfd,
-			  l->asked == CALLS_EPOLL_ADD ? "EPOLL_CTL_ADD" : l->asked == CALLS_EPOLL_MOD ?
-			  "EPOLL_CTL_MOD" : l->asked == CALLS_EPOLL_DEL ? "EPOLL_CTL_DEL" : "?", (int)l->fd);
+		sb_printf(s, "epoll_ctl(epfd %d, %s, fd %d", (int)l->epfd, out_call_epoll_op(l),
+			  (int)l->fd);
 		if (l->asked != CALLS_EPOLL_DEL) {
 			sb_puts(s, ", ");
 			out_call_events(s, l->events, true);
@@ -209,17 +222,17 @@ void out_call_desc(struct sb *s, const struct call_line *l)
 		put_ret(s, l);
 		if (!l->has_val || (l->has_ret && l->ret < 0))
 			return;
-		const char *en = l->val ? calls_errno_name(l->val) : NULL;
-		if (!l->val && (l->tcp_state == 1 || l->tcp_state == 8)) /* ESTABLISHED, CLOSE_WAIT */
+		if (!l->val && (l->tcp_state == 1 || l->tcp_state == 8)) { /* ESTABLISHED, CLOSE_WAIT */
 			sb_puts(s, ": connected");
-		else if (!l->val && l->tcp_state == 2) /* SYN_SENT */
+		} else if (!l->val && l->tcp_state == 2) { /* SYN_SENT */
 			sb_puts(s, ": no error yet, the connect is in progress");
-		else if (!l->val)
+		} else if (!l->val) {
 			sb_puts(s, ": no error");
-		else if (en)
-			sb_printf(s, ": %s, the connect failed", en);
-		else
-			sb_printf(s, ": errno %d, the connect failed", (int)l->val);
+		} else {
+			sb_puts(s, ": ");
+			out_call_errno(s, l->val);
+			sb_puts(s, ", the connect failed");
+		}
 		return;
 	}
 	case CALLS_SYS_SHUTDOWN:

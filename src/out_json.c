@@ -2483,8 +2483,7 @@ static void json_call(void *impl, const struct call_line *l, const struct call_c
 		sb_printf(s, "%d", (int)l->epfd);
 	}
 	if (l->sys == CALLS_SYS_EPOLL_CTL)
-		kv_str(s, "op", l->asked == CALLS_EPOLL_ADD ? "EPOLL_CTL_ADD" : l->asked == CALLS_EPOLL_MOD ?
-			   "EPOLL_CTL_MOD" : l->asked == CALLS_EPOLL_DEL ? "EPOLL_CTL_DEL" : "?");
+		kv_str(s, "op", out_call_epoll_op(l));
 	if (ready && (l->sys != CALLS_SYS_EPOLL_CTL || l->asked != CALLS_EPOLL_DEL)) {
 		key(s, "events");
 		sb_putc(s, '"');

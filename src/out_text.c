@@ -3146,13 +3146,10 @@ static void text_summary(void *impl, const struct out_counts *n)
 	struct text_out *o = impl;
 	fold_finish(o); /* --no-acks: what it held goes before */
 	struct sb *s = &o->sb;
-	if (o->n_sums) {
+	/* (tries then index sums in their old order: only the packet lines,
+	 * all written by now, read them) */
+	if (o->n_sums)
 		qsort(o->sums, o->n_sums, sizeof(*o->sums), sum_cmp);
-		o->n_tries = 0; /* the indices moved: taken again */
-		for (uint32_t i = 0; i < o->n_sums; i++)
-			if (o->sums[i].use == CONN_USE_ABANDONED)
-				tries_add(o, i);
-	}
 	if (o->n_sums || (n->conns && !n->focus)) {
 		sb_puts(s, "connections");
 		emit(o);
@@ -3343,14 +3340,11 @@ static void explain_call(struct text_out *o, const struct call_line *l, const st
 			explain_line(o, id, &v);
 		}
 	} else if (l->sys == CALLS_SYS_GETSOCKOPT && l->has_val && explain_once(o, EX_CALL_SO_ERROR)) {
-		const char *en = l->val ? calls_errno_name(l->val) : NULL;
 		struct sb *r = xval(&v, "result");
 		if (!l->val)
 			sb_putc(r, '0');
-		else if (en)
-			sb_puts(r, en);
 		else
-			sb_printf(r, "errno %d", (int)l->val);
+			out_call_errno(r, l->val);
 		explain_line(o, EX_CALL_SO_ERROR, &v);
 	} else if (out_call_step(l) == STEP_WRITE && l->has_ret && l->ret > 0 && dur >= 0 &&
 		   l->sotype == 1 && explain_once(o, EX_CALL_WRITE)) {

@@ -917,17 +917,16 @@ enum tlsdec_status tlsdec_stream_end(struct tlsdec *t, int dir, uint8_t *out, si
 		st = !whole || dr->st_werr ? TLSDEC_UNSUPPORTED
 		     : dr->st_wok	   ? TLSDEC_OK
 					   : TLSDEC_AUTH_FAIL;
-		if (st == TLSDEC_UNSUPPORTED)
-			snprintf(t->why, sizeof t->why, "libcrypto could not decrypt the record");
 	} else if (dr->st_err || dr->st_pos != frag_len) {
 		/* libcrypto refused a piece, or the caller's pieces fell short */
-		snprintf(t->why, sizeof t->why, "libcrypto could not decrypt the record");
 		st = TLSDEC_UNSUPPORTED;
 	} else if (EVP_CIPHER_CTX_ctrl(dr->ctx, EVP_CTRL_AEAD_SET_TAG, TAG_LEN, dr->st_tag) != 1) {
 		st = TLSDEC_AUTH_FAIL;
 	} else {
 		st = EVP_DecryptFinal_ex(dr->ctx, out + n, &fin) == 1 ? TLSDEC_OK : TLSDEC_AUTH_FAIL;
 	}
+	if (st == TLSDEC_UNSUPPORTED)
+		snprintf(t->why, sizeof t->why, "libcrypto could not decrypt the record");
 	OPENSSL_cleanse(dr->st_tag, sizeof dr->st_tag);
 	return rec_done(t, d, st, dr->st_type, out, n, frag_len, out_len, inner_type);
 }
@@ -939,17 +938,6 @@ void tlsdec_stream_abort(struct tlsdec *t, int dir)
 	cwork_wait(t->cw, dr->st_ticket);   /* the caller wipes out next */
 	dr->st_on = false;
 	OPENSSL_cleanse(dr->st_tag, sizeof dr->st_tag);
-}
-
-/* The streamed record's nonce (as stream_start made it). */
-static void stream_nonce(const struct tlsdec *t, const struct tlsdec_dir *dr, uint8_t nonce[12])
-{
-	if (!t->cs->tls13 && t->cs->kind == K_GCM) {
-		memcpy(nonce, dr->iv, 4);
-		memcpy(nonce + 4, dr->st_expl, 8);
-	} else {
-		xor_nonce(dr->iv, dr->seq, nonce);
-	}
 }
 
 bool tlsdec_stream_differs(struct tlsdec *t, int dir, size_t pos, const uint8_t *bytes,
@@ -981,7 +969,7 @@ bool tlsdec_stream_differs(struct tlsdec *t, int dir, size_t pos, const uint8_t 
 			 * from the one holding pos, at most 256 bytes a turn. */
 			bool gcm = t->cs->kind == K_GCM;
 			size_t blk = gcm ? 16 : 64, p = pos - expl, first = p - p % blk, k;
-			uint8_t nonce[12], iv[16], pt[256 + 64], ct[256 + 64];
+			uint8_t iv[16], pt[256 + 64], ct[256 + 64];
 			uint32_t ctr = (uint32_t)(first / blk) + (gcm ? 2 : 1);
 			int n = 0;
 
@@ -991,15 +979,14 @@ bool tlsdec_stream_differs(struct tlsdec *t, int dir, size_t pos, const uint8_t 
 			if (take > 256)
 				take = 256;
 			k = p - first + take;   /* <= 256 + blk - 1 */
-			stream_nonce(t, dr, nonce);
 			if (gcm) {
-				memcpy(iv, nonce, 12);
+				memcpy(iv, dr->st_nonce, 12);   /* stream_start's */
 				iv[12] = (uint8_t)(ctr >> 24), iv[13] = (uint8_t)(ctr >> 16);
 				iv[14] = (uint8_t)(ctr >> 8), iv[15] = (uint8_t)ctr;
 			} else {
 				iv[0] = (uint8_t)ctr, iv[1] = (uint8_t)(ctr >> 8);
 				iv[2] = (uint8_t)(ctr >> 16), iv[3] = (uint8_t)(ctr >> 24);
-				memcpy(iv + 4, nonce, 12);
+				memcpy(iv + 4, dr->st_nonce, 12);
 			}
 			if (!t->ks_ctx)
 				t->ks_ctx = EVP_CIPHER_CTX_new();

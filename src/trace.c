@@ -1244,10 +1244,9 @@ static void do_tcp(struct tracer *t, const struct pkt *p, struct ev *e, struct f
 		g->notes |= NOTE_START_LOST;
 
 	/* Bytes waiting for the rest of their message: say how far it got. */
-	uint32_t held = c->rs[dir].tail_len +
-			(c->tls ? tlsl_partial(c->tlsl, dir) + tls_partial(&c->tls_rec, dir) : 0);
-	if (p->pl_len && held && (c->app == APP_HTTP || c->tls) && !stream_events(t, dir))
-		e->held = held;
+	if (p->pl_len && (c->app == APP_HTTP || c->tls) && !stream_events(t, dir))
+		e->held = c->rs[dir].tail_len +
+			  (c->tls ? tlsl_partial(c->tlsl, dir) + tls_partial(&c->tls_rec, dir) : 0);
 	for (unsigned i = 0; i < t->hev.n; i++)
 		e->http_dur[i] = timeline_http(t->tl, t->now, c, &t->hev.ev[i]);
 	for (unsigned i = 0; i < t->h2ev.n; i++)

@@ -163,7 +163,7 @@ for k in captures/*.keys; do
 	done
 done
 check "decryption worker: the same output as in line ($same of $n runs over the key logs)" \
-	[ $n -gt 10 ] && [ $same -eq $n ]
+	sh -c "[ $n -gt 10 ] && [ $same -eq $n ]"
 FETCHTRACE_DECRYPT_THREAD=1 FETCHTRACE_CWORK_DEBUG=1 "$bin" -r captures/tls-bulk.pcap \
 	--keylog captures/tls-bulk.keys >"$tmp/cw1" 2>"$tmp/cw1.err"
 check "decryption worker: tls-bulk's 180 pieces read in the mapped file, none copied" \

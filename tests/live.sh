@@ -131,7 +131,7 @@ check "no -i and no usable interface: one line, exit 1" sh -c \
 check "-w file written by the dropped user" [ "$(stat -c %U "$tmp/w/live.pcap" 2>/dev/null)" = nobody ]
 n_live=$(grep -c -E '^ *[0-9]+\.[0-9]+ ' "$tmp/out")
 n_file=$("$bin" -r "$tmp/w/live.pcap" 2>/dev/null | grep -c -E '^ *[0-9]+\.[0-9]+ ')
-check "-w file holds the packets shown ($n_live live, $n_file from the file)" [ "$n_live" -gt 0 ] && [ "$n_live" -eq "$n_file" ]
+check "-w file holds the packets shown ($n_live live, $n_file from the file)" sh -c "[ '$n_live' -gt 0 ] && [ '$n_live' -eq '$n_file' ]"
 # trace a command: run it as the user behind sudo, trace its fetch, pass its status on
 SUDO_UID=65534 SUDO_GID=65534 ASAN_OPTIONS=detect_leaks=0 ip netns exec "$ns" "$bin" -i lo -- \
 	sh -c 'echo "uid $(id -u)"; curl -s -o /dev/null --max-time 10 http://live.lab.test/; exit 3' \

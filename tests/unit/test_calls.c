@@ -450,16 +450,25 @@ static void test_owns(void)
 }
 
 /* A connect() on fd that returned EINPROGRESS at us. */
-static void connecting(struct calljoin *j, int fd, uint64_t us, uint16_t lport)
+/* connect(fd) in process tgid, returning ret (-115: EINPROGRESS) */
+static void connect_in(struct calljoin *j, uint32_t tgid, int fd, uint64_t us, uint16_t lport,
+		       int64_t ret)
 {
 	struct calls_raw r = rec(CALLS_REC_ENTER, CALLS_SYS_CONNECT, 7, fd, us, 0);
+	r.tgid = tgid;
 	r.family = 2, r.sotype = 1, r.tfamily = 2, r.tport = 80;
 	const uint8_t a[4] = { 192, 0, 2, 80 };
 	memcpy(r.taddr, a, 4);
 	add(j, r);
-	r = rec(CALLS_REC_EXIT, CALLS_SYS_CONNECT, 7, fd, us + 5, -115 /* EINPROGRESS */);
+	r = rec(CALLS_REC_EXIT, CALLS_SYS_CONNECT, 7, fd, us + 5, ret);
+	r.tgid = tgid;
 	tuple(&r, lport, 80);
 	add(j, r);
+}
+
+static void connecting(struct calljoin *j, int fd, uint64_t us, uint16_t lport)
+{
+	connect_in(j, TGID, fd, us, lport, -115 /* EINPROGRESS */);
 }
 
 /* epoll_ctl(epfd, op, fd, {events, data}) = 0 */
@@ -592,8 +601,10 @@ static void test_epoll(void)
 	connecting(j, 11, 300, 40004);
 	epwait(j, 12, EOUT, 0x6000, 310, 11);
 	CHECK(strstr(drain(j), "epoll_wait(epfd 12) = 1: fd 11 writable, the connection is up") != NULL);
-	/* another process's epoll descriptor 7 is not this one's */
+	/* another process's epoll descriptor 7 is not this one's (its own fd 13
+	 * is connecting too: this one's registration must not name it) */
 	connecting(j, 13, 400, 40005);
+	connect_in(j, TGID + 1, 13, 401, 40006, -115);
 	epctl(j, 7, CALLS_EPOLL_ADD, 13, EOUT, 0x7000, 410);
 	drain(j);
 	struct calls_raw r = rec(CALLS_REC_EXIT, CALLS_SYS_EPOLL_WAIT, 7, -1, 420, 1);
@@ -630,6 +641,7 @@ static void test_select(void)
 {
 	struct calljoin *j = calljoin_new();
 	connecting(j, 5, 20, 40000);
+	connect_in(j, TGID, 6, 21, 40001, 0); /* fd 6: connected at once, nothing pending */
 	drain(j);
 	struct calls_raw r = rec(CALLS_REC_EXIT, CALLS_SYS_SELECT, 7, 6, 30, 2);
 	r.events = EOUT;

@@ -217,7 +217,6 @@ int main(void)
 	test_interleaved(w, 8, 2);
 	test_refused(w);
 
-	/* pieces left queued: cwork_free does them before it stops */
 	struct msg *m = calloc(1, sizeof *m);
 	CHECK(m != NULL);
 	if (m) {
@@ -236,8 +235,24 @@ int main(void)
 		cwork_drain(w);
 		CHECK(memcmp(m->out, m->pt, 1000) == 0);
 		CHECK(open_end(w, m));
+		/* pieces left queued: cwork_free does them before it stops */
+		m->len = MSG_MAX;
+		CHECK(seal(m));
+		CHECK(open_begin(w, m));
+		memset(m->out, 0, m->len);
+		for (size_t off = 0; off < m->len; off += 1000)
+			(void)cwork_update(w, m->ctx, m->ct + off,
+					   m->len - off < 1000 ? m->len - off : 1000, true,
+					   m->out + off, &m->err);
 	}
 	cwork_free(w);
+	if (m) {
+		int f = 0;
+		CHECK(!m->err && memcmp(m->out, m->pt, m->len) == 0);
+		CHECK(EVP_CIPHER_CTX_ctrl(m->ctx, EVP_CTRL_AEAD_SET_TAG, 16, m->tag) == 1 &&
+		      EVP_DecryptFinal_ex(m->ctx, m->out + m->len, &f) == 1);
+		EVP_CIPHER_CTX_free(m->ctx);
+	}
 	free(m);
 	cwork_free(NULL);
 	return t_done("test_cwork");
