@@ -1059,9 +1059,14 @@ static void test_consumer_differs(void)
 	/* different bytes where the consumer holds them: differs */
 	reasm_push(&pool, &d, 7, (const uint8_t *)"gXi", 3, 3, &hs, &r);
 	CHECK(r.differs);
-	/* different bytes where it no longer holds them: cannot tell */
+	/* different bytes where it no longer holds them: asked (10 back, past
+	 * the 6 it keeps), it cannot tell */
+	H.calls = 0;
 	reasm_push(&pool, &d, 1, (const uint8_t *)"Xb", 2, 2, &hs, &r);
 	CHECK(!r.differs);
+	CHECK_EQ_INT(H.calls, 1);
+	CHECK_EQ_INT(H.back, 10);
+	CHECK_EQ_INT(H.len, 2);
 	/* part old, part new: only the old part is asked about */
 	H.calls = 0;
 	reasm_push(&pool, &d, 10, (const uint8_t *)"jkl", 3, 3, &hs, &r);
